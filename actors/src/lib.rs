@@ -1,0 +1,1 @@
+//! Work in progress: filled by the next commits.

@@ -1,0 +1,94 @@
+//! Typed identifiers. Every entity id is a UUID v7 (time-ordered, so keyset
+//! pagination by id follows creation order) wrapped in its own type, so a
+//! `UserId` can never be passed where a `BuildingId` is expected.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+macro_rules! id_type {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(Uuid);
+
+        impl $name {
+            /// A fresh, time-ordered id.
+            pub fn new() -> Self {
+                Self(Uuid::now_v7())
+            }
+
+            pub const fn from_uuid(uuid: Uuid) -> Self {
+                Self(uuid)
+            }
+
+            pub const fn as_uuid(&self) -> Uuid {
+                self.0
+            }
+        }
+
+        impl Default for $name {
+            fn default() -> Self {
+                Self::new()
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = uuid::Error;
+
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Uuid::parse_str(s.trim()).map(Self)
+            }
+        }
+
+        impl From<Uuid> for $name {
+            fn from(uuid: Uuid) -> Self {
+                Self(uuid)
+            }
+        }
+
+        impl From<$name> for Uuid {
+            fn from(id: $name) -> Uuid {
+                id.0
+            }
+        }
+    };
+}
+
+id_type!(
+    /// A staff or resident account.
+    UserId
+);
+id_type!(
+    /// A role composed from the permission catalog.
+    RoleId
+);
+id_type!(
+    /// One grant of a role to a user, for one building or for all.
+    AssignmentId
+);
+id_type!(
+    /// A building (объект).
+    BuildingId
+);
+id_type!(
+    /// A browser session, API token or device token.
+    TokenId
+);
+id_type!(
+    /// One audit log entry.
+    AuditId
+);
+id_type!(
+    /// One event in the event log.
+    EventId
+);

@@ -1,0 +1,435 @@
+//! The database handle: one code path over SQLite and PostgreSQL.
+//!
+//! Queries are written once, in portable SQL with `$1, $2, …` placeholders,
+//! and run on whichever backend the URL chose. The [`on_conn!`] macro expands a
+//! query body once per backend with a concrete connection type, so sqlx
+//! checks types for both and no `AnyPool` is involved.
+//!
+//! Writes go through [`Db::write`]: a closure receives a [`WriteTx`], does its
+//! reads and writes, and may emit events; the events get their per-topic
+//! sequence numbers and are stored in the same transaction, and come back to
+//! the caller only after the commit. On SQLite every write goes through one
+//! writer task that commits concurrent writes together (group commit); on
+//! PostgreSQL each write is its own transaction.
+
+use std::panic::AssertUnwindSafe;
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use futures_util::FutureExt;
+use futures_util::future::BoxFuture;
+use sea_query::{PostgresQueryBuilder, SelectStatement, SqliteQueryBuilder};
+use sea_query_sqlx::SqlxBinder;
+use serde::Serialize;
+use sqlx::pool::PoolConnection;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
+    SqliteSynchronous,
+};
+use sqlx::{ConnectOptions, PgConnection, Postgres, Sqlite};
+
+use domovoy_domain::event::{EventKind, Topic};
+
+use crate::error::{StoreError, StoreResult};
+use crate::events::{self, PendingEvent, StoredEvent};
+use crate::sqlite_writer::SqliteWriter;
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
+
+/// How long a writer waits for a locked SQLite file before failing. Only
+/// outside tools (a backup, `sqlite3` in a shell) take locks besides our one
+/// writer, and they hold them briefly.
+const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Pool settings shared by both backends.
+#[derive(Debug, Clone)]
+pub struct DbOptions {
+    /// Most connections in the pool (PostgreSQL) or the read pool (SQLite).
+    pub max_connections: u32,
+    /// How long a request waits for a free connection before it fails with
+    /// "unavailable" instead of hanging.
+    pub acquire_timeout: Duration,
+}
+
+impl Default for DbOptions {
+    fn default() -> Self {
+        Self { max_connections: 16, acquire_timeout: Duration::from_secs(5) }
+    }
+}
+
+/// Which backend a [`Db`] runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The database: SQLite (embedded, one file) or PostgreSQL.
+#[derive(Clone, Debug)]
+pub enum Db {
+    Sqlite(SqliteDb),
+    Pg(PgPool),
+}
+
+/// SQLite: a pool of read-only connections and the one writer.
+#[derive(Clone, Debug)]
+pub struct SqliteDb {
+    read: SqlitePool,
+    writer: SqliteWriter,
+    path: Arc<PathBuf>,
+}
+
+impl Db {
+    /// Connects to `url`: `sqlite://path/to/file.db` (created if missing) or
+    /// `postgres://user@host/db`. Does not migrate; call [`Db::migrate`].
+    pub async fn connect(url: &str, options: &DbOptions) -> StoreResult<Db> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let connect = PgConnectOptions::from_str(url)
+                .map_err(StoreError::Unavailable)?
+                .application_name("domovoy")
+                .log_statements(tracing::log::LevelFilter::Trace);
+            let pool = PgPoolOptions::new()
+                .max_connections(options.max_connections)
+                .acquire_timeout(options.acquire_timeout)
+                .connect_with(connect)
+                .await?;
+            Ok(Db::Pg(pool))
+        } else if url.starts_with("sqlite:") {
+            Self::connect_sqlite(url, options).await
+        } else {
+            Err(StoreError::Unavailable(sqlx::Error::Configuration(
+                format!("unsupported database URL scheme in {:?}; use sqlite:// or postgres://", scheme(url)).into(),
+            )))
+        }
+    }
+
+    async fn connect_sqlite(url: &str, options: &DbOptions) -> StoreResult<Db> {
+        let base = SqliteConnectOptions::from_str(url)
+            .map_err(StoreError::Unavailable)?
+            .foreign_keys(true)
+            .busy_timeout(SQLITE_BUSY_TIMEOUT)
+            .log_statements(tracing::log::LevelFilter::Trace);
+        let path = Arc::new(base.get_filename().to_path_buf());
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| StoreError::Unavailable(sqlx::Error::Io(e)))?;
+        }
+        // The writer creates the file and switches it to WAL (a persistent
+        // setting), so readers can open it read-only afterwards.
+        // `synchronous=FULL`: an acknowledged ticket survives a power cut.
+        let write_options = base
+            .clone()
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full);
+        let writer_conn = write_options.connect().await?;
+        let writer = SqliteWriter::start(writer_conn);
+        let read = SqlitePoolOptions::new()
+            .max_connections(options.max_connections)
+            .acquire_timeout(options.acquire_timeout)
+            .connect_with(base.read_only(true))
+            .await?;
+        Ok(Db::Sqlite(SqliteDb { read, writer, path }))
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            Db::Sqlite(_) => Backend::Sqlite,
+            Db::Pg(_) => Backend::Postgres,
+        }
+    }
+
+    /// The SQLite database file, for backup instructions and the demo.
+    pub fn sqlite_path(&self) -> Option<&std::path::Path> {
+        match self {
+            Db::Sqlite(db) => Some(db.path.as_path()),
+            Db::Pg(_) => None,
+        }
+    }
+
+    /// Applies pending migrations. Safe to run on every start and from
+    /// several nodes at once (PostgreSQL takes an advisory lock).
+    pub async fn migrate(&self) -> StoreResult<()> {
+        match self {
+            Db::Pg(pool) => Ok(POSTGRES_MIGRATIONS.run(pool).await?),
+            Db::Sqlite(db) => {
+                db.writer
+                    .exclusive(|conn| {
+                        Box::pin(async move {
+                            // `run_direct` is sqlx's documented way around
+                            // `Acquire` not being general enough for a borrowed
+                            // connection; it takes the same lock as `run`.
+                            SQLITE_MIGRATIONS.run_direct(None, conn, false).await.map_err(StoreError::from)
+                        })
+                    })
+                    .await
+            }
+        }
+    }
+
+    /// Whether every embedded migration has been applied (readiness).
+    pub async fn migrations_current(&self) -> StoreResult<bool> {
+        let latest = match self {
+            Db::Sqlite(_) => SQLITE_MIGRATIONS.iter().map(|m| m.version).max(),
+            Db::Pg(_) => POSTGRES_MIGRATIONS.iter().map(|m| m.version).max(),
+        }
+        .unwrap_or(0);
+        let applied: Option<i64> = on_conn!(self, c => {
+            sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success")
+                .fetch_one(&mut *c)
+                .await
+                .or_else(|e| match e {
+                    // No migrations table yet: nothing applied.
+                    sqlx::Error::Database(_) => Ok(None),
+                    other => Err(other),
+                })?
+        });
+        Ok(applied.unwrap_or(0) >= latest)
+    }
+
+    /// A cheap round trip to the database (readiness).
+    pub async fn ping(&self) -> StoreResult<()> {
+        on_conn!(self, c => sqlx::query("SELECT 1").execute(&mut *c).await?
+        .rows_affected());
+        Ok(())
+    }
+
+    /// Runs `work` in one transaction and commits it. Events the work emits
+    /// are stored in the same transaction and returned after the commit;
+    /// nothing is returned before the data is durable.
+    ///
+    /// Invariant: `work` does only database work through its [`WriteTx`]. On
+    /// SQLite it runs inside the shared writer, where waiting on anything
+    /// else would stall every other write.
+    pub async fn write<T, E, F>(&self, work: F) -> Result<Committed<T>, E>
+    where
+        F: for<'c> FnOnce(&'c mut WriteTx) -> BoxFuture<'c, Result<T, E>> + Send + 'static,
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
+        match self {
+            Db::Sqlite(db) => db.writer.write(work).await,
+            Db::Pg(pool) => {
+                let tx = pool.begin().await.map_err(StoreError::from)?;
+                let mut wtx = WriteTx::new(Conn::Pg(tx));
+                // A panicking write is rolled back and reported, as on
+                // SQLite, instead of unwinding through the caller.
+                let value = AssertUnwindSafe(work(&mut wtx)).catch_unwind().await.map_err(|_| {
+                    tracing::error!("a database write panicked; its changes were rolled back");
+                    StoreError::Panicked
+                })??;
+                let events = wtx.flush_events().await?;
+                match wtx.into_conn() {
+                    Conn::Pg(tx) => tx.commit().await.map_err(StoreError::from)?,
+                    // Built three lines up from a PostgreSQL transaction.
+                    Conn::Sqlite(_) => unreachable!("a PostgreSQL write holds a PostgreSQL transaction"),
+                }
+                Ok(Committed { value, events })
+            }
+        }
+    }
+
+    /// Closes the pools and stops the writer after the writes in flight.
+    pub async fn close(&self) {
+        match self {
+            Db::Sqlite(db) => {
+                db.read.close().await;
+                db.writer.stop().await;
+            }
+            Db::Pg(pool) => pool.close().await,
+        }
+    }
+}
+
+fn scheme(url: &str) -> &str {
+    url.split_once(':').map_or(url, |(scheme, _)| scheme)
+}
+
+/// The result of a committed write and the events it produced, in commit
+/// order, ready to be published.
+#[derive(Debug)]
+pub struct Committed<T> {
+    pub value: T,
+    pub events: Vec<StoredEvent>,
+}
+
+impl<T> Committed<T> {
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Committed<U> {
+        Committed { value: f(self.value), events: self.events }
+    }
+}
+
+/// An open write transaction, handed to the closure of [`Db::write`].
+///
+/// It owns its connection (the SQLite writer lends its connection for a
+/// batch and takes it back), so closures see a single lifetime: the borrow
+/// of the `WriteTx` itself.
+#[derive(Debug)]
+pub struct WriteTx {
+    conn: Conn,
+    pending: Vec<PendingEvent>,
+    now: DateTime<Utc>,
+}
+
+#[derive(Debug)]
+pub(crate) enum Conn {
+    /// The writer's connection, inside a transaction the writer opened.
+    Sqlite(SqliteConnection),
+    Pg(sqlx::Transaction<'static, Postgres>),
+}
+
+impl WriteTx {
+    pub(crate) fn new(conn: Conn) -> Self {
+        Self { conn, pending: Vec::new(), now: Utc::now() }
+    }
+
+    /// Starts the next write of a batch on the same connection: a fresh
+    /// "now" and no pending events.
+    pub(crate) fn reset(&mut self) {
+        self.pending.clear();
+        self.now = Utc::now();
+    }
+
+    /// The SQLite connection, for the writer's own statements.
+    pub(crate) fn sqlite(&mut self) -> Option<&mut SqliteConnection> {
+        match &mut self.conn {
+            Conn::Sqlite(conn) => Some(conn),
+            Conn::Pg(_) => None,
+        }
+    }
+
+    /// Gives the connection back (the SQLite writer, after a batch).
+    pub(crate) fn into_conn(self) -> Conn {
+        self.conn
+    }
+
+    /// The time this transaction started: one "now" for every row it writes.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.now
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self.conn {
+            Conn::Sqlite(_) => Backend::Sqlite,
+            Conn::Pg(_) => Backend::Postgres,
+        }
+    }
+
+    /// Records an event to be stored with this transaction. Its sequence
+    /// number is assigned when the transaction's work is done, topics in a
+    /// fixed order, so concurrent writers never deadlock on topic locks.
+    pub fn emit(&mut self, topic: Topic, kind: EventKind, payload: &impl Serialize) -> StoreResult<()> {
+        let payload = serde_json::to_value(payload).map_err(|e| StoreError::Corrupt(format!("event payload: {e}")))?;
+        self.pending.push(PendingEvent { topic, kind: kind.code(), payload });
+        Ok(())
+    }
+
+    /// Stores the pending events with their sequence numbers.
+    pub(crate) async fn flush_events(&mut self) -> StoreResult<Vec<StoredEvent>> {
+        let pending = std::mem::take(&mut self.pending);
+        events::store_pending(self, pending).await
+    }
+}
+
+/// A connection to run one query body on, whichever backend it is.
+/// Public only because [`Source`] names it; nothing outside this crate can
+/// use it.
+#[doc(hidden)]
+#[derive(Debug)]
+pub enum Held<'a> {
+    SqlitePooled(PoolConnection<Sqlite>),
+    PgPooled(PoolConnection<Postgres>),
+    Sqlite(&'a mut SqliteConnection),
+    Pg(&'a mut PgConnection),
+}
+
+/// A borrowed connection of one backend, for the arms of `on_conn!`.
+#[doc(hidden)]
+#[derive(Debug)]
+pub enum ConnMut<'a> {
+    Sqlite(&'a mut SqliteConnection),
+    Pg(&'a mut PgConnection),
+}
+
+impl Held<'_> {
+    #[doc(hidden)]
+    pub fn as_mut(&mut self) -> ConnMut<'_> {
+        match self {
+            Held::SqlitePooled(c) => ConnMut::Sqlite(c),
+            Held::PgPooled(c) => ConnMut::Pg(c),
+            Held::Sqlite(c) => ConnMut::Sqlite(c),
+            Held::Pg(c) => ConnMut::Pg(c),
+        }
+    }
+}
+
+/// Where a query runs: the database (reads, from the pool) or an open write
+/// transaction (reads and writes). Repository functions that work in both
+/// take `impl Into<Source>`; pass `&db` or `&mut *tx`.
+///
+/// A concrete enum rather than a trait: generic async code over a trait
+/// with an `async fn` trips rustc's higher-ranked `Send` checks
+/// (rust-lang/rust#100013) inside `Db::write` closures.
+#[derive(Debug)]
+pub enum Source<'a> {
+    Db(&'a Db),
+    Tx(&'a mut WriteTx),
+}
+
+impl<'a> From<&'a Db> for Source<'a> {
+    fn from(db: &'a Db) -> Self {
+        Source::Db(db)
+    }
+}
+
+impl<'a> From<&'a mut WriteTx> for Source<'a> {
+    fn from(tx: &'a mut WriteTx) -> Self {
+        Source::Tx(tx)
+    }
+}
+
+impl<'a> Source<'a> {
+    #[doc(hidden)]
+    pub async fn hold(self) -> StoreResult<Held<'a>> {
+        Ok(match self {
+            Source::Db(Db::Sqlite(db)) => Held::SqlitePooled(db.read.acquire().await?),
+            Source::Db(Db::Pg(pool)) => Held::PgPooled(pool.acquire().await?),
+            Source::Tx(tx) => match &mut tx.conn {
+                Conn::Sqlite(c) => Held::Sqlite(c),
+                Conn::Pg(c) => Held::Pg(c),
+            },
+        })
+    }
+}
+
+/// Runs a sea-query SELECT, rendered for the backend of `source`.
+pub(crate) async fn fetch_all_built<'a, R>(
+    source: impl Into<Source<'a>>,
+    select: &SelectStatement,
+) -> StoreResult<Vec<R>>
+where
+    R: Send + Unpin + for<'r> sqlx::FromRow<'r, SqliteRow> + for<'r> sqlx::FromRow<'r, PgRow>,
+{
+    let mut held = source.into().hold().await?;
+    Ok(match held.as_mut() {
+        ConnMut::Sqlite(c) => {
+            let (sql, values) = select.build_sqlx(SqliteQueryBuilder);
+            sqlx::query_as_with(built_sql(sql), values).fetch_all(&mut *c).await?
+        }
+        ConnMut::Pg(c) => {
+            let (sql, values) = select.build_sqlx(PostgresQueryBuilder);
+            sqlx::query_as_with(built_sql(sql), values).fetch_all(&mut *c).await?
+        }
+    })
+}
+
+/// A query string built at run time (sea-query output), which sqlx requires
+/// to be marked as audited. Only statements assembled by sea-query from
+/// bound values pass through here; user input never becomes SQL text.
+fn built_sql(sql: String) -> sqlx::AssertSqlSafe<String> {
+    sqlx::AssertSqlSafe(sql)
+}

@@ -1,0 +1,29 @@
+//! Domovoy's persistence: SQLite and PostgreSQL through one code path.
+//!
+//! This crate owns the database handle ([`Db`]), the migrations runner, the
+//! event log, the audit log and the repositories of every entity. Queries
+//! are portable SQL with `$N` placeholders run on concrete sqlx connections
+//! of either backend; row structs stay private and convert into domain types.
+//!
+//! It must not know HTTP, HTML or actors: callers hand it domain values and
+//! get domain values back.
+
+#[macro_use]
+mod macros;
+
+pub mod assignments;
+pub mod audit;
+pub mod buildings;
+mod db;
+pub mod error;
+pub mod events;
+pub mod roles;
+mod sqlite_writer;
+pub mod tokens;
+pub mod users;
+
+#[cfg(feature = "testing")]
+pub mod testing;
+
+pub use db::{Backend, Committed, Db, DbOptions, Source, WriteTx};
+pub use error::{StoreError, StoreResult};

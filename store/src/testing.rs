@@ -1,0 +1,172 @@
+//! Test databases: a fresh one per test, dropped afterwards.
+//!
+//! SQLite tests get a file in a new temporary directory. PostgreSQL tests run
+//! when `DOMOVOY_TEST_POSTGRES_URL` points at a server where the user may
+//! create databases; each test creates `domovoy_test_<uuid>` and drops it
+//! when the [`TestDb`] is dropped, even if the test panicked.
+
+use std::path::PathBuf;
+
+use crate::db::{Db, DbOptions};
+
+/// The variable naming the PostgreSQL server for tests.
+pub const POSTGRES_URL_VAR: &str = "DOMOVOY_TEST_POSTGRES_URL";
+
+/// A migrated database that is removed when dropped.
+#[derive(Debug)]
+pub struct TestDb {
+    pub db: Db,
+    /// The URL the application would be configured with.
+    pub url: String,
+    cleanup: Cleanup,
+}
+
+#[derive(Debug)]
+enum Cleanup {
+    Dir(PathBuf),
+    Postgres { admin_url: String, name: String },
+}
+
+impl TestDb {
+    /// A fresh SQLite database in a new temporary directory.
+    pub async fn sqlite() -> TestDb {
+        let dir = temp_dir();
+        let url = format!("sqlite://{}", dir.join("domovoy.db").display());
+        let db = connect(&url).await;
+        TestDb { db, url, cleanup: Cleanup::Dir(dir) }
+    }
+
+    /// A fresh PostgreSQL database, or `None` (after saying the test is
+    /// skipped) when `DOMOVOY_TEST_POSTGRES_URL` is not set.
+    pub async fn postgres() -> Option<TestDb> {
+        let Ok(admin_url) = std::env::var(POSTGRES_URL_VAR) else {
+            eprintln!("skipped: {POSTGRES_URL_VAR} is not set, so this PostgreSQL test did not run");
+            return None;
+        };
+        let name = format!("domovoy_test_{}", uuid::Uuid::now_v7().simple());
+        let admin = sqlx::PgPool::connect(&admin_url)
+            .await
+            .unwrap_or_else(|e| panic!("{POSTGRES_URL_VAR}={admin_url} is unreachable: {e}"));
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&admin)
+            .await
+            .unwrap_or_else(|e| panic!("cannot create test database {name}: {e}"));
+        admin.close().await;
+        let url = with_database(&admin_url, &name);
+        let db = connect(&url).await;
+        Some(TestDb { db, url, cleanup: Cleanup::Postgres { admin_url, name } })
+    }
+
+    /// A directory that lives as long as this database (for data dirs).
+    pub fn dir(&self) -> Option<&std::path::Path> {
+        match &self.cleanup {
+            Cleanup::Dir(dir) => Some(dir),
+            Cleanup::Postgres { .. } => None,
+        }
+    }
+}
+
+async fn connect(url: &str) -> Db {
+    let db = Db::connect(url, &DbOptions::default()).await.unwrap_or_else(|e| panic!("connect {url}: {e}"));
+    db.migrate().await.unwrap_or_else(|e| panic!("migrate {url}: {e:?}"));
+    db
+}
+
+/// A new empty directory under the system's temporary directory.
+pub fn temp_dir() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("domovoy-test-{}", uuid::Uuid::now_v7().simple()));
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("create {}: {e}", dir.display()));
+    dir
+}
+
+/// `url` with its database name replaced by `name`.
+pub fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
+    };
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let host_part = match base[scheme_end..].find('/') {
+        Some(slash) => &base[..scheme_end + slash],
+        None => base,
+    };
+    match query {
+        Some(query) => format!("{host_part}/{name}?{query}"),
+        None => format!("{host_part}/{name}"),
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        match &self.cleanup {
+            Cleanup::Dir(dir) => {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+            Cleanup::Postgres { admin_url, name } => {
+                // Drop runs inside the test's runtime, which cannot block on
+                // async work; a separate thread with its own runtime can.
+                let (admin_url, database) = (admin_url.clone(), name.clone());
+                let dropped = std::thread::spawn(move || {
+                    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+                    runtime.block_on(async move {
+                        let admin = sqlx::PgPool::connect(&admin_url).await.map_err(std::io::Error::other)?;
+                        sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {database} WITH (FORCE)")))
+                            .execute(&admin)
+                            .await
+                            .map_err(std::io::Error::other)?;
+                        admin.close().await;
+                        Ok::<_, std::io::Error>(())
+                    })
+                })
+                .join();
+                if !matches!(dropped, Ok(Ok(()))) {
+                    eprintln!("warning: test database {name} was not dropped");
+                }
+            }
+        }
+    }
+}
+
+/// Declares async test functions taking `&Db` as tests on SQLite and, when
+/// configured, PostgreSQL: `backend_tests!(creates_a_user, …)` makes
+/// `sqlite::creates_a_user` and `postgres::creates_a_user`.
+#[macro_export]
+macro_rules! backend_tests {
+    ($($name:ident),+ $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let test_db = $crate::testing::TestDb::sqlite().await;
+                    super::$name(&test_db.db).await;
+                    test_db.db.close().await;
+                }
+            )+
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let Some(test_db) = $crate::testing::TestDb::postgres().await else { return };
+                    super::$name(&test_db.db).await;
+                    test_db.db.close().await;
+                }
+            )+
+        }
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_database;
+
+    #[test]
+    fn the_database_name_is_replaced_in_urls() {
+        assert_eq!(
+            with_database("postgres://postgres@127.0.0.1:5432/postgres", "x"),
+            "postgres://postgres@127.0.0.1:5432/x"
+        );
+        assert_eq!(with_database("postgres://u@h/db?sslmode=disable", "x"), "postgres://u@h/x?sslmode=disable");
+        assert_eq!(with_database("postgres://u@h", "x"), "postgres://u@h/x");
+    }
+}
