@@ -1,1 +1,14 @@
-//! Work in progress: filled by the next commits.
+//! Domovoy's live state: actix actors behind typed handles.
+//!
+//! This crate owns the event hub (per-topic ordered delivery to followers),
+//! the metrics registry, and the actors that hold live state. Other crates
+//! never see an actor address: they use handles such as [`HubHandle`] with
+//! typed async methods, so actix stays an implementation detail here.
+//!
+//! It must not render HTML or know HTTP routes.
+
+pub mod hub;
+pub mod metrics;
+
+pub use hub::HubHandle;
+pub use metrics::Metrics;

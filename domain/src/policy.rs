@@ -88,6 +88,12 @@ impl Reach {
         !self.everywhere && self.buildings.is_empty() && !self.own
     }
 
+    /// Whether some building is reached as such (not only through owned
+    /// things): what building lists and menus need.
+    pub fn reaches_buildings(&self) -> bool {
+        self.everywhere || !self.buildings.is_empty()
+    }
+
     /// Whether `target` is reached for the principal `me`.
     pub fn covers(&self, target: &Target, me: UserId) -> bool {
         if self.everywhere {

@@ -226,3 +226,23 @@ pub async fn grants<'a>(source: impl Into<Source<'a>>, user: UserId) -> StoreRes
     }
     Ok(grants)
 }
+
+/// How many enabled accounts can still administer the system: they hold,
+/// through one all-buildings role, both user and role administration.
+/// Changes that would bring this to zero are refused, so the company can
+/// never lock itself out.
+pub async fn active_administrators<'a>(source: impl Into<Source<'a>>) -> StoreResult<i64> {
+    Ok(on_conn!(source, c => {
+        sqlx::query_scalar(
+            "SELECT COUNT(DISTINCT u.id) FROM users u
+             JOIN role_assignments a ON a.user_id = u.id AND a.scope = 'all'
+             JOIN role_permissions p1 ON p1.role_id = a.role_id AND p1.permission = $1
+             JOIN role_permissions p2 ON p2.role_id = a.role_id AND p2.permission = $2
+             WHERE u.disabled_at IS NULL AND u.kind = 'staff'",
+        )
+        .bind(Permission::AdminUsers.code())
+        .bind(Permission::AdminRoles.code())
+        .fetch_one(&mut *c)
+        .await?
+    }))
+}

@@ -233,6 +233,24 @@ impl Db {
         }
     }
 
+    /// Writes a consistent copy of a SQLite database to `target` while the
+    /// product keeps running (`VACUUM INTO`). Refuses to overwrite a file.
+    /// PostgreSQL is backed up with its own tools (`pg_dump`).
+    pub async fn backup_sqlite(&self, target: &std::path::Path) -> StoreResult<()> {
+        let Db::Sqlite(db) = self else {
+            return Err(StoreError::Unavailable(sqlx::Error::Configuration(
+                "backups of PostgreSQL are made with pg_dump".into(),
+            )));
+        };
+        if target.exists() {
+            return Err(StoreError::invalid("target", domovoy_domain::FieldError::Taken));
+        }
+        let target = target.to_string_lossy().into_owned();
+        let mut conn = db.read.acquire().await?;
+        sqlx::query("VACUUM INTO $1").bind(target).execute(&mut *conn).await?;
+        Ok(())
+    }
+
     /// Closes the pools and stops the writer after the writes in flight.
     pub async fn close(&self) {
         match self {

@@ -1,1 +1,83 @@
-//! Work in progress: filled by the next commits.
+//! Domovoy's HTTP face: the JSON API, the Russian UI and operations endpoints.
+//!
+//! This crate owns routes, request parsing, authentication, CSRF, the string
+//! catalogs, templates and static assets, and the OpenAPI description. It
+//! turns requests into calls of domain rules and store functions, and their
+//! results into JSON or HTML.
+//!
+//! It must not contain SQL: every query lives in `domovoy-store`.
+
+pub mod api;
+pub mod assets;
+pub mod auth;
+pub mod error;
+pub mod export;
+pub mod i18n;
+pub mod middleware;
+pub mod ops;
+pub mod pages;
+pub mod service;
+pub mod state;
+
+use std::net::TcpListener;
+use std::time::Duration;
+
+use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use utoipa::OpenApi;
+use utoipa_swagger_ui::SwaggerUi;
+
+pub use state::{AppState, WebConfig};
+
+/// How the HTTP server runs.
+#[derive(Debug, Clone)]
+pub struct ServerOptions {
+    /// Worker threads; `None` uses one per CPU core.
+    pub workers: Option<usize>,
+    /// How long a graceful shutdown waits for requests in flight.
+    pub shutdown_timeout: Duration,
+}
+
+impl Default for ServerOptions {
+    fn default() -> Self {
+        Self { workers: None, shutdown_timeout: Duration::from_secs(30) }
+    }
+}
+
+/// Builds the HTTP server on an already bound listener. The server stops
+/// gracefully on SIGTERM and SIGINT: it stops accepting, lets requests in
+/// flight finish (up to `shutdown_timeout`), then returns.
+pub fn server(state: AppState, listener: TcpListener, options: &ServerOptions) -> std::io::Result<Server> {
+    let data = web::Data::new(state);
+    let mut server = HttpServer::new(move || {
+        App::new()
+            .app_data(data.clone())
+            .wrap(from_fn(middleware::context))
+            .configure(api::extractor_config)
+            .service(ops::healthz)
+            .service(ops::readyz)
+            .service(ops::metrics)
+            .service(ops::openapi)
+            .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/docs/openapi.json", api::ApiDoc::openapi()))
+            .service(assets::serve)
+            .configure(api::register)
+            .configure(pages::register)
+            .default_service(web::to(not_found))
+    })
+    .listen(listener)?
+    .shutdown_timeout(options.shutdown_timeout.as_secs());
+    if let Some(workers) = options.workers {
+        server = server.workers(workers);
+    }
+    Ok(server.run())
+}
+
+/// Unknown paths: JSON under `/api/`, a page elsewhere.
+async fn not_found(req: HttpRequest) -> Result<HttpResponse, actix_web::Error> {
+    if req.path().starts_with("/api/") {
+        Err(error::ApiError::NotFound.into())
+    } else {
+        Err(error::PageError::NotFound.into())
+    }
+}

@@ -322,3 +322,26 @@ domovoy_store::backend_tests!(
     buildings_keep_unique_names_and_their_time_zone,
     migrations_are_reported_current_after_migrating,
 );
+
+mod backup {
+    use domovoy_store::testing::{TestDb, temp_dir};
+    use domovoy_store::{Db, DbOptions, users};
+
+    use crate::helpers::{add_user, staff};
+
+    #[tokio::test]
+    async fn a_running_sqlite_database_is_copied_whole() {
+        let test_db = TestDb::sqlite().await;
+        add_user(&test_db.db, staff("keeper", "Хранитель")).await;
+        let dir = temp_dir();
+        let target = dir.join("backup.db");
+        test_db.db.backup_sqlite(&target).await.unwrap();
+        assert!(test_db.db.backup_sqlite(&target).await.is_err(), "an existing file is not overwritten");
+        let copy = Db::connect(&format!("sqlite://{}", target.display()), &DbOptions::default()).await.unwrap();
+        let login = domovoy_domain::account::Login::staff("keeper").unwrap();
+        assert!(users::find_by_login(&copy, &login).await.unwrap().is_some());
+        copy.close().await;
+        test_db.db.close().await;
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}

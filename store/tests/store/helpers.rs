@@ -1,11 +1,21 @@
 //! Builders shared by the store tests.
 
+use std::sync::OnceLock;
+
 use domovoy_domain::account::{AccountKind, DisplayName, Locale, Login, User};
 use domovoy_domain::building::{Address, Building, BuildingDraft, BuildingKind, BuildingName, TimeZone};
 use domovoy_domain::contact::Phone;
 use domovoy_domain::password::{NewPassword, hash_password};
 use domovoy_store::users::NewUser;
 use domovoy_store::{Db, StoreError, buildings, users};
+
+/// One argon2 hash for every test account: hashing is slow on purpose, and
+/// hundreds of hashes on a test's single runtime thread would starve its
+/// database connections.
+fn password_hash() -> String {
+    static HASH: OnceLock<String> = OnceLock::new();
+    HASH.get_or_init(|| hash_password(&NewPassword::demo("demo"))).clone()
+}
 
 pub fn staff(login: &str, name: &str) -> NewUser {
     NewUser {
@@ -15,7 +25,7 @@ pub fn staff(login: &str, name: &str) -> NewUser {
         email: None,
         phone: None,
         locale: Locale::Ru,
-        password_hash: hash_password(&NewPassword::demo("demo")),
+        password_hash: password_hash(),
     }
 }
 
@@ -28,7 +38,7 @@ pub fn resident(phone: &str, name: &str) -> NewUser {
         email: None,
         phone: Some(phone),
         locale: Locale::Ru,
-        password_hash: hash_password(&NewPassword::demo("demo")),
+        password_hash: password_hash(),
     }
 }
 

@@ -1,0 +1,446 @@
+//! The hub: routes committed events to everything that follows their topics,
+//! per topic strictly in sequence.
+//!
+//! Events reach the hub after their commit, from this node's writes and
+//! (with Redis) from other nodes. Two requests that commit seq 5 and 6 of a
+//! topic may hand them over in the other order, and Redis may lose or
+//! reorder messages, so the hub never delivers out of order: an event that
+//! arrives early is held until the gap fills, or, after [`GAP_WAIT`], the
+//! missing events are read from the database (committed events are always
+//! there). A duplicate (seq already delivered) is dropped.
+//!
+//! Subscribers are reached through bounded mailboxes: one that is full is
+//! dropped from all its topics and told so ([`Lagged`]), so a slow client
+//! never slows the others.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use actix::prelude::*;
+use bytestring::ByteString;
+use serde::Serialize;
+
+use domovoy_domain::event::Topic;
+use domovoy_store::Db;
+use domovoy_store::events::{self, StoredEvent};
+
+use crate::metrics::Metrics;
+
+/// How long an early event waits for the ones before it before they are read
+/// from the database. Reordering between two local commits resolves in
+/// microseconds; this covers Redis delivering out of order without making a
+/// genuinely lost message wait long.
+pub const GAP_WAIT: Duration = Duration::from_millis(50);
+
+/// Most events one gap read fetches; a longer gap is read in several steps.
+const GAP_READ_LIMIT: i64 = 1000;
+
+/// A committed event ready for delivery, with its wire frame rendered once
+/// for all subscribers.
+#[derive(Debug)]
+pub struct LiveEvent {
+    pub topic: Topic,
+    pub seq: i64,
+    pub kind: String,
+    pub payload: serde_json::Value,
+    /// `{"type":"event","topic",…}` as sent on the WebSocket.
+    pub frame: ByteString,
+}
+
+#[derive(Serialize)]
+struct EventFrame<'a> {
+    r#type: &'static str,
+    topic: &'a Topic,
+    seq: i64,
+    kind: &'a str,
+    data: &'a serde_json::Value,
+}
+
+impl LiveEvent {
+    pub fn from_stored(event: StoredEvent) -> Self {
+        let frame = EventFrame {
+            r#type: "event",
+            topic: &event.topic,
+            seq: event.seq,
+            kind: &event.kind,
+            data: &event.payload,
+        };
+        // Serialising plain strings, integers and a JSON value cannot fail.
+        let frame = serde_json::to_string(&frame).unwrap_or_default();
+        Self { topic: event.topic, seq: event.seq, kind: event.kind, payload: event.payload, frame: frame.into() }
+    }
+}
+
+/// One event for a subscriber.
+#[derive(Message, Debug, Clone)]
+#[rtype(result = "()")]
+pub struct Deliver(pub Arc<LiveEvent>);
+
+/// The subscriber fell behind and was removed from these topics.
+#[derive(Message, Debug, Clone)]
+#[rtype(result = "()")]
+pub struct Lagged(pub Vec<Topic>);
+
+/// Identifies a subscriber across its topics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SubscriberId(u64);
+
+/// Where a subscriber receives events.
+#[derive(Debug, Clone)]
+pub struct Subscriber {
+    pub id: SubscriberId,
+    pub deliver: Recipient<Deliver>,
+    pub lagged: Recipient<Lagged>,
+}
+
+/// Events committed on this node or announced by another.
+#[derive(Message, Debug)]
+#[rtype(result = "()")]
+struct Publish {
+    events: Vec<StoredEvent>,
+    origin: Origin,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Origin {
+    Local,
+    Remote,
+}
+
+/// Follow `topic`; replies with the last sequence number the hub delivered
+/// on it, if it knows one.
+#[derive(Message, Debug)]
+#[rtype(result = "Option<i64>")]
+struct Subscribe {
+    topic: Topic,
+    subscriber: Subscriber,
+}
+
+/// Stop following `topic`.
+#[derive(Message, Debug)]
+#[rtype(result = "()")]
+struct Unsubscribe {
+    topic: Topic,
+    id: SubscriberId,
+}
+
+/// Stop following everything (the subscriber is going away).
+#[derive(Message, Debug)]
+#[rtype(result = "()")]
+struct Forget {
+    id: SubscriberId,
+}
+
+/// Read from the database whatever followed topics may have missed (after
+/// the cluster doorbell reconnects, and periodically while it is in use).
+#[derive(Message, Debug)]
+#[rtype(result = "()")]
+struct CatchUp;
+
+/// The state of one followed topic.
+#[derive(Debug, Default)]
+struct TopicState {
+    /// The last sequence number delivered; `None` until the first event.
+    last: Option<i64>,
+    /// Events that arrived before their predecessors.
+    held: BTreeMap<i64, Arc<LiveEvent>>,
+    subscribers: Vec<Subscriber>,
+    /// A gap timer or a gap read is under way.
+    gap_pending: bool,
+}
+
+/// The hub actor. Its state is private; other crates use [`HubHandle`].
+#[derive(Debug)]
+struct Hub {
+    db: Db,
+    metrics: Metrics,
+    topics: HashMap<Topic, TopicState>,
+    /// Which topics each subscriber follows, to drop it from all at once.
+    following: HashMap<SubscriberId, HashSet<Topic>>,
+}
+
+impl Actor for Hub {
+    type Context = Context<Self>;
+}
+
+impl Hub {
+    /// Takes one event in: delivers it and whatever it unblocks, holds it if
+    /// it is early, drops it if it is a duplicate.
+    fn accept(&mut self, event: Arc<LiveEvent>, ctx: &mut Context<Self>) {
+        let topic = event.topic;
+        let Some(state) = self.topics.get_mut(&topic) else {
+            // Nobody here follows the topic: nothing to deliver or order.
+            return;
+        };
+        // The first event fixes the baseline; subscribers that joined
+        // before it recover anything earlier from the event log.
+        let last = *state.last.get_or_insert(event.seq - 1);
+        if event.seq <= last {
+            return;
+        }
+        if event.seq > last + 1 {
+            state.held.insert(event.seq, event);
+            if !state.gap_pending {
+                state.gap_pending = true;
+                ctx.run_later(GAP_WAIT, move |hub, ctx| hub.fill_gap(topic, ctx));
+            }
+            return;
+        }
+        self.deliver(topic, &event);
+        self.drain_held(topic);
+    }
+
+    /// Delivers held events that are now next in line.
+    fn drain_held(&mut self, topic: Topic) {
+        loop {
+            let Some(state) = self.topics.get_mut(&topic) else { return };
+            let next = state.last.map_or(0, |l| l + 1);
+            let Some(event) = state.held.remove(&next) else { return };
+            self.deliver(topic, &event);
+        }
+    }
+
+    /// Hands `event` to every subscriber of its topic.
+    fn deliver(&mut self, topic: Topic, event: &Arc<LiveEvent>) {
+        let Some(state) = self.topics.get_mut(&topic) else { return };
+        state.last = Some(event.seq);
+        let mut dropped = Vec::new();
+        for subscriber in &state.subscribers {
+            match subscriber.deliver.try_send(Deliver(event.clone())) {
+                Ok(()) => self.metrics.events_delivered.inc(),
+                Err(SendError::Full(_)) => dropped.push((subscriber.id, true)),
+                Err(SendError::Closed(_)) => dropped.push((subscriber.id, false)),
+            }
+        }
+        for (id, lagging) in dropped {
+            let topics = self.forget(id);
+            if lagging {
+                self.metrics.slow_consumer_drops.inc();
+                if let Some(subscriber) = topics.1 {
+                    subscriber.lagged.do_send(Lagged(topics.0));
+                }
+            }
+        }
+    }
+
+    /// Reads the events missing before the first held one of `topic`.
+    fn fill_gap(&mut self, topic: Topic, ctx: &mut Context<Self>) {
+        let Some(state) = self.topics.get_mut(&topic) else { return };
+        let (Some(last), Some(first_held)) = (state.last, state.held.keys().next().copied()) else {
+            state.gap_pending = false;
+            return;
+        };
+        if first_held <= last + 1 {
+            state.gap_pending = false;
+            self.drain_held(topic);
+            return;
+        }
+        let db = self.db.clone();
+        let wanted = (first_held - last - 1).min(GAP_READ_LIMIT);
+        self.metrics.gap_reads.inc();
+        let read = async move { events::read_since(&db, topic, last, wanted).await };
+        ctx.spawn(fut::wrap_future::<_, Self>(read).map(move |result, hub, ctx| {
+            match result {
+                Ok(found) => {
+                    for stored in found {
+                        hub.accept_from_store(stored, ctx);
+                    }
+                    // Whatever the log no longer has (pruned) is skipped:
+                    // subscribers see the jump and resynchronise.
+                    if let Some(state) = hub.topics.get_mut(&topic)
+                        && let (Some(last), Some(first)) = (state.last, state.held.keys().next().copied())
+                        && first > last + 1
+                        && wanted < GAP_READ_LIMIT
+                    {
+                        state.last = Some(first - 1);
+                    }
+                }
+                Err(error) => tracing::warn!(%error, %topic, "cannot read a sequence gap; retrying"),
+            }
+            if let Some(state) = hub.topics.get_mut(&topic) {
+                state.gap_pending = false;
+            }
+            hub.drain_held(topic);
+            let still_gap = hub.topics.get(&topic).is_some_and(|s| !s.held.is_empty());
+            if still_gap && let Some(state) = hub.topics.get_mut(&topic) {
+                state.gap_pending = true;
+                ctx.run_later(GAP_WAIT, move |hub, ctx| hub.fill_gap(topic, ctx));
+            }
+        }));
+    }
+
+    fn accept_from_store(&mut self, stored: StoredEvent, ctx: &mut Context<Self>) {
+        self.accept(Arc::new(LiveEvent::from_stored(stored)), ctx);
+    }
+
+    /// Removes a subscriber from every topic; returns the topics and the
+    /// subscriber (to tell it).
+    fn forget(&mut self, id: SubscriberId) -> (Vec<Topic>, Option<Subscriber>) {
+        let topics: Vec<Topic> = self.following.remove(&id).map(|t| t.into_iter().collect()).unwrap_or_default();
+        let mut found = None;
+        for topic in &topics {
+            if let Some(state) = self.topics.get_mut(topic) {
+                if let Some(at) = state.subscribers.iter().position(|s| s.id == id) {
+                    found = Some(state.subscribers.swap_remove(at));
+                }
+                if state.subscribers.is_empty() && state.held.is_empty() {
+                    self.topics.remove(topic);
+                }
+            }
+        }
+        (topics, found)
+    }
+}
+
+impl Handler<Publish> for Hub {
+    type Result = ();
+
+    fn handle(&mut self, msg: Publish, ctx: &mut Context<Self>) {
+        if msg.origin == Origin::Local {
+            self.metrics.events_published.add(msg.events.len() as u64);
+        }
+        for stored in msg.events {
+            if !self.topics.contains_key(&stored.topic) {
+                continue;
+            }
+            let event = Arc::new(LiveEvent::from_stored(stored));
+            if msg.origin == Origin::Remote {
+                let gap = self.topics.get(&event.topic).and_then(|s| s.last).is_some_and(|l| event.seq > l + 1);
+                if gap {
+                    self.metrics.redis_gap_reads.inc();
+                }
+            }
+            self.accept(event, ctx);
+        }
+    }
+}
+
+impl Handler<Subscribe> for Hub {
+    type Result = Option<i64>;
+
+    fn handle(&mut self, msg: Subscribe, _ctx: &mut Context<Self>) -> Option<i64> {
+        let state = self.topics.entry(msg.topic).or_default();
+        if !state.subscribers.iter().any(|s| s.id == msg.subscriber.id) {
+            state.subscribers.push(msg.subscriber.clone());
+        }
+        self.following.entry(msg.subscriber.id).or_default().insert(msg.topic);
+        state.last
+    }
+}
+
+impl Handler<Unsubscribe> for Hub {
+    type Result = ();
+
+    fn handle(&mut self, msg: Unsubscribe, _ctx: &mut Context<Self>) {
+        if let Some(topics) = self.following.get_mut(&msg.id) {
+            topics.remove(&msg.topic);
+        }
+        if let Some(state) = self.topics.get_mut(&msg.topic) {
+            state.subscribers.retain(|s| s.id != msg.id);
+            if state.subscribers.is_empty() && state.held.is_empty() {
+                self.topics.remove(&msg.topic);
+            }
+        }
+    }
+}
+
+impl Handler<Forget> for Hub {
+    type Result = ();
+
+    fn handle(&mut self, msg: Forget, _ctx: &mut Context<Self>) {
+        self.forget(msg.id);
+    }
+}
+
+impl Handler<CatchUp> for Hub {
+    type Result = ();
+
+    fn handle(&mut self, _msg: CatchUp, ctx: &mut Context<Self>) {
+        for (topic, state) in &self.topics {
+            let (topic, after) = (*topic, state.last.unwrap_or(0));
+            if state.last.is_none() || state.gap_pending {
+                continue;
+            }
+            let db = self.db.clone();
+            let read = async move { events::read_since(&db, topic, after, GAP_READ_LIMIT).await };
+            ctx.spawn(fut::wrap_future::<_, Self>(read).map(move |result, hub, ctx| match result {
+                Ok(found) => {
+                    if !found.is_empty() {
+                        hub.metrics.redis_gap_reads.inc();
+                    }
+                    for stored in found {
+                        hub.accept_from_store(stored, ctx);
+                    }
+                }
+                Err(error) => tracing::warn!(%error, %topic, "catch-up read failed"),
+            }));
+        }
+    }
+}
+
+/// The typed handle other crates use to reach the hub.
+#[derive(Clone)]
+pub struct HubHandle {
+    addr: Addr<Hub>,
+    next_id: Arc<AtomicU64>,
+}
+
+impl std::fmt::Debug for HubHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HubHandle").finish_non_exhaustive()
+    }
+}
+
+impl HubHandle {
+    /// Starts the hub on the current actix arbiter.
+    pub fn start(db: Db, metrics: Metrics) -> Self {
+        let addr = Hub { db, metrics, topics: HashMap::new(), following: HashMap::new() }.start();
+        Self { addr, next_id: Arc::new(AtomicU64::new(1)) }
+    }
+
+    /// Hands committed events to local followers. Never waits: intake must
+    /// not be slowed by delivery.
+    pub fn publish_local(&self, events: Vec<StoredEvent>) {
+        if !events.is_empty() {
+            self.addr.do_send(Publish { events, origin: Origin::Local });
+        }
+    }
+
+    /// Hands events committed on another node (from the cluster doorbell).
+    pub fn publish_remote(&self, events: Vec<StoredEvent>) {
+        if !events.is_empty() {
+            self.addr.do_send(Publish { events, origin: Origin::Remote });
+        }
+    }
+
+    /// A fresh subscriber id.
+    pub fn subscriber_id(&self) -> SubscriberId {
+        SubscriberId(self.next_id.fetch_add(1, Ordering::Relaxed))
+    }
+
+    /// Follows `topic`; returns the last sequence delivered on it, if known.
+    pub async fn subscribe(&self, topic: Topic, subscriber: Subscriber) -> Result<Option<i64>, HubGone> {
+        self.addr.send(Subscribe { topic, subscriber }).await.map_err(|_| HubGone)
+    }
+
+    pub fn unsubscribe(&self, topic: Topic, id: SubscriberId) {
+        self.addr.do_send(Unsubscribe { topic, id });
+    }
+
+    /// Drops a subscriber from all its topics.
+    pub fn forget(&self, id: SubscriberId) {
+        self.addr.do_send(Forget { id });
+    }
+
+    /// Reads whatever followed topics missed from the database.
+    pub fn catch_up(&self) {
+        self.addr.do_send(CatchUp);
+    }
+}
+
+/// The hub has stopped (the process is shutting down).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the event hub has stopped")]
+pub struct HubGone;

@@ -1,0 +1,197 @@
+//! `domovoy migrate` and `domovoy user …`: operator commands.
+
+use std::io::{BufRead as _, Write as _};
+
+use anyhow::{Context as _, bail};
+
+use domovoy_actors::{HubHandle, Metrics};
+use domovoy_domain::account::{AccountKind, Login};
+use domovoy_domain::password::NewPassword;
+use domovoy_domain::role::RoleTemplate;
+use domovoy_store::users::UserFilter;
+use domovoy_store::{Db, DbOptions, buildings, roles, users};
+use domovoy_web::AppState;
+use domovoy_web::error::ApiError;
+use domovoy_web::i18n::RU;
+use domovoy_web::service::users::{NewUserInput, ScopeChoice, create_as, grant_as, set_disabled_as, set_password_as};
+
+use crate::cli::{AddUser, UserCommand};
+use crate::settings::{Settings, describe_url};
+use crate::startup::{cli_actor, ensure_roles};
+
+async fn open(settings: &Settings) -> anyhow::Result<Db> {
+    let url = settings.database_url();
+    let db = Db::connect(url.expose(), &DbOptions::default())
+        .await
+        .with_context(|| format!("cannot open the database {}", describe_url(url.expose())))?;
+    db.migrate().await.context("cannot apply database migrations")?;
+    Ok(db)
+}
+
+/// `domovoy migrate`.
+pub async fn migrate(settings: &Settings) -> anyhow::Result<()> {
+    let db = open(settings).await?;
+    ensure_roles(&db).await?;
+    db.close().await;
+    writeln!(std::io::stdout(), "Миграции применены: {}", describe_url(settings.database_url().expose()))?;
+    Ok(())
+}
+
+/// `domovoy backup --to FILE`.
+pub async fn backup(settings: &Settings, target: &std::path::Path) -> anyhow::Result<()> {
+    let db = open(settings).await?;
+    if db.backend() != domovoy_store::Backend::Sqlite {
+        db.close().await;
+        bail!(
+            "резервная копия PostgreSQL делается его средствами: pg_dump (см. README, раздел «Резервное копирование»)"
+        );
+    }
+    let result = db.backup_sqlite(target).await;
+    db.close().await;
+    match result {
+        Ok(()) => {
+            writeln!(std::io::stdout(), "Резервная копия записана: {}", target.display())?;
+            Ok(())
+        }
+        Err(domovoy_store::StoreError::Invalid { .. }) => bail!("файл {} уже существует", target.display()),
+        Err(error) => Err(error).context("cannot write the backup"),
+    }
+}
+
+/// A service error as a sentence for the operator.
+fn explain(error: ApiError) -> anyhow::Error {
+    match error {
+        ApiError::Validation(errors) => {
+            let fields: Vec<String> =
+                errors.iter().map(|(field, e)| format!("{field}: {}", RU.field(field, e))).collect();
+            anyhow::anyhow!("{}", fields.join("; "))
+        }
+        ApiError::BadRequest { message, .. } => anyhow::anyhow!("{}", message(&RU)),
+        other => anyhow::Error::new(other),
+    }
+}
+
+fn read_password(login: &str) -> anyhow::Result<NewPassword> {
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line).context("cannot read the password from standard input")?;
+    let text = line.trim_end_matches(['\r', '\n']);
+    NewPassword::parse(text, login).map_err(|e| anyhow::anyhow!("пароль: {}", RU.field("password", &e)))
+}
+
+/// `domovoy user …`.
+pub async fn user(settings: &Settings, command: UserCommand) -> anyhow::Result<()> {
+    let db = open(settings).await?;
+    ensure_roles(&db).await?;
+    let metrics = Metrics::new();
+    let state = AppState::new(db.clone(), HubHandle::start(db.clone(), metrics.clone()), metrics, Default::default());
+    let result = run(&state, command).await;
+    db.close().await;
+    result
+}
+
+async fn find(db: &Db, login: &str) -> anyhow::Result<domovoy_domain::account::User> {
+    let login = Login::from_sign_in(login).map_err(|e| anyhow::anyhow!("логин: {}", RU.field("login", &e)))?;
+    users::find_by_login(db, &login).await?.with_context(|| format!("нет пользователя с логином {login}"))
+}
+
+async fn run(state: &AppState, command: UserCommand) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match command {
+        UserCommand::Add(add) => add_user(state, add, &mut out).await,
+        UserCommand::Passwd { login, password_stdin } => {
+            let user = find(&state.db, &login).await?;
+            let (password, shown) = if password_stdin {
+                (read_password(user.login.as_str())?, None)
+            } else {
+                let generated = domovoy_web::auth::secret::new_password();
+                (NewPassword::demo(&generated), Some(generated))
+            };
+            set_password_as(state, cli_actor(), user.id, password).await.map_err(explain)?;
+            writeln!(out, "Пароль пользователя {} изменён, все его сеансы завершены.", user.login)?;
+            if let Some(shown) = shown {
+                writeln!(out, "Новый пароль: {shown}")?;
+            }
+            Ok(())
+        }
+        UserCommand::Disable { login } => {
+            let user = find(&state.db, &login).await?;
+            set_disabled_as(state, cli_actor(), user.id, true).await.map_err(explain)?;
+            writeln!(out, "Пользователь {} отключён.", user.login)?;
+            Ok(())
+        }
+        UserCommand::Enable { login } => {
+            let user = find(&state.db, &login).await?;
+            set_disabled_as(state, cli_actor(), user.id, false).await.map_err(explain)?;
+            writeln!(out, "Пользователь {} включён.", user.login)?;
+            Ok(())
+        }
+        UserCommand::List { search } => {
+            let filter = UserFilter { text: search, include_disabled: true, limit: 1000, ..UserFilter::default() };
+            for user in users::list(&state.db, &filter).await? {
+                let state_text = if user.is_disabled() { "отключён" } else { "активен" };
+                writeln!(out, "{:<20} {:<10} {:<9} {}", user.login, user.kind.code(), state_text, user.display_name)?;
+            }
+            Ok(())
+        }
+    }
+}
+
+async fn add_user(state: &AppState, add: AddUser, out: &mut impl std::io::Write) -> anyhow::Result<()> {
+    let kind = if add.resident { AccountKind::Resident } else { AccountKind::Staff };
+    let template_default = if add.resident { Some("resident".to_owned()) } else { None };
+    let role_name = add.role.or(template_default);
+    let role = match &role_name {
+        Some(name) => Some(find_role(&state.db, name).await?),
+        None => None,
+    };
+    let scope = match (kind, add.building.as_str()) {
+        (AccountKind::Resident, _) => ScopeChoice::Own,
+        (AccountKind::Staff, "all") => ScopeChoice::AllBuildings,
+        (AccountKind::Staff, building) => ScopeChoice::Building(find_building(&state.db, building).await?),
+    };
+    let password = if add.password_stdin { Some(read_password(&add.login)?.expose().to_owned()) } else { None };
+    let input = NewUserInput {
+        kind: Some(kind.code().to_owned()),
+        login: add.login,
+        display_name: add.name,
+        email: add.email,
+        phone: None,
+        locale: None,
+        password,
+    };
+    let created = create_as(state, cli_actor(), input).await.map_err(explain)?;
+    writeln!(out, "Создан пользователь {} ({}).", created.user.login, created.user.display_name)?;
+    if let Some(role) = role {
+        let assignment = grant_as(state, cli_actor(), created.user.id, role, scope).await.map_err(explain)?;
+        writeln!(out, "Роль: {}.", assignment.role_name)?;
+    }
+    if let Some(password) = created.generated_password {
+        writeln!(out, "Начальный пароль: {password}")?;
+    }
+    Ok(())
+}
+
+async fn find_role(db: &Db, name: &str) -> anyhow::Result<domovoy_domain::ids::RoleId> {
+    if let Ok(template) = name.parse::<RoleTemplate>()
+        && let Some(id) = roles::find_by_template(db, template).await?
+    {
+        return Ok(id);
+    }
+    let all = roles::list(db).await?;
+    match all.iter().find(|r| r.name.as_str() == name) {
+        Some(role) => Ok(role.id),
+        None => {
+            let known: Vec<String> =
+                all.iter().map(|r| r.template.map_or_else(|| r.name.to_string(), |t| t.key().to_owned())).collect();
+            bail!("нет роли «{name}»; есть: {}", known.join(", "))
+        }
+    }
+}
+
+async fn find_building(db: &Db, key: &str) -> anyhow::Result<domovoy_domain::ids::BuildingId> {
+    let all = buildings::list(db).await?;
+    if let Some(building) = all.iter().find(|b| b.id.to_string() == key || b.name.as_str() == key) {
+        return Ok(building.id);
+    }
+    bail!("нет объекта «{key}»; укажите id или точное название, или all")
+}

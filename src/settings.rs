@@ -1,0 +1,330 @@
+//! Typed settings: defaults < TOML file < `DOMOVOY_*` environment < flags.
+//!
+//! Nested keys use a double underscore in the environment:
+//! `DOMOVOY_HTTP__SECURE_COOKIES=true` sets `[http] secure_cookies`. The
+//! two most used need none: `DOMOVOY_DATABASE_URL`, `DOMOVOY_REDIS_URL`.
+//! Unknown keys in the TOML file are errors, so a typo does not silently
+//! leave a default in place.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use config::{Config, Environment, File, FileFormat};
+use serde::Deserialize;
+
+/// A value that must not appear in logs (it may hold a password).
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+/// Everything the application is configured with.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// Where the embedded SQLite database (and, later, uploaded files) live.
+    pub data_dir: PathBuf,
+    /// `sqlite://…` or `postgres://…`; default: SQLite in `data_dir`.
+    pub database_url: Option<Secret>,
+    /// `redis://…`: connects several nodes; optional.
+    pub redis_url: Option<Secret>,
+    /// Address and port to listen on.
+    pub listen: String,
+    pub log: LogSettings,
+    pub http: HttpSettings,
+    pub auth: AuthSettings,
+    pub database: DatabaseSettings,
+    pub events: EventSettings,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from("./data"),
+            database_url: None,
+            redis_url: None,
+            listen: "127.0.0.1:8080".to_owned(),
+            log: LogSettings::default(),
+            http: HttpSettings::default(),
+            auth: AuthSettings::default(),
+            database: DatabaseSettings::default(),
+            events: EventSettings::default(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines, for a terminal.
+    Pretty,
+    /// One JSON object per line, for journald, Loki or ELK.
+    Json,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogSettings {
+    pub format: LogFormat,
+    /// A `tracing` filter, e.g. `info` or `info,domovoy_web=debug`
+    /// (`RUST_LOG` overrides it).
+    pub filter: String,
+}
+
+impl Default for LogSettings {
+    fn default() -> Self {
+        Self { format: LogFormat::Pretty, filter: "info".to_owned() }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HttpSettings {
+    /// Worker threads; default one per CPU core.
+    pub workers: Option<usize>,
+    /// Seconds a graceful shutdown waits for requests in flight.
+    pub shutdown_timeout_secs: u64,
+    /// Mark cookies `Secure`: set when users reach Domovoy over HTTPS.
+    pub secure_cookies: bool,
+    /// Trust `X-Forwarded-For` for the client address: set only behind a
+    /// reverse proxy that overwrites it (nginx with `proxy_set_header`).
+    pub trust_forwarded_for: bool,
+    /// The zone staff pages show times in (the head office's).
+    pub display_time_zone: String,
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        Self {
+            workers: None,
+            shutdown_timeout_secs: 30,
+            secure_cookies: false,
+            trust_forwarded_for: false,
+            display_time_zone: "Europe/Moscow".to_owned(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuthSettings {
+    /// A browser session ends after this many hours without use.
+    pub session_idle_hours: u64,
+    /// Lifetime of API and device tokens, in days.
+    pub api_token_days: u64,
+    /// Wrong passwords in a row that lock an account.
+    pub lockout_threshold: u32,
+    /// How long that lock lasts, in minutes.
+    pub lockout_minutes: u64,
+    /// Sign-in attempts per client address per minute.
+    pub sign_in_per_minute: u32,
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        Self {
+            session_idle_hours: 12,
+            api_token_days: 90,
+            lockout_threshold: 5,
+            lockout_minutes: 15,
+            sign_in_per_minute: 10,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DatabaseSettings {
+    /// Pool size (PostgreSQL), or read pool size (SQLite).
+    pub max_connections: u32,
+    /// Seconds a request waits for a free connection before answering 503.
+    pub acquire_timeout_secs: u64,
+}
+
+impl Default for DatabaseSettings {
+    fn default() -> Self {
+        Self { max_connections: 16, acquire_timeout_secs: 5 }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EventSettings {
+    /// Days the event log keeps history that reconnecting clients replay.
+    pub retention_days: u32,
+}
+
+impl Default for EventSettings {
+    fn default() -> Self {
+        Self { retention_days: 7 }
+    }
+}
+
+/// Values given as command-line flags; they override everything else.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub data_dir: Option<PathBuf>,
+    pub database_url: Option<String>,
+    pub listen: Option<String>,
+    pub log_format: Option<String>,
+}
+
+/// Top-level keys that may come from the environment. Other `DOMOVOY_*`
+/// variables (the test suite's, `DOMOVOY_CONFIG`) are not settings.
+const ENV_KEYS: &[&str] =
+    &["data_dir", "database_url", "redis_url", "listen", "log", "http", "auth", "database", "events"];
+
+impl Settings {
+    /// Loads settings from the optional TOML file, the environment and the
+    /// flags, in that order of increasing precedence.
+    pub fn load(file: Option<&Path>, overrides: &Overrides) -> Result<Settings, config::ConfigError> {
+        Self::load_from(file, overrides, std::env::vars())
+    }
+
+    /// As [`Settings::load`], with the environment given (for tests).
+    pub fn load_from(
+        file: Option<&Path>,
+        overrides: &Overrides,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Settings, config::ConfigError> {
+        let mut builder = Config::builder();
+        if let Some(file) = file {
+            builder = builder.add_source(File::from(file).format(FileFormat::Toml).required(true));
+        }
+        let env: config::Map<String, String> = env
+            .into_iter()
+            .filter(|(key, _)| {
+                key.strip_prefix("DOMOVOY_")
+                    .map(|rest| rest.split("__").next().unwrap_or_default().to_ascii_lowercase())
+                    .is_some_and(|top| ENV_KEYS.contains(&top.as_str()))
+            })
+            .collect();
+        builder = builder.add_source(
+            Environment::with_prefix("DOMOVOY")
+                .prefix_separator("_")
+                .separator("__")
+                .try_parsing(true)
+                .source(Some(env)),
+        );
+        if let Some(dir) = &overrides.data_dir {
+            builder = builder.set_override("data_dir", dir.display().to_string())?;
+        }
+        if let Some(url) = &overrides.database_url {
+            builder = builder.set_override("database_url", url.as_str())?;
+        }
+        if let Some(listen) = &overrides.listen {
+            builder = builder.set_override("listen", listen.as_str())?;
+        }
+        if let Some(format) = &overrides.log_format {
+            builder = builder.set_override("log.format", format.as_str())?;
+        }
+        builder.build()?.try_deserialize()
+    }
+
+    /// The database URL: the configured one, or SQLite in the data dir.
+    pub fn database_url(&self) -> Secret {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| Secret(format!("sqlite://{}", self.data_dir.join("domovoy.db").display())))
+    }
+
+    pub fn shutdown_timeout(&self) -> Duration {
+        Duration::from_secs(self.http.shutdown_timeout_secs)
+    }
+}
+
+/// A database URL fit for logs: scheme, host and database, no credentials.
+pub fn describe_url(url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) => {
+            let rest = rest.rsplit_once('@').map_or(rest, |(_, host)| host);
+            let rest = rest.split_once('?').map_or(rest, |(path, _)| path);
+            format!("{scheme}://{rest}")
+        }
+        None => "(unparseable URL)".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+    }
+
+    #[test]
+    fn defaults_use_sqlite_in_the_data_dir() {
+        let settings = Settings::load_from(None, &Overrides::default(), env(&[])).unwrap();
+        assert_eq!(settings.listen, "127.0.0.1:8080");
+        assert_eq!(settings.database_url().expose(), "sqlite://./data/domovoy.db");
+        assert_eq!(settings.auth.lockout_threshold, 5);
+    }
+
+    #[test]
+    fn the_environment_overrides_the_file_and_flags_override_both() {
+        let dir = std::env::temp_dir().join(format!("domovoy-settings-{}", uuid::Uuid::now_v7().simple()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("domovoy.toml");
+        std::fs::write(
+            &file,
+            "listen = \"0.0.0.0:9000\"\n[http]\nsecure_cookies = true\n[auth]\nlockout_threshold = 3\n",
+        )
+        .unwrap();
+        let env = env(&[
+            ("DOMOVOY_DATABASE_URL", "postgres://u:secret@db/domovoy"),
+            ("DOMOVOY_AUTH__LOCKOUT_THRESHOLD", "7"),
+            ("DOMOVOY_TEST_POSTGRES_URL", "postgres://ignored"),
+            ("DOMOVOY_CONFIG", "/ignored.toml"),
+        ]);
+        let overrides = Overrides { listen: Some("127.0.0.1:7000".into()), ..Overrides::default() };
+        let settings = Settings::load_from(Some(&file), &overrides, env).unwrap();
+        assert_eq!(settings.listen, "127.0.0.1:7000");
+        assert!(settings.http.secure_cookies);
+        assert_eq!(settings.auth.lockout_threshold, 7);
+        assert_eq!(settings.database_url().expose(), "postgres://u:secret@db/domovoy");
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn a_typo_in_the_file_is_an_error() {
+        let dir = std::env::temp_dir().join(format!("domovoy-settings-{}", uuid::Uuid::now_v7().simple()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("domovoy.toml");
+        std::fs::write(&file, "[http]\nsecure_cookie = true\n").unwrap();
+        let error = Settings::load_from(Some(&file), &Overrides::default(), env(&[])).unwrap_err();
+        assert!(error.to_string().contains("secure_cookie"), "{error}");
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn the_example_file_is_valid_and_matches_the_defaults() {
+        let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("domovoy.example.toml");
+        let settings = Settings::load_from(Some(&example), &Overrides::default(), env(&[])).unwrap();
+        let defaults = Settings::default();
+        assert_eq!(format!("{settings:?}"), format!("{defaults:?}"));
+    }
+
+    #[test]
+    fn secrets_never_print() {
+        let settings = Settings { database_url: Some(Secret::new("postgres://u:hunter2@db/x")), ..Settings::default() };
+        assert!(!format!("{settings:?}").contains("hunter2"));
+        assert_eq!(describe_url("postgres://u:hunter2@db:5432/x?sslmode=require"), "postgres://db:5432/x");
+    }
+}

@@ -1,0 +1,140 @@
+//! Starting the application for a test, and talking to it.
+
+use actix_web::dev::ServerHandle;
+use reqwest::{Client, Response, StatusCode};
+use serde_json::{Value, json};
+
+use domovoy::settings::{Overrides, Secret};
+use domovoy::{Application, Settings, demo};
+use domovoy_store::testing::TestDb;
+
+/// A running application with the demo data.
+pub struct TestApp {
+    pub address: String,
+    /// Kept alive for the test; dropped (and deleted) after the app.
+    _db: TestDb,
+    handle: ServerHandle,
+}
+
+/// Settings for a test app on `db`, listening on a free port.
+pub fn settings_for(db: &TestDb) -> Settings {
+    let mut settings = Settings::load_from(None, &Overrides::default(), Vec::new()).unwrap();
+    settings.data_dir = db.dir().map(ToOwned::to_owned).unwrap_or_else(std::env::temp_dir);
+    settings.database_url = Some(Secret::new(db.url.clone()));
+    settings.listen = "127.0.0.1:0".to_owned();
+    settings.http.workers = Some(1);
+    settings.http.shutdown_timeout_secs = 1;
+    // Tests sign in many times from one address; the limit has its own test.
+    settings.auth.sign_in_per_minute = 10_000;
+    settings
+}
+
+impl TestApp {
+    /// On SQLite.
+    pub async fn spawn() -> TestApp {
+        Self::spawn_with(TestDb::sqlite().await, |_| {}).await
+    }
+
+    /// On PostgreSQL, or `None` when `DOMOVOY_TEST_POSTGRES_URL` is unset.
+    pub async fn spawn_postgres() -> Option<TestApp> {
+        Some(Self::spawn_with(TestDb::postgres().await?, |_| {}).await)
+    }
+
+    /// On SQLite, with adjusted settings.
+    pub async fn spawn_configured(adjust: impl FnOnce(&mut Settings)) -> TestApp {
+        Self::spawn_with(TestDb::sqlite().await, adjust).await
+    }
+
+    async fn spawn_with(db: TestDb, adjust: impl FnOnce(&mut Settings)) -> TestApp {
+        domovoy::install_crypto_provider();
+        let mut settings = settings_for(&db);
+        adjust(&mut settings);
+        let app = Application::build(&settings).await.expect("application builds");
+        demo::seed(app.db()).await.expect("demo data");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        let handle = app.handle();
+        actix_web::rt::spawn(app.run_until_stopped());
+        TestApp { address, _db: db, handle }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    /// `POST /api/v1/auth/login`.
+    pub async fn login(&self, login: &str, password: &str) -> Response {
+        client()
+            .post(self.url("/api/v1/auth/login"))
+            .json(&json!({ "login": login, "password": password }))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// A bearer token of a demo account.
+    pub async fn token(&self, login: &str) -> String {
+        let response = self.login(login, demo::DEMO_PASSWORD).await;
+        assert_eq!(response.status(), StatusCode::OK, "{login} signs in");
+        response.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn get(&self, token: &str, path: &str) -> Response {
+        client().get(self.url(path)).bearer_auth(token).send().await.unwrap()
+    }
+
+    pub async fn post(&self, token: &str, path: &str, body: &Value) -> Response {
+        client().post(self.url(path)).bearer_auth(token).json(body).send().await.unwrap()
+    }
+
+    /// A browser: keeps cookies, does not follow redirects (tests look at them).
+    pub fn browser(&self) -> Client {
+        Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
+    }
+
+    /// Signs `browser` in through the sign-in form, as a person would.
+    pub async fn browser_login(&self, browser: &Client, login: &str, password: &str) -> Response {
+        let page = browser.get(self.url("/login")).send().await.unwrap().text().await.unwrap();
+        let csrf = hidden_value(&page, "csrf_token");
+        browser
+            .post(self.url("/login"))
+            .form(&[("csrf_token", csrf.as_str()), ("login", login), ("password", password), ("next", "/")])
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// The id of a demo account.
+    pub async fn user_id(&self, admin_token: &str, login: &str) -> String {
+        let list: Value = self.get(admin_token, &format!("/api/v1/users?q={login}&kind=")).await.json().await.unwrap();
+        list.as_array().unwrap().iter().find(|u| u["login"] == login).unwrap_or_else(|| panic!("no user {login}"))["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        // Stop accepting; the database is dropped with the test.
+        let handle = self.handle.clone();
+        actix_web::rt::spawn(async move { handle.stop(false).await });
+    }
+}
+
+pub fn client() -> Client {
+    domovoy::install_crypto_provider();
+    Client::new()
+}
+
+/// The value of a hidden input named `name` in an HTML page.
+pub fn hidden_value(page: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = page.find(&marker).unwrap_or_else(|| panic!("no {name} in page")) + marker.len();
+    page[start..].split('"').next().unwrap().to_owned()
+}
+
+/// The error code of an API error response.
+pub async fn error_code(response: Response) -> String {
+    let body: Value = response.json().await.unwrap();
+    body["error"]["code"].as_str().unwrap_or_default().to_owned()
+}

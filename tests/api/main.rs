@@ -1,0 +1,12 @@
+//! HTTP tests: the real application on port 0 with its own database and the
+//! demo data, driven over HTTP like a browser or an integration would.
+
+// Test bodies are helpers and async functions clippy does not see as tests.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod access;
+mod admin;
+mod auth;
+mod helpers;
+mod ops;
+mod pages;

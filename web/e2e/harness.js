@@ -1,0 +1,97 @@
+// The browser-test harness: starts the real `domovoy` binary with a fresh
+// demo on a free port, and a headless Chromium to drive it.
+//
+// DOMOVOY_BIN picks the binary (default: the debug build that `cargo test`
+// leaves in target/debug). CHROMIUM picks the browser (default Debian's).
+
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { chromium } from "playwright-core";
+
+const root = resolve(import.meta.dirname, "..", "..");
+const binary = process.env.DOMOVOY_BIN ?? join(root, "target", "debug", "domovoy");
+const browserPath = process.env.CHROMIUM ?? "/usr/bin/chromium";
+
+/** A free TCP port on 127.0.0.1. */
+function freePort() {
+  return new Promise((done, fail) => {
+    const server = createServer();
+    server.unref();
+    server.on("error", fail);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => done(port));
+    });
+  });
+}
+
+async function waitReady(url, child, output) {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) {
+      throw new Error(`domovoy exited with ${child.exitCode}:\n${output.join("")}`);
+    }
+    try {
+      const response = await fetch(`${url}/readyz`);
+      if (response.ok) {
+        return;
+      }
+    } catch {
+      // Not listening yet.
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`domovoy did not become ready:\n${output.join("")}`);
+}
+
+/** Starts `domovoy demo` on a free port; returns { url, stop }. */
+export async function startDemo() {
+  const port = await freePort();
+  const dataDir = mkdtempSync(join(tmpdir(), "domovoy-e2e-"));
+  const output = [];
+  const child = spawn(binary, ["demo", "--listen", `127.0.0.1:${port}`, "--data-dir", dataDir], {
+    // Every test signs in from 127.0.0.1; the per-address limit has its own
+    // test in the Rust suite.
+    env: { ...process.env, RUST_LOG: "warn", DOMOVOY_AUTH__SIGN_IN_PER_MINUTE: "10000" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  child.stdout.on("data", (chunk) => output.push(chunk.toString()));
+  child.stderr.on("data", (chunk) => output.push(chunk.toString()));
+  const url = `http://127.0.0.1:${port}`;
+  await waitReady(url, child, output);
+  return {
+    url,
+    output,
+    async stop() {
+      if (child.exitCode === null) {
+        child.kill("SIGTERM");
+        await new Promise((r) => child.once("exit", r));
+      }
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A headless Chromium (the machine's own; nothing is downloaded). */
+export async function launchBrowser() {
+  return chromium.launch({
+    executablePath: browserPath,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-dev-shm-usage"],
+  });
+}
+
+/** A browser context as on the company's office PCs: Russian locale. */
+export async function russianContext(browser) {
+  return browser.newContext({ locale: "ru-RU" });
+}
+
+/** Signs a page in through the form. */
+export async function signIn(page, url, login, password = "demo") {
+  await page.goto(`${url}/login`);
+  await page.getByLabel("Логин или телефон").fill(login);
+  await page.getByLabel("Пароль").fill(password);
+  await page.getByRole("button", { name: "Войти" }).click();
+}

@@ -1,0 +1,108 @@
+//! The JSON API under `/api/v1`.
+//!
+//! Every handler is listed once, in [`api_routes!`]: the same list registers
+//! the routes and builds the OpenAPI document, so no route can be served
+//! without being documented.
+
+pub mod audit;
+pub mod auth;
+pub mod buildings;
+pub mod dto;
+pub mod me;
+pub mod roles;
+pub mod users;
+
+use actix_web::web;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::error::ApiError;
+
+/// Largest JSON body accepted by the API (tickets with long texts later
+/// stay far below it; files go through their own upload routes).
+const JSON_LIMIT: usize = 256 * 1024;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+macro_rules! api_routes {
+    ($($module:ident :: $handler:ident),+ $(,)?) => {
+        /// The OpenAPI description of every `/api/v1` route.
+        #[derive(Debug, OpenApi)]
+        #[openapi(
+            info(title = "Domovoy API", description = "JSON API of Domovoy. Errors: {\"error\": {\"code\", \"message\", \"fields\"}}."),
+            paths($($module::$handler),+),
+            modifiers(&BearerAuth),
+            tags(
+                (name = "auth", description = "Signing in and out"),
+                (name = "me", description = "The caller's own account"),
+                (name = "users", description = "User administration"),
+                (name = "roles", description = "Roles and the permission catalog"),
+                (name = "buildings", description = "Buildings"),
+                (name = "audit", description = "The audit log"),
+            )
+        )]
+        pub struct ApiDoc;
+
+        /// Registers every API route.
+        pub fn register(cfg: &mut web::ServiceConfig) {
+            $( cfg.service($module::$handler); )+
+        }
+    };
+}
+
+api_routes!(
+    auth::login,
+    auth::logout,
+    me::get_me,
+    me::update_me,
+    me::change_password,
+    me::list_tokens,
+    me::create_token,
+    me::revoke_token,
+    users::list_users,
+    users::create_user,
+    users::get_user,
+    users::update_user,
+    users::disable_user,
+    users::enable_user,
+    users::unlock_user,
+    users::reset_password,
+    users::list_assignments,
+    users::grant_role,
+    users::revoke_role,
+    roles::list_permissions,
+    roles::list_roles,
+    roles::create_role,
+    roles::update_role,
+    roles::delete_role,
+    buildings::list_buildings,
+    buildings::create_building,
+    buildings::get_building,
+    buildings::update_building,
+    audit::list_audit,
+    audit::export_audit,
+);
+
+/// Extractor settings: bad JSON, query strings and paths answer in the
+/// API's error format instead of actix's plain text.
+pub fn extractor_config(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(
+        web::JsonConfig::default()
+            .limit(JSON_LIMIT)
+            .error_handler(|error, _req| ApiError::InvalidJson(error.to_string()).into()),
+    )
+    .app_data(web::QueryConfig::default().error_handler(|_error, _req| {
+        ApiError::BadRequest { code: "invalid_query", message: |t| t.invalid_input }.into()
+    }))
+    .app_data(web::PathConfig::default().error_handler(|_error, _req| ApiError::NotFound.into()));
+}

@@ -1,0 +1,315 @@
+//! The Russian (and English) staff and resident UI: server-rendered HTML.
+//!
+//! Pages are askama templates filled from view structs built here; every
+//! page shares the [`Chrome`] (navigation, language switch, notices). Forms
+//! post back with a CSRF token and redirect (`?done=…` names the notice to
+//! show), so reloading a page never repeats a change.
+
+pub mod account;
+pub mod admin_users;
+pub mod assignments;
+pub mod audit;
+pub mod buildings;
+pub mod home;
+pub mod login;
+pub mod roles;
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+
+use domovoy_domain::permission::Permission;
+use domovoy_domain::policy::Target;
+
+use crate::assets;
+use crate::auth::Caller;
+use crate::error::PageError;
+use crate::i18n::Catalog;
+
+/// One entry of the main menu.
+#[derive(Debug, Clone)]
+pub struct NavItem {
+    pub href: &'static str,
+    pub label: &'static str,
+    /// The second key of its `g …` keyboard shortcut.
+    pub key: &'static str,
+    pub active: bool,
+}
+
+/// What every signed-in page shows around its content.
+#[derive(Debug, Clone)]
+pub struct Chrome {
+    pub user_name: String,
+    pub nav: Vec<NavItem>,
+    pub csrf: String,
+    /// The current path with query, for "come back here" links.
+    pub path: String,
+    pub switch_to: &'static str,
+    pub notice: Option<String>,
+    pub error: Option<String>,
+    pub version: &'static str,
+    pub css: String,
+    pub js: String,
+}
+
+/// Which main-menu entry a page belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Section {
+    Home,
+    Buildings,
+    Users,
+    Roles,
+    Assignments,
+    Audit,
+    Account,
+}
+
+/// The main menu: only what the caller may use.
+pub fn nav(caller: &Caller, active: Section) -> Vec<NavItem> {
+    let t = caller.t();
+    let p = &caller.principal;
+    let admin = |permission| p.can(permission, &Target::SYSTEM);
+    let entries: [(Section, bool, &'static str, &'static str, &'static str); 7] = [
+        (Section::Home, true, "/", t.nav_home, "h"),
+        (
+            Section::Buildings,
+            p.reach(Permission::BuildingsRead).reaches_buildings(),
+            "/buildings",
+            t.nav_buildings,
+            "o",
+        ),
+        (Section::Users, admin(Permission::AdminUsers), "/admin/users", t.nav_users, "u"),
+        (Section::Roles, admin(Permission::AdminRoles), "/admin/roles", t.nav_roles, "r"),
+        (Section::Assignments, admin(Permission::AdminUsers), "/admin/assignments", t.nav_assignments, "n"),
+        (Section::Audit, p.can_somewhere(Permission::AuditRead), "/admin/audit", t.nav_audit, "a"),
+        (Section::Account, true, "/account", t.nav_account, "p"),
+    ];
+    entries
+        .into_iter()
+        .filter(|(_, visible, ..)| *visible)
+        .map(|(section, _, href, label, key)| NavItem { href, label, key, active: section == active })
+        .collect()
+}
+
+impl Chrome {
+    pub fn new(caller: &Caller, active: Section, path: &str) -> Self {
+        Self {
+            user_name: caller.user.display_name.to_string(),
+            nav: nav(caller, active),
+            csrf: caller.csrf.clone(),
+            path: path.to_owned(),
+            switch_to: caller.t().switch_language_to.code(),
+            notice: None,
+            error: None,
+            version: env!("CARGO_PKG_VERSION"),
+            css: assets::url("app.css"),
+            js: assets::url("app.js"),
+        }
+    }
+
+    pub fn with_notice(mut self, notice: Option<String>) -> Self {
+        self.notice = notice;
+        self
+    }
+
+    pub fn with_error(mut self, error: Option<String>) -> Self {
+        self.error = error;
+        self
+    }
+}
+
+/// A time as staff read it: `26.11.2026 08:44` in the given zone.
+pub fn fmt_time(at: DateTime<Utc>, tz: Tz) -> String {
+    at.with_timezone(&tz).format("%d.%m.%Y %H:%M").to_string()
+}
+
+/// An optional time, or the catalog's "never".
+pub fn fmt_opt_time(at: Option<DateTime<Utc>>, tz: Tz, t: &Catalog) -> String {
+    at.map_or_else(|| t.never.to_owned(), |at| fmt_time(at, tz))
+}
+
+/// Renders a template into an HTML response.
+pub fn html(template: &impl Template) -> Result<HttpResponse, PageError> {
+    html_with_status(template, StatusCode::OK)
+}
+
+pub fn html_with_status(template: &impl Template, status: StatusCode) -> Result<HttpResponse, PageError> {
+    let body = template.render().map_err(PageError::internal)?;
+    Ok(HttpResponse::build(status).content_type("text/html; charset=utf-8").body(body))
+}
+
+/// A redirect after a successful form post (303: the browser follows with GET).
+pub fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther().insert_header((header::LOCATION, location)).finish()
+}
+
+/// Only local paths are followed after sign-in, so a crafted link cannot
+/// send a user to another site.
+pub fn safe_next(next: Option<&str>) -> &str {
+    match next {
+        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.starts_with("/\\") => path,
+        _ => "/",
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    t: &'a Catalog,
+    title: &'a str,
+    message: &'a str,
+    request_id: Option<&'a str>,
+    css: String,
+}
+
+/// The page for a failed page request, in `t`'s language.
+pub fn error_page(error: &PageError, t: &Catalog, request_id: Option<&str>) -> HttpResponse {
+    if let PageError::SignIn { next } = error {
+        let location = format!("/login?next={}", url_encode(next));
+        return HttpResponse::SeeOther()
+            .insert_header((
+                header::LOCATION,
+                HeaderValue::from_str(&location).unwrap_or(HeaderValue::from_static("/login")),
+            ))
+            .finish();
+    }
+    let (title, message) = match error {
+        PageError::Forbidden => (t.error_forbidden_title, t.error_forbidden),
+        PageError::NotFound => (t.error_not_found_title, t.error_not_found),
+        PageError::FormExpired => (t.error_forbidden_title, t.form_expired),
+        PageError::BadForm => (t.error_forbidden_title, t.invalid_input),
+        PageError::Unavailable(_) => (t.error_internal_title, t.error_unavailable),
+        PageError::Internal(_) | PageError::SignIn { .. } => (t.error_internal_title, t.error_internal),
+    };
+    use actix_web::ResponseError as _;
+    let show_id = error.status_code().is_server_error().then_some(request_id).flatten();
+    let page = ErrorPage { t, title, message, request_id: show_id, css: assets::url("app.css") };
+    let body = page.render().unwrap_or_else(|_| message.to_owned());
+    HttpResponse::build(error.status_code()).content_type("text/html; charset=utf-8").body(body)
+}
+
+/// Percent-encodes a value for a query string.
+pub fn url_encode(value: &str) -> String {
+    serde_urlencoded::to_string([("", value)]).map(|s| s[1..].to_owned()).unwrap_or_default()
+}
+
+/// Registers every page route.
+pub fn register(cfg: &mut web::ServiceConfig) {
+    cfg.service(login::show_login)
+        .service(login::submit_login)
+        .service(login::logout)
+        .service(login::switch_language)
+        .service(home::home)
+        .service(account::show_account)
+        .service(account::save_profile)
+        .service(account::change_password)
+        .service(account::create_token)
+        .service(account::revoke_token)
+        .service(admin_users::list_users)
+        .service(admin_users::create_user)
+        .service(admin_users::show_user)
+        .service(admin_users::update_user)
+        .service(admin_users::user_action)
+        .service(admin_users::grant_role)
+        .service(admin_users::revoke_role)
+        .service(roles::show_roles)
+        .service(roles::save_matrix)
+        .service(roles::create_role)
+        .service(roles::delete_role)
+        .service(assignments::show_assignments)
+        .service(assignments::assign)
+        .service(audit::show_audit)
+        .service(audit::export_audit)
+        .service(buildings::list_buildings)
+        .service(buildings::create_building)
+        .service(buildings::show_building)
+        .service(buildings::update_building);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_local_paths_are_followed_after_sign_in() {
+        assert_eq!(safe_next(Some("/admin/users?q=1")), "/admin/users?q=1");
+        assert_eq!(safe_next(Some("https://evil.example/")), "/");
+        assert_eq!(safe_next(Some("//evil.example/")), "/");
+        assert_eq!(safe_next(Some("/\\evil.example")), "/");
+        assert_eq!(safe_next(None), "/");
+    }
+
+    #[test]
+    fn query_values_are_percent_encoded() {
+        assert_eq!(url_encode("/a b?c=д"), "%2Fa+b%3Fc%3D%D0%B4");
+    }
+}
+
+/// Why a form was refused, ready to show beside its fields.
+#[derive(Debug, Default)]
+pub struct FormFailure {
+    /// Field name → message.
+    pub fields: Vec<(String, String)>,
+    /// A message about the whole form.
+    pub message: Option<String>,
+}
+
+impl FormFailure {
+    /// Sorts a service error into what the form shows (validation and rule
+    /// refusals) and what becomes an error page (everything else).
+    pub fn from_error(error: crate::error::ApiError, t: &Catalog) -> Result<Self, PageError> {
+        use crate::error::ApiError;
+        match error {
+            ApiError::Validation(errors) => Ok(Self {
+                fields: errors.iter().map(|(field, e)| ((*field).to_owned(), t.field(field, e))).collect(),
+                message: Some(t.invalid_input.to_owned()),
+            }),
+            error @ ApiError::BadRequest { .. } => Ok(Self { fields: Vec::new(), message: Some(error.message(t)) }),
+            other => Err(other.into()),
+        }
+    }
+}
+
+/// The notice for a `?done=` code after a redirect.
+pub fn notice(t: &Catalog, done: Option<&str>) -> Option<String> {
+    let text = match done? {
+        "saved" => t.saved,
+        "password_changed" => t.password_changed,
+        "token_revoked" => t.saved,
+        "role_granted" => t.role_granted,
+        "role_revoked" => t.role_revoked,
+        "disabled" => t.user_disabled_notice,
+        "enabled" => t.user_enabled_notice,
+        "unlocked" => t.user_unlocked_notice,
+        "roles_saved" => t.roles_saved,
+        "role_created" => t.role_created,
+        "role_deleted" => t.role_deleted,
+        "building_created" => t.building_created,
+        _ => return None,
+    };
+    Some(text.to_owned())
+}
+
+/// `?done=` and nothing else, the query of pages that show notices.
+#[derive(Debug, serde::Deserialize)]
+pub struct DoneQuery {
+    pub done: Option<String>,
+}
+
+/// The interface languages for a select: code and name.
+pub fn locales(t: &Catalog) -> Vec<(&'static str, &'static str)> {
+    domovoy_domain::account::Locale::ALL.iter().map(|l| (l.code(), t.locale_name(l))).collect()
+}
+
+/// A page that only says why something was refused and links back.
+#[derive(Debug, Template)]
+#[template(path = "message.html")]
+pub struct MessagePage<'a> {
+    pub t: &'a Catalog,
+    pub chrome: Chrome,
+    pub message: String,
+    pub back: String,
+}

@@ -1,0 +1,114 @@
+//! Reading the audit log.
+
+use chrono::{Days, NaiveDate, TimeZone as _, Utc};
+
+use domovoy_domain::FieldError;
+use domovoy_domain::account::Login;
+use domovoy_domain::audit::AuditAction;
+use domovoy_domain::error::FieldErrors;
+use domovoy_domain::permission::Permission;
+use domovoy_store::audit::{self, AuditEntry, AuditPage, AuditQuery, AuditScope};
+use domovoy_store::users;
+
+use super::{optional, present};
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// Most entries one export holds; narrow the filter for more.
+pub const EXPORT_LIMIT: usize = 100_000;
+
+/// The audit filter as typed into the page or the query string.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AuditFilter {
+    /// Action code, e.g. `user.created`.
+    pub action: Option<String>,
+    /// The actor's login.
+    pub actor: Option<String>,
+    /// Entity kind: `user`, `role`, `assignment`, `building`, `token`.
+    pub entity_kind: Option<String>,
+    pub entity_id: Option<String>,
+    pub building_id: Option<String>,
+    /// First day, `YYYY-MM-DD`, in the head office's time zone.
+    pub from: Option<String>,
+    /// Last day (inclusive), `YYYY-MM-DD`.
+    pub until: Option<String>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Entries per page, 1–500 (default 50).
+    pub limit: Option<u32>,
+}
+
+impl AuditFilter {
+    /// The filter without paging, for links and exports.
+    pub fn without_cursor(&self) -> Self {
+        Self { cursor: None, ..self.clone() }
+    }
+}
+
+/// Builds the store query: the filter narrowed to what the caller may read.
+async fn query(state: &AppState, caller: &Caller, filter: &AuditFilter) -> Result<AuditQuery, ApiError> {
+    let reach = caller.reach(Permission::AuditRead)?;
+    let scope = match reach.building_filter() {
+        None => AuditScope::Everything,
+        Some(buildings) => AuditScope::Buildings(buildings.iter().copied().collect()),
+    };
+    let tz = state.config.display_time_zone;
+    let day = |raw: &str| NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|_| FieldError::InvalidFormat);
+    let mut errors = FieldErrors::new();
+    let action = optional(&mut errors, "action", filter.action.as_deref(), str::parse::<AuditAction>);
+    let building = optional(&mut errors, "building_id", filter.building_id.as_deref(), |v| {
+        v.parse().map_err(|_| FieldError::InvalidFormat)
+    });
+    let from = optional(&mut errors, "from", filter.from.as_deref(), day);
+    let until = optional(&mut errors, "until", filter.until.as_deref(), day);
+    let before =
+        optional(&mut errors, "cursor", filter.cursor.as_deref(), |v| v.parse().map_err(|_| FieldError::InvalidFormat));
+    let actor_login = optional(&mut errors, "actor", filter.actor.as_deref(), Login::from_sign_in);
+    errors.into_result()?;
+    let actor = match actor_login {
+        Some(login) => match users::find_by_login(&state.db, &login).await? {
+            Some(user) => Some(user.id),
+            // An unknown login matches nothing rather than everything.
+            None => return Err(ApiError::field("actor", FieldError::Unknown)),
+        },
+        None => None,
+    };
+    let start_of = |date: NaiveDate| tz.from_local_datetime(&date.and_time(chrono::NaiveTime::MIN)).earliest();
+    Ok(AuditQuery {
+        scope,
+        actor,
+        action,
+        entity_kind: present(filter.entity_kind.as_deref()).map(str::to_owned),
+        entity_id: present(filter.entity_id.as_deref()).map(str::to_owned),
+        building,
+        from: from.and_then(start_of).map(|t| t.with_timezone(&Utc)),
+        until: until.and_then(|d| d.checked_add_days(Days::new(1))).and_then(start_of).map(|t| t.with_timezone(&Utc)),
+        before,
+        limit: filter.limit.unwrap_or(50).clamp(1, 500),
+    })
+}
+
+/// One page of entries the caller may read.
+pub async fn page(state: &AppState, caller: &Caller, filter: &AuditFilter) -> Result<AuditPage, ApiError> {
+    let query = query(state, caller, filter).await?;
+    Ok(audit::list(&state.db, &query).await?)
+}
+
+/// Every matching entry, newest first, up to [`EXPORT_LIMIT`].
+pub async fn export(state: &AppState, caller: &Caller, filter: &AuditFilter) -> Result<Vec<AuditEntry>, ApiError> {
+    let mut query = query(state, caller, &filter.without_cursor()).await?;
+    query.limit = 1000;
+    let mut entries = Vec::new();
+    loop {
+        let page = audit::list(&state.db, &query).await?;
+        entries.extend(page.entries);
+        match page.next_cursor {
+            Some(cursor) if entries.len() < EXPORT_LIMIT => query.before = Some(cursor),
+            _ => break,
+        }
+    }
+    entries.truncate(EXPORT_LIMIT);
+    Ok(entries)
+}
