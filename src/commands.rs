@@ -4,16 +4,16 @@ use std::io::{BufRead as _, Write as _};
 
 use anyhow::{Context as _, bail};
 
-use domovoy_actors::{HubHandle, Metrics};
+use domovoy_actors::{BuildingsHandle, HubHandle, Metrics, PresenceHandle};
 use domovoy_domain::account::{AccountKind, Login};
 use domovoy_domain::password::NewPassword;
 use domovoy_domain::role::RoleTemplate;
 use domovoy_store::users::UserFilter;
 use domovoy_store::{Db, DbOptions, buildings, roles, users};
-use domovoy_web::AppState;
 use domovoy_web::error::ApiError;
 use domovoy_web::i18n::RU;
 use domovoy_web::service::users::{NewUserInput, ScopeChoice, create_as, grant_as, set_disabled_as, set_password_as};
+use domovoy_web::{AppState, Live};
 
 use crate::cli::{AddUser, UserCommand};
 use crate::settings::{Settings, describe_url};
@@ -83,7 +83,12 @@ pub async fn user(settings: &Settings, command: UserCommand) -> anyhow::Result<(
     let db = open(settings).await?;
     ensure_roles(&db).await?;
     let metrics = Metrics::new();
-    let state = AppState::new(db.clone(), HubHandle::start(db.clone(), metrics.clone()), metrics, Default::default());
+    let hub = HubHandle::start(db.clone(), metrics.clone());
+    let buildings = BuildingsHandle::start(hub.clone(), None);
+    // Nothing live runs in a command; the receiver is never signalled.
+    let (_shutdown, shutdown) = tokio::sync::watch::channel(false);
+    let live = Live { hub, presence: PresenceHandle::new(buildings.clone()), buildings, shutdown };
+    let state = AppState::new(db.clone(), live, metrics, Default::default());
     let result = run(&state, command).await;
     db.close().await;
     result

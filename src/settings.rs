@@ -51,6 +51,7 @@ pub struct Settings {
     pub auth: AuthSettings,
     pub database: DatabaseSettings,
     pub events: EventSettings,
+    pub outbox: OutboxSettings,
 }
 
 impl Default for Settings {
@@ -65,6 +66,7 @@ impl Default for Settings {
             auth: AuthSettings::default(),
             database: DatabaseSettings::default(),
             events: EventSettings::default(),
+            outbox: OutboxSettings::default(),
         }
     }
 }
@@ -176,6 +178,24 @@ impl Default for EventSettings {
     }
 }
 
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OutboxSettings {
+    /// How often, in milliseconds, the outbox is checked for messages to send.
+    pub poll_interval_ms: u64,
+    /// Seconds a sender holds a message; after it another node may send it
+    /// (the first one died). Sends time out well before.
+    pub lease_secs: u64,
+    /// Attempts before a message is given up.
+    pub max_attempts: i64,
+}
+
+impl Default for OutboxSettings {
+    fn default() -> Self {
+        Self { poll_interval_ms: 500, lease_secs: 60, max_attempts: 12 }
+    }
+}
+
 /// Values given as command-line flags; they override everything else.
 #[derive(Debug, Clone, Default)]
 pub struct Overrides {
@@ -185,10 +205,12 @@ pub struct Overrides {
     pub log_format: Option<String>,
 }
 
-/// Top-level keys that may come from the environment. Other `DOMOVOY_*`
-/// variables (the test suite's, `DOMOVOY_CONFIG`) are not settings.
-const ENV_KEYS: &[&str] =
-    &["data_dir", "database_url", "redis_url", "listen", "log", "http", "auth", "database", "events"];
+/// `DOMOVOY_*` variables that are not settings: the config file's path and
+/// the test suite's services. Every other `DOMOVOY_*` variable must name a
+/// setting; a misspelt one is an error at start, not silently ignored.
+fn is_setting_variable(key: &str) -> bool {
+    key.starts_with("DOMOVOY_") && key != "DOMOVOY_CONFIG" && key != "DOMOVOY_BIN" && !key.starts_with("DOMOVOY_TEST_")
+}
 
 impl Settings {
     /// Loads settings from the optional TOML file, the environment and the
@@ -207,14 +229,7 @@ impl Settings {
         if let Some(file) = file {
             builder = builder.add_source(File::from(file).format(FileFormat::Toml).required(true));
         }
-        let env: config::Map<String, String> = env
-            .into_iter()
-            .filter(|(key, _)| {
-                key.strip_prefix("DOMOVOY_")
-                    .map(|rest| rest.split("__").next().unwrap_or_default().to_ascii_lowercase())
-                    .is_some_and(|top| ENV_KEYS.contains(&top.as_str()))
-            })
-            .collect();
+        let env: config::Map<String, String> = env.into_iter().filter(|(key, _)| is_setting_variable(key)).collect();
         builder = builder.add_source(
             Environment::with_prefix("DOMOVOY")
                 .prefix_separator("_")
@@ -300,6 +315,20 @@ mod tests {
         assert_eq!(settings.auth.lockout_threshold, 7);
         assert_eq!(settings.database_url().expose(), "postgres://u:secret@db/domovoy");
         std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn nested_sections_come_from_double_underscore_variables() {
+        let env = env(&[("DOMOVOY_OUTBOX__LEASE_SECS", "2"), ("DOMOVOY_OUTBOX__POLL_INTERVAL_MS", "100")]);
+        let settings = Settings::load_from(None, &Overrides::default(), env).unwrap();
+        assert_eq!(settings.outbox.lease_secs, 2);
+        assert_eq!(settings.outbox.poll_interval_ms, 100);
+    }
+
+    #[test]
+    fn a_misspelt_variable_is_an_error() {
+        let error = Settings::load_from(None, &Overrides::default(), env(&[("DOMOVOY_DATABSE_URL", "x")])).unwrap_err();
+        assert!(error.to_string().contains("databse_url"), "{error}");
     }
 
     #[test]

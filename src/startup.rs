@@ -11,11 +11,15 @@ use std::time::Duration;
 use actix_web::dev::{Server, ServerHandle};
 use anyhow::Context as _;
 
-use domovoy_actors::{HubHandle, Metrics};
+use std::sync::Arc;
+
+use domovoy_actors::outbox::webhook::WebhookChannel;
+use domovoy_actors::outbox::{Channel, OutboxHandle, OutboxSettings};
+use domovoy_actors::{BuildingsHandle, ClusterHandle, HubHandle, Metrics, PresenceHandle, cluster};
 use domovoy_domain::account::LockoutPolicy;
 use domovoy_store::audit::Actor;
-use domovoy_store::{Db, DbOptions, assignments, roles, tokens};
-use domovoy_web::{AppState, ServerOptions, WebConfig};
+use domovoy_store::{Db, DbOptions, assignments, events, roles, tokens};
+use domovoy_web::{AppState, Live, ServerOptions, WebConfig};
 
 use crate::settings::{Settings, describe_url};
 
@@ -32,6 +36,10 @@ pub struct Application {
     port: u16,
     server: Server,
     state: AppState,
+    outbox: OutboxHandle,
+    /// Tells live sessions the server is going away.
+    shutdown: tokio::sync::watch::Sender<bool>,
+    retention: chrono::Duration,
 }
 
 impl std::fmt::Debug for Application {
@@ -57,8 +65,31 @@ impl Application {
         tracing::info!(database = %describe_url(url.expose()), "database ready");
 
         let metrics = Metrics::new();
-        let hub = HubHandle::start(db.clone(), metrics.clone());
-        let state = AppState::new(db, hub, metrics, web_config(settings)?);
+        let node: Arc<str> = Arc::from(uuid::Uuid::now_v7().simple().to_string());
+        let cluster = match &settings.redis_url {
+            Some(url) => Some(ClusterHandle::start(url.expose(), node.clone()).context("invalid redis_url")?),
+            None => None,
+        };
+        let hub = HubHandle::start(db.clone(), metrics.clone()).with_cluster(cluster.clone());
+        let buildings = BuildingsHandle::start(hub.clone(), cluster);
+        if let Some(url) = &settings.redis_url {
+            cluster::start_listener(url.expose(), node.clone(), hub.clone(), buildings.clone(), metrics.clone())
+                .context("invalid redis_url")?;
+            tracing::info!(%node, "cluster mode: events go to the other nodes through Redis");
+        }
+        let (shutdown, shutdown_rx) = tokio::sync::watch::channel(false);
+        let live = Live { hub, presence: PresenceHandle::new(buildings.clone()), buildings, shutdown: shutdown_rx };
+        let state = AppState::new(db.clone(), live, metrics.clone(), web_config(settings)?);
+
+        let webhook: Arc<dyn Channel> =
+            Arc::new(WebhookChannel::new(db.clone()).context("cannot build the HTTP client")?);
+        let outbox_settings = OutboxSettings {
+            poll_interval: Duration::from_millis(settings.outbox.poll_interval_ms.max(50)),
+            lease: Duration::from_secs(settings.outbox.lease_secs.max(1)),
+            max_attempts: settings.outbox.max_attempts.max(1),
+            ..OutboxSettings::default()
+        };
+        let outbox = OutboxHandle::start(db, vec![webhook], metrics, outbox_settings);
 
         let listener =
             TcpListener::bind(&settings.listen).with_context(|| format!("cannot listen on {}", settings.listen))?;
@@ -66,7 +97,8 @@ impl Application {
         let server_options =
             ServerOptions { workers: settings.http.workers, shutdown_timeout: settings.shutdown_timeout() };
         let server = domovoy_web::server(state.clone(), listener, &server_options)?;
-        Ok(Application { port, server, state })
+        let retention = chrono::Duration::days(i64::from(settings.events.retention_days.max(1)));
+        Ok(Application { port, server, state, outbox, shutdown, retention })
     }
 
     /// The port the server is bound to (the chosen one when asked for 0).
@@ -83,12 +115,23 @@ impl Application {
         self.server.handle()
     }
 
-    /// Serves until SIGTERM/SIGINT (or the handle stops it), finishing
-    /// requests in flight, then closes the database after its last write.
+    /// Serves until SIGTERM/SIGINT (or the handle stops it). On a signal it
+    /// first tells live sessions the server is going away (they close with
+    /// 1001 and reconnect elsewhere), lets requests in flight finish, stops
+    /// the outbox, then closes the database after its last write.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        let maintenance = actix_web::rt::spawn(maintain(self.state.clone()));
+        let maintenance = actix_web::rt::spawn(maintain(self.state.clone(), self.retention));
+        let (handle, shutdown) = (self.server.handle(), self.shutdown);
+        let signals = actix_web::rt::spawn(async move {
+            wait_for_signal().await;
+            tracing::info!("stopping: closing live connections, finishing requests in flight");
+            let _ = shutdown.send(true);
+            handle.stop(true).await;
+        });
         let served = self.server.await;
+        signals.abort();
         maintenance.abort();
+        self.outbox.stop();
         self.state.db.close().await;
         tracing::info!("stopped");
         served.context("the HTTP server failed")
@@ -139,13 +182,42 @@ pub async fn ensure_roles(db: &Db) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Resolves on SIGTERM (systemd, docker) or SIGINT (Ctrl+C).
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = tokio::signal::ctrl_c() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
 /// Periodic housekeeping; runs until the application stops (the task is
 /// aborted after the server returns).
-async fn maintain(state: AppState) {
+async fn maintain(state: AppState, retention: chrono::Duration) {
     let mut ticks = actix_web::rt::time::interval(MAINTENANCE_INTERVAL);
     loop {
         ticks.tick().await;
         state.sign_in_limiter.forget_idle();
+        let cutoff = chrono::Utc::now() - retention;
+        match state.db.write(move |tx| Box::pin(async move { events::prune_before(tx, cutoff).await })).await {
+            Ok(done) if done.value > 0 => tracing::info!(events = done.value, "pruned event history"),
+            Ok(_) => {}
+            Err(error) => tracing::warn!(%error, "event history pruning failed"),
+        }
         let cutoff = chrono::Utc::now() - chrono::Duration::days(TOKEN_KEEP_DAYS);
         let pruned = state.db.write(move |tx| Box::pin(async move { tokens::prune(tx, cutoff).await })).await;
         match pruned {

@@ -78,20 +78,33 @@ impl LiveEvent {
 #[rtype(result = "()")]
 pub struct Deliver(pub Arc<LiveEvent>);
 
+/// A message for followers of a topic that is not part of its event
+/// sequence (presence: who is looking at this now).
+#[derive(Message, Debug, Clone)]
+#[rtype(result = "()")]
+pub struct Notice(pub ByteString);
+
 /// The subscriber fell behind and was removed from these topics.
 #[derive(Message, Debug, Clone)]
 #[rtype(result = "()")]
 pub struct Lagged(pub Vec<Topic>);
 
 /// Identifies a subscriber across its topics.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct SubscriberId(u64);
+
+/// A subscriber id for unit tests of this crate.
+#[cfg(test)]
+pub(crate) fn test_subscriber_id(n: u64) -> SubscriberId {
+    SubscriberId(n)
+}
 
 /// Where a subscriber receives events.
 #[derive(Debug, Clone)]
 pub struct Subscriber {
     pub id: SubscriberId,
     pub deliver: Recipient<Deliver>,
+    pub notice: Recipient<Notice>,
     pub lagged: Recipient<Lagged>,
 }
 
@@ -131,6 +144,14 @@ struct Unsubscribe {
 #[rtype(result = "()")]
 struct Forget {
     id: SubscriberId,
+}
+
+/// Hands a notice to the followers of a topic (no sequence, no history).
+#[derive(Message, Debug)]
+#[rtype(result = "()")]
+struct Broadcast {
+    topic: Topic,
+    frame: ByteString,
 }
 
 /// Read from the database whatever followed topics may have missed (after
@@ -320,7 +341,22 @@ impl Handler<Publish> for Hub {
 impl Handler<Subscribe> for Hub {
     type Result = Option<i64>;
 
-    fn handle(&mut self, msg: Subscribe, _ctx: &mut Context<Self>) -> Option<i64> {
+    fn handle(&mut self, msg: Subscribe, ctx: &mut Context<Self>) -> Option<i64> {
+        if !self.topics.contains_key(&msg.topic) {
+            // A newly followed topic learns where its sequence stands, so
+            // catch-up reads (which compare with the database) cover it
+            // before its first event arrives.
+            let (db, topic) = (self.db.clone(), msg.topic);
+            ctx.spawn(fut::wrap_future::<_, Self>(async move { events::last_seq(&db, topic).await }).map(
+                move |result, hub, _ctx| {
+                    if let (Ok(last), Some(state)) = (result, hub.topics.get_mut(&topic))
+                        && state.last.is_none()
+                    {
+                        state.last = Some(last);
+                    }
+                },
+            ));
+        }
         let state = self.topics.entry(msg.topic).or_default();
         if !state.subscribers.iter().any(|s| s.id == msg.subscriber.id) {
             state.subscribers.push(msg.subscriber.clone());
@@ -354,29 +390,57 @@ impl Handler<Forget> for Hub {
     }
 }
 
+impl Handler<Broadcast> for Hub {
+    type Result = ();
+
+    fn handle(&mut self, msg: Broadcast, _ctx: &mut Context<Self>) {
+        let Some(state) = self.topics.get(&msg.topic) else { return };
+        for subscriber in &state.subscribers {
+            // Notices are best effort: a full mailbox skips one, the next
+            // notice carries the whole state again.
+            let _ = subscriber.notice.try_send(Notice(msg.frame.clone()));
+        }
+    }
+}
+
 impl Handler<CatchUp> for Hub {
     type Result = ();
 
     fn handle(&mut self, _msg: CatchUp, ctx: &mut Context<Self>) {
-        for (topic, state) in &self.topics {
-            let (topic, after) = (*topic, state.last.unwrap_or(0));
-            if state.last.is_none() || state.gap_pending {
-                continue;
-            }
-            let db = self.db.clone();
-            let read = async move { events::read_since(&db, topic, after, GAP_READ_LIMIT).await };
-            ctx.spawn(fut::wrap_future::<_, Self>(read).map(move |result, hub, ctx| match result {
-                Ok(found) => {
-                    if !found.is_empty() {
-                        hub.metrics.redis_gap_reads.inc();
-                    }
-                    for stored in found {
-                        hub.accept_from_store(stored, ctx);
-                    }
-                }
-                Err(error) => tracing::warn!(%error, %topic, "catch-up read failed"),
-            }));
+        let known: Vec<(Topic, i64)> = self
+            .topics
+            .iter()
+            .filter(|(_, state)| !state.gap_pending)
+            .filter_map(|(topic, state)| state.last.map(|last| (*topic, last)))
+            .collect();
+        if known.is_empty() {
+            return;
         }
+        let db = self.db.clone();
+        // One query for every followed topic, then reads only where the
+        // database is ahead of what was delivered here.
+        let read = async move {
+            let topics: Vec<Topic> = known.iter().map(|(t, _)| *t).collect();
+            let latest = events::last_seqs(&db, &topics).await?;
+            let mut missed = Vec::new();
+            for (topic, delivered) in known {
+                if latest.get(&topic).is_some_and(|last| *last > delivered) {
+                    missed.extend(events::read_since(&db, topic, delivered, GAP_READ_LIMIT).await?);
+                }
+            }
+            Ok::<_, domovoy_store::StoreError>(missed)
+        };
+        ctx.spawn(fut::wrap_future::<_, Self>(read).map(|result, hub, ctx| match result {
+            Ok(missed) => {
+                if !missed.is_empty() {
+                    hub.metrics.redis_gap_reads.inc();
+                }
+                for stored in missed {
+                    hub.accept_from_store(stored, ctx);
+                }
+            }
+            Err(error) => tracing::warn!(%error, "catch-up read failed"),
+        }));
     }
 }
 
@@ -385,6 +449,7 @@ impl Handler<CatchUp> for Hub {
 pub struct HubHandle {
     addr: Addr<Hub>,
     next_id: Arc<AtomicU64>,
+    cluster: Option<crate::cluster::ClusterHandle>,
 }
 
 impl std::fmt::Debug for HubHandle {
@@ -397,15 +462,25 @@ impl HubHandle {
     /// Starts the hub on the current actix arbiter.
     pub fn start(db: Db, metrics: Metrics) -> Self {
         let addr = Hub { db, metrics, topics: HashMap::new(), following: HashMap::new() }.start();
-        Self { addr, next_id: Arc::new(AtomicU64::new(1)) }
+        Self { addr, next_id: Arc::new(AtomicU64::new(1)), cluster: None }
     }
 
-    /// Hands committed events to local followers. Never waits: intake must
-    /// not be slowed by delivery.
+    /// The same hub, also ringing the other nodes on every local publish.
+    pub fn with_cluster(mut self, cluster: Option<crate::cluster::ClusterHandle>) -> Self {
+        self.cluster = cluster;
+        self
+    }
+
+    /// Hands committed events to local followers and rings the other nodes.
+    /// Never waits: intake must not be slowed by delivery.
     pub fn publish_local(&self, events: Vec<StoredEvent>) {
-        if !events.is_empty() {
-            self.addr.do_send(Publish { events, origin: Origin::Local });
+        if events.is_empty() {
+            return;
         }
+        if let Some(cluster) = &self.cluster {
+            cluster.publish_events(events.clone());
+        }
+        self.addr.do_send(Publish { events, origin: Origin::Local });
     }
 
     /// Hands events committed on another node (from the cluster doorbell).
@@ -432,6 +507,11 @@ impl HubHandle {
     /// Drops a subscriber from all its topics.
     pub fn forget(&self, id: SubscriberId) {
         self.addr.do_send(Forget { id });
+    }
+
+    /// Sends a notice to the followers of `topic` on this node.
+    pub fn broadcast(&self, topic: Topic, frame: ByteString) {
+        self.addr.do_send(Broadcast { topic, frame });
     }
 
     /// Reads whatever followed topics missed from the database.

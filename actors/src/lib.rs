@@ -7,8 +7,17 @@
 //!
 //! It must not render HTML or know HTTP routes.
 
+pub mod access;
+pub mod building;
+pub mod cluster;
 pub mod hub;
 pub mod metrics;
+pub mod outbox;
+pub mod presence;
+pub mod session;
 
+pub use building::BuildingsHandle;
+pub use cluster::ClusterHandle;
 pub use hub::HubHandle;
 pub use metrics::Metrics;
+pub use presence::PresenceHandle;

@@ -58,6 +58,8 @@ audit_actions! {
     RoleRevoked = "assignment.revoked",
     BuildingCreated = "building.created",
     BuildingUpdated = "building.updated",
+    WebhookCreated = "webhook.created",
+    WebhookDeleted = "webhook.deleted",
     TokenCreated = "token.created",
     TokenRevoked = "token.revoked",
     SignedIn = "auth.signed_in",

@@ -77,12 +77,22 @@ pub enum EventKind {
 }
 
 impl EventKind {
+    pub const ALL: &'static [EventKind] = &[Self::BuildingCreated, Self::BuildingUpdated, Self::AccessChanged];
+
     pub const fn code(self) -> &'static str {
         match self {
             Self::BuildingCreated => "building.created",
             Self::BuildingUpdated => "building.updated",
             Self::AccessChanged => "user.access_changed",
         }
+    }
+}
+
+impl FromStr for EventKind {
+    type Err = FieldError;
+
+    fn from_str(code: &str) -> Result<Self, Self::Err> {
+        Self::ALL.iter().copied().find(|k| k.code() == code).ok_or(FieldError::Unknown)
     }
 }
 

@@ -20,5 +20,6 @@ pub mod permission;
 pub mod policy;
 pub mod role;
 pub mod text;
+pub mod webhook;
 
 pub use error::FieldError;

@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sqlx::types::Json;
 use uuid::Uuid;
 
@@ -25,13 +25,15 @@ pub(crate) struct PendingEvent {
     pub payload: serde_json::Value,
 }
 
-/// An event as stored in the log.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// An event as stored in the log (and as sent between nodes).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StoredEvent {
     pub id: EventId,
     pub topic: Topic,
     pub seq: i64,
     pub kind: String,
+    /// Named `data` on the wire, as in WebSocket frames and webhook bodies.
+    #[serde(rename = "data")]
     pub payload: serde_json::Value,
     pub created_at: DateTime<Utc>,
 }
@@ -119,6 +121,7 @@ pub(crate) async fn store_pending(tx: &mut WriteTx, pending: Vec<PendingEvent>) 
             });
         }
     }
+    crate::webhooks::enqueue_matching(tx, &stored).await?;
     Ok(stored)
 }
 
@@ -166,4 +169,32 @@ pub async fn prune_before(tx: &mut WriteTx, cutoff: DateTime<Utc>) -> StoreResul
         sqlx::query("DELETE FROM events WHERE created_at < $1").bind(cutoff).execute(&mut *c).await?.rows_affected()
     });
     Ok(done)
+}
+
+/// The last sequence number of each of `topics` that has one.
+pub async fn last_seqs(db: &Db, topics: &[Topic]) -> StoreResult<std::collections::HashMap<Topic, i64>> {
+    use sea_query::{Expr, ExprTrait, Query};
+
+    #[derive(sea_query::Iden)]
+    enum TopicSeqs {
+        Table,
+        Topic,
+        LastSeq,
+    }
+
+    let mut found = std::collections::HashMap::new();
+    // Chunks keep the statement's parameter count well under both
+    // backends' limits.
+    for chunk in topics.chunks(500) {
+        let mut select = Query::select();
+        select
+            .columns([TopicSeqs::Topic, TopicSeqs::LastSeq])
+            .from(TopicSeqs::Table)
+            .and_where(Expr::col(TopicSeqs::Topic).is_in(chunk.iter().map(ToString::to_string)));
+        let rows: Vec<(String, i64)> = crate::db::fetch_all_built(db, &select).await?;
+        for (topic, last) in rows {
+            found.insert(decode("topic_seqs.topic", &topic, str::parse)?, last);
+        }
+    }
+    Ok(found)
 }

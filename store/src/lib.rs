@@ -17,10 +17,12 @@ pub mod buildings;
 mod db;
 pub mod error;
 pub mod events;
+pub mod outbox;
 pub mod roles;
 mod sqlite_writer;
 pub mod tokens;
 pub mod users;
+pub mod webhooks;
 
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -11,6 +11,7 @@ use domovoy_store::testing::TestDb;
 /// A running application with the demo data.
 pub struct TestApp {
     pub address: String,
+    pub port: u16,
     /// Kept alive for the test; dropped (and deleted) after the app.
     _db: TestDb,
     handle: ServerHandle,
@@ -51,10 +52,11 @@ impl TestApp {
         adjust(&mut settings);
         let app = Application::build(&settings).await.expect("application builds");
         demo::seed(app.db()).await.expect("demo data");
-        let address = format!("http://127.0.0.1:{}", app.port());
+        let port = app.port();
+        let address = format!("http://127.0.0.1:{port}");
         let handle = app.handle();
         actix_web::rt::spawn(app.run_until_stopped());
-        TestApp { address, _db: db, handle }
+        TestApp { address, port, _db: db, handle }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -137,4 +139,94 @@ pub fn hidden_value(page: &str, name: &str) -> String {
 pub async fn error_code(response: Response) -> String {
     let body: Value = response.json().await.unwrap();
     body["error"]["code"].as_str().unwrap_or_default().to_owned()
+}
+
+/// A WebSocket client speaking the live protocol.
+pub struct WsClient {
+    stream: tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
+}
+
+impl WsClient {
+    /// Connects with a bearer token (`?token=`).
+    pub async fn connect(app: &TestApp, token: &str) -> WsClient {
+        Self::connect_port(app.port, token).await
+    }
+
+    /// Connects to a server on `port` with a bearer token.
+    pub async fn connect_port(port: u16, token: &str) -> WsClient {
+        let url = format!("ws://127.0.0.1:{port}/ws?token={token}");
+        let (stream, _) = tokio_tungstenite::connect_async(url).await.expect("websocket connects");
+        WsClient { stream }
+    }
+
+    pub async fn send(&mut self, message: Value) {
+        use futures_util::SinkExt as _;
+        self.stream.send(tokio_tungstenite::tungstenite::Message::text(message.to_string())).await.unwrap();
+    }
+
+    pub async fn subscribe(&mut self, topic: &str, since: Option<i64>) {
+        self.send(json!({"type": "subscribe", "topic": topic, "since": since})).await;
+    }
+
+    /// Subscribes and waits for the confirmation of that topic; returns
+    /// the sequence number the subscription starts from.
+    pub async fn follow(&mut self, topic: &str, since: Option<i64>) -> i64 {
+        self.subscribe(topic, since).await;
+        loop {
+            let message = self.expect("subscribed", std::time::Duration::from_secs(5)).await;
+            if message["topic"] == topic {
+                return message["seq"].as_i64().unwrap();
+            }
+        }
+    }
+
+    /// The next JSON message, or `None` after `wait` (or when closed).
+    pub async fn next(&mut self, wait: std::time::Duration) -> Option<Value> {
+        use futures_util::StreamExt as _;
+        use tokio_tungstenite::tungstenite::Message;
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let frame = tokio::time::timeout_at(deadline, self.stream.next()).await.ok()??.ok()?;
+            match frame {
+                Message::Text(text) => return serde_json::from_str(&text).ok(),
+                Message::Close(frame) => {
+                    return Some(json!({"type": "closed", "code": frame.map(|f| u16::from(f.code))}));
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Messages until one of `kind` arrives (returned), failing after `wait`.
+    pub async fn expect(&mut self, kind: &str, wait: std::time::Duration) -> Value {
+        loop {
+            let message = self.next(wait).await.unwrap_or_else(|| panic!("no {kind} message within {wait:?}"));
+            if message["type"] == kind {
+                return message;
+            }
+        }
+    }
+
+    /// Every message that arrives within `wait`.
+    pub async fn drain(&mut self, wait: std::time::Duration) -> Vec<Value> {
+        let mut all = Vec::new();
+        while let Some(message) = self.next(wait).await {
+            all.push(message);
+        }
+        all
+    }
+}
+
+/// Renames a building through the API (one `building.updated` event).
+pub async fn rename_building(app: &TestApp, token: &str, id: &str, name: &str) {
+    let body = json!({"name": name, "address": "г. Москва", "kind": "residential", "time_zone": "Europe/Moscow"});
+    let response =
+        client().put(app.url(&format!("/api/v1/buildings/{id}"))).bearer_auth(token).json(&body).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK, "rename {id}");
+}
+
+/// The id of the demo building named `name`.
+pub async fn building_id(app: &TestApp, admin: &str, name: &str) -> String {
+    let all: Vec<Value> = app.get(admin, "/api/v1/buildings").await.json().await.unwrap();
+    all.iter().find(|b| b["name"] == name).unwrap()["id"].as_str().unwrap().to_owned()
 }

@@ -7,6 +7,10 @@
 mod access;
 mod admin;
 mod auth;
+mod cluster;
 mod helpers;
+mod live;
+mod nodes;
 mod ops;
+mod outbox;
 mod pages;

@@ -2,7 +2,8 @@
 // demo on a free port, and a headless Chromium to drive it.
 //
 // DOMOVOY_BIN picks the binary (default: the debug build that `cargo test`
-// leaves in target/debug). CHROMIUM picks the browser (default Debian's).
+// leaves in $CARGO_TARGET_DIR/debug, or target/debug). CHROMIUM picks the
+// browser (default Debian's).
 
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -12,7 +13,8 @@ import { join, resolve } from "node:path";
 import { chromium } from "playwright-core";
 
 const root = resolve(import.meta.dirname, "..", "..");
-const binary = process.env.DOMOVOY_BIN ?? join(root, "target", "debug", "domovoy");
+const targetDir = process.env.CARGO_TARGET_DIR ? resolve(root, process.env.CARGO_TARGET_DIR) : join(root, "target");
+const binary = process.env.DOMOVOY_BIN ?? join(targetDir, "debug", "domovoy");
 const browserPath = process.env.CHROMIUM ?? "/usr/bin/chromium";
 
 /** A free TCP port on 127.0.0.1. */
@@ -47,12 +49,8 @@ async function waitReady(url, child, output) {
   throw new Error(`domovoy did not become ready:\n${output.join("")}`);
 }
 
-/** Starts `domovoy demo` on a free port; returns { url, stop }. */
-export async function startDemo() {
-  const port = await freePort();
-  const dataDir = mkdtempSync(join(tmpdir(), "domovoy-e2e-"));
-  const output = [];
-  const child = spawn(binary, ["demo", "--listen", `127.0.0.1:${port}`, "--data-dir", dataDir], {
+function launch(args, output) {
+  const child = spawn(binary, args, {
     // Every test signs in from 127.0.0.1; the per-address limit has its own
     // test in the Rust suite.
     env: { ...process.env, RUST_LOG: "warn", DOMOVOY_AUTH__SIGN_IN_PER_MINUTE: "10000" },
@@ -60,16 +58,39 @@ export async function startDemo() {
   });
   child.stdout.on("data", (chunk) => output.push(chunk.toString()));
   child.stderr.on("data", (chunk) => output.push(chunk.toString()));
+  return child;
+}
+
+async function terminate(child) {
+  if (child.exitCode === null) {
+    child.kill("SIGTERM");
+    await new Promise((r) => child.once("exit", r));
+  }
+}
+
+/**
+ * Starts `domovoy demo` on a free port. Returns { url, stop, restart }:
+ * `restart()` stops the process (SIGTERM) and serves the same data on the
+ * same port again (`domovoy serve`), as an upgrade or a crash-restart would.
+ */
+export async function startDemo() {
+  const port = await freePort();
+  const dataDir = mkdtempSync(join(tmpdir(), "domovoy-e2e-"));
+  const output = [];
   const url = `http://127.0.0.1:${port}`;
+  let child = launch(["demo", "--listen", `127.0.0.1:${port}`, "--data-dir", dataDir], output);
   await waitReady(url, child, output);
   return {
     url,
     output,
+    async restart(pause = 0) {
+      await terminate(child);
+      await new Promise((r) => setTimeout(r, pause));
+      child = launch(["serve", "--listen", `127.0.0.1:${port}`, "--data-dir", dataDir], output);
+      await waitReady(url, child, output);
+    },
     async stop() {
-      if (child.exitCode === null) {
-        child.kill("SIGTERM");
-        await new Promise((r) => child.once("exit", r));
-      }
+      await terminate(child);
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -13,6 +13,7 @@ pub mod auth;
 pub mod error;
 pub mod export;
 pub mod i18n;
+pub mod live;
 pub mod middleware;
 pub mod ops;
 pub mod pages;
@@ -28,7 +29,14 @@ use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
-pub use state::{AppState, WebConfig};
+pub use state::{AppState, Live, WebConfig};
+
+/// Kernel send buffer of each connection (Linux doubles it). Without a
+/// limit the kernel grows it up to `tcp_wmem` (4 MiB by default) for a
+/// client that stops reading, and thousands of live sessions could pin
+/// gigabytes; 128 KiB still fills a LAN link and a WAN link to a branch
+/// office for downloads.
+const SEND_BUFFER: usize = 128 * 1024;
 
 /// How the HTTP server runs.
 #[derive(Debug, Clone)]
@@ -45,9 +53,10 @@ impl Default for ServerOptions {
     }
 }
 
-/// Builds the HTTP server on an already bound listener. The server stops
-/// gracefully on SIGTERM and SIGINT: it stops accepting, lets requests in
-/// flight finish (up to `shutdown_timeout`), then returns.
+/// Builds the HTTP server on an already bound listener. It does not handle
+/// signals itself: the application first closes live sessions, then stops
+/// the server gracefully through its handle (requests in flight finish, up
+/// to `shutdown_timeout`).
 pub fn server(state: AppState, listener: TcpListener, options: &ServerOptions) -> std::io::Result<Server> {
     let data = web::Data::new(state);
     let mut server = HttpServer::new(move || {
@@ -61,11 +70,20 @@ pub fn server(state: AppState, listener: TcpListener, options: &ServerOptions) -
             .service(ops::openapi)
             .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/docs/openapi.json", api::ApiDoc::openapi()))
             .service(assets::serve)
+            .service(live::ws)
             .configure(api::register)
             .configure(pages::register)
             .default_service(web::to(not_found))
     })
+    .on_connect(|connection, _extensions| {
+        if let Some(tcp) = connection.downcast_ref::<actix_web::rt::net::TcpStream>()
+            && let Err(error) = socket2::SockRef::from(tcp).set_send_buffer_size(SEND_BUFFER)
+        {
+            tracing::debug!(%error, "cannot limit a connection's send buffer");
+        }
+    })
     .listen(listener)?
+    .disable_signals()
     .shutdown_timeout(options.shutdown_timeout.as_secs());
     if let Some(workers) = options.workers {
         server = server.workers(workers);

@@ -6,7 +6,8 @@ use chrono::Duration;
 use chrono_tz::Tz;
 use futures_util::future::BoxFuture;
 
-use domovoy_actors::{HubHandle, Metrics};
+use domovoy_actors::session::SessionDeps;
+use domovoy_actors::{BuildingsHandle, HubHandle, Metrics, PresenceHandle};
 use domovoy_domain::account::LockoutPolicy;
 use domovoy_store::{Db, WriteTx};
 
@@ -52,10 +53,20 @@ impl Default for WebConfig {
 #[derive(Clone, Debug)]
 pub struct AppState(Arc<Inner>);
 
+/// The live parts of the application: the hub, the building actors,
+/// presence, and the shutdown signal WebSocket sessions close on.
+#[derive(Debug, Clone)]
+pub struct Live {
+    pub hub: HubHandle,
+    pub buildings: BuildingsHandle,
+    pub presence: PresenceHandle,
+    pub shutdown: tokio::sync::watch::Receiver<bool>,
+}
+
 #[derive(Debug)]
 pub struct Inner {
     pub db: Db,
-    pub hub: HubHandle,
+    pub live: Live,
     pub metrics: Metrics,
     pub config: WebConfig,
     pub sign_in_limiter: SignInLimiter,
@@ -73,11 +84,11 @@ impl std::ops::Deref for AppState {
 }
 
 impl AppState {
-    pub fn new(db: Db, hub: HubHandle, metrics: Metrics, config: WebConfig) -> Self {
+    pub fn new(db: Db, live: Live, metrics: Metrics, config: WebConfig) -> Self {
         let sign_in_limiter = SignInLimiter::new(config.sign_in_per_minute);
         Self(Arc::new(Inner {
             db,
-            hub,
+            live,
             metrics,
             config,
             sign_in_limiter,
@@ -93,7 +104,18 @@ impl AppState {
         T: Send + 'static,
     {
         let committed = self.db.write(work).await?;
-        self.hub.publish_local(committed.events);
+        self.live.hub.publish_local(committed.events);
         Ok(committed.value)
+    }
+
+    /// What a WebSocket session needs.
+    pub fn session_deps(&self) -> SessionDeps {
+        SessionDeps {
+            db: self.db.clone(),
+            hub: self.live.hub.clone(),
+            presence: self.live.presence.clone(),
+            metrics: self.metrics.clone(),
+            shutdown: self.live.shutdown.clone(),
+        }
     }
 }

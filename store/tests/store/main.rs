@@ -10,3 +10,4 @@ mod audit_log;
 mod event_log;
 mod group_commit;
 mod helpers;
+mod outbox;

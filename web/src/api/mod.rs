@@ -11,6 +11,7 @@ pub mod dto;
 pub mod me;
 pub mod roles;
 pub mod users;
+pub mod webhooks;
 
 use actix_web::web;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -49,6 +50,7 @@ macro_rules! api_routes {
                 (name = "roles", description = "Roles and the permission catalog"),
                 (name = "buildings", description = "Buildings"),
                 (name = "audit", description = "The audit log"),
+                (name = "integrations", description = "Webhooks"),
             )
         )]
         pub struct ApiDoc;
@@ -91,6 +93,9 @@ api_routes!(
     buildings::update_building,
     audit::list_audit,
     audit::export_audit,
+    webhooks::list_webhooks,
+    webhooks::create_webhook,
+    webhooks::delete_webhook,
 );
 
 /// Extractor settings: bad JSON, query strings and paths answer in the

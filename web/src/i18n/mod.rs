@@ -276,6 +276,28 @@ catalog_struct! {
     shortcut_help: &'static str,
     shortcut_close: &'static str,
 
+    // Live pages, integrations
+    presence_title: &'static str,
+    presence_editing: &'static str,
+    presence_nobody: &'static str,
+    nav_integrations: &'static str,
+    integrations_title: &'static str,
+    integrations_intro: &'static str,
+    webhook_name_field: &'static str,
+    webhook_url_field: &'static str,
+    webhook_events_field: &'static str,
+    webhook_all_events: &'static str,
+    new_webhook: &'static str,
+    webhook_created: &'static str,
+    webhook_deleted: &'static str,
+    deliveries_title: &'static str,
+    delivery_state_sent: &'static str,
+    delivery_state_waiting: &'static str,
+    delivery_state_failed: &'static str,
+    attempts_col: &'static str,
+    error_col: &'static str,
+    shortcut_go_integrations: &'static str,
+
     // Labels of domain values
     permission_label: fn(Permission) -> &'static str,
     /// The kind of entity an audit entry is about (`user`, `role`, …).

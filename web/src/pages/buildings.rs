@@ -7,12 +7,15 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use domovoy_domain::building::{Building, BuildingKind, RUSSIAN_TIME_ZONES};
+use domovoy_domain::event::Topic;
 use domovoy_domain::ids::BuildingId;
 use domovoy_domain::permission::Permission;
 use domovoy_domain::policy::Target;
 
 use super::admin_users::scope_text;
 use super::{Chrome, DoneQuery, FormFailure, Section, html_with_status, notice, see_other};
+use domovoy_store::events;
+
 use crate::auth::{Caller, CsrfForm, PageCaller};
 use crate::error::PageError;
 use crate::i18n::Catalog;
@@ -153,6 +156,12 @@ struct DetailPage<'a> {
     t: &'a Catalog,
     chrome: Chrome,
     building: BuildingLine,
+    /// The building topic's sequence number this page shows: live updates
+    /// continue from it.
+    live_seq: i64,
+    viewers: Vec<String>,
+    /// Kind code → label, for live updates of the kind (JSON).
+    kind_labels: String,
     can_manage: bool,
     people: Vec<PersonLine>,
     form: BuildingForm,
@@ -173,7 +182,21 @@ async fn render_detail(
     failure: FormFailure,
 ) -> Result<HttpResponse, PageError> {
     let t = caller.t();
+    // The sequence number is read before the data, so an event committed in
+    // between is replayed rather than missed (the page may show it twice:
+    // harmless, updates are idempotent).
+    let live_seq = events::last_seq(&state.db, Topic::Building(id)).await?;
     let building = buildings::get(state, caller, id).await?;
+    let viewers = state
+        .live
+        .buildings
+        .live(id)
+        .await
+        .viewers
+        .into_iter()
+        .filter(|v| v.user_id != caller.user.id)
+        .map(|v| v.name)
+        .collect();
     let can_manage = caller.principal.can(Permission::BuildingsManage, &Target::building(id));
     let people = if can_manage {
         buildings::people(state, caller, id)
@@ -190,6 +213,10 @@ async fn render_detail(
             .with_notice(notice(t, done))
             .with_error(failure.message),
         building: BuildingLine::new(&building, t),
+        live_seq,
+        viewers,
+        kind_labels: serde_json::to_string(&kinds(t).into_iter().collect::<std::collections::BTreeMap<_, _>>())
+            .unwrap_or_default(),
         can_manage,
         people,
         form: form.unwrap_or_else(|| BuildingForm::of(&building)),

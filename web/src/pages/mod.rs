@@ -11,6 +11,7 @@ pub mod assignments;
 pub mod audit;
 pub mod buildings;
 pub mod home;
+pub mod integrations;
 pub mod login;
 pub mod roles;
 
@@ -42,6 +43,7 @@ pub struct NavItem {
 /// What every signed-in page shows around its content.
 #[derive(Debug, Clone)]
 pub struct Chrome {
+    pub user_id: String,
     pub user_name: String,
     pub nav: Vec<NavItem>,
     pub csrf: String,
@@ -53,6 +55,7 @@ pub struct Chrome {
     pub version: &'static str,
     pub css: String,
     pub js: String,
+    pub live_js: String,
 }
 
 /// Which main-menu entry a page belongs to.
@@ -64,6 +67,7 @@ pub enum Section {
     Roles,
     Assignments,
     Audit,
+    Integrations,
     Account,
 }
 
@@ -72,7 +76,7 @@ pub fn nav(caller: &Caller, active: Section) -> Vec<NavItem> {
     let t = caller.t();
     let p = &caller.principal;
     let admin = |permission| p.can(permission, &Target::SYSTEM);
-    let entries: [(Section, bool, &'static str, &'static str, &'static str); 7] = [
+    let entries: [(Section, bool, &'static str, &'static str, &'static str); 8] = [
         (Section::Home, true, "/", t.nav_home, "h"),
         (
             Section::Buildings,
@@ -85,6 +89,7 @@ pub fn nav(caller: &Caller, active: Section) -> Vec<NavItem> {
         (Section::Roles, admin(Permission::AdminRoles), "/admin/roles", t.nav_roles, "r"),
         (Section::Assignments, admin(Permission::AdminUsers), "/admin/assignments", t.nav_assignments, "n"),
         (Section::Audit, p.can_somewhere(Permission::AuditRead), "/admin/audit", t.nav_audit, "a"),
+        (Section::Integrations, admin(Permission::AdminIntegrations), "/admin/integrations", t.nav_integrations, "i"),
         (Section::Account, true, "/account", t.nav_account, "p"),
     ];
     entries
@@ -97,6 +102,7 @@ pub fn nav(caller: &Caller, active: Section) -> Vec<NavItem> {
 impl Chrome {
     pub fn new(caller: &Caller, active: Section, path: &str) -> Self {
         Self {
+            user_id: caller.user.id.to_string(),
             user_name: caller.user.display_name.to_string(),
             nav: nav(caller, active),
             csrf: caller.csrf.clone(),
@@ -107,6 +113,7 @@ impl Chrome {
             version: env!("CARGO_PKG_VERSION"),
             css: assets::url("app.css"),
             js: assets::url("app.js"),
+            live_js: assets::url("live.js"),
         }
     }
 
@@ -226,7 +233,10 @@ pub fn register(cfg: &mut web::ServiceConfig) {
         .service(buildings::list_buildings)
         .service(buildings::create_building)
         .service(buildings::show_building)
-        .service(buildings::update_building);
+        .service(buildings::update_building)
+        .service(integrations::show_integrations)
+        .service(integrations::create_webhook)
+        .service(integrations::delete_webhook);
 }
 
 #[cfg(test)]
@@ -288,6 +298,7 @@ pub fn notice(t: &Catalog, done: Option<&str>) -> Option<String> {
         "role_created" => t.role_created,
         "role_deleted" => t.role_deleted,
         "building_created" => t.building_created,
+        "webhook_deleted" => t.webhook_deleted,
         _ => return None,
     };
     Some(text.to_owned())

@@ -10,6 +10,7 @@ pub mod audit;
 pub mod buildings;
 pub mod roles;
 pub mod users;
+pub mod webhooks;
 
 use domovoy_domain::FieldError;
 use domovoy_domain::error::FieldErrors;

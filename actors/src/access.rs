@@ -1,0 +1,17 @@
+//! Who may follow which topic: the policy applied to subscriptions.
+
+use domovoy_domain::event::Topic;
+use domovoy_domain::permission::Permission;
+use domovoy_domain::policy::{Principal, Target};
+use domovoy_store::{Db, StoreResult};
+
+/// Whether `principal` may follow `topic`. Decided by the one policy
+/// function; topics of one person (their queue, their notices) belong to
+/// that person alone.
+pub async fn may_follow(principal: &Principal, topic: Topic, _db: &Db) -> StoreResult<bool> {
+    Ok(match topic {
+        Topic::Building(id) => principal.can(Permission::BuildingsRead, &Target::building(id)),
+        Topic::Queue(user) | Topic::User(user) => user == principal.user_id,
+        Topic::Calls => principal.can_somewhere(Permission::CallsReceive),
+    })
+}

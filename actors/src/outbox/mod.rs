@@ -1,0 +1,255 @@
+//! The outbox dispatcher: sends what the outbox holds, with retries.
+//!
+//! Every [`OutboxSettings::poll_interval`] the dispatcher claims due
+//! messages for a lease, hands each to its channel (webhook today; push,
+//! e-mail and SMS as they land), and records the outcome: sent, retried
+//! later with exponential backoff and jitter, or given up after
+//! `max_attempts`. A dispatcher that dies mid-send leaves its lease to
+//! expire; the next one sends again (at least once), and receivers dedupe
+//! on the message's stable key.
+
+pub mod hmac;
+pub mod webhook;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix::prelude::*;
+use futures_util::future::{BoxFuture, join_all};
+use rand::Rng as _;
+
+use domovoy_store::outbox::{self, OutboxMessage};
+use domovoy_store::{Db, StoreError};
+
+use crate::metrics::Metrics;
+
+/// Why a send failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SendError {
+    /// Worth trying again later (network, 5xx, rate limit).
+    #[error("temporary failure: {0}")]
+    Retry(String),
+    /// Will never work (the target is gone, the message is refused).
+    #[error("permanent failure: {0}")]
+    Permanent(String),
+}
+
+/// Something that sends outbox messages of one channel.
+pub trait Channel: Send + Sync {
+    /// The outbox `channel` value this sender handles.
+    fn name(&self) -> &'static str;
+
+    /// Sends one message. Receivers get `message.dedup_key` to dedupe on.
+    fn send<'a>(&'a self, message: &'a OutboxMessage) -> BoxFuture<'a, Result<(), SendError>>;
+}
+
+/// How the dispatcher paces itself.
+#[derive(Debug, Clone)]
+pub struct OutboxSettings {
+    /// How often due messages are looked for.
+    pub poll_interval: Duration,
+    /// How long a claimed message is held; a send must finish within it.
+    pub lease: Duration,
+    /// Messages claimed (and sent concurrently) at once.
+    pub batch: i64,
+    /// Attempts before giving up.
+    pub max_attempts: i64,
+    /// The first retry's delay; each further one doubles, up to `max_backoff`.
+    pub base_backoff: Duration,
+    pub max_backoff: Duration,
+}
+
+impl Default for OutboxSettings {
+    fn default() -> Self {
+        Self {
+            poll_interval: Duration::from_millis(500),
+            lease: Duration::from_secs(60),
+            batch: 32,
+            max_attempts: 12,
+            base_backoff: Duration::from_secs(5),
+            max_backoff: Duration::from_secs(3600),
+        }
+    }
+}
+
+impl OutboxSettings {
+    /// When attempt `attempt` (from 1) failed, the next one is due after
+    /// this delay: exponential, capped, with ±20 % jitter so that a failed
+    /// burst does not retry in step.
+    pub fn retry_delay(&self, attempt: i64) -> Duration {
+        let exponent = u32::try_from(attempt.clamp(1, 30) - 1).unwrap_or(0);
+        let delay = self.base_backoff.saturating_mul(2u32.saturating_pow(exponent)).min(self.max_backoff);
+        delay.mul_f64(rand::rng().random_range(0.8..1.2))
+    }
+}
+
+/// What one send came to.
+enum Outcome {
+    Sent,
+    Failed { error: String, retry: bool },
+}
+
+struct Dispatcher {
+    db: Db,
+    channels: HashMap<&'static str, Arc<dyn Channel>>,
+    metrics: Metrics,
+    settings: OutboxSettings,
+    /// A round is under way; ticks skip until it ends.
+    busy: bool,
+    rounds: u64,
+}
+
+impl Actor for Dispatcher {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Context<Self>) {
+        ctx.run_interval(self.settings.poll_interval, |dispatcher, ctx| dispatcher.tick(ctx));
+    }
+}
+
+impl Dispatcher {
+    fn tick(&mut self, ctx: &mut Context<Self>) {
+        if self.busy {
+            return;
+        }
+        self.busy = true;
+        self.rounds += 1;
+        let round = round(self.db.clone(), self.channels.clone(), self.settings.clone(), self.metrics.clone());
+        // The backlog gauge is refreshed every few seconds, not every round.
+        let refresh_backlog = self.rounds % 10 == 1;
+        let (db, metrics) = (self.db.clone(), self.metrics.clone());
+        ctx.spawn(
+            fut::wrap_future::<_, Self>(async move {
+                let result = round.await;
+                if refresh_backlog && let Ok(backlog) = outbox::backlog(&db).await {
+                    metrics.outbox_backlog.set(backlog);
+                }
+                result
+            })
+            .map(|result, dispatcher, _ctx| {
+                dispatcher.busy = false;
+                if let Err(error) = result {
+                    tracing::warn!(%error, "outbox round failed");
+                }
+            }),
+        );
+    }
+}
+
+/// Claims, sends and records one batch.
+async fn round(
+    db: Db,
+    channels: HashMap<&'static str, Arc<dyn Channel>>,
+    settings: OutboxSettings,
+    metrics: Metrics,
+) -> Result<(), StoreError> {
+    let lease_until = chrono::Utc::now() + chrono::Duration::from_std(settings.lease).unwrap_or_default();
+    let batch = settings.batch;
+    let claimed = db.write(move |tx| Box::pin(async move { outbox::claim(tx, lease_until, batch).await })).await?.value;
+    if claimed.is_empty() {
+        return Ok(());
+    }
+    let sends = claimed.iter().map(|message| {
+        let channel = channels.get(message.channel.as_str()).cloned();
+        async move {
+            match channel {
+                None => Outcome::Failed { error: format!("no sender for channel {}", message.channel), retry: false },
+                Some(channel) => match channel.send(message).await {
+                    Ok(()) => Outcome::Sent,
+                    Err(SendError::Retry(error)) => Outcome::Failed { error, retry: true },
+                    Err(SendError::Permanent(error)) => Outcome::Failed { error, retry: false },
+                },
+            }
+        }
+    });
+    let outcomes = join_all(sends).await;
+    let now = chrono::Utc::now();
+    let mut records = Vec::with_capacity(claimed.len());
+    for (message, outcome) in claimed.into_iter().zip(outcomes) {
+        match &outcome {
+            Outcome::Sent => metrics.outbox_sent.with(&[&message.channel]).inc(),
+            Outcome::Failed { error, .. } => {
+                metrics.outbox_failures.with(&[&message.channel]).inc();
+                tracing::warn!(channel = %message.channel, key = %message.dedup_key, attempt = message.attempt, %error, "send failed");
+            }
+        }
+        let retry_at = match &outcome {
+            Outcome::Failed { retry: true, .. } if message.attempt < settings.max_attempts => {
+                Some(now + chrono::Duration::from_std(settings.retry_delay(message.attempt)).unwrap_or_default())
+            }
+            _ => None,
+        };
+        records.push((message.id, message.attempt, outcome, retry_at));
+    }
+    db.write(move |tx| {
+        Box::pin(async move {
+            for (id, attempt, outcome, retry_at) in records {
+                match outcome {
+                    Outcome::Sent => outbox::mark_sent(tx, id, attempt).await?,
+                    Outcome::Failed { error, .. } => outbox::mark_failed(tx, id, attempt, &error, retry_at).await?,
+                }
+            }
+            Ok::<_, StoreError>(())
+        })
+    })
+    .await?;
+    Ok(())
+}
+
+/// Stop sending (the process is shutting down); claimed messages return to
+/// the queue when their lease expires.
+#[derive(Message, Debug)]
+#[rtype(result = "()")]
+struct Stop;
+
+impl Handler<Stop> for Dispatcher {
+    type Result = ();
+
+    fn handle(&mut self, _msg: Stop, ctx: &mut Context<Self>) {
+        ctx.stop();
+    }
+}
+
+/// The handle of the running dispatcher.
+#[derive(Clone)]
+pub struct OutboxHandle {
+    addr: Addr<Dispatcher>,
+}
+
+impl std::fmt::Debug for OutboxHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OutboxHandle").finish_non_exhaustive()
+    }
+}
+
+impl OutboxHandle {
+    /// Starts the dispatcher with its channels.
+    pub fn start(db: Db, channels: Vec<Arc<dyn Channel>>, metrics: Metrics, settings: OutboxSettings) -> Self {
+        let channels = channels.into_iter().map(|c| (c.name(), c)).collect();
+        let addr = Dispatcher { db, channels, metrics, settings, busy: false, rounds: 0 }.start();
+        Self { addr }
+    }
+
+    /// Stops sending; what is claimed but not sent goes back to the queue
+    /// when its lease expires.
+    pub fn stop(&self) {
+        self.addr.do_send(Stop);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retries_back_off_exponentially_with_jitter_and_a_cap() {
+        let settings = OutboxSettings::default();
+        let first = settings.retry_delay(1);
+        assert!(first >= Duration::from_secs(4) && first <= Duration::from_secs(6), "{first:?}");
+        let fourth = settings.retry_delay(4);
+        assert!(fourth >= Duration::from_secs(32) && fourth <= Duration::from_secs(48), "{fourth:?}");
+        let late = settings.retry_delay(40);
+        assert!(late <= Duration::from_secs(4320), "{late:?}");
+    }
+}

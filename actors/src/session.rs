@@ -1,0 +1,521 @@
+//! The session actor: one per WebSocket connection.
+//!
+//! A client subscribes to topics with the last sequence number it saw; the
+//! session checks the policy, registers with the hub, replays what the
+//! client missed from the event log (or tells it to reload a snapshot when
+//! that history is gone), then forwards live events strictly in sequence,
+//! dropping duplicates. Outgoing frames go through a bounded queue to a
+//! writer task that owns the socket; a client that does not read fills the
+//! queue and its session is closed, never slowing the others.
+//!
+//! Protocol (JSON text frames):
+//! - client: `{"type":"subscribe","topic":"building:<id>","since":<seq|null>}`,
+//!   `{"type":"unsubscribe","topic":…}`,
+//!   `{"type":"presence","topic":…,"state":"viewing"|"editing"|"away"}`
+//! - server: `{"type":"event","topic","seq","kind","data"}`,
+//!   `{"type":"subscribed","topic","seq"}`, `{"type":"resync","topic"}`,
+//!   `{"type":"presence","topic","viewers":[…]}`,
+//!   `{"type":"error","code","message","topic"?}`
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use actix::prelude::*;
+use actix_ws::{CloseCode, CloseReason, Message as WsMessage, ProtocolError};
+use bytestring::ByteString;
+use serde::{Deserialize, Serialize};
+use tokio::sync::{mpsc, watch};
+
+use domovoy_domain::account::DisplayName;
+use domovoy_domain::event::{EventKind, Topic};
+use domovoy_domain::policy::Principal;
+use domovoy_store::Db;
+use domovoy_store::events::{self, StoredEvent};
+
+use crate::access::may_follow;
+use crate::hub::{Deliver, HubHandle, Lagged, LiveEvent, Notice, Subscriber, SubscriberId};
+use crate::metrics::Metrics;
+use crate::presence::{PresenceHandle, PresenceState, Viewer};
+
+/// How often the server pings an idle client. Proxies (nginx's default
+/// `proxy_read_timeout` is 60 s) close quieter connections.
+pub const HEARTBEAT_INTERVAL: Duration = Duration::from_secs(20);
+/// A client silent for this long (no pong, no message) is gone: a laptop
+/// that went to sleep, a phone that lost the network.
+pub const CLIENT_TIMEOUT: Duration = Duration::from_secs(60);
+/// Frames queued for a client before it counts as too slow. Two seconds of
+/// a busy board; a client that lags further reconnects and replays.
+pub const OUTGOING_QUEUE: usize = 256;
+/// Messages waiting in the session's mailbox before the hub drops it.
+pub const MAILBOX: usize = 512;
+/// Longest a single frame may wait for the socket.
+pub const SEND_TIMEOUT: Duration = Duration::from_secs(10);
+/// Most missed events replayed on one subscribe; beyond this a snapshot is
+/// cheaper than the history, and the client is told to reload.
+pub const REPLAY_LIMIT: i64 = 1000;
+/// Most topics one connection follows.
+pub const MAX_TOPICS: usize = 64;
+/// Close code telling the client its access changed: reconnect (which
+/// authenticates again) and reload.
+pub const CLOSE_ACCESS_CHANGED: u16 = 4000;
+
+/// What a session needs from the application.
+#[derive(Debug, Clone)]
+pub struct SessionDeps {
+    pub db: Db,
+    pub hub: HubHandle,
+    pub presence: PresenceHandle,
+    pub metrics: Metrics,
+    /// Flips to `true` when the server shuts down.
+    pub shutdown: watch::Receiver<bool>,
+}
+
+/// The person behind a connection.
+#[derive(Debug, Clone)]
+pub struct SessionUser {
+    pub principal: Principal,
+    pub name: DisplayName,
+}
+
+/// Starts a session actor for an upgraded connection.
+pub fn start(ws: actix_ws::Session, stream: actix_ws::MessageStream, user: SessionUser, deps: SessionDeps) {
+    let (out, queue) = mpsc::channel(OUTGOING_QUEUE);
+    let lagged = Arc::new(AtomicBool::new(false));
+    actix::spawn(write_loop(ws, queue, lagged.clone()));
+    deps.metrics.ws_sessions.inc();
+    SessionActor::create(move |ctx| {
+        ctx.set_mailbox_capacity(MAILBOX);
+        ctx.add_stream(stream);
+        SessionActor {
+            id: deps.hub.subscriber_id(),
+            user,
+            deps,
+            out,
+            lagged,
+            topics: HashMap::new(),
+            last_heard: Instant::now(),
+            closing: None,
+        }
+    });
+}
+
+enum Outgoing {
+    Text(ByteString),
+    Pong(bytes::Bytes),
+    Ping,
+    Close(CloseReason),
+}
+
+/// Owns the socket: sends queued frames in order, closes when the session
+/// ends. Stops when the queue's sender (the actor) is gone.
+async fn write_loop(mut ws: actix_ws::Session, mut queue: mpsc::Receiver<Outgoing>, lagged: Arc<AtomicBool>) {
+    while let Some(frame) = queue.recv().await {
+        if lagged.load(Ordering::Relaxed) {
+            let reason = CloseReason { code: CloseCode::Again, description: Some("slow_consumer".to_owned()) };
+            let _ = ws.close(Some(reason)).await;
+            return;
+        }
+        let sent = match frame {
+            Outgoing::Text(text) => tokio::time::timeout(SEND_TIMEOUT, ws.text(text)).await,
+            Outgoing::Pong(bytes) => tokio::time::timeout(SEND_TIMEOUT, ws.pong(&bytes)).await,
+            Outgoing::Ping => tokio::time::timeout(SEND_TIMEOUT, ws.ping(b"")).await,
+            Outgoing::Close(reason) => {
+                let _ = tokio::time::timeout(SEND_TIMEOUT, ws.close(Some(reason))).await;
+                return;
+            }
+        };
+        if !matches!(sent, Ok(Ok(()))) {
+            // Closed by the client, or stuck for SEND_TIMEOUT: give up.
+            return;
+        }
+    }
+    let _ = ws.close(None).await;
+}
+
+/// Where a followed topic stands.
+enum Follow {
+    /// Registered with the hub; the replay is being read. Live events that
+    /// arrive meanwhile wait here.
+    Starting(Vec<Arc<LiveEvent>>),
+    /// Events up to `last` were sent.
+    Live { last: i64 },
+}
+
+/// The outcome of starting a subscription.
+enum Started {
+    Denied,
+    Ready { replay: Vec<StoredEvent>, last: i64, resync: bool },
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum ClientMessage {
+    Subscribe { topic: String, since: Option<i64> },
+    Unsubscribe { topic: String },
+    Presence { topic: String, state: PresenceState },
+}
+
+#[derive(Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum ServerMessage<'a> {
+    Subscribed {
+        topic: &'a Topic,
+        seq: i64,
+    },
+    Resync {
+        topic: &'a Topic,
+    },
+    Error {
+        code: &'a str,
+        message: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        topic: Option<&'a str>,
+    },
+}
+
+pub struct SessionActor {
+    id: SubscriberId,
+    user: SessionUser,
+    deps: SessionDeps,
+    out: mpsc::Sender<Outgoing>,
+    lagged: Arc<AtomicBool>,
+    topics: HashMap<Topic, Follow>,
+    last_heard: Instant,
+    /// Set once the session decided to close, with the reason.
+    closing: Option<CloseReason>,
+}
+
+impl std::fmt::Debug for SessionActor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionActor").field("id", &self.id).field("topics", &self.topics.len()).finish()
+    }
+}
+
+impl Actor for SessionActor {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Context<Self>) {
+        ctx.run_interval(HEARTBEAT_INTERVAL, |session, ctx| {
+            if session.last_heard.elapsed() > CLIENT_TIMEOUT {
+                session.close(ctx, CloseReason { code: CloseCode::Away, description: Some("timeout".to_owned()) });
+            } else {
+                session.queue(ctx, Outgoing::Ping);
+            }
+        });
+        // Shut down cleanly with the server: "going away", so clients
+        // reconnect (to another node, or to this one after the restart).
+        let mut shutdown = self.deps.shutdown.clone();
+        ctx.spawn(
+            fut::wrap_future::<_, Self>(async move {
+                while !*shutdown.borrow_and_update() {
+                    if shutdown.changed().await.is_err() {
+                        // The application is gone without a signal: same.
+                        break;
+                    }
+                }
+            })
+            .map(|(), session, ctx| {
+                session
+                    .close(ctx, CloseReason { code: CloseCode::Away, description: Some("server_restart".to_owned()) });
+            }),
+        );
+        // Every session follows its own account's notices, to learn when
+        // its access changed.
+        self.subscribe(Topic::User(self.user.principal.user_id), None, false, ctx);
+    }
+
+    fn stopped(&mut self, _ctx: &mut Context<Self>) {
+        self.deps.hub.forget(self.id);
+        self.deps.presence.leave_all(self.id);
+        self.deps.metrics.ws_sessions.dec();
+    }
+}
+
+impl SessionActor {
+    fn subscriber(&self, ctx: &Context<Self>) -> Subscriber {
+        let addr = ctx.address();
+        Subscriber {
+            id: self.id,
+            deliver: addr.clone().recipient(),
+            notice: addr.clone().recipient(),
+            lagged: addr.recipient(),
+        }
+    }
+
+    /// Queues a frame; a full queue means the client does not keep up.
+    fn queue(&mut self, ctx: &mut Context<Self>, frame: Outgoing) {
+        if self.closing.is_some() {
+            return;
+        }
+        if let Err(mpsc::error::TrySendError::Full(_)) = self.out.try_send(frame) {
+            self.deps.metrics.slow_consumer_drops.inc();
+            self.lagged.store(true, Ordering::Relaxed);
+            self.closing = Some(CloseReason { code: CloseCode::Again, description: Some("slow_consumer".to_owned()) });
+            ctx.stop();
+        }
+    }
+
+    fn send<T: Serialize>(&mut self, ctx: &mut Context<Self>, message: &T) {
+        // Serialising our own message types cannot fail.
+        if let Ok(text) = serde_json::to_string(message) {
+            self.queue(ctx, Outgoing::Text(text.into()));
+        }
+    }
+
+    fn error(&mut self, ctx: &mut Context<Self>, code: &str, message: &str, topic: Option<&str>) {
+        self.send(ctx, &ServerMessage::Error { code, message, topic });
+    }
+
+    fn close(&mut self, ctx: &mut Context<Self>, reason: CloseReason) {
+        if self.closing.is_none() {
+            let _ = self.out.try_send(Outgoing::Close(reason.clone()));
+            self.closing = Some(reason);
+        }
+        ctx.stop();
+    }
+
+    fn subscribe(&mut self, topic: Topic, since: Option<i64>, explicit: bool, ctx: &mut Context<Self>) {
+        if self.topics.contains_key(&topic) {
+            // Subscribing again restarts the topic from `since`.
+            self.deps.hub.unsubscribe(topic, self.id);
+            self.topics.remove(&topic);
+        }
+        if self.topics.len() >= MAX_TOPICS {
+            let text = topic.to_string();
+            self.error(ctx, "too_many_topics", "Слишком много подписок в одном соединении", Some(&text));
+            return;
+        }
+        self.topics.insert(topic, Follow::Starting(Vec::new()));
+        let (principal, db, hub, subscriber) =
+            (self.user.principal.clone(), self.deps.db.clone(), self.deps.hub.clone(), self.subscriber(ctx));
+        let start = async move {
+            if explicit && !may_follow(&principal, topic, &db).await? {
+                return Ok::<_, StartError>(Started::Denied);
+            }
+            hub.subscribe(topic, subscriber).await.map_err(StartError::hub)?;
+            // Read after registering: everything committed before this read
+            // is in it, everything after arrives live (and duplicates drop).
+            let last = events::last_seq(&db, topic).await?;
+            let Some(since) = since else { return Ok(Started::Ready { replay: Vec::new(), last, resync: false }) };
+            if since > last || last - since > REPLAY_LIMIT {
+                return Ok(Started::Ready { replay: Vec::new(), last, resync: since != last });
+            }
+            if since == last {
+                return Ok(Started::Ready { replay: Vec::new(), last, resync: false });
+            }
+            let oldest = events::oldest_kept_seq(&db, topic).await?;
+            if oldest.is_none_or(|oldest| oldest > since + 1) {
+                // The history the client needs was pruned.
+                return Ok(Started::Ready { replay: Vec::new(), last, resync: true });
+            }
+            let replay = events::read_since(&db, topic, since, last - since).await?;
+            Ok(Started::Ready { replay, last, resync: false })
+        };
+        ctx.spawn(fut::wrap_future::<_, Self>(start).map(move |result, session, ctx| {
+            session.started_subscription(topic, since, result, ctx);
+        }));
+    }
+
+    fn started_subscription(
+        &mut self,
+        topic: Topic,
+        since: Option<i64>,
+        result: Result<Started, StartError>,
+        ctx: &mut Context<Self>,
+    ) {
+        let text = topic.to_string();
+        let Some(Follow::Starting(buffered)) = self.topics.remove(&topic) else {
+            // Unsubscribed (or lagged) while starting: nothing to do.
+            self.deps.hub.unsubscribe(topic, self.id);
+            return;
+        };
+        let (replay, last, resync) = match result {
+            Ok(Started::Ready { replay, last, resync }) => (replay, last, resync),
+            Ok(Started::Denied) => {
+                self.error(ctx, "forbidden", "Нет прав на эту подписку", Some(&text));
+                return;
+            }
+            Err(error) => {
+                tracing::warn!(%error, topic = %text, "subscription failed");
+                self.deps.hub.unsubscribe(topic, self.id);
+                self.error(ctx, "unavailable", "Подписка временно недоступна, повторите", Some(&text));
+                return;
+            }
+        };
+        let mut sent = since.unwrap_or(last).min(last);
+        if resync {
+            self.deps.metrics.resyncs.inc();
+            self.send(ctx, &ServerMessage::Resync { topic: &topic });
+            sent = last;
+        } else if !replay.is_empty() {
+            self.deps.metrics.replays.inc();
+            for stored in replay {
+                if stored.seq == sent + 1 {
+                    sent = stored.seq;
+                    let frame = LiveEvent::from_stored(stored).frame;
+                    self.queue(ctx, Outgoing::Text(frame));
+                }
+            }
+            if sent != last {
+                // The log had a hole where the replay needed an event.
+                self.deps.metrics.resyncs.inc();
+                self.send(ctx, &ServerMessage::Resync { topic: &topic });
+                sent = last;
+            }
+        }
+        self.topics.insert(topic, Follow::Live { last: sent });
+        self.send(ctx, &ServerMessage::Subscribed { topic: &topic, seq: sent });
+        for event in buffered {
+            self.forward(event, ctx);
+        }
+    }
+
+    /// Sends a live event if it is the next one of its topic.
+    fn forward(&mut self, event: Arc<LiveEvent>, ctx: &mut Context<Self>) {
+        let topic = event.topic;
+        let next = match self.topics.get_mut(&topic) {
+            None => return,
+            Some(Follow::Starting(buffer)) => {
+                if buffer.len() as i64 >= REPLAY_LIMIT {
+                    // A flood while the replay was read: start over from a snapshot.
+                    buffer.clear();
+                }
+                buffer.push(event);
+                return;
+            }
+            Some(Follow::Live { last }) => {
+                if event.seq <= *last {
+                    return;
+                }
+                let in_order = event.seq == *last + 1;
+                *last = event.seq;
+                in_order
+            }
+        };
+        if topic == Topic::User(self.user.principal.user_id) && event.kind == EventKind::AccessChanged.code() {
+            let reason = CloseReason {
+                code: CloseCode::Other(CLOSE_ACCESS_CHANGED),
+                description: Some("access_changed".to_owned()),
+            };
+            self.close(ctx, reason);
+            return;
+        }
+        if next {
+            self.queue(ctx, Outgoing::Text(event.frame.clone()));
+        } else {
+            // The hub delivers in order, so this is a hole in the log
+            // (pruned while the client was away): reload from a snapshot.
+            self.deps.metrics.resyncs.inc();
+            self.send(ctx, &ServerMessage::Resync { topic: &topic });
+        }
+    }
+
+    fn client_message(&mut self, text: &str, ctx: &mut Context<Self>) {
+        let Ok(message) = serde_json::from_str::<ClientMessage>(text) else {
+            self.error(ctx, "bad_message", "Непонятное сообщение: ожидается JSON с полем type", None);
+            return;
+        };
+        let (raw, action) = match message {
+            ClientMessage::Subscribe { topic, since } => (topic, Action::Subscribe(since)),
+            ClientMessage::Unsubscribe { topic } => (topic, Action::Unsubscribe),
+            ClientMessage::Presence { topic, state } => (topic, Action::Presence(state)),
+        };
+        let Ok(topic) = raw.parse::<Topic>() else {
+            self.error(ctx, "bad_topic", "Неизвестная тема подписки", Some(&raw));
+            return;
+        };
+        match action {
+            Action::Subscribe(since) => self.subscribe(topic, since, true, ctx),
+            Action::Unsubscribe => {
+                self.topics.remove(&topic);
+                self.deps.hub.unsubscribe(topic, self.id);
+                self.deps.presence.leave(topic, self.id);
+            }
+            Action::Presence(state) => {
+                if !matches!(self.topics.get(&topic), Some(Follow::Live { .. })) {
+                    self.error(ctx, "not_subscribed", "Сначала подпишитесь на тему", Some(&raw));
+                    return;
+                }
+                let viewer = Viewer {
+                    session: self.id,
+                    user_id: self.user.principal.user_id,
+                    name: self.user.name.to_string(),
+                    state,
+                };
+                self.deps.presence.set(topic, viewer);
+            }
+        }
+    }
+}
+
+enum Action {
+    Subscribe(Option<i64>),
+    Unsubscribe,
+    Presence(PresenceState),
+}
+
+impl Handler<Deliver> for SessionActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: Deliver, ctx: &mut Context<Self>) {
+        self.forward(msg.0, ctx);
+    }
+}
+
+impl Handler<Notice> for SessionActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: Notice, ctx: &mut Context<Self>) {
+        self.queue(ctx, Outgoing::Text(msg.0));
+    }
+}
+
+impl Handler<Lagged> for SessionActor {
+    type Result = ();
+
+    /// The hub dropped this session for a full mailbox: it is too slow.
+    fn handle(&mut self, _msg: Lagged, ctx: &mut Context<Self>) {
+        self.lagged.store(true, Ordering::Relaxed);
+        self.closing = Some(CloseReason { code: CloseCode::Again, description: Some("slow_consumer".to_owned()) });
+        ctx.stop();
+    }
+}
+
+impl StreamHandler<Result<WsMessage, ProtocolError>> for SessionActor {
+    fn handle(&mut self, item: Result<WsMessage, ProtocolError>, ctx: &mut Context<Self>) {
+        self.last_heard = Instant::now();
+        match item {
+            Ok(WsMessage::Text(text)) => self.client_message(&text, ctx),
+            Ok(WsMessage::Ping(bytes)) => self.queue(ctx, Outgoing::Pong(bytes)),
+            Ok(WsMessage::Pong(_)) => {}
+            Ok(WsMessage::Close(_)) => self.close(ctx, CloseReason { code: CloseCode::Normal, description: None }),
+            Ok(WsMessage::Binary(_)) => self.error(ctx, "bad_message", "Двоичные сообщения не поддерживаются", None),
+            Ok(WsMessage::Continuation(_) | WsMessage::Nop) => {}
+            Err(error) => {
+                tracing::debug!(%error, "websocket protocol error");
+                self.close(ctx, CloseReason { code: CloseCode::Protocol, description: None });
+            }
+        }
+    }
+
+    fn finished(&mut self, ctx: &mut Context<Self>) {
+        ctx.stop();
+    }
+}
+
+/// Why a subscription could not start.
+#[derive(Debug, thiserror::Error)]
+enum StartError {
+    #[error(transparent)]
+    Store(#[from] domovoy_store::StoreError),
+    #[error("the event hub has stopped")]
+    Hub,
+}
+
+impl StartError {
+    fn hub(_: crate::hub::HubGone) -> Self {
+        Self::Hub
+    }
+}

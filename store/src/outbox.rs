@@ -1,0 +1,261 @@
+//! The outbox: messages that leave the system, written in the transaction
+//! of the change that causes them.
+//!
+//! A dispatcher claims due messages for a lease, sends them and marks them
+//! sent, or schedules a retry. Delivery is at least once: a dispatcher that
+//! dies after sending but before marking lets its lease expire and the
+//! message is sent again, so every message carries a stable `dedup_key`
+//! that receivers dedupe on. A message is never sent again after it was
+//! marked sent.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use sqlx::types::Json;
+use uuid::Uuid;
+
+use crate::db::{Backend, Db, WriteTx};
+use crate::error::StoreResult;
+use crate::users::expect_one;
+
+/// A message to send.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OutboxMessage {
+    pub id: Uuid,
+    pub channel: String,
+    pub dedup_key: String,
+    pub payload: serde_json::Value,
+    /// This attempt's number, from 1.
+    pub attempt: i64,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(sqlx::FromRow)]
+struct MessageRow {
+    id: Uuid,
+    channel: String,
+    dedup_key: String,
+    payload: Json<serde_json::Value>,
+    attempts: i64,
+    created_at: DateTime<Utc>,
+}
+
+impl From<MessageRow> for OutboxMessage {
+    fn from(row: MessageRow) -> Self {
+        Self {
+            id: row.id,
+            channel: row.channel,
+            dedup_key: row.dedup_key,
+            payload: row.payload.0,
+            attempt: row.attempts,
+            created_at: row.created_at,
+        }
+    }
+}
+
+/// Enqueues a message unless one with the same key is already on the
+/// channel; returns whether it was added.
+pub async fn enqueue(
+    tx: &mut WriteTx,
+    channel: &str,
+    dedup_key: &str,
+    payload: &serde_json::Value,
+) -> StoreResult<bool> {
+    let now = tx.now();
+    let added = on_conn!(tx, c => {
+        sqlx::query(
+            "INSERT INTO outbox (id, channel, dedup_key, payload, created_at, available_at, attempts)
+             VALUES ($1, $2, $3, $4, $5, $5, 0)
+             ON CONFLICT (channel, dedup_key) DO NOTHING",
+        )
+        .bind(Uuid::now_v7())
+        .bind(channel)
+        .bind(dedup_key)
+        .bind(Json(payload))
+        .bind(now)
+        .execute(&mut *c)
+        .await?
+        .rows_affected()
+    });
+    Ok(added == 1)
+}
+
+/// Claims up to `limit` due messages until `lease_until` and records the
+/// start of their attempt. On PostgreSQL several dispatchers claim disjoint
+/// sets (`FOR UPDATE SKIP LOCKED`); on SQLite the single writer serialises
+/// claims.
+pub async fn claim(tx: &mut WriteTx, lease_until: DateTime<Utc>, limit: i64) -> StoreResult<Vec<OutboxMessage>> {
+    let now = tx.now();
+    // The same statement on both backends but for the row lock clause,
+    // which SQLite does not have (and does not need).
+    let rows: Vec<MessageRow> = match tx.backend() {
+        Backend::Postgres => on_conn!(&mut *tx, c => {
+            sqlx::query_as(
+                "UPDATE outbox SET claimed_until = $1, attempts = attempts + 1
+                 WHERE id IN (SELECT id FROM outbox
+                              WHERE sent_at IS NULL AND failed_at IS NULL AND available_at <= $2
+                                AND (claimed_until IS NULL OR claimed_until < $2)
+                              ORDER BY available_at LIMIT $3
+                              FOR UPDATE SKIP LOCKED)
+                 RETURNING id, channel, dedup_key, payload, attempts, created_at",
+            )
+            .bind(lease_until)
+            .bind(now)
+            .bind(limit)
+            .fetch_all(&mut *c)
+            .await?
+        }),
+        Backend::Sqlite => on_conn!(&mut *tx, c => {
+            sqlx::query_as(
+                "UPDATE outbox SET claimed_until = $1, attempts = attempts + 1
+                 WHERE id IN (SELECT id FROM outbox
+                              WHERE sent_at IS NULL AND failed_at IS NULL AND available_at <= $2
+                                AND (claimed_until IS NULL OR claimed_until < $2)
+                              ORDER BY available_at LIMIT $3)
+                 RETURNING id, channel, dedup_key, payload, attempts, created_at",
+            )
+            .bind(lease_until)
+            .bind(now)
+            .bind(limit)
+            .fetch_all(&mut *c)
+            .await?
+        }),
+    };
+    for row in &rows {
+        on_conn!(&mut *tx, c => {
+            sqlx::query("INSERT INTO outbox_attempts (outbox_id, attempt, started_at) VALUES ($1, $2, $3)")
+                .bind(row.id)
+                .bind(row.attempts)
+                .bind(now)
+                .execute(&mut *c)
+                .await?
+                .rows_affected()
+        });
+    }
+    Ok(rows.into_iter().map(OutboxMessage::from).collect())
+}
+
+/// Records a successful send. A message already marked sent stays as it was.
+pub async fn mark_sent(tx: &mut WriteTx, id: Uuid, attempt: i64) -> StoreResult<()> {
+    let now = tx.now();
+    on_conn!(tx, c => {
+        sqlx::query("UPDATE outbox SET sent_at = $2, claimed_until = NULL WHERE id = $1 AND sent_at IS NULL")
+            .bind(id)
+            .bind(now)
+            .execute(&mut *c)
+            .await?
+            .rows_affected();
+        sqlx::query("UPDATE outbox_attempts SET finished_at = $3 WHERE outbox_id = $1 AND attempt = $2")
+            .bind(id)
+            .bind(attempt)
+            .bind(now)
+            .execute(&mut *c)
+            .await?
+            .rows_affected()
+    });
+    Ok(())
+}
+
+/// Records a failed send: retried at `retry_at`, or given up when `None`.
+pub async fn mark_failed(
+    tx: &mut WriteTx,
+    id: Uuid,
+    attempt: i64,
+    error: &str,
+    retry_at: Option<DateTime<Utc>>,
+) -> StoreResult<()> {
+    let now = tx.now();
+    let done = on_conn!(tx, c => {
+        let done = sqlx::query(
+            "UPDATE outbox SET claimed_until = NULL, last_error = $2, available_at = COALESCE($3, available_at),
+                               failed_at = CASE WHEN $3 IS NULL THEN $4 ELSE NULL END
+             WHERE id = $1 AND sent_at IS NULL",
+        )
+        .bind(id)
+        .bind(error)
+        .bind(retry_at)
+        .bind(now)
+        .execute(&mut *c)
+        .await?
+        .rows_affected();
+        sqlx::query("UPDATE outbox_attempts SET finished_at = $3, error = $4 WHERE outbox_id = $1 AND attempt = $2")
+            .bind(id)
+            .bind(attempt)
+            .bind(now)
+            .bind(error)
+            .execute(&mut *c)
+            .await?
+            .rows_affected();
+        done
+    });
+    expect_one(done)
+}
+
+/// Messages waiting to be sent (not sent, not given up).
+pub async fn backlog(db: &Db) -> StoreResult<i64> {
+    Ok(on_conn!(db, c => {
+        sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL")
+            .fetch_one(&mut *c)
+            .await?
+    }))
+}
+
+/// One message's state, for administrators and tests.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OutboxState {
+    pub id: Uuid,
+    pub channel: String,
+    pub dedup_key: String,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
+    pub failed_at: Option<DateTime<Utc>>,
+}
+
+#[derive(sqlx::FromRow)]
+struct StateRow {
+    id: Uuid,
+    channel: String,
+    dedup_key: String,
+    attempts: i64,
+    last_error: Option<String>,
+    created_at: DateTime<Utc>,
+    sent_at: Option<DateTime<Utc>>,
+    failed_at: Option<DateTime<Utc>>,
+}
+
+/// The newest messages, newest first.
+pub async fn recent(db: &Db, limit: i64) -> StoreResult<Vec<OutboxState>> {
+    let rows: Vec<StateRow> = on_conn!(db, c => {
+        sqlx::query_as(
+            "SELECT id, channel, dedup_key, attempts, last_error, created_at, sent_at, failed_at
+             FROM outbox ORDER BY id DESC LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(&mut *c)
+        .await?
+    });
+    Ok(rows
+        .into_iter()
+        .map(|r| OutboxState {
+            id: r.id,
+            channel: r.channel,
+            dedup_key: r.dedup_key,
+            attempts: r.attempts,
+            last_error: r.last_error,
+            created_at: r.created_at,
+            sent_at: r.sent_at,
+            failed_at: r.failed_at,
+        })
+        .collect())
+}
+
+/// How many attempts of a message never reported back (interrupted).
+pub async fn unfinished_attempts(db: &Db, id: Uuid) -> StoreResult<i64> {
+    Ok(on_conn!(db, c => {
+        sqlx::query_scalar("SELECT COUNT(*) FROM outbox_attempts WHERE outbox_id = $1 AND finished_at IS NULL")
+            .bind(id)
+            .fetch_one(&mut *c)
+            .await?
+    }))
+}

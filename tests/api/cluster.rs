@@ -1,0 +1,95 @@
+//! Two nodes on one PostgreSQL and one Redis (PostgreSQL and Redis tests:
+//! they run when DOMOVOY_TEST_POSTGRES_URL and DOMOVOY_TEST_REDIS_URL are
+//! set; the Redis is a private `redis-server` the test may stop).
+
+use std::time::Duration;
+
+use serde_json::Value;
+
+use domovoy_store::testing::TestDb;
+
+use crate::helpers::{WsClient, client};
+use crate::nodes::{Node, Redis};
+
+const TOWER: &str = "ЖК «Северная звезда»";
+
+async fn rename(node: &Node, token: &str, id: &str, name: &str) {
+    let body = serde_json::json!({"name": name, "address": "г. Москва", "time_zone": "Europe/Moscow"});
+    let response =
+        client().put(node.url(&format!("/api/v1/buildings/{id}"))).bearer_auth(token).json(&body).send().await.unwrap();
+    assert!(response.status().is_success());
+}
+
+/// Events on `topic` until `count` arrived (or none for `wait`).
+async fn receive(ws: &mut WsClient, topic: &str, count: usize, wait: Duration) -> Vec<Value> {
+    let mut events = Vec::new();
+    while events.len() < count {
+        let Some(message) = ws.next(wait).await else { break };
+        if message["type"] == "event" && message["topic"] == topic {
+            events.push(message);
+        }
+    }
+    events
+}
+
+#[actix_web::test]
+async fn events_committed_on_one_node_reach_clients_of_another_even_across_a_redis_stall() {
+    let Ok(_) = std::env::var("DOMOVOY_TEST_REDIS_URL") else {
+        eprintln!("skipped: DOMOVOY_TEST_REDIS_URL is not set, so this Redis test did not run");
+        return;
+    };
+    let Some(test_db) = TestDb::postgres().await else { return };
+    domovoy::demo::seed(&test_db.db).await.unwrap();
+    let redis = Redis::start().await;
+    let dir = domovoy_store::testing::temp_dir();
+    let env = [("DOMOVOY_DATABASE_URL", test_db.url.clone()), ("DOMOVOY_REDIS_URL", redis.url())];
+    let a = Node::start(&dir, &env).await;
+    let b = Node::start(&dir, &env).await;
+
+    let token = a.token("admin").await;
+    let buildings: Vec<Value> =
+        client().get(b.url("/api/v1/buildings")).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+    let id = buildings.iter().find(|x| x["name"] == TOWER).unwrap()["id"].as_str().unwrap().to_owned();
+    let topic = format!("building:{id}");
+
+    let mut ws = WsClient::connect_port(b.port, &token).await;
+    let start = ws.follow(&topic, None).await;
+    // Give the nodes' Redis subscriptions a moment to be in place.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    // With Redis healthy the doorbell rings at once: far sooner than the
+    // periodic catch-up (every 2 s) would deliver.
+    let mut slowest = Duration::ZERO;
+    for n in 1..=5 {
+        let sent = std::time::Instant::now();
+        rename(&a, &token, &id, &format!("Через узел A {n}")).await;
+        let got = receive(&mut ws, &topic, 1, Duration::from_secs(5)).await;
+        assert_eq!(got.len(), 1, "node B delivers an event committed on node A");
+        assert_eq!(got[0]["seq"], start + n);
+        assert_eq!(got[0]["data"]["name"], format!("Через узел A {n}"));
+        slowest = slowest.max(sent.elapsed());
+    }
+    assert!(slowest < Duration::from_millis(700), "slowest delivery through Redis took {slowest:?}");
+    let start = start + 4;
+
+    // Redis hangs (SIGSTOP): publishing stalls and fails, nothing is closed.
+    redis.pause();
+    for n in 0..10 {
+        rename(&a, &token, &id, &format!("Пока Redis стоит {n}")).await;
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    redis.resume();
+    for n in 0..5 {
+        rename(&a, &token, &id, &format!("После {n}")).await;
+    }
+    let rest = receive(&mut ws, &topic, 15, Duration::from_secs(15)).await;
+    let seqs: Vec<i64> = rest.iter().map(|e| e["seq"].as_i64().unwrap()).collect();
+    assert_eq!(seqs, ((start + 2)..=(start + 16)).collect::<Vec<_>>(), "every event, in order, once");
+    let late = ws.drain(Duration::from_millis(500)).await;
+    assert!(late.iter().all(|m| m["type"] != "event"), "no duplicates afterwards: {late:?}");
+
+    let metrics = client().get(b.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    assert!(metrics.contains("domovoy_redis_connected 1"), "node B is connected to Redis again");
+    drop((a, b));
+    let _ = std::fs::remove_dir_all(dir);
+}
