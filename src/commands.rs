@@ -4,6 +4,7 @@ use std::io::{BufRead as _, Write as _};
 
 use anyhow::{Context as _, bail};
 
+use domovoy_actors::tickets::TicketsHandle;
 use domovoy_actors::{BuildingsHandle, HubHandle, Metrics, PresenceHandle};
 use domovoy_domain::account::{AccountKind, Login};
 use domovoy_domain::password::NewPassword;
@@ -85,9 +86,11 @@ pub async fn user(settings: &Settings, command: UserCommand) -> anyhow::Result<(
     let metrics = Metrics::new();
     let hub = HubHandle::start(db.clone(), metrics.clone());
     let buildings = BuildingsHandle::start(hub.clone(), None);
+    let tickets = TicketsHandle::start(db.clone(), hub.clone(), None, metrics.clone());
     // Nothing live runs in a command; the receiver is never signalled.
     let (_shutdown, shutdown) = tokio::sync::watch::channel(false);
-    let live = Live { hub, presence: PresenceHandle::new(buildings.clone()), buildings, shutdown };
+    let presence = PresenceHandle::new(buildings.clone(), tickets.clone());
+    let live = Live { hub, presence, buildings, tickets, shutdown };
     let state = AppState::new(db.clone(), live, metrics, Default::default());
     let result = run(&state, command).await;
     db.close().await;

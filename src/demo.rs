@@ -5,6 +5,10 @@
 //! account per role (password `demo`) and a few residents who sign in with
 //! their phone numbers. Later features add their own demo data here.
 
+mod history;
+
+pub use history::seed_history;
+
 use std::io::Write as _;
 use std::path::Path;
 
@@ -21,6 +25,9 @@ use domovoy_domain::role::RoleTemplate;
 use domovoy_store::audit::{self, Actor, Change};
 use domovoy_store::users::NewUser;
 use domovoy_store::{Db, StoreError, assignments, buildings, roles, users};
+
+/// Days of ticket history `domovoy demo` creates.
+pub const HISTORY_DAYS: i64 = 365;
 
 /// The password of every demo account (documented in the README).
 pub const DEMO_PASSWORD: &str = "demo";
@@ -63,8 +70,9 @@ struct DemoStaff {
     buildings: &'static [usize],
 }
 
-/// One staff login per role (DESIGN.md §12).
-const STAFF: [DemoStaff; 8] = [
+/// One staff login per role (DESIGN.md §12), and two more technicians so
+/// that teams have someone to take turns with.
+const STAFF: [DemoStaff; 10] = [
     DemoStaff {
         login: "admin",
         name: "Кузнецова Анна Сергеевна",
@@ -110,6 +118,15 @@ const STAFF: [DemoStaff; 8] = [
         template: RoleTemplate::ClientService,
         buildings: &[],
     },
+    DemoStaff {
+        login: "plumber", name: "Козлов Виктор Павлович", template: RoleTemplate::Technician, buildings: &[]
+    },
+    DemoStaff {
+        login: "electrician",
+        name: "Орлов Павел Константинович",
+        template: RoleTemplate::Technician,
+        buildings: &[],
+    },
 ];
 
 /// Demo residents: phone (their login) and name.
@@ -138,6 +155,12 @@ pub fn wipe(dir: &Path) -> anyhow::Result<()> {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => return Err(e).with_context(|| format!("cannot delete {}", path.display())),
         }
+    }
+    let files = dir.join("files");
+    match std::fs::remove_dir_all(&files) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e).with_context(|| format!("cannot delete {}", files.display())),
     }
     Ok(())
 }
@@ -175,6 +198,7 @@ pub async fn seed(db: &Db) -> anyhow::Result<()> {
                 .await?;
                 building_ids.push(building.id);
             }
+            let mut staff_ids = std::collections::HashMap::new();
             for staff in &STAFF {
                 let new = NewUser {
                     login: Login::staff(staff.login).map_err(|e| StoreError::invalid("login", e))?,
@@ -186,6 +210,7 @@ pub async fn seed(db: &Db) -> anyhow::Result<()> {
                     password_hash: password_hash.clone(),
                 };
                 let user = users::insert(tx, &new).await?;
+                staff_ids.insert(staff.login, user.id);
                 audit::record(tx, Change::new(&actor, AuditAction::UserCreated, user.id).summary(staff.login)).await?;
                 let role = roles::find_by_template(&mut *tx, staff.template).await?.ok_or(StoreError::NotFound)?;
                 if staff.buildings.is_empty() {
@@ -213,6 +238,7 @@ pub async fn seed(db: &Db) -> anyhow::Result<()> {
                 let user = users::insert(tx, &new).await?;
                 assignments::grant(tx, user.id, resident_role, GrantScope::Own).await?;
             }
+            history::seed_routing(tx, &staff_ids).await?;
             Ok::<_, StoreError>(())
         })
     })

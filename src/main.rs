@@ -57,6 +57,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             demo::wipe(&settings.data_dir)?;
             let app = Application::build(&settings).await?;
             demo::seed(app.db()).await?;
+            eprintln!("Создаю историю заявок за год…");
+            let created = demo::seed_history(app.db(), demo::HISTORY_DAYS, chrono::Utc::now()).await?;
+            tracing::info!(tickets = created, "demo history created");
             let url = format!("http://{}:{}", address.ip(), app.port());
             demo::print_banner(&mut std::io::stdout().lock(), &url, &settings.data_dir)?;
             app.run_until_stopped().await

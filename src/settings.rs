@@ -52,6 +52,7 @@ pub struct Settings {
     pub database: DatabaseSettings,
     pub events: EventSettings,
     pub outbox: OutboxSettings,
+    pub tickets: TicketSettings,
 }
 
 impl Default for Settings {
@@ -67,6 +68,7 @@ impl Default for Settings {
             database: DatabaseSettings::default(),
             events: EventSettings::default(),
             outbox: OutboxSettings::default(),
+            tickets: TicketSettings::default(),
         }
     }
 }
@@ -193,6 +195,33 @@ pub struct OutboxSettings {
 impl Default for OutboxSettings {
     fn default() -> Self {
         Self { poll_interval_ms: 500, lease_secs: 60, max_attempts: 12 }
+    }
+}
+
+/// What happens to a finished ticket the resident rated 1 or 2.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LowRatingSetting {
+    /// Back to work: the ticket is reopened.
+    Reopen,
+    /// Closed, but marked for a manager's attention.
+    Flag,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TicketSettings {
+    /// Days after which a done ticket nobody confirmed closes by itself.
+    pub auto_close_days: u32,
+    /// `reopen` or `flag`.
+    pub low_rating: LowRatingSetting,
+    /// Largest attachment accepted, in megabytes.
+    pub max_attachment_mb: u64,
+}
+
+impl Default for TicketSettings {
+    fn default() -> Self {
+        Self { auto_close_days: 3, low_rating: LowRatingSetting::Reopen, max_attachment_mb: 20 }
     }
 }
 

@@ -15,13 +15,17 @@ use std::sync::Arc;
 
 use domovoy_actors::outbox::webhook::WebhookChannel;
 use domovoy_actors::outbox::{Channel, OutboxHandle, OutboxSettings};
+use domovoy_actors::tickets::TicketsHandle;
 use domovoy_actors::{BuildingsHandle, ClusterHandle, HubHandle, Metrics, PresenceHandle, cluster};
 use domovoy_domain::account::LockoutPolicy;
+use domovoy_domain::sla::{RUSSIAN_CALENDAR, parse_calendar};
 use domovoy_store::audit::Actor;
-use domovoy_store::{Db, DbOptions, assignments, events, roles, tokens};
+use domovoy_store::{Db, DbOptions, assignments, classifier, events, idempotency, roles, sla, tokens};
 use domovoy_web::{AppState, Live, ServerOptions, WebConfig};
 
-use crate::settings::{Settings, describe_url};
+use domovoy_web::service::tickets::LowRating;
+
+use crate::settings::{LowRatingSetting, Settings, describe_url};
 
 /// How often housekeeping runs: forgetting idle sign-in limiter entries,
 /// deleting long-expired tokens.
@@ -30,6 +34,9 @@ const MAINTENANCE_INTERVAL: Duration = Duration::from_secs(300);
 /// Expired and revoked tokens are kept this long for the audit trail of
 /// "who was signed in", then deleted.
 const TOKEN_KEEP_DAYS: i64 = 30;
+
+/// A retried request is recognised by its `Idempotency-Key` this long.
+const IDEMPOTENCY_KEEP: chrono::Duration = chrono::Duration::hours(48);
 
 /// A built, bound, not yet running application.
 pub struct Application {
@@ -62,6 +69,7 @@ impl Application {
             .with_context(|| format!("cannot open the database {}", describe_url(url.expose())))?;
         db.migrate().await.context("cannot apply database migrations")?;
         ensure_roles(&db).await?;
+        ensure_reference_data(&db).await?;
         tracing::info!(database = %describe_url(url.expose()), "database ready");
 
         let metrics = Metrics::new();
@@ -71,15 +79,20 @@ impl Application {
             None => None,
         };
         let hub = HubHandle::start(db.clone(), metrics.clone()).with_cluster(cluster.clone());
-        let buildings = BuildingsHandle::start(hub.clone(), cluster);
+        let buildings = BuildingsHandle::start(hub.clone(), cluster.clone());
+        let tickets = TicketsHandle::start(db.clone(), hub.clone(), cluster, metrics.clone());
+        let presence = PresenceHandle::new(buildings.clone(), tickets.clone());
         if let Some(url) = &settings.redis_url {
-            cluster::start_listener(url.expose(), node.clone(), hub.clone(), buildings.clone(), metrics.clone())
+            cluster::start_listener(url.expose(), node.clone(), hub.clone(), presence.clone(), metrics.clone())
                 .context("invalid redis_url")?;
             tracing::info!(%node, "cluster mode: events go to the other nodes through Redis");
         }
         let (shutdown, shutdown_rx) = tokio::sync::watch::channel(false);
-        let live = Live { hub, presence: PresenceHandle::new(buildings.clone()), buildings, shutdown: shutdown_rx };
+        let live = Live { hub, presence, buildings, tickets: tickets.clone(), shutdown: shutdown_rx };
         let state = AppState::new(db.clone(), live, metrics.clone(), web_config(settings)?);
+        // Tickets whose SLA changes within the hour get their actor (and
+        // timer) now, not a minute after start.
+        tickets.scan();
 
         let webhook: Arc<dyn Channel> =
             Arc::new(WebhookChannel::new(db.clone()).context("cannot build the HTTP client")?);
@@ -155,6 +168,13 @@ fn web_config(settings: &Settings) -> anyhow::Result<WebConfig> {
         sign_in_per_minute: settings.auth.sign_in_per_minute,
         display_time_zone,
         version: env!("CARGO_PKG_VERSION"),
+        low_rating: match settings.tickets.low_rating {
+            LowRatingSetting::Reopen => LowRating::Reopen,
+            LowRatingSetting::Flag => LowRating::Flag,
+        },
+        auto_close_after: chrono::Duration::days(i64::from(settings.tickets.auto_close_days.max(1))),
+        max_attachment_bytes: settings.tickets.max_attachment_mb.max(1).saturating_mul(1024 * 1024),
+        files_dir: settings.data_dir.join("files"),
     })
 }
 
@@ -178,6 +198,34 @@ pub async fn ensure_roles(db: &Db) -> anyhow::Result<()> {
         .value;
     for role in created {
         tracing::info!(role = %role.name, "created built-in role");
+    }
+    Ok(())
+}
+
+/// Seeds what a fresh installation needs to take tickets: the standard
+/// classifier and the Russian production calendar. Items and days the
+/// company edited are left alone.
+pub async fn ensure_reference_data(db: &Db) -> anyhow::Result<()> {
+    let days = parse_calendar(RUSSIAN_CALENDAR).map_err(|(line, error)| {
+        anyhow::anyhow!("the built-in production calendar is invalid at line {line}: {error:?}")
+    })?;
+    let (items, days) = db
+        .write(move |tx| {
+            Box::pin(async move {
+                let items = classifier::ensure_seed(tx).await?;
+                let days = if sla::calendar_days(&mut *tx).await?.is_empty() {
+                    sla::add_calendar_days(tx, &days).await?
+                } else {
+                    0
+                };
+                Ok::<_, domovoy_store::StoreError>((items, days))
+            })
+        })
+        .await
+        .context("cannot seed the classifier and the production calendar")?
+        .value;
+    if items > 0 || days > 0 {
+        tracing::info!(classifier_items = items, calendar_days = days, "seeded reference data");
     }
     Ok(())
 }
@@ -217,6 +265,17 @@ async fn maintain(state: AppState, retention: chrono::Duration) {
             Ok(done) if done.value > 0 => tracing::info!(events = done.value, "pruned event history"),
             Ok(_) => {}
             Err(error) => tracing::warn!(%error, "event history pruning failed"),
+        }
+        let cutoff = chrono::Utc::now() - IDEMPOTENCY_KEEP;
+        match state.db.write(move |tx| Box::pin(async move { idempotency::prune(tx, cutoff).await })).await {
+            Ok(done) if done.value > 0 => tracing::debug!(keys = done.value, "forgot old idempotency keys"),
+            Ok(_) => {}
+            Err(error) => tracing::warn!(%error, "idempotency key clean-up failed"),
+        }
+        match domovoy_web::service::tickets::auto_close(&state, state.config.auto_close_after).await {
+            Ok(closed) if closed > 0 => tracing::info!(tickets = closed, "closed done tickets nobody confirmed"),
+            Ok(_) => {}
+            Err(error) => tracing::warn!(%error, "auto-closing done tickets failed"),
         }
         let cutoff = chrono::Utc::now() - chrono::Duration::days(TOKEN_KEEP_DAYS);
         let pruned = state.db.write(move |tx| Box::pin(async move { tokens::prune(tx, cutoff).await })).await;

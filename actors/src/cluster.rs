@@ -24,9 +24,9 @@ use tokio::sync::mpsc;
 use domovoy_domain::event::Topic;
 use domovoy_store::events::StoredEvent;
 
-use crate::building::BuildingsHandle;
 use crate::hub::HubHandle;
 use crate::metrics::Metrics;
+use crate::presence::PresenceHandle;
 use crate::presence::ViewerInfo;
 
 /// The Redis channel of committed events.
@@ -181,7 +181,7 @@ pub fn start_listener(
     redis_url: &str,
     node: Arc<str>,
     hub: HubHandle,
-    buildings: BuildingsHandle,
+    presence: PresenceHandle,
     metrics: Metrics,
 ) -> Result<(), redis::RedisError> {
     let client = redis::Client::open(redis_url)?;
@@ -194,7 +194,7 @@ pub fn start_listener(
             sweeper.catch_up();
         }
     });
-    actix::spawn(listen_loop(client, node, hub, buildings, metrics));
+    actix::spawn(listen_loop(client, node, hub, presence, metrics));
     Ok(())
 }
 
@@ -202,12 +202,12 @@ async fn listen_loop(
     client: redis::Client,
     node: Arc<str>,
     hub: HubHandle,
-    buildings: BuildingsHandle,
+    presence: PresenceHandle,
     metrics: Metrics,
 ) {
     let mut delay = BACKOFF_MIN;
     loop {
-        match listen_once(&client, &node, &hub, &buildings, &metrics).await {
+        match listen_once(&client, &node, &hub, &presence, &metrics).await {
             Ok(()) => delay = BACKOFF_MIN,
             Err(error) => tracing::warn!(%error, "Redis subscription lost; reconnecting"),
         }
@@ -221,7 +221,7 @@ async fn listen_once(
     client: &redis::Client,
     node: &str,
     hub: &HubHandle,
-    buildings: &BuildingsHandle,
+    presence: &PresenceHandle,
     metrics: &Metrics,
 ) -> Result<(), redis::RedisError> {
     let timeout = |e: tokio::time::error::Elapsed| {
@@ -241,7 +241,7 @@ async fn listen_once(
         tokio::select! {
             message = stream.next() => {
                 let Some(message) = message else { return Ok(()) };
-                receive(&message, node, hub, buildings);
+                receive(&message, node, hub, presence);
             }
             _ = pings.tick() => {
                 // In subscriber mode Redis answers PING with an array; any
@@ -252,7 +252,7 @@ async fn listen_once(
     }
 }
 
-fn receive(message: &redis::Msg, node: &str, hub: &HubHandle, buildings: &BuildingsHandle) {
+fn receive(message: &redis::Msg, node: &str, hub: &HubHandle, presence: &PresenceHandle) {
     let payload = message.get_payload_bytes();
     match message.get_channel_name() {
         EVENTS_CHANNEL => match serde_json::from_slice::<EventsMessage>(payload) {
@@ -261,11 +261,7 @@ fn receive(message: &redis::Msg, node: &str, hub: &HubHandle, buildings: &Buildi
             Err(error) => tracing::warn!(%error, "unreadable events message from Redis"),
         },
         PRESENCE_CHANNEL => match serde_json::from_slice::<PresenceMessage>(payload) {
-            Ok(m) if m.node != node => {
-                if let Topic::Building(id) = m.topic {
-                    buildings.remote_presence(id, Arc::from(m.node), m.viewers);
-                }
-            }
+            Ok(m) if m.node != node => presence.remote(m.topic, Arc::from(m.node), m.viewers),
             Ok(_) => {}
             Err(error) => tracing::warn!(%error, "unreadable presence message from Redis"),
         },

@@ -15,9 +15,12 @@ pub mod metrics;
 pub mod outbox;
 pub mod presence;
 pub mod session;
+pub mod sla;
+pub mod tickets;
 
 pub use building::BuildingsHandle;
 pub use cluster::ClusterHandle;
 pub use hub::HubHandle;
 pub use metrics::Metrics;
 pub use presence::PresenceHandle;
+pub use tickets::TicketsHandle;

@@ -136,6 +136,8 @@ pub struct Registry {
     pub redis_gap_reads: Counter,
     pub redis_connected: Gauge,
     pub outbox_backlog: Gauge,
+    pub sla_changes: Counter,
+    pub tickets_created: Family<Counter>,
     pub outbox_sent: Family<Counter>,
     pub outbox_failures: Family<Counter>,
 }
@@ -174,6 +176,8 @@ impl Metrics {
             redis_gap_reads: Counter::default(),
             redis_connected: Gauge::default(),
             outbox_backlog: Gauge::default(),
+            sla_changes: Counter::default(),
+            tickets_created: Family::new(&["source"]),
             outbox_sent: Family::new(&["channel"]),
             outbox_failures: Family::new(&["channel"]),
         }))
@@ -216,6 +220,13 @@ impl Metrics {
             r.redis_connected.get(),
         );
         gauge(&mut out, "domovoy_outbox_backlog", "Outbox messages waiting to be sent.", r.outbox_backlog.get());
+        counter(
+            &mut out,
+            "domovoy_sla_changes_total",
+            "SLA warnings and breaches raised by timers.",
+            r.sla_changes.get(),
+        );
+        counter_family(&mut out, "domovoy_tickets_created_total", "Tickets created, by source.", &r.tickets_created);
         counter_family(&mut out, "domovoy_outbox_sent_total", "Outbox messages sent, by channel.", &r.outbox_sent);
         counter_family(
             &mut out,

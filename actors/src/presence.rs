@@ -17,6 +17,7 @@ use domovoy_domain::ids::UserId;
 
 use crate::building::BuildingsHandle;
 use crate::hub::SubscriberId;
+use crate::tickets::TicketsHandle;
 
 /// Another node's viewer list is dropped when not renewed for this long; a
 /// node renews its lists every [`PRESENCE_RENEW`].
@@ -139,30 +140,45 @@ fn merge(all: impl Iterator<Item = ViewerInfo>) -> Vec<ViewerInfo> {
 #[derive(Debug, Clone)]
 pub struct PresenceHandle {
     buildings: BuildingsHandle,
+    tickets: TicketsHandle,
 }
 
 impl PresenceHandle {
-    pub fn new(buildings: BuildingsHandle) -> Self {
-        Self { buildings }
+    pub fn new(buildings: BuildingsHandle, tickets: TicketsHandle) -> Self {
+        Self { buildings, tickets }
     }
 
     /// A session's viewer on `topic` appears or changes state. Topics
     /// without a live object (a user's queue) keep no presence.
     pub fn set(&self, topic: Topic, viewer: Viewer) {
-        if let Topic::Building(id) = topic {
-            self.buildings.set_presence(id, viewer);
+        match topic {
+            Topic::Building(id) => self.buildings.set_presence(id, viewer),
+            Topic::Ticket(id) => self.tickets.set_presence(id, viewer),
+            _ => {}
         }
     }
 
     pub fn leave(&self, topic: Topic, session: SubscriberId) {
-        if let Topic::Building(id) = topic {
-            self.buildings.leave(Some(id), session);
+        match topic {
+            Topic::Building(id) => self.buildings.leave(Some(id), session),
+            Topic::Ticket(id) => self.tickets.leave(Some(id), session),
+            _ => {}
         }
     }
 
     /// A session is gone: it leaves everything it was looking at.
     pub fn leave_all(&self, session: SubscriberId) {
         self.buildings.leave(None, session);
+        self.tickets.leave(None, session);
+    }
+
+    /// Another node announced its viewers of `topic`.
+    pub fn remote(&self, topic: Topic, node: std::sync::Arc<str>, viewers: Vec<ViewerInfo>) {
+        match topic {
+            Topic::Building(id) => self.buildings.remote_presence(id, node, viewers),
+            Topic::Ticket(id) => self.tickets.remote_presence(id, node, viewers),
+            _ => {}
+        }
     }
 }
 

@@ -10,13 +10,16 @@ use std::str::FromStr;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::error::FieldError;
-use crate::ids::{BuildingId, UserId};
+use crate::ids::{BuildingId, TicketId, UserId};
 
 /// A stream of events that can be followed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Topic {
     /// Everything visible on a building's boards and chessboard.
     Building(BuildingId),
+    /// One ticket's page: its changes and comments (content is fetched
+    /// with permission checks; events only say what changed).
+    Ticket(TicketId),
     /// A user's personal work queue (a technician's assignments).
     Queue(UserId),
     /// Calls ringing and ending across the company.
@@ -29,6 +32,7 @@ impl fmt::Display for Topic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Building(id) => write!(f, "building:{id}"),
+            Self::Ticket(id) => write!(f, "ticket:{id}"),
             Self::Queue(id) => write!(f, "queue:{id}"),
             Self::Calls => f.write_str("calls"),
             Self::User(id) => write!(f, "user:{id}"),
@@ -47,6 +51,7 @@ impl FromStr for Topic {
         let bad = |_| FieldError::InvalidFormat;
         match kind {
             "building" => id.parse().map(Self::Building).map_err(bad),
+            "ticket" => id.parse().map(Self::Ticket).map_err(bad),
             "queue" => id.parse().map(Self::Queue).map_err(bad),
             "user" => id.parse().map(Self::User).map_err(bad),
             _ => Err(FieldError::Unknown),
@@ -74,16 +79,40 @@ pub enum EventKind {
     BuildingUpdated,
     /// The account's sessions or permissions changed; clients re-read them.
     AccessChanged,
+    TicketCreated,
+    /// Status, assignee, priority, classification or SLA changed; carries
+    /// the ticket's summary.
+    TicketUpdated,
+    /// A comment or file was added (the content is fetched).
+    TicketCommented,
+    /// A file was attached (on the ticket's own topic).
+    TicketAttached,
+    /// The SLA clock crossed a line: a warning or a breach.
+    TicketSla,
 }
 
 impl EventKind {
-    pub const ALL: &'static [EventKind] = &[Self::BuildingCreated, Self::BuildingUpdated, Self::AccessChanged];
+    pub const ALL: &'static [EventKind] = &[
+        Self::BuildingCreated,
+        Self::BuildingUpdated,
+        Self::AccessChanged,
+        Self::TicketCreated,
+        Self::TicketUpdated,
+        Self::TicketCommented,
+        Self::TicketAttached,
+        Self::TicketSla,
+    ];
 
     pub const fn code(self) -> &'static str {
         match self {
             Self::BuildingCreated => "building.created",
             Self::BuildingUpdated => "building.updated",
             Self::AccessChanged => "user.access_changed",
+            Self::TicketCreated => "ticket.created",
+            Self::TicketUpdated => "ticket.updated",
+            Self::TicketCommented => "ticket.commented",
+            Self::TicketAttached => "ticket.attached",
+            Self::TicketSla => "ticket.sla",
         }
     }
 }

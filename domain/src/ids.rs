@@ -92,3 +92,35 @@ id_type!(
     /// One event in the event log.
     EventId
 );
+id_type!(
+    /// A ticket (обращение / заявка).
+    TicketId
+);
+id_type!(
+    /// An item of the ticket classifier (place, category or problem).
+    ClassifierId
+);
+id_type!(
+    /// A team of technicians.
+    TeamId
+);
+id_type!(
+    /// An SLA policy.
+    SlaPolicyId
+);
+id_type!(
+    /// A comment on a ticket.
+    CommentId
+);
+id_type!(
+    /// A file attached to a ticket.
+    AttachmentId
+);
+id_type!(
+    /// A unit (помещение); the layout arrives with the buildings work.
+    UnitId
+);
+id_type!(
+    /// A client (клиент): a person or a company.
+    ClientId
+);

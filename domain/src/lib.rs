@@ -11,6 +11,7 @@
 pub mod account;
 pub mod audit;
 pub mod building;
+pub mod classifier;
 pub mod contact;
 pub mod error;
 pub mod event;
@@ -19,7 +20,9 @@ pub mod password;
 pub mod permission;
 pub mod policy;
 pub mod role;
+pub mod sla;
 pub mod text;
+pub mod ticket;
 pub mod webhook;
 
 pub use error::FieldError;

@@ -63,6 +63,9 @@ permissions! {
     TicketsTransition = "tickets.transition" in Tickets,
     /// Close, reject or cancel a ticket.
     TicketsClose = "tickets.close" in Tickets,
+    /// Edit the classifier, SLA policies, the production calendar, teams
+    /// and assignment rules.
+    TicketsSettings = "tickets.settings" in Tickets,
     /// See client cards (without personal contacts).
     ClientsRead = "clients.read" in Clients,
     /// Edit client cards and their links to units.

@@ -117,6 +117,7 @@ impl RoleTemplate {
                 TicketsAssign,
                 TicketsTransition,
                 TicketsClose,
+                TicketsSettings,
                 ClientsRead,
                 ClientsEdit,
                 ClientsContactsRead,

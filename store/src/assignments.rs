@@ -246,3 +246,44 @@ pub async fn active_administrators<'a>(source: impl Into<Source<'a>>) -> StoreRe
         .await?
     }))
 }
+
+/// An enabled staff account holding a permission somewhere, with where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Holder {
+    pub user_id: UserId,
+    pub display_name: String,
+    pub scope: GrantScope,
+}
+
+impl Holder {
+    /// Whether the grant reaches `building`.
+    pub fn reaches(&self, building: BuildingId) -> bool {
+        match self.scope {
+            GrantScope::AllBuildings => true,
+            GrantScope::Building(id) => id == building,
+            GrantScope::Own => false,
+        }
+    }
+}
+
+/// Enabled staff accounts holding `permission` through any role, one entry
+/// per assignment, by name: the candidates of assignee pickers.
+pub async fn holders<'a>(source: impl Into<Source<'a>>, permission: Permission) -> StoreResult<Vec<Holder>> {
+    let rows: Vec<(Uuid, String, String, Option<Uuid>)> = on_conn!(source, c => {
+        sqlx::query_as(
+            "SELECT u.id, u.display_name, a.scope, a.building_id FROM users u
+             JOIN role_assignments a ON a.user_id = u.id
+             JOIN role_permissions p ON p.role_id = a.role_id AND p.permission = $1
+             WHERE u.disabled_at IS NULL AND u.kind = 'staff'
+             ORDER BY u.display_name, u.id",
+        )
+        .bind(permission.code())
+        .fetch_all(&mut *c)
+        .await?
+    });
+    rows.into_iter()
+        .map(|(id, name, scope, building)| {
+            Ok(Holder { user_id: UserId::from_uuid(id), display_name: name, scope: scope_from(&scope, building)? })
+        })
+        .collect()
+}

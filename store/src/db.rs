@@ -302,14 +302,14 @@ pub(crate) enum Conn {
 
 impl WriteTx {
     pub(crate) fn new(conn: Conn) -> Self {
-        Self { conn, pending: Vec::new(), now: Utc::now() }
+        Self { conn, pending: Vec::new(), now: stored_now() }
     }
 
     /// Starts the next write of a batch on the same connection: a fresh
     /// "now" and no pending events.
     pub(crate) fn reset(&mut self) {
         self.pending.clear();
-        self.now = Utc::now();
+        self.now = stored_now();
     }
 
     /// The SQLite connection, for the writer's own statements.
@@ -325,7 +325,9 @@ impl WriteTx {
         self.conn
     }
 
-    /// The time this transaction started: one "now" for every row it writes.
+    /// The time this transaction started: one "now" for every row it
+    /// writes, in microseconds (what PostgreSQL keeps), so that what a
+    /// write returns equals what a later read finds on either backend.
     pub fn now(&self) -> DateTime<Utc> {
         self.now
     }
@@ -398,6 +400,16 @@ pub enum Source<'a> {
     Tx(&'a mut WriteTx),
 }
 
+impl Source<'_> {
+    /// A second, shorter borrow, for several queries in a row.
+    pub fn reborrow(&mut self) -> Source<'_> {
+        match self {
+            Source::Db(db) => Source::Db(db),
+            Source::Tx(tx) => Source::Tx(tx),
+        }
+    }
+}
+
 impl<'a> From<&'a Db> for Source<'a> {
     fn from(db: &'a Db) -> Self {
         Source::Db(db)
@@ -450,4 +462,10 @@ where
 /// bound values pass through here; user input never becomes SQL text.
 fn built_sql(sql: String) -> sqlx::AssertSqlSafe<String> {
     sqlx::AssertSqlSafe(sql)
+}
+
+/// The current time at the precision both backends store.
+pub fn stored_now() -> DateTime<Utc> {
+    let now = Utc::now();
+    DateTime::from_timestamp_micros(now.timestamp_micros()).unwrap_or(now)
 }

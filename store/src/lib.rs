@@ -14,12 +14,18 @@ mod macros;
 pub mod assignments;
 pub mod audit;
 pub mod buildings;
+pub mod classifier;
 mod db;
 pub mod error;
 pub mod events;
+pub mod idempotency;
 pub mod outbox;
 pub mod roles;
+pub mod saved_filters;
+pub mod sla;
 mod sqlite_writer;
+pub mod teams;
+pub mod tickets;
 pub mod tokens;
 pub mod users;
 pub mod webhooks;
@@ -27,5 +33,5 @@ pub mod webhooks;
 #[cfg(feature = "testing")]
 pub mod testing;
 
-pub use db::{Backend, Committed, Db, DbOptions, Source, WriteTx};
+pub use db::{Backend, Committed, Db, DbOptions, Source, WriteTx, stored_now};
 pub use error::{StoreError, StoreResult};

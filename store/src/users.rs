@@ -385,3 +385,20 @@ pub async fn unlock(tx: &mut WriteTx, id: UserId) -> StoreResult<()> {
 pub(crate) fn expect_one(rows: u64) -> StoreResult<()> {
     if rows == 0 { Err(StoreError::NotFound) } else { Ok(()) }
 }
+
+/// Display names of the given accounts (missing ids are left out).
+pub async fn names<'a>(
+    source: impl Into<Source<'a>>,
+    ids: &[UserId],
+) -> StoreResult<std::collections::HashMap<UserId, String>> {
+    if ids.is_empty() {
+        return Ok(std::collections::HashMap::new());
+    }
+    let mut select = Query::select();
+    select
+        .columns([Users::Id, Users::DisplayName])
+        .from(Users::Table)
+        .and_where(Expr::col(Users::Id).is_in(ids.iter().map(|id| id.as_uuid())));
+    let rows: Vec<(Uuid, String)> = fetch_all_built(source, &select).await?;
+    Ok(rows.into_iter().map(|(id, name)| (UserId::from_uuid(id), name)).collect())
+}

@@ -12,6 +12,8 @@ use domovoy_store::testing::TestDb;
 pub struct TestApp {
     pub address: String,
     pub port: u16,
+    /// Where the app keeps files (attachments).
+    pub data_dir: std::path::PathBuf,
     /// Kept alive for the test; dropped (and deleted) after the app.
     _db: TestDb,
     handle: ServerHandle,
@@ -50,13 +52,14 @@ impl TestApp {
         domovoy::install_crypto_provider();
         let mut settings = settings_for(&db);
         adjust(&mut settings);
+        let data_dir = settings.data_dir.clone();
         let app = Application::build(&settings).await.expect("application builds");
         demo::seed(app.db()).await.expect("demo data");
         let port = app.port();
         let address = format!("http://127.0.0.1:{port}");
         let handle = app.handle();
         actix_web::rt::spawn(app.run_until_stopped());
-        TestApp { address, port, _db: db, handle }
+        TestApp { address, port, data_dir, _db: db, handle }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -202,6 +205,19 @@ impl WsClient {
         loop {
             let message = self.next(wait).await.unwrap_or_else(|| panic!("no {kind} message within {wait:?}"));
             if message["type"] == kind {
+                return message;
+            }
+        }
+    }
+
+    /// Messages until an event of `kind` arrives (returned), failing after
+    /// `wait` without one.
+    pub async fn expect_event(&mut self, kind: &str, wait: std::time::Duration) -> Value {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            let message = self.next(left).await.unwrap_or_else(|| panic!("no {kind} event within {wait:?}"));
+            if message["type"] == "event" && message["kind"] == kind {
                 return message;
             }
         }

@@ -14,3 +14,4 @@ mod nodes;
 mod ops;
 mod outbox;
 mod pages;
+mod tickets;

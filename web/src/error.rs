@@ -48,8 +48,23 @@ pub enum ApiError {
     Validation(FieldErrors),
     #[error("conflict")]
     Conflict,
+    /// Someone changed the record since the caller read it.
+    #[error("version conflict: now {current}")]
+    VersionConflict { current: i64 },
+    /// The workflow refuses the move.
+    #[error("workflow: {0}")]
+    Workflow(domovoy_domain::ticket::WorkflowError),
     #[error("invalid JSON body: {0}")]
     InvalidJson(String),
+    /// A calendar file's line that does not parse.
+    #[error("calendar line {line}: {error}")]
+    CalendarLine { line: usize, error: FieldError },
+    /// An upload over the size limit (in megabytes).
+    #[error("file larger than {max_mb} MB")]
+    FileTooLarge { max_mb: u64 },
+    /// An upload of a kind that is not accepted (checked by content).
+    #[error("unsupported file type")]
+    UnsupportedFile,
     /// A request that is wrong in a way no field explains; the message is
     /// picked from the catalog of the request's language.
     #[error("bad request: {code}")]
@@ -84,7 +99,12 @@ impl ApiError {
             Self::NotFound => "not_found",
             Self::Validation(_) => "validation_failed",
             Self::Conflict => "conflict",
+            Self::VersionConflict { .. } => "version_conflict",
+            Self::Workflow(error) => error.code(),
             Self::InvalidJson(_) => "invalid_json",
+            Self::CalendarLine { .. } => "invalid_calendar",
+            Self::FileTooLarge { .. } => "file_too_large",
+            Self::UnsupportedFile => "unsupported_file_type",
             Self::BadRequest { code, .. } => code,
             Self::Unavailable(_) => "unavailable",
             Self::Internal(_) => "internal",
@@ -104,7 +124,12 @@ impl ApiError {
             Self::NotFound => t.error_not_found.to_owned(),
             Self::Validation(_) => t.invalid_input.to_owned(),
             Self::Conflict => t.conflict.to_owned(),
+            Self::VersionConflict { current } => (t.tk.version_conflict)(*current),
+            Self::Workflow(error) => t.tk.workflow(error),
             Self::InvalidJson(_) => t.invalid_json.to_owned(),
+            Self::CalendarLine { line, error } => (t.tk.calendar_line_error)(*line, &t.field("calendar", error)),
+            Self::FileTooLarge { max_mb } => (t.tk.attachment_too_large)(*max_mb),
+            Self::UnsupportedFile => t.tk.attachment_type.to_owned(),
             Self::BadRequest { message, .. } => message(t).to_owned(),
             Self::Unavailable(_) => t.error_unavailable.to_owned(),
             Self::Internal(_) => t.error_internal.to_owned(),
@@ -191,8 +216,12 @@ impl ResponseError for ApiError {
             Self::AccountLocked { .. } | Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::Conflict => StatusCode::CONFLICT,
+            Self::Conflict | Self::VersionConflict { .. } => StatusCode::CONFLICT,
+            Self::Workflow(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::InvalidJson(_) => StatusCode::BAD_REQUEST,
+            Self::CalendarLine { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::FileTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedFile => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::BadRequest { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

@@ -1,5 +1,6 @@
 //! The state every handler shares.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use chrono::Duration;
@@ -7,12 +8,14 @@ use chrono_tz::Tz;
 use futures_util::future::BoxFuture;
 
 use domovoy_actors::session::SessionDeps;
+use domovoy_actors::tickets::TicketsHandle;
 use domovoy_actors::{BuildingsHandle, HubHandle, Metrics, PresenceHandle};
 use domovoy_domain::account::LockoutPolicy;
 use domovoy_store::{Db, WriteTx};
 
 use crate::auth::rate_limit::SignInLimiter;
 use crate::error::ApiError;
+use crate::service::tickets::LowRating;
 
 /// Settings of the web layer, taken from the application's settings.
 #[derive(Debug, Clone)]
@@ -32,6 +35,14 @@ pub struct WebConfig {
     pub display_time_zone: Tz,
     /// Shown in the footer and `/healthz`.
     pub version: &'static str,
+    /// What a rating of 1 or 2 does to a finished ticket.
+    pub low_rating: LowRating,
+    /// A done ticket nobody confirmed closes after this long.
+    pub auto_close_after: Duration,
+    /// Largest attachment accepted, in bytes.
+    pub max_attachment_bytes: u64,
+    /// Where attachments are kept (`<data_dir>/files`).
+    pub files_dir: PathBuf,
 }
 
 impl Default for WebConfig {
@@ -45,6 +56,10 @@ impl Default for WebConfig {
             sign_in_per_minute: 10,
             display_time_zone: chrono_tz::Europe::Moscow,
             version: env!("CARGO_PKG_VERSION"),
+            low_rating: LowRating::Reopen,
+            auto_close_after: Duration::days(3),
+            max_attachment_bytes: 20 * 1024 * 1024,
+            files_dir: std::env::temp_dir().join("domovoy-files"),
         }
     }
 }
@@ -53,13 +68,14 @@ impl Default for WebConfig {
 #[derive(Clone, Debug)]
 pub struct AppState(Arc<Inner>);
 
-/// The live parts of the application: the hub, the building actors,
-/// presence, and the shutdown signal WebSocket sessions close on.
+/// The live parts of the application: the hub, the building and ticket
+/// actors, presence, and the shutdown signal WebSocket sessions close on.
 #[derive(Debug, Clone)]
 pub struct Live {
     pub hub: HubHandle,
     pub buildings: BuildingsHandle,
     pub presence: PresenceHandle,
+    pub tickets: TicketsHandle,
     pub shutdown: tokio::sync::watch::Receiver<bool>,
 }
 

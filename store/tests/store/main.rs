@@ -11,3 +11,4 @@ mod event_log;
 mod group_commit;
 mod helpers;
 mod outbox;
+mod tickets;

@@ -10,6 +10,8 @@ pub mod buildings;
 pub mod dto;
 pub mod me;
 pub mod roles;
+pub mod ticket_settings;
+pub mod tickets;
 pub mod users;
 pub mod webhooks;
 
@@ -51,6 +53,8 @@ macro_rules! api_routes {
                 (name = "buildings", description = "Buildings"),
                 (name = "audit", description = "The audit log"),
                 (name = "integrations", description = "Webhooks"),
+                (name = "tickets", description = "Tickets: intake, board, workflow, files"),
+                (name = "ticket-settings", description = "Classifier, SLA policies, production calendar, teams, saved filters"),
             )
         )]
         pub struct ApiDoc;
@@ -96,6 +100,39 @@ api_routes!(
     webhooks::list_webhooks,
     webhooks::create_webhook,
     webhooks::delete_webhook,
+    tickets::create_ticket,
+    tickets::list_tickets,
+    tickets::get_ticket,
+    tickets::ticket_timeline,
+    tickets::transition_ticket,
+    tickets::assign_ticket,
+    tickets::update_ticket,
+    tickets::comment_ticket,
+    tickets::rate_ticket,
+    tickets::watch_ticket,
+    tickets::unwatch_ticket,
+    tickets::upload_attachment,
+    tickets::download_attachment,
+    ticket_settings::list_classifier,
+    ticket_settings::create_classifier_item,
+    ticket_settings::update_classifier_item,
+    ticket_settings::list_policies,
+    ticket_settings::create_policy,
+    ticket_settings::delete_policy,
+    ticket_settings::list_templates,
+    ticket_settings::adopt_template,
+    ticket_settings::get_calendar,
+    ticket_settings::import_calendar,
+    ticket_settings::delete_calendar_day,
+    ticket_settings::list_teams,
+    ticket_settings::create_team,
+    ticket_settings::set_team_members,
+    ticket_settings::list_rules,
+    ticket_settings::create_rule,
+    ticket_settings::delete_rule,
+    ticket_settings::list_saved_filters,
+    ticket_settings::create_saved_filter,
+    ticket_settings::delete_saved_filter,
 );
 
 /// Extractor settings: bad JSON, query strings and paths answer in the

@@ -10,6 +10,7 @@ use super::Catalog;
 
 pub static EN: Catalog = Catalog {
     locale: Locale::En,
+    tk: &super::tickets_en::EN_TICKETS,
     html_lang: "en",
     app_name: "Domovoy",
     app_tagline: "Property-management CRM",
@@ -293,6 +294,7 @@ fn permission_label(permission: Permission) -> &'static str {
         Permission::TicketsAssign => "Assign tickets",
         Permission::TicketsTransition => "Change ticket status",
         Permission::TicketsClose => "Close, reject and cancel tickets",
+        Permission::TicketsSettings => "Ticket reference data: classifier, SLA, calendar, teams",
         Permission::ClientsRead => "See client cards",
         Permission::ClientsEdit => "Edit clients",
         Permission::ClientsContactsRead => "Personal data: phones and e-mails",
@@ -343,6 +345,15 @@ fn audit_action_label(action: AuditAction) -> &'static str {
         AuditAction::RoleRevoked => "Role revoked",
         AuditAction::BuildingCreated => "Building created",
         AuditAction::BuildingUpdated => "Building changed",
+        AuditAction::ClassifierItemCreated => "Classifier item added",
+        AuditAction::ClassifierItemUpdated => "Classifier item changed",
+        AuditAction::SlaPolicyCreated => "SLA policy added",
+        AuditAction::SlaPolicyDeleted => "SLA policy deleted",
+        AuditAction::CalendarChanged => "Production calendar changed",
+        AuditAction::TeamCreated => "Team created",
+        AuditAction::TeamUpdated => "Team members changed",
+        AuditAction::RuleCreated => "Assignment rule added",
+        AuditAction::RuleDeleted => "Assignment rule deleted",
         AuditAction::WebhookCreated => "Webhook created",
         AuditAction::WebhookDeleted => "Webhook deleted",
         AuditAction::TokenCreated => "Access token created",
@@ -384,6 +395,11 @@ fn entity_label(kind: &str) -> &'static str {
         "building" => "Building",
         "token" => "Access token",
         "webhook" => "Webhook",
+        "classifier" => "Classifier",
+        "sla_policy" => "SLA policy",
+        "calendar" => "Production calendar",
+        "team" => "Team",
+        "assignment_rule" => "Assignment rule",
         _ => "",
     }
 }

@@ -8,6 +8,9 @@
 
 mod en;
 mod ru;
+pub mod tickets;
+mod tickets_en;
+mod tickets_ru;
 
 use domovoy_domain::FieldError;
 use domovoy_domain::account::{AccountKind, Locale};
@@ -17,6 +20,7 @@ use domovoy_domain::permission::{Permission, PermissionGroup};
 
 pub use en::EN;
 pub use ru::RU;
+pub use tickets::TicketCatalog;
 
 /// The catalog for `locale`.
 pub fn catalog(locale: Locale) -> &'static Catalog {
@@ -38,6 +42,8 @@ macro_rules! catalog_struct {
 
 catalog_struct! {
     locale: Locale,
+    /// Ticket pages, labels and errors.
+    tk: &'static TicketCatalog,
     /// `<html lang>` value.
     html_lang: &'static str,
     app_name: &'static str,

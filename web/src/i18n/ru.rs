@@ -10,6 +10,7 @@ use super::Catalog;
 
 pub static RU: Catalog = Catalog {
     locale: Locale::Ru,
+    tk: &super::tickets_ru::RU_TICKETS,
     html_lang: "ru",
     app_name: "Домовой",
     app_tagline: "CRM управляющей компании",
@@ -295,6 +296,7 @@ fn permission_label(permission: Permission) -> &'static str {
         Permission::TicketsAssign => "Назначение исполнителей",
         Permission::TicketsTransition => "Смена статуса заявок",
         Permission::TicketsClose => "Закрытие, отклонение и отмена заявок",
+        Permission::TicketsSettings => "Справочники заявок: классификатор, SLA, календарь, бригады",
         Permission::ClientsRead => "Просмотр карточек клиентов",
         Permission::ClientsEdit => "Редактирование клиентов",
         Permission::ClientsContactsRead => "Персональные данные: телефоны и e-mail",
@@ -345,6 +347,15 @@ fn audit_action_label(action: AuditAction) -> &'static str {
         AuditAction::RoleRevoked => "Снята роль",
         AuditAction::BuildingCreated => "Создан объект",
         AuditAction::BuildingUpdated => "Изменён объект",
+        AuditAction::ClassifierItemCreated => "Добавлен пункт классификатора",
+        AuditAction::ClassifierItemUpdated => "Изменён пункт классификатора",
+        AuditAction::SlaPolicyCreated => "Добавлен норматив SLA",
+        AuditAction::SlaPolicyDeleted => "Удалён норматив SLA",
+        AuditAction::CalendarChanged => "Изменён производственный календарь",
+        AuditAction::TeamCreated => "Создана бригада",
+        AuditAction::TeamUpdated => "Изменён состав бригады",
+        AuditAction::RuleCreated => "Добавлено правило назначения",
+        AuditAction::RuleDeleted => "Удалено правило назначения",
         AuditAction::WebhookCreated => "Создан вебхук",
         AuditAction::WebhookDeleted => "Удалён вебхук",
         AuditAction::TokenCreated => "Создан токен доступа",
@@ -386,6 +397,11 @@ fn entity_label(kind: &str) -> &'static str {
         "building" => "Объект",
         "token" => "Токен доступа",
         "webhook" => "Вебхук",
+        "classifier" => "Классификатор",
+        "sla_policy" => "Норматив SLA",
+        "calendar" => "Производственный календарь",
+        "team" => "Бригада",
+        "assignment_rule" => "Правило назначения",
         _ => "",
     }
 }

@@ -6,9 +6,13 @@
 //! handlers and page handlers are thin adapters over these.
 
 pub mod account;
+pub mod attachments;
 pub mod audit;
 pub mod buildings;
 pub mod roles;
+pub mod ticket_filter;
+pub mod ticket_settings;
+pub mod tickets;
 pub mod users;
 pub mod webhooks;
 

@@ -1,0 +1,894 @@
+//! Tickets: the record, its number, history, comments, watchers, pauses,
+//! files, and the board's query.
+
+use chrono::{DateTime, Utc};
+use sea_query::{Expr, ExprTrait, LikeExpr, Order, Query, SelectStatement};
+use serde::Serialize;
+use sqlx::types::Json;
+use uuid::Uuid;
+
+use domovoy_domain::ids::{
+    AttachmentId, BuildingId, ClassifierId, ClientId, CommentId, SlaPolicyId, TeamId, TicketId, UnitId, UserId,
+};
+use domovoy_domain::sla::SlaState;
+use domovoy_domain::text::fold;
+use domovoy_domain::ticket::{
+    Description, HoldReason, Priority, Rating, Ticket, TicketNumber, TicketSla, TicketSource, TicketStatus,
+};
+
+use crate::db::{Db, Source, WriteTx, fetch_all_built};
+use crate::error::{StoreError, StoreResult, decode};
+use crate::users::escape_like;
+
+/// The number the next ticket of `year` gets. The counter row is locked
+/// until commit on PostgreSQL, so callers take it at the end of their work.
+pub async fn next_number(tx: &mut WriteTx, year: i32) -> StoreResult<TicketNumber> {
+    let seq: i64 = on_conn!(tx, c => {
+        sqlx::query_scalar(
+            "INSERT INTO ticket_counters (year, last_number) VALUES ($1, 1)
+             ON CONFLICT (year) DO UPDATE SET last_number = ticket_counters.last_number + 1
+             RETURNING last_number",
+        )
+        .bind(i64::from(year))
+        .fetch_one(&mut *c)
+        .await?
+    });
+    Ok(TicketNumber { year, seq })
+}
+
+fn search_text(ticket: &Ticket) -> String {
+    fold(&format!(
+        "{} {} {} {} {}",
+        ticket.number,
+        ticket.description.as_str(),
+        ticket.contact_name.as_deref().unwrap_or_default(),
+        ticket.contact_phone.as_deref().unwrap_or_default(),
+        ticket.location.as_deref().unwrap_or_default()
+    ))
+}
+
+macro_rules! ticket_columns {
+    () => {
+        "id, year, seq, source, building_id, unit_id, client_id, contact_name, contact_phone, place_id, category_id, \
+         problem_id, priority, description, status, hold_reason, end_reason, assignee_id, team_id, created_by, version, \
+         created_at, updated_at, responded_at, resolved_at, closed_at, sla_policy_id, sla_state, response_due, \
+         resolution_due, sla_next_change, sla_used_minutes, rating, rating_comment, rated_at, flagged, location"
+    };
+}
+
+#[derive(sqlx::FromRow)]
+struct TicketRow {
+    id: Uuid,
+    year: i64,
+    seq: i64,
+    source: String,
+    building_id: Uuid,
+    unit_id: Option<Uuid>,
+    client_id: Option<Uuid>,
+    contact_name: Option<String>,
+    contact_phone: Option<String>,
+    place_id: Option<Uuid>,
+    category_id: Option<Uuid>,
+    problem_id: Option<Uuid>,
+    priority: String,
+    description: String,
+    status: String,
+    hold_reason: Option<String>,
+    end_reason: Option<String>,
+    assignee_id: Option<Uuid>,
+    team_id: Option<Uuid>,
+    created_by: Option<Uuid>,
+    version: i64,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    responded_at: Option<DateTime<Utc>>,
+    resolved_at: Option<DateTime<Utc>>,
+    closed_at: Option<DateTime<Utc>>,
+    sla_policy_id: Option<Uuid>,
+    sla_state: String,
+    response_due: Option<DateTime<Utc>>,
+    resolution_due: Option<DateTime<Utc>>,
+    sla_next_change: Option<DateTime<Utc>>,
+    sla_used_minutes: i64,
+    rating: Option<i64>,
+    rating_comment: Option<String>,
+    rated_at: Option<DateTime<Utc>>,
+    flagged: bool,
+    location: Option<String>,
+}
+
+impl TryFrom<TicketRow> for Ticket {
+    type Error = StoreError;
+
+    fn try_from(row: TicketRow) -> StoreResult<Self> {
+        Ok(Ticket {
+            id: TicketId::from_uuid(row.id),
+            number: TicketNumber { year: i32::try_from(row.year).unwrap_or_default(), seq: row.seq },
+            source: decode("tickets.source", &row.source, str::parse::<TicketSource>)?,
+            building_id: BuildingId::from_uuid(row.building_id),
+            unit_id: row.unit_id.map(UnitId::from_uuid),
+            client_id: row.client_id.map(ClientId::from_uuid),
+            contact_name: row.contact_name,
+            contact_phone: row.contact_phone,
+            location: row.location,
+            place_id: row.place_id.map(ClassifierId::from_uuid),
+            category_id: row.category_id.map(ClassifierId::from_uuid),
+            problem_id: row.problem_id.map(ClassifierId::from_uuid),
+            priority: decode("tickets.priority", &row.priority, str::parse::<Priority>)?,
+            description: Description::from_stored(row.description),
+            status: decode("tickets.status", &row.status, str::parse::<TicketStatus>)?,
+            hold_reason: row
+                .hold_reason
+                .as_deref()
+                .map(|h| decode("tickets.hold_reason", h, str::parse::<HoldReason>))
+                .transpose()?,
+            end_reason: row.end_reason,
+            assignee_id: row.assignee_id.map(UserId::from_uuid),
+            team_id: row.team_id.map(TeamId::from_uuid),
+            created_by: row.created_by.map(UserId::from_uuid),
+            version: row.version,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+            responded_at: row.responded_at,
+            resolved_at: row.resolved_at,
+            closed_at: row.closed_at,
+            sla: TicketSla {
+                policy_id: row.sla_policy_id.map(SlaPolicyId::from_uuid),
+                state: decode("tickets.sla_state", &row.sla_state, str::parse::<SlaState>)?,
+                response_due: row.response_due,
+                resolution_due: row.resolution_due,
+                next_change: row.sla_next_change,
+                used_minutes: row.sla_used_minutes,
+            },
+            rating: row
+                .rating
+                .map(|r| Rating::parse(r).map_err(|e| StoreError::Corrupt(format!("tickets.rating = {r}: {e}"))))
+                .transpose()?,
+            rating_comment: row.rating_comment,
+            rated_at: row.rated_at,
+            flagged: row.flagged,
+        })
+    }
+}
+
+/// Stores a new ticket (number, SLA and all, as the caller built it).
+pub async fn insert(tx: &mut WriteTx, ticket: &Ticket) -> StoreResult<()> {
+    let search = search_text(ticket);
+    on_conn!(tx, c => {
+        sqlx::query(
+            "INSERT INTO tickets (id, year, seq, source, building_id, unit_id, client_id, contact_name, contact_phone,
+                                  place_id, category_id, problem_id, priority, description, status, hold_reason,
+                                  end_reason, assignee_id, team_id, created_by, version, created_at, updated_at,
+                                  responded_at, resolved_at, closed_at, sla_policy_id, sla_state, response_due,
+                                  resolution_due, sla_next_change, sla_used_minutes, rating, rating_comment, rated_at,
+                                  flagged, search_text, location)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21,
+                     $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35, $36, $37, $38)",
+        )
+        .bind(ticket.id.as_uuid())
+        .bind(i64::from(ticket.number.year))
+        .bind(ticket.number.seq)
+        .bind(ticket.source.code())
+        .bind(ticket.building_id.as_uuid())
+        .bind(ticket.unit_id.map(|u| u.as_uuid()))
+        .bind(ticket.client_id.map(|c| c.as_uuid()))
+        .bind(&ticket.contact_name)
+        .bind(&ticket.contact_phone)
+        .bind(ticket.place_id.map(|p| p.as_uuid()))
+        .bind(ticket.category_id.map(|c| c.as_uuid()))
+        .bind(ticket.problem_id.map(|p| p.as_uuid()))
+        .bind(ticket.priority.code())
+        .bind(ticket.description.as_str())
+        .bind(ticket.status.code())
+        .bind(ticket.hold_reason.map(HoldReason::code))
+        .bind(&ticket.end_reason)
+        .bind(ticket.assignee_id.map(|u| u.as_uuid()))
+        .bind(ticket.team_id.map(|t| t.as_uuid()))
+        .bind(ticket.created_by.map(|u| u.as_uuid()))
+        .bind(ticket.version)
+        .bind(ticket.created_at)
+        .bind(ticket.updated_at)
+        .bind(ticket.responded_at)
+        .bind(ticket.resolved_at)
+        .bind(ticket.closed_at)
+        .bind(ticket.sla.policy_id.map(|p| p.as_uuid()))
+        .bind(ticket.sla.state.code())
+        .bind(ticket.sla.response_due)
+        .bind(ticket.sla.resolution_due)
+        .bind(ticket.sla.next_change)
+        .bind(ticket.sla.used_minutes)
+        .bind(ticket.rating.map(|r| i64::from(r.value())))
+        .bind(&ticket.rating_comment)
+        .bind(ticket.rated_at)
+        .bind(ticket.flagged)
+        .bind(search)
+        .bind(&ticket.location)
+        .execute(&mut *c)
+        .await?
+        .rows_affected()
+    });
+    Ok(())
+}
+
+/// Writes a changed ticket if nobody changed it since it was read
+/// (`ticket.version` is the version read); returns the stored ticket with
+/// its new version, or `Conflict` when someone was faster.
+pub async fn save(tx: &mut WriteTx, ticket: &Ticket) -> StoreResult<Ticket> {
+    let search = search_text(ticket);
+    let done = on_conn!(&mut *tx, c => {
+        sqlx::query(
+            "UPDATE tickets SET unit_id = $3, client_id = $4, contact_name = $5, contact_phone = $6, place_id = $7,
+                    category_id = $8, problem_id = $9, priority = $10, description = $11, status = $12,
+                    hold_reason = $13, end_reason = $14, assignee_id = $15, team_id = $16, version = version + 1,
+                    updated_at = $17, responded_at = $18, resolved_at = $19, closed_at = $20, sla_policy_id = $21,
+                    sla_state = $22, response_due = $23, resolution_due = $24, sla_next_change = $25,
+                    sla_used_minutes = $26, rating = $27, rating_comment = $28, rated_at = $29, flagged = $30,
+                    search_text = $31, location = $32
+             WHERE id = $1 AND version = $2",
+        )
+        .bind(ticket.id.as_uuid())
+        .bind(ticket.version)
+        .bind(ticket.unit_id.map(|u| u.as_uuid()))
+        .bind(ticket.client_id.map(|c| c.as_uuid()))
+        .bind(&ticket.contact_name)
+        .bind(&ticket.contact_phone)
+        .bind(ticket.place_id.map(|p| p.as_uuid()))
+        .bind(ticket.category_id.map(|c| c.as_uuid()))
+        .bind(ticket.problem_id.map(|p| p.as_uuid()))
+        .bind(ticket.priority.code())
+        .bind(ticket.description.as_str())
+        .bind(ticket.status.code())
+        .bind(ticket.hold_reason.map(HoldReason::code))
+        .bind(&ticket.end_reason)
+        .bind(ticket.assignee_id.map(|u| u.as_uuid()))
+        .bind(ticket.team_id.map(|t| t.as_uuid()))
+        .bind(ticket.updated_at)
+        .bind(ticket.responded_at)
+        .bind(ticket.resolved_at)
+        .bind(ticket.closed_at)
+        .bind(ticket.sla.policy_id.map(|p| p.as_uuid()))
+        .bind(ticket.sla.state.code())
+        .bind(ticket.sla.response_due)
+        .bind(ticket.sla.resolution_due)
+        .bind(ticket.sla.next_change)
+        .bind(ticket.sla.used_minutes)
+        .bind(ticket.rating.map(|r| i64::from(r.value())))
+        .bind(&ticket.rating_comment)
+        .bind(ticket.rated_at)
+        .bind(ticket.flagged)
+        .bind(search)
+        .bind(&ticket.location)
+        .execute(&mut *c)
+        .await?
+        .rows_affected()
+    });
+    if done == 0 {
+        // Either gone or changed by someone else: tell them apart.
+        get(&mut *tx, ticket.id).await?;
+        return Err(StoreError::Conflict(format!("ticket {} changed since version {}", ticket.number, ticket.version)));
+    }
+    get(tx, ticket.id).await
+}
+
+pub async fn get<'a>(source: impl Into<Source<'a>>, id: TicketId) -> StoreResult<Ticket> {
+    let row: TicketRow = on_conn!(source, c => {
+        sqlx::query_as(concat!("SELECT ", ticket_columns!(), " FROM tickets WHERE id = $1"))
+            .bind(id.as_uuid())
+            .fetch_one(&mut *c)
+            .await?
+    });
+    row.try_into()
+}
+
+pub async fn find_by_number(db: &Db, number: TicketNumber) -> StoreResult<Option<Ticket>> {
+    let row: Option<TicketRow> = on_conn!(db, c => {
+        sqlx::query_as(concat!("SELECT ", ticket_columns!(), " FROM tickets WHERE year = $1 AND seq = $2"))
+            .bind(i64::from(number.year))
+            .bind(number.seq)
+            .fetch_optional(&mut *c)
+            .await?
+    });
+    row.map(Ticket::try_from).transpose()
+}
+
+/// Whether `user` created a ticket with this exact description since
+/// `since` (the anti-flood rule for residents).
+pub async fn has_identical(
+    tx: &mut WriteTx,
+    user: UserId,
+    description: &str,
+    since: DateTime<Utc>,
+) -> StoreResult<bool> {
+    let found: Option<Uuid> = on_conn!(tx, c => {
+        sqlx::query_scalar(
+            "SELECT id FROM tickets WHERE created_by = $1 AND created_at >= $2 AND description = $3 LIMIT 1",
+        )
+        .bind(user.as_uuid())
+        .bind(since)
+        .bind(description)
+        .fetch_optional(&mut *c)
+        .await?
+    });
+    Ok(found.is_some())
+}
+
+/// Tickets a user created since `since` (the per-resident rate rule).
+pub async fn count_created_since(tx: &mut WriteTx, user: UserId, since: DateTime<Utc>) -> StoreResult<i64> {
+    Ok(on_conn!(tx, c => {
+        sqlx::query_scalar("SELECT COUNT(*) FROM tickets WHERE created_by = $1 AND created_at >= $2")
+            .bind(user.as_uuid())
+            .bind(since)
+            .fetch_one(&mut *c)
+            .await?
+    }))
+}
+
+/// Who is assigned: nobody, or someone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AssigneeFilter {
+    Nobody,
+    User(UserId),
+}
+
+/// The board's order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TicketSort {
+    /// Breached first, then warnings, then by due time, emergencies first.
+    #[default]
+    Urgency,
+    Newest,
+    Oldest,
+}
+
+/// Where the next page starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cursor {
+    /// Tickets older than this one (newest-first order).
+    Before(TicketId),
+    /// Skip this many (other orders).
+    Offset(u64),
+}
+
+/// As text in URLs: `b<uuid>` or `o<offset>`.
+impl std::fmt::Display for Cursor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Before(id) => write!(f, "b{}", id.as_uuid().simple()),
+            Self::Offset(n) => write!(f, "o{n}"),
+        }
+    }
+}
+
+impl std::str::FromStr for Cursor {
+    type Err = domovoy_domain::FieldError;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let invalid = domovoy_domain::FieldError::InvalidFormat;
+        match text.split_at_checked(1) {
+            Some(("b", id)) => id.parse::<Uuid>().map(|u| Self::Before(TicketId::from_uuid(u))).map_err(|_| invalid),
+            Some(("o", n)) => n.parse::<u64>().map(Self::Offset).map_err(|_| invalid),
+            _ => Err(invalid),
+        }
+    }
+}
+
+/// A filter over tickets; every field narrows it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TicketQuery {
+    /// `None`: every building.
+    pub buildings: Option<Vec<BuildingId>>,
+    /// Only tickets this resident account created.
+    pub created_by: Option<UserId>,
+    pub statuses: Vec<TicketStatus>,
+    pub open_only: bool,
+    pub category: Option<ClassifierId>,
+    pub priority: Option<Priority>,
+    pub assignee: Option<AssigneeFilter>,
+    pub source: Option<TicketSource>,
+    pub sla_state: Option<SlaState>,
+    pub text: Option<String>,
+    pub flagged: Option<bool>,
+    pub sort: TicketSort,
+    pub cursor: Option<Cursor>,
+    pub limit: u32,
+}
+
+/// A page of tickets and where the next starts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TicketPage {
+    pub items: Vec<Ticket>,
+    pub next: Option<Cursor>,
+}
+
+#[derive(sea_query::Iden)]
+enum Tickets {
+    Table,
+    Id,
+    BuildingId,
+    CreatedBy,
+    Status,
+    CategoryId,
+    Priority,
+    AssigneeId,
+    Source,
+    SlaState,
+    SearchText,
+    Flagged,
+    ResolutionDue,
+    CreatedAt,
+}
+
+fn filtered(query: &TicketQuery, with_status: bool) -> SelectStatement {
+    let mut select = Query::select();
+    select.from(Tickets::Table);
+    if let Some(buildings) = &query.buildings {
+        select.and_where(Expr::col(Tickets::BuildingId).is_in(buildings.iter().map(|b| b.as_uuid())));
+    }
+    if let Some(owner) = query.created_by {
+        select.and_where(Expr::col(Tickets::CreatedBy).eq(owner.as_uuid()));
+    }
+    if with_status && !query.statuses.is_empty() {
+        select.and_where(Expr::col(Tickets::Status).is_in(query.statuses.iter().map(|s| s.code())));
+    }
+    if query.open_only {
+        let open = TicketStatus::ALL.iter().filter(|s| s.is_open()).map(|s| s.code());
+        select.and_where(Expr::col(Tickets::Status).is_in(open));
+    }
+    if let Some(category) = query.category {
+        select.and_where(Expr::col(Tickets::CategoryId).eq(category.as_uuid()));
+    }
+    if let Some(priority) = query.priority {
+        select.and_where(Expr::col(Tickets::Priority).eq(priority.code()));
+    }
+    match query.assignee {
+        Some(AssigneeFilter::Nobody) => {
+            select.and_where(Expr::col(Tickets::AssigneeId).is_null());
+        }
+        Some(AssigneeFilter::User(user)) => {
+            select.and_where(Expr::col(Tickets::AssigneeId).eq(user.as_uuid()));
+        }
+        None => {}
+    }
+    if let Some(source) = query.source {
+        select.and_where(Expr::col(Tickets::Source).eq(source.code()));
+    }
+    if let Some(state) = query.sla_state {
+        select.and_where(Expr::col(Tickets::SlaState).eq(state.code()));
+    }
+    if let Some(flagged) = query.flagged {
+        select.and_where(Expr::col(Tickets::Flagged).eq(flagged));
+    }
+    if let Some(text) = query.text.as_deref().map(fold).filter(|t| !t.is_empty()) {
+        for word in text.split(' ') {
+            select.and_where(
+                Expr::col(Tickets::SearchText).like(LikeExpr::new(format!("%{}%", escape_like(word))).escape('\\')),
+            );
+        }
+    }
+    select
+}
+
+/// One page of tickets matching `query`.
+pub async fn list(db: &Db, query: &TicketQuery) -> StoreResult<TicketPage> {
+    let limit = u64::from(query.limit.clamp(1, 500));
+    let mut select = filtered(query, true);
+    select.expr(Expr::cust(ticket_columns!()));
+    match query.sort {
+        TicketSort::Urgency => {
+            select
+                .order_by_expr(
+                    Expr::cust(
+                        "CASE sla_state WHEN 'breached' THEN 0 WHEN 'warning' THEN 1 WHEN 'active' THEN 2 \
+                         WHEN 'paused' THEN 3 ELSE 4 END",
+                    ),
+                    Order::Asc,
+                )
+                .order_by_expr(
+                    Expr::cust("CASE priority WHEN 'emergency' THEN 0 WHEN 'high' THEN 1 ELSE 2 END"),
+                    Order::Asc,
+                )
+                .order_by_expr(Expr::cust("CASE WHEN resolution_due IS NULL THEN 1 ELSE 0 END"), Order::Asc)
+                .order_by(Tickets::ResolutionDue, Order::Asc)
+                .order_by(Tickets::CreatedAt, Order::Asc);
+        }
+        TicketSort::Newest => {
+            select.order_by(Tickets::Id, Order::Desc);
+        }
+        TicketSort::Oldest => {
+            select.order_by(Tickets::Id, Order::Asc);
+        }
+    }
+    let offset = match query.cursor {
+        Some(Cursor::Before(id)) => {
+            select.and_where(Expr::col(Tickets::Id).lt(id.as_uuid()));
+            0
+        }
+        Some(Cursor::Offset(n)) => n,
+        None => 0,
+    };
+    select.limit(limit + 1).offset(offset);
+    let mut rows: Vec<TicketRow> = fetch_all_built(db, &select).await?;
+    let more = rows.len() as u64 > limit;
+    rows.truncate(limit as usize);
+    let items: Vec<Ticket> = rows.into_iter().map(Ticket::try_from).collect::<StoreResult<_>>()?;
+    let next = if !more {
+        None
+    } else if query.sort == TicketSort::Newest {
+        items.last().map(|t| Cursor::Before(t.id))
+    } else {
+        Some(Cursor::Offset(offset + limit))
+    };
+    Ok(TicketPage { items, next })
+}
+
+/// How many tickets match `query` in each status (its status filter aside):
+/// the board's column counters.
+pub async fn count_by_status(db: &Db, query: &TicketQuery) -> StoreResult<Vec<(TicketStatus, i64)>> {
+    let mut select = filtered(query, false);
+    select.column(Tickets::Status).expr(Expr::cust("COUNT(*)")).group_by_col(Tickets::Status);
+    let rows: Vec<(String, i64)> = fetch_all_built(db, &select).await?;
+    rows.into_iter().map(|(status, count)| Ok((decode("tickets.status", &status, str::parse)?, count))).collect()
+}
+
+/// One entry of a ticket's history.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HistoryEntry {
+    pub id: Uuid,
+    pub at: DateTime<Utc>,
+    pub actor_id: Option<UserId>,
+    pub actor_name: String,
+    /// `created`, `status`, `assigned`, `priority`, `category`, `sla`, `rating`, `edited`.
+    pub kind: String,
+    pub data: serde_json::Value,
+    pub public: bool,
+}
+
+#[derive(sqlx::FromRow)]
+struct HistoryRow {
+    id: Uuid,
+    at: DateTime<Utc>,
+    actor_id: Option<Uuid>,
+    actor_name: String,
+    kind: String,
+    data: Json<serde_json::Value>,
+    public: bool,
+}
+
+pub async fn add_history(
+    tx: &mut WriteTx,
+    ticket: TicketId,
+    actor: (Option<UserId>, &str),
+    kind: &str,
+    data: &serde_json::Value,
+    public: bool,
+) -> StoreResult<()> {
+    let now = tx.now();
+    add_history_at(tx, ticket, now, actor, kind, data, public).await
+}
+
+/// As [`add_history`], at a given time (imports, the demo's past).
+pub async fn add_history_at(
+    tx: &mut WriteTx,
+    ticket: TicketId,
+    now: DateTime<Utc>,
+    actor: (Option<UserId>, &str),
+    kind: &str,
+    data: &serde_json::Value,
+    public: bool,
+) -> StoreResult<()> {
+    on_conn!(tx, c => {
+        sqlx::query(
+            "INSERT INTO ticket_history (id, ticket_id, at, actor_id, actor_name, kind, data, public)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(Uuid::now_v7())
+        .bind(ticket.as_uuid())
+        .bind(now)
+        .bind(actor.0.map(|u| u.as_uuid()))
+        .bind(actor.1)
+        .bind(kind)
+        .bind(Json(data))
+        .bind(public)
+        .execute(&mut *c)
+        .await?
+        .rows_affected()
+    });
+    Ok(())
+}
+
+/// A ticket's history, oldest first; only public entries unless asked.
+pub async fn history(db: &Db, ticket: TicketId, with_internal: bool) -> StoreResult<Vec<HistoryEntry>> {
+    let rows: Vec<HistoryRow> = on_conn!(db, c => {
+        sqlx::query_as(
+            "SELECT id, at, actor_id, actor_name, kind, data, public FROM ticket_history
+             WHERE ticket_id = $1 AND (public OR $2) ORDER BY id",
+        )
+        .bind(ticket.as_uuid())
+        .bind(with_internal)
+        .fetch_all(&mut *c)
+        .await?
+    });
+    Ok(rows
+        .into_iter()
+        .map(|r| HistoryEntry {
+            id: r.id,
+            at: r.at,
+            actor_id: r.actor_id.map(UserId::from_uuid),
+            actor_name: r.actor_name,
+            kind: r.kind,
+            data: r.data.0,
+            public: r.public,
+        })
+        .collect())
+}
+
+/// A comment on a ticket.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Comment {
+    pub id: CommentId,
+    pub author_id: Option<UserId>,
+    pub author_name: String,
+    pub body: String,
+    /// Seen by the resident; internal ones only by staff.
+    pub public: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(sqlx::FromRow)]
+struct CommentRow {
+    id: Uuid,
+    author_id: Option<Uuid>,
+    author_name: String,
+    body: String,
+    public: bool,
+    created_at: DateTime<Utc>,
+}
+
+pub async fn add_comment(
+    tx: &mut WriteTx,
+    ticket: TicketId,
+    author: (Option<UserId>, &str),
+    body: &str,
+    public: bool,
+) -> StoreResult<Comment> {
+    let now = tx.now();
+    add_comment_at(tx, ticket, now, author, body, public).await
+}
+
+/// As [`add_comment`], at a given time (imports, the demo's past).
+pub async fn add_comment_at(
+    tx: &mut WriteTx,
+    ticket: TicketId,
+    now: DateTime<Utc>,
+    author: (Option<UserId>, &str),
+    body: &str,
+    public: bool,
+) -> StoreResult<Comment> {
+    let id = CommentId::new();
+    on_conn!(tx, c => {
+        sqlx::query(
+            "INSERT INTO ticket_comments (id, ticket_id, author_id, author_name, body, public, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(id.as_uuid())
+        .bind(ticket.as_uuid())
+        .bind(author.0.map(|u| u.as_uuid()))
+        .bind(author.1)
+        .bind(body)
+        .bind(public)
+        .bind(now)
+        .execute(&mut *c)
+        .await?
+        .rows_affected()
+    });
+    Ok(Comment {
+        id,
+        author_id: author.0,
+        author_name: author.1.to_owned(),
+        body: body.to_owned(),
+        public,
+        created_at: now,
+    })
+}
+
+pub async fn comments(db: &Db, ticket: TicketId, with_internal: bool) -> StoreResult<Vec<Comment>> {
+    let rows: Vec<CommentRow> = on_conn!(db, c => {
+        sqlx::query_as(
+            "SELECT id, author_id, author_name, body, public, created_at FROM ticket_comments
+             WHERE ticket_id = $1 AND (public OR $2) ORDER BY id",
+        )
+        .bind(ticket.as_uuid())
+        .bind(with_internal)
+        .fetch_all(&mut *c)
+        .await?
+    });
+    Ok(rows
+        .into_iter()
+        .map(|r| Comment {
+            id: CommentId::from_uuid(r.id),
+            author_id: r.author_id.map(UserId::from_uuid),
+            author_name: r.author_name,
+            body: r.body,
+            public: r.public,
+            created_at: r.created_at,
+        })
+        .collect())
+}
+
+pub async fn watch(tx: &mut WriteTx, ticket: TicketId, user: UserId, on: bool) -> StoreResult<()> {
+    on_conn!(tx, c => {
+        if on {
+            sqlx::query("INSERT INTO ticket_watchers (ticket_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                .bind(ticket.as_uuid())
+                .bind(user.as_uuid())
+                .execute(&mut *c)
+                .await?
+                .rows_affected()
+        } else {
+            sqlx::query("DELETE FROM ticket_watchers WHERE ticket_id = $1 AND user_id = $2")
+                .bind(ticket.as_uuid())
+                .bind(user.as_uuid())
+                .execute(&mut *c)
+                .await?
+                .rows_affected()
+        }
+    });
+    Ok(())
+}
+
+/// The watchers' ids and names.
+pub async fn watchers<'a>(source: impl Into<Source<'a>>, ticket: TicketId) -> StoreResult<Vec<(UserId, String)>> {
+    let rows: Vec<(Uuid, String)> = on_conn!(source, c => {
+        sqlx::query_as(
+            "SELECT u.id, u.display_name FROM ticket_watchers w JOIN users u ON u.id = w.user_id
+             WHERE w.ticket_id = $1 ORDER BY u.display_name",
+        )
+        .bind(ticket.as_uuid())
+        .fetch_all(&mut *c)
+        .await?
+    });
+    Ok(rows.into_iter().map(|(id, name)| (UserId::from_uuid(id), name)).collect())
+}
+
+/// The ticket's waiting-for-client intervals, in order.
+pub async fn pauses<'a>(
+    source: impl Into<Source<'a>>,
+    ticket: TicketId,
+) -> StoreResult<Vec<(DateTime<Utc>, Option<DateTime<Utc>>)>> {
+    Ok(on_conn!(source, c => {
+        sqlx::query_as("SELECT started_at, ended_at FROM ticket_pauses WHERE ticket_id = $1 ORDER BY started_at")
+            .bind(ticket.as_uuid())
+            .fetch_all(&mut *c)
+            .await?
+    }))
+}
+
+pub async fn start_pause(tx: &mut WriteTx, ticket: TicketId) -> StoreResult<()> {
+    let now = tx.now();
+    on_conn!(tx, c => {
+        sqlx::query("INSERT INTO ticket_pauses (ticket_id, started_at) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+            .bind(ticket.as_uuid())
+            .bind(now)
+            .execute(&mut *c)
+            .await?
+            .rows_affected()
+    });
+    Ok(())
+}
+
+pub async fn end_pause(tx: &mut WriteTx, ticket: TicketId) -> StoreResult<()> {
+    let now = tx.now();
+    on_conn!(tx, c => {
+        sqlx::query("UPDATE ticket_pauses SET ended_at = $2 WHERE ticket_id = $1 AND ended_at IS NULL")
+            .bind(ticket.as_uuid())
+            .bind(now)
+            .execute(&mut *c)
+            .await?
+            .rows_affected()
+    });
+    Ok(())
+}
+
+/// A file attached to a ticket.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct Attachment {
+    pub id: Uuid,
+    pub ticket_id: Uuid,
+    pub file_name: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+    pub has_thumbnail: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+pub async fn add_attachment(tx: &mut WriteTx, attachment: &Attachment, uploaded_by: Option<UserId>) -> StoreResult<()> {
+    on_conn!(tx, c => {
+        sqlx::query(
+            "INSERT INTO attachments (id, ticket_id, file_name, content_type, size_bytes, sha256, has_thumbnail,
+                                      uploaded_by, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(attachment.id)
+        .bind(attachment.ticket_id)
+        .bind(&attachment.file_name)
+        .bind(&attachment.content_type)
+        .bind(attachment.size_bytes)
+        .bind(&attachment.sha256)
+        .bind(attachment.has_thumbnail)
+        .bind(uploaded_by.map(|u| u.as_uuid()))
+        .bind(attachment.created_at)
+        .execute(&mut *c)
+        .await?
+        .rows_affected()
+    });
+    Ok(())
+}
+
+pub async fn attachments(db: &Db, ticket: TicketId) -> StoreResult<Vec<Attachment>> {
+    Ok(on_conn!(db, c => {
+        sqlx::query_as(
+            "SELECT id, ticket_id, file_name, content_type, size_bytes, sha256, has_thumbnail, created_at
+             FROM attachments WHERE ticket_id = $1 ORDER BY id",
+        )
+        .bind(ticket.as_uuid())
+        .fetch_all(&mut *c)
+        .await?
+    }))
+}
+
+pub async fn attachment(db: &Db, id: AttachmentId) -> StoreResult<Attachment> {
+    Ok(on_conn!(db, c => {
+        sqlx::query_as(
+            "SELECT id, ticket_id, file_name, content_type, size_bytes, sha256, has_thumbnail, created_at
+             FROM attachments WHERE id = $1",
+        )
+        .bind(id.as_uuid())
+        .fetch_one(&mut *c)
+        .await?
+    }))
+}
+
+/// Tickets whose SLA state changes by itself before `until`, soonest first.
+pub async fn sla_due(db: &Db, until: DateTime<Utc>, limit: i64) -> StoreResult<Vec<(TicketId, DateTime<Utc>)>> {
+    let rows: Vec<(Uuid, DateTime<Utc>)> = on_conn!(db, c => {
+        sqlx::query_as(
+            "SELECT id, sla_next_change FROM tickets WHERE sla_next_change IS NOT NULL AND sla_next_change <= $1
+             ORDER BY sla_next_change LIMIT $2",
+        )
+        .bind(until)
+        .bind(limit)
+        .fetch_all(&mut *c)
+        .await?
+    });
+    Ok(rows.into_iter().map(|(id, at)| (TicketId::from_uuid(id), at)).collect())
+}
+
+/// Open tickets with an SLA, for re-evaluating after a calendar change.
+pub async fn count_open(db: &Db) -> StoreResult<i64> {
+    let open: Vec<&str> = TicketStatus::ALL.iter().filter(|s| s.is_open()).map(|s| s.code()).collect();
+    let mut select = Query::select();
+    select.expr(Expr::cust("COUNT(*)")).from(Tickets::Table).and_where(Expr::col(Tickets::Status).is_in(open));
+    let rows: Vec<(i64,)> = fetch_all_built(db, &select).await?;
+    Ok(rows.first().map_or(0, |r| r.0))
+}
+
+/// Records a finished or open waiting-for-client interval at given times
+/// (imports, the demo's past).
+pub async fn record_pause(
+    tx: &mut WriteTx,
+    ticket: TicketId,
+    started: DateTime<Utc>,
+    ended: Option<DateTime<Utc>>,
+) -> StoreResult<()> {
+    on_conn!(tx, c => {
+        sqlx::query("INSERT INTO ticket_pauses (ticket_id, started_at, ended_at) VALUES ($1, $2, $3)")
+            .bind(ticket.as_uuid())
+            .bind(started)
+            .bind(ended)
+            .execute(&mut *c)
+            .await?
+            .rows_affected()
+    });
+    Ok(())
+}
