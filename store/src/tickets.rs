@@ -333,7 +333,8 @@ pub enum AssigneeFilter {
 /// The board's order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum TicketSort {
-    /// Breached first, then warnings, then by due time, emergencies first.
+    /// Open tickets first; among them breached, then warnings, then by due
+    /// time, emergencies first.
     #[default]
     Urgency,
     Newest,
@@ -475,7 +476,14 @@ pub async fn list(db: &Db, query: &TicketQuery) -> StoreResult<TicketPage> {
     select.expr(Expr::cust(ticket_columns!()));
     match query.sort {
         TicketSort::Urgency => {
+            // Open work first; among it, the clocks closest to breaking.
+            let open: Vec<String> =
+                TicketStatus::ALL.iter().filter(|s| s.is_open()).map(|s| format!("'{}'", s.code())).collect();
             select
+                .order_by_expr(
+                    Expr::cust(format!("CASE WHEN status IN ({}) THEN 0 ELSE 1 END", open.join(", "))),
+                    Order::Asc,
+                )
                 .order_by_expr(
                     Expr::cust(
                         "CASE sla_state WHEN 'breached' THEN 0 WHEN 'warning' THEN 1 WHEN 'active' THEN 2 \

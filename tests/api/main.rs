@@ -14,4 +14,5 @@ mod nodes;
 mod ops;
 mod outbox;
 mod pages;
+mod ticket_pages;
 mod tickets;

@@ -46,6 +46,17 @@ export class LiveConnection {
     this.sendSubscribe(topic);
   }
 
+  /** Changes this page's presence on a topic ("viewing", "editing"). */
+  setPresence(topic, state) {
+    const entry = this.topics.get(topic);
+    if (entry && entry.presence !== state) {
+      entry.presence = state;
+      if (entry.live) {
+        this.send({ type: "presence", topic, state });
+      }
+    }
+  }
+
   unsubscribe(topic) {
     this.topics.delete(topic);
     this.send({ type: "unsubscribe", topic });
@@ -219,12 +230,22 @@ export function live() {
   return shared;
 }
 
+// Page scripts loaded as separate modules reach the one connection here
+// (a module imported under another URL would open a second socket).
+globalThis.DomovoyLive = { live };
+
+// Every [data-live-topic] element: its [data-field] children follow the
+// events, its [data-presence] shows who else is here, and a "live:event"
+// DOM event lets page scripts react (a ticket page redraws itself).
 for (const root of document.querySelectorAll("[data-live-topic]")) {
   const since = root.dataset.liveSeq === undefined ? null : Number(root.dataset.liveSeq);
   live().subscribe(root.dataset.liveTopic, {
     since,
     presence: root.dataset.livePresence ?? null,
-    onEvent: (message) => applyFields(root, message.data ?? {}),
+    onEvent: (message) => {
+      applyFields(root, message.data ?? {});
+      root.dispatchEvent(new CustomEvent("live:event", { detail: message }));
+    },
     onPresence: (viewers) => showPresence(root, viewers),
   });
 }

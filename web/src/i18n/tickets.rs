@@ -122,6 +122,7 @@ ticket_catalog! {
     create_ticket: &'static str,
     /// "Ticket N created".
     ticket_created: fn(&str) -> String,
+    ticket_created_notice: &'static str,
     open_in_building: &'static str,
     not_chosen: &'static str,
     resident_new_hint: &'static str,

@@ -101,6 +101,7 @@ pub static EN_TICKETS: TicketCatalog = TicketCatalog {
     field_contact_phone: "Caller's phone",
     create_ticket: "Create ticket",
     ticket_created: |number| format!("Ticket No. {number} created"),
+    ticket_created_notice: "Ticket created",
     open_in_building: "Open tickets in this building",
     not_chosen: "— not chosen —",
     resident_new_hint: "Describe what happened and where. The dispatcher sees it at once; status and answers appear here.",
@@ -255,7 +256,7 @@ fn transition_label(to: TicketStatus) -> &'static str {
     match to {
         TicketStatus::New => "Back to new",
         TicketStatus::Accepted => "Accept",
-        TicketStatus::Assigned => "Assign",
+        TicketStatus::Assigned => "Back to the assignee's queue",
         TicketStatus::InProgress => "Start work",
         TicketStatus::OnHold => "Put on hold",
         TicketStatus::Done => "Done",

@@ -101,6 +101,7 @@ pub static RU_TICKETS: TicketCatalog = TicketCatalog {
     field_contact_phone: "Телефон заявителя",
     create_ticket: "Создать заявку",
     ticket_created: |number| format!("Заявка № {number} создана"),
+    ticket_created_notice: "Заявка создана",
     open_in_building: "Открытые заявки по объекту",
     not_chosen: "— не выбрано —",
     resident_new_hint: "Опишите, что случилось и где. Диспетчер увидит заявку сразу; статус и ответы появятся здесь.",
@@ -255,7 +256,7 @@ fn transition_label(to: TicketStatus) -> &'static str {
     match to {
         TicketStatus::New => "Вернуть в новые",
         TicketStatus::Accepted => "Принять",
-        TicketStatus::Assigned => "Назначить",
+        TicketStatus::Assigned => "Вернуть в очередь исполнителя",
         TicketStatus::InProgress => "В работу",
         TicketStatus::OnHold => "Отложить",
         TicketStatus::Done => "Выполнено",

@@ -14,6 +14,8 @@ pub mod home;
 pub mod integrations;
 pub mod login;
 pub mod roles;
+pub mod ticket_settings;
+pub mod tickets;
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
@@ -56,12 +58,17 @@ pub struct Chrome {
     pub css: String,
     pub js: String,
     pub live_js: String,
+    pub board_js: String,
+    pub intake_js: String,
+    pub ticket_js: String,
 }
 
 /// Which main-menu entry a page belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Section {
     Home,
+    Tickets,
+    TicketSettings,
     Buildings,
     Users,
     Roles,
@@ -76,8 +83,16 @@ pub fn nav(caller: &Caller, active: Section) -> Vec<NavItem> {
     let t = caller.t();
     let p = &caller.principal;
     let admin = |permission| p.can(permission, &Target::SYSTEM);
-    let entries: [(Section, bool, &'static str, &'static str, &'static str); 8] = [
+    let tickets = p.reach(Permission::TicketsRead);
+    let entries: [(Section, bool, &'static str, &'static str, &'static str); 10] = [
         (Section::Home, true, "/", t.nav_home, "h"),
+        (
+            Section::Tickets,
+            !tickets.is_nothing(),
+            "/tickets",
+            if tickets.reaches_buildings() { t.tk.nav_tickets } else { t.tk.my_tickets_title },
+            "t",
+        ),
         (
             Section::Buildings,
             p.reach(Permission::BuildingsRead).reaches_buildings(),
@@ -90,6 +105,7 @@ pub fn nav(caller: &Caller, active: Section) -> Vec<NavItem> {
         (Section::Assignments, admin(Permission::AdminUsers), "/admin/assignments", t.nav_assignments, "n"),
         (Section::Audit, p.can_somewhere(Permission::AuditRead), "/admin/audit", t.nav_audit, "a"),
         (Section::Integrations, admin(Permission::AdminIntegrations), "/admin/integrations", t.nav_integrations, "i"),
+        (Section::TicketSettings, admin(Permission::TicketsSettings), "/admin/tickets", t.tk.nav_ticket_settings, "c"),
         (Section::Account, true, "/account", t.nav_account, "p"),
     ];
     entries
@@ -114,6 +130,9 @@ impl Chrome {
             css: assets::url("app.css"),
             js: assets::url("app.js"),
             live_js: assets::url("live.js"),
+            board_js: assets::url("board.js"),
+            intake_js: assets::url("intake.js"),
+            ticket_js: assets::url("ticket.js"),
         }
     }
 
@@ -236,7 +255,33 @@ pub fn register(cfg: &mut web::ServiceConfig) {
         .service(buildings::update_building)
         .service(integrations::show_integrations)
         .service(integrations::create_webhook)
-        .service(integrations::delete_webhook);
+        .service(integrations::delete_webhook)
+        // Fixed paths before /tickets/{id}.
+        .service(tickets::new_ticket)
+        .service(tickets::export)
+        .service(tickets::board)
+        .service(tickets::create_ticket)
+        .service(tickets::save_filter)
+        .service(tickets::delete_filter)
+        .service(tickets::show_ticket)
+        .service(tickets::change_status)
+        .service(tickets::assign)
+        .service(tickets::classify)
+        .service(tickets::add_comment)
+        .service(tickets::watch)
+        .service(tickets::rate)
+        .service(ticket_settings::show_settings)
+        .service(ticket_settings::create_item)
+        .service(ticket_settings::update_item)
+        .service(ticket_settings::create_policy)
+        .service(ticket_settings::delete_policy)
+        .service(ticket_settings::adopt_template)
+        .service(ticket_settings::calendar)
+        .service(ticket_settings::delete_day)
+        .service(ticket_settings::create_team)
+        .service(ticket_settings::set_members)
+        .service(ticket_settings::create_rule)
+        .service(ticket_settings::delete_rule);
 }
 
 #[cfg(test)]
@@ -277,7 +322,12 @@ impl FormFailure {
                 fields: errors.iter().map(|(field, e)| ((*field).to_owned(), t.field(field, e))).collect(),
                 message: Some(t.invalid_input.to_owned()),
             }),
-            error @ ApiError::BadRequest { .. } => Ok(Self { fields: Vec::new(), message: Some(error.message(t)) }),
+            error @ (ApiError::BadRequest { .. }
+            | ApiError::Workflow(_)
+            | ApiError::VersionConflict { .. }
+            | ApiError::Conflict
+            | ApiError::CalendarLine { .. }
+            | ApiError::TooManyRequests { .. }) => Ok(Self { fields: Vec::new(), message: Some(error.message(t)) }),
             other => Err(other.into()),
         }
     }
@@ -299,6 +349,23 @@ pub fn notice(t: &Catalog, done: Option<&str>) -> Option<String> {
         "role_deleted" => t.role_deleted,
         "building_created" => t.building_created,
         "webhook_deleted" => t.webhook_deleted,
+        "ticket_created" => t.tk.ticket_created_notice,
+        "status_changed" => t.tk.status_changed,
+        "assigned" => t.tk.assigned_notice,
+        "classified" => t.tk.classified_notice,
+        "comment_added" => t.tk.comment_added,
+        "rated" => t.tk.rated_notice,
+        "filter_saved" => t.tk.filter_saved,
+        "filter_deleted" => t.tk.filter_deleted,
+        "item_created" => t.tk.item_created,
+        "policy_created" => t.tk.policy_created,
+        "policy_deleted" => t.tk.policy_deleted,
+        "template_adopted" => t.tk.template_adopted,
+        "day_removed" => t.tk.day_removed,
+        "team_created" => t.tk.team_created,
+        "members_saved" => t.tk.members_saved,
+        "rule_added" => t.tk.rule_added,
+        "rule_deleted" => t.tk.rule_deleted,
         _ => return None,
     };
     Some(text.to_owned())
