@@ -50,6 +50,20 @@ pub enum Command {
     /// Manage accounts from the server's shell.
     #[command(subcommand)]
     User(UserCommand),
+    /// The production calendar the SLA clocks count working time by.
+    #[command(subcommand)]
+    Calendar(CalendarCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CalendarCommand {
+    /// Add a year (or corrections) from a text file: one
+    /// `YYYY-MM-DD holiday|workday|short note` per line, `#` comments.
+    /// Days already there are kept; a bad line changes nothing.
+    Import {
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -16,7 +16,7 @@ use domovoy_web::i18n::RU;
 use domovoy_web::service::users::{NewUserInput, ScopeChoice, create_as, grant_as, set_disabled_as, set_password_as};
 use domovoy_web::{AppState, Live};
 
-use crate::cli::{AddUser, UserCommand};
+use crate::cli::{AddUser, CalendarCommand, UserCommand};
 use crate::settings::{Settings, describe_url};
 use crate::startup::{cli_actor, ensure_roles};
 
@@ -68,6 +68,7 @@ fn explain(error: ApiError) -> anyhow::Error {
             anyhow::anyhow!("{}", fields.join("; "))
         }
         ApiError::BadRequest { message, .. } => anyhow::anyhow!("{}", message(&RU)),
+        error @ ApiError::CalendarLine { .. } => anyhow::anyhow!("{}", error.message(&RU)),
         other => anyhow::Error::new(other),
     }
 }
@@ -83,18 +84,36 @@ fn read_password(login: &str) -> anyhow::Result<NewPassword> {
 pub async fn user(settings: &Settings, command: UserCommand) -> anyhow::Result<()> {
     let db = open(settings).await?;
     ensure_roles(&db).await?;
+    let state = command_state(&db);
+    let result = run(&state, command).await;
+    db.close().await;
+    result
+}
+
+/// `domovoy calendar …`.
+pub async fn calendar(settings: &Settings, command: CalendarCommand) -> anyhow::Result<()> {
+    let CalendarCommand::Import { file } = command;
+    let text = std::fs::read_to_string(&file).with_context(|| format!("не удалось прочитать {}", file.display()))?;
+    let db = open(settings).await?;
+    let state = command_state(&db);
+    let result = domovoy_web::service::ticket_settings::import_calendar_as(&state, cli_actor(), &text).await;
+    db.close().await;
+    let added = result.map_err(explain)?;
+    writeln!(std::io::stdout(), "Производственный календарь: добавлено дней — {added}.")?;
+    Ok(())
+}
+
+/// The application's state for a command: the services need it, though
+/// nothing live runs (the shutdown receiver is never signalled).
+fn command_state(db: &Db) -> AppState {
     let metrics = Metrics::new();
     let hub = HubHandle::start(db.clone(), metrics.clone());
     let buildings = BuildingsHandle::start(hub.clone(), None);
     let tickets = TicketsHandle::start(db.clone(), hub.clone(), None, metrics.clone());
-    // Nothing live runs in a command; the receiver is never signalled.
     let (_shutdown, shutdown) = tokio::sync::watch::channel(false);
     let presence = PresenceHandle::new(buildings.clone(), tickets.clone());
     let live = Live { hub, presence, buildings, tickets, shutdown };
-    let state = AppState::new(db.clone(), live, metrics, Default::default());
-    let result = run(&state, command).await;
-    db.close().await;
-    result
+    AppState::new(db.clone(), live, metrics, Default::default())
 }
 
 async fn find(db: &Db, login: &str) -> anyhow::Result<domovoy_domain::account::User> {

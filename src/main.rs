@@ -67,6 +67,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Migrate => commands::migrate(&load(&cli.config, &overrides)?).await,
         Command::Backup { to } => commands::backup(&load(&cli.config, &overrides)?, &to).await,
         Command::User(command) => commands::user(&load(&cli.config, &overrides)?, command).await,
+        Command::Calendar(command) => commands::calendar(&load(&cli.config, &overrides)?, command).await,
     }
 }
 

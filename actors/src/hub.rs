@@ -170,6 +170,11 @@ struct TopicState {
     subscribers: Vec<Subscriber>,
     /// A gap timer or a gap read is under way.
     gap_pending: bool,
+    /// The topic's position is being read from the database: events are
+    /// held until it is known, rather than guessed from the first to come
+    /// (concurrent commits publish out of order, and a guess would drop
+    /// the earlier ones).
+    baseline_pending: bool,
 }
 
 /// The hub actor. Its state is private; other crates use [`HubHandle`].
@@ -195,8 +200,12 @@ impl Hub {
             // Nobody here follows the topic: nothing to deliver or order.
             return;
         };
-        // The first event fixes the baseline; subscribers that joined
-        // before it recover anything earlier from the event log.
+        if state.last.is_none() && state.baseline_pending {
+            state.held.insert(event.seq, event);
+            return;
+        }
+        // Without a known position (its read failed) the first event fixes
+        // the baseline; subscribers recover anything earlier from the log.
         let last = *state.last.get_or_insert(event.seq - 1);
         if event.seq <= last {
             return;
@@ -275,6 +284,7 @@ impl Hub {
                         && first > last + 1
                         && wanted < GAP_READ_LIMIT
                     {
+                        tracing::warn!(%topic, after = last, next = first, "events missing from the log are skipped");
                         state.last = Some(first - 1);
                     }
                 }
@@ -348,16 +358,38 @@ impl Handler<Subscribe> for Hub {
             // before its first event arrives.
             let (db, topic) = (self.db.clone(), msg.topic);
             ctx.spawn(fut::wrap_future::<_, Self>(async move { events::last_seq(&db, topic).await }).map(
-                move |result, hub, _ctx| {
-                    if let (Ok(last), Some(state)) = (result, hub.topics.get_mut(&topic))
-                        && state.last.is_none()
-                    {
-                        state.last = Some(last);
+                move |result, hub, ctx| {
+                    let Some(state) = hub.topics.get_mut(&topic) else { return };
+                    state.baseline_pending = false;
+                    match result {
+                        Ok(last) if state.last.is_none() => {
+                            // Held events up to the position are older than
+                            // every subscriber's replay: drop them.
+                            state.last = Some(last);
+                            state.held.retain(|seq, _| *seq > last);
+                        }
+                        Ok(_) => {}
+                        Err(error) => {
+                            tracing::warn!(%error, %topic, "cannot read a topic's position; starting from its first event");
+                            if let Some(first) = state.held.keys().next().copied() {
+                                state.last = Some(first - 1);
+                            }
+                        }
+                    }
+                    hub.drain_held(topic);
+                    let gap = hub.topics.get_mut(&topic).filter(|s| !s.held.is_empty() && !s.gap_pending);
+                    if let Some(state) = gap {
+                        state.gap_pending = true;
+                        ctx.run_later(GAP_WAIT, move |hub, ctx| hub.fill_gap(topic, ctx));
                     }
                 },
             ));
         }
+        let fresh = !self.topics.contains_key(&msg.topic);
         let state = self.topics.entry(msg.topic).or_default();
+        if fresh {
+            state.baseline_pending = true;
+        }
         if !state.subscribers.iter().any(|s| s.id == msg.subscriber.id) {
             state.subscribers.push(msg.subscriber.clone());
         }

@@ -56,7 +56,7 @@ pub const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 /// cheaper than the history, and the client is told to reload.
 pub const REPLAY_LIMIT: i64 = 1000;
 /// Most topics one connection follows.
-pub const MAX_TOPICS: usize = 64;
+pub const MAX_TOPICS: usize = 256;
 /// Close code telling the client its access changed: reconnect (which
 /// authenticates again) and reload.
 pub const CLOSE_ACCESS_CHANGED: u16 = 4000;
@@ -360,6 +360,7 @@ impl SessionActor {
             }
             if sent != last {
                 // The log had a hole where the replay needed an event.
+                tracing::debug!(%topic, sent, last, "the replay had a hole; the client resynchronises");
                 self.deps.metrics.resyncs.inc();
                 self.send(ctx, &ServerMessage::Resync { topic: &topic });
                 sent = last;
@@ -407,6 +408,7 @@ impl SessionActor {
         } else {
             // The hub delivers in order, so this is a hole in the log
             // (pruned while the client was away): reload from a snapshot.
+            tracing::debug!(%topic, seq = event.seq, "a live event skipped ahead; the client resynchronises");
             self.deps.metrics.resyncs.inc();
             self.send(ctx, &ServerMessage::Resync { topic: &topic });
         }

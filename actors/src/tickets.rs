@@ -134,10 +134,23 @@ pub async fn announce(
     resident: bool,
 ) -> StoreResult<TicketSummary> {
     let summary = summary(&mut *tx, ticket).await?;
-    for topic in topics(ticket, previous_assignee, resident) {
-        tx.emit(topic, kind, &summary)?;
-    }
+    emit_summary(tx, ticket, kind, &summary, previous_assignee, resident)?;
     Ok(summary)
+}
+
+/// Emits `kind` with an already built summary on all the ticket's topics.
+pub fn emit_summary(
+    tx: &mut WriteTx,
+    ticket: &Ticket,
+    kind: EventKind,
+    summary: &TicketSummary,
+    previous_assignee: Option<UserId>,
+    resident: bool,
+) -> StoreResult<()> {
+    for topic in topics(ticket, previous_assignee, resident) {
+        tx.emit(topic, kind, summary)?;
+    }
+    Ok(())
 }
 
 /// Whether the ticket's creator is a resident account.

@@ -4,7 +4,7 @@
 //! in commit order of the rows that hold them; a reader that has seen `n`
 //! can ask for everything after `n` and get it, until retention prunes it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -63,66 +63,166 @@ impl TryFrom<EventRow> for StoredEvent {
     }
 }
 
+/// Events one statement stores at most (SQLite's bind limit is far above).
+const INSERT_BATCH: usize = 500;
+
+/// `($1, $2, …), (…)`: `rows` rows of `width` placeholders.
+fn placeholders(rows: usize, width: usize) -> String {
+    placeholders_after(0, rows, width)
+}
+
+/// Like [`placeholders`], numbered on from `$(after + 1)`.
+fn placeholders_after(after: usize, rows: usize, width: usize) -> String {
+    (0..rows)
+        .map(|r| {
+            format!("({})", (1..=width).map(|c| format!("${}", after + r * width + c)).collect::<Vec<_>>().join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Gives the pending events their sequence numbers and stores them.
 ///
-/// Topics are taken in sorted order and each topic's counter row is bumped
-/// once for all of its events: on PostgreSQL the bump locks the row until
-/// commit, which serialises writers per topic, and the fixed order means two
-/// transactions touching the same topics can never wait on each other in a
-/// cycle.
+/// The counter rows of all the write's topics are bumped by one statement,
+/// in sorted order: on PostgreSQL a bump locks the row until commit, which
+/// serialises writers per topic (so numbers follow commit order), and the
+/// fixed order means two transactions can never wait on each other in a
+/// cycle. Whatever can be done before the bump is (reading the webhooks).
+/// On PostgreSQL the bump and the events go in as one statement, so a busy
+/// topic is locked for that statement and the commit only; SQLite's single
+/// writer has no one to keep waiting and takes them in two.
 pub(crate) async fn store_pending(tx: &mut WriteTx, pending: Vec<PendingEvent>) -> StoreResult<Vec<StoredEvent>> {
     if pending.is_empty() {
         return Ok(Vec::new());
     }
+    let wanted = crate::webhooks::wanted(tx).await?;
     let mut by_topic: BTreeMap<String, Vec<PendingEvent>> = BTreeMap::new();
     for event in pending {
         by_topic.entry(event.topic.to_string()).or_default().push(event);
     }
     let now = tx.now();
+    let mut counts = Vec::with_capacity(by_topic.len());
+    // Each event, still unnumbered, with how many events of its topic come
+    // after it in this write: its number is the topic's new last minus that.
     let mut stored = Vec::new();
+    let mut from_end = Vec::new();
     for (topic_key, events) in by_topic {
         let count = i64::try_from(events.len()).unwrap_or(i64::MAX);
-        let last: i64 = on_conn!(&mut *tx, c => {
-            sqlx::query_scalar(
-                "INSERT INTO topic_seqs (topic, last_seq) VALUES ($1, $2)
-                 ON CONFLICT (topic) DO UPDATE SET last_seq = topic_seqs.last_seq + excluded.last_seq
-                 RETURNING last_seq",
-            )
-            .bind(&topic_key)
-            .bind(count)
-            .fetch_one(&mut *c)
-            .await?
-        });
-        let first = last - count + 1;
         for (offset, event) in (0..).zip(events) {
-            let id = EventId::new();
-            let seq = first + offset;
-            on_conn!(&mut *tx, c => {
-                    sqlx::query(
-                        "INSERT INTO events (id, topic, seq, kind, payload, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
-                    )
-                    .bind(id.as_uuid())
-                    .bind(&topic_key)
-                    .bind(seq)
-                    .bind(event.kind)
-                    .bind(Json(&event.payload))
-                    .bind(now)
-                    .execute(&mut *c)
-                    .await?
-            .rows_affected()
-                });
+            from_end.push(count - 1 - offset);
             stored.push(StoredEvent {
-                id,
+                id: EventId::new(),
                 topic: event.topic,
-                seq,
+                seq: 0,
                 kind: event.kind.to_owned(),
                 payload: event.payload,
                 created_at: now,
             });
         }
+        counts.push((topic_key, count));
     }
-    crate::webhooks::enqueue_matching(tx, &stored).await?;
+    if tx.backend() == crate::Backend::Postgres && stored.len() <= INSERT_BATCH {
+        bump_and_insert(tx, &counts, &mut stored, &from_end).await?;
+    } else {
+        let lasts = bump(tx, &counts).await?;
+        for (event, from_end) in stored.iter_mut().zip(&from_end) {
+            let last = lasts
+                .get(&event.topic.to_string())
+                .ok_or_else(|| crate::error::StoreError::Corrupt(format!("no sequence for {}", event.topic)))?;
+            event.seq = last - from_end;
+        }
+        for chunk in stored.chunks(INSERT_BATCH) {
+            insert(tx, chunk).await?;
+        }
+    }
+    crate::webhooks::enqueue_matching(tx, &wanted, &stored).await?;
     Ok(stored)
+}
+
+const BUMP: &str = "INSERT INTO topic_seqs (topic, last_seq) VALUES {rows}
+     ON CONFLICT (topic) DO UPDATE SET last_seq = topic_seqs.last_seq + excluded.last_seq
+     RETURNING topic, last_seq";
+
+/// Raises each topic's last number by its count; the new lasts by topic.
+async fn bump(tx: &mut WriteTx, counts: &[(String, i64)]) -> StoreResult<HashMap<String, i64>> {
+    let sql = BUMP.replace("{rows}", &placeholders(counts.len(), 2));
+    let lasts: Vec<(String, i64)> = on_conn!(&mut *tx, c => {
+        // Only placeholders are generated; every value is bound.
+        let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()));
+        for (topic, count) in counts {
+            query = query.bind(topic).bind(*count);
+        }
+        query.fetch_all(&mut *c).await?
+    });
+    Ok(lasts.into_iter().collect())
+}
+
+/// Stores numbered events.
+async fn insert(tx: &mut WriteTx, events: &[StoredEvent]) -> StoreResult<()> {
+    let sql = format!(
+        "INSERT INTO events (id, topic, seq, kind, payload, created_at) VALUES {}",
+        placeholders(events.len(), 6)
+    );
+    on_conn!(&mut *tx, c => {
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()));
+        for event in events {
+            query = query
+                .bind(event.id.as_uuid())
+                .bind(event.topic.to_string())
+                .bind(event.seq)
+                .bind(&event.kind)
+                .bind(Json(&event.payload))
+                .bind(event.created_at);
+        }
+        query.execute(&mut *c).await?.rows_affected()
+    });
+    Ok(())
+}
+
+/// [`bump`] and [`insert`] as one statement, numbering `events` from what
+/// it returns. PostgreSQL only (a data-modifying `WITH`).
+async fn bump_and_insert(
+    tx: &mut WriteTx,
+    counts: &[(String, i64)],
+    events: &mut [StoredEvent],
+    from_end: &[i64],
+) -> StoreResult<()> {
+    let bumped = BUMP.replace("{rows}", &placeholders(counts.len(), 2));
+    let now_at = counts.len() * 2 + 1;
+    let sql = format!(
+        "WITH bump AS ({bumped}),
+              pending (id, topic, from_end, kind, payload) AS (VALUES {rows})
+         INSERT INTO events (id, topic, seq, kind, payload, created_at)
+         SELECT pending.id, pending.topic, bump.last_seq - pending.from_end, pending.kind, pending.payload, ${now_at}
+         FROM pending JOIN bump ON bump.topic = pending.topic
+         RETURNING id, seq",
+        rows = placeholders_after(now_at, events.len(), 5),
+    );
+    let now = events.first().map(|e| e.created_at);
+    let numbered: Vec<(Uuid, i64)> = on_conn!(&mut *tx, c => {
+        // Only placeholders are generated; every value is bound.
+        let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()));
+        for (topic, count) in counts {
+            query = query.bind(topic).bind(*count);
+        }
+        query = query.bind(now);
+        for (event, from_end) in events.iter().zip(from_end) {
+            query = query
+                .bind(event.id.as_uuid())
+                .bind(event.topic.to_string())
+                .bind(*from_end)
+                .bind(&event.kind)
+                .bind(Json(&event.payload));
+        }
+        query.fetch_all(&mut *c).await?
+    });
+    let numbered: HashMap<Uuid, i64> = numbered.into_iter().collect();
+    for event in events.iter_mut() {
+        event.seq = *numbered
+            .get(&event.id.as_uuid())
+            .ok_or_else(|| crate::error::StoreError::Corrupt(format!("event {} not stored", event.id)))?;
+    }
+    Ok(())
 }
 
 /// Events of `topic` after `after_seq`, oldest first, at most `limit`.
@@ -172,7 +272,7 @@ pub async fn prune_before(tx: &mut WriteTx, cutoff: DateTime<Utc>) -> StoreResul
 }
 
 /// The last sequence number of each of `topics` that has one.
-pub async fn last_seqs(db: &Db, topics: &[Topic]) -> StoreResult<std::collections::HashMap<Topic, i64>> {
+pub async fn last_seqs(db: &Db, topics: &[Topic]) -> StoreResult<HashMap<Topic, i64>> {
     use sea_query::{Expr, ExprTrait, Query};
 
     #[derive(sea_query::Iden)]
@@ -182,7 +282,7 @@ pub async fn last_seqs(db: &Db, topics: &[Topic]) -> StoreResult<std::collection
         LastSeq,
     }
 
-    let mut found = std::collections::HashMap::new();
+    let mut found = HashMap::new();
     // Chunks keep the statement's parameter count well under both
     // backends' limits.
     for chunk in topics.chunks(500) {
@@ -197,4 +297,12 @@ pub async fn last_seqs(db: &Db, topics: &[Topic]) -> StoreResult<std::collection
         }
     }
     Ok(found)
+}
+
+#[cfg(test)]
+mod placeholder_tests {
+    #[test]
+    fn rows_of_placeholders_count_on() {
+        assert_eq!(super::placeholders(2, 3), "($1, $2, $3), ($4, $5, $6)");
+    }
 }

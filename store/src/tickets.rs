@@ -20,31 +20,136 @@ use crate::db::{Db, Source, WriteTx, fetch_all_built};
 use crate::error::{StoreError, StoreResult, decode};
 use crate::users::escape_like;
 
-/// The number the next ticket of `year` gets. The counter row is locked
-/// until commit on PostgreSQL, so callers take it at the end of their work.
+/// The number the next ticket of `year` gets.
+///
+/// On SQLite the single writer serialises the year's counter row. On
+/// PostgreSQL the number comes from a sequence (`nextval - base`, the base
+/// taken by the year's first ticket), so concurrent intakes never queue on
+/// a counter row; a transaction that fails after numbering leaves a gap.
 pub async fn next_number(tx: &mut WriteTx, year: i32) -> StoreResult<TicketNumber> {
-    let seq: i64 = on_conn!(tx, c => {
-        sqlx::query_scalar(
-            "INSERT INTO ticket_counters (year, last_number) VALUES ($1, 1)
-             ON CONFLICT (year) DO UPDATE SET last_number = ticket_counters.last_number + 1
-             RETURNING last_number",
-        )
-        .bind(i64::from(year))
-        .fetch_one(&mut *c)
-        .await?
-    });
+    let seq = match tx.backend() {
+        crate::Backend::Postgres => match pg_next(tx, year).await? {
+            Some(seq) => seq,
+            None => {
+                open_year(tx, year).await?;
+                pg_next(tx, year).await?.ok_or_else(|| StoreError::Corrupt(format!("no number base for {year}")))?
+            }
+        },
+        crate::Backend::Sqlite => on_conn!(tx, c => {
+            sqlx::query_scalar(
+                "INSERT INTO ticket_counters (year, last_number) VALUES ($1, 1)
+                 ON CONFLICT (year) DO UPDATE SET last_number = ticket_counters.last_number + 1
+                 RETURNING last_number",
+            )
+            .bind(i64::from(year))
+            .fetch_one(&mut *c)
+            .await?
+        }),
+    };
     Ok(TicketNumber { year, seq })
 }
 
-fn search_text(ticket: &Ticket) -> String {
+/// PostgreSQL: the next number of `year`, or `None` before its first.
+async fn pg_next(tx: &mut WriteTx, year: i32) -> StoreResult<Option<i64>> {
+    Ok(on_conn!(tx, c => {
+        sqlx::query_scalar("SELECT nextval('ticket_number_seq') - base FROM ticket_number_bases WHERE year = $1")
+            .bind(i64::from(year))
+            .fetch_optional(&mut *c)
+            .await?
+    }))
+}
+
+/// PostgreSQL: numbers `ticket` and its search text in one statement, or
+/// `None` before the year's first number.
+async fn pg_number(tx: &mut WriteTx, ticket: &Ticket, year: i32, body: &str) -> StoreResult<Option<i64>> {
+    Ok(on_conn!(tx, c => {
+        sqlx::query_scalar(
+            "UPDATE tickets SET year = $1, seq = n.seq,
+                    search_text = $4 || '-' || lpad(n.seq::text, GREATEST(6, length(n.seq::text)), '0') || ' ' || $3
+             FROM (SELECT nextval('ticket_number_seq') - base AS seq
+                   FROM ticket_number_bases WHERE year = $1) n
+             WHERE tickets.id = $2
+             RETURNING tickets.seq",
+        )
+        .bind(i64::from(year))
+        .bind(ticket.id.as_uuid())
+        .bind(body)
+        .bind(year.to_string())
+        .fetch_optional(&mut *c)
+        .await?
+    }))
+}
+
+/// PostgreSQL: takes the base of `year`'s numbers, once. Two first tickets
+/// of a year meet on the key: the second waits for the first and keeps its
+/// base.
+async fn open_year(tx: &mut WriteTx, year: i32) -> StoreResult<()> {
+    on_conn!(tx, c => {
+        sqlx::query(
+            "INSERT INTO ticket_number_bases (year, base) VALUES ($1, nextval('ticket_number_seq'))
+             ON CONFLICT (year) DO NOTHING",
+        )
+        .bind(i64::from(year))
+        .execute(&mut *c)
+        .await?
+        .rows_affected()
+    });
+    Ok(())
+}
+
+/// What the board's text filter looks in, besides the number: folded
+/// description, contact and location.
+fn search_body(ticket: &Ticket) -> String {
     fold(&format!(
-        "{} {} {} {} {}",
-        ticket.number,
+        "{} {} {} {}",
         ticket.description.as_str(),
         ticket.contact_name.as_deref().unwrap_or_default(),
         ticket.contact_phone.as_deref().unwrap_or_default(),
         ticket.location.as_deref().unwrap_or_default()
     ))
+}
+
+fn search_text(ticket: &Ticket) -> String {
+    format!("{} {}", ticket.number, search_body(ticket))
+}
+
+/// A stand-in number for a ticket stored before it is numbered: negative
+/// (real numbers are positive) and unique by the ticket's random id bits.
+pub fn provisional_number(id: TicketId, year: i32) -> TicketNumber {
+    let bits = id.as_uuid().as_u64_pair().1 & (i64::MAX as u64 >> 1);
+    TicketNumber { year, seq: -i64::try_from(bits).unwrap_or(i64::MAX) - 1 }
+}
+
+/// Gives a ticket stored with a provisional number its real one, the next
+/// of `year` (see [`next_number`]), in one statement on PostgreSQL.
+pub async fn assign_number(tx: &mut WriteTx, ticket: &Ticket, year: i32) -> StoreResult<TicketNumber> {
+    let body = search_body(ticket);
+    let seq: i64 = match tx.backend() {
+        crate::Backend::Postgres => match pg_number(tx, ticket, year, &body).await? {
+            Some(seq) => seq,
+            None => {
+                open_year(tx, year).await?;
+                pg_number(tx, ticket, year, &body)
+                    .await?
+                    .ok_or_else(|| StoreError::Corrupt(format!("no number base for {year}")))?
+            }
+        },
+        crate::Backend::Sqlite => {
+            let number = next_number(tx, year).await?;
+            on_conn!(tx, c => {
+                sqlx::query("UPDATE tickets SET year = $1, seq = $2, search_text = $3 WHERE id = $4")
+                    .bind(i64::from(year))
+                    .bind(number.seq)
+                    .bind(format!("{number} {body}"))
+                    .bind(ticket.id.as_uuid())
+                    .execute(&mut *c)
+                    .await?
+                    .rows_affected()
+            });
+            number.seq
+        }
+    };
+    Ok(TicketNumber { year, seq })
 }
 
 macro_rules! ticket_columns {

@@ -123,16 +123,20 @@ pub async fn delete(tx: &mut WriteTx, id: Uuid) -> StoreResult<Webhook> {
     Ok(webhook)
 }
 
-/// Puts `events` into the outbox for every active webhook that wants them.
-pub(crate) async fn enqueue_matching(tx: &mut WriteTx, events: &[StoredEvent]) -> StoreResult<()> {
-    if events.is_empty() {
-        return Ok(());
-    }
+/// The active webhooks and the events each wants.
+pub(crate) type Wanted = Vec<(Uuid, EventFilter)>;
+
+/// Reads which webhooks want events (before a write locks its topics).
+pub(crate) async fn wanted(tx: &mut WriteTx) -> StoreResult<Wanted> {
     let rows: Vec<(Uuid, Json<Vec<String>>)> = on_conn!(&mut *tx, c => {
         sqlx::query_as("SELECT id, event_kinds FROM webhooks WHERE active").fetch_all(&mut *c).await?
     });
-    for (webhook, kinds) in rows {
-        let Ok(filter) = EventFilter::parse(&kinds.0) else { continue };
+    Ok(rows.into_iter().filter_map(|(id, kinds)| EventFilter::parse(&kinds.0).ok().map(|f| (id, f))).collect())
+}
+
+/// Puts `events` into the outbox for every webhook of `wanted` that wants them.
+pub(crate) async fn enqueue_matching(tx: &mut WriteTx, wanted: &Wanted, events: &[StoredEvent]) -> StoreResult<()> {
+    for (webhook, filter) in wanted {
         for event in events.iter().filter(|e| filter.matches(&e.kind)) {
             let payload = serde_json::json!({ "webhook_id": webhook, "event": event });
             crate::outbox::enqueue(tx, CHANNEL, &format!("{webhook}:{}", event.id), &payload).await?;

@@ -8,6 +8,7 @@ mod access;
 mod admin;
 mod auth;
 mod cluster;
+mod crash;
 mod helpers;
 mod live;
 mod nodes;

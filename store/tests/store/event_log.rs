@@ -103,8 +103,42 @@ async fn pruning_removes_old_events_but_not_the_sequence(db: &Db) {
     assert_eq!(next.events[0].seq, 4);
 }
 
+/// A write with more events than one statement stores (a bulk change)
+/// numbers and stores them all, in order, like a small one.
+async fn a_large_write_numbers_every_event_in_order(db: &Db) {
+    let a = Topic::Building(BuildingId::new());
+    let b = Topic::User(UserId::new());
+    db.write(move |tx| Box::pin(async move { tx.emit(a, EventKind::BuildingUpdated, &0) })).await.unwrap();
+    let bulk = db
+        .write(move |tx| {
+            Box::pin(async move {
+                for n in 1..=700 {
+                    tx.emit(a, EventKind::BuildingUpdated, &n)?;
+                    if n % 2 == 0 {
+                        tx.emit(b, EventKind::AccessChanged, &n)?;
+                    }
+                }
+                Ok::<_, StoreError>(())
+            })
+        })
+        .await
+        .unwrap();
+    assert_eq!(bulk.events.len(), 1050);
+    let history = events::read_since(db, a, 0, 1000).await.unwrap();
+    assert_eq!(history.len(), 701);
+    for (n, event) in (0..).zip(&history) {
+        assert_eq!((event.seq, event.payload.clone()), (n + 1, serde_json::json!(n)));
+    }
+    let returned: BTreeMap<i64, serde_json::Value> =
+        bulk.events.iter().filter(|e| e.topic == a).map(|e| (e.seq, e.payload.clone())).collect();
+    assert_eq!(returned.len(), 700);
+    assert!(returned.iter().all(|(seq, payload)| *payload == serde_json::json!(seq - 1)));
+    assert_eq!(events::last_seq(db, b).await.unwrap(), 350);
+}
+
 domovoy_store::backend_tests!(
     events_get_consecutive_numbers_per_topic,
+    a_large_write_numbers_every_event_in_order,
     concurrent_writers_on_one_topic_never_share_or_skip_a_number,
     pruning_removes_old_events_but_not_the_sequence,
 );

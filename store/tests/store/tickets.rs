@@ -116,6 +116,48 @@ async fn numbers_count_per_year_and_saves_detect_conflicts(db: &Db) {
     assert!(matches!(save(db, ghost).await, Err(StoreError::NotFound)));
 }
 
+/// Intake stores a ticket under a provisional number and numbers it at the
+/// end of its transaction; concurrent intakes get distinct numbers, and the
+/// number is what the text search finds.
+async fn late_numbering_gives_concurrent_intakes_distinct_numbers(db: &Db) {
+    let north = building(db, "ЖК Север").await;
+    let earlier = insert(db, ticket(north, "Первая заявка года", None)).await;
+    assert_eq!(earlier.number.to_string(), "2026-000001");
+    let mut writers = Vec::new();
+    for n in 0..16 {
+        let db = db.clone();
+        let mut ticket = ticket(north, &format!("Одновременная заявка {n}"), None);
+        writers.push(tokio::spawn(async move {
+            db.write(move |tx| {
+                Box::pin(async move {
+                    ticket.number = tickets::provisional_number(ticket.id, 2026);
+                    tickets::insert(tx, &ticket).await?;
+                    ticket.number = tickets::assign_number(tx, &ticket, 2026).await?;
+                    Ok::<_, StoreError>(ticket)
+                })
+            })
+            .await
+            .unwrap()
+            .value
+        }));
+    }
+    let mut numbers = Vec::new();
+    for writer in writers {
+        let ticket = writer.await.unwrap();
+        let stored = tickets::get(db, ticket.id).await.unwrap();
+        assert_eq!(stored.number, ticket.number);
+        numbers.push(ticket.number.seq);
+    }
+    numbers.sort_unstable();
+    assert_eq!(numbers, (2..=17).collect::<Vec<i64>>());
+    let found =
+        tickets::list(db, &TicketQuery { text: Some("2026-000017".into()), limit: 5, ..TicketQuery::default() })
+            .await
+            .unwrap();
+    assert_eq!(found.items.len(), 1);
+    assert_eq!(found.items[0].number.seq, 17);
+}
+
 async fn the_board_query_filters_sorts_and_pages(db: &Db) {
     let north = building(db, "ЖК Север").await;
     let south = building(db, "ЖК Юг").await;
@@ -547,6 +589,7 @@ async fn saved_filters_are_per_user_and_replace_by_name(db: &Db) {
 
 domovoy_store::backend_tests!(
     numbers_count_per_year_and_saves_detect_conflicts,
+    late_numbering_gives_concurrent_intakes_distinct_numbers,
     the_board_query_filters_sorts_and_pages,
     history_comments_watchers_pauses_and_files_belong_to_their_ticket,
     a_resident_duplicate_and_daily_count_are_found,

@@ -16,7 +16,7 @@ use domovoy_domain::permission::Permission;
 use domovoy_domain::policy::Target;
 use domovoy_domain::sla::{CalendarDay, DayKind, SLA_TEMPLATES, Schedule, SlaTargets, SlaTemplate, parse_calendar};
 use domovoy_domain::ticket::Priority;
-use domovoy_store::audit::{self, Change};
+use domovoy_store::audit::{self, Actor, Change};
 use domovoy_store::classifier::{self, ClassifierItem, NewItem};
 use domovoy_store::saved_filters::{self, SavedFilter};
 use domovoy_store::sla::{self, PolicyDraft, SlaPolicy};
@@ -369,8 +369,14 @@ pub async fn calendar(state: &AppState, caller: &Caller, year: Option<i32>) -> R
 /// before anything is written.
 pub async fn import_calendar(state: &AppState, caller: &Caller, text: &str) -> Result<u64, ApiError> {
     require_settings(caller)?;
+    import_calendar_as(state, caller.actor(), text).await
+}
+
+/// As [`import_calendar`], for callers already authorised (the operator's
+/// command line).
+pub async fn import_calendar_as(state: &AppState, actor: Actor, text: &str) -> Result<u64, ApiError> {
     let days = parse_calendar(text).map_err(|(line, error)| ApiError::CalendarLine { line, error })?;
-    add_days(state, caller, days, "import").await
+    add_days(state, actor, days, "import").await
 }
 
 /// One day typed into the form.
@@ -392,16 +398,10 @@ pub async fn add_day(state: &AppState, caller: &Caller, input: &DayInput) -> Res
     let note = optional(&mut errors, "note", input.note.as_deref(), parse_item_name);
     errors.clone().into_result()?;
     let (Some(date), Some(kind)) = (date, kind) else { return Err(ApiError::Validation(errors)) };
-    add_days(state, caller, vec![CalendarDay { date, kind, note: note.unwrap_or_default() }], "add").await
+    add_days(state, caller.actor(), vec![CalendarDay { date, kind, note: note.unwrap_or_default() }], "add").await
 }
 
-async fn add_days(
-    state: &AppState,
-    caller: &Caller,
-    days: Vec<CalendarDay>,
-    how: &'static str,
-) -> Result<u64, ApiError> {
-    let actor = caller.actor();
+async fn add_days(state: &AppState, actor: Actor, days: Vec<CalendarDay>, how: &'static str) -> Result<u64, ApiError> {
     let count = days.len();
     let added = state
         .write(move |tx| {

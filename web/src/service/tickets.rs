@@ -8,7 +8,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Datelike, Duration, Utc};
 use serde::Serialize;
 
-use domovoy_actors::tickets::{TicketSummary, announce, created_by_resident, summary};
+use domovoy_actors::tickets::{TicketSummary, announce, created_by_resident, emit_summary, summary};
 use domovoy_domain::FieldError;
 use domovoy_domain::account::AccountKind;
 use domovoy_domain::classifier::ClassifierKind;
@@ -196,8 +196,14 @@ pub async fn create(
                         }
                     }
                 }
-                let ticket = insert_new(tx, parsed, &input, user, resident, actor, year, calendar).await?;
-                let summary = announce(tx, &ticket, EventKind::TicketCreated, None, resident).await?;
+                let mut ticket = insert_new(tx, parsed, &input, user, resident, actor, year, calendar).await?;
+                // Names are read before numbering: on PostgreSQL the number
+                // locks the year's counter until commit, so after it come
+                // only the answer and the events.
+                let mut summary = summary(&mut *tx, &ticket).await?;
+                ticket.number = tickets::assign_number(tx, &ticket, year).await?;
+                summary.number = ticket.number.to_string();
+                emit_summary(tx, &ticket, EventKind::TicketCreated, &summary, None, resident)?;
                 let body = render(&ticket, &summary);
                 if let Some(key) = &idempotency_key {
                     idempotency::finish(tx, user, &key.key, 201, &body).await?;
@@ -247,8 +253,8 @@ async fn insert_new(
     let (assignee, team) = assigned.unwrap_or((None, None));
     let mut ticket = Ticket {
         id: TicketId::new(),
-        // Numbered last, below: the year's counter is then locked only for
-        // the end of the transaction.
+        // Numbered by the caller at the end: the year's counter is then
+        // locked only for the end of the transaction.
         number: domovoy_domain::ticket::TicketNumber { year, seq: 0 },
         source: parsed.source,
         building_id: parsed.building,
@@ -281,7 +287,7 @@ async fn insert_new(
         flagged: false,
     };
     ticket.sla = domovoy_actors::sla::compute(&mut *tx, calendar, &ticket, Vec::new(), now).await?;
-    ticket.number = tickets::next_number(tx, year).await?;
+    ticket.number = tickets::provisional_number(ticket.id, year);
     tickets::insert(tx, &ticket).await?;
     let data =
         serde_json::json!({ "status": ticket.status, "assignee_id": ticket.assignee_id, "source": ticket.source });

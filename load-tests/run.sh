@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# The benchmarks of BENCHMARKS.md: release builds, a fresh database per
+# backend (SQLite in a temporary directory, a new PostgreSQL database),
+# `domovoy serve` on a free 127.0.0.1 port, then `domovoy-load`:
+#   intake  — concurrent ticket creates with idempotency keys for a bounded
+#             time while a WebSocket client follows the board;
+#   board   — the board page with 10,000 open tickets in scope.
+# Usage: load-tests/run.sh [sqlite|postgres|all]   (default all)
+# Environment: DOMOVOY_TEST_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/postgres),
+# INTAKE_SECONDS (20), INTAKE_CONCURRENCY (32), BOARD_OPEN (10000), BOARD_REQUESTS (200).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+which=${1:-all}
+pg_admin=${DOMOVOY_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}
+seconds=${INTAKE_SECONDS:-20}
+concurrency=${INTAKE_CONCURRENCY:-32}
+open=${BOARD_OPEN:-10000}
+requests=${BOARD_REQUESTS:-200}
+password="load-$(date +%s)-secret"
+
+cargo build --release -q -p domovoy -p domovoy-load
+bin=${CARGO_TARGET_DIR:-target}/release/domovoy
+load=${CARGO_TARGET_DIR:-target}/release/domovoy-load
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
+
+run_backend() {
+  local name=$1 url=$2 dir=$3
+  local port; port=$(free_port)
+  echo "=== $name ($(nproc) cores) ==="
+  DOMOVOY_DATABASE_URL=$url "$bin" --data-dir "$dir" migrate >/dev/null
+  echo "$password" | DOMOVOY_DATABASE_URL=$url "$bin" --data-dir "$dir" user add loadadmin \
+    --name "Нагрузочный тест" --role administrator --password-stdin >/dev/null
+  DOMOVOY_DATABASE_URL=$url RUST_LOG=${RUST_LOG:-warn} "$bin" --data-dir "$dir" serve --listen "127.0.0.1:$port" &
+  local pid=$!
+  trap 'kill $pid 2>/dev/null || true' RETURN
+  for _ in $(seq 1 100); do
+    curl -fs "http://127.0.0.1:$port/readyz" >/dev/null && break
+    sleep 0.1
+  done
+  local common=(--target "http://127.0.0.1:$port" --login loadadmin --password "$password")
+  "$load" "${common[@]}" intake --concurrency "$concurrency" --seconds "$seconds"
+  "$load" "${common[@]}" board --open "$open" --requests "$requests"
+  kill "$pid"; wait "$pid" 2>/dev/null || true
+}
+
+if [[ $which == sqlite || $which == all ]]; then
+  dir=$(mktemp -d)
+  run_backend SQLite "sqlite://$dir/domovoy.db" "$dir"
+  rm -rf "$dir"
+fi
+if [[ $which == postgres || $which == all ]]; then
+  db="domovoy_load_$(date +%s)"
+  psql -q "$pg_admin" -c "CREATE DATABASE $db"
+  dir=$(mktemp -d)
+  run_backend PostgreSQL "${pg_admin%/*}/$db" "$dir"
+  psql -q "$pg_admin" -c "DROP DATABASE $db WITH (FORCE)"
+  rm -rf "$dir"
+fi

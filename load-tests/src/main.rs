@@ -1,0 +1,400 @@
+//! `domovoy-load`: load tests against a running Domovoy server.
+//!
+//! - `intake`: concurrent `POST /api/v1/tickets` with idempotency keys for a
+//!   bounded time and count, while a WebSocket client follows the board's
+//!   building topic; reports throughput, latency percentiles, and whether
+//!   every created ticket reached the live board (and how late).
+//! - `board`: fills a building with open tickets up to a count, then times
+//!   the dispatcher's board page (`GET /tickets`, server-rendered HTML) and
+//!   the list API over that scope.
+//!
+//! Every loop is bounded in count and time; the server is addressed on
+//! 127.0.0.1 only. `load-tests/run.sh` starts release servers on SQLite and
+//! PostgreSQL and runs both; BENCHMARKS.md has the results.
+
+// A report tool: printing the report is its job.
+#![allow(clippy::print_stdout)]
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, bail};
+use clap::{Parser, Subcommand};
+use futures_util::{SinkExt as _, StreamExt as _};
+use serde_json::{Value, json};
+
+#[derive(Debug, Parser)]
+#[command(name = "domovoy-load", about = "Load tests against a running Domovoy")]
+struct Cli {
+    /// The server, on this machine.
+    #[arg(long = "target", alias = "url", default_value = "http://127.0.0.1:8080")]
+    url: String,
+    /// An account that may create and read tickets in every building.
+    #[arg(long, default_value = "admin")]
+    login: String,
+    #[arg(long, env = "DOMOVOY_LOAD_PASSWORD", default_value = "demo")]
+    password: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Durable intake: concurrent creates, latency and live delivery.
+    Intake {
+        /// Requests in flight at once.
+        #[arg(long, default_value_t = 32)]
+        concurrency: usize,
+        /// How long to send, in seconds.
+        #[arg(long, default_value_t = 20)]
+        seconds: u64,
+        /// Stop after this many requests in all.
+        #[arg(long, default_value_t = 100_000)]
+        max: usize,
+    },
+    /// The board page with many open tickets in scope.
+    Board {
+        /// Open tickets the building must hold before timing.
+        #[arg(long, default_value_t = 10_000)]
+        open: usize,
+        /// Page loads to time.
+        #[arg(long, default_value_t = 200)]
+        requests: usize,
+    },
+}
+
+/// Latencies, summarised.
+#[derive(Debug)]
+struct Summary {
+    count: usize,
+    p50: Duration,
+    p95: Duration,
+    p99: Duration,
+    max: Duration,
+}
+
+fn summarise(mut samples: Vec<Duration>) -> Summary {
+    samples.sort_unstable();
+    let at = |q: f64| -> Duration {
+        if samples.is_empty() {
+            return Duration::ZERO;
+        }
+        // Nearest rank: the smallest sample with at least q of all at or below it.
+        let rank = ((q * samples.len() as f64).ceil() as usize).clamp(1, samples.len());
+        samples[rank - 1]
+    };
+    Summary {
+        count: samples.len(),
+        p50: at(0.50),
+        p95: at(0.95),
+        p99: at(0.99),
+        max: samples.last().copied().unwrap_or_default(),
+    }
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
+}
+
+struct Server {
+    url: String,
+    http: reqwest::Client,
+    token: String,
+}
+
+impl Server {
+    async fn sign_in(url: &str, login: &str, password: &str) -> anyhow::Result<Server> {
+        let http =
+            reqwest::Client::builder().cookie_store(true).pool_max_idle_per_host(512).build().context("HTTP client")?;
+        let response = http
+            .post(format!("{url}/api/v1/auth/login"))
+            .json(&json!({ "login": login, "password": password }))
+            .send()
+            .await
+            .with_context(|| format!("cannot reach {url}"))?;
+        if !response.status().is_success() {
+            bail!("sign-in as {login} failed: {}", response.status());
+        }
+        let token = response.json::<Value>().await?["token"].as_str().context("no token")?.to_owned();
+        Ok(Server { url: url.trim_end_matches('/').to_owned(), http, token })
+    }
+
+    async fn get_json(&self, path: &str) -> anyhow::Result<Value> {
+        let response = self.http.get(format!("{}{path}", self.url)).bearer_auth(&self.token).send().await?;
+        if !response.status().is_success() {
+            bail!("GET {path}: {}", response.status());
+        }
+        Ok(response.json().await?)
+    }
+
+    /// The building tickets go to: the first one, or a new one.
+    async fn building(&self) -> anyhow::Result<String> {
+        let buildings = self.get_json("/api/v1/buildings").await?;
+        if let Some(id) = buildings.as_array().and_then(|b| b.first()).and_then(|b| b["id"].as_str()) {
+            return Ok(id.to_owned());
+        }
+        let created: Value = self
+            .http
+            .post(format!("{}/api/v1/buildings", self.url))
+            .bearer_auth(&self.token)
+            .json(&json!({ "name": "ЖК «Нагрузка»", "address": "г. Москва, ул. Испытателей, д. 1", "time_zone": "Europe/Moscow" }))
+            .send()
+            .await?
+            .json()
+            .await?;
+        created["id"].as_str().map(str::to_owned).context("building not created")
+    }
+
+    async fn create(&self, building: &str, key: &str) -> anyhow::Result<reqwest::StatusCode> {
+        let body = json!({
+            "building_id": building,
+            "description": format!("Нагрузочная заявка {key}: течёт кран на кухне"),
+            "source": "phone",
+            "location": "кв. 45",
+            "contact_phone": "+7 916 555-00-00",
+        });
+        let response = self
+            .http
+            .post(format!("{}/api/v1/tickets", self.url))
+            .bearer_auth(&self.token)
+            .header("Idempotency-Key", key)
+            .json(&body)
+            .send()
+            .await?;
+        let status = response.status();
+        // Read the body: the connection goes back to the pool.
+        let _ = response.bytes().await?;
+        Ok(status)
+    }
+}
+
+/// Follows `topic` and records when each `ticket.created` arrives, by
+/// ticket description key.
+async fn follow(server: &Server, topic: String, seen: Arc<Mutex<HashMap<String, Instant>>>) -> anyhow::Result<()> {
+    let ws_url = format!("{}/ws?token={}", server.url.replacen("http", "ws", 1), server.token);
+    let (mut socket, _) = tokio_tungstenite::connect_async(ws_url.as_str()).await.context("WebSocket")?;
+    let subscribe = json!({ "type": "subscribe", "topic": topic, "since": null }).to_string();
+    socket.send(tokio_tungstenite::tungstenite::Message::Text(subscribe.into())).await?;
+    tokio::spawn(async move {
+        while let Some(Ok(frame)) = socket.next().await {
+            let text = match frame {
+                tokio_tungstenite::tungstenite::Message::Text(text) => text,
+                tokio_tungstenite::tungstenite::Message::Close(close) => {
+                    eprintln!("the board's WebSocket was closed: {close:?}");
+                    break;
+                }
+                _ => continue,
+            };
+            let Ok(message) = serde_json::from_str::<Value>(&text) else { continue };
+            if !matches!(message["type"].as_str(), Some("event" | "subscribed" | "presence")) {
+                eprintln!("the board's WebSocket said: {text}");
+            }
+            if message["kind"] == "ticket.created"
+                && let Some(description) = message["data"]["description"].as_str()
+                && let Some(key) = description.split(':').next().and_then(|d| d.rsplit(' ').next())
+            {
+                seen.lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert(key.to_owned(), Instant::now());
+            }
+        }
+    });
+    Ok(())
+}
+
+async fn intake(server: Arc<Server>, concurrency: usize, seconds: u64, max: usize) -> anyhow::Result<()> {
+    let building = server.building().await?;
+    let seen: Arc<Mutex<HashMap<String, Instant>>> = Arc::default();
+    follow(&server, format!("building:{building}"), seen.clone()).await?;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let run = uuid::Uuid::now_v7().simple().to_string();
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let issued = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let started = Instant::now();
+    let mut workers = Vec::new();
+    for _ in 0..concurrency {
+        let (server, building, issued, run) = (server.clone(), building.clone(), issued.clone(), run.clone());
+        workers.push(tokio::spawn(async move {
+            let mut results: Vec<(String, Duration, Instant, Result<reqwest::StatusCode, String>)> = Vec::new();
+            while Instant::now() < deadline {
+                let n = issued.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if n >= max {
+                    break;
+                }
+                let key = format!("{run}-{n}");
+                let sent = Instant::now();
+                let outcome = server.create(&building, &key).await.map_err(|e| e.to_string());
+                let done = Instant::now();
+                results.push((key, done - sent, done, outcome));
+            }
+            results
+        }));
+    }
+    let mut results = Vec::new();
+    for worker in workers {
+        results.extend(worker.await?);
+    }
+    let elapsed = started.elapsed();
+    let created: Vec<_> =
+        results.iter().filter(|r| matches!(r.3, Ok(s) if s == reqwest::StatusCode::CREATED)).collect();
+    // Let the last events arrive (bounded).
+    let waited = Instant::now();
+    while waited.elapsed() < Duration::from_secs(10) {
+        let all_seen = {
+            let seen = seen.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            created.iter().all(|r| seen.contains_key(&r.0))
+        };
+        if all_seen {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let failed = results.len() - created.len();
+    let latency = summarise(created.iter().map(|r| r.1).collect());
+    let seen = seen.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
+    let mut lags = Vec::new();
+    let mut missing = 0;
+    for (key, _, answered, _) in &created {
+        match seen.get(key) {
+            Some(at) => lags.push(at.saturating_duration_since(*answered)),
+            None => missing += 1,
+        }
+    }
+    let lag = summarise(lags);
+    println!(
+        "intake: {} created, {failed} failed, in {:.1} s, concurrency {concurrency}",
+        created.len(),
+        elapsed.as_secs_f64()
+    );
+    println!("  throughput   {:.0} tickets/s", created.len() as f64 / elapsed.as_secs_f64());
+    println!(
+        "  latency      p50 {}  p95 {}  p99 {}  max {}",
+        ms(latency.p50),
+        ms(latency.p95),
+        ms(latency.p99),
+        ms(latency.max)
+    );
+    println!(
+        "  live board   {} of {} events arrived; lag after the 201: p50 {}  p99 {}",
+        lag.count,
+        created.len(),
+        ms(lag.p50),
+        ms(lag.p99)
+    );
+    if let Some((_, _, _, Err(error))) = results.iter().find(|r| r.3.is_err()) {
+        println!("  first error: {error}");
+    }
+    for (key, _, _, _) in created.iter().filter(|r| !seen.contains_key(&r.0)).take(5) {
+        println!("  missing event: {key}");
+    }
+    if failed > 0 || missing > 0 {
+        bail!("{failed} requests failed, {missing} tickets never reached the board");
+    }
+    Ok(())
+}
+
+async fn board(server: Arc<Server>, login: &str, password: &str, open: usize, requests: usize) -> anyhow::Result<()> {
+    let building = server.building().await?;
+    let count = |list: &Value| {
+        list["counts"].as_object().map_or(0, |c| {
+            c.iter()
+                .filter(|(s, _)| !["done", "closed", "rejected", "cancelled"].contains(&s.as_str()))
+                .map(|(_, n)| n.as_u64().unwrap_or(0))
+                .sum::<u64>()
+        })
+    };
+    let list = server.get_json(&format!("/api/v1/tickets?building_id={building}&status=open&limit=1")).await?;
+    let have = usize::try_from(count(&list)).unwrap_or(usize::MAX);
+    if have < open {
+        println!("board: filling the building with {} more open tickets…", open - have);
+        let run = uuid::Uuid::now_v7().simple().to_string();
+        let issued = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let missing = open - have;
+        let mut workers = Vec::new();
+        for _ in 0..32 {
+            let (server, building, issued, run) = (server.clone(), building.clone(), issued.clone(), run.clone());
+            workers.push(tokio::spawn(async move {
+                loop {
+                    let n = issued.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    if n >= missing {
+                        return Ok::<_, anyhow::Error>(());
+                    }
+                    let status = server.create(&building, &format!("{run}-{n}")).await?;
+                    if status != reqwest::StatusCode::CREATED {
+                        bail!("fill: {status}");
+                    }
+                }
+            }));
+        }
+        for worker in workers {
+            worker.await??;
+        }
+    }
+    // The page as the dispatcher opens it, signed in by the form.
+    let login_page = server.http.get(format!("{}/login", server.url)).send().await?.text().await?;
+    let csrf = login_page
+        .split("name=\"csrf_token\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .context("no CSRF token on the sign-in page")?
+        .to_owned();
+    let signed = server
+        .http
+        .post(format!("{}/login", server.url))
+        .form(&[("csrf_token", csrf.as_str()), ("login", login), ("password", password), ("next", "/")])
+        .send()
+        .await?;
+    if !(signed.status().is_success() || signed.status().is_redirection()) {
+        bail!("form sign-in failed: {}", signed.status());
+    }
+    let mut times = Vec::with_capacity(requests);
+    let mut api_times = Vec::with_capacity(requests);
+    let mut bytes = 0;
+    for _ in 0..requests {
+        let sent = Instant::now();
+        let response = server.http.get(format!("{}/tickets?building_id={building}", server.url)).send().await?;
+        if !response.status().is_success() {
+            bail!("board page: {}", response.status());
+        }
+        bytes = response.bytes().await?.len();
+        times.push(sent.elapsed());
+        let sent = Instant::now();
+        server.get_json(&format!("/api/v1/tickets?building_id={building}&status=open")).await?;
+        api_times.push(sent.elapsed());
+    }
+    let list = server.get_json(&format!("/api/v1/tickets?building_id={building}&status=open&limit=1")).await?;
+    let page = summarise(times);
+    let api = summarise(api_times);
+    println!("board: {} open tickets in scope, {} loads of a {} KB page", count(&list), page.count, bytes / 1024);
+    println!("  board page   p50 {}  p95 {}  p99 {}  max {}", ms(page.p50), ms(page.p95), ms(page.p99), ms(page.max));
+    println!("  list API     p50 {}  p95 {}  p99 {}  max {}", ms(api.p50), ms(api.p95), ms(api.p99), ms(api.max));
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let cli = Cli::parse();
+    if !cli.url.starts_with("http://127.0.0.1") && !cli.url.starts_with("http://localhost") {
+        bail!("load tests run against this machine only (http://127.0.0.1:…)");
+    }
+    let server = Arc::new(Server::sign_in(&cli.url, &cli.login, &cli.password).await?);
+    match cli.command {
+        Command::Intake { concurrency, seconds, max } => intake(server, concurrency, seconds, max).await,
+        Command::Board { open, requests } => board(server, &cli.login, &cli.password, open, requests).await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_use_the_nearest_rank() {
+        let samples: Vec<Duration> = (1..=100).map(Duration::from_millis).collect();
+        let summary = summarise(samples);
+        assert_eq!(summary.p50, Duration::from_millis(50));
+        assert_eq!(summary.p99, Duration::from_millis(99));
+        assert_eq!(summary.max, Duration::from_millis(100));
+        assert_eq!(summarise(Vec::new()).p99, Duration::ZERO);
+    }
+}

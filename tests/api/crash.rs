@@ -1,0 +1,147 @@
+//! Intake across a crash: concurrent creates against a real server killed
+//! with SIGKILL midway. Every ticket acknowledged with 201 exists after the
+//! restart, exactly once; a request that got no answer, retried with its
+//! key, is filed once too. On SQLite, and on PostgreSQL when configured.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use domovoy_store::testing::TestDb;
+
+use crate::helpers::client;
+use crate::nodes::Node;
+
+/// Writers firing at once.
+const WRITERS: usize = 24;
+/// The node is killed this long after the writers start.
+const KILL_AFTER: Duration = Duration::from_millis(1500);
+/// Requests one writer sends at most (the loop is bounded even if the kill
+/// came late).
+const MAX_PER_WRITER: usize = 2_000;
+
+const PREFIX: &str = "Заявка под нагрузкой";
+
+/// Each request's key → the ticket id answered with 201, or `None` when no
+/// answer came (the node died with it in flight, or refused it).
+type Outcomes = Arc<Mutex<HashMap<String, Option<String>>>>;
+
+async fn post(port: u16, token: &str, building: &str, key: &str) -> Result<Option<String>, reqwest::Error> {
+    let body = json!({ "building_id": building, "description": format!("{PREFIX} {key}"), "source": "phone" });
+    let response = client()
+        .post(format!("http://127.0.0.1:{port}/api/v1/tickets"))
+        .bearer_auth(token)
+        .header("Idempotency-Key", key)
+        .timeout(Duration::from_secs(10))
+        .json(&body)
+        .send()
+        .await?;
+    if response.status() != reqwest::StatusCode::CREATED {
+        return Ok(None);
+    }
+    let created: Value = response.json().await?;
+    Ok(created["id"].as_str().map(str::to_owned))
+}
+
+/// Every ticket of the run: description → ids.
+async fn stored(node: &Node, token: &str) -> HashMap<String, Vec<String>> {
+    let mut found: HashMap<String, Vec<String>> = HashMap::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut url = format!("/api/v1/tickets?sort=newest&limit=500&q={}", domovoy_web::pages::url_encode(PREFIX));
+        if let Some(cursor) = &cursor {
+            url.push_str(&format!("&cursor={cursor}"));
+        }
+        let page: Value = client().get(node.url(&url)).bearer_auth(token).send().await.unwrap().json().await.unwrap();
+        for item in page["items"].as_array().unwrap() {
+            let description = item["description"].as_str().unwrap().to_owned();
+            found.entry(description).or_default().push(item["id"].as_str().unwrap().to_owned());
+        }
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => return found,
+        }
+    }
+}
+
+async fn crash_midway(test_db: TestDb) {
+    domovoy::demo::seed(&test_db.db).await.unwrap();
+    let scratch = tempfile_dir();
+    let dir = test_db.dir().map_or_else(|| scratch.clone(), ToOwned::to_owned);
+    let env = [("DOMOVOY_DATABASE_URL", test_db.url.clone())];
+    let mut node = Node::start(&dir, &env).await;
+    let token = node.token("dispatcher").await;
+    let buildings: Vec<Value> =
+        client().get(node.url("/api/v1/buildings")).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+    let building = buildings[0]["id"].as_str().unwrap().to_owned();
+
+    let outcomes: Outcomes = Arc::default();
+    let stop_at = Instant::now() + KILL_AFTER + Duration::from_secs(3);
+    let mut writers = Vec::new();
+    for writer in 0..WRITERS {
+        let (outcomes, token, building, port) = (outcomes.clone(), token.clone(), building.clone(), node.port);
+        writers.push(tokio::spawn(async move {
+            for n in 0..MAX_PER_WRITER {
+                let key = format!("crash-{writer}-{n}");
+                let answer = post(port, &token, &building, &key).await;
+                let failed = answer.is_err();
+                outcomes.lock().unwrap().insert(key, answer.ok().flatten());
+                if failed || Instant::now() > stop_at {
+                    break;
+                }
+            }
+        }));
+    }
+    tokio::time::sleep(KILL_AFTER).await;
+    node.kill();
+    for writer in writers {
+        writer.await.unwrap();
+    }
+    let outcomes = outcomes.lock().unwrap().clone();
+    let acknowledged: HashMap<&String, &String> =
+        outcomes.iter().filter_map(|(k, id)| id.as_ref().map(|id| (k, id))).collect();
+    let unanswered: Vec<&String> = outcomes.iter().filter(|(_, id)| id.is_none()).map(|(k, _)| k).collect();
+    assert!(acknowledged.len() > WRITERS, "the node took work before it died ({} acknowledged)", acknowledged.len());
+    assert!(!unanswered.is_empty(), "the kill came while requests were in flight");
+
+    let node = Node::start(&dir, &env).await;
+    let token = node.token("dispatcher").await;
+    let found = stored(&node, &token).await;
+    for (key, id) in &acknowledged {
+        let ids = found.get(&format!("{PREFIX} {key}")).unwrap_or_else(|| panic!("acknowledged {key} was lost"));
+        assert_eq!(ids, &vec![(*id).clone()], "{key} is stored exactly once, as answered");
+    }
+    assert!(found.values().all(|ids| ids.len() == 1), "no request was filed twice");
+
+    // The client retries what got no answer, with the same keys.
+    for key in &unanswered {
+        let answered = post(node.port, &token, &building, key).await.unwrap();
+        assert!(answered.is_some(), "the retry of {key} is answered");
+    }
+    let found = stored(&node, &token).await;
+    assert_eq!(found.len(), outcomes.len(), "every request is filed");
+    assert!(found.values().all(|ids| ids.len() == 1), "retries filed nothing twice");
+    let _ = std::fs::remove_dir_all(scratch);
+}
+
+fn tempfile_dir() -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("domovoy-crash-{}", uuid::Uuid::now_v7().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[actix_web::test]
+async fn acknowledged_tickets_survive_a_kill_exactly_once_on_sqlite() {
+    crash_midway(TestDb::sqlite().await).await;
+}
+
+#[actix_web::test]
+async fn acknowledged_tickets_survive_a_kill_exactly_once_on_postgres() {
+    let Some(db) = TestDb::postgres().await else {
+        eprintln!("skipped: DOMOVOY_TEST_POSTGRES_URL is not set");
+        return;
+    };
+    crash_midway(db).await;
+}
