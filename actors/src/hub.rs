@@ -89,6 +89,21 @@ pub struct Notice(pub ByteString);
 #[rtype(result = "()")]
 pub struct Lagged(pub Vec<Topic>);
 
+/// After a gap read: where delivery may jump to, if the log no longer has
+/// some of the events the read was for.
+///
+/// The read asked for the `wanted` events after the then last delivered,
+/// up to `first_held` (the earliest event held back), and `found` of them
+/// were before `first_held`. Everything before
+/// `first_held` was committed before it (a topic's numbers follow commit
+/// order), so if the read found fewer and delivery (now at `last`) still
+/// stops short of `first_held`, the rest is gone (pruned): subscribers see
+/// the jump and resynchronise. A gap after `first_held` opened while the
+/// read ran and gets a read of its own; so does a read that hit the limit.
+fn pruned_until(last: i64, first_held: i64, wanted: i64, found: i64) -> Option<i64> {
+    (last + 1 < first_held && found < wanted && wanted < GAP_READ_LIMIT).then_some(first_held - 1)
+}
+
 /// Identifies a subscriber across its topics.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct SubscriberId(u64);
@@ -274,18 +289,17 @@ impl Hub {
         ctx.spawn(fut::wrap_future::<_, Self>(read).map(move |result, hub, ctx| {
             match result {
                 Ok(found) => {
+                    let before_held = found.iter().filter(|e| e.seq < first_held).count();
+                    let found_count = i64::try_from(before_held).unwrap_or(i64::MAX);
                     for stored in found {
                         hub.accept_from_store(stored, ctx);
                     }
-                    // Whatever the log no longer has (pruned) is skipped:
-                    // subscribers see the jump and resynchronise.
                     if let Some(state) = hub.topics.get_mut(&topic)
-                        && let (Some(last), Some(first)) = (state.last, state.held.keys().next().copied())
-                        && first > last + 1
-                        && wanted < GAP_READ_LIMIT
+                        && let Some(last) = state.last
+                        && let Some(skip_to) = pruned_until(last, first_held, wanted, found_count)
                     {
-                        tracing::warn!(%topic, after = last, next = first, "events missing from the log are skipped");
-                        state.last = Some(first - 1);
+                        tracing::warn!(%topic, after = last, next = first_held, "events missing from the log are skipped");
+                        state.last = Some(skip_to);
                     }
                 }
                 Err(error) => tracing::warn!(%error, %topic, "cannot read a sequence gap; retrying"),
@@ -556,3 +570,22 @@ impl HubHandle {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("the event hub has stopped")]
 pub struct HubGone;
+
+#[cfg(test)]
+mod gap_tests {
+    use super::{GAP_READ_LIMIT, pruned_until};
+
+    #[test]
+    fn a_gap_read_skips_only_what_the_log_lacks_before_the_held_event() {
+        // Read for 11 and 12 (13 held); both found and delivered.
+        assert_eq!(pruned_until(12, 13, 2, 2), None);
+        // 11 found, 12 pruned: delivery jumps to just before 13.
+        assert_eq!(pruned_until(11, 13, 2, 1), Some(12));
+        // Both found, delivered through 20 meanwhile; 23 arrived during the
+        // read, 21 and 22 are still on their way: not skipped.
+        assert_eq!(pruned_until(20, 13, 2, 2), None);
+        assert_eq!(pruned_until(20, 13, 2, 1), None);
+        // A read cut short by the limit says nothing about what is missing.
+        assert_eq!(pruned_until(10, 10 + GAP_READ_LIMIT + 5, GAP_READ_LIMIT, 3), None);
+    }
+}

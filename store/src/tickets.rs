@@ -120,9 +120,24 @@ pub fn provisional_number(id: TicketId, year: i32) -> TicketNumber {
     TicketNumber { year, seq: -i64::try_from(bits).unwrap_or(i64::MAX) - 1 }
 }
 
+/// The number a new ticket is stored under. On SQLite its real one: the
+/// single writer makes numbering cheap, and numbering later would cost an
+/// update. On PostgreSQL a provisional one that [`assign_number`] replaces
+/// at the end of the transaction.
+pub async fn initial_number(tx: &mut WriteTx, id: TicketId, year: i32) -> StoreResult<TicketNumber> {
+    match tx.backend() {
+        crate::Backend::Sqlite => next_number(tx, year).await,
+        crate::Backend::Postgres => Ok(provisional_number(id, year)),
+    }
+}
+
 /// Gives a ticket stored with a provisional number its real one, the next
-/// of `year` (see [`next_number`]), in one statement on PostgreSQL.
+/// of `year` (see [`next_number`]), in one statement on PostgreSQL. A
+/// ticket that already has its number keeps it.
 pub async fn assign_number(tx: &mut WriteTx, ticket: &Ticket, year: i32) -> StoreResult<TicketNumber> {
+    if ticket.number.seq > 0 {
+        return Ok(ticket.number);
+    }
     let body = search_body(ticket);
     let seq: i64 = match tx.backend() {
         crate::Backend::Postgres => match pg_number(tx, ticket, year, &body).await? {

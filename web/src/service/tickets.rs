@@ -197,9 +197,7 @@ pub async fn create(
                     }
                 }
                 let mut ticket = insert_new(tx, parsed, &input, user, resident, actor, year, calendar).await?;
-                // Names are read before numbering: on PostgreSQL the number
-                // locks the year's counter until commit, so after it come
-                // only the answer and the events.
+                // Numbered late (on PostgreSQL; SQLite numbered it already).
                 let mut summary = summary(&mut *tx, &ticket).await?;
                 ticket.number = tickets::assign_number(tx, &ticket, year).await?;
                 summary.number = ticket.number.to_string();
@@ -253,8 +251,7 @@ async fn insert_new(
     let (assignee, team) = assigned.unwrap_or((None, None));
     let mut ticket = Ticket {
         id: TicketId::new(),
-        // Numbered by the caller at the end: the year's counter is then
-        // locked only for the end of the transaction.
+        // Set below, before the row is stored.
         number: domovoy_domain::ticket::TicketNumber { year, seq: 0 },
         source: parsed.source,
         building_id: parsed.building,
@@ -287,7 +284,8 @@ async fn insert_new(
         flagged: false,
     };
     ticket.sla = domovoy_actors::sla::compute(&mut *tx, calendar, &ticket, Vec::new(), now).await?;
-    ticket.number = tickets::provisional_number(ticket.id, year);
+    // PostgreSQL: provisional, numbered by the caller at the end.
+    ticket.number = tickets::initial_number(tx, ticket.id, year).await?;
     tickets::insert(tx, &ticket).await?;
     let data =
         serde_json::json!({ "status": ticket.status, "assignee_id": ticket.assignee_id, "source": ticket.source });
