@@ -7,7 +7,8 @@
 #   board   — the board page with 10,000 open tickets in scope.
 # Usage: load-tests/run.sh [sqlite|postgres|all]   (default all)
 # Environment: DOMOVOY_TEST_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/postgres),
-# INTAKE_SECONDS (20), INTAKE_CONCURRENCY (32), BOARD_OPEN (10000), BOARD_REQUESTS (200).
+# INTAKE_SECONDS (20), INTAKE_CONCURRENCY (32), INTAKE_BUILDINGS (1), BOARD_OPEN (10000),
+# BOARD_REQUESTS (200).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -15,6 +16,7 @@ which=${1:-all}
 pg_admin=${DOMOVOY_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}
 seconds=${INTAKE_SECONDS:-20}
 concurrency=${INTAKE_CONCURRENCY:-32}
+buildings=${INTAKE_BUILDINGS:-1}
 open=${BOARD_OPEN:-10000}
 requests=${BOARD_REQUESTS:-200}
 password="load-$(date +%s)-secret"
@@ -40,7 +42,7 @@ run_backend() {
     sleep 0.1
   done
   local common=(--target "http://127.0.0.1:$port" --login loadadmin --password "$password")
-  "$load" "${common[@]}" intake --concurrency "$concurrency" --seconds "$seconds"
+  "$load" "${common[@]}" intake --concurrency "$concurrency" --seconds "$seconds" --buildings "$buildings"
   "$load" "${common[@]}" board --open "$open" --requests "$requests"
   kill "$pid"; wait "$pid" 2>/dev/null || true
 }
@@ -54,7 +56,7 @@ if [[ $which == postgres || $which == all ]]; then
   db="domovoy_load_$(date +%s)"
   psql -q "$pg_admin" -c "CREATE DATABASE $db"
   dir=$(mktemp -d)
-  run_backend PostgreSQL "${pg_admin%/*}/$db" "$dir"
+  run_backend PostgreSQL "${PG_SERVER_URL:-${pg_admin%/*}}/$db${PG_URL_OPTIONS:-}" "$dir"
   psql -q "$pg_admin" -c "DROP DATABASE $db WITH (FORCE)"
   rm -rf "$dir"
 fi

@@ -52,6 +52,10 @@ enum Command {
         /// Stop after this many requests in all.
         #[arg(long, default_value_t = 100_000)]
         max: usize,
+        /// Spread the tickets over this many buildings (each its own
+        /// live topic), all followed by the board client.
+        #[arg(long, default_value_t = 1)]
+        buildings: usize,
     },
     /// The board page with many open tickets in scope.
     Board {
@@ -130,20 +134,37 @@ impl Server {
 
     /// The building tickets go to: the first one, or a new one.
     async fn building(&self) -> anyhow::Result<String> {
-        let buildings = self.get_json("/api/v1/buildings").await?;
-        if let Some(id) = buildings.as_array().and_then(|b| b.first()).and_then(|b| b["id"].as_str()) {
-            return Ok(id.to_owned());
+        Ok(self.buildings(1).await?.remove(0))
+    }
+
+    /// The first `count` buildings, creating as many as are missing.
+    async fn buildings(&self, count: usize) -> anyhow::Result<Vec<String>> {
+        let listed = self.get_json("/api/v1/buildings").await?;
+        let mut ids: Vec<String> = listed
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|b| b["id"].as_str().map(str::to_owned))
+            .take(count)
+            .collect();
+        while ids.len() < count {
+            let n = ids.len() + 1;
+            let created: Value = self
+                .http
+                .post(format!("{}/api/v1/buildings", self.url))
+                .bearer_auth(&self.token)
+                .json(&json!({
+                    "name": format!("ЖК «Нагрузка-{n}»"),
+                    "address": format!("г. Москва, ул. Испытателей, д. {n}"),
+                    "time_zone": "Europe/Moscow",
+                }))
+                .send()
+                .await?
+                .json()
+                .await?;
+            ids.push(created["id"].as_str().map(str::to_owned).context("building not created")?);
         }
-        let created: Value = self
-            .http
-            .post(format!("{}/api/v1/buildings", self.url))
-            .bearer_auth(&self.token)
-            .json(&json!({ "name": "ЖК «Нагрузка»", "address": "г. Москва, ул. Испытателей, д. 1", "time_zone": "Europe/Moscow" }))
-            .send()
-            .await?
-            .json()
-            .await?;
-        created["id"].as_str().map(str::to_owned).context("building not created")
+        Ok(ids)
     }
 
     async fn create(&self, building: &str, key: &str) -> anyhow::Result<reqwest::StatusCode> {
@@ -201,10 +222,18 @@ async fn follow(server: &Server, topic: String, seen: Arc<Mutex<HashMap<String, 
     Ok(())
 }
 
-async fn intake(server: Arc<Server>, concurrency: usize, seconds: u64, max: usize) -> anyhow::Result<()> {
-    let building = server.building().await?;
+async fn intake(
+    server: Arc<Server>,
+    concurrency: usize,
+    seconds: u64,
+    max: usize,
+    buildings: usize,
+) -> anyhow::Result<()> {
+    let buildings = Arc::new(server.buildings(buildings.max(1)).await?);
     let seen: Arc<Mutex<HashMap<String, Instant>>> = Arc::default();
-    follow(&server, format!("building:{building}"), seen.clone()).await?;
+    for building in buildings.iter() {
+        follow(&server, format!("building:{building}"), seen.clone()).await?;
+    }
     tokio::time::sleep(Duration::from_millis(300)).await;
     let run = uuid::Uuid::now_v7().simple().to_string();
     let deadline = Instant::now() + Duration::from_secs(seconds);
@@ -212,7 +241,7 @@ async fn intake(server: Arc<Server>, concurrency: usize, seconds: u64, max: usiz
     let started = Instant::now();
     let mut workers = Vec::new();
     for _ in 0..concurrency {
-        let (server, building, issued, run) = (server.clone(), building.clone(), issued.clone(), run.clone());
+        let (server, buildings, issued, run) = (server.clone(), buildings.clone(), issued.clone(), run.clone());
         workers.push(tokio::spawn(async move {
             let mut results: Vec<(String, Duration, Instant, Result<reqwest::StatusCode, String>)> = Vec::new();
             while Instant::now() < deadline {
@@ -222,7 +251,8 @@ async fn intake(server: Arc<Server>, concurrency: usize, seconds: u64, max: usiz
                 }
                 let key = format!("{run}-{n}");
                 let sent = Instant::now();
-                let outcome = server.create(&building, &key).await.map_err(|e| e.to_string());
+                let building = &buildings[n % buildings.len()];
+                let outcome = server.create(building, &key).await.map_err(|e| e.to_string());
                 let done = Instant::now();
                 results.push((key, done - sent, done, outcome));
             }
@@ -379,7 +409,9 @@ async fn main() -> anyhow::Result<()> {
     }
     let server = Arc::new(Server::sign_in(&cli.url, &cli.login, &cli.password).await?);
     match cli.command {
-        Command::Intake { concurrency, seconds, max } => intake(server, concurrency, seconds, max).await,
+        Command::Intake { concurrency, seconds, max, buildings } => {
+            intake(server, concurrency, seconds, max, buildings).await
+        }
         Command::Board { open, requests } => board(server, &cli.login, &cli.password, open, requests).await,
     }
 }
