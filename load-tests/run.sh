@@ -42,8 +42,8 @@ run_backend() {
     sleep 0.1
   done
   local common=(--target "http://127.0.0.1:$port" --login loadadmin --password "$password")
-  "$load" "${common[@]}" intake --concurrency "$concurrency" --seconds "$seconds" --buildings "$buildings"
-  "$load" "${common[@]}" board --open "$open" --requests "$requests"
+  "$load" "${common[@]}" ${LOAD_FLAGS:-} intake --concurrency "$concurrency" --seconds "$seconds" --buildings "$buildings"
+  "$load" "${common[@]}" ${LOAD_FLAGS:-} board --open "$open" --requests "$requests"
   kill "$pid"; wait "$pid" 2>/dev/null || true
 }
 

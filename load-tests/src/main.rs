@@ -35,6 +35,9 @@ struct Cli {
     login: String,
     #[arg(long, env = "DOMOVOY_LOAD_PASSWORD", default_value = "demo")]
     password: String,
+    /// Also print the figures as one JSON object on the last line.
+    #[arg(long)]
+    json: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -75,6 +78,7 @@ struct Summary {
     p50: Duration,
     p95: Duration,
     p99: Duration,
+    p999: Duration,
     max: Duration,
 }
 
@@ -93,13 +97,21 @@ fn summarise(mut samples: Vec<Duration>) -> Summary {
         p50: at(0.50),
         p95: at(0.95),
         p99: at(0.99),
+        p999: at(0.999),
         max: samples.last().copied().unwrap_or_default(),
     }
 }
 
 fn ms(d: Duration) -> String {
-    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
+    format!("{:.1} ms", millis(d))
 }
+
+fn millis(d: Duration) -> f64 {
+    (d.as_secs_f64() * 1_000_000.0).round() / 1000.0
+}
+
+/// When a created ticket's event first arrived live, and how many times.
+type Seen = Arc<Mutex<HashMap<String, (Instant, u32)>>>;
 
 struct Server {
     url: String,
@@ -192,7 +204,7 @@ impl Server {
 
 /// Follows `topic` and records when each `ticket.created` arrives, by
 /// ticket description key.
-async fn follow(server: &Server, topic: String, seen: Arc<Mutex<HashMap<String, Instant>>>) -> anyhow::Result<()> {
+async fn follow(server: &Server, topic: String, seen: Seen) -> anyhow::Result<()> {
     let ws_url = format!("{}/ws?token={}", server.url.replacen("http", "ws", 1), server.token);
     let (mut socket, _) = tokio_tungstenite::connect_async(ws_url.as_str()).await.context("WebSocket")?;
     let subscribe = json!({ "type": "subscribe", "topic": topic, "since": null }).to_string();
@@ -215,7 +227,8 @@ async fn follow(server: &Server, topic: String, seen: Arc<Mutex<HashMap<String, 
                 && let Some(description) = message["data"]["description"].as_str()
                 && let Some(key) = description.split(':').next().and_then(|d| d.rsplit(' ').next())
             {
-                seen.lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert(key.to_owned(), Instant::now());
+                let mut seen = seen.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                seen.entry(key.to_owned()).or_insert((Instant::now(), 0)).1 += 1;
             }
         }
     });
@@ -228,9 +241,10 @@ async fn intake(
     seconds: u64,
     max: usize,
     buildings: usize,
+    json: bool,
 ) -> anyhow::Result<()> {
     let buildings = Arc::new(server.buildings(buildings.max(1)).await?);
-    let seen: Arc<Mutex<HashMap<String, Instant>>> = Arc::default();
+    let seen: Seen = Arc::default();
     for building in buildings.iter() {
         follow(&server, format!("building:{building}"), seen.clone()).await?;
     }
@@ -283,13 +297,22 @@ async fn intake(
     let seen = seen.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
     let mut lags = Vec::new();
     let mut missing = 0;
+    let mut repeated = 0;
     for (key, _, answered, _) in &created {
         match seen.get(key) {
-            Some(at) => lags.push(at.saturating_duration_since(*answered)),
+            Some((at, times)) => {
+                lags.push(at.saturating_duration_since(*answered));
+                repeated += times - 1;
+            }
             None => missing += 1,
         }
     }
     let lag = summarise(lags);
+    // What the database holds of this run: exactly the 201s.
+    let found = server.get_json(&format!("/api/v1/tickets?q={run}&limit=1")).await?;
+    let stored: u64 = found["counts"].as_object().map_or(0, |c| c.values().filter_map(Value::as_u64).sum());
+    let answered = created.len() as u64;
+    let (lost, extra) = (answered.saturating_sub(stored), stored.saturating_sub(answered));
     println!(
         "intake: {} created, {failed} failed, in {:.1} s, concurrency {concurrency}",
         created.len(),
@@ -303,8 +326,9 @@ async fn intake(
         ms(latency.p99),
         ms(latency.max)
     );
+    println!("  stored       {stored} tickets of this run in the database for {answered} answered 201");
     println!(
-        "  live board   {} of {} events arrived; lag after the 201: p50 {}  p99 {}",
+        "  live board   {} of {} events arrived ({repeated} twice); lag after the 201: p50 {}  p99 {}",
         lag.count,
         created.len(),
         ms(lag.p50),
@@ -316,13 +340,43 @@ async fn intake(
     for (key, _, _, _) in created.iter().filter(|r| !seen.contains_key(&r.0)).take(5) {
         println!("  missing event: {key}");
     }
-    if failed > 0 || missing > 0 {
-        bail!("{failed} requests failed, {missing} tickets never reached the board");
+    if json {
+        let figures = json!({
+            "scenario": "intake",
+            // Closed loop: `concurrency` requests in flight, no offered rate.
+            "offered_rate": null,
+            "concurrency": concurrency,
+            "achieved_rate": answered as f64 / elapsed.as_secs_f64(),
+            "p50_ms": millis(latency.p50),
+            "p99_ms": millis(latency.p99),
+            "p999_ms": millis(latency.p999),
+            "max_ms": millis(latency.max),
+            "errors": failed,
+            "lost": lost,
+            "duplicates": extra,
+            "live_missing": missing,
+            "live_duplicates": repeated,
+            "live_lag_p99_ms": millis(lag.p99),
+        });
+        println!("{figures}");
+    }
+    if failed > 0 || missing > 0 || lost > 0 || extra > 0 || repeated > 0 {
+        bail!(
+            "{failed} requests failed, {lost} acknowledged tickets not stored, {extra} stored twice, \
+             {missing} never reached the board, {repeated} reached it twice"
+        );
     }
     Ok(())
 }
 
-async fn board(server: Arc<Server>, login: &str, password: &str, open: usize, requests: usize) -> anyhow::Result<()> {
+async fn board(
+    server: Arc<Server>,
+    login: &str,
+    password: &str,
+    open: usize,
+    requests: usize,
+    json: bool,
+) -> anyhow::Result<()> {
     let building = server.building().await?;
     let count = |list: &Value| {
         list["counts"].as_object().map_or(0, |c| {
@@ -392,11 +446,29 @@ async fn board(server: Arc<Server>, login: &str, password: &str, open: usize, re
         api_times.push(sent.elapsed());
     }
     let list = server.get_json(&format!("/api/v1/tickets?building_id={building}&status=open&limit=1")).await?;
+    let times_total: Duration = times.iter().sum();
     let page = summarise(times);
     let api = summarise(api_times);
     println!("board: {} open tickets in scope, {} loads of a {} KB page", count(&list), page.count, bytes / 1024);
     println!("  board page   p50 {}  p95 {}  p99 {}  max {}", ms(page.p50), ms(page.p95), ms(page.p99), ms(page.max));
     println!("  list API     p50 {}  p95 {}  p99 {}  max {}", ms(api.p50), ms(api.p95), ms(api.p99), ms(api.max));
+    if json {
+        let figures = json!({
+            "scenario": "board",
+            "offered_rate": null,
+            "achieved_rate": page.count as f64 / times_total.as_secs_f64(),
+            "open_tickets": count(&list),
+            "p50_ms": millis(page.p50),
+            "p99_ms": millis(page.p99),
+            "p999_ms": millis(page.p999),
+            "max_ms": millis(page.max),
+            "errors": 0,
+            "lost": 0,
+            "duplicates": 0,
+            "api_p99_ms": millis(api.p99),
+        });
+        println!("{figures}");
+    }
     Ok(())
 }
 
@@ -410,9 +482,9 @@ async fn main() -> anyhow::Result<()> {
     let server = Arc::new(Server::sign_in(&cli.url, &cli.login, &cli.password).await?);
     match cli.command {
         Command::Intake { concurrency, seconds, max, buildings } => {
-            intake(server, concurrency, seconds, max, buildings).await
+            intake(server, concurrency, seconds, max, buildings, cli.json).await
         }
-        Command::Board { open, requests } => board(server, &cli.login, &cli.password, open, requests).await,
+        Command::Board { open, requests } => board(server, &cli.login, &cli.password, open, requests, cli.json).await,
     }
 }
 
@@ -426,6 +498,7 @@ mod tests {
         let summary = summarise(samples);
         assert_eq!(summary.p50, Duration::from_millis(50));
         assert_eq!(summary.p99, Duration::from_millis(99));
+        assert_eq!(summary.p999, Duration::from_millis(100));
         assert_eq!(summary.max, Duration::from_millis(100));
         assert_eq!(summarise(Vec::new()).p99, Duration::ZERO);
     }
