@@ -22,7 +22,7 @@ requests=${BOARD_REQUESTS:-200}
 password="load-$(date +%s)-secret"
 
 cargo build --release -q -p domovoy -p domovoy-load
-bin=${CARGO_TARGET_DIR:-target}/release/domovoy
+bin=${DOMOVOY_BIN:-${CARGO_TARGET_DIR:-target}/release/domovoy}
 load=${CARGO_TARGET_DIR:-target}/release/domovoy-load
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }

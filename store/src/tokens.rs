@@ -144,18 +144,29 @@ impl TryFrom<TokenRow> for TokenInfo {
 #[derive(sqlx::FromRow)]
 struct AuthRow {
     #[sqlx(flatten)]
-    token: TokenRow,
+    user: crate::users::UserRow,
+    token_id: Uuid,
+    token_kind: String,
+    token_name: String,
+    token_ip: Option<String>,
+    token_user_agent: Option<String>,
+    token_created_at: DateTime<Utc>,
+    token_last_used_at: DateTime<Utc>,
+    token_expires_at: Option<DateTime<Utc>>,
     csrf_token: String,
-    user_id: Uuid,
 }
 
 /// Finds the live token with this secret hash: not revoked, not expired,
-/// its account not disabled.
+/// its account not disabled. One statement with the account: it runs on
+/// every authenticated request.
 pub async fn authenticate(db: &Db, secret_hash: &[u8], now: DateTime<Utc>) -> StoreResult<Option<Authenticated>> {
     let row: Option<AuthRow> = on_conn!(db, c => {
         sqlx::query_as(
-            "SELECT t.id, t.kind, t.name, t.ip, t.user_agent, t.created_at, t.last_used_at, t.expires_at,
-                    t.csrf_token, t.user_id
+            "SELECT u.id, u.login, u.display_name, u.kind, u.email, u.phone, u.locale, u.failed_logins,
+                    u.locked_until, u.disabled_at, u.created_at, u.password_changed_at, u.last_sign_in_at,
+                    t.id AS token_id, t.kind AS token_kind, t.name AS token_name, t.ip AS token_ip,
+                    t.user_agent AS token_user_agent, t.created_at AS token_created_at,
+                    t.last_used_at AS token_last_used_at, t.expires_at AS token_expires_at, t.csrf_token
              FROM auth_tokens t JOIN users u ON u.id = t.user_id
              WHERE t.secret_hash = $1 AND t.revoked_at IS NULL
                AND (t.expires_at IS NULL OR t.expires_at > $2)
@@ -167,8 +178,17 @@ pub async fn authenticate(db: &Db, secret_hash: &[u8], now: DateTime<Utc>) -> St
         .await?
     });
     let Some(row) = row else { return Ok(None) };
-    let user = crate::users::get(db, UserId::from_uuid(row.user_id)).await?;
-    Ok(Some(Authenticated { token: row.token.try_into()?, csrf_token: row.csrf_token, user }))
+    let token = TokenRow {
+        id: row.token_id,
+        kind: row.token_kind,
+        name: row.token_name,
+        ip: row.token_ip,
+        user_agent: row.token_user_agent,
+        created_at: row.token_created_at,
+        last_used_at: row.token_last_used_at,
+        expires_at: row.token_expires_at,
+    };
+    Ok(Some(Authenticated { token: token.try_into()?, csrf_token: row.csrf_token, user: row.user.try_into()? }))
 }
 
 /// Marks a token used now, and for sessions slides its expiry to

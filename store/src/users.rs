@@ -50,8 +50,10 @@ macro_rules! user_columns {
     };
 }
 
+/// An account as stored; `tokens::authenticate` reads it joined to the
+/// token (its query lists these columns with a `u.` prefix).
 #[derive(sqlx::FromRow)]
-struct UserRow {
+pub(crate) struct UserRow {
     id: Uuid,
     login: String,
     display_name: String,
