@@ -47,16 +47,22 @@ run_backend() {
   kill "$pid"; wait "$pid" 2>/dev/null || true
 }
 
+# Whatever a run leaves (a failed scenario stops the script) goes at exit.
+dirs=()
+db=""
+cleanup() {
+  if [[ ${#dirs[@]} -gt 0 ]]; then rm -rf "${dirs[@]}"; fi
+  if [[ -n $db ]]; then psql -q "$pg_admin" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)"; fi
+}
+trap cleanup EXIT
+
 if [[ $which == sqlite || $which == all ]]; then
-  dir=$(mktemp -d)
+  dir=$(mktemp -d); dirs+=("$dir")
   run_backend SQLite "sqlite://$dir/domovoy.db" "$dir"
-  rm -rf "$dir"
 fi
 if [[ $which == postgres || $which == all ]]; then
   db="domovoy_load_$(date +%s)"
   psql -q "$pg_admin" -c "CREATE DATABASE $db"
-  dir=$(mktemp -d)
+  dir=$(mktemp -d); dirs+=("$dir")
   run_backend PostgreSQL "${PG_SERVER_URL:-${pg_admin%/*}}/$db${PG_URL_OPTIONS:-}" "$dir"
-  psql -q "$pg_admin" -c "DROP DATABASE $db WITH (FORCE)"
-  rm -rf "$dir"
 fi
