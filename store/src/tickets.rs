@@ -271,17 +271,62 @@ impl TryFrom<TicketRow> for Ticket {
     }
 }
 
+/// Binds the columns a save may change, in this order: unit_id, client_id,
+/// contact_name, contact_phone, place_id, category_id, problem_id, priority,
+/// description, status, hold_reason, end_reason, assignee_id, team_id,
+/// updated_at, responded_at, resolved_at, closed_at, sla_policy_id,
+/// sla_state, response_due, resolution_due, sla_next_change,
+/// sla_used_minutes, rating, rating_comment, rated_at, flagged, search_text,
+/// location. A macro rather than a function: it binds on either backend's
+/// query type.
+macro_rules! bind_changeable {
+    ($query:expr, $ticket:expr, $search:expr) => {{
+        let ticket: &Ticket = $ticket;
+        $query
+            .bind(ticket.unit_id.map(|u| u.as_uuid()))
+            .bind(ticket.client_id.map(|c| c.as_uuid()))
+            .bind(&ticket.contact_name)
+            .bind(&ticket.contact_phone)
+            .bind(ticket.place_id.map(|p| p.as_uuid()))
+            .bind(ticket.category_id.map(|c| c.as_uuid()))
+            .bind(ticket.problem_id.map(|p| p.as_uuid()))
+            .bind(ticket.priority.code())
+            .bind(ticket.description.as_str())
+            .bind(ticket.status.code())
+            .bind(ticket.hold_reason.map(HoldReason::code))
+            .bind(&ticket.end_reason)
+            .bind(ticket.assignee_id.map(|u| u.as_uuid()))
+            .bind(ticket.team_id.map(|t| t.as_uuid()))
+            .bind(ticket.updated_at)
+            .bind(ticket.responded_at)
+            .bind(ticket.resolved_at)
+            .bind(ticket.closed_at)
+            .bind(ticket.sla.policy_id.map(|p| p.as_uuid()))
+            .bind(ticket.sla.state.code())
+            .bind(ticket.sla.response_due)
+            .bind(ticket.sla.resolution_due)
+            .bind(ticket.sla.next_change)
+            .bind(ticket.sla.used_minutes)
+            .bind(ticket.rating.map(|r| i64::from(r.value())))
+            .bind(&ticket.rating_comment)
+            .bind(ticket.rated_at)
+            .bind(ticket.flagged)
+            .bind($search)
+            .bind(&ticket.location)
+    }};
+}
+
 /// Stores a new ticket (number, SLA and all, as the caller built it).
 pub async fn insert(tx: &mut WriteTx, ticket: &Ticket) -> StoreResult<()> {
     let search = search_text(ticket);
     on_conn!(tx, c => {
-        sqlx::query(
-            "INSERT INTO tickets (id, year, seq, source, building_id, unit_id, client_id, contact_name, contact_phone,
-                                  place_id, category_id, problem_id, priority, description, status, hold_reason,
-                                  end_reason, assignee_id, team_id, created_by, version, created_at, updated_at,
-                                  responded_at, resolved_at, closed_at, sla_policy_id, sla_state, response_due,
-                                  resolution_due, sla_next_change, sla_used_minutes, rating, rating_comment, rated_at,
-                                  flagged, search_text, location)
+        let query = sqlx::query(
+            "INSERT INTO tickets (id, year, seq, source, building_id, created_by, version, created_at,
+                                  unit_id, client_id, contact_name, contact_phone, place_id, category_id, problem_id,
+                                  priority, description, status, hold_reason, end_reason, assignee_id, team_id,
+                                  updated_at, responded_at, resolved_at, closed_at, sla_policy_id, sla_state,
+                                  response_due, resolution_due, sla_next_change, sla_used_minutes, rating,
+                                  rating_comment, rated_at, flagged, search_text, location)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21,
                      $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35, $36, $37, $38)",
         )
@@ -290,42 +335,10 @@ pub async fn insert(tx: &mut WriteTx, ticket: &Ticket) -> StoreResult<()> {
         .bind(ticket.number.seq)
         .bind(ticket.source.code())
         .bind(ticket.building_id.as_uuid())
-        .bind(ticket.unit_id.map(|u| u.as_uuid()))
-        .bind(ticket.client_id.map(|c| c.as_uuid()))
-        .bind(&ticket.contact_name)
-        .bind(&ticket.contact_phone)
-        .bind(ticket.place_id.map(|p| p.as_uuid()))
-        .bind(ticket.category_id.map(|c| c.as_uuid()))
-        .bind(ticket.problem_id.map(|p| p.as_uuid()))
-        .bind(ticket.priority.code())
-        .bind(ticket.description.as_str())
-        .bind(ticket.status.code())
-        .bind(ticket.hold_reason.map(HoldReason::code))
-        .bind(&ticket.end_reason)
-        .bind(ticket.assignee_id.map(|u| u.as_uuid()))
-        .bind(ticket.team_id.map(|t| t.as_uuid()))
         .bind(ticket.created_by.map(|u| u.as_uuid()))
         .bind(ticket.version)
-        .bind(ticket.created_at)
-        .bind(ticket.updated_at)
-        .bind(ticket.responded_at)
-        .bind(ticket.resolved_at)
-        .bind(ticket.closed_at)
-        .bind(ticket.sla.policy_id.map(|p| p.as_uuid()))
-        .bind(ticket.sla.state.code())
-        .bind(ticket.sla.response_due)
-        .bind(ticket.sla.resolution_due)
-        .bind(ticket.sla.next_change)
-        .bind(ticket.sla.used_minutes)
-        .bind(ticket.rating.map(|r| i64::from(r.value())))
-        .bind(&ticket.rating_comment)
-        .bind(ticket.rated_at)
-        .bind(ticket.flagged)
-        .bind(search)
-        .bind(&ticket.location)
-        .execute(&mut *c)
-        .await?
-        .rows_affected()
+        .bind(ticket.created_at);
+        bind_changeable!(query, ticket, &search).execute(&mut *c).await?.rows_affected()
     });
     Ok(())
 }
@@ -336,7 +349,7 @@ pub async fn insert(tx: &mut WriteTx, ticket: &Ticket) -> StoreResult<()> {
 pub async fn save(tx: &mut WriteTx, ticket: &Ticket) -> StoreResult<Ticket> {
     let search = search_text(ticket);
     let done = on_conn!(&mut *tx, c => {
-        sqlx::query(
+        let query = sqlx::query(
             "UPDATE tickets SET unit_id = $3, client_id = $4, contact_name = $5, contact_phone = $6, place_id = $7,
                     category_id = $8, problem_id = $9, priority = $10, description = $11, status = $12,
                     hold_reason = $13, end_reason = $14, assignee_id = $15, team_id = $16, version = version + 1,
@@ -347,40 +360,8 @@ pub async fn save(tx: &mut WriteTx, ticket: &Ticket) -> StoreResult<Ticket> {
              WHERE id = $1 AND version = $2",
         )
         .bind(ticket.id.as_uuid())
-        .bind(ticket.version)
-        .bind(ticket.unit_id.map(|u| u.as_uuid()))
-        .bind(ticket.client_id.map(|c| c.as_uuid()))
-        .bind(&ticket.contact_name)
-        .bind(&ticket.contact_phone)
-        .bind(ticket.place_id.map(|p| p.as_uuid()))
-        .bind(ticket.category_id.map(|c| c.as_uuid()))
-        .bind(ticket.problem_id.map(|p| p.as_uuid()))
-        .bind(ticket.priority.code())
-        .bind(ticket.description.as_str())
-        .bind(ticket.status.code())
-        .bind(ticket.hold_reason.map(HoldReason::code))
-        .bind(&ticket.end_reason)
-        .bind(ticket.assignee_id.map(|u| u.as_uuid()))
-        .bind(ticket.team_id.map(|t| t.as_uuid()))
-        .bind(ticket.updated_at)
-        .bind(ticket.responded_at)
-        .bind(ticket.resolved_at)
-        .bind(ticket.closed_at)
-        .bind(ticket.sla.policy_id.map(|p| p.as_uuid()))
-        .bind(ticket.sla.state.code())
-        .bind(ticket.sla.response_due)
-        .bind(ticket.sla.resolution_due)
-        .bind(ticket.sla.next_change)
-        .bind(ticket.sla.used_minutes)
-        .bind(ticket.rating.map(|r| i64::from(r.value())))
-        .bind(&ticket.rating_comment)
-        .bind(ticket.rated_at)
-        .bind(ticket.flagged)
-        .bind(search)
-        .bind(&ticket.location)
-        .execute(&mut *c)
-        .await?
-        .rows_affected()
+        .bind(ticket.version);
+        bind_changeable!(query, ticket, &search).execute(&mut *c).await?.rows_affected()
     });
     if done == 0 {
         // Either gone or changed by someone else: tell them apart.
