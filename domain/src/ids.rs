@@ -117,7 +117,15 @@ id_type!(
     AttachmentId
 );
 id_type!(
-    /// A unit (помещение); the layout arrives with the buildings work.
+    /// A section of a building: a подъезд, a корпус or a parking level group.
+    SectionId
+);
+id_type!(
+    /// A floor of a section.
+    FloorId
+);
+id_type!(
+    /// A unit (помещение): an apartment, office, shop, storage room or parking space.
     UnitId
 );
 id_type!(

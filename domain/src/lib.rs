@@ -8,14 +8,19 @@
 //! redis (CI checks `cargo tree -p domovoy-domain -i sqlx` prints nothing):
 //! everything here is testable as plain functions over plain values.
 
+#[macro_use]
+mod macros;
+
 pub mod account;
 pub mod audit;
 pub mod building;
 pub mod classifier;
+pub mod client;
 pub mod contact;
 pub mod error;
 pub mod event;
 pub mod ids;
+pub mod layout;
 pub mod password;
 pub mod permission;
 pub mod policy;
