@@ -157,6 +157,9 @@ impl Layout {
                 for (ui, unit) in floor.units.iter_mut().enumerate() {
                     let at = format!("{at}.units[{ui}]");
                     match bounded_text(&unit.label, 1, 20) {
+                        Ok(label) if label.chars().any(char::is_control) => {
+                            errors.push(LayoutError::new(format!("{at}.label"), FieldError::InvalidFormat));
+                        }
                         Ok(label) if !labels.insert((unit.kind, label.to_lowercase())) => {
                             errors.push(LayoutError::new(format!("{at}.label"), FieldError::Taken));
                         }

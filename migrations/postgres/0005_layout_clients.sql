@@ -72,6 +72,8 @@ CREATE TABLE client_terms (
     PRIMARY KEY (term, client_id)
 );
 CREATE INDEX client_terms_client ON client_terms (client_id);
+-- Prefix search compares bytewise ("C"), as SQLite does.
+CREATE INDEX client_terms_prefix ON client_terms (term COLLATE "C");
 
 CREATE TABLE client_phones (
     client_id UUID NOT NULL REFERENCES clients (id) ON DELETE CASCADE,
@@ -85,7 +87,7 @@ CREATE TABLE client_phones (
     PRIMARY KEY (client_id, position)
 );
 CREATE INDEX client_phones_e164 ON client_phones (e164);
-CREATE INDEX client_phones_reversed ON client_phones (reversed);
+CREATE INDEX client_phones_reversed ON client_phones (reversed COLLATE "C");
 
 CREATE TABLE client_emails (
     client_id UUID NOT NULL REFERENCES clients (id) ON DELETE CASCADE,

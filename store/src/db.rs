@@ -469,3 +469,21 @@ pub fn stored_now() -> DateTime<Utc> {
     let now = Utc::now();
     DateTime::from_timestamp_micros(now.timestamp_micros()).unwrap_or(now)
 }
+
+/// The backend of a connection inside [`on_conn!`], for the few queries
+/// whose text differs between dialects (both texts sit side by side there).
+pub(crate) trait Dialect {
+    const BACKEND: Backend;
+}
+
+impl Dialect for SqliteConnection {
+    const BACKEND: Backend = Backend::Sqlite;
+}
+
+impl Dialect for PgConnection {
+    const BACKEND: Backend = Backend::Postgres;
+}
+
+pub(crate) fn dialect<C: Dialect>(_conn: &C) -> Backend {
+    C::BACKEND
+}

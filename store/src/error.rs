@@ -17,6 +17,10 @@ pub enum StoreError {
     /// taken, a role still in use); the field says which input to fix.
     #[error("invalid {field}: {error}")]
     Invalid { field: &'static str, error: FieldError },
+    /// The write would remove things others still point at (units with
+    /// tickets or residents); `names` says which.
+    #[error("still in use: {names:?}")]
+    InUse { what: &'static str, names: Vec<String> },
     /// The database cannot be reached or did not answer in time.
     #[error("database unavailable")]
     Unavailable(#[source] sqlx::Error),

@@ -10,5 +10,6 @@ mod audit_log;
 mod event_log;
 mod group_commit;
 mod helpers;
+mod layout_clients;
 mod outbox;
 mod tickets;

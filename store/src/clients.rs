@@ -1,0 +1,670 @@
+//! Clients: cards, phones, e-mails, links to units, consents, and search.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_query::{Expr, ExprTrait, Query};
+use serde::Serialize;
+use sqlx::types::Json;
+use uuid::Uuid;
+
+use domovoy_domain::FieldError;
+use domovoy_domain::client::{
+    Channel, Client, ClientDraft, ClientKind, ClientPhone, LinkRole, Share, UnitLink, reversed_digits, search_terms,
+    typo_budget, within_typo,
+};
+use domovoy_domain::contact::{Email, Phone};
+use domovoy_domain::ids::{BuildingId, ClientId, UnitId, UserId};
+
+use crate::Backend;
+use crate::db::{Source, WriteTx, dialect, fetch_all_built};
+use crate::error::{StoreError, StoreResult, decode};
+use crate::layout::{self, Unit};
+
+#[derive(sqlx::FromRow)]
+struct ClientRow {
+    id: Uuid,
+    kind: String,
+    last_name: Option<String>,
+    first_name: Option<String>,
+    middle_name: Option<String>,
+    name: String,
+    inn: Option<String>,
+    notes: String,
+    tags: Json<Vec<String>>,
+    user_id: Option<Uuid>,
+    external_id: Option<String>,
+    version: i64,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+const CLIENT_COLUMNS: &str = "id, kind, last_name, first_name, middle_name, name, inn, notes, tags, user_id, external_id, \
+                              version, created_at, updated_at";
+
+fn phone_from_stored(e164: &str, extension: Option<&str>) -> StoreResult<Phone> {
+    let text = match extension {
+        Some(ext) => format!("{e164} доб. {ext}"),
+        None => e164.to_owned(),
+    };
+    decode("client_phones.e164", &text, Phone::parse)
+}
+
+/// One client's card.
+pub async fn get<'a>(source: impl Into<Source<'a>>, id: ClientId) -> StoreResult<Client> {
+    let mut source: Source<'a> = source.into();
+    let sql = format!("SELECT {CLIENT_COLUMNS} FROM clients WHERE id = $1");
+    type PhoneRow = (String, Option<String>, String);
+    let (row, phones, emails): (ClientRow, Vec<PhoneRow>, Vec<String>) = on_conn!(source.reborrow(), c => {
+        let row = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(id.as_uuid()).fetch_one(&mut *c).await?;
+        let phones = sqlx::query_as("SELECT e164, extension, raw FROM client_phones WHERE client_id = $1 ORDER BY position")
+            .bind(id.as_uuid())
+            .fetch_all(&mut *c)
+            .await?;
+        let emails = sqlx::query_scalar("SELECT email FROM client_emails WHERE client_id = $1 ORDER BY position")
+            .bind(id.as_uuid())
+            .fetch_all(&mut *c)
+            .await?;
+        (row, phones, emails)
+    });
+    let phones = phones
+        .into_iter()
+        .map(|(e164, ext, raw)| Ok(ClientPhone { phone: phone_from_stored(&e164, ext.as_deref())?, raw }))
+        .collect::<StoreResult<_>>()?;
+    let emails =
+        emails.into_iter().map(|e| decode("client_emails.email", &e, Email::parse)).collect::<StoreResult<_>>()?;
+    Ok(Client {
+        id: ClientId::from_uuid(row.id),
+        card: ClientDraft {
+            kind: decode("clients.kind", &row.kind, str::parse::<ClientKind>)?,
+            last_name: row.last_name,
+            first_name: row.first_name,
+            middle_name: row.middle_name,
+            name: row.name,
+            inn: row.inn,
+            phones,
+            emails,
+            notes: row.notes,
+            tags: row.tags.0,
+            user_id: row.user_id.map(UserId::from_uuid),
+            external_id: row.external_id,
+        },
+        version: row.version,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+    })
+}
+
+/// The client with this billing id, if any.
+pub async fn find_by_external<'a>(source: impl Into<Source<'a>>, external_id: &str) -> StoreResult<Option<ClientId>> {
+    let id: Option<Uuid> = on_conn!(source, c => {
+        sqlx::query_scalar("SELECT id FROM clients WHERE external_id = $1").bind(external_id).fetch_optional(&mut *c).await?
+    });
+    Ok(id.map(ClientId::from_uuid))
+}
+
+/// The client whose resident account this is, if any.
+pub async fn find_by_user<'a>(source: impl Into<Source<'a>>, user: UserId) -> StoreResult<Option<ClientId>> {
+    let id: Option<Uuid> = on_conn!(source, c => {
+        sqlx::query_scalar("SELECT id FROM clients WHERE user_id = $1").bind(user.as_uuid()).fetch_optional(&mut *c).await?
+    });
+    Ok(id.map(ClientId::from_uuid))
+}
+
+/// Clients having this exact number (caller ID lookup).
+pub async fn find_by_phone<'a>(source: impl Into<Source<'a>>, phone: &Phone) -> StoreResult<Vec<ClientId>> {
+    let ids: Vec<Uuid> = on_conn!(source, c => {
+        sqlx::query_scalar("SELECT DISTINCT client_id FROM client_phones WHERE e164 = $1 LIMIT 50")
+            .bind(phone.e164())
+            .fetch_all(&mut *c)
+            .await?
+    });
+    Ok(ids.into_iter().map(ClientId::from_uuid).collect())
+}
+
+async fn check_unique(tx: &mut WriteTx, draft: &ClientDraft, except: Option<ClientId>) -> StoreResult<()> {
+    if let Some(external) = &draft.external_id
+        && let Some(other) = find_by_external(&mut *tx, external).await?
+        && Some(other) != except
+    {
+        return Err(StoreError::invalid("external_id", FieldError::Taken));
+    }
+    if let Some(user) = draft.user_id
+        && let Some(other) = find_by_user(&mut *tx, user).await?
+        && Some(other) != except
+    {
+        return Err(StoreError::invalid("user_id", FieldError::Taken));
+    }
+    Ok(())
+}
+
+/// Writes the card's contacts and search words (after clearing the old).
+async fn write_details(tx: &mut WriteTx, id: ClientId, draft: &ClientDraft) -> StoreResult<()> {
+    let terms = search_terms(draft);
+    on_conn!(tx, c => {
+        for table in ["client_phones", "client_emails", "client_terms"] {
+            sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table} WHERE client_id = $1")))
+                .bind(id.as_uuid())
+                .execute(&mut *c)
+                .await?
+                .rows_affected();
+        }
+        for (position, phone) in draft.phones.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO client_phones (client_id, position, e164, extension, raw, reversed) VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(id.as_uuid())
+            .bind(position as i64)
+            .bind(phone.phone.e164())
+            .bind(phone.phone.extension())
+            .bind(&phone.raw)
+            .bind(reversed_digits(phone.phone.e164()))
+            .execute(&mut *c)
+            .await?
+            .rows_affected();
+        }
+        for (position, email) in draft.emails.iter().enumerate() {
+            sqlx::query("INSERT INTO client_emails (client_id, position, email) VALUES ($1, $2, $3)")
+                .bind(id.as_uuid())
+                .bind(position as i64)
+                .bind(email.as_str())
+                .execute(&mut *c)
+                .await?
+                .rows_affected();
+        }
+        for term in &terms {
+            sqlx::query("INSERT INTO client_terms (client_id, term) VALUES ($1, $2)")
+                .bind(id.as_uuid())
+                .bind(term)
+                .execute(&mut *c)
+                .await?
+                .rows_affected();
+        }
+    });
+    Ok(())
+}
+
+/// Creates a client; a billing id or resident account already used by
+/// another client is refused on that field.
+pub async fn insert(tx: &mut WriteTx, draft: &ClientDraft) -> StoreResult<Client> {
+    check_unique(tx, draft, None).await?;
+    let id = ClientId::new();
+    let now = tx.now();
+    on_conn!(&mut *tx, c => {
+        sqlx::query(
+            "INSERT INTO clients (id, kind, last_name, first_name, middle_name, name, inn, notes, tags, user_id, external_id,
+                                  version, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 1, $12, $12)",
+        )
+        .bind(id.as_uuid())
+        .bind(draft.kind.code())
+        .bind(draft.last_name.as_deref())
+        .bind(draft.first_name.as_deref())
+        .bind(draft.middle_name.as_deref())
+        .bind(&draft.name)
+        .bind(draft.inn.as_deref())
+        .bind(&draft.notes)
+        .bind(Json(&draft.tags))
+        .bind(draft.user_id.map(|u| u.as_uuid()))
+        .bind(draft.external_id.as_deref())
+        .bind(now)
+        .execute(&mut *c)
+        .await?
+        .rows_affected()
+    });
+    write_details(tx, id, draft).await?;
+    get(tx, id).await
+}
+
+/// Changes a client's card. `expected_version`, when given, must be the
+/// stored one: a stale editor gets [`StoreError::Conflict`].
+pub async fn update(
+    tx: &mut WriteTx,
+    id: ClientId,
+    draft: &ClientDraft,
+    expected_version: Option<i64>,
+) -> StoreResult<Client> {
+    let current = get(&mut *tx, id).await?;
+    if expected_version.is_some_and(|v| v != current.version) {
+        return Err(StoreError::Conflict("clients.version".to_owned()));
+    }
+    check_unique(tx, draft, Some(id)).await?;
+    let now = tx.now();
+    on_conn!(&mut *tx, c => {
+        sqlx::query(
+            "UPDATE clients SET kind = $2, last_name = $3, first_name = $4, middle_name = $5, name = $6, inn = $7,
+                    notes = $8, tags = $9, user_id = $10, external_id = $11, version = version + 1, updated_at = $12
+             WHERE id = $1",
+        )
+        .bind(id.as_uuid())
+        .bind(draft.kind.code())
+        .bind(draft.last_name.as_deref())
+        .bind(draft.first_name.as_deref())
+        .bind(draft.middle_name.as_deref())
+        .bind(&draft.name)
+        .bind(draft.inn.as_deref())
+        .bind(&draft.notes)
+        .bind(Json(&draft.tags))
+        .bind(draft.user_id.map(|u| u.as_uuid()))
+        .bind(draft.external_id.as_deref())
+        .bind(now)
+        .execute(&mut *c)
+        .await?
+        .rows_affected()
+    });
+    write_details(tx, id, draft).await?;
+    get(tx, id).await
+}
+
+/// A client's link to a unit, with the unit.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LinkedUnit {
+    pub link: UnitLink,
+    pub unit: Unit,
+    pub building_name: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct LinkRow {
+    client_id: Uuid,
+    unit_id: Uuid,
+    role: String,
+    share_num: Option<i64>,
+    share_den: Option<i64>,
+    valid_from: Option<NaiveDate>,
+    valid_to: Option<NaiveDate>,
+    account: Option<String>,
+}
+
+impl TryFrom<&LinkRow> for UnitLink {
+    type Error = StoreError;
+
+    fn try_from(row: &LinkRow) -> StoreResult<Self> {
+        let share = match (row.share_num, row.share_den) {
+            (Some(n), Some(d)) => Some(
+                Share::new(n as u32, d as u32)
+                    .map_err(|_| StoreError::Corrupt(format!("client_units.share {n}/{d}")))?,
+            ),
+            _ => None,
+        };
+        Ok(UnitLink {
+            unit_id: UnitId::from_uuid(row.unit_id),
+            role: decode("client_units.role", &row.role, str::parse::<LinkRole>)?,
+            share,
+            valid_from: row.valid_from,
+            valid_to: row.valid_to,
+            account: row.account.clone(),
+        })
+    }
+}
+
+const LINK_COLUMNS: &str = "client_id, unit_id, role, share_num, share_den, valid_from, valid_to, account";
+
+/// Replaces the client's links to units with `links` (each validated).
+pub async fn set_links(tx: &mut WriteTx, client: ClientId, links: &[UnitLink]) -> StoreResult<()> {
+    let now = tx.now();
+    let mut seen = HashSet::new();
+    for link in links {
+        if !seen.insert((link.unit_id, link.role)) {
+            return Err(StoreError::invalid("units", FieldError::Taken));
+        }
+        layout::unit(&mut *tx, link.unit_id).await.map_err(|e| match e {
+            StoreError::NotFound => StoreError::invalid("unit_id", FieldError::Unknown),
+            other => other,
+        })?;
+    }
+    on_conn!(tx, c => {
+        sqlx::query("DELETE FROM client_units WHERE client_id = $1").bind(client.as_uuid()).execute(&mut *c).await?.rows_affected();
+        for link in links {
+            sqlx::query(
+                "INSERT INTO client_units (id, client_id, unit_id, role, share_num, share_den, valid_from, valid_to, account, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            )
+            .bind(Uuid::now_v7())
+            .bind(client.as_uuid())
+            .bind(link.unit_id.as_uuid())
+            .bind(link.role.code())
+            .bind(link.share.map(|s| i64::from(s.numerator)))
+            .bind(link.share.map(|s| i64::from(s.denominator)))
+            .bind(link.valid_from)
+            .bind(link.valid_to)
+            .bind(link.account.as_deref())
+            .bind(now)
+            .execute(&mut *c)
+            .await?
+            .rows_affected();
+        }
+    });
+    Ok(())
+}
+
+/// The client's units, with building names.
+pub async fn links<'a>(source: impl Into<Source<'a>>, client: ClientId) -> StoreResult<Vec<LinkedUnit>> {
+    let mut source: Source<'a> = source.into();
+    let sql = format!("SELECT {LINK_COLUMNS} FROM client_units WHERE client_id = $1 ORDER BY created_at");
+    let rows: Vec<LinkRow> = on_conn!(source.reborrow(), c => {
+        sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(client.as_uuid()).fetch_all(&mut *c).await?
+    });
+    let mut out = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let unit = layout::unit(source.reborrow(), UnitId::from_uuid(row.unit_id)).await?;
+        let building_name: String = on_conn!(source.reborrow(), c => {
+            sqlx::query_scalar("SELECT name FROM buildings WHERE id = $1")
+                .bind(unit.building_id.as_uuid())
+                .fetch_one(&mut *c)
+                .await?
+        });
+        out.push(LinkedUnit { link: UnitLink::try_from(row)?, unit, building_name });
+    }
+    Ok(out)
+}
+
+/// A person or company linked to a unit.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct UnitPerson {
+    pub client_id: ClientId,
+    pub name: String,
+    pub kind: ClientKind,
+    pub link: UnitLink,
+    /// Registered in the resident app.
+    pub has_account: bool,
+}
+
+/// Everyone linked to the unit, owners first.
+pub async fn unit_people<'a>(source: impl Into<Source<'a>>, unit: UnitId) -> StoreResult<Vec<UnitPerson>> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        #[sqlx(flatten)]
+        link: LinkRow,
+        name: String,
+        kind: String,
+        user_id: Option<Uuid>,
+    }
+    let rows: Vec<Row> = on_conn!(source, c => {
+        sqlx::query_as(
+            "SELECT l.client_id, l.unit_id, l.role, l.share_num, l.share_den, l.valid_from, l.valid_to, l.account,
+                    k.name, k.kind, k.user_id
+             FROM client_units l JOIN clients k ON k.id = l.client_id
+             WHERE l.unit_id = $1 ORDER BY l.role, k.name",
+        )
+        .bind(unit.as_uuid())
+        .fetch_all(&mut *c)
+        .await?
+    });
+    rows.iter()
+        .map(|r| {
+            Ok(UnitPerson {
+                client_id: ClientId::from_uuid(r.link.client_id),
+                name: r.name.clone(),
+                kind: decode("clients.kind", &r.kind, str::parse)?,
+                link: UnitLink::try_from(&r.link)?,
+                has_account: r.user_id.is_some(),
+            })
+        })
+        .collect()
+}
+
+/// Who lives in or owns each unit of a building, for the chessboard:
+/// per unit, its active links' roles and whether each client has an app account.
+pub async fn occupancy<'a>(
+    source: impl Into<Source<'a>>,
+    building: BuildingId,
+    today: NaiveDate,
+) -> StoreResult<HashMap<UnitId, Vec<(LinkRole, bool)>>> {
+    let rows: Vec<LinkRowWithAccount> = on_conn!(source, c => {
+        sqlx::query_as(
+            "SELECT l.client_id, l.unit_id, l.role, l.share_num, l.share_den, l.valid_from, l.valid_to, l.account,
+                    k.user_id IS NOT NULL AS has_account
+             FROM client_units l JOIN units u ON u.id = l.unit_id JOIN clients k ON k.id = l.client_id
+             WHERE u.building_id = $1",
+        )
+        .bind(building.as_uuid())
+        .fetch_all(&mut *c)
+        .await?
+    });
+    let mut out: HashMap<UnitId, Vec<(LinkRole, bool)>> = HashMap::new();
+    for row in &rows {
+        let link = UnitLink::try_from(&row.link)?;
+        if link.active_on(today) {
+            out.entry(link.unit_id).or_default().push((link.role, row.has_account));
+        }
+    }
+    Ok(out)
+}
+
+#[derive(sqlx::FromRow)]
+struct LinkRowWithAccount {
+    #[sqlx(flatten)]
+    link: LinkRow,
+    has_account: bool,
+}
+
+/// The channels the client agreed to, with when.
+pub async fn consents<'a>(
+    source: impl Into<Source<'a>>,
+    client: ClientId,
+) -> StoreResult<Vec<(Channel, DateTime<Utc>)>> {
+    let rows: Vec<(String, DateTime<Utc>)> = on_conn!(source, c => {
+        sqlx::query_as("SELECT channel, given_at FROM client_consents WHERE client_id = $1 ORDER BY channel")
+            .bind(client.as_uuid())
+            .fetch_all(&mut *c)
+            .await?
+    });
+    rows.into_iter().map(|(channel, at)| Ok((decode("client_consents.channel", &channel, str::parse)?, at))).collect()
+}
+
+/// Records (`Some(when)`) or withdraws (`None`) consent to `channel`.
+pub async fn set_consent(
+    tx: &mut WriteTx,
+    client: ClientId,
+    channel: Channel,
+    given_at: Option<DateTime<Utc>>,
+) -> StoreResult<()> {
+    on_conn!(tx, c => {
+        sqlx::query("DELETE FROM client_consents WHERE client_id = $1 AND channel = $2")
+            .bind(client.as_uuid())
+            .bind(channel.code())
+            .execute(&mut *c)
+            .await?
+            .rows_affected();
+        if let Some(at) = given_at {
+            sqlx::query("INSERT INTO client_consents (client_id, channel, given_at) VALUES ($1, $2, $3)")
+                .bind(client.as_uuid())
+                .bind(channel.code())
+                .bind(at)
+                .execute(&mut *c)
+                .await?
+                .rows_affected();
+        }
+    });
+    Ok(())
+}
+
+/// A client found by search.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ClientHit {
+    pub id: ClientId,
+    pub name: String,
+    pub kind: ClientKind,
+    pub phones: Vec<Phone>,
+    /// Units as "кв. 45" with building ids.
+    pub units: Vec<(BuildingId, String)>,
+}
+
+/// Rows whose `column` starts with `prefix`: a range both backends answer
+/// from a btree index (PostgreSQL compares in the "C" collation so that the
+/// range is bytewise, as SQLite's is).
+fn prefix_sql(backend: Backend, select: &str, column: &str) -> String {
+    match backend {
+        Backend::Sqlite => format!("{select} WHERE {column} >= $1 AND {column} < $2"),
+        Backend::Postgres => format!("{select} WHERE {column} COLLATE \"C\" >= $1 AND {column} COLLATE \"C\" < $2"),
+    }
+}
+
+/// The smallest string greater than every string starting with `prefix`.
+fn prefix_end(prefix: &str) -> String {
+    format!("{prefix}\u{10FFFF}")
+}
+
+/// Most distinct words looked at for one typed word.
+const TERM_CANDIDATES: i64 = 5_000;
+
+/// Client ids whose name has a word matching `word`: its beginning, with
+/// the typos [`typo_budget`] allows after the first two letters.
+async fn clients_matching_word<'a>(mut source: Source<'a>, word: &str) -> StoreResult<HashMap<ClientId, usize>> {
+    let budget = typo_budget(word);
+    let anchor: String = if budget == 0 { word.to_owned() } else { word.chars().take(2).collect() };
+    let terms: Vec<String> = on_conn!(source.reborrow(), c => {
+        let sql = prefix_sql(dialect(&*c), "SELECT DISTINCT term FROM client_terms", "term") + " LIMIT $3";
+        sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+            .bind(&anchor)
+            .bind(prefix_end(&anchor))
+            .bind(TERM_CANDIDATES)
+            .fetch_all(&mut *c)
+            .await?
+    });
+    let mut matched: Vec<(usize, String)> = terms
+        .into_iter()
+        .filter_map(|term| (0..=budget).find(|edits| within_typo(word, &term, *edits)).map(|edits| (edits, term)))
+        .collect();
+    matched.sort();
+    matched.truncate(200);
+    if matched.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut select = Query::select();
+    select
+        .columns([ClientTerms::ClientId, ClientTerms::Term])
+        .from(ClientTerms::Table)
+        .and_where(Expr::col(ClientTerms::Term).is_in(matched.iter().map(|(_, t)| t.clone())))
+        .limit(5_000);
+    let rows: Vec<(Uuid, String)> = fetch_all_built(source, &select).await?;
+    let edits: HashMap<&str, usize> = matched.iter().map(|(e, t)| (t.as_str(), *e)).collect();
+    let mut out: HashMap<ClientId, usize> = HashMap::new();
+    for (id, term) in rows {
+        let e = edits.get(term.as_str()).copied().unwrap_or(usize::MAX);
+        let slot = out.entry(ClientId::from_uuid(id)).or_insert(e);
+        *slot = (*slot).min(e);
+    }
+    Ok(out)
+}
+
+#[derive(sea_query::Iden)]
+enum ClientTerms {
+    Table,
+    ClientId,
+    Term,
+}
+
+#[derive(sea_query::Iden)]
+enum Clients {
+    Table,
+    Id,
+    Name,
+    Kind,
+}
+
+/// Clients whose name matches every word (prefixes, with typos), best first.
+pub async fn search_by_name<'a>(
+    source: impl Into<Source<'a>>,
+    words: &[String],
+    limit: usize,
+) -> StoreResult<Vec<ClientHit>> {
+    let mut source: Source<'a> = source.into();
+    let mut scores: Option<HashMap<ClientId, usize>> = None;
+    for word in words.iter().filter(|w| w.chars().count() >= 2).take(4) {
+        let found = clients_matching_word(source.reborrow(), word).await?;
+        scores = Some(match scores {
+            None => found,
+            Some(so_far) => {
+                so_far.into_iter().filter_map(|(id, edits)| found.get(&id).map(|more| (id, edits + more))).collect()
+            }
+        });
+    }
+    let Some(scores) = scores else { return Ok(Vec::new()) };
+    let ids: Vec<ClientId> = scores.keys().copied().collect();
+    let mut hits = hits_for(source, &ids).await?;
+    hits.sort_by(|a, b| scores[&a.id].cmp(&scores[&b.id]).then_with(|| a.name.cmp(&b.name)));
+    hits.truncate(limit);
+    Ok(hits)
+}
+
+/// Clients with a phone number ending in (or equal to) these digits.
+pub async fn search_by_phone<'a>(
+    source: impl Into<Source<'a>>,
+    digits: &str,
+    limit: usize,
+) -> StoreResult<Vec<ClientHit>> {
+    let mut source: Source<'a> = source.into();
+    let reversed = reversed_digits(digits);
+    let ids: Vec<Uuid> = on_conn!(source.reborrow(), c => {
+        let sql = prefix_sql(dialect(&*c), "SELECT DISTINCT client_id FROM client_phones", "reversed") + " LIMIT $3";
+        sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+            .bind(&reversed)
+            .bind(prefix_end(&reversed))
+            .bind(limit as i64)
+            .fetch_all(&mut *c)
+            .await?
+    });
+    let ids: Vec<ClientId> = ids.into_iter().map(ClientId::from_uuid).collect();
+    let mut hits = hits_for(source, &ids).await?;
+    hits.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(hits)
+}
+
+/// `e164, extension` of a phone.
+type PhoneCols = (String, Option<String>);
+/// `building_id, kind, label` of a unit.
+type UnitCols = (Uuid, String, String);
+
+/// Names, phones and units of these clients (at most 50 are read).
+async fn hits_for(mut source: Source<'_>, ids: &[ClientId]) -> StoreResult<Vec<ClientHit>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<Uuid> = ids.iter().take(500).map(ClientId::as_uuid).collect();
+    let mut select = Query::select();
+    select
+        .columns([Clients::Id, Clients::Name, Clients::Kind])
+        .from(Clients::Table)
+        .and_where(Expr::col(Clients::Id).is_in(ids.clone()))
+        .order_by(Clients::Name, sea_query::Order::Asc)
+        .limit(50);
+    let rows: Vec<(Uuid, String, String)> = fetch_all_built(source.reborrow(), &select).await?;
+    let mut hits = Vec::with_capacity(rows.len());
+    for (id, name, kind) in rows {
+        let (phones, units): (Vec<PhoneCols>, Vec<UnitCols>) = on_conn!(source.reborrow(), c => {
+            let phones = sqlx::query_as("SELECT e164, extension FROM client_phones WHERE client_id = $1 ORDER BY position")
+                .bind(id)
+                .fetch_all(&mut *c)
+                .await?;
+            let units = sqlx::query_as(
+                "SELECT u.building_id, u.kind, u.label FROM client_units l JOIN units u ON u.id = l.unit_id
+                 WHERE l.client_id = $1 ORDER BY l.created_at LIMIT 5",
+            )
+            .bind(id)
+            .fetch_all(&mut *c)
+            .await?;
+            (phones, units)
+        });
+        hits.push(ClientHit {
+            id: ClientId::from_uuid(id),
+            name,
+            kind: decode("clients.kind", &kind, str::parse)?,
+            phones: phones.iter().map(|(p, e)| phone_from_stored(p, e.as_deref())).collect::<StoreResult<_>>()?,
+            units: units
+                .into_iter()
+                .map(|(b, kind, label)| {
+                    let kind = decode("units.kind", &kind, str::parse)?;
+                    Ok((BuildingId::from_uuid(b), layout::unit_title(kind, &label)))
+                })
+                .collect::<StoreResult<_>>()?,
+        });
+    }
+    Ok(hits)
+}
+
+/// How many clients there are (for the admin and the benchmark).
+pub async fn count<'a>(source: impl Into<Source<'a>>) -> StoreResult<i64> {
+    Ok(on_conn!(source, c => { sqlx::query_scalar("SELECT COUNT(*) FROM clients").fetch_one(&mut *c).await? }))
+}
