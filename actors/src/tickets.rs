@@ -17,7 +17,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use domovoy_domain::event::{EventKind, Topic};
-use domovoy_domain::ids::{BuildingId, ClassifierId, TeamId, TicketId, UserId};
+use domovoy_domain::ids::{BuildingId, ClassifierId, ClientId, TeamId, TicketId, UnitId, UserId};
 use domovoy_domain::sla::SlaState;
 use domovoy_domain::ticket::{Priority, Ticket, TicketSource, TicketStatus};
 use domovoy_store::{Db, Source, StoreError, StoreResult, WriteTx, classifier, tickets, users};
@@ -53,6 +53,9 @@ pub struct TicketSummary {
     pub description: String,
     /// Where exactly ("кв. 45").
     pub location: Option<String>,
+    /// The unit, when the ticket names one (live chessboards follow it).
+    pub unit_id: Option<UnitId>,
+    pub client_id: Option<ClientId>,
     pub assignee_id: Option<UserId>,
     pub assignee_name: Option<String>,
     pub team_id: Option<TeamId>,
@@ -97,6 +100,8 @@ pub async fn summary<'a>(source: impl Into<Source<'a>>, ticket: &Ticket) -> Stor
         problem,
         description: ticket.description.as_str().chars().take(200).collect(),
         location: ticket.location.clone(),
+        unit_id: ticket.unit_id,
+        client_id: ticket.client_id,
         assignee_id: ticket.assignee_id,
         assignee_name,
         team_id: ticket.team_id,

@@ -47,6 +47,31 @@ code_enum! {
     }
 }
 
+code_enum! {
+    /// Who uses a unit, from its active links (the chessboard's overlay).
+    Occupancy {
+        /// An owner or occupants, no tenant.
+        OwnerOccupied = "owner_occupied",
+        /// A tenant holds a current lease.
+        Rented = "rented",
+        /// Nobody is linked.
+        Vacant = "vacant",
+    }
+}
+
+impl Occupancy {
+    pub fn of(roles: impl IntoIterator<Item = LinkRole>) -> Self {
+        let mut any = false;
+        for role in roles {
+            if role == LinkRole::Tenant {
+                return Self::Rented;
+            }
+            any = true;
+        }
+        if any { Self::OwnerOccupied } else { Self::Vacant }
+    }
+}
+
 /// An ownership share: `1/2`, `1/3`, or `1` for the whole unit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Share {
@@ -538,6 +563,13 @@ mod tests {
         let lease = UnitLink { valid_to: Some(day(20)), ..backwards };
         assert!(lease.active_on(day(15)));
         assert!(!lease.active_on(day(21)));
+    }
+
+    #[test]
+    fn occupancy_follows_the_links() {
+        assert_eq!(Occupancy::of([]), Occupancy::Vacant);
+        assert_eq!(Occupancy::of([LinkRole::Owner, LinkRole::Occupant]), Occupancy::OwnerOccupied);
+        assert_eq!(Occupancy::of([LinkRole::Owner, LinkRole::Tenant]), Occupancy::Rented);
     }
 
     #[test]

@@ -77,6 +77,12 @@ impl<'de> Deserialize<'de> for Topic {
 pub enum EventKind {
     BuildingCreated,
     BuildingUpdated,
+    /// The building's layout (sections, floors, units) was replaced; live
+    /// chessboards reload it.
+    LayoutChanged,
+    /// Who is linked to some units changed (the chessboard's ownership
+    /// overlay); carries `unit_ids`.
+    OccupancyChanged,
     /// The account's sessions or permissions changed; clients re-read them.
     AccessChanged,
     TicketCreated,
@@ -95,6 +101,8 @@ impl EventKind {
     pub const ALL: &'static [EventKind] = &[
         Self::BuildingCreated,
         Self::BuildingUpdated,
+        Self::LayoutChanged,
+        Self::OccupancyChanged,
         Self::AccessChanged,
         Self::TicketCreated,
         Self::TicketUpdated,
@@ -107,6 +115,8 @@ impl EventKind {
         match self {
             Self::BuildingCreated => "building.created",
             Self::BuildingUpdated => "building.updated",
+            Self::LayoutChanged => "building.layout_changed",
+            Self::OccupancyChanged => "building.occupancy_changed",
             Self::AccessChanged => "user.access_changed",
             Self::TicketCreated => "ticket.created",
             Self::TicketUpdated => "ticket.updated",

@@ -192,6 +192,166 @@ impl Layout {
     }
 }
 
+/// The kind a unit has when the text editor does not say.
+const fn default_kind(section: SectionKind) -> UnitKind {
+    match section {
+        SectionKind::Entrance => UnitKind::Apartment,
+        SectionKind::Wing => UnitKind::Office,
+        SectionKind::Parking => UnitKind::Parking,
+    }
+}
+
+/// Short kind words of the text editor.
+const KIND_WORDS: &[(&str, UnitKind)] = &[
+    ("кв", UnitKind::Apartment),
+    ("офис", UnitKind::Office),
+    ("пом", UnitKind::Retail),
+    ("кл", UnitKind::Storage),
+    ("мм", UnitKind::Parking),
+];
+
+/// A line of the text editor that does not read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("line {line}: {problem}")]
+pub struct TextError {
+    /// 1-based.
+    pub line: usize,
+    pub problem: TextProblem,
+}
+
+/// What is wrong with a line of the text editor.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TextProblem {
+    #[error("a floor line before any [section] line")]
+    NoSection,
+    #[error("expected `floor: units`")]
+    NoColon,
+    #[error("floor number {0:?} is not a whole number")]
+    BadFloor(String),
+    #[error("unknown unit kind {0:?}")]
+    BadKind(String),
+    #[error("area {0:?} is not a number")]
+    BadArea(String),
+}
+
+impl Layout {
+    /// The plan as the layout editor's text: a `[Подъезд 1]` line per
+    /// section, then a `floor: units` line per floor, top-down. A unit is its
+    /// label, `:kind` when it differs from the section's usual kind, and
+    /// `=area` when known.
+    pub fn to_text(&self) -> String {
+        let mut out = String::new();
+        for section in &self.sections {
+            let header = match section.kind {
+                SectionKind::Entrance => format!("[Подъезд {}]", section.name),
+                SectionKind::Wing => format!("[Корпус {}]", section.name),
+                SectionKind::Parking if section.name.starts_with("Паркинг") => format!("[{}]", section.name),
+                SectionKind::Parking => format!("[Паркинг {}]", section.name),
+            };
+            out.push_str(&header);
+            out.push('\n');
+            let mut floors: Vec<&FloorPlan> = section.floors.iter().collect();
+            floors.sort_by_key(|f| std::cmp::Reverse(f.number));
+            for floor in floors {
+                out.push_str(&floor.number.to_string());
+                if let Some(name) = &floor.name {
+                    out.push_str(&format!(" ({name})"));
+                }
+                out.push(':');
+                for unit in &floor.units {
+                    out.push(' ');
+                    out.push_str(&unit.label);
+                    if unit.kind != default_kind(section.kind)
+                        && let Some((word, _)) = KIND_WORDS.iter().find(|(_, k)| *k == unit.kind)
+                    {
+                        out.push(':');
+                        out.push_str(word);
+                    }
+                    if let Some(area) = unit.area {
+                        out.push_str(&format!("={area}"));
+                    }
+                }
+                out.push('\n');
+            }
+        }
+        out
+    }
+
+    /// Reads the layout editor's text (see [`Layout::to_text`]); every line
+    /// that does not read is reported. The result still needs
+    /// [`Layout::validate`].
+    pub fn parse_text(text: &str) -> Result<Layout, Vec<TextError>> {
+        let mut sections: Vec<SectionPlan> = Vec::new();
+        let mut errors = Vec::new();
+        for (index, raw) in text.lines().enumerate() {
+            let line = index + 1;
+            let trimmed = raw.trim();
+            if trimmed.is_empty() || trimmed.starts_with('#') {
+                continue;
+            }
+            if let Some(header) = trimmed.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+                let header = header.trim();
+                let (kind, name) = if let Some(rest) = header.strip_prefix("Подъезд") {
+                    (SectionKind::Entrance, rest.trim())
+                } else if let Some(rest) = header.strip_prefix("Корпус") {
+                    (SectionKind::Wing, rest.trim())
+                } else if header.starts_with("Паркинг") {
+                    (SectionKind::Parking, header)
+                } else {
+                    (SectionKind::Entrance, header)
+                };
+                sections.push(SectionPlan { name: name.to_owned(), kind, floors: Vec::new() });
+                continue;
+            }
+            let Some(section) = sections.last_mut() else {
+                errors.push(TextError { line, problem: TextProblem::NoSection });
+                continue;
+            };
+            let Some((head, units)) = trimmed.split_once(':') else {
+                errors.push(TextError { line, problem: TextProblem::NoColon });
+                continue;
+            };
+            let (number, name) = match head.split_once('(') {
+                Some((n, rest)) => (n.trim(), Some(rest.trim_end_matches(')').trim().to_owned())),
+                None => (head.trim(), None),
+            };
+            let Ok(number) = number.parse::<i32>() else {
+                errors.push(TextError { line, problem: TextProblem::BadFloor(number.to_owned()) });
+                continue;
+            };
+            let mut plans = Vec::new();
+            for token in units.split_whitespace() {
+                let (rest, area) = match token.split_once('=') {
+                    Some((rest, area)) => match area.replace(',', ".").parse::<f64>() {
+                        Ok(a) => (rest, Some(a)),
+                        Err(_) => {
+                            errors.push(TextError { line, problem: TextProblem::BadArea(area.to_owned()) });
+                            continue;
+                        }
+                    },
+                    None => (token, None),
+                };
+                let (label, kind) = match rest.split_once(':') {
+                    Some((label, word)) => {
+                        let word = word.to_lowercase();
+                        match KIND_WORDS.iter().find(|(w, _)| *w == word) {
+                            Some((_, kind)) => (label, *kind),
+                            None => {
+                                errors.push(TextError { line, problem: TextProblem::BadKind(word) });
+                                continue;
+                            }
+                        }
+                    }
+                    None => (rest, default_kind(section.kind)),
+                };
+                plans.push(UnitPlan { label: label.to_owned(), kind, area, external_id: None });
+            }
+            section.floors.push(FloorPlan { number, name, units: plans });
+        }
+        if errors.is_empty() { Ok(Layout { sections }) } else { Err(errors) }
+    }
+}
+
 /// What the ground floor holds when it differs from the floors above.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GroundFloor {
@@ -601,6 +761,44 @@ mod tests {
             }],
         };
         assert!(layout.validate().is_ok());
+    }
+
+    #[test]
+    fn editor_text_round_trips_and_reports_bad_lines() {
+        let mut layout = tower().generate().unwrap();
+        layout.sections[0].floors[0].units[0].area = Some(120.5);
+        layout.sections[0].floors[0].name = Some("Цоколь".into());
+        let text = layout.to_text();
+        assert!(text.starts_with("[Подъезд 1]\n25: 139 140 141 142 143 144\n"), "{text}");
+        assert!(text.contains("1 (Цоколь): Н1:пом=120.5 Н2:пом Н3:пом\n"), "{text}");
+        assert!(text.contains("[Паркинг]\n-1: М1 М2"), "{text}");
+        let mut back = Layout::parse_text(&text).unwrap().validate().unwrap();
+        // The text lists floors top-down; compare in the generator's order.
+        for section in &mut back.sections {
+            section.floors.sort_by_key(|f| f.number);
+        }
+        let mut expected = layout.clone();
+        for section in &mut expected.sections {
+            section.floors.sort_by_key(|f| f.number);
+        }
+        assert_eq!(back, expected);
+
+        let errors = Layout::parse_text("5: 1 2\n[Корпус А]\nпятый: 1\n3 1 2\n2: 7:дворец 8=много\n").unwrap_err();
+        let problems: Vec<_> = errors.iter().map(|e| (e.line, e.problem.clone())).collect();
+        assert_eq!(
+            problems,
+            [
+                (1, TextProblem::NoSection),
+                (3, TextProblem::BadFloor("пятый".into())),
+                (4, TextProblem::NoColon),
+                (5, TextProblem::BadKind("дворец".into())),
+                (5, TextProblem::BadArea("много".into())),
+            ]
+        );
+        let wing = Layout::parse_text("[Корпус А]\n2: 201 202:кл\n").unwrap();
+        assert_eq!(wing.sections[0].kind, SectionKind::Wing);
+        assert_eq!(wing.sections[0].floors[0].units[0].kind, UnitKind::Office);
+        assert_eq!(wing.sections[0].floors[0].units[1].kind, UnitKind::Storage);
     }
 
     const CONDO: &str = r#"{

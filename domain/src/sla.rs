@@ -263,6 +263,19 @@ pub enum SlaState {
 }
 
 impl SlaState {
+    /// How alarming the state is, for "the worst of these tickets":
+    /// breached > warning > active > paused > none > met.
+    pub const fn severity(self) -> u8 {
+        match self {
+            Self::Met => 0,
+            Self::None => 1,
+            Self::Paused => 2,
+            Self::Active => 3,
+            Self::Warning => 4,
+            Self::Breached => 5,
+        }
+    }
+
     pub const ALL: &'static [SlaState] =
         &[Self::None, Self::Met, Self::Paused, Self::Active, Self::Warning, Self::Breached];
 

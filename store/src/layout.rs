@@ -252,7 +252,8 @@ pub struct Replaced {
 /// Makes `plan` (validated by [`Layout::validate`]) the building's layout.
 ///
 /// A unit keeps its id when the plan has a unit with the same billing id,
-/// or else the same section name, kind and label. Units the plan drops are
+/// or else the same section name, kind and label; a kept unit planned
+/// without a billing id keeps the stored one (the text editor has none). Units the plan drops are
 /// deleted, unless tickets or clients still name them: then nothing changes
 /// and [`StoreError::InUse`] lists them.
 pub async fn replace(tx: &mut WriteTx, building: BuildingId, plan: &Layout) -> StoreResult<Replaced> {
@@ -377,7 +378,7 @@ pub async fn replace(tx: &mut WriteTx, building: BuildingId, plan: &Layout) -> S
                 let sql = if target.is_some() {
                     outcome.updated += 1;
                     "UPDATE units SET section_id = $3, floor_id = $4, label = $5, kind = $6, area = $7, position = $8,
-                            external_id = $9, updated_at = $10
+                            external_id = COALESCE($9, external_id), updated_at = $10
                      WHERE id = $1 AND building_id = $2"
                 } else {
                     outcome.created += 1;

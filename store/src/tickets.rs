@@ -481,6 +481,10 @@ pub struct TicketQuery {
     pub buildings: Option<Vec<BuildingId>>,
     /// Only tickets this resident account created.
     pub created_by: Option<UserId>,
+    /// Only tickets of this client.
+    pub client: Option<ClientId>,
+    /// Only tickets about this unit.
+    pub unit: Option<UnitId>,
     pub statuses: Vec<TicketStatus>,
     pub open_only: bool,
     pub category: Option<ClassifierId>,
@@ -508,6 +512,10 @@ enum Tickets {
     Id,
     BuildingId,
     CreatedBy,
+    ClientId,
+    UnitId,
+    Year,
+    Seq,
     Status,
     CategoryId,
     Priority,
@@ -528,6 +536,12 @@ fn filtered(query: &TicketQuery, with_status: bool) -> SelectStatement {
     }
     if let Some(owner) = query.created_by {
         select.and_where(Expr::col(Tickets::CreatedBy).eq(owner.as_uuid()));
+    }
+    if let Some(client) = query.client {
+        select.and_where(Expr::col(Tickets::ClientId).eq(client.as_uuid()));
+    }
+    if let Some(unit) = query.unit {
+        select.and_where(Expr::col(Tickets::UnitId).eq(unit.as_uuid()));
     }
     if with_status && !query.statuses.is_empty() {
         select.and_where(Expr::col(Tickets::Status).is_in(query.statuses.iter().map(|s| s.code())));
@@ -971,6 +985,40 @@ pub async fn sla_due(db: &Db, until: DateTime<Utc>, limit: i64) -> StoreResult<V
         .await?
     });
     Ok(rows.into_iter().map(|(id, at)| (TicketId::from_uuid(id), at)).collect())
+}
+
+/// An open ticket of a unit, as the chessboard shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UnitTicket {
+    pub id: TicketId,
+    pub unit_id: UnitId,
+    pub number: TicketNumber,
+    pub priority: Priority,
+    pub sla_state: SlaState,
+}
+
+/// The open tickets that name a unit of the building.
+pub async fn open_by_unit(db: &Db, building: BuildingId) -> StoreResult<Vec<UnitTicket>> {
+    let open: Vec<&str> = TicketStatus::ALL.iter().filter(|s| s.is_open()).map(|s| s.code()).collect();
+    let mut select = Query::select();
+    select
+        .columns([Tickets::Id, Tickets::UnitId, Tickets::Year, Tickets::Seq, Tickets::Priority, Tickets::SlaState])
+        .from(Tickets::Table)
+        .and_where(Expr::col(Tickets::BuildingId).eq(building.as_uuid()))
+        .and_where(Expr::col(Tickets::UnitId).is_not_null())
+        .and_where(Expr::col(Tickets::Status).is_in(open));
+    let rows: Vec<(Uuid, Uuid, i64, i64, String, String)> = fetch_all_built(db, &select).await?;
+    rows.into_iter()
+        .map(|(id, unit, year, seq, priority, sla)| {
+            Ok(UnitTicket {
+                id: TicketId::from_uuid(id),
+                unit_id: UnitId::from_uuid(unit),
+                number: TicketNumber { year: year as i32, seq },
+                priority: decode("tickets.priority", &priority, str::parse)?,
+                sla_state: decode("tickets.sla_state", &sla, str::parse)?,
+            })
+        })
+        .collect()
 }
 
 /// Open tickets with an SLA, for re-evaluating after a calendar change.

@@ -46,6 +46,13 @@ pub enum ApiError {
     NotFound,
     #[error("validation failed: {0}")]
     Validation(FieldErrors),
+    /// Problems of a structured input (a layout, an import), each under its
+    /// path: `sections[1].floors[3].units[0].label`, `row 12, Телефон`.
+    #[error("validation failed at {} places", .0.len())]
+    Problems(Vec<(String, FieldError)>),
+    /// The change would remove things that are still referred to.
+    #[error("still in use: {0:?}")]
+    InUse(Vec<String>),
     #[error("conflict")]
     Conflict,
     /// Someone changed the record since the caller read it.
@@ -97,7 +104,8 @@ impl ApiError {
             Self::Forbidden => "forbidden",
             Self::CsrfFailed => "csrf_failed",
             Self::NotFound => "not_found",
-            Self::Validation(_) => "validation_failed",
+            Self::Validation(_) | Self::Problems(_) => "validation_failed",
+            Self::InUse(_) => "in_use",
             Self::Conflict => "conflict",
             Self::VersionConflict { .. } => "version_conflict",
             Self::Workflow(error) => error.code(),
@@ -122,7 +130,8 @@ impl ApiError {
             Self::Forbidden => t.error_forbidden.to_owned(),
             Self::CsrfFailed => t.csrf_failed.to_owned(),
             Self::NotFound => t.error_not_found.to_owned(),
-            Self::Validation(_) => t.invalid_input.to_owned(),
+            Self::Validation(_) | Self::Problems(_) => t.invalid_input.to_owned(),
+            Self::InUse(names) => (t.pl.in_use)(&names.join(", ")),
             Self::Conflict => t.conflict.to_owned(),
             Self::VersionConflict { current } => (t.tk.version_conflict)(*current),
             Self::Workflow(error) => t.tk.workflow(error),
@@ -142,11 +151,15 @@ impl ApiError {
             Self::Validation(errors) => {
                 Some(errors.iter().map(|(field, error)| ((*field).to_owned(), t.field(field, error))).collect())
             }
+            Self::Problems(errors) => Some(errors.iter().map(|(path, error)| (path.clone(), t.field(path, error))).collect()),
             _ => None,
         };
         let field_codes = match self {
             Self::Validation(errors) => {
                 Some(errors.iter().map(|(field, error)| ((*field).to_owned(), error.code().to_owned())).collect())
+            }
+            Self::Problems(errors) => {
+                Some(errors.iter().map(|(path, error)| (path.clone(), error.code().to_owned())).collect())
             }
             _ => None,
         };
@@ -215,7 +228,8 @@ impl ResponseError for ApiError {
             Self::AccountDisabled | Self::Forbidden | Self::CsrfFailed => StatusCode::FORBIDDEN,
             Self::AccountLocked { .. } | Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::NotFound => StatusCode::NOT_FOUND,
-            Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Validation(_) | Self::Problems(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::InUse(_) => StatusCode::CONFLICT,
             Self::Conflict | Self::VersionConflict { .. } => StatusCode::CONFLICT,
             Self::Workflow(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::InvalidJson(_) => StatusCode::BAD_REQUEST,
@@ -241,6 +255,7 @@ impl From<StoreError> for ApiError {
             StoreError::NotFound => Self::NotFound,
             StoreError::Invalid { field, error } => Self::field(field, error),
             StoreError::Conflict(_) => Self::Conflict,
+            StoreError::InUse { names, .. } => Self::InUse(names),
             e if e.is_unavailable() => Self::Unavailable(Some(e)),
             e => Self::internal(e),
         }

@@ -9,6 +9,8 @@ pub mod auth;
 pub mod buildings;
 pub mod dto;
 pub mod me;
+pub mod places;
+pub mod clients;
 pub mod roles;
 pub mod ticket_settings;
 pub mod tickets;
@@ -50,7 +52,8 @@ macro_rules! api_routes {
                 (name = "me", description = "The caller's own account"),
                 (name = "users", description = "User administration"),
                 (name = "roles", description = "Roles and the permission catalog"),
-                (name = "buildings", description = "Buildings"),
+                (name = "buildings", description = "Buildings, layouts, the chessboard, units and search"),
+                (name = "clients", description = "Clients: cards, units, consents"),
                 (name = "audit", description = "The audit log"),
                 (name = "integrations", description = "Webhooks"),
                 (name = "tickets", description = "Tickets: intake, board, workflow, files"),
@@ -95,6 +98,19 @@ api_routes!(
     buildings::create_building,
     buildings::get_building,
     buildings::update_building,
+    places::get_layout,
+    places::put_layout,
+    places::generate_layout,
+    places::export_condo,
+    places::import_condo,
+    places::chessboard,
+    places::get_unit,
+    places::search,
+    clients::create_client,
+    clients::get_client,
+    clients::update_client,
+    clients::set_client_units,
+    clients::set_client_consents,
     audit::list_audit,
     audit::export_audit,
     webhooks::list_webhooks,

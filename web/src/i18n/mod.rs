@@ -7,6 +7,9 @@
 //! exhaustive matches, so a new variant cannot go untranslated.
 
 mod en;
+pub mod places;
+mod places_en;
+mod places_ru;
 mod ru;
 pub mod tickets;
 mod tickets_en;
@@ -20,6 +23,7 @@ use domovoy_domain::permission::{Permission, PermissionGroup};
 
 pub use en::EN;
 pub use ru::RU;
+pub use places::PlaceCatalog;
 pub use tickets::TicketCatalog;
 
 /// The catalog for `locale`.
@@ -44,6 +48,8 @@ catalog_struct! {
     locale: Locale,
     /// Ticket pages, labels and errors.
     tk: &'static TicketCatalog,
+    /// Layouts, the chessboard, clients and search.
+    pl: &'static PlaceCatalog,
     /// `<html lang>` value.
     html_lang: &'static str,
     app_name: &'static str,

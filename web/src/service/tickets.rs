@@ -27,7 +27,7 @@ use domovoy_domain::ticket::{
 use domovoy_store::classifier::ClassifierItem;
 use domovoy_store::idempotency::{self, Recorded};
 use domovoy_store::tickets::{self, Comment, HistoryEntry, TicketPage, TicketQuery};
-use domovoy_store::{StoreError, WriteTx, assignments, buildings, classifier, teams, users};
+use domovoy_store::{StoreError, WriteTx, assignments, buildings, classifier, clients, layout, teams, users};
 
 use super::{optional, present};
 use crate::auth::Caller;
@@ -243,6 +243,42 @@ async fn insert_new(
     }
     if buildings::get(&mut *tx, parsed.building).await.is_err() {
         return Err(ApiError::field("building_id", FieldError::Unknown));
+    }
+    let mut parsed = parsed;
+    let resident_client = if resident { clients::find_by_user(&mut *tx, user).await? } else { None };
+    if resident {
+        // A resident files for themselves, about their own units only.
+        parsed.client = resident_client;
+    }
+    if let Some(unit) = parsed.unit {
+        let unit = layout::unit(&mut *tx, unit).await.map_err(|e| match e {
+            StoreError::NotFound => ApiError::field("unit_id", FieldError::Unknown),
+            other => other.into(),
+        })?;
+        if unit.building_id != parsed.building {
+            return Err(ApiError::field("unit_id", FieldError::NotAllowed));
+        }
+        if resident {
+            let theirs = match resident_client {
+                Some(client) => clients::links(&mut *tx, client).await?.iter().any(|l| l.unit.id == unit.id),
+                None => false,
+            };
+            if !theirs {
+                return Err(ApiError::field("unit_id", FieldError::NotAllowed));
+            }
+        }
+        if parsed.location.is_none() {
+            parsed.location = Some(unit.title());
+        }
+    }
+    if let Some(client) = parsed.client {
+        let client = clients::get(&mut *tx, client).await.map_err(|e| match e {
+            StoreError::NotFound => ApiError::field("client_id", FieldError::Unknown),
+            other => other.into(),
+        })?;
+        if parsed.contact_name.is_none() {
+            parsed.contact_name = Some(client.card.name.clone());
+        }
     }
     let category = resolve_item(tx, input.category.as_deref(), ClassifierKind::Category, "category").await?;
     let place = resolve_item(tx, input.place.as_deref(), ClassifierKind::Place, "place").await?;

@@ -1,0 +1,136 @@
+//! Strings of buildings' layouts, the chessboard, clients and search, one
+//! set per language (`places_ru.rs`, `places_en.rs`), reached as `t.pl`.
+
+use domovoy_domain::client::{Channel, ClientKind, LinkRole, Occupancy};
+use domovoy_domain::layout::{SectionKind, UnitKind};
+
+macro_rules! place_catalog {
+    ($( $(#[$doc:meta])* $field:ident : $ty:ty ),+ $(,)?) => {
+        /// The places-and-people strings of one language.
+        #[derive(Debug)]
+        pub struct PlaceCatalog {
+            $( $(#[$doc])* pub $field: $ty, )+
+        }
+    };
+}
+
+place_catalog! {
+    /// The units that block a change, listed.
+    in_use: fn(&str) -> String,
+
+    section_kind_label: fn(SectionKind) -> &'static str,
+    unit_kind_label: fn(UnitKind) -> &'static str,
+    link_role_label: fn(LinkRole) -> &'static str,
+    channel_label: fn(Channel) -> &'static str,
+    client_kind_label: fn(ClientKind) -> &'static str,
+    occupancy_label: fn(Occupancy) -> &'static str,
+    /// "Подъезд 1", "Корпус А", "Паркинг".
+    section_title: fn(SectionKind, &str) -> String,
+    floor_title: fn(i32) -> String,
+
+    nav_clients: &'static str,
+    search_label: &'static str,
+    search_placeholder: &'static str,
+    search_clients: &'static str,
+    search_units: &'static str,
+    search_tickets: &'static str,
+    search_buildings: &'static str,
+    search_nothing: &'static str,
+    search_hint: &'static str,
+    shortcut_search: &'static str,
+
+    chessboard: &'static str,
+    chessboard_title: fn(&str) -> String,
+    chessboard_empty: &'static str,
+    chessboard_units: fn(usize) -> String,
+    overlay: &'static str,
+    overlay_tickets: &'static str,
+    overlay_kind: &'static str,
+    overlay_ownership: &'static str,
+    overlay_app: &'static str,
+    legend_no_tickets: &'static str,
+    legend_emergency: &'static str,
+    legend_app: &'static str,
+    selection_hint: &'static str,
+    selected_count: fn(usize) -> String,
+    selection_clear: &'static str,
+    export_csv: &'static str,
+    export_xlsx: &'static str,
+
+    unit_card: &'static str,
+    unit_area: &'static str,
+    unit_floor: &'static str,
+    unit_section: &'static str,
+    unit_people: &'static str,
+    unit_no_people: &'static str,
+    unit_tickets: &'static str,
+    unit_no_tickets: &'static str,
+    open_unit: &'static str,
+
+    layout_title: fn(&str) -> String,
+    layout_link: &'static str,
+    layout_generate: &'static str,
+    layout_generate_hint: &'static str,
+    layout_sections: &'static str,
+    layout_section_kind: &'static str,
+    layout_first_floor: &'static str,
+    layout_last_floor: &'static str,
+    layout_units_per_floor: &'static str,
+    layout_unit_kind: &'static str,
+    layout_first_number: &'static str,
+    layout_ground_floor: &'static str,
+    layout_ground_none: &'static str,
+    layout_ground_units: &'static str,
+    layout_parking_levels: &'static str,
+    layout_parking_spaces: &'static str,
+    layout_editor: &'static str,
+    layout_editor_hint: &'static str,
+    layout_save: &'static str,
+    layout_condo: &'static str,
+    layout_condo_hint: &'static str,
+    layout_condo_import: &'static str,
+    layout_condo_export: &'static str,
+    layout_replaced: fn(usize, usize, usize) -> String,
+    layout_text_error: fn(usize, &str) -> String,
+    layout_replace_warning: &'static str,
+
+    clients_title: &'static str,
+    client_new: &'static str,
+    client_edit: &'static str,
+    client_save: &'static str,
+    client_kind: &'static str,
+    client_last_name: &'static str,
+    client_first_name: &'static str,
+    client_middle_name: &'static str,
+    client_company_name: &'static str,
+    client_inn: &'static str,
+    client_phones: &'static str,
+    client_phones_hint: &'static str,
+    client_emails: &'static str,
+    client_notes: &'static str,
+    client_tags: &'static str,
+    client_tags_hint: &'static str,
+    client_external_id: &'static str,
+    client_contacts: &'static str,
+    client_contacts_hidden: &'static str,
+    client_units: &'static str,
+    client_no_units: &'static str,
+    client_units_edit: &'static str,
+    client_units_hint: &'static str,
+    client_share: &'static str,
+    client_period: &'static str,
+    client_account: &'static str,
+    client_consents: &'static str,
+    client_consent_given: fn(&str) -> String,
+    client_consent_none: &'static str,
+    client_tickets_open: &'static str,
+    client_tickets_past: &'static str,
+    client_no_tickets: &'static str,
+    client_timeline: &'static str,
+    client_timeline_created: &'static str,
+    client_new_ticket: &'static str,
+    client_app_account: &'static str,
+    client_saved: &'static str,
+    client_created: &'static str,
+    client_version_conflict: &'static str,
+}

@@ -1,0 +1,184 @@
+//! The one search box: clients, units, tickets and buildings at once.
+//!
+//! Each group is searched only when the caller may read that kind of thing,
+//! and only within the buildings they reach. Search results never show
+//! phones or e-mails (those are on the card, where viewing them is audited).
+
+use serde::Serialize;
+
+use domovoy_domain::client::{UnitQuery, phone_digits, query_words};
+use domovoy_domain::ids::{BuildingId, ClientId, TicketId, UnitId};
+use domovoy_domain::permission::Permission;
+use domovoy_domain::policy::Reach;
+use domovoy_domain::text::fold;
+use domovoy_domain::ticket::TicketNumber;
+use domovoy_store::{buildings, clients, layout, tickets};
+
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+pub struct SearchParams {
+    /// A phone in any form, a name (prefix, typos forgiven), "кв 45",
+    /// an address or a ticket number.
+    pub q: String,
+}
+
+/// Results per group.
+const LIMIT: usize = 8;
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ClientResult {
+    #[schema(value_type = uuid::Uuid)]
+    pub id: ClientId,
+    pub name: String,
+    /// `person` or `company`.
+    pub kind: &'static str,
+    /// "кв. 45" and the like.
+    pub units: Vec<String>,
+    pub url: String,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct UnitResult {
+    #[schema(value_type = uuid::Uuid)]
+    pub id: UnitId,
+    pub title: String,
+    #[schema(value_type = uuid::Uuid)]
+    pub building_id: BuildingId,
+    pub building_name: String,
+    pub section: String,
+    pub floor: i32,
+    pub url: String,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct TicketResult {
+    #[schema(value_type = uuid::Uuid)]
+    pub id: TicketId,
+    pub number: String,
+    pub status: &'static str,
+    pub description: String,
+    pub url: String,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct BuildingResult {
+    #[schema(value_type = uuid::Uuid)]
+    pub id: BuildingId,
+    pub name: String,
+    pub address: String,
+    pub url: String,
+}
+
+/// What one query found, grouped by kind.
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
+pub struct SearchResults {
+    pub clients: Vec<ClientResult>,
+    pub units: Vec<UnitResult>,
+    pub tickets: Vec<TicketResult>,
+    pub buildings: Vec<BuildingResult>,
+}
+
+fn reaches(reach: &Reach, building: BuildingId) -> bool {
+    reach.everywhere || reach.buildings.contains(&building)
+}
+
+/// Searches everything the caller may read. A blank query finds nothing.
+pub async fn search(state: &AppState, caller: &Caller, query: &str) -> Result<SearchResults, ApiError> {
+    let query = query.trim();
+    let mut out = SearchResults::default();
+    if query.is_empty() || query.chars().count() > 100 {
+        return Ok(out);
+    }
+    let principal = &caller.principal;
+
+    let client_reach = principal.reach(Permission::ClientsRead);
+    if client_reach.reaches_buildings() {
+        let mut hits = match phone_digits(query) {
+            Some(digits) => clients::search_by_phone(&state.db, &digits, 50).await?,
+            None => clients::search_by_name(&state.db, &query_words(query), 50).await?,
+        };
+        if !client_reach.everywhere {
+            hits.retain(|h| h.units.iter().any(|(b, _)| reaches(&client_reach, *b)));
+        }
+        out.clients = hits
+            .into_iter()
+            .take(LIMIT)
+            .map(|h| ClientResult {
+                url: format!("/clients/{}", h.id),
+                id: h.id,
+                name: h.name,
+                kind: h.kind.code(),
+                units: h.units.into_iter().map(|(_, title)| title).collect(),
+            })
+            .collect();
+    }
+
+    let unit_reach = principal.reach(Permission::ChessboardRead);
+    let building_reach = principal.reach(Permission::BuildingsRead);
+    let all_buildings = if unit_reach.reaches_buildings() || building_reach.reaches_buildings() {
+        buildings::list(&state.db).await?
+    } else {
+        Vec::new()
+    };
+    if unit_reach.reaches_buildings()
+        && let Some(unit_query) = UnitQuery::parse(query)
+    {
+        let units = layout::find_by_label(&state.db, &unit_query.label, unit_query.kind, 200).await?;
+        out.units = units
+            .into_iter()
+            .filter(|u| reaches(&unit_reach, u.building_id))
+            .take(LIMIT)
+            .map(|u| UnitResult {
+                url: format!("/buildings/{}/chessboard?unit={}", u.building_id, u.id),
+                title: u.title(),
+                building_name: all_buildings
+                    .iter()
+                    .find(|b| b.id == u.building_id)
+                    .map(|b| b.name.to_string())
+                    .unwrap_or_default(),
+                building_id: u.building_id,
+                section: u.section_name.clone(),
+                floor: u.floor,
+                id: u.id,
+            })
+            .collect();
+    }
+
+    let ticket_reach = principal.reach(Permission::TicketsRead);
+    if ticket_reach.reaches_buildings()
+        && let Ok(number) = query.parse::<TicketNumber>()
+        && let Some(ticket) = tickets::find_by_number(&state.db, number).await?
+        && reaches(&ticket_reach, ticket.building_id)
+    {
+        out.tickets.push(TicketResult {
+            url: format!("/tickets/{}", ticket.id),
+            id: ticket.id,
+            number: ticket.number.to_string(),
+            status: ticket.status.code(),
+            description: ticket.description.as_str().chars().take(120).collect(),
+        });
+    }
+
+    if building_reach.reaches_buildings() {
+        let words = query_words(query);
+        out.buildings = all_buildings
+            .iter()
+            .filter(|b| reaches(&building_reach, b.id))
+            .filter(|b| {
+                let text = fold(&format!("{} {}", b.name, b.address));
+                !words.is_empty() && words.iter().all(|w| text.contains(w.as_str()))
+            })
+            .take(LIMIT)
+            .map(|b| BuildingResult {
+                id: b.id,
+                name: b.name.to_string(),
+                address: b.address.to_string(),
+                url: format!("/buildings/{}/chessboard", b.id),
+            })
+            .collect();
+    }
+    Ok(out)
+}
