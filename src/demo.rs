@@ -6,6 +6,7 @@
 //! their phone numbers. Later features add their own demo data here.
 
 mod history;
+mod places;
 
 pub use history::seed_history;
 
@@ -183,67 +184,73 @@ pub async fn seed(db: &Db) -> anyhow::Result<()> {
         })
         .collect::<Result<Vec<_>, domovoy_domain::FieldError>>()
         .map_err(|e| anyhow::anyhow!("demo building: {e}"))?;
-    db.write(move |tx| {
-        Box::pin(async move {
-            roles::ensure_templates(tx).await?;
-            let mut building_ids: Vec<BuildingId> = Vec::new();
-            for draft in &drafts {
-                let building = buildings::insert(tx, draft).await?;
-                audit::record(
-                    tx,
-                    Change::new(&actor, AuditAction::BuildingCreated, building.id)
-                        .building(Some(building.id))
-                        .summary(building.name.to_string()),
-                )
-                .await?;
-                building_ids.push(building.id);
-            }
-            let mut staff_ids = std::collections::HashMap::new();
-            for staff in &STAFF {
-                let new = NewUser {
-                    login: Login::staff(staff.login).map_err(|e| StoreError::invalid("login", e))?,
-                    display_name: DisplayName::parse(staff.name).map_err(|e| StoreError::invalid("name", e))?,
-                    kind: AccountKind::Staff,
-                    email: Email::parse(&format!("{}@domovoy.demo", staff.login)).ok(),
-                    phone: None,
-                    locale: Locale::Ru,
-                    password_hash: password_hash.clone(),
-                };
-                let user = users::insert(tx, &new).await?;
-                staff_ids.insert(staff.login, user.id);
-                audit::record(tx, Change::new(&actor, AuditAction::UserCreated, user.id).summary(staff.login)).await?;
-                let role = roles::find_by_template(&mut *tx, staff.template).await?.ok_or(StoreError::NotFound)?;
-                if staff.buildings.is_empty() {
-                    assignments::grant(tx, user.id, role, GrantScope::AllBuildings).await?;
-                } else {
-                    for index in staff.buildings {
-                        let building = *building_ids.get(*index).ok_or(StoreError::NotFound)?;
-                        assignments::grant(tx, user.id, role, GrantScope::Building(building)).await?;
+    let committed = db
+        .write(move |tx| {
+            Box::pin(async move {
+                roles::ensure_templates(tx).await?;
+                let mut building_ids: Vec<BuildingId> = Vec::new();
+                for draft in &drafts {
+                    let building = buildings::insert(tx, draft).await?;
+                    audit::record(
+                        tx,
+                        Change::new(&actor, AuditAction::BuildingCreated, building.id)
+                            .building(Some(building.id))
+                            .summary(building.name.to_string()),
+                    )
+                    .await?;
+                    building_ids.push(building.id);
+                }
+                let mut staff_ids = std::collections::HashMap::new();
+                for staff in &STAFF {
+                    let new = NewUser {
+                        login: Login::staff(staff.login).map_err(|e| StoreError::invalid("login", e))?,
+                        display_name: DisplayName::parse(staff.name).map_err(|e| StoreError::invalid("name", e))?,
+                        kind: AccountKind::Staff,
+                        email: Email::parse(&format!("{}@domovoy.demo", staff.login)).ok(),
+                        phone: None,
+                        locale: Locale::Ru,
+                        password_hash: password_hash.clone(),
+                    };
+                    let user = users::insert(tx, &new).await?;
+                    staff_ids.insert(staff.login, user.id);
+                    audit::record(tx, Change::new(&actor, AuditAction::UserCreated, user.id).summary(staff.login))
+                        .await?;
+                    let role = roles::find_by_template(&mut *tx, staff.template).await?.ok_or(StoreError::NotFound)?;
+                    if staff.buildings.is_empty() {
+                        assignments::grant(tx, user.id, role, GrantScope::AllBuildings).await?;
+                    } else {
+                        for index in staff.buildings {
+                            let building = *building_ids.get(*index).ok_or(StoreError::NotFound)?;
+                            assignments::grant(tx, user.id, role, GrantScope::Building(building)).await?;
+                        }
                     }
                 }
-            }
-            let resident_role =
-                roles::find_by_template(&mut *tx, RoleTemplate::Resident).await?.ok_or(StoreError::NotFound)?;
-            for (phone, name) in RESIDENTS {
-                let phone = Phone::parse(phone).map_err(|e| StoreError::invalid("phone", e))?;
-                let new = NewUser {
-                    login: Login::resident(&phone),
-                    display_name: DisplayName::parse(name).map_err(|e| StoreError::invalid("name", e))?,
-                    kind: AccountKind::Resident,
-                    email: None,
-                    phone: Some(phone),
-                    locale: Locale::Ru,
-                    password_hash: password_hash.clone(),
-                };
-                let user = users::insert(tx, &new).await?;
-                assignments::grant(tx, user.id, resident_role, GrantScope::Own).await?;
-            }
-            history::seed_routing(tx, &staff_ids).await?;
-            Ok::<_, StoreError>(())
+                let mut residents_by_phone = std::collections::HashMap::new();
+                let resident_role =
+                    roles::find_by_template(&mut *tx, RoleTemplate::Resident).await?.ok_or(StoreError::NotFound)?;
+                for (phone, name) in RESIDENTS {
+                    let phone = Phone::parse(phone).map_err(|e| StoreError::invalid("phone", e))?;
+                    let new = NewUser {
+                        login: Login::resident(&phone),
+                        display_name: DisplayName::parse(name).map_err(|e| StoreError::invalid("name", e))?,
+                        kind: AccountKind::Resident,
+                        email: None,
+                        phone: Some(phone.clone()),
+                        locale: Locale::Ru,
+                        password_hash: password_hash.clone(),
+                    };
+                    let user = users::insert(tx, &new).await?;
+                    residents_by_phone.insert(phone.e164().to_owned(), user.id);
+                    assignments::grant(tx, user.id, resident_role, GrantScope::Own).await?;
+                }
+                history::seed_routing(tx, &staff_ids).await?;
+                Ok::<_, StoreError>((building_ids, residents_by_phone))
+            })
         })
-    })
-    .await
-    .context("cannot create the demo data")?;
+        .await
+        .context("cannot create the demo data")?;
+    let (building_ids, residents_by_phone) = committed.value;
+    places::seed_places(db, &building_ids, &residents_by_phone).await?;
     Ok(())
 }
 

@@ -467,6 +467,19 @@ pub fn phone_digits(query: &str) -> Option<String> {
     })
 }
 
+/// The beginning of an E.164 number a partly typed Russian number stands
+/// for: "8 912 3" → "+79123", "+7 912" → "+7912"; `None` for other input.
+pub fn phone_start(query: &str) -> Option<String> {
+    let digits = phone_digits(query)?;
+    let query = query.trim();
+    let russian = query.starts_with("+7") || query.starts_with('8') || query.starts_with('7');
+    if !russian {
+        return None;
+    }
+    // The country digit (7, or the trunk 8) becomes +7.
+    Some(format!("+7{}", &digits[1..]))
+}
+
 /// `digits` reversed: stored beside each phone so that the end of a number
 /// ("67-89", the part people remember) is an indexable prefix.
 pub fn reversed_digits(digits: &str) -> String {
@@ -602,5 +615,9 @@ mod tests {
         assert_eq!(phone_digits("45"), None);
         assert_eq!(phone_digits("кв 45"), None);
         assert_eq!(reversed_digits("+79123456789"), "98765432197");
+        assert_eq!(phone_start("8 912 3").as_deref(), Some("+79123"));
+        assert_eq!(phone_start("+7 912").as_deref(), Some("+7912"));
+        assert_eq!(phone_start("8 (912) 345-67-89").as_deref(), Some("+79123456789"));
+        assert_eq!(phone_start("67-89"), None);
     }
 }

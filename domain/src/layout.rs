@@ -383,6 +383,9 @@ pub struct LayoutSpec {
     pub unit_kind: UnitKind,
     /// The first unit's number; numbering continues across sections.
     pub first_number: u32,
+    /// Number by floor instead ("101, 102, … 201, …"), as offices are.
+    #[serde(default)]
+    pub by_floor: bool,
     /// A ground floor (floor 1, or the floor below `first_floor`) of other units.
     pub ground_floor: Option<GroundFloor>,
     pub parking: Option<ParkingSpec>,
@@ -442,10 +445,15 @@ impl LayoutSpec {
             }
             for floor in self.first_floor..=self.last_floor {
                 let units = (0..self.units_per_floor)
-                    .map(|_| {
-                        let unit = UnitPlan::new(number.to_string(), self.unit_kind);
+                    .map(|i| {
+                        let label = if self.by_floor {
+                            let on_floor = format!("{}{:02}", floor, i + 1);
+                            if self.sections > 1 { format!("{s}-{on_floor}") } else { on_floor }
+                        } else {
+                            number.to_string()
+                        };
                         number += 1;
-                        unit
+                        UnitPlan::new(label, self.unit_kind)
                     })
                     .collect();
                 floors.push(FloorPlan { number: floor, name: None, units });
@@ -669,6 +677,7 @@ mod tests {
             units_per_floor: 6,
             unit_kind: UnitKind::Apartment,
             first_number: 1,
+            by_floor: false,
             ground_floor: Some(GroundFloor { kind: UnitKind::Retail, units_per_section: 3 }),
             parking: Some(ParkingSpec { levels: 2, spaces_per_level: 40 }),
         }
@@ -694,6 +703,25 @@ mod tests {
         assert_eq!(parking.kind, SectionKind::Parking);
         assert_eq!(parking.floors.iter().map(|f| f.number).collect::<Vec<_>>(), [-1, -2]);
         assert_eq!(parking.floors[1].units.last().unwrap().label, "М80");
+    }
+
+    #[test]
+    fn offices_can_be_numbered_by_floor() {
+        let spec = LayoutSpec {
+            sections: 1,
+            kind: SectionKind::Wing,
+            first_floor: 1,
+            last_floor: 12,
+            units_per_floor: 10,
+            unit_kind: UnitKind::Office,
+            first_number: 1,
+            by_floor: true,
+            ground_floor: None,
+            parking: None,
+        };
+        let layout = spec.generate().unwrap();
+        assert_eq!(layout.sections[0].floors[0].units[0].label, "101");
+        assert_eq!(layout.sections[0].floors[11].units[9].label, "1210");
     }
 
     #[test]

@@ -178,7 +178,7 @@ impl RoleTemplate {
                 ReportsExport,
             ],
             // Applied to the resident's own units and requests only.
-            Self::Resident => &[TicketsRead, TicketsCreate, PassesIssue, BuildingsRead],
+            Self::Resident => &[TicketsRead, TicketsCreate, PassesIssue, BuildingsRead, ClientsRead, ClientsContactsRead],
         };
         list.iter().copied().collect()
     }

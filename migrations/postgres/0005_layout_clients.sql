@@ -87,6 +87,7 @@ CREATE TABLE client_phones (
     PRIMARY KEY (client_id, position)
 );
 CREATE INDEX client_phones_e164 ON client_phones (e164);
+CREATE INDEX client_phones_e164_prefix ON client_phones (e164 COLLATE "C");
 CREATE INDEX client_phones_reversed ON client_phones (reversed COLLATE "C");
 
 CREATE TABLE client_emails (
@@ -130,3 +131,12 @@ ALTER TABLE tickets ADD CONSTRAINT tickets_unit_fk FOREIGN KEY (unit_id) REFEREN
 ALTER TABLE tickets ADD CONSTRAINT tickets_client_fk FOREIGN KEY (client_id) REFERENCES clients (id) ON DELETE SET NULL;
 CREATE INDEX tickets_unit ON tickets (unit_id, status) WHERE unit_id IS NOT NULL;
 CREATE INDEX tickets_client ON tickets (client_id, created_at) WHERE client_id IS NOT NULL;
+
+-- Residents read their own client card (with their own phones): the
+-- built-in resident role gains it on upgrade, as fresh installations have it.
+INSERT INTO role_permissions (role_id, permission)
+SELECT id, 'clients.read' FROM roles WHERE template = 'resident'
+  AND NOT EXISTS (SELECT 1 FROM role_permissions p WHERE p.role_id = roles.id AND p.permission = 'clients.read');
+INSERT INTO role_permissions (role_id, permission)
+SELECT id, 'clients.contacts.read' FROM roles WHERE template = 'resident'
+  AND NOT EXISTS (SELECT 1 FROM role_permissions p WHERE p.role_id = roles.id AND p.permission = 'clients.contacts.read');

@@ -146,3 +146,12 @@ CREATE TRIGGER units_delete_tickets AFTER DELETE ON units
 BEGIN UPDATE tickets SET unit_id = NULL WHERE unit_id = OLD.id; END;
 CREATE TRIGGER clients_delete_tickets AFTER DELETE ON clients
 BEGIN UPDATE tickets SET client_id = NULL WHERE client_id = OLD.id; END;
+
+-- Residents read their own client card (with their own phones): the
+-- built-in resident role gains it on upgrade, as fresh installations have it.
+INSERT INTO role_permissions (role_id, permission)
+SELECT id, 'clients.read' FROM roles WHERE template = 'resident'
+  AND NOT EXISTS (SELECT 1 FROM role_permissions p WHERE p.role_id = roles.id AND p.permission = 'clients.read');
+INSERT INTO role_permissions (role_id, permission)
+SELECT id, 'clients.contacts.read' FROM roles WHERE template = 'resident'
+  AND NOT EXISTS (SELECT 1 FROM role_permissions p WHERE p.role_id = roles.id AND p.permission = 'clients.contacts.read');

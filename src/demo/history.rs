@@ -18,7 +18,8 @@ use rand::seq::IndexedRandom as _;
 use rand::{Rng as _, SeedableRng as _};
 use serde_json::json;
 
-use domovoy_domain::ids::{BuildingId, ClassifierId, TicketId, UserId};
+use domovoy_domain::ids::{BuildingId, ClassifierId, ClientId, TicketId, UnitId, UserId};
+use domovoy_domain::layout::UnitKind;
 use domovoy_domain::sla::{
     CalendarDay, ProductionCalendar, RUSSIAN_CALENDAR, SLA_TEMPLATES, Schedule, SlaTargets, parse_calendar,
 };
@@ -28,7 +29,9 @@ use domovoy_domain::ticket::{
 use domovoy_store::classifier::ClassifierItem;
 use domovoy_store::sla::PolicyDraft;
 use domovoy_store::teams::Assignee;
-use domovoy_store::{Db, StoreError, StoreResult, WriteTx, buildings, classifier, sla, teams, tickets, users};
+use domovoy_store::{
+    Db, StoreError, StoreResult, WriteTx, buildings, classifier, clients, layout, sla, teams, tickets, users,
+};
 
 /// Seeds the classifier, the calendar, teams, assignment rules and SLA
 /// policies (the regulated templates and the company's own).
@@ -401,6 +404,19 @@ struct World {
     residents: Vec<(UserId, String, String)>,
     staff_names: HashMap<UserId, String>,
     calendar: Arc<ProductionCalendar>,
+    /// Per building, its apartments and offices: id, title ("кв. 45") and
+    /// the client to put on a ticket about it.
+    units: HashMap<BuildingId, Vec<DemoUnit>>,
+    /// The demo residents' own homes.
+    homes: HashMap<UserId, DemoUnit>,
+}
+
+#[derive(Debug, Clone)]
+struct DemoUnit {
+    building: BuildingId,
+    id: UnitId,
+    title: String,
+    client: Option<(ClientId, String, Option<String>)>,
 }
 
 impl World {
@@ -432,8 +448,30 @@ async fn load_world(db: &Db) -> anyhow::Result<World> {
         }
     }
     let days: Vec<CalendarDay> = sla::calendar_days(db).await?;
+    let building_ids: Vec<BuildingId> = buildings::list(db).await?.into_iter().map(|b| b.id).collect();
+    let mut units = HashMap::new();
+    let mut homes = HashMap::new();
+    for building in &building_ids {
+        let contacts = clients::unit_contacts(db, *building).await?;
+        let list: Vec<DemoUnit> = layout::load(db, *building)
+            .await?
+            .units()
+            .filter(|u| matches!(u.kind, UnitKind::Apartment | UnitKind::Office))
+            .map(|u| DemoUnit { building: *building, id: u.id, title: u.title(), client: contacts.get(&u.id).cloned() })
+            .collect();
+        for unit in &list {
+            if let Some((client, ..)) = &unit.client
+                && let Some(user) = clients::get(db, *client).await?.card.user_id
+            {
+                homes.insert(user, unit.clone());
+            }
+        }
+        units.insert(*building, list);
+    }
     Ok(World {
-        buildings: buildings::list(db).await?.into_iter().map(|b| b.id).collect(),
+        units,
+        homes,
+        buildings: building_ids,
         items,
         dispatcher: dispatcher.context("the demo dispatcher is missing")?,
         residents,
@@ -631,8 +669,29 @@ fn plan(
             Some(format!("+7916{:07}", rng.random_range(0..10_000_000))),
         ),
     };
+    let mut building = building;
+    let mut unit = None;
+    let mut client = None;
+    let (mut contact_name, mut contact_phone) = (contact_name, contact_phone);
+    if scenario.place == "place_unit" {
+        let home = match (by_resident, resident) {
+            (true, Some((id, ..))) => world.homes.get(id),
+            _ => world.units.get(&building).and_then(|units| units.choose(rng)),
+        };
+        if let Some(home) = home {
+            building = home.building;
+            unit = Some(home.clone());
+            if let Some((id, name, phone)) = &home.client {
+                client = Some(*id);
+                contact_name = Some(name.clone());
+                contact_phone = phone.clone().or(contact_phone);
+            }
+        }
+    }
     let location = match scenario.place {
-        "place_unit" => Some(format!("кв. {}", rng.random_range(1..400))),
+        "place_unit" => {
+            Some(unit.as_ref().map_or_else(|| format!("кв. {}", rng.random_range(1..400)), |u| u.title.clone()))
+        }
         "place_common" | "place_lift" => {
             Some(format!("подъезд {}, {} этаж", rng.random_range(1..5), rng.random_range(1..26)))
         }
@@ -663,8 +722,8 @@ fn plan(
         number: TicketNumber { year: created.year(), seq: 0 },
         source,
         building_id: building,
-        unit_id: None,
-        client_id: None,
+        unit_id: unit.map(|u| u.id),
+        client_id: client,
         contact_name,
         contact_phone,
         location,

@@ -15,6 +15,7 @@ use domovoy_domain::client::{
 };
 use domovoy_domain::contact::{Email, Phone};
 use domovoy_domain::ids::{BuildingId, ClientId, UnitId, UserId};
+use domovoy_domain::text::fold;
 
 use crate::Backend;
 use crate::db::{Source, WriteTx, dialect, fetch_all_built};
@@ -584,20 +585,27 @@ pub async fn search_by_name<'a>(
     let Some(scores) = scores else { return Ok(Vec::new()) };
     let ids: Vec<ClientId> = scores.keys().copied().collect();
     let mut hits = hits_for(source, &ids).await?;
-    hits.sort_by(|a, b| scores[&a.id].cmp(&scores[&b.id]).then_with(|| a.name.cmp(&b.name)));
+    // Fewer typos first; then names that start with the first word typed
+    // (the surname, as people search), then by name.
+    let first = words.first().map(String::as_str).unwrap_or_default();
+    let key = |h: &ClientHit| (scores[&h.id], !fold(&h.name).starts_with(first), h.name.clone());
+    hits.sort_by_cached_key(key);
     hits.truncate(limit);
     Ok(hits)
 }
 
-/// Clients with a phone number ending in (or equal to) these digits.
+/// Clients with a phone number ending in these digits ("67-89", the part
+/// people remember) or, when `start` is given, beginning with it (a number
+/// being typed: "+7912345").
 pub async fn search_by_phone<'a>(
     source: impl Into<Source<'a>>,
     digits: &str,
+    start: Option<&str>,
     limit: usize,
 ) -> StoreResult<Vec<ClientHit>> {
     let mut source: Source<'a> = source.into();
     let reversed = reversed_digits(digits);
-    let ids: Vec<Uuid> = on_conn!(source.reborrow(), c => {
+    let mut ids: Vec<Uuid> = on_conn!(source.reborrow(), c => {
         let sql = prefix_sql(dialect(&*c), "SELECT DISTINCT client_id FROM client_phones", "reversed") + " LIMIT $3";
         sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
             .bind(&reversed)
@@ -606,6 +614,22 @@ pub async fn search_by_phone<'a>(
             .fetch_all(&mut *c)
             .await?
     });
+    if let Some(start) = start {
+        let more: Vec<Uuid> = on_conn!(source.reborrow(), c => {
+            let sql = prefix_sql(dialect(&*c), "SELECT DISTINCT client_id FROM client_phones", "e164") + " LIMIT $3";
+            sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+                .bind(start)
+                .bind(prefix_end(start))
+                .bind(limit as i64)
+                .fetch_all(&mut *c)
+                .await?
+        });
+        for id in more {
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
+    }
     let ids: Vec<ClientId> = ids.into_iter().map(ClientId::from_uuid).collect();
     let mut hits = hits_for(source, &ids).await?;
     hits.sort_by(|a, b| a.name.cmp(&b.name));
@@ -667,4 +691,31 @@ async fn hits_for(mut source: Source<'_>, ids: &[ClientId]) -> StoreResult<Vec<C
 /// How many clients there are (for the admin and the benchmark).
 pub async fn count<'a>(source: impl Into<Source<'a>>) -> StoreResult<i64> {
     Ok(on_conn!(source, c => { sqlx::query_scalar("SELECT COUNT(*) FROM clients").fetch_one(&mut *c).await? }))
+}
+
+/// A building's units with one linked client each (owners and tenants
+/// first) and that client's first phone: who to put on a ticket about the
+/// unit (the demo and imports use it).
+pub async fn unit_contacts<'a>(
+    source: impl Into<Source<'a>>,
+    building: BuildingId,
+) -> StoreResult<HashMap<UnitId, (ClientId, String, Option<String>)>> {
+    let rows: Vec<(Uuid, Uuid, String, Option<String>, String)> = on_conn!(source, c => {
+        sqlx::query_as(
+            "SELECT l.unit_id, k.id, k.name, p.e164, l.role
+             FROM client_units l JOIN units u ON u.id = l.unit_id JOIN clients k ON k.id = l.client_id
+             LEFT JOIN client_phones p ON p.client_id = k.id AND p.position = 0
+             WHERE u.building_id = $1 ORDER BY l.role DESC",
+        )
+        .bind(building.as_uuid())
+        .fetch_all(&mut *c)
+        .await?
+    });
+    // Roles sort owner < occupant < tenant: in descending order the tenant
+    // (who lives there) comes first, then the occupant, then the owner.
+    let mut out = HashMap::new();
+    for (unit, client, name, phone, _role) in rows {
+        out.entry(UnitId::from_uuid(unit)).or_insert((ClientId::from_uuid(client), name, phone));
+    }
+    Ok(out)
 }

@@ -15,5 +15,6 @@ mod nodes;
 mod ops;
 mod outbox;
 mod pages;
+mod places;
 mod ticket_pages;
 mod tickets;

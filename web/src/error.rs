@@ -151,7 +151,9 @@ impl ApiError {
             Self::Validation(errors) => {
                 Some(errors.iter().map(|(field, error)| ((*field).to_owned(), t.field(field, error))).collect())
             }
-            Self::Problems(errors) => Some(errors.iter().map(|(path, error)| (path.clone(), t.field(path, error))).collect()),
+            Self::Problems(errors) => {
+                Some(errors.iter().map(|(path, error)| (path.clone(), t.field(path, error))).collect())
+            }
             _ => None,
         };
         let field_codes = match self {

@@ -26,6 +26,7 @@ fn spec(sections: u32, per_floor: u32) -> LayoutSpec {
         units_per_floor: per_floor,
         unit_kind: UnitKind::Apartment,
         first_number: 1,
+        by_floor: false,
         ground_floor: Some(GroundFloor { kind: UnitKind::Retail, units_per_section: 1 }),
         parking: None,
     }
@@ -204,9 +205,14 @@ async fn search_finds_names_with_typos_and_phone_tails(db: &Db) {
     assert_eq!(names(clients::search_by_name(db, &by("ивонов"), 10).await.unwrap()), ["Иванов Иван"]);
     assert!(clients::search_by_name(db, &by("сидоров"), 10).await.unwrap().is_empty());
 
-    assert_eq!(names(clients::search_by_phone(db, "6789", 10).await.unwrap()), ["Фёдорова Анна Петровна"]);
-    assert_eq!(names(clients::search_by_phone(db, "79123456789", 10).await.unwrap()), ["Фёдорова Анна Петровна"]);
-    assert_eq!(names(clients::search_by_phone(db, "912", 10).await.unwrap()), Vec::<String>::new());
+    assert_eq!(names(clients::search_by_phone(db, "6789", None, 10).await.unwrap()), ["Фёдорова Анна Петровна"]);
+    assert_eq!(
+        names(clients::search_by_phone(db, "79123456789", Some("+79123456789"), 10).await.unwrap()),
+        ["Фёдорова Анна Петровна"]
+    );
+    assert_eq!(names(clients::search_by_phone(db, "912", None, 10).await.unwrap()), Vec::<String>::new());
+    // A number being typed from its beginning.
+    assert_eq!(names(clients::search_by_phone(db, "79120", Some("+79120"), 10).await.unwrap()), ["Федотов Пётр"]);
     let phone = domovoy_domain::contact::Phone::parse("+7 343 222-33-44").unwrap();
     assert_eq!(clients::find_by_phone(db, &phone).await.unwrap().len(), 1);
 }

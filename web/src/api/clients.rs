@@ -185,7 +185,10 @@ async fn card_dto(state: &AppState, caller: &Caller, card: ClientCard) -> Result
             .phones
             .iter()
             .map(|p| PhoneDto {
-                e164: serde_json::to_value(&p.phone).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default(),
+                e164: serde_json::to_value(&p.phone)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default(),
                 display: p.phone.to_string(),
                 raw: p.raw.clone(),
             })

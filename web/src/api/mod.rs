@@ -7,10 +7,10 @@
 pub mod audit;
 pub mod auth;
 pub mod buildings;
+pub mod clients;
 pub mod dto;
 pub mod me;
 pub mod places;
-pub mod clients;
 pub mod roles;
 pub mod ticket_settings;
 pub mod tickets;

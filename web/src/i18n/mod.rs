@@ -22,8 +22,8 @@ use domovoy_domain::building::BuildingKind;
 use domovoy_domain::permission::{Permission, PermissionGroup};
 
 pub use en::EN;
-pub use ru::RU;
 pub use places::PlaceCatalog;
+pub use ru::RU;
 pub use tickets::TicketCatalog;
 
 /// The catalog for `locale`.

@@ -6,7 +6,9 @@ use domovoy_domain::layout::{SectionKind, UnitKind};
 use super::places::PlaceCatalog;
 
 pub static EN_PLACES: PlaceCatalog = PlaceCatalog {
-    in_use: |names| format!("These units cannot be removed: tickets or residents refer to them — {names}. Move them first"),
+    in_use: |names| {
+        format!("These units cannot be removed: tickets or residents refer to them — {names}. Move them first")
+    },
 
     section_kind_label,
     unit_kind_label,

@@ -60,7 +60,8 @@ fn parse(input: &ClientInput) -> Result<ClientDraft, ApiError> {
 async fn check_links(state: &AppState, caller: &Caller, links: Vec<UnitLink>) -> Result<Vec<UnitLink>, ApiError> {
     let mut checked = Vec::with_capacity(links.len());
     for (i, link) in links.into_iter().enumerate() {
-        let link = link.validate().map_err(|(field, e)| ApiError::Problems(vec![(format!("units[{i}].{field}"), e)]))?;
+        let link =
+            link.validate().map_err(|(field, e)| ApiError::Problems(vec![(format!("units[{i}].{field}"), e)]))?;
         let unit = layout::unit(&state.db, link.unit_id).await.map_err(|e| match e {
             StoreError::NotFound => ApiError::Problems(vec![(format!("units[{i}].unit_id"), FieldError::Unknown)]),
             other => other.into(),
@@ -274,7 +275,7 @@ pub async fn card(state: &AppState, caller: &Caller, id: ClientId) -> Result<Cli
     if !contacts_visible {
         client.card.phones.clear();
         client.card.emails.clear();
-    } else if !own_record && !(client.card.phones.is_empty() && client.card.emails.is_empty()) {
+    } else if !own_record && (!client.card.phones.is_empty() || !client.card.emails.is_empty()) {
         let actor = caller.actor();
         let name = client.card.name.clone();
         state
@@ -332,8 +333,19 @@ pub async fn card(state: &AppState, caller: &Caller, id: ClientId) -> Result<Cli
             link: None,
         });
     }
-    timeline.sort_by(|a, b| b.at.cmp(&a.at));
+    timeline.sort_by_key(|item| std::cmp::Reverse(item.at));
     let can_edit = allowed(caller, Permission::ClientsEdit, &client, &buildings);
-    let can_create_ticket = buildings.iter().any(|b| caller.principal.can(Permission::TicketsCreate, &Target::building(*b)));
-    Ok(ClientCard { client, contacts_visible, units, consents, open_tickets, past_tickets, timeline, can_edit, can_create_ticket })
+    let can_create_ticket =
+        buildings.iter().any(|b| caller.principal.can(Permission::TicketsCreate, &Target::building(*b)));
+    Ok(ClientCard {
+        client,
+        contacts_visible,
+        units,
+        consents,
+        open_tickets,
+        past_tickets,
+        timeline,
+        can_edit,
+        can_create_ticket,
+    })
 }

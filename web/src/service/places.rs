@@ -95,9 +95,7 @@ pub async fn import_condo(
     if map.dv != 1 {
         return Err(ApiError::Problems(vec![("dv".to_owned(), domovoy_domain::FieldError::Unknown)]));
     }
-    let plan = map
-        .to_layout()
-        .map_err(|e| ApiError::Problems(vec![(e.path, domovoy_domain::FieldError::Unknown)]))?;
+    let plan = map.to_layout().map_err(|e| ApiError::Problems(vec![(e.path, domovoy_domain::FieldError::Unknown)]))?;
     replace_layout(state, caller, building, plan).await
 }
 
@@ -273,8 +271,11 @@ pub async fn unit_card(state: &AppState, caller: &Caller, id: UnitId) -> Result<
     let target = Target::building(unit.building_id);
     caller.require(Permission::ChessboardRead, &target)?;
     let building_name = buildings::get(&state.db, unit.building_id).await?.name.to_string();
-    let people =
-        if caller.principal.can(Permission::ClientsRead, &target) { clients::unit_people(&state.db, id).await? } else { Vec::new() };
+    let people = if caller.principal.can(Permission::ClientsRead, &target) {
+        clients::unit_people(&state.db, id).await?
+    } else {
+        Vec::new()
+    };
     let tickets = if caller.principal.can(Permission::TicketsRead, &target) {
         tickets::list(&state.db, &TicketQuery { unit: Some(id), limit: 50, ..TicketQuery::default() }).await?.items
     } else {

@@ -6,7 +6,7 @@
 
 use serde::Serialize;
 
-use domovoy_domain::client::{UnitQuery, phone_digits, query_words};
+use domovoy_domain::client::{UnitQuery, phone_digits, phone_start, query_words};
 use domovoy_domain::ids::{BuildingId, ClientId, TicketId, UnitId};
 use domovoy_domain::permission::Permission;
 use domovoy_domain::policy::Reach;
@@ -97,7 +97,7 @@ pub async fn search(state: &AppState, caller: &Caller, query: &str) -> Result<Se
     let client_reach = principal.reach(Permission::ClientsRead);
     if client_reach.reaches_buildings() {
         let mut hits = match phone_digits(query) {
-            Some(digits) => clients::search_by_phone(&state.db, &digits, 50).await?,
+            Some(digits) => clients::search_by_phone(&state.db, &digits, phone_start(query).as_deref(), 50).await?,
             None => clients::search_by_name(&state.db, &query_words(query), 50).await?,
         };
         if !client_reach.everywhere {

@@ -277,7 +277,7 @@ async fn insert_new(
             other => other.into(),
         })?;
         if parsed.contact_name.is_none() {
-            parsed.contact_name = Some(client.card.name.clone());
+            parsed.contact_name = Some(client.card.name);
         }
     }
     let category = resolve_item(tx, input.category.as_deref(), ClassifierKind::Category, "category").await?;
