@@ -178,7 +178,9 @@ impl RoleTemplate {
                 ReportsExport,
             ],
             // Applied to the resident's own units and requests only.
-            Self::Resident => &[TicketsRead, TicketsCreate, PassesIssue, BuildingsRead, ClientsRead, ClientsContactsRead],
+            Self::Resident => {
+                &[TicketsRead, TicketsCreate, PassesIssue, BuildingsRead, ClientsRead, ClientsContactsRead]
+            }
         };
         list.iter().copied().collect()
     }

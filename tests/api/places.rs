@@ -43,7 +43,8 @@ async fn the_demo_tower_has_a_thousand_units_top_down_with_live_cells() {
     let dispatcher = app.token("dispatcher").await;
     let tower = building_id(&app, &dispatcher, NORTH_STAR).await;
 
-    let board: Value = app.get(&dispatcher, &format!("/api/v1/buildings/{tower}/chessboard")).await.json().await.unwrap();
+    let board: Value =
+        app.get(&dispatcher, &format!("/api/v1/buildings/{tower}/chessboard")).await.json().await.unwrap();
     assert!((1000..=1100).contains(&board["units"].as_u64().unwrap()), "{}", board["units"]);
     let first = &board["sections"][0];
     assert_eq!(first["name"], "1");
@@ -81,8 +82,7 @@ async fn the_demo_tower_has_a_thousand_units_top_down_with_live_cells() {
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["error"]["field_codes"]["unit_id"], "not_allowed");
-    let ghost =
-        json!({"building_id": tower, "unit_id": uuid::Uuid::now_v7(), "description": "Нет такой квартиры", "source": "phone"});
+    let ghost = json!({"building_id": tower, "unit_id": uuid::Uuid::now_v7(), "description": "Нет такой квартиры", "source": "phone"});
     let body: Value = app.post(&dispatcher, "/api/v1/tickets", &ghost).await.json().await.unwrap();
     assert_eq!(body["error"]["field_codes"]["unit_id"], "unknown");
 }
@@ -204,12 +204,14 @@ async fn client_cards_hide_contacts_without_the_permission_and_audit_views() {
     assert_eq!(body["error"]["field_codes"], json!({"name": "required", "phones[0]": "invalid_format"}));
 
     // Consents keep their date; unknown channels are refused.
-    let response = put(&app, &admin, &format!("/api/v1/clients/{id}/consents"), &json!({"sms": true, "email": true})).await;
+    let response =
+        put(&app, &admin, &format!("/api/v1/clients/{id}/consents"), &json!({"sms": true, "email": true})).await;
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
     let response = put(&app, &admin, &format!("/api/v1/clients/{id}/consents"), &json!({"pigeon": true})).await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let card: Value = app.get(&admin, &format!("/api/v1/clients/{id}")).await.json().await.unwrap();
-    let channels: Vec<&str> = card["consents"].as_array().unwrap().iter().map(|c| c["channel"].as_str().unwrap()).collect();
+    let channels: Vec<&str> =
+        card["consents"].as_array().unwrap().iter().map(|c| c["channel"].as_str().unwrap()).collect();
     assert_eq!(channels, ["email", "sms"]);
 }
 
@@ -221,7 +223,8 @@ async fn a_resident_sees_only_their_own_card_and_files_for_their_own_flat() {
     let tower = building_id(&app, &admin, NORTH_STAR).await;
     let flat45 = unit(&app, &admin, &tower, "45").await;
     let flat46 = unit(&app, &admin, &tower, "46").await;
-    let people: Value = app.get(&admin, &format!("/api/v1/units/{}", flat45["id"].as_str().unwrap())).await.json().await.unwrap();
+    let people: Value =
+        app.get(&admin, &format!("/api/v1/units/{}", flat45["id"].as_str().unwrap())).await.json().await.unwrap();
     let own = people["people"].as_array().unwrap().iter().find(|p| p["has_account"] == true).unwrap()["client_id"]
         .as_str()
         .unwrap()
@@ -243,6 +246,7 @@ async fn a_resident_sees_only_their_own_card_and_files_for_their_own_flat() {
 }
 
 async fn people_of(app: &TestApp, admin: &str, unit: &Value) -> Option<String> {
-    let card: Value = app.get(admin, &format!("/api/v1/units/{}", unit["id"].as_str().unwrap())).await.json().await.unwrap();
+    let card: Value =
+        app.get(admin, &format!("/api/v1/units/{}", unit["id"].as_str().unwrap())).await.json().await.unwrap();
     card["people"].as_array().unwrap().first().map(|p| p["client_id"].as_str().unwrap().to_owned())
 }

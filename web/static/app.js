@@ -16,6 +16,19 @@ document.addEventListener("submit", (event) => {
   }
 }, true);
 
+// A file picked for a [data-file-to-text] form is read into its textarea,
+// so the server gets plain text (no multipart) and the person sees it.
+document.addEventListener("change", async (event) => {
+  const input = event.target;
+  if (!(input instanceof HTMLInputElement) || !input.matches("[data-file-source]") || !input.files?.length) {
+    return;
+  }
+  const area = input.form?.querySelector("textarea");
+  if (area) {
+    area.value = await input.files[0].text();
+  }
+});
+
 document.addEventListener("change", (event) => {
   const select = event.target;
   if (select.matches && select.matches("[data-autosubmit]") && select.form) {
@@ -49,7 +62,7 @@ document.addEventListener("keydown", (event) => {
     event.preventDefault();
     dialog.showModal();
   } else if (event.key === "/") {
-    const search = document.querySelector("[data-search]");
+    const search = document.querySelector("[data-search]") ?? document.querySelector("[data-global-search]");
     if (search) {
       event.preventDefault();
       search.focus();

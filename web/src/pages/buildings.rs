@@ -163,6 +163,7 @@ struct DetailPage<'a> {
     /// Kind code → label, for live updates of the kind (JSON).
     kind_labels: String,
     can_manage: bool,
+    can_chessboard: bool,
     people: Vec<PersonLine>,
     form: BuildingForm,
     form_action: String,
@@ -218,6 +219,7 @@ async fn render_detail(
         kind_labels: serde_json::to_string(&kinds(t).into_iter().collect::<std::collections::BTreeMap<_, _>>())
             .unwrap_or_default(),
         can_manage,
+        can_chessboard: caller.principal.can(Permission::ChessboardRead, &Target::building(id)),
         people,
         form: form.unwrap_or_else(|| BuildingForm::of(&building)),
         form_action: format!("/buildings/{id}"),

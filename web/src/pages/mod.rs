@@ -13,6 +13,8 @@ pub mod buildings;
 pub mod home;
 pub mod integrations;
 pub mod login;
+pub mod people;
+pub mod places;
 pub mod roles;
 pub mod ticket_settings;
 pub mod tickets;
@@ -61,6 +63,11 @@ pub struct Chrome {
     pub board_js: String,
     pub intake_js: String,
     pub ticket_js: String,
+    pub chessboard_js: String,
+    pub search_js: String,
+    /// Whether the header's search box is shown (the caller may read
+    /// clients, units, tickets or buildings).
+    pub search: bool,
 }
 
 /// Which main-menu entry a page belongs to.
@@ -70,6 +77,7 @@ pub enum Section {
     Tickets,
     TicketSettings,
     Buildings,
+    Clients,
     Users,
     Roles,
     Assignments,
@@ -84,7 +92,7 @@ pub fn nav(caller: &Caller, active: Section) -> Vec<NavItem> {
     let p = &caller.principal;
     let admin = |permission| p.can(permission, &Target::SYSTEM);
     let tickets = p.reach(Permission::TicketsRead);
-    let entries: [(Section, bool, &'static str, &'static str, &'static str); 10] = [
+    let entries: [(Section, bool, &'static str, &'static str, &'static str); 11] = [
         (Section::Home, true, "/", t.nav_home, "h"),
         (
             Section::Tickets,
@@ -100,6 +108,7 @@ pub fn nav(caller: &Caller, active: Section) -> Vec<NavItem> {
             t.nav_buildings,
             "o",
         ),
+        (Section::Clients, p.reach(Permission::ClientsRead).reaches_buildings(), "/clients", t.pl.nav_clients, "k"),
         (Section::Users, admin(Permission::AdminUsers), "/admin/users", t.nav_users, "u"),
         (Section::Roles, admin(Permission::AdminRoles), "/admin/roles", t.nav_roles, "r"),
         (Section::Assignments, admin(Permission::AdminUsers), "/admin/assignments", t.nav_assignments, "n"),
@@ -133,6 +142,16 @@ impl Chrome {
             board_js: assets::url("board.js"),
             intake_js: assets::url("intake.js"),
             ticket_js: assets::url("ticket.js"),
+            chessboard_js: assets::url("chessboard.js"),
+            search_js: assets::url("search.js"),
+            search: [
+                Permission::ClientsRead,
+                Permission::ChessboardRead,
+                Permission::TicketsRead,
+                Permission::BuildingsRead,
+            ]
+            .into_iter()
+            .any(|p| caller.principal.reach(p).reaches_buildings()),
         }
     }
 
@@ -249,6 +268,23 @@ pub fn register(cfg: &mut web::ServiceConfig) {
         .service(assignments::assign)
         .service(audit::show_audit)
         .service(audit::export_audit)
+        .service(places::chessboard)
+        .service(places::export_selection)
+        .service(places::show_unit)
+        .service(places::show_layout)
+        .service(places::generate_layout)
+        .service(places::save_layout_text)
+        .service(places::import_condo)
+        .service(places::export_condo)
+        .service(people::search_page)
+        .service(people::clients_page)
+        .service(people::new_client)
+        .service(people::create_client)
+        .service(people::show_client)
+        .service(people::edit_client)
+        .service(people::update_client)
+        .service(people::save_units)
+        .service(people::save_consents)
         .service(buildings::list_buildings)
         .service(buildings::create_building)
         .service(buildings::show_building)
@@ -366,6 +402,8 @@ pub fn notice(t: &Catalog, done: Option<&str>) -> Option<String> {
         "members_saved" => t.tk.members_saved,
         "rule_added" => t.tk.rule_added,
         "rule_deleted" => t.tk.rule_deleted,
+        "client_created" => t.pl.client_created,
+        "client_saved" => t.pl.client_saved,
         _ => return None,
     };
     Some(text.to_owned())

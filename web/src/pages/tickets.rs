@@ -57,7 +57,7 @@ pub struct Choice {
 }
 
 impl Choice {
-    fn new(value: &impl ToString, label: impl Into<String>) -> Self {
+    pub fn new(value: &impl ToString, label: impl Into<String>) -> Self {
         Self { value: value.to_string(), label: label.into() }
     }
 }
@@ -535,6 +535,41 @@ struct NewPage<'a> {
     /// Problems: id, label, category id.
     problems: Vec<(String, String, String)>,
     errors: Vec<(String, String)>,
+    /// Who and where, when prefilled from a client or unit card.
+    party: String,
+}
+
+/// "Иванов Иван — кв. 45, ЖК «Северная звезда»" for a prefilled form; fills
+/// the location from the unit when it is empty.
+async fn describe_party(state: &AppState, caller: &Caller, form: &mut NewTicket) -> Result<String, PageError> {
+    use domovoy_domain::ids::{ClientId, UnitId};
+    let parse = |raw: Option<&str>| raw.and_then(|v| v.trim().parse::<Uuid>().ok());
+    let mut parts = Vec::new();
+    let client = match parse(form.client_id.as_deref()) {
+        Some(id) => crate::service::clients::card(state, caller, ClientId::from_uuid(id)).await.ok(),
+        None => None,
+    };
+    if let Some(card) = client {
+        if form.contact_name.as_deref().is_none_or(|n| n.trim().is_empty()) {
+            form.contact_name = Some(card.client.card.name.clone());
+        }
+        if form.contact_phone.as_deref().is_none_or(|p| p.trim().is_empty()) {
+            form.contact_phone = card.client.card.phones.first().map(|p| p.phone.to_string());
+        }
+        parts.push(card.client.card.name);
+    }
+    let unit = match parse(form.unit_id.as_deref()) {
+        Some(id) => crate::service::places::unit_card(state, caller, UnitId::from_uuid(id)).await.ok(),
+        None => None,
+    };
+    if let Some(card) = unit {
+        if form.location.as_deref().is_none_or(|l| l.trim().is_empty()) {
+            form.location = Some(card.title.clone());
+        }
+        form.building_id.get_or_insert_with(|| card.unit.building_id.to_string());
+        parts.push(format!("{}, {}", card.title, card.building_name));
+    }
+    Ok(parts.join(" — "))
 }
 
 /// The quick-creation form (a fresh idempotency key with every render, so a
@@ -571,6 +606,8 @@ async fn render_new_with(
     failure: FormFailure,
 ) -> Result<HttpResponse, PageError> {
     let t = caller.t();
+    let mut form = form;
+    let party = describe_party(state, caller, &mut form).await?;
     let staff = tickets::is_staff(caller);
     let reach = caller.principal.reach(Permission::TicketsCreate);
     if reach.is_nothing() {
@@ -618,6 +655,7 @@ async fn render_new_with(
         categories: of(ClassifierKind::Category),
         problems,
         errors: failure.fields,
+        party,
     };
     html_with_status(&page, status)
 }
