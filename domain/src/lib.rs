@@ -20,6 +20,7 @@ pub mod contact;
 pub mod error;
 pub mod event;
 pub mod ids;
+pub mod import;
 pub mod layout;
 pub mod password;
 pub mod permission;
