@@ -53,6 +53,29 @@ pub enum Command {
     /// The production calendar the SLA clocks count working time by.
     #[command(subcommand)]
     Calendar(CalendarCommand),
+    /// Import clients (with ownership and accounts) or a building's units
+    /// from a billing export: CSV (UTF-8 or Windows-1251, `;` or `,`) or
+    /// XLSX. Every problem is printed by row and column and nothing is
+    /// written unless the whole file reads; importing again updates.
+    Import(ImportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// `clients` or `units`.
+    #[arg(value_name = "KIND")]
+    pub kind: String,
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// The building whose units the rows name (id or exact name).
+    #[arg(long, value_name = "ID")]
+    pub building: Option<String>,
+    /// Check and count only; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Own headings: `--map "Абонент=full_name" --map "Кв-ра=unit"`.
+    #[arg(long = "map", value_name = "HEADING=COLUMN")]
+    pub map: Vec<String>,
 }
 
 #[derive(Debug, Subcommand)]

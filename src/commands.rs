@@ -103,6 +103,59 @@ pub async fn calendar(settings: &Settings, command: CalendarCommand) -> anyhow::
     Ok(())
 }
 
+/// `domovoy import`: prints the report; fails (non-zero exit) when the
+/// file has problems, after printing every one of them.
+pub async fn import(settings: &Settings, args: crate::cli::ImportArgs) -> anyhow::Result<()> {
+    use domovoy_web::import::{self, ImportKind, Report, Request};
+    use domovoy_web::service::imports::{ReportView, parse_mapping};
+
+    let kind: ImportKind =
+        args.kind.parse().map_err(|_| anyhow::anyhow!("что импортировать: clients или units, а не «{}»", args.kind))?;
+    let bytes = std::fs::read(&args.file).with_context(|| format!("не удалось прочитать {}", args.file.display()))?;
+    let mapping = parse_mapping(&args.map.join(",")).map_err(explain)?;
+    let db = open(settings).await?;
+    let result = async {
+        let building = match &args.building {
+            None => None,
+            Some(given) => {
+                let all = buildings::list(&db).await?;
+                let found = all.iter().find(|b| b.id.to_string() == given.trim() || b.name.as_str() == given.trim());
+                Some(found.with_context(|| format!("нет объекта «{given}»"))?.id)
+            }
+        };
+        let request = Request { kind, building, mapping };
+        let mut report = Report::default();
+        let report = match import::prepare(&db, &bytes, &request, &mut report).await? {
+            None => report,
+            Some(prepared) => import::execute(&db, prepared, report, cli_actor(), args.dry_run).await?.0,
+        };
+        anyhow::Ok(ReportView::new(report, &RU))
+    }
+    .await;
+    db.close().await;
+    let view = result?;
+    let mut out = std::io::stdout().lock();
+    if let Some(encoding) = view.file.encoding {
+        writeln!(
+            out,
+            "{}",
+            (RU.pl.import_file_info)(view.file.format, encoding, view.file.delimiter.as_deref().unwrap_or(""))
+        )?;
+    }
+    for problem in &view.problems {
+        let value = if problem.value.is_empty() { String::new() } else { format!(" — «{}»", problem.value) };
+        writeln!(out, "{}: {}{value}", problem.place, problem.message)?;
+    }
+    writeln!(out, "{}", view.summary)?;
+    if !view.problems.is_empty() {
+        anyhow::bail!("импорт не выполнен: ошибок {}", view.problems.len());
+    }
+    if view.applied {
+        writeln!(out, "{}.", RU.pl.import_applied)?;
+    }
+    Ok(())
+}
+
 /// The application's state for a command: the services need it, though
 /// nothing live runs (the shutdown receiver is never signalled).
 fn command_state(db: &Db) -> AppState {

@@ -68,6 +68,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Backup { to } => commands::backup(&load(&cli.config, &overrides)?, &to).await,
         Command::User(command) => commands::user(&load(&cli.config, &overrides)?, command).await,
         Command::Calendar(command) => commands::calendar(&load(&cli.config, &overrides)?, command).await,
+        Command::Import(args) => commands::import(&load(&cli.config, &overrides)?, args).await,
     }
 }
 

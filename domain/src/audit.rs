@@ -64,6 +64,7 @@ audit_actions! {
     ClientUnitsChanged = "client.units_changed",
     ClientConsentChanged = "client.consent_changed",
     ClientContactsViewed = "client.contacts_viewed",
+    ImportApplied = "import.applied",
     ClassifierItemCreated = "classifier.created",
     ClassifierItemUpdated = "classifier.updated",
     SlaPolicyCreated = "sla_policy.created",

@@ -50,11 +50,23 @@ impl Column {
         let h = fold(heading).replace(['.', ':', '№', '"', '«', '»'], " ");
         let h = h.split_whitespace().collect::<Vec<_>>().join(" ");
         let column = match h.as_str() {
-            "фио" | "ф и о" | "фамилия имя отчество" | "ф и о собственника" | "фио собственника" | "клиент" | "житель"
-            | "плательщик" | "фио плательщика" | "владелец" => Column::FullName,
-            "собственник" | "собственники" => return Some((Column::FullName, Some(LinkRole::Owner))),
+            "фио"
+            | "ф и о"
+            | "фамилия имя отчество"
+            | "ф и о собственника"
+            | "фио собственника"
+            | "клиент"
+            | "житель"
+            | "плательщик"
+            | "фио плательщика"
+            | "владелец" => Column::FullName,
+            "собственник" | "собственники" => {
+                return Some((Column::FullName, Some(LinkRole::Owner)));
+            }
             "арендатор" | "наниматель" => return Some((Column::FullName, Some(LinkRole::Tenant))),
-            "проживающий" | "проживающие" | "жилец" => return Some((Column::FullName, Some(LinkRole::Occupant))),
+            "проживающий" | "проживающие" | "жилец" => {
+                return Some((Column::FullName, Some(LinkRole::Occupant)));
+            }
             "фамилия" => Column::LastName,
             "имя" => Column::FirstName,
             "отчество" => Column::MiddleName,
@@ -65,20 +77,28 @@ impl Column {
             "телефон" | "тел" | "телефоны" | "моб телефон" | "мобильный телефон" | "контактный телефон" | "phone" => {
                 Column::Phone
             }
-            "e-mail" | "email" | "e mail" | "эл почта" | "электронная почта" | "почта" => Column::Email,
+            "e-mail" | "email" | "e mail" | "эл почта" | "электронная почта" | "почта" => {
+                Column::Email
+            }
             "подъезд" | "секция" | "корпус" | "строение" => Column::Section,
             "этаж" => Column::Floor,
             "квартира" | "кв" | "помещение" | "номер помещения" | "помещения" | "номер квартиры" | "офис" => {
                 Column::Unit
             }
             "тип помещения" | "вид помещения" | "назначение" => Column::UnitKind,
-            "площадь" | "общая площадь" | "площадь м2" | "площадь кв м" | "площадь, м2" | "s" => Column::Area,
+            "площадь" | "общая площадь" | "площадь м2" | "площадь кв м" | "площадь, м2" | "s" => {
+                Column::Area
+            }
             "лицевой счет" | "лицевой счёт" | "л/с" | "лс" | "л с" | "номер лс" | "номер лицевого счета" => {
                 Column::Account
             }
             "доля" | "доля в праве" | "доля собственности" => Column::Share,
-            "роль" | "статус" | "отношение" | "тип собственности" | "тип жильца" | "вид права" => Column::Role,
-            "код" | "код клиента" | "id" | "ид" | "идентификатор" | "внешний код" => Column::ClientId,
+            "роль" | "статус" | "отношение" | "тип собственности" | "тип жильца" | "вид права" => {
+                Column::Role
+            }
+            "код" | "код клиента" | "id" | "ид" | "идентификатор" | "внешний код" => {
+                Column::ClientId
+            }
             _ => return None,
         };
         Some((column, None))
@@ -153,7 +173,12 @@ impl Mapping {
         let mut problems = Vec::new();
         for heading in explicit.keys() {
             if !headers.iter().any(|h| h.trim() == heading.trim()) {
-                problems.push(Problem { row: 1, column: heading.clone(), code: ProblemCode::UnknownHeading, value: heading.clone() });
+                problems.push(Problem {
+                    row: 1,
+                    column: heading.clone(),
+                    code: ProblemCode::UnknownHeading,
+                    value: heading.clone(),
+                });
             }
         }
         let mut implied_role = None;
@@ -264,7 +289,8 @@ pub fn parse_role(raw: &str) -> Option<LinkRole> {
         Some(LinkRole::Owner)
     } else if f.starts_with("аренд") || f.starts_with("нанимат") || f == "tenant" || f == "а" {
         Some(LinkRole::Tenant)
-    } else if f.starts_with("прожив") || f.starts_with("жил") || f.starts_with("зарег") || f == "occupant" || f == "п" {
+    } else if f.starts_with("прожив") || f.starts_with("жил") || f.starts_with("зарег") || f == "occupant" || f == "п"
+    {
         Some(LinkRole::Occupant)
     } else {
         None
@@ -278,7 +304,12 @@ pub fn parse_unit_kind(raw: &str) -> Option<UnitKind> {
         Some(UnitKind::Apartment)
     } else if f.starts_with("офис") || f == "office" {
         Some(UnitKind::Office)
-    } else if f.starts_with("нежил") || f.starts_with("магаз") || f.starts_with("торг") || f.starts_with("пом") || f == "retail" {
+    } else if f.starts_with("нежил")
+        || f.starts_with("магаз")
+        || f.starts_with("торг")
+        || f.starts_with("пом")
+        || f == "retail"
+    {
         Some(UnitKind::Retail)
     } else if f.starts_with("клад") || f.starts_with("хоз") || f == "storage" {
         Some(UnitKind::Storage)
@@ -294,9 +325,7 @@ pub fn parse_unit_kind(raw: &str) -> Option<UnitKind> {
 /// problems too.
 pub fn read_client_rows(sheet: &Sheet, mapping: &Mapping) -> (Vec<ClientRow>, Vec<Problem>) {
     let mut problems = Vec::new();
-    let named = mapping.has(Column::FullName)
-        || mapping.has(Column::LastName)
-        || mapping.has(Column::Company);
+    let named = mapping.has(Column::FullName) || mapping.has(Column::LastName) || mapping.has(Column::Company);
     if !named {
         problems.push(Problem { row: 1, column: String::new(), code: ProblemCode::NoNameColumn, value: String::new() });
         return (Vec::new(), problems);
@@ -314,11 +343,16 @@ pub fn read_client_rows(sheet: &Sheet, mapping: &Mapping) -> (Vec<ClientRow>, Ve
             continue;
         }
         let mut problem = |column: Column, code: ProblemCode, value: &str| {
-            problems.push(Problem { row, column: at(column), code, value: value.to_owned() })
+            problems.push(Problem { row, column: at(column), code, value: value.to_owned() });
         };
         let normalised: Vec<String> = raw.iter().map(|c| fold(c)).collect();
         if let Some(first) = seen_rows.get(&normalised) {
-            problems.push(Problem { row, column: String::new(), code: ProblemCode::DuplicateRow, value: first.to_string() });
+            problems.push(Problem {
+                row,
+                column: String::new(),
+                code: ProblemCode::DuplicateRow,
+                value: first.to_string(),
+            });
             continue;
         }
         seen_rows.insert(normalised, row);
@@ -411,15 +445,89 @@ pub fn read_client_rows(sheet: &Sheet, mapping: &Mapping) -> (Vec<ClientRow>, Ve
             client_id,
         };
         if let Some(key) = record.external_id() {
-            let unit_key = record.unit.as_ref().map(|u| format!("{:?}{}", u.section, u.query.label)).unwrap_or_default();
+            let unit_key =
+                record.unit.as_ref().map(|u| format!("{:?}{}", u.section, u.query.label)).unwrap_or_default();
             let key = format!("{key}|{unit_key}|{}", record.role.code());
             if let Some(first) = seen_keys.get(&key) {
-                problems.push(Problem { row, column: String::new(), code: ProblemCode::DuplicateRow, value: first.to_string() });
+                problems.push(Problem {
+                    row,
+                    column: String::new(),
+                    code: ProblemCode::DuplicateRow,
+                    value: first.to_string(),
+                });
                 continue;
             }
             seen_keys.insert(key, row);
         }
         out.push(record);
+    }
+    (out, problems)
+}
+
+/// One unit row, read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnitRow {
+    /// 1-based row of the file.
+    pub row: usize,
+    /// The label as written ("45", "Н1"), not folded.
+    pub label: String,
+    pub unit: UnitRef,
+    /// Лицевой счёт: kept as the unit's billing id.
+    pub account: Option<String>,
+}
+
+/// Reads every data row of a units file (section, floor, label, kind,
+/// area, account).
+pub fn read_unit_rows(sheet: &Sheet, mapping: &Mapping) -> (Vec<UnitRow>, Vec<Problem>) {
+    let mut problems = Vec::new();
+    if !mapping.has(Column::Unit) {
+        problems.push(Problem { row: 1, column: String::new(), code: ProblemCode::NoUnitColumn, value: String::new() });
+        return (Vec::new(), problems);
+    }
+    if sheet.rows.is_empty() {
+        problems.push(Problem { row: 0, column: String::new(), code: ProblemCode::Empty, value: String::new() });
+    }
+    let mut out = Vec::new();
+    let mut seen: HashMap<(Option<String>, String, Option<UnitKind>), usize> = HashMap::new();
+    for (index, raw) in sheet.rows.iter().enumerate() {
+        let row = index + 2;
+        if raw.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        let mut problem = |column: Column, code: ProblemCode, value: &str| {
+            problems.push(Problem {
+                row,
+                column: heading(&sheet.headers, mapping, column),
+                code,
+                value: value.to_owned(),
+            });
+        };
+        let Some(unit) = read_unit(raw, mapping, &mut problem) else {
+            if cell(raw, mapping, Column::Unit).is_none() {
+                problem(Column::Unit, ProblemCode::Required, "");
+            }
+            continue;
+        };
+        let label = cell(raw, mapping, Column::Unit).map(|l| {
+            // "кв. 45" → "45"; "Н1" keeps its letter case.
+            let folded = fold(l);
+            let at = folded.find(unit.query.label.as_str()).unwrap_or(0);
+            l.chars().skip(folded[..at].chars().count()).collect::<String>().trim().to_owned()
+        });
+        let label = label.filter(|l| !l.is_empty()).unwrap_or_else(|| unit.query.label.clone());
+        let key = (unit.section.as_deref().map(fold), fold(&label), unit.kind.or(unit.query.kind));
+        if let Some(first) = seen.get(&key) {
+            problems.push(Problem {
+                row,
+                column: String::new(),
+                code: ProblemCode::DuplicateRow,
+                value: first.to_string(),
+            });
+            continue;
+        }
+        seen.insert(key, row);
+        let account = cell(raw, mapping, Column::Account).map(str::to_owned);
+        out.push(UnitRow { row, label, unit, account });
     }
     (out, problems)
 }
@@ -449,13 +557,14 @@ fn read_unit(raw: &[String], mapping: &Mapping, problem: &mut dyn FnMut(Column, 
             None
         }
     });
-    let area = cell(raw, mapping, Column::Area).and_then(|v| match v.replace(',', ".").replace(' ', "").parse::<f64>() {
-        Ok(a) if a > 0.0 && a < 100_000.0 => Some(a),
-        _ => {
-            problem(Column::Area, ProblemCode::BadArea, v);
-            None
-        }
-    });
+    let area =
+        cell(raw, mapping, Column::Area).and_then(|v| match v.replace(',', ".").replace(' ', "").parse::<f64>() {
+            Ok(a) if a > 0.0 && a < 100_000.0 => Some(a),
+            _ => {
+                problem(Column::Area, ProblemCode::BadArea, v);
+                None
+            }
+        });
     Some(UnitRef { section: cell(raw, mapping, Column::Section).map(str::to_owned), floor, query, kind, area })
 }
 
@@ -543,6 +652,27 @@ mod tests {
         let (rows, problems) = read_client_rows(&s, &mapping);
         assert!(rows.is_empty());
         assert_eq!(problems[0].code, ProblemCode::NoNameColumn);
+    }
+
+    #[test]
+    fn unit_rows_keep_labels_and_find_duplicates() {
+        let s = sheet(
+            &["Подъезд", "Этаж", "Помещение", "Тип помещения", "Площадь", "Лицевой счёт"],
+            &[
+                &["1", "2", "кв. 5", "квартира", "54,2", "СЗ-5"],
+                &["1", "1", "Н1", "нежилое", "120", ""],
+                &["1", "этаж", "6", "", "-3", ""],
+                &["1", "2", "5", "квартира", "", ""],
+            ],
+        );
+        let mapping = Mapping::new(&s.headers, &HashMap::new()).unwrap();
+        let (rows, problems) = read_unit_rows(&s, &mapping);
+        assert_eq!(rows[0].label, "5");
+        assert_eq!(rows[0].unit.area, Some(54.2));
+        assert_eq!(rows[1].label, "Н1");
+        assert_eq!(rows[1].unit.kind, Some(UnitKind::Retail));
+        let found: Vec<(usize, ProblemCode)> = problems.iter().map(|p| (p.row, p.code)).collect();
+        assert_eq!(found, [(4, ProblemCode::BadFloor), (4, ProblemCode::BadArea), (5, ProblemCode::DuplicateRow)]);
     }
 
     #[test]

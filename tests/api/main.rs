@@ -10,6 +10,7 @@ mod auth;
 mod cluster;
 mod crash;
 mod helpers;
+mod imports;
 mod live;
 mod nodes;
 mod ops;

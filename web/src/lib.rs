@@ -13,6 +13,7 @@ pub mod auth;
 pub mod error;
 pub mod export;
 pub mod i18n;
+pub mod import;
 pub mod live;
 pub mod middleware;
 pub mod ops;

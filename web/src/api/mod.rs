@@ -9,6 +9,7 @@ pub mod auth;
 pub mod buildings;
 pub mod clients;
 pub mod dto;
+pub mod imports;
 pub mod me;
 pub mod places;
 pub mod roles;
@@ -111,6 +112,7 @@ api_routes!(
     clients::update_client,
     clients::set_client_units,
     clients::set_client_consents,
+    imports::import_file,
     audit::list_audit,
     audit::export_audit,
     webhooks::list_webhooks,

@@ -352,6 +352,7 @@ fn audit_action_label(action: AuditAction) -> &'static str {
         AuditAction::ClientUnitsChanged => "Client units changed",
         AuditAction::ClientConsentChanged => "Client consent changed",
         AuditAction::ClientContactsViewed => "Client contacts viewed",
+        AuditAction::ImportApplied => "Billing import applied",
         AuditAction::ClassifierItemCreated => "Classifier item added",
         AuditAction::ClassifierItemUpdated => "Classifier item changed",
         AuditAction::SlaPolicyCreated => "SLA policy added",

@@ -2,6 +2,7 @@
 //! set per language (`places_ru.rs`, `places_en.rs`), reached as `t.pl`.
 
 use domovoy_domain::client::{Channel, ClientKind, LinkRole, Occupancy};
+use domovoy_domain::import::ProblemCode;
 use domovoy_domain::layout::{SectionKind, UnitKind};
 
 macro_rules! place_catalog {
@@ -133,4 +134,28 @@ place_catalog! {
     client_saved: &'static str,
     client_created: &'static str,
     client_version_conflict: &'static str,
+
+    import_problem: fn(ProblemCode) -> &'static str,
+    /// "Строка 3, «Телефон»" / "Файл".
+    import_where: fn(usize, &str) -> String,
+    import_title: &'static str,
+    import_hint: &'static str,
+    import_kind_clients: &'static str,
+    import_kind_units: &'static str,
+    import_file: &'static str,
+    import_mapping: &'static str,
+    import_mapping_hint: &'static str,
+    import_check: &'static str,
+    import_apply: &'static str,
+    import_uploading: &'static str,
+    import_checking: &'static str,
+    import_ok: &'static str,
+    import_problems: fn(usize) -> String,
+    import_result: fn(usize, usize, usize, usize) -> String,
+    import_applied: &'static str,
+    import_done: fn(usize, usize, usize, usize) -> String,
+    import_file_info: fn(&str, &str, &str) -> String,
+    import_col_where: &'static str,
+    import_col_problem: &'static str,
+    import_col_value: &'static str,
 }

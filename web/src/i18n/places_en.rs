@@ -1,6 +1,7 @@
 //! Layout, chessboard, client and search strings in English.
 
 use domovoy_domain::client::{Channel, ClientKind, LinkRole, Occupancy};
+use domovoy_domain::import::ProblemCode;
 use domovoy_domain::layout::{SectionKind, UnitKind};
 
 use super::places::PlaceCatalog;
@@ -130,7 +131,64 @@ pub static EN_PLACES: PlaceCatalog = PlaceCatalog {
     client_saved: "Card saved",
     client_created: "Client created",
     client_version_conflict: "Someone else just changed this card. Reload the page and try again",
+
+    import_problem,
+    import_where: |row, column| match (row, column.is_empty()) {
+        (0, _) => "File".to_owned(),
+        (row, true) => format!("Row {row}"),
+        (row, false) => format!("Row {row}, “{column}”"),
+    },
+    import_title: "Import from billing",
+    import_hint: "CSV (UTF-8 or Windows-1251, “;” or “,”) or XLSX. Usual Russian headings are recognised. A check writes nothing; applying writes everything or nothing. Importing again updates instead of duplicating.",
+    import_kind_clients: "Clients, ownership and accounts",
+    import_kind_units: "Units of the building",
+    import_file: "File",
+    import_mapping: "Own headings",
+    import_mapping_hint: "For unusual headings, one “Heading = column” per line; columns: full_name, last_name, first_name, middle_name, company, inn, phone, email, section, floor, unit, unit_kind, area, account, share, role, client_id, ignore",
+    import_check: "Check",
+    import_apply: "Apply",
+    import_uploading: "Uploading…",
+    import_checking: "Checking rows…",
+    import_ok: "No problems. Ready to apply.",
+    import_problems: |n| format!("{n} problems found. Nothing was written: fix the file and check again."),
+    import_result: |rows, created, updated, unchanged| {
+        format!("Rows: {rows}. To create: {created}, to update: {updated}, unchanged: {unchanged}")
+    },
+    import_applied: "Import applied",
+    import_done: |rows, created, updated, unchanged| {
+        format!("Rows: {rows}. Created: {created}, updated: {updated}, unchanged: {unchanged}")
+    },
+    import_file_info: |format, encoding, delimiter| {
+        format!("Format {format}, encoding {encoding}, delimiter “{delimiter}”")
+    },
+    import_col_where: "Where",
+    import_col_problem: "Problem",
+    import_col_value: "Value",
 };
+
+fn import_problem(code: ProblemCode) -> &'static str {
+    match code {
+        ProblemCode::NoNameColumn => "no column names the client (ФИО, Фамилия or Организация)",
+        ProblemCode::NoUnitColumn => "no column names the unit (Квартира, Кв., Помещение)",
+        ProblemCode::DuplicateColumn => "another column already means this",
+        ProblemCode::UnknownHeading => "the file has no such heading",
+        ProblemCode::Required => "empty, but required",
+        ProblemCode::BadPhone => "not a phone number",
+        ProblemCode::BadEmail => "not an e-mail address",
+        ProblemCode::BadShare => "not a share (write 1/2, 1, 50%)",
+        ProblemCode::BadArea => "not an area",
+        ProblemCode::BadFloor => "not a floor",
+        ProblemCode::BadRole => "not owner, tenant or occupant",
+        ProblemCode::BadUnitKind => "unknown unit kind",
+        ProblemCode::BadUnit => "not a unit number",
+        ProblemCode::BadInn => "an INN has 10 or 12 digits",
+        ProblemCode::TooLong => "too long",
+        ProblemCode::UnknownUnit => "no such unit in the building's layout",
+        ProblemCode::DuplicateRow => "a repeated row (see the first one's number)",
+        ProblemCode::Unreadable => "not a readable CSV or XLSX file",
+        ProblemCode::Empty => "no data rows",
+    }
+}
 
 fn section_kind_label(kind: SectionKind) -> &'static str {
     match kind {

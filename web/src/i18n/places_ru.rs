@@ -1,6 +1,7 @@
 //! Строки планировок, шахматки, клиентов и поиска на русском.
 
 use domovoy_domain::client::{Channel, ClientKind, LinkRole, Occupancy};
+use domovoy_domain::import::ProblemCode;
 use domovoy_domain::layout::{SectionKind, UnitKind};
 
 use super::places::PlaceCatalog;
@@ -130,7 +131,64 @@ pub static RU_PLACES: PlaceCatalog = PlaceCatalog {
     client_saved: "Карточка сохранена",
     client_created: "Клиент создан",
     client_version_conflict: "Карточку только что изменил кто-то другой. Обновите страницу и повторите",
+
+    import_problem,
+    import_where: |row, column| match (row, column.is_empty()) {
+        (0, _) => "Файл".to_owned(),
+        (row, true) => format!("Строка {row}"),
+        (row, false) => format!("Строка {row}, «{column}»"),
+    },
+    import_title: "Импорт из биллинга",
+    import_hint: "CSV (UTF-8 или Windows-1251, разделитель «;» или «,») или XLSX. Столбцы узнаются по обычным заголовкам: ФИО или Фамилия/Имя/Отчество, Телефон, E-mail, Подъезд, Этаж, Квартира / Кв. / Помещение, Площадь, Лицевой счёт, Доля, Собственник / Арендатор / Проживающий. Сначала проверка — ничего не записывается; затем применение целиком или никак. Повторный импорт обновляет, а не дублирует.",
+    import_kind_clients: "Клиенты, собственность и лицевые счета",
+    import_kind_units: "Помещения объекта",
+    import_file: "Файл",
+    import_mapping: "Свои заголовки",
+    import_mapping_hint: "Если заголовки необычные: по строке «Заголовок = столбец», столбцы: full_name, last_name, first_name, middle_name, company, inn, phone, email, section, floor, unit, unit_kind, area, account, share, role, client_id, ignore",
+    import_check: "Проверить",
+    import_apply: "Применить",
+    import_uploading: "Загружаю файл…",
+    import_checking: "Проверяю строки…",
+    import_ok: "Ошибок нет. Можно применять.",
+    import_problems: |n| format!("Найдено ошибок: {n}. Ничего не записано — исправьте файл и проверьте снова."),
+    import_result: |rows, created, updated, unchanged| {
+        format!("Строк: {rows}. Будет создано: {created}, обновлено: {updated}, без изменений: {unchanged}")
+    },
+    import_applied: "Импорт выполнен",
+    import_done: |rows, created, updated, unchanged| {
+        format!("Строк: {rows}. Создано: {created}, обновлено: {updated}, без изменений: {unchanged}")
+    },
+    import_file_info: |format, encoding, delimiter| {
+        format!("Формат {format}, кодировка {encoding}, разделитель «{delimiter}»")
+    },
+    import_col_where: "Где",
+    import_col_problem: "Ошибка",
+    import_col_value: "Значение",
 };
+
+fn import_problem(code: ProblemCode) -> &'static str {
+    match code {
+        ProblemCode::NoNameColumn => "нет столбца с именем клиента (ФИО, Фамилия или Организация)",
+        ProblemCode::NoUnitColumn => "нет столбца с номером помещения (Квартира, Кв., Помещение)",
+        ProblemCode::DuplicateColumn => "этот смысл уже у другого столбца",
+        ProblemCode::UnknownHeading => "такого заголовка в файле нет",
+        ProblemCode::Required => "пусто, а значение обязательно",
+        ProblemCode::BadPhone => "неверный номер телефона",
+        ProblemCode::BadEmail => "неверный адрес e-mail",
+        ProblemCode::BadShare => "неверная доля (пишите 1/2, 1, 50%)",
+        ProblemCode::BadArea => "неверная площадь",
+        ProblemCode::BadFloor => "неверный этаж",
+        ProblemCode::BadRole => "неизвестно: собственник, арендатор или проживающий",
+        ProblemCode::BadUnitKind => "неизвестный тип помещения",
+        ProblemCode::BadUnit => "неверный номер помещения",
+        ProblemCode::BadInn => "ИНН — 10 или 12 цифр",
+        ProblemCode::TooLong => "слишком длинное значение",
+        ProblemCode::UnknownUnit => "такого помещения нет в планировке объекта",
+        ProblemCode::DuplicateRow => "повтор строки (см. номер первой)",
+        ProblemCode::Unreadable => "файл не читается как CSV или XLSX",
+        ProblemCode::Empty => "в файле нет строк с данными",
+    }
+}
 
 fn section_kind_label(kind: SectionKind) -> &'static str {
     match kind {

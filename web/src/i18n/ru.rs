@@ -354,6 +354,7 @@ fn audit_action_label(action: AuditAction) -> &'static str {
         AuditAction::ClientUnitsChanged => "Изменены помещения клиента",
         AuditAction::ClientConsentChanged => "Изменено согласие клиента",
         AuditAction::ClientContactsViewed => "Просмотрены контакты клиента",
+        AuditAction::ImportApplied => "Выполнен импорт из биллинга",
         AuditAction::ClassifierItemCreated => "Добавлен пункт классификатора",
         AuditAction::ClassifierItemUpdated => "Изменён пункт классификатора",
         AuditAction::SlaPolicyCreated => "Добавлен норматив SLA",

@@ -65,6 +65,7 @@ pub struct Chrome {
     pub ticket_js: String,
     pub chessboard_js: String,
     pub search_js: String,
+    pub import_js: String,
     /// Whether the header's search box is shown (the caller may read
     /// clients, units, tickets or buildings).
     pub search: bool,
@@ -144,6 +145,7 @@ impl Chrome {
             ticket_js: assets::url("ticket.js"),
             chessboard_js: assets::url("chessboard.js"),
             search_js: assets::url("search.js"),
+            import_js: assets::url("import.js"),
             search: [
                 Permission::ClientsRead,
                 Permission::ChessboardRead,
@@ -276,6 +278,7 @@ pub fn register(cfg: &mut web::ServiceConfig) {
         .service(places::save_layout_text)
         .service(places::import_condo)
         .service(places::export_condo)
+        .service(places::import_page)
         .service(people::search_page)
         .service(people::clients_page)
         .service(people::new_client)

@@ -620,3 +620,41 @@ pub async fn export_condo(
         .insert_header(("Content-Disposition", "attachment; filename=\"Property.map.json\""))
         .json(map))
 }
+
+#[derive(Template)]
+#[template(path = "import.html")]
+struct ImportPage<'a> {
+    t: &'a Catalog,
+    chrome: Chrome,
+    building_id: String,
+    building_name: String,
+    can_clients: bool,
+    can_units: bool,
+}
+
+/// The billing import of a building: clients (with ownership and accounts)
+/// or units, checked first, applied all or nothing.
+#[get("/buildings/{id}/import")]
+pub async fn import_page(
+    state: web::Data<AppState>,
+    caller: PageCaller,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, PageError> {
+    let building = BuildingId::from_uuid(*id);
+    let target = Target::building(building);
+    let can_clients = caller.principal.can(Permission::ClientsEdit, &target);
+    let can_units = caller.principal.can(Permission::BuildingsManage, &target);
+    if !can_clients && !can_units {
+        return Err(PageError::Forbidden);
+    }
+    let name = crate::service::buildings::get(&state, &caller, building).await?.name.to_string();
+    let page = ImportPage {
+        t: caller.t(),
+        chrome: Chrome::new(&caller, Section::Buildings, &format!("/buildings/{building}/import")),
+        building_id: building.to_string(),
+        building_name: name,
+        can_clients,
+        can_units,
+    };
+    html(&page)
+}

@@ -10,6 +10,7 @@ pub mod attachments;
 pub mod audit;
 pub mod buildings;
 pub mod clients;
+pub mod imports;
 pub mod places;
 pub mod roles;
 pub mod search;
