@@ -4,11 +4,14 @@
 # `domovoy serve` on a free 127.0.0.1 port, then `domovoy-load`:
 #   intake  — concurrent ticket creates with idempotency keys for a bounded
 #             time while a WebSocket client follows the board;
-#   board   — the board page with 10,000 open tickets in scope.
+#   board   — the board page with 10,000 open tickets in scope;
+#   search  — the search box over 100,000 clients (imported through the
+#             billing import first): phones, names with typos, units.
 # Usage: load-tests/run.sh [sqlite|postgres|all]   (default all)
 # Environment: DOMOVOY_TEST_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/postgres),
 # INTAKE_SECONDS (20), INTAKE_CONCURRENCY (32), INTAKE_BUILDINGS (1), BOARD_OPEN (10000),
-# BOARD_REQUESTS (200).
+# BOARD_REQUESTS (200), SCENARIOS ("intake board search"), SEARCH_CLIENTS (100000),
+# SEARCH_REQUESTS (2000), SEARCH_CONCURRENCY (4).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -19,6 +22,7 @@ concurrency=${INTAKE_CONCURRENCY:-32}
 buildings=${INTAKE_BUILDINGS:-1}
 open=${BOARD_OPEN:-10000}
 requests=${BOARD_REQUESTS:-200}
+scenarios=${SCENARIOS:-intake board search}
 password="load-$(date +%s)-secret"
 
 cargo build --release -q -p domovoy -p domovoy-load
@@ -42,8 +46,15 @@ run_backend() {
     sleep 0.1
   done
   local common=(--target "http://127.0.0.1:$port" --login loadadmin --password "$password")
-  "$load" "${common[@]}" ${LOAD_FLAGS:-} intake --concurrency "$concurrency" --seconds "$seconds" --buildings "$buildings"
-  "$load" "${common[@]}" ${LOAD_FLAGS:-} board --open "$open" --requests "$requests"
+  for scenario in $scenarios; do
+    case $scenario in
+      intake) "$load" "${common[@]}" ${LOAD_FLAGS:-} intake --concurrency "$concurrency" --seconds "$seconds" --buildings "$buildings" ;;
+      board) "$load" "${common[@]}" ${LOAD_FLAGS:-} board --open "$open" --requests "$requests" ;;
+      search) "$load" "${common[@]}" ${LOAD_FLAGS:-} search --clients "${SEARCH_CLIENTS:-100000}" \
+                --requests "${SEARCH_REQUESTS:-2000}" --concurrency "${SEARCH_CONCURRENCY:-4}" ;;
+      *) echo "unknown scenario $scenario" >&2; return 1 ;;
+    esac
+  done
   kill "$pid"; wait "$pid" 2>/dev/null || true
 }
 

@@ -69,6 +69,19 @@ enum Command {
         #[arg(long, default_value_t = 200)]
         requests: usize,
     },
+    /// The search box over many clients: phones, names with typos, units.
+    Search {
+        /// Clients the database must hold (imported through the billing
+        /// import when missing).
+        #[arg(long, default_value_t = 100_000)]
+        clients: usize,
+        /// Searches to time.
+        #[arg(long, default_value_t = 2_000)]
+        requests: usize,
+        /// Searches in flight at once.
+        #[arg(long, default_value_t = 4)]
+        concurrency: usize,
+    },
 }
 
 /// Latencies, summarised.
@@ -472,6 +485,147 @@ async fn board(
     Ok(())
 }
 
+const SURNAMES: &[&str] = &[
+    "Иванов", "Смирнов", "Кузнецов", "Попов", "Васильев", "Петров", "Соколов", "Михайлов", "Новиков", "Фёдоров",
+    "Морозов", "Волков", "Алексеев", "Лебедев", "Семёнов", "Егоров", "Павлов", "Козлов", "Степанов", "Николаев",
+    "Орлов", "Андреев", "Макаров", "Никитин", "Захаров", "Зайцев", "Соловьёв", "Борисов", "Яковлев", "Григорьев",
+    "Романов", "Воробьёв", "Сергеев", "Кузьмин", "Фролов", "Александров", "Дмитриев", "Королёв", "Гусев", "Киселёв",
+    "Ильин", "Максимов", "Поляков", "Сорокин", "Виноградов", "Ковалёв", "Белов", "Медведев", "Антонов", "Тарасов",
+    "Жуков", "Баранов", "Филиппов", "Комаров", "Давыдов", "Беляев", "Герасимов", "Богданов", "Осипов", "Сидоров",
+    "Матвеев", "Титов", "Марков", "Миронов", "Крылов", "Куликов", "Карпов", "Власов", "Мельников", "Денисов",
+];
+const NAMES: &[&str] = &[
+    "Александр", "Сергей", "Дмитрий", "Андрей", "Алексей", "Максим", "Евгений", "Иван", "Михаил", "Артём", "Николай",
+    "Владимир", "Павел", "Роман", "Олег", "Игорь", "Виктор", "Константин", "Юрий", "Григорий",
+];
+const FATHERS: &[&str] =
+    &["Александрович", "Сергеевич", "Дмитриевич", "Андреевич", "Алексеевич", "Иванович", "Михайлович", "Николаевич"];
+
+/// The i-th generated client: name and phone (`+7 999 …`, unique).
+fn generated(i: usize) -> (String, String) {
+    let surname = SURNAMES[i % SURNAMES.len()];
+    let name = NAMES[(i / SURNAMES.len()) % NAMES.len()];
+    let father = FATHERS[(i / (SURNAMES.len() * NAMES.len())) % FATHERS.len()];
+    (format!("{surname} {name} {father}"), format!("+7999{:07}", i))
+}
+
+/// One search as a dispatcher types it: the tail of a number, a whole
+/// number, a surname's beginning, a name with a typo, a flat, a ticket.
+fn query(i: usize, clients: usize) -> String {
+    let n = (i.wrapping_mul(7919)) % clients.max(1);
+    let (name, phone) = generated(n);
+    match i % 6 {
+        0 => phone[phone.len() - 4..].to_owned(),
+        1 => format!("8 999 {}-{}-{}", &phone[5..8], &phone[8..10], &phone[10..12]),
+        2 => name.chars().take(3 + i % 3).collect(),
+        3 => {
+            // One letter of the surname replaced: a typo.
+            let mut chars: Vec<char> = name.chars().collect();
+            let at = 3.min(chars.len().saturating_sub(1));
+            chars[at] = if chars[at] == 'а' { 'о' } else { 'а' };
+            chars.into_iter().collect::<String>().split(' ').take(2).collect::<Vec<_>>().join(" ")
+        }
+        4 => format!("кв {}", 1 + i % 960),
+        _ => format!("2026-{:06}", 1 + i % 500),
+    }
+}
+
+async fn search(server: Arc<Server>, clients: usize, requests: usize, concurrency: usize, json: bool) -> anyhow::Result<()> {
+    let encode = |q: &str| q.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect::<String>();
+    // The last generated client's number tells whether the import ran.
+    let (_, last_phone) = generated(clients.saturating_sub(1));
+    let probe = server.get_json(&format!("/api/v1/search?q={}", encode(&last_phone))).await?;
+    if probe["clients"].as_array().is_none_or(Vec::is_empty) {
+        println!("search: importing {clients} generated clients through the billing import…");
+        let mut csv = String::from("Код клиента;ФИО;Телефон\n");
+        for i in 0..clients {
+            let (name, phone) = generated(i);
+            csv.push_str(&format!("LOAD-{i:07};{name};{phone}\n"));
+        }
+        let started = Instant::now();
+        let response = server
+            .http
+            .post(format!("{}/api/v1/import/clients?dry_run=false", server.url))
+            .bearer_auth(&server.token)
+            .timeout(Duration::from_secs(1800))
+            .body(csv)
+            .send()
+            .await?;
+        let status = response.status();
+        let report: Value = response.json().await?;
+        if !status.is_success() || report["applied"] != true {
+            bail!("import failed ({status}): {}", report);
+        }
+        println!(
+            "search: imported {} clients in {:.1} s ({:.0} rows/s)",
+            report["created"],
+            started.elapsed().as_secs_f64(),
+            clients as f64 / started.elapsed().as_secs_f64()
+        );
+    }
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let started = Instant::now();
+    let mut workers = Vec::new();
+    for _ in 0..concurrency.max(1) {
+        let (server, next) = (server.clone(), next.clone());
+        workers.push(tokio::spawn(async move {
+            let mut times = Vec::new();
+            let mut empty = 0usize;
+            loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if i >= requests {
+                    return Ok::<_, anyhow::Error>((times, empty));
+                }
+                let q = query(i, clients);
+                let sent = Instant::now();
+                let found = server.get_json(&format!("/api/v1/search?q={}", encode(&q))).await?;
+                times.push(sent.elapsed());
+                let hits: usize = ["clients", "units", "tickets"]
+                    .iter()
+                    .map(|k| found[k].as_array().map_or(0, Vec::len))
+                    .sum();
+                if hits == 0 {
+                    empty += 1;
+                }
+            }
+        }));
+    }
+    let mut times = Vec::new();
+    let mut empty = 0;
+    for worker in workers {
+        let (t, e) = worker.await??;
+        times.extend(t);
+        empty += e;
+    }
+    let elapsed = started.elapsed();
+    let latency = summarise(times);
+    println!(
+        "search: {} searches over {clients} clients, {concurrency} at a time, {:.0}/s; {empty} found nothing",
+        latency.count,
+        latency.count as f64 / elapsed.as_secs_f64()
+    );
+    println!("  p50 {}  p95 {}  p99 {}  p99.9 {}  max {}", ms(latency.p50), ms(latency.p95), ms(latency.p99), ms(latency.p999), ms(latency.max));
+    if json {
+        let figures = json!({
+            "scenario": "search",
+            "offered_rate": null,
+            "concurrency": concurrency,
+            "clients": clients,
+            "achieved_rate": latency.count as f64 / elapsed.as_secs_f64(),
+            "p50_ms": millis(latency.p50),
+            "p99_ms": millis(latency.p99),
+            "p999_ms": millis(latency.p999),
+            "max_ms": millis(latency.max),
+            "errors": 0,
+            "lost": 0,
+            "duplicates": 0,
+            "empty": empty,
+        });
+        println!("{figures}");
+    }
+    Ok(())
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let _ = rustls::crypto::ring::default_provider().install_default();
@@ -485,6 +639,7 @@ async fn main() -> anyhow::Result<()> {
             intake(server, concurrency, seconds, max, buildings, cli.json).await
         }
         Command::Board { open, requests } => board(server, &cli.login, &cli.password, open, requests, cli.json).await,
+        Command::Search { clients, requests, concurrency } => search(server, clients, requests, concurrency, cli.json).await,
     }
 }
 
