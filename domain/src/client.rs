@@ -362,17 +362,27 @@ impl UnitLink {
     }
 }
 
-/// The folded words a client is found by: every word of the name (and the
-/// company's name without quotes and legal form letters kept as words).
-pub fn search_terms(draft: &ClientDraft) -> Vec<String> {
-    let mut terms: Vec<String> = fold(&draft.name)
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| w.chars().count() >= 2)
-        .map(str::to_owned)
-        .collect();
+/// The folded words a client is found by: every word of the name (a
+/// company's too, quotes dropped), each with whether it leads the name (a
+/// person's surname is how people search first).
+pub fn search_terms(draft: &ClientDraft) -> Vec<(String, bool)> {
+    let mut terms: Vec<(String, bool)> = Vec::new();
+    for word in fold(&draft.name).split(|c: char| !c.is_alphanumeric()).filter(|w| w.chars().count() >= 2) {
+        let lead = terms.is_empty();
+        match terms.iter_mut().find(|(t, _)| t == word) {
+            Some((_, l)) => *l |= lead,
+            None => terms.push((word.to_owned(), lead)),
+        }
+    }
     terms.sort();
-    terms.dedup();
     terms
+}
+
+/// The least number of typos with which `word` matches some word of `name`
+/// (folded), within the word's budget; `None` when none matches.
+pub fn name_match(word: &str, name_words: &[&str]) -> Option<usize> {
+    let budget = typo_budget(word);
+    name_words.iter().filter_map(|w| (0..=budget).find(|e| within_typo(word, w, *e))).min()
 }
 
 /// The words of a search query, folded, without punctuation.
@@ -508,7 +518,13 @@ mod tests {
         assert_eq!(draft.phones.len(), 1);
         assert_eq!(draft.phones[0].phone.e164(), "+79123456789");
         assert_eq!(draft.phones[0].raw, "8 (912) 345-67-89");
-        assert_eq!(search_terms(&draft), ["анна", "петровна", "федорова"]);
+        assert_eq!(
+            search_terms(&draft),
+            [("анна".to_owned(), false), ("петровна".to_owned(), false), ("федорова".to_owned(), true)]
+        );
+        assert_eq!(name_match("анма", &["федорова", "анна"]), Some(1));
+        assert_eq!(name_match("анн", &["федорова", "анна"]), Some(0));
+        assert_eq!(name_match("петр", &["федорова", "анна"]), None);
     }
 
     #[test]
@@ -536,7 +552,7 @@ mod tests {
         let draft = input.parse().unwrap();
         assert_eq!(draft.name, "ООО «Ромашка»");
         assert_eq!(draft.last_name, None);
-        assert_eq!(search_terms(&draft), ["ооо", "ромашка"]);
+        assert_eq!(search_terms(&draft), [("ооо".to_owned(), true), ("ромашка".to_owned(), false)]);
     }
 
     #[test]

@@ -486,17 +486,98 @@ async fn board(
 }
 
 const SURNAMES: &[&str] = &[
-    "Иванов", "Смирнов", "Кузнецов", "Попов", "Васильев", "Петров", "Соколов", "Михайлов", "Новиков", "Фёдоров",
-    "Морозов", "Волков", "Алексеев", "Лебедев", "Семёнов", "Егоров", "Павлов", "Козлов", "Степанов", "Николаев",
-    "Орлов", "Андреев", "Макаров", "Никитин", "Захаров", "Зайцев", "Соловьёв", "Борисов", "Яковлев", "Григорьев",
-    "Романов", "Воробьёв", "Сергеев", "Кузьмин", "Фролов", "Александров", "Дмитриев", "Королёв", "Гусев", "Киселёв",
-    "Ильин", "Максимов", "Поляков", "Сорокин", "Виноградов", "Ковалёв", "Белов", "Медведев", "Антонов", "Тарасов",
-    "Жуков", "Баранов", "Филиппов", "Комаров", "Давыдов", "Беляев", "Герасимов", "Богданов", "Осипов", "Сидоров",
-    "Матвеев", "Титов", "Марков", "Миронов", "Крылов", "Куликов", "Карпов", "Власов", "Мельников", "Денисов",
+    "Иванов",
+    "Смирнов",
+    "Кузнецов",
+    "Попов",
+    "Васильев",
+    "Петров",
+    "Соколов",
+    "Михайлов",
+    "Новиков",
+    "Фёдоров",
+    "Морозов",
+    "Волков",
+    "Алексеев",
+    "Лебедев",
+    "Семёнов",
+    "Егоров",
+    "Павлов",
+    "Козлов",
+    "Степанов",
+    "Николаев",
+    "Орлов",
+    "Андреев",
+    "Макаров",
+    "Никитин",
+    "Захаров",
+    "Зайцев",
+    "Соловьёв",
+    "Борисов",
+    "Яковлев",
+    "Григорьев",
+    "Романов",
+    "Воробьёв",
+    "Сергеев",
+    "Кузьмин",
+    "Фролов",
+    "Александров",
+    "Дмитриев",
+    "Королёв",
+    "Гусев",
+    "Киселёв",
+    "Ильин",
+    "Максимов",
+    "Поляков",
+    "Сорокин",
+    "Виноградов",
+    "Ковалёв",
+    "Белов",
+    "Медведев",
+    "Антонов",
+    "Тарасов",
+    "Жуков",
+    "Баранов",
+    "Филиппов",
+    "Комаров",
+    "Давыдов",
+    "Беляев",
+    "Герасимов",
+    "Богданов",
+    "Осипов",
+    "Сидоров",
+    "Матвеев",
+    "Титов",
+    "Марков",
+    "Миронов",
+    "Крылов",
+    "Куликов",
+    "Карпов",
+    "Власов",
+    "Мельников",
+    "Денисов",
 ];
 const NAMES: &[&str] = &[
-    "Александр", "Сергей", "Дмитрий", "Андрей", "Алексей", "Максим", "Евгений", "Иван", "Михаил", "Артём", "Николай",
-    "Владимир", "Павел", "Роман", "Олег", "Игорь", "Виктор", "Константин", "Юрий", "Григорий",
+    "Александр",
+    "Сергей",
+    "Дмитрий",
+    "Андрей",
+    "Алексей",
+    "Максим",
+    "Евгений",
+    "Иван",
+    "Михаил",
+    "Артём",
+    "Николай",
+    "Владимир",
+    "Павел",
+    "Роман",
+    "Олег",
+    "Игорь",
+    "Виктор",
+    "Константин",
+    "Юрий",
+    "Григорий",
 ];
 const FATHERS: &[&str] =
     &["Александрович", "Сергеевич", "Дмитриевич", "Андреевич", "Алексеевич", "Иванович", "Михайлович", "Николаевич"];
@@ -506,8 +587,11 @@ fn generated(i: usize) -> (String, String) {
     let surname = SURNAMES[i % SURNAMES.len()];
     let name = NAMES[(i / SURNAMES.len()) % NAMES.len()];
     let father = FATHERS[(i / (SURNAMES.len() * NAMES.len())) % FATHERS.len()];
-    (format!("{surname} {name} {father}"), format!("+7999{:07}", i))
+    (format!("{surname} {name} {father}"), format!("+7999{i:07}"))
 }
+
+/// What [`query`] sends, by `i % 6`.
+const QUERY_KINDS: [&str; 6] = ["phone tail", "whole phone", "name prefix", "name + typo", "unit", "ticket number"];
 
 /// One search as a dispatcher types it: the tail of a number, a whole
 /// number, a surname's beginning, a name with a typo, a flat, a ticket.
@@ -530,8 +614,18 @@ fn query(i: usize, clients: usize) -> String {
     }
 }
 
-async fn search(server: Arc<Server>, clients: usize, requests: usize, concurrency: usize, json: bool) -> anyhow::Result<()> {
-    let encode = |q: &str| q.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect::<String>();
+async fn search(
+    server: Arc<Server>,
+    clients: usize,
+    requests: usize,
+    concurrency: usize,
+    json: bool,
+) -> anyhow::Result<()> {
+    let encode = |q: &str| {
+        q.bytes()
+            .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })
+            .collect::<String>()
+    };
     // The last generated client's number tells whether the import ran.
     let (_, last_phone) = generated(clients.saturating_sub(1));
     let probe = server.get_json(&format!("/api/v1/search?q={}", encode(&last_phone))).await?;
@@ -554,7 +648,7 @@ async fn search(server: Arc<Server>, clients: usize, requests: usize, concurrenc
         let status = response.status();
         let report: Value = response.json().await?;
         if !status.is_success() || report["applied"] != true {
-            bail!("import failed ({status}): {}", report);
+            bail!("import failed ({status}): {report}");
         }
         println!(
             "search: imported {} clients in {:.1} s ({:.0} rows/s)",
@@ -579,11 +673,9 @@ async fn search(server: Arc<Server>, clients: usize, requests: usize, concurrenc
                 let q = query(i, clients);
                 let sent = Instant::now();
                 let found = server.get_json(&format!("/api/v1/search?q={}", encode(&q))).await?;
-                times.push(sent.elapsed());
-                let hits: usize = ["clients", "units", "tickets"]
-                    .iter()
-                    .map(|k| found[k].as_array().map_or(0, Vec::len))
-                    .sum();
+                times.push((i % QUERY_KINDS.len(), sent.elapsed()));
+                let hits: usize =
+                    ["clients", "units", "tickets"].iter().map(|k| found[k].as_array().map_or(0, Vec::len)).sum();
                 if hits == 0 {
                     empty += 1;
                 }
@@ -598,13 +690,28 @@ async fn search(server: Arc<Server>, clients: usize, requests: usize, concurrenc
         empty += e;
     }
     let elapsed = started.elapsed();
-    let latency = summarise(times);
+    let by_kind: Vec<(&str, Summary)> = QUERY_KINDS
+        .iter()
+        .enumerate()
+        .map(|(k, name)| (*name, summarise(times.iter().filter(|(kind, _)| *kind == k).map(|(_, t)| *t).collect())))
+        .collect();
+    let latency = summarise(times.into_iter().map(|(_, t)| t).collect());
     println!(
         "search: {} searches over {clients} clients, {concurrency} at a time, {:.0}/s; {empty} found nothing",
         latency.count,
         latency.count as f64 / elapsed.as_secs_f64()
     );
-    println!("  p50 {}  p95 {}  p99 {}  p99.9 {}  max {}", ms(latency.p50), ms(latency.p95), ms(latency.p99), ms(latency.p999), ms(latency.max));
+    println!(
+        "  p50 {}  p95 {}  p99 {}  p99.9 {}  max {}",
+        ms(latency.p50),
+        ms(latency.p95),
+        ms(latency.p99),
+        ms(latency.p999),
+        ms(latency.max)
+    );
+    for (name, s) in &by_kind {
+        println!("  {name:<14} p50 {}  p99 {}  max {}", ms(s.p50), ms(s.p99), ms(s.max));
+    }
     if json {
         let figures = json!({
             "scenario": "search",
@@ -639,7 +746,9 @@ async fn main() -> anyhow::Result<()> {
             intake(server, concurrency, seconds, max, buildings, cli.json).await
         }
         Command::Board { open, requests } => board(server, &cli.login, &cli.password, open, requests, cli.json).await,
-        Command::Search { clients, requests, concurrency } => search(server, clients, requests, concurrency, cli.json).await,
+        Command::Search { clients, requests, concurrency } => {
+            search(server, clients, requests, concurrency, cli.json).await
+        }
     }
 }
 

@@ -65,13 +65,17 @@ CREATE TABLE clients (
 CREATE UNIQUE INDEX clients_user_key ON clients (user_id) WHERE user_id IS NOT NULL;
 CREATE UNIQUE INDEX clients_external_key ON clients (external_id) WHERE external_id IS NOT NULL;
 
--- Folded words of a client's name (lower case, ё -> е) for search by prefix.
+-- Folded words of a client's name (lower case, ё -> е) for search by prefix;
+-- `lead` marks the name's first word (a surname, a company's name).
 CREATE TABLE client_terms (
+    lead INTEGER NOT NULL,
     client_id BLOB NOT NULL REFERENCES clients (id) ON DELETE CASCADE,
     term TEXT NOT NULL,
     PRIMARY KEY (term, client_id)
 );
 CREATE INDEX client_terms_client ON client_terms (client_id);
+-- Surnames are looked up first.
+CREATE INDEX client_terms_lead ON client_terms (lead, term);
 
 CREATE TABLE client_phones (
     client_id BLOB NOT NULL REFERENCES clients (id) ON DELETE CASCADE,

@@ -173,10 +173,11 @@ async fn write_details(tx: &mut WriteTx, id: ClientId, draft: &ClientDraft) -> S
                 .await?
                 .rows_affected();
         }
-        for term in &terms {
-            sqlx::query("INSERT INTO client_terms (client_id, term) VALUES ($1, $2)")
+        for (term, lead) in &terms {
+            sqlx::query("INSERT INTO client_terms (client_id, term, lead) VALUES ($1, $2, $3)")
                 .bind(id.as_uuid())
                 .bind(term)
+                .bind(i64::from(*lead))
                 .execute(&mut *c)
                 .await?
                 .rows_affected();
@@ -507,15 +508,21 @@ fn prefix_end(prefix: &str) -> String {
     format!("{prefix}\u{10FFFF}")
 }
 
+/// Most candidates whose names are read to order the results.
+const CANDIDATES: usize = 500;
+
 /// Most distinct words looked at for one typed word.
 const TERM_CANDIDATES: i64 = 5_000;
 
-/// Client ids whose name has a word matching `word`: its beginning, with
-/// the typos [`typo_budget`] allows after the first two letters.
-async fn clients_matching_word<'a>(mut source: Source<'a>, word: &str) -> StoreResult<HashMap<ClientId, usize>> {
+/// Most clients one search reads names of.
+const WORD_CANDIDATES: usize = 200;
+
+/// The stored words that `word` matches (its beginning, with the typos
+/// [`typo_budget`] allows after the first two letters), with the typos used.
+async fn matching_terms(source: Source<'_>, word: &str) -> StoreResult<Vec<(usize, String)>> {
     let budget = typo_budget(word);
     let anchor: String = if budget == 0 { word.to_owned() } else { word.chars().take(2).collect() };
-    let terms: Vec<String> = on_conn!(source.reborrow(), c => {
+    let terms: Vec<String> = on_conn!(source, c => {
         let sql = prefix_sql(dialect(&*c), "SELECT DISTINCT term FROM client_terms", "term") + " LIMIT $3";
         sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
             .bind(&anchor)
@@ -530,31 +537,43 @@ async fn clients_matching_word<'a>(mut source: Source<'a>, word: &str) -> StoreR
         .collect();
     matched.sort();
     matched.truncate(200);
-    if matched.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let mut select = Query::select();
-    select
-        .columns([ClientTerms::ClientId, ClientTerms::Term])
-        .from(ClientTerms::Table)
-        .and_where(Expr::col(ClientTerms::Term).is_in(matched.iter().map(|(_, t)| t.clone())))
-        .limit(5_000);
-    let rows: Vec<(Uuid, String)> = fetch_all_built(source, &select).await?;
-    let edits: HashMap<&str, usize> = matched.iter().map(|(e, t)| (t.as_str(), *e)).collect();
-    let mut out: HashMap<ClientId, usize> = HashMap::new();
-    for (id, term) in rows {
-        let e = edits.get(term.as_str()).copied().unwrap_or(usize::MAX);
-        let slot = out.entry(ClientId::from_uuid(id)).or_insert(e);
-        *slot = (*slot).min(e);
-    }
-    Ok(out)
+    Ok(matched)
 }
 
-#[derive(sea_query::Iden)]
-enum ClientTerms {
-    Table,
-    ClientId,
-    Term,
+/// Clients with a word among `driver` (a leading word when `lead_only`)
+/// and, for each list of `others`, a word among it: one query, the other
+/// words checked per candidate through the client index.
+async fn candidates(
+    source: Source<'_>,
+    driver: &[(usize, String)],
+    lead_only: bool,
+    others: &[Vec<(usize, String)>],
+) -> StoreResult<Vec<(Uuid, String)>> {
+    let mut binds: Vec<&str> = Vec::new();
+    fn list<'t>(terms: &'t [(usize, String)], binds: &mut Vec<&'t str>) -> String {
+        let start = binds.len();
+        binds.extend(terms.iter().map(|(_, t)| t.as_str()));
+        (start + 1..=binds.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+    }
+    let mut sql =
+        format!("SELECT t.client_id, t.term FROM client_terms t WHERE t.term IN ({})", list(driver, &mut binds));
+    if lead_only {
+        sql.push_str(" AND t.lead = 1");
+    }
+    for terms in others {
+        let placeholders = list(terms, &mut binds);
+        sql.push_str(&format!(
+            " AND EXISTS (SELECT 1 FROM client_terms o WHERE o.client_id = t.client_id AND o.term IN ({placeholders}))"
+        ));
+    }
+    sql.push_str(&format!(" LIMIT {WORD_CANDIDATES}"));
+    Ok(on_conn!(source, c => {
+        let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()));
+        for term in &binds {
+            query = query.bind(*term);
+        }
+        query.fetch_all(&mut *c).await?
+    }))
 }
 
 #[derive(sea_query::Iden)]
@@ -566,32 +585,65 @@ enum Clients {
 }
 
 /// Clients whose name matches every word (prefixes, with typos), best first.
+///
+/// The first word is taken as the surname (people type «Фамилия Имя»);
+/// only when no surname matches is it looked for among all the words of the
+/// names. The database checks the other words per candidate, so the work
+/// stays bounded however common a word is.
 pub async fn search_by_name<'a>(
     source: impl Into<Source<'a>>,
     words: &[String],
     limit: usize,
 ) -> StoreResult<Vec<ClientHit>> {
     let mut source: Source<'a> = source.into();
-    let mut scores: Option<HashMap<ClientId, usize>> = None;
-    for word in words.iter().filter(|w| w.chars().count() >= 2).take(4) {
-        let found = clients_matching_word(source.reborrow(), word).await?;
-        scores = Some(match scores {
-            None => found,
-            Some(so_far) => {
-                so_far.into_iter().filter_map(|(id, edits)| found.get(&id).map(|more| (id, edits + more))).collect()
-            }
-        });
+    let words: Vec<&str> = words.iter().map(String::as_str).filter(|w| w.chars().count() >= 2).take(4).collect();
+    let Some((driver, rest)) = words.split_first() else { return Ok(Vec::new()) };
+    let driver_terms = matching_terms(source.reborrow(), driver).await?;
+    let mut others = Vec::new();
+    for word in rest {
+        let terms = matching_terms(source.reborrow(), word).await?;
+        if terms.is_empty() {
+            return Ok(Vec::new());
+        }
+        others.push(terms);
     }
-    let Some(scores) = scores else { return Ok(Vec::new()) };
-    let ids: Vec<ClientId> = scores.keys().copied().collect();
-    let mut hits = hits_for(source, &ids).await?;
-    // Fewer typos first; then names that start with the first word typed
-    // (the surname, as people search), then by name.
-    let first = words.first().map(String::as_str).unwrap_or_default();
-    let key = |h: &ClientHit| (scores[&h.id], !fold(&h.name).starts_with(first), h.name.clone());
-    hits.sort_by_cached_key(key);
-    hits.truncate(limit);
-    Ok(hits)
+    if driver_terms.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Surnames first; any word of the name only when no surname matches
+    // (a first name typed alone, or «Имя Фамилия»).
+    let mut rows = candidates(source.reborrow(), &driver_terms, true, &others).await?;
+    if rows.is_empty() {
+        rows = candidates(source.reborrow(), &driver_terms, false, &others).await?;
+    }
+    let edits: HashMap<&str, usize> = driver_terms.iter().map(|(e, t)| (t.as_str(), *e)).collect();
+    let mut found: HashMap<ClientId, usize> = HashMap::new();
+    for (id, term) in &rows {
+        let e = edits.get(term.as_str()).copied().unwrap_or(usize::MAX);
+        let slot = found.entry(ClientId::from_uuid(*id)).or_insert(e);
+        *slot = (*slot).min(e);
+    }
+    let ids: Vec<ClientId> = found.keys().copied().collect();
+    let named = names_of(source.reborrow(), &ids).await?;
+    let mut scored: Vec<(usize, bool, String, ClientId, ClientKind)> = named
+        .into_iter()
+        .filter_map(|(id, name, kind)| {
+            let folded = fold(&name);
+            let name_words: Vec<&str> =
+                folded.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
+            let mut score = found[&id];
+            for word in rest {
+                score += domovoy_domain::client::name_match(word, &name_words)?;
+            }
+            // Fewer typos first; then names that start with the first word
+            // typed (the surname), then by name.
+            let leads = name_words.first().is_some_and(|w| w.starts_with(driver));
+            Some((score, !leads, name, id, kind))
+        })
+        .collect();
+    scored.sort_by(|a, b| (a.0, a.1, &a.2).cmp(&(b.0, b.1, &b.2)));
+    scored.truncate(limit);
+    details(source, scored.into_iter().map(|(_, _, name, id, kind)| (id, name, kind)).collect()).await
 }
 
 /// Clients with a phone number ending in these digits ("67-89", the part
@@ -631,66 +683,89 @@ pub async fn search_by_phone<'a>(
         }
     }
     let ids: Vec<ClientId> = ids.into_iter().map(ClientId::from_uuid).collect();
-    let mut hits = hits_for(source, &ids).await?;
-    hits.sort_by(|a, b| a.name.cmp(&b.name));
-    Ok(hits)
+    let mut named = names_of(source.reborrow(), &ids).await?;
+    named.sort_by(|a, b| a.1.cmp(&b.1));
+    named.truncate(limit);
+    details(source, named).await
 }
 
-/// `e164, extension` of a phone.
-type PhoneCols = (String, Option<String>);
-/// `building_id, kind, label` of a unit.
-type UnitCols = (Uuid, String, String);
+#[derive(sea_query::Iden)]
+enum ClientPhones {
+    Table,
+    ClientId,
+    Position,
+    E164,
+    Extension,
+}
 
-/// Names, phones and units of these clients (at most 50 are read).
-async fn hits_for(mut source: Source<'_>, ids: &[ClientId]) -> StoreResult<Vec<ClientHit>> {
+/// Names and kinds of candidate clients, in one query (ids are capped).
+async fn names_of(source: Source<'_>, ids: &[ClientId]) -> StoreResult<Vec<(ClientId, String, ClientKind)>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let ids: Vec<Uuid> = ids.iter().take(500).map(ClientId::as_uuid).collect();
+    let ids: Vec<Uuid> = ids.iter().take(CANDIDATES).map(ClientId::as_uuid).collect();
     let mut select = Query::select();
     select
         .columns([Clients::Id, Clients::Name, Clients::Kind])
         .from(Clients::Table)
-        .and_where(Expr::col(Clients::Id).is_in(ids.clone()))
-        .order_by(Clients::Name, sea_query::Order::Asc)
-        .limit(50);
-    let rows: Vec<(Uuid, String, String)> = fetch_all_built(source.reborrow(), &select).await?;
-    let mut hits = Vec::with_capacity(rows.len());
-    for (id, name, kind) in rows {
-        let (phones, units): (Vec<PhoneCols>, Vec<UnitCols>) = on_conn!(source.reborrow(), c => {
-            let phones = sqlx::query_as("SELECT e164, extension FROM client_phones WHERE client_id = $1 ORDER BY position")
-                .bind(id)
-                .fetch_all(&mut *c)
-                .await?;
-            let units = sqlx::query_as(
-                "SELECT u.building_id, u.kind, u.label FROM client_units l JOIN units u ON u.id = l.unit_id
-                 WHERE l.client_id = $1 ORDER BY l.created_at LIMIT 5",
-            )
-            .bind(id)
-            .fetch_all(&mut *c)
-            .await?;
-            (phones, units)
-        });
-        hits.push(ClientHit {
-            id: ClientId::from_uuid(id),
-            name,
-            kind: decode("clients.kind", &kind, str::parse)?,
-            phones: phones.iter().map(|(p, e)| phone_from_stored(p, e.as_deref())).collect::<StoreResult<_>>()?,
-            units: units
-                .into_iter()
-                .map(|(b, kind, label)| {
-                    let kind = decode("units.kind", &kind, str::parse)?;
-                    Ok((BuildingId::from_uuid(b), layout::unit_title(kind, &label)))
-                })
-                .collect::<StoreResult<_>>()?,
-        });
-    }
-    Ok(hits)
+        .and_where(Expr::col(Clients::Id).is_in(ids));
+    let rows: Vec<(Uuid, String, String)> = fetch_all_built(source, &select).await?;
+    rows.into_iter()
+        .map(|(id, name, kind)| Ok((ClientId::from_uuid(id), name, decode("clients.kind", &kind, str::parse)?)))
+        .collect()
 }
 
-/// How many clients there are (for the admin and the benchmark).
-pub async fn count<'a>(source: impl Into<Source<'a>>) -> StoreResult<i64> {
-    Ok(on_conn!(source, c => { sqlx::query_scalar("SELECT COUNT(*) FROM clients").fetch_one(&mut *c).await? }))
+/// Phones and units of the clients chosen to show, in two queries.
+async fn details(mut source: Source<'_>, chosen: Vec<(ClientId, String, ClientKind)>) -> StoreResult<Vec<ClientHit>> {
+    if chosen.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<Uuid> = chosen.iter().map(|(id, ..)| id.as_uuid()).collect();
+    let mut phones_query = Query::select();
+    phones_query
+        .columns([ClientPhones::ClientId, ClientPhones::E164, ClientPhones::Extension])
+        .from(ClientPhones::Table)
+        .and_where(Expr::col(ClientPhones::ClientId).is_in(ids.clone()))
+        .order_by(ClientPhones::Position, sea_query::Order::Asc);
+    let phones: Vec<(Uuid, String, Option<String>)> = fetch_all_built(source.reborrow(), &phones_query).await?;
+    let placeholders: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "SELECT l.client_id, u.building_id, u.kind, u.label FROM client_units l JOIN units u ON u.id = l.unit_id
+         WHERE l.client_id IN ({}) ORDER BY l.created_at",
+        placeholders.join(", ")
+    );
+    let units: Vec<(Uuid, Uuid, String, String)> = on_conn!(source, c => {
+        let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()));
+        for id in &ids {
+            query = query.bind(*id);
+        }
+        query.fetch_all(&mut *c).await?
+    });
+    chosen
+        .into_iter()
+        .map(|(id, name, kind)| {
+            let uuid = id.as_uuid();
+            Ok(ClientHit {
+                id,
+                name,
+                kind,
+                phones: phones
+                    .iter()
+                    .filter(|(c, ..)| *c == uuid)
+                    .map(|(_, p, e)| phone_from_stored(p, e.as_deref()))
+                    .collect::<StoreResult<_>>()?,
+                units: units
+                    .iter()
+                    .filter(|(c, ..)| *c == uuid)
+                    .take(5)
+                    .map(|(_, b, kind, label)| {
+                        let kind = decode("units.kind", kind, str::parse)?;
+                        Ok((BuildingId::from_uuid(*b), layout::unit_title(kind, label)))
+                    })
+                    .collect::<StoreResult<_>>()?,
+            })
+        })
+        .collect()
 }
 
 /// A building's units with one linked client each (owners and tenants

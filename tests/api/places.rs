@@ -165,6 +165,23 @@ async fn client_cards_hide_contacts_without_the_permission_and_audit_views() {
     assert_eq!(card["units"][0]["title"], "кв. 7");
     assert_eq!(card["units"][0]["share"], "1/2");
 
+    // A ticket filed for her shows her card's summary beside it.
+    let ticket = json!({"building_id": tower, "unit_id": flat["id"], "client_id": id, "description": "Не закрывается окно", "source": "phone"});
+    let ticket: Value = app.post(&admin, "/api/v1/tickets", &ticket).await.json().await.unwrap();
+    assert_eq!(ticket["contact_name"], "Ёлкина Вера Степановна", "the client names the caller");
+    let browser = app.browser();
+    app.browser_login(&browser, "dispatcher", "demo").await;
+    let page = browser
+        .get(app.url(&format!("/tickets/{}", ticket["id"].as_str().unwrap())))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("data-testid=\"ticket-client\""), "client summary on the ticket page");
+    assert!(page.contains(&format!("/clients/{id}")));
+
     // The guard works in the tower but may not read personal data.
     let guard = app.token("guard").await;
     let seen: Value = app.get(&guard, &format!("/api/v1/clients/{id}")).await.json().await.unwrap();

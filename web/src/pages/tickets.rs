@@ -49,6 +49,17 @@ const KANBAN_LIMIT: u32 = 400;
 /// Rows a CSV export holds at most.
 const EXPORT_LIMIT: usize = 10_000;
 
+/// The client beside a ticket.
+#[derive(Debug, Clone)]
+pub struct ClientSummary {
+    pub id: String,
+    pub name: String,
+    pub units: Vec<String>,
+    pub tags: Vec<String>,
+    pub open: usize,
+    pub past: usize,
+}
+
 /// A value and its label, for selects.
 #[derive(Debug, Clone)]
 pub struct Choice {
@@ -753,6 +764,8 @@ struct TicketPage<'a> {
     sla: Vec<(&'static str, String)>,
     due: Due,
     contact: Option<(String, String)>,
+    /// The client card's summary: id, name, units, tags, open tickets.
+    client: Option<ClientSummary>,
     same_phone: Vec<Row>,
     timeline: Vec<Moment>,
     attachments: Vec<AttachmentView>,
@@ -961,6 +974,17 @@ async fn render_ticket(
     let contact = tickets::shows_contacts(caller, ticket)
         .then(|| (ticket.contact_name.clone().unwrap_or_default(), ticket.contact_phone.clone().unwrap_or_default()))
         .filter(|(name, phone)| !name.is_empty() || !phone.is_empty());
+    let client = match ticket.client_id {
+        Some(id) if staff => crate::service::clients::card(state, caller, id).await.ok().map(|card| ClientSummary {
+            id: id.to_string(),
+            name: card.client.card.name.clone(),
+            units: card.units.iter().map(|l| format!("{}, {}", l.unit.title(), l.building_name)).collect(),
+            tags: card.client.card.tags.clone(),
+            open: card.open_tickets.len(),
+            past: card.past_tickets.len(),
+        }),
+        _ => None,
+    };
     let same = if staff { tickets::same_phone(state, caller, ticket).await? } else { Vec::new() };
     let same_lookup = Lookup::load(state, &same).await?;
     let same_phone = same.iter().map(|x| Row::new(x, &same_lookup, t, state, caller, now)).collect();
@@ -1031,6 +1055,7 @@ async fn render_ticket(
         sla,
         due: due(ticket, t, state, now),
         contact,
+        client,
         same_phone,
         timeline: timeline.into_iter().map(|(_, m)| m).collect(),
         attachments: view

@@ -96,9 +96,12 @@ pub async fn search(state: &AppState, caller: &Caller, query: &str) -> Result<Se
 
     let client_reach = principal.reach(Permission::ClientsRead);
     if client_reach.reaches_buildings() {
+        // Staff limited to some buildings see only clients there: read more
+        // to still fill the group after filtering.
+        let want = if client_reach.everywhere { LIMIT } else { 50 };
         let mut hits = match phone_digits(query) {
-            Some(digits) => clients::search_by_phone(&state.db, &digits, phone_start(query).as_deref(), 50).await?,
-            None => clients::search_by_name(&state.db, &query_words(query), 50).await?,
+            Some(digits) => clients::search_by_phone(&state.db, &digits, phone_start(query).as_deref(), want).await?,
+            None => clients::search_by_name(&state.db, &query_words(query), want).await?,
         };
         if !client_reach.everywhere {
             hits.retain(|h| h.units.iter().any(|(b, _)| reaches(&client_reach, *b)));
