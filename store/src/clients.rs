@@ -503,6 +503,18 @@ fn prefix_sql(backend: Backend, select: &str, column: &str) -> String {
     }
 }
 
+/// [`prefix_sql`] in the index's order, for a `LIMIT`: PostgreSQL's generic
+/// plan of a prepared statement cannot see how narrow the range is, and
+/// without the order it chose a full scan (20–45 ms on 100,000 phones
+/// against 0.03 ms through the index).
+fn prefix_sql_ordered(backend: Backend, select: &str, column: &str) -> String {
+    let order = match backend {
+        Backend::Sqlite => format!(" ORDER BY {column}"),
+        Backend::Postgres => format!(" ORDER BY {column} COLLATE \"C\""),
+    };
+    prefix_sql(backend, select, column) + &order
+}
+
 /// The smallest string greater than every string starting with `prefix`.
 fn prefix_end(prefix: &str) -> String {
     format!("{prefix}\u{10FFFF}")
@@ -658,7 +670,7 @@ pub async fn search_by_phone<'a>(
     let mut source: Source<'a> = source.into();
     let reversed = reversed_digits(digits);
     let mut ids: Vec<Uuid> = on_conn!(source.reborrow(), c => {
-        let sql = prefix_sql(dialect(&*c), "SELECT DISTINCT client_id FROM client_phones", "reversed") + " LIMIT $3";
+        let sql = prefix_sql_ordered(dialect(&*c), "SELECT client_id FROM client_phones", "reversed") + " LIMIT $3";
         sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
             .bind(&reversed)
             .bind(prefix_end(&reversed))
@@ -666,9 +678,12 @@ pub async fn search_by_phone<'a>(
             .fetch_all(&mut *c)
             .await?
     });
+    // A client with two matching numbers comes once.
+    let mut seen = HashSet::new();
+    ids.retain(|id| seen.insert(*id));
     if let Some(start) = start {
         let more: Vec<Uuid> = on_conn!(source.reborrow(), c => {
-            let sql = prefix_sql(dialect(&*c), "SELECT DISTINCT client_id FROM client_phones", "e164") + " LIMIT $3";
+            let sql = prefix_sql_ordered(dialect(&*c), "SELECT client_id FROM client_phones", "e164") + " LIMIT $3";
             sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
                 .bind(start)
                 .bind(prefix_end(start))
