@@ -190,32 +190,7 @@ async fn write_details(tx: &mut WriteTx, id: ClientId, draft: &ClientDraft) -> S
 /// another client is refused on that field.
 pub async fn insert(tx: &mut WriteTx, draft: &ClientDraft) -> StoreResult<Client> {
     check_unique(tx, draft, None).await?;
-    let id = ClientId::new();
-    let now = tx.now();
-    on_conn!(&mut *tx, c => {
-        sqlx::query(
-            "INSERT INTO clients (id, kind, last_name, first_name, middle_name, name, inn, notes, tags, user_id, external_id,
-                                  version, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 1, $12, $12)",
-        )
-        .bind(id.as_uuid())
-        .bind(draft.kind.code())
-        .bind(draft.last_name.as_deref())
-        .bind(draft.first_name.as_deref())
-        .bind(draft.middle_name.as_deref())
-        .bind(&draft.name)
-        .bind(draft.inn.as_deref())
-        .bind(&draft.notes)
-        .bind(Json(&draft.tags))
-        .bind(draft.user_id.map(|u| u.as_uuid()))
-        .bind(draft.external_id.as_deref())
-        .bind(now)
-        .execute(&mut *c)
-        .await?
-        .rows_affected()
-    });
-    write_details(tx, id, draft).await?;
-    get(tx, id).await
+    save_row(tx, ClientId::new(), draft, INSERT_CLIENT).await
 }
 
 /// Changes a client's card. `expected_version`, when given, must be the
@@ -231,13 +206,25 @@ pub async fn update(
         return Err(StoreError::Conflict("clients.version".to_owned()));
     }
     check_unique(tx, draft, Some(id)).await?;
+    save_row(tx, id, draft, UPDATE_CLIENT).await
+}
+
+/// Creating and changing a card bind the same values, `$1` … `$12`.
+const INSERT_CLIENT: &str = "INSERT INTO clients (id, kind, last_name, first_name, middle_name, name, inn, notes, tags,
+                                                  user_id, external_id, version, created_at, updated_at)
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 1, $12, $12)";
+const UPDATE_CLIENT: &str =
+    "UPDATE clients SET kind = $2, last_name = $3, first_name = $4, middle_name = $5, name = $6,
+                                    inn = $7, notes = $8, tags = $9, user_id = $10, external_id = $11,
+                                    version = version + 1, updated_at = $12
+                             WHERE id = $1";
+
+/// Writes the card row with `sql` ([`INSERT_CLIENT`] or [`UPDATE_CLIENT`]),
+/// then its contacts and search words, and reads the card back.
+async fn save_row(tx: &mut WriteTx, id: ClientId, draft: &ClientDraft, sql: &'static str) -> StoreResult<Client> {
     let now = tx.now();
     on_conn!(&mut *tx, c => {
-        sqlx::query(
-            "UPDATE clients SET kind = $2, last_name = $3, first_name = $4, middle_name = $5, name = $6, inn = $7,
-                    notes = $8, tags = $9, user_id = $10, external_id = $11, version = version + 1, updated_at = $12
-             WHERE id = $1",
-        )
+        sqlx::query(sql)
         .bind(id.as_uuid())
         .bind(draft.kind.code())
         .bind(draft.last_name.as_deref())

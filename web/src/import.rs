@@ -475,13 +475,8 @@ async fn link(tx: &mut WriteTx, client: ClientId, row: &ClientRow, unit: Option<
     }
 }
 
-/// A units import merged into the building's plan.
-#[derive(Debug)]
-pub struct UnitPlanResult {
-    pub plan: Layout,
-}
-
-/// Reads a units file and merges it into the building's current layout:
+/// Reads a units file and merges it into the building's current layout
+/// (the merged plan, or `None` with the problems in the report):
 /// a unit found by section and label is updated, others are added (their
 /// floor must be given). Nothing is removed.
 pub async fn plan_units(
@@ -490,7 +485,7 @@ pub async fn plan_units(
     sheet: &Sheet,
     explicit: &HashMap<String, Column>,
     report: &mut Report,
-) -> Result<Option<UnitPlanResult>, StoreError> {
+) -> Result<Option<Layout>, StoreError> {
     report.rows = sheet.rows.len();
     let Some(mapping) = mapping_of(sheet, explicit, report) else { return Ok(None) };
     let (rows, problems) = read_unit_rows(sheet, &mapping);
@@ -569,7 +564,7 @@ pub async fn plan_units(
         }
     }
     match plan.validate() {
-        Ok(plan) if report.problems.is_empty() => Ok(Some(UnitPlanResult { plan })),
+        Ok(plan) if report.problems.is_empty() => Ok(Some(plan)),
         Ok(_) => Ok(None),
         Err(errors) => {
             report.problems.extend(errors.into_iter().map(|e| Problem {
@@ -631,7 +626,7 @@ pub async fn prepare(
             };
             plan_units(db, building, &sheet, &request.mapping, report)
                 .await?
-                .map(|p| Prepared::Units { building, plan: p.plan })
+                .map(|plan| Prepared::Units { building, plan })
         }
     })
 }

@@ -23,7 +23,6 @@ use crate::error::{ApiError, PageError};
 use crate::export::{self, ExportFormat, Table};
 use crate::i18n::Catalog;
 use crate::service::places::{self, Cell, Chessboard};
-use crate::service::tickets::Lookup;
 use crate::state::AppState;
 
 /// A cell as the template draws it.
@@ -288,7 +287,6 @@ pub async fn show_unit(
 ) -> Result<HttpResponse, PageError> {
     let t = caller.t();
     let card = places::unit_card(&state, &caller, UnitId::from_uuid(*id)).await?;
-    let _ = Lookup::load(&state, &card.tickets).await?;
     let people = card
         .people
         .iter()

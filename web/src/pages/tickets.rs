@@ -552,7 +552,7 @@ struct NewPage<'a> {
 
 /// "Иванов Иван — кв. 45, ЖК «Северная звезда»" for a prefilled form; fills
 /// the location from the unit when it is empty.
-async fn describe_party(state: &AppState, caller: &Caller, form: &mut NewTicket) -> Result<String, PageError> {
+async fn describe_party(state: &AppState, caller: &Caller, form: &mut NewTicket) -> String {
     use domovoy_domain::ids::{ClientId, UnitId};
     let parse = |raw: Option<&str>| raw.and_then(|v| v.trim().parse::<Uuid>().ok());
     let mut parts = Vec::new();
@@ -580,7 +580,7 @@ async fn describe_party(state: &AppState, caller: &Caller, form: &mut NewTicket)
         form.building_id.get_or_insert_with(|| card.unit.building_id.to_string());
         parts.push(format!("{}, {}", card.title, card.building_name));
     }
-    Ok(parts.join(" — "))
+    parts.join(" — ")
 }
 
 /// The quick-creation form (a fresh idempotency key with every render, so a
@@ -618,7 +618,7 @@ async fn render_new_with(
 ) -> Result<HttpResponse, PageError> {
     let t = caller.t();
     let mut form = form;
-    let party = describe_party(state, caller, &mut form).await?;
+    let party = describe_party(state, caller, &mut form).await;
     let staff = tickets::is_staff(caller);
     let reach = caller.principal.reach(Permission::TicketsCreate);
     if reach.is_nothing() {
