@@ -658,6 +658,10 @@ pub async fn execute(
     use domovoy_domain::event::{EventKind, Topic};
     use domovoy_store::audit::{self, Change};
 
+    let kind = match &prepared {
+        Prepared::Clients { .. } => ImportKind::Clients,
+        Prepared::Units { .. } => ImportKind::Units,
+    };
     let result = db
         .write(move |tx| {
             Box::pin(async move {
@@ -703,7 +707,19 @@ pub async fn execute(
         })
         .await;
     match result {
-        Ok(committed) => Ok((committed.value, committed.events)),
+        Ok(committed) => {
+            let tables: &[&'static str] = match kind {
+                ImportKind::Clients => {
+                    &["clients", "client_terms", "client_phones", "client_emails", "client_units", "client_consents"]
+                }
+                ImportKind::Units => &["sections", "floors", "units"],
+            };
+            // The data is committed; stale statistics only slow searches down.
+            if let Err(error) = db.refresh_statistics(tables).await {
+                tracing::warn!(%error, "statistics not refreshed after the import");
+            }
+            Ok((committed.value, committed.events))
+        }
         Err(Outcome::DryRun(report)) => Ok((*report, Vec::new())),
         Err(Outcome::Store(e)) => Err(e),
     }
