@@ -1,0 +1,466 @@
+//! The live scenarios: `idle`, `board`, `fanout`, `reconnect`.
+//!
+//! Events are tickets created through `POST /api/v1/tickets` at an offered
+//! rate (open loop: a slow answer does not delay the next request), each
+//! description carrying a marker; every session records what it receives,
+//! so publish→receive latency is measured in one process from the
+//! scheduled send time, and every expected delivery is counted.
+
+use std::ops::Range;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, bail};
+
+use crate::baseline::{BroadcastServer, Publisher};
+use crate::server::{Proc, Server, Spawned, Usage, marker};
+use crate::stats::{Figures, Latencies, round3};
+use crate::ws::{self, Session, Shared};
+
+/// Where events are published: our server (tickets) or the baseline
+/// broadcast server (bare frames).
+pub enum Events<'a> {
+    Ours { server: &'a Arc<Server>, building: &'a str },
+    Baseline(&'a mut Publisher),
+}
+
+/// Everything published in a run: the schedule and the answers.
+#[derive(Default)]
+pub struct Published {
+    pub sent: Vec<Instant>,
+    pub acknowledged: Vec<bool>,
+    pub errors: u64,
+}
+
+impl Published {
+    /// Publishes markers `next..` at `rate` per second for `duration`.
+    pub async fn publish(
+        &mut self,
+        events: &mut Events<'_>,
+        run: &str,
+        rate: f64,
+        duration: Duration,
+    ) -> anyhow::Result<Range<u64>> {
+        let first = self.sent.len() as u64;
+        let count = (rate * duration.as_secs_f64()).round() as u64;
+        let start = Instant::now() + Duration::from_millis(10);
+        let acks: Arc<Mutex<Vec<(u64, bool)>>> = Arc::default();
+        let mut tasks = Vec::new();
+        for i in 0..count {
+            let n = first + i;
+            let at = start + Duration::from_secs_f64(i as f64 / rate);
+            tokio::time::sleep_until(at.into()).await;
+            self.sent.push(at);
+            self.acknowledged.push(false);
+            let tag = marker(run, n);
+            match events {
+                Events::Ours { server, building } => {
+                    let (server, building, acks) = ((*server).clone(), (*building).to_owned(), acks.clone());
+                    tasks.push(tokio::spawn(async move {
+                        let ok = matches!(
+                            server.create(&building, &format!("{tag}-key"), &tag).await,
+                            Ok(status) if status == reqwest::StatusCode::CREATED
+                        );
+                        acks.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push((n, ok));
+                    }));
+                }
+                Events::Baseline(publisher) => {
+                    let ok = publisher.publish(&tag).await.is_ok();
+                    acks.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push((n, ok));
+                }
+            }
+        }
+        for task in tasks {
+            task.await?;
+        }
+        for (n, ok) in std::mem::take(&mut *acks.lock().unwrap_or_else(std::sync::PoisonError::into_inner)) {
+            self.acknowledged[n as usize] = ok;
+            if !ok {
+                self.errors += 1;
+            }
+        }
+        Ok(first..first + count)
+    }
+}
+
+/// Waits (bounded) until the sessions have received every acknowledged
+/// marker in `range`, or `grace` passes.
+async fn settle(sessions: &[Session], published: &Published, range: &Range<u64>, grace: Duration) {
+    let expected = published.acknowledged[range.start as usize..range.end as usize].iter().filter(|a| **a).count();
+    let started = Instant::now();
+    while started.elapsed() < grace {
+        let complete = sessions.iter().all(|s| {
+            let log = s.log.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            log.receipts.iter().filter(|(n, _)| range.contains(n)).count() >= expected
+        });
+        if complete {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Deliveries of `range`, as [`ws::tally`] counts them.
+pub struct Step {
+    pub sessions: usize,
+    pub rate: f64,
+    pub expected: u64,
+    pub received: u64,
+    pub lost: u64,
+    pub duplicates: u64,
+    pub errors: u64,
+    pub latencies: Latencies,
+    pub seconds: f64,
+}
+
+impl Step {
+    fn measure(sessions: &[Session], published: &Published, range: Range<u64>, rate: f64) -> Step {
+        let acknowledged: Vec<bool> =
+            published.acknowledged.iter().enumerate().map(|(n, a)| *a && range.contains(&(n as u64))).collect();
+        let (received, lost, duplicates, latencies) =
+            ws::tally(sessions, &acknowledged, range.clone(), |n| published.sent[n as usize]);
+        let seconds = (range.end - range.start) as f64 / rate;
+        Step {
+            sessions: sessions.len(),
+            rate,
+            expected: acknowledged.iter().filter(|a| **a).count() as u64 * sessions.len() as u64,
+            received,
+            lost,
+            duplicates,
+            errors: published.acknowledged[range.start as usize..range.end as usize].iter().filter(|a| !**a).count()
+                as u64,
+            latencies,
+            seconds,
+        }
+    }
+
+    fn deliveries_per_s(&self) -> f64 {
+        self.received as f64 / self.seconds
+    }
+
+    fn print(&self, label: &str) {
+        println!(
+            "  {label}: {} sessions × {:.0} events/s: {} of {} delivered ({:.0}/s), lost {}, twice {}, failed publishes {}",
+            self.sessions,
+            self.rate,
+            self.received,
+            self.expected,
+            self.deliveries_per_s(),
+            self.lost,
+            self.duplicates,
+            self.errors
+        );
+        println!("    publish→receive {}", self.latencies.summary().line());
+    }
+
+    fn figures(&self, scenario: &str) -> Figures {
+        let mut figures = Figures::new(scenario).latency(&self.latencies.summary());
+        figures.offered_rate = Some(self.rate);
+        figures.achieved_rate = round3((self.expected / self.sessions.max(1) as u64) as f64 / self.seconds);
+        figures.errors = self.errors;
+        figures.lost = self.lost;
+        figures.duplicates = self.duplicates;
+        figures.deliveries_per_s = Some(round3(self.deliveries_per_s()));
+        figures.with("sessions", self.sessions).with("expected", self.expected).with("received", self.received)
+    }
+}
+
+fn usage_figures(figures: Figures, before: Option<Usage>, after: Option<Usage>, seconds: f64) -> Figures {
+    match (before, after) {
+        (Some(before), Some(after)) => figures
+            .with("server_rss_mib", round3(after.rss_kib as f64 / 1024.0))
+            .with("server_cpu_share", round3((after.cpu_s - before.cpu_s) / seconds.max(0.001))),
+        _ => figures,
+    }
+}
+
+fn new_run() -> Arc<str> {
+    Arc::from(uuid::Uuid::now_v7().simple().to_string().as_str())
+}
+
+/// `idle`: sessions that only follow two topics; server memory per session.
+pub async fn idle(
+    server: &Arc<Server>,
+    proc: Option<Proc>,
+    sessions: usize,
+    hold: Duration,
+) -> anyhow::Result<Figures> {
+    let Some(proc) = proc else { bail!("idle needs the server's process: run with --spawn or on this machine") };
+    let building = server.building().await?;
+    let topics = vec![format!("building:{building}"), "calls".to_owned()];
+    let before = proc.usage().unwrap_or_default();
+    let shared = Arc::new(Shared::default());
+    let run = new_run();
+    let started = Instant::now();
+    let opened = ws::open_many(sessions, &server.ws_url(), &topics, &run, &shared, false).await?;
+    let connect_s = started.elapsed().as_secs_f64();
+    tokio::time::sleep(hold).await;
+    let after = proc.usage().unwrap_or_default();
+    let errors: u64 =
+        opened.iter().map(|s| u64::from(s.log.lock().unwrap_or_else(std::sync::PoisonError::into_inner).errors)).sum();
+    let alive = shared.ready.load(Ordering::Relaxed);
+    let per_session = (after.rss_kib.saturating_sub(before.rss_kib)) as f64 / sessions.max(1) as f64;
+    println!(
+        "idle: {sessions} sessions on {} topics each, subscribed in {connect_s:.1} s; server RSS {} → {} MiB: {per_session:.1} KiB per session",
+        topics.len(),
+        before.rss_kib / 1024,
+        after.rss_kib / 1024
+    );
+    for session in &opened {
+        session.close();
+    }
+    let mut figures = Figures::new("idle");
+    figures.achieved_rate = round3(alive as f64 / connect_s);
+    figures.errors = errors;
+    figures.kib_per_session = Some(round3(per_session));
+    Ok(figures.with("sessions", sessions).with("server_rss_mib", round3(after.rss_kib as f64 / 1024.0)))
+}
+
+/// `board`: `sessions` on one building's topic, `rate` tickets a second
+/// for `duration`.
+pub async fn board(
+    server: &Arc<Server>,
+    proc: Option<Proc>,
+    sessions: usize,
+    rate: f64,
+    duration: Duration,
+) -> anyhow::Result<Figures> {
+    let building = server.building().await?;
+    let run = new_run();
+    let shared = Arc::new(Shared::default());
+    let opened =
+        ws::open_many(sessions, &server.ws_url(), &[format!("building:{building}")], &run, &shared, false).await?;
+    let before = proc.and_then(Proc::usage);
+    let mut published = Published::default();
+    let range = published.publish(&mut Events::Ours { server, building: &building }, &run, rate, duration).await?;
+    settle(&opened, &published, &range, Duration::from_secs(10)).await;
+    let after = proc.and_then(Proc::usage);
+    let step = Step::measure(&opened, &published, range, rate);
+    println!("board:");
+    step.print("ours");
+    for session in &opened {
+        session.close();
+    }
+    Ok(usage_figures(step.figures("board"), before, after, duration.as_secs_f64()))
+}
+
+/// `fanout`: `sessions` on one topic, the event rate doubling from 10 a
+/// second each `duration`, until p99 passes 500 ms (or anything is lost);
+/// the headline is the most deliveries a second within it.
+pub async fn fanout(
+    server: &Arc<Server>,
+    sessions: usize,
+    start_rate: f64,
+    duration: Duration,
+    baseline: bool,
+) -> anyhow::Result<Figures> {
+    let building = server.building().await?;
+    let mut ours = {
+        let mut events = Events::Ours { server, building: &building };
+        fanout_steps(
+            "ours",
+            &server.ws_url(),
+            &format!("building:{building}"),
+            &mut events,
+            sessions,
+            start_rate,
+            duration,
+        )
+        .await?
+    };
+    if baseline {
+        let broadcast = BroadcastServer::spawn().await?;
+        let mut publisher = Publisher::connect(&broadcast.url).await?;
+        let mut events = Events::Baseline(&mut publisher);
+        let theirs =
+            fanout_steps("baseline", &broadcast.url, "baseline", &mut events, sessions, start_rate, duration).await?;
+        let _ = broadcast.proc();
+        let ratio = ours.deliveries_per_s.unwrap_or(0.0) / theirs.deliveries_per_s.unwrap_or(0.0).max(1.0);
+        ours.ratio = Some(round3(ratio));
+        ours.baseline = Some(Box::new(theirs));
+    }
+    Ok(ours)
+}
+
+async fn fanout_steps(
+    label: &str,
+    url: &str,
+    topic: &str,
+    events: &mut Events<'_>,
+    sessions: usize,
+    start_rate: f64,
+    duration: Duration,
+) -> anyhow::Result<Figures> {
+    let run = new_run();
+    let shared = Arc::new(Shared::default());
+    let opened = ws::open_many(sessions, url, &[topic.to_owned()], &run, &shared, false).await?;
+    let mut published = Published::default();
+    let mut best: Option<Step> = None;
+    let mut rate = start_rate;
+    println!("fanout ({label}):");
+    // Bounded: at most 8 doublings.
+    for _ in 0..8 {
+        let range = published.publish(events, &run, rate, duration).await?;
+        settle(&opened, &published, &range, Duration::from_secs(5)).await;
+        let step = Step::measure(&opened, &published, range, rate);
+        step.print(&format!("{rate:.0}/s"));
+        let within = step.latencies.summary().p99 <= 500.0 && step.lost == 0 && step.errors == 0;
+        if !within {
+            break;
+        }
+        if best.as_ref().is_none_or(|b| step.deliveries_per_s() > b.deliveries_per_s()) {
+            best = Some(step);
+        }
+        rate *= 2.0;
+    }
+    for session in &opened {
+        session.close();
+    }
+    let Some(best) = best else { bail!("{label}: even {start_rate} events/s missed p99 ≤ 500 ms") };
+    Ok(best.figures("fanout").with("steps_up_to_rate", rate))
+}
+
+/// `reconnect`: `sessions` on one topic with some history; the server is
+/// restarted (SIGKILL, as a crash), every session reconnects and resumes
+/// from its last sequence number. Events keep being published while they
+/// come back; every acknowledged one must arrive exactly once.
+pub async fn reconnect(
+    server: &Arc<Server>,
+    spawned: &mut Spawned,
+    sessions: usize,
+    rate: f64,
+) -> anyhow::Result<Figures> {
+    let building = server.building().await?;
+    let run = new_run();
+    let shared = Arc::new(Shared::default());
+    let opened =
+        ws::open_many(sessions, &server.ws_url(), &[format!("building:{building}")], &run, &shared, true).await?;
+    let mut published = Published::default();
+    let before = published
+        .publish(&mut Events::Ours { server, building: &building }, &run, rate, Duration::from_secs(2))
+        .await?;
+    settle(&opened, &published, &before, Duration::from_secs(10)).await;
+    spawned.kill()?;
+    let killed = Instant::now();
+    let ready = spawned.restart().await?;
+    println!("reconnect: server killed and back in {:.2} s; {sessions} sessions reconnecting…", ready.as_secs_f64());
+    // Events while the sessions come back: those missed come from history.
+    let during = published
+        .publish(&mut Events::Ours { server, building: &building }, &run, rate, Duration::from_secs(2))
+        .await?;
+    // Bounded wait for every session to be subscribed again.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let back = loop {
+        let (count, last) = opened.iter().fold((0usize, killed), |(count, last), s| {
+            let log = s.log.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            match log.back_at {
+                Some(at) if at > killed => (count + 1, last.max(at)),
+                _ => (count, last),
+            }
+        });
+        if count == sessions {
+            break Some(last.duration_since(killed));
+        }
+        if Instant::now() > deadline {
+            println!("  only {count} of {sessions} sessions came back within 60 s");
+            break None;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let all = before.start..during.end;
+    settle(&opened, &published, &all, Duration::from_secs(10)).await;
+    let step = Step::measure(&opened, &published, all, rate);
+    // Back from history: subscribed again after the kill, never told to
+    // reload since.
+    let (mut resyncs, mut recovered, mut reconnects) = (0u32, 0usize, 0u32);
+    for session in &opened {
+        let log = session.log.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        resyncs += log.resyncs;
+        reconnects += log.reconnects;
+        if log.back_at.is_some_and(|at| at > killed) && log.last_resync.is_none_or(|at| at < killed) {
+            recovered += 1;
+        }
+    }
+    let recovered = recovered as f64 / sessions.max(1) as f64;
+    shared.stop.store(true, Ordering::Relaxed);
+    for session in &opened {
+        session.close();
+    }
+    step.print("events around the restart");
+    println!(
+        "  all back after {}; recovered from history {:.1} %, told to resync {resyncs}, reconnections {reconnects}",
+        back.map_or("—".to_owned(), |b| format!("{:.2} s", b.as_secs_f64())),
+        recovered * 100.0
+    );
+    let mut figures = step.figures("reconnect");
+    figures.back_after_s = back.map(|b| round3(b.as_secs_f64()));
+    figures.recovered_share = Some(round3(recovered));
+    Ok(figures
+        .with("server_ready_s", round3(ready.as_secs_f64()))
+        .with("resyncs", resyncs)
+        .with("reconnects", reconnects))
+}
+
+/// `cluster`: two nodes on one PostgreSQL and one Redis. `sessions` follow
+/// a building on node B while tickets are created on node A at `rate` for
+/// `duration`; half-way, Redis stalls for `stall` (`CLIENT PAUSE`), and
+/// every acknowledged ticket must still reach every session exactly once.
+pub async fn cluster(
+    a: &Arc<Server>,
+    spawned: &Spawned,
+    redis_url: &str,
+    sessions: usize,
+    rate: f64,
+    duration: Duration,
+    stall: Duration,
+) -> anyhow::Result<Figures> {
+    let node = spawned.another_node().await?;
+    let b = Server::sign_in(&node.url, &spawned.login, &spawned.password).await?;
+    let building = a.building().await?;
+    let run = new_run();
+    let shared = Arc::new(Shared::default());
+    let opened = ws::open_many(sessions, &b.ws_url(), &[format!("building:{building}")], &run, &shared, false).await?;
+    // The nodes' Redis subscriptions are in place well within this.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let redis = redis_url.to_owned();
+    let stall_at = duration / 2;
+    let staller = tokio::spawn(async move {
+        tokio::time::sleep(stall_at).await;
+        pause_redis(&redis, stall).await
+    });
+    let mut published = Published::default();
+    let range = published.publish(&mut Events::Ours { server: a, building: &building }, &run, rate, duration).await?;
+    staller.await??;
+    settle(&opened, &published, &range, Duration::from_secs(15)).await;
+    let step = Step::measure(&opened, &published, range, rate);
+    println!("cluster: created on node A, followed on node B, Redis paused {:.1} s half-way", stall.as_secs_f64());
+    step.print("A → B");
+    for session in &opened {
+        session.close();
+    }
+    drop(node);
+    Ok(step.figures("cluster").with("redis_stall_s", stall.as_secs_f64()))
+}
+
+/// `CLIENT PAUSE <ms> ALL` on the Redis of `url` (`redis://host:port[/db]`):
+/// every client of it waits, as in a Redis stall.
+async fn pause_redis(url: &str, stall: Duration) -> anyhow::Result<()> {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let address = url
+        .strip_prefix("redis://")
+        .and_then(|rest| rest.rsplit('@').next())
+        .and_then(|rest| rest.split('/').next())
+        .filter(|a| a.starts_with("127.0.0.1:") || a.starts_with("localhost:"))
+        .with_context(|| format!("not a Redis on this machine: {url}"))?;
+    let mut stream = tokio::net::TcpStream::connect(address).await?;
+    let millis = stall.as_millis().to_string();
+    let command = format!("*4\r\n$6\r\nCLIENT\r\n$5\r\nPAUSE\r\n${}\r\n{millis}\r\n$3\r\nALL\r\n", millis.len());
+    stream.write_all(command.as_bytes()).await?;
+    let mut reply = [0u8; 64];
+    let n = stream.read(&mut reply).await?;
+    if !reply[..n].starts_with(b"+OK") {
+        bail!("Redis refused the pause: {}", String::from_utf8_lossy(&reply[..n]));
+    }
+    Ok(())
+}

@@ -1,0 +1,257 @@
+//! Live sessions: WebSocket clients that subscribe to topics, record
+//! every load event they receive (by its marker, with the arrival time),
+//! and, when the server goes away, reconnect and resume from the last
+//! sequence number they saw.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use futures_util::{SinkExt as _, StreamExt as _};
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::server::parse_marker;
+
+/// What one session saw.
+#[derive(Debug, Default)]
+pub struct Log {
+    /// Marker numbers of the events received, with their arrival.
+    pub receipts: Vec<(u64, Instant)>,
+    /// The last sequence number seen per topic (to resume from).
+    pub seq: HashMap<String, i64>,
+    /// Subscriptions answered "resync": the history was not enough.
+    pub resyncs: u32,
+    /// When the last of them came.
+    pub last_resync: Option<Instant>,
+    /// Error frames from the server.
+    pub errors: u32,
+    /// When the session was subscribed to every topic again after the
+    /// last reconnect.
+    pub back_at: Option<Instant>,
+    pub reconnects: u32,
+}
+
+/// Counters shared by all sessions of a run.
+#[derive(Debug, Default)]
+pub struct Shared {
+    /// Sessions subscribed to all their topics (first time).
+    pub ready: AtomicU64,
+    /// Stop reconnecting and close.
+    pub stop: AtomicBool,
+}
+
+pub struct Session {
+    pub log: Arc<Mutex<Log>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Session {
+    /// Opens a session following `topics` of load run `run`. With
+    /// `reconnect`, a dropped connection is opened again (after a short,
+    /// jittered pause) and resumes from the last sequence seen.
+    pub fn open(url: String, topics: Vec<String>, run: Arc<str>, shared: Arc<Shared>, reconnect: bool) -> Session {
+        let log = Arc::new(Mutex::new(Log::default()));
+        let task = tokio::spawn(run_session(url, topics, run, shared, reconnect, log.clone()));
+        Session { log, task }
+    }
+
+    pub fn close(&self) {
+        self.task.abort();
+    }
+}
+
+fn lock(log: &Mutex<Log>) -> std::sync::MutexGuard<'_, Log> {
+    log.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+async fn run_session(
+    url: String,
+    topics: Vec<String>,
+    run: Arc<str>,
+    shared: Arc<Shared>,
+    reconnect: bool,
+    log: Arc<Mutex<Log>>,
+) {
+    let mut first = true;
+    let mut pause = Duration::from_millis(50);
+    while !shared.stop.load(Ordering::Relaxed) {
+        let socket = match tokio_tungstenite::connect_async(url.as_str()).await {
+            Ok((socket, _)) => socket,
+            Err(_) if reconnect => {
+                // Jittered so that thousands of clients do not knock in step.
+                let jitter = Duration::from_millis(u64::from(uuid::Uuid::now_v7().as_bytes()[15]) % 50);
+                tokio::time::sleep(pause + jitter).await;
+                pause = (pause * 2).min(Duration::from_millis(800));
+                continue;
+            }
+            Err(_) => {
+                lock(&log).errors += 1;
+                return;
+            }
+        };
+        pause = Duration::from_millis(50);
+        let (mut write, mut read) = socket.split();
+        let since: Vec<Option<i64>> = {
+            let log = lock(&log);
+            topics.iter().map(|t| log.seq.get(t).copied()).collect()
+        };
+        let mut ok = true;
+        for (topic, since) in topics.iter().zip(since) {
+            let subscribe = json!({ "type": "subscribe", "topic": topic, "since": since }).to_string();
+            if write.send(Message::Text(subscribe.into())).await.is_err() {
+                ok = false;
+                break;
+            }
+        }
+        let mut pending = topics.len();
+        while ok && let Some(Ok(frame)) = read.next().await {
+            let Message::Text(text) = frame else {
+                if matches!(frame, Message::Close(_)) {
+                    break;
+                }
+                continue;
+            };
+            let text = text.as_str();
+            // Load events first and cheaply: most frames are these.
+            if text.contains("\"kind\":\"ticket.created\"")
+                && let Some(n) = parse_marker(text, &run)
+            {
+                let at = Instant::now();
+                let mut log = lock(&log);
+                log.receipts.push((n, at));
+                if let Some((topic, seq)) = topic_and_seq(text) {
+                    log.seq.insert(topic, seq);
+                }
+                continue;
+            }
+            let Ok(message) = serde_json::from_str::<Value>(text) else { continue };
+            let mut log = lock(&log);
+            match message["type"].as_str() {
+                Some("event") => {
+                    if let (Some(topic), Some(seq)) = (message["topic"].as_str(), message["seq"].as_i64()) {
+                        log.seq.insert(topic.to_owned(), seq);
+                    }
+                }
+                Some(kind @ ("subscribed" | "resync")) => {
+                    if kind == "resync" {
+                        log.resyncs += 1;
+                        log.last_resync = Some(Instant::now());
+                        // A reload: the snapshot is now current.
+                        log.seq.remove(message["topic"].as_str().unwrap_or_default());
+                    } else {
+                        if let (Some(topic), Some(seq)) = (message["topic"].as_str(), message["seq"].as_i64()) {
+                            log.seq.entry(topic.to_owned()).or_insert(seq);
+                        }
+                    }
+                    pending = pending.saturating_sub(1);
+                    if pending == 0 {
+                        log.back_at = Some(Instant::now());
+                        if first {
+                            first = false;
+                            shared.ready.fetch_add(1, Ordering::Relaxed);
+                        }
+                    }
+                }
+                Some("error") => log.errors += 1,
+                _ => {}
+            }
+        }
+        if !reconnect {
+            return;
+        }
+        lock(&log).reconnects += 1;
+    }
+}
+
+/// `topic` and `seq` of an event frame without parsing the whole frame.
+fn topic_and_seq(text: &str) -> Option<(String, i64)> {
+    let field = |name: &str| -> Option<&str> {
+        let at = text.find(name)? + name.len();
+        let rest = &text[at..];
+        let end = rest.find([',', '}'])?;
+        Some(rest[..end].trim_matches('"'))
+    };
+    Some((field("\"topic\":")?.to_owned(), field("\"seq\":")?.parse().ok()?))
+}
+
+/// Opens `count` sessions, at most 200 handshakes at a time, and waits
+/// (bounded) until they are all subscribed.
+pub async fn open_many(
+    count: usize,
+    url: &str,
+    topics: &[String],
+    run: &Arc<str>,
+    shared: &Arc<Shared>,
+    reconnect: bool,
+) -> anyhow::Result<Vec<Session>> {
+    let mut sessions = Vec::with_capacity(count);
+    for _ in 0..count {
+        sessions.push(Session::open(url.to_owned(), topics.to_vec(), run.clone(), shared.clone(), reconnect));
+        if sessions.len() % 200 == 0 {
+            wait_ready(shared, sessions.len(), Duration::from_secs(30)).await?;
+        }
+    }
+    wait_ready(shared, count, Duration::from_secs(60)).await?;
+    Ok(sessions)
+}
+
+async fn wait_ready(shared: &Shared, count: usize, within: Duration) -> anyhow::Result<()> {
+    let started = Instant::now();
+    while shared.ready.load(Ordering::Relaxed) < count as u64 {
+        if started.elapsed() > within {
+            anyhow::bail!(
+                "only {} of {count} sessions subscribed within {} s",
+                shared.ready.load(Ordering::Relaxed),
+                within.as_secs()
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    Ok(())
+}
+
+/// Deliveries of the markers in `range` over all sessions, an
+/// acknowledged one (`acknowledged[n]`) being expected by every session:
+/// (received, lost, duplicates) and the latencies from `sent(n)`.
+pub fn tally(
+    sessions: &[Session],
+    acknowledged: &[bool],
+    range: std::ops::Range<u64>,
+    sent: impl Fn(u64) -> Instant,
+) -> (u64, u64, u64, crate::stats::Latencies) {
+    let mut latencies = crate::stats::Latencies::default();
+    let (mut received, mut lost, mut duplicates) = (0u64, 0u64, 0u64);
+    let mut counts = vec![0u32; acknowledged.len()];
+    for session in sessions {
+        counts.iter_mut().for_each(|c| *c = 0);
+        let log = lock(&session.log);
+        for (n, at) in log.receipts.iter().filter(|(n, _)| range.contains(n)) {
+            let Some(count) = counts.get_mut(*n as usize) else { continue };
+            *count += 1;
+            received += 1;
+            if *count == 1 {
+                latencies.record(at.saturating_duration_since(sent(*n)));
+            }
+        }
+        for (count, acked) in counts.iter().zip(acknowledged) {
+            if *acked && *count == 0 {
+                lost += 1;
+            }
+            duplicates += u64::from(count.saturating_sub(1));
+        }
+    }
+    (received, lost, duplicates, latencies)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn topic_and_seq_are_read_from_an_event_frame() {
+        let frame = r#"{"type":"event","topic":"building:0192","seq":17,"kind":"ticket.created","data":{}}"#;
+        assert_eq!(topic_and_seq(frame), Some(("building:0192".to_owned(), 17)));
+    }
+}
