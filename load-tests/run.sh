@@ -37,7 +37,7 @@ run_backend() {
   for scenario in $scenarios; do
     local args=()
     case $scenario in
-      idle) args=(--sessions "${IDLE_SESSIONS:-2000}") ;;
+      idle) args=(--sessions "${IDLE_SESSIONS:-2000}" --baseline) ;;
       board) args=(--sessions "${BOARD_SESSIONS:-500}" --rate "${BOARD_RATE:-10}" --duration "${BOARD_SECONDS:-120}") ;;
       fanout) args=(--sessions "${FANOUT_SESSIONS:-1000}" --duration "${FANOUT_STEP_SECONDS:-10}" --baseline) ;;
       intake)

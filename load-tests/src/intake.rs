@@ -130,6 +130,7 @@ pub async fn intake(
         answered_at[n as usize].unwrap_or_else(Instant::now)
     });
     let lag = lag.summary();
+    let board_closed = board[0].log.lock().unwrap_or_else(std::sync::PoisonError::into_inner).closed.clone();
     board[0].close();
     // What the database holds of this run: exactly the 201s.
     let stored = server.stored(&run).await?;
@@ -151,6 +152,10 @@ pub async fn intake(
     if let Some(error) = answers.iter().find_map(|a| a.error.as_ref()) {
         println!("  first error: {error}");
     }
+    if let Some(reason) = &board_closed {
+        println!("  the server closed the board's connection: {reason}");
+    }
+    let counters = server.delivery_counters().await;
     let mut figures = Figures::new("intake").latency(&latency);
     figures.offered_rate = match offer {
         Offer::Rate(r) => Some(r),
@@ -162,6 +167,9 @@ pub async fn intake(
     figures.duplicates = extra;
     if let Offer::Concurrency(c) = offer {
         figures = figures.with("concurrency", c);
+    }
+    for (name, value) in counters {
+        figures = figures.with(&name, value);
     }
     let figures = figures
         .with("live_missing", missing)

@@ -179,21 +179,43 @@ fn new_run() -> Arc<str> {
     Arc::from(uuid::Uuid::now_v7().simple().to_string().as_str())
 }
 
-/// `idle`: sessions that only follow two topics; server memory per session.
+/// `idle`: sessions that only follow two topics; server memory per
+/// session. With `baseline`, the same number of sessions held by the bare
+/// broadcast server, for what a WebSocket costs with nothing of ours.
 pub async fn idle(
     server: &Arc<Server>,
     proc: Option<Proc>,
     sessions: usize,
     hold: Duration,
+    baseline: bool,
 ) -> anyhow::Result<Figures> {
     let Some(proc) = proc else { bail!("idle needs the server's process: run with --spawn or on this machine") };
     let building = server.building().await?;
     let topics = vec![format!("building:{building}"), "calls".to_owned()];
+    let mut figures = hold_idle("ours", proc, &server.ws_url(), &topics, sessions, hold).await?;
+    if baseline {
+        let broadcast = BroadcastServer::spawn().await?;
+        let theirs = hold_idle("baseline", broadcast.proc(), &broadcast.url, &topics, sessions, hold).await?;
+        let ratio = figures.kib_per_session.unwrap_or(0.0) / theirs.kib_per_session.unwrap_or(0.0).max(0.001);
+        figures.ratio = Some(round3(ratio));
+        figures.baseline = Some(Box::new(theirs));
+    }
+    Ok(figures)
+}
+
+async fn hold_idle(
+    label: &str,
+    proc: Proc,
+    url: &str,
+    topics: &[String],
+    sessions: usize,
+    hold: Duration,
+) -> anyhow::Result<Figures> {
     let before = proc.usage().unwrap_or_default();
     let shared = Arc::new(Shared::default());
     let run = new_run();
     let started = Instant::now();
-    let opened = ws::open_many(sessions, &server.ws_url(), &topics, &run, &shared, false).await?;
+    let opened = ws::open_many(sessions, url, topics, &run, &shared, false).await?;
     let connect_s = started.elapsed().as_secs_f64();
     tokio::time::sleep(hold).await;
     let after = proc.usage().unwrap_or_default();
@@ -202,7 +224,8 @@ pub async fn idle(
     let alive = shared.ready.load(Ordering::Relaxed);
     let per_session = (after.rss_kib.saturating_sub(before.rss_kib)) as f64 / sessions.max(1) as f64;
     println!(
-        "idle: {sessions} sessions on {} topics each, subscribed in {connect_s:.1} s; server RSS {} → {} MiB: {per_session:.1} KiB per session",
+        "idle ({label}): {sessions} sessions on {} topics each, subscribed in {connect_s:.1} s; \
+         server RSS {} → {} MiB: {per_session:.1} KiB per session",
         topics.len(),
         before.rss_kib / 1024,
         after.rss_kib / 1024
@@ -242,7 +265,11 @@ pub async fn board(
     for session in &opened {
         session.close();
     }
-    Ok(usage_figures(step.figures("board"), before, after, duration.as_secs_f64()))
+    let mut figures = usage_figures(step.figures("board"), before, after, duration.as_secs_f64());
+    for (name, value) in server.delivery_counters().await {
+        figures = figures.with(&name, value);
+    }
+    Ok(figures)
 }
 
 /// `fanout`: `sessions` on one topic, the event rate doubling from 10 a
@@ -293,32 +320,42 @@ async fn fanout_steps(
     duration: Duration,
 ) -> anyhow::Result<Figures> {
     let run = new_run();
-    let shared = Arc::new(Shared::default());
-    let opened = ws::open_many(sessions, url, &[topic.to_owned()], &run, &shared, false).await?;
     let mut published = Published::default();
     let mut best: Option<Step> = None;
+    let (mut good, mut bad): (Option<f64>, Option<f64>) = (None, None);
     let mut rate = start_rate;
     println!("fanout ({label}):");
-    // Bounded: at most 8 doublings.
-    for _ in 0..8 {
+    // Bounded: at most 10 steps. The rate doubles until a step misses,
+    // then halves the interval between the last good and the first bad
+    // rate until they are within 15 % of each other.
+    for _ in 0..10 {
+        // Fresh sessions each step: a session the server dropped as too
+        // slow in a missed step must not count against the next one.
+        let shared = Arc::new(Shared::default());
+        let opened = ws::open_many(sessions, url, &[topic.to_owned()], &run, &shared, false).await?;
         let range = published.publish(events, &run, rate, duration).await?;
         settle(&opened, &published, &range, Duration::from_secs(5)).await;
         let step = Step::measure(&opened, &published, range, rate);
+        for session in &opened {
+            session.close();
+        }
         step.print(&format!("{rate:.0}/s"));
-        let within = step.latencies.summary().p99 <= 500.0 && step.lost == 0 && step.errors == 0;
-        if !within {
-            break;
+        if step.latencies.summary().p99 <= 500.0 && step.lost == 0 && step.errors == 0 {
+            good = Some(rate);
+            if best.as_ref().is_none_or(|b| step.deliveries_per_s() > b.deliveries_per_s()) {
+                best = Some(step);
+            }
+        } else {
+            bad = Some(rate);
         }
-        if best.as_ref().is_none_or(|b| step.deliveries_per_s() > b.deliveries_per_s()) {
-            best = Some(step);
-        }
-        rate *= 2.0;
-    }
-    for session in &opened {
-        session.close();
+        rate = match (good, bad) {
+            (_, None) => rate * 2.0,
+            (Some(g), Some(b)) if b / g > 1.15 => (g + b) / 2.0,
+            _ => break,
+        };
     }
     let Some(best) = best else { bail!("{label}: even {start_rate} events/s missed p99 ≤ 500 ms") };
-    Ok(best.figures("fanout").with("steps_up_to_rate", rate))
+    Ok(best.figures("fanout").with("first_missed_rate", bad))
 }
 
 /// `reconnect`: `sessions` on one topic with some history; the server is

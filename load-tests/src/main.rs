@@ -83,7 +83,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Scenario {
-    /// Idle sessions on two topics: server memory per session.
+    /// Idle sessions on two topics: server memory per session; with
+    /// --baseline, the bare broadcast server's for as many sessions.
     Idle,
     /// Sessions on a building's topic, tickets at a rate: publish→receive
     /// latency, every delivery counted (default 500 sessions × 10/s, 60 s).
@@ -207,7 +208,7 @@ async fn run(cli: &Cli, mut spawned: Option<&mut Spawned>) -> anyhow::Result<Fig
     let sessions = |default: usize| cli.sessions.unwrap_or(default);
     let rate = |default: f64| cli.rate.unwrap_or(default);
     match &cli.scenario {
-        Scenario::Idle => live::idle(&server, proc, sessions(1000), duration(5)).await,
+        Scenario::Idle => live::idle(&server, proc, sessions(1000), duration(5), cli.baseline).await,
         Scenario::Board => live::board(&server, proc, sessions(500), rate(10.0), duration(60)).await,
         Scenario::Fanout => live::fanout(&server, sessions(1000), rate(10.0), duration(10), cli.baseline).await,
         Scenario::Intake { concurrency, max, buildings } => {

@@ -123,6 +123,32 @@ impl Server {
         Ok(status)
     }
 
+    /// The server's own counters without labels (`/metrics`), by name:
+    /// what it dropped, resynchronised or read from the log while loaded.
+    pub async fn counters(&self) -> anyhow::Result<std::collections::HashMap<String, f64>> {
+        let text = self.http.get(format!("{}/metrics", self.url)).send().await?.text().await?;
+        Ok(text
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.contains('{'))
+            .filter_map(|l| l.split_once(' '))
+            .filter_map(|(name, value)| Some((name.to_owned(), value.trim().parse().ok()?)))
+            .collect())
+    }
+
+    /// Figures of `counters` worth a report: drops of slow sessions,
+    /// resyncs and gap reads, as `server_…` keys.
+    pub async fn delivery_counters(&self) -> Vec<(String, f64)> {
+        let Ok(counters) = self.counters().await else { return Vec::new() };
+        ["slow_consumer_drops_total", "resyncs_total", "gap_reads_total"]
+            .iter()
+            .filter_map(|name| {
+                counters
+                    .get(&format!("domovoy_{name}"))
+                    .map(|v| (format!("server_{}", name.trim_end_matches("_total")), *v))
+            })
+            .collect()
+    }
+
     /// Tickets whose text holds `run`, as the list API counts them.
     pub async fn stored(&self, run: &str) -> anyhow::Result<u64> {
         let found = self.get_json(&format!("/api/v1/tickets?q={run}&limit=1")).await?;

@@ -31,6 +31,8 @@ pub struct Log {
     /// last reconnect.
     pub back_at: Option<Instant>,
     pub reconnects: u32,
+    /// How the server last closed the connection, if it did.
+    pub closed: Option<String>,
 }
 
 /// Counters shared by all sessions of a run.
@@ -108,7 +110,8 @@ async fn run_session(
         let mut pending = topics.len();
         while ok && let Some(Ok(frame)) = read.next().await {
             let Message::Text(text) = frame else {
-                if matches!(frame, Message::Close(_)) {
+                if let Message::Close(close) = frame {
+                    lock(&log).closed = Some(close.map_or_else(|| "closed".to_owned(), |c| c.reason.to_string()));
                     break;
                 }
                 continue;

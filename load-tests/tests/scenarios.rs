@@ -1,0 +1,130 @@
+//! The load tool end to end, small and bounded: each test runs
+//! `domovoy-load <scenario> --spawn … --json` against a fresh server of
+//! its own (the debug `domovoy` built beside it by `cargo test`) and reads
+//! the figures off the last line. PostgreSQL and Redis variants run when
+//! `DOMOVOY_TEST_POSTGRES_URL` / `DOMOVOY_TEST_REDIS_URL` are set.
+
+// Helpers clippy does not see as tests: a panic there is a test failure.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use serde_json::Value;
+
+fn server_bin() -> PathBuf {
+    let bin = PathBuf::from(env!("CARGO_BIN_EXE_domovoy-load")).with_file_name("domovoy");
+    assert!(
+        bin.exists(),
+        "{} is missing: run the workspace's tests (`cargo test`), which build it, or `cargo build -p domovoy`",
+        bin.display()
+    );
+    bin
+}
+
+/// Runs a scenario and returns its JSON figures; panics with the output
+/// when it fails.
+fn run(args: &[&str]) -> Value {
+    let output = Command::new(env!("CARGO_BIN_EXE_domovoy-load"))
+        .args(args)
+        .args(["--spawn", "--json", "--server-bin"])
+        .arg(server_bin())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "domovoy-load {args:?} failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_str(stdout.lines().last().unwrap()).unwrap_or_else(|e| panic!("{e}: {stdout}"))
+}
+
+fn assert_contract(figures: &Value, scenario: &str) {
+    assert_eq!(figures["scenario"], scenario);
+    for key in
+        ["offered_rate", "achieved_rate", "p50_ms", "p99_ms", "p999_ms", "max_ms", "errors", "lost", "duplicates"]
+    {
+        assert!(figures.get(key).is_some(), "{key} missing from {figures}");
+    }
+    assert_eq!(figures["lost"], 0, "{figures}");
+    assert_eq!(figures["duplicates"], 0, "{figures}");
+}
+
+#[test]
+fn board_delivers_every_ticket_to_every_session_once() {
+    let figures = run(&["board", "--sessions", "20", "--rate", "5", "--duration", "3"]);
+    assert_contract(&figures, "board");
+    assert_eq!(figures["expected"], 20 * 15, "{figures}");
+    assert_eq!(figures["received"], figures["expected"], "{figures}");
+    assert!(figures["p99_ms"].as_f64().unwrap() > 0.0);
+    assert!(figures["server_rss_mib"].as_f64().unwrap() > 1.0, "read from /proc: {figures}");
+}
+
+#[test]
+fn idle_reports_memory_per_session() {
+    let figures = run(&["idle", "--sessions", "50", "--duration", "1"]);
+    assert_contract(&figures, "idle");
+    assert_eq!(figures["errors"], 0);
+    assert!(figures["kib_per_session"].as_f64().is_some(), "{figures}");
+}
+
+#[test]
+fn fanout_is_compared_with_the_bare_broadcast_server() {
+    let figures = run(&["fanout", "--sessions", "10", "--rate", "5", "--duration", "1", "--baseline"]);
+    assert_contract(&figures, "fanout");
+    assert!(figures["deliveries_per_s"].as_f64().unwrap() >= 50.0, "{figures}");
+    assert_contract(&figures["baseline"], "fanout");
+    assert!(figures["ratio"].as_f64().unwrap() > 0.0, "{figures}");
+}
+
+#[test]
+fn intake_through_sigkills_loses_and_duplicates_nothing() {
+    let figures = run(&["intake-crash", "--concurrency", "4", "--duration", "4", "--kills", "1"]);
+    assert_contract(&figures, "intake-crash");
+    assert!(figures["achieved_rate"].as_f64().unwrap() > 0.0);
+    assert!(figures["back_after_s"].as_f64().unwrap() < 10.0, "{figures}");
+}
+
+#[test]
+fn intake_is_compared_with_raw_commits() {
+    let figures = run(&["intake", "--concurrency", "4", "--duration", "2", "--baseline"]);
+    assert_contract(&figures, "intake");
+    assert_eq!(figures["errors"], 0, "{figures}");
+    assert_eq!(figures["live_missing"], 0, "{figures}");
+    assert!(figures["baseline"]["achieved_rate"].as_f64().unwrap() > 0.0, "{figures}");
+}
+
+#[test]
+fn sessions_come_back_after_a_restart_and_resume_from_history() {
+    let figures = run(&["reconnect", "--sessions", "30", "--rate", "5"]);
+    assert_contract(&figures, "reconnect");
+    assert_eq!(figures["recovered_share"], 1.0, "{figures}");
+    assert!(figures["back_after_s"].as_f64().is_some(), "{figures}");
+}
+
+#[test]
+fn two_nodes_deliver_across_a_redis_stall() {
+    let (Ok(pg), Ok(redis)) = (std::env::var("DOMOVOY_TEST_POSTGRES_URL"), std::env::var("DOMOVOY_TEST_REDIS_URL"))
+    else {
+        eprintln!("skipped: DOMOVOY_TEST_POSTGRES_URL and DOMOVOY_TEST_REDIS_URL are needed for two nodes");
+        return;
+    };
+    let figures = run(&[
+        "cluster",
+        "--database-url",
+        &pg,
+        "--redis-url",
+        &redis,
+        "--sessions",
+        "10",
+        "--rate",
+        "5",
+        "--duration",
+        "4",
+        "--stall",
+        "0.5",
+    ]);
+    assert_contract(&figures, "cluster");
+    assert_eq!(figures["received"], figures["expected"], "{figures}");
+}
