@@ -144,6 +144,9 @@ enum Origin {
 struct Subscribe {
     topic: Topic,
     subscriber: Subscriber,
+    /// The topic's position read just before this registration (`None`
+    /// when the read failed).
+    before: Option<i64>,
 }
 
 /// Stop following `topic`.
@@ -366,7 +369,16 @@ impl Handler<Subscribe> for Hub {
     type Result = Option<i64>;
 
     fn handle(&mut self, msg: Subscribe, ctx: &mut Context<Self>) -> Option<i64> {
-        if !self.topics.contains_key(&msg.topic) {
+        let fresh = !self.topics.contains_key(&msg.topic);
+        if fresh && let Some(before) = msg.before {
+            // The position read before registering: every event committed
+            // after it arrives live (held until in order) or, if it was
+            // published before the registration, is read from the log when
+            // the gap shows. A position read after registering could be
+            // ahead of events already held, and would drop them.
+            let state = self.topics.entry(msg.topic).or_default();
+            state.last = Some(before);
+        } else if fresh {
             // A newly followed topic learns where its sequence stands, so
             // catch-up reads (which compare with the database) cover it
             // before its first event arrives.
@@ -399,9 +411,9 @@ impl Handler<Subscribe> for Hub {
                 },
             ));
         }
-        let fresh = !self.topics.contains_key(&msg.topic);
+        let baseline_unknown = fresh && msg.before.is_none();
         let state = self.topics.entry(msg.topic).or_default();
-        if fresh {
+        if baseline_unknown {
             state.baseline_pending = true;
         }
         if !state.subscribers.iter().any(|s| s.id == msg.subscriber.id) {
@@ -494,6 +506,7 @@ impl Handler<CatchUp> for Hub {
 #[derive(Clone)]
 pub struct HubHandle {
     addr: Addr<Hub>,
+    db: Db,
     next_id: Arc<AtomicU64>,
     cluster: Option<crate::cluster::ClusterHandle>,
 }
@@ -507,8 +520,8 @@ impl std::fmt::Debug for HubHandle {
 impl HubHandle {
     /// Starts the hub on the current actix arbiter.
     pub fn start(db: Db, metrics: Metrics) -> Self {
-        let addr = Hub { db, metrics, topics: HashMap::new(), following: HashMap::new() }.start();
-        Self { addr, next_id: Arc::new(AtomicU64::new(1)), cluster: None }
+        let addr = Hub { db: db.clone(), metrics, topics: HashMap::new(), following: HashMap::new() }.start();
+        Self { addr, db, next_id: Arc::new(AtomicU64::new(1)), cluster: None }
     }
 
     /// The same hub, also ringing the other nodes on every local publish.
@@ -543,7 +556,10 @@ impl HubHandle {
 
     /// Follows `topic`; returns the last sequence delivered on it, if known.
     pub async fn subscribe(&self, topic: Topic, subscriber: Subscriber) -> Result<Option<i64>, HubGone> {
-        self.addr.send(Subscribe { topic, subscriber }).await.map_err(|_| HubGone)
+        // Read before registering (see the `Subscribe` handler); a failed
+        // read falls back to reading it in the hub, holding events meanwhile.
+        let before = events::last_seq(&self.db, topic).await.ok();
+        self.addr.send(Subscribe { topic, subscriber, before }).await.map_err(|_| HubGone)
     }
 
     pub fn unsubscribe(&self, topic: Topic, id: SubscriberId) {

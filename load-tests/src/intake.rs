@@ -130,7 +130,19 @@ pub async fn intake(
         answered_at[n as usize].unwrap_or_else(Instant::now)
     });
     let lag = lag.summary();
-    let board_closed = board[0].log.lock().unwrap_or_else(std::sync::PoisonError::into_inner).closed.clone();
+    // Which tickets the board missed, by answer time: a clue to where.
+    let missing_keys: Vec<u64> = {
+        let log = board[0].log.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let got: std::collections::HashSet<u64> = log.receipts.iter().map(|(n, _)| *n).collect();
+        let mut keys: Vec<(Instant, u64)> =
+            created.iter().filter(|a| !got.contains(&a.n)).map(|a| (a.answered, a.n)).collect();
+        keys.sort();
+        keys.into_iter().map(|(_, n)| n).collect()
+    };
+    let (board_closed, board_resyncs) = {
+        let log = board[0].log.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        (log.closed.clone(), log.resyncs)
+    };
     board[0].close();
     // What the database holds of this run: exactly the 201s.
     let stored = server.stored(&run).await?;
@@ -151,6 +163,17 @@ pub async fn intake(
     );
     if let Some(error) = answers.iter().find_map(|a| a.error.as_ref()) {
         println!("  first error: {error}");
+    }
+    if !missing_keys.is_empty() {
+        let last_answer = created.iter().map(|a| a.answered).max().unwrap_or_else(Instant::now);
+        let first_missing = created.iter().filter(|a| missing_keys.contains(&a.n)).map(|a| a.answered).min();
+        println!(
+            "  missed by the board: {} tickets (keys {:?}…), answered from {:.0} ms before the last answer; \
+             the board was told to resync {board_resyncs} times",
+            missing_keys.len(),
+            &missing_keys[..missing_keys.len().min(8)],
+            first_missing.map_or(0.0, |f| last_answer.duration_since(f).as_secs_f64() * 1000.0)
+        );
     }
     if let Some(reason) = &board_closed {
         println!("  the server closed the board's connection: {reason}");

@@ -128,3 +128,17 @@ fn two_nodes_deliver_across_a_redis_stall() {
     assert_contract(&figures, "cluster");
     assert_eq!(figures["received"], figures["expected"], "{figures}");
 }
+
+#[test]
+fn intake_on_postgresql_reaches_the_board_from_the_first_ticket() {
+    let Ok(pg) = std::env::var("DOMOVOY_TEST_POSTGRES_URL") else {
+        eprintln!("skipped: DOMOVOY_TEST_POSTGRES_URL is not set, so this PostgreSQL test did not run");
+        return;
+    };
+    // The first tickets commit while the hub learns the new topic's
+    // position; a position read after registering once dropped them.
+    let figures = run(&["intake", "--database-url", &pg, "--concurrency", "16", "--duration", "3"]);
+    assert_contract(&figures, "intake");
+    assert_eq!(figures["live_missing"], 0, "{figures}");
+    assert_eq!(figures["server_resyncs"], 0.0, "{figures}");
+}
