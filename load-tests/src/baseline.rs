@@ -137,6 +137,25 @@ macro_rules! insert_row {
     }};
 }
 
+/// One connection's work until `deadline`: a transaction with one row,
+/// committed, again and again; its latencies (the same code on both
+/// engines, whose connection types differ).
+macro_rules! commit_loop {
+    ($conn:ident, $deadline:expr) => {
+        async move {
+            let mut latencies = Latencies::default();
+            while Instant::now() < $deadline {
+                let sent = Instant::now();
+                let mut tx = $conn.begin().await?;
+                insert_row!(&mut *tx);
+                tx.commit().await?;
+                latencies.record(sent.elapsed());
+            }
+            Ok::<_, anyhow::Error>(latencies)
+        }
+    };
+}
+
 /// Raw durable commits: `concurrency` connections, each inserting one
 /// ticket-sized row per transaction and committing, for `duration`.
 /// `database_url` is a PostgreSQL URL, or a SQLite file (opened in WAL
@@ -161,34 +180,14 @@ pub async fn raw_commits(
         sqlx::query(TABLE_SQLITE).execute(&mut setup).await?;
         for _ in 0..concurrency {
             let mut conn = sqlx::SqliteConnection::connect_with(&options).await?;
-            workers.push(tokio::spawn(async move {
-                let mut latencies = Latencies::default();
-                while Instant::now() < deadline {
-                    let sent = Instant::now();
-                    let mut tx = conn.begin().await?;
-                    insert_row!(&mut *tx);
-                    tx.commit().await?;
-                    latencies.record(sent.elapsed());
-                }
-                Ok::<_, anyhow::Error>(latencies)
-            }));
+            workers.push(tokio::spawn(commit_loop!(conn, deadline)));
         }
     } else {
         let mut setup = sqlx::PgConnection::connect(database_url).await?;
         sqlx::query(TABLE_PG).execute(&mut setup).await?;
         for _ in 0..concurrency {
             let mut conn = sqlx::PgConnection::connect(database_url).await?;
-            workers.push(tokio::spawn(async move {
-                let mut latencies = Latencies::default();
-                while Instant::now() < deadline {
-                    let sent = Instant::now();
-                    let mut tx = conn.begin().await?;
-                    insert_row!(&mut *tx);
-                    tx.commit().await?;
-                    latencies.record(sent.elapsed());
-                }
-                Ok::<_, anyhow::Error>(latencies)
-            }));
+            workers.push(tokio::spawn(commit_loop!(conn, deadline)));
         }
     }
     let mut all = Latencies::default();

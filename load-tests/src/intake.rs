@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::bail;
 
+use crate::lock;
 use crate::server::{Server, Spawned, marker};
 use crate::stats::{Figures, Latencies, round3};
 use crate::ws::{self, Shared};
@@ -68,7 +69,7 @@ pub async fn intake(
                         Err(e) => Some(e.to_string()),
                     },
                 };
-                answers.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(answer);
+                lock(&answers).push(answer);
             }
         }
     };
@@ -106,12 +107,12 @@ pub async fn intake(
         }
     }
     let elapsed = started.elapsed();
-    let answers = std::mem::take(&mut *answers.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
+    let answers = std::mem::take(&mut *lock(&answers));
     let created: Vec<&Answer> = answers.iter().filter(|a| a.created).collect();
     // Let the last events reach the board (bounded).
     let waited = Instant::now();
     while waited.elapsed() < Duration::from_secs(10) {
-        let seen = board[0].log.lock().unwrap_or_else(std::sync::PoisonError::into_inner).receipts.len();
+        let seen = lock(&board[0].log).receipts.len();
         if seen >= created.len() {
             break;
         }
@@ -132,7 +133,7 @@ pub async fn intake(
     let lag = lag.summary();
     // Which tickets the board missed, by answer time: a clue to where.
     let missing_keys: Vec<u64> = {
-        let log = board[0].log.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let log = lock(&board[0].log);
         let got: std::collections::HashSet<u64> = log.receipts.iter().map(|(n, _)| *n).collect();
         let mut keys: Vec<(Instant, u64)> =
             created.iter().filter(|a| !got.contains(&a.n)).map(|a| (a.answered, a.n)).collect();
@@ -140,7 +141,7 @@ pub async fn intake(
         keys.into_iter().map(|(_, n)| n).collect()
     };
     let (board_closed, board_resyncs) = {
-        let log = board[0].log.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let log = lock(&board[0].log);
         (log.closed.clone(), log.resyncs)
     };
     board[0].close();

@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context as _, bail};
 
 use crate::baseline::{BroadcastServer, Publisher};
+use crate::lock;
 use crate::server::{Proc, Server, Spawned, Usage, marker};
 use crate::stats::{Figures, Latencies, round3};
 use crate::ws::{self, Session, Shared};
@@ -62,19 +63,19 @@ impl Published {
                             server.create(&building, &format!("{tag}-key"), &tag).await,
                             Ok(status) if status == reqwest::StatusCode::CREATED
                         );
-                        acks.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push((n, ok));
+                        lock(&acks).push((n, ok));
                     }));
                 }
                 Events::Baseline(publisher) => {
                     let ok = publisher.publish(&tag).await.is_ok();
-                    acks.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push((n, ok));
+                    lock(&acks).push((n, ok));
                 }
             }
         }
         for task in tasks {
             task.await?;
         }
-        for (n, ok) in std::mem::take(&mut *acks.lock().unwrap_or_else(std::sync::PoisonError::into_inner)) {
+        for (n, ok) in std::mem::take(&mut *lock(&acks)) {
             self.acknowledged[n as usize] = ok;
             if !ok {
                 self.errors += 1;
@@ -91,7 +92,7 @@ async fn settle(sessions: &[Session], published: &Published, range: &Range<u64>,
     let started = Instant::now();
     while started.elapsed() < grace {
         let complete = sessions.iter().all(|s| {
-            let log = s.log.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let log = lock(&s.log);
             log.receipts.iter().filter(|(n, _)| range.contains(n)).count() >= expected
         });
         if complete {
@@ -116,22 +117,20 @@ pub struct Step {
 
 impl Step {
     fn measure(sessions: &[Session], published: &Published, range: Range<u64>, rate: f64) -> Step {
-        let acknowledged: Vec<bool> =
-            published.acknowledged.iter().enumerate().map(|(n, a)| *a && range.contains(&(n as u64))).collect();
         let (received, lost, duplicates, latencies) =
-            ws::tally(sessions, &acknowledged, range.clone(), |n| published.sent[n as usize]);
-        let seconds = (range.end - range.start) as f64 / rate;
+            ws::tally(sessions, &published.acknowledged, range.clone(), |n| published.sent[n as usize]);
+        let answers = &published.acknowledged[range.start as usize..range.end as usize];
+        let acknowledged = answers.iter().filter(|a| **a).count() as u64;
         Step {
             sessions: sessions.len(),
             rate,
-            expected: acknowledged.iter().filter(|a| **a).count() as u64 * sessions.len() as u64,
+            expected: acknowledged * sessions.len() as u64,
             received,
             lost,
             duplicates,
-            errors: published.acknowledged[range.start as usize..range.end as usize].iter().filter(|a| !**a).count()
-                as u64,
+            errors: answers.len() as u64 - acknowledged,
             latencies,
-            seconds,
+            seconds: answers.len() as f64 / rate,
         }
     }
 
@@ -219,8 +218,7 @@ async fn hold_idle(
     let connect_s = started.elapsed().as_secs_f64();
     tokio::time::sleep(hold).await;
     let after = proc.usage().unwrap_or_default();
-    let errors: u64 =
-        opened.iter().map(|s| u64::from(s.log.lock().unwrap_or_else(std::sync::PoisonError::into_inner).errors)).sum();
+    let errors: u64 = opened.iter().map(|s| u64::from(lock(&s.log).errors)).sum();
     let alive = shared.ready.load(Ordering::Relaxed);
     let per_session = (after.rss_kib.saturating_sub(before.rss_kib)) as f64 / sessions.max(1) as f64;
     println!(
@@ -302,7 +300,6 @@ pub async fn fanout(
         let mut events = Events::Baseline(&mut publisher);
         let theirs =
             fanout_steps("baseline", &broadcast.url, "baseline", &mut events, sessions, start_rate, duration).await?;
-        let _ = broadcast.proc();
         let ratio = ours.deliveries_per_s.unwrap_or(0.0) / theirs.deliveries_per_s.unwrap_or(0.0).max(1.0);
         ours.ratio = Some(round3(ratio));
         ours.baseline = Some(Box::new(theirs));
@@ -390,7 +387,7 @@ pub async fn reconnect(
     let deadline = Instant::now() + Duration::from_secs(60);
     let back = loop {
         let (count, last) = opened.iter().fold((0usize, killed), |(count, last), s| {
-            let log = s.log.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let log = lock(&s.log);
             match log.back_at {
                 Some(at) if at > killed => (count + 1, last.max(at)),
                 _ => (count, last),
@@ -412,7 +409,7 @@ pub async fn reconnect(
     // reload since.
     let (mut resyncs, mut recovered, mut reconnects) = (0u32, 0usize, 0u32);
     for session in &opened {
-        let log = session.log.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let log = lock(&session.log);
         resyncs += log.resyncs;
         reconnects += log.reconnects;
         if log.back_at.is_some_and(|at| at > killed) && log.last_resync.is_none_or(|at| at < killed) {

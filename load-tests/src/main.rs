@@ -34,6 +34,12 @@ use clap::{Parser, Subcommand};
 use crate::server::{Proc, Server, Spawned};
 use crate::stats::Figures;
 
+/// A mutex's contents even after a panicking holder: what a run recorded
+/// is still worth reporting.
+pub(crate) fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 #[derive(Debug, Parser)]
 #[command(name = "domovoy-load", about = "Load tests against a Domovoy server on this machine")]
 struct Cli {

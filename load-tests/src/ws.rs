@@ -12,6 +12,7 @@ use futures_util::{SinkExt as _, StreamExt as _};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 
+use crate::lock;
 use crate::server::parse_marker;
 
 /// What one session saw.
@@ -62,10 +63,6 @@ impl Session {
     pub fn close(&self) {
         self.task.abort();
     }
-}
-
-fn lock(log: &Mutex<Log>) -> std::sync::MutexGuard<'_, Log> {
-    log.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 async fn run_session(
@@ -238,7 +235,8 @@ pub fn tally(
                 latencies.record(at.saturating_duration_since(sent(*n)));
             }
         }
-        for (count, acked) in counts.iter().zip(acknowledged) {
+        let (start, end) = (range.start as usize, (range.end as usize).min(counts.len()));
+        for (count, acked) in counts[start..end].iter().zip(&acknowledged[start..end]) {
             if *acked && *count == 0 {
                 lost += 1;
             }
