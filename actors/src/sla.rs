@@ -7,8 +7,10 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 
+use domovoy_domain::building::TimeZone;
 use domovoy_domain::sla::{ProductionCalendar, SlaTimeline, WorkClock, evaluate};
 use domovoy_domain::ticket::{Ticket, TicketSla, TicketStatus};
+use domovoy_store::sla::SlaPolicy;
 use domovoy_store::{Db, Source, StoreResult, WriteTx, buildings, sla, tickets};
 
 /// How long a loaded production calendar is used before it is read again;
@@ -65,7 +67,20 @@ pub async fn compute<'a>(
     let policy = sla::matching(source.reborrow(), ticket.building_id, ticket.category_id, ticket.priority).await?;
     let Some(policy) = policy else { return Ok(TicketSla::none()) };
     let building = buildings::get(source.reborrow(), ticket.building_id).await?;
-    let clock = WorkClock { schedule: policy.schedule, calendar, zone: building.time_zone.tz() };
+    Ok(under(&policy, calendar, building.time_zone, ticket, pauses, now))
+}
+
+/// The ticket's SLA at `now` under `policy`, the ticket's building being in
+/// `zone` (for a caller that has read both already: intake).
+pub fn under(
+    policy: &SlaPolicy,
+    calendar: Arc<ProductionCalendar>,
+    zone: TimeZone,
+    ticket: &Ticket,
+    pauses: Vec<(DateTime<Utc>, Option<DateTime<Utc>>)>,
+    now: DateTime<Utc>,
+) -> TicketSla {
+    let clock = WorkClock { schedule: policy.schedule, calendar, zone: zone.tz() };
     let ended = matches!(ticket.status, TicketStatus::Rejected | TicketStatus::Cancelled);
     let timeline = SlaTimeline {
         created: ticket.created_at,
@@ -74,14 +89,14 @@ pub async fn compute<'a>(
         pauses,
     };
     let status = evaluate(Some(&policy.targets), &clock, &timeline, now);
-    Ok(TicketSla {
+    TicketSla {
         policy_id: Some(policy.id),
         state: status.state,
         response_due: status.response_due,
         resolution_due: status.resolution_due,
         next_change: status.next_change,
         used_minutes: status.used_minutes,
-    })
+    }
 }
 
 /// Re-evaluates a ticket inside a write (its pauses read there too).

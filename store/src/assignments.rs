@@ -196,7 +196,8 @@ struct GrantRow {
 }
 
 /// The grants the policy evaluates for `user`: one per assignment, with
-/// the role's permissions. Read on every authenticated request.
+/// the role's permissions. The request path reads them with the token
+/// instead ([`grants_column`]).
 pub async fn grants<'a>(source: impl Into<Source<'a>>, user: UserId) -> StoreResult<Vec<Grant>> {
     let rows: Vec<GrantRow> = on_conn!(source, c => {
         sqlx::query_as(
@@ -210,6 +211,55 @@ pub async fn grants<'a>(source: impl Into<Source<'a>>, user: UserId) -> StoreRes
         .fetch_all(&mut *c)
         .await?
     });
+    merge_grants(rows)
+}
+
+/// A column expression with the grants of the account `u.id` as one JSON
+/// array of `[role_id, scope, building_id, permission]` rows (one per
+/// assignment and permission, by assignment), so that authentication reads
+/// the token, the account and its grants in one statement. Ids are text:
+/// hyphenated on PostgreSQL, hex on SQLite (an absent building is `""`).
+pub(crate) fn grants_column(backend: crate::Backend) -> &'static str {
+    match backend {
+        crate::Backend::Postgres => {
+            "(SELECT json_agg(json_build_array(a.role_id, a.scope, a.building_id, p.permission) ORDER BY a.id)
+              FROM role_assignments a LEFT JOIN role_permissions p ON p.role_id = a.role_id
+              WHERE a.user_id = u.id)"
+        }
+        crate::Backend::Sqlite => {
+            "(SELECT json_group_array(json_array(lower(hex(a.role_id)), a.scope, lower(hex(a.building_id)),
+                                                 p.permission) ORDER BY a.id)
+              FROM role_assignments a LEFT JOIN role_permissions p ON p.role_id = a.role_id
+              WHERE a.user_id = u.id)"
+        }
+    }
+}
+
+/// One row of [`grants_column`]'s array.
+pub(crate) type GrantJson = (String, String, Option<String>, Option<String>);
+
+/// The grants of [`grants_column`]'s array (`None`: no assignments).
+pub(crate) fn grants_from_json(rows: Option<Vec<GrantJson>>) -> StoreResult<Vec<Grant>> {
+    let id = |column: &str, text: &str| {
+        Uuid::parse_str(text).map_err(|e| StoreError::Corrupt(format!("{column} = {text:?} in grants: {e}")))
+    };
+    let rows = rows.unwrap_or_default().into_iter().map(|(role, scope, building, permission)| {
+        Ok(GrantRow {
+            role_id: id("role_assignments.role_id", &role)?,
+            scope,
+            building_id: building
+                .filter(|b| !b.is_empty())
+                .map(|b| id("role_assignments.building_id", &b))
+                .transpose()?,
+            permission,
+        })
+    });
+    merge_grants(rows.collect::<StoreResult<Vec<_>>>()?)
+}
+
+/// Folds rows of (assignment, permission), in assignment order, into one
+/// grant per assignment.
+fn merge_grants(rows: Vec<GrantRow>) -> StoreResult<Vec<Grant>> {
     let mut grants: Vec<Grant> = Vec::new();
     for row in rows {
         let role = RoleId::from_uuid(row.role_id);

@@ -36,6 +36,7 @@ use domovoy_domain::event::{EventKind, Topic};
 
 use crate::error::{StoreError, StoreResult};
 use crate::events::{self, PendingEvent, StoredEvent};
+use crate::idempotency::Answer;
 use crate::sqlite_writer::SqliteWriter;
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
@@ -304,6 +305,8 @@ impl<T> Committed<T> {
 pub struct WriteTx {
     conn: Conn,
     pending: Vec<PendingEvent>,
+    /// The idempotency key's answer, stored with the events.
+    answer: Option<Answer>,
     now: DateTime<Utc>,
 }
 
@@ -316,13 +319,14 @@ pub(crate) enum Conn {
 
 impl WriteTx {
     pub(crate) fn new(conn: Conn) -> Self {
-        Self { conn, pending: Vec::new(), now: stored_now() }
+        Self { conn, pending: Vec::new(), answer: None, now: stored_now() }
     }
 
     /// Starts the next write of a batch on the same connection: a fresh
-    /// "now" and no pending events.
+    /// "now", no pending events and no answer.
     pub(crate) fn reset(&mut self) {
         self.pending.clear();
+        self.answer = None;
         self.now = stored_now();
     }
 
@@ -362,10 +366,17 @@ impl WriteTx {
         Ok(())
     }
 
-    /// Stores the pending events with their sequence numbers.
+    /// Records the idempotency key's answer (see [`crate::idempotency::finish`]).
+    pub(crate) fn answer(&mut self, answer: Answer) {
+        self.answer = Some(answer);
+    }
+
+    /// Stores what waits for the end of the write: the pending events with
+    /// their sequence numbers, and the key's answer.
     pub(crate) async fn flush_events(&mut self) -> StoreResult<Vec<StoredEvent>> {
         let pending = std::mem::take(&mut self.pending);
-        events::store_pending(self, pending).await
+        let answer = self.answer.take();
+        events::store_pending(self, pending, answer).await
     }
 }
 

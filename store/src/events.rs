@@ -16,6 +16,7 @@ use domovoy_domain::ids::EventId;
 
 use crate::db::{Db, WriteTx};
 use crate::error::{StoreResult, decode};
+use crate::idempotency::Answer;
 
 /// An event recorded in a transaction, before it has a sequence number.
 #[derive(Debug, Clone)]
@@ -81,21 +82,29 @@ fn placeholders_after(after: usize, rows: usize, width: usize) -> String {
         .join(", ")
 }
 
-/// Gives the pending events their sequence numbers and stores them.
+/// Gives the pending events their sequence numbers and stores them, with
+/// the write's idempotency answer, if any.
 ///
 /// The counter rows of all the write's topics are bumped by one statement,
 /// in sorted order: on PostgreSQL a bump locks the row until commit, which
 /// serialises writers per topic (so numbers follow commit order), and the
 /// fixed order means two transactions can never wait on each other in a
-/// cycle. Whatever can be done before the bump is (reading the webhooks).
-/// On PostgreSQL the bump and the events go in as one statement, so a busy
-/// topic is locked for that statement and the commit only; SQLite's single
-/// writer has no one to keep waiting and takes them in two.
-pub(crate) async fn store_pending(tx: &mut WriteTx, pending: Vec<PendingEvent>) -> StoreResult<Vec<StoredEvent>> {
+/// cycle. On PostgreSQL the bump, the events, the answer and the read of
+/// the webhooks go in as one statement, so a busy topic is locked for that
+/// statement and the commit only, and a write pays one round trip for all
+/// of it; SQLite's single writer has no one to keep waiting and takes them
+/// one by one.
+pub(crate) async fn store_pending(
+    tx: &mut WriteTx,
+    pending: Vec<PendingEvent>,
+    answer: Option<Answer>,
+) -> StoreResult<Vec<StoredEvent>> {
     if pending.is_empty() {
+        if let Some(answer) = &answer {
+            crate::idempotency::store_answer(tx, answer).await?;
+        }
         return Ok(Vec::new());
     }
-    let wanted = crate::webhooks::wanted(tx).await?;
     let mut by_topic: BTreeMap<String, Vec<PendingEvent>> = BTreeMap::new();
     for event in pending {
         by_topic.entry(event.topic.to_string()).or_default().push(event);
@@ -121,9 +130,10 @@ pub(crate) async fn store_pending(tx: &mut WriteTx, pending: Vec<PendingEvent>) 
         }
         counts.push((topic_key, count));
     }
-    if tx.backend() == crate::Backend::Postgres && stored.len() <= INSERT_BATCH {
-        bump_and_insert(tx, &counts, &mut stored, &from_end).await?;
+    let wanted = if tx.backend() == crate::Backend::Postgres && stored.len() <= INSERT_BATCH {
+        bump_and_insert(tx, &counts, &mut stored, &from_end, answer.as_ref()).await?
     } else {
+        let wanted = crate::webhooks::wanted(tx).await?;
         let lasts = bump(tx, &counts).await?;
         for (event, from_end) in stored.iter_mut().zip(&from_end) {
             let last = lasts
@@ -134,7 +144,11 @@ pub(crate) async fn store_pending(tx: &mut WriteTx, pending: Vec<PendingEvent>) 
         for chunk in stored.chunks(INSERT_BATCH) {
             insert(tx, chunk).await?;
         }
-    }
+        if let Some(answer) = &answer {
+            crate::idempotency::store_answer(tx, answer).await?;
+        }
+        wanted
+    };
     crate::webhooks::enqueue_matching(tx, &wanted, &stored).await?;
     Ok(stored)
 }
@@ -179,27 +193,42 @@ async fn insert(tx: &mut WriteTx, events: &[StoredEvent]) -> StoreResult<()> {
     Ok(())
 }
 
-/// [`bump`] and [`insert`] as one statement, numbering `events` from what
-/// it returns. PostgreSQL only (a data-modifying `WITH`).
+/// [`bump`], [`insert`], the key's answer and the read of the active
+/// webhooks as one statement, numbering `events` from what it returns;
+/// returns the webhooks. PostgreSQL only (data-modifying `WITH`).
 async fn bump_and_insert(
     tx: &mut WriteTx,
     counts: &[(String, i64)],
     events: &mut [StoredEvent],
     from_end: &[i64],
-) -> StoreResult<()> {
+    answer: Option<&Answer>,
+) -> StoreResult<crate::webhooks::Wanted> {
     let bumped = BUMP.replace("{rows}", &placeholders(counts.len(), 2));
     let now_at = counts.len() * 2 + 1;
+    let answer_after = now_at + events.len() * 5;
+    let answered = match answer {
+        Some(_) => format!(", answer AS ({})", crate::idempotency::store_answer_sql(answer_after)),
+        None => String::new(),
+    };
+    // The rows: each stored event with its number (`kinds` null), then each
+    // active webhook with the kinds it wants (`seq` null).
     let sql = format!(
         "WITH bump AS ({bumped}),
-              pending (id, topic, from_end, kind, payload) AS (VALUES {rows})
-         INSERT INTO events (id, topic, seq, kind, payload, created_at)
-         SELECT pending.id, pending.topic, bump.last_seq - pending.from_end, pending.kind, pending.payload, ${now_at}
-         FROM pending JOIN bump ON bump.topic = pending.topic
-         RETURNING id, seq",
+              pending (id, topic, from_end, kind, payload) AS (VALUES {rows}),
+              stored AS (
+                INSERT INTO events (id, topic, seq, kind, payload, created_at)
+                SELECT pending.id, pending.topic, bump.last_seq - pending.from_end, pending.kind, pending.payload,
+                       ${now_at}
+                FROM pending JOIN bump ON bump.topic = pending.topic
+                RETURNING id, seq){answered}
+         SELECT id, seq, NULL::jsonb AS kinds FROM stored
+         UNION ALL
+         SELECT id, NULL, event_kinds FROM webhooks WHERE active",
         rows = placeholders_after(now_at, events.len(), 5),
     );
     let now = events.first().map(|e| e.created_at);
-    let numbered: Vec<(Uuid, i64)> = on_conn!(&mut *tx, c => {
+    type Row = (Uuid, Option<i64>, Option<Json<Vec<String>>>);
+    let rows: Vec<Row> = on_conn!(&mut *tx, c => {
         // Only placeholders are generated; every value is bound.
         let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()));
         for (topic, count) in counts {
@@ -214,15 +243,32 @@ async fn bump_and_insert(
                 .bind(&event.kind)
                 .bind(Json(&event.payload));
         }
+        if let Some(answer) = answer {
+            query = query
+                .bind(answer.user.as_uuid())
+                .bind(&answer.key)
+                .bind(i64::from(answer.status))
+                .bind(Json(&answer.body));
+        }
         query.fetch_all(&mut *c).await?
     });
-    let numbered: HashMap<Uuid, i64> = numbered.into_iter().collect();
+    let mut numbered = HashMap::new();
+    let mut webhooks = Vec::new();
+    for (id, seq, kinds) in rows {
+        match (seq, kinds) {
+            (Some(seq), _) => {
+                numbered.insert(id, seq);
+            }
+            (None, Some(kinds)) => webhooks.push((id, kinds)),
+            (None, None) => return Err(crate::error::StoreError::Corrupt(format!("webhook {id} without kinds"))),
+        }
+    }
     for event in events.iter_mut() {
         event.seq = *numbered
             .get(&event.id.as_uuid())
             .ok_or_else(|| crate::error::StoreError::Corrupt(format!("event {} not stored", event.id)))?;
     }
-    Ok(())
+    Ok(crate::webhooks::parse_wanted(webhooks))
 }
 
 /// Events of `topic` after `after_seq`, oldest first, at most `limit`.

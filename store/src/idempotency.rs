@@ -70,20 +70,44 @@ pub async fn begin(tx: &mut WriteTx, user: UserId, key: &str, request_hash: &[u8
     })
 }
 
-/// Stores the first request's answer.
-pub async fn finish(
-    tx: &mut WriteTx,
-    user: UserId,
-    key: &str,
-    status: u16,
-    body: &serde_json::Value,
-) -> StoreResult<()> {
+/// Records the first request's answer, to be stored with the transaction's
+/// last statement (on PostgreSQL the one that stores its events); a write
+/// that fails after this stores nothing.
+pub fn finish(tx: &mut WriteTx, user: UserId, key: &str, status: u16, body: &serde_json::Value) {
+    tx.answer(Answer { user, key: key.to_owned(), status, body: body.clone() });
+}
+
+/// A key's answer waiting for the end of its transaction.
+#[derive(Debug, Clone)]
+pub(crate) struct Answer {
+    pub user: UserId,
+    pub key: String,
+    pub status: u16,
+    pub body: serde_json::Value,
+}
+
+/// Stores an answer: `$1` user, `$2` key, `$3` status, `$4` body, numbered
+/// from `$(after + 1)` (so the statement can be part of a bigger one).
+pub(crate) fn store_answer_sql(after: usize) -> String {
+    format!(
+        "UPDATE idempotency_keys SET status = ${}, response = ${} WHERE user_id = ${} AND key = ${}",
+        after + 3,
+        after + 4,
+        after + 1,
+        after + 2
+    )
+}
+
+/// Stores an answer by itself.
+pub(crate) async fn store_answer(tx: &mut WriteTx, answer: &Answer) -> StoreResult<()> {
+    let sql = store_answer_sql(0);
     on_conn!(tx, c => {
-        sqlx::query("UPDATE idempotency_keys SET status = $3, response = $4 WHERE user_id = $1 AND key = $2")
-            .bind(user.as_uuid())
-            .bind(key)
-            .bind(i64::from(status))
-            .bind(Json(body))
+        // Only placeholders are generated; every value is bound.
+        sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(answer.user.as_uuid())
+            .bind(&answer.key)
+            .bind(i64::from(answer.status))
+            .bind(Json(&answer.body))
             .execute(&mut *c)
             .await?
             .rows_affected()

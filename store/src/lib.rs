@@ -20,6 +20,7 @@ mod db;
 pub mod error;
 pub mod events;
 pub mod idempotency;
+pub mod intake;
 pub mod layout;
 pub mod outbox;
 pub mod roles;

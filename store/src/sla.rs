@@ -1,5 +1,7 @@
 //! SLA policies and the production calendar.
 
+use std::sync::LazyLock;
+
 use chrono::{NaiveDate, NaiveTime};
 use serde::Serialize;
 use uuid::Uuid;
@@ -26,19 +28,19 @@ pub struct SlaPolicy {
 }
 
 #[derive(sqlx::FromRow)]
-struct PolicyRow {
-    id: Uuid,
-    name: String,
-    building_id: Option<Uuid>,
-    category_id: Option<Uuid>,
-    priority: Option<String>,
-    response_minutes: Option<i64>,
-    resolution_minutes: Option<i64>,
-    around_the_clock: bool,
-    work_start: String,
-    work_end: String,
-    warn_percent: i64,
-    template: Option<String>,
+pub(crate) struct PolicyRow {
+    pub id: Uuid,
+    pub name: String,
+    pub building_id: Option<Uuid>,
+    pub category_id: Option<Uuid>,
+    pub priority: Option<String>,
+    pub response_minutes: Option<i64>,
+    pub resolution_minutes: Option<i64>,
+    pub around_the_clock: bool,
+    pub work_start: String,
+    pub work_end: String,
+    pub warn_percent: i64,
+    pub template: Option<String>,
 }
 
 fn time(column: &str, value: &str) -> StoreResult<NaiveTime> {
@@ -189,31 +191,36 @@ pub async fn list<'a>(source: impl Into<Source<'a>>) -> StoreResult<Vec<SlaPolic
     rows.into_iter().map(SlaPolicy::try_from).collect()
 }
 
-/// The most specific policy for a ticket: a building's own beats the
-/// company's, a category's beats any category's, a priority's beats any.
+/// The id of the most specific policy for a ticket, `$1` its building, `$2`
+/// its category, `$3` its priority: a building's own beats the company's, a
+/// category's beats any category's, a priority's beats any.
+pub(crate) const MATCHING_POLICY: &str = "SELECT id FROM sla_policies
+     WHERE (building_id = $1 OR building_id IS NULL)
+       AND (category_id = $2 OR category_id IS NULL)
+       AND (priority = $3 OR priority IS NULL)
+     ORDER BY CASE WHEN building_id IS NULL THEN 1 ELSE 0 END,
+              CASE WHEN category_id IS NULL THEN 1 ELSE 0 END,
+              CASE WHEN priority IS NULL THEN 1 ELSE 0 END,
+              id
+     LIMIT 1";
+
+/// The most specific policy for a ticket (see [`MATCHING_POLICY`]).
 pub async fn matching<'a>(
     source: impl Into<Source<'a>>,
     building: BuildingId,
     category: Option<ClassifierId>,
     priority: Priority,
 ) -> StoreResult<Option<SlaPolicy>> {
+    static SQL: LazyLock<String> =
+        LazyLock::new(|| format!("SELECT {} FROM sla_policies WHERE id = ({MATCHING_POLICY})", policy_columns!()));
     let row: Option<PolicyRow> = on_conn!(source, c => {
-        sqlx::query_as(concat!(
-            "SELECT ", policy_columns!(), " FROM sla_policies
-             WHERE (building_id = $1 OR building_id IS NULL)
-               AND (category_id = $2 OR category_id IS NULL)
-               AND (priority = $3 OR priority IS NULL)
-             ORDER BY CASE WHEN building_id IS NULL THEN 1 ELSE 0 END,
-                      CASE WHEN category_id IS NULL THEN 1 ELSE 0 END,
-                      CASE WHEN priority IS NULL THEN 1 ELSE 0 END,
-                      id
-             LIMIT 1"
-        ))
-        .bind(building.as_uuid())
-        .bind(category.map(|c| c.as_uuid()))
-        .bind(priority.code())
-        .fetch_optional(&mut *c)
-        .await?
+        // Static text: the columns and the matching rule.
+        sqlx::query_as(sqlx::AssertSqlSafe(SQL.as_str()))
+            .bind(building.as_uuid())
+            .bind(category.map(|c| c.as_uuid()))
+            .bind(priority.code())
+            .fetch_optional(&mut *c)
+            .await?
     });
     row.map(SlaPolicy::try_from).transpose()
 }

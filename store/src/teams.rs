@@ -1,5 +1,7 @@
 //! Teams of technicians and the rules that assign new tickets.
 
+use std::sync::LazyLock;
+
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use uuid::Uuid;
@@ -110,7 +112,6 @@ struct RuleRow {
     category_id: Option<Uuid>,
     user_id: Option<Uuid>,
     team_id: Option<Uuid>,
-    rotation: i64,
     created_at: DateTime<Utc>,
 }
 
@@ -136,7 +137,7 @@ impl TryFrom<&RuleRow> for AssignmentRule {
 pub async fn rules<'a>(source: impl Into<Source<'a>>) -> StoreResult<Vec<AssignmentRule>> {
     let rows: Vec<RuleRow> = on_conn!(source, c => {
         sqlx::query_as(
-            "SELECT id, building_id, category_id, user_id, team_id, rotation, created_at FROM assignment_rules ORDER BY created_at",
+            "SELECT id, building_id, category_id, user_id, team_id, created_at FROM assignment_rules ORDER BY created_at",
         )
         .fetch_all(&mut *c)
         .await?
@@ -181,33 +182,53 @@ pub async fn delete_rule(tx: &mut WriteTx, id: Uuid) -> StoreResult<()> {
     expect_one(done)
 }
 
-/// Who a new ticket goes to: the most specific rule (building and
-/// category, then category, then building); a team's next member in turn
-/// (only enabled accounts). `None` when no rule applies.
+/// The id of the rule for a new ticket, `$1` its building, `$2` its
+/// category: the most specific (building and category, then category, then
+/// building), the oldest of equals.
+pub(crate) const MATCHING_RULE: &str = "SELECT id FROM assignment_rules
+     WHERE (building_id = $1 OR building_id IS NULL) AND (category_id = $2 OR category_id IS NULL)
+     ORDER BY CASE WHEN category_id IS NULL THEN 1 ELSE 0 END,
+              CASE WHEN building_id IS NULL THEN 1 ELSE 0 END,
+              created_at
+     LIMIT 1";
+
+/// Who a new ticket goes to: the rule of [`MATCHING_RULE`]; a team's next
+/// member in turn (only enabled accounts). `None` when no rule applies.
 pub async fn pick(
     tx: &mut WriteTx,
     building: BuildingId,
     category: Option<ClassifierId>,
 ) -> StoreResult<Option<(Option<UserId>, Option<TeamId>)>> {
-    let rule: Option<RuleRow> = on_conn!(&mut *tx, c => {
-        sqlx::query_as(
-            "SELECT id, building_id, category_id, user_id, team_id, rotation, created_at FROM assignment_rules
-             WHERE (building_id = $1 OR building_id IS NULL) AND (category_id = $2 OR category_id IS NULL)
-             ORDER BY CASE WHEN category_id IS NULL THEN 1 ELSE 0 END,
-                      CASE WHEN building_id IS NULL THEN 1 ELSE 0 END,
-                      created_at
-             LIMIT 1",
-        )
-        .bind(building.as_uuid())
-        .bind(category.map(|c| c.as_uuid()))
-        .fetch_optional(&mut *c)
-        .await?
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        format!("SELECT user_id, team_id, rotation, id FROM assignment_rules WHERE id = ({MATCHING_RULE})")
     });
-    let Some(rule) = rule else { return Ok(None) };
-    if let Some(user) = rule.user_id {
+    let rule: Option<(Option<Uuid>, Option<Uuid>, i64, Uuid)> = on_conn!(&mut *tx, c => {
+        // Static text: the columns and the matching rule.
+        sqlx::query_as(sqlx::AssertSqlSafe(SQL.as_str()))
+            .bind(building.as_uuid())
+            .bind(category.map(|c| c.as_uuid()))
+            .fetch_optional(&mut *c)
+            .await?
+    });
+    let Some((user, team, rotation, id)) = rule else { return Ok(None) };
+    apply(tx, &Rule { id, user, team, rotation }).await
+}
+
+/// The parts of a rule that pick an assignee.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Rule {
+    pub id: Uuid,
+    pub user: Option<Uuid>,
+    pub team: Option<Uuid>,
+    pub rotation: i64,
+}
+
+/// Who `rule` gives a new ticket to; a team's turn moves on by one.
+pub(crate) async fn apply(tx: &mut WriteTx, rule: &Rule) -> StoreResult<Option<(Option<UserId>, Option<TeamId>)>> {
+    if let Some(user) = rule.user {
         return Ok(Some((Some(UserId::from_uuid(user)), None)));
     }
-    let Some(team) = rule.team_id else { return Ok(None) };
+    let Some(team) = rule.team else { return Ok(None) };
     let members: Vec<Uuid> = on_conn!(&mut *tx, c => {
         sqlx::query_scalar(
             "SELECT u.id FROM team_members m JOIN users u ON u.id = m.user_id

@@ -59,27 +59,6 @@ async fn pg_next(tx: &mut WriteTx, year: i32) -> StoreResult<Option<i64>> {
     }))
 }
 
-/// PostgreSQL: numbers `ticket` and its search text in one statement, or
-/// `None` before the year's first number.
-async fn pg_number(tx: &mut WriteTx, ticket: &Ticket, year: i32, body: &str) -> StoreResult<Option<i64>> {
-    Ok(on_conn!(tx, c => {
-        sqlx::query_scalar(
-            "UPDATE tickets SET year = $1, seq = n.seq,
-                    search_text = $4 || '-' || lpad(n.seq::text, GREATEST(6, length(n.seq::text)), '0') || ' ' || $3
-             FROM (SELECT nextval('ticket_number_seq') - base AS seq
-                   FROM ticket_number_bases WHERE year = $1) n
-             WHERE tickets.id = $2
-             RETURNING tickets.seq",
-        )
-        .bind(i64::from(year))
-        .bind(ticket.id.as_uuid())
-        .bind(body)
-        .bind(year.to_string())
-        .fetch_optional(&mut *c)
-        .await?
-    }))
-}
-
 /// PostgreSQL: takes the base of `year`'s numbers, once. Two first tickets
 /// of a year meet on the key: the second waits for the first and keeps its
 /// base.
@@ -111,60 +90,6 @@ fn search_body(ticket: &Ticket) -> String {
 
 fn search_text(ticket: &Ticket) -> String {
     format!("{} {}", ticket.number, search_body(ticket))
-}
-
-/// A stand-in number for a ticket stored before it is numbered: negative
-/// (real numbers are positive) and unique by the ticket's random id bits.
-pub fn provisional_number(id: TicketId, year: i32) -> TicketNumber {
-    let bits = id.as_uuid().as_u64_pair().1 & (i64::MAX as u64 >> 1);
-    TicketNumber { year, seq: -i64::try_from(bits).unwrap_or(i64::MAX) - 1 }
-}
-
-/// The number a new ticket is stored under. On SQLite its real one: the
-/// single writer makes numbering cheap, and numbering later would cost an
-/// update. On PostgreSQL a provisional one that [`assign_number`] replaces
-/// at the end of the transaction.
-pub async fn initial_number(tx: &mut WriteTx, id: TicketId, year: i32) -> StoreResult<TicketNumber> {
-    match tx.backend() {
-        crate::Backend::Sqlite => next_number(tx, year).await,
-        crate::Backend::Postgres => Ok(provisional_number(id, year)),
-    }
-}
-
-/// Gives a ticket stored with a provisional number its real one, the next
-/// of `year` (see [`next_number`]), in one statement on PostgreSQL. A
-/// ticket that already has its number keeps it.
-pub async fn assign_number(tx: &mut WriteTx, ticket: &Ticket, year: i32) -> StoreResult<TicketNumber> {
-    if ticket.number.seq > 0 {
-        return Ok(ticket.number);
-    }
-    let body = search_body(ticket);
-    let seq: i64 = match tx.backend() {
-        crate::Backend::Postgres => match pg_number(tx, ticket, year, &body).await? {
-            Some(seq) => seq,
-            None => {
-                open_year(tx, year).await?;
-                pg_number(tx, ticket, year, &body)
-                    .await?
-                    .ok_or_else(|| StoreError::Corrupt(format!("no number base for {year}")))?
-            }
-        },
-        crate::Backend::Sqlite => {
-            let number = next_number(tx, year).await?;
-            on_conn!(tx, c => {
-                sqlx::query("UPDATE tickets SET year = $1, seq = $2, search_text = $3 WHERE id = $4")
-                    .bind(i64::from(year))
-                    .bind(number.seq)
-                    .bind(format!("{number} {body}"))
-                    .bind(ticket.id.as_uuid())
-                    .execute(&mut *c)
-                    .await?
-                    .rows_affected()
-            });
-            number.seq
-        }
-    };
-    Ok(TicketNumber { year, seq })
 }
 
 macro_rules! ticket_columns {
@@ -314,6 +239,89 @@ macro_rules! bind_changeable {
             .bind($search)
             .bind(&ticket.location)
     }};
+}
+
+/// Stores a new ticket under the next number of `ticket.number.year`
+/// (see [`next_number`]), with its first history entry («created» by
+/// `actor`), and returns that number; everything else as the caller built
+/// it. On PostgreSQL all of it is one statement.
+pub async fn insert_numbered(
+    tx: &mut WriteTx,
+    ticket: &Ticket,
+    actor: (Option<UserId>, &str),
+) -> StoreResult<TicketNumber> {
+    let year = ticket.number.year;
+    let created = created_entry(ticket);
+    if tx.backend() == crate::Backend::Sqlite {
+        let number = next_number(tx, year).await?;
+        insert(tx, &Ticket { number, ..ticket.clone() }).await?;
+        add_history_at(tx, ticket.id, ticket.created_at, actor, "created", &created, true).await?;
+        return Ok(number);
+    }
+    let seq = match pg_insert_numbered(tx, ticket, actor, &created).await? {
+        Some(seq) => seq,
+        None => {
+            open_year(tx, year).await?;
+            pg_insert_numbered(tx, ticket, actor, &created)
+                .await?
+                .ok_or_else(|| StoreError::Corrupt(format!("no number base for {year}")))?
+        }
+    };
+    Ok(TicketNumber { year, seq })
+}
+
+/// What a new ticket's «created» history entry records.
+fn created_entry(ticket: &Ticket) -> serde_json::Value {
+    serde_json::json!({ "status": ticket.status, "assignee_id": ticket.assignee_id, "source": ticket.source })
+}
+
+/// PostgreSQL: inserts `ticket` numbered from the sequence, its search
+/// text starting with that number, and its «created» history entry; `None`
+/// (nothing inserted) before the year's first number. Columns and binds as
+/// in [`insert`], with `$3` (the number there) the year's text here; the
+/// history entry's after them.
+async fn pg_insert_numbered(
+    tx: &mut WriteTx,
+    ticket: &Ticket,
+    actor: (Option<UserId>, &str),
+    created: &serde_json::Value,
+) -> StoreResult<Option<i64>> {
+    let body = search_body(ticket);
+    Ok(on_conn!(tx, c => {
+        let query = sqlx::query_scalar(
+            "WITH stored AS (
+               INSERT INTO tickets (id, year, seq, source, building_id, created_by, version, created_at,
+                                    unit_id, client_id, contact_name, contact_phone, place_id, category_id, problem_id,
+                                    priority, description, status, hold_reason, end_reason, assignee_id, team_id,
+                                    updated_at, responded_at, resolved_at, closed_at, sla_policy_id, sla_state,
+                                    response_due, resolution_due, sla_next_change, sla_used_minutes, rating,
+                                    rating_comment, rated_at, flagged, search_text, location)
+               SELECT $1, $2, n.seq, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,
+                      $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35, $36,
+                      $3 || '-' || lpad(n.seq::text, GREATEST(6, length(n.seq::text)), '0') || ' ' || $37, $38
+               FROM (SELECT nextval('ticket_number_seq') - base AS seq FROM ticket_number_bases WHERE year = $2) n
+               RETURNING id, seq),
+             history AS (
+               INSERT INTO ticket_history (id, ticket_id, at, actor_id, actor_name, kind, data, public)
+               SELECT $39, stored.id, $8, $40, $41, 'created', $42, TRUE FROM stored)
+             SELECT seq FROM stored",
+        )
+        .bind(ticket.id.as_uuid())
+        .bind(i64::from(ticket.number.year))
+        .bind(ticket.number.year.to_string())
+        .bind(ticket.source.code())
+        .bind(ticket.building_id.as_uuid())
+        .bind(ticket.created_by.map(|u| u.as_uuid()))
+        .bind(ticket.version)
+        .bind(ticket.created_at);
+        bind_changeable!(query, ticket, &body)
+            .bind(Uuid::now_v7())
+            .bind(actor.0.map(|u| u.as_uuid()))
+            .bind(actor.1)
+            .bind(Json(created))
+            .fetch_optional(&mut *c)
+            .await?
+    }))
 }
 
 /// Stores a new ticket (number, SLA and all, as the caller built it).

@@ -4,12 +4,16 @@
 //! database keeps its SHA-256, so a copy of the database cannot be used to
 //! sign in.
 
+use std::sync::LazyLock;
+
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use sqlx::types::Json;
 use uuid::Uuid;
 
 use domovoy_domain::account::User;
 use domovoy_domain::ids::{TokenId, UserId};
+use domovoy_domain::policy::Grant;
 
 use crate::db::{Db, WriteTx};
 use crate::error::{StoreError, StoreResult, decode};
@@ -83,6 +87,8 @@ pub struct Authenticated {
     pub token: TokenInfo,
     pub csrf_token: String,
     pub user: User,
+    /// What the account may do (see [`crate::assignments::grants`]).
+    pub grants: Vec<Grant>,
 }
 
 /// Stores a token; returns its id.
@@ -154,28 +160,41 @@ struct AuthRow {
     token_last_used_at: DateTime<Utc>,
     token_expires_at: Option<DateTime<Utc>>,
     csrf_token: String,
+    grants: Option<Json<Vec<crate::assignments::GrantJson>>>,
 }
 
 /// Finds the live token with this secret hash: not revoked, not expired,
-/// its account not disabled. One statement with the account: it runs on
-/// every authenticated request.
+/// its account not disabled. One statement with the account and its
+/// grants: it runs on every authenticated request.
 pub async fn authenticate(db: &Db, secret_hash: &[u8], now: DateTime<Utc>) -> StoreResult<Option<Authenticated>> {
-    let row: Option<AuthRow> = on_conn!(db, c => {
-        sqlx::query_as(
+    fn sql(backend: crate::Backend) -> String {
+        format!(
             "SELECT u.id, u.login, u.display_name, u.kind, u.email, u.phone, u.locale, u.failed_logins,
                     u.locked_until, u.disabled_at, u.created_at, u.password_changed_at, u.last_sign_in_at,
                     t.id AS token_id, t.kind AS token_kind, t.name AS token_name, t.ip AS token_ip,
                     t.user_agent AS token_user_agent, t.created_at AS token_created_at,
-                    t.last_used_at AS token_last_used_at, t.expires_at AS token_expires_at, t.csrf_token
+                    t.last_used_at AS token_last_used_at, t.expires_at AS token_expires_at, t.csrf_token,
+                    {} AS grants
              FROM auth_tokens t JOIN users u ON u.id = t.user_id
              WHERE t.secret_hash = $1 AND t.revoked_at IS NULL
                AND (t.expires_at IS NULL OR t.expires_at > $2)
                AND u.disabled_at IS NULL",
+            crate::assignments::grants_column(backend)
         )
-        .bind(secret_hash)
-        .bind(now)
-        .fetch_optional(&mut *c)
-        .await?
+    }
+    static SQLITE: LazyLock<String> = LazyLock::new(|| sql(crate::Backend::Sqlite));
+    static POSTGRES: LazyLock<String> = LazyLock::new(|| sql(crate::Backend::Postgres));
+    let text = match db.backend() {
+        crate::Backend::Sqlite => SQLITE.as_str(),
+        crate::Backend::Postgres => POSTGRES.as_str(),
+    };
+    let row: Option<AuthRow> = on_conn!(db, c => {
+        // Static text: the columns and the backend's grants expression.
+        sqlx::query_as(sqlx::AssertSqlSafe(text))
+            .bind(secret_hash)
+            .bind(now)
+            .fetch_optional(&mut *c)
+            .await?
     });
     let Some(row) = row else { return Ok(None) };
     let token = TokenRow {
@@ -188,7 +207,12 @@ pub async fn authenticate(db: &Db, secret_hash: &[u8], now: DateTime<Utc>) -> St
         last_used_at: row.token_last_used_at,
         expires_at: row.token_expires_at,
     };
-    Ok(Some(Authenticated { token: token.try_into()?, csrf_token: row.csrf_token, user: row.user.try_into()? }))
+    Ok(Some(Authenticated {
+        token: token.try_into()?,
+        csrf_token: row.csrf_token,
+        user: row.user.try_into()?,
+        grants: crate::assignments::grants_from_json(row.grants.map(|g| g.0))?,
+    }))
 }
 
 /// Marks a token used now, and for sessions slides its expiry to

@@ -126,12 +126,18 @@ pub async fn delete(tx: &mut WriteTx, id: Uuid) -> StoreResult<Webhook> {
 /// The active webhooks and the events each wants.
 pub(crate) type Wanted = Vec<(Uuid, EventFilter)>;
 
-/// Reads which webhooks want events (before a write locks its topics).
+/// Reads which webhooks want events.
 pub(crate) async fn wanted(tx: &mut WriteTx) -> StoreResult<Wanted> {
     let rows: Vec<(Uuid, Json<Vec<String>>)> = on_conn!(&mut *tx, c => {
         sqlx::query_as("SELECT id, event_kinds FROM webhooks WHERE active").fetch_all(&mut *c).await?
     });
-    Ok(rows.into_iter().filter_map(|(id, kinds)| EventFilter::parse(&kinds.0).ok().map(|f| (id, f))).collect())
+    Ok(parse_wanted(rows))
+}
+
+/// The filters of webhooks read as `(id, event_kinds)`; a webhook whose
+/// stored kinds no longer parse wants nothing.
+pub(crate) fn parse_wanted(rows: Vec<(Uuid, Json<Vec<String>>)>) -> Wanted {
+    rows.into_iter().filter_map(|(id, kinds)| EventFilter::parse(&kinds.0).ok().map(|f| (id, f))).collect()
 }
 
 /// Puts `events` into the outbox for every webhook of `wanted` that wants them.

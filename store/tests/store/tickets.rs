@@ -18,7 +18,9 @@ use domovoy_store::idempotency::{self, Recorded};
 use domovoy_store::sla::PolicyDraft;
 use domovoy_store::teams::Assignee;
 use domovoy_store::tickets::{self, AssigneeFilter, Cursor, TicketQuery, TicketSort};
-use domovoy_store::{Db, StoreError, assignments, buildings, classifier, roles, saved_filters, sla, teams, users};
+use domovoy_store::{
+    Db, StoreError, assignments, buildings, classifier, intake, roles, saved_filters, sla, teams, users,
+};
 
 use crate::helpers::{add_user, building_draft, staff};
 
@@ -116,10 +118,10 @@ async fn numbers_count_per_year_and_saves_detect_conflicts(db: &Db) {
     assert!(matches!(save(db, ghost).await, Err(StoreError::NotFound)));
 }
 
-/// Intake stores a ticket under a provisional number and numbers it at the
-/// end of its transaction; concurrent intakes get distinct numbers, and the
-/// number is what the text search finds.
-async fn late_numbering_gives_concurrent_intakes_distinct_numbers(db: &Db) {
+/// Intake takes the year's next number as it stores the ticket (after one
+/// numbered the other way); concurrent intakes get distinct numbers, and
+/// the number is what the text search finds.
+async fn intake_numbering_gives_concurrent_intakes_distinct_numbers(db: &Db) {
     let north = building(db, "ЖК Север").await;
     let earlier = insert(db, ticket(north, "Первая заявка года", None)).await;
     assert_eq!(earlier.number.to_string(), "2026-000001");
@@ -130,9 +132,8 @@ async fn late_numbering_gives_concurrent_intakes_distinct_numbers(db: &Db) {
         writers.push(tokio::spawn(async move {
             db.write(move |tx| {
                 Box::pin(async move {
-                    ticket.number = tickets::provisional_number(ticket.id, 2026);
-                    tickets::insert(tx, &ticket).await?;
-                    ticket.number = tickets::assign_number(tx, &ticket, 2026).await?;
+                    ticket.number.year = 2026;
+                    ticket.number = tickets::insert_numbered(tx, &ticket, (None, "Диспетчер")).await?;
                     Ok::<_, StoreError>(ticket)
                 })
             })
@@ -146,6 +147,12 @@ async fn late_numbering_gives_concurrent_intakes_distinct_numbers(db: &Db) {
         let ticket = writer.await.unwrap();
         let stored = tickets::get(db, ticket.id).await.unwrap();
         assert_eq!(stored.number, ticket.number);
+        // Stored with its first history entry.
+        let history = tickets::history(db, ticket.id, true).await.unwrap();
+        assert_eq!(
+            history.iter().map(|h| (h.kind.as_str(), h.actor_name.as_str())).collect::<Vec<_>>(),
+            [("created", "Диспетчер")]
+        );
         numbers.push(ticket.number.seq);
     }
     numbers.sort_unstable();
@@ -341,7 +348,7 @@ async fn an_idempotency_key_records_one_answer(db: &Db) {
         .write(move |tx| {
             Box::pin(async move {
                 let recorded = idempotency::begin(tx, user, "key-1", b"hash-a").await?;
-                idempotency::finish(tx, user, "key-1", 201, &json!({ "id": 7 })).await?;
+                idempotency::finish(tx, user, "key-1", 201, &json!({ "id": 7 }));
                 Ok::<_, StoreError>(recorded)
             })
         })
@@ -564,6 +571,66 @@ async fn teams_take_turns_and_rules_pick_the_most_specific(db: &Db) {
     assert_eq!(names[&c.id], "Васильев");
 }
 
+/// Intake reads building, rule and policy in one statement; it agrees with
+/// `sla::matching` and `teams::pick`, takes a team's turn, and finds no
+/// unknown building.
+async fn the_intake_context_agrees_with_the_rule_and_the_policy(db: &Db) {
+    db.write(|tx| Box::pin(async move { classifier::ensure_seed(tx).await })).await.unwrap();
+    let north = building(db, "ЖК Север").await;
+    let south = building(db, "ЖК Юг").await;
+    let plumbing = classifier::find_by_code(db, "plumbing").await.unwrap();
+    let a = add_user(db, staff("a-tech", "Алексеев")).await.id;
+    let b = add_user(db, staff("b-tech", "Борисов")).await.id;
+    let team = db
+        .write(move |tx| {
+            Box::pin(async move {
+                let team = teams::create(tx, "Сантехники", &[a, b]).await?;
+                teams::add_rule(tx, Some(north), plumbing, Assignee::Team(team)).await?;
+                teams::add_rule(tx, None, None, Assignee::User(a)).await?;
+                let policy = |name: &str, category, priority| PolicyDraft {
+                    name: name.into(),
+                    building_id: None,
+                    category_id: category,
+                    priority,
+                    targets: SlaTargets { response_minutes: Some(30), resolution_minutes: Some(600), warn_percent: 75 },
+                    schedule: Schedule::office(),
+                    template: None,
+                };
+                sla::insert(tx, &policy("Сантехника", plumbing, None)).await?;
+                sla::insert(tx, &policy("Аварии", None, Some(Priority::Emergency))).await?;
+                Ok::<_, StoreError>(team)
+            })
+        })
+        .await
+        .unwrap()
+        .value;
+    let context = |building: BuildingId, category: Option<ClassifierId>, priority: Priority| async move {
+        db.write(move |tx| Box::pin(async move { intake::context(tx, building, category, priority).await }))
+            .await
+            .unwrap()
+            .value
+    };
+    for (building, category, priority) in [
+        (north, plumbing, Priority::Normal),
+        (south, plumbing, Priority::Emergency),
+        (south, None, Priority::Emergency),
+        (south, None, Priority::Normal),
+    ] {
+        let found = context(building, category, priority).await.expect("the building exists");
+        let expected = sla::matching(db, building, category, priority).await.unwrap();
+        assert_eq!(found.policy, expected, "{category:?} {priority:?}");
+        assert_eq!(found.time_zone.to_string(), "Europe/Moscow");
+    }
+    assert_eq!(context(south, None, Priority::Normal).await.unwrap().policy, None);
+    // The team's members take turns; elsewhere the company-wide rule.
+    let first = context(north, plumbing, Priority::Normal).await.unwrap().assigned.unwrap();
+    let second = context(north, plumbing, Priority::Normal).await.unwrap().assigned.unwrap();
+    assert_eq!((first.1, second.1), (Some(team), Some(team)));
+    assert_ne!(first.0, second.0, "members take turns");
+    assert_eq!(context(south, plumbing, Priority::Normal).await.unwrap().assigned, Some((Some(a), None)));
+    assert!(context(BuildingId::new(), None, Priority::Normal).await.is_none(), "no such building");
+}
+
 async fn saved_filters_are_per_user_and_replace_by_name(db: &Db) {
     let one = add_user(db, staff("one", "Первый")).await.id;
     let two = add_user(db, staff("two", "Второй")).await.id;
@@ -589,7 +656,7 @@ async fn saved_filters_are_per_user_and_replace_by_name(db: &Db) {
 
 domovoy_store::backend_tests!(
     numbers_count_per_year_and_saves_detect_conflicts,
-    late_numbering_gives_concurrent_intakes_distinct_numbers,
+    intake_numbering_gives_concurrent_intakes_distinct_numbers,
     the_board_query_filters_sorts_and_pages,
     history_comments_watchers_pauses_and_files_belong_to_their_ticket,
     a_resident_duplicate_and_daily_count_are_found,
@@ -599,5 +666,6 @@ domovoy_store::backend_tests!(
     the_most_specific_sla_policy_matches,
     calendar_days_are_added_once_and_removed,
     teams_take_turns_and_rules_pick_the_most_specific,
+    the_intake_context_agrees_with_the_rule_and_the_policy,
     saved_filters_are_per_user_and_replace_by_name,
 );

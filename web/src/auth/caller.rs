@@ -13,8 +13,8 @@ use domovoy_domain::account::{Locale, User};
 use domovoy_domain::permission::Permission;
 use domovoy_domain::policy::{Principal, Reach, Target};
 use domovoy_store::audit::Actor;
+use domovoy_store::tokens as token_store;
 use domovoy_store::tokens::{self, TokenInfo, TokenKind};
-use domovoy_store::{assignments, tokens as token_store};
 
 use super::secret::{hash_secret, same_secret};
 use super::{CSRF_HEADER, SESSION_COOKIE};
@@ -138,8 +138,7 @@ async fn lookup(req: &HttpRequest) -> Result<Option<Caller>, ApiError> {
     let Some(found) = token_store::authenticate(&state.db, &hash_secret(&secret), now).await? else {
         return Ok(None);
     };
-    let grants = assignments::grants(&state.db, found.user.id).await?;
-    let principal = Principal::new(found.user.id, found.user.kind, grants);
+    let principal = Principal::new(found.user.id, found.user.kind, found.grants);
     if now - found.token.last_used_at > TOUCH_INTERVAL {
         touch(state, &found.token, now);
     }

@@ -27,7 +27,7 @@ use domovoy_domain::ticket::{
 use domovoy_store::classifier::ClassifierItem;
 use domovoy_store::idempotency::{self, Recorded};
 use domovoy_store::tickets::{self, Comment, HistoryEntry, TicketPage, TicketQuery};
-use domovoy_store::{StoreError, WriteTx, assignments, buildings, classifier, clients, layout, teams, users};
+use domovoy_store::{StoreError, WriteTx, assignments, buildings, classifier, clients, intake, layout, users};
 
 use super::{optional, present};
 use crate::auth::Caller;
@@ -196,15 +196,12 @@ pub async fn create(
                         }
                     }
                 }
-                let mut ticket = insert_new(tx, parsed, &input, user, resident, actor, year, calendar).await?;
-                // Numbered late (on PostgreSQL; SQLite numbered it already).
-                let mut summary = summary(&mut *tx, &ticket).await?;
-                ticket.number = tickets::assign_number(tx, &ticket, year).await?;
-                summary.number = ticket.number.to_string();
+                let ticket = insert_new(tx, parsed, &input, user, resident, actor, year, calendar).await?;
+                let summary = summary(&mut *tx, &ticket).await?;
                 emit_summary(tx, &ticket, EventKind::TicketCreated, &summary, None, resident)?;
                 let body = render(&ticket, &summary);
                 if let Some(key) = &idempotency_key {
-                    idempotency::finish(tx, user, &key.key, 201, &body).await?;
+                    idempotency::finish(tx, user, &key.key, 201, &body);
                 }
                 Ok(Intake::Created { ticket: Box::new(ticket), body })
             })
@@ -241,9 +238,14 @@ async fn insert_new(
             return Err(ApiError::TooManyRequests { retry_after: std::time::Duration::from_secs(3600) });
         }
     }
-    if buildings::get(&mut *tx, parsed.building).await.is_err() {
-        return Err(ApiError::field("building_id", FieldError::Unknown));
-    }
+    // The building (and with it the assignment rule and SLA policy) first:
+    // an unknown building is the error to report, not its units.
+    let category = resolve_item(tx, input.category.as_deref(), ClassifierKind::Category, "category").await?;
+    let context = intake::context(tx, parsed.building, category, parsed.priority)
+        .await?
+        .ok_or(ApiError::field("building_id", FieldError::Unknown))?;
+    let place = resolve_item(tx, input.place.as_deref(), ClassifierKind::Place, "place").await?;
+    let problem = resolve_item(tx, input.problem.as_deref(), ClassifierKind::Problem, "problem").await?;
     let mut parsed = parsed;
     let resident_client = if resident { clients::find_by_user(&mut *tx, user).await? } else { None };
     if resident {
@@ -280,14 +282,10 @@ async fn insert_new(
             parsed.contact_name = Some(client.card.name);
         }
     }
-    let category = resolve_item(tx, input.category.as_deref(), ClassifierKind::Category, "category").await?;
-    let place = resolve_item(tx, input.place.as_deref(), ClassifierKind::Place, "place").await?;
-    let problem = resolve_item(tx, input.problem.as_deref(), ClassifierKind::Problem, "problem").await?;
-    let assigned = teams::pick(tx, parsed.building, category).await?;
-    let (assignee, team) = assigned.unwrap_or((None, None));
+    let (assignee, team) = context.assigned.unwrap_or((None, None));
     let mut ticket = Ticket {
         id: TicketId::new(),
-        // Set below, before the row is stored.
+        // The year's next number is taken as the row is stored, below.
         number: domovoy_domain::ticket::TicketNumber { year, seq: 0 },
         source: parsed.source,
         building_id: parsed.building,
@@ -319,13 +317,10 @@ async fn insert_new(
         rated_at: None,
         flagged: false,
     };
-    ticket.sla = domovoy_actors::sla::compute(&mut *tx, calendar, &ticket, Vec::new(), now).await?;
-    // PostgreSQL: provisional, numbered by the caller at the end.
-    ticket.number = tickets::initial_number(tx, ticket.id, year).await?;
-    tickets::insert(tx, &ticket).await?;
-    let data =
-        serde_json::json!({ "status": ticket.status, "assignee_id": ticket.assignee_id, "source": ticket.source });
-    tickets::add_history(tx, ticket.id, (actor.0, &actor.1), "created", &data, true).await?;
+    if let Some(policy) = &context.policy {
+        ticket.sla = domovoy_actors::sla::under(policy, calendar, context.time_zone, &ticket, Vec::new(), now);
+    }
+    ticket.number = tickets::insert_numbered(tx, &ticket, (actor.0, &actor.1)).await?;
     Ok(ticket)
 }
 
