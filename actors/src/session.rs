@@ -16,6 +16,10 @@
 //!   `{"type":"subscribed","topic","seq"}`, `{"type":"resync","topic"}`,
 //!   `{"type":"presence","topic","viewers":[…]}`,
 //!   `{"type":"error","code","message","topic"?}`
+//!
+//! Every session also follows its account's own topic (`user:<id>`) without
+//! being asked, and acknowledges it with `subscribed` like any other: a
+//! client waiting for its own topics must match `subscribed` by topic.
 
 use std::collections::HashMap;
 use std::sync::Arc;

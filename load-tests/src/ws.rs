@@ -104,7 +104,10 @@ async fn run_session(
                 break;
             }
         }
-        let mut pending = topics.len();
+        // The topics asked for and not yet acknowledged. The server also
+        // acknowledges the account's own topic, which it subscribes every
+        // session to unasked: that one must not count.
+        let mut pending: std::collections::HashSet<&str> = topics.iter().map(String::as_str).collect();
         while ok && let Some(Ok(frame)) = read.next().await {
             let Message::Text(text) = frame else {
                 if let Message::Close(close) = frame {
@@ -140,13 +143,17 @@ async fn run_session(
                         log.last_resync = Some(Instant::now());
                         // A reload: the snapshot is now current.
                         log.seq.remove(message["topic"].as_str().unwrap_or_default());
-                    } else {
-                        if let (Some(topic), Some(seq)) = (message["topic"].as_str(), message["seq"].as_i64()) {
-                            log.seq.entry(topic.to_owned()).or_insert(seq);
-                        }
+                        continue;
                     }
-                    pending = pending.saturating_sub(1);
-                    if pending == 0 {
+                    let topic = message["topic"].as_str().unwrap_or_default();
+                    if let Some(seq) = message["seq"].as_i64() {
+                        log.seq.entry(topic.to_owned()).or_insert(seq);
+                    }
+                    // A resync comes just before its topic's `subscribed`.
+                    if !pending.remove(topic) {
+                        continue;
+                    }
+                    if pending.is_empty() {
                         log.back_at = Some(Instant::now());
                         if first {
                             first = false;
