@@ -163,7 +163,7 @@ pub struct DatabaseSettings {
 
 impl Default for DatabaseSettings {
     fn default() -> Self {
-        Self { max_connections: 16, acquire_timeout_secs: 5 }
+        Self { max_connections: 8, acquire_timeout_secs: 5 }
     }
 }
 

@@ -59,7 +59,7 @@ pub struct DbOptions {
 
 impl Default for DbOptions {
     fn default() -> Self {
-        Self { max_connections: 16, acquire_timeout: Duration::from_secs(5) }
+        Self { max_connections: 8, acquire_timeout: Duration::from_secs(5) }
     }
 }
 
