@@ -6,6 +6,8 @@
 //! the request's transaction, so concurrent requests with one key wait on it
 //! and then see the first one's answer.
 
+use std::sync::LazyLock;
+
 use chrono::{DateTime, Utc};
 use sqlx::types::Json;
 use uuid::Uuid;
@@ -100,10 +102,10 @@ pub(crate) fn store_answer_sql(after: usize) -> String {
 
 /// Stores an answer by itself.
 pub(crate) async fn store_answer(tx: &mut WriteTx, answer: &Answer) -> StoreResult<()> {
-    let sql = store_answer_sql(0);
+    static SQL: LazyLock<String> = LazyLock::new(|| store_answer_sql(0));
     on_conn!(tx, c => {
         // Only placeholders are generated; every value is bound.
-        sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
+        sqlx::query(sqlx::AssertSqlSafe(SQL.as_str()))
             .bind(answer.user.as_uuid())
             .bind(&answer.key)
             .bind(i64::from(answer.status))

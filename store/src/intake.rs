@@ -47,20 +47,31 @@ struct ContextRow {
 }
 
 impl ContextRow {
-    fn policy(&self) -> Option<PolicyRow> {
+    /// The rule's part of the row, if a rule applies.
+    fn rule(&self) -> Option<Rule> {
+        Some(Rule {
+            id: self.rule_id?,
+            user: self.rule_user_id,
+            team: self.rule_team_id,
+            rotation: self.rule_rotation?,
+        })
+    }
+
+    /// The policy's part of the row, if a policy applies.
+    fn into_policy(self) -> Option<PolicyRow> {
         Some(PolicyRow {
             id: self.policy_id?,
-            name: self.policy_name.clone()?,
+            name: self.policy_name?,
             building_id: self.policy_building_id,
             category_id: self.policy_category_id,
-            priority: self.policy_priority.clone(),
+            priority: self.policy_priority,
             response_minutes: self.policy_response_minutes,
             resolution_minutes: self.policy_resolution_minutes,
             around_the_clock: self.policy_around_the_clock?,
-            work_start: self.policy_work_start.clone()?,
-            work_end: self.policy_work_end.clone()?,
+            work_start: self.policy_work_start?,
+            work_end: self.policy_work_end?,
             warn_percent: self.policy_warn_percent?,
-            template: self.policy_template.clone(),
+            template: self.policy_template,
         })
     }
 }
@@ -102,18 +113,12 @@ pub async fn context(
             .await?
     });
     let Some(row) = row else { return Ok(None) };
-    let policy = row.policy().map(SlaPolicy::try_from).transpose()?;
-    let rule = match (row.rule_id, row.rule_rotation) {
-        (Some(id), Some(rotation)) => Some(Rule { id, user: row.rule_user_id, team: row.rule_team_id, rotation }),
-        _ => None,
-    };
+    let time_zone = decode("buildings.time_zone", &row.time_zone, TimeZone::parse)?;
+    let rule = row.rule();
+    let policy = row.into_policy().map(SlaPolicy::try_from).transpose()?;
     let assigned = match rule {
         Some(rule) => crate::teams::apply(tx, &rule).await?,
         None => None,
     };
-    Ok(Some(IntakeContext {
-        time_zone: decode("buildings.time_zone", &row.time_zone, TimeZone::parse)?,
-        assigned,
-        policy,
-    }))
+    Ok(Some(IntakeContext { time_zone, assigned, policy }))
 }

@@ -241,22 +241,30 @@ macro_rules! bind_changeable {
     }};
 }
 
+/// The columns a new ticket is inserted with, in the order [`insert`]
+/// binds them (`bind_changeable!` from `unit_id` on).
+macro_rules! insert_columns {
+    () => {
+        "INSERT INTO tickets (id, year, seq, source, building_id, created_by, version, created_at,
+                              unit_id, client_id, contact_name, contact_phone, place_id, category_id, problem_id,
+                              priority, description, status, hold_reason, end_reason, assignee_id, team_id,
+                              updated_at, responded_at, resolved_at, closed_at, sla_policy_id, sla_state,
+                              response_due, resolution_due, sla_next_change, sla_used_minutes, rating,
+                              rating_comment, rated_at, flagged, search_text, location)"
+    };
+}
+
 /// Stores a new ticket under the next number of `ticket.number.year`
 /// (see [`next_number`]), with its first history entry («created» by
-/// `actor`), and returns that number; everything else as the caller built
-/// it. On PostgreSQL all of it is one statement.
-pub async fn insert_numbered(
-    tx: &mut WriteTx,
-    ticket: &Ticket,
-    actor: (Option<UserId>, &str),
-) -> StoreResult<TicketNumber> {
+/// `actor`), and sets `ticket.number` to it; everything else as the caller
+/// built it. On PostgreSQL all of it is one statement.
+pub async fn insert_numbered(tx: &mut WriteTx, ticket: &mut Ticket, actor: (Option<UserId>, &str)) -> StoreResult<()> {
     let year = ticket.number.year;
     let created = created_entry(ticket);
     if tx.backend() == crate::Backend::Sqlite {
-        let number = next_number(tx, year).await?;
-        insert(tx, &Ticket { number, ..ticket.clone() }).await?;
-        add_history_at(tx, ticket.id, ticket.created_at, actor, "created", &created, true).await?;
-        return Ok(number);
+        ticket.number = next_number(tx, year).await?;
+        insert(tx, ticket).await?;
+        return add_history_at(tx, ticket.id, ticket.created_at, actor, "created", &created, true).await;
     }
     let seq = match pg_insert_numbered(tx, ticket, actor, &created).await? {
         Some(seq) => seq,
@@ -267,7 +275,8 @@ pub async fn insert_numbered(
                 .ok_or_else(|| StoreError::Corrupt(format!("no number base for {year}")))?
         }
     };
-    Ok(TicketNumber { year, seq })
+    ticket.number = TicketNumber { year, seq };
+    Ok(())
 }
 
 /// What a new ticket's «created» history entry records.
@@ -288,14 +297,10 @@ async fn pg_insert_numbered(
 ) -> StoreResult<Option<i64>> {
     let body = search_body(ticket);
     Ok(on_conn!(tx, c => {
-        let query = sqlx::query_scalar(
-            "WITH stored AS (
-               INSERT INTO tickets (id, year, seq, source, building_id, created_by, version, created_at,
-                                    unit_id, client_id, contact_name, contact_phone, place_id, category_id, problem_id,
-                                    priority, description, status, hold_reason, end_reason, assignee_id, team_id,
-                                    updated_at, responded_at, resolved_at, closed_at, sla_policy_id, sla_state,
-                                    response_due, resolution_due, sla_next_change, sla_used_minutes, rating,
-                                    rating_comment, rated_at, flagged, search_text, location)
+        let query = sqlx::query_scalar(concat!(
+            "WITH stored AS (",
+            insert_columns!(),
+            "
                SELECT $1, $2, n.seq, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,
                       $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35, $36,
                       $3 || '-' || lpad(n.seq::text, GREATEST(6, length(n.seq::text)), '0') || ' ' || $37, $38
@@ -304,8 +309,8 @@ async fn pg_insert_numbered(
              history AS (
                INSERT INTO ticket_history (id, ticket_id, at, actor_id, actor_name, kind, data, public)
                SELECT $39, stored.id, $8, $40, $41, 'created', $42, TRUE FROM stored)
-             SELECT seq FROM stored",
-        )
+             SELECT seq FROM stored"
+        ))
         .bind(ticket.id.as_uuid())
         .bind(i64::from(ticket.number.year))
         .bind(ticket.number.year.to_string())
@@ -328,16 +333,11 @@ async fn pg_insert_numbered(
 pub async fn insert(tx: &mut WriteTx, ticket: &Ticket) -> StoreResult<()> {
     let search = search_text(ticket);
     on_conn!(tx, c => {
-        let query = sqlx::query(
-            "INSERT INTO tickets (id, year, seq, source, building_id, created_by, version, created_at,
-                                  unit_id, client_id, contact_name, contact_phone, place_id, category_id, problem_id,
-                                  priority, description, status, hold_reason, end_reason, assignee_id, team_id,
-                                  updated_at, responded_at, resolved_at, closed_at, sla_policy_id, sla_state,
-                                  response_due, resolution_due, sla_next_change, sla_used_minutes, rating,
-                                  rating_comment, rated_at, flagged, search_text, location)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21,
-                     $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35, $36, $37, $38)",
-        )
+        let query = sqlx::query(concat!(
+            insert_columns!(),
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21,
+                     $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35, $36, $37, $38)"
+        ))
         .bind(ticket.id.as_uuid())
         .bind(i64::from(ticket.number.year))
         .bind(ticket.number.seq)

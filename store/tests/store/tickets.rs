@@ -133,7 +133,7 @@ async fn intake_numbering_gives_concurrent_intakes_distinct_numbers(db: &Db) {
             db.write(move |tx| {
                 Box::pin(async move {
                     ticket.number.year = 2026;
-                    ticket.number = tickets::insert_numbered(tx, &ticket, (None, "Диспетчер")).await?;
+                    tickets::insert_numbered(tx, &mut ticket, (None, "Диспетчер")).await?;
                     Ok::<_, StoreError>(ticket)
                 })
             })

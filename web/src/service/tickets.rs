@@ -320,7 +320,7 @@ async fn insert_new(
     if let Some(policy) = &context.policy {
         ticket.sla = domovoy_actors::sla::under(policy, calendar, context.time_zone, &ticket, Vec::new(), now);
     }
-    ticket.number = tickets::insert_numbered(tx, &ticket, (actor.0, &actor.1)).await?;
+    tickets::insert_numbered(tx, &mut ticket, (actor.0, &actor.1)).await?;
     Ok(ticket)
 }
 
