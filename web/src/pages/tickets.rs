@@ -294,6 +294,15 @@ async fn render_board(
             store_query.statuses = KANBAN.to_vec();
         }
     }
+    // The positions are read before the tickets, so a ticket committed in
+    // between is replayed rather than missed (the board applies it once).
+    let reachable = buildings::list(state, caller).await.unwrap_or_default();
+    let topics: Vec<Topic> = match filter.building_id.as_deref().and_then(|b| b.parse::<Uuid>().ok()) {
+        Some(id) => vec![Topic::Building(BuildingId::from_uuid(id))],
+        None if staff => reachable.iter().map(|b| Topic::Building(b.id)).collect(),
+        None => vec![Topic::User(caller.user.id)],
+    };
+    let seqs = events::last_seqs(&state.db, &topics).await?;
     let (page, counts) = tickets::list(state, caller, store_query).await?;
     let lookup = Lookup::load(state, &page.items).await?;
     let now = Utc::now();
@@ -343,13 +352,6 @@ async fn render_board(
     }
     let total: i64 = counts.iter().filter(|(s, _)| counted.contains(s)).map(|(_, n)| *n).sum();
 
-    let reachable = buildings::list(state, caller).await.unwrap_or_default();
-    let topics: Vec<Topic> = match filter.building_id.as_deref().and_then(|b| b.parse::<Uuid>().ok()) {
-        Some(id) => vec![Topic::Building(BuildingId::from_uuid(id))],
-        None if staff => reachable.iter().map(|b| Topic::Building(b.id)).collect(),
-        None => vec![Topic::User(caller.user.id)],
-    };
-    let seqs = events::last_seqs(&state.db, &topics).await?;
     let live = topics
         .iter()
         .map(|topic| LiveTopic { topic: topic.to_string(), seq: seqs.get(topic).copied().unwrap_or(0) })
@@ -873,6 +875,9 @@ async fn render_ticket(
     status: StatusCode,
 ) -> Result<HttpResponse, PageError> {
     let t = caller.t();
+    // The position is read before the ticket, so a change committed in
+    // between is replayed rather than missed (applying it twice is harmless).
+    let live_seq = events::last_seq(&state.db, Topic::Ticket(id)).await?;
     let view = tickets::view(state, caller, id).await?;
     let ticket = &view.ticket;
     let staff = tickets::is_staff(caller);
@@ -1028,7 +1033,6 @@ async fn render_ticket(
         .filter(|v| v.user_id != caller.user.id)
         .map(|v| v.name)
         .collect();
-    let live_seq = events::last_seq(&state.db, Topic::Ticket(id)).await?;
     let can_rate = ticket.created_by == Some(caller.user.id)
         && caller.user.kind == AccountKind::Resident
         && matches!(ticket.status, TicketStatus::Done | TicketStatus::Closed)
