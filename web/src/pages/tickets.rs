@@ -295,7 +295,8 @@ async fn render_board(
         }
     }
     // The positions are read before the tickets, so a ticket committed in
-    // between is replayed rather than missed (the board applies it once).
+    // between is replayed rather than missed (the board then refreshes once
+    // more, which is harmless).
     let reachable = buildings::list(state, caller).await.unwrap_or_default();
     let topics: Vec<Topic> = match filter.building_id.as_deref().and_then(|b| b.parse::<Uuid>().ok()) {
         Some(id) => vec![Topic::Building(BuildingId::from_uuid(id))],
