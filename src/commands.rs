@@ -4,21 +4,19 @@ use std::io::{BufRead as _, Write as _};
 
 use anyhow::{Context as _, bail};
 
-use domovoy_actors::tickets::TicketsHandle;
-use domovoy_actors::{BuildingsHandle, HubHandle, Metrics, PresenceHandle};
+use domovoy_actors::Metrics;
+use domovoy_app::users::{NewUserInput, ScopeChoice, create, grant, set_disabled, set_password};
+use domovoy_app::{App, AppError, Channel, Requester};
 use domovoy_domain::account::{AccountKind, Login};
 use domovoy_domain::password::NewPassword;
 use domovoy_domain::role::RoleTemplate;
 use domovoy_store::users::UserFilter;
 use domovoy_store::{Db, DbOptions, buildings, roles, users};
-use domovoy_web::error::ApiError;
 use domovoy_web::i18n::RU;
-use domovoy_web::service::users::{NewUserInput, ScopeChoice, create_as, grant_as, set_disabled_as, set_password_as};
-use domovoy_web::{AppState, Live};
 
 use crate::cli::{AddUser, CalendarCommand, UserCommand};
 use crate::settings::{Settings, describe_url};
-use crate::startup::{cli_actor, ensure_roles};
+use crate::startup::{app_config, ensure_roles};
 
 async fn open(settings: &Settings) -> anyhow::Result<Db> {
     let url = settings.database_url();
@@ -59,17 +57,17 @@ pub async fn backup(settings: &Settings, target: &std::path::Path) -> anyhow::Re
     }
 }
 
-/// A service error as a sentence for the operator.
-fn explain(error: ApiError) -> anyhow::Error {
+/// A use-case's error as a sentence for the operator (the server's own
+/// faults keep their chain for the log).
+fn explain(error: AppError) -> anyhow::Error {
     match error {
-        ApiError::Validation(errors) => {
+        AppError::Validation(errors) => {
             let fields: Vec<String> =
                 errors.iter().map(|(field, e)| format!("{field}: {}", RU.field(field, e))).collect();
             anyhow::anyhow!("{}", fields.join("; "))
         }
-        ApiError::BadRequest { message, .. } => anyhow::anyhow!("{}", message(&RU)),
-        error @ ApiError::CalendarLine { .. } => anyhow::anyhow!("{}", error.message(&RU)),
-        other => anyhow::Error::new(other),
+        error if error.is_server_fault() => anyhow::Error::new(error),
+        refused => anyhow::anyhow!("{}", domovoy_web::error::message_of(&refused, &RU)),
     }
 }
 
@@ -84,8 +82,8 @@ fn read_password(login: &str) -> anyhow::Result<NewPassword> {
 pub async fn user(settings: &Settings, command: UserCommand) -> anyhow::Result<()> {
     let db = open(settings).await?;
     ensure_roles(&db).await?;
-    let state = command_state(&db);
-    let result = run(&state, command).await;
+    let app = command_app(settings, &db)?;
+    let result = run(&app, command).await;
     db.close().await;
     result
 }
@@ -95,8 +93,8 @@ pub async fn calendar(settings: &Settings, command: CalendarCommand) -> anyhow::
     let CalendarCommand::Import { file } = command;
     let text = std::fs::read_to_string(&file).with_context(|| format!("не удалось прочитать {}", file.display()))?;
     let db = open(settings).await?;
-    let state = command_state(&db);
-    let result = domovoy_web::service::ticket_settings::import_calendar_as(&state, cli_actor(), &text).await;
+    let app = command_app(settings, &db)?;
+    let result = domovoy_app::ticket_settings::import_calendar(&app, &operator(), &text).await;
     db.close().await;
     let added = result.map_err(explain)?;
     writeln!(std::io::stdout(), "Производственный календарь: добавлено дней — {added}.")?;
@@ -106,8 +104,9 @@ pub async fn calendar(settings: &Settings, command: CalendarCommand) -> anyhow::
 /// `domovoy import`: prints the report; fails (non-zero exit) when the
 /// file has problems, after printing every one of them.
 pub async fn import(settings: &Settings, args: crate::cli::ImportArgs) -> anyhow::Result<()> {
-    use domovoy_web::import::{self, ImportKind, Report, Request};
-    use domovoy_web::service::imports::{ReportView, parse_mapping};
+    use domovoy_app::import::{self, ImportKind, Report, Request};
+    use domovoy_app::imports::parse_mapping;
+    use domovoy_web::api::imports::ReportView;
 
     let kind: ImportKind =
         args.kind.parse().map_err(|_| anyhow::anyhow!("что импортировать: clients или units, а не «{}»", args.kind))?;
@@ -127,7 +126,7 @@ pub async fn import(settings: &Settings, args: crate::cli::ImportArgs) -> anyhow
         let mut report = Report::default();
         let report = match import::prepare(&db, &bytes, &request, &mut report).await? {
             None => report,
-            Some(prepared) => import::execute(&db, prepared, report, cli_actor(), args.dry_run).await?.0,
+            Some(prepared) => import::execute(&db, prepared, report, operator().actor(), args.dry_run).await?.0,
         };
         anyhow::Ok(ReportView::new(report, &RU))
     }
@@ -156,17 +155,17 @@ pub async fn import(settings: &Settings, args: crate::cli::ImportArgs) -> anyhow
     Ok(())
 }
 
-/// The application's state for a command: the services need it, though
-/// nothing live runs (the shutdown receiver is never signalled).
-fn command_state(db: &Db) -> AppState {
-    let metrics = Metrics::new();
-    let hub = HubHandle::start(db.clone(), metrics.clone());
-    let buildings = BuildingsHandle::start(hub.clone(), None);
-    let tickets = TicketsHandle::start(db.clone(), hub.clone(), None, metrics.clone());
-    let (_shutdown, shutdown) = tokio::sync::watch::channel(false);
-    let presence = PresenceHandle::new(buildings.clone(), tickets.clone());
-    let live = Live { hub, presence, buildings, tickets, shutdown };
-    AppState::new(db.clone(), live, metrics, Default::default())
+/// The application for a command: the use-cases on the database, with no
+/// live parts. Its events stay in the event log, where every serving node's
+/// catch-up finds them within seconds (with or without Redis).
+fn command_app(settings: &Settings, db: &Db) -> anyhow::Result<App> {
+    Ok(App::new(db.clone(), None, Metrics::new(), app_config(settings)?))
+}
+
+/// Who acts when the operator runs a command: the product itself, with
+/// every permission, audited as `cli`.
+fn operator() -> Requester {
+    Requester::system("cli", Channel::Cli)
 }
 
 async fn find(db: &Db, login: &str) -> anyhow::Result<domovoy_domain::account::User> {
@@ -174,19 +173,19 @@ async fn find(db: &Db, login: &str) -> anyhow::Result<domovoy_domain::account::U
     users::find_by_login(db, &login).await?.with_context(|| format!("нет пользователя с логином {login}"))
 }
 
-async fn run(state: &AppState, command: UserCommand) -> anyhow::Result<()> {
+async fn run(app: &App, command: UserCommand) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     match command {
-        UserCommand::Add(add) => add_user(state, add, &mut out).await,
+        UserCommand::Add(add) => add_user(app, add, &mut out).await,
         UserCommand::Passwd { login, password_stdin } => {
-            let user = find(&state.db, &login).await?;
+            let user = find(&app.db, &login).await?;
             let (password, shown) = if password_stdin {
                 (read_password(user.login.as_str())?, None)
             } else {
-                let generated = domovoy_web::auth::secret::new_password();
+                let generated = domovoy_app::secret::new_password();
                 (NewPassword::demo(&generated), Some(generated))
             };
-            set_password_as(state, cli_actor(), user.id, password).await.map_err(explain)?;
+            set_password(app, &operator(), user.id, password).await.map_err(explain)?;
             writeln!(out, "Пароль пользователя {} изменён, все его сеансы завершены.", user.login)?;
             if let Some(shown) = shown {
                 writeln!(out, "Новый пароль: {shown}")?;
@@ -194,20 +193,20 @@ async fn run(state: &AppState, command: UserCommand) -> anyhow::Result<()> {
             Ok(())
         }
         UserCommand::Disable { login } => {
-            let user = find(&state.db, &login).await?;
-            set_disabled_as(state, cli_actor(), user.id, true).await.map_err(explain)?;
+            let user = find(&app.db, &login).await?;
+            set_disabled(app, &operator(), user.id, true).await.map_err(explain)?;
             writeln!(out, "Пользователь {} отключён.", user.login)?;
             Ok(())
         }
         UserCommand::Enable { login } => {
-            let user = find(&state.db, &login).await?;
-            set_disabled_as(state, cli_actor(), user.id, false).await.map_err(explain)?;
+            let user = find(&app.db, &login).await?;
+            set_disabled(app, &operator(), user.id, false).await.map_err(explain)?;
             writeln!(out, "Пользователь {} включён.", user.login)?;
             Ok(())
         }
         UserCommand::List { search } => {
             let filter = UserFilter { text: search, include_disabled: true, limit: 1000, ..UserFilter::default() };
-            for user in users::list(&state.db, &filter).await? {
+            for user in users::list(&app.db, &filter).await? {
                 let state_text = if user.is_disabled() { "отключён" } else { "активен" };
                 writeln!(out, "{:<20} {:<10} {:<9} {}", user.login, user.kind.code(), state_text, user.display_name)?;
             }
@@ -216,18 +215,18 @@ async fn run(state: &AppState, command: UserCommand) -> anyhow::Result<()> {
     }
 }
 
-async fn add_user(state: &AppState, add: AddUser, out: &mut impl std::io::Write) -> anyhow::Result<()> {
+async fn add_user(app: &App, add: AddUser, out: &mut impl std::io::Write) -> anyhow::Result<()> {
     let kind = if add.resident { AccountKind::Resident } else { AccountKind::Staff };
     let template_default = if add.resident { Some("resident".to_owned()) } else { None };
     let role_name = add.role.or(template_default);
     let role = match &role_name {
-        Some(name) => Some(find_role(&state.db, name).await?),
+        Some(name) => Some(find_role(&app.db, name).await?),
         None => None,
     };
     let scope = match (kind, add.building.as_str()) {
         (AccountKind::Resident, _) => ScopeChoice::Own,
         (AccountKind::Staff, "all") => ScopeChoice::AllBuildings,
-        (AccountKind::Staff, building) => ScopeChoice::Building(find_building(&state.db, building).await?),
+        (AccountKind::Staff, building) => ScopeChoice::Building(find_building(&app.db, building).await?),
     };
     let password = if add.password_stdin { Some(read_password(&add.login)?.expose().to_owned()) } else { None };
     let input = NewUserInput {
@@ -239,10 +238,10 @@ async fn add_user(state: &AppState, add: AddUser, out: &mut impl std::io::Write)
         locale: None,
         password,
     };
-    let created = create_as(state, cli_actor(), input).await.map_err(explain)?;
+    let created = create(app, &operator(), input).await.map_err(explain)?;
     writeln!(out, "Создан пользователь {} ({}).", created.user.login, created.user.display_name)?;
     if let Some(role) = role {
-        let assignment = grant_as(state, cli_actor(), created.user.id, role, scope).await.map_err(explain)?;
+        let assignment = grant(app, &operator(), created.user.id, role, scope).await.map_err(explain)?;
         writeln!(out, "Роль: {}.", assignment.role_name)?;
     }
     if let Some(password) = created.generated_password {

@@ -17,26 +17,15 @@ use domovoy_actors::outbox::webhook::WebhookChannel;
 use domovoy_actors::outbox::{Channel, OutboxHandle, OutboxSettings};
 use domovoy_actors::tickets::TicketsHandle;
 use domovoy_actors::{BuildingsHandle, ClusterHandle, HubHandle, Metrics, PresenceHandle, cluster};
+use domovoy_app::jobs::{JobSettings, Jobs};
+use domovoy_app::tickets::LowRating;
+use domovoy_app::{App, AppConfig, Live};
 use domovoy_domain::account::LockoutPolicy;
 use domovoy_domain::sla::{RUSSIAN_CALENDAR, parse_calendar};
-use domovoy_store::audit::Actor;
-use domovoy_store::{Db, DbOptions, assignments, classifier, events, idempotency, roles, sla, tokens};
-use domovoy_web::{AppState, Live, ServerOptions, WebConfig};
-
-use domovoy_web::service::tickets::LowRating;
+use domovoy_store::{Db, DbOptions, assignments, classifier, roles, sla};
+use domovoy_web::{AppState, ServerOptions, WebConfig};
 
 use crate::settings::{LowRatingSetting, Settings, describe_url};
-
-/// How often housekeeping runs: forgetting idle sign-in limiter entries,
-/// deleting long-expired tokens.
-const MAINTENANCE_INTERVAL: Duration = Duration::from_secs(300);
-
-/// Expired and revoked tokens are kept this long for the audit trail of
-/// "who was signed in", then deleted.
-const TOKEN_KEEP_DAYS: i64 = 30;
-
-/// A retried request is recognised by its `Idempotency-Key` this long.
-const IDEMPOTENCY_KEEP: chrono::Duration = chrono::Duration::hours(48);
 
 /// A built, bound, not yet running application.
 pub struct Application {
@@ -88,11 +77,14 @@ impl Application {
             tracing::info!(%node, "cluster mode: events go to the other nodes through Redis");
         }
         let (shutdown, shutdown_rx) = tokio::sync::watch::channel(false);
-        let live = Live { hub, presence, buildings, tickets: tickets.clone(), shutdown: shutdown_rx };
-        let state = AppState::new(db.clone(), live, metrics.clone(), web_config(settings)?);
-        // Tickets whose SLA changes within the hour get their actor (and
-        // timer) now, not a minute after start.
-        tickets.scan();
+        let live = Live { hub, presence, buildings, tickets };
+        let app = App::new(db.clone(), Some(live), metrics.clone(), app_config(settings)?);
+        let web = WebConfig {
+            secure_cookies: settings.http.secure_cookies,
+            trust_forwarded_for: settings.http.trust_forwarded_for,
+            version: env!("CARGO_PKG_VERSION"),
+        };
+        let state = AppState::new(app, web, shutdown_rx);
 
         let webhook: Arc<dyn Channel> =
             Arc::new(WebhookChannel::new(db.clone()).context("cannot build the HTTP client")?);
@@ -131,9 +123,12 @@ impl Application {
     /// Serves until SIGTERM/SIGINT (or the handle stops it). On a signal it
     /// first tells live sessions the server is going away (they close with
     /// 1001 and reconnect elsewhere), lets requests in flight finish, stops
-    /// the outbox, then closes the database after its last write.
+    /// the background jobs and the outbox, then closes the database after
+    /// its last write.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        let maintenance = actix_web::rt::spawn(maintain(self.state.clone(), self.retention));
+        // The jobs run while the server serves (the first SLA scan at once,
+        // so timers are armed right after a restart) and stop with it.
+        let jobs = Jobs::start(self.state.app(), JobSettings { event_retention: self.retention });
         let (handle, shutdown) = (self.server.handle(), self.shutdown);
         let signals = actix_web::rt::spawn(async move {
             wait_for_signal().await;
@@ -143,7 +138,7 @@ impl Application {
         });
         let served = self.server.await;
         signals.abort();
-        maintenance.abort();
+        jobs.stop();
         self.outbox.stop();
         self.state.db.close().await;
         tracing::info!("stopped");
@@ -151,14 +146,14 @@ impl Application {
     }
 }
 
-fn web_config(settings: &Settings) -> anyhow::Result<WebConfig> {
+/// The use-cases' settings, from the application's.
+pub fn app_config(settings: &Settings) -> anyhow::Result<AppConfig> {
     let display_time_zone = settings.http.display_time_zone.parse().map_err(|_| {
         anyhow::anyhow!("unknown time zone {:?} in http.display_time_zone", settings.http.display_time_zone)
     })?;
     let hours = |h: u64| chrono::Duration::hours(i64::try_from(h).unwrap_or(i64::MAX / 3600));
-    Ok(WebConfig {
-        secure_cookies: settings.http.secure_cookies,
-        trust_forwarded_for: settings.http.trust_forwarded_for,
+    Ok(AppConfig {
+        display_time_zone,
         session_idle: hours(settings.auth.session_idle_hours),
         api_token_lifetime: hours(settings.auth.api_token_days.saturating_mul(24)),
         lockout: LockoutPolicy {
@@ -166,8 +161,6 @@ fn web_config(settings: &Settings) -> anyhow::Result<WebConfig> {
             duration: chrono::Duration::minutes(i64::try_from(settings.auth.lockout_minutes).unwrap_or(15)),
         },
         sign_in_per_minute: settings.auth.sign_in_per_minute,
-        display_time_zone,
-        version: env!("CARGO_PKG_VERSION"),
         low_rating: match settings.tickets.low_rating {
             LowRatingSetting::Reopen => LowRating::Reopen,
             LowRatingSetting::Flag => LowRating::Flag,
@@ -251,43 +244,4 @@ async fn wait_for_signal() {
     {
         let _ = tokio::signal::ctrl_c().await;
     }
-}
-
-/// Periodic housekeeping; runs until the application stops (the task is
-/// aborted after the server returns).
-async fn maintain(state: AppState, retention: chrono::Duration) {
-    let mut ticks = actix_web::rt::time::interval(MAINTENANCE_INTERVAL);
-    loop {
-        ticks.tick().await;
-        state.sign_in_limiter.forget_idle();
-        let cutoff = chrono::Utc::now() - retention;
-        match state.db.write(move |tx| Box::pin(async move { events::prune_before(tx, cutoff).await })).await {
-            Ok(done) if done.value > 0 => tracing::info!(events = done.value, "pruned event history"),
-            Ok(_) => {}
-            Err(error) => tracing::warn!(%error, "event history pruning failed"),
-        }
-        let cutoff = chrono::Utc::now() - IDEMPOTENCY_KEEP;
-        match state.db.write(move |tx| Box::pin(async move { idempotency::prune(tx, cutoff).await })).await {
-            Ok(done) if done.value > 0 => tracing::debug!(keys = done.value, "forgot old idempotency keys"),
-            Ok(_) => {}
-            Err(error) => tracing::warn!(%error, "idempotency key clean-up failed"),
-        }
-        match domovoy_web::service::tickets::auto_close(&state, state.config.auto_close_after).await {
-            Ok(closed) if closed > 0 => tracing::info!(tickets = closed, "closed done tickets nobody confirmed"),
-            Ok(_) => {}
-            Err(error) => tracing::warn!(%error, "auto-closing done tickets failed"),
-        }
-        let cutoff = chrono::Utc::now() - chrono::Duration::days(TOKEN_KEEP_DAYS);
-        let pruned = state.db.write(move |tx| Box::pin(async move { tokens::prune(tx, cutoff).await })).await;
-        match pruned {
-            Ok(done) if done.value > 0 => tracing::info!(tokens = done.value, "deleted long-expired tokens"),
-            Ok(_) => {}
-            Err(error) => tracing::warn!(%error, "token clean-up failed"),
-        }
-    }
-}
-
-/// The actor recorded for changes made from the command line.
-pub fn cli_actor() -> Actor {
-    Actor::system("cli")
 }

@@ -50,6 +50,27 @@ impl BuildingActor {
         Topic::Building(self.id)
     }
 
+    /// Follows the building's topic through the hub (at start, and again
+    /// after the hub dropped this actor as lagging; its presence timer is
+    /// not restarted).
+    fn follow(&mut self, ctx: &mut Context<Self>) {
+        let addr = ctx.address();
+        let subscriber = Subscriber {
+            id: self.me,
+            deliver: addr.clone().recipient(),
+            notice: addr.clone().recipient(),
+            lagged: addr.recipient(),
+        };
+        let (hub, topic) = (self.hub.clone(), self.topic());
+        ctx.spawn(fut::wrap_future::<_, Self>(async move { hub.subscribe(topic, subscriber).await }).map(
+            |result, actor, _ctx| {
+                if let Ok(Some(last)) = result {
+                    actor.last_seq = actor.last_seq.max(last);
+                }
+            },
+        ));
+    }
+
     /// Tells this node's followers and the other nodes who is looking.
     fn presence_changed(&mut self) {
         self.hub.broadcast(self.topic(), self.presence.frame(&self.topic()));
@@ -64,21 +85,7 @@ impl Actor for BuildingActor {
     type Context = Context<Self>;
 
     fn started(&mut self, ctx: &mut Context<Self>) {
-        let addr = ctx.address();
-        let subscriber = Subscriber {
-            id: self.me,
-            deliver: addr.clone().recipient(),
-            notice: addr.clone().recipient(),
-            lagged: addr.recipient(),
-        };
-        let (hub, topic) = (self.hub.clone(), self.topic());
-        ctx.spawn(fut::wrap_future::<_, Self>(async move { hub.subscribe(topic, subscriber).await }).map(
-            |result, actor, _ctx| {
-                if let Ok(Some(last)) = result {
-                    actor.last_seq = last;
-                }
-            },
-        ));
+        self.follow(ctx);
         ctx.run_interval(PRESENCE_RENEW, |actor, ctx| {
             if actor.presence.expire() {
                 actor.presence_changed();
@@ -197,7 +204,7 @@ impl Handler<Lagged> for BuildingActor {
     /// Dropped by the hub for a full mailbox (a burst of events while the
     /// node was busy): follow the topic again.
     fn handle(&mut self, _msg: Lagged, ctx: &mut Context<Self>) {
-        self.started(ctx);
+        self.follow(ctx);
     }
 }
 

@@ -5,9 +5,10 @@
 //! pub/sub may drop messages (a Redis restart, a stalled connection). So:
 //! - the hub detects a gap in a topic's sequence and reads the missing
 //!   events from the database;
-//! - a loss at the tail of a burst shows no gap, so every
-//!   [`CATCH_UP_INTERVAL`] the hub compares what it delivered with the
-//!   database and reads what is missing;
+//! - a loss at the tail of a burst shows no gap, so every two seconds the
+//!   hub compares what it delivered with the database and reads what is
+//!   missing (the application's catch-up job, `domovoy_app::jobs`, which
+//!   runs with or without Redis);
 //! - after reconnecting, the node catches up at once.
 //!
 //! With Redis down a node keeps serving its own clients; events of other
@@ -33,9 +34,6 @@ use crate::presence::ViewerInfo;
 const EVENTS_CHANNEL: &str = "domovoy:events";
 /// The Redis channel of presence announcements.
 const PRESENCE_CHANNEL: &str = "domovoy:presence";
-/// How often the hub compares its topics with the database. Bounds how
-/// late an event whose doorbell was lost can arrive.
-pub const CATCH_UP_INTERVAL: Duration = Duration::from_secs(2);
 /// Messages waiting for the publisher; beyond this they are dropped (the
 /// catch-up reads deliver them) rather than growing memory while Redis is
 /// unreachable.
@@ -185,15 +183,9 @@ pub fn start_listener(
     metrics: Metrics,
 ) -> Result<(), redis::RedisError> {
     let client = redis::Client::open(redis_url)?;
-    let sweeper = hub.clone();
-    // Both tasks run until the actix system stops.
-    actix::spawn(async move {
-        let mut ticks = tokio::time::interval(CATCH_UP_INTERVAL);
-        loop {
-            ticks.tick().await;
-            sweeper.catch_up();
-        }
-    });
+    // Runs until the actix system stops. The periodic catch-up that finds
+    // what Redis dropped is the application's job (it runs without Redis
+    // too).
     actix::spawn(listen_loop(client, node, hub, presence, metrics));
     Ok(())
 }

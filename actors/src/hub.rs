@@ -14,15 +14,16 @@
 //! never slows the others.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use actix::prelude::*;
 use bytestring::ByteString;
 use serde::Serialize;
 
-use domovoy_domain::event::Topic;
+use domovoy_domain::event::{Exposure, Shown, Topic, redact};
+use domovoy_domain::policy::Principal;
 use domovoy_store::Db;
 use domovoy_store::events::{self, StoredEvent};
 
@@ -47,6 +48,11 @@ pub struct LiveEvent {
     pub payload: serde_json::Value,
     /// `{"type":"event","topic",…}` as sent on the WebSocket.
     pub frame: ByteString,
+    /// What a follower must hold to see it (the policy on live updates).
+    pub exposure: Exposure,
+    /// The frame without personal fields, rendered the first time a
+    /// follower needs it.
+    redacted: OnceLock<ByteString>,
 }
 
 #[derive(Serialize)]
@@ -69,7 +75,41 @@ impl LiveEvent {
         };
         // Serialising plain strings, integers and a JSON value cannot fail.
         let frame = serde_json::to_string(&frame).unwrap_or_default();
-        Self { topic: event.topic, seq: event.seq, kind: event.kind, payload: event.payload, frame: frame.into() }
+        let exposure = Exposure::of(event.topic, &event.kind, &event.payload);
+        Self {
+            topic: event.topic,
+            seq: event.seq,
+            kind: event.kind,
+            payload: event.payload,
+            frame: frame.into(),
+            exposure,
+            redacted: OnceLock::new(),
+        }
+    }
+
+    /// The frame `principal` may receive: the whole event, the event
+    /// without its personal fields, or nothing (its sequence number still
+    /// counts as seen).
+    pub fn frame_for(&self, principal: &Principal) -> Option<ByteString> {
+        match self.exposure.shown_to(principal) {
+            Shown::Full => Some(self.frame.clone()),
+            Shown::Hidden => None,
+            Shown::Redacted => Some(
+                self.redacted
+                    .get_or_init(|| {
+                        let data = redact(&self.payload);
+                        let frame = EventFrame {
+                            r#type: "event",
+                            topic: &self.topic,
+                            seq: self.seq,
+                            kind: &self.kind,
+                            data: &data,
+                        };
+                        serde_json::to_string(&frame).unwrap_or_default().into()
+                    })
+                    .clone(),
+            ),
+        }
     }
 }
 
@@ -172,8 +212,10 @@ struct Broadcast {
     frame: ByteString,
 }
 
-/// Read from the database whatever followed topics may have missed (after
-/// the cluster doorbell reconnects, and periodically while it is in use).
+/// Read from the database whatever followed topics may have missed: after
+/// the cluster doorbell reconnects, and periodically on every node (the
+/// application's catch-up job), so events committed where no hub could be
+/// told (another node while Redis is down, a command-line process) arrive.
 #[derive(Message, Debug)]
 #[rtype(result = "()")]
 struct CatchUp;

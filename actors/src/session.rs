@@ -76,11 +76,56 @@ pub struct SessionDeps {
     pub shutdown: watch::Receiver<bool>,
 }
 
+/// Why the session refuses a client's message (the `code` of an `error`
+/// frame); the sentence beside it is the door's, in the person's language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionError {
+    /// Not JSON with a known `type`.
+    BadMessage,
+    /// Binary frames are not part of the protocol.
+    Binary,
+    /// The topic does not parse.
+    BadTopic,
+    TooManyTopics,
+    /// The policy refuses the subscription.
+    Forbidden,
+    /// The database or the hub did not answer: try again.
+    Unavailable,
+    /// Presence on a topic not followed.
+    NotSubscribed,
+}
+
+impl SessionError {
+    pub const ALL: &'static [SessionError] = &[
+        Self::BadMessage,
+        Self::Binary,
+        Self::BadTopic,
+        Self::TooManyTopics,
+        Self::Forbidden,
+        Self::Unavailable,
+        Self::NotSubscribed,
+    ];
+
+    /// The stable code of the protocol.
+    pub const fn code(self) -> &'static str {
+        match self {
+            Self::BadMessage | Self::Binary => "bad_message",
+            Self::BadTopic => "bad_topic",
+            Self::TooManyTopics => "too_many_topics",
+            Self::Forbidden => "forbidden",
+            Self::Unavailable => "unavailable",
+            Self::NotSubscribed => "not_subscribed",
+        }
+    }
+}
+
 /// The person behind a connection.
 #[derive(Debug, Clone)]
 pub struct SessionUser {
     pub principal: Principal,
     pub name: DisplayName,
+    /// Words the person reads for each refusal, in their language.
+    pub describe: fn(SessionError) -> &'static str,
 }
 
 /// Starts a session actor for an upgraded connection.
@@ -268,8 +313,9 @@ impl SessionActor {
         }
     }
 
-    fn error(&mut self, ctx: &mut Context<Self>, code: &str, message: &str, topic: Option<&str>) {
-        self.send(ctx, &ServerMessage::Error { code, message, topic });
+    fn error(&mut self, ctx: &mut Context<Self>, error: SessionError, topic: Option<&str>) {
+        let message = (self.user.describe)(error);
+        self.send(ctx, &ServerMessage::Error { code: error.code(), message, topic });
     }
 
     fn close(&mut self, ctx: &mut Context<Self>, reason: CloseReason) {
@@ -288,7 +334,7 @@ impl SessionActor {
         }
         if self.topics.len() >= MAX_TOPICS {
             let text = topic.to_string();
-            self.error(ctx, "too_many_topics", "Слишком много подписок в одном соединении", Some(&text));
+            self.error(ctx, SessionError::TooManyTopics, Some(&text));
             return;
         }
         self.topics.insert(topic, Follow::Starting(Vec::new()));
@@ -338,13 +384,13 @@ impl SessionActor {
         let (replay, last, resync) = match result {
             Ok(Started::Ready { replay, last, resync }) => (replay, last, resync),
             Ok(Started::Denied) => {
-                self.error(ctx, "forbidden", "Нет прав на эту подписку", Some(&text));
+                self.error(ctx, SessionError::Forbidden, Some(&text));
                 return;
             }
             Err(error) => {
                 tracing::warn!(%error, topic = %text, "subscription failed");
                 self.deps.hub.unsubscribe(topic, self.id);
-                self.error(ctx, "unavailable", "Подписка временно недоступна, повторите", Some(&text));
+                self.error(ctx, SessionError::Unavailable, Some(&text));
                 return;
             }
         };
@@ -358,8 +404,11 @@ impl SessionActor {
             for stored in replay {
                 if stored.seq == sent + 1 {
                     sent = stored.seq;
-                    let frame = LiveEvent::from_stored(stored).frame;
-                    self.queue(ctx, Outgoing::Text(frame));
+                    // Replays show what live events show: the policy on
+                    // what this account may see of each event.
+                    if let Some(frame) = LiveEvent::from_stored(stored).frame_for(&self.user.principal) {
+                        self.queue(ctx, Outgoing::Text(frame));
+                    }
                 }
             }
             if sent != last {
@@ -408,7 +457,11 @@ impl SessionActor {
             return;
         }
         if next {
-            self.queue(ctx, Outgoing::Text(event.frame.clone()));
+            // An event this account may not see still counts as seen: the
+            // next one follows it without a gap.
+            if let Some(frame) = event.frame_for(&self.user.principal) {
+                self.queue(ctx, Outgoing::Text(frame));
+            }
         } else {
             // The hub delivers in order, so this is a hole in the log
             // (pruned while the client was away): reload from a snapshot.
@@ -420,7 +473,7 @@ impl SessionActor {
 
     fn client_message(&mut self, text: &str, ctx: &mut Context<Self>) {
         let Ok(message) = serde_json::from_str::<ClientMessage>(text) else {
-            self.error(ctx, "bad_message", "Непонятное сообщение: ожидается JSON с полем type", None);
+            self.error(ctx, SessionError::BadMessage, None);
             return;
         };
         let (raw, action) = match message {
@@ -429,7 +482,7 @@ impl SessionActor {
             ClientMessage::Presence { topic, state } => (topic, Action::Presence(state)),
         };
         let Ok(topic) = raw.parse::<Topic>() else {
-            self.error(ctx, "bad_topic", "Неизвестная тема подписки", Some(&raw));
+            self.error(ctx, SessionError::BadTopic, Some(&raw));
             return;
         };
         match action {
@@ -441,7 +494,7 @@ impl SessionActor {
             }
             Action::Presence(state) => {
                 if !matches!(self.topics.get(&topic), Some(Follow::Live { .. })) {
-                    self.error(ctx, "not_subscribed", "Сначала подпишитесь на тему", Some(&raw));
+                    self.error(ctx, SessionError::NotSubscribed, Some(&raw));
                     return;
                 }
                 let viewer = Viewer {
@@ -497,7 +550,7 @@ impl StreamHandler<Result<WsMessage, ProtocolError>> for SessionActor {
             Ok(WsMessage::Ping(bytes)) => self.queue(ctx, Outgoing::Pong(bytes)),
             Ok(WsMessage::Pong(_)) => {}
             Ok(WsMessage::Close(_)) => self.close(ctx, CloseReason { code: CloseCode::Normal, description: None }),
-            Ok(WsMessage::Binary(_)) => self.error(ctx, "bad_message", "Двоичные сообщения не поддерживаются", None),
+            Ok(WsMessage::Binary(_)) => self.error(ctx, SessionError::Binary, None),
             Ok(WsMessage::Continuation(_) | WsMessage::Nop) => {}
             Err(error) => {
                 tracing::debug!(%error, "websocket protocol error");

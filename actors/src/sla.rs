@@ -81,11 +81,11 @@ pub fn under(
     now: DateTime<Utc>,
 ) -> TicketSla {
     let clock = WorkClock { schedule: policy.schedule, calendar, zone: zone.tz() };
-    let ended = matches!(ticket.status, TicketStatus::Rejected | TicketStatus::Cancelled);
+    let ended = matches!(ticket.status(), TicketStatus::Rejected | TicketStatus::Cancelled);
     let timeline = SlaTimeline {
         created: ticket.created_at,
-        responded: ticket.responded_at,
-        resolved: ticket.resolved_at.or(if ended { Some(ticket.updated_at) } else { None }),
+        responded: ticket.responded_at(),
+        resolved: ticket.resolved_at().or(if ended { Some(ticket.updated_at) } else { None }),
         pauses,
     };
     let status = evaluate(Some(&policy.targets), &clock, &timeline, now);

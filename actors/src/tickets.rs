@@ -6,20 +6,19 @@
 //! state with a version check: with several nodes each may hold a timer,
 //! but only the first write succeeds, so the change (and its event) happens
 //! once. Timers live in memory but are re-armed from the database: every
-//! [`SCAN_INTERVAL`] the directory reads the tickets due within the horizon
-//! (right after a restart too) and starts their actors.
+//! minute (and right after a start) the application's SLA scan job asks the
+//! directory to read the tickets due within the horizon ([`TicketsHandle::scan`])
+//! and start their actors.
 
 use std::collections::HashMap;
 use std::time::Duration;
 
 use actix::prelude::*;
 use chrono::{DateTime, Utc};
-use serde::Serialize;
 
-use domovoy_domain::event::{EventKind, Topic};
-use domovoy_domain::ids::{BuildingId, ClassifierId, ClientId, TeamId, TicketId, UnitId, UserId};
-use domovoy_domain::sla::SlaState;
-use domovoy_domain::ticket::{Priority, Ticket, TicketSource, TicketStatus};
+use domovoy_domain::event::{Audience, Event, EventKind, SlaNotice, Topic};
+use domovoy_domain::ids::{ClassifierId, TicketId, UserId};
+use domovoy_domain::ticket::{HistoryChange, SummaryNames, Ticket, TicketSummary};
 use domovoy_store::{Db, Source, StoreError, StoreResult, WriteTx, classifier, tickets, users};
 
 use crate::cluster::ClusterHandle;
@@ -30,46 +29,8 @@ use crate::sla::{CalendarCache, refresh};
 
 /// How far ahead timers are armed. Tickets due later wait for a scan.
 pub const HORIZON: Duration = Duration::from_secs(3600);
-/// How often the directory reads the tickets due within the horizon.
-pub const SCAN_INTERVAL: Duration = Duration::from_secs(60);
 /// A ticket actor with nobody looking and no timer stops after this long.
 pub const TICKET_IDLE: Duration = Duration::from_secs(120);
-
-/// What boards, queues and the resident's app see of a ticket in events:
-/// no personal contacts, no internal comments.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct TicketSummary {
-    pub id: TicketId,
-    pub number: String,
-    pub building_id: BuildingId,
-    pub status: TicketStatus,
-    pub priority: Priority,
-    pub source: TicketSource,
-    pub category_id: Option<ClassifierId>,
-    pub category: Option<String>,
-    pub place: Option<String>,
-    pub problem: Option<String>,
-    /// The first 200 characters.
-    pub description: String,
-    /// Where exactly ("кв. 45").
-    pub location: Option<String>,
-    /// The unit, when the ticket names one (live chessboards follow it).
-    pub unit_id: Option<UnitId>,
-    pub client_id: Option<ClientId>,
-    pub assignee_id: Option<UserId>,
-    pub assignee_name: Option<String>,
-    pub team_id: Option<TeamId>,
-    pub sla_state: SlaState,
-    pub response_due: Option<DateTime<Utc>>,
-    pub resolution_due: Option<DateTime<Utc>>,
-    /// When the SLA state changes by itself next (nodes arm timers on it).
-    pub sla_next_change: Option<DateTime<Utc>>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-    pub version: i64,
-    pub flagged: bool,
-    pub rating: Option<u8>,
-}
 
 /// Builds a ticket's summary (names read in the same transaction or pool).
 pub async fn summary<'a>(source: impl Into<Source<'a>>, ticket: &Ticket) -> StoreResult<TicketSummary> {
@@ -83,87 +44,35 @@ pub async fn summary<'a>(source: impl Into<Source<'a>>, ticket: &Ticket) -> Stor
     let category = name_of(ticket.category_id).await?;
     let problem = name_of(ticket.problem_id).await?;
     let place = name_of(ticket.place_id).await?;
-    let assignee_name = match ticket.assignee_id {
+    let assignee = match ticket.assignee_id() {
         Some(id) => Some(users::get(source.reborrow(), id).await?.display_name.to_string()),
         None => None,
     };
-    Ok(TicketSummary {
-        id: ticket.id,
-        number: ticket.number.to_string(),
-        building_id: ticket.building_id,
-        status: ticket.status,
-        priority: ticket.priority,
-        source: ticket.source,
-        category_id: ticket.category_id,
-        category,
-        place,
-        problem,
-        description: ticket.description.as_str().chars().take(200).collect(),
-        location: ticket.location.clone(),
-        unit_id: ticket.unit_id,
-        client_id: ticket.client_id,
-        assignee_id: ticket.assignee_id,
-        assignee_name,
-        team_id: ticket.team_id,
-        sla_state: ticket.sla.state,
-        response_due: ticket.sla.response_due,
-        resolution_due: ticket.sla.resolution_due,
-        sla_next_change: ticket.sla.next_change,
-        created_at: ticket.created_at,
-        updated_at: ticket.updated_at,
-        version: ticket.version,
-        flagged: ticket.flagged,
-        rating: ticket.rating.map(|r| r.value()),
+    Ok(TicketSummary::of(ticket, SummaryNames { category, place, problem, assignee }))
+}
+
+/// The resident account that filed the ticket, if a resident did: they
+/// hear of its changes on their own topic.
+pub async fn resident_of<'a>(source: impl Into<Source<'a>>, ticket: &Ticket) -> StoreResult<Option<UserId>> {
+    Ok(match ticket.created_by {
+        Some(user) => {
+            (users::get(source, user).await?.kind == domovoy_domain::account::AccountKind::Resident).then_some(user)
+        }
+        None => None,
     })
 }
 
-/// The topics a ticket's change is announced on: its building's board, the
-/// ticket's page, the assignee's queue (and the previous assignee's), and
-/// the resident who asked.
-pub fn topics(ticket: &Ticket, previous_assignee: Option<UserId>, resident: bool) -> Vec<Topic> {
-    let mut topics = vec![Topic::Building(ticket.building_id), Topic::Ticket(ticket.id)];
-    topics.extend(ticket.assignee_id.map(Topic::Queue));
-    topics.extend(previous_assignee.filter(|p| Some(*p) != ticket.assignee_id).map(Topic::Queue));
-    if resident {
-        topics.extend(ticket.created_by.map(Topic::User));
-    }
-    topics
-}
-
-/// Emits `kind` with the ticket's summary on all its topics.
-pub async fn announce(
+/// Announces that a ticket changed: its summary as `ticket.updated` on all
+/// its topics (the previous holder's queue too).
+pub async fn announce_update(
     tx: &mut WriteTx,
     ticket: &Ticket,
-    kind: EventKind,
     previous_assignee: Option<UserId>,
-    resident: bool,
 ) -> StoreResult<TicketSummary> {
     let summary = summary(&mut *tx, ticket).await?;
-    emit_summary(tx, ticket, kind, &summary, previous_assignee, resident)?;
+    let resident = resident_of(&mut *tx, ticket).await?;
+    tx.emit(&Event::TicketUpdated(summary.clone(), Audience { previous_assignee, resident }));
     Ok(summary)
-}
-
-/// Emits `kind` with an already built summary on all the ticket's topics.
-pub fn emit_summary(
-    tx: &mut WriteTx,
-    ticket: &Ticket,
-    kind: EventKind,
-    summary: &TicketSummary,
-    previous_assignee: Option<UserId>,
-    resident: bool,
-) -> StoreResult<()> {
-    for topic in topics(ticket, previous_assignee, resident) {
-        tx.emit(topic, kind, summary)?;
-    }
-    Ok(())
-}
-
-/// Whether the ticket's creator is a resident account.
-pub async fn created_by_resident<'a>(source: impl Into<Source<'a>>, ticket: &Ticket) -> StoreResult<bool> {
-    Ok(match ticket.created_by {
-        Some(user) => users::get(source, user).await?.kind == domovoy_domain::account::AccountKind::Resident,
-        None => false,
-    })
 }
 
 /// What a fired SLA timer did.
@@ -203,26 +112,15 @@ pub async fn fire_sla(db: &Db, calendar: &CalendarCache, id: TicketId) -> StoreR
                     Err(other) => return Err(other),
                 };
                 if crossed {
-                    let resident = created_by_resident(&mut *tx, &saved).await?;
-                    tickets::add_history(
-                        tx,
-                        saved.id,
-                        (None, "SLA"),
-                        "sla",
-                        &serde_json::json!({ "from": previous.code(), "to": saved.sla.state.code() }),
-                        false,
-                    )
-                    .await?;
-                    announce(tx, &saved, EventKind::TicketUpdated, None, resident).await?;
-                    for topic in [Topic::Building(saved.building_id), Topic::Ticket(saved.id)] {
-                        tx.emit(
-                            topic,
-                            EventKind::TicketSla,
-                            &serde_json::json!({
-                                "ticket_id": saved.id, "number": saved.number.to_string(), "state": saved.sla.state
-                            }),
-                        )?;
-                    }
+                    let change = HistoryChange::Sla { from: previous, to: saved.sla.state };
+                    tickets::add_history(tx, saved.id, (None, SLA_ACTOR), &change).await?;
+                    announce_update(tx, &saved, None).await?;
+                    tx.emit(&Event::TicketSla(SlaNotice {
+                        ticket_id: saved.id,
+                        number: saved.number.to_string(),
+                        state: saved.sla.state,
+                        building_id: Some(saved.building_id),
+                    }));
                 }
                 Ok(Ok(saved))
             })
@@ -233,6 +131,9 @@ pub async fn fire_sla(db: &Db, calendar: &CalendarCache, id: TicketId) -> StoreR
         Err(next_change) => Fired { saved: None, events: Vec::new(), next_change },
     })
 }
+
+/// Who SLA changes are recorded as in a ticket's history (pages word it).
+pub const SLA_ACTOR: &str = "sla";
 
 /// Timers fire this much after the moment they wait for, so that the
 /// clock, read again, is surely past it.
@@ -255,6 +156,20 @@ struct TicketActor {
 impl TicketActor {
     fn topic(&self) -> Topic {
         Topic::Ticket(self.id)
+    }
+
+    /// Follows the ticket's topic through the hub (at start, and again
+    /// after the hub dropped this actor as lagging).
+    fn follow(&mut self, ctx: &mut Context<Self>) {
+        let addr = ctx.address();
+        let subscriber = Subscriber {
+            id: self.me,
+            deliver: addr.clone().recipient(),
+            notice: addr.clone().recipient(),
+            lagged: addr.recipient(),
+        };
+        let (hub, topic) = (self.hub.clone(), self.topic());
+        ctx.spawn(fut::wrap_future::<_, Self>(async move { hub.subscribe(topic, subscriber).await }).map(|_, _, _| {}));
     }
 
     fn presence_changed(&mut self) {
@@ -317,15 +232,7 @@ impl Actor for TicketActor {
     type Context = Context<Self>;
 
     fn started(&mut self, ctx: &mut Context<Self>) {
-        let addr = ctx.address();
-        let subscriber = Subscriber {
-            id: self.me,
-            deliver: addr.clone().recipient(),
-            notice: addr.clone().recipient(),
-            lagged: addr.recipient(),
-        };
-        let (hub, topic) = (self.hub.clone(), self.topic());
-        ctx.spawn(fut::wrap_future::<_, Self>(async move { hub.subscribe(topic, subscriber).await }).map(|_, _, _| {}));
+        self.follow(ctx);
         ctx.run_interval(PRESENCE_RENEW, |actor, ctx| {
             if actor.presence.expire() {
                 actor.presence_changed();
@@ -463,8 +370,11 @@ impl Handler<Notice> for TicketActor {
 impl Handler<Lagged> for TicketActor {
     type Result = ();
 
+    /// The hub dropped this actor from its topic (a full mailbox): follow
+    /// it again. Only the subscription is renewed; the actor's timers keep
+    /// running as they are.
     fn handle(&mut self, _msg: Lagged, ctx: &mut Context<Self>) {
-        self.started(ctx);
+        self.follow(ctx);
     }
 }
 
@@ -481,11 +391,9 @@ struct Directory {
 impl Actor for Directory {
     type Context = Context<Self>;
 
-    fn started(&mut self, ctx: &mut Context<Self>) {
-        // The first scan right away re-arms every timer after a restart.
-        ctx.notify(Scan);
-        ctx.run_interval(SCAN_INTERVAL, |_, ctx| ctx.notify(Scan));
-    }
+    // Scans come from the application's SLA scan job (`domovoy_app::jobs`),
+    // right after start and every minute; a command-line process starts no
+    // directory at all.
 }
 
 impl Directory {

@@ -10,7 +10,11 @@ use std::str::FromStr;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::error::FieldError;
-use crate::ids::{BuildingId, TicketId, UserId};
+use crate::ids::{BuildingId, ClientId, CommentId, TicketId, UnitId, UserId};
+use crate::permission::Permission;
+use crate::policy::{Principal, Target};
+use crate::sla::SlaState;
+use crate::ticket::TicketSummary;
 
 /// A stream of events that can be followed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -139,6 +143,246 @@ impl fmt::Display for EventKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.code())
     }
+}
+
+/// A building's identity, as live pages redraw it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BuildingInfo {
+    pub id: BuildingId,
+    pub name: String,
+    pub address: String,
+    pub kind: String,
+    pub time_zone: String,
+}
+
+/// A building's layout was replaced (by the editor or an import).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LayoutChange {
+    #[serde(skip)]
+    pub building_id: Option<BuildingId>,
+    pub created: usize,
+    pub updated: usize,
+    pub removed: usize,
+    /// Replaced by a billing import.
+    #[serde(default)]
+    pub import: bool,
+}
+
+/// Who is linked to some units of a building changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OccupancyChange {
+    #[serde(skip)]
+    pub building_id: Option<BuildingId>,
+    /// The client whose links changed (absent after an import).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub client_id: Option<ClientId>,
+    /// The units whose occupants changed (empty after an import: all).
+    #[serde(default)]
+    pub unit_ids: Vec<UnitId>,
+    #[serde(default)]
+    pub import: bool,
+}
+
+/// Who besides a ticket's building, page and holder hears of a change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Audience {
+    /// The holder before the change, when it changed (their queue).
+    pub previous_assignee: Option<UserId>,
+    /// The resident account that filed the ticket (their own notices).
+    pub resident: Option<UserId>,
+}
+
+/// A comment on a ticket (its content is read with permission checks).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommentNotice {
+    pub ticket_id: TicketId,
+    pub comment_id: CommentId,
+    pub public: bool,
+    #[serde(skip)]
+    pub building_id: Option<BuildingId>,
+    #[serde(skip)]
+    pub assignee: Option<UserId>,
+    /// The resident to tell, for a public comment on their ticket.
+    #[serde(skip)]
+    pub resident: Option<UserId>,
+}
+
+/// A file attached to a ticket.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttachmentNotice {
+    pub ticket_id: TicketId,
+    pub attachment_id: uuid::Uuid,
+    pub file_name: String,
+}
+
+/// A ticket's SLA crossed a line by itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SlaNotice {
+    pub ticket_id: TicketId,
+    pub number: String,
+    pub state: SlaState,
+    #[serde(skip)]
+    pub building_id: Option<BuildingId>,
+}
+
+/// Something that happened, with its payload: what every follower of its
+/// topics receives (as far as the policy lets them see it, see
+/// [`Exposure`]). The kind, the topics and the payload's shape are all
+/// decided here, once.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    BuildingCreated(BuildingInfo),
+    BuildingUpdated(BuildingInfo),
+    LayoutChanged(LayoutChange),
+    OccupancyChanged(OccupancyChange),
+    /// The account's sessions or permissions changed: its live sessions
+    /// close (code 4000) and reconnect with what it holds now.
+    AccessChanged {
+        user_id: UserId,
+    },
+    TicketCreated(TicketSummary, Audience),
+    TicketUpdated(TicketSummary, Audience),
+    TicketCommented(CommentNotice),
+    TicketAttached(AttachmentNotice),
+    TicketSla(SlaNotice),
+}
+
+impl Event {
+    pub fn kind(&self) -> EventKind {
+        match self {
+            Self::BuildingCreated(_) => EventKind::BuildingCreated,
+            Self::BuildingUpdated(_) => EventKind::BuildingUpdated,
+            Self::LayoutChanged(_) => EventKind::LayoutChanged,
+            Self::OccupancyChanged(_) => EventKind::OccupancyChanged,
+            Self::AccessChanged { .. } => EventKind::AccessChanged,
+            Self::TicketCreated(..) => EventKind::TicketCreated,
+            Self::TicketUpdated(..) => EventKind::TicketUpdated,
+            Self::TicketCommented(_) => EventKind::TicketCommented,
+            Self::TicketAttached(_) => EventKind::TicketAttached,
+            Self::TicketSla(_) => EventKind::TicketSla,
+        }
+    }
+
+    /// Every topic the event goes to. A ticket's change goes to its
+    /// building's boards, its page, its holder's queue (and the previous
+    /// holder's), and to the resident who filed it.
+    pub fn topics(&self) -> Vec<Topic> {
+        match self {
+            Self::BuildingCreated(b) | Self::BuildingUpdated(b) => vec![Topic::Building(b.id)],
+            Self::LayoutChanged(c) => c.building_id.map(Topic::Building).into_iter().collect(),
+            Self::OccupancyChanged(c) => c.building_id.map(Topic::Building).into_iter().collect(),
+            Self::AccessChanged { user_id } => vec![Topic::User(*user_id)],
+            Self::TicketCreated(summary, audience) | Self::TicketUpdated(summary, audience) => {
+                let mut topics = vec![Topic::Building(summary.building_id), Topic::Ticket(summary.id)];
+                topics.extend(summary.assignee_id.map(Topic::Queue));
+                topics.extend(audience.previous_assignee.filter(|p| Some(*p) != summary.assignee_id).map(Topic::Queue));
+                topics.extend(audience.resident.map(Topic::User));
+                topics
+            }
+            Self::TicketCommented(c) => {
+                let mut topics: Vec<Topic> = c.building_id.map(Topic::Building).into_iter().collect();
+                topics.push(Topic::Ticket(c.ticket_id));
+                topics.extend(c.assignee.map(Topic::Queue));
+                topics.extend(c.resident.filter(|_| c.public).map(Topic::User));
+                topics
+            }
+            Self::TicketAttached(a) => vec![Topic::Ticket(a.ticket_id)],
+            Self::TicketSla(n) => {
+                let mut topics: Vec<Topic> = n.building_id.map(Topic::Building).into_iter().collect();
+                topics.push(Topic::Ticket(n.ticket_id));
+                topics
+            }
+        }
+    }
+
+    /// The payload followers receive as `data`.
+    pub fn payload(&self) -> serde_json::Value {
+        let value = match self {
+            Self::BuildingCreated(b) | Self::BuildingUpdated(b) => serde_json::to_value(b),
+            Self::LayoutChanged(c) => serde_json::to_value(c),
+            Self::OccupancyChanged(c) => serde_json::to_value(c),
+            Self::AccessChanged { user_id } => Ok(serde_json::json!({ "user_id": user_id })),
+            Self::TicketCreated(s, _) | Self::TicketUpdated(s, _) => serde_json::to_value(s),
+            Self::TicketCommented(c) => serde_json::to_value(c),
+            Self::TicketAttached(a) => serde_json::to_value(a),
+            Self::TicketSla(n) => serde_json::to_value(n),
+        };
+        // Plain structs of strings, numbers and ids always serialise.
+        value.unwrap_or(serde_json::Value::Null)
+    }
+}
+
+/// Payload fields that point at a person's record: shown only to those
+/// who may read clients where the event happened.
+pub const PERSONAL_FIELDS: &[&str] = &["client_id", "contact_name", "contact_phone", "clients"];
+
+/// What a follower of a topic may see of an event there: the policy applied
+/// to live updates and their replay. Following a topic needs its own
+/// permission (a building's: `buildings.read`); what an event carries may
+/// need more: a ticket's content needs `tickets.read` on that ticket, a
+/// link to a client needs `clients.read`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Exposure {
+    /// Needed to see the event at all.
+    pub content: Option<(Permission, Target)>,
+    /// Needed to see its personal fields ([`PERSONAL_FIELDS`]); without it
+    /// they are removed.
+    pub personal: Option<(Permission, Target)>,
+}
+
+/// How much of an event a follower sees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shown {
+    Full,
+    /// Without its personal fields.
+    Redacted,
+    Hidden,
+}
+
+impl Exposure {
+    /// Reads what an event on `topic` of `kind` with `data` needs. Works on
+    /// stored events (kind and JSON), so replays from the log are judged as
+    /// live ones are.
+    pub fn of(topic: Topic, kind: &str, data: &serde_json::Value) -> Exposure {
+        let building = match topic {
+            Topic::Building(id) => Some(id),
+            _ => data.get("building_id").and_then(|v| v.as_str()).and_then(|v| v.parse().ok()),
+        };
+        let owner: Option<UserId> = data.get("created_by").and_then(|v| v.as_str()).and_then(|v| v.parse().ok());
+        let target = Target { building, owner };
+        let about_tickets = kind.starts_with("ticket.");
+        let personal = PERSONAL_FIELDS.iter().any(|f| data.get(*f).is_some_and(|v| !v.is_null()));
+        Exposure {
+            // On a ticket's own topic the subscription already required
+            // reading that ticket.
+            content: (about_tickets && !matches!(topic, Topic::Ticket(_))).then_some((Permission::TicketsRead, target)),
+            personal: personal.then_some((Permission::ClientsRead, target)),
+        }
+    }
+
+    /// How much `principal` sees.
+    pub fn shown_to(&self, principal: &Principal) -> Shown {
+        if let Some((permission, target)) = &self.content
+            && !principal.can(*permission, target)
+        {
+            return Shown::Hidden;
+        }
+        match &self.personal {
+            Some((permission, target)) if !principal.can(*permission, target) => Shown::Redacted,
+            _ => Shown::Full,
+        }
+    }
+}
+
+/// `data` without its personal fields.
+pub fn redact(data: &serde_json::Value) -> serde_json::Value {
+    let mut data = data.clone();
+    if let Some(map) = data.as_object_mut() {
+        for field in PERSONAL_FIELDS {
+            map.remove(*field);
+        }
+    }
+    data
 }
 
 #[cfg(test)]

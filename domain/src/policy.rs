@@ -127,6 +127,27 @@ impl Principal {
         Self { user_id, kind, grants }
     }
 
+    /// The product itself acting: an operator's command, a background job,
+    /// an integration's own bookkeeping. It holds every permission
+    /// everywhere; its id is the nil UUID, which no account ever has (ids
+    /// are UUID v7), so "own" checks never match it.
+    pub fn system() -> Self {
+        Self {
+            user_id: UserId::from_uuid(uuid::Uuid::nil()),
+            kind: AccountKind::Staff,
+            grants: vec![Grant {
+                role: RoleId::from_uuid(uuid::Uuid::nil()),
+                scope: GrantScope::AllBuildings,
+                permissions: PermissionSet::all(),
+            }],
+        }
+    }
+
+    /// Whether this is [`Principal::system`].
+    pub fn is_system(&self) -> bool {
+        self.user_id.as_uuid().is_nil()
+    }
+
     pub fn grants(&self) -> &[Grant] {
         &self.grants
     }

@@ -16,15 +16,16 @@ use chrono::{DateTime, Datelike, Duration, TimeZone as _, Timelike, Utc};
 use rand::rngs::StdRng;
 use rand::seq::IndexedRandom as _;
 use rand::{Rng as _, SeedableRng as _};
-use serde_json::json;
 
+use domovoy_domain::contact::Phone;
 use domovoy_domain::ids::{BuildingId, ClassifierId, ClientId, TicketId, UnitId, UserId};
 use domovoy_domain::layout::UnitKind;
 use domovoy_domain::sla::{
     CalendarDay, ProductionCalendar, RUSSIAN_CALENDAR, SLA_TEMPLATES, Schedule, SlaTargets, parse_calendar,
 };
 use domovoy_domain::ticket::{
-    Description, HoldReason, Priority, Rating, Ticket, TicketNumber, TicketSla, TicketSource, TicketStatus,
+    Description, HistoryChange, HoldReason, Priority, Rating, Ticket, TicketNumber, TicketParts, TicketSla,
+    TicketSource, TicketStatus,
 };
 use domovoy_store::classifier::ClassifierItem;
 use domovoy_store::sla::PolicyDraft;
@@ -630,7 +631,7 @@ pub async fn seed_history(db: &Db, days: i64, now: DateTime<Utc>) -> anyhow::Res
 
 /// One generated ticket before it is stored.
 struct Planned {
-    ticket: Ticket,
+    ticket: TicketParts,
     life: Life,
     comments: Vec<(DateTime<Utc>, bool, &'static str)>,
 }
@@ -717,7 +718,7 @@ fn plan(
     }
     comments.retain(|(at, ..)| *at < now);
     comments.sort_by_key(|(at, ..)| *at);
-    let ticket = Ticket {
+    let ticket = TicketParts {
         id: TicketId::from_uuid(uuid_at(created, rng)),
         number: TicketNumber { year: created.year(), seq: 0 },
         source,
@@ -725,7 +726,7 @@ fn plan(
         unit_id: unit.map(|u| u.id),
         client_id: client,
         contact_name,
-        contact_phone,
+        contact_phone: contact_phone.and_then(|p| Phone::parse(&p).ok()),
         location,
         place_id: world.item(scenario.place),
         category_id: world.item(scenario.category),
@@ -787,6 +788,7 @@ async fn store_day(tx: &mut WriteTx, world: &World, planned: Vec<Planned>, now: 
             Some((HoldReason::WaitingClient, since)) if ticket.status == TicketStatus::OnHold => vec![(since, None)],
             _ => Vec::new(),
         };
+        let mut ticket = Ticket::from_parts(ticket);
         ticket.sla =
             domovoy_actors::sla::compute(&mut *tx, world.calendar.clone(), &ticket, pauses.clone(), now).await?;
         ticket.number = tickets::next_number(tx, year).await?;
@@ -799,8 +801,8 @@ async fn store_day(tx: &mut WriteTx, world: &World, planned: Vec<Planned>, now: 
     Ok(())
 }
 
-/// One entry of a generated history: when, who, what kind, details.
-type Step<'a> = (DateTime<Utc>, (Option<UserId>, &'a str), &'static str, serde_json::Value);
+/// One entry of a generated history: when, who, what changed.
+type Step<'a> = (DateTime<Utc>, (Option<UserId>, &'a str), HistoryChange);
 
 async fn history(
     tx: &mut WriteTx,
@@ -818,65 +820,64 @@ async fn history(
         (ticket.created_by, name)
     };
     let creator_ref = (creator.0, creator.1.as_str());
-    tickets::add_history_at(
-        tx,
-        id,
-        ticket.created_at,
-        creator_ref,
-        "created",
-        &json!({ "status": "new", "source": ticket.source }),
-        true,
-    )
-    .await?;
+    let created = HistoryChange::Created { status: TicketStatus::New, assignee_id: None, source: ticket.source };
+    tickets::add_history_at(tx, id, ticket.created_at, creator_ref, &created).await?;
     let dispatcher = (Some(world.dispatcher.0), world.dispatcher.1.as_str());
-    let assignee_name = world.name(ticket.assignee_id);
-    let assignee = (ticket.assignee_id, assignee_name.as_str());
+    let assignee_name = world.name(ticket.assignee_id());
+    let assignee = (ticket.assignee_id(), assignee_name.as_str());
+    let moved = |from, to| HistoryChange::Status { from, to, reason: None, hold_reason: None };
     let mut comments = comments.into_iter().peekable();
     let mut steps: Vec<Step<'_>> = Vec::new();
     if let Some(at) = life.responded {
-        steps.push((at, dispatcher, "status", json!({ "from": "new", "to": "accepted" })));
-        if ticket.assignee_id.is_some() {
-            steps.push((
-                at,
-                dispatcher,
-                "assigned",
-                json!({ "from": null, "to": ticket.assignee_id, "status": "assigned" }),
-            ));
-            steps.push((at + minutes(5), assignee, "status", json!({ "from": "assigned", "to": "in_progress" })));
+        steps.push((at, dispatcher, moved(TicketStatus::New, TicketStatus::Accepted)));
+        if ticket.assignee_id().is_some() {
+            let assigned =
+                HistoryChange::Assigned { from: None, to: ticket.assignee_id(), status: TicketStatus::Assigned };
+            steps.push((at, dispatcher, assigned));
+            steps.push((at + minutes(5), assignee, moved(TicketStatus::Assigned, TicketStatus::InProgress)));
         }
     }
     if let Some((reason, since)) = life.hold
-        && ticket.status == TicketStatus::OnHold
+        && ticket.status() == TicketStatus::OnHold
     {
-        steps.push((
-            since,
-            assignee,
-            "status",
-            json!({ "from": "in_progress", "to": "on_hold", "hold_reason": reason }),
-        ));
+        let held = HistoryChange::Status {
+            from: TicketStatus::InProgress,
+            to: TicketStatus::OnHold,
+            reason: None,
+            hold_reason: Some(reason),
+        };
+        steps.push((since, assignee, held));
     }
     if let Some(at) = life.resolved {
-        steps.push((at, assignee, "status", json!({ "from": "in_progress", "to": "done" })));
+        steps.push((at, assignee, moved(TicketStatus::InProgress, TicketStatus::Done)));
     }
-    if let (Some(at), TicketStatus::Closed) = (life.closed, ticket.status) {
-        match ticket.rating {
+    if let (Some(at), TicketStatus::Closed) = (life.closed, ticket.status()) {
+        match ticket.rating() {
             Some(rating) => {
-                steps.push((at, creator_ref, "rating", json!({ "rating": rating.value(), "status": "closed" })));
+                let rated =
+                    HistoryChange::Rating { rating: rating.value(), comment: None, status: TicketStatus::Closed };
+                steps.push((at, creator_ref, rated));
             }
-            None => steps.push((at, (None, "Система"), "status", json!({ "from": "done", "to": "closed" }))),
+            None => steps.push((at, (None, "auto_close"), moved(TicketStatus::Done, TicketStatus::Closed))),
         }
     }
     if let (Some(at), Some(reason)) = (life.closed, life.end_reason) {
-        let who = if ticket.status == TicketStatus::Cancelled { creator_ref } else { dispatcher };
-        steps.push((at, who, "status", json!({ "from": "new", "to": ticket.status, "reason": reason })));
+        let who = if ticket.status() == TicketStatus::Cancelled { creator_ref } else { dispatcher };
+        let ended = HistoryChange::Status {
+            from: TicketStatus::New,
+            to: ticket.status(),
+            reason: Some(reason.to_owned()),
+            hold_reason: None,
+        };
+        steps.push((at, who, ended));
     }
     steps.sort_by_key(|(at, ..)| *at);
-    for (at, actor, kind, data) in steps {
+    for (at, actor, change) in steps {
         while let Some((when, public, text)) = comments.next_if(|(when, ..)| *when <= at) {
             let author = if public { assignee } else { dispatcher };
             tickets::add_comment_at(tx, id, when, author, text, public).await?;
         }
-        tickets::add_history_at(tx, id, at, actor, kind, &data, true).await?;
+        tickets::add_history_at(tx, id, at, actor, &change).await?;
     }
     for (when, public, text) in comments {
         let author = if public { assignee } else { dispatcher };

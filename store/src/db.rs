@@ -23,7 +23,6 @@ use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
 use sea_query::{PostgresQueryBuilder, SelectStatement, SqliteQueryBuilder};
 use sea_query_sqlx::SqlxBinder;
-use serde::Serialize;
 use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
 use sqlx::sqlite::{
@@ -32,7 +31,7 @@ use sqlx::sqlite::{
 };
 use sqlx::{ConnectOptions, PgConnection, Postgres, Sqlite};
 
-use domovoy_domain::event::{EventKind, Topic};
+use domovoy_domain::event::{Event, Topic};
 
 use crate::error::{StoreError, StoreResult};
 use crate::events::{self, PendingEvent, StoredEvent};
@@ -357,13 +356,21 @@ impl WriteTx {
         }
     }
 
-    /// Records an event to be stored with this transaction. Its sequence
-    /// number is assigned when the transaction's work is done, topics in a
-    /// fixed order, so concurrent writers never deadlock on topic locks.
-    pub fn emit(&mut self, topic: Topic, kind: EventKind, payload: &impl Serialize) -> StoreResult<()> {
-        let payload = serde_json::to_value(payload).map_err(|e| StoreError::Corrupt(format!("event payload: {e}")))?;
-        self.pending.push(PendingEvent { topic, kind: kind.code(), payload });
-        Ok(())
+    /// Records an event on every one of its topics, to be stored with this
+    /// transaction. Sequence numbers are assigned when the transaction's
+    /// work is done, topics in a fixed order, so concurrent writers never
+    /// deadlock on topic locks.
+    pub fn emit(&mut self, event: &Event) {
+        let payload = event.payload();
+        for topic in event.topics() {
+            self.pending.push(PendingEvent { topic, kind: event.kind().code(), payload: payload.clone() });
+        }
+    }
+
+    /// Records an event on one given topic only (tests of the log itself,
+    /// and an event whose topics are not its usual ones).
+    pub fn emit_to(&mut self, topic: Topic, event: &Event) {
+        self.pending.push(PendingEvent { topic, kind: event.kind().code(), payload: event.payload() });
     }
 
     /// Records the idempotency key's answer (see [`crate::idempotency::finish`]).

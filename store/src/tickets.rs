@@ -7,13 +7,15 @@ use serde::Serialize;
 use sqlx::types::Json;
 use uuid::Uuid;
 
+use domovoy_domain::contact::Phone;
 use domovoy_domain::ids::{
     AttachmentId, BuildingId, ClassifierId, ClientId, CommentId, SlaPolicyId, TeamId, TicketId, UnitId, UserId,
 };
 use domovoy_domain::sla::SlaState;
 use domovoy_domain::text::fold;
 use domovoy_domain::ticket::{
-    Description, HoldReason, Priority, Rating, Ticket, TicketNumber, TicketSla, TicketSource, TicketStatus,
+    Description, HistoryChange, HistoryEntry, HoldReason, Priority, Rating, Ticket, TicketNumber, TicketParts,
+    TicketSla, TicketSource, TicketStatus,
 };
 
 use crate::db::{Db, Source, WriteTx, fetch_all_built};
@@ -83,7 +85,7 @@ fn search_body(ticket: &Ticket) -> String {
         "{} {} {} {}",
         ticket.description.as_str(),
         ticket.contact_name.as_deref().unwrap_or_default(),
-        ticket.contact_phone.as_deref().unwrap_or_default(),
+        ticket.contact_phone.as_ref().map(Phone::e164).unwrap_or_default(),
         ticket.location.as_deref().unwrap_or_default()
     ))
 }
@@ -146,7 +148,7 @@ impl TryFrom<TicketRow> for Ticket {
     type Error = StoreError;
 
     fn try_from(row: TicketRow) -> StoreResult<Self> {
-        Ok(Ticket {
+        Ok(Ticket::from_parts(TicketParts {
             id: TicketId::from_uuid(row.id),
             number: TicketNumber { year: i32::try_from(row.year).unwrap_or_default(), seq: row.seq },
             source: decode("tickets.source", &row.source, str::parse::<TicketSource>)?,
@@ -154,7 +156,11 @@ impl TryFrom<TicketRow> for Ticket {
             unit_id: row.unit_id.map(UnitId::from_uuid),
             client_id: row.client_id.map(ClientId::from_uuid),
             contact_name: row.contact_name,
-            contact_phone: row.contact_phone,
+            contact_phone: row
+                .contact_phone
+                .as_deref()
+                .map(|p| decode("tickets.contact_phone", p, Phone::parse))
+                .transpose()?,
             location: row.location,
             place_id: row.place_id.map(ClassifierId::from_uuid),
             category_id: row.category_id.map(ClassifierId::from_uuid),
@@ -192,7 +198,7 @@ impl TryFrom<TicketRow> for Ticket {
             rating_comment: row.rating_comment,
             rated_at: row.rated_at,
             flagged: row.flagged,
-        })
+        }))
     }
 }
 
@@ -211,31 +217,31 @@ macro_rules! bind_changeable {
             .bind(ticket.unit_id.map(|u| u.as_uuid()))
             .bind(ticket.client_id.map(|c| c.as_uuid()))
             .bind(&ticket.contact_name)
-            .bind(&ticket.contact_phone)
+            .bind(ticket.contact_phone.as_ref().map(Phone::e164))
             .bind(ticket.place_id.map(|p| p.as_uuid()))
             .bind(ticket.category_id.map(|c| c.as_uuid()))
             .bind(ticket.problem_id.map(|p| p.as_uuid()))
             .bind(ticket.priority.code())
             .bind(ticket.description.as_str())
-            .bind(ticket.status.code())
-            .bind(ticket.hold_reason.map(HoldReason::code))
-            .bind(&ticket.end_reason)
-            .bind(ticket.assignee_id.map(|u| u.as_uuid()))
+            .bind(ticket.status().code())
+            .bind(ticket.hold_reason().map(HoldReason::code))
+            .bind(ticket.end_reason())
+            .bind(ticket.assignee_id().map(|u| u.as_uuid()))
             .bind(ticket.team_id.map(|t| t.as_uuid()))
             .bind(ticket.updated_at)
-            .bind(ticket.responded_at)
-            .bind(ticket.resolved_at)
-            .bind(ticket.closed_at)
+            .bind(ticket.responded_at())
+            .bind(ticket.resolved_at())
+            .bind(ticket.closed_at())
             .bind(ticket.sla.policy_id.map(|p| p.as_uuid()))
             .bind(ticket.sla.state.code())
             .bind(ticket.sla.response_due)
             .bind(ticket.sla.resolution_due)
             .bind(ticket.sla.next_change)
             .bind(ticket.sla.used_minutes)
-            .bind(ticket.rating.map(|r| i64::from(r.value())))
-            .bind(&ticket.rating_comment)
-            .bind(ticket.rated_at)
-            .bind(ticket.flagged)
+            .bind(ticket.rating().map(|r| i64::from(r.value())))
+            .bind(ticket.rating_comment())
+            .bind(ticket.rated_at())
+            .bind(ticket.flagged())
             .bind($search)
             .bind(&ticket.location)
     }};
@@ -264,7 +270,7 @@ pub async fn insert_numbered(tx: &mut WriteTx, ticket: &mut Ticket, actor: (Opti
     if tx.backend() == crate::Backend::Sqlite {
         ticket.number = next_number(tx, year).await?;
         insert(tx, ticket).await?;
-        return add_history_at(tx, ticket.id, ticket.created_at, actor, "created", &created, true).await;
+        return add_history_at(tx, ticket.id, ticket.created_at, actor, &created).await;
     }
     let seq = match pg_insert_numbered(tx, ticket, actor, &created).await? {
         Some(seq) => seq,
@@ -280,8 +286,8 @@ pub async fn insert_numbered(tx: &mut WriteTx, ticket: &mut Ticket, actor: (Opti
 }
 
 /// What a new ticket's «created» history entry records.
-fn created_entry(ticket: &Ticket) -> serde_json::Value {
-    serde_json::json!({ "status": ticket.status, "assignee_id": ticket.assignee_id, "source": ticket.source })
+fn created_entry(ticket: &Ticket) -> HistoryChange {
+    HistoryChange::Created { status: ticket.status(), assignee_id: ticket.assignee_id(), source: ticket.source }
 }
 
 /// PostgreSQL: inserts `ticket` numbered from the sequence, its search
@@ -293,7 +299,7 @@ async fn pg_insert_numbered(
     tx: &mut WriteTx,
     ticket: &Ticket,
     actor: (Option<UserId>, &str),
-    created: &serde_json::Value,
+    created: &HistoryChange,
 ) -> StoreResult<Option<i64>> {
     let body = search_body(ticket);
     Ok(on_conn!(tx, c => {
@@ -323,7 +329,7 @@ async fn pg_insert_numbered(
             .bind(Uuid::now_v7())
             .bind(actor.0.map(|u| u.as_uuid()))
             .bind(actor.1)
-            .bind(Json(created))
+            .bind(Json(created.data()))
             .fetch_optional(&mut *c)
             .await?
     }))
@@ -430,6 +436,27 @@ pub async fn count_created_since(tx: &mut WriteTx, user: UserId, since: DateTime
             .fetch_one(&mut *c)
             .await?
     }))
+}
+
+/// Done tickets resolved before `cutoff`, oldest first, at most `limit`:
+/// what auto-close works through in batches (the oldest never starve
+/// behind a page of recent ones).
+pub async fn done_before<'a>(
+    source: impl Into<Source<'a>>,
+    cutoff: DateTime<Utc>,
+    limit: i64,
+) -> StoreResult<Vec<TicketId>> {
+    let source: Source<'a> = source.into();
+    let ids: Vec<Uuid> = on_conn!(source, c => {
+        sqlx::query_scalar(
+            "SELECT id FROM tickets WHERE status = 'done' AND resolved_at < $1 ORDER BY resolved_at, id LIMIT $2",
+        )
+        .bind(cutoff)
+        .bind(limit)
+        .fetch_all(&mut *c)
+        .await?
+    });
+    Ok(ids.into_iter().map(TicketId::from_uuid).collect())
 }
 
 /// Who is assigned: nobody, or someone.
@@ -661,19 +688,6 @@ pub async fn count_by_status(db: &Db, query: &TicketQuery) -> StoreResult<Vec<(T
     rows.into_iter().map(|(status, count)| Ok((decode("tickets.status", &status, str::parse)?, count))).collect()
 }
 
-/// One entry of a ticket's history.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct HistoryEntry {
-    pub id: Uuid,
-    pub at: DateTime<Utc>,
-    pub actor_id: Option<UserId>,
-    pub actor_name: String,
-    /// `created`, `status`, `assigned`, `priority`, `category`, `sla`, `rating`, `edited`.
-    pub kind: String,
-    pub data: serde_json::Value,
-    pub public: bool,
-}
-
 #[derive(sqlx::FromRow)]
 struct HistoryRow {
     id: Uuid,
@@ -682,19 +696,18 @@ struct HistoryRow {
     actor_name: String,
     kind: String,
     data: Json<serde_json::Value>,
-    public: bool,
 }
 
+/// Records a change in a ticket's history, now, by `actor` (an account
+/// and its name at the time, or no account and the system's label).
 pub async fn add_history(
     tx: &mut WriteTx,
     ticket: TicketId,
     actor: (Option<UserId>, &str),
-    kind: &str,
-    data: &serde_json::Value,
-    public: bool,
+    change: &HistoryChange,
 ) -> StoreResult<()> {
     let now = tx.now();
-    add_history_at(tx, ticket, now, actor, kind, data, public).await
+    add_history_at(tx, ticket, now, actor, change).await
 }
 
 /// As [`add_history`], at a given time (imports, the demo's past).
@@ -703,9 +716,7 @@ pub async fn add_history_at(
     ticket: TicketId,
     now: DateTime<Utc>,
     actor: (Option<UserId>, &str),
-    kind: &str,
-    data: &serde_json::Value,
-    public: bool,
+    change: &HistoryChange,
 ) -> StoreResult<()> {
     on_conn!(tx, c => {
         sqlx::query(
@@ -717,9 +728,9 @@ pub async fn add_history_at(
         .bind(now)
         .bind(actor.0.map(|u| u.as_uuid()))
         .bind(actor.1)
-        .bind(kind)
-        .bind(Json(data))
-        .bind(public)
+        .bind(change.kind())
+        .bind(Json(change.data()))
+        .bind(change.is_public())
         .execute(&mut *c)
         .await?
         .rows_affected()
@@ -731,7 +742,7 @@ pub async fn add_history_at(
 pub async fn history(db: &Db, ticket: TicketId, with_internal: bool) -> StoreResult<Vec<HistoryEntry>> {
     let rows: Vec<HistoryRow> = on_conn!(db, c => {
         sqlx::query_as(
-            "SELECT id, at, actor_id, actor_name, kind, data, public FROM ticket_history
+            "SELECT id, at, actor_id, actor_name, kind, data FROM ticket_history
              WHERE ticket_id = $1 AND (public OR $2) ORDER BY id",
         )
         .bind(ticket.as_uuid())
@@ -739,18 +750,19 @@ pub async fn history(db: &Db, ticket: TicketId, with_internal: bool) -> StoreRes
         .fetch_all(&mut *c)
         .await?
     });
-    Ok(rows
-        .into_iter()
-        .map(|r| HistoryEntry {
-            id: r.id,
-            at: r.at,
-            actor_id: r.actor_id.map(UserId::from_uuid),
-            actor_name: r.actor_name,
-            kind: r.kind,
-            data: r.data.0,
-            public: r.public,
+    rows.into_iter()
+        .map(|r| {
+            let change = HistoryChange::from_stored(&r.kind, r.data.0)
+                .map_err(|e| StoreError::Corrupt(format!("ticket_history {} ({}): {e}", r.id, r.kind)))?;
+            Ok(HistoryEntry {
+                id: r.id,
+                at: r.at,
+                actor_id: r.actor_id.map(UserId::from_uuid),
+                actor_name: r.actor_name,
+                change,
+            })
         })
-        .collect())
+        .collect()
 }
 
 /// A comment on a ticket.

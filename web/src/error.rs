@@ -1,11 +1,15 @@
-//! The web layer's errors: one table of stable codes and HTTP statuses.
+//! The web door's errors: one table from error to HTTP status.
 //!
-//! Handlers of the JSON API return [`ApiError`]; it renders as
-//! `{"error": {"code", "message", "fields"}}` with a Russian message for
-//! people and a stable code for programs. Handlers of HTML pages return
-//! [`PageError`]: sign-in redirect on 401, an error page otherwise. A 5xx
-//! never shows internal text: only its code and the request id, while the
-//! whole error chain goes to the log once, here at the edge.
+//! Use-cases fail with [`AppError`] (stable codes, no HTTP); the web adds
+//! what only HTTP has (no credentials, a CSRF token missing, a body that is
+//! not JSON or too large). Handlers of the JSON API return [`ApiError`]; it
+//! renders as `{"error": {"code", "message", "fields"}}` with a Russian
+//! message for people and a stable code for programs. Handlers of HTML
+//! pages return [`PageError`]: sign-in redirect on 401, otherwise a page
+//! with the same status the API would answer (a bad filter is 422 there
+//! too, never 500). A 5xx never shows internal text: only its code and the
+//! request id, while the whole error chain goes to the log once, here at
+//! the edge.
 //!
 //! `error_response` cannot see the request, so the context middleware
 //! re-renders these errors with the request's language and id (see
@@ -19,6 +23,7 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 
+use domovoy_app::{AppError, Rule};
 use domovoy_domain::FieldError;
 use domovoy_domain::error::FieldErrors;
 use domovoy_store::StoreError;
@@ -28,143 +33,129 @@ use crate::i18n::{Catalog, RU};
 /// Everything a JSON API request can fail with.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
+    /// A use-case refused or failed.
+    #[error(transparent)]
+    App(#[from] AppError),
+    /// No credentials, or credentials that are no longer valid.
     #[error("authentication required")]
     Unauthenticated,
-    #[error("wrong login or password")]
-    InvalidCredentials,
-    #[error("account disabled")]
-    AccountDisabled,
-    #[error("account locked")]
-    AccountLocked { until_local: String, retry_after: Duration },
-    #[error("too many requests")]
-    TooManyRequests { retry_after: Duration },
-    #[error("forbidden")]
-    Forbidden,
     #[error("CSRF token missing or wrong")]
     CsrfFailed,
-    #[error("not found")]
-    NotFound,
-    #[error("validation failed: {0}")]
-    Validation(FieldErrors),
-    /// Problems of a structured input (a layout, an import), each under its
-    /// path: `sections[1].floors[3].units[0].label`, `row 12, Телефон`.
-    #[error("validation failed at {} places", .0.len())]
-    Problems(Vec<(String, FieldError)>),
-    /// The change would remove things that are still referred to.
-    #[error("still in use: {0:?}")]
-    InUse(Vec<String>),
-    #[error("conflict")]
-    Conflict,
-    /// Someone changed the record since the caller read it.
-    #[error("version conflict: now {current}")]
-    VersionConflict { current: i64 },
-    /// The workflow refuses the move.
-    #[error("workflow: {0}")]
-    Workflow(domovoy_domain::ticket::WorkflowError),
     #[error("invalid JSON body: {0}")]
     InvalidJson(String),
-    /// A calendar file's line that does not parse.
-    #[error("calendar line {line}: {error}")]
-    CalendarLine { line: usize, error: FieldError },
-    /// An upload over the size limit (in megabytes).
-    #[error("file larger than {max_mb} MB")]
-    FileTooLarge { max_mb: u64 },
-    /// An upload of a kind that is not accepted (checked by content).
-    #[error("unsupported file type")]
-    UnsupportedFile,
-    /// A request that is wrong in a way no field explains; the message is
-    /// picked from the catalog of the request's language.
-    #[error("bad request: {code}")]
-    BadRequest { code: &'static str, message: fn(&Catalog) -> &'static str },
-    #[error("service unavailable")]
-    Unavailable(#[source] Option<StoreError>),
-    #[error("internal error")]
-    Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// A request body over the route's limit, in KiB.
+    #[error("request body larger than {limit_kib} KiB")]
+    BodyTooLarge { limit_kib: usize },
+    /// A `GET /ws` that is not a WebSocket handshake.
+    #[error("not a WebSocket handshake")]
+    NotWebSocket,
+}
+
+/// The HTTP status of a use-case's error: one table for the API and pages.
+pub fn status_of(error: &AppError) -> StatusCode {
+    match error {
+        AppError::Forbidden | AppError::AccountDisabled => StatusCode::FORBIDDEN,
+        AppError::InvalidCredentials => StatusCode::UNAUTHORIZED,
+        AppError::NotFound => StatusCode::NOT_FOUND,
+        AppError::Validation(_) | AppError::Problems(_) | AppError::CalendarLine { .. } => {
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
+        AppError::Workflow(_) | AppError::Rule(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        AppError::InUse(_) | AppError::Conflict | AppError::VersionConflict { .. } => StatusCode::CONFLICT,
+        AppError::TooManyRequests { .. } | AppError::AccountLocked { .. } => StatusCode::TOO_MANY_REQUESTS,
+        AppError::FileTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+        AppError::UnsupportedFile => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+        AppError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+/// The sentence a person reads for a use-case's error, in `t`'s language.
+pub fn message_of(error: &AppError, t: &Catalog) -> String {
+    match error {
+        AppError::Forbidden => t.error_forbidden.to_owned(),
+        AppError::NotFound => t.error_not_found.to_owned(),
+        AppError::Validation(_) | AppError::Problems(_) => t.invalid_input.to_owned(),
+        AppError::InUse(names) => (t.pl.in_use)(&names.join(", ")),
+        AppError::Conflict => t.conflict.to_owned(),
+        AppError::VersionConflict { current } => (t.tk.version_conflict)(*current),
+        AppError::Workflow(error) => t.tk.workflow(error),
+        AppError::Rule(rule) => t.rule(*rule).to_owned(),
+        AppError::TooManyRequests { retry_after } => (t.login_rate_limited)(retry_after.as_secs().max(1)),
+        AppError::InvalidCredentials => t.login_invalid.to_owned(),
+        AppError::AccountDisabled => t.login_disabled.to_owned(),
+        AppError::AccountLocked { until_local, .. } => (t.login_locked)(until_local),
+        AppError::CalendarLine { line, error } => (t.tk.calendar_line_error)(*line, &t.field("calendar", error)),
+        AppError::FileTooLarge { max_mb } => (t.tk.attachment_too_large)(*max_mb),
+        AppError::UnsupportedFile => t.tk.attachment_type.to_owned(),
+        AppError::Unavailable(_) => t.error_unavailable.to_owned(),
+        AppError::Unexpected(_) => t.error_internal.to_owned(),
+    }
 }
 
 impl ApiError {
     /// A single-field validation error.
     pub fn field(field: &'static str, error: FieldError) -> Self {
-        Self::Validation((field, error).into())
+        Self::App(AppError::field(field, error))
     }
 
     /// An unexpected failure with its cause, for the log.
     pub fn internal(error: impl std::error::Error + Send + Sync + 'static) -> Self {
-        Self::Internal(Box::new(error))
+        Self::App(AppError::unexpected(error))
+    }
+
+    pub const fn forbidden() -> Self {
+        Self::App(AppError::Forbidden)
+    }
+
+    pub const fn not_found() -> Self {
+        Self::App(AppError::NotFound)
+    }
+
+    /// A business rule's refusal.
+    pub const fn rule(rule: Rule) -> Self {
+        Self::App(AppError::Rule(rule))
+    }
+
+    /// Problems of a structured input, each under its path.
+    pub fn problems(problems: Vec<(String, FieldError)>) -> Self {
+        Self::App(AppError::Problems(problems))
     }
 
     /// The stable code.
     pub fn code(&self) -> &'static str {
         match self {
+            Self::App(error) => error.code(),
             Self::Unauthenticated => "unauthenticated",
-            Self::InvalidCredentials => "invalid_credentials",
-            Self::AccountDisabled => "account_disabled",
-            Self::AccountLocked { .. } => "account_locked",
-            Self::TooManyRequests { .. } => "too_many_requests",
-            Self::Forbidden => "forbidden",
             Self::CsrfFailed => "csrf_failed",
-            Self::NotFound => "not_found",
-            Self::Validation(_) | Self::Problems(_) => "validation_failed",
-            Self::InUse(_) => "in_use",
-            Self::Conflict => "conflict",
-            Self::VersionConflict { .. } => "version_conflict",
-            Self::Workflow(error) => error.code(),
             Self::InvalidJson(_) => "invalid_json",
-            Self::CalendarLine { .. } => "invalid_calendar",
-            Self::FileTooLarge { .. } => "file_too_large",
-            Self::UnsupportedFile => "unsupported_file_type",
-            Self::BadRequest { code, .. } => code,
-            Self::Unavailable(_) => "unavailable",
-            Self::Internal(_) => "internal",
+            Self::BodyTooLarge { .. } => "body_too_large",
+            Self::NotWebSocket => "not_websocket",
         }
     }
 
     /// The message for a person, in `t`'s language.
     pub fn message(&self, t: &Catalog) -> String {
         match self {
+            Self::App(error) => message_of(error, t),
             Self::Unauthenticated => t.unauthenticated.to_owned(),
-            Self::InvalidCredentials => t.login_invalid.to_owned(),
-            Self::AccountDisabled => t.login_disabled.to_owned(),
-            Self::AccountLocked { until_local, .. } => (t.login_locked)(until_local),
-            Self::TooManyRequests { retry_after } => (t.login_rate_limited)(retry_after.as_secs().max(1)),
-            Self::Forbidden => t.error_forbidden.to_owned(),
             Self::CsrfFailed => t.csrf_failed.to_owned(),
-            Self::NotFound => t.error_not_found.to_owned(),
-            Self::Validation(_) | Self::Problems(_) => t.invalid_input.to_owned(),
-            Self::InUse(names) => (t.pl.in_use)(&names.join(", ")),
-            Self::Conflict => t.conflict.to_owned(),
-            Self::VersionConflict { current } => (t.tk.version_conflict)(*current),
-            Self::Workflow(error) => t.tk.workflow(error),
-            Self::InvalidJson(_) => t.invalid_json.to_owned(),
-            Self::CalendarLine { line, error } => (t.tk.calendar_line_error)(*line, &t.field("calendar", error)),
-            Self::FileTooLarge { max_mb } => (t.tk.attachment_too_large)(*max_mb),
-            Self::UnsupportedFile => t.tk.attachment_type.to_owned(),
-            Self::BadRequest { message, .. } => message(t).to_owned(),
-            Self::Unavailable(_) => t.error_unavailable.to_owned(),
-            Self::Internal(_) => t.error_internal.to_owned(),
+            Self::InvalidJson(_) | Self::NotWebSocket => t.invalid_json.to_owned(),
+            Self::BodyTooLarge { limit_kib } => (t.body_too_large)(*limit_kib),
         }
     }
 
     /// The JSON body in `t`'s language, with the request id on server errors.
     pub fn body(&self, t: &Catalog, request_id: Option<&str>) -> ErrorBody {
-        let fields = match self {
-            Self::Validation(errors) => {
-                Some(errors.iter().map(|(field, error)| ((*field).to_owned(), t.field(field, error))).collect())
+        let problems: Option<Vec<(String, &FieldError)>> = match self {
+            Self::App(AppError::Validation(errors)) => {
+                Some(errors.iter().map(|(field, error)| ((*field).to_owned(), error)).collect())
             }
-            Self::Problems(errors) => {
-                Some(errors.iter().map(|(path, error)| (path.clone(), t.field(path, error))).collect())
-            }
+            Self::App(AppError::Problems(errors)) => Some(errors.iter().map(|(path, e)| (path.clone(), e)).collect()),
             _ => None,
         };
-        let field_codes = match self {
-            Self::Validation(errors) => {
-                Some(errors.iter().map(|(field, error)| ((*field).to_owned(), error.code().to_owned())).collect())
-            }
-            Self::Problems(errors) => {
-                Some(errors.iter().map(|(path, error)| (path.clone(), error.code().to_owned())).collect())
-            }
-            _ => None,
-        };
+        let fields = problems.as_ref().map(|p| p.iter().map(|(path, e)| (path.clone(), t.field(path, e))).collect());
+        let field_codes = problems.map(|p| p.into_iter().map(|(path, e)| (path, e.code().to_owned())).collect());
         let request_id = self.status_code().is_server_error().then(|| request_id.map(str::to_owned)).flatten();
         ErrorBody {
             error: ErrorDetail { code: self.code(), message: self.message(t), fields, field_codes, request_id },
@@ -173,7 +164,9 @@ impl ApiError {
 
     fn retry_after(&self) -> Option<Duration> {
         match self {
-            Self::AccountLocked { retry_after, .. } | Self::TooManyRequests { retry_after } => Some(*retry_after),
+            Self::App(AppError::AccountLocked { retry_after, .. } | AppError::TooManyRequests { retry_after }) => {
+                Some(*retry_after)
+            }
             _ => None,
         }
     }
@@ -226,21 +219,11 @@ pub struct ErrorDetail {
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
-            Self::Unauthenticated | Self::InvalidCredentials => StatusCode::UNAUTHORIZED,
-            Self::AccountDisabled | Self::Forbidden | Self::CsrfFailed => StatusCode::FORBIDDEN,
-            Self::AccountLocked { .. } | Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Self::NotFound => StatusCode::NOT_FOUND,
-            Self::Validation(_) | Self::Problems(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::InUse(_) => StatusCode::CONFLICT,
-            Self::Conflict | Self::VersionConflict { .. } => StatusCode::CONFLICT,
-            Self::Workflow(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::InvalidJson(_) => StatusCode::BAD_REQUEST,
-            Self::CalendarLine { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::FileTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::UnsupportedFile => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Self::BadRequest { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::App(error) => status_of(error),
+            Self::Unauthenticated => StatusCode::UNAUTHORIZED,
+            Self::CsrfFailed => StatusCode::FORBIDDEN,
+            Self::InvalidJson(_) | Self::NotWebSocket => StatusCode::BAD_REQUEST,
+            Self::BodyTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
         }
     }
 
@@ -253,20 +236,13 @@ impl ResponseError for ApiError {
 
 impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
-        match error {
-            StoreError::NotFound => Self::NotFound,
-            StoreError::Invalid { field, error } => Self::field(field, error),
-            StoreError::Conflict(_) => Self::Conflict,
-            StoreError::InUse { names, .. } => Self::InUse(names),
-            e if e.is_unavailable() => Self::Unavailable(Some(e)),
-            e => Self::internal(e),
-        }
+        Self::App(error.into())
     }
 }
 
 impl From<FieldErrors> for ApiError {
     fn from(errors: FieldErrors) -> Self {
-        Self::Validation(errors)
+        Self::App(AppError::Validation(errors))
     }
 }
 
@@ -292,24 +268,28 @@ pub enum PageError {
     /// Not signed in: go to the sign-in page and come back to `next`.
     #[error("sign-in required")]
     SignIn { next: String },
-    #[error("forbidden")]
-    Forbidden,
-    #[error("not found")]
-    NotFound,
     #[error("form expired")]
     FormExpired,
     /// A form body that is not what the page sends.
     #[error("malformed form")]
     BadForm,
-    #[error("service unavailable")]
-    Unavailable(#[source] Option<StoreError>),
-    #[error("internal error")]
-    Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// A use-case refused or failed: the page shows its message with the
+    /// status the API would answer.
+    #[error(transparent)]
+    App(AppError),
 }
 
 impl PageError {
     pub fn internal(error: impl std::error::Error + Send + Sync + 'static) -> Self {
-        Self::Internal(Box::new(error))
+        Self::App(AppError::unexpected(error))
+    }
+
+    pub const fn forbidden() -> Self {
+        Self::App(AppError::Forbidden)
+    }
+
+    pub const fn not_found() -> Self {
+        Self::App(AppError::NotFound)
     }
 
     pub fn log(&self, request_id: &str) {
@@ -323,11 +303,9 @@ impl ResponseError for PageError {
     fn status_code(&self) -> StatusCode {
         match self {
             Self::SignIn { .. } => StatusCode::SEE_OTHER,
-            Self::Forbidden | Self::FormExpired => StatusCode::FORBIDDEN,
+            Self::FormExpired => StatusCode::FORBIDDEN,
             Self::BadForm => StatusCode::BAD_REQUEST,
-            Self::NotFound => StatusCode::NOT_FOUND,
-            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::App(error) => status_of(error),
         }
     }
 
@@ -338,25 +316,53 @@ impl ResponseError for PageError {
 
 impl From<StoreError> for PageError {
     fn from(error: StoreError) -> Self {
-        match error {
-            StoreError::NotFound => Self::NotFound,
-            e if e.is_unavailable() => Self::Unavailable(Some(e)),
-            e => Self::internal(e),
-        }
+        Self::App(error.into())
+    }
+}
+
+impl From<AppError> for PageError {
+    fn from(error: AppError) -> Self {
+        Self::App(error)
     }
 }
 
 impl From<ApiError> for PageError {
-    /// Service errors met while rendering a page. Validation errors are
-    /// shown inline by the page itself and never reach here.
+    /// Errors of the web door met while rendering a page.
     fn from(error: ApiError) -> Self {
         match error {
+            ApiError::App(error) => Self::App(error),
             ApiError::Unauthenticated => Self::SignIn { next: "/".to_owned() },
-            ApiError::Forbidden => Self::Forbidden,
             ApiError::CsrfFailed => Self::FormExpired,
-            ApiError::NotFound => Self::NotFound,
-            ApiError::Unavailable(e) => Self::Unavailable(e),
-            other => Self::Internal(Box::new(other)),
+            ApiError::InvalidJson(_) | ApiError::NotWebSocket | ApiError::BodyTooLarge { .. } => Self::BadForm,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refused_rule_is_unprocessable_and_worded_from_the_catalog() {
+        let error = ApiError::rule(Rule::DuplicateRequest);
+        assert_eq!(error.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(error.code(), "duplicate_request");
+        assert!(!error.message(&RU).is_empty());
+    }
+
+    #[test]
+    fn pages_answer_a_bad_filter_with_the_status_the_api_would() {
+        let error = PageError::from(AppError::field("priority", FieldError::Unknown));
+        assert_eq!(error.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(PageError::from(AppError::Unavailable(None)).status_code(), StatusCode::SERVICE_UNAVAILABLE);
+    }
+
+    #[test]
+    fn server_errors_carry_the_request_id_and_no_internal_text() {
+        let error = ApiError::internal(std::io::Error::other("disk on fire"));
+        let body = error.body(&RU, Some("req-1"));
+        assert_eq!(body.error.code, "internal");
+        assert_eq!(body.error.request_id.as_deref(), Some("req-1"));
+        assert!(!body.error.message.contains("disk"));
     }
 }

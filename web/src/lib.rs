@@ -1,11 +1,14 @@
 //! Domovoy's HTTP face: the JSON API, the Russian UI and operations endpoints.
 //!
-//! This crate owns routes, request parsing, authentication, CSRF, the string
-//! catalogs, templates and static assets, and the OpenAPI description. It
-//! turns requests into calls of domain rules and store functions, and their
-//! results into JSON or HTML.
+//! This crate owns routes, request parsing, authentication (cookies,
+//! bearer tokens, CSRF), the string catalogs, templates and static assets,
+//! and the OpenAPI description. It is a thin adapter: every handler turns a
+//! request into a call of a use-case in `domovoy-app` (with the caller as
+//! the requester) and its result into JSON or HTML.
 //!
-//! It must not contain SQL: every query lives in `domovoy-store`.
+//! It must not contain SQL (every query lives in `domovoy-store`), business
+//! rules (they live in `domovoy-app` and `domovoy-domain`), or Russian text
+//! outside its catalogs (`i18n/`).
 
 pub mod api;
 pub mod assets;
@@ -13,12 +16,10 @@ pub mod auth;
 pub mod error;
 pub mod export;
 pub mod i18n;
-pub mod import;
 pub mod live;
 pub mod middleware;
 pub mod ops;
 pub mod pages;
-pub mod service;
 pub mod state;
 
 use std::net::TcpListener;
@@ -30,7 +31,7 @@ use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
-pub use state::{AppState, Live, WebConfig};
+pub use state::{AppState, WebConfig};
 
 /// Kernel send buffer of each connection (Linux doubles it). Without a
 /// limit the kernel grows it up to `tcp_wmem` (4 MiB by default) for a
@@ -95,8 +96,8 @@ pub fn server(state: AppState, listener: TcpListener, options: &ServerOptions) -
 /// Unknown paths: JSON under `/api/`, a page elsewhere.
 async fn not_found(req: HttpRequest) -> Result<HttpResponse, actix_web::Error> {
     if req.path().starts_with("/api/") {
-        Err(error::ApiError::NotFound.into())
+        Err(error::ApiError::not_found().into())
     } else {
-        Err(error::PageError::NotFound.into())
+        Err(error::PageError::not_found().into())
     }
 }

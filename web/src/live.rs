@@ -6,6 +6,8 @@ use actix_web::{HttpRequest, HttpResponse, get, web};
 
 use domovoy_actors::session::{self, SessionUser};
 
+use domovoy_app::AppError;
+
 use crate::auth::AuthVia;
 use crate::auth::caller::authenticate;
 use crate::error::ApiError;
@@ -29,11 +31,15 @@ fn same_origin(req: &HttpRequest) -> bool {
 pub async fn ws(state: web::Data<AppState>, req: HttpRequest, body: web::Payload) -> Result<HttpResponse, ApiError> {
     let caller = authenticate(&req).await?.ok_or(ApiError::Unauthenticated)?;
     if caller.via == AuthVia::Cookie && !same_origin(&req) {
-        return Err(ApiError::Forbidden);
+        return Err(ApiError::forbidden());
     }
-    let (response, socket, stream) = actix_ws::handle(&req, body)
-        .map_err(|_| ApiError::BadRequest { code: "not_websocket", message: |t| t.invalid_input })?;
-    let user = SessionUser { principal: caller.principal, name: caller.user.display_name };
-    session::start(socket, stream, user, state.session_deps());
+    let deps = state.session_deps().ok_or(ApiError::App(AppError::Unavailable(None)))?;
+    let (response, socket, stream) = actix_ws::handle(&req, body).map_err(|_| ApiError::NotWebSocket)?;
+    let user = SessionUser {
+        principal: caller.principal().clone(),
+        name: caller.user().display_name.clone(),
+        describe: caller.t().session_error_label,
+    };
+    session::start(socket, stream, user, deps);
     Ok(response)
 }

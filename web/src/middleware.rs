@@ -72,7 +72,7 @@ pub async fn context(
 ) -> Result<ServiceResponse<BoxBody>, Error> {
     let started = Instant::now();
     let state = req.app_data::<web::Data<AppState>>().cloned();
-    let trust = state.as_ref().is_some_and(|s| s.config.trust_forwarded_for);
+    let trust = state.as_ref().is_some_and(|s| s.web().trust_forwarded_for);
     let context = RequestContext {
         id: request_id(&req),
         locale: locale(&req),

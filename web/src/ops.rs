@@ -10,7 +10,7 @@ use crate::state::AppState;
 /// 200 while the process runs.
 #[get("/healthz")]
 pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
-    HttpResponse::Ok().json(json!({ "status": "ok", "version": state.config.version }))
+    HttpResponse::Ok().json(json!({ "status": "ok", "version": state.web().version }))
 }
 
 /// 200 when requests can be served: the database answers and every

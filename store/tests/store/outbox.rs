@@ -4,11 +4,22 @@
 use chrono::{Duration, Utc};
 use serde_json::json;
 
-use domovoy_domain::event::{EventKind, Topic};
+use domovoy_domain::event::{BuildingInfo, Event, Topic};
 use domovoy_domain::ids::BuildingId;
 use domovoy_domain::webhook::{EventFilter, WebhookName, WebhookUrl};
 use domovoy_store::webhooks::{self, NewWebhook};
 use domovoy_store::{Db, StoreError, outbox};
+
+/// A building's event payload with `name`.
+fn info(name: &str) -> BuildingInfo {
+    BuildingInfo {
+        id: BuildingId::new(),
+        name: name.to_owned(),
+        address: String::new(),
+        kind: "residential".to_owned(),
+        time_zone: "Europe/Moscow".to_owned(),
+    }
+}
 
 async fn claim(db: &Db, lease: Duration, limit: i64) -> Vec<outbox::OutboxMessage> {
     let until = Utc::now() + lease;
@@ -90,8 +101,8 @@ async fn events_reach_the_outbox_of_matching_webhooks_in_their_transaction(db: &
     let committed = db
         .write(move |tx| {
             Box::pin(async move {
-                tx.emit(topic, EventKind::BuildingUpdated, &json!({"name": "A"}))?;
-                tx.emit(topic, EventKind::BuildingCreated, &json!({"name": "B"}))?;
+                tx.emit_to(topic, &Event::BuildingUpdated(info("A")));
+                tx.emit_to(topic, &Event::BuildingCreated(info("B")));
                 Ok::<_, StoreError>(())
             })
         })
@@ -108,7 +119,7 @@ async fn events_reach_the_outbox_of_matching_webhooks_in_their_transaction(db: &
     let failed = db
         .write(move |tx| {
             Box::pin(async move {
-                tx.emit(topic, EventKind::BuildingUpdated, &json!({}))?;
+                tx.emit_to(topic, &Event::BuildingUpdated(info("C")));
                 Err::<(), _>(StoreError::NotFound)
             })
         })

@@ -7,12 +7,15 @@ use serde_json::json;
 
 use domovoy_domain::account::User;
 use domovoy_domain::classifier::ClassifierKind;
+use domovoy_domain::contact::Phone;
 use domovoy_domain::ids::{BuildingId, ClassifierId, TicketId, UserId};
 use domovoy_domain::permission::Permission;
 use domovoy_domain::policy::GrantScope;
 use domovoy_domain::role::RoleTemplate;
 use domovoy_domain::sla::{CalendarDay, DayKind, Schedule, SlaState, SlaTargets};
-use domovoy_domain::ticket::{Description, Priority, Ticket, TicketNumber, TicketSla, TicketSource, TicketStatus};
+use domovoy_domain::ticket::{
+    Description, HistoryChange, Priority, Ticket, TicketNumber, TicketParts, TicketSla, TicketSource, TicketStatus,
+};
 use domovoy_store::classifier::NewItem;
 use domovoy_store::idempotency::{self, Recorded};
 use domovoy_store::sla::PolicyDraft;
@@ -29,9 +32,9 @@ async fn building(db: &Db, name: &str) -> BuildingId {
     db.write(move |tx| Box::pin(async move { buildings::insert(tx, &draft).await })).await.unwrap().value.id
 }
 
-fn ticket(building: BuildingId, text: &str, creator: Option<UserId>) -> Ticket {
+fn ticket(building: BuildingId, text: &str, creator: Option<UserId>) -> TicketParts {
     let now = domovoy_store::stored_now();
-    Ticket {
+    TicketParts {
         id: TicketId::new(),
         number: TicketNumber { year: 2026, seq: 0 },
         source: TicketSource::Phone,
@@ -39,7 +42,7 @@ fn ticket(building: BuildingId, text: &str, creator: Option<UserId>) -> Ticket {
         unit_id: None,
         client_id: None,
         contact_name: Some("Кузьмина Ольга".into()),
-        contact_phone: Some("+79165551234".into()),
+        contact_phone: Some(Phone::parse("+79165551234").unwrap()),
         location: Some("кв. 45".into()),
         place_id: None,
         category_id: None,
@@ -67,7 +70,8 @@ fn ticket(building: BuildingId, text: &str, creator: Option<UserId>) -> Ticket {
 }
 
 /// Numbers and stores a ticket.
-async fn insert(db: &Db, mut ticket: Ticket) -> Ticket {
+async fn insert(db: &Db, ticket: TicketParts) -> Ticket {
+    let mut ticket = Ticket::from_parts(ticket);
     db.write(move |tx| {
         Box::pin(async move {
             ticket.number = tickets::next_number(tx, ticket.number.year).await?;
@@ -102,19 +106,20 @@ async fn numbers_count_per_year_and_saves_detect_conflicts(db: &Db) {
     let stored = tickets::get(db, first.id).await.unwrap();
     assert_eq!(stored, first);
 
-    let mut changed = stored.clone();
+    let mut changed = stored.clone().into_parts();
     changed.status = TicketStatus::Accepted;
     changed.location = Some("кв. 46".into());
+    let changed = Ticket::from_parts(changed);
     let saved = save(db, changed.clone()).await.unwrap();
     assert_eq!(saved.version, 2);
-    assert_eq!(saved.status, TicketStatus::Accepted);
+    assert_eq!(saved.status(), TicketStatus::Accepted);
     assert_eq!(saved.location.as_deref(), Some("кв. 46"));
     // The same old version again: someone was faster.
     let late = save(db, changed).await;
     assert!(matches!(late, Err(StoreError::Conflict(_))), "{late:?}");
     assert_eq!(tickets::get(db, first.id).await.unwrap().version, 2);
     // A ticket that is not there is not found, not a conflict.
-    let ghost = ticket(north, "Призрак", None);
+    let ghost = Ticket::from_parts(ticket(north, "Призрак", None));
     assert!(matches!(save(db, ghost).await, Err(StoreError::NotFound)));
 }
 
@@ -128,7 +133,7 @@ async fn intake_numbering_gives_concurrent_intakes_distinct_numbers(db: &Db) {
     let mut writers = Vec::new();
     for n in 0..16 {
         let db = db.clone();
-        let mut ticket = ticket(north, &format!("Одновременная заявка {n}"), None);
+        let mut ticket = Ticket::from_parts(ticket(north, &format!("Одновременная заявка {n}"), None));
         writers.push(tokio::spawn(async move {
             db.write(move |tx| {
                 Box::pin(async move {
@@ -150,7 +155,7 @@ async fn intake_numbering_gives_concurrent_intakes_distinct_numbers(db: &Db) {
         // Stored with its first history entry.
         let history = tickets::history(db, ticket.id, true).await.unwrap();
         assert_eq!(
-            history.iter().map(|h| (h.kind.as_str(), h.actor_name.as_str())).collect::<Vec<_>>(),
+            history.iter().map(|h| (h.change.kind(), h.actor_name.as_str())).collect::<Vec<_>>(),
             [("created", "Диспетчер")]
         );
         numbers.push(ticket.number.seq);
@@ -273,8 +278,11 @@ async fn history_comments_watchers_pauses_and_files_belong_to_their_ticket(db: &
     let file = attachment.clone();
     db.write(move |tx| {
         Box::pin(async move {
-            tickets::add_history(tx, id, (Some(who), "Петров"), "created", &json!({ "status": "new" }), true).await?;
-            tickets::add_history(tx, id, (None, "SLA"), "sla", &json!({ "to": "warning" }), false).await?;
+            let created =
+                HistoryChange::Created { status: TicketStatus::New, assignee_id: None, source: TicketSource::Phone };
+            tickets::add_history(tx, id, (Some(who), "Петров"), &created).await?;
+            let sla = HistoryChange::Sla { from: SlaState::Active, to: SlaState::Warning };
+            tickets::add_history(tx, id, (None, "sla"), &sla).await?;
             tickets::add_comment(tx, id, (Some(who), "Петров"), "Буду в 15:00", true).await?;
             tickets::add_comment(tx, id, (Some(who), "Петров"), "Нужен ключ от подвала", false).await?;
             tickets::watch(tx, id, who, true).await?;
@@ -288,10 +296,10 @@ async fn history_comments_watchers_pauses_and_files_belong_to_their_ticket(db: &
     .await
     .unwrap();
     let public = tickets::history(db, id, false).await.unwrap();
-    assert_eq!(public.iter().map(|h| h.kind.as_str()).collect::<Vec<_>>(), ["created"]);
+    assert_eq!(public.iter().map(|h| h.change.kind()).collect::<Vec<_>>(), ["created"]);
     let all = tickets::history(db, id, true).await.unwrap();
     assert_eq!(all.len(), 2);
-    assert_eq!(all[1].data["to"], "warning");
+    assert_eq!(all[1].change, HistoryChange::Sla { from: SlaState::Active, to: SlaState::Warning });
     assert_eq!(tickets::comments(db, id, false).await.unwrap().len(), 1);
     let comments = tickets::comments(db, id, true).await.unwrap();
     assert_eq!(comments.iter().map(|c| c.body.as_str()).collect::<Vec<_>>(), ["Буду в 15:00", "Нужен ключ от подвала"]);

@@ -8,8 +8,8 @@ use crate::auth::Caller;
 use crate::error::{ApiError, ErrorBody};
 use crate::export::{ExportFormat, download};
 use crate::pages::audit::audit_table;
-use crate::service::audit::{self, AuditFilter};
 use crate::state::AppState;
+use domovoy_app::audit::{self, AuditFilter};
 
 /// One page of the log, newest first, narrowed to what the caller may read.
 #[utoipa::path(

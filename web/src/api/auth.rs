@@ -5,10 +5,10 @@ use actix_web::{HttpRequest, HttpResponse, post, web};
 use domovoy_store::tokens::TokenKind;
 
 use super::dto::{LoginRequest, LoginResponse, UserDto};
-use crate::auth::sign_in::{SignInRequest, sign_in, sign_out};
 use crate::auth::{Caller, RequestContext};
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
+use domovoy_app::auth::{SignInRequest, sign_in, sign_out};
 
 /// Signs in with a login (or a resident's phone) and password; returns a
 /// bearer token for every `/api/v1` route.
@@ -47,7 +47,7 @@ pub async fn login(
             password: body.password,
             kind,
             token_name: token_name.chars().take(100).collect(),
-            context: &context,
+            origin: &context.origin(),
         },
     )
     .await?;

@@ -8,8 +8,8 @@ use domovoy_domain::ids::BuildingId;
 use super::dto::{BuildingDto, BuildingRequest};
 use crate::auth::Caller;
 use crate::error::{ApiError, ErrorBody};
-use crate::service::buildings::{self, BuildingInput};
 use crate::state::AppState;
+use domovoy_app::buildings::{self, BuildingInput};
 
 fn input(body: BuildingRequest) -> BuildingInput {
     BuildingInput { name: body.name, address: body.address, kind: body.kind, time_zone: body.time_zone }

@@ -13,9 +13,10 @@ use domovoy_domain::ids::{ClientId, UnitId};
 use super::tickets::TicketDto;
 use crate::auth::Caller;
 use crate::error::{ApiError, ErrorBody};
-use crate::service::clients::{self, ClientCard, TimelineItem};
-use crate::service::tickets::{Lookup, shows_contacts};
+use crate::i18n::Catalog;
 use crate::state::AppState;
+use domovoy_app::clients::{self, ClientCard, TimelineEvent, TimelineItem};
+use domovoy_app::tickets::{Lookup, shows_contacts};
 
 /// A client's link to a unit as sent.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -52,7 +53,7 @@ fn links(requests: &[UnitLinkRequest]) -> Result<Vec<UnitLink>, ApiError> {
             });
         }
     }
-    if problems.is_empty() { Ok(out) } else { Err(ApiError::Problems(problems)) }
+    if problems.is_empty() { Ok(out) } else { Err(ApiError::problems(problems)) }
 }
 
 /// A client's card as sent: the card fields, and (on creation) units.
@@ -161,7 +162,7 @@ pub struct ClientCardDto {
     pub open_tickets: Vec<TicketDto>,
     pub past_tickets: Vec<TicketDto>,
     /// Newest first.
-    pub timeline: Vec<TimelineItem>,
+    pub timeline: Vec<TimelineDto>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -219,10 +220,36 @@ async fn card_dto(state: &AppState, caller: &Caller, card: ClientCard) -> Result
         consents: card.consents.iter().map(|(ch, at)| ConsentDto { channel: ch.code(), given_at: *at }).collect(),
         open_tickets: card.open_tickets.iter().map(ticket).collect(),
         past_tickets: card.past_tickets.iter().map(ticket).collect(),
-        timeline: card.timeline,
+        timeline: card.timeline.iter().map(|item| TimelineDto::new(item, caller.t())).collect(),
         created_at: c.created_at,
         updated_at: c.updated_at,
     })
+}
+
+/// One entry of a client's timeline, in words.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TimelineDto {
+    pub at: DateTime<Utc>,
+    /// `ticket` or `card`.
+    pub kind: &'static str,
+    pub text: String,
+    /// Where it leads, when it is a page.
+    pub link: Option<String>,
+}
+
+impl TimelineDto {
+    pub fn new(item: &TimelineItem, t: &Catalog) -> Self {
+        let (kind, text, link) = match &item.event {
+            TimelineEvent::Ticket { id, number, excerpt } => {
+                ("ticket", (t.pl.client_timeline_ticket)(number, excerpt), Some(format!("/tickets/{id}")))
+            }
+            TimelineEvent::Audit { action, actor_login } => {
+                ("card", (t.pl.client_timeline_change)(t.audit_action(action), actor_login), None)
+            }
+            TimelineEvent::CardCreated => ("card", t.pl.client_timeline_created.to_owned(), None),
+        };
+        Self { at: item.at, kind, text, link }
+    }
 }
 
 /// Creates a client (client editing). Staff limited to some buildings must
@@ -331,7 +358,7 @@ pub async fn set_client_consents(
         }
     }
     if !problems.is_empty() {
-        return Err(ApiError::Problems(problems));
+        return Err(ApiError::problems(problems));
     }
     clients::set_consents(&state, &caller, ClientId::from_uuid(*id), &wanted).await?;
     Ok(HttpResponse::NoContent().finish())

@@ -11,17 +11,17 @@ use super::dto::{
 };
 use crate::auth::{AuthVia, Caller};
 use crate::error::{ApiError, ErrorBody};
-use crate::service::{account, users};
 use crate::state::AppState;
+use domovoy_app::{account, users};
 
 /// The caller's account, grants and permissions.
 #[utoipa::path(tag = "me", responses((status = 200, body = MeDto), (status = 401, body = ErrorBody)), security(("bearer" = [])))]
 #[get("/api/v1/me")]
 pub async fn get_me(caller: Caller) -> web::Json<MeDto> {
     web::Json(MeDto {
-        user: UserDto::from(&caller.user),
-        grants: caller.principal.grants().iter().map(GrantDto::from).collect(),
-        permissions: caller.principal.permissions_anywhere().iter().map(Permission::code).collect(),
+        user: UserDto::from(caller.user()),
+        grants: caller.principal().grants().iter().map(GrantDto::from).collect(),
+        permissions: caller.principal().permissions_anywhere().iter().map(Permission::code).collect(),
         csrf_token: (caller.via == AuthVia::Cookie).then(|| caller.csrf.clone()),
     })
 }
@@ -46,7 +46,7 @@ pub async fn update_me(
         phone: body.phone,
         locale: body.locale,
     };
-    let user = users::update_profile(&state, &caller, caller.user.id, &input).await?;
+    let user = users::update_profile(&state, &caller, caller.user().id, &input).await?;
     Ok(web::Json(UserDto::from(&user)))
 }
 

@@ -161,8 +161,9 @@ pub fn extractor_config(cfg: &mut web::ServiceConfig) {
             .limit(JSON_LIMIT)
             .error_handler(|error, _req| ApiError::InvalidJson(error.to_string()).into()),
     )
-    .app_data(web::QueryConfig::default().error_handler(|_error, _req| {
-        ApiError::BadRequest { code: "invalid_query", message: |t| t.invalid_input }.into()
-    }))
-    .app_data(web::PathConfig::default().error_handler(|_error, _req| ApiError::NotFound.into()));
+    .app_data(
+        web::QueryConfig::default()
+            .error_handler(|_error, _req| ApiError::rule(domovoy_app::Rule::InvalidQuery).into()),
+    )
+    .app_data(web::PathConfig::default().error_handler(|_error, _req| ApiError::not_found().into()));
 }

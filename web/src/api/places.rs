@@ -13,10 +13,10 @@ use domovoy_store::layout::Replaced;
 use super::tickets::TicketDto;
 use crate::auth::Caller;
 use crate::error::{ApiError, ErrorBody};
-use crate::service::places::{self, Chessboard};
-use crate::service::search::{self as search_service, SearchParams, SearchResults};
-use crate::service::tickets::{Lookup, shows_contacts};
 use crate::state::AppState;
+use domovoy_app::places::{self, Chessboard};
+use domovoy_app::search::{self as search_service, SearchParams, SearchResults};
+use domovoy_app::tickets::{Lookup, shows_contacts};
 
 /// What a layout change did.
 #[derive(Debug, Serialize, ToSchema)]

@@ -9,8 +9,8 @@ use domovoy_domain::permission::Permission;
 use super::dto::{PermissionDto, RoleDto, RoleRequest};
 use crate::auth::{Caller, RequestContext};
 use crate::error::{ApiError, ErrorBody};
-use crate::service::roles::{self, RoleInput};
 use crate::state::AppState;
+use domovoy_app::roles::{self, RoleInput};
 
 /// The fixed permission catalog roles are composed from.
 #[utoipa::path(tag = "roles", responses((status = 200, body = Vec<PermissionDto>)), security(("bearer" = [])))]

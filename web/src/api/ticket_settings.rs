@@ -17,8 +17,8 @@ use domovoy_store::teams::{Assignee, AssignmentRule, Team};
 
 use crate::auth::Caller;
 use crate::error::{ApiError, ErrorBody};
-use crate::service::ticket_settings::{self as settings, ItemInput, ItemUpdate, PolicyInput, RuleInput};
 use crate::state::AppState;
+use domovoy_app::ticket_settings::{self as settings, ItemInput, ItemUpdate, PolicyInput, RuleInput};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ClassifierItemDto {
@@ -261,7 +261,7 @@ pub async fn delete_calendar_day(
     caller: Caller,
     date: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let date = NaiveDate::parse_from_str(&date, "%Y-%m-%d").map_err(|_| ApiError::NotFound)?;
+    let date = NaiveDate::parse_from_str(&date, "%Y-%m-%d").map_err(|_| ApiError::not_found())?;
     settings::remove_day(&state, &caller, date).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -9,18 +9,20 @@ use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use domovoy_actors::tickets::TicketSummary;
+use domovoy_app::AppError;
 use domovoy_domain::FieldError;
 use domovoy_domain::ids::{TicketId, UserId};
+use domovoy_domain::ticket::HistoryEntry;
 use domovoy_domain::ticket::Ticket;
-use domovoy_store::tickets::{Attachment, Comment, HistoryEntry};
+use domovoy_domain::ticket::TicketSummary;
+use domovoy_store::tickets::{Attachment, Comment};
 
 use crate::auth::Caller;
 use crate::error::{ApiError, ErrorBody};
-use crate::service::attachments;
-use crate::service::ticket_filter::TicketFilter;
-use crate::service::tickets::{self, IdempotencyKey, Intake, Lookup, NewTicket, TicketUpdate, TransitionRequest};
 use crate::state::AppState;
+use domovoy_app::attachments;
+use domovoy_app::ticket_filter::TicketFilter;
+use domovoy_app::tickets::{self, IdempotencyKey, Intake, Lookup, NewTicket, TicketUpdate, TransitionRequest};
 
 /// Longest `Idempotency-Key` accepted (Stripe's limit).
 const MAX_KEY_LEN: usize = 255;
@@ -94,7 +96,7 @@ impl TicketDto {
         Self {
             id: t.id.as_uuid(),
             number: t.number.to_string(),
-            status: t.status.code(),
+            status: t.status().code(),
             source: t.source.code(),
             priority: t.priority.code(),
             building_id: t.building_id.as_uuid(),
@@ -109,18 +111,18 @@ impl TicketDto {
             problem_id: t.problem_id.map(|p| p.as_uuid()),
             problem: names.problem.map(str::to_owned),
             contact_name: t.contact_name.clone().filter(|_| contacts),
-            contact_phone: t.contact_phone.clone().filter(|_| contacts),
-            assignee_id: t.assignee_id.map(|a| a.as_uuid()),
+            contact_phone: t.contact_phone.as_ref().filter(|_| contacts).map(|p| p.e164().to_owned()),
+            assignee_id: t.assignee_id().map(|a| a.as_uuid()),
             assignee_name: names.assignee.map(str::to_owned),
             team_id: t.team_id.map(|team| team.as_uuid()),
-            hold_reason: t.hold_reason.map(|h| h.code()),
-            end_reason: t.end_reason.clone(),
+            hold_reason: t.hold_reason().map(|h| h.code()),
+            end_reason: t.end_reason().map(str::to_owned),
             version: t.version,
             created_at: t.created_at,
             updated_at: t.updated_at,
-            responded_at: t.responded_at,
-            resolved_at: t.resolved_at,
-            closed_at: t.closed_at,
+            responded_at: t.responded_at(),
+            resolved_at: t.resolved_at(),
+            closed_at: t.closed_at(),
             sla: SlaDto {
                 state: t.sla.state.code(),
                 policy_id: t.sla.policy_id.map(|p| p.as_uuid()),
@@ -128,9 +130,9 @@ impl TicketDto {
                 resolution_due: t.sla.resolution_due,
                 used_minutes: t.sla.used_minutes,
             },
-            rating: t.rating.map(|r| r.value()),
-            rating_comment: t.rating_comment.clone(),
-            flagged: t.flagged,
+            rating: t.rating().map(|r| r.value()),
+            rating_comment: t.rating_comment().map(str::to_owned),
+            flagged: t.flagged(),
         }
     }
 
@@ -140,7 +142,7 @@ impl TicketDto {
             category: lookup.item(t.category_id),
             place: lookup.item(t.place_id),
             problem: lookup.item(t.problem_id),
-            assignee: lookup.user(t.assignee_id),
+            assignee: lookup.user(t.assignee_id()),
         };
         Self::build(t, &names, contacts)
     }
@@ -257,7 +259,7 @@ pub async fn list_tickets(
     caller: Caller,
     filter: web::Query<TicketFilter>,
 ) -> Result<web::Json<TicketListDto>, ApiError> {
-    let query = filter.to_query(caller.user.id)?;
+    let query = filter.to_query(caller.user().id)?;
     let (page, counts) = tickets::list(&state, &caller, query).await?;
     let lookup = Lookup::load(&state, &page.items).await?;
     Ok(web::Json(TicketListDto {
@@ -296,14 +298,43 @@ async fn dto(state: &AppState, caller: &Caller, ticket: &Ticket) -> Result<Ticke
 /// A ticket's history and comments (internal ones only for staff).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TimelineDto {
-    #[schema(value_type = Vec<Object>)]
-    pub history: Vec<HistoryEntry>,
+    pub history: Vec<HistoryDto>,
     #[schema(value_type = Vec<Object>)]
     pub comments: Vec<Comment>,
     #[schema(value_type = Vec<Object>)]
     pub attachments: Vec<Attachment>,
     /// Who follows the ticket: `[{"id","name"}]`.
     pub watchers: Vec<WatcherDto>,
+}
+
+/// One entry of a ticket's history: what changed (`kind`: `created`,
+/// `status`, `assigned`, `classified`, `rating`, `sla`, `attachment`) and
+/// its details (`data`).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HistoryDto {
+    pub id: Uuid,
+    pub at: DateTime<Utc>,
+    pub actor_id: Option<Uuid>,
+    pub actor_name: String,
+    pub kind: &'static str,
+    #[schema(value_type = Object)]
+    pub data: serde_json::Value,
+    /// Whether the resident who filed the ticket sees it.
+    pub public: bool,
+}
+
+impl From<&HistoryEntry> for HistoryDto {
+    fn from(entry: &HistoryEntry) -> Self {
+        Self {
+            id: entry.id,
+            at: entry.at,
+            actor_id: entry.actor_id.map(|u| u.as_uuid()),
+            actor_name: entry.actor_name.clone(),
+            kind: entry.change.kind(),
+            data: entry.change.data(),
+            public: entry.change.is_public(),
+        }
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -326,7 +357,7 @@ pub async fn ticket_timeline(
 ) -> Result<web::Json<TimelineDto>, ApiError> {
     let view = tickets::view(&state, &caller, TicketId::from_uuid(*id)).await?;
     Ok(web::Json(TimelineDto {
-        history: view.history,
+        history: view.history.iter().map(HistoryDto::from).collect(),
         comments: view.comments,
         attachments: view.attachments,
         watchers: view.watchers.into_iter().map(|(id, name)| WatcherDto { id: id.as_uuid(), name }).collect(),
@@ -517,7 +548,7 @@ pub async fn upload_attachment(
     let declared =
         req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|len| len > state.config.max_attachment_bytes) {
-        return Err(ApiError::FileTooLarge { max_mb: state.config.max_attachment_bytes.div_ceil(1024 * 1024) });
+        return Err(AppError::FileTooLarge { max_mb: state.config.max_attachment_bytes.div_ceil(1024 * 1024) }.into());
     }
     let attachment = attachments::upload(&state, &caller, TicketId::from_uuid(*id), &query.name, payload).await?;
     Ok(HttpResponse::Created().json(attachment))
@@ -548,7 +579,7 @@ pub async fn download_attachment(
     let bytes = tokio::fs::read(&path).await.map_err(|error| match error.kind() {
         std::io::ErrorKind::NotFound => {
             tracing::error!(attachment = %attachment.id, path = %path.display(), "an attachment's file is missing");
-            ApiError::NotFound
+            ApiError::not_found()
         }
         _ => ApiError::internal(error),
     })?;

@@ -13,8 +13,8 @@ use super::dto::{
 };
 use crate::auth::Caller;
 use crate::error::{ApiError, ErrorBody};
-use crate::service::users::{self, NewUserInput, ProfileInput, parse_scope};
 use crate::state::AppState;
+use domovoy_app::users::{self, NewUserInput, ProfileInput, parse_scope};
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]

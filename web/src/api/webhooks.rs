@@ -10,8 +10,8 @@ use domovoy_store::webhooks::Webhook;
 
 use crate::auth::Caller;
 use crate::error::{ApiError, ErrorBody};
-use crate::service::webhooks;
 use crate::state::AppState;
+use domovoy_app::webhooks;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct WebhookDto {

@@ -7,25 +7,16 @@ use std::pin::Pin;
 use actix_web::dev::Payload;
 use actix_web::http::Method;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
-use chrono::Utc;
 
+use domovoy_app::secret::same_secret;
+use domovoy_app::{Channel, Origin, Requester};
 use domovoy_domain::account::{Locale, User};
-use domovoy_domain::permission::Permission;
-use domovoy_domain::policy::{Principal, Reach, Target};
-use domovoy_store::audit::Actor;
-use domovoy_store::tokens as token_store;
-use domovoy_store::tokens::{self, TokenInfo, TokenKind};
+use domovoy_store::tokens::TokenInfo;
 
-use super::secret::{hash_secret, same_secret};
 use super::{CSRF_HEADER, SESSION_COOKIE};
 use crate::error::{ApiError, PageError};
 use crate::i18n::{Catalog, catalog};
 use crate::state::AppState;
-
-/// A token is marked used at most this often: often enough for the
-/// "last used" column and sliding session expiry, rare enough that reads do
-/// not turn into writes.
-const TOUCH_INTERVAL: chrono::Duration = chrono::Duration::seconds(60);
 
 /// Facts about the request, set by the context middleware.
 #[derive(Debug, Clone)]
@@ -50,6 +41,15 @@ impl RequestContext {
     pub fn t(&self) -> &'static Catalog {
         catalog(self.locale)
     }
+
+    /// Where the request came from, as the audit log records it.
+    pub fn origin(&self) -> Origin {
+        Origin {
+            ip: self.ip,
+            user_agent: self.user_agent.clone(),
+            request_id: Some(self.id.clone()).filter(|id| !id.is_empty()),
+        }
+    }
 }
 
 /// How the caller proved who they are.
@@ -61,11 +61,13 @@ pub enum AuthVia {
     Bearer,
 }
 
-/// A signed-in account, its grants and its token.
+/// A signed-in person: the application's [`Requester`] (who acts, with
+/// their grants) plus what only the web door needs: the token, the CSRF
+/// secret, how they authenticated and the request's context. Dereferences
+/// to the requester, so use-cases take `&caller`.
 #[derive(Debug, Clone)]
 pub struct Caller {
-    pub user: User,
-    pub principal: Principal,
+    requester: Requester,
     pub token: TokenInfo,
     /// The session's CSRF token (checked against forms and headers).
     pub csrf: String,
@@ -73,26 +75,23 @@ pub struct Caller {
     pub context: RequestContext,
 }
 
+impl std::ops::Deref for Caller {
+    type Target = Requester;
+
+    fn deref(&self) -> &Requester {
+        &self.requester
+    }
+}
+
 impl Caller {
-    /// Who to record in the audit log for this caller's changes.
-    pub fn actor(&self) -> Actor {
-        Actor {
-            user_id: Some(self.user.id),
-            login: self.user.login.to_string(),
-            ip: self.context.ip.map(|ip| ip.to_string()),
-            request_id: Some(self.context.id.clone()).filter(|id| !id.is_empty()),
-        }
+    /// The signed-in account (a caller is always a person).
+    pub fn user(&self) -> &User {
+        // `authenticate` builds callers from accounts only.
+        self.requester.user().unwrap_or_else(|| unreachable!("a caller is a signed-in account"))
     }
 
-    /// Refuses unless the policy allows `permission` on `target`.
-    pub fn require(&self, permission: Permission, target: &Target) -> Result<(), ApiError> {
-        if self.principal.can(permission, target) { Ok(()) } else { Err(ApiError::Forbidden) }
-    }
-
-    /// What `permission` reaches; refuses when it reaches nothing.
-    pub fn reach(&self, permission: Permission) -> Result<Reach, ApiError> {
-        let reach = self.principal.reach(permission);
-        if reach.is_nothing() { Err(ApiError::Forbidden) } else { Ok(reach) }
+    pub fn requester(&self) -> &Requester {
+        &self.requester
     }
 
     pub fn t(&self) -> &'static Catalog {
@@ -134,35 +133,12 @@ async fn lookup(req: &HttpRequest) -> Result<Option<Caller>, ApiError> {
     let Some(state) = req.app_data::<web::Data<AppState>>() else {
         return Err(ApiError::internal(std::io::Error::other("application state is missing")));
     };
-    let now = Utc::now();
-    let Some(found) = token_store::authenticate(&state.db, &hash_secret(&secret), now).await? else {
+    let context = RequestContext::of(req);
+    let channel = if req.path().starts_with("/api/") { Channel::Api } else { Channel::Web };
+    let Some(found) = domovoy_app::auth::authenticate(state, &secret, channel, context.origin()).await? else {
         return Ok(None);
     };
-    let principal = Principal::new(found.user.id, found.user.kind, found.grants);
-    if now - found.token.last_used_at > TOUCH_INTERVAL {
-        touch(state, &found.token, now);
-    }
-    Ok(Some(Caller {
-        principal,
-        user: found.user,
-        token: found.token,
-        csrf: found.csrf_token,
-        via,
-        context: RequestContext::of(req),
-    }))
-}
-
-/// Records use of a token in the background; a session's expiry slides.
-fn touch(state: &AppState, token: &TokenInfo, now: chrono::DateTime<Utc>) {
-    let expires = (token.kind == TokenKind::Session).then(|| now + state.config.session_idle);
-    let (db, id) = (state.db.clone(), token.id);
-    // The request does not wait for this bookkeeping; a failure only leaves
-    // "last used" a minute stale.
-    actix_web::rt::spawn(async move {
-        if let Err(error) = db.write(move |tx| Box::pin(async move { tokens::touch(tx, id, expires).await })).await {
-            tracing::warn!(%error, "cannot record token use");
-        }
-    });
+    Ok(Some(Caller { requester: found.requester, token: found.token, csrf: found.csrf, via, context }))
 }
 
 fn is_unsafe(method: &Method) -> bool {

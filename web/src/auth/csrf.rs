@@ -14,9 +14,9 @@ use actix_web::{FromRequest, HttpRequest, web};
 use serde::de::DeserializeOwned;
 
 use super::caller::authenticate;
-use super::secret::same_secret;
 use super::{CSRF_COOKIE, CSRF_FIELD};
 use crate::error::PageError;
+use domovoy_app::secret::same_secret;
 
 /// Largest form body accepted; forms here are a few fields.
 const FORM_LIMIT: usize = 64 * 1024;

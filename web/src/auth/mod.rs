@@ -8,9 +8,6 @@
 
 pub mod caller;
 pub mod csrf;
-pub mod rate_limit;
-pub mod secret;
-pub mod sign_in;
 
 pub use caller::{AuthVia, Caller, MaybeCaller, PageCaller, RequestContext};
 pub use csrf::CsrfForm;

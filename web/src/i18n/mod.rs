@@ -1,29 +1,72 @@
 //! The interface strings: one catalog per language, checked at compile time.
 //!
-//! Every string the UI or the API shows a person lives in [`Catalog`]; the
-//! Russian catalog (`ru.rs`) is the product's own language and the default,
-//! the English one (`en.rs`) mirrors it. A string missing from one of them is
-//! a compile error, and labels of enums (permissions, audit actions, …) are
-//! exhaustive matches, so a new variant cannot go untranslated.
+//! Every string the UI or the API shows a person lives in [`Catalog`]
+//! (with `t.tk` for tickets and `t.pl` for places and people). Each string
+//! is declared once, in one line with its Russian and English wording
+//! ([`catalog!`]); Russian is the product's own language and the default. A
+//! string without both is a compile error, and labels of enums
+//! (permissions, audit actions, statuses, …) are exhaustive matches with
+//! both words per arm ([`labels!`]), so a new variant cannot go
+//! untranslated. No other file of the web door holds Russian text (CI
+//! checks it).
 
-mod en;
+/// Declares a catalog struct and its Russian and English instances from one
+/// list, each entry `field: Type = (russian, english)`: a string is written
+/// once, both languages side by side, and a field without both is a
+/// compile error.
+macro_rules! catalog {
+    (
+        $(#[$sdoc:meta])* pub struct $name:ident { ru: $ru:ident, en: $en:ident }
+        $( $(#[$doc:meta])* $field:ident : $ty:ty = ($ru_value:expr, $en_value:expr $(,)?) ),* $(,)?
+    ) => {
+        $(#[$sdoc])*
+        #[derive(Debug)]
+        pub struct $name {
+            $( $(#[$doc])* pub $field: $ty, )*
+        }
+
+        pub static $ru: $name = $name { $( $field: $ru_value, )* };
+        pub static $en: $name = $name { $( $field: $en_value, )* };
+    };
+}
+
+/// Labels of domain values as exhaustive matches, each arm naming the
+/// Russian and the English words together; generates one module of
+/// functions per language (a new enum variant without a label is a compile
+/// error in both).
+macro_rules! labels {
+    (
+        ru: $ru:ident, en: $en:ident;
+        $( $(#[$doc:meta])* fn $name:ident($($arg:ident: $ty:ty),*) -> $ret:ty = match $scrutinee:tt {
+            $( $pat:pat => ($ru_value:expr, $en_value:expr $(,)?) ),+ $(,)?
+        } )+
+    ) => {
+        #[allow(clippy::match_same_arms)] // Words may coincide in one language.
+        mod $ru {
+            use super::*;
+            $( $(#[$doc])* pub fn $name($($arg: $ty),*) -> $ret { match $scrutinee { $( $pat => $ru_value, )+ } } )+
+        }
+        #[allow(clippy::match_same_arms)]
+        mod $en {
+            use super::*;
+            $( $(#[$doc])* pub fn $name($($arg: $ty),*) -> $ret { match $scrutinee { $( $pat => $en_value, )+ } } )+
+        }
+    };
+}
+
+mod general;
 pub mod places;
-mod places_en;
-mod places_ru;
-mod ru;
 pub mod tickets;
-mod tickets_en;
-mod tickets_ru;
 
+use domovoy_app::Rule;
 use domovoy_domain::FieldError;
 use domovoy_domain::account::{AccountKind, Locale};
 use domovoy_domain::audit::AuditAction;
 use domovoy_domain::building::BuildingKind;
 use domovoy_domain::permission::{Permission, PermissionGroup};
 
-pub use en::EN;
+pub use general::{Catalog, EN, RU};
 pub use places::PlaceCatalog;
-pub use ru::RU;
 pub use tickets::TicketCatalog;
 
 /// The catalog for `locale`.
@@ -34,294 +77,34 @@ pub fn catalog(locale: Locale) -> &'static Catalog {
     }
 }
 
-macro_rules! catalog_struct {
-    ($( $(#[$doc:meta])* $field:ident : $ty:ty ),+ $(,)?) => {
-        /// All interface strings of one language.
-        #[derive(Debug)]
-        pub struct Catalog {
-            $( $(#[$doc])* pub $field: $ty, )+
-        }
-    };
-}
-
-catalog_struct! {
-    locale: Locale,
-    /// Ticket pages, labels and errors.
-    tk: &'static TicketCatalog,
-    /// Layouts, the chessboard, clients and search.
-    pl: &'static PlaceCatalog,
-    /// `<html lang>` value.
-    html_lang: &'static str,
-    app_name: &'static str,
-    app_tagline: &'static str,
-    skip_to_content: &'static str,
-    switch_language: &'static str,
-    switch_language_to: Locale,
-
-    // Navigation
-    nav_home: &'static str,
-    nav_buildings: &'static str,
-    nav_users: &'static str,
-    nav_roles: &'static str,
-    nav_assignments: &'static str,
-    nav_audit: &'static str,
-    nav_account: &'static str,
-    nav_api: &'static str,
-    sign_out: &'static str,
-    main_menu: &'static str,
-
-    // Common words
-    save: &'static str,
-    cancel: &'static str,
-    create: &'static str,
-    delete: &'static str,
-    edit: &'static str,
-    search: &'static str,
-    apply_filter: &'static str,
-    reset_filter: &'static str,
-    next_page: &'static str,
-    first_page: &'static str,
-    nothing_found: &'static str,
-    yes: &'static str,
-    no: &'static str,
-    never: &'static str,
-    optional: &'static str,
-    saved: &'static str,
-    confirm_action: &'static str,
-    export_csv: &'static str,
-    export_xlsx: &'static str,
-    all: &'static str,
-    details: &'static str,
-
-    // Sign-in
-    login_title: &'static str,
-    login_field: &'static str,
-    login_hint: &'static str,
-    password_field: &'static str,
-    login_submit: &'static str,
-    login_invalid: &'static str,
-    login_disabled: &'static str,
-    /// The account is locked; the argument is the local time it unlocks.
-    login_locked: fn(&str) -> String,
-    /// Too many attempts from this address; the argument is seconds to wait.
-    login_rate_limited: fn(u64) -> String,
-    form_expired: &'static str,
-    signed_out: &'static str,
-
-    // Home
-    /// Greeting with the user's name.
-    home_greeting: fn(&str) -> String,
-    home_roles: &'static str,
-    home_no_roles: &'static str,
-    home_sections: &'static str,
-    home_buildings: &'static str,
-    home_no_buildings: &'static str,
-    home_resident_intro: &'static str,
-    scope_all: &'static str,
-    scope_own: &'static str,
-    /// "In building «X»".
-    scope_building: fn(&str) -> String,
-
-    // Account
-    account_title: &'static str,
-    profile_section: &'static str,
-    display_name_field: &'static str,
-    email_field: &'static str,
-    phone_field: &'static str,
-    locale_field: &'static str,
-    password_section: &'static str,
-    current_password_field: &'static str,
-    new_password_field: &'static str,
-    repeat_password_field: &'static str,
-    change_password: &'static str,
-    passwords_differ: &'static str,
-    wrong_current_password: &'static str,
-    password_changed: &'static str,
-    /// Rule shown under a new-password field; the argument is the minimum length.
-    password_rule: fn(usize) -> String,
-    tokens_section: &'static str,
-    token_kind_col: &'static str,
-    token_name_col: &'static str,
-    created_col: &'static str,
-    last_used_col: &'static str,
-    expires_col: &'static str,
-    ip_col: &'static str,
-    revoke: &'static str,
-    current_session: &'static str,
-    new_api_token: &'static str,
-    token_name_field: &'static str,
-    create_token: &'static str,
-    token_created: &'static str,
-    token_kind_session: &'static str,
-    token_kind_api: &'static str,
-    token_kind_device: &'static str,
-
-    // Users
-    users_title: &'static str,
-    users_search_placeholder: &'static str,
-    kind_filter_staff: &'static str,
-    kind_filter_residents: &'static str,
-    show_disabled: &'static str,
-    login_col: &'static str,
-    name_col: &'static str,
-    kind_col: &'static str,
-    last_sign_in_col: &'static str,
-    state_col: &'static str,
-    state_active: &'static str,
-    state_disabled: &'static str,
-    /// Locked until the given time.
-    state_locked: fn(&str) -> String,
-    new_user: &'static str,
-    staff_login_field: &'static str,
-    staff_login_hint: &'static str,
-    resident_phone_field: &'static str,
-    initial_password_field: &'static str,
-    initial_password_hint: &'static str,
-    /// The account was created; the argument is its initial password.
-    user_created: fn(&str) -> String,
-    user_title: &'static str,
-    disable_user: &'static str,
-    enable_user: &'static str,
-    unlock_user: &'static str,
-    reset_password: &'static str,
-    /// A new password was set; the argument is the password.
-    password_reset_done: fn(&str) -> String,
-    user_disabled_notice: &'static str,
-    user_enabled_notice: &'static str,
-    user_unlocked_notice: &'static str,
-    user_roles_section: &'static str,
-    role_col: &'static str,
-    scope_col: &'static str,
-    grant_role: &'static str,
-    revoke_role: &'static str,
-    scope_field: &'static str,
-    role_granted: &'static str,
-    role_revoked: &'static str,
-    last_admin_refused: &'static str,
-    self_disable_refused: &'static str,
-
-    // Roles
-    roles_title: &'static str,
-    roles_intro: &'static str,
-    permission_col: &'static str,
-    save_matrix: &'static str,
-    new_role: &'static str,
-    role_name_field: &'static str,
-    role_description_field: &'static str,
-    role_kind_field: &'static str,
-    delete_role: &'static str,
-    /// "Template: X".
-    role_template: fn(&str) -> String,
-    role_in_use: &'static str,
-    roles_saved: &'static str,
-    role_created: &'static str,
-    role_deleted: &'static str,
-
-    // Assignments
-    assignments_title: &'static str,
-    assignments_intro: &'static str,
-    building_field: &'static str,
-    user_field: &'static str,
-    role_field: &'static str,
-    assign: &'static str,
-    this_building: &'static str,
-    choose: &'static str,
-
-    // Audit
-    audit_title: &'static str,
-    action_field: &'static str,
-    actor_field: &'static str,
-    from_field: &'static str,
-    until_field: &'static str,
-    time_col: &'static str,
-    actor_col: &'static str,
-    action_col: &'static str,
-    entity_col: &'static str,
-    summary_col: &'static str,
-    before_label: &'static str,
-    after_label: &'static str,
-    system_actor: &'static str,
-
-    // Buildings
-    buildings_title: &'static str,
-    building_name_field: &'static str,
-    address_field: &'static str,
-    building_kind_field: &'static str,
-    time_zone_field: &'static str,
-    new_building: &'static str,
-    building_created: &'static str,
-    building_title: &'static str,
-    building_people: &'static str,
-
-    // Errors
-    error_not_found_title: &'static str,
-    error_not_found: &'static str,
-    error_forbidden_title: &'static str,
-    error_forbidden: &'static str,
-    error_internal_title: &'static str,
-    error_internal: &'static str,
-    error_unavailable: &'static str,
-    /// "Request id: X" under a server error.
-    error_request_id: fn(&str) -> String,
-    back_home: &'static str,
-    invalid_json: &'static str,
-    invalid_input: &'static str,
-    conflict: &'static str,
-    unauthenticated: &'static str,
-    csrf_failed: &'static str,
-    /// Messages for fields, by field name and error.
-    field_error: fn(&str, &FieldError) -> String,
-
-    // Live updates and keyboard
-    live_offline: &'static str,
-    live_reconnecting: &'static str,
-    live_resync: &'static str,
-    shortcuts_title: &'static str,
-    shortcuts_hint: &'static str,
-    shortcut_go_home: &'static str,
-    shortcut_go_account: &'static str,
-    shortcut_go_users: &'static str,
-    shortcut_go_roles: &'static str,
-    shortcut_go_audit: &'static str,
-    shortcut_go_buildings: &'static str,
-    shortcut_focus_search: &'static str,
-    shortcut_help: &'static str,
-    shortcut_close: &'static str,
-
-    // Live pages, integrations
-    presence_title: &'static str,
-    presence_editing: &'static str,
-    presence_nobody: &'static str,
-    nav_integrations: &'static str,
-    integrations_title: &'static str,
-    integrations_intro: &'static str,
-    webhook_name_field: &'static str,
-    webhook_url_field: &'static str,
-    webhook_events_field: &'static str,
-    webhook_all_events: &'static str,
-    new_webhook: &'static str,
-    webhook_created: &'static str,
-    webhook_deleted: &'static str,
-    deliveries_title: &'static str,
-    delivery_state_sent: &'static str,
-    delivery_state_waiting: &'static str,
-    delivery_state_failed: &'static str,
-    attempts_col: &'static str,
-    error_col: &'static str,
-    shortcut_go_integrations: &'static str,
-
-    // Labels of domain values
-    permission_label: fn(Permission) -> &'static str,
-    /// The kind of entity an audit entry is about (`user`, `role`, …).
-    entity_label: fn(&str) -> &'static str,
-    permission_group_label: fn(PermissionGroup) -> &'static str,
-    audit_action_label: fn(AuditAction) -> &'static str,
-    building_kind_label: fn(BuildingKind) -> &'static str,
-    account_kind_label: fn(AccountKind) -> &'static str,
-    locale_label: fn(Locale) -> &'static str,
-}
-
 impl Catalog {
+    /// The sentence for a refused business rule.
+    pub fn rule(&self, rule: Rule) -> &'static str {
+        match rule {
+            Rule::IdempotencyKeyReused => self.tk.idempotency_reused,
+            Rule::DuplicateRequest => self.tk.duplicate_request,
+            Rule::NotRateable => self.tk.not_rateable,
+            Rule::LastAdministrator => self.last_admin_refused,
+            Rule::RoleInUse => self.role_in_use,
+            Rule::SelfDisable => self.self_disable_refused,
+            Rule::FileEmpty => self.tk.attachment_empty,
+            Rule::UploadInterrupted | Rule::InvalidQuery => self.invalid_input,
+        }
+    }
+
+    /// The name of whoever did something: a person's name as recorded, or
+    /// the product's own label in words.
+    pub fn actor_name<'a>(
+        &self,
+        user: Option<domovoy_domain::ids::UserId>,
+        recorded: &'a str,
+    ) -> std::borrow::Cow<'a, str> {
+        match user {
+            Some(_) => std::borrow::Cow::Borrowed(recorded),
+            None => std::borrow::Cow::Borrowed((self.system_actor_label)(recorded)),
+        }
+    }
+
     pub fn permission(&self, permission: &Permission) -> &'static str {
         (self.permission_label)(*permission)
     }

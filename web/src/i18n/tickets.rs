@@ -1,261 +1,470 @@
-//! Strings of the ticket pages, API errors and labels, one set per
-//! language (`tickets_ru.rs`, `tickets_en.rs`), reached as `t.tk`.
+//! Strings of the ticket pages, API errors and labels, reached as `t.tk`:
+//! each declared once, Russian beside English.
 
 use domovoy_domain::classifier::ClassifierKind;
 use domovoy_domain::sla::{DayKind, SlaState};
 use domovoy_domain::ticket::{HoldReason, Priority, TicketSource, TicketStatus, WorkflowError};
 
-macro_rules! ticket_catalog {
-    ($( $(#[$doc:meta])* $field:ident : $ty:ty ),+ $(,)?) => {
-        /// The ticket strings of one language.
-        #[derive(Debug)]
-        pub struct TicketCatalog {
-            $( $(#[$doc])* pub $field: $ty, )+
-        }
-    };
-}
+catalog! {
+    /// The TicketCatalog strings of one language.
+    pub struct TicketCatalog { ru: RU_TICKETS, en: EN_TICKETS }
 
-ticket_catalog! {
     // API errors
-    idempotency_reused: &'static str,
-    duplicate_request: &'static str,
-    not_rateable: &'static str,
+    idempotency_reused: &'static str = (
+        "Этот Idempotency-Key уже использован с другим содержимым запроса",
+        "This Idempotency-Key was already used with a different request body",
+    ),
+    duplicate_request: &'static str = (
+        "Заявка с таким же текстом уже подана за последние сутки — мы над ней работаем",
+        "A request with the same text was filed within the last day — we are already on it",
+    ),
+    not_rateable: &'static str = (
+        "Оценить можно только выполненную заявку, и только один раз",
+        "Only finished work can be rated, and only once",
+    ),
     /// Someone saved the ticket first; the argument is its current version.
-    version_conflict: fn(i64) -> String,
-    workflow_error: fn(&WorkflowError) -> String,
+    version_conflict: fn(i64) -> String = (
+        |version| {
+            format!("Заявку только что изменил кто-то другой (версия {version}). Обновите её и повторите действие")
+        },
+        |version| {
+            format!("Someone else has just changed this ticket (version {version}). Reload it and try again")
+        },
+    ),
+    workflow_error: fn(&WorkflowError) -> String = (tk_ru::workflow_error, tk_en::workflow_error),
     /// The largest size, in megabytes.
-    attachment_too_large: fn(u64) -> String,
-    attachment_type: &'static str,
-    attachment_empty: &'static str,
+    attachment_too_large: fn(u64) -> String = (
+        |mb| format!("Файл больше {mb} МБ"),
+        |mb| format!("The file is larger than {mb} MB"),
+    ),
+    attachment_type: &'static str = (
+        "Можно прикрепить фото (JPEG, PNG, WebP, HEIC), видео MP4, PDF, документы Word и Excel, текст",
+        "Photos (JPEG, PNG, WebP, HEIC), MP4 video, PDF, Word and Excel documents and text can be attached",
+    ),
+    attachment_empty: &'static str = ("Файл пуст", "The file is empty"),
 
     // Labels of domain values
-    status_label: fn(TicketStatus) -> &'static str,
+    status_label: fn(TicketStatus) -> &'static str = (tk_ru::status_label, tk_en::status_label),
     /// The button that moves a ticket to the status.
-    transition_label: fn(TicketStatus) -> &'static str,
-    priority_label: fn(Priority) -> &'static str,
-    source_label: fn(TicketSource) -> &'static str,
-    hold_reason_label: fn(HoldReason) -> &'static str,
-    sla_state_label: fn(SlaState) -> &'static str,
-    classifier_kind_label: fn(ClassifierKind) -> &'static str,
-    day_kind_label: fn(DayKind) -> &'static str,
+    transition_label: fn(TicketStatus) -> &'static str = (tk_ru::transition_label, tk_en::transition_label),
+    priority_label: fn(Priority) -> &'static str = (tk_ru::priority_label, tk_en::priority_label),
+    source_label: fn(TicketSource) -> &'static str = (tk_ru::source_label, tk_en::source_label),
+    hold_reason_label: fn(HoldReason) -> &'static str = (tk_ru::hold_reason_label, tk_en::hold_reason_label),
+    sla_state_label: fn(SlaState) -> &'static str = (tk_ru::sla_state_label, tk_en::sla_state_label),
+    classifier_kind_label: fn(ClassifierKind) -> &'static str = (
+        tk_ru::classifier_kind_label,
+        tk_en::classifier_kind_label,
+    ),
+    day_kind_label: fn(DayKind) -> &'static str = (tk_ru::day_kind_label, tk_en::day_kind_label),
     /// A rating's meaning, 1 to 5.
-    rating_label: fn(u8) -> &'static str,
+    rating_label: fn(u8) -> &'static str = (tk_ru::rating_label, tk_en::rating_label),
     /// A span of minutes in words: "2 ч 15 мин".
-    duration: fn(i64) -> String,
+    duration: fn(i64) -> String = (tk_ru_fns::duration, tk_en_fns::duration),
     /// "Through X" (X from `duration`).
-    due_in: fn(&str) -> String,
+    due_in: fn(&str) -> String = (|span| format!("через {span}"), |span| format!("in {span}")),
     /// "Overdue by X".
-    overdue_by: fn(&str) -> String,
+    overdue_by: fn(&str) -> String = (
+        |span| format!("просрочено на {span}"),
+        |span| format!("overdue by {span}"),
+    ),
 
     // Navigation and shortcuts
-    nav_tickets: &'static str,
-    nav_ticket_settings: &'static str,
-    shortcut_new_ticket: &'static str,
-    shortcut_next: &'static str,
-    shortcut_prev: &'static str,
-    shortcut_open: &'static str,
-    shortcut_assign: &'static str,
-    shortcut_status: &'static str,
+    nav_tickets: &'static str = ("Заявки", "Tickets"),
+    nav_ticket_settings: &'static str = ("Справочники", "Reference data"),
+    shortcut_new_ticket: &'static str = ("Новая заявка", "New ticket"),
+    shortcut_next: &'static str = ("Следующая заявка в списке", "Next ticket in the list"),
+    shortcut_prev: &'static str = ("Предыдущая заявка в списке", "Previous ticket in the list"),
+    shortcut_open: &'static str = ("Открыть выбранную заявку", "Open the selected ticket"),
+    shortcut_assign: &'static str = ("Назначить исполнителя", "Assign"),
+    shortcut_status: &'static str = ("Сменить статус", "Change status"),
 
     // Board
-    board_title: &'static str,
-    my_tickets_title: &'static str,
-    new_ticket: &'static str,
-    view_list: &'static str,
-    view_kanban: &'static str,
-    filter_building: &'static str,
-    filter_status: &'static str,
-    filter_open: &'static str,
-    filter_category: &'static str,
-    filter_priority: &'static str,
-    filter_assignee: &'static str,
-    filter_mine: &'static str,
-    filter_unassigned: &'static str,
-    filter_source: &'static str,
-    filter_sla: &'static str,
-    filter_text: &'static str,
-    filter_text_placeholder: &'static str,
-    filter_flagged: &'static str,
-    sort_label: &'static str,
-    sort_urgency: &'static str,
-    sort_newest: &'static str,
-    sort_oldest: &'static str,
-    saved_filters: &'static str,
-    save_filter: &'static str,
-    filter_name_field: &'static str,
-    filter_saved: &'static str,
-    filter_deleted: &'static str,
-    col_number: &'static str,
-    col_created: &'static str,
-    col_building: &'static str,
-    col_location: &'static str,
-    col_description: &'static str,
-    col_category: &'static str,
-    col_priority: &'static str,
-    col_status: &'static str,
-    col_assignee: &'static str,
-    col_due: &'static str,
-    unassigned: &'static str,
+    board_title: &'static str = ("Заявки", "Tickets"),
+    my_tickets_title: &'static str = ("Мои заявки", "My requests"),
+    new_ticket: &'static str = ("Новая заявка", "New ticket"),
+    view_list: &'static str = ("Список", "List"),
+    view_kanban: &'static str = ("Канбан", "Kanban"),
+    filter_building: &'static str = ("Объект", "Building"),
+    filter_status: &'static str = ("Статус", "Status"),
+    filter_open: &'static str = ("Открытые", "Open"),
+    filter_category: &'static str = ("Категория", "Category"),
+    filter_priority: &'static str = ("Приоритет", "Priority"),
+    filter_assignee: &'static str = ("Исполнитель", "Assignee"),
+    filter_mine: &'static str = ("Мои", "Mine"),
+    filter_unassigned: &'static str = ("Без исполнителя", "Unassigned"),
+    filter_source: &'static str = ("Источник", "Source"),
+    filter_sla: &'static str = ("SLA", "SLA"),
+    filter_text: &'static str = ("Поиск", "Search"),
+    filter_text_placeholder: &'static str = ("Номер, текст, телефон, квартира", "Number, text, phone, apartment"),
+    filter_flagged: &'static str = ("Требуют внимания", "Need attention"),
+    sort_label: &'static str = ("Порядок", "Order"),
+    sort_urgency: &'static str = ("Сначала срочные", "Most urgent first"),
+    sort_newest: &'static str = ("Сначала новые", "Newest first"),
+    sort_oldest: &'static str = ("Сначала старые", "Oldest first"),
+    saved_filters: &'static str = ("Сохранённые фильтры", "Saved filters"),
+    save_filter: &'static str = ("Сохранить фильтр", "Save filter"),
+    filter_name_field: &'static str = ("Название фильтра", "Filter name"),
+    filter_saved: &'static str = ("Фильтр сохранён", "Filter saved"),
+    filter_deleted: &'static str = ("Фильтр удалён", "Filter deleted"),
+    col_number: &'static str = ("№", "No."),
+    col_created: &'static str = ("Создана", "Created"),
+    col_building: &'static str = ("Объект", "Building"),
+    col_location: &'static str = ("Где", "Where"),
+    col_description: &'static str = ("Суть", "Summary"),
+    col_category: &'static str = ("Категория", "Category"),
+    col_priority: &'static str = ("Приоритет", "Priority"),
+    col_status: &'static str = ("Статус", "Status"),
+    col_assignee: &'static str = ("Исполнитель", "Assignee"),
+    col_due: &'static str = ("Срок", "Due"),
+    unassigned: &'static str = ("не назначен", "unassigned"),
     /// "Found: N".
-    total: fn(i64) -> String,
-    kanban_hint: &'static str,
-    move_failed: &'static str,
-    board_updated: &'static str,
+    total: fn(i64) -> String = (|n| format!("Найдено: {n}"), |n| format!("Found: {n}")),
+    kanban_hint: &'static str = (
+        "Перетащите карточку в другую колонку, чтобы сменить статус",
+        "Drag a card to another column to change its status",
+    ),
+    move_failed: &'static str = ("Статус не изменён", "The status was not changed"),
+    board_updated: &'static str = ("Список обновлён", "The list was updated"),
 
     // New ticket
-    field_source: &'static str,
-    field_building: &'static str,
-    building_search_placeholder: &'static str,
-    field_location: &'static str,
-    location_placeholder: &'static str,
-    field_description: &'static str,
-    description_placeholder: &'static str,
-    field_category: &'static str,
-    field_place: &'static str,
-    field_problem: &'static str,
-    problem_search: &'static str,
-    problem_search_placeholder: &'static str,
-    field_priority: &'static str,
-    emergency_hint: &'static str,
-    field_contact_name: &'static str,
-    field_contact_phone: &'static str,
-    create_ticket: &'static str,
+    field_source: &'static str = ("Источник", "Source"),
+    field_building: &'static str = ("Объект", "Building"),
+    building_search_placeholder: &'static str = (
+        "Начните вводить название или адрес",
+        "Start typing a name or address",
+    ),
+    field_location: &'static str = ("Где именно", "Where exactly"),
+    location_placeholder: &'static str = ("кв. 45, подъезд 2, 5 этаж", "apt. 45, entrance 2, 5th floor"),
+    field_description: &'static str = ("Что случилось", "What happened"),
+    description_placeholder: &'static str = (
+        "Кратко и по делу: что, где, с какого времени",
+        "Briefly: what, where, since when",
+    ),
+    field_category: &'static str = ("Категория", "Category"),
+    field_place: &'static str = ("Место", "Place"),
+    field_problem: &'static str = ("Проблема", "Problem"),
+    problem_search: &'static str = ("Быстрый выбор", "Quick pick"),
+    problem_search_placeholder: &'static str = (
+        "Начните вводить: течь, лифт, свет…",
+        "Start typing: leak, lift, light…",
+    ),
+    field_priority: &'static str = ("Приоритет", "Priority"),
+    emergency_hint: &'static str = (
+        "Авария — вода, электричество, газ, застрявший лифт с людьми: срок локализации 30 минут",
+        "Emergency — water, electricity, gas, people stuck in a lift: 30 minutes to contain",
+    ),
+    field_contact_name: &'static str = ("Имя заявителя", "Caller's name"),
+    field_contact_phone: &'static str = ("Телефон заявителя", "Caller's phone"),
+    create_ticket: &'static str = ("Создать заявку", "Create ticket"),
     /// "Ticket N created".
-    ticket_created: fn(&str) -> String,
-    ticket_created_notice: &'static str,
-    open_in_building: &'static str,
-    not_chosen: &'static str,
-    resident_new_hint: &'static str,
+    ticket_created: fn(&str) -> String = (
+        |number| format!("Заявка № {number} создана"),
+        |number| format!("Ticket No. {number} created"),
+    ),
+    ticket_created_notice: &'static str = ("Заявка создана", "Ticket created"),
+    open_in_building: &'static str = ("Открытые заявки по объекту", "Open tickets in this building"),
+    not_chosen: &'static str = ("— не выбрано —", "— not chosen —"),
+    resident_new_hint: &'static str = (
+        "Опишите, что случилось и где. Диспетчер увидит заявку сразу; статус и ответы появятся здесь.",
+        "Describe what happened and where. The dispatcher sees it at once; status and answers appear here.",
+    ),
 
     // Ticket page
     /// "Ticket № N".
-    ticket_heading: fn(&str) -> String,
-    section_details: &'static str,
-    section_timeline: &'static str,
-    section_actions: &'static str,
-    section_contact: &'static str,
-    section_sla: &'static str,
-    section_attachments: &'static str,
-    section_classification: &'static str,
-    label_created: &'static str,
-    label_updated: &'static str,
-    label_team: &'static str,
-    label_response_due: &'static str,
-    label_resolution_due: &'static str,
-    label_sla_used: &'static str,
-    label_sla_policy: &'static str,
-    label_responded: &'static str,
-    label_hold_reason: &'static str,
-    label_end_reason: &'static str,
-    label_rating: &'static str,
-    label_flagged: &'static str,
-    no_sla: &'static str,
-    comment_field: &'static str,
-    comment_public: &'static str,
-    comment_internal: &'static str,
-    add_comment: &'static str,
-    comment_added: &'static str,
-    internal_badge: &'static str,
-    reason_field: &'static str,
-    hold_reason_field: &'static str,
-    assignee_field: &'static str,
-    assign_submit: &'static str,
-    assign_me: &'static str,
-    nobody: &'static str,
-    assigned_notice: &'static str,
-    status_changed: &'static str,
-    reclassify: &'static str,
-    classified_notice: &'static str,
-    watch: &'static str,
-    unwatch: &'static str,
-    watchers: &'static str,
-    upload: &'static str,
+    ticket_heading: fn(&str) -> String = (
+        |number| format!("Заявка № {number}"),
+        |number| format!("Ticket No. {number}"),
+    ),
+    section_details: &'static str = ("Сведения", "Details"),
+    section_timeline: &'static str = ("Ход работы", "Timeline"),
+    section_actions: &'static str = ("Действия", "Actions"),
+    section_contact: &'static str = ("Заявитель", "Requester"),
+    section_sla: &'static str = ("Сроки", "Deadlines"),
+    section_attachments: &'static str = ("Вложения", "Attachments"),
+    section_classification: &'static str = ("Классификация", "Classification"),
+    label_created: &'static str = ("Создана", "Created"),
+    label_updated: &'static str = ("Изменена", "Changed"),
+    label_team: &'static str = ("Бригада", "Team"),
+    label_response_due: &'static str = ("Реакция до", "Respond by"),
+    label_resolution_due: &'static str = ("Решение до", "Resolve by"),
+    label_sla_used: &'static str = ("Рабочего времени прошло", "Working time used"),
+    label_sla_policy: &'static str = ("Норматив", "Policy"),
+    label_responded: &'static str = ("Первая реакция", "First response"),
+    label_hold_reason: &'static str = ("Ожидание", "Waiting for"),
+    label_end_reason: &'static str = ("Причина", "Reason"),
+    label_rating: &'static str = ("Оценка жителя", "Resident's rating"),
+    label_flagged: &'static str = ("Требует внимания руководителя", "Needs a manager's attention"),
+    no_sla: &'static str = ("Норматив не задан", "No policy applies"),
+    comment_field: &'static str = ("Комментарий", "Comment"),
+    comment_public: &'static str = ("Виден жителю", "Visible to the resident"),
+    comment_internal: &'static str = ("Внутренний", "Internal"),
+    add_comment: &'static str = ("Добавить комментарий", "Add comment"),
+    comment_added: &'static str = ("Комментарий добавлен", "Comment added"),
+    internal_badge: &'static str = ("внутренний", "internal"),
+    reason_field: &'static str = ("Причина", "Reason"),
+    hold_reason_field: &'static str = ("Чего ждём", "Waiting for"),
+    assignee_field: &'static str = ("Исполнитель", "Assignee"),
+    assign_submit: &'static str = ("Назначить", "Assign"),
+    assign_me: &'static str = ("Взять себе", "Take it"),
+    nobody: &'static str = ("— никто —", "— nobody —"),
+    assigned_notice: &'static str = ("Исполнитель назначен", "Assignee set"),
+    status_changed: &'static str = ("Статус изменён", "Status changed"),
+    reclassify: &'static str = ("Сохранить классификацию", "Save classification"),
+    classified_notice: &'static str = ("Классификация сохранена", "Classification saved"),
+    watch: &'static str = ("Следить", "Watch"),
+    unwatch: &'static str = ("Не следить", "Stop watching"),
+    watchers: &'static str = ("Следят", "Watching"),
+    upload: &'static str = ("Прикрепить файл", "Attach a file"),
     /// Limits under the upload field; the argument is megabytes.
-    upload_hint: fn(u64) -> String,
-    uploaded: &'static str,
-    no_attachments: &'static str,
-    other_tickets_phone: &'static str,
-    no_other_tickets: &'static str,
-    conflict_reload: &'static str,
-    history_created: &'static str,
+    upload_hint: fn(u64) -> String = (
+        |mb| format!("До {mb} МБ: фото, видео, PDF, документы"),
+        |mb| format!("Up to {mb} MB: photos, video, PDF, documents"),
+    ),
+    uploaded: &'static str = ("Файл прикреплён", "File attached"),
+    no_attachments: &'static str = ("Вложений нет", "No attachments"),
+    other_tickets_phone: &'static str = ("Другие заявки с этого телефона", "Other tickets from this phone"),
+    no_other_tickets: &'static str = ("Других заявок нет", "No other tickets"),
+    conflict_reload: &'static str = (
+        "Заявку только что изменил кто-то другой. Показано её актуальное состояние — повторите действие.",
+        "Someone else has just changed this ticket. It is shown as it is now — please repeat your action.",
+    ),
+    history_created: &'static str = ("создал(а) заявку", "created the ticket"),
     /// "from → to".
-    history_status: fn(&str, &str) -> String,
+    history_status: fn(&str, &str) -> String = (|from, to| format!("{from} → {to}"), |from, to| format!("{from} → {to}")),
     /// "assigned: name".
-    history_assigned: fn(&str) -> String,
-    history_unassigned: &'static str,
-    history_classified: &'static str,
+    history_assigned: fn(&str) -> String = (
+        |name| format!("назначен(а): {name}"),
+        |name| format!("assigned: {name}"),
+    ),
+    history_unassigned: &'static str = ("исполнитель снят", "assignee removed"),
+    history_classified: &'static str = (
+        "изменил(а) классификацию или приоритет",
+        "changed classification or priority",
+    ),
     /// "rated N of 5".
-    history_rating: fn(u8) -> String,
+    history_rating: fn(u8) -> String = (
+        |value| format!("оценка {value} из 5"),
+        |value| format!("rated {value} of 5"),
+    ),
     /// "SLA: state".
-    history_sla: fn(&str) -> String,
-    rate_title: &'static str,
-    rating_field: &'static str,
-    rating_comment_field: &'static str,
-    rate_submit: &'static str,
-    rated_notice: &'static str,
+    history_sla: fn(&str) -> String = (|state| format!("SLA: {state}"), |state| format!("SLA: {state}")),
+    /// "What happened: why" (a reason, a file name).
+    history_with_reason: fn(&str, &str) -> String = (|text, reason| format!("{text}: {reason}"), |text, reason| format!("{text}: {reason}")),
+    /// "What happened (what it waits for)".
+    history_with_hold: fn(&str, &str) -> String = (|text, hold| format!("{text} ({hold})"), |text, hold| format!("{text} ({hold})")),
+    /// "What happened: «words of the resident»".
+    history_with_quote: fn(&str, &str) -> String = (
+        |text, quote| format!("{text}: «{quote}»"),
+        |text, quote| format!("{text}: “{quote}”"),
+    ),
+    size_megabytes: fn(f64) -> String = (|mb| format!("{mb:.1} МБ"), |mb| format!("{mb:.1} MB")),
+    size_kilobytes: fn(i64) -> String = (|kb| format!("{kb} КБ"), |kb| format!("{kb} KB")),
+    size_bytes: fn(i64) -> String = (|b| format!("{b} Б"), |b| format!("{b} B")),
+    rate_title: &'static str = ("Оцените выполнение", "Rate the work"),
+    rating_field: &'static str = ("Оценка", "Rating"),
+    rating_comment_field: &'static str = ("Комментарий к оценке", "Comment on the rating"),
+    rate_submit: &'static str = ("Оценить", "Rate"),
+    rated_notice: &'static str = ("Спасибо за оценку!", "Thank you for your rating!"),
 
     // Settings: classifier, SLA, calendar, teams
-    settings_title: &'static str,
-    tab_classifier: &'static str,
-    tab_sla: &'static str,
-    tab_calendar: &'static str,
-    tab_teams: &'static str,
-    code_field: &'static str,
-    parent_field: &'static str,
-    sort_field: &'static str,
-    active_field: &'static str,
-    add_item: &'static str,
-    item_created: &'static str,
-    any_building: &'static str,
-    any_category: &'static str,
-    any_priority: &'static str,
-    policy_name_field: &'static str,
-    response_minutes_field: &'static str,
-    resolution_minutes_field: &'static str,
-    warn_percent_field: &'static str,
-    schedule_field: &'static str,
-    schedule_around_the_clock: &'static str,
-    schedule_working_hours: &'static str,
-    work_start_field: &'static str,
-    work_end_field: &'static str,
-    add_policy: &'static str,
-    policy_created: &'static str,
-    policy_deleted: &'static str,
-    sla_intro: &'static str,
-    templates_title: &'static str,
-    basis_col: &'static str,
-    adopt: &'static str,
-    template_adopted: &'static str,
-    adopted: &'static str,
-    calendar_intro: &'static str,
-    day_col: &'static str,
-    note_col: &'static str,
-    year_field: &'static str,
-    add_day: &'static str,
-    import_calendar: &'static str,
-    calendar_file_field: &'static str,
-    calendar_format_hint: &'static str,
+    settings_title: &'static str = ("Справочники заявок", "Ticket reference data"),
+    tab_classifier: &'static str = ("Классификатор", "Classifier"),
+    tab_sla: &'static str = ("Нормативы SLA", "SLA policies"),
+    tab_calendar: &'static str = ("Производственный календарь", "Production calendar"),
+    tab_teams: &'static str = ("Бригады и назначение", "Teams and assignment"),
+    code_field: &'static str = ("Код", "Code"),
+    parent_field: &'static str = ("Категория", "Category"),
+    sort_field: &'static str = ("Порядок", "Order"),
+    active_field: &'static str = ("Действует", "Active"),
+    add_item: &'static str = ("Добавить", "Add"),
+    item_created: &'static str = ("Пункт добавлен", "Item added"),
+    any_building: &'static str = ("Любой объект", "Any building"),
+    any_category: &'static str = ("Любая категория", "Any category"),
+    any_priority: &'static str = ("Любой приоритет", "Any priority"),
+    policy_name_field: &'static str = ("Название", "Name"),
+    response_minutes_field: &'static str = ("Реакция, мин", "Response, min"),
+    resolution_minutes_field: &'static str = ("Решение, мин", "Resolution, min"),
+    warn_percent_field: &'static str = ("Предупреждать при, %", "Warn at, %"),
+    schedule_field: &'static str = ("Время", "Time"),
+    schedule_around_the_clock: &'static str = ("Круглосуточно", "Around the clock"),
+    schedule_working_hours: &'static str = ("Рабочие часы по календарю", "Working hours by the calendar"),
+    work_start_field: &'static str = ("С", "From"),
+    work_end_field: &'static str = ("До", "To"),
+    add_policy: &'static str = ("Добавить норматив", "Add policy"),
+    policy_created: &'static str = ("Норматив добавлен", "Policy added"),
+    policy_deleted: &'static str = ("Норматив удалён", "Policy deleted"),
+    sla_intro: &'static str = (
+        "Для заявки действует самый точный норматив: объект, категория и приоритет важнее общих правил. Время считается в часовом поясе объекта.",
+        "A ticket gets the most specific policy: building, category and priority beat general rules. Time runs in the building's time zone.",
+    ),
+    templates_title: &'static str = ("Шаблоны по нормативным актам", "Templates from regulations"),
+    basis_col: &'static str = ("Основание", "Basis"),
+    adopt: &'static str = ("Применить", "Adopt"),
+    template_adopted: &'static str = ("Норматив из шаблона добавлен", "Policy added from the template"),
+    adopted: &'static str = ("применён", "adopted"),
+    calendar_intro: &'static str = (
+        "Праздники, перенесённые рабочие дни и сокращённые дни. Субботы и воскресенья выходные по умолчанию. Календарь на 2025–2027 годы поставляется с программой.",
+        "Holidays, moved working days and short days. Saturdays and Sundays are days off by default. The 2025–2027 calendar ships with the product.",
+    ),
+    day_col: &'static str = ("Дата", "Date"),
+    note_col: &'static str = ("Примечание", "Note"),
+    year_field: &'static str = ("Год", "Year"),
+    add_day: &'static str = ("Добавить день", "Add day"),
+    import_calendar: &'static str = ("Загрузить календарь", "Import calendar"),
+    calendar_file_field: &'static str = ("Файл календаря", "Calendar file"),
+    calendar_format_hint: &'static str = (
+        "Текстовый файл: в каждой строке «ГГГГ-ММ-ДД вид примечание», вид — holiday (выходной), workday (рабочий) или short (сокращённый); строки с # пропускаются.",
+        "A text file: one \"YYYY-MM-DD kind note\" per line, kind is holiday, workday or short; lines starting with # are skipped.",
+    ),
     /// "Days added: N".
-    calendar_imported: fn(u64) -> String,
+    calendar_imported: fn(u64) -> String = (|n| format!("Добавлено дней: {n}"), |n| format!("Days added: {n}")),
     /// A calendar file's error; the arguments are the line and the message.
-    calendar_line_error: fn(usize, &str) -> String,
-    day_removed: &'static str,
-    teams_intro: &'static str,
-    team_name_field: &'static str,
-    members_field: &'static str,
-    add_team: &'static str,
-    team_created: &'static str,
-    members_saved: &'static str,
-    rules_title: &'static str,
-    rules_intro: &'static str,
-    rule_assignee_field: &'static str,
+    calendar_line_error: fn(usize, &str) -> String = (
+        |line, message| format!("Строка {line}: {message}"),
+        |line, message| format!("Line {line}: {message}"),
+    ),
+    day_removed: &'static str = ("День удалён из календаря", "Day removed from the calendar"),
+    teams_intro: &'static str = (
+        "Бригада получает заявки по очереди: каждая новая — тому, кто дольше всех ждёт.",
+        "A team gets tickets in turn: each new one goes to whoever has waited longest.",
+    ),
+    team_name_field: &'static str = ("Название бригады", "Team name"),
+    members_field: &'static str = ("Состав", "Members"),
+    add_team: &'static str = ("Создать бригаду", "Create team"),
+    team_created: &'static str = ("Бригада создана", "Team created"),
+    members_saved: &'static str = ("Состав сохранён", "Members saved"),
+    rules_title: &'static str = ("Правила назначения", "Assignment rules"),
+    rules_intro: &'static str = (
+        "Новая заявка назначается по самому точному правилу: объект и категория важнее, чем только одно из них. Диспетчер всегда может переназначить.",
+        "A new ticket is assigned by the most specific rule: building and category beat either alone. Dispatchers can always reassign.",
+    ),
+    rule_assignee_field: &'static str = ("Кому", "To"),
     /// "Team «X» in turn".
-    rule_team: fn(&str) -> String,
+    rule_team: fn(&str) -> String = (
+        |name| format!("бригаде «{name}» по очереди"),
+        |name| format!("team “{name}” in turn"),
+    ),
     /// "Employee X".
-    rule_user: fn(&str) -> String,
-    add_rule: &'static str,
-    rule_added: &'static str,
-    rule_deleted: &'static str,
+    rule_user: fn(&str) -> String = (|name| format!("сотруднику {name}"), |name| format!("employee {name}")),
+    add_rule: &'static str = ("Добавить правило", "Add rule"),
+    rule_added: &'static str = ("Правило добавлено", "Rule added"),
+    rule_deleted: &'static str = ("Правило удалено", "Rule deleted"),
+
+}
+
+labels! {
+    ru: tk_ru, en: tk_en;
+    fn workflow_error(error: &WorkflowError) -> String = match error {
+        WorkflowError::NotAllowed { from, to } => ({
+            format!("Из статуса «{}» нельзя перейти в «{}»", status_label(*from), status_label(*to))
+        }, {
+            format!("A ticket cannot go from “{}” to “{}”", status_label(*from), status_label(*to))
+        }),
+        WorkflowError::ReasonRequired => ("Укажите причину отклонения или отмены".to_owned(), "Give a reason for rejecting or cancelling".to_owned()),
+        WorkflowError::HoldReasonRequired => ("Укажите, чего ждём: ответа жителя или запчастей".to_owned(), "Say what the ticket waits for: the resident or parts".to_owned()),
+        WorkflowError::AssigneeRequired => ("Сначала назначьте исполнителя".to_owned(), "Assign someone first".to_owned()),
+        WorkflowError::Unchanged(status) => (format!("Заявка уже в статусе «{}»", status_label(*status)), format!("The ticket is already “{}”", status_label(*status))),
+        WorkflowError::NotRateable => (
+            "Оценить можно только выполненную заявку, и только один раз".to_owned(),
+            "Only finished work can be rated, and only once".to_owned(),
+        ),
+    }
+    fn status_label(status: TicketStatus) -> &'static str = match status {
+        TicketStatus::New => ("Новая", "New"),
+        TicketStatus::Accepted => ("Принята", "Accepted"),
+        TicketStatus::Assigned => ("Назначена", "Assigned"),
+        TicketStatus::InProgress => ("В работе", "In progress"),
+        TicketStatus::OnHold => ("Ожидание", "On hold"),
+        TicketStatus::Done => ("Выполнена", "Done"),
+        TicketStatus::Closed => ("Закрыта", "Closed"),
+        TicketStatus::Reopened => ("Возобновлена", "Reopened"),
+        TicketStatus::Rejected => ("Отклонена", "Rejected"),
+        TicketStatus::Cancelled => ("Отменена", "Cancelled"),
+    }
+    fn transition_label(to: TicketStatus) -> &'static str = match to {
+        TicketStatus::New => ("Вернуть в новые", "Back to new"),
+        TicketStatus::Accepted => ("Принять", "Accept"),
+        TicketStatus::Assigned => ("Вернуть в очередь исполнителя", "Back to the assignee's queue"),
+        TicketStatus::InProgress => ("В работу", "Start work"),
+        TicketStatus::OnHold => ("Отложить", "Put on hold"),
+        TicketStatus::Done => ("Выполнено", "Done"),
+        TicketStatus::Closed => ("Закрыть", "Close"),
+        TicketStatus::Reopened => ("Вернуть в работу", "Reopen"),
+        TicketStatus::Rejected => ("Отклонить", "Reject"),
+        TicketStatus::Cancelled => ("Отменить заявку", "Cancel ticket"),
+    }
+    fn priority_label(priority: Priority) -> &'static str = match priority {
+        Priority::Normal => ("Обычная", "Normal"),
+        Priority::High => ("Высокая", "High"),
+        Priority::Emergency => ("Авария", "Emergency"),
+    }
+    fn source_label(source: TicketSource) -> &'static str = match source {
+        TicketSource::Phone => ("Телефон", "Phone"),
+        TicketSource::ResidentApp => ("Приложение жителя", "Resident app"),
+        TicketSource::WebCabinet => ("Личный кабинет", "Web cabinet"),
+        TicketSource::Email => ("Электронная почта", "E-mail"),
+        TicketSource::WalkIn => ("Личный визит", "Walk-in"),
+        TicketSource::Staff => ("Сотрудник", "Staff"),
+    }
+    fn hold_reason_label(reason: HoldReason) -> &'static str = match reason {
+        HoldReason::WaitingClient => ("Ответа или доступа от жителя (срок не идёт)", "The resident's answer or access (the clock stops)"),
+        HoldReason::WaitingParts => ("Запчастей или подрядчика", "Parts or a contractor"),
+    }
+    fn sla_state_label(state: SlaState) -> &'static str = match state {
+        SlaState::None => ("Без норматива", "No policy"),
+        SlaState::Met => ("В срок", "Met"),
+        SlaState::Paused => ("Срок остановлен", "Paused"),
+        SlaState::Active => ("Идёт", "Running"),
+        SlaState::Warning => ("Срок подходит", "Due soon"),
+        SlaState::Breached => ("Просрочена", "Breached"),
+    }
+    fn classifier_kind_label(kind: ClassifierKind) -> &'static str = match kind {
+        ClassifierKind::Place => ("Места", "Places"),
+        ClassifierKind::Category => ("Категории", "Categories"),
+        ClassifierKind::Problem => ("Проблемы", "Problems"),
+    }
+    fn day_kind_label(kind: DayKind) -> &'static str = match kind {
+        DayKind::Holiday => ("Выходной", "Day off"),
+        DayKind::Workday => ("Рабочий", "Working day"),
+        DayKind::Short => ("Сокращённый", "Short day"),
+    }
+    fn rating_label(value: u8) -> &'static str = match value {
+        1 => ("1 — очень плохо", "1 — very bad"),
+        2 => ("2 — плохо", "2 — bad"),
+        3 => ("3 — удовлетворительно", "3 — fair"),
+        4 => ("4 — хорошо", "4 — good"),
+        _ => ("5 — отлично", "5 — excellent"),
+    }
+}
+
+/// Wording that is code rather than a table (plurals, compositions), in Russian.
+mod tk_ru_fns {
+    pub fn duration(minutes: i64) -> String {
+        let minutes = minutes.max(0);
+        let (days, hours, mins) = (minutes / 1440, minutes % 1440 / 60, minutes % 60);
+        match (days, hours, mins) {
+            (0, 0, m) => format!("{m} мин"),
+            (0, h, 0) => format!("{h} ч"),
+            (0, h, m) => format!("{h} ч {m} мин"),
+            (d, 0, _) => format!("{d} дн"),
+            (d, h, _) => format!("{d} дн {h} ч"),
+        }
+    }
+}
+
+/// Wording that is code rather than a table (plurals, compositions), in English.
+mod tk_en_fns {
+    pub fn duration(minutes: i64) -> String {
+        let minutes = minutes.max(0);
+        let (days, hours, mins) = (minutes / 1440, minutes % 1440 / 60, minutes % 60);
+        match (days, hours, mins) {
+            (0, 0, m) => format!("{m} min"),
+            (0, h, 0) => format!("{h} h"),
+            (0, h, m) => format!("{h} h {m} min"),
+            (d, 0, _) => format!("{d} d"),
+            (d, h, _) => format!("{d} d {h} h"),
+        }
+    }
 }
 
 impl TicketCatalog {

@@ -17,9 +17,9 @@ use crate::auth::csrf::NoFields;
 use crate::auth::{CsrfForm, PageCaller};
 use crate::error::PageError;
 use crate::i18n::Catalog;
-use crate::service::account;
-use crate::service::users::{self, ProfileInput};
 use crate::state::AppState;
+use domovoy_app::account;
+use domovoy_app::users::{self, ProfileInput};
 
 #[derive(Debug, Default, Deserialize)]
 pub struct ProfileForm {
@@ -113,8 +113,8 @@ async fn render(
         chrome: Chrome::new(caller, Section::Account, "/account")
             .with_notice(notice(t, done))
             .with_error(failure.message),
-        login: caller.user.login.to_string(),
-        profile: profile.unwrap_or_else(|| ProfileView::of(&caller.user)),
+        login: caller.user().login.to_string(),
+        profile: profile.unwrap_or_else(|| ProfileView::of(caller.user())),
         locales: locales(t),
         tokens,
         new_token,
@@ -146,7 +146,7 @@ pub async fn save_profile(
         phone: form.phone.clone(),
         locale: form.locale.clone(),
     };
-    match users::update_profile(&state, &caller, caller.user.id, &input).await {
+    match users::update_profile(&state, &caller, caller.user().id, &input).await {
         Ok(user) => {
             let mut response = see_other("/account?done=saved");
             response.add_cookie(&super::login::lang_cookie(&state, user.locale)).map_err(PageError::internal)?;
@@ -158,7 +158,7 @@ pub async fn save_profile(
                 display_name: form.display_name,
                 email: form.email.unwrap_or_default(),
                 phone: form.phone.unwrap_or_default(),
-                locale: caller.user.locale.code(),
+                locale: caller.user().locale.code(),
             };
             render(&state, &caller, StatusCode::UNPROCESSABLE_ENTITY, None, failure, Some(view), None).await
         }

@@ -20,11 +20,13 @@ use super::{
 };
 use crate::auth::csrf::NoFields;
 use crate::auth::{Caller, CsrfForm, PageCaller};
-use crate::error::{ApiError, PageError};
+use domovoy_app::AppError;
+
+use crate::error::PageError;
 use crate::i18n::Catalog;
-use crate::service::users::{self, NewUserInput, ProfileInput, parse_scope};
-use crate::service::{buildings, roles};
 use crate::state::AppState;
+use domovoy_app::users::{self, NewUserInput, ProfileInput, parse_scope};
+use domovoy_app::{buildings, roles};
 
 /// Accounts per page of the list.
 const PAGE_SIZE: u32 = 50;
@@ -351,12 +353,12 @@ pub async fn user_action(
 ) -> Result<HttpResponse, PageError> {
     let (id, action) = path.into_inner();
     let id = UserId::from_uuid(id);
-    let result: Result<Option<String>, ApiError> = match action.as_str() {
+    let result: Result<Option<String>, AppError> = match action.as_str() {
         "disable" => users::set_disabled(&state, &caller, id, true).await.map(|_| None),
         "enable" => users::set_disabled(&state, &caller, id, false).await.map(|_| None),
         "unlock" => users::unlock(&state, &caller, id).await.map(|_| None),
         "reset-password" => users::reset_password(&state, &caller, id).await.map(Some),
-        _ => return Err(PageError::NotFound),
+        _ => return Err(PageError::not_found()),
     };
     match result {
         Ok(Some(password)) => {
@@ -397,8 +399,8 @@ pub async fn grant_role(
             .0
             .role_id
             .parse::<Uuid>()
-            .map_err(|_| ApiError::field("role", domovoy_domain::FieldError::Required))?;
-        let scope = parse_scope(Some(&form.0.scope)).map_err(|e| ApiError::field("scope", e))?;
+            .map_err(|_| AppError::field("role", domovoy_domain::FieldError::Required))?;
+        let scope = parse_scope(Some(&form.0.scope)).map_err(|e| AppError::field("scope", e))?;
         users::grant(&state, &caller, id, RoleId::from_uuid(role), scope).await
     }
     .await;
@@ -430,7 +432,7 @@ pub async fn revoke_role(
             let separator = if next.contains('?') { '&' } else { '?' };
             Ok(see_other(&format!("{next}{separator}done=role_revoked")))
         }
-        Err(error @ ApiError::BadRequest { .. }) => {
+        Err(error @ AppError::Rule(_)) => {
             // The refusal (last administrator) is shown on the page it came from.
             let t = caller.t();
             let failure = FormFailure::from_error(error, t)?;

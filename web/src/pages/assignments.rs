@@ -16,11 +16,13 @@ use domovoy_store::users::UserFilter;
 use super::admin_users::scope_text;
 use super::{Chrome, FormFailure, Section, html_with_status, notice, see_other};
 use crate::auth::{Caller, CsrfForm, PageCaller};
-use crate::error::{ApiError, PageError};
+use domovoy_app::AppError;
+
+use crate::error::PageError;
 use crate::i18n::Catalog;
-use crate::service::users::ScopeChoice;
-use crate::service::{buildings, roles, users};
 use crate::state::AppState;
+use domovoy_app::users::ScopeChoice;
+use domovoy_app::{buildings, roles, users};
 
 #[derive(Debug)]
 struct Line {
@@ -140,11 +142,11 @@ pub async fn assign(
     let form = form.0;
     let building: BuildingId = form.building_id.parse().map_err(|_| PageError::BadForm)?;
     let result = async {
-        let login = Login::staff(&form.login).map_err(|e| ApiError::field("login", e))?;
+        let login = Login::staff(&form.login).map_err(|e| AppError::field("login", e))?;
         let user = domovoy_store::users::find_by_login(&state.db, &login)
             .await?
-            .ok_or(ApiError::field("login", FieldError::Unknown))?;
-        let role = form.role_id.parse::<Uuid>().map_err(|_| ApiError::field("role", FieldError::Required))?;
+            .ok_or(AppError::field("login", FieldError::Unknown))?;
+        let role = form.role_id.parse::<Uuid>().map_err(|_| AppError::field("role", FieldError::Required))?;
         users::grant(&state, &caller, user.id, RoleId::from_uuid(role), ScopeChoice::Building(building)).await
     }
     .await;

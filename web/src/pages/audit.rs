@@ -13,9 +13,9 @@ use crate::auth::PageCaller;
 use crate::error::PageError;
 use crate::export::{ExportFormat, Table, download};
 use crate::i18n::Catalog;
-use crate::service::audit::{self, AuditFilter};
-use crate::service::buildings;
 use crate::state::AppState;
+use domovoy_app::audit::{self, AuditFilter};
+use domovoy_app::buildings;
 
 #[derive(Debug)]
 struct EntryLine {

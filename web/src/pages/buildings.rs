@@ -19,8 +19,8 @@ use domovoy_store::events;
 use crate::auth::{Caller, CsrfForm, PageCaller};
 use crate::error::PageError;
 use crate::i18n::Catalog;
-use crate::service::buildings::{self, BuildingInput};
 use crate::state::AppState;
+use domovoy_app::buildings::{self, BuildingInput};
 
 #[derive(Debug)]
 struct BuildingLine {
@@ -106,7 +106,7 @@ async fn render_list(
             .with_notice(notice(t, done))
             .with_error(failure.message),
         buildings: list.iter().map(|b| BuildingLine::new(b, t)).collect(),
-        can_create: caller.principal.can(Permission::BuildingsManage, &Target::SYSTEM),
+        can_create: caller.principal().can(Permission::BuildingsManage, &Target::SYSTEM),
         form,
         form_action: "/buildings",
         form_submit: t.create,
@@ -189,16 +189,13 @@ async fn render_detail(
     let live_seq = events::last_seq(&state.db, Topic::Building(id)).await?;
     let building = buildings::get(state, caller, id).await?;
     let viewers = state
-        .live
-        .buildings
-        .live(id)
+        .building_viewers(id)
         .await
-        .viewers
         .into_iter()
-        .filter(|v| v.user_id != caller.user.id)
+        .filter(|v| v.user_id != caller.user().id)
         .map(|v| v.name)
         .collect();
-    let can_manage = caller.principal.can(Permission::BuildingsManage, &Target::building(id));
+    let can_manage = caller.principal().can(Permission::BuildingsManage, &Target::building(id));
     let people = if can_manage {
         buildings::people(state, caller, id)
             .await?
@@ -219,7 +216,7 @@ async fn render_detail(
         kind_labels: serde_json::to_string(&kinds(t).into_iter().collect::<std::collections::BTreeMap<_, _>>())
             .unwrap_or_default(),
         can_manage,
-        can_chessboard: caller.principal.can(Permission::ChessboardRead, &Target::building(id)),
+        can_chessboard: caller.principal().can(Permission::ChessboardRead, &Target::building(id)),
         people,
         form: form.unwrap_or_else(|| BuildingForm::of(&building)),
         form_action: format!("/buildings/{id}"),

@@ -11,8 +11,8 @@ use super::{Chrome, NavItem, Section, html, nav};
 use crate::auth::PageCaller;
 use crate::error::PageError;
 use crate::i18n::Catalog;
-use crate::service::{buildings, users};
 use crate::state::AppState;
+use domovoy_app::{buildings, users};
 
 /// A role held and where.
 #[derive(Debug)]
@@ -46,7 +46,7 @@ struct HomePage<'a> {
 #[get("/")]
 pub async fn home(state: web::Data<AppState>, caller: PageCaller, req: HttpRequest) -> Result<HttpResponse, PageError> {
     let t = caller.t();
-    let assignments = users::assignments_of(&state, &caller, caller.user.id).await?;
+    let assignments = users::assignments_of(&state, &caller, caller.user().id).await?;
     let roles = assignments
         .iter()
         .map(|a| RoleLine {
@@ -58,7 +58,7 @@ pub async fn home(state: web::Data<AppState>, caller: PageCaller, req: HttpReque
             },
         })
         .collect();
-    let show_buildings = caller.principal.reach(Permission::BuildingsRead).reaches_buildings();
+    let show_buildings = caller.principal().reach(Permission::BuildingsRead).reaches_buildings();
     let buildings = if show_buildings {
         buildings::list(&state, &caller)
             .await?
@@ -77,7 +77,7 @@ pub async fn home(state: web::Data<AppState>, caller: PageCaller, req: HttpReque
     let page = HomePage {
         t,
         chrome: Chrome::new(&caller, Section::Home, req.path()),
-        resident: caller.user.kind == AccountKind::Resident,
+        resident: caller.user().kind == AccountKind::Resident,
         roles,
         sections,
         show_buildings,

@@ -15,8 +15,8 @@ use crate::auth::csrf::{FormPairs, NoFields};
 use crate::auth::{Caller, CsrfForm, PageCaller};
 use crate::error::PageError;
 use crate::i18n::Catalog;
-use crate::service::webhooks;
 use crate::state::AppState;
+use domovoy_app::webhooks;
 
 #[derive(Debug)]
 struct WebhookLine {

@@ -2,7 +2,7 @@
 
 use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, ResponseError, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use askama::Template;
 use serde::Deserialize;
 
@@ -12,13 +12,15 @@ use domovoy_store::tokens::TokenKind;
 use super::{html_with_status, safe_next, see_other};
 use crate::assets;
 use crate::auth::csrf::NoFields;
-use crate::auth::secret::new_secret;
-use crate::auth::sign_in::{SignInRequest, sign_in, sign_out};
 use crate::auth::{CSRF_COOKIE, CsrfForm, LANG_COOKIE, MaybeCaller, PageCaller, RequestContext, SESSION_COOKIE};
-use crate::error::{ApiError, PageError};
+use domovoy_app::AppError;
+use domovoy_app::auth::{SignInRequest, sign_in, sign_out};
+use domovoy_app::secret::new_secret;
+
+use crate::error::PageError;
 use crate::i18n::Catalog;
-use crate::service::users::{self, ProfileInput};
 use crate::state::AppState;
+use domovoy_app::users::{self, ProfileInput};
 
 #[derive(Template)]
 #[template(path = "login.html")]
@@ -44,7 +46,7 @@ fn session_cookie(state: &AppState, value: String) -> Cookie<'static> {
         .path("/")
         .http_only(true)
         .same_site(SameSite::Lax)
-        .secure(state.config.secure_cookies)
+        .secure(state.web().secure_cookies)
         .finish()
 }
 
@@ -53,7 +55,7 @@ pub fn lang_cookie(state: &AppState, locale: Locale) -> Cookie<'static> {
     Cookie::build(LANG_COOKIE, locale.code())
         .path("/")
         .same_site(SameSite::Lax)
-        .secure(state.config.secure_cookies)
+        .secure(state.web().secure_cookies)
         .max_age(CookieDuration::days(365))
         .finish()
 }
@@ -86,7 +88,7 @@ fn render(
         .path("/")
         .http_only(true)
         .same_site(SameSite::Strict)
-        .secure(state.config.secure_cookies)
+        .secure(state.web().secure_cookies)
         .finish();
     response.add_cookie(&cookie).map_err(PageError::internal)?;
     Ok(response)
@@ -131,7 +133,7 @@ pub async fn submit_login(
         password: form.password,
         kind: TokenKind::Session,
         token_name: context.user_agent.clone().unwrap_or_default().chars().take(100).collect(),
-        context: &context,
+        origin: &context.origin(),
     };
     match sign_in(&state, request).await {
         Ok(signed_in) => {
@@ -144,13 +146,13 @@ pub async fn submit_login(
             Ok(response)
         }
         Err(
-            error @ (ApiError::InvalidCredentials
-            | ApiError::AccountDisabled
-            | ApiError::AccountLocked { .. }
-            | ApiError::TooManyRequests { .. }),
+            error @ (AppError::InvalidCredentials
+            | AppError::AccountDisabled
+            | AppError::AccountLocked { .. }
+            | AppError::TooManyRequests { .. }),
         ) => {
-            let message = error.message(context.t());
-            render(&state, &req, error.status_code(), &next, &form.login, None, Some(message))
+            let message = crate::error::message_of(&error, context.t());
+            render(&state, &req, crate::error::status_of(&error), &next, &form.login, None, Some(message))
         }
         Err(other) => Err(other.into()),
     }
@@ -187,7 +189,7 @@ pub async fn switch_language(
 ) -> Result<HttpResponse, PageError> {
     let locale: Locale = form.0.lang.parse().map_err(|_| PageError::BadForm)?;
     if let Some(caller) = caller.0 {
-        let user = &caller.user;
+        let user = caller.user();
         let input = ProfileInput {
             display_name: user.display_name.to_string(),
             email: user.email.as_ref().map(ToString::to_string),

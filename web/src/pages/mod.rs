@@ -31,7 +31,9 @@ use domovoy_domain::policy::Target;
 
 use crate::assets;
 use crate::auth::Caller;
-use crate::error::PageError;
+use domovoy_app::AppError;
+
+use crate::error::{PageError, message_of};
 use crate::i18n::Catalog;
 
 /// One entry of the main menu.
@@ -90,7 +92,7 @@ pub enum Section {
 /// The main menu: only what the caller may use.
 pub fn nav(caller: &Caller, active: Section) -> Vec<NavItem> {
     let t = caller.t();
-    let p = &caller.principal;
+    let p = &caller.principal();
     let admin = |permission| p.can(permission, &Target::SYSTEM);
     let tickets = p.reach(Permission::TicketsRead);
     let entries: [(Section, bool, &'static str, &'static str, &'static str); 11] = [
@@ -128,8 +130,8 @@ pub fn nav(caller: &Caller, active: Section) -> Vec<NavItem> {
 impl Chrome {
     pub fn new(caller: &Caller, active: Section, path: &str) -> Self {
         Self {
-            user_id: caller.user.id.to_string(),
-            user_name: caller.user.display_name.to_string(),
+            user_id: caller.user().id.to_string(),
+            user_name: caller.user().display_name.to_string(),
             nav: nav(caller, active),
             csrf: caller.csrf.clone(),
             path: path.to_owned(),
@@ -153,7 +155,7 @@ impl Chrome {
                 Permission::BuildingsRead,
             ]
             .into_iter()
-            .any(|p| caller.principal.reach(p).reaches_buildings()),
+            .any(|p| caller.principal().reach(p).reaches_buildings()),
         }
     }
 
@@ -224,17 +226,24 @@ pub fn error_page(error: &PageError, t: &Catalog, request_id: Option<&str>) -> H
             .finish();
     }
     let (title, message) = match error {
-        PageError::Forbidden => (t.error_forbidden_title, t.error_forbidden),
-        PageError::NotFound => (t.error_not_found_title, t.error_not_found),
-        PageError::FormExpired => (t.error_forbidden_title, t.form_expired),
-        PageError::BadForm => (t.error_forbidden_title, t.invalid_input),
-        PageError::Unavailable(_) => (t.error_internal_title, t.error_unavailable),
-        PageError::Internal(_) | PageError::SignIn { .. } => (t.error_internal_title, t.error_internal),
+        PageError::App(AppError::Forbidden) => (t.error_forbidden_title, t.error_forbidden.to_owned()),
+        PageError::App(AppError::NotFound) => (t.error_not_found_title, t.error_not_found.to_owned()),
+        PageError::FormExpired => (t.error_forbidden_title, t.form_expired.to_owned()),
+        PageError::BadForm => (t.error_invalid_title, t.invalid_input.to_owned()),
+        PageError::App(error) if error.is_server_fault() => (t.error_internal_title, message_of(error, t)),
+        // A refused request (a filter that does not parse, say): what is
+        // wrong, field by field.
+        PageError::App(AppError::Validation(errors)) => (
+            t.error_invalid_title,
+            errors.iter().map(|(field, e)| format!("{field}: {}", t.field(field, e))).collect::<Vec<_>>().join("; "),
+        ),
+        PageError::App(error) => (t.error_invalid_title, message_of(error, t)),
+        PageError::SignIn { .. } => (t.error_internal_title, t.error_internal.to_owned()),
     };
     use actix_web::ResponseError as _;
     let show_id = error.status_code().is_server_error().then_some(request_id).flatten();
-    let page = ErrorPage { t, title, message, request_id: show_id, css: assets::url("app.css") };
-    let body = page.render().unwrap_or_else(|_| message.to_owned());
+    let page = ErrorPage { t, title, message: &message, request_id: show_id, css: assets::url("app.css") };
+    let body = page.render().unwrap_or_else(|_| message.clone());
     HttpResponse::build(error.status_code()).content_type("text/html; charset=utf-8").body(body)
 }
 
@@ -352,22 +361,27 @@ pub struct FormFailure {
 }
 
 impl FormFailure {
-    /// Sorts a service error into what the form shows (validation and rule
-    /// refusals) and what becomes an error page (everything else).
-    pub fn from_error(error: crate::error::ApiError, t: &Catalog) -> Result<Self, PageError> {
-        use crate::error::ApiError;
+    /// Sorts a use-case's error into what the form shows (every refusal of
+    /// the request: fields, rules, the workflow, a conflict) and what
+    /// becomes an error page (no right, nothing there, the server's fault).
+    pub fn from_error(error: AppError, t: &Catalog) -> Result<Self, PageError> {
         match error {
-            ApiError::Validation(errors) => Ok(Self {
+            AppError::Validation(errors) => Ok(Self {
                 fields: errors.iter().map(|(field, e)| ((*field).to_owned(), t.field(field, e))).collect(),
                 message: Some(t.invalid_input.to_owned()),
             }),
-            error @ (ApiError::BadRequest { .. }
-            | ApiError::Workflow(_)
-            | ApiError::VersionConflict { .. }
-            | ApiError::Conflict
-            | ApiError::CalendarLine { .. }
-            | ApiError::TooManyRequests { .. }) => Ok(Self { fields: Vec::new(), message: Some(error.message(t)) }),
-            other => Err(other.into()),
+            AppError::Problems(problems) => Ok(Self {
+                fields: problems.iter().map(|(path, e)| (path.clone(), t.field(path, e))).collect(),
+                message: Some(t.invalid_input.to_owned()),
+            }),
+            error @ (AppError::Forbidden
+            | AppError::NotFound
+            | AppError::Unavailable(_)
+            | AppError::Unexpected(_)
+            | AppError::InvalidCredentials
+            | AppError::AccountDisabled
+            | AppError::AccountLocked { .. }) => Err(error.into()),
+            refused => Ok(Self { fields: Vec::new(), message: Some(message_of(&refused, t)) }),
         }
     }
 }

@@ -20,12 +20,14 @@ use super::tickets::Choice;
 use super::{Chrome, DoneQuery, FormFailure, Section, html, html_with_status, notice, see_other};
 use crate::auth::csrf::FormPairs;
 use crate::auth::{CsrfForm, PageCaller};
-use crate::error::{ApiError, PageError};
+use domovoy_app::AppError;
+
+use crate::error::PageError;
 use crate::i18n::Catalog;
-use crate::service::buildings;
-use crate::service::clients::{self, ClientCard};
-use crate::service::search::{self, SearchResults};
 use crate::state::AppState;
+use domovoy_app::buildings;
+use domovoy_app::clients::{self, ClientCard};
+use domovoy_app::search::{self, SearchResults};
 
 #[derive(Template)]
 #[template(path = "search.html")]
@@ -62,7 +64,7 @@ async fn render_search(
         searched: !q.trim().is_empty(),
         q,
         results,
-        can_create: caller.principal.reach(Permission::ClientsEdit).reaches_buildings(),
+        can_create: caller.principal().reach(Permission::ClientsEdit).reaches_buildings(),
     };
     html(&page)
 }
@@ -175,8 +177,8 @@ async fn resolve_unit(
     building: &str,
     unit: &str,
     field: String,
-) -> Result<domovoy_domain::ids::UnitId, ApiError> {
-    let unknown = || ApiError::Problems(vec![(field.clone(), FieldError::Unknown)]);
+) -> Result<domovoy_domain::ids::UnitId, AppError> {
+    let unknown = || AppError::Problems(vec![(field.clone(), FieldError::Unknown)]);
     let building: BuildingId = building.trim().parse().map_err(|_| unknown())?;
     let query = UnitQuery::parse(unit).ok_or_else(unknown)?;
     let found = layout::find_by_label(&state.db, &query.label, query.kind, 200).await?;
@@ -215,7 +217,7 @@ async fn form_page(
     let buildings = buildings::list(state, caller)
         .await?
         .into_iter()
-        .filter(|b| caller.principal.can(Permission::ClientsEdit, &Target::building(b.id)))
+        .filter(|b| caller.principal().can(Permission::ClientsEdit, &Target::building(b.id)))
         .map(|b| (b.id.to_string(), b.name.to_string()))
         .collect();
     let page = ClientFormPage {
@@ -234,13 +236,13 @@ async fn form_page(
     html_with_status(&page, status)
 }
 
-fn failure_of(error: ApiError, t: &Catalog) -> Result<FormFailure, PageError> {
+fn failure_of(error: AppError, t: &Catalog) -> Result<FormFailure, PageError> {
     match error {
-        ApiError::Problems(problems) => Ok(FormFailure {
+        AppError::Problems(problems) => Ok(FormFailure {
             fields: problems.iter().map(|(f, e)| (f.clone(), t.field(f, e))).collect(),
             message: Some(t.invalid_input.to_owned()),
         }),
-        ApiError::VersionConflict { .. } => {
+        AppError::VersionConflict { .. } => {
             Ok(FormFailure { fields: Vec::new(), message: Some(t.pl.client_version_conflict.to_owned()) })
         }
         other => FormFailure::from_error(other, t),
@@ -265,7 +267,7 @@ pub async fn create_client(
         let mut links = Vec::new();
         if !form.unit.trim().is_empty() {
             let unit = resolve_unit(&state, &form.building_id, &form.unit, "unit".to_owned()).await?;
-            let role: LinkRole = form.role.parse().map_err(|e| ApiError::Problems(vec![("role".to_owned(), e)]))?;
+            let role: LinkRole = form.role.parse().map_err(|e| AppError::Problems(vec![("role".to_owned(), e)]))?;
             let share = (role == LinkRole::Owner).then_some(Share::WHOLE);
             links.push(UnitLink { unit_id: unit, role, share, valid_from: None, valid_to: None, account: None });
         }
@@ -352,7 +354,7 @@ async fn render_card(
         buildings::list(state, caller)
             .await?
             .into_iter()
-            .filter(|b| caller.principal.can(Permission::ClientsEdit, &Target::building(b.id)))
+            .filter(|b| caller.principal().can(Permission::ClientsEdit, &Target::building(b.id)))
             .map(|b| (b.id.to_string(), b.name.to_string()))
             .collect()
     } else {
@@ -402,10 +404,13 @@ async fn render_card(
         timeline: card
             .timeline
             .iter()
-            .map(|item| TimelineRow {
-                at: super::fmt_time(item.at, zone),
-                text: item.text.clone(),
-                link: item.link.clone().unwrap_or_default(),
+            .map(|item| {
+                let words = crate::api::clients::TimelineDto::new(item, t);
+                TimelineRow {
+                    at: super::fmt_time(item.at, zone),
+                    text: words.text,
+                    link: words.link.unwrap_or_default(),
+                }
             })
             .collect(),
         can_edit: card.can_edit,
@@ -436,7 +441,7 @@ pub async fn edit_client(
     let id = ClientId::from_uuid(*id);
     let card = clients::card(&state, &caller, id).await?;
     if !card.can_edit {
-        return Err(PageError::Forbidden);
+        return Err(PageError::forbidden());
     }
     form_page(&state, &caller, Some(id), ClientForm::of(&card), FormFailure::default(), StatusCode::OK).await
 }
@@ -518,7 +523,7 @@ pub async fn save_units(
                         .await
                     {
                         Ok(unit) => unit,
-                        Err(ApiError::Problems(mut p)) => {
+                        Err(AppError::Problems(mut p)) => {
                             problems.append(&mut p);
                             continue;
                         }
@@ -552,7 +557,7 @@ pub async fn save_units(
                 }
             }
             if !problems.is_empty() {
-                return Err(ApiError::Problems(problems));
+                return Err(AppError::Problems(problems));
             }
             clients::set_units(&state, &caller, id, links).await
         }

@@ -19,11 +19,13 @@ use domovoy_domain::sla::SlaState;
 use super::tickets::Choice;
 use super::{Chrome, FormFailure, Section, html, see_other};
 use crate::auth::{CsrfForm, PageCaller};
-use crate::error::{ApiError, PageError};
+use domovoy_app::AppError;
+
+use crate::error::PageError;
 use crate::export::{self, ExportFormat, Table};
 use crate::i18n::Catalog;
-use crate::service::places::{self, Cell, Chessboard};
 use crate::state::AppState;
+use domovoy_app::places::{self, Cell, Chessboard};
 
 /// A cell as the template draws it.
 struct CellView {
@@ -144,9 +146,9 @@ pub async fn chessboard(
         live_seq: board.live_seq,
         units: board.units,
         sections,
-        can_manage: caller.principal.can(Permission::BuildingsManage, &target),
-        can_export: caller.principal.can(Permission::ReportsExport, &target)
-            || caller.principal.can(Permission::ClientsRead, &target),
+        can_manage: caller.principal().can(Permission::BuildingsManage, &target),
+        can_export: caller.principal().can(Permission::ReportsExport, &target)
+            || caller.principal().can(Permission::ClientsRead, &target),
         open_unit: query.unit.map(|u| u.to_string()).unwrap_or_default(),
         kinds: UnitKind::ALL.iter().map(|k| (k.code(), (t.pl.unit_kind_label)(*k))).collect(),
         ownerships: Occupancy::ALL.iter().map(|o| (o.code(), (t.pl.occupancy_label)(*o))).collect(),
@@ -177,10 +179,10 @@ pub async fn export_selection(
     let t = caller.t();
     let building = BuildingId::from_uuid(*id);
     let target = Target::building(building);
-    if !(caller.principal.can(Permission::ReportsExport, &target)
-        || caller.principal.can(Permission::ClientsRead, &target))
+    if !(caller.principal().can(Permission::ReportsExport, &target)
+        || caller.principal().can(Permission::ClientsRead, &target))
     {
-        return Err(PageError::Forbidden);
+        return Err(PageError::forbidden());
     }
     let format = ExportFormat::parse(form.0.format.as_deref())?;
     let wanted: HashSet<UnitId> =
@@ -270,8 +272,8 @@ pub(crate) fn ticket_lines(
         .map(|tk| TicketLine {
             id: tk.id.to_string(),
             number: tk.number.to_string(),
-            status: (t.tk.status_label)(tk.status),
-            status_code: tk.status.code(),
+            status: (t.tk.status_label)(tk.status()),
+            status_code: tk.status().code(),
             description: tk.description.as_str().chars().take(140).collect(),
             created: super::fmt_time(tk.created_at, state.config.display_time_zone),
         })
@@ -327,7 +329,7 @@ pub async fn show_unit(
         external_id: card.unit.external_id.clone().unwrap_or_default(),
         people,
         tickets: ticket_lines(&card.tickets, t, &state),
-        can_create_ticket: caller.principal.can(Permission::TicketsCreate, &target),
+        can_create_ticket: caller.principal().can(Permission::TicketsCreate, &target),
     };
     html(&page)
 }
@@ -370,7 +372,7 @@ impl Default for GenerateForm {
 }
 
 impl GenerateForm {
-    fn spec(&self) -> Result<LayoutSpec, ApiError> {
+    fn spec(&self) -> Result<LayoutSpec, AppError> {
         let mut problems = Vec::new();
         let mut number = |field: &str, raw: &str| -> i64 {
             raw.trim().parse::<i64>().unwrap_or_else(|_| {
@@ -393,7 +395,7 @@ impl GenerateForm {
             code => code.parse::<UnitKind>().map_err(|e| problems.push(("ground_floor".to_owned(), e))).ok(),
         };
         if !problems.is_empty() {
-            return Err(ApiError::Problems(problems));
+            return Err(AppError::Problems(problems));
         }
         let clamp = |n: i64| u32::try_from(n.max(0)).unwrap_or(u32::MAX);
         let floor = |n: i64| i32::try_from(n).unwrap_or(i32::MAX);
@@ -447,7 +449,7 @@ async fn render_layout(
 ) -> Result<HttpResponse, PageError> {
     let t = caller.t();
     caller.require(Permission::BuildingsManage, &Target::building(building))?;
-    let name = crate::service::buildings::get(state, caller, building).await?.name.to_string();
+    let name = domovoy_app::buildings::get(state, caller, building).await?.name.to_string();
     let stored = places::get_layout(state, caller, building).await?;
     let page = LayoutPage {
         t,
@@ -478,13 +480,13 @@ fn after_replace(building: BuildingId, done: domovoy_store::layout::Replaced) ->
 }
 
 /// Turns a refusal into what the layout page shows.
-fn layout_failure(error: ApiError, t: &Catalog) -> Result<FormFailure, PageError> {
+fn layout_failure(error: AppError, t: &Catalog) -> Result<FormFailure, PageError> {
     match error {
-        ApiError::Problems(problems) => Ok(FormFailure {
+        AppError::Problems(problems) => Ok(FormFailure {
             fields: problems.iter().map(|(path, e)| (path.clone(), t.field(path, e))).collect(),
             message: Some(t.invalid_input.to_owned()),
         }),
-        ApiError::InUse(names) => {
+        AppError::InUse(names) => {
             Ok(FormFailure { fields: Vec::new(), message: Some((t.pl.in_use)(&names.join(", "))) })
         }
         other => FormFailure::from_error(other, t),
@@ -585,19 +587,18 @@ pub async fn import_condo(
     form: CsrfForm<CondoForm>,
 ) -> Result<HttpResponse, PageError> {
     let building = BuildingId::from_uuid(*id);
-    let result = match serde_json::from_str::<CondoMap>(&form.0.map) {
-        Ok(map) => places::import_condo(&state, &caller, building, &map).await,
-        Err(e) => Err(ApiError::InvalidJson(e.to_string())),
-    };
-    match result {
-        Ok(done) => Ok(after_replace(building, done)),
-        Err(ApiError::InvalidJson(message)) => {
+    let map = match serde_json::from_str::<CondoMap>(&form.0.map) {
+        Ok(map) => map,
+        Err(e) => {
             let failure = FormFailure {
-                fields: vec![("Property.map".to_owned(), message)],
+                fields: vec![("Property.map".to_owned(), e.to_string())],
                 message: Some(caller.t().invalid_json.to_owned()),
             };
-            render_layout(&state, &caller, building, GenerateForm::default(), None, None, failure).await
+            return render_layout(&state, &caller, building, GenerateForm::default(), None, None, failure).await;
         }
+    };
+    match places::import_condo(&state, &caller, building, &map).await {
+        Ok(done) => Ok(after_replace(building, done)),
         Err(error) => {
             let failure = layout_failure(error, caller.t())?;
             render_layout(&state, &caller, building, GenerateForm::default(), None, None, failure).await
@@ -640,12 +641,12 @@ pub async fn import_page(
 ) -> Result<HttpResponse, PageError> {
     let building = BuildingId::from_uuid(*id);
     let target = Target::building(building);
-    let can_clients = caller.principal.can(Permission::ClientsEdit, &target);
-    let can_units = caller.principal.can(Permission::BuildingsManage, &target);
+    let can_clients = caller.principal().can(Permission::ClientsEdit, &target);
+    let can_units = caller.principal().can(Permission::BuildingsManage, &target);
     if !can_clients && !can_units {
-        return Err(PageError::Forbidden);
+        return Err(PageError::forbidden());
     }
-    let name = crate::service::buildings::get(&state, &caller, building).await?.name.to_string();
+    let name = domovoy_app::buildings::get(&state, &caller, building).await?.name.to_string();
     let page = ImportPage {
         t: caller.t(),
         chrome: Chrome::new(&caller, Section::Buildings, &format!("/buildings/{building}/import")),

@@ -17,8 +17,8 @@ use crate::auth::csrf::{FormPairs, NoFields};
 use crate::auth::{Caller, CsrfForm, PageCaller};
 use crate::error::PageError;
 use crate::i18n::Catalog;
-use crate::service::roles::{self, RoleInput};
 use crate::state::AppState;
+use domovoy_app::roles::{self, RoleInput};
 
 #[derive(Debug)]
 struct RoleColumn {

@@ -20,10 +20,12 @@ use super::tickets::Choice;
 use super::{Chrome, FormFailure, Section, html_with_status, notice, see_other};
 use crate::auth::csrf::{FormPairs, NoFields};
 use crate::auth::{Caller, CsrfForm, PageCaller};
-use crate::error::{ApiError, PageError};
+use domovoy_app::AppError;
+
+use crate::error::PageError;
 use crate::i18n::Catalog;
-use crate::service::ticket_settings::{self as settings, DayInput, ItemInput, ItemUpdate, PolicyInput, RuleInput};
 use crate::state::AppState;
+use domovoy_app::ticket_settings::{self as settings, DayInput, ItemInput, ItemUpdate, PolicyInput, RuleInput};
 
 const TABS: [&str; 4] = ["classifier", "sla", "calendar", "teams"];
 
@@ -124,7 +126,11 @@ fn tab_of(raw: Option<&str>) -> &'static str {
 }
 
 fn require(caller: &Caller) -> Result<(), PageError> {
-    if caller.principal.can(Permission::TicketsSettings, &Target::SYSTEM) { Ok(()) } else { Err(PageError::Forbidden) }
+    if caller.principal().can(Permission::TicketsSettings, &Target::SYSTEM) {
+        Ok(())
+    } else {
+        Err(PageError::forbidden())
+    }
 }
 
 #[get("/admin/tickets")]
@@ -322,7 +328,7 @@ async fn finish<T>(
     state: &AppState,
     caller: &Caller,
     tab: &'static str,
-    result: Result<T, ApiError>,
+    result: Result<T, AppError>,
     done: &str,
 ) -> Result<HttpResponse, PageError> {
     match result {
@@ -401,11 +407,11 @@ pub struct PolicyForm {
 }
 
 /// A number field: blank is none, anything else must parse.
-fn number(raw: Option<&str>, field: &'static str) -> Result<Option<i64>, ApiError> {
+fn number(raw: Option<&str>, field: &'static str) -> Result<Option<i64>, AppError> {
     match raw.map(str::trim).filter(|s| !s.is_empty()) {
         None => Ok(None),
         Some(text) => {
-            text.parse().map(Some).map_err(|_| ApiError::field(field, domovoy_domain::FieldError::InvalidFormat))
+            text.parse().map(Some).map_err(|_| AppError::field(field, domovoy_domain::FieldError::InvalidFormat))
         }
     }
 }
@@ -418,7 +424,7 @@ pub async fn create_policy(
 ) -> Result<HttpResponse, PageError> {
     let form = form.0;
     let parsed = (|| {
-        Ok::<_, ApiError>(PolicyInput {
+        Ok::<_, AppError>(PolicyInput {
             name: form.name.clone(),
             building_id: form.building_id.clone(),
             category: form.category.clone(),
@@ -496,7 +502,7 @@ pub async fn delete_day(
     date: web::Path<String>,
     _form: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, PageError> {
-    let date = NaiveDate::parse_from_str(&date, "%Y-%m-%d").map_err(|_| PageError::NotFound)?;
+    let date = NaiveDate::parse_from_str(&date, "%Y-%m-%d").map_err(|_| PageError::not_found())?;
     let result = settings::remove_day(&state, &caller, date).await;
     match result {
         Ok(()) => Ok(see_other(&format!("/admin/tickets?tab=calendar&year={}&done=day_removed", date.year()))),

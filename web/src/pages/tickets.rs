@@ -16,22 +16,24 @@ use domovoy_domain::ids::{BuildingId, TicketId, UserId};
 use domovoy_domain::permission::Permission;
 use domovoy_domain::policy::Target;
 use domovoy_domain::sla::SlaState;
+use domovoy_domain::ticket::{HistoryChange, HistoryEntry};
 use domovoy_domain::ticket::{HoldReason, Priority, Ticket, TicketSource, TicketStatus};
 use domovoy_store::events;
-use domovoy_store::tickets::HistoryEntry;
 
 use super::{Chrome, FormFailure, Section, fmt_time, html, html_with_status, see_other};
 use crate::auth::csrf::NoFields;
 use crate::auth::{Caller, CsrfForm, PageCaller};
-use crate::error::{ApiError, PageError};
+use domovoy_app::AppError;
+
+use crate::error::PageError;
 use crate::export::{ExportFormat, Table, download};
 use crate::i18n::Catalog;
-use crate::service::ticket_filter::TicketFilter;
-use crate::service::tickets::{
+use crate::state::AppState;
+use domovoy_app::ticket_filter::TicketFilter;
+use domovoy_app::tickets::{
     self, IdempotencyKey, Intake, Lookup, NewTicket, TicketUpdate, TransitionRequest, available_transitions,
 };
-use crate::service::{buildings, ticket_settings};
-use crate::state::AppState;
+use domovoy_app::{buildings, ticket_settings};
 
 /// Statuses shown as kanban columns, in workflow order.
 const KANBAN: [TicketStatus; 7] = [
@@ -98,12 +100,12 @@ fn sla_class(state: SlaState) -> &'static str {
 }
 
 fn due(ticket: &Ticket, t: &Catalog, state: &AppState, now: DateTime<Utc>) -> Due {
-    let at = match (ticket.responded_at, ticket.sla.response_due, ticket.resolved_at) {
+    let at = match (ticket.responded_at(), ticket.sla.response_due, ticket.resolved_at()) {
         (None, Some(response), None) => Some(response),
         (_, _, None) => ticket.sla.resolution_due,
         _ => None,
     };
-    let running = ticket.status.is_open() && ticket.sla.state != SlaState::Paused;
+    let running = ticket.status().is_open() && ticket.sla.state != SlaState::Paused;
     let text = match at.filter(|_| running) {
         Some(at) if at >= now => (t.tk.due_in)(&t.tk.minutes(&(at - now).num_minutes())),
         Some(at) => (t.tk.overdue_by)(&t.tk.minutes(&(now - at).num_minutes())),
@@ -160,12 +162,12 @@ impl Row {
             category: lookup.item(ticket.problem_id).or(lookup.item(ticket.category_id)).unwrap_or_default().to_owned(),
             priority: ticket.priority.code(),
             priority_label: t.tk.priority(&ticket.priority),
-            status: ticket.status.code(),
-            status_label: t.tk.status(&ticket.status),
-            assignee: lookup.user(ticket.assignee_id).unwrap_or(t.tk.unassigned).to_owned(),
+            status: ticket.status().code(),
+            status_label: t.tk.status(&ticket.status()),
+            assignee: lookup.user(ticket.assignee_id()).unwrap_or(t.tk.unassigned).to_owned(),
             due: due(ticket, t, state, now),
             version: ticket.version,
-            flagged: ticket.flagged,
+            flagged: ticket.flagged(),
             moves: available_transitions(caller, ticket).iter().map(|s| s.code()).collect::<Vec<_>>().join(" "),
         }
     }
@@ -268,13 +270,13 @@ async fn render_board(
     if staff && !kanban && filter.status.as_deref().is_none_or(|s| s.trim().is_empty()) {
         filter.status = Some("open".to_owned());
     }
-    let (failure, store_query) = match filter.to_query(caller.user.id) {
+    let (failure, store_query) = match filter.to_query(caller.user().id) {
         Ok(q) => (failure.unwrap_or_default(), q),
         Err(error) => {
             // A hand-edited URL: show the board unfiltered, say what was wrong.
             let failure = FormFailure::from_error(error, t)?;
             filter = TicketFilter::default();
-            (failure, filter.to_query(caller.user.id).map_err(PageError::from)?)
+            (failure, filter.to_query(caller.user().id).map_err(PageError::from)?)
         }
     };
     let mut store_query = store_query;
@@ -301,7 +303,7 @@ async fn render_board(
     let topics: Vec<Topic> = match filter.building_id.as_deref().and_then(|b| b.parse::<Uuid>().ok()) {
         Some(id) => vec![Topic::Building(BuildingId::from_uuid(id))],
         None if staff => reachable.iter().map(|b| Topic::Building(b.id)).collect(),
-        None => vec![Topic::User(caller.user.id)],
+        None => vec![Topic::User(caller.user().id)],
     };
     let seqs = events::last_seqs(&state.db, &topics).await?;
     let (page, counts) = tickets::list(state, caller, store_query).await?;
@@ -385,8 +387,8 @@ async fn render_board(
     let next_href = page.next.map(|cursor| href(&filter.with_cursor(Some(cursor.to_string())), view_name));
     let first_href = filter.cursor.is_some().then(|| href(&base, view_name));
     let path = if raw_query.is_empty() { "/tickets".to_owned() } else { format!("/tickets?{raw_query}") };
-    let can_create = caller.principal.can_somewhere(Permission::TicketsCreate)
-        || caller.principal.reach(Permission::TicketsCreate).own;
+    let can_create = caller.principal().can_somewhere(Permission::TicketsCreate)
+        || caller.principal().reach(Permission::TicketsCreate).own;
     let page = BoardPage {
         t,
         chrome: Chrome::new(caller, Section::Tickets, &path)
@@ -467,8 +469,8 @@ pub async fn export(
     filter: web::Query<TicketFilter>,
 ) -> Result<HttpResponse, PageError> {
     let t = caller.t();
-    let mut query = filter.to_query(caller.user.id)?;
-    query.limit = crate::service::ticket_filter::MAX_LIMIT;
+    let mut query = filter.to_query(caller.user().id)?;
+    query.limit = domovoy_app::ticket_filter::MAX_LIMIT;
     query.cursor = None;
     let mut all: Vec<Ticket> = Vec::new();
     loop {
@@ -516,13 +518,13 @@ pub async fn export(
                     lookup.item(ticket.category_id).unwrap_or_default().to_owned(),
                     lookup.item(ticket.problem_id).unwrap_or_default().to_owned(),
                     t.tk.priority(&ticket.priority).to_owned(),
-                    t.tk.status(&ticket.status).to_owned(),
-                    lookup.user(ticket.assignee_id).unwrap_or_default().to_owned(),
+                    t.tk.status(&ticket.status()).to_owned(),
+                    lookup.user(ticket.assignee_id()).unwrap_or_default().to_owned(),
                     t.tk.source(&ticket.source).to_owned(),
                     t.tk.sla_state(&ticket.sla.state).to_owned(),
                     opt(ticket.sla.response_due),
                     opt(ticket.sla.resolution_due),
-                    ticket.rating.map(|r| r.value().to_string()).unwrap_or_default(),
+                    ticket.rating().map(|r| r.value().to_string()).unwrap_or_default(),
                 ]
             })
             .collect(),
@@ -560,7 +562,7 @@ async fn describe_party(state: &AppState, caller: &Caller, form: &mut NewTicket)
     let parse = |raw: Option<&str>| raw.and_then(|v| v.trim().parse::<Uuid>().ok());
     let mut parts = Vec::new();
     let client = match parse(form.client_id.as_deref()) {
-        Some(id) => crate::service::clients::card(state, caller, ClientId::from_uuid(id)).await.ok(),
+        Some(id) => domovoy_app::clients::card(state, caller, ClientId::from_uuid(id)).await.ok(),
         None => None,
     };
     if let Some(card) = client {
@@ -573,7 +575,7 @@ async fn describe_party(state: &AppState, caller: &Caller, form: &mut NewTicket)
         parts.push(card.client.card.name);
     }
     let unit = match parse(form.unit_id.as_deref()) {
-        Some(id) => crate::service::places::unit_card(state, caller, UnitId::from_uuid(id)).await.ok(),
+        Some(id) => domovoy_app::places::unit_card(state, caller, UnitId::from_uuid(id)).await.ok(),
         None => None,
     };
     if let Some(card) = unit {
@@ -623,15 +625,15 @@ async fn render_new_with(
     let mut form = form;
     let party = describe_party(state, caller, &mut form).await;
     let staff = tickets::is_staff(caller);
-    let reach = caller.principal.reach(Permission::TicketsCreate);
+    let reach = caller.principal().reach(Permission::TicketsCreate);
     if reach.is_nothing() {
-        return Err(PageError::Forbidden);
+        return Err(PageError::forbidden());
     }
     let all = domovoy_store::buildings::list(&state.db).await?;
     // Residents choose among all buildings until units tie them to theirs.
     let buildings = all
         .iter()
-        .filter(|b| !staff || caller.principal.can(Permission::TicketsCreate, &Target::building(b.id)))
+        .filter(|b| !staff || caller.principal().can(Permission::TicketsCreate, &Target::building(b.id)))
         .map(|b| Choice::new(&b.id, format!("{} — {}", b.name.as_str(), b.address.as_str())))
         .collect();
     let items = ticket_settings::classifier(state, caller).await.unwrap_or_default();
@@ -723,7 +725,7 @@ pub async fn create_ticket(
     }
 }
 
-fn render_created(ticket: &Ticket, _summary: &domovoy_actors::tickets::TicketSummary) -> serde_json::Value {
+fn render_created(ticket: &Ticket, _summary: &domovoy_domain::ticket::TicketSummary) -> serde_json::Value {
     serde_json::json!({ "id": ticket.id, "number": ticket.number })
 }
 
@@ -817,53 +819,43 @@ pub async fn show_ticket(
     render_ticket(&state, &caller, TicketId::from_uuid(*id), notice, FormFailure::default(), StatusCode::OK).await
 }
 
+/// A history entry in words.
 fn history_text(entry: &HistoryEntry, t: &Catalog, lookup: &Lookup) -> String {
-    let status = |key: &str| {
-        entry.data[key]
-            .as_str()
-            .and_then(|s| s.parse::<TicketStatus>().ok())
-            .map(|s| t.tk.status(&s))
-            .unwrap_or_default()
-    };
-    match entry.kind.as_str() {
-        "created" => t.tk.history_created.to_owned(),
-        "status" => {
-            let mut text = (t.tk.history_status)(status("from"), status("to"));
-            if let Some(reason) = entry.data["reason"].as_str() {
-                text = format!("{text}: {reason}");
+    match &entry.change {
+        HistoryChange::Created { .. } => t.tk.history_created.to_owned(),
+        HistoryChange::Status { from, to, reason, hold_reason } => {
+            let mut text = (t.tk.history_status)(t.tk.status(from), t.tk.status(to));
+            if let Some(reason) = reason {
+                text = (t.tk.history_with_reason)(&text, reason);
             }
-            if let Some(hold) = entry.data["hold_reason"].as_str().and_then(|h| h.parse::<HoldReason>().ok()) {
-                text = format!("{text} ({})", t.tk.hold_reason(&hold));
+            if let Some(hold) = hold_reason {
+                text = (t.tk.history_with_hold)(&text, t.tk.hold_reason(hold));
             }
             text
         }
-        "assigned" => match entry.data["to"].as_str().and_then(|id| id.parse::<Uuid>().ok()) {
-            Some(id) => (t.tk.history_assigned)(lookup.user(Some(UserId::from_uuid(id))).unwrap_or_default()),
-            None => t.tk.history_unassigned.to_owned(),
-        },
-        "classified" => t.tk.history_classified.to_owned(),
-        "rating" => {
-            let value = entry.data["rating"].as_u64().and_then(|v| u8::try_from(v).ok()).unwrap_or_default();
-            let mut text = (t.tk.history_rating)(value);
-            if let Some(comment) = entry.data["comment"].as_str() {
-                text = format!("{text}: «{comment}»");
+        HistoryChange::Assigned { to: Some(id), .. } => {
+            (t.tk.history_assigned)(lookup.user(Some(*id)).unwrap_or_default())
+        }
+        HistoryChange::Assigned { to: None, .. } => t.tk.history_unassigned.to_owned(),
+        HistoryChange::Classified { .. } => t.tk.history_classified.to_owned(),
+        HistoryChange::Rating { rating, comment, .. } => {
+            let text = (t.tk.history_rating)(*rating);
+            match comment {
+                Some(comment) => (t.tk.history_with_quote)(&text, comment),
+                None => text,
             }
-            text
         }
-        "sla" => {
-            let state = entry.data["to"].as_str().and_then(|s| s.parse::<SlaState>().ok()).unwrap_or(SlaState::None);
-            (t.tk.history_sla)(t.tk.sla_state(&state))
-        }
-        "attachment" => format!("{}: {}", t.tk.uploaded, entry.data["file_name"].as_str().unwrap_or_default()),
-        other => other.to_owned(),
+        HistoryChange::Sla { to, .. } => (t.tk.history_sla)(t.tk.sla_state(to)),
+        HistoryChange::Attachment { file_name, .. } => (t.tk.history_with_reason)(t.tk.uploaded, file_name),
     }
 }
 
-fn size_text(bytes: i64) -> String {
+/// A file size in words: "2.5 МБ", "120 КБ".
+fn size_text(bytes: i64, t: &Catalog) -> String {
     match bytes {
-        b if b >= 1024 * 1024 => format!("{:.1} МБ", b as f64 / 1024.0 / 1024.0),
-        b if b >= 1024 => format!("{} КБ", b / 1024),
-        b => format!("{b} Б"),
+        b if b >= 1024 * 1024 => (t.tk.size_megabytes)(b as f64 / 1024.0 / 1024.0),
+        b if b >= 1024 => (t.tk.size_kilobytes)(b / 1024),
+        b => (t.tk.size_bytes)(b),
     }
 }
 
@@ -884,16 +876,12 @@ async fn render_ticket(
     let staff = tickets::is_staff(caller);
     let zone = state.config.display_time_zone;
     let mut lookup = Lookup::load(state, std::slice::from_ref(ticket)).await?;
-    let mut people: Vec<UserId> = view
-        .history
-        .iter()
-        .filter_map(|h| h.data["to"].as_str().and_then(|s| s.parse::<Uuid>().ok()).map(UserId::from_uuid))
-        .collect();
-    people.extend(ticket.assignee_id);
+    let mut people: Vec<UserId> = view.history.iter().flat_map(|h| h.change.people()).collect();
+    people.extend(ticket.assignee_id());
     lookup.users.extend(domovoy_store::users::names(&state.db, &people).await?);
     let target = ticket.target();
-    let can_assign = staff && caller.principal.can(Permission::TicketsAssign, &target);
-    let can_classify = staff && caller.principal.can(Permission::TicketsTransition, &target);
+    let can_assign = staff && caller.principal().can(Permission::TicketsAssign, &target);
+    let can_classify = staff && caller.principal().can(Permission::TicketsTransition, &target);
     let now = Utc::now();
 
     let mut facts = vec![
@@ -905,26 +893,26 @@ async fn render_ticket(
         (t.tk.field_source, t.tk.source(&ticket.source).to_owned()),
         (t.tk.label_created, fmt_time(ticket.created_at, zone)),
         (t.tk.label_updated, fmt_time(ticket.updated_at, zone)),
-        (t.tk.col_assignee, lookup.user(ticket.assignee_id).unwrap_or(t.tk.unassigned).to_owned()),
+        (t.tk.col_assignee, lookup.user(ticket.assignee_id()).unwrap_or(t.tk.unassigned).to_owned()),
     ];
     if let Some(team) = ticket.team_id {
         let teams = domovoy_store::teams::list(&state.db).await?;
         facts.push((t.tk.label_team, teams.into_iter().find(|x| x.id == team).map(|x| x.name).unwrap_or_default()));
     }
-    if let Some(hold) = ticket.hold_reason {
+    if let Some(hold) = ticket.hold_reason() {
         facts.push((t.tk.label_hold_reason, t.tk.hold_reason(&hold).to_owned()));
     }
-    if let Some(reason) = &ticket.end_reason {
-        facts.push((t.tk.label_end_reason, reason.clone()));
+    if let Some(reason) = ticket.end_reason() {
+        facts.push((t.tk.label_end_reason, reason.to_owned()));
     }
-    if let Some(rating) = ticket.rating {
+    if let Some(rating) = ticket.rating() {
         let mut text = (t.tk.rating_label)(rating.value()).to_owned();
-        if let Some(comment) = &ticket.rating_comment {
-            text = format!("{text} — «{comment}»");
+        if let Some(comment) = ticket.rating_comment() {
+            text = (t.tk.history_with_quote)(&text, comment);
         }
         facts.push((t.tk.label_rating, text));
     }
-    if ticket.flagged {
+    if ticket.flagged() {
         facts.push((t.tk.label_flagged, t.yes.to_owned()));
     }
     facts.retain(|(_, v)| !v.is_empty());
@@ -934,7 +922,7 @@ async fn render_ticket(
         let opt = |at: Option<DateTime<Utc>>| at.map(|a| fmt_time(a, zone)).unwrap_or_default();
         sla.push((t.tk.filter_sla, t.tk.sla_state(&ticket.sla.state).to_owned()));
         sla.push((t.tk.label_response_due, opt(ticket.sla.response_due)));
-        sla.push((t.tk.label_responded, opt(ticket.responded_at)));
+        sla.push((t.tk.label_responded, opt(ticket.responded_at())));
         sla.push((t.tk.label_resolution_due, opt(ticket.sla.resolution_due)));
         sla.push((t.tk.label_sla_used, t.tk.minutes(&ticket.sla.used_minutes)));
         if let Some(policy) = ticket.sla.policy_id
@@ -953,10 +941,10 @@ async fn render_ticket(
                 h.at,
                 Moment {
                     at: fmt_time(h.at, zone),
-                    who: h.actor_name.clone(),
+                    who: t.actor_name(h.actor_id, &h.actor_name).into_owned(),
                     text: history_text(h, t, &lookup),
                     body: None,
-                    internal: !h.public,
+                    internal: !h.change.is_public(),
                     kind: "history",
                 },
             )
@@ -978,10 +966,13 @@ async fn render_ticket(
     timeline.sort_by_key(|(at, _)| *at);
 
     let contact = tickets::shows_contacts(caller, ticket)
-        .then(|| (ticket.contact_name.clone().unwrap_or_default(), ticket.contact_phone.clone().unwrap_or_default()))
+        .then(|| {
+            let phone = ticket.contact_phone.as_ref().map(|p| p.e164().to_owned()).unwrap_or_default();
+            (ticket.contact_name.clone().unwrap_or_default(), phone)
+        })
         .filter(|(name, phone)| !name.is_empty() || !phone.is_empty());
     let client = match ticket.client_id {
-        Some(id) if staff => crate::service::clients::card(state, caller, id).await.ok().map(|card| ClientSummary {
+        Some(id) if staff => domovoy_app::clients::card(state, caller, id).await.ok().map(|card| ClientSummary {
             id: id.to_string(),
             name: card.client.card.name.clone(),
             units: card.units.iter().map(|l| format!("{}, {}", l.unit.title(), l.building_name)).collect(),
@@ -1024,23 +1015,16 @@ async fn render_ticket(
     } else {
         Vec::new()
     };
-    let assignees_can_take = assignees.iter().any(|a: &Choice| a.value == caller.user.id.to_string());
-    let viewers = state
-        .live
-        .tickets
-        .viewers(id)
-        .await
-        .into_iter()
-        .filter(|v| v.user_id != caller.user.id)
-        .map(|v| v.name)
-        .collect();
-    let can_rate = ticket.created_by == Some(caller.user.id)
-        && caller.user.kind == AccountKind::Resident
-        && matches!(ticket.status, TicketStatus::Done | TicketStatus::Closed)
-        && ticket.rating.is_none();
-    let can_attach = match caller.user.kind {
-        AccountKind::Resident => ticket.created_by == Some(caller.user.id),
-        AccountKind::Staff => can_classify || caller.principal.can(Permission::TicketsCreate, &target),
+    let assignees_can_take = assignees.iter().any(|a: &Choice| a.value == caller.user().id.to_string());
+    let viewers =
+        state.ticket_viewers(id).await.into_iter().filter(|v| v.user_id != caller.user().id).map(|v| v.name).collect();
+    let can_rate = ticket.created_by == Some(caller.user().id)
+        && caller.user().kind == AccountKind::Resident
+        && matches!(ticket.status(), TicketStatus::Done | TicketStatus::Closed)
+        && ticket.rating().is_none();
+    let can_attach = match caller.user().kind {
+        AccountKind::Resident => ticket.created_by == Some(caller.user().id),
+        AccountKind::Staff => can_classify || caller.principal().can(Permission::TicketsCreate, &target),
     };
     let page = TicketPage {
         t,
@@ -1051,8 +1035,8 @@ async fn render_ticket(
         id: id.to_string(),
         number: ticket.number.to_string(),
         version: ticket.version,
-        status: ticket.status.code(),
-        status_label: t.tk.status(&ticket.status),
+        status: ticket.status().code(),
+        status_label: t.tk.status(&ticket.status()),
         priority: ticket.priority.code(),
         priority_label: t.tk.priority(&ticket.priority),
         description: ticket.description.as_str().to_owned(),
@@ -1069,7 +1053,7 @@ async fn render_ticket(
             .map(|a| AttachmentView {
                 id: a.id.to_string(),
                 name: a.file_name.clone(),
-                size: size_text(a.size_bytes),
+                size: size_text(a.size_bytes, t),
                 thumbnail: a.has_thumbnail,
             })
             .collect(),
@@ -1081,9 +1065,9 @@ async fn render_ticket(
         needs_reason: vec![TicketStatus::Rejected.code(), TicketStatus::Cancelled.code()],
         can_assign,
         assignees,
-        assignee: ticket.assignee_id.map(|a| a.to_string()).unwrap_or_default(),
-        me: caller.user.id.to_string(),
-        can_take: ticket.assignee_id != Some(caller.user.id) && assignees_can_take,
+        assignee: ticket.assignee_id().map(|a| a.to_string()).unwrap_or_default(),
+        me: caller.user().id.to_string(),
+        can_take: ticket.assignee_id() != Some(caller.user().id) && assignees_can_take,
         can_classify,
         priorities: enum_choices(Priority::ALL, Priority::code, |p| t.tk.priority(p)),
         categories: choices(ClassifierKind::Category),
@@ -1092,7 +1076,7 @@ async fn render_ticket(
         category: ticket.category_id.map(|c| c.to_string()).unwrap_or_default(),
         place: ticket.place_id.map(|c| c.to_string()).unwrap_or_default(),
         problem: ticket.problem_id.map(|c| c.to_string()).unwrap_or_default(),
-        watching: view.watchers.iter().any(|(u, _)| *u == caller.user.id),
+        watching: view.watchers.iter().any(|(u, _)| *u == caller.user().id),
         watchers: view.watchers.iter().map(|(_, n)| n.as_str()).collect::<Vec<_>>().join(", "),
         can_rate,
         ratings: (1..=5).rev().map(|r| Choice::new(&r, (t.tk.rating_label)(r))).collect(),
@@ -1112,11 +1096,11 @@ async fn ticket_failure(
     state: &AppState,
     caller: &Caller,
     id: TicketId,
-    error: ApiError,
+    error: AppError,
 ) -> Result<HttpResponse, PageError> {
     let t = caller.t();
     let (failure, status) = match error {
-        ApiError::VersionConflict { .. } => {
+        AppError::VersionConflict { .. } => {
             (FormFailure { fields: Vec::new(), message: Some(t.tk.conflict_reload.to_owned()) }, StatusCode::CONFLICT)
         }
         other => (FormFailure::from_error(other, t)?, StatusCode::UNPROCESSABLE_ENTITY),

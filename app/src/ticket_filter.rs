@@ -10,8 +10,8 @@ use domovoy_domain::sla::SlaState;
 use domovoy_domain::ticket::{Priority, TicketSource, TicketStatus};
 use domovoy_store::tickets::{AssigneeFilter, Cursor, TicketQuery, TicketSort};
 
-use super::optional;
-use crate::error::ApiError;
+use crate::AppError;
+use crate::common::optional;
 
 /// Tickets per page unless asked otherwise.
 pub const DEFAULT_LIMIT: u32 = 50;
@@ -20,8 +20,9 @@ pub const MAX_LIMIT: u32 = 500;
 
 /// Query-string parameters of the board and the ticket list API. Every
 /// field is optional; unknown values are field errors, not ignored.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 pub struct TicketFilter {
     /// A building id.
     #[serde(default, skip_serializing_if = "is_blank")]
@@ -69,9 +70,9 @@ fn parse_id<T: From<uuid::Uuid>>(raw: &str) -> Result<T, FieldError> {
 }
 
 impl TicketFilter {
-    /// The store's query for `me` (who "mine" means). The caller's reach is
+    /// The store's query for `me` (who "mine" means). The requester's reach is
     /// applied afterwards by the service.
-    pub fn to_query(&self, me: UserId) -> Result<TicketQuery, ApiError> {
+    pub fn to_query(&self, me: UserId) -> Result<TicketQuery, AppError> {
         let mut errors = FieldErrors::new();
         let mut query =
             TicketQuery { limit: self.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT), ..TicketQuery::default() };
@@ -194,7 +195,7 @@ mod tests {
             cursor: Some("zzz".into()),
             ..TicketFilter::default()
         };
-        let Err(ApiError::Validation(errors)) = filter.to_query(me()) else { panic!("expected field errors") };
+        let Err(AppError::Validation(errors)) = filter.to_query(me()) else { panic!("expected field errors") };
         let fields: Vec<&str> = errors.iter().map(|(field, _)| *field).collect();
         assert_eq!(fields, ["building_id", "status", "sort", "cursor"]);
     }

@@ -655,7 +655,7 @@ pub async fn execute(
     dry_run: bool,
 ) -> Result<(Report, Vec<domovoy_store::events::StoredEvent>), StoreError> {
     use domovoy_domain::audit::AuditAction;
-    use domovoy_domain::event::{EventKind, Topic};
+    use domovoy_domain::event::{Event, LayoutChange, OccupancyChange};
     use domovoy_store::audit::{self, Change};
 
     let kind = match &prepared {
@@ -673,11 +673,13 @@ pub async fn execute(
                     }
                     Prepared::Units { building, plan } => {
                         layout::replace(tx, *building, plan).await?;
-                        tx.emit(
-                            Topic::Building(*building),
-                            EventKind::LayoutChanged,
-                            &serde_json::json!({"import": true}),
-                        )?;
+                        tx.emit(&Event::LayoutChanged(LayoutChange {
+                            building_id: Some(*building),
+                            created: 0,
+                            updated: 0,
+                            removed: 0,
+                            import: true,
+                        }));
                         Some(*building)
                     }
                 };
@@ -685,7 +687,12 @@ pub async fn execute(
                     return Err(Outcome::DryRun(Box::new(report)));
                 }
                 if let (Prepared::Clients { .. }, Some(b)) = (&prepared, building) {
-                    tx.emit(Topic::Building(b), EventKind::OccupancyChanged, &serde_json::json!({"import": true}))?;
+                    tx.emit(&Event::OccupancyChanged(OccupancyChange {
+                        building_id: Some(b),
+                        client_id: None,
+                        unit_ids: Vec::new(),
+                        import: true,
+                    }));
                 }
                 report.applied = true;
                 audit::record(
@@ -745,14 +752,17 @@ mod tests {
 
     #[test]
     fn xlsx_written_by_our_exporter_reads_back() {
-        let table = crate::export::Table {
-            headers: vec!["ФИО".into(), "Площадь".into(), "Примечание".into()],
-            rows: vec![
-                vec!["Иванова & Ко <ООО>".into(), "54,2".into(), String::new()],
-                vec!["Петров".into(), "".into(), "x".into()],
-            ],
-        };
-        let bytes = crate::export::xlsx_bytes(&table, "Лист").unwrap();
+        let rows = [["ФИО", "Площадь", "Примечание"], ["Иванова & Ко <ООО>", "54,2", ""], ["Петров", "", "x"]];
+        let mut workbook = rust_xlsxwriter::Workbook::new();
+        let sheet = workbook.add_worksheet();
+        for (row, cells) in (0u32..).zip(rows) {
+            for (col, value) in (0u16..).zip(cells) {
+                if !value.is_empty() {
+                    sheet.write_string(row, col, value).unwrap();
+                }
+            }
+        }
+        let bytes = workbook.save_to_buffer().unwrap();
         let (sheet, info) = read_sheet(&bytes).unwrap();
         assert_eq!(info.format, "xlsx");
         assert_eq!(sheet.headers, ["ФИО", "Площадь", "Примечание"]);

@@ -1,6 +1,6 @@
 //! The one search box: clients, units, tickets and buildings at once.
 //!
-//! Each group is searched only when the caller may read that kind of thing,
+//! Each group is searched only when the requester may read that kind of thing,
 //! and only within the buildings they reach. Search results never show
 //! phones or e-mails (those are on the card, where viewing them is audited).
 
@@ -14,11 +14,12 @@ use domovoy_domain::text::fold;
 use domovoy_domain::ticket::TicketNumber;
 use domovoy_store::{buildings, clients, layout, tickets};
 
-use crate::auth::Caller;
-use crate::error::ApiError;
-use crate::state::AppState;
+use crate::App;
+use crate::AppError;
+use crate::Requester;
 
-#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[derive(Debug, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
 pub struct SearchParams {
     /// A phone in any form, a name (prefix, typos forgiven), "кв 45",
     /// an address or a ticket number.
@@ -28,9 +29,10 @@ pub struct SearchParams {
 /// Results per group.
 const LIMIT: usize = 8;
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ClientResult {
-    #[schema(value_type = uuid::Uuid)]
+    #[cfg_attr(feature = "openapi", schema(value_type = uuid::Uuid))]
     pub id: ClientId,
     pub name: String,
     /// `person` or `company`.
@@ -40,12 +42,13 @@ pub struct ClientResult {
     pub url: String,
 }
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UnitResult {
-    #[schema(value_type = uuid::Uuid)]
+    #[cfg_attr(feature = "openapi", schema(value_type = uuid::Uuid))]
     pub id: UnitId,
     pub title: String,
-    #[schema(value_type = uuid::Uuid)]
+    #[cfg_attr(feature = "openapi", schema(value_type = uuid::Uuid))]
     pub building_id: BuildingId,
     pub building_name: String,
     pub section: String,
@@ -53,9 +56,10 @@ pub struct UnitResult {
     pub url: String,
 }
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TicketResult {
-    #[schema(value_type = uuid::Uuid)]
+    #[cfg_attr(feature = "openapi", schema(value_type = uuid::Uuid))]
     pub id: TicketId,
     pub number: String,
     pub status: &'static str,
@@ -63,9 +67,10 @@ pub struct TicketResult {
     pub url: String,
 }
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BuildingResult {
-    #[schema(value_type = uuid::Uuid)]
+    #[cfg_attr(feature = "openapi", schema(value_type = uuid::Uuid))]
     pub id: BuildingId,
     pub name: String,
     pub address: String,
@@ -73,7 +78,8 @@ pub struct BuildingResult {
 }
 
 /// What one query found, grouped by kind.
-#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SearchResults {
     pub clients: Vec<ClientResult>,
     pub units: Vec<UnitResult>,
@@ -85,14 +91,14 @@ fn reaches(reach: &Reach, building: BuildingId) -> bool {
     reach.everywhere || reach.buildings.contains(&building)
 }
 
-/// Searches everything the caller may read. A blank query finds nothing.
-pub async fn search(state: &AppState, caller: &Caller, query: &str) -> Result<SearchResults, ApiError> {
+/// Searches everything the requester may read. A blank query finds nothing.
+pub async fn search(app: &App, requester: &Requester, query: &str) -> Result<SearchResults, AppError> {
     let query = query.trim();
     let mut out = SearchResults::default();
     if query.is_empty() || query.chars().count() > 100 {
         return Ok(out);
     }
-    let principal = &caller.principal;
+    let principal = &requester.principal();
 
     let client_reach = principal.reach(Permission::ClientsRead);
     if client_reach.reaches_buildings() {
@@ -100,8 +106,8 @@ pub async fn search(state: &AppState, caller: &Caller, query: &str) -> Result<Se
         // to still fill the group after filtering.
         let want = if client_reach.everywhere { LIMIT } else { 50 };
         let mut hits = match phone_digits(query) {
-            Some(digits) => clients::search_by_phone(&state.db, &digits, phone_start(query).as_deref(), want).await?,
-            None => clients::search_by_name(&state.db, &query_words(query), want).await?,
+            Some(digits) => clients::search_by_phone(&app.db, &digits, phone_start(query).as_deref(), want).await?,
+            None => clients::search_by_name(&app.db, &query_words(query), want).await?,
         };
         if !client_reach.everywhere {
             hits.retain(|h| h.units.iter().any(|(b, _)| reaches(&client_reach, *b)));
@@ -122,14 +128,14 @@ pub async fn search(state: &AppState, caller: &Caller, query: &str) -> Result<Se
     let unit_reach = principal.reach(Permission::ChessboardRead);
     let building_reach = principal.reach(Permission::BuildingsRead);
     let all_buildings = if unit_reach.reaches_buildings() || building_reach.reaches_buildings() {
-        buildings::list(&state.db).await?
+        buildings::list(&app.db).await?
     } else {
         Vec::new()
     };
     if unit_reach.reaches_buildings()
         && let Some(unit_query) = UnitQuery::parse(query)
     {
-        let units = layout::find_by_label(&state.db, &unit_query.label, unit_query.kind, 200).await?;
+        let units = layout::find_by_label(&app.db, &unit_query.label, unit_query.kind, 200).await?;
         out.units = units
             .into_iter()
             .filter(|u| reaches(&unit_reach, u.building_id))
@@ -153,14 +159,14 @@ pub async fn search(state: &AppState, caller: &Caller, query: &str) -> Result<Se
     let ticket_reach = principal.reach(Permission::TicketsRead);
     if ticket_reach.reaches_buildings()
         && let Ok(number) = query.parse::<TicketNumber>()
-        && let Some(ticket) = tickets::find_by_number(&state.db, number).await?
+        && let Some(ticket) = tickets::find_by_number(&app.db, number).await?
         && reaches(&ticket_reach, ticket.building_id)
     {
         out.tickets.push(TicketResult {
             url: format!("/tickets/{}", ticket.id),
             id: ticket.id,
             number: ticket.number.to_string(),
-            status: ticket.status.code(),
+            status: ticket.status().code(),
             description: ticket.description.as_str().chars().take(120).collect(),
         });
     }

@@ -15,6 +15,14 @@ use serde::{Deserialize, Serialize};
 use crate::error::{FieldError, bounded_text};
 use crate::permission::Permission;
 
+mod history;
+mod summary;
+mod workflow;
+
+pub use history::{FromTo, HistoryChange, HistoryEntry};
+pub use summary::{SummaryNames, TicketSummary};
+pub use workflow::{Applied, Command, Intake, LowRating, Pause};
+
 /// A ticket's human number: year and a number within it, `2026-000123`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct TicketNumber {
@@ -139,6 +147,9 @@ pub enum WorkflowError {
     AssigneeRequired,
     #[error("the ticket is already {0}")]
     Unchanged(TicketStatus),
+    /// Only a done or closed ticket may be rated, and only once.
+    #[error("the ticket cannot be rated now")]
+    NotRateable,
 }
 
 impl WorkflowError {
@@ -150,6 +161,7 @@ impl WorkflowError {
             Self::HoldReasonRequired => "hold_reason_required",
             Self::AssigneeRequired => "assignee_required",
             Self::Unchanged(_) => "status_unchanged",
+            Self::NotRateable => "not_rateable",
         }
     }
 }
@@ -271,6 +283,9 @@ pub fn parse_location(raw: &str) -> Result<String, FieldError> {
 pub struct Rating(u8);
 
 impl Rating {
+    /// The best rating, 5.
+    pub const TOP: Rating = Rating(5);
+
     pub fn parse(value: i64) -> Result<Self, FieldError> {
         u8::try_from(value).ok().filter(|v| (1..=5).contains(v)).map(Self).ok_or(FieldError::InvalidFormat)
     }
@@ -427,7 +442,13 @@ impl TicketSla {
     }
 }
 
-/// A ticket as stored.
+/// A ticket.
+///
+/// Its workflow state (status, hold and end reasons, assignee, the moments
+/// it was answered, resolved and closed, the resident's rating) is private:
+/// it changes only through [`Ticket::apply`], which enforces the workflow,
+/// or is restored from storage with [`Ticket::from_parts`]. Descriptive
+/// fields (where, what, how urgent) are plain.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Ticket {
     pub id: crate::ids::TicketId,
@@ -437,8 +458,7 @@ pub struct Ticket {
     pub unit_id: Option<crate::ids::UnitId>,
     pub client_id: Option<crate::ids::ClientId>,
     pub contact_name: Option<String>,
-    /// E.164.
-    pub contact_phone: Option<String>,
+    pub contact_phone: Option<crate::contact::Phone>,
     /// Where exactly, in words (an apartment, an entrance, a floor).
     pub location: Option<String>,
     pub place_id: Option<crate::ids::ClassifierId>,
@@ -446,24 +466,64 @@ pub struct Ticket {
     pub problem_id: Option<crate::ids::ClassifierId>,
     pub priority: Priority,
     pub description: Description,
-    pub status: TicketStatus,
-    pub hold_reason: Option<HoldReason>,
+    pub team_id: Option<crate::ids::TeamId>,
+    pub created_by: Option<crate::ids::UserId>,
+    /// Bumped by every save; a save naming an older version is refused.
+    pub version: i64,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+    /// Derived from the timeline and the policy; set after every change.
+    pub sla: TicketSla,
+    status: TicketStatus,
+    hold_reason: Option<HoldReason>,
     /// Why it was rejected or cancelled.
-    pub end_reason: Option<String>,
-    pub assignee_id: Option<crate::ids::UserId>,
+    end_reason: Option<String>,
+    assignee_id: Option<crate::ids::UserId>,
+    responded_at: Option<chrono::DateTime<chrono::Utc>>,
+    resolved_at: Option<chrono::DateTime<chrono::Utc>>,
+    closed_at: Option<chrono::DateTime<chrono::Utc>>,
+    rating: Option<Rating>,
+    rating_comment: Option<String>,
+    rated_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Marked for attention (a low rating, a complaint).
+    flagged: bool,
+}
+
+/// Every field of a ticket, for storage to restore one
+/// ([`Ticket::from_parts`]) without re-checking what was checked when it
+/// was stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TicketParts {
+    pub id: crate::ids::TicketId,
+    pub number: TicketNumber,
+    pub source: TicketSource,
+    pub building_id: crate::ids::BuildingId,
+    pub unit_id: Option<crate::ids::UnitId>,
+    pub client_id: Option<crate::ids::ClientId>,
+    pub contact_name: Option<String>,
+    pub contact_phone: Option<crate::contact::Phone>,
+    pub location: Option<String>,
+    pub place_id: Option<crate::ids::ClassifierId>,
+    pub category_id: Option<crate::ids::ClassifierId>,
+    pub problem_id: Option<crate::ids::ClassifierId>,
+    pub priority: Priority,
+    pub description: Description,
     pub team_id: Option<crate::ids::TeamId>,
     pub created_by: Option<crate::ids::UserId>,
     pub version: i64,
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub updated_at: chrono::DateTime<chrono::Utc>,
+    pub sla: TicketSla,
+    pub status: TicketStatus,
+    pub hold_reason: Option<HoldReason>,
+    pub end_reason: Option<String>,
+    pub assignee_id: Option<crate::ids::UserId>,
     pub responded_at: Option<chrono::DateTime<chrono::Utc>>,
     pub resolved_at: Option<chrono::DateTime<chrono::Utc>>,
     pub closed_at: Option<chrono::DateTime<chrono::Utc>>,
-    pub sla: TicketSla,
     pub rating: Option<Rating>,
     pub rating_comment: Option<String>,
     pub rated_at: Option<chrono::DateTime<chrono::Utc>>,
-    /// Marked for attention (a low rating, a complaint).
     pub flagged: bool,
 }
 
@@ -476,5 +536,129 @@ impl Ticket {
             Some(owner) => target.owned_by(owner),
             None => target,
         }
+    }
+
+    /// Restores a stored ticket (storage, and the demo's history, which
+    /// writes states the workflow produced).
+    pub fn from_parts(p: TicketParts) -> Ticket {
+        Ticket {
+            id: p.id,
+            number: p.number,
+            source: p.source,
+            building_id: p.building_id,
+            unit_id: p.unit_id,
+            client_id: p.client_id,
+            contact_name: p.contact_name,
+            contact_phone: p.contact_phone,
+            location: p.location,
+            place_id: p.place_id,
+            category_id: p.category_id,
+            problem_id: p.problem_id,
+            priority: p.priority,
+            description: p.description,
+            team_id: p.team_id,
+            created_by: p.created_by,
+            version: p.version,
+            created_at: p.created_at,
+            updated_at: p.updated_at,
+            sla: p.sla,
+            status: p.status,
+            hold_reason: p.hold_reason,
+            end_reason: p.end_reason,
+            assignee_id: p.assignee_id,
+            responded_at: p.responded_at,
+            resolved_at: p.resolved_at,
+            closed_at: p.closed_at,
+            rating: p.rating,
+            rating_comment: p.rating_comment,
+            rated_at: p.rated_at,
+            flagged: p.flagged,
+        }
+    }
+
+    /// Every field, for storage and for tests that build states directly.
+    pub fn into_parts(self) -> TicketParts {
+        TicketParts {
+            id: self.id,
+            number: self.number,
+            source: self.source,
+            building_id: self.building_id,
+            unit_id: self.unit_id,
+            client_id: self.client_id,
+            contact_name: self.contact_name,
+            contact_phone: self.contact_phone,
+            location: self.location,
+            place_id: self.place_id,
+            category_id: self.category_id,
+            problem_id: self.problem_id,
+            priority: self.priority,
+            description: self.description,
+            team_id: self.team_id,
+            created_by: self.created_by,
+            version: self.version,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            sla: self.sla,
+            status: self.status,
+            hold_reason: self.hold_reason,
+            end_reason: self.end_reason,
+            assignee_id: self.assignee_id,
+            responded_at: self.responded_at,
+            resolved_at: self.resolved_at,
+            closed_at: self.closed_at,
+            rating: self.rating,
+            rating_comment: self.rating_comment,
+            rated_at: self.rated_at,
+            flagged: self.flagged,
+        }
+    }
+
+    pub fn status(&self) -> TicketStatus {
+        self.status
+    }
+
+    pub fn hold_reason(&self) -> Option<HoldReason> {
+        self.hold_reason
+    }
+
+    /// Why it was rejected or cancelled.
+    pub fn end_reason(&self) -> Option<&str> {
+        self.end_reason.as_deref()
+    }
+
+    pub fn assignee_id(&self) -> Option<crate::ids::UserId> {
+        self.assignee_id
+    }
+
+    /// When someone on the company's side first reacted.
+    pub fn responded_at(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+        self.responded_at
+    }
+
+    /// When the work was done (cleared by a reopen).
+    pub fn resolved_at(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+        self.resolved_at
+    }
+
+    /// When it was closed, rejected or cancelled.
+    pub fn closed_at(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+        self.closed_at
+    }
+
+    pub fn rating(&self) -> Option<Rating> {
+        self.rating
+    }
+
+    pub fn rating_comment(&self) -> Option<&str> {
+        self.rating_comment.as_deref()
+    }
+
+    pub fn rated_at(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+        self.rated_at
+    }
+
+    /// Marked for a manager's attention (a low rating kept closed).
+    pub fn flagged(&self) -> bool {
+        self.flagged
     }
 }

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use domovoy_domain::audit::AuditAction;
 use domovoy_domain::client::{LinkRole, Occupancy};
-use domovoy_domain::event::{EventKind, Topic};
+use domovoy_domain::event::{Event, LayoutChange, Topic};
 use domovoy_domain::ids::{BuildingId, UnitId};
 use domovoy_domain::layout::condo::CondoMap;
 use domovoy_domain::layout::{Layout, LayoutError, LayoutSpec};
@@ -20,88 +20,93 @@ use domovoy_store::layout::{self, Replaced, StoredLayout, Unit};
 use domovoy_store::tickets::{self, TicketQuery, UnitTicket};
 use domovoy_store::{buildings, clients, events};
 
-use crate::auth::Caller;
-use crate::error::ApiError;
-use crate::state::AppState;
+use crate::App;
+use crate::AppError;
+use crate::Requester;
 
-fn problems(errors: Vec<LayoutError>) -> ApiError {
-    ApiError::Problems(errors.into_iter().map(|e| (e.path, e.error)).collect())
+fn problems(errors: Vec<LayoutError>) -> AppError {
+    AppError::Problems(errors.into_iter().map(|e| (e.path, e.error)).collect())
 }
 
 /// The building's stored layout (building reading).
-pub async fn get_layout(state: &AppState, caller: &Caller, building: BuildingId) -> Result<StoredLayout, ApiError> {
-    caller.require(Permission::BuildingsRead, &Target::building(building))?;
-    buildings::get(&state.db, building).await?;
-    Ok(layout::load(&state.db, building).await?)
+pub async fn get_layout(app: &App, requester: &Requester, building: BuildingId) -> Result<StoredLayout, AppError> {
+    requester.require(Permission::BuildingsRead, &Target::building(building))?;
+    buildings::get(&app.db, building).await?;
+    Ok(layout::load(&app.db, building).await?)
 }
 
 /// Makes `plan` the building's layout (building management): validated
 /// whole, written in one transaction with its audit entry, announced to live
 /// chessboards. Units still named by tickets or clients cannot be dropped.
 pub async fn replace_layout(
-    state: &AppState,
-    caller: &Caller,
+    app: &App,
+    requester: &Requester,
     building: BuildingId,
     plan: Layout,
-) -> Result<Replaced, ApiError> {
-    caller.require(Permission::BuildingsManage, &Target::building(building))?;
+) -> Result<Replaced, AppError> {
+    requester.require(Permission::BuildingsManage, &Target::building(building))?;
     let plan = plan.validate().map_err(problems)?;
-    let actor = caller.actor();
-    state
-        .write(move |tx| {
-            Box::pin(async move {
-                let name = buildings::get(&mut *tx, building).await?.name.to_string();
-                let done = layout::replace(tx, building, &plan).await?;
-                audit::record(
-                    tx,
-                    Change::new(&actor, AuditAction::LayoutReplaced, building)
-                        .building(Some(building))
-                        .summary(format!(
-                            "{name}: {} помещений (+{} новых, −{} удалено)",
-                            plan.unit_count(),
-                            done.created,
-                            done.removed
-                        ))
-                        .after(&done),
-                )
-                .await?;
-                tx.emit(Topic::Building(building), EventKind::LayoutChanged, &done)?;
-                Ok(done)
-            })
+    let actor = requester.actor();
+    app.write(move |tx| {
+        Box::pin(async move {
+            let name = buildings::get(&mut *tx, building).await?.name.to_string();
+            let done = layout::replace(tx, building, &plan).await?;
+            audit::record(
+                tx,
+                Change::new(&actor, AuditAction::LayoutReplaced, building)
+                    .building(Some(building))
+                    .summary(format!(
+                        "{name}: {} помещений (+{} новых, −{} удалено)",
+                        plan.unit_count(),
+                        done.created,
+                        done.removed
+                    ))
+                    .after(&done),
+            )
+            .await?;
+            tx.emit(&Event::LayoutChanged(LayoutChange {
+                building_id: Some(building),
+                created: done.created,
+                updated: done.updated,
+                removed: done.removed,
+                import: false,
+            }));
+            Ok(done)
         })
-        .await
+    })
+    .await
 }
 
 /// Generates a regular layout from a few numbers and stores it.
 pub async fn generate_layout(
-    state: &AppState,
-    caller: &Caller,
+    app: &App,
+    requester: &Requester,
     building: BuildingId,
     spec: &LayoutSpec,
-) -> Result<Replaced, ApiError> {
-    caller.require(Permission::BuildingsManage, &Target::building(building))?;
+) -> Result<Replaced, AppError> {
+    requester.require(Permission::BuildingsManage, &Target::building(building))?;
     let plan = spec.generate().map_err(problems)?;
-    replace_layout(state, caller, building, plan).await
+    replace_layout(app, requester, building, plan).await
 }
 
 /// Imports condo's `Property.map` JSON as the building's layout.
 pub async fn import_condo(
-    state: &AppState,
-    caller: &Caller,
+    app: &App,
+    requester: &Requester,
     building: BuildingId,
     map: &CondoMap,
-) -> Result<Replaced, ApiError> {
-    caller.require(Permission::BuildingsManage, &Target::building(building))?;
+) -> Result<Replaced, AppError> {
+    requester.require(Permission::BuildingsManage, &Target::building(building))?;
     if map.dv != 1 {
-        return Err(ApiError::Problems(vec![("dv".to_owned(), domovoy_domain::FieldError::Unknown)]));
+        return Err(AppError::Problems(vec![("dv".to_owned(), domovoy_domain::FieldError::Unknown)]));
     }
-    let plan = map.to_layout().map_err(|e| ApiError::Problems(vec![(e.path, domovoy_domain::FieldError::Unknown)]))?;
-    replace_layout(state, caller, building, plan).await
+    let plan = map.to_layout().map_err(|e| AppError::Problems(vec![(e.path, domovoy_domain::FieldError::Unknown)]))?;
+    replace_layout(app, requester, building, plan).await
 }
 
 /// The building's layout as condo's `Property.map` JSON, with our ids.
-pub async fn export_condo(state: &AppState, caller: &Caller, building: BuildingId) -> Result<CondoMap, ApiError> {
-    let stored = get_layout(state, caller, building).await?;
+pub async fn export_condo(app: &App, requester: &Requester, building: BuildingId) -> Result<CondoMap, AppError> {
+    let stored = get_layout(app, requester, building).await?;
     let mut ids: HashMap<String, String> = HashMap::new();
     for (si, section) in stored.sections.iter().enumerate() {
         ids.insert(format!("s{si}"), section.id.to_string());
@@ -116,9 +121,10 @@ pub async fn export_condo(state: &AppState, caller: &Caller, building: BuildingI
 }
 
 /// One chessboard cell: the unit and its overlays.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Cell {
-    #[schema(value_type = uuid::Uuid)]
+    #[cfg_attr(feature = "openapi", schema(value_type = uuid::Uuid))]
     pub id: UnitId,
     pub label: String,
     /// `apartment`, `office`, `retail`, `storage`, `parking`.
@@ -139,25 +145,28 @@ pub struct Cell {
     pub tickets: Vec<CellTicket>,
 }
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CellTicket {
-    #[schema(value_type = uuid::Uuid)]
+    #[cfg_attr(feature = "openapi", schema(value_type = uuid::Uuid))]
     pub id: domovoy_domain::ids::TicketId,
     pub number: String,
     pub priority: &'static str,
     pub sla_state: &'static str,
 }
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChessFloor {
     pub number: i32,
     pub name: Option<String>,
     pub units: Vec<Cell>,
 }
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChessSection {
-    #[schema(value_type = uuid::Uuid)]
+    #[cfg_attr(feature = "openapi", schema(value_type = uuid::Uuid))]
     pub id: domovoy_domain::ids::SectionId,
     pub name: String,
     /// `entrance`, `wing` or `parking`.
@@ -167,9 +176,10 @@ pub struct ChessSection {
 }
 
 /// A building's chessboard: sections side by side, floors top-down.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Chessboard {
-    #[schema(value_type = uuid::Uuid)]
+    #[cfg_attr(feature = "openapi", schema(value_type = uuid::Uuid))]
     pub building_id: BuildingId,
     pub building_name: String,
     /// The building topic's sequence this snapshot includes: subscribe with
@@ -205,15 +215,15 @@ fn cell(unit: &Unit, tickets: &[&UnitTicket], links: &[(LinkRole, bool)]) -> Cel
 }
 
 /// The chessboard with its overlays (chessboard reading).
-pub async fn chessboard(state: &AppState, caller: &Caller, building: BuildingId) -> Result<Chessboard, ApiError> {
-    caller.require(Permission::ChessboardRead, &Target::building(building))?;
-    let b = buildings::get(&state.db, building).await?;
+pub async fn chessboard(app: &App, requester: &Requester, building: BuildingId) -> Result<Chessboard, AppError> {
+    requester.require(Permission::ChessboardRead, &Target::building(building))?;
+    let b = buildings::get(&app.db, building).await?;
     // Read the position first: whatever commits after it is replayed.
-    let live_seq = events::last_seq(&state.db, Topic::Building(building)).await?;
-    let stored = layout::load(&state.db, building).await?;
-    let open = tickets::open_by_unit(&state.db, building).await?;
+    let live_seq = events::last_seq(&app.db, Topic::Building(building)).await?;
+    let stored = layout::load(&app.db, building).await?;
+    let open = tickets::open_by_unit(&app.db, building).await?;
     let today = Utc::now().with_timezone(&b.time_zone.tz()).date_naive();
-    let occupancy = clients::occupancy(&state.db, building, today).await?;
+    let occupancy = clients::occupancy(&app.db, building, today).await?;
     let mut by_unit: HashMap<UnitId, Vec<&UnitTicket>> = HashMap::new();
     for t in &open {
         by_unit.entry(t.unit_id).or_default().push(t);
@@ -266,18 +276,18 @@ pub struct UnitCard {
 }
 
 /// The unit card (chessboard reading; people's names need client reading).
-pub async fn unit_card(state: &AppState, caller: &Caller, id: UnitId) -> Result<UnitCard, ApiError> {
-    let unit = layout::unit(&state.db, id).await?;
+pub async fn unit_card(app: &App, requester: &Requester, id: UnitId) -> Result<UnitCard, AppError> {
+    let unit = layout::unit(&app.db, id).await?;
     let target = Target::building(unit.building_id);
-    caller.require(Permission::ChessboardRead, &target)?;
-    let building_name = buildings::get(&state.db, unit.building_id).await?.name.to_string();
-    let people = if caller.principal.can(Permission::ClientsRead, &target) {
-        clients::unit_people(&state.db, id).await?
+    requester.require(Permission::ChessboardRead, &target)?;
+    let building_name = buildings::get(&app.db, unit.building_id).await?.name.to_string();
+    let people = if requester.principal().can(Permission::ClientsRead, &target) {
+        clients::unit_people(&app.db, id).await?
     } else {
         Vec::new()
     };
-    let tickets = if caller.principal.can(Permission::TicketsRead, &target) {
-        tickets::list(&state.db, &TicketQuery { unit: Some(id), limit: 50, ..TicketQuery::default() }).await?.items
+    let tickets = if requester.principal().can(Permission::TicketsRead, &target) {
+        tickets::list(&app.db, &TicketQuery { unit: Some(id), limit: 50, ..TicketQuery::default() }).await?.items
     } else {
         Vec::new()
     };

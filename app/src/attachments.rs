@@ -14,16 +14,15 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use domovoy_domain::FieldError;
-use domovoy_domain::account::AccountKind;
-use domovoy_domain::event::{EventKind, Topic};
+use domovoy_domain::event::{AttachmentNotice, Event};
 use domovoy_domain::ids::{AttachmentId, TicketId};
-use domovoy_domain::permission::Permission;
+use domovoy_domain::ticket::HistoryChange;
 use domovoy_store::tickets::{self, Attachment};
 
-use super::tickets::get;
-use crate::auth::Caller;
-use crate::error::ApiError;
-use crate::state::AppState;
+use crate::App;
+use crate::AppError;
+use crate::Requester;
+use crate::tickets::{get, may_attach};
 
 /// Longest side of a thumbnail, in pixels.
 const THUMBNAIL_SIZE: u32 = 320;
@@ -144,19 +143,6 @@ pub fn thumbnail_path(root: &Path, id: Uuid) -> PathBuf {
     path
 }
 
-/// Who may attach files: staff who work on or file the ticket, and the
-/// resident who filed it.
-fn may_attach(caller: &Caller, ticket: &domovoy_domain::ticket::Ticket) -> bool {
-    let target = ticket.target();
-    match caller.user.kind {
-        AccountKind::Resident => ticket.created_by == Some(caller.user.id),
-        AccountKind::Staff => {
-            caller.principal.can(Permission::TicketsTransition, &target)
-                || caller.principal.can(Permission::TicketsCreate, &target)
-        }
-    }
-}
-
 /// Removes a file on drop unless kept: a failed upload leaves nothing.
 struct Cleanup(Vec<PathBuf>);
 
@@ -170,67 +156,68 @@ impl Drop for Cleanup {
 
 /// Attaches the streamed file to a ticket.
 pub async fn upload<S, E>(
-    state: &AppState,
-    caller: &Caller,
+    app: &App,
+    requester: &Requester,
     ticket_id: TicketId,
     file_name: &str,
     mut body: S,
-) -> Result<Attachment, ApiError>
+) -> Result<Attachment, AppError>
 where
     S: Stream<Item = Result<Bytes, E>> + Unpin,
     E: std::fmt::Display,
 {
-    let ticket = get(state, caller, ticket_id).await?;
-    if !may_attach(caller, &ticket) {
-        return Err(ApiError::Forbidden);
+    let ticket = get(app, requester, ticket_id).await?;
+    if !may_attach(requester, &ticket) {
+        return Err(AppError::Forbidden);
     }
-    let file_name = clean_file_name(file_name).map_err(|e| ApiError::field("file_name", e))?;
-    let root = state.config.files_dir.clone();
-    let max = state.config.max_attachment_bytes;
+    let file_name = clean_file_name(file_name).map_err(|e| AppError::field("file_name", e))?;
+    let root = app.config.files_dir.clone();
+    let max = app.config.max_attachment_bytes;
     let max_mb = max.div_ceil(1024 * 1024);
     let id = Uuid::now_v7();
     let tmp_dir = root.join("tmp");
-    tokio::fs::create_dir_all(&tmp_dir).await.map_err(ApiError::internal)?;
+    tokio::fs::create_dir_all(&tmp_dir).await.map_err(AppError::unexpected)?;
     let tmp = tmp_dir.join(format!("{}.part", id.simple()));
     let mut cleanup = Cleanup(vec![tmp.clone()]);
 
-    let mut file = tokio::fs::File::create(&tmp).await.map_err(ApiError::internal)?;
+    let mut file = tokio::fs::File::create(&tmp).await.map_err(AppError::unexpected)?;
     let mut hasher = Sha256::new();
     let mut size: u64 = 0;
     let mut head: Vec<u8> = Vec::with_capacity(64);
     while let Some(chunk) = body.next().await {
         let chunk = chunk.map_err(|error| {
             tracing::debug!(%error, "upload interrupted");
-            ApiError::BadRequest { code: "upload_interrupted", message: |t| t.invalid_input }
+            AppError::Rule(crate::Rule::UploadInterrupted)
         })?;
         size += chunk.len() as u64;
         if size > max {
-            return Err(ApiError::FileTooLarge { max_mb });
+            return Err(AppError::FileTooLarge { max_mb });
         }
         if head.len() < 64 {
             head.extend_from_slice(&chunk[..chunk.len().min(64 - head.len())]);
         }
         hasher.update(&chunk);
-        tokio::io::AsyncWriteExt::write_all(&mut file, &chunk).await.map_err(ApiError::internal)?;
+        tokio::io::AsyncWriteExt::write_all(&mut file, &chunk).await.map_err(AppError::unexpected)?;
     }
     if size == 0 {
-        return Err(ApiError::BadRequest { code: "file_empty", message: |t| t.tk.attachment_empty });
+        return Err(AppError::Rule(crate::Rule::FileEmpty));
     }
-    let kind = sniff(&head, &file_name).ok_or(ApiError::UnsupportedFile)?;
-    file.sync_all().await.map_err(ApiError::internal)?;
+    let kind = sniff(&head, &file_name).ok_or(AppError::UnsupportedFile)?;
+    file.sync_all().await.map_err(AppError::unexpected)?;
     drop(file);
 
     let final_path = file_path(&root, id);
     if let Some(dir) = final_path.parent() {
-        tokio::fs::create_dir_all(dir).await.map_err(ApiError::internal)?;
+        tokio::fs::create_dir_all(dir).await.map_err(AppError::unexpected)?;
     }
-    tokio::fs::rename(&tmp, &final_path).await.map_err(ApiError::internal)?;
+    tokio::fs::rename(&tmp, &final_path).await.map_err(AppError::unexpected)?;
     cleanup.0 = vec![final_path.clone()];
 
     let has_thumbnail = if kind.decodable() {
         let (source, target) = (final_path.clone(), thumbnail_path(&root, id));
-        let made =
-            tokio::task::spawn_blocking(move || make_thumbnail(&source, &target)).await.map_err(ApiError::internal)?;
+        let made = tokio::task::spawn_blocking(move || make_thumbnail(&source, &target))
+            .await
+            .map_err(AppError::unexpected)?;
         match made {
             Ok(()) => {
                 cleanup.0.push(thumbnail_path(&root, id));
@@ -255,19 +242,25 @@ where
         has_thumbnail,
         created_at: domovoy_store::stored_now(),
     };
-    let (row, user, name) = (attachment.clone(), caller.user.id, caller.user.display_name.to_string());
-    state
-        .write(move |tx| {
-            Box::pin(async move {
-                tickets::add_attachment(tx, &row, Some(user)).await?;
-                let data = serde_json::json!({ "attachment_id": row.id, "file_name": row.file_name, "size_bytes": row.size_bytes });
-                tickets::add_history(tx, ticket_id, (Some(user), &name), "attachment", &data, true).await?;
-                let payload = serde_json::json!({ "ticket_id": ticket_id, "attachment_id": row.id, "file_name": row.file_name });
-                tx.emit(Topic::Ticket(ticket_id), EventKind::TicketAttached, &payload)?;
-                Ok(())
-            })
+    let (row, user, name) = (attachment.clone(), requester.user_id(), requester.display_name());
+    app.write(move |tx| {
+        Box::pin(async move {
+            tickets::add_attachment(tx, &row, user).await?;
+            let change = HistoryChange::Attachment {
+                attachment_id: row.id,
+                file_name: row.file_name.clone(),
+                size_bytes: row.size_bytes,
+            };
+            tickets::add_history(tx, ticket_id, (user, &name), &change).await?;
+            tx.emit(&Event::TicketAttached(AttachmentNotice {
+                ticket_id,
+                attachment_id: row.id,
+                file_name: row.file_name.clone(),
+            }));
+            Ok(())
         })
-        .await?;
+    })
+    .await?;
     cleanup.0.clear();
     Ok(attachment)
 }
@@ -300,19 +293,19 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// An attachment the caller may download, with its path on disk.
+/// An attachment the requester may download, with its path on disk.
 pub async fn open(
-    state: &AppState,
-    caller: &Caller,
+    app: &App,
+    requester: &Requester,
     id: Uuid,
     thumbnail: bool,
-) -> Result<(Attachment, PathBuf), ApiError> {
-    let attachment = tickets::attachment(&state.db, AttachmentId::from_uuid(id)).await?;
-    get(state, caller, TicketId::from_uuid(attachment.ticket_id)).await?;
-    let root = &state.config.files_dir;
+) -> Result<(Attachment, PathBuf), AppError> {
+    let attachment = tickets::attachment(&app.db, AttachmentId::from_uuid(id)).await?;
+    get(app, requester, TicketId::from_uuid(attachment.ticket_id)).await?;
+    let root = &app.config.files_dir;
     let path = match thumbnail {
         true if attachment.has_thumbnail => thumbnail_path(root, id),
-        true => return Err(ApiError::NotFound),
+        true => return Err(AppError::NotFound),
         false => file_path(root, id),
     };
     Ok((attachment, path))

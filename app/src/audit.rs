@@ -10,17 +10,18 @@ use domovoy_domain::permission::Permission;
 use domovoy_store::audit::{self, AuditEntry, AuditPage, AuditQuery, AuditScope};
 use domovoy_store::users;
 
-use super::{optional, present};
-use crate::auth::Caller;
-use crate::error::ApiError;
-use crate::state::AppState;
+use crate::App;
+use crate::AppError;
+use crate::Requester;
+use crate::common::{optional, present};
 
 /// Most entries one export holds; narrow the filter for more.
 pub const EXPORT_LIMIT: usize = 100_000;
 
 /// The audit filter as typed into the page or the query string.
-#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 pub struct AuditFilter {
     /// Action code, e.g. `user.created`.
     pub action: Option<String>,
@@ -47,14 +48,14 @@ impl AuditFilter {
     }
 }
 
-/// Builds the store query: the filter narrowed to what the caller may read.
-async fn query(state: &AppState, caller: &Caller, filter: &AuditFilter) -> Result<AuditQuery, ApiError> {
-    let reach = caller.reach(Permission::AuditRead)?;
+/// Builds the store query: the filter narrowed to what the requester may read.
+async fn query(app: &App, requester: &Requester, filter: &AuditFilter) -> Result<AuditQuery, AppError> {
+    let reach = requester.reach(Permission::AuditRead)?;
     let scope = match reach.building_filter() {
         None => AuditScope::Everything,
         Some(buildings) => AuditScope::Buildings(buildings.iter().copied().collect()),
     };
-    let tz = state.config.display_time_zone;
+    let tz = app.config.display_time_zone;
     let day = |raw: &str| NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|_| FieldError::InvalidFormat);
     let mut errors = FieldErrors::new();
     let action = optional(&mut errors, "action", filter.action.as_deref(), str::parse::<AuditAction>);
@@ -68,10 +69,10 @@ async fn query(state: &AppState, caller: &Caller, filter: &AuditFilter) -> Resul
     let actor_login = optional(&mut errors, "actor", filter.actor.as_deref(), Login::from_sign_in);
     errors.into_result()?;
     let actor = match actor_login {
-        Some(login) => match users::find_by_login(&state.db, &login).await? {
+        Some(login) => match users::find_by_login(&app.db, &login).await? {
             Some(user) => Some(user.id),
             // An unknown login matches nothing rather than everything.
-            None => return Err(ApiError::field("actor", FieldError::Unknown)),
+            None => return Err(AppError::field("actor", FieldError::Unknown)),
         },
         None => None,
     };
@@ -90,19 +91,19 @@ async fn query(state: &AppState, caller: &Caller, filter: &AuditFilter) -> Resul
     })
 }
 
-/// One page of entries the caller may read.
-pub async fn page(state: &AppState, caller: &Caller, filter: &AuditFilter) -> Result<AuditPage, ApiError> {
-    let query = query(state, caller, filter).await?;
-    Ok(audit::list(&state.db, &query).await?)
+/// One page of entries the requester may read.
+pub async fn page(app: &App, requester: &Requester, filter: &AuditFilter) -> Result<AuditPage, AppError> {
+    let query = query(app, requester, filter).await?;
+    Ok(audit::list(&app.db, &query).await?)
 }
 
 /// Every matching entry, newest first, up to [`EXPORT_LIMIT`].
-pub async fn export(state: &AppState, caller: &Caller, filter: &AuditFilter) -> Result<Vec<AuditEntry>, ApiError> {
-    let mut query = query(state, caller, &filter.without_cursor()).await?;
+pub async fn export(app: &App, requester: &Requester, filter: &AuditFilter) -> Result<Vec<AuditEntry>, AppError> {
+    let mut query = query(app, requester, &filter.without_cursor()).await?;
     query.limit = 1000;
     let mut entries = Vec::new();
     loop {
-        let page = audit::list(&state.db, &query).await?;
+        let page = audit::list(&app.db, &query).await?;
         entries.extend(page.entries);
         match page.next_cursor {
             Some(cursor) if entries.len() < EXPORT_LIMIT => query.before = Some(cursor),

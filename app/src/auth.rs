@@ -1,0 +1,215 @@
+//! Signing in and out, and recognising a presented token.
+//!
+//! Browsers carry a session cookie, programs and devices a bearer token;
+//! either way the door hands the secret here, and it is looked up by its
+//! SHA-256, so the database never holds a usable token.
+
+use chrono::{DateTime, Utc};
+
+use domovoy_domain::account::{Login, User};
+use domovoy_domain::audit::AuditAction;
+use domovoy_domain::password::verify_password;
+use domovoy_domain::policy::Principal;
+use domovoy_store::audit::{self, Actor, Change};
+use domovoy_store::tokens::{self, NewToken, TokenInfo, TokenKind};
+use domovoy_store::users;
+
+use crate::secret::{hash_secret, new_secret};
+use crate::{App, AppError, AppResult, Channel, Origin, Requester};
+
+/// A token is marked used at most this often: often enough for the
+/// "last used" column and sliding session expiry, rare enough that reads do
+/// not turn into writes.
+const TOUCH_INTERVAL: chrono::Duration = chrono::Duration::seconds(60);
+
+/// A sign-in attempt.
+#[derive(Debug)]
+pub struct SignInRequest<'a> {
+    /// What the person typed: a staff login or a phone number.
+    pub login: &'a str,
+    pub password: String,
+    /// A browser session, or a bearer token for a program or device.
+    pub kind: TokenKind,
+    /// Shown in the owner's list of sessions and tokens.
+    pub token_name: String,
+    pub origin: &'a Origin,
+}
+
+/// A successful sign-in: the secret to hand over (once) and the account.
+#[derive(Debug)]
+pub struct SignedIn {
+    pub secret: String,
+    pub csrf: String,
+    pub user: User,
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// Checks the credentials and opens a session or token.
+///
+/// Wrong passwords count towards a temporary lockout of the account; every
+/// attempt counts towards the limit of the client address. A missing login
+/// costs the same hashing time as a wrong password, so timing does not tell
+/// which logins exist.
+pub async fn sign_in(app: &App, request: SignInRequest<'_>) -> AppResult<SignedIn> {
+    if let Some(ip) = request.origin.ip
+        && let Err(wait) = app.sign_in_limiter.check(ip)
+    {
+        app.metrics.sign_ins.with(&["rate_limited"]).inc();
+        return Err(AppError::TooManyRequests { retry_after: wait });
+    }
+    let found = match Login::from_sign_in(request.login) {
+        Ok(login) => users::credentials(&app.db, &login).await?,
+        Err(_) => None,
+    };
+    let (stored_hash, user) = match found {
+        Some(credentials) => (credentials.password_hash, Some(credentials.user)),
+        None => (app.dummy_hash.clone(), None),
+    };
+    let now = Utc::now();
+    if let Some(user) = &user
+        && user.is_locked(now)
+    {
+        app.metrics.sign_ins.with(&["locked"]).inc();
+        return Err(locked_error(app, user));
+    }
+    let password = request.password;
+    // argon2 takes tens of milliseconds of CPU by design: off the event loop.
+    let matches = tokio::task::spawn_blocking(move || verify_password(&password, &stored_hash))
+        .await
+        .map_err(AppError::unexpected)?;
+    let Some(user) = user else {
+        app.metrics.sign_ins.with(&["failed"]).inc();
+        return Err(AppError::InvalidCredentials);
+    };
+    let actor = Actor {
+        user_id: Some(user.id),
+        login: user.login.to_string(),
+        ip: request.origin.ip.map(|ip| ip.to_string()),
+        request_id: request.origin.request_id.clone(),
+    };
+    if !matches {
+        app.metrics.sign_ins.with(&["failed"]).inc();
+        return Err(record_failure(app, user, actor).await?);
+    }
+    if user.is_disabled() {
+        app.metrics.sign_ins.with(&["disabled"]).inc();
+        return Err(AppError::AccountDisabled);
+    }
+    let secret = new_secret();
+    let csrf = new_secret();
+    let expires_at = Some(
+        now + match request.kind {
+            TokenKind::Session => app.config.session_idle,
+            TokenKind::Api | TokenKind::Device => app.config.api_token_lifetime,
+        },
+    );
+    let token = NewToken {
+        user_id: user.id,
+        kind: request.kind,
+        secret_hash: hash_secret(&secret),
+        csrf_token: csrf.clone(),
+        name: request.token_name,
+        ip: actor.ip.clone(),
+        user_agent: request.origin.user_agent.clone(),
+        expires_at,
+    };
+    let user_id = user.id;
+    app.write(move |tx| {
+        Box::pin(async move {
+            users::record_sign_in(tx, user_id).await?;
+            let token_id = tokens::insert(tx, &token).await?;
+            audit::record(tx, Change::new(&actor, AuditAction::SignedIn, user_id).summary(token.name.clone())).await?;
+            Ok(token_id)
+        })
+    })
+    .await?;
+    app.metrics.sign_ins.with(&["ok"]).inc();
+    Ok(SignedIn { secret, csrf, user, expires_at })
+}
+
+async fn record_failure(app: &App, user: User, actor: Actor) -> AppResult<AppError> {
+    let failed = app.config.lockout.after_failure(user.failed_logins, Utc::now());
+    let user_id = user.id;
+    app.write(move |tx| {
+        Box::pin(async move {
+            users::record_failed_sign_in(tx, user_id, failed).await?;
+            audit::record(tx, Change::new(&actor, AuditAction::SignInFailed, user_id)).await?;
+            if failed.locked_until.is_some() {
+                audit::record(tx, Change::new(&actor, AuditAction::AccountLocked, user_id)).await?;
+            }
+            Ok(())
+        })
+    })
+    .await?;
+    Ok(match failed.locked_until {
+        Some(until) => locked_error(app, &User { locked_until: Some(until), ..user }),
+        None => AppError::InvalidCredentials,
+    })
+}
+
+fn locked_error(app: &App, user: &User) -> AppError {
+    let until = user.locked_until.unwrap_or_else(Utc::now);
+    let retry_after = (until - Utc::now()).to_std().unwrap_or_default();
+    let until_local = until.with_timezone(&app.config.display_time_zone).format("%H:%M").to_string();
+    AppError::AccountLocked { until_local, retry_after }
+}
+
+/// Ends the requester's session or revokes the token they used.
+pub async fn sign_out(app: &App, requester: &Requester) -> AppResult<()> {
+    let user_id = requester.account()?.id;
+    let Some(token_id) = requester.token() else { return Ok(()) };
+    let actor = requester.actor();
+    app.write(move |tx| {
+        Box::pin(async move {
+            tokens::revoke(tx, user_id, token_id).await?;
+            audit::record(tx, Change::new(&actor, AuditAction::SignedOut, user_id)).await?;
+            Ok(())
+        })
+    })
+    .await
+}
+
+/// A recognised token: who it belongs to and what the door needs of it.
+#[derive(Debug, Clone)]
+pub struct Authenticated {
+    pub requester: Requester,
+    pub token: TokenInfo,
+    /// The session's CSRF token (the web door checks forms against it).
+    pub csrf: String,
+}
+
+/// Finds the account behind a presented secret, with its grants, in one
+/// statement; `None` for an unknown, expired or revoked token.
+pub async fn authenticate(
+    app: &App,
+    secret: &str,
+    channel: Channel,
+    origin: Origin,
+) -> AppResult<Option<Authenticated>> {
+    let now = Utc::now();
+    let Some(found) = tokens::authenticate(&app.db, &hash_secret(secret), now).await? else {
+        return Ok(None);
+    };
+    let principal = Principal::new(found.user.id, found.user.kind, found.grants);
+    if now - found.token.last_used_at > TOUCH_INTERVAL {
+        touch(app, &found.token, now);
+    }
+    Ok(Some(Authenticated {
+        requester: Requester::person(found.user, principal, Some(found.token.id), channel, origin),
+        token: found.token,
+        csrf: found.csrf_token,
+    }))
+}
+
+/// Records use of a token in the background; a session's expiry slides.
+fn touch(app: &App, token: &TokenInfo, now: DateTime<Utc>) {
+    let expires = (token.kind == TokenKind::Session).then(|| now + app.config.session_idle);
+    let (db, id) = (app.db.clone(), token.id);
+    // The request does not wait for this bookkeeping; a failure only leaves
+    // "last used" a minute stale.
+    tokio::spawn(async move {
+        if let Err(error) = db.write(move |tx| Box::pin(async move { tokens::touch(tx, id, expires).await })).await {
+            tracing::warn!(%error, "cannot record token use");
+        }
+    });
+}

@@ -1,0 +1,143 @@
+//! Background jobs: the work nobody asks for, each on its own timer.
+//!
+//! Started once per serving node by `src/startup.rs` ([`Jobs::start`]),
+//! never by a command-line process, and stopped by [`Jobs::stop`] (or by
+//! dropping the handle) when the node shuts down: each job is a task that
+//! loops on an interval and is aborted between ticks, so a job stopped
+//! mid-write leaves that write to its transaction (committed or rolled back
+//! whole). Every job is safe to run on several nodes at once: its writes
+//! check what they change inside the transaction.
+//!
+//! | job | every | what it does |
+//! |---|---|---|
+//! | catch-up | [`CATCH_UP_INTERVAL`] | the hub compares what it delivered with the event log and reads what it missed: events of other nodes when Redis dropped them, and of command-line processes, which have no hub |
+//! | SLA scan | [`SLA_SCAN_INTERVAL`] | tickets whose SLA state changes within the hour get their timers armed (also right after start) |
+//! | housekeeping | [`HOUSEKEEPING_INTERVAL`] | prunes event history, old idempotency keys and long-expired tokens; forgets idle sign-in limiter entries; closes done tickets nobody confirmed ([`auto_close`]) |
+
+pub mod auto_close;
+
+use std::time::Duration;
+
+use domovoy_store::{events, idempotency, tokens};
+
+use crate::App;
+
+/// How often the hub compares what it delivered with the event log. Two
+/// seconds bounds how late an event committed elsewhere (another node with
+/// Redis down, a command-line process) reaches a live screen; each sweep is
+/// one indexed query for all followed topics.
+pub const CATCH_UP_INTERVAL: Duration = Duration::from_secs(2);
+
+/// How often the tickets due within the hour are read to arm SLA timers.
+/// The horizon is an hour, so a minute leaves every timer armed in time.
+pub const SLA_SCAN_INTERVAL: Duration = Duration::from_secs(60);
+
+/// How often housekeeping runs.
+pub const HOUSEKEEPING_INTERVAL: Duration = Duration::from_secs(300);
+
+/// Expired and revoked tokens are kept this long for the audit trail of
+/// "who was signed in", then deleted.
+const TOKEN_KEEP_DAYS: i64 = 30;
+
+/// A retried request is recognised by its `Idempotency-Key` this long.
+const IDEMPOTENCY_KEEP: chrono::Duration = chrono::Duration::hours(48);
+
+/// What the jobs need besides the application.
+#[derive(Debug, Clone, Copy)]
+pub struct JobSettings {
+    /// Event history kept for reconnecting clients.
+    pub event_retention: chrono::Duration,
+}
+
+/// The running jobs of a node; aborted when stopped or dropped.
+#[derive(Debug)]
+pub struct Jobs {
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Jobs {
+    /// Starts every job. Without live parts (a command-line process) there
+    /// is nothing to catch up or arm, so only housekeeping would run; the
+    /// binary never starts jobs there.
+    pub fn start(app: &App, settings: JobSettings) -> Jobs {
+        let mut tasks = Vec::new();
+        if let Some(live) = app.live() {
+            let hub = live.hub.clone();
+            tasks.push(tokio::spawn(every(CATCH_UP_INTERVAL, false, move || {
+                hub.catch_up();
+                std::future::ready(())
+            })));
+            let tickets = live.tickets.clone();
+            // The first scan right away re-arms every timer after a restart.
+            tasks.push(tokio::spawn(every(SLA_SCAN_INTERVAL, true, move || {
+                tickets.scan();
+                std::future::ready(())
+            })));
+        }
+        let app = app.clone();
+        tasks.push(tokio::spawn(every(HOUSEKEEPING_INTERVAL, false, move || {
+            let app = app.clone();
+            async move { housekeeping(&app, settings).await }
+        })));
+        Jobs { tasks }
+    }
+
+    /// Stops every job between two ticks.
+    pub fn stop(self) {
+        drop(self);
+    }
+}
+
+impl Drop for Jobs {
+    fn drop(&mut self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+    }
+}
+
+/// Runs `job` every `period` (first after one period, or at once when
+/// `now`); a tick missed while a slow run was going is skipped, not
+/// queued, so a stalled database does not make the job run in bursts.
+async fn every<F, Fut>(period: Duration, now: bool, mut job: F)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let start = if now { tokio::time::Instant::now() } else { tokio::time::Instant::now() + period };
+    let mut ticks = tokio::time::interval_at(start, period);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    loop {
+        ticks.tick().await;
+        job().await;
+    }
+}
+
+/// One round of housekeeping; each part logs its own failure and the
+/// others still run.
+pub async fn housekeeping(app: &App, settings: JobSettings) {
+    app.sign_in_limiter.forget_idle();
+    let cutoff = chrono::Utc::now() - settings.event_retention;
+    match app.db.write(move |tx| Box::pin(async move { events::prune_before(tx, cutoff).await })).await {
+        Ok(done) if done.value > 0 => tracing::info!(events = done.value, "pruned event history"),
+        Ok(_) => {}
+        Err(error) => tracing::warn!(%error, "event history pruning failed"),
+    }
+    let cutoff = chrono::Utc::now() - IDEMPOTENCY_KEEP;
+    match app.db.write(move |tx| Box::pin(async move { idempotency::prune(tx, cutoff).await })).await {
+        Ok(done) if done.value > 0 => tracing::debug!(keys = done.value, "forgot old idempotency keys"),
+        Ok(_) => {}
+        Err(error) => tracing::warn!(%error, "idempotency key clean-up failed"),
+    }
+    match auto_close::run(app, app.config.auto_close_after).await {
+        Ok(closed) if closed > 0 => tracing::info!(tickets = closed, "closed done tickets nobody confirmed"),
+        Ok(_) => {}
+        Err(error) => tracing::warn!(%error, "auto-closing done tickets failed"),
+    }
+    let cutoff = chrono::Utc::now() - chrono::Duration::days(TOKEN_KEEP_DAYS);
+    match app.db.write(move |tx| Box::pin(async move { tokens::prune(tx, cutoff).await })).await {
+        Ok(done) if done.value > 0 => tracing::info!(tokens = done.value, "deleted long-expired tokens"),
+        Ok(_) => {}
+        Err(error) => tracing::warn!(%error, "token clean-up failed"),
+    }
+}

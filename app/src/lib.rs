@@ -1,0 +1,218 @@
+//! Domovoy's use-cases: one function per thing a person or a system does.
+//!
+//! This crate owns the application layer between the doors and the
+//! machinery. Every door — the web pages and JSON API (`domovoy-web`), the
+//! command line (`domovoy`), telephony, the staff app's sync, background
+//! jobs — calls the same functions here with a [`Requester`] (who acts, and
+//! through which [`Channel`]) and gets a result or an [`AppError`] with a
+//! stable code. A use-case checks the one policy function, parses its input
+//! into domain values (collecting every field error), runs its change, its
+//! audit entry and its typed events in one transaction ([`App::write`]),
+//! and only then publishes the events. Capability functions
+//! ([`tickets::capabilities`]) say what a person may do with a thing, so
+//! pages, the API and the staff app show the same buttons the use-cases
+//! accept. Background jobs live in [`jobs`].
+//!
+//! It must not know HTTP, HTML or actix-web: no request, no status code, no
+//! template. Who may call what is the policy's business, never the door's.
+
+pub mod account;
+pub mod attachments;
+pub mod audit;
+pub mod auth;
+pub mod buildings;
+pub mod clients;
+mod common;
+pub mod error;
+pub mod import;
+pub mod imports;
+pub mod jobs;
+pub mod places;
+pub mod rate_limit;
+pub mod requester;
+pub mod roles;
+pub mod search;
+pub mod secret;
+pub mod ticket_filter;
+pub mod ticket_settings;
+pub mod tickets;
+pub mod users;
+pub mod webhooks;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use chrono::Duration;
+use chrono_tz::Tz;
+use futures_util::future::BoxFuture;
+
+use domovoy_actors::presence::ViewerInfo;
+use domovoy_actors::sla::CalendarCache;
+use domovoy_actors::tickets::TicketsHandle;
+use domovoy_actors::{BuildingsHandle, HubHandle, Metrics, PresenceHandle};
+use domovoy_domain::account::LockoutPolicy;
+use domovoy_domain::ids::{BuildingId, TicketId};
+use domovoy_domain::sla::ProductionCalendar;
+use domovoy_domain::ticket::Ticket;
+use domovoy_store::{Db, WriteTx};
+
+pub use common::{optional, present};
+pub use error::{AppError, AppResult, Rule};
+pub use requester::{Channel, Origin, Requester};
+
+use crate::rate_limit::SignInLimiter;
+use crate::tickets::LowRating;
+
+/// Settings of the use-cases, taken from the application's settings.
+#[derive(Debug, Clone)]
+pub struct AppConfig {
+    /// The company's zone: ticket numbers count in its year, staff pages
+    /// show its times.
+    pub display_time_zone: Tz,
+    /// A browser session ends after this long without use.
+    pub session_idle: Duration,
+    /// API and device tokens live this long.
+    pub api_token_lifetime: Duration,
+    pub lockout: LockoutPolicy,
+    /// Sign-in attempts allowed per client address per minute.
+    pub sign_in_per_minute: u32,
+    /// What a rating of 1 or 2 does to a finished ticket.
+    pub low_rating: LowRating,
+    /// A done ticket nobody confirmed closes after this long.
+    pub auto_close_after: Duration,
+    /// Largest attachment accepted, in bytes.
+    pub max_attachment_bytes: u64,
+    /// Where attachments are kept (`<data_dir>/files`).
+    pub files_dir: PathBuf,
+}
+
+impl Default for AppConfig {
+    fn default() -> Self {
+        Self {
+            display_time_zone: chrono_tz::Europe::Moscow,
+            session_idle: Duration::hours(12),
+            api_token_lifetime: Duration::days(90),
+            lockout: LockoutPolicy::default(),
+            sign_in_per_minute: 10,
+            low_rating: LowRating::Reopen,
+            auto_close_after: Duration::days(3),
+            max_attachment_bytes: 20 * 1024 * 1024,
+            files_dir: std::env::temp_dir().join("domovoy-files"),
+        }
+    }
+}
+
+/// The live parts of a serving node: the hub, the building and ticket
+/// actors, presence. A command-line process has none: its events reach the
+/// serving nodes through the database (their catch-up sweep).
+#[derive(Debug, Clone)]
+pub struct Live {
+    pub hub: HubHandle,
+    pub buildings: BuildingsHandle,
+    pub presence: PresenceHandle,
+    pub tickets: TicketsHandle,
+}
+
+/// The application: what every use-case needs. Cloning is cheap.
+#[derive(Clone, Debug)]
+pub struct App(Arc<Inner>);
+
+#[derive(Debug)]
+pub struct Inner {
+    pub db: Db,
+    pub metrics: Metrics,
+    pub config: AppConfig,
+    live: Option<Live>,
+    /// The production calendar, shared with the ticket actors when live.
+    calendar: CalendarCache,
+    /// Sign-in attempts per address (this node's share of the limit).
+    pub sign_in_limiter: SignInLimiter,
+    /// Verified against when a login does not exist, so that a missing
+    /// account costs as much time as a wrong password.
+    pub dummy_hash: String,
+}
+
+impl std::ops::Deref for App {
+    type Target = Inner;
+
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+impl App {
+    /// The application of a serving node (`live`) or of a command-line
+    /// process (`None`).
+    pub fn new(db: Db, live: Option<Live>, metrics: Metrics, config: AppConfig) -> Self {
+        let calendar = match &live {
+            Some(live) => live.tickets.calendar().clone(),
+            None => CalendarCache::new(db.clone()),
+        };
+        let sign_in_limiter = SignInLimiter::new(config.sign_in_per_minute);
+        Self(Arc::new(Inner {
+            db,
+            metrics,
+            config,
+            live,
+            calendar,
+            sign_in_limiter,
+            dummy_hash: domovoy_domain::password::dummy_hash(),
+        }))
+    }
+
+    /// The live parts, on a serving node.
+    pub fn live(&self) -> Option<&Live> {
+        self.live.as_ref()
+    }
+
+    /// Runs `work` in one transaction, then hands its events to the hub.
+    /// The answer comes only after the commit; delivery never delays it.
+    /// Without a hub (the command line) the events stay in the log, where
+    /// every serving node's catch-up sweep finds them within seconds.
+    pub async fn write<T, F>(&self, work: F) -> AppResult<T>
+    where
+        F: for<'c> FnOnce(&'c mut WriteTx) -> BoxFuture<'c, AppResult<T>> + Send + 'static,
+        T: Send + 'static,
+    {
+        let committed = self.db.write(work).await?;
+        if let Some(live) = &self.live {
+            live.hub.publish_local(committed.events);
+        }
+        Ok(committed.value)
+    }
+
+    /// The production calendar (cached for a minute).
+    pub async fn calendar(&self) -> AppResult<Arc<ProductionCalendar>> {
+        Ok(self.calendar.get().await?)
+    }
+
+    /// Forgets the cached calendar after this node changed it.
+    pub fn calendar_changed(&self) {
+        self.calendar.invalidate();
+    }
+
+    /// Who is looking at a building now, on every node (empty without live
+    /// parts).
+    pub async fn building_viewers(&self, id: BuildingId) -> Vec<ViewerInfo> {
+        match &self.live {
+            Some(live) => live.buildings.live(id).await.viewers,
+            None => Vec::new(),
+        }
+    }
+
+    /// Who is looking at a ticket now, on every node.
+    pub async fn ticket_viewers(&self, id: TicketId) -> Vec<ViewerInfo> {
+        match &self.live {
+            Some(live) => live.tickets.viewers(id).await,
+            None => Vec::new(),
+        }
+    }
+
+    /// Tells the ticket actors a ticket changed (its SLA timer re-arms).
+    /// Without live parts the serving nodes' minute scan picks it up.
+    pub fn ticket_changed(&self, ticket: &Ticket) {
+        if let Some(live) = &self.live {
+            live.tickets.changed(ticket);
+        }
+    }
+}

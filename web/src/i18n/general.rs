@@ -1,0 +1,595 @@
+//! The general interface strings (navigation, accounts, users and roles,
+//! audit, buildings, errors): each declared once, Russian beside English.
+
+use domovoy_actors::session::SessionError;
+use domovoy_domain::FieldError;
+use domovoy_domain::account::{AccountKind, Locale};
+use domovoy_domain::audit::AuditAction;
+use domovoy_domain::building::BuildingKind;
+use domovoy_domain::permission::{Permission, PermissionGroup};
+
+use super::places::{EN_PLACES, PlaceCatalog, RU_PLACES};
+use super::tickets::{EN_TICKETS, RU_TICKETS, TicketCatalog};
+
+catalog! {
+    /// All interface strings of one language.
+    pub struct Catalog { ru: RU, en: EN }
+
+    locale: Locale = (Locale::Ru, Locale::En),
+    /// Ticket pages, labels and errors.
+    tk: &'static TicketCatalog = (&RU_TICKETS, &EN_TICKETS),
+    /// Layouts, the chessboard, clients and search.
+    pl: &'static PlaceCatalog = (&RU_PLACES, &EN_PLACES),
+    /// `<html lang>` value.
+    html_lang: &'static str = ("ru", "en"),
+    app_name: &'static str = ("Домовой", "Domovoy"),
+    app_tagline: &'static str = ("CRM управляющей компании", "Property-management CRM"),
+    skip_to_content: &'static str = ("Перейти к содержимому", "Skip to content"),
+    switch_language: &'static str = ("English", "Русский"),
+    switch_language_to: Locale = (Locale::En, Locale::Ru),
+
+    // Navigation
+    nav_home: &'static str = ("Главная", "Home"),
+    nav_buildings: &'static str = ("Объекты", "Buildings"),
+    nav_users: &'static str = ("Пользователи", "Users"),
+    nav_roles: &'static str = ("Роли", "Roles"),
+    nav_assignments: &'static str = ("Назначения", "Assignments"),
+    nav_audit: &'static str = ("Журнал аудита", "Audit log"),
+    nav_account: &'static str = ("Профиль", "Profile"),
+    nav_api: &'static str = ("API", "API"),
+    sign_out: &'static str = ("Выйти", "Sign out"),
+    main_menu: &'static str = ("Главное меню", "Main menu"),
+
+    // Common words
+    save: &'static str = ("Сохранить", "Save"),
+    cancel: &'static str = ("Отмена", "Cancel"),
+    create: &'static str = ("Создать", "Create"),
+    delete: &'static str = ("Удалить", "Delete"),
+    edit: &'static str = ("Изменить", "Edit"),
+    search: &'static str = ("Найти", "Search"),
+    apply_filter: &'static str = ("Показать", "Show"),
+    reset_filter: &'static str = ("Сбросить", "Reset"),
+    next_page: &'static str = ("Следующая страница →", "Next page →"),
+    first_page: &'static str = ("← В начало", "← First page"),
+    nothing_found: &'static str = ("Ничего не найдено", "Nothing found"),
+    yes: &'static str = ("да", "yes"),
+    no: &'static str = ("нет", "no"),
+    never: &'static str = ("никогда", "never"),
+    optional: &'static str = ("необязательно", "optional"),
+    saved: &'static str = ("Изменения сохранены", "Changes saved"),
+    confirm_action: &'static str = ("Подтвердите действие", "Please confirm"),
+    export_csv: &'static str = ("Скачать CSV", "Download CSV"),
+    export_xlsx: &'static str = ("Скачать XLSX", "Download XLSX"),
+    all: &'static str = ("Все", "All"),
+    details: &'static str = ("Подробнее", "Details"),
+
+    // Sign-in
+    login_title: &'static str = ("Вход в систему", "Sign in"),
+    login_field: &'static str = ("Логин или телефон", "Login or phone"),
+    login_hint: &'static str = (
+        "Сотрудники входят по логину, жители — по номеру телефона.",
+        "Staff sign in with their login, residents with their phone number.",
+    ),
+    password_field: &'static str = ("Пароль", "Password"),
+    login_submit: &'static str = ("Войти", "Sign in"),
+    login_invalid: &'static str = ("Неверный логин или пароль.", "Wrong login or password."),
+    login_disabled: &'static str = (
+        "Учётная запись отключена. Обратитесь к администратору.",
+        "This account is disabled. Please contact the administrator.",
+    ),
+    /// The account is locked; the argument is the local time it unlocks.
+    login_locked: fn(&str) -> String = (
+        |until| {
+            format!(
+                "Слишком много неудачных попыток. Вход заблокирован до {until}; администратор может снять блокировку раньше."
+            )
+        },
+        |until| {
+            format!(
+                "Too many failed attempts. Sign-in is locked until {until}; an administrator can lift the lock earlier."
+            )
+        },
+    ),
+    /// Too many attempts from this address; the argument is seconds to wait.
+    login_rate_limited: fn(u64) -> String = (
+        |seconds| format!("Слишком много попыток входа с этого адреса. Повторите через {seconds} с."),
+        |seconds| format!("Too many sign-in attempts from this address. Try again in {seconds} s."),
+    ),
+    form_expired: &'static str = (
+        "Форма устарела. Обновите страницу и отправьте её ещё раз.",
+        "The form has expired. Reload the page and submit it again.",
+    ),
+    signed_out: &'static str = ("Вы вышли из системы.", "You have signed out."),
+
+    // Home
+    /// Greeting with the user's name.
+    home_greeting: fn(&str) -> String = (
+        |name| format!("Здравствуйте, {name}!"),
+        |name| format!("Hello, {name}!"),
+    ),
+    home_roles: &'static str = ("Ваши роли", "Your roles"),
+    home_no_roles: &'static str = (
+        "Вам пока не назначено ни одной роли. Обратитесь к администратору.",
+        "You have no roles yet. Please contact the administrator.",
+    ),
+    home_sections: &'static str = ("Разделы", "Sections"),
+    home_buildings: &'static str = ("Объекты в вашей зоне ответственности", "Buildings in your area"),
+    home_no_buildings: &'static str = ("Нет доступных объектов.", "No buildings available."),
+    home_resident_intro: &'static str = (
+        "Здесь будут ваши заявки, пропуска и опросы. Проверьте, что контакты в профиле указаны верно.",
+        "Your requests, passes and surveys will appear here. Please check that the contacts in your profile are correct.",
+    ),
+    scope_all: &'static str = ("все объекты", "all buildings"),
+    scope_own: &'static str = ("свои помещения и заявки", "own units and requests"),
+    /// "In building «X»".
+    scope_building: fn(&str) -> String = (|name| format!("объект «{name}»"), |name| format!("building “{name}”")),
+
+    // Account
+    account_title: &'static str = ("Профиль", "Profile"),
+    profile_section: &'static str = ("Личные данные", "Personal details"),
+    display_name_field: &'static str = ("Имя", "Name"),
+    email_field: &'static str = ("E-mail", "E-mail"),
+    phone_field: &'static str = ("Телефон", "Phone"),
+    locale_field: &'static str = ("Язык интерфейса", "Interface language"),
+    password_section: &'static str = ("Смена пароля", "Change password"),
+    current_password_field: &'static str = ("Текущий пароль", "Current password"),
+    new_password_field: &'static str = ("Новый пароль", "New password"),
+    repeat_password_field: &'static str = ("Повторите новый пароль", "Repeat the new password"),
+    change_password: &'static str = ("Изменить пароль", "Change password"),
+    passwords_differ: &'static str = ("Пароли не совпадают", "The passwords differ"),
+    wrong_current_password: &'static str = ("Неверный текущий пароль", "Wrong current password"),
+    password_changed: &'static str = (
+        "Пароль изменён. Остальные сеансы завершены.",
+        "Password changed. Your other sessions were signed out.",
+    ),
+    /// Rule shown under a new-password field; the argument is the minimum length.
+    password_rule: fn(usize) -> String = (
+        |min| format!("Не короче {min} символов; удобно использовать фразу из нескольких слов."),
+        |min| format!("At least {min} characters; a phrase of several words works well."),
+    ),
+    tokens_section: &'static str = ("Сеансы и токены доступа", "Sessions and access tokens"),
+    token_kind_col: &'static str = ("Тип", "Kind"),
+    token_name_col: &'static str = ("Название", "Name"),
+    created_col: &'static str = ("Создан", "Created"),
+    last_used_col: &'static str = ("Последнее использование", "Last used"),
+    expires_col: &'static str = ("Истекает", "Expires"),
+    ip_col: &'static str = ("IP-адрес", "IP address"),
+    revoke: &'static str = ("Отозвать", "Revoke"),
+    current_session: &'static str = ("текущий сеанс", "this session"),
+    new_api_token: &'static str = ("Новый API-токен", "New API token"),
+    token_name_field: &'static str = (
+        "Название (например, «Интеграция с АТС»)",
+        "Name (for example, “PBX integration”)",
+    ),
+    create_token: &'static str = ("Создать токен", "Create token"),
+    token_created: &'static str = (
+        "Токен создан. Скопируйте его сейчас — больше он показан не будет:",
+        "Token created. Copy it now — it will not be shown again:",
+    ),
+    token_kind_session: &'static str = ("Браузер", "Browser"),
+    token_kind_api: &'static str = ("API", "API"),
+    token_kind_device: &'static str = ("Устройство", "Device"),
+
+    // Users
+    users_title: &'static str = ("Пользователи", "Users"),
+    users_search_placeholder: &'static str = ("Имя, логин, телефон или e-mail", "Name, login, phone or e-mail"),
+    kind_filter_staff: &'static str = ("Сотрудники", "Staff"),
+    kind_filter_residents: &'static str = ("Жители", "Residents"),
+    show_disabled: &'static str = ("Показывать отключённых", "Show disabled"),
+    login_col: &'static str = ("Логин", "Login"),
+    name_col: &'static str = ("Имя", "Name"),
+    kind_col: &'static str = ("Тип", "Kind"),
+    last_sign_in_col: &'static str = ("Последний вход", "Last sign-in"),
+    state_col: &'static str = ("Состояние", "State"),
+    state_active: &'static str = ("Активен", "Active"),
+    state_disabled: &'static str = ("Отключён", "Disabled"),
+    /// Locked until the given time.
+    state_locked: fn(&str) -> String = (
+        |until| format!("Заблокирован до {until}"),
+        |until| format!("Locked until {until}"),
+    ),
+    new_user: &'static str = ("Новый пользователь", "New user"),
+    staff_login_field: &'static str = ("Логин сотрудника", "Staff login"),
+    staff_login_hint: &'static str = (
+        "Латинские буквы, цифры, точка, дефис и подчёркивание; начинается с буквы.",
+        "Latin letters, digits, dot, hyphen and underscore; starts with a letter.",
+    ),
+    resident_phone_field: &'static str = ("Телефон жителя (он же логин)", "Resident's phone (also the login)"),
+    initial_password_field: &'static str = ("Начальный пароль", "Initial password"),
+    initial_password_hint: &'static str = (
+        "Оставьте пустым — пароль будет сгенерирован.",
+        "Leave empty to generate one.",
+    ),
+    /// The account was created; the argument is its initial password.
+    user_created: fn(&str) -> String = (
+        |password| {
+            format!("Пользователь создан. Начальный пароль: {password} — передайте его пользователю лично.")
+        },
+        |password| format!("User created. Initial password: {password} — hand it to the user in person."),
+    ),
+    user_title: &'static str = ("Пользователь", "User"),
+    disable_user: &'static str = ("Отключить", "Disable"),
+    enable_user: &'static str = ("Включить", "Enable"),
+    unlock_user: &'static str = ("Снять блокировку", "Lift the lock"),
+    reset_password: &'static str = ("Сбросить пароль", "Reset password"),
+    /// A new password was set; the argument is the password.
+    password_reset_done: fn(&str) -> String = (
+        |password| {
+            format!("Новый пароль: {password} — передайте его пользователю. Все его сеансы завершены.")
+        },
+        |password| {
+            format!("New password: {password} — hand it to the user. All their sessions were ended.")
+        },
+    ),
+    user_disabled_notice: &'static str = (
+        "Учётная запись отключена, все её сеансы завершены.",
+        "The account is disabled and all its sessions ended.",
+    ),
+    user_enabled_notice: &'static str = ("Учётная запись включена.", "The account is enabled."),
+    user_unlocked_notice: &'static str = ("Блокировка снята.", "The lock was lifted."),
+    user_roles_section: &'static str = ("Роли и зона ответственности", "Roles and area"),
+    role_col: &'static str = ("Роль", "Role"),
+    scope_col: &'static str = ("Где действует", "Applies to"),
+    grant_role: &'static str = ("Назначить роль", "Grant role"),
+    revoke_role: &'static str = ("Снять", "Revoke"),
+    scope_field: &'static str = ("Где действует", "Applies to"),
+    role_granted: &'static str = ("Роль назначена.", "Role granted."),
+    role_revoked: &'static str = ("Роль снята.", "Role revoked."),
+    last_admin_refused: &'static str = (
+        "Нельзя: в системе не останется ни одного активного администратора с правом управлять пользователями и ролями.",
+        "Refused: no active administrator able to manage users and roles would remain.",
+    ),
+    self_disable_refused: &'static str = (
+        "Нельзя отключить собственную учётную запись.",
+        "You cannot disable your own account.",
+    ),
+
+    // Roles
+    roles_title: &'static str = ("Роли и права", "Roles and permissions"),
+    roles_intro: &'static str = (
+        "Роль — набор прав из каталога. Отметьте права в столбце роли и сохраните. Роль назначается пользователю на отдельный объект или на все объекты сразу.",
+        "A role is a set of permissions from the catalog. Tick permissions in a role's column and save. A role is granted to a user for one building or for all buildings.",
+    ),
+    permission_col: &'static str = ("Право", "Permission"),
+    save_matrix: &'static str = ("Сохранить права", "Save permissions"),
+    new_role: &'static str = ("Новая роль", "New role"),
+    role_name_field: &'static str = ("Название", "Name"),
+    role_description_field: &'static str = ("Описание", "Description"),
+    role_kind_field: &'static str = ("Для кого", "For"),
+    delete_role: &'static str = ("Удалить роль", "Delete role"),
+    /// "Template: X".
+    role_template: fn(&str) -> String = (
+        |template| format!("на основе шаблона «{template}»"),
+        |template| format!("based on the “{template}” template"),
+    ),
+    role_in_use: &'static str = (
+        "Роль назначена пользователям — сначала снимите её.",
+        "The role is granted to users — revoke it first.",
+    ),
+    roles_saved: &'static str = ("Права ролей сохранены.", "Role permissions saved."),
+    role_created: &'static str = ("Роль создана.", "Role created."),
+    role_deleted: &'static str = ("Роль удалена.", "Role deleted."),
+
+    // Assignments
+    assignments_title: &'static str = ("Назначения по объектам", "Assignments by building"),
+    assignments_intro: &'static str = (
+        "Кто и в какой роли работает на объекте. Роли на все объекты показаны на каждом объекте.",
+        "Who works in which role at a building. All-buildings roles are shown at every building.",
+    ),
+    building_field: &'static str = ("Объект", "Building"),
+    user_field: &'static str = ("Сотрудник (логин)", "Staff member (login)"),
+    role_field: &'static str = ("Роль", "Role"),
+    assign: &'static str = ("Назначить", "Assign"),
+    this_building: &'static str = ("этот объект", "this building"),
+    choose: &'static str = ("— выберите —", "— choose —"),
+
+    // Audit
+    audit_title: &'static str = ("Журнал аудита", "Audit log"),
+    action_field: &'static str = ("Действие", "Action"),
+    actor_field: &'static str = ("Кто (логин)", "Who (login)"),
+    from_field: &'static str = ("С", "From"),
+    until_field: &'static str = ("По", "Until"),
+    time_col: &'static str = ("Время", "Time"),
+    actor_col: &'static str = ("Кто", "Who"),
+    action_col: &'static str = ("Действие", "Action"),
+    entity_col: &'static str = ("Что", "What"),
+    summary_col: &'static str = ("Описание", "Description"),
+    before_label: &'static str = ("Было", "Before"),
+    after_label: &'static str = ("Стало", "After"),
+    system_actor: &'static str = ("система", "system"),
+
+    // Buildings
+    buildings_title: &'static str = ("Объекты", "Buildings"),
+    building_name_field: &'static str = ("Название", "Name"),
+    address_field: &'static str = ("Адрес", "Address"),
+    building_kind_field: &'static str = ("Тип объекта", "Kind"),
+    time_zone_field: &'static str = ("Часовой пояс", "Time zone"),
+    new_building: &'static str = ("Новый объект", "New building"),
+    building_created: &'static str = ("Объект создан.", "Building created."),
+    building_title: &'static str = ("Объект", "Building"),
+    building_people: &'static str = ("Кто работает на объекте", "Who works here"),
+
+    // Errors
+    error_not_found_title: &'static str = ("Страница не найдена", "Page not found"),
+    error_not_found: &'static str = (
+        "Такой страницы или записи нет. Возможно, её удалили или ссылка устарела.",
+        "There is no such page or record. It may have been deleted, or the link is out of date.",
+    ),
+    error_forbidden_title: &'static str = ("Недостаточно прав", "Not allowed"),
+    error_forbidden: &'static str = (
+        "У вас нет прав на это действие. Если они нужны для работы, обратитесь к администратору.",
+        "You are not allowed to do this. If you need it for your work, please contact the administrator.",
+    ),
+    error_internal_title: &'static str = ("Внутренняя ошибка", "Internal error"),
+    error_internal: &'static str = (
+        "Что-то пошло не так. Мы записали ошибку; если она повторяется, сообщите администратору код запроса.",
+        "Something went wrong. The error was logged; if it repeats, give the administrator the request id.",
+    ),
+    error_unavailable: &'static str = (
+        "Сервис временно недоступен. Повторите попытку через минуту.",
+        "The service is temporarily unavailable. Please try again in a minute.",
+    ),
+    /// "Request id: X" under a server error.
+    error_request_id: fn(&str) -> String = (|id| format!("Код запроса: {id}"), |id| format!("Request id: {id}")),
+    back_home: &'static str = ("На главную", "Home"),
+    invalid_json: &'static str = (
+        "Тело запроса — не корректный JSON нужного вида.",
+        "The request body is not valid JSON of the expected shape.",
+    ),
+    invalid_input: &'static str = ("Проверьте поля формы.", "Please check the form fields."),
+    conflict: &'static str = (
+        "Данные изменились одновременно с вашим запросом. Обновите страницу и повторите.",
+        "The data changed at the same time as your request. Reload and try again.",
+    ),
+    unauthenticated: &'static str = ("Требуется вход в систему.", "Please sign in."),
+    csrf_failed: &'static str = (
+        "Запрос отклонён: нет действительного CSRF-токена. Обновите страницу.",
+        "Request refused: no valid CSRF token. Reload the page.",
+    ),
+    /// Messages for fields, by field name and error.
+    field_error: fn(&str, &FieldError) -> String = (main_ru::field_error, main_en::field_error),
+
+    // Live updates and keyboard
+    live_offline: &'static str = (
+        "Нет связи с сервером — данные могут быть устаревшими",
+        "No connection to the server — data may be out of date",
+    ),
+    live_reconnecting: &'static str = ("Переподключение…", "Reconnecting…"),
+    live_resync: &'static str = ("Данные обновлены", "Data refreshed"),
+    shortcuts_title: &'static str = ("Горячие клавиши", "Keyboard shortcuts"),
+    shortcuts_hint: &'static str = (
+        "Нажмите ? чтобы увидеть горячие клавиши",
+        "Press ? to see keyboard shortcuts",
+    ),
+    shortcut_go_home: &'static str = ("Главная", "Home"),
+    shortcut_go_account: &'static str = ("Профиль", "Profile"),
+    shortcut_go_users: &'static str = ("Пользователи", "Users"),
+    shortcut_go_roles: &'static str = ("Роли", "Roles"),
+    shortcut_go_audit: &'static str = ("Журнал аудита", "Audit log"),
+    shortcut_go_buildings: &'static str = ("Объекты", "Buildings"),
+    shortcut_focus_search: &'static str = ("Поиск или фильтр на странице", "Search or filter on the page"),
+    shortcut_help: &'static str = ("Эта подсказка", "This help"),
+    shortcut_close: &'static str = ("Закрыть окно", "Close the dialog"),
+
+    // Live pages, integrations
+    presence_title: &'static str = ("Сейчас на странице", "On this page now"),
+    presence_editing: &'static str = ("редактирует", "editing"),
+    presence_nobody: &'static str = ("Больше никого", "Nobody else"),
+    nav_integrations: &'static str = ("Интеграции", "Integrations"),
+    integrations_title: &'static str = ("Интеграции: вебхуки", "Integrations: webhooks"),
+    integrations_intro: &'static str = (
+        "Вебхук отправляет выбранные события в другую систему (1С, АТС, приложение для жителей) POST-запросом с JSON. Подпись X-Domovoy-Signature — HMAC-SHA256 тела по секрету; X-Domovoy-Delivery — идентификатор доставки для защиты от повторов.",
+        "A webhook sends chosen events to another system (accounting, PBX, the resident app) as a JSON POST. X-Domovoy-Signature is the HMAC-SHA256 of the body under the secret; X-Domovoy-Delivery identifies the delivery, to ignore repeats.",
+    ),
+    webhook_name_field: &'static str = ("Название", "Name"),
+    webhook_url_field: &'static str = ("Адрес (URL)", "URL"),
+    webhook_events_field: &'static str = ("События", "Events"),
+    webhook_all_events: &'static str = ("все события", "all events"),
+    new_webhook: &'static str = ("Новый вебхук", "New webhook"),
+    webhook_created: &'static str = (
+        "Вебхук создан. Секрет для проверки подписи — сохраните его сейчас, больше он показан не будет:",
+        "Webhook created. The signing secret — save it now, it will not be shown again:",
+    ),
+    webhook_deleted: &'static str = ("Вебхук удалён.", "Webhook deleted."),
+    deliveries_title: &'static str = ("Последние отправки", "Recent deliveries"),
+    delivery_state_sent: &'static str = ("отправлено", "sent"),
+    delivery_state_waiting: &'static str = ("ожидает", "waiting"),
+    delivery_state_failed: &'static str = ("не доставлено", "failed"),
+    attempts_col: &'static str = ("Попыток", "Attempts"),
+    error_col: &'static str = ("Ошибка", "Error"),
+    shortcut_go_integrations: &'static str = ("Интеграции", "Integrations"),
+
+    // Labels of domain values
+    permission_label: fn(Permission) -> &'static str = (main_ru::permission_label, main_en::permission_label),
+    /// The kind of entity an audit entry is about (`user`, `role`, …).
+    entity_label: fn(&str) -> &'static str = (main_ru::entity_label, main_en::entity_label),
+    permission_group_label: fn(PermissionGroup) -> &'static str = (
+        main_ru::permission_group_label,
+        main_en::permission_group_label,
+    ),
+    audit_action_label: fn(AuditAction) -> &'static str = (
+        main_ru::audit_action_label,
+        main_en::audit_action_label,
+    ),
+    building_kind_label: fn(BuildingKind) -> &'static str = (
+        main_ru::building_kind_label,
+        main_en::building_kind_label,
+    ),
+    account_kind_label: fn(AccountKind) -> &'static str = (
+        main_ru::account_kind_label,
+        main_en::account_kind_label,
+    ),
+    locale_label: fn(Locale) -> &'static str = (main_ru::locale_label, main_en::locale_label),
+
+
+    // Door-level errors and live updates
+    error_invalid_title: &'static str = ("Запрос не выполнен", "Request not completed"),
+    /// A request body over the limit; the argument is the limit in KiB.
+    body_too_large: fn(usize) -> String = (
+        |kib| format!("Слишком большой запрос: допускается не больше {kib} КБ"),
+        |kib| format!("The request is too large: at most {kib} KiB is accepted"),
+    ),
+    /// Why a live connection refused a client's message.
+    session_error_label: fn(SessionError) -> &'static str = (main_ru::session_error_label, main_en::session_error_label),
+    /// Who the product itself is in histories and logs, by its label
+    /// (`auto_close`, `sla`, `cli`, …).
+    system_actor_label: fn(&str) -> &'static str = (main_ru::system_actor_label, main_en::system_actor_label),
+}
+
+labels! {
+    ru: main_ru, en: main_en;
+    fn session_error_label(error: SessionError) -> &'static str = match error {
+        SessionError::BadMessage => ("Непонятное сообщение: ожидается JSON с полем type", "Unreadable message: JSON with a type field is expected"),
+        SessionError::Binary => ("Двоичные сообщения не поддерживаются", "Binary messages are not supported"),
+        SessionError::BadTopic => ("Неизвестная тема подписки", "Unknown topic"),
+        SessionError::TooManyTopics => ("Слишком много подписок в одном соединении", "Too many subscriptions on one connection"),
+        SessionError::Forbidden => ("Нет прав на эту подписку", "You may not follow this topic"),
+        SessionError::Unavailable => ("Подписка временно недоступна, повторите", "The subscription is unavailable for now, try again"),
+        SessionError::NotSubscribed => ("Сначала подпишитесь на тему", "Subscribe to the topic first"),
+    }
+    fn system_actor_label(label: &str) -> &'static str = match label {
+        "auto_close" => ("Автозакрытие", "Auto-close"),
+        "sla" => ("Контроль сроков", "SLA clock"),
+        "cli" => ("Администратор (командная строка)", "Administrator (command line)"),
+        "demo" => ("Демонстрация", "Demo"),
+        _ => ("Система", "System"),
+    }
+    fn field_error(field: &str, error: &FieldError) -> String = match (field, error) {
+        ("login", FieldError::InvalidFormat) => ({
+            "Латинские буквы, цифры, точка, дефис и подчёркивание; начинается с буквы".to_owned()
+        }, {
+            "Latin letters, digits, dot, hyphen and underscore; starts with a letter".to_owned()
+        }),
+        ("login", FieldError::Taken) => ("Этот логин уже занят".to_owned(), "This login is taken".to_owned()),
+        ("phone" | "login_phone", FieldError::InvalidFormat) => ({
+            "Неверный номер телефона; например, +7 912 345-67-89".to_owned()
+        }, {
+            "Not a valid phone number; for example, +7 912 345-67-89".to_owned()
+        }),
+        ("email", FieldError::InvalidFormat) => ("Неверный адрес e-mail".to_owned(), "Not a valid e-mail address".to_owned()),
+        ("time_zone", FieldError::Unknown) => ("Неизвестный часовой пояс".to_owned(), "Unknown time zone".to_owned()),
+        ("name", FieldError::Taken) => ("Такое название уже есть".to_owned(), "This name is taken".to_owned()),
+        ("password" | "new_password", FieldError::NotAllowed) => ("Пароль не должен совпадать с логином".to_owned(), "The password must differ from the login".to_owned()),
+        ("role", FieldError::Taken) => ("Эта роль уже назначена здесь".to_owned(), "This role is already granted here".to_owned()),
+        ("role", FieldError::NotAllowed) => ("Эта роль не подходит для такой учётной записи".to_owned(), "This role does not fit this kind of account".to_owned()),
+        ("scope", FieldError::NotAllowed) => ("Такая область не подходит для этой учётной записи".to_owned(), "This scope does not fit this kind of account".to_owned()),
+        ("building_id", FieldError::Unknown) => ("Объект не найден".to_owned(), "Building not found".to_owned()),
+        (_, FieldError::Required) => ("Обязательное поле".to_owned(), "Required".to_owned()),
+        (_, FieldError::TooShort { min }) => (format!("Не короче {min} символов"), format!("At least {min} characters")),
+        (_, FieldError::TooLong { max }) => (format!("Не длиннее {max} символов"), format!("At most {max} characters")),
+        (_, FieldError::InvalidFormat) => ("Неверный формат".to_owned(), "Invalid format".to_owned()),
+        (_, FieldError::Unknown) => ("Неизвестное значение".to_owned(), "Unknown value".to_owned()),
+        (_, FieldError::Taken) => ("Уже занято".to_owned(), "Already taken".to_owned()),
+        (_, FieldError::NotAllowed) => ("Недопустимое значение".to_owned(), "Not allowed".to_owned()),
+    }
+    fn permission_label(permission: Permission) -> &'static str = match permission {
+        Permission::TicketsRead => ("Просмотр заявок", "See tickets"),
+        Permission::TicketsCreate => ("Создание заявок", "Create tickets"),
+        Permission::TicketsAssign => ("Назначение исполнителей", "Assign tickets"),
+        Permission::TicketsTransition => ("Смена статуса заявок", "Change ticket status"),
+        Permission::TicketsClose => ("Закрытие, отклонение и отмена заявок", "Close, reject and cancel tickets"),
+        Permission::TicketsSettings => ("Справочники заявок: классификатор, SLA, календарь, бригады", "Ticket reference data: classifier, SLA, calendar, teams"),
+        Permission::ClientsRead => ("Просмотр карточек клиентов", "See client cards"),
+        Permission::ClientsEdit => ("Редактирование клиентов", "Edit clients"),
+        Permission::ClientsContactsRead => ("Персональные данные: телефоны и e-mail", "Personal data: phones and e-mails"),
+        Permission::BuildingsRead => ("Просмотр объектов", "See buildings"),
+        Permission::BuildingsManage => ("Управление объектами и планировкой", "Manage buildings and layout"),
+        Permission::ChessboardRead => ("Шахматка объекта", "Building chessboard"),
+        Permission::PassesIssue => ("Выпуск пропусков", "Issue passes"),
+        Permission::PassesCheck => ("Проверка пропусков", "Check passes"),
+        Permission::PassesMark => ("Отметка прихода и ухода", "Mark arrival and departure"),
+        Permission::CallsReceive => ("Приём звонков", "Receive calls"),
+        Permission::SurveysManage => ("Опросы", "Surveys"),
+        Permission::MailingsSend => ("Рассылки", "Mailings"),
+        Permission::ReportsRead => ("Просмотр отчётов", "See reports"),
+        Permission::ReportsExport => ("Выгрузка отчётов и списков", "Export reports and lists"),
+        Permission::AdminUsers => ("Управление пользователями", "Manage users"),
+        Permission::AdminRoles => ("Управление ролями", "Manage roles"),
+        Permission::AdminIntegrations => ("Интеграции: АТС, приложение, push", "Integrations: PBX, app, push"),
+        Permission::AuditRead => ("Журнал аудита", "Audit log"),
+    }
+    fn permission_group_label(group: PermissionGroup) -> &'static str = match group {
+        PermissionGroup::Tickets => ("Заявки", "Tickets"),
+        PermissionGroup::Clients => ("Клиенты", "Clients"),
+        PermissionGroup::Buildings => ("Объекты", "Buildings"),
+        PermissionGroup::Passes => ("Пропуска", "Passes"),
+        PermissionGroup::Calls => ("Звонки", "Calls"),
+        PermissionGroup::Communication => ("Опросы и рассылки", "Surveys and mailings"),
+        PermissionGroup::Reports => ("Отчёты", "Reports"),
+        PermissionGroup::Administration => ("Администрирование", "Administration"),
+    }
+    fn audit_action_label(action: AuditAction) -> &'static str = match action {
+        AuditAction::UserCreated => ("Создан пользователь", "User created"),
+        AuditAction::UserUpdated => ("Изменён пользователь", "User changed"),
+        AuditAction::UserDisabled => ("Пользователь отключён", "User disabled"),
+        AuditAction::UserEnabled => ("Пользователь включён", "User enabled"),
+        AuditAction::UserUnlocked => ("Снята блокировка входа", "Sign-in lock lifted"),
+        AuditAction::PasswordChanged => ("Пароль изменён", "Password changed"),
+        AuditAction::PasswordReset => ("Пароль сброшен администратором", "Password reset by an administrator"),
+        AuditAction::RoleCreated => ("Создана роль", "Role created"),
+        AuditAction::RoleUpdated => ("Изменена роль", "Role changed"),
+        AuditAction::RoleDeleted => ("Удалена роль", "Role deleted"),
+        AuditAction::RoleGranted => ("Назначена роль", "Role granted"),
+        AuditAction::RoleRevoked => ("Снята роль", "Role revoked"),
+        AuditAction::BuildingCreated => ("Создан объект", "Building created"),
+        AuditAction::BuildingUpdated => ("Изменён объект", "Building changed"),
+        AuditAction::LayoutReplaced => ("Изменена планировка объекта", "Building layout changed"),
+        AuditAction::ClientCreated => ("Создан клиент", "Client created"),
+        AuditAction::ClientUpdated => ("Изменена карточка клиента", "Client card changed"),
+        AuditAction::ClientUnitsChanged => ("Изменены помещения клиента", "Client units changed"),
+        AuditAction::ClientConsentChanged => ("Изменено согласие клиента", "Client consent changed"),
+        AuditAction::ClientContactsViewed => ("Просмотрены контакты клиента", "Client contacts viewed"),
+        AuditAction::ImportApplied => ("Выполнен импорт из биллинга", "Billing import applied"),
+        AuditAction::TicketStatusChanged => ("Изменён статус заявки", "Ticket status changed"),
+        AuditAction::TicketAssigned => ("Назначен исполнитель заявки", "Ticket assigned"),
+        AuditAction::TicketClassified => ("Изменены приоритет или классификация заявки", "Ticket priority or classification changed"),
+        AuditAction::TicketRated => ("Житель оценил заявку", "Ticket rated by the resident"),
+        AuditAction::ClassifierItemCreated => ("Добавлен пункт классификатора", "Classifier item added"),
+        AuditAction::ClassifierItemUpdated => ("Изменён пункт классификатора", "Classifier item changed"),
+        AuditAction::SlaPolicyCreated => ("Добавлен норматив SLA", "SLA policy added"),
+        AuditAction::SlaPolicyDeleted => ("Удалён норматив SLA", "SLA policy deleted"),
+        AuditAction::CalendarChanged => ("Изменён производственный календарь", "Production calendar changed"),
+        AuditAction::TeamCreated => ("Создана бригада", "Team created"),
+        AuditAction::TeamUpdated => ("Изменён состав бригады", "Team members changed"),
+        AuditAction::RuleCreated => ("Добавлено правило назначения", "Assignment rule added"),
+        AuditAction::RuleDeleted => ("Удалено правило назначения", "Assignment rule deleted"),
+        AuditAction::WebhookCreated => ("Создан вебхук", "Webhook created"),
+        AuditAction::WebhookDeleted => ("Удалён вебхук", "Webhook deleted"),
+        AuditAction::TokenCreated => ("Создан токен доступа", "Access token created"),
+        AuditAction::TokenRevoked => ("Отозван токен доступа", "Access token revoked"),
+        AuditAction::SignedIn => ("Вход в систему", "Signed in"),
+        AuditAction::SignInFailed => ("Неудачная попытка входа", "Failed sign-in"),
+        AuditAction::AccountLocked => ("Вход заблокирован после неудачных попыток", "Sign-in locked after failures"),
+        AuditAction::SignedOut => ("Выход из системы", "Signed out"),
+    }
+    fn building_kind_label(kind: BuildingKind) -> &'static str = match kind {
+        BuildingKind::Residential => ("Жилой комплекс", "Residential complex"),
+        BuildingKind::BusinessCentre => ("Бизнес-центр", "Business centre"),
+        BuildingKind::Mixed => ("Многофункциональный комплекс", "Mixed-use complex"),
+    }
+    fn account_kind_label(kind: AccountKind) -> &'static str = match kind {
+        AccountKind::Staff => ("Сотрудник", "Staff"),
+        AccountKind::Resident => ("Житель", "Resident"),
+    }
+    fn locale_label(locale: Locale) -> &'static str = match locale {
+        Locale::Ru => ("Русский", "Русский"),
+        Locale::En => ("English", "English"),
+    }
+    fn entity_label(kind: &str) -> &'static str = match kind {
+        "user" => ("Пользователь", "User"),
+        "role" => ("Роль", "Role"),
+        "assignment" => ("Назначение роли", "Role assignment"),
+        "building" => ("Объект", "Building"),
+        "token" => ("Токен доступа", "Access token"),
+        "webhook" => ("Вебхук", "Webhook"),
+        "classifier" => ("Классификатор", "Classifier"),
+        "sla_policy" => ("Норматив SLA", "SLA policy"),
+        "calendar" => ("Производственный календарь", "Production calendar"),
+        "team" => ("Бригада", "Team"),
+        "assignment_rule" => ("Правило назначения", "Assignment rule"),
+        "ticket" => ("Заявка", "Ticket"),
+        "client" => ("Клиент", "Client"),
+        "import" => ("Импорт", "Import"),
+        _ => ("", ""),
+    }
+}
