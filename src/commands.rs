@@ -106,7 +106,7 @@ pub async fn calendar(settings: &Settings, command: CalendarCommand) -> anyhow::
 pub async fn import(settings: &Settings, args: crate::cli::ImportArgs) -> anyhow::Result<()> {
     use domovoy_app::import::{self, ImportKind, Report, Request};
     use domovoy_app::imports::parse_mapping;
-    use domovoy_web::api::imports::ReportView;
+    use domovoy_web::clients::imports::ReportView;
 
     let kind: ImportKind =
         args.kind.parse().map_err(|_| anyhow::anyhow!("что импортировать: clients или units, а не «{}»", args.kind))?;

@@ -2,12 +2,11 @@
 //!
 //! A building actor starts the first time something of its building is
 //! needed (someone opens its page) and stops after [`BUILDING_IDLE`] with
-//! nobody looking. It follows its building's topic through the hub, so its
+//! nobody looking; the generic [`Directory`] starts and forgets them. It follows its building's topic through the hub, so its
 //! state is the state of the last delivered event. Today it holds presence
 //! (who has the building open) and the last sequence number; the chessboard
 //! cells and the guard log join it as those features land.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -17,8 +16,12 @@ use domovoy_domain::event::Topic;
 use domovoy_domain::ids::BuildingId;
 
 use crate::cluster::ClusterHandle;
+use crate::directory::{
+    Ask, Directory, Gone, Keyed, Leave, LivePresence, RemotePresence, SetPresence, To, ToAll, ToRunning,
+    presence_handlers,
+};
 use crate::hub::{Deliver, HubHandle, Lagged, LiveEvent, Notice, Subscriber, SubscriberId};
-use crate::presence::{PRESENCE_RENEW, PresenceBook, Viewer, ViewerInfo};
+use crate::presence::{PRESENCE_RENEW, Viewer, ViewerInfo};
 
 /// A building actor with nobody looking stops after this long. Short
 /// enough that a node does not keep every building of the company in
@@ -37,12 +40,35 @@ pub struct BuildingLive {
 struct BuildingActor {
     id: BuildingId,
     hub: HubHandle,
-    cluster: Option<ClusterHandle>,
-    directory: Addr<Directory>,
+    directory: Addr<Directory<BuildingActor>>,
     me: SubscriberId,
-    presence: PresenceBook,
+    presence: LivePresence,
     last_seq: i64,
     idle_since: Option<Instant>,
+}
+
+/// What every building actor shares.
+struct BuildingDeps {
+    hub: HubHandle,
+    cluster: Option<ClusterHandle>,
+}
+
+impl Keyed for BuildingActor {
+    type Key = BuildingId;
+    type Deps = BuildingDeps;
+
+    fn start_for(id: BuildingId, deps: &BuildingDeps, directory: Addr<Directory<Self>>) -> Addr<Self> {
+        BuildingActor {
+            id,
+            hub: deps.hub.clone(),
+            directory,
+            me: deps.hub.subscriber_id(),
+            presence: LivePresence::new(Topic::Building(id), deps.hub.clone(), deps.cluster.clone()),
+            last_seq: 0,
+            idle_since: Some(Instant::now()),
+        }
+        .start()
+    }
 }
 
 impl BuildingActor {
@@ -71,12 +97,8 @@ impl BuildingActor {
         ));
     }
 
-    /// Tells this node's followers and the other nodes who is looking.
+    /// After a local presence change: the actor is idle when nobody here looks.
     fn presence_changed(&mut self) {
-        self.hub.broadcast(self.topic(), self.presence.frame(&self.topic()));
-        if let Some(cluster) = &self.cluster {
-            cluster.announce_presence(self.topic(), self.presence.local_viewers());
-        }
         self.idle_since = if self.presence.has_local() { None } else { Some(Instant::now()) };
     }
 }
@@ -86,14 +108,9 @@ impl Actor for BuildingActor {
 
     fn started(&mut self, ctx: &mut Context<Self>) {
         self.follow(ctx);
+        // Renews presence and stops the actor when idle; ends with it.
         ctx.run_interval(PRESENCE_RENEW, |actor, ctx| {
-            if actor.presence.expire() {
-                actor.presence_changed();
-            } else if actor.presence.has_local()
-                && let Some(cluster) = &actor.cluster
-            {
-                cluster.announce_presence(actor.topic(), actor.presence.local_viewers());
-            }
+            actor.presence.renew();
             if actor.idle_since.is_some_and(|since| since.elapsed() >= BUILDING_IDLE) {
                 ctx.stop();
             }
@@ -102,77 +119,16 @@ impl Actor for BuildingActor {
 
     fn stopped(&mut self, _ctx: &mut Context<Self>) {
         self.hub.forget(self.me);
-        self.directory.do_send(Gone { id: self.id });
+        self.directory.do_send(Gone(self.id));
     }
 }
 
-/// Someone's presence on the building changed.
-#[derive(Message, Debug)]
-#[rtype(result = "()")]
-struct SetPresence {
-    building: BuildingId,
-    viewer: Viewer,
-}
-
-/// A session stopped looking: at one building, or (`None`) at all.
-#[derive(Message, Debug)]
-#[rtype(result = "()")]
-struct Leave {
-    building: Option<BuildingId>,
-    session: SubscriberId,
-}
-
-/// Another node's viewers of a building.
-#[derive(Message, Debug)]
-#[rtype(result = "()")]
-struct RemotePresence {
-    building: BuildingId,
-    node: Arc<str>,
-    viewers: Vec<ViewerInfo>,
-}
+presence_handlers!(BuildingActor, presence_changed);
 
 /// The live state of a building.
-#[derive(Message, Debug)]
+#[derive(Message, Debug, Clone, Copy)]
 #[rtype(result = "BuildingLive")]
-struct Snapshot {
-    building: BuildingId,
-}
-
-/// A building actor stopped.
-#[derive(Message, Debug)]
-#[rtype(result = "()")]
-struct Gone {
-    id: BuildingId,
-}
-
-impl Handler<SetPresence> for BuildingActor {
-    type Result = ();
-
-    fn handle(&mut self, msg: SetPresence, _ctx: &mut Context<Self>) {
-        if self.presence.set(msg.viewer) {
-            self.presence_changed();
-        }
-    }
-}
-
-impl Handler<Leave> for BuildingActor {
-    type Result = ();
-
-    fn handle(&mut self, msg: Leave, _ctx: &mut Context<Self>) {
-        if self.presence.leave(msg.session) {
-            self.presence_changed();
-        }
-    }
-}
-
-impl Handler<RemotePresence> for BuildingActor {
-    type Result = ();
-
-    fn handle(&mut self, msg: RemotePresence, _ctx: &mut Context<Self>) {
-        self.presence.set_remote(&msg.node, msg.viewers);
-        self.hub.broadcast(self.topic(), self.presence.frame(&self.topic()));
-    }
-}
+struct Snapshot;
 
 impl Handler<Snapshot> for BuildingActor {
     type Result = MessageResult<Snapshot>;
@@ -208,98 +164,10 @@ impl Handler<Lagged> for BuildingActor {
     }
 }
 
-/// Finds or starts the actor of each building.
-struct Directory {
-    hub: HubHandle,
-    cluster: Option<ClusterHandle>,
-    actors: HashMap<BuildingId, Addr<BuildingActor>>,
-}
-
-impl Actor for Directory {
-    type Context = Context<Self>;
-}
-
-impl Directory {
-    fn actor(&mut self, id: BuildingId, ctx: &Context<Self>) -> Addr<BuildingActor> {
-        if let Some(addr) = self.actors.get(&id).filter(|a| a.connected()) {
-            return addr.clone();
-        }
-        let addr = BuildingActor {
-            id,
-            hub: self.hub.clone(),
-            cluster: self.cluster.clone(),
-            directory: ctx.address(),
-            me: self.hub.subscriber_id(),
-            presence: PresenceBook::default(),
-            last_seq: 0,
-            idle_since: Some(Instant::now()),
-        }
-        .start();
-        self.actors.insert(id, addr.clone());
-        addr
-    }
-}
-
-impl Handler<SetPresence> for Directory {
-    type Result = ();
-
-    fn handle(&mut self, msg: SetPresence, ctx: &mut Context<Self>) {
-        self.actor(msg.building, ctx).do_send(msg);
-    }
-}
-
-impl Handler<Leave> for Directory {
-    type Result = ();
-
-    fn handle(&mut self, msg: Leave, _ctx: &mut Context<Self>) {
-        match msg.building {
-            Some(id) => {
-                if let Some(addr) = self.actors.get(&id) {
-                    addr.do_send(msg);
-                }
-            }
-            None => {
-                for addr in self.actors.values() {
-                    addr.do_send(Leave { building: None, session: msg.session });
-                }
-            }
-        }
-    }
-}
-
-impl Handler<RemotePresence> for Directory {
-    type Result = ();
-
-    fn handle(&mut self, msg: RemotePresence, ctx: &mut Context<Self>) {
-        // Another node's viewers only matter where someone here looks too;
-        // but a building opened later must show them, so the actor starts.
-        self.actor(msg.building, ctx).do_send(msg);
-    }
-}
-
-impl Handler<Snapshot> for Directory {
-    type Result = ResponseFuture<BuildingLive>;
-
-    fn handle(&mut self, msg: Snapshot, ctx: &mut Context<Self>) -> Self::Result {
-        let addr = self.actor(msg.building, ctx);
-        Box::pin(async move { addr.send(msg).await.unwrap_or(BuildingLive { viewers: Vec::new(), last_seq: 0 }) })
-    }
-}
-
-impl Handler<Gone> for Directory {
-    type Result = ();
-
-    fn handle(&mut self, msg: Gone, _ctx: &mut Context<Self>) {
-        if self.actors.get(&msg.id).is_some_and(|a| !a.connected()) {
-            self.actors.remove(&msg.id);
-        }
-    }
-}
-
 /// The typed handle to the building actors of this node.
 #[derive(Clone)]
 pub struct BuildingsHandle {
-    directory: Addr<Directory>,
+    directory: Addr<Directory<BuildingActor>>,
 }
 
 impl std::fmt::Debug for BuildingsHandle {
@@ -310,25 +178,30 @@ impl std::fmt::Debug for BuildingsHandle {
 
 impl BuildingsHandle {
     pub fn start(hub: HubHandle, cluster: Option<ClusterHandle>) -> Self {
-        let directory = Directory { hub, cluster, actors: HashMap::new() }.start();
-        Self { directory }
+        Self { directory: Directory::start(BuildingDeps { hub, cluster }) }
     }
 
     pub fn set_presence(&self, building: BuildingId, viewer: Viewer) {
-        self.directory.do_send(SetPresence { building, viewer });
+        self.directory.do_send(To { key: building, msg: SetPresence(viewer) });
     }
 
+    /// A session stopped looking at one building, or (`None`) at all.
     pub fn leave(&self, building: Option<BuildingId>, session: SubscriberId) {
-        self.directory.do_send(Leave { building, session });
+        match building {
+            Some(key) => self.directory.do_send(ToRunning { key, msg: Leave(session) }),
+            None => self.directory.do_send(ToAll(Leave(session))),
+        }
     }
 
-    /// Another node announced its viewers of a building.
+    /// Another node announced its viewers of a building. A building opened
+    /// here later must show them, so its actor starts.
     pub fn remote_presence(&self, building: BuildingId, node: Arc<str>, viewers: Vec<ViewerInfo>) {
-        self.directory.do_send(RemotePresence { building, node, viewers });
+        self.directory.do_send(To { key: building, msg: RemotePresence { node, viewers } });
     }
 
     /// The building's live state, starting its actor if needed.
     pub async fn live(&self, building: BuildingId) -> BuildingLive {
-        self.directory.send(Snapshot { building }).await.unwrap_or(BuildingLive { viewers: Vec::new(), last_seq: 0 })
+        let empty = BuildingLive { viewers: Vec::new(), last_seq: 0 };
+        self.directory.send(Ask { key: building, msg: Snapshot }).await.ok().flatten().unwrap_or(empty)
     }
 }

@@ -50,9 +50,9 @@ pub struct LiveEvent {
     pub frame: ByteString,
     /// What a follower must hold to see it (the policy on live updates).
     pub exposure: Exposure,
-    /// The frame without personal fields, rendered the first time a
-    /// follower needs it.
-    redacted: OnceLock<ByteString>,
+    /// The frame without some fields (links to clients, contacts), one per
+    /// set of withheld fields, rendered the first time a follower needs it.
+    redacted: [OnceLock<ByteString>; 4],
 }
 
 #[derive(Serialize)]
@@ -83,7 +83,7 @@ impl LiveEvent {
             payload: event.payload,
             frame: frame.into(),
             exposure,
-            redacted: OnceLock::new(),
+            redacted: Default::default(),
         }
     }
 
@@ -92,12 +92,12 @@ impl LiveEvent {
     /// counts as seen).
     pub fn frame_for(&self, principal: &Principal) -> Option<ByteString> {
         match self.exposure.shown_to(principal) {
-            Shown::Full => Some(self.frame.clone()),
             Shown::Hidden => None,
-            Shown::Redacted => Some(
-                self.redacted
+            Shown::Shown(withheld) if withheld.is_empty() => Some(self.frame.clone()),
+            Shown::Shown(withheld) => Some(
+                self.redacted[withheld.index() % 4]
                     .get_or_init(|| {
-                        let data = redact(&self.payload);
+                        let data = redact(&self.payload, withheld);
                         let frame = EventFrame {
                             r#type: "event",
                             topic: &self.topic,

@@ -10,10 +10,12 @@
 pub mod access;
 pub mod building;
 pub mod cluster;
+mod directory;
 pub mod hub;
 pub mod metrics;
 pub mod outbox;
 pub mod presence;
+#[cfg(feature = "ws")]
 pub mod session;
 pub mod sla;
 pub mod tickets;

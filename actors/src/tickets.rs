@@ -10,7 +10,6 @@
 //! directory to read the tickets due within the horizon ([`TicketsHandle::scan`])
 //! and start their actors.
 
-use std::collections::HashMap;
 use std::time::Duration;
 
 use actix::prelude::*;
@@ -22,9 +21,13 @@ use domovoy_domain::ticket::{HistoryChange, SummaryNames, Ticket, TicketSummary}
 use domovoy_store::{Db, Source, StoreError, StoreResult, WriteTx, classifier, tickets, users};
 
 use crate::cluster::ClusterHandle;
+use crate::directory::{
+    Ask, Directory, Gone, Keyed, Leave, LivePresence, RemotePresence, SetPresence, To, ToAll, ToRunning, Viewers,
+    presence_handlers,
+};
 use crate::hub::{Deliver, HubHandle, Lagged, Notice, Subscriber, SubscriberId};
 use crate::metrics::Metrics;
-use crate::presence::{PRESENCE_RENEW, PresenceBook, Viewer, ViewerInfo};
+use crate::presence::{PRESENCE_RENEW, Viewer, ViewerInfo};
 use crate::sla::{CalendarCache, refresh};
 
 /// How far ahead timers are armed. Tickets due later wait for a scan.
@@ -144,13 +147,45 @@ struct TicketActor {
     db: Db,
     hub: HubHandle,
     calendar: CalendarCache,
-    cluster: Option<ClusterHandle>,
     metrics: Metrics,
-    directory: Addr<Directory>,
+    directory: Addr<Directory<TicketActor>>,
     me: SubscriberId,
-    presence: PresenceBook,
+    presence: LivePresence,
     timer: Option<(DateTime<Utc>, SpawnHandle)>,
     idle_since: Option<std::time::Instant>,
+}
+
+/// What every ticket actor shares.
+struct TicketDeps {
+    db: Db,
+    hub: HubHandle,
+    calendar: CalendarCache,
+    cluster: Option<ClusterHandle>,
+    metrics: Metrics,
+    /// A scan is under way (scans that come meanwhile are skipped). The
+    /// directory is one actor, so a `Cell` suffices.
+    scanning: std::cell::Cell<bool>,
+}
+
+impl Keyed for TicketActor {
+    type Key = TicketId;
+    type Deps = TicketDeps;
+
+    fn start_for(id: TicketId, deps: &TicketDeps, directory: Addr<Directory<Self>>) -> Addr<Self> {
+        TicketActor {
+            id,
+            db: deps.db.clone(),
+            hub: deps.hub.clone(),
+            calendar: deps.calendar.clone(),
+            metrics: deps.metrics.clone(),
+            directory,
+            me: deps.hub.subscriber_id(),
+            presence: LivePresence::new(Topic::Ticket(id), deps.hub.clone(), deps.cluster.clone()),
+            timer: None,
+            idle_since: Some(std::time::Instant::now()),
+        }
+        .start()
+    }
 }
 
 impl TicketActor {
@@ -170,14 +205,6 @@ impl TicketActor {
         };
         let (hub, topic) = (self.hub.clone(), self.topic());
         ctx.spawn(fut::wrap_future::<_, Self>(async move { hub.subscribe(topic, subscriber).await }).map(|_, _, _| {}));
-    }
-
-    fn presence_changed(&mut self) {
-        self.hub.broadcast(self.topic(), self.presence.frame(&self.topic()));
-        if let Some(cluster) = &self.cluster {
-            cluster.announce_presence(self.topic(), self.presence.local_viewers());
-        }
-        self.update_idle();
     }
 
     fn update_idle(&mut self) {
@@ -233,14 +260,9 @@ impl Actor for TicketActor {
 
     fn started(&mut self, ctx: &mut Context<Self>) {
         self.follow(ctx);
+        // Renews presence and stops the actor when idle; ends with it.
         ctx.run_interval(PRESENCE_RENEW, |actor, ctx| {
-            if actor.presence.expire() {
-                actor.presence_changed();
-            } else if actor.presence.has_local()
-                && let Some(cluster) = &actor.cluster
-            {
-                cluster.announce_presence(actor.topic(), actor.presence.local_viewers());
-            }
+            actor.presence.renew();
             if actor.idle_since.is_some_and(|since| since.elapsed() >= TICKET_IDLE) {
                 ctx.stop();
             }
@@ -249,51 +271,14 @@ impl Actor for TicketActor {
 
     fn stopped(&mut self, _ctx: &mut Context<Self>) {
         self.hub.forget(self.me);
-        self.directory.do_send(Gone { id: self.id });
+        self.directory.do_send(Gone(self.id));
     }
 }
 
 /// Arm the SLA timer at `at`.
 #[derive(Message, Debug)]
 #[rtype(result = "()")]
-struct Arm {
-    id: TicketId,
-    at: DateTime<Utc>,
-}
-
-#[derive(Message, Debug)]
-#[rtype(result = "()")]
-struct SetPresence {
-    id: TicketId,
-    viewer: Viewer,
-}
-
-#[derive(Message, Debug)]
-#[rtype(result = "()")]
-struct Leave {
-    id: Option<TicketId>,
-    session: SubscriberId,
-}
-
-#[derive(Message, Debug)]
-#[rtype(result = "()")]
-struct RemotePresence {
-    id: TicketId,
-    node: std::sync::Arc<str>,
-    viewers: Vec<ViewerInfo>,
-}
-
-#[derive(Message, Debug)]
-#[rtype(result = "Vec<ViewerInfo>")]
-struct Viewers {
-    id: TicketId,
-}
-
-#[derive(Message, Debug)]
-#[rtype(result = "()")]
-struct Gone {
-    id: TicketId,
-}
+struct Arm(DateTime<Utc>);
 
 /// Read the tickets due within the horizon and arm them.
 #[derive(Message, Debug)]
@@ -304,46 +289,11 @@ impl Handler<Arm> for TicketActor {
     type Result = ();
 
     fn handle(&mut self, msg: Arm, ctx: &mut Context<Self>) {
-        self.arm(msg.at, ctx);
+        self.arm(msg.0, ctx);
     }
 }
 
-impl Handler<SetPresence> for TicketActor {
-    type Result = ();
-
-    fn handle(&mut self, msg: SetPresence, _ctx: &mut Context<Self>) {
-        if self.presence.set(msg.viewer) {
-            self.presence_changed();
-        }
-    }
-}
-
-impl Handler<Leave> for TicketActor {
-    type Result = ();
-
-    fn handle(&mut self, msg: Leave, _ctx: &mut Context<Self>) {
-        if self.presence.leave(msg.session) {
-            self.presence_changed();
-        }
-    }
-}
-
-impl Handler<RemotePresence> for TicketActor {
-    type Result = ();
-
-    fn handle(&mut self, msg: RemotePresence, _ctx: &mut Context<Self>) {
-        self.presence.set_remote(&msg.node, msg.viewers);
-        self.hub.broadcast(self.topic(), self.presence.frame(&self.topic()));
-    }
-}
-
-impl Handler<Viewers> for TicketActor {
-    type Result = MessageResult<Viewers>;
-
-    fn handle(&mut self, _msg: Viewers, _ctx: &mut Context<Self>) -> Self::Result {
-        MessageResult(self.presence.viewers())
-    }
-}
+presence_handlers!(TicketActor, update_idle);
 
 impl Handler<Deliver> for TicketActor {
     type Result = ();
@@ -378,65 +328,22 @@ impl Handler<Lagged> for TicketActor {
     }
 }
 
-struct Directory {
-    db: Db,
-    hub: HubHandle,
-    calendar: CalendarCache,
-    cluster: Option<ClusterHandle>,
-    metrics: Metrics,
-    actors: HashMap<TicketId, Addr<TicketActor>>,
-    scanning: bool,
-}
-
-impl Actor for Directory {
-    type Context = Context<Self>;
-
-    // Scans come from the application's SLA scan job (`domovoy_app::jobs`),
-    // right after start and every minute; a command-line process starts no
-    // directory at all.
-}
-
-impl Directory {
-    fn actor(&mut self, id: TicketId, ctx: &Context<Self>) -> Addr<TicketActor> {
-        if let Some(addr) = self.actors.get(&id).filter(|a| a.connected()) {
-            return addr.clone();
-        }
-        let addr = TicketActor {
-            id,
-            db: self.db.clone(),
-            hub: self.hub.clone(),
-            calendar: self.calendar.clone(),
-            cluster: self.cluster.clone(),
-            metrics: self.metrics.clone(),
-            directory: ctx.address(),
-            me: self.hub.subscriber_id(),
-            presence: PresenceBook::default(),
-            timer: None,
-            idle_since: Some(std::time::Instant::now()),
-        }
-        .start();
-        self.actors.insert(id, addr.clone());
-        addr
-    }
-}
-
-impl Handler<Scan> for Directory {
+impl Handler<Scan> for Directory<TicketActor> {
     type Result = ();
 
     fn handle(&mut self, _msg: Scan, ctx: &mut Context<Self>) {
-        if self.scanning {
+        if self.deps().scanning.replace(true) {
             return;
         }
-        self.scanning = true;
-        let db = self.db.clone();
+        let db = self.deps().db.clone();
         let until = Utc::now() + horizon();
         ctx.spawn(fut::wrap_future::<_, Self>(async move { tickets::sla_due(&db, until, 10_000).await }).map(
             |result, directory, ctx| {
-                directory.scanning = false;
+                directory.deps().scanning.set(false);
                 match result {
                     Ok(due) => {
                         for (id, at) in due {
-                            directory.actor(id, ctx).do_send(Arm { id, at });
+                            directory.actor(id, ctx).do_send(Arm(at));
                         }
                     }
                     Err(error) => tracing::warn!(%error, "SLA scan failed; retrying at the next"),
@@ -446,72 +353,10 @@ impl Handler<Scan> for Directory {
     }
 }
 
-impl Handler<Arm> for Directory {
-    type Result = ();
-
-    fn handle(&mut self, msg: Arm, ctx: &mut Context<Self>) {
-        self.actor(msg.id, ctx).do_send(msg);
-    }
-}
-
-impl Handler<SetPresence> for Directory {
-    type Result = ();
-
-    fn handle(&mut self, msg: SetPresence, ctx: &mut Context<Self>) {
-        self.actor(msg.id, ctx).do_send(msg);
-    }
-}
-
-impl Handler<Leave> for Directory {
-    type Result = ();
-
-    fn handle(&mut self, msg: Leave, _ctx: &mut Context<Self>) {
-        match msg.id {
-            Some(id) => {
-                if let Some(addr) = self.actors.get(&id) {
-                    addr.do_send(msg);
-                }
-            }
-            None => {
-                for addr in self.actors.values() {
-                    addr.do_send(Leave { id: None, session: msg.session });
-                }
-            }
-        }
-    }
-}
-
-impl Handler<RemotePresence> for Directory {
-    type Result = ();
-
-    fn handle(&mut self, msg: RemotePresence, ctx: &mut Context<Self>) {
-        self.actor(msg.id, ctx).do_send(msg);
-    }
-}
-
-impl Handler<Viewers> for Directory {
-    type Result = ResponseFuture<Vec<ViewerInfo>>;
-
-    fn handle(&mut self, msg: Viewers, ctx: &mut Context<Self>) -> Self::Result {
-        let addr = self.actor(msg.id, ctx);
-        Box::pin(async move { addr.send(msg).await.unwrap_or_default() })
-    }
-}
-
-impl Handler<Gone> for Directory {
-    type Result = ();
-
-    fn handle(&mut self, msg: Gone, _ctx: &mut Context<Self>) {
-        if self.actors.get(&msg.id).is_some_and(|a| !a.connected()) {
-            self.actors.remove(&msg.id);
-        }
-    }
-}
-
 /// The typed handle to this node's ticket actors.
 #[derive(Clone)]
 pub struct TicketsHandle {
-    directory: Addr<Directory>,
+    directory: Addr<Directory<TicketActor>>,
     calendar: CalendarCache,
 }
 
@@ -524,17 +369,9 @@ impl std::fmt::Debug for TicketsHandle {
 impl TicketsHandle {
     pub fn start(db: Db, hub: HubHandle, cluster: Option<ClusterHandle>, metrics: Metrics) -> Self {
         let calendar = CalendarCache::new(db.clone());
-        let directory = Directory {
-            db,
-            hub,
-            calendar: calendar.clone(),
-            cluster,
-            metrics,
-            actors: HashMap::new(),
-            scanning: false,
-        }
-        .start();
-        Self { directory, calendar }
+        let deps =
+            TicketDeps { db, hub, calendar: calendar.clone(), cluster, metrics, scanning: std::cell::Cell::new(false) };
+        Self { directory: Directory::start(deps), calendar }
     }
 
     /// The production calendar the SLA clocks use.
@@ -546,25 +383,29 @@ impl TicketsHandle {
     /// changes by itself within the horizon.
     pub fn changed(&self, ticket: &Ticket) {
         if let Some(at) = ticket.sla.next_change.filter(|at| *at - Utc::now() < horizon()) {
-            self.directory.do_send(Arm { id: ticket.id, at });
+            self.directory.do_send(To { key: ticket.id, msg: Arm(at) });
         }
     }
 
     pub fn set_presence(&self, id: TicketId, viewer: Viewer) {
-        self.directory.do_send(SetPresence { id, viewer });
+        self.directory.do_send(To { key: id, msg: SetPresence(viewer) });
     }
 
+    /// A session stopped looking at one ticket, or (`None`) at all.
     pub fn leave(&self, id: Option<TicketId>, session: SubscriberId) {
-        self.directory.do_send(Leave { id, session });
+        match id {
+            Some(key) => self.directory.do_send(ToRunning { key, msg: Leave(session) }),
+            None => self.directory.do_send(ToAll(Leave(session))),
+        }
     }
 
     pub fn remote_presence(&self, id: TicketId, node: std::sync::Arc<str>, viewers: Vec<ViewerInfo>) {
-        self.directory.do_send(RemotePresence { id, node, viewers });
+        self.directory.do_send(To { key: id, msg: RemotePresence { node, viewers } });
     }
 
     /// Who is looking at a ticket now (all nodes).
     pub async fn viewers(&self, id: TicketId) -> Vec<ViewerInfo> {
-        self.directory.send(Viewers { id }).await.unwrap_or_default()
+        self.directory.send(Ask { key: id, msg: Viewers }).await.ok().flatten().unwrap_or_default()
     }
 
     /// Re-reads the tickets due within the horizon now (tests, after a

@@ -498,7 +498,8 @@ pub async fn plan_units(
         .position(|c| *c == Column::Floor)
         .and_then(|i| sheet.headers.get(i))
         .cloned()
-        .unwrap_or_else(|| "Этаж".to_owned());
+        // A file without a floor column: problems name the row only.
+        .unwrap_or_default();
     for row in rows {
         let section_name = row
             .unit
@@ -704,7 +705,7 @@ pub async fn execute(
                     )
                     .building(building)
                     .summary(format!(
-                        "{} строк: создано {}, обновлено {}, без изменений {}",
+                        "{} rows: +{} ~{} ={}",
                         report.rows, report.created, report.updated, report.unchanged
                     )),
                 )

@@ -27,6 +27,7 @@ pub mod error;
 pub mod import;
 pub mod imports;
 pub mod jobs;
+pub mod live;
 pub mod places;
 pub mod rate_limit;
 pub mod requester;

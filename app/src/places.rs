@@ -55,12 +55,7 @@ pub async fn replace_layout(
                 tx,
                 Change::new(&actor, AuditAction::LayoutReplaced, building)
                     .building(Some(building))
-                    .summary(format!(
-                        "{name}: {} помещений (+{} новых, −{} удалено)",
-                        plan.unit_count(),
-                        done.created,
-                        done.removed
-                    ))
+                    .summary(format!("{name}: {} (+{} −{})", plan.unit_count(), done.created, done.removed))
                     .after(&done),
             )
             .await?;
@@ -292,4 +287,19 @@ pub async fn unit_card(app: &App, requester: &Requester, id: UnitId) -> Result<U
         Vec::new()
     };
     Ok(UnitCard { title: unit.title(), unit, building_name, people, tickets })
+}
+
+/// The unit of `building` a person named in words («кв 45», «офис 708»),
+/// if there is exactly such a unit: what forms that take units typed by
+/// hand resolve them with.
+pub async fn find_unit(
+    app: &App,
+    requester: &Requester,
+    building: BuildingId,
+    text: &str,
+) -> Result<Option<UnitId>, AppError> {
+    requester.require(Permission::BuildingsRead, &Target::building(building))?;
+    let Some(query) = domovoy_domain::client::UnitQuery::parse(text) else { return Ok(None) };
+    let found = layout::find_by_label(&app.db, &query.label, query.kind, 200).await?;
+    Ok(found.into_iter().find(|u| u.building_id == building).map(|u| u.id))
 }

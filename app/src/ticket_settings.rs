@@ -50,6 +50,20 @@ fn parse_uuid<T: From<Uuid>>(raw: &str) -> Result<T, FieldError> {
 
 // ---- Classifier --------------------------------------------------------
 
+/// Staff who may work on tickets anywhere, by name: who can join a team or
+/// be named by an assignment rule.
+pub async fn workers(app: &App, requester: &Requester) -> Result<Vec<(UserId, String)>, AppError> {
+    require_settings(requester)?;
+    let mut workers: Vec<(UserId, String)> =
+        domovoy_store::assignments::holders(&app.db, Permission::TicketsTransition)
+            .await?
+            .into_iter()
+            .map(|h| (h.user_id, h.display_name))
+            .collect();
+    workers.dedup_by_key(|(id, _)| *id);
+    Ok(workers)
+}
+
 pub async fn classifier(app: &App, requester: &Requester) -> Result<Vec<ClassifierItem>, AppError> {
     require_reader(requester)?;
     Ok(classifier::list(&app.db).await?)

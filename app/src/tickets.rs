@@ -335,20 +335,64 @@ pub struct TicketView {
     pub watchers: Vec<(UserId, String)>,
     pub attachments: Vec<tickets::Attachment>,
     pub capabilities: Capabilities,
+    /// Names of the people the history and the ticket name.
+    pub names: HashMap<UserId, String>,
+    pub team_name: Option<String>,
+    pub sla_policy_name: Option<String>,
+    /// The ticket topic's position, read before the ticket (see
+    /// [`crate::live`]).
+    pub live_seq: i64,
 }
 
 pub async fn view(app: &App, requester: &Requester, id: TicketId) -> AppResult<TicketView> {
+    let live_seq = crate::live::position(app, domovoy_domain::event::Topic::Ticket(id)).await?;
     let ticket = get(app, requester, id).await?;
     let staff = requester.is_staff();
+    let history = tickets::history(&app.db, id, staff).await?;
+    let mut people: Vec<UserId> = history.iter().flat_map(|h| h.change.people()).collect();
+    people.extend(ticket.assignee_id());
+    people.sort_unstable();
+    people.dedup();
+    let team_name = match ticket.team_id {
+        Some(team) => domovoy_store::teams::list(&app.db).await?.into_iter().find(|t| t.id == team).map(|t| t.name),
+        None => None,
+    };
+    let sla_policy_name = match ticket.sla.policy_id.filter(|_| staff) {
+        Some(policy) => domovoy_store::sla::get(&app.db, policy).await.ok().map(|p| p.name),
+        None => None,
+    };
     Ok(TicketView {
         summary: summary(&app.db, &ticket).await?,
         comments: tickets::comments(&app.db, id, staff).await?,
-        history: tickets::history(&app.db, id, staff).await?,
         watchers: if staff { tickets::watchers(&app.db, id).await? } else { Vec::new() },
         attachments: tickets::attachments(&app.db, id).await?,
         capabilities: capabilities(requester, &ticket),
+        names: users::names(&app.db, &people).await?,
+        team_name,
+        sla_policy_name,
+        live_seq,
+        history,
         ticket,
     })
+}
+
+/// The buildings the requester may file a ticket in, for the intake form:
+/// staff where they may create tickets; a resident the buildings of their
+/// own units (every building while no unit is linked to them yet).
+pub async fn intake_buildings(app: &App, requester: &Requester) -> AppResult<Vec<domovoy_domain::building::Building>> {
+    let reach = requester.reach(Permission::TicketsCreate)?;
+    let all = buildings::list(&app.db).await?;
+    if requester.is_resident() {
+        let own: Vec<BuildingId> = match clients::find_by_user(&app.db, requester.account()?.id).await? {
+            Some(client) => clients::links(&app.db, client).await?.iter().map(|l| l.unit.building_id).collect(),
+            None => Vec::new(),
+        };
+        if own.is_empty() {
+            return Ok(all);
+        }
+        return Ok(all.into_iter().filter(|b| own.contains(&b.id)).collect());
+    }
+    Ok(all.into_iter().filter(|b| reach.covers(&Target::building(b.id), requester.principal().user_id)).collect())
 }
 
 /// The tickets the requester may see, narrowed by `query` (whose building

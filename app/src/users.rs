@@ -71,6 +71,12 @@ pub async fn list(app: &App, requester: &Requester, filter: &UserFilter) -> Resu
     Ok(users::list(&app.db, filter).await?)
 }
 
+/// The account signing in as `login` (administrators).
+pub async fn find_by_login(app: &App, requester: &Requester, login: &Login) -> Result<Option<User>, AppError> {
+    require_admin(requester)?;
+    Ok(users::find_by_login(&app.db, login).await?)
+}
+
 /// An account: administrators see any, everyone sees their own. Residents
 /// never see each other.
 pub async fn get(app: &App, requester: &Requester, id: UserId) -> Result<User, AppError> {

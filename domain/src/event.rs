@@ -312,30 +312,60 @@ impl Event {
     }
 }
 
-/// Payload fields that point at a person's record: shown only to those
-/// who may read clients where the event happened.
-pub const PERSONAL_FIELDS: &[&str] = &["client_id", "contact_name", "contact_phone", "clients"];
+/// Payload fields that link to a person's record: shown only to those who
+/// may read clients where the event happened.
+pub const LINK_FIELDS: &[&str] = &["client_id", "client_ids", "clients"];
+
+/// Payload fields that carry personal contacts: shown only to those who may
+/// see contacts there (`clients.contacts.read`).
+pub const CONTACT_FIELDS: &[&str] = &["contact_name", "contact_phone", "phone", "from", "visitor_phone"];
+
+/// Fields removed from an event for one follower, as a small set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Withheld(u8);
+
+impl Withheld {
+    const LINKS: u8 = 1;
+    const CONTACTS: u8 = 2;
+
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// A small index (0..4) for caching one rendering per set.
+    pub fn index(self) -> usize {
+        usize::from(self.0)
+    }
+
+    fn fields(self) -> impl Iterator<Item = &'static str> {
+        let links = (self.0 & Self::LINKS != 0).then_some(LINK_FIELDS).into_iter().flatten();
+        let contacts = (self.0 & Self::CONTACTS != 0).then_some(CONTACT_FIELDS).into_iter().flatten();
+        links.chain(contacts).copied()
+    }
+}
 
 /// What a follower of a topic may see of an event there: the policy applied
 /// to live updates and their replay. Following a topic needs its own
 /// permission (a building's: `buildings.read`); what an event carries may
 /// need more: a ticket's content needs `tickets.read` on that ticket, a
-/// link to a client needs `clients.read`.
+/// link to a client needs `clients.read`, a phone number needs
+/// `clients.contacts.read`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Exposure {
     /// Needed to see the event at all.
     pub content: Option<(Permission, Target)>,
-    /// Needed to see its personal fields ([`PERSONAL_FIELDS`]); without it
-    /// they are removed.
-    pub personal: Option<(Permission, Target)>,
+    /// Where the event happened (for its links and contacts).
+    pub target: Target,
+    /// Whether it carries links to client records, or contacts.
+    pub has_links: bool,
+    pub has_contacts: bool,
 }
 
 /// How much of an event a follower sees.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Shown {
-    Full,
-    /// Without its personal fields.
-    Redacted,
+    /// All of it, or without the withheld fields.
+    Shown(Withheld),
     Hidden,
 }
 
@@ -351,12 +381,14 @@ impl Exposure {
         let owner: Option<UserId> = data.get("created_by").and_then(|v| v.as_str()).and_then(|v| v.parse().ok());
         let target = Target { building, owner };
         let about_tickets = kind.starts_with("ticket.");
-        let personal = PERSONAL_FIELDS.iter().any(|f| data.get(*f).is_some_and(|v| !v.is_null()));
+        let present = |fields: &[&str]| fields.iter().any(|f| data.get(*f).is_some_and(|v| !v.is_null()));
         Exposure {
             // On a ticket's own topic the subscription already required
             // reading that ticket.
             content: (about_tickets && !matches!(topic, Topic::Ticket(_))).then_some((Permission::TicketsRead, target)),
-            personal: personal.then_some((Permission::ClientsRead, target)),
+            target,
+            has_links: present(LINK_FIELDS),
+            has_contacts: present(CONTACT_FIELDS),
         }
     }
 
@@ -367,19 +399,23 @@ impl Exposure {
         {
             return Shown::Hidden;
         }
-        match &self.personal {
-            Some((permission, target)) if !principal.can(*permission, target) => Shown::Redacted,
-            _ => Shown::Full,
+        let mut withheld = 0;
+        if self.has_links && !principal.can(Permission::ClientsRead, &self.target) {
+            withheld |= Withheld::LINKS;
         }
+        if self.has_contacts && !principal.can(Permission::ClientsContactsRead, &self.target) {
+            withheld |= Withheld::CONTACTS;
+        }
+        Shown::Shown(Withheld(withheld))
     }
 }
 
-/// `data` without its personal fields.
-pub fn redact(data: &serde_json::Value) -> serde_json::Value {
+/// `data` without the withheld fields.
+pub fn redact(data: &serde_json::Value, withheld: Withheld) -> serde_json::Value {
     let mut data = data.clone();
     if let Some(map) = data.as_object_mut() {
-        for field in PERSONAL_FIELDS {
-            map.remove(*field);
+        for field in withheld.fields() {
+            map.remove(field);
         }
     }
     data
@@ -388,6 +424,9 @@ pub fn redact(data: &serde_json::Value) -> serde_json::Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ids::{ClientId, RoleId};
+    use crate::policy::{Grant, GrantScope};
+    use crate::role::RoleTemplate;
 
     #[test]
     fn topics_round_trip_through_text() {
@@ -396,6 +435,54 @@ mod tests {
         for topic in topics {
             assert_eq!(topic.to_string().parse::<Topic>(), Ok(topic));
         }
+    }
+
+    fn principal(template: RoleTemplate, building: BuildingId) -> Principal {
+        Principal::new(
+            UserId::new(),
+            template.account_kind(),
+            vec![Grant {
+                role: RoleId::new(),
+                scope: GrantScope::Building(building),
+                permissions: template.permissions(),
+            }],
+        )
+    }
+
+    #[test]
+    fn ticket_events_on_a_building_need_ticket_reading_there() {
+        let building = BuildingId::new();
+        let topic = Topic::Building(building);
+        let data =
+            serde_json::json!({ "id": TicketId::new(), "client_id": ClientId::new(), "description": "звонить Марии" });
+        let exposure = Exposure::of(topic, "ticket.created", &data);
+        assert_eq!(exposure.shown_to(&principal(RoleTemplate::Guard, building)), Shown::Hidden);
+        assert_eq!(
+            exposure.shown_to(&principal(RoleTemplate::Dispatcher, building)),
+            Shown::Shown(Withheld::default())
+        );
+        assert_eq!(exposure.shown_to(&principal(RoleTemplate::Dispatcher, BuildingId::new())), Shown::Hidden);
+        // A building's own news is for everyone who follows it.
+        let renamed = Exposure::of(topic, "building.updated", &serde_json::json!({ "name": "Башня" }));
+        assert_eq!(renamed.shown_to(&principal(RoleTemplate::Guard, building)), Shown::Shown(Withheld::default()));
+    }
+
+    #[test]
+    fn contacts_are_withheld_from_those_who_may_not_see_them() {
+        let building = BuildingId::new();
+        let data = serde_json::json!({ "from": "+79001000002", "client_ids": [ClientId::new()], "state": "ringing" });
+        let exposure = Exposure::of(Topic::Building(building), "call.ringing", &data);
+        let Shown::Shown(withheld) = exposure.shown_to(&principal(RoleTemplate::Concierge, building)) else {
+            panic!("a concierge sees the call")
+        };
+        let shown = redact(&data, withheld);
+        assert!(shown.get("from").is_none(), "no phone without clients.contacts.read");
+        assert!(shown.get("client_ids").is_some(), "links stay: a concierge reads clients");
+        assert_eq!(shown["state"], "ringing");
+        assert_eq!(
+            exposure.shown_to(&principal(RoleTemplate::Dispatcher, building)),
+            Shown::Shown(Withheld::default())
+        );
     }
 
     #[test]

@@ -54,8 +54,18 @@ async fn events_committed_on_one_node_reach_clients_of_another_even_across_a_red
 
     let mut ws = WsClient::connect_port(b.port, &token).await;
     let start = ws.follow(&topic, None).await;
-    // Give the nodes' Redis subscriptions a moment to be in place.
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // Both nodes listen to Redis before the first write.
+    for node in [&a, &b] {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let metrics = client().get(node.url("/metrics")).send().await.unwrap().text().await.unwrap();
+            if metrics.contains("domovoy_redis_connected 1") {
+                break;
+            }
+            assert!(std::time::Instant::now() < deadline, "a node never connected to Redis");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
 
     // With Redis healthy the doorbell rings at once: far sooner than the
     // periodic catch-up (every 2 s) would deliver.

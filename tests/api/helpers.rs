@@ -14,6 +14,8 @@ pub struct TestApp {
     pub port: u16,
     /// Where the app keeps files (attachments).
     pub data_dir: std::path::PathBuf,
+    /// The database the app serves (for a command run beside it).
+    database_url: String,
     /// Kept alive for the test; dropped (and deleted) after the app.
     _db: TestDb,
     handle: ServerHandle,
@@ -48,6 +50,15 @@ impl TestApp {
         Self::spawn_with(TestDb::sqlite().await, adjust).await
     }
 
+    /// On PostgreSQL with adjusted settings, or `None` without a server.
+    pub async fn spawn_postgres_configured(adjust: impl FnOnce(&mut Settings)) -> Option<TestApp> {
+        Some(Self::spawn_with(TestDb::postgres().await?, adjust).await)
+    }
+
+    pub fn database_url(&self) -> &str {
+        &self.database_url
+    }
+
     async fn spawn_with(db: TestDb, adjust: impl FnOnce(&mut Settings)) -> TestApp {
         domovoy::install_crypto_provider();
         let mut settings = settings_for(&db);
@@ -59,7 +70,7 @@ impl TestApp {
         let address = format!("http://127.0.0.1:{port}");
         let handle = app.handle();
         actix_web::rt::spawn(app.run_until_stopped());
-        TestApp { address, port, data_dir, _db: db, handle }
+        TestApp { address, port, data_dir, database_url: db.url.clone(), _db: db, handle }
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -173,14 +173,23 @@ async fn a_client_that_stops_reading_does_not_hold_up_the_others() {
     let (mut stalled, _) =
         tokio_tungstenite::client_async(format!("ws://127.0.0.1:{}/ws?token={admin}", app.port), stream).await.unwrap();
     {
-        use futures_util::SinkExt as _;
+        use futures_util::{SinkExt as _, StreamExt as _};
         let subscribe = json!({"type": "subscribe", "topic": topic, "since": null}).to_string();
         stalled.send(tokio_tungstenite::tungstenite::Message::text(subscribe)).await.unwrap();
+        // It reads until the server confirms the subscription, then stops
+        // reading for good.
+        let confirmed = format!(r#""topic":"{topic}""#);
+        loop {
+            let frame = tokio::time::timeout(Duration::from_secs(5), stalled.next()).await.unwrap().unwrap().unwrap();
+            let text = frame.into_text().unwrap();
+            if text.contains(r#""type":"subscribed""#) && text.contains(&confirmed) {
+                break;
+            }
+        }
     }
 
     let mut healthy = WsClient::connect(&app, &admin).await;
     let start = healthy.follow(&topic, None).await;
-    tokio::time::sleep(Duration::from_millis(200)).await;
 
     // A flood of large events (about 1 KiB each), written concurrently:
     // more than the stalled connection's queues and kernel buffers hold.

@@ -10,6 +10,7 @@
 //! rules (they live in `domovoy-app` and `domovoy-domain`), or Russian text
 //! outside its catalogs (`i18n/`).
 
+// The door's own machinery.
 pub mod api;
 pub mod assets;
 pub mod auth;
@@ -21,6 +22,19 @@ pub mod middleware;
 pub mod ops;
 pub mod pages;
 pub mod state;
+
+// One folder per feature: its JSON API, its pages, its DTOs and views.
+pub mod account;
+pub mod audit;
+pub mod buildings;
+pub mod clients;
+pub mod home;
+pub mod integrations;
+pub mod places;
+pub mod roles;
+pub mod ticket_settings;
+pub mod tickets;
+pub mod users;
 
 use std::net::TcpListener;
 use std::time::Duration;

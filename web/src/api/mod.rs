@@ -4,19 +4,7 @@
 //! the routes and builds the OpenAPI document, so no route can be served
 //! without being documented.
 
-pub mod audit;
-pub mod auth;
-pub mod buildings;
-pub mod clients;
 pub mod dto;
-pub mod imports;
-pub mod me;
-pub mod places;
-pub mod roles;
-pub mod ticket_settings;
-pub mod tickets;
-pub mod users;
-pub mod webhooks;
 
 use actix_web::web;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -41,12 +29,12 @@ impl Modify for BearerAuth {
 }
 
 macro_rules! api_routes {
-    ($($module:ident :: $handler:ident),+ $(,)?) => {
+    ($($handler:path),+ $(,)?) => {
         /// The OpenAPI description of every `/api/v1` route.
         #[derive(Debug, OpenApi)]
         #[openapi(
             info(title = "Domovoy API", description = "JSON API of Domovoy. Errors: {\"error\": {\"code\", \"message\", \"fields\"}}."),
-            paths($($module::$handler),+),
+            paths($($handler),+),
             modifiers(&BearerAuth),
             tags(
                 (name = "auth", description = "Signing in and out"),
@@ -65,92 +53,92 @@ macro_rules! api_routes {
 
         /// Registers every API route.
         pub fn register(cfg: &mut web::ServiceConfig) {
-            $( cfg.service($module::$handler); )+
+            $( cfg.service($handler); )+
         }
     };
 }
 
 api_routes!(
-    auth::login,
-    auth::logout,
-    me::get_me,
-    me::update_me,
-    me::change_password,
-    me::list_tokens,
-    me::create_token,
-    me::revoke_token,
-    users::list_users,
-    users::create_user,
-    users::get_user,
-    users::update_user,
-    users::disable_user,
-    users::enable_user,
-    users::unlock_user,
-    users::reset_password,
-    users::list_assignments,
-    users::grant_role,
-    users::revoke_role,
-    roles::list_permissions,
-    roles::list_roles,
-    roles::create_role,
-    roles::update_role,
-    roles::delete_role,
-    buildings::list_buildings,
-    buildings::create_building,
-    buildings::get_building,
-    buildings::update_building,
-    places::get_layout,
-    places::put_layout,
-    places::generate_layout,
-    places::export_condo,
-    places::import_condo,
-    places::chessboard,
-    places::get_unit,
-    places::search,
-    clients::create_client,
-    clients::get_client,
-    clients::update_client,
-    clients::set_client_units,
-    clients::set_client_consents,
-    imports::import_file,
-    audit::list_audit,
-    audit::export_audit,
-    webhooks::list_webhooks,
-    webhooks::create_webhook,
-    webhooks::delete_webhook,
-    tickets::create_ticket,
-    tickets::list_tickets,
-    tickets::get_ticket,
-    tickets::ticket_timeline,
-    tickets::transition_ticket,
-    tickets::assign_ticket,
-    tickets::update_ticket,
-    tickets::comment_ticket,
-    tickets::rate_ticket,
-    tickets::watch_ticket,
-    tickets::unwatch_ticket,
-    tickets::upload_attachment,
-    tickets::download_attachment,
-    ticket_settings::list_classifier,
-    ticket_settings::create_classifier_item,
-    ticket_settings::update_classifier_item,
-    ticket_settings::list_policies,
-    ticket_settings::create_policy,
-    ticket_settings::delete_policy,
-    ticket_settings::list_templates,
-    ticket_settings::adopt_template,
-    ticket_settings::get_calendar,
-    ticket_settings::import_calendar,
-    ticket_settings::delete_calendar_day,
-    ticket_settings::list_teams,
-    ticket_settings::create_team,
-    ticket_settings::set_team_members,
-    ticket_settings::list_rules,
-    ticket_settings::create_rule,
-    ticket_settings::delete_rule,
-    ticket_settings::list_saved_filters,
-    ticket_settings::create_saved_filter,
-    ticket_settings::delete_saved_filter,
+    crate::account::sign_in_api::login,
+    crate::account::sign_in_api::logout,
+    crate::account::api::get_me,
+    crate::account::api::update_me,
+    crate::account::api::change_password,
+    crate::account::api::list_tokens,
+    crate::account::api::create_token,
+    crate::account::api::revoke_token,
+    crate::users::api::list_users,
+    crate::users::api::create_user,
+    crate::users::api::get_user,
+    crate::users::api::update_user,
+    crate::users::api::disable_user,
+    crate::users::api::enable_user,
+    crate::users::api::unlock_user,
+    crate::users::api::reset_password,
+    crate::users::api::list_assignments,
+    crate::users::api::grant_role,
+    crate::users::api::revoke_role,
+    crate::roles::api::list_permissions,
+    crate::roles::api::list_roles,
+    crate::roles::api::create_role,
+    crate::roles::api::update_role,
+    crate::roles::api::delete_role,
+    crate::buildings::api::list_buildings,
+    crate::buildings::api::create_building,
+    crate::buildings::api::get_building,
+    crate::buildings::api::update_building,
+    crate::places::api::get_layout,
+    crate::places::api::put_layout,
+    crate::places::api::generate_layout,
+    crate::places::api::export_condo,
+    crate::places::api::import_condo,
+    crate::places::api::chessboard,
+    crate::places::api::get_unit,
+    crate::places::api::search,
+    crate::clients::api::create_client,
+    crate::clients::api::get_client,
+    crate::clients::api::update_client,
+    crate::clients::api::set_client_units,
+    crate::clients::api::set_client_consents,
+    crate::clients::imports::import_file,
+    crate::audit::api::list_audit,
+    crate::audit::api::export_audit,
+    crate::integrations::api::list_webhooks,
+    crate::integrations::api::create_webhook,
+    crate::integrations::api::delete_webhook,
+    crate::tickets::api::create_ticket,
+    crate::tickets::api::list_tickets,
+    crate::tickets::api::get_ticket,
+    crate::tickets::api::ticket_timeline,
+    crate::tickets::api::transition_ticket,
+    crate::tickets::api::assign_ticket,
+    crate::tickets::api::update_ticket,
+    crate::tickets::api::comment_ticket,
+    crate::tickets::api::rate_ticket,
+    crate::tickets::api::watch_ticket,
+    crate::tickets::api::unwatch_ticket,
+    crate::tickets::api::upload_attachment,
+    crate::tickets::api::download_attachment,
+    crate::ticket_settings::api::list_classifier,
+    crate::ticket_settings::api::create_classifier_item,
+    crate::ticket_settings::api::update_classifier_item,
+    crate::ticket_settings::api::list_policies,
+    crate::ticket_settings::api::create_policy,
+    crate::ticket_settings::api::delete_policy,
+    crate::ticket_settings::api::list_templates,
+    crate::ticket_settings::api::adopt_template,
+    crate::ticket_settings::api::get_calendar,
+    crate::ticket_settings::api::import_calendar,
+    crate::ticket_settings::api::delete_calendar_day,
+    crate::ticket_settings::api::list_teams,
+    crate::ticket_settings::api::create_team,
+    crate::ticket_settings::api::set_team_members,
+    crate::ticket_settings::api::list_rules,
+    crate::ticket_settings::api::create_rule,
+    crate::ticket_settings::api::delete_rule,
+    crate::ticket_settings::api::list_saved_filters,
+    crate::ticket_settings::api::create_saved_filter,
+    crate::ticket_settings::api::delete_saved_filter,
 );
 
 /// Extractor settings: bad JSON, query strings and paths answer in the

@@ -55,6 +55,8 @@ catalog! {
         tk_ru::classifier_kind_label,
         tk_en::classifier_kind_label,
     ),
+    /// A weekday, short: "пн".
+    weekday_label: fn(chrono::Weekday) -> &'static str = (tk_ru::weekday_label, tk_en::weekday_label),
     day_kind_label: fn(DayKind) -> &'static str = (tk_ru::day_kind_label, tk_en::day_kind_label),
     /// A rating's meaning, 1 to 5.
     rating_label: fn(u8) -> &'static str = (tk_ru::rating_label, tk_en::rating_label),
@@ -354,6 +356,15 @@ catalog! {
 
 labels! {
     ru: tk_ru, en: tk_en;
+    fn weekday_label(day: chrono::Weekday) -> &'static str = match day {
+        chrono::Weekday::Mon => ("пн", "Mon"),
+        chrono::Weekday::Tue => ("вт", "Tue"),
+        chrono::Weekday::Wed => ("ср", "Wed"),
+        chrono::Weekday::Thu => ("чт", "Thu"),
+        chrono::Weekday::Fri => ("пт", "Fri"),
+        chrono::Weekday::Sat => ("сб", "Sat"),
+        chrono::Weekday::Sun => ("вс", "Sun"),
+    }
     fn workflow_error(error: &WorkflowError) -> String = match error {
         WorkflowError::NotAllowed { from, to } => ({
             format!("Из статуса «{}» нельзя перейти в «{}»", status_label(*from), status_label(*to))

@@ -1,0 +1,96 @@
+//! The JSON shapes of signing in and of the caller's own account.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use domovoy_store::tokens::TokenInfo;
+
+use crate::users::dto::{GrantDto, UserDto};
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MeDto {
+    pub user: UserDto,
+    pub grants: Vec<GrantDto>,
+    /// Every permission held anywhere.
+    pub permissions: Vec<&'static str>,
+    /// For cookie sessions: send it as `X-CSRF-Token` with changes.
+    pub csrf_token: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct LoginRequest {
+    /// A staff login or a resident's phone number in any usual form.
+    pub login: String,
+    pub password: String,
+    /// `api` (default) or `device` (the staff mobile app).
+    pub kind: Option<String>,
+    /// Shown in the owner's list of tokens.
+    pub device_name: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LoginResponse {
+    /// Send as `Authorization: Bearer <token>`. Shown only here.
+    pub token: String,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub user: UserDto,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ProfileRequest {
+    pub display_name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub locale: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct PasswordChangeRequest {
+    pub current_password: String,
+    pub new_password: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenDto {
+    pub id: Uuid,
+    /// `session`, `api` or `device`.
+    pub kind: &'static str,
+    pub name: String,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: DateTime<Utc>,
+    pub expires_at: Option<DateTime<Utc>>,
+    /// The token of this request.
+    pub current: bool,
+}
+
+impl TokenDto {
+    pub fn new(t: &TokenInfo, current: domovoy_domain::ids::TokenId) -> Self {
+        Self {
+            id: t.id.as_uuid(),
+            kind: t.kind.code(),
+            name: t.name.clone(),
+            ip: t.ip.clone(),
+            user_agent: t.user_agent.clone(),
+            created_at: t.created_at,
+            last_used_at: t.last_used_at,
+            expires_at: t.expires_at,
+            current: t.id == current,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NewTokenRequest {
+    pub name: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NewTokenDto {
+    /// Send as `Authorization: Bearer <token>`. Shown only here.
+    pub token: String,
+    pub info: TokenDto,
+}

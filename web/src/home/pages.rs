@@ -1,0 +1,87 @@
+//! The home page: what this person does here.
+
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use askama::Template;
+
+use domovoy_domain::account::AccountKind;
+use domovoy_domain::permission::Permission;
+use domovoy_domain::policy::GrantScope;
+
+use crate::auth::PageCaller;
+use crate::error::PageError;
+use crate::i18n::Catalog;
+use crate::pages::{Chrome, NavItem, Section, html, nav};
+use crate::state::AppState;
+use domovoy_app::{buildings, users};
+
+/// A role held and where.
+#[derive(Debug)]
+struct RoleLine {
+    name: String,
+    scope: String,
+}
+
+#[derive(Debug)]
+struct BuildingLine {
+    id: String,
+    name: String,
+    address: String,
+    time_zone: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage<'a> {
+    t: &'a Catalog,
+    chrome: Chrome,
+    resident: bool,
+    roles: Vec<RoleLine>,
+    sections: Vec<NavItem>,
+    show_buildings: bool,
+    buildings: Vec<BuildingLine>,
+}
+
+/// The home page: the person's roles and where they apply, the sections
+/// they may use, and the buildings in their area.
+#[get("/")]
+pub async fn home(state: web::Data<AppState>, caller: PageCaller, req: HttpRequest) -> Result<HttpResponse, PageError> {
+    let t = caller.t();
+    let assignments = users::assignments_of(&state, &caller, caller.user().id).await?;
+    let roles = assignments
+        .iter()
+        .map(|a| RoleLine {
+            name: a.role_name.clone(),
+            scope: match a.scope {
+                GrantScope::AllBuildings => t.scope_all.to_owned(),
+                GrantScope::Own => t.scope_own.to_owned(),
+                GrantScope::Building(_) => t.scope_in(a.building_name.as_deref().unwrap_or("?")),
+            },
+        })
+        .collect();
+    let show_buildings = caller.principal().reach(Permission::BuildingsRead).reaches_buildings();
+    let buildings = if show_buildings {
+        buildings::list(&state, &caller)
+            .await?
+            .into_iter()
+            .map(|b| BuildingLine {
+                id: b.id.to_string(),
+                name: b.name.to_string(),
+                address: b.address.to_string(),
+                time_zone: b.time_zone.name(),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let sections = nav(&caller, Section::Home).into_iter().filter(|item| item.href != "/").collect();
+    let page = HomePage {
+        t,
+        chrome: Chrome::new(&caller, Section::Home, req.path()),
+        resident: caller.user().kind == AccountKind::Resident,
+        roles,
+        sections,
+        show_buildings,
+        buildings,
+    };
+    html(&page)
+}

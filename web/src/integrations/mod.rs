@@ -1,0 +1,4 @@
+//! Integrations: webhooks and their deliveries.
+
+pub mod api;
+pub mod pages;

@@ -1,0 +1,5 @@
+//! Roles composed from the permission catalog.
+
+pub mod api;
+pub mod dto;
+pub mod pages;
