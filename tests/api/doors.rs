@@ -110,3 +110,20 @@ async fn disabling_a_user_from_the_command_line_closes_their_socket_on_postgres_
     let url = app.database_url().to_owned();
     the_command_closes_the_open_socket(&app, &url).await;
 }
+
+/// A page whose filter does not parse answers as the API would (422, what
+/// is wrong), not with a server error.
+#[actix_web::test]
+async fn a_page_with_a_filter_that_does_not_parse_is_refused_not_failed() {
+    let app = TestApp::spawn().await;
+    let browser = app.browser();
+    app.browser_login(&browser, "dispatcher", domovoy::demo::DEMO_PASSWORD).await;
+    for (path, field) in [("/tickets/export?priority=x", "priority"), ("/tickets/export?status=nonsense&format=xlsx", "status")] {
+        let response = browser.get(app.url(path)).send().await.unwrap();
+        assert_eq!(response.status(), 422, "{path}");
+        let page = response.text().await.unwrap();
+        assert!(page.contains(&format!("{field}: ")), "{path}: the page says which field: {page}");
+    }
+    let token = app.token("dispatcher").await;
+    assert_eq!(app.get(&token, "/api/v1/tickets?priority=x").await.status(), 422);
+}
