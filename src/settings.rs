@@ -53,6 +53,7 @@ pub struct Settings {
     pub events: EventSettings,
     pub outbox: OutboxSettings,
     pub tickets: TicketSettings,
+    pub metrics: MetricsSettings,
 }
 
 impl Default for Settings {
@@ -69,6 +70,7 @@ impl Default for Settings {
             events: EventSettings::default(),
             outbox: OutboxSettings::default(),
             tickets: TicketSettings::default(),
+            metrics: MetricsSettings::default(),
         }
     }
 }
@@ -111,6 +113,10 @@ pub struct HttpSettings {
     pub trust_forwarded_for: bool,
     /// The zone staff pages show times in (the head office's).
     pub display_time_zone: String,
+    /// `Strict-Transport-Security` max-age in seconds; 0 (default) sends
+    /// none. Set it (a year: 31536000) once Domovoy is reached only over
+    /// HTTPS, and keep `secure_cookies` on.
+    pub hsts_max_age_secs: u64,
 }
 
 impl Default for HttpSettings {
@@ -121,8 +127,18 @@ impl Default for HttpSettings {
             secure_cookies: false,
             trust_forwarded_for: false,
             display_time_zone: "Europe/Moscow".to_owned(),
+            hsts_max_age_secs: 0,
         }
     }
+}
+
+/// Who may read `/metrics`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MetricsSettings {
+    /// A bearer token Prometheus presents (`Authorization: Bearer …`).
+    /// Unset: only clients on this machine (loopback) may read metrics.
+    pub token: Option<Secret>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -132,10 +148,12 @@ pub struct AuthSettings {
     pub session_idle_hours: u64,
     /// Lifetime of API and device tokens, in days.
     pub api_token_days: u64,
-    /// Wrong passwords in a row that lock an account.
-    pub lockout_threshold: u32,
-    /// How long that lock lasts, in minutes.
-    pub lockout_minutes: u64,
+    /// Wrong passwords for one login from one address before each further
+    /// attempt from there has to wait (2 s, then doubling). Accounts are
+    /// never locked: the owner elsewhere is not affected.
+    pub free_sign_in_attempts: u32,
+    /// The longest such wait, in minutes.
+    pub max_sign_in_wait_minutes: u64,
     /// Sign-in attempts per client address per minute.
     pub sign_in_per_minute: u32,
 }
@@ -145,8 +163,8 @@ impl Default for AuthSettings {
         Self {
             session_idle_hours: 12,
             api_token_days: 90,
-            lockout_threshold: 5,
-            lockout_minutes: 15,
+            free_sign_in_attempts: 5,
+            max_sign_in_wait_minutes: 15,
             sign_in_per_minute: 10,
         }
     }
@@ -318,7 +336,7 @@ mod tests {
         let settings = Settings::load_from(None, &Overrides::default(), env(&[])).unwrap();
         assert_eq!(settings.listen, "127.0.0.1:8080");
         assert_eq!(settings.database_url().expose(), "sqlite://./data/domovoy.db");
-        assert_eq!(settings.auth.lockout_threshold, 5);
+        assert_eq!(settings.auth.free_sign_in_attempts, 5);
     }
 
     #[test]
@@ -328,12 +346,12 @@ mod tests {
         let file = dir.join("domovoy.toml");
         std::fs::write(
             &file,
-            "listen = \"0.0.0.0:9000\"\n[http]\nsecure_cookies = true\n[auth]\nlockout_threshold = 3\n",
+            "listen = \"0.0.0.0:9000\"\n[http]\nsecure_cookies = true\n[auth]\nfree_sign_in_attempts = 3\n",
         )
         .unwrap();
         let env = env(&[
             ("DOMOVOY_DATABASE_URL", "postgres://u:secret@db/domovoy"),
-            ("DOMOVOY_AUTH__LOCKOUT_THRESHOLD", "7"),
+            ("DOMOVOY_AUTH__FREE_SIGN_IN_ATTEMPTS", "7"),
             ("DOMOVOY_TEST_POSTGRES_URL", "postgres://ignored"),
             ("DOMOVOY_CONFIG", "/ignored.toml"),
         ]);
@@ -341,7 +359,7 @@ mod tests {
         let settings = Settings::load_from(Some(&file), &overrides, env).unwrap();
         assert_eq!(settings.listen, "127.0.0.1:7000");
         assert!(settings.http.secure_cookies);
-        assert_eq!(settings.auth.lockout_threshold, 7);
+        assert_eq!(settings.auth.free_sign_in_attempts, 7);
         assert_eq!(settings.database_url().expose(), "postgres://u:secret@db/domovoy");
         std::fs::remove_dir_all(dir).unwrap();
     }

@@ -20,7 +20,7 @@ use domovoy_actors::{BuildingsHandle, ClusterHandle, HubHandle, Metrics, Presenc
 use domovoy_app::jobs::{JobSettings, Jobs};
 use domovoy_app::tickets::LowRating;
 use domovoy_app::{App, AppConfig, Live};
-use domovoy_domain::account::LockoutPolicy;
+use domovoy_domain::account::SignInThrottle;
 use domovoy_domain::sla::{RUSSIAN_CALENDAR, parse_calendar};
 use domovoy_store::{Db, DbOptions, assignments, classifier, roles, sla};
 use domovoy_web::{AppState, ServerOptions, WebConfig};
@@ -83,6 +83,8 @@ impl Application {
             secure_cookies: settings.http.secure_cookies,
             trust_forwarded_for: settings.http.trust_forwarded_for,
             version: env!("CARGO_PKG_VERSION"),
+            hsts_max_age_secs: Some(settings.http.hsts_max_age_secs).filter(|secs| *secs > 0),
+            metrics_token: settings.metrics.token.as_ref().map(|t| t.expose().to_owned()),
         };
         let state = AppState::new(app, web, shutdown_rx);
 
@@ -156,9 +158,12 @@ pub fn app_config(settings: &Settings) -> anyhow::Result<AppConfig> {
         display_time_zone,
         session_idle: hours(settings.auth.session_idle_hours),
         api_token_lifetime: hours(settings.auth.api_token_days.saturating_mul(24)),
-        lockout: LockoutPolicy {
-            threshold: settings.auth.lockout_threshold.max(1),
-            duration: chrono::Duration::minutes(i64::try_from(settings.auth.lockout_minutes).unwrap_or(15)),
+        sign_in_throttle: SignInThrottle {
+            free: settings.auth.free_sign_in_attempts,
+            max_wait: chrono::Duration::minutes(
+                i64::try_from(settings.auth.max_sign_in_wait_minutes.max(1)).unwrap_or(15),
+            ),
+            ..SignInThrottle::default()
         },
         sign_in_per_minute: settings.auth.sign_in_per_minute,
         low_rating: match settings.tickets.low_rating {

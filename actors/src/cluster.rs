@@ -227,7 +227,7 @@ async fn listen_once(
     metrics.redis_connected.set(1);
     tracing::info!("listening to other nodes through Redis");
     // Whatever happened while disconnected is in the database.
-    hub.catch_up();
+    hub.catch_up_now();
     let mut pings = tokio::time::interval(LISTENER_PING);
     loop {
         tokio::select! {

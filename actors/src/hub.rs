@@ -213,12 +213,19 @@ struct Broadcast {
 }
 
 /// Read from the database whatever followed topics may have missed: after
-/// the cluster doorbell reconnects, and periodically on every node (the
-/// application's catch-up job), so events committed where no hub could be
-/// told (another node while Redis is down, a command-line process) arrive.
+/// the cluster doorbell reconnects (at once), and periodically on every node
+/// (the application's catch-up job), so events committed where no hub could
+/// be told (another node while Redis is down, a command-line process)
+/// arrive.
 #[derive(Message, Debug)]
 #[rtype(result = "()")]
-struct CatchUp;
+struct CatchUp {
+    /// Read only what was committed by the previous sweep and is still not
+    /// delivered: events committed since may be on their way through this
+    /// node's own mailbox, and reading them too would double the work of a
+    /// busy hub for nothing (found by the fan-out benchmark).
+    confirmed: bool,
+}
 
 /// The state of one followed topic.
 #[derive(Debug, Default)]
@@ -245,6 +252,8 @@ struct Hub {
     topics: HashMap<Topic, TopicState>,
     /// Which topics each subscriber follows, to drop it from all at once.
     following: HashMap<SubscriberId, HashSet<Topic>>,
+    /// Each followed topic's position in the database at the last sweep.
+    committed_seen: HashMap<Topic, i64>,
 }
 
 impl Actor for Hub {
@@ -506,32 +515,40 @@ impl Handler<Broadcast> for Hub {
 impl Handler<CatchUp> for Hub {
     type Result = ();
 
-    fn handle(&mut self, _msg: CatchUp, ctx: &mut Context<Self>) {
-        let known: Vec<(Topic, i64)> = self
+    fn handle(&mut self, msg: CatchUp, ctx: &mut Context<Self>) {
+        let known: Vec<(Topic, i64, Option<i64>)> = self
             .topics
             .iter()
             .filter(|(_, state)| !state.gap_pending)
-            .filter_map(|(topic, state)| state.last.map(|last| (*topic, last)))
+            .filter_map(|(topic, state)| {
+                let upto = if msg.confirmed { self.committed_seen.get(topic).copied() } else { Some(i64::MAX) };
+                state.last.map(|last| (*topic, last, upto))
+            })
             .collect();
         if known.is_empty() {
+            self.committed_seen.clear();
             return;
         }
         let db = self.db.clone();
         // One query for every followed topic, then reads only where the
-        // database is ahead of what was delivered here.
+        // database was ahead of what was delivered here (at the previous
+        // sweep, for a periodic one).
         let read = async move {
-            let topics: Vec<Topic> = known.iter().map(|(t, _)| *t).collect();
+            let topics: Vec<Topic> = known.iter().map(|(t, ..)| *t).collect();
             let latest = events::last_seqs(&db, &topics).await?;
             let mut missed = Vec::new();
-            for (topic, delivered) in known {
-                if latest.get(&topic).is_some_and(|last| *last > delivered) {
-                    missed.extend(events::read_since(&db, topic, delivered, GAP_READ_LIMIT).await?);
+            for (topic, delivered, upto) in known {
+                let target = latest.get(&topic).copied().unwrap_or(0).min(upto.unwrap_or(0));
+                if target > delivered {
+                    let count = (target - delivered).min(GAP_READ_LIMIT);
+                    missed.extend(events::read_since(&db, topic, delivered, count).await?);
                 }
             }
-            Ok::<_, domovoy_store::StoreError>(missed)
+            Ok::<_, domovoy_store::StoreError>((missed, latest))
         };
         ctx.spawn(fut::wrap_future::<_, Self>(read).map(|result, hub, ctx| match result {
-            Ok(missed) => {
+            Ok((missed, latest)) => {
+                hub.committed_seen = latest;
                 if !missed.is_empty() {
                     hub.metrics.redis_gap_reads.inc();
                 }
@@ -562,7 +579,14 @@ impl std::fmt::Debug for HubHandle {
 impl HubHandle {
     /// Starts the hub on the current actix arbiter.
     pub fn start(db: Db, metrics: Metrics) -> Self {
-        let addr = Hub { db: db.clone(), metrics, topics: HashMap::new(), following: HashMap::new() }.start();
+        let addr = Hub {
+            db: db.clone(),
+            metrics,
+            topics: HashMap::new(),
+            following: HashMap::new(),
+            committed_seen: HashMap::new(),
+        }
+        .start();
         Self { addr, db, next_id: Arc::new(AtomicU64::new(1)), cluster: None }
     }
 
@@ -618,9 +642,16 @@ impl HubHandle {
         self.addr.do_send(Broadcast { topic, frame });
     }
 
-    /// Reads whatever followed topics missed from the database.
+    /// The periodic sweep: reads from the database what followed topics
+    /// missed, among the events committed by the previous sweep.
     pub fn catch_up(&self) {
-        self.addr.do_send(CatchUp);
+        self.addr.do_send(CatchUp { confirmed: true });
+    }
+
+    /// Reads everything followed topics missed, at once (after the cluster
+    /// doorbell reconnects).
+    pub fn catch_up_now(&self) {
+        self.addr.do_send(CatchUp { confirmed: false });
     }
 }
 

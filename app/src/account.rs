@@ -5,6 +5,7 @@ use chrono::Utc;
 use domovoy_domain::FieldError;
 use domovoy_domain::audit::AuditAction;
 use domovoy_domain::error::FieldErrors;
+use domovoy_domain::event::Event;
 use domovoy_domain::ids::TokenId;
 use domovoy_domain::password::{NewPassword, verify_password};
 use domovoy_store::audit::{self, Change};
@@ -14,7 +15,6 @@ use domovoy_store::users;
 use crate::App;
 use crate::AppError;
 use crate::Requester;
-use crate::common::present;
 use crate::secret::{hash_secret, new_secret};
 use crate::users::hash;
 
@@ -54,6 +54,9 @@ pub async fn change_password(
             users::set_password(tx, id, &hashed).await?;
             tokens::revoke_all(tx, id, keep).await?;
             audit::record(tx, Change::new(&actor, AuditAction::PasswordChanged, id)).await?;
+            // Sockets of the revoked sessions close now, not at their next
+            // request; this session reconnects at once.
+            tx.emit(&Event::AccessChanged { user_id: id });
             Ok(())
         })
     })
@@ -67,10 +70,7 @@ pub async fn tokens(app: &App, requester: &Requester) -> Result<Vec<TokenInfo>, 
 
 /// A new API token for the requester; the secret is returned once.
 pub async fn create_api_token(app: &App, requester: &Requester, name: &str) -> Result<(TokenInfo, String), AppError> {
-    let name = present(Some(name)).ok_or(AppError::field("name", FieldError::Required))?.to_owned();
-    if name.chars().count() > 100 {
-        return Err(AppError::field("name", FieldError::TooLong { max: 100 }));
-    }
+    let name = domovoy_domain::error::bounded_text(name, 1, 100).map_err(|e| AppError::field("name", e))?;
     let user = requester.account()?.id;
     let secret = new_secret();
     let token = NewToken {
@@ -106,6 +106,7 @@ pub async fn revoke_token(app: &App, requester: &Requester, id: TokenId) -> Resu
         Box::pin(async move {
             let info = tokens::revoke(tx, user, id).await?;
             audit::record(tx, Change::new(&actor, AuditAction::TokenRevoked, id).summary(info.name)).await?;
+            tx.emit(&Event::AccessChanged { user_id: user });
             Ok(())
         })
     })

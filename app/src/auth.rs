@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 
 use domovoy_domain::account::{Login, User};
 use domovoy_domain::audit::AuditAction;
+use domovoy_domain::event::Event;
 use domovoy_domain::password::verify_password;
 use domovoy_domain::policy::Principal;
 use domovoy_store::audit::{self, Actor, Change};
@@ -15,7 +16,7 @@ use domovoy_store::tokens::{self, NewToken, TokenInfo, TokenKind};
 use domovoy_store::users;
 
 use crate::secret::{hash_secret, new_secret};
-use crate::{App, AppError, AppResult, Channel, Origin, Requester};
+use crate::{App, AppError, AppResult, Channel, Limit, Origin, Requester};
 
 /// A token is marked used at most this often: often enough for the
 /// "last used" column and sliding session expiry, rare enough that reads do
@@ -46,55 +47,66 @@ pub struct SignedIn {
 
 /// Checks the credentials and opens a session or token.
 ///
-/// Wrong passwords count towards a temporary lockout of the account; every
-/// attempt counts towards the limit of the client address. A missing login
-/// costs the same hashing time as a wrong password, so timing does not tell
-/// which logins exist.
+/// Guessing is slowed, never turned into a lock-out: every attempt counts
+/// towards the limit of the client address, and wrong passwords for one
+/// login from one address make the next attempt from there wait longer and
+/// longer ([`domovoy_domain::account::SignInThrottle`]); the owner signing
+/// in from elsewhere is not affected. Until the password is right, an
+/// unknown login, a wrong password and a disabled account get the same
+/// answer after the same hashing time, so nothing tells which logins exist.
 pub async fn sign_in(app: &App, request: SignInRequest<'_>) -> AppResult<SignedIn> {
-    if let Some(ip) = request.origin.ip
+    let ip = request.origin.ip;
+    if let Some(ip) = ip
         && let Err(wait) = app.sign_in_limiter.check(ip)
     {
         app.metrics.sign_ins.with(&["rate_limited"]).inc();
-        return Err(AppError::TooManyRequests { retry_after: wait });
+        return Err(AppError::TooManyRequests { limit: Limit::SignIn, retry_after: wait });
     }
-    let found = match Login::from_sign_in(request.login) {
-        Ok(login) => users::credentials(&app.db, &login).await?,
-        Err(_) => None,
+    // Throttled by the login as typed (normalised when it is one), so
+    // unknown logins are throttled alike.
+    let login = Login::from_sign_in(request.login).ok();
+    let typed = login.as_ref().map_or_else(|| request.login.trim().to_lowercase(), |l| l.as_str().to_owned());
+    if let Err(wait) = app.login_throttle.check(&typed, ip) {
+        app.metrics.sign_ins.with(&["throttled"]).inc();
+        return Err(AppError::TooManyRequests { limit: Limit::SignIn, retry_after: wait });
+    }
+    let found = match &login {
+        Some(login) => users::credentials(&app.db, login).await?,
+        None => None,
     };
     let (stored_hash, user) = match found {
         Some(credentials) => (credentials.password_hash, Some(credentials.user)),
         None => (app.dummy_hash.clone(), None),
     };
-    let now = Utc::now();
-    if let Some(user) = &user
-        && user.is_locked(now)
-    {
-        app.metrics.sign_ins.with(&["locked"]).inc();
-        return Err(locked_error(app, user));
-    }
     let password = request.password;
     // argon2 takes tens of milliseconds of CPU by design: off the event loop.
     let matches = tokio::task::spawn_blocking(move || verify_password(&password, &stored_hash))
         .await
         .map_err(AppError::unexpected)?;
-    let Some(user) = user else {
-        app.metrics.sign_ins.with(&["failed"]).inc();
-        return Err(AppError::InvalidCredentials);
+    let user = match user {
+        Some(user) if matches => user,
+        user => {
+            app.login_throttle.failed(&typed, ip);
+            app.metrics.sign_ins.with(&["failed"]).inc();
+            if let Some(user) = user {
+                record_failure(app, &user, request.origin).await?;
+            }
+            return Err(AppError::InvalidCredentials);
+        }
     };
-    let actor = Actor {
-        user_id: Some(user.id),
-        login: user.login.to_string(),
-        ip: request.origin.ip.map(|ip| ip.to_string()),
-        request_id: request.origin.request_id.clone(),
-    };
-    if !matches {
-        app.metrics.sign_ins.with(&["failed"]).inc();
-        return Err(record_failure(app, user, actor).await?);
-    }
+    app.login_throttle.succeeded(&typed);
     if user.is_disabled() {
+        // The password is right: the owner may learn why they cannot enter.
         app.metrics.sign_ins.with(&["disabled"]).inc();
         return Err(AppError::AccountDisabled);
     }
+    let actor = Actor {
+        user_id: Some(user.id),
+        login: user.login.to_string(),
+        ip: ip.map(|ip| ip.to_string()),
+        request_id: request.origin.request_id.clone(),
+    };
+    let now = Utc::now();
     let secret = new_secret();
     let csrf = new_secret();
     let expires_at = Some(
@@ -127,31 +139,23 @@ pub async fn sign_in(app: &App, request: SignInRequest<'_>) -> AppResult<SignedI
     Ok(SignedIn { secret, csrf, user, expires_at })
 }
 
-async fn record_failure(app: &App, user: User, actor: Actor) -> AppResult<AppError> {
-    let failed = app.config.lockout.after_failure(user.failed_logins, Utc::now());
+/// A wrong password for an existing account: counted and audited.
+async fn record_failure(app: &App, user: &User, origin: &Origin) -> AppResult<()> {
+    let actor = Actor {
+        user_id: Some(user.id),
+        login: user.login.to_string(),
+        ip: origin.ip.map(|ip| ip.to_string()),
+        request_id: origin.request_id.clone(),
+    };
     let user_id = user.id;
     app.write(move |tx| {
         Box::pin(async move {
-            users::record_failed_sign_in(tx, user_id, failed).await?;
+            users::record_failed_sign_in(tx, user_id).await?;
             audit::record(tx, Change::new(&actor, AuditAction::SignInFailed, user_id)).await?;
-            if failed.locked_until.is_some() {
-                audit::record(tx, Change::new(&actor, AuditAction::AccountLocked, user_id)).await?;
-            }
             Ok(())
         })
     })
-    .await?;
-    Ok(match failed.locked_until {
-        Some(until) => locked_error(app, &User { locked_until: Some(until), ..user }),
-        None => AppError::InvalidCredentials,
-    })
-}
-
-fn locked_error(app: &App, user: &User) -> AppError {
-    let until = user.locked_until.unwrap_or_else(Utc::now);
-    let retry_after = (until - Utc::now()).to_std().unwrap_or_default();
-    let until_local = until.with_timezone(&app.config.display_time_zone).format("%H:%M").to_string();
-    AppError::AccountLocked { until_local, retry_after }
+    .await
 }
 
 /// Ends the requester's session or revokes the token they used.
@@ -163,6 +167,9 @@ pub async fn sign_out(app: &App, requester: &Requester) -> AppResult<()> {
         Box::pin(async move {
             tokens::revoke(tx, user_id, token_id).await?;
             audit::record(tx, Change::new(&actor, AuditAction::SignedOut, user_id)).await?;
+            // Open sockets of the ended session close; the account's other
+            // sessions reconnect at once with their own tokens.
+            tx.emit(&Event::AccessChanged { user_id });
             Ok(())
         })
     })

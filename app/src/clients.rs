@@ -277,6 +277,15 @@ pub async fn card(app: &App, requester: &Requester, id: ClientId) -> Result<Clie
     require(requester, Permission::ClientsRead, &client, &buildings)?;
     let contacts_visible = allowed(requester, Permission::ClientsContactsRead, &client, &buildings);
     let own_record = requester.owns(client.card.user_id);
+    // The card lists only the units the requester may read clients in: a
+    // manager of two buildings does not learn of the client's office in a
+    // third. The resident sees all their own.
+    let client_reach = requester.principal().reach(Permission::ClientsRead);
+    let me = requester.principal().user_id;
+    let units: Vec<_> = units
+        .into_iter()
+        .filter(|l| own_record || client_reach.covers(&Target::building(l.unit.building_id), me))
+        .collect();
     if !contacts_visible {
         client.card.phones.clear();
         client.card.emails.clear();

@@ -98,16 +98,14 @@ pub enum AppError {
     #[error("refused: {}", .0.code())]
     Rule(Rule),
     /// Too many attempts; try again after the wait.
-    #[error("too many requests")]
-    TooManyRequests { retry_after: Duration },
+    #[error("too many requests ({limit:?})")]
+    TooManyRequests { limit: Limit, retry_after: Duration },
     /// Wrong login or password (also: unknown login).
     #[error("wrong login or password")]
     InvalidCredentials,
+    /// The password was right, but the account is disabled.
     #[error("account disabled")]
     AccountDisabled,
-    /// The account is locked until the given local time.
-    #[error("account locked")]
-    AccountLocked { until_local: String, retry_after: Duration },
     /// A calendar file's line that does not parse.
     #[error("calendar line {line}: {error}")]
     CalendarLine { line: usize, error: FieldError },
@@ -124,6 +122,17 @@ pub enum AppError {
     /// the door with its whole chain.
     #[error("unexpected error")]
     Unexpected(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+/// Which limit a [`AppError::TooManyRequests`] met.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limit {
+    /// Sign-in attempts (per address, per login).
+    SignIn,
+    /// Searches over personal data (per account).
+    Search,
+    /// A resident's requests per day.
+    DailyRequests,
 }
 
 impl AppError {
@@ -151,7 +160,6 @@ impl AppError {
             Self::TooManyRequests { .. } => "too_many_requests",
             Self::InvalidCredentials => "invalid_credentials",
             Self::AccountDisabled => "account_disabled",
-            Self::AccountLocked { .. } => "account_locked",
             Self::CalendarLine { .. } => "invalid_calendar",
             Self::FileTooLarge { .. } => "file_too_large",
             Self::UnsupportedFile => "unsupported_file_type",

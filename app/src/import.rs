@@ -27,6 +27,20 @@ use domovoy_store::{Db, StoreError, WriteTx, clients};
 /// Largest file accepted (a 100,000-client export is about 15 MB).
 pub const MAX_FILE_BYTES: usize = 50 * 1024 * 1024;
 
+/// Largest one member of an XLSX archive may unpack to. A 100,000-client
+/// export's worksheet is about 40 MB of XML; a zip bomb of a few megabytes
+/// unpacks to gigabytes and is refused at this line, never held.
+pub const MAX_MEMBER_BYTES: u64 = 128 * 1024 * 1024;
+/// Largest the members read from one archive may unpack to together.
+pub const MAX_UNPACKED_BYTES: u64 = 192 * 1024 * 1024;
+/// Columns a spreadsheet can have (Excel's last column is XFD).
+pub const SPREADSHEET_COLUMNS: usize = 16_384;
+/// Rows a spreadsheet can have.
+pub const SPREADSHEET_ROWS: usize = 1_048_576;
+/// Columns an import reads: billing exports have a few dozen; a row
+/// reaching further is refused rather than padded out.
+pub const MAX_COLUMNS: usize = 256;
+
 /// What is imported.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -82,9 +96,19 @@ pub fn read_sheet(bytes: &[u8]) -> Result<(Sheet, FileInfo), Problem> {
     let mut reader =
         csv::ReaderBuilder::new().delimiter(delimiter).flexible(true).has_headers(true).from_reader(text.as_bytes());
     let headers: Vec<String> = reader.headers().map_err(unreadable)?.iter().map(|h| h.trim().to_owned()).collect();
+    if headers.len() > MAX_COLUMNS {
+        return Err(too(ProblemCode::TooWide, "columns"));
+    }
     let mut rows = Vec::new();
     for record in reader.records() {
-        rows.push(record.map_err(unreadable)?.iter().map(str::to_owned).collect());
+        let record = record.map_err(unreadable)?;
+        if record.len() > MAX_COLUMNS {
+            return Err(too(ProblemCode::TooWide, "columns"));
+        }
+        if rows.len() >= SPREADSHEET_ROWS {
+            return Err(too(ProblemCode::TooWide, "rows"));
+        }
+        rows.push(record.iter().map(str::to_owned).collect());
     }
     let shown = if delimiter == b'\t' { "tab".to_owned() } else { (delimiter as char).to_string() };
     Ok((Sheet { headers, rows }, FileInfo { format: "csv", encoding: Some(encoding), delimiter: Some(shown) }))
@@ -95,11 +119,20 @@ pub fn read_sheet(bytes: &[u8]) -> Result<(Sheet, FileInfo), Problem> {
 /// `54.200000000000003`).
 fn read_xlsx(bytes: &[u8]) -> Result<Sheet, Problem> {
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(unreadable)?;
+    let mut unpacked = 0u64;
     let mut read = |name: &str| -> Result<Option<String>, Problem> {
         match archive.by_name(name) {
-            Ok(mut file) => {
+            Ok(file) => {
+                // Read at most one byte past the limit, whatever the archive
+                // claims the member's size is: the claim is input too.
+                let allowed = MAX_MEMBER_BYTES.min(MAX_UNPACKED_BYTES - unpacked);
                 let mut text = String::new();
-                file.read_to_string(&mut text).map_err(unreadable)?;
+                file.take(allowed + 1).read_to_string(&mut text).map_err(unreadable)?;
+                let size = u64::try_from(text.len()).unwrap_or(u64::MAX);
+                if size > allowed {
+                    return Err(too(ProblemCode::TooLarge, name));
+                }
+                unpacked += size;
                 Ok(Some(text))
             }
             Err(zip::result::ZipError::FileNotFound) => Ok(None),
@@ -113,9 +146,21 @@ fn read_xlsx(bytes: &[u8]) -> Result<Sheet, Problem> {
     let sheet = read("xl/worksheets/sheet1.xml")?.ok_or_else(|| unreadable("xl/worksheets/sheet1.xml"))?;
     let mut table: Vec<Vec<String>> = Vec::new();
     for row in elements(&sheet, "row") {
+        if table.len() >= SPREADSHEET_ROWS {
+            return Err(too(ProblemCode::TooWide, "rows"));
+        }
         let mut cells: Vec<String> = Vec::new();
         for (attributes, body) in elements_with_attributes(row, "c") {
-            let column = attribute(attributes, "r").map(column_index).unwrap_or(cells.len());
+            let column = match attribute(attributes, "r").filter(|r| r.starts_with(|c: char| c.is_ascii_alphabetic())) {
+                Some(reference) => column_index(reference).ok_or_else(|| too(ProblemCode::TooWide, reference))?,
+                // No reference (or no column letters in it): the next cell.
+                None => cells.len(),
+            };
+            // The row grows only up to columns an import reads: a cell
+            // named far to the right never sizes a buffer.
+            if column >= MAX_COLUMNS {
+                return Err(too(ProblemCode::TooWide, attribute(attributes, "r").unwrap_or("")));
+            }
             let kind = attribute(attributes, "t").unwrap_or("n");
             let value = match kind {
                 "s" => elements(body, "v")
@@ -153,13 +198,22 @@ fn tidy_number(raw: &str) -> String {
     }
 }
 
-/// "AB12" → 27 (zero-based column).
-fn column_index(reference: &str) -> usize {
-    reference
-        .bytes()
-        .take_while(u8::is_ascii_alphabetic)
-        .fold(0usize, |acc, b| acc * 26 + usize::from(b.to_ascii_uppercase() - b'A' + 1))
-        .saturating_sub(1)
+/// "AB12" → 27 (zero-based column); `None` beyond the last column a
+/// spreadsheet can have (XFD), or for a reference without letters.
+fn column_index(reference: &str) -> Option<usize> {
+    let mut column = 0usize;
+    for letter in reference.bytes().take_while(u8::is_ascii_alphabetic) {
+        column = column * 26 + usize::from(letter.to_ascii_uppercase() - b'A' + 1);
+        if column > SPREADSHEET_COLUMNS {
+            return None;
+        }
+    }
+    column.checked_sub(1)
+}
+
+/// A file refused for its size or shape, naming what was too much.
+fn too(code: ProblemCode, what: &str) -> Problem {
+    Problem { row: 0, column: String::new(), code, value: what.chars().take(64).collect() }
 }
 
 /// The bodies of `<tag …>body</tag>` elements (not nested in themselves).
@@ -596,14 +650,25 @@ pub struct Request {
 }
 
 /// Reads the file and checks every row; `None` when there are problems
-/// (they are in the report).
+/// (they are in the report). Reading is CPU work proportional to the file:
+/// a server reads with [`prepare_read`] off the async workers.
 pub async fn prepare(
     db: &Db,
     bytes: &[u8],
     request: &Request,
     report: &mut Report,
 ) -> Result<Option<Prepared>, StoreError> {
-    let (sheet, info) = match read_sheet(bytes) {
+    prepare_read(db, read_sheet(bytes), request, report).await
+}
+
+/// Checks every row of a file already read (or the problem reading it).
+pub async fn prepare_read(
+    db: &Db,
+    read: Result<(Sheet, FileInfo), Problem>,
+    request: &Request,
+    report: &mut Report,
+) -> Result<Option<Prepared>, StoreError> {
+    let (sheet, info) = match read {
         Ok(read) => read,
         Err(problem) => {
             report.problems.push(problem);
@@ -773,8 +838,12 @@ mod tests {
 
     #[test]
     fn xml_helpers() {
-        assert_eq!(column_index("A1"), 0);
-        assert_eq!(column_index("AB12"), 27);
+        assert_eq!(column_index("A1"), Some(0));
+        assert_eq!(column_index("AB12"), Some(27));
+        assert_eq!(column_index("XFD1"), Some(16_383));
+        assert_eq!(column_index("XFE1"), None);
+        assert_eq!(column_index("ZZZZZZZZ2"), None);
+        assert_eq!(column_index("12"), None);
         assert_eq!(unescape("a &amp; b &#1071; &#x42;"), "a & b Я B");
         assert_eq!(tidy_number("54.200000000000003"), "54.2");
         assert_eq!(tidy_number("45"), "45");

@@ -32,6 +32,27 @@ pub fn parse_mapping(text: &str) -> Result<HashMap<String, Column>, AppError> {
     if problems.is_empty() { Ok(mapping) } else { Err(AppError::Problems(problems)) }
 }
 
+/// Whether the requester may import `kind` (into `building`): asked before
+/// the file is even received, so a refused upload costs nothing. Clients
+/// need client editing in the building (or everywhere without one); units
+/// need building management.
+pub async fn authorize(
+    app: &App,
+    requester: &Requester,
+    kind: ImportKind,
+    building: Option<BuildingId>,
+) -> Result<(), AppError> {
+    let target = building.map_or(Target::SYSTEM, Target::building);
+    match kind {
+        ImportKind::Clients => requester.require(Permission::ClientsEdit, &target)?,
+        ImportKind::Units => requester.require(Permission::BuildingsManage, &target)?,
+    }
+    if let Some(b) = building {
+        crate::buildings::get(app, requester, b).await?;
+    }
+    Ok(())
+}
+
 /// Checks (dry run) or applies an import. Clients need client editing in
 /// the building (or everywhere without one); units need building management.
 pub async fn run(
@@ -41,19 +62,19 @@ pub async fn run(
     building: Option<BuildingId>,
     dry_run: bool,
     mapping: &str,
-    bytes: &[u8],
+    bytes: Vec<u8>,
 ) -> Result<Report, AppError> {
-    let target = building.map_or(Target::SYSTEM, Target::building);
-    match kind {
-        ImportKind::Clients => requester.require(Permission::ClientsEdit, &target)?,
-        ImportKind::Units => requester.require(Permission::BuildingsManage, &target)?,
-    }
-    if let Some(b) = building {
-        crate::buildings::get(app, requester, b).await?;
-    }
+    authorize(app, requester, kind, building).await?;
     let request = Request { kind, building, mapping: parse_mapping(mapping)? };
     let mut report = Report::default();
-    let prepared = import::prepare(&app.db, bytes, &request, &mut report).await?;
+    // Reading a spreadsheet is CPU work proportional to the file: it runs
+    // on the blocking pool, one import at a time, so a heavy file never
+    // holds up other requests (health checks included).
+    let read = {
+        let _slot = app.import_slots.acquire().await.map_err(AppError::unexpected)?;
+        tokio::task::spawn_blocking(move || import::read_sheet(&bytes)).await.map_err(AppError::unexpected)?
+    };
+    let prepared = import::prepare_read(&app.db, read, &request, &mut report).await?;
     let report = match prepared {
         None => report,
         Some(prepared) => {

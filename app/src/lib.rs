@@ -51,14 +51,14 @@ use domovoy_actors::presence::ViewerInfo;
 use domovoy_actors::sla::CalendarCache;
 use domovoy_actors::tickets::TicketsHandle;
 use domovoy_actors::{BuildingsHandle, HubHandle, Metrics, PresenceHandle};
-use domovoy_domain::account::LockoutPolicy;
+use domovoy_domain::account::SignInThrottle;
 use domovoy_domain::ids::{BuildingId, TicketId};
 use domovoy_domain::sla::ProductionCalendar;
 use domovoy_domain::ticket::Ticket;
 use domovoy_store::{Db, WriteTx};
 
 pub use common::{optional, present};
-pub use error::{AppError, AppResult, Rule};
+pub use error::{AppError, AppResult, Limit, Rule};
 pub use requester::{Channel, Origin, Requester};
 
 use crate::rate_limit::SignInLimiter;
@@ -74,7 +74,8 @@ pub struct AppConfig {
     pub session_idle: Duration,
     /// API and device tokens live this long.
     pub api_token_lifetime: Duration,
-    pub lockout: LockoutPolicy,
+    /// How wrong passwords slow guessing down (per login and address).
+    pub sign_in_throttle: SignInThrottle,
     /// Sign-in attempts allowed per client address per minute.
     pub sign_in_per_minute: u32,
     /// What a rating of 1 or 2 does to a finished ticket.
@@ -93,7 +94,7 @@ impl Default for AppConfig {
             display_time_zone: chrono_tz::Europe::Moscow,
             session_idle: Duration::hours(12),
             api_token_lifetime: Duration::days(90),
-            lockout: LockoutPolicy::default(),
+            sign_in_throttle: SignInThrottle::default(),
             sign_in_per_minute: 10,
             low_rating: LowRating::Reopen,
             auto_close_after: Duration::days(3),
@@ -128,6 +129,13 @@ pub struct Inner {
     calendar: CalendarCache,
     /// Sign-in attempts per address (this node's share of the limit).
     pub sign_in_limiter: SignInLimiter,
+    /// Wrong passwords per login and address.
+    pub login_throttle: rate_limit::LoginThrottle,
+    /// Personal-data searches per account.
+    pub search_limiter: rate_limit::SearchLimiter,
+    /// Spreadsheets being read at once (one: reading is CPU-bound and the
+    /// other core keeps serving).
+    pub import_slots: tokio::sync::Semaphore,
     /// Verified against when a login does not exist, so that a missing
     /// account costs as much time as a wrong password.
     pub dummy_hash: String,
@@ -150,6 +158,7 @@ impl App {
             None => CalendarCache::new(db.clone()),
         };
         let sign_in_limiter = SignInLimiter::new(config.sign_in_per_minute);
+        let login_throttle = rate_limit::LoginThrottle::new(config.sign_in_throttle);
         Self(Arc::new(Inner {
             db,
             metrics,
@@ -157,6 +166,9 @@ impl App {
             live,
             calendar,
             sign_in_limiter,
+            login_throttle,
+            import_slots: tokio::sync::Semaphore::new(1),
+            search_limiter: rate_limit::SearchLimiter::default(),
             dummy_hash: domovoy_domain::password::dummy_hash(),
         }))
     }

@@ -216,9 +216,21 @@ pub async fn chessboard(app: &App, requester: &Requester, building: BuildingId) 
     // Read the position first: whatever commits after it is replayed.
     let live_seq = events::last_seq(&app.db, Topic::Building(building)).await?;
     let stored = layout::load(&app.db, building).await?;
-    let open = tickets::open_by_unit(&app.db, building).await?;
+    // The overlays show only what the requester may read there: a guard
+    // sees the flats, not their tickets, nor who lives in them without
+    // client reading.
+    let target = Target::building(building);
+    let open = if requester.can(Permission::TicketsRead, &target) {
+        tickets::open_by_unit(&app.db, building).await?
+    } else {
+        Vec::new()
+    };
     let today = Utc::now().with_timezone(&b.time_zone.tz()).date_naive();
-    let occupancy = clients::occupancy(&app.db, building, today).await?;
+    let occupancy = if requester.can(Permission::ClientsRead, &target) {
+        clients::occupancy(&app.db, building, today).await?
+    } else {
+        HashMap::new()
+    };
     let mut by_unit: HashMap<UnitId, Vec<&UnitTicket>> = HashMap::new();
     for t in &open {
         by_unit.entry(t.unit_id).or_default().push(t);

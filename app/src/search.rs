@@ -3,20 +3,25 @@
 //! Each group is searched only when the requester may read that kind of thing,
 //! and only within the buildings they reach. Search results never show
 //! phones or e-mails (those are on the card, where viewing them is audited).
+//! Finding clients by phone needs the right to see contacts: otherwise a
+//! number could be rebuilt digit by digit from which prefixes find someone.
+//! Searches through clients are audited and limited per account.
 
 use serde::Serialize;
 
+use domovoy_domain::audit::AuditAction;
 use domovoy_domain::client::{UnitQuery, phone_digits, phone_start, query_words};
 use domovoy_domain::ids::{BuildingId, ClientId, TicketId, UnitId};
 use domovoy_domain::permission::Permission;
 use domovoy_domain::policy::Reach;
 use domovoy_domain::text::fold;
 use domovoy_domain::ticket::TicketNumber;
+use domovoy_store::audit::{self, Change};
 use domovoy_store::{buildings, clients, layout, tickets};
 
 use crate::App;
-use crate::AppError;
 use crate::Requester;
+use crate::{AppError, Limit};
 
 #[derive(Debug, serde::Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
@@ -91,6 +96,21 @@ fn reaches(reach: &Reach, building: BuildingId) -> bool {
     reach.everywhere || reach.buildings.contains(&building)
 }
 
+/// Records a search through clients: who looked for what, and how many
+/// were found (not who).
+async fn audit_search(app: &App, requester: &Requester, query: &str, found: usize) -> Result<(), AppError> {
+    let actor = requester.actor();
+    let summary = format!("«{query}» → {found}");
+    app.write(move |tx| {
+        Box::pin(async move {
+            let change = Change::new(&actor, AuditAction::ClientsSearched, "search").summary(summary);
+            audit::record(tx, change).await?;
+            Ok(())
+        })
+    })
+    .await
+}
+
 /// Searches everything the requester may read. A blank query finds nothing.
 pub async fn search(app: &App, requester: &Requester, query: &str) -> Result<SearchResults, AppError> {
     let query = query.trim();
@@ -100,13 +120,23 @@ pub async fn search(app: &App, requester: &Requester, query: &str) -> Result<Sea
     }
     let principal = &requester.principal();
 
-    let client_reach = principal.reach(Permission::ClientsRead);
+    let by_phone = phone_digits(query);
+    // By phone: only where the requester may see contacts.
+    let client_reach = match by_phone {
+        Some(_) => principal.reach(Permission::ClientsContactsRead),
+        None => principal.reach(Permission::ClientsRead),
+    };
     if client_reach.reaches_buildings() {
+        if let Some(user) = requester.user_id() {
+            app.search_limiter
+                .check(user)
+                .map_err(|retry_after| AppError::TooManyRequests { limit: Limit::Search, retry_after })?;
+        }
         // Staff limited to some buildings see only clients there: read more
         // to still fill the group after filtering.
         let want = if client_reach.everywhere { LIMIT } else { 50 };
-        let mut hits = match phone_digits(query) {
-            Some(digits) => clients::search_by_phone(&app.db, &digits, phone_start(query).as_deref(), want).await?,
+        let mut hits = match &by_phone {
+            Some(digits) => clients::search_by_phone(&app.db, digits, phone_start(query).as_deref(), want).await?,
             None => clients::search_by_name(&app.db, &query_words(query), want).await?,
         };
         if !client_reach.everywhere {
@@ -123,6 +153,7 @@ pub async fn search(app: &App, requester: &Requester, query: &str) -> Result<Sea
                 units: h.units.into_iter().map(|(_, title)| title).collect(),
             })
             .collect();
+        audit_search(app, requester, query, out.clients.len()).await?;
     }
 
     let unit_reach = principal.reach(Permission::ChessboardRead);

@@ -34,6 +34,17 @@ fn require_settings(requester: &Requester) -> Result<(), AppError> {
     requester.require(Permission::TicketsSettings, &Target::SYSTEM)
 }
 
+/// Reading the company's own organisation (teams and their members,
+/// assignment rules, SLA norms) is for staff who work with tickets in some
+/// building, never for residents.
+fn require_staff_reader(requester: &Requester) -> Result<(), AppError> {
+    if requester.principal().reach(Permission::TicketsRead).reaches_buildings() {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
 /// Reading reference data needs only working with tickets somewhere.
 fn require_reader(requester: &Requester) -> Result<(), AppError> {
     let p = &requester.principal();
@@ -177,7 +188,7 @@ pub async fn update_item(
 // ---- SLA policies ------------------------------------------------------
 
 pub async fn policies(app: &App, requester: &Requester) -> Result<Vec<SlaPolicy>, AppError> {
-    require_reader(requester)?;
+    require_staff_reader(requester)?;
     Ok(sla::list(&app.db).await?)
 }
 
@@ -452,7 +463,7 @@ pub async fn remove_day(app: &App, requester: &Requester, date: NaiveDate) -> Re
 // ---- Teams and assignment rules ------------------------------------------
 
 pub async fn teams(app: &App, requester: &Requester) -> Result<Vec<Team>, AppError> {
-    require_reader(requester)?;
+    require_staff_reader(requester)?;
     Ok(teams::list(&app.db).await?)
 }
 
@@ -522,7 +533,7 @@ pub async fn set_members(app: &App, requester: &Requester, team: TeamId, members
 }
 
 pub async fn rules(app: &App, requester: &Requester) -> Result<Vec<AssignmentRule>, AppError> {
-    require_reader(requester)?;
+    require_staff_reader(requester)?;
     Ok(teams::rules(&app.db).await?)
 }
 

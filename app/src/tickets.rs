@@ -38,7 +38,7 @@ use domovoy_store::tickets::{self, Comment, TicketPage, TicketQuery};
 use domovoy_store::{StoreError, WriteTx, assignments, buildings, classifier, clients, intake, layout, users};
 
 use crate::common::{optional, present};
-use crate::{App, AppError, AppResult, Requester, Rule};
+use crate::{App, AppError, AppResult, Limit, Requester, Rule};
 
 /// A resident may not file the same text twice within this window.
 const DUPLICATE_WINDOW: Duration = Duration::hours(24);
@@ -116,10 +116,9 @@ fn parse_new(input: &NewTicket, resident: bool) -> Result<Parsed, AppError> {
             None
         }
     };
-    // Residents write from their app, cabinet or mail, never "by phone".
     if resident
         && let Some(source) = source
-        && !matches!(source, TicketSource::ResidentApp | TicketSource::WebCabinet | TicketSource::Email)
+        && !source.open_to_residents()
     {
         errors.add("source", FieldError::NotAllowed);
     }
@@ -237,7 +236,10 @@ async fn insert_new(
             return Err(AppError::Rule(Rule::DuplicateRequest));
         }
         if tickets::count_created_since(tx, user, now - Duration::hours(24)).await? >= RESIDENT_DAILY_LIMIT {
-            return Err(AppError::TooManyRequests { retry_after: std::time::Duration::from_secs(3600) });
+            return Err(AppError::TooManyRequests {
+                limit: Limit::DailyRequests,
+                retry_after: std::time::Duration::from_secs(3600),
+            });
         }
     }
     // The building (and with it the assignment rule and SLA policy) first:

@@ -156,6 +156,34 @@ pub async fn create(app: &App, requester: &Requester, input: NewUserInput) -> Re
     Ok(CreatedUser { user, generated_password: generated })
 }
 
+/// A partial change of a profile (an API `PATCH`): `None` leaves a field as
+/// it is; `Some(None)` (or an empty text) clears an optional one.
+#[derive(Debug, Clone, Default)]
+pub struct ProfilePatch {
+    pub display_name: Option<String>,
+    pub email: Option<Option<String>>,
+    pub phone: Option<Option<String>>,
+    pub locale: Option<String>,
+}
+
+/// Changes only the fields a patch names; the rest stay as they are.
+pub async fn patch_profile(
+    app: &App,
+    requester: &Requester,
+    id: UserId,
+    patch: ProfilePatch,
+) -> Result<User, AppError> {
+    let current = get(app, requester, id).await?;
+    let kept = |value: Option<Option<String>>, current: Option<String>| value.unwrap_or(current);
+    let input = ProfileInput {
+        display_name: patch.display_name.unwrap_or_else(|| current.display_name.to_string()),
+        email: kept(patch.email, current.email.as_ref().map(ToString::to_string)),
+        phone: kept(patch.phone, current.phone.as_ref().map(|p| p.e164().to_owned())),
+        locale: Some(patch.locale.unwrap_or_else(|| current.locale.code().to_owned())),
+    };
+    update_profile(app, requester, id, &input).await
+}
+
 /// Changes an account's profile: the account itself or an administrator.
 pub async fn update_profile(
     app: &App,
@@ -218,18 +246,24 @@ pub async fn set_disabled(app: &App, requester: &Requester, id: UserId, disabled
     .await
 }
 
-/// Lifts a sign-in lockout early.
+/// Lifts the sign-in waits on an account (from every address, on this
+/// node; other nodes' waits run out by themselves, a minute at most for the
+/// account) and clears its failure count.
 pub async fn unlock(app: &App, requester: &Requester, id: UserId) -> Result<(), AppError> {
     require_admin(requester)?;
     let actor = requester.actor();
-    app.write(move |tx| {
-        Box::pin(async move {
-            users::unlock(tx, id).await?;
-            audit::record(tx, Change::new(&actor, AuditAction::UserUnlocked, id)).await?;
-            Ok(())
+    let login = app
+        .write(move |tx| {
+            Box::pin(async move {
+                let user = users::get(&mut *tx, id).await?;
+                users::unlock(tx, id).await?;
+                audit::record(tx, Change::new(&actor, AuditAction::UserUnlocked, id)).await?;
+                Ok(user.login)
+            })
         })
-    })
-    .await
+        .await?;
+    app.login_throttle.forget(login.as_str());
+    Ok(())
 }
 
 /// Sets a new generated password, ends all sessions, returns the password.

@@ -171,7 +171,8 @@ pub struct User {
     pub phone: Option<Phone>,
     pub locale: Locale,
     pub disabled_at: Option<DateTime<Utc>>,
-    pub locked_until: Option<DateTime<Utc>>,
+    /// Wrong passwords in a row since the last sign-in (shown to
+    /// administrators; the waits themselves are the app's sign-in throttle).
     pub failed_logins: u32,
     pub created_at: DateTime<Utc>,
     pub password_changed_at: DateTime<Utc>,
@@ -182,53 +183,74 @@ impl User {
     pub fn is_disabled(&self) -> bool {
         self.disabled_at.is_some()
     }
-
-    /// Whether sign-in is refused at `now` because of repeated failures.
-    pub fn is_locked(&self, now: DateTime<Utc>) -> bool {
-        self.locked_until.is_some_and(|until| until > now)
-    }
 }
 
-/// How repeated wrong passwords lock an account for a while.
+/// How guessing passwords is slowed down, without ever locking the owner
+/// out: wrong passwords for one login *from one address* are free up to
+/// `free`, then each further attempt from there must wait twice as long as
+/// the one before, up to `max_wait`. An attacker trying one login is
+/// slowed to a handful of guesses an hour; the owner, signing in from their
+/// own computer, is not affected, and nobody can keep them out by failing
+/// on purpose. (A per-address limit across all logins comes on top.)
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct LockoutPolicy {
-    /// Consecutive failures that lock the account.
-    pub threshold: u32,
-    /// How long the lock lasts.
-    pub duration: Duration,
+pub struct SignInThrottle {
+    /// Wrong passwords before waits begin.
+    pub free: u32,
+    /// The first wait.
+    pub first_wait: Duration,
+    /// The longest wait.
+    pub max_wait: Duration,
 }
 
-impl Default for LockoutPolicy {
-    /// Five wrong passwords in a row lock the account for 15 minutes: enough
-    /// to stop guessing, short enough that a dispatcher who mistyped on a
-    /// night shift is back at work before a colleague can reach the admin.
+impl Default for SignInThrottle {
+    /// Five free tries (a dispatcher who mistypes on a night shift never
+    /// meets a wait), then 2 s, 4 s, 8 s, … up to 15 minutes.
     fn default() -> Self {
-        Self { threshold: 5, duration: Duration::minutes(15) }
+        Self { free: 5, first_wait: Duration::seconds(2), max_wait: Duration::minutes(15) }
     }
 }
 
-/// What a failed sign-in does to the account.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct FailedSignIn {
-    pub failed_logins: u32,
-    pub locked_until: Option<DateTime<Utc>>,
-}
+impl SignInThrottle {
+    /// The gentler throttle on one account from all addresses together:
+    /// four times the free tries, then 1 s doubling up to a minute. It slows
+    /// guessing spread over many addresses; the owner, at most a minute
+    /// away from a try, is never locked out.
+    pub fn account_wide(self) -> Self {
+        Self {
+            free: self.free.saturating_mul(4),
+            first_wait: Duration::seconds(1),
+            max_wait: Duration::minutes(1).min(self.max_wait),
+        }
+    }
 
-impl LockoutPolicy {
-    /// The account state after one more wrong password at `now`.
-    pub fn after_failure(self, previous_failures: u32, now: DateTime<Utc>) -> FailedSignIn {
-        let failed_logins = previous_failures.saturating_add(1);
-        let locked_until = (failed_logins >= self.threshold).then(|| now + self.duration);
-        // The counter restarts once a lock is imposed, so after it expires
-        // the user again gets `threshold` attempts.
-        let failed_logins = if locked_until.is_some() { 0 } else { failed_logins };
-        FailedSignIn { failed_logins, locked_until }
+    /// How long to wait after `failures` wrong passwords in a row (from one
+    /// address for one login); `None` while they are free.
+    pub fn wait_after(self, failures: u32) -> Option<Duration> {
+        let over = failures.checked_sub(self.free)?;
+        if over == 0 {
+            return None;
+        }
+        let doublings = (over - 1).min(30);
+        let wait = self.first_wait.checked_mul(1 << doublings).unwrap_or(self.max_wait);
+        Some(wait.min(self.max_wait))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn waits_begin_after_the_free_tries_and_double_up_to_the_longest() {
+        let throttle = SignInThrottle::default();
+        assert_eq!(throttle.wait_after(0), None);
+        assert_eq!(throttle.wait_after(5), None);
+        assert_eq!(throttle.wait_after(6), Some(Duration::seconds(2)));
+        assert_eq!(throttle.wait_after(7), Some(Duration::seconds(4)));
+        assert_eq!(throttle.wait_after(10), Some(Duration::seconds(32)));
+        assert_eq!(throttle.wait_after(20), Some(Duration::minutes(15)));
+        assert_eq!(throttle.wait_after(u32::MAX), Some(Duration::minutes(15)));
+    }
 
     #[test]
     fn staff_logins_are_folded_to_lowercase_and_checked() {
@@ -248,43 +270,5 @@ mod tests {
         assert_eq!(Login::from_sign_in("+7 912 345 67 89").unwrap().as_str(), "+79123456789");
         assert_eq!(Login::from_sign_in("Dispatcher").unwrap().as_str(), "dispatcher");
         assert!(Login::from_sign_in("8 912").is_err());
-    }
-
-    #[test]
-    fn the_fifth_failure_locks_and_resets_the_counter() {
-        let policy = LockoutPolicy::default();
-        let now = Utc::now();
-        let mut failures = 0;
-        for _ in 0..4 {
-            let after = policy.after_failure(failures, now);
-            assert_eq!(after.locked_until, None);
-            failures = after.failed_logins;
-        }
-        assert_eq!(failures, 4);
-        let after = policy.after_failure(failures, now);
-        assert_eq!(after.locked_until, Some(now + Duration::minutes(15)));
-        assert_eq!(after.failed_logins, 0);
-    }
-
-    #[test]
-    fn a_lock_expires() {
-        let now = Utc::now();
-        let user = User {
-            id: UserId::new(),
-            login: Login::staff("guard").unwrap(),
-            display_name: DisplayName::parse("Охранник").unwrap(),
-            kind: AccountKind::Staff,
-            email: None,
-            phone: None,
-            locale: Locale::Ru,
-            disabled_at: None,
-            locked_until: Some(now + Duration::minutes(1)),
-            failed_logins: 0,
-            created_at: now,
-            password_changed_at: now,
-            last_sign_in_at: None,
-        };
-        assert!(user.is_locked(now));
-        assert!(!user.is_locked(now + Duration::minutes(2)));
     }
 }

@@ -12,11 +12,11 @@ use serde::Serialize;
 use crate::error::FieldError;
 
 macro_rules! audit_actions {
-    ($($variant:ident = $code:literal),+ $(,)?) => {
+    ($($(#[$meta:meta])* $variant:ident = $code:literal),+ $(,)?) => {
         /// One kind of audited change.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
         pub enum AuditAction {
-            $($variant,)+
+            $($(#[$meta])* $variant,)+
         }
 
         impl AuditAction {
@@ -64,6 +64,8 @@ audit_actions! {
     ClientUnitsChanged = "client.units_changed",
     ClientConsentChanged = "client.consent_changed",
     ClientContactsViewed = "client.contacts_viewed",
+    /// A search that looked through clients (by name or phone).
+    ClientsSearched = "client.searched",
     ImportApplied = "import.applied",
     TicketStatusChanged = "ticket.status_changed",
     TicketAssigned = "ticket.assigned",

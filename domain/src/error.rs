@@ -31,6 +31,10 @@ pub enum FieldError {
     /// The value is not allowed in this combination (see the message).
     #[error("not allowed here")]
     NotAllowed,
+    /// The text holds control characters (other than line breaks and tabs)
+    /// or characters that are not characters (U+FFFE, U+FFFF, …).
+    #[error("unprintable characters")]
+    Unprintable,
 }
 
 impl FieldError {
@@ -44,6 +48,7 @@ impl FieldError {
             Self::Unknown => "unknown",
             Self::Taken => "taken",
             Self::NotAllowed => "not_allowed",
+            Self::Unprintable => "unprintable",
         }
     }
 }
@@ -109,9 +114,31 @@ impl From<(&'static str, FieldError)> for FieldErrors {
     }
 }
 
-/// Trims `raw` and checks its length in characters; shared by the text newtypes.
-pub(crate) fn bounded_text(raw: &str, min: usize, max: usize) -> Result<String, FieldError> {
-    let trimmed = raw.trim();
+/// Text as it may be stored: in Unicode's composed form (NFC: «ё» typed
+/// as «е» + a combining mark equals «ё»), line breaks as `\n`, and without
+/// control characters (other than `\n` and tab) or non-characters — a NUL,
+/// an escape sequence or U+FFFF never reaches the database, a page or an
+/// exported spreadsheet. Every text input passes here once, at the
+/// boundary, through the parsers of this crate.
+pub fn clean_text(raw: &str) -> Result<String, FieldError> {
+    use unicode_normalization::UnicodeNormalization as _;
+    let unified = raw.replace("\r\n", "\n").replace('\r', "\n");
+    let refused = |c: char| {
+        (c.is_control() && c != '\n' && c != '\t')
+            || ('\u{FDD0}'..='\u{FDEF}').contains(&c)
+            || (u32::from(c) & 0xFFFE) == 0xFFFE
+    };
+    if unified.chars().any(refused) {
+        return Err(FieldError::Unprintable);
+    }
+    Ok(unified.nfc().collect())
+}
+
+/// Cleans `raw` ([`clean_text`]), trims it and checks its length in
+/// characters; shared by the text newtypes.
+pub fn bounded_text(raw: &str, min: usize, max: usize) -> Result<String, FieldError> {
+    let cleaned = clean_text(raw)?;
+    let trimmed = cleaned.trim();
     let len = trimmed.chars().count();
     if len == 0 && min > 0 {
         Err(FieldError::Required)
@@ -121,5 +148,21 @@ pub(crate) fn bounded_text(raw: &str, min: usize, max: usize) -> Result<String, 
         Err(FieldError::TooLong { max })
     } else {
         Ok(trimmed.to_owned())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_is_composed_and_control_characters_are_refused() {
+        assert_eq!(clean_text("Е\u{0308}лка\r\nдом"), Ok("Ёлка\nдом".to_owned()));
+        assert_eq!(clean_text("таб\tи строка\n"), Ok("таб\tи строка\n".to_owned()));
+        for bad in ["a\u{0}b", "звонок\u{7}", "\u{1b}[31mкрасный", "x\u{FFFE}", "y\u{FFFF}", "\u{FDD0}", "\u{1FFFF}"]
+        {
+            assert_eq!(clean_text(bad), Err(FieldError::Unprintable), "{bad:?}");
+        }
+        assert_eq!(bounded_text("  a\u{0}  ", 1, 10), Err(FieldError::Unprintable));
     }
 }

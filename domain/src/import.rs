@@ -130,6 +130,12 @@ code_enum! {
     ProblemCode {
         /// No column says who the client is.
         NoNameColumn = "no_name_column",
+        /// The file unpacks to more than an import may hold (a damaged or
+        /// hostile archive).
+        TooLarge = "too_large",
+        /// More columns or rows than a spreadsheet can have, or than an
+        /// import reads.
+        TooWide = "too_wide",
         /// No column says which unit.
         NoUnitColumn = "no_unit_column",
         /// Two columns mean the same thing.

@@ -119,7 +119,9 @@ impl Layout {
     }
 
     /// Trims names and labels and checks the plan: names 1–100 characters,
-    /// unique section names, unique floor numbers within a section, floors
+    /// section names unique per kind (condo keeps residential sections and
+    /// parking apart, so an entrance «1» and a parking level «1» may
+    /// coexist), unique floor numbers within a section, floors
     /// within [`MIN_FLOOR`]..=[`MAX_FLOOR`], labels 1–20 characters and unique
     /// per section and kind, areas positive, at most [`MAX_UNITS`] units.
     /// Returns every problem, not only the first.
@@ -129,7 +131,7 @@ impl Layout {
         let mut external_ids = HashSet::new();
         for (si, section) in self.sections.iter_mut().enumerate() {
             match bounded_text(&section.name, 1, 100) {
-                Ok(name) if !section_names.insert(name.to_lowercase()) => {
+                Ok(name) if !section_names.insert((section.kind, name.to_lowercase())) => {
                     errors.push(LayoutError::new(format!("sections[{si}].name"), FieldError::Taken));
                 }
                 Ok(name) => section.name = name,
@@ -502,6 +504,11 @@ pub mod condo {
         "building".to_owned()
     }
 
+    /// A text condo may send as `null`: read as empty.
+    fn null_as_empty<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+        Option::<String>::deserialize(deserializer).map(Option::unwrap_or_default)
+    }
+
     #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
     pub struct CondoSection {
         #[serde(default)]
@@ -510,6 +517,7 @@ pub mod condo {
         pub kind: String,
         #[serde(default)]
         pub index: i64,
+        #[serde(default, deserialize_with = "null_as_empty")]
         pub name: String,
         #[serde(default)]
         pub preview: Option<bool>,
@@ -524,7 +532,7 @@ pub mod condo {
         #[serde(rename = "type", default)]
         pub kind: String,
         pub index: i32,
-        #[serde(default)]
+        #[serde(default, deserialize_with = "null_as_empty")]
         pub name: String,
         #[serde(default)]
         pub units: Vec<CondoUnit>,
@@ -536,7 +544,8 @@ pub mod condo {
         pub id: String,
         #[serde(rename = "type", default)]
         pub kind: String,
-        #[serde(default)]
+        /// condo's schema: `string | null`.
+        #[serde(default, deserialize_with = "null_as_empty")]
         pub name: String,
         pub label: String,
         #[serde(rename = "unitType", default)]

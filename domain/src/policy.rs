@@ -4,8 +4,8 @@
 //! building, or (residents) for what they own. Every layer — HTTP routes,
 //! WebSocket subscriptions, sync, exports, reports, menus — asks
 //! [`Principal::reach`] (what a permission reaches) or [`Principal::can`]
-//! (whether it reaches one target), and `can` is defined by `reach`, so the
-//! two never disagree.
+//! (whether it reaches one target), and `can` answers exactly what `reach`
+//! covers (a property test holds them equal), so the two never disagree.
 
 use std::collections::BTreeSet;
 
@@ -168,8 +168,15 @@ impl Principal {
     }
 
     /// THE policy decision: may this principal use `permission` on `target`?
+    /// Exactly `self.reach(permission).covers(target, self.user_id)` (a
+    /// property test holds them equal), computed without building the
+    /// reach: live sessions ask it for every event they forward.
     pub fn can(&self, permission: Permission, target: &Target) -> bool {
-        self.reach(permission).covers(target, self.user_id)
+        self.grants.iter().filter(|g| g.permissions.contains(permission)).any(|g| match g.scope {
+            GrantScope::AllBuildings => true,
+            GrantScope::Building(id) => target.building == Some(id),
+            GrantScope::Own => target.owner == Some(self.user_id),
+        })
     }
 
     /// Whether `permission` reaches anything at all (menus, home page).
@@ -319,6 +326,14 @@ mod tests {
                     || g.permissions.contains(permission) && g.scope == GrantScope::Building(building)
             });
             prop_assert_eq!(principal.can(permission, &Target::building(building)), expected);
+            // `can` is `reach` then `covers`, for buildings, the system and
+            // owned things alike.
+            for target in [Target::building(building), Target::SYSTEM, Target::building(building).owned_by(principal.user_id), Target::SYSTEM.owned_by(principal.user_id)] {
+                prop_assert_eq!(
+                    principal.can(permission, &target),
+                    principal.reach(permission).covers(&target, principal.user_id)
+                );
+            }
             // Adding a grant never takes access away.
             let mut more = grants;
             more.push(Grant { role: RoleId::new(), scope: GrantScope::AllBuildings, permissions: PermissionSet::empty() });

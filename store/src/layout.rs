@@ -260,12 +260,16 @@ pub async fn replace(tx: &mut WriteTx, building: BuildingId, plan: &Layout) -> S
     let existing = load(&mut *tx, building).await?;
     let now = tx.now();
     let mut by_external: HashMap<&str, &Unit> = HashMap::new();
-    let mut by_label: HashMap<(String, UnitKind, String), &Unit> = HashMap::new();
+    // A section is known by its kind and name (an entrance and a parking
+    // level may share a name).
+    let section_kinds: HashMap<SectionId, SectionKind> = existing.sections.iter().map(|s| (s.id, s.kind)).collect();
+    let mut by_label: HashMap<(SectionKind, String, UnitKind, String), &Unit> = HashMap::new();
     for unit in existing.units() {
         if let Some(external) = unit.external_id.as_deref() {
             by_external.insert(external, unit);
         }
-        by_label.insert((unit.section_name.to_lowercase(), unit.kind, unit.label.to_lowercase()), unit);
+        let kind = section_kinds.get(&unit.section_id).copied().unwrap_or(SectionKind::Entrance);
+        by_label.insert((kind, unit.section_name.to_lowercase(), unit.kind, unit.label.to_lowercase()), unit);
     }
     // Which stored unit each planned one becomes (None: a new unit).
     let mut kept: HashSet<UnitId> = HashSet::new();
@@ -275,7 +279,9 @@ pub async fn replace(tx: &mut WriteTx, building: BuildingId, plan: &Layout) -> S
             .external_id
             .as_deref()
             .and_then(|e| by_external.get(e))
-            .or_else(|| by_label.get(&(section.name.to_lowercase(), unit.kind, unit.label.to_lowercase())))
+            .or_else(|| {
+                by_label.get(&(section.kind, section.name.to_lowercase(), unit.kind, unit.label.to_lowercase()))
+            })
             .map(|u| u.id)
             .filter(|id| !kept.contains(id));
         if let Some(id) = found {
@@ -308,7 +314,11 @@ pub async fn replace(tx: &mut WriteTx, building: BuildingId, plan: &Layout) -> S
     let mut floors_kept = Vec::new();
     let mut targets = targets.into_iter();
     for (position, section) in plan.sections.iter().enumerate() {
-        let section_id = match existing.sections.iter().find(|s| s.name.to_lowercase() == section.name.to_lowercase()) {
+        let stored = existing
+            .sections
+            .iter()
+            .find(|s| s.kind == section.kind && s.name.to_lowercase() == section.name.to_lowercase());
+        let section_id = match stored {
             Some(stored) => {
                 on_conn!(&mut *tx, c => {
                     sqlx::query("UPDATE sections SET name = $2, kind = $3, position = $4 WHERE id = $1")

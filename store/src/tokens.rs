@@ -170,7 +170,7 @@ pub async fn authenticate(db: &Db, secret_hash: &[u8], now: DateTime<Utc>) -> St
     fn sql(backend: crate::Backend) -> String {
         format!(
             "SELECT u.id, u.login, u.display_name, u.kind, u.email, u.phone, u.locale, u.failed_logins,
-                    u.locked_until, u.disabled_at, u.created_at, u.password_changed_at, u.last_sign_in_at,
+                    u.disabled_at, u.created_at, u.password_changed_at, u.last_sign_in_at,
                     t.id AS token_id, t.kind AS token_kind, t.name AS token_name, t.ip AS token_ip,
                     t.user_agent AS token_user_agent, t.created_at AS token_created_at,
                     t.last_used_at AS token_last_used_at, t.expires_at AS token_expires_at, t.csrf_token,

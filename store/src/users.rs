@@ -5,7 +5,7 @@ use sea_query::{Expr, ExprTrait, LikeExpr, Order, Query};
 use uuid::Uuid;
 
 use domovoy_domain::FieldError;
-use domovoy_domain::account::{AccountKind, DisplayName, FailedSignIn, Locale, Login, User};
+use domovoy_domain::account::{AccountKind, DisplayName, Locale, Login, User};
 use domovoy_domain::contact::{Email, Phone};
 use domovoy_domain::ids::UserId;
 use domovoy_domain::text::fold;
@@ -45,7 +45,7 @@ pub struct Credentials {
 /// The columns of [`UserRow`], as a literal so queries stay `&'static str`.
 macro_rules! user_columns {
     () => {
-        "id, login, display_name, kind, email, phone, locale, failed_logins, locked_until, disabled_at, \
+        "id, login, display_name, kind, email, phone, locale, failed_logins, disabled_at, \
          created_at, password_changed_at, last_sign_in_at"
     };
 }
@@ -62,7 +62,6 @@ pub(crate) struct UserRow {
     phone: Option<String>,
     locale: String,
     failed_logins: i64,
-    locked_until: Option<DateTime<Utc>>,
     disabled_at: Option<DateTime<Utc>>,
     created_at: DateTime<Utc>,
     password_changed_at: DateTime<Utc>,
@@ -89,7 +88,6 @@ impl TryFrom<UserRow> for User {
             phone: row.phone.as_deref().map(|p| decode("users.phone", p, Phone::parse)).transpose()?,
             locale: decode("users.locale", &row.locale, str::parse)?,
             failed_logins: u32::try_from(row.failed_logins).unwrap_or(u32::MAX),
-            locked_until: row.locked_until,
             disabled_at: row.disabled_at,
             created_at: row.created_at,
             password_changed_at: row.password_changed_at,
@@ -217,7 +215,6 @@ enum Users {
     Phone,
     Locale,
     FailedLogins,
-    LockedUntil,
     DisabledAt,
     CreatedAt,
     PasswordChangedAt,
@@ -238,7 +235,6 @@ pub async fn list(db: &Db, filter: &UserFilter) -> StoreResult<Vec<User>> {
             Users::Phone,
             Users::Locale,
             Users::FailedLogins,
-            Users::LockedUntil,
             Users::DisabledAt,
             Users::CreatedAt,
             Users::PasswordChangedAt,
@@ -309,13 +305,13 @@ pub async fn update_profile(tx: &mut WriteTx, id: UserId, update: &ProfileUpdate
     get(tx, id).await
 }
 
-/// Replaces the password hash; also lifts a lockout.
+/// Replaces the password hash; also clears the failure count.
 pub async fn set_password(tx: &mut WriteTx, id: UserId, password_hash: &str) -> StoreResult<()> {
     let now = tx.now();
     let done = on_conn!(tx, c => {
         sqlx::query(
             "UPDATE users SET password_hash = $2, password_changed_at = $3, updated_at = $3,
-                              failed_logins = 0, locked_until = NULL
+                              failed_logins = 0
              WHERE id = $1",
         )
         .bind(id.as_uuid())
@@ -328,13 +324,12 @@ pub async fn set_password(tx: &mut WriteTx, id: UserId, password_hash: &str) -> 
     expect_one(done)
 }
 
-/// Records a wrong password (and the lock it may impose).
-pub async fn record_failed_sign_in(tx: &mut WriteTx, id: UserId, failed: FailedSignIn) -> StoreResult<()> {
+/// Counts a wrong password for the account (shown to administrators; the
+/// sign-in throttle itself is per address and kept in memory).
+pub async fn record_failed_sign_in(tx: &mut WriteTx, id: UserId) -> StoreResult<()> {
     on_conn!(tx, c => {
-        sqlx::query("UPDATE users SET failed_logins = $2, locked_until = COALESCE($3, locked_until) WHERE id = $1")
+        sqlx::query("UPDATE users SET failed_logins = failed_logins + 1 WHERE id = $1")
             .bind(id.as_uuid())
-            .bind(i64::from(failed.failed_logins))
-            .bind(failed.locked_until)
             .execute(&mut *c)
             .await?
         .rows_affected()
@@ -346,7 +341,7 @@ pub async fn record_failed_sign_in(tx: &mut WriteTx, id: UserId, failed: FailedS
 pub async fn record_sign_in(tx: &mut WriteTx, id: UserId) -> StoreResult<()> {
     let now = tx.now();
     on_conn!(tx, c => {
-        sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL, last_sign_in_at = $2 WHERE id = $1")
+        sqlx::query("UPDATE users SET failed_logins = 0, last_sign_in_at = $2 WHERE id = $1")
             .bind(id.as_uuid())
             .bind(now)
             .execute(&mut *c)
@@ -372,10 +367,10 @@ pub async fn set_disabled(tx: &mut WriteTx, id: UserId, disabled: bool) -> Store
     get(tx, id).await
 }
 
-/// Lifts a lockout before it expires.
+/// Clears the failure count (the administrator's "lift the sign-in waits").
 pub async fn unlock(tx: &mut WriteTx, id: UserId) -> StoreResult<()> {
     let done = on_conn!(tx, c => {
-        sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1")
+        sqlx::query("UPDATE users SET failed_logins = 0 WHERE id = $1")
             .bind(id.as_uuid())
             .execute(&mut *c)
             .await?

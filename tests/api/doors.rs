@@ -118,7 +118,9 @@ async fn a_page_with_a_filter_that_does_not_parse_is_refused_not_failed() {
     let app = TestApp::spawn().await;
     let browser = app.browser();
     app.browser_login(&browser, "dispatcher", domovoy::demo::DEMO_PASSWORD).await;
-    for (path, field) in [("/tickets/export?priority=x", "priority"), ("/tickets/export?status=nonsense&format=xlsx", "status")] {
+    for (path, field) in
+        [("/tickets/export?priority=x", "priority"), ("/tickets/export?status=nonsense&format=xlsx", "status")]
+    {
         let response = browser.get(app.url(path)).send().await.unwrap();
         assert_eq!(response.status(), 422, "{path}");
         let page = response.text().await.unwrap();

@@ -18,5 +18,6 @@ mod ops;
 mod outbox;
 mod pages;
 mod places;
+mod security;
 mod ticket_pages;
 mod tickets;

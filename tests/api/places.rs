@@ -11,11 +11,11 @@ use crate::helpers::{TestApp, WsClient, building_id, client, error_code};
 const NORTH_STAR: &str = "ЖК «Северная звезда»";
 const GRANITE: &str = "БЦ «Гранит»";
 
-async fn put(app: &TestApp, token: &str, path: &str, body: &Value) -> reqwest::Response {
+pub(crate) async fn put(app: &TestApp, token: &str, path: &str, body: &Value) -> reqwest::Response {
     client().put(app.url(path)).bearer_auth(token).json(body).send().await.unwrap()
 }
 
-async fn search(app: &TestApp, token: &str, q: &str) -> Value {
+pub(crate) async fn search(app: &TestApp, token: &str, q: &str) -> Value {
     let path = format!("/api/v1/search?q={}", domovoy_web::pages::url_encode(q));
     let response = app.get(token, &path).await;
     assert_eq!(response.status(), StatusCode::OK, "search {q}");
@@ -32,7 +32,7 @@ fn cells(board: &Value) -> Vec<Value> {
 }
 
 /// The unit `label` of the building's chessboard.
-async fn unit(app: &TestApp, token: &str, building: &str, label: &str) -> Value {
+pub(crate) async fn unit(app: &TestApp, token: &str, building: &str, label: &str) -> Value {
     let board: Value = app.get(token, &format!("/api/v1/buildings/{building}/chessboard")).await.json().await.unwrap();
     cells(&board).into_iter().find(|c| c["label"] == label).unwrap_or_else(|| panic!("no unit {label}"))
 }

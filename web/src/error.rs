@@ -62,7 +62,7 @@ pub fn status_of(error: &AppError) -> StatusCode {
         }
         AppError::Workflow(_) | AppError::Rule(_) => StatusCode::UNPROCESSABLE_ENTITY,
         AppError::InUse(_) | AppError::Conflict | AppError::VersionConflict { .. } => StatusCode::CONFLICT,
-        AppError::TooManyRequests { .. } | AppError::AccountLocked { .. } => StatusCode::TOO_MANY_REQUESTS,
+        AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
         AppError::FileTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
         AppError::UnsupportedFile => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -81,10 +81,9 @@ pub fn message_of(error: &AppError, t: &Catalog) -> String {
         AppError::VersionConflict { current } => (t.tk.version_conflict)(*current),
         AppError::Workflow(error) => t.tk.workflow(error),
         AppError::Rule(rule) => t.rule(*rule).to_owned(),
-        AppError::TooManyRequests { retry_after } => (t.login_rate_limited)(retry_after.as_secs().max(1)),
+        AppError::TooManyRequests { limit, retry_after } => t.too_many(*limit, *retry_after),
         AppError::InvalidCredentials => t.login_invalid.to_owned(),
         AppError::AccountDisabled => t.login_disabled.to_owned(),
-        AppError::AccountLocked { until_local, .. } => (t.login_locked)(until_local),
         AppError::CalendarLine { line, error } => (t.tk.calendar_line_error)(*line, &t.field("calendar", error)),
         AppError::FileTooLarge { max_mb } => (t.tk.attachment_too_large)(*max_mb),
         AppError::UnsupportedFile => t.tk.attachment_type.to_owned(),
@@ -164,9 +163,7 @@ impl ApiError {
 
     fn retry_after(&self) -> Option<Duration> {
         match self {
-            Self::App(AppError::AccountLocked { retry_after, .. } | AppError::TooManyRequests { retry_after }) => {
-                Some(*retry_after)
-            }
+            Self::App(AppError::TooManyRequests { retry_after, .. }) => Some(*retry_after),
             _ => None,
         }
     }
@@ -184,7 +181,7 @@ impl ApiError {
     pub fn render(&self, t: &Catalog, request_id: Option<&str>) -> HttpResponse {
         let mut response = HttpResponse::build(self.status_code());
         if let Some(after) = self.retry_after() {
-            response.insert_header((header::RETRY_AFTER, after.as_secs().max(1).to_string()));
+            response.insert_header((header::RETRY_AFTER, whole_seconds(after).to_string()));
         }
         if matches!(self, Self::Unauthenticated) {
             response.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
@@ -338,6 +335,12 @@ impl From<ApiError> for PageError {
     }
 }
 
+/// A wait in whole seconds, rounded up (never 0: "retry at once" is not
+/// what a limit means).
+pub fn whole_seconds(wait: Duration) -> u64 {
+    wait.as_millis().div_ceil(1000).try_into().unwrap_or(u64::MAX).max(1)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -366,3 +369,4 @@ mod tests {
         assert!(!body.error.message.contains("disk"));
     }
 }
+

@@ -2,7 +2,11 @@
 //!
 //! CSV files open straight in a Russian Excel: UTF-8 with a byte-order
 //! mark (without it Excel reads Cyrillic as Windows-1251 garbage) and `;`
-//! between fields (the list separator of the Russian locale).
+//! between fields (the list separator of the Russian locale). A cell that a
+//! spreadsheet would take for a formula (`=`, `+`, `-`, `@`, tab, carriage
+//! return first) is written with a leading apostrophe: text a resident typed
+//! never runs in the dispatcher's Excel. XLSX cells are written as strings
+//! and need no such care.
 
 use actix_web::HttpResponse;
 use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType};
@@ -49,13 +53,22 @@ impl ExportFormat {
     }
 }
 
+/// The cell as text a spreadsheet will not evaluate.
+fn inert(cell: &str) -> std::borrow::Cow<'_, str> {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        std::borrow::Cow::Owned(format!("'{cell}"))
+    } else {
+        std::borrow::Cow::Borrowed(cell)
+    }
+}
+
 pub fn csv_bytes(table: &Table) -> Result<Vec<u8>, ApiError> {
     let mut out = Vec::from(&b"\xEF\xBB\xBF"[..]);
     {
         let mut writer = csv::WriterBuilder::new().delimiter(b';').from_writer(&mut out);
-        writer.write_record(&table.headers).map_err(ApiError::internal)?;
+        writer.write_record(table.headers.iter().map(|h| inert(h).into_owned())).map_err(ApiError::internal)?;
         for row in &table.rows {
-            writer.write_record(row).map_err(ApiError::internal)?;
+            writer.write_record(row.iter().map(|cell| inert(cell).into_owned())).map_err(ApiError::internal)?;
         }
         writer.flush().map_err(ApiError::internal)?;
     }

@@ -106,6 +106,16 @@ pub async fn context(
     }
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    // Pages and API answers carry personal data: no browser or proxy keeps
+    // them. Static assets set their own (long) caching.
+    if !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    if let Some(max_age) = state.as_ref().and_then(|s| s.web().hsts_max_age_secs)
+        && let Ok(value) = HeaderValue::from_str(&format!("max-age={max_age}; includeSubDomains"))
+    {
+        headers.insert(header::STRICT_TRANSPORT_SECURITY, value);
+    }
     let is_html =
         headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("text/html"));
     if is_html && !path.starts_with("/api/docs") {

@@ -1,10 +1,12 @@
 //! Operations endpoints: health, readiness, metrics, the API description.
 
-use actix_web::{HttpResponse, get, web};
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use domovoy_app::secret::same_secret;
 use serde_json::json;
 use utoipa::OpenApi;
 
 use crate::api::ApiDoc;
+use crate::auth::RequestContext;
 use crate::state::AppState;
 
 /// 200 while the process runs.
@@ -34,9 +36,24 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     }
 }
 
-/// Prometheus text exposition.
+/// Prometheus text exposition: for the bearer of `metrics.token` when one
+/// is configured, otherwise for clients on this machine only (the client
+/// address honours `X-Forwarded-For` behind a trusted proxy, so a request
+/// from outside relayed by nginx is not taken for a local one).
 #[get("/metrics")]
-pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+pub async fn metrics(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
+    let allowed = match &state.web().metrics_token {
+        Some(token) => req
+            .headers()
+            .get(actix_web::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .is_some_and(|given| same_secret(given.trim(), token)),
+        None => RequestContext::of(&req).ip.is_some_and(|ip| ip.is_loopback()),
+    };
+    if !allowed {
+        return HttpResponse::Forbidden().finish();
+    }
     HttpResponse::Ok().content_type("text/plain; version=0.0.4; charset=utf-8").body(state.metrics.render())
 }
 

@@ -16,11 +16,21 @@ pub struct WebConfig {
     pub trust_forwarded_for: bool,
     /// Shown in the footer and `/healthz`.
     pub version: &'static str,
+    /// `Strict-Transport-Security` max-age, when set (HTTPS deployments).
+    pub hsts_max_age_secs: Option<u64>,
+    /// The bearer token `/metrics` asks for; `None`: loopback clients only.
+    pub metrics_token: Option<String>,
 }
 
 impl Default for WebConfig {
     fn default() -> Self {
-        Self { secure_cookies: false, trust_forwarded_for: false, version: env!("CARGO_PKG_VERSION") }
+        Self {
+            secure_cookies: false,
+            trust_forwarded_for: false,
+            version: env!("CARGO_PKG_VERSION"),
+            hsts_max_age_secs: None,
+            metrics_token: None,
+        }
     }
 }
 

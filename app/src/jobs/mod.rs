@@ -10,7 +10,7 @@
 //!
 //! | job | every | what it does |
 //! |---|---|---|
-//! | catch-up | [`CATCH_UP_INTERVAL`] | the hub compares what it delivered with the event log and reads what it missed: events of other nodes when Redis dropped them, and of command-line processes, which have no hub |
+//! | catch-up | [`CATCH_UP_INTERVAL`] | the hub compares what it delivered with the event log and reads what it missed for at least one interval: events of other nodes when Redis dropped them, and of command-line processes, which have no hub |
 //! | SLA scan | [`SLA_SCAN_INTERVAL`] | tickets whose SLA state changes within the hour get their timers armed (also right after start) |
 //! | housekeeping | [`HOUSEKEEPING_INTERVAL`] | prunes event history, old idempotency keys and long-expired tokens; forgets idle sign-in limiter entries; closes done tickets nobody confirmed ([`auto_close`]) |
 
@@ -22,11 +22,13 @@ use domovoy_store::{events, idempotency, tokens};
 
 use crate::App;
 
-/// How often the hub compares what it delivered with the event log. Two
-/// seconds bounds how late an event committed elsewhere (another node with
-/// Redis down, a command-line process) reaches a live screen; each sweep is
+/// How often the hub compares what it delivered with the event log. A
+/// sweep reads only events that were already committed at the sweep before
+/// (newer ones may still be on their way through this node), so an event
+/// committed elsewhere (another node with Redis down, a command-line
+/// process) reaches a live screen within two intervals, 2 s; each sweep is
 /// one indexed query for all followed topics.
-pub const CATCH_UP_INTERVAL: Duration = Duration::from_secs(2);
+pub const CATCH_UP_INTERVAL: Duration = Duration::from_secs(1);
 
 /// How often the tickets due within the hour are read to arm SLA timers.
 /// The horizon is an hour, so a minute leaves every timer armed in time.
@@ -117,6 +119,8 @@ where
 /// others still run.
 pub async fn housekeeping(app: &App, settings: JobSettings) {
     app.sign_in_limiter.forget_idle();
+    app.login_throttle.forget_idle();
+    app.search_limiter.forget_idle();
     let cutoff = chrono::Utc::now() - settings.event_retention;
     match app.db.write(move |tx| Box::pin(async move { events::prune_before(tx, cutoff).await })).await {
         Ok(done) if done.value > 0 => tracing::info!(events = done.value, "pruned event history"),

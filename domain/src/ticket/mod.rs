@@ -106,6 +106,15 @@ code_enum! {
     }
 }
 
+impl TicketSource {
+    /// Whether a resident may file through this source themselves: from
+    /// their app, their cabinet or by mail, never "by phone" or "walk-in"
+    /// (those are staff writing down what a resident said).
+    pub const fn open_to_residents(self) -> bool {
+        matches!(self, Self::ResidentApp | Self::WebCabinet | Self::Email)
+    }
+}
+
 impl TicketStatus {
     /// Rejected and cancelled tickets go nowhere.
     pub const fn is_terminal(self) -> bool {

@@ -38,14 +38,7 @@ pub async fn update_me(
     caller: Caller,
     body: web::Json<ProfileRequest>,
 ) -> Result<web::Json<UserDto>, ApiError> {
-    let body = body.into_inner();
-    let input = users::ProfileInput {
-        display_name: body.display_name,
-        email: body.email,
-        phone: body.phone,
-        locale: body.locale,
-    };
-    let user = users::update_profile(&state, &caller, caller.user().id, &input).await?;
+    let user = users::patch_profile(&state, &caller, caller.user().id, body.into_inner().into()).await?;
     Ok(web::Json(UserDto::from(&user)))
 }
 

@@ -40,10 +40,34 @@ pub struct LoginResponse {
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ProfileRequest {
-    pub display_name: String,
-    pub email: Option<String>,
-    pub phone: Option<String>,
+    /// Leave out to keep.
+    pub display_name: Option<String>,
+    /// Leave out to keep; `null` or `""` to remove.
+    #[serde(default, deserialize_with = "present_or_null")]
+    #[schema(value_type = Option<String>)]
+    pub email: Option<Option<String>>,
+    /// Leave out to keep; `null` or `""` to remove.
+    #[serde(default, deserialize_with = "present_or_null")]
+    #[schema(value_type = Option<String>)]
+    pub phone: Option<Option<String>>,
+    /// `ru` or `en`; leave out to keep.
     pub locale: Option<String>,
+}
+
+/// A field sent (a value or `null`) as `Some`, so that only an absent
+/// field is left unchanged by a `PATCH`.
+fn present_or_null<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
+impl From<ProfileRequest> for domovoy_app::users::ProfilePatch {
+    fn from(body: ProfileRequest) -> Self {
+        Self { display_name: body.display_name, email: body.email, phone: body.phone, locale: body.locale }
+    }
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

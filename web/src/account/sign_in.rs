@@ -145,12 +145,7 @@ pub async fn submit_login(
             response.add_cookie(&spent).map_err(PageError::internal)?;
             Ok(response)
         }
-        Err(
-            error @ (AppError::InvalidCredentials
-            | AppError::AccountDisabled
-            | AppError::AccountLocked { .. }
-            | AppError::TooManyRequests { .. }),
-        ) => {
+        Err(error @ (AppError::InvalidCredentials | AppError::AccountDisabled | AppError::TooManyRequests { .. })) => {
             let message = crate::error::message_of(&error, context.t());
             render(&state, &req, crate::error::status_of(&error), &next, &form.login, None, Some(message))
         }

@@ -144,11 +144,14 @@ api_routes!(
 /// Extractor settings: bad JSON, query strings and paths answer in the
 /// API's error format instead of actix's plain text.
 pub fn extractor_config(cfg: &mut web::ServiceConfig) {
-    cfg.app_data(
-        web::JsonConfig::default()
-            .limit(JSON_LIMIT)
-            .error_handler(|error, _req| ApiError::InvalidJson(error.to_string()).into()),
-    )
+    cfg.app_data(web::JsonConfig::default().limit(JSON_LIMIT).error_handler(|error, _req| match error {
+        // Too large is the size's fault, not the syntax's: 413.
+        actix_web::error::JsonPayloadError::Overflow { .. }
+        | actix_web::error::JsonPayloadError::OverflowKnownLength { .. } => {
+            ApiError::BodyTooLarge { limit_kib: JSON_LIMIT / 1024 }.into()
+        }
+        other => ApiError::InvalidJson(other.to_string()).into(),
+    }))
     .app_data(
         web::QueryConfig::default()
             .error_handler(|_error, _req| ApiError::rule(domovoy_app::Rule::InvalidQuery).into()),

@@ -28,6 +28,7 @@ use crate::state::AppState;
 #[post("/api/v1/import/{kind}")]
 pub async fn import_file(
     state: web::Data<AppState>,
+    req: actix_web::HttpRequest,
     caller: Caller,
     kind: web::Path<String>,
     params: web::Query<ImportParams>,
@@ -35,7 +36,18 @@ pub async fn import_file(
 ) -> Result<web::Json<ReportView>, ApiError> {
     use futures_util::StreamExt as _;
     let kind: ImportKind = kind.parse().map_err(|e: FieldError| ApiError::field("kind", e))?;
+    let building = params.building_id.map(BuildingId::from_uuid);
+    // The right to import is checked before a byte of the file is read.
+    imports::authorize(&state, &caller, kind, building).await?;
     let too_large = || ApiError::App(AppError::FileTooLarge { max_mb: (MAX_FILE_BYTES / 1024 / 1024) as u64 });
+    let declared = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|len| len > MAX_FILE_BYTES) {
+        return Err(too_large());
+    }
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|_| ApiError::rule(Rule::UploadInterrupted))?;
@@ -48,10 +60,10 @@ pub async fn import_file(
         &state,
         &caller,
         kind,
-        params.building_id.map(BuildingId::from_uuid),
+        building,
         params.dry_run.unwrap_or(true),
         params.mapping.as_deref().unwrap_or_default(),
-        &body,
+        body.to_vec(),
     )
     .await?;
     Ok(web::Json(ReportView::new(report, caller.t())))

@@ -77,24 +77,26 @@ catalog! {
         "Учётная запись отключена. Обратитесь к администратору.",
         "This account is disabled. Please contact the administrator.",
     ),
-    /// The account is locked; the argument is the local time it unlocks.
-    login_locked: fn(&str) -> String = (
-        |until| {
-            format!(
-                "Слишком много неудачных попыток. Вход заблокирован до {until}; администратор может снять блокировку раньше."
-            )
-        },
-        |until| {
-            format!(
-                "Too many failed attempts. Sign-in is locked until {until}; an administrator can lift the lock earlier."
-            )
-        },
-    ),
     /// Too many attempts from this address; the argument is seconds to wait.
-    login_rate_limited: fn(u64) -> String = (
-        |seconds| format!("Слишком много попыток входа с этого адреса. Повторите через {seconds} с."),
-        |seconds| format!("Too many sign-in attempts from this address. Try again in {seconds} s."),
+    /// Too many sign-in attempts; the argument is the wait («5 с», «3 мин»).
+    login_rate_limited: fn(&str) -> String = (
+        |wait| format!("Слишком много попыток входа. Повторите через {wait}."),
+        |wait| format!("Too many sign-in attempts. Try again in {wait}."),
     ),
+    /// Too many searches over personal data; the argument is the wait.
+    search_rate_limited: fn(&str) -> String = (
+        |wait| format!("Слишком много поисковых запросов. Повторите через {wait}."),
+        |wait| format!("Too many searches. Try again in {wait}."),
+    ),
+    /// A resident's daily limit of requests; the argument is the wait.
+    requests_rate_limited: fn(&str) -> String = (
+        |wait| format!("Слишком много заявок за сутки. Новую можно подать через {wait} или по телефону диспетчерской."),
+        |wait| format!("Too many requests today. You can file a new one in {wait}, or call the dispatch office."),
+    ),
+    /// A wait in seconds (under two minutes).
+    wait_seconds: fn(u64) -> String = (|n| format!("{n} с"), |n| format!("{n} s")),
+    /// A wait in minutes.
+    wait_minutes: fn(u64) -> String = (|n| format!("{n} мин"), |n| format!("{n} min")),
     form_expired: &'static str = (
         "Форма устарела. Обновите страницу и отправьте её ещё раз.",
         "The form has expired. Reload the page and submit it again.",
@@ -183,10 +185,10 @@ catalog! {
     state_col: &'static str = ("Состояние", "State"),
     state_active: &'static str = ("Активен", "Active"),
     state_disabled: &'static str = ("Отключён", "Disabled"),
-    /// Locked until the given time.
-    state_locked: fn(&str) -> String = (
-        |until| format!("Заблокирован до {until}"),
-        |until| format!("Locked until {until}"),
+    /// Active, with this many wrong passwords in a row since the last sign-in.
+    state_failed_sign_ins: fn(u32) -> String = (
+        |count| format!("Активен; неудачных попыток входа подряд: {count}"),
+        |count| format!("Active; wrong passwords in a row: {count}"),
     ),
     new_user: &'static str = ("Новый пользователь", "New user"),
     staff_login_field: &'static str = ("Логин сотрудника", "Staff login"),
@@ -210,7 +212,7 @@ catalog! {
     user_title: &'static str = ("Пользователь", "User"),
     disable_user: &'static str = ("Отключить", "Disable"),
     enable_user: &'static str = ("Включить", "Enable"),
-    unlock_user: &'static str = ("Снять блокировку", "Lift the lock"),
+    unlock_user: &'static str = ("Снять задержки входа", "Lift the sign-in waits"),
     reset_password: &'static str = ("Сбросить пароль", "Reset password"),
     /// A new password was set; the argument is the password.
     password_reset_done: fn(&str) -> String = (
@@ -226,7 +228,7 @@ catalog! {
         "The account is disabled and all its sessions ended.",
     ),
     user_enabled_notice: &'static str = ("Учётная запись включена.", "The account is enabled."),
-    user_unlocked_notice: &'static str = ("Блокировка снята.", "The lock was lifted."),
+    user_unlocked_notice: &'static str = ("Задержки входа сняты.", "The sign-in waits were lifted."),
     user_roles_section: &'static str = ("Роли и зона ответственности", "Roles and area"),
     role_col: &'static str = ("Роль", "Role"),
     scope_col: &'static str = ("Где действует", "Applies to"),
@@ -481,6 +483,10 @@ labels! {
         (_, FieldError::Unknown) => ("Неизвестное значение".to_owned(), "Unknown value".to_owned()),
         (_, FieldError::Taken) => ("Уже занято".to_owned(), "Already taken".to_owned()),
         (_, FieldError::NotAllowed) => ("Недопустимое значение".to_owned(), "Not allowed".to_owned()),
+        (_, FieldError::Unprintable) => (
+            "Текст содержит управляющие или недопустимые символы".to_owned(),
+            "The text contains control or invalid characters".to_owned(),
+        ),
     }
     fn permission_label(permission: Permission) -> &'static str = match permission {
         Permission::TicketsRead => ("Просмотр заявок", "See tickets"),
@@ -523,7 +529,7 @@ labels! {
         AuditAction::UserUpdated => ("Изменён пользователь", "User changed"),
         AuditAction::UserDisabled => ("Пользователь отключён", "User disabled"),
         AuditAction::UserEnabled => ("Пользователь включён", "User enabled"),
-        AuditAction::UserUnlocked => ("Снята блокировка входа", "Sign-in lock lifted"),
+        AuditAction::UserUnlocked => ("Сняты задержки входа", "Sign-in waits lifted"),
         AuditAction::PasswordChanged => ("Пароль изменён", "Password changed"),
         AuditAction::PasswordReset => ("Пароль сброшен администратором", "Password reset by an administrator"),
         AuditAction::RoleCreated => ("Создана роль", "Role created"),
@@ -539,6 +545,7 @@ labels! {
         AuditAction::ClientUnitsChanged => ("Изменены помещения клиента", "Client units changed"),
         AuditAction::ClientConsentChanged => ("Изменено согласие клиента", "Client consent changed"),
         AuditAction::ClientContactsViewed => ("Просмотрены контакты клиента", "Client contacts viewed"),
+        AuditAction::ClientsSearched => ("Поиск по клиентам", "Clients searched"),
         AuditAction::ImportApplied => ("Выполнен импорт из биллинга", "Billing import applied"),
         AuditAction::TicketStatusChanged => ("Изменён статус заявки", "Ticket status changed"),
         AuditAction::TicketAssigned => ("Назначен исполнитель заявки", "Ticket assigned"),

@@ -149,8 +149,19 @@ impl Catalog {
         (self.home_greeting)(name)
     }
 
-    pub fn locked(&self, until: &str) -> String {
-        (self.state_locked)(until)
+    /// The sentence for a limit met, with the wait in seconds or minutes.
+    pub fn too_many(&self, limit: domovoy_app::Limit, wait: std::time::Duration) -> String {
+        let seconds = crate::error::whole_seconds(wait);
+        let wait = if seconds < 120 { (self.wait_seconds)(seconds) } else { (self.wait_minutes)(seconds.div_ceil(60)) };
+        match limit {
+            domovoy_app::Limit::SignIn => (self.login_rate_limited)(&wait),
+            domovoy_app::Limit::Search => (self.search_rate_limited)(&wait),
+            domovoy_app::Limit::DailyRequests => (self.requests_rate_limited)(&wait),
+        }
+    }
+
+    pub fn failed_sign_ins(&self, count: u32) -> String {
+        (self.state_failed_sign_ins)(count)
     }
 
     pub fn template_of(&self, template: &str) -> String {

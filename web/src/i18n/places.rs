@@ -282,6 +282,14 @@ labels! {
     ru: pl_ru, en: pl_en;
     fn import_problem(code: ProblemCode) -> &'static str = match code {
         ProblemCode::NoNameColumn => ("нет столбца с именем клиента (ФИО, Фамилия или Организация)", "no column names the client (ФИО, Фамилия or Организация)"),
+        ProblemCode::TooLarge => (
+            "файл после распаковки больше, чем принимает импорт (192 МБ): он повреждён или это не выгрузка из биллинга",
+            "the file unpacks to more than an import accepts (192 MB): it is damaged or not a billing export",
+        ),
+        ProblemCode::TooWide => (
+            "слишком много столбцов или строк: импорт читает до 256 столбцов и 1 048 576 строк",
+            "too many columns or rows: an import reads up to 256 columns and 1,048,576 rows",
+        ),
         ProblemCode::NoUnitColumn => ("нет столбца с номером помещения (Квартира, Кв., Помещение)", "no column names the unit (Квартира, Кв., Помещение)"),
         ProblemCode::DuplicateColumn => ("этот смысл уже у другого столбца", "another column already means this"),
         ProblemCode::UnknownHeading => ("такого заголовка в файле нет", "the file has no such heading"),

@@ -365,8 +365,7 @@ impl FormFailure {
             | AppError::Unavailable(_)
             | AppError::Unexpected(_)
             | AppError::InvalidCredentials
-            | AppError::AccountDisabled
-            | AppError::AccountLocked { .. }) => Err(error.into()),
+            | AppError::AccountDisabled) => Err(error.into()),
             refused => Ok(Self { fields: Vec::new(), message: Some(message_of(&refused, t)) }),
         }
     }

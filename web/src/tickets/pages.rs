@@ -9,7 +9,6 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use domovoy_domain::account::AccountKind;
 use domovoy_domain::classifier::ClassifierKind;
 use domovoy_domain::event::Topic;
 use domovoy_domain::ids::{BuildingId, TicketId, UserId};
@@ -647,9 +646,10 @@ async fn render_new_with(
             )
         })
         .collect();
+    // A resident here is in the web cabinet: that is the source.
     let sources = TicketSource::ALL
         .iter()
-        .filter(|s| staff || matches!(s, TicketSource::WebCabinet))
+        .filter(|s| staff || **s == TicketSource::WebCabinet)
         .map(|s| Choice::new(&s.code(), t.tk.source(s)))
         .collect();
     let page = NewPage {
@@ -871,9 +871,9 @@ async fn render_ticket(
     let zone = state.config.display_time_zone;
     let mut lookup = Lookup::load(state, std::slice::from_ref(ticket)).await?;
     lookup.users.extend(view.names.clone());
-    let target = ticket.target();
-    let can_assign = staff && caller.principal().can(Permission::TicketsAssign, &target);
-    let can_classify = staff && caller.principal().can(Permission::TicketsTransition, &target);
+    // What the caller may do here: the same rule the use-cases enforce.
+    let can = &view.capabilities;
+    let (can_assign, can_classify) = (can.assign, can.classify);
     let now = Utc::now();
 
     let mut facts = vec![
@@ -1007,14 +1007,6 @@ async fn render_ticket(
     let assignees_can_take = assignees.iter().any(|a: &Choice| a.value == caller.user().id.to_string());
     let viewers =
         state.ticket_viewers(id).await.into_iter().filter(|v| v.user_id != caller.user().id).map(|v| v.name).collect();
-    let can_rate = ticket.created_by == Some(caller.user().id)
-        && caller.user().kind == AccountKind::Resident
-        && matches!(ticket.status(), TicketStatus::Done | TicketStatus::Closed)
-        && ticket.rating().is_none();
-    let can_attach = match caller.user().kind {
-        AccountKind::Resident => ticket.created_by == Some(caller.user().id),
-        AccountKind::Staff => can_classify || caller.principal().can(Permission::TicketsCreate, &target),
-    };
     let page = TicketPage {
         t,
         chrome: Chrome::new(caller, Section::Tickets, &format!("/tickets/{id}"))
@@ -1046,10 +1038,7 @@ async fn render_ticket(
                 thumbnail: a.has_thumbnail,
             })
             .collect(),
-        transitions: available_transitions(caller, ticket)
-            .iter()
-            .map(|s| Choice::new(&s.code(), t.tk.transition(s)))
-            .collect(),
+        transitions: can.moves.iter().map(|s| Choice::new(&s.code(), t.tk.transition(s))).collect(),
         hold_reasons: enum_choices(HoldReason::ALL, HoldReason::code, |h| t.tk.hold_reason(h)),
         needs_reason: vec![TicketStatus::Rejected.code(), TicketStatus::Cancelled.code()],
         can_assign,
@@ -1067,12 +1056,12 @@ async fn render_ticket(
         problem: ticket.problem_id.map(|c| c.to_string()).unwrap_or_default(),
         watching: view.watchers.iter().any(|(u, _)| *u == caller.user().id),
         watchers: view.watchers.iter().map(|(_, n)| n.as_str()).collect::<Vec<_>>().join(", "),
-        can_rate,
+        can_rate: can.rate,
         ratings: (1..=5).rev().map(|r| Choice::new(&r, (t.tk.rating_label)(r))).collect(),
         viewers,
         live_seq,
-        can_comment: true,
-        can_attach,
+        can_comment: can.comment,
+        can_attach: can.attach,
         upload_hint: t.tk.upload_limits(&state.config.max_attachment_bytes.div_ceil(1024 * 1024)),
         errors: failure.fields,
     };

@@ -13,7 +13,7 @@ use crate::auth::Caller;
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 use crate::users::dto::{AssignmentDto, CreatedUserDto, GrantRequest, NewUserRequest, PasswordResetDto, UserDto};
-use domovoy_app::users::{self, NewUserInput, ProfileInput, parse_scope};
+use domovoy_app::users::{self, NewUserInput, parse_scope};
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -122,10 +122,7 @@ pub async fn update_user(
     id: web::Path<Uuid>,
     body: web::Json<ProfileRequest>,
 ) -> Result<web::Json<UserDto>, ApiError> {
-    let body = body.into_inner();
-    let input =
-        ProfileInput { display_name: body.display_name, email: body.email, phone: body.phone, locale: body.locale };
-    let user = users::update_profile(&state, &caller, UserId::from_uuid(*id), &input).await?;
+    let user = users::patch_profile(&state, &caller, UserId::from_uuid(*id), body.into_inner().into()).await?;
     Ok(web::Json(UserDto::from(&user)))
 }
 

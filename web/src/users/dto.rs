@@ -24,7 +24,8 @@ pub struct UserDto {
     /// `ru` or `en`.
     pub locale: &'static str,
     pub disabled: bool,
-    pub locked_until: Option<DateTime<Utc>>,
+    /// Wrong passwords in a row since the last sign-in.
+    pub failed_sign_ins: u32,
     pub last_sign_in_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
 }
@@ -40,7 +41,7 @@ impl From<&User> for UserDto {
             phone: u.phone.as_ref().map(|p| p.e164().to_owned()),
             locale: u.locale.code(),
             disabled: u.is_disabled(),
-            locked_until: u.locked_until.filter(|t| *t > Utc::now()),
+            failed_sign_ins: u.failed_logins,
             last_sign_in_at: u.last_sign_in_at,
             created_at: u.created_at,
         }

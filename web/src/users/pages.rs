@@ -3,7 +3,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use askama::Template;
-use chrono::Utc;
+
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -17,8 +17,8 @@ use crate::account::pages::ProfileView;
 use crate::auth::csrf::NoFields;
 use crate::auth::{Caller, CsrfForm, PageCaller};
 use crate::pages::{
-    Chrome, DoneQuery, FormFailure, Section, fmt_opt_time, fmt_time, html, html_with_status, locales, notice,
-    safe_next, see_other, url_encode,
+    Chrome, DoneQuery, FormFailure, Section, fmt_opt_time, html, html_with_status, locales, notice, safe_next,
+    see_other, url_encode,
 };
 use domovoy_app::AppError;
 
@@ -79,11 +79,11 @@ struct UsersPage<'a> {
     errors: Vec<(String, String)>,
 }
 
-fn state_text(user: &User, t: &Catalog, tz: chrono_tz::Tz) -> String {
+fn state_text(user: &User, t: &Catalog) -> String {
     if user.is_disabled() {
         t.state_disabled.to_owned()
-    } else if user.is_locked(Utc::now()) {
-        t.locked(&user.locked_until.map(|u| fmt_time(u, tz)).unwrap_or_default())
+    } else if user.failed_logins > 0 {
+        t.failed_sign_ins(user.failed_logins)
     } else {
         t.state_active.to_owned()
     }
@@ -131,7 +131,7 @@ async fn render_list(
             name: u.display_name.to_string(),
             kind: t.account_kind(&u.kind),
             last_sign_in: fmt_opt_time(u.last_sign_in_at, tz, t),
-            state: state_text(u, t, tz),
+            state: state_text(u, t),
         })
         .collect();
     let page = UsersPage {
@@ -277,10 +277,10 @@ async fn render_detail(
             login: user.login.to_string(),
             name: user.display_name.to_string(),
             kind: t.account_kind(&user.kind),
-            state: state_text(&user, t, tz),
+            state: state_text(&user, t),
             last_sign_in: fmt_opt_time(user.last_sign_in_at, tz, t),
             disabled: user.is_disabled(),
-            locked: user.is_locked(Utc::now()),
+            locked: user.failed_logins > 0,
         },
         profile: ProfileView::of(&user),
         locales: locales(t),
