@@ -106,7 +106,7 @@ pub fn read_sheet(bytes: &[u8]) -> Result<(Sheet, FileInfo), Problem> {
             return Err(too(ProblemCode::TooWide, "columns"));
         }
         if rows.len() >= SPREADSHEET_ROWS {
-            return Err(too(ProblemCode::TooWide, "rows"));
+            return Err(too(ProblemCode::TooLarge, "rows"));
         }
         rows.push(record.iter().map(str::to_owned).collect());
     }
@@ -147,7 +147,7 @@ fn read_xlsx(bytes: &[u8]) -> Result<Sheet, Problem> {
     let mut table: Vec<Vec<String>> = Vec::new();
     for row in elements(&sheet, "row") {
         if table.len() >= SPREADSHEET_ROWS {
-            return Err(too(ProblemCode::TooWide, "rows"));
+            return Err(too(ProblemCode::TooLarge, "rows"));
         }
         let mut cells: Vec<String> = Vec::new();
         for (attributes, body) in elements_with_attributes(row, "c") {

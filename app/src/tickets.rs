@@ -534,9 +534,8 @@ pub fn may_attach(requester: &Requester, ticket: &Ticket) -> bool {
 // ---- Changes ------------------------------------------------------------------
 
 /// Applies `command` to ticket `id` for `requester`, as one transaction:
-/// the ticket is read there, the version the requester saw is checked, the
-/// requester's right and the workflow are checked against the ticket as it
-/// is then, the SLA is re-evaluated over the whole timeline, and the save,
+/// the ticket is read there, the requester's right, the version they saw
+/// and the workflow are checked against the ticket as it is then, the SLA is re-evaluated over the whole timeline, and the save,
 /// the history entry, the audit entry and the events commit together.
 async fn change(
     app: &App,
@@ -553,12 +552,14 @@ async fn change(
         .write(move |tx| {
             Box::pin(async move {
                 let ticket = tickets::get(&mut *tx, id).await?;
+                // The right first: a refused requester learns nothing more
+                // (not even that the ticket moved on).
+                authorize(&requester, &ticket, &command)?;
                 if let Some(expected) = version
                     && expected != ticket.version
                 {
                     return Err(AppError::VersionConflict { current: ticket.version });
                 }
-                authorize(&requester, &ticket, &command)?;
                 let now = tx.now();
                 let mut applied = ticket.apply(command, now)?;
                 if applied.is_noop(&ticket) {

@@ -18,6 +18,8 @@ mod ops;
 mod outbox;
 mod pages;
 mod places;
+mod proxy;
+mod role_routes;
 mod security;
 mod ticket_pages;
 mod tickets;

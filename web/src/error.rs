@@ -369,4 +369,3 @@ mod tests {
         assert!(!body.error.message.contains("disk"));
     }
 }
-
