@@ -32,7 +32,7 @@ use bytestring::ByteString;
 use serde::{Deserialize, Serialize};
 use tokio::sync::{mpsc, watch};
 
-use domovoy_domain::account::DisplayName;
+use domovoy_domain::account::{AccountKind, DisplayName};
 use domovoy_domain::event::{EventKind, Topic};
 use domovoy_domain::policy::Principal;
 use domovoy_store::Db;
@@ -527,7 +527,12 @@ impl Handler<Notice> for SessionActor {
     type Result = ();
 
     fn handle(&mut self, msg: Notice, ctx: &mut Context<Self>) {
-        self.queue(ctx, Outgoing::Text(msg.0));
+        // Notices say which staff are looking at or editing something: the
+        // company's own business, not a resident's (who follows their
+        // ticket's topic too).
+        if self.user.principal.kind == AccountKind::Staff {
+            self.queue(ctx, Outgoing::Text(msg.0));
+        }
     }
 }
 

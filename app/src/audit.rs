@@ -113,3 +113,50 @@ pub async fn export(app: &App, requester: &Requester, filter: &AuditFilter) -> R
     entries.truncate(EXPORT_LIMIT);
     Ok(entries)
 }
+
+/// The names of what `entries` are about, by entity id: «Иванов Иван
+/// (ivanov)», «ЖК «Северная звезда»», «№ 2026-000123». Ids that no longer
+/// resolve (deleted since) are left out; the page then shows the kind only.
+/// At most one lookup per distinct id of a page.
+pub async fn entity_names(
+    app: &App,
+    requester: &Requester,
+    entries: &[AuditEntry],
+) -> Result<std::collections::HashMap<String, String>, AppError> {
+    requester.reach(Permission::AuditRead)?;
+    use domovoy_domain::ids::{BuildingId, ClientId, RoleId, TicketId, UserId};
+    use domovoy_store::{buildings, clients, roles, teams, tickets};
+    let mut names = std::collections::HashMap::new();
+    let mut teams_list = None;
+    for entry in entries {
+        let Some(raw) = entry.entity_id.as_deref() else { continue };
+        if names.contains_key(raw) {
+            continue;
+        }
+        let Ok(uuid) = raw.parse::<uuid::Uuid>() else { continue };
+        let name = match entry.entity_kind.as_str() {
+            "user" => users::get(&app.db, UserId::from_uuid(uuid))
+                .await
+                .ok()
+                .map(|u| format!("{} ({})", u.display_name, u.login)),
+            "client" => clients::get(&app.db, ClientId::from_uuid(uuid)).await.ok().map(|c| c.card.name),
+            "building" => buildings::get(&app.db, BuildingId::from_uuid(uuid)).await.ok().map(|b| b.name.to_string()),
+            "ticket" => tickets::get(&app.db, TicketId::from_uuid(uuid)).await.ok().map(|t| format!("№ {}", t.number)),
+            "role" => roles::get(&app.db, RoleId::from_uuid(uuid)).await.ok().map(|r| r.name.to_string()),
+            "team" => {
+                if teams_list.is_none() {
+                    teams_list = Some(teams::list(&app.db).await?);
+                }
+                teams_list
+                    .as_ref()
+                    .and_then(|list| list.iter().find(|t| t.id.as_uuid() == uuid))
+                    .map(|t| t.name.clone())
+            }
+            _ => None,
+        };
+        if let Some(name) = name {
+            names.insert(raw.to_owned(), name);
+        }
+    }
+    Ok(names)
+}

@@ -119,6 +119,11 @@ pub async fn search(app: &App, requester: &Requester, query: &str) -> Result<Sea
         return Ok(out);
     }
     let principal = &requester.principal();
+    let unit_reach = principal.reach(Permission::ChessboardRead);
+    let building_reach = principal.reach(Permission::BuildingsRead);
+    let all_buildings = buildings::list(&app.db).await?;
+    let building_name =
+        |id: BuildingId| all_buildings.iter().find(|b| b.id == id).map(|b| b.name.to_string()).unwrap_or_default();
 
     let by_phone = phone_digits(query);
     // By phone: only where the requester may see contacts.
@@ -134,14 +139,30 @@ pub async fn search(app: &App, requester: &Requester, query: &str) -> Result<Sea
         }
         // Staff limited to some buildings see only clients there: read more
         // to still fill the group after filtering.
-        let want = if client_reach.everywhere { LIMIT } else { 50 };
+        let words = query_words(query);
+        // «иванов 45»: a surname and a flat. The numbers narrow the people
+        // found by the words to those with such a unit.
+        let (numbers, name_words): (Vec<String>, Vec<String>) =
+            words.into_iter().partition(|w| w.chars().all(|c| c.is_ascii_digit()));
+        let by_unit = !numbers.is_empty() && !name_words.is_empty();
+        let want = if client_reach.everywhere && !by_unit { LIMIT } else { 50 };
         let mut hits = match &by_phone {
             Some(digits) => clients::search_by_phone(&app.db, digits, phone_start(query).as_deref(), want).await?,
-            None => clients::search_by_name(&app.db, &query_words(query), want).await?,
+            None if by_unit => clients::search_by_name(&app.db, &name_words, want).await?,
+            None => {
+                let all: Vec<String> = name_words.into_iter().chain(numbers.iter().cloned()).collect();
+                clients::search_by_name(&app.db, &all, want).await?
+            }
         };
         if !client_reach.everywhere {
             hits.retain(|h| h.units.iter().any(|(b, _)| reaches(&client_reach, *b)));
         }
+        if by_phone.is_none() && by_unit {
+            let label_of = |title: &str| title.rsplit(' ').next().unwrap_or_default().to_lowercase();
+            hits.retain(|h| h.units.iter().any(|(_, title)| numbers.contains(&label_of(title))));
+        }
+        // Where a person may see more than one building, a unit says which.
+        let several = client_reach.everywhere || client_reach.buildings.len() > 1;
         out.clients = hits
             .into_iter()
             .take(LIMIT)
@@ -150,19 +171,16 @@ pub async fn search(app: &App, requester: &Requester, query: &str) -> Result<Sea
                 id: h.id,
                 name: h.name,
                 kind: h.kind.code(),
-                units: h.units.into_iter().map(|(_, title)| title).collect(),
+                units: h
+                    .units
+                    .into_iter()
+                    .map(|(b, title)| if several { format!("{title}, {}", building_name(b)) } else { title })
+                    .collect(),
             })
             .collect();
         audit_search(app, requester, query, out.clients.len()).await?;
     }
 
-    let unit_reach = principal.reach(Permission::ChessboardRead);
-    let building_reach = principal.reach(Permission::BuildingsRead);
-    let all_buildings = if unit_reach.reaches_buildings() || building_reach.reaches_buildings() {
-        buildings::list(&app.db).await?
-    } else {
-        Vec::new()
-    };
     if unit_reach.reaches_buildings()
         && let Some(unit_query) = UnitQuery::parse(query)
     {
@@ -174,11 +192,7 @@ pub async fn search(app: &App, requester: &Requester, query: &str) -> Result<Sea
             .map(|u| UnitResult {
                 url: format!("/buildings/{}/chessboard?unit={}", u.building_id, u.id),
                 title: u.title(),
-                building_name: all_buildings
-                    .iter()
-                    .find(|b| b.id == u.building_id)
-                    .map(|b| b.name.to_string())
-                    .unwrap_or_default(),
+                building_name: building_name(u.building_id),
                 building_id: u.building_id,
                 section: u.section_name.clone(),
                 floor: u.floor,

@@ -34,6 +34,34 @@ fn require_settings(requester: &Requester) -> Result<(), AppError> {
     requester.require(Permission::TicketsSettings, &Target::SYSTEM)
 }
 
+/// SLA policies and assignment rules of one building are its manager's
+/// (`tickets.settings` granted for that building); those of every building
+/// need the permission everywhere.
+fn require_settings_for(requester: &Requester, building: Option<BuildingId>) -> Result<(), AppError> {
+    requester.require(Permission::TicketsSettings, &building.map_or(Target::SYSTEM, Target::building))
+}
+
+/// Settings of some building: checked before looking anything up, so
+/// nobody without the right learns what exists.
+fn require_some_settings(requester: &Requester) -> Result<(), AppError> {
+    if requester.principal().can_somewhere(Permission::TicketsSettings) { Ok(()) } else { Err(AppError::Forbidden) }
+}
+
+/// The building an input names, for the permission check before anything
+/// else is looked at (a malformed id needs the permission everywhere).
+fn named_building(raw: Option<&str>) -> Option<BuildingId> {
+    raw.map(str::trim)
+        .filter(|b| !b.is_empty())
+        .map(|b| b.parse::<Uuid>().ok().map(BuildingId::from_uuid))
+        .unwrap_or(None)
+}
+
+/// Whether the requester may edit settings of `building` (`None`: every
+/// building): what the settings page offers.
+pub fn may_edit_settings(requester: &Requester, building: Option<BuildingId>) -> bool {
+    require_settings_for(requester, building).is_ok()
+}
+
 /// Reading the company's own organisation (teams and their members,
 /// assignment rules, SLA norms) is for staff who work with tickets in some
 /// building, never for residents.
@@ -64,7 +92,7 @@ fn parse_uuid<T: From<Uuid>>(raw: &str) -> Result<T, FieldError> {
 /// Staff who may work on tickets anywhere, by name: who can join a team or
 /// be named by an assignment rule.
 pub async fn workers(app: &App, requester: &Requester) -> Result<Vec<(UserId, String)>, AppError> {
-    require_settings(requester)?;
+    require_some_settings(requester)?;
     let mut workers: Vec<(UserId, String)> =
         domovoy_store::assignments::holders(&app.db, Permission::TicketsTransition)
             .await?
@@ -323,16 +351,18 @@ async fn insert_policy(app: &App, requester: &Requester, draft: PolicyDraft) -> 
 /// A new policy. Tickets already open keep their deadlines until they are
 /// reclassified; new tickets get the policy at once.
 pub async fn create_policy(app: &App, requester: &Requester, input: &PolicyInput) -> Result<SlaPolicy, AppError> {
-    require_settings(requester)?;
+    require_settings_for(requester, named_building(input.building_id.as_deref()))?;
     let draft = parse_policy(app, input, None).await?;
     insert_policy(app, requester, draft).await
 }
 
 pub async fn delete_policy(app: &App, requester: &Requester, id: SlaPolicyId) -> Result<(), AppError> {
-    require_settings(requester)?;
+    require_some_settings(requester)?;
     let actor = requester.actor();
+    let requester = requester.clone();
     app.write(move |tx| {
         Box::pin(async move {
+            require_settings_for(&requester, sla::get(&mut *tx, id).await?.building_id)?;
             let policy = sla::delete(tx, id).await?;
             audit::record(
                 tx,
@@ -549,7 +579,7 @@ pub struct RuleInput {
 }
 
 pub async fn add_rule(app: &App, requester: &Requester, input: &RuleInput) -> Result<Uuid, AppError> {
-    require_settings(requester)?;
+    require_settings_for(requester, named_building(input.building_id.as_deref()))?;
     let mut errors = FieldErrors::new();
     let building = optional(&mut errors, "building_id", input.building_id.as_deref(), parse_uuid::<BuildingId>);
     let user = optional(&mut errors, "user_id", input.user_id.as_deref(), parse_uuid::<UserId>);
@@ -587,11 +617,13 @@ pub async fn add_rule(app: &App, requester: &Requester, input: &RuleInput) -> Re
 }
 
 pub async fn delete_rule(app: &App, requester: &Requester, id: Uuid) -> Result<(), AppError> {
-    require_settings(requester)?;
+    require_some_settings(requester)?;
     let actor = requester.actor();
+    let requester = requester.clone();
     app.write(move |tx| {
         Box::pin(async move {
             let before = teams::rules(&mut *tx).await?.into_iter().find(|r| r.id == id).ok_or(AppError::NotFound)?;
+            require_settings_for(&requester, before.building_id)?;
             teams::delete_rule(tx, id).await?;
             audit::record(
                 tx,

@@ -176,7 +176,16 @@ pub async fn create(
     render: Render,
 ) -> AppResult<Intake> {
     let resident = requester.is_resident();
-    let parsed = parse_new(input, resident)?;
+    let mut parsed = parse_new(input, resident)?;
+    if resident {
+        // A resident is the caller: their name and phone from the profile
+        // unless they gave others (the login of a resident is their phone).
+        let me = requester.account()?;
+        parsed.contact_name.get_or_insert_with(|| me.display_name.to_string());
+        if parsed.contact_phone.is_none() {
+            parsed.contact_phone = me.phone.clone().or_else(|| Phone::parse(me.login.as_str()).ok());
+        }
+    }
     let mut target = Target::building(parsed.building);
     if let Some(user) = requester.user_id().filter(|_| resident) {
         target = target.owned_by(user);
@@ -256,8 +265,22 @@ async fn insert_new(
         None => None,
     };
     if resident {
-        // A resident files for themselves, about their own units only.
+        // A resident files for themselves, about their own units only; with
+        // one unit in the building, it is that one.
         parsed.client = resident_client;
+        if parsed.unit.is_none()
+            && let Some(client) = resident_client
+        {
+            let here: Vec<_> = clients::links(&mut *tx, client)
+                .await?
+                .into_iter()
+                .filter(|l| l.unit.building_id == parsed.building)
+                .map(|l| l.unit.id)
+                .collect();
+            if let [only] = here[..] {
+                parsed.unit = Some(only);
+            }
+        }
     }
     if let Some(unit) = parsed.unit {
         let unit = layout::unit(&mut *tx, unit).await.map_err(|e| match e {
@@ -397,8 +420,54 @@ pub async fn intake_buildings(app: &App, requester: &Requester) -> AppResult<Vec
     Ok(all.into_iter().filter(|b| reach.covers(&Target::building(b.id), requester.principal().user_id)).collect())
 }
 
-/// The tickets the requester may see, narrowed by `query` (whose building
-/// list is intersected with the requester's reach).
+/// Whether the requester works the tickets given to them (a technician:
+/// moves tickets, assigns none): their lists start from their own queue.
+pub fn works_own_queue(requester: &Requester) -> bool {
+    let p = requester.principal();
+    requester.is_staff()
+        && p.can_somewhere(Permission::TicketsTransition)
+        && !p.can_somewhere(Permission::TicketsAssign)
+}
+
+/// A resident's own unit, as the new-request form offers it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OwnUnit {
+    pub unit_id: UnitId,
+    pub building_id: BuildingId,
+    /// «кв. 45» (with section and floor where the layout names them).
+    pub title: String,
+    pub building_name: String,
+}
+
+/// The units a resident files requests about (their client card's links);
+/// empty for staff and for residents not yet linked to a card.
+pub async fn own_units(app: &App, requester: &Requester) -> AppResult<Vec<OwnUnit>> {
+    if !requester.is_resident() {
+        return Ok(Vec::new());
+    }
+    let Some(client) = clients::find_by_user(&app.db, requester.account()?.id).await? else { return Ok(Vec::new()) };
+    let all = buildings::list(&app.db).await?;
+    let mut units: Vec<OwnUnit> = clients::links(&app.db, client)
+        .await?
+        .into_iter()
+        .map(|l| OwnUnit {
+            unit_id: l.unit.id,
+            building_id: l.unit.building_id,
+            title: l.unit.title(),
+            building_name: all
+                .iter()
+                .find(|b| b.id == l.unit.building_id)
+                .map(|b| b.name.to_string())
+                .unwrap_or_default(),
+        })
+        .collect();
+    units.sort_by(|a, b| (&a.building_name, &a.title).cmp(&(&b.building_name, &b.title)));
+    units.dedup_by_key(|u| u.unit_id);
+    Ok(units)
+}
+
+/// A page of tickets the requester may read, and how many tickets of each
+/// status match the query's other filters.
 pub async fn list(
     app: &App,
     requester: &Requester,
@@ -406,7 +475,13 @@ pub async fn list(
 ) -> AppResult<(TicketPage, Vec<(TicketStatus, i64)>)> {
     narrow(requester, &mut query)?;
     let page = tickets::list(&app.db, &query).await?;
-    let counts = tickets::count_by_status(&app.db, &query).await?;
+    // Counts per status of everything the other filters match: under
+    // «Открытые» the closed ones are still counted, so every chip says
+    // what it would show.
+    let mut every_status = query.clone();
+    every_status.statuses.clear();
+    every_status.open_only = false;
+    let counts = tickets::count_by_status(&app.db, &every_status).await?;
     Ok((page, counts))
 }
 

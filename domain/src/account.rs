@@ -272,3 +272,67 @@ mod tests {
         assert!(Login::from_sign_in("8 912").is_err());
     }
 }
+
+/// A stored session name as people read it: sessions made before names
+/// were shortened carry the whole `User-Agent` header.
+pub fn readable_session_name(stored: &str) -> String {
+    if stored.starts_with("Mozilla/") { device_name(stored) } else { stored.to_owned() }
+}
+
+/// A short, readable name for the browser and system a `User-Agent` header
+/// describes («Chrome · Windows», «Safari · iPhone»): what a session is
+/// called in token lists and the audit log, instead of the raw header.
+pub fn device_name(user_agent: &str) -> String {
+    let ua = user_agent;
+    let browser = if ua.contains("YaBrowser/") {
+        "Яндекс Браузер"
+    } else if ua.contains("Edg/") {
+        "Edge"
+    } else if ua.contains("OPR/") {
+        "Opera"
+    } else if ua.contains("Firefox/") {
+        "Firefox"
+    } else if ua.contains("Chrome/") || ua.contains("Chromium/") || ua.contains("CriOS/") {
+        "Chrome"
+    } else if ua.contains("Safari/") {
+        "Safari"
+    } else if ua.trim().is_empty() {
+        return String::new();
+    } else {
+        // A program (curl, the staff app): its own first word.
+        return ua.split(['/', ' ']).next().unwrap_or_default().chars().take(40).collect();
+    };
+    let system = if ua.contains("iPhone") {
+        "iPhone"
+    } else if ua.contains("iPad") {
+        "iPad"
+    } else if ua.contains("Android") {
+        "Android"
+    } else if ua.contains("Windows") {
+        "Windows"
+    } else if ua.contains("Mac OS X") || ua.contains("Macintosh") {
+        "macOS"
+    } else if ua.contains("Linux") {
+        "Linux"
+    } else {
+        return browser.to_owned();
+    };
+    format!("{browser} · {system}")
+}
+
+#[cfg(test)]
+mod device_tests {
+    use super::device_name;
+
+    #[test]
+    fn user_agents_become_browser_and_system() {
+        let chrome = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
+        assert_eq!(device_name(chrome), "Chrome · Windows");
+        let iphone = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1";
+        assert_eq!(device_name(iphone), "Safari · iPhone");
+        let yandex = "Mozilla/5.0 (Linux; Android 13) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 YaBrowser/24.1 Mobile Safari/537.36";
+        assert_eq!(device_name(yandex), "Яндекс Браузер · Android");
+        assert_eq!(device_name("curl/8.5.0"), "curl");
+        assert_eq!(device_name(""), "");
+    }
+}

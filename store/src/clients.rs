@@ -758,11 +758,13 @@ async fn details(mut source: Source<'_>, chosen: Vec<(ClientId, String, ClientKi
     let phones: Vec<(Uuid, String, Option<String>)> = fetch_all_built(source.reborrow(), &phones_query).await?;
     let placeholders: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
     let sql = format!(
-        "SELECT l.client_id, u.building_id, u.kind, u.label FROM client_units l JOIN units u ON u.id = l.unit_id
+        "SELECT l.client_id, u.building_id, u.kind, u.label, {} AS wing
+         FROM client_units l JOIN units u ON u.id = l.unit_id JOIN sections s ON s.id = u.section_id
          WHERE l.client_id IN ({}) ORDER BY l.created_at",
+        layout::wing_sql!(),
         placeholders.join(", ")
     );
-    let units: Vec<(Uuid, Uuid, String, String)> = on_conn!(source, c => {
+    let units: Vec<(Uuid, Uuid, String, String, Option<String>)> = on_conn!(source, c => {
         let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()));
         for id in &ids {
             query = query.bind(*id);
@@ -786,9 +788,9 @@ async fn details(mut source: Source<'_>, chosen: Vec<(ClientId, String, ClientKi
                     .iter()
                     .filter(|(c, ..)| *c == uuid)
                     .take(5)
-                    .map(|(_, b, kind, label)| {
+                    .map(|(_, b, kind, label, wing)| {
                         let kind = decode("units.kind", kind, str::parse)?;
-                        Ok((BuildingId::from_uuid(*b), layout::unit_title(kind, label)))
+                        Ok((BuildingId::from_uuid(*b), layout::unit_title(kind, label, wing.as_deref())))
                     })
                     .collect::<StoreResult<_>>()?,
             })

@@ -30,17 +30,21 @@ pub struct Unit {
     pub area: Option<f64>,
     pub position: i32,
     pub external_id: Option<String>,
+    /// The корпус the unit is in, when its building has several (flats are
+    /// numbered from 1 in each, so «кв. 7» alone would be six flats).
+    pub wing: Option<String>,
 }
 
 impl Unit {
-    /// "кв. 45", "офис 12", "м/м М3": how the unit is named in a ticket.
+    /// "кв. 45", "корп. 3, кв. 7", "офис 12", "м/м М3": how the unit is
+    /// named in a ticket, unique in its building.
     pub fn title(&self) -> String {
-        unit_title(self.kind, &self.label)
+        unit_title(self.kind, &self.label, self.wing.as_deref())
     }
 }
 
-/// "кв. 45", "офис 12", "м/м М3".
-pub fn unit_title(kind: UnitKind, label: &str) -> String {
+/// "кв. 45", "офис 12", "м/м М3"; "корп. 3, кв. 7" in one of several wings.
+pub fn unit_title(kind: UnitKind, label: &str, wing: Option<&str>) -> String {
     let prefix = match kind {
         UnitKind::Apartment => "кв.",
         UnitKind::Office => "офис",
@@ -48,8 +52,20 @@ pub fn unit_title(kind: UnitKind, label: &str) -> String {
         UnitKind::Storage => "кладовая",
         UnitKind::Parking => "м/м",
     };
-    format!("{prefix} {label}")
+    match wing {
+        Some(wing) if !wing.is_empty() => format!("корп. {wing}, {prefix} {label}"),
+        _ => format!("{prefix} {label}"),
+    }
 }
+
+/// The SQL for a unit's [`Unit::wing`], over `units u JOIN sections s`.
+macro_rules! wing_sql {
+    () => {
+        "CASE WHEN s.kind = 'wing' AND (SELECT COUNT(*) FROM sections w \
+         WHERE w.building_id = s.building_id AND w.kind = 'wing') > 1 THEN s.name END"
+    };
+}
+pub(crate) use wing_sql;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Floor {
@@ -127,6 +143,7 @@ struct UnitRow {
     area: Option<f64>,
     position: i64,
     external_id: Option<String>,
+    wing: Option<String>,
 }
 
 impl TryFrom<UnitRow> for Unit {
@@ -145,12 +162,17 @@ impl TryFrom<UnitRow> for Unit {
             area: row.area,
             position: row.position as i32,
             external_id: row.external_id,
+            wing: row.wing,
         })
     }
 }
 
-const UNIT_COLUMNS: &str = "u.id, u.building_id, u.section_id, s.name AS section_name, u.floor_id, f.number AS floor, \
-                            u.label, u.kind, u.area, u.position, u.external_id";
+const UNIT_COLUMNS: &str = concat!(
+    "u.id, u.building_id, u.section_id, s.name AS section_name, u.floor_id, f.number AS floor, ",
+    "u.label, u.kind, u.area, u.position, u.external_id, ",
+    wing_sql!(),
+    " AS wing"
+);
 
 /// The building's layout; empty when it has none yet.
 pub async fn load<'a>(source: impl Into<Source<'a>>, building: BuildingId) -> StoreResult<StoredLayout> {

@@ -36,6 +36,7 @@ const CALLERS: [&str; 9] =
 struct Fixtures {
     values: HashMap<&'static str, String>,
     tower: BuildingId,
+    granite: BuildingId,
     spare: BuildingId,
     /// The dispatcher's ticket in the tower, and the resident's own one.
     ticket: Target,
@@ -468,6 +469,25 @@ fn table() -> Vec<Row> {
             ticket_settings,
             Json(json!({"name": "Проба", "priority": "urgent", "response_minutes": 30, "resolution_minutes": 240})),
         ),
+        // A building's own norms are its manager's.
+        row(
+            Method::POST,
+            "/api/v1/sla/policies",
+            "/api/v1/sla/policies",
+            |p, f| in_tower(p, f, Permission::TicketsSettings),
+            Json(
+                json!({"name": "Башня: срочные", "building_id": "{tower}", "priority": "urgent", "response_minutes": 20, "resolution_minutes": 180}),
+            ),
+        ),
+        row(
+            Method::POST,
+            "/api/v1/sla/policies",
+            "/api/v1/sla/policies",
+            |p, f| p.can(Permission::TicketsSettings, &Target::building(f.granite)),
+            Json(
+                json!({"name": "Гранит: срочные", "building_id": "{granite}", "priority": "urgent", "response_minutes": 20, "resolution_minutes": 180}),
+            ),
+        ),
         row(
             Method::POST,
             "/api/v1/sla/templates/{code}/adopt",
@@ -495,7 +515,7 @@ fn table() -> Vec<Row> {
             Method::POST,
             "/api/v1/assignment-rules",
             "/api/v1/assignment-rules",
-            ticket_settings,
+            |p, f| in_tower(p, f, Permission::TicketsSettings),
             Json(json!({"building_id": "{tower}", "user_id": "{other_user}"})),
         ),
         // Deleting, last.
@@ -503,7 +523,13 @@ fn table() -> Vec<Row> {
         row(Method::DELETE, "/api/v1/saved-filters/{id}", "/api/v1/saved-filters/{random}", signed_in, Empty),
         row(Method::DELETE, "/api/v1/me/tokens/{id}", "/api/v1/me/tokens/{random}", signed_in, Empty),
         row(Method::DELETE, "/api/v1/calendar/{date}", "/api/v1/calendar/2027-01-08", ticket_settings, Empty),
-        row(Method::DELETE, "/api/v1/assignment-rules/{id}", "/api/v1/assignment-rules/{rule}", ticket_settings, Empty),
+        row(
+            Method::DELETE,
+            "/api/v1/assignment-rules/{id}",
+            "/api/v1/assignment-rules/{rule}",
+            |p, f| in_tower(p, f, Permission::TicketsSettings),
+            Empty,
+        ),
         row(Method::DELETE, "/api/v1/sla/policies/{id}", "/api/v1/sla/policies/{policy}", ticket_settings, Empty),
         row(Method::DELETE, "/api/v1/webhooks/{id}", "/api/v1/webhooks/{webhook}", integrations, Empty),
         row(Method::DELETE, "/api/v1/assignments/{id}", "/api/v1/assignments/{assignment}", admin_users, Empty),
@@ -592,6 +618,7 @@ async fn fixtures(app: &TestApp) -> Fixtures {
     let resident = app.token("+79001000001").await;
     let mut values: HashMap<&'static str, String> = HashMap::new();
     let tower = building_id(app, &admin, "ЖК «Северная звезда»").await;
+    let granite = building_id(app, &admin, "БЦ «Гранит»").await;
     let spare = created_id(
         app.post(
             &admin,
@@ -693,6 +720,7 @@ async fn fixtures(app: &TestApp) -> Fixtures {
     let id = |raw: &str| raw.parse::<uuid::Uuid>().unwrap();
     let fixtures = Fixtures {
         tower: BuildingId::from_uuid(id(&tower)),
+        granite: BuildingId::from_uuid(id(&granite)),
         spare: BuildingId::from_uuid(id(&spare)),
         ticket: Target::building(BuildingId::from_uuid(id(&tower))),
         own_ticket: Target::building(BuildingId::from_uuid(id(&tower)))
@@ -704,6 +732,7 @@ async fn fixtures(app: &TestApp) -> Fixtures {
     };
     for (name, value) in [
         ("tower", tower),
+        ("granite", granite),
         ("spare", spare),
         ("unit", flat),
         ("ticket", ticket),
@@ -822,12 +851,10 @@ async fn follows(ws: &mut WsClient, topic: &str) -> bool {
 async fn every_topic_is_followed_by_each_role_as_the_policy_says() {
     let app = TestApp::spawn().await;
     let f = fixtures(&app).await;
-    let admin = app.token("admin").await;
-    let granite = building_id(&app, &admin, "БЦ «Гранит»").await.parse::<uuid::Uuid>().unwrap();
     let topics = |me: UserId| {
         [
             Topic::Building(f.tower),
-            Topic::Building(BuildingId::from_uuid(granite)),
+            Topic::Building(f.granite),
             Topic::Ticket(f.ticket_id),
             Topic::Ticket(f.own_ticket_id),
             Topic::Queue(me),

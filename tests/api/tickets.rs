@@ -308,7 +308,8 @@ async fn a_ticket_goes_through_its_whole_workflow_and_the_resident_rates_it() {
         .post(
             &technician,
             &format!("/api/v1/tickets/{id}/comments"),
-            &json!({ "body": "Патрон старый, заменить при ремонте", "public": false }),
+            // A staff comment is internal unless marked for the resident.
+            &json!({ "body": "Патрон старый, заменить при ремонте" }),
         )
         .await;
     assert_eq!(note.status(), StatusCode::CREATED);

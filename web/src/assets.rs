@@ -52,3 +52,13 @@ pub async fn serve(req: HttpRequest, path: web::Path<String>) -> HttpResponse {
         .insert_header(cache)
         .body(file.data.into_owned())
 }
+
+/// The site icon, also at the address browsers ask for on their own.
+#[get("/favicon.ico")]
+pub async fn favicon() -> HttpResponse {
+    let Some(file) = Static::get("favicon.svg") else { return HttpResponse::NotFound().finish() };
+    HttpResponse::Ok()
+        .content_type("image/svg+xml")
+        .insert_header(CacheControl(vec![CacheDirective::Public, CacheDirective::MaxAge(86_400)]))
+        .body(file.data.into_owned())
+}

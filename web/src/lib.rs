@@ -86,6 +86,7 @@ pub fn server(state: AppState, listener: TcpListener, options: &ServerOptions) -
             .service(ops::openapi)
             .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/docs/openapi.json", api::ApiDoc::openapi()))
             .service(assets::serve)
+            .service(assets::favicon)
             .service(live::ws)
             .configure(api::register)
             .configure(pages::register)

@@ -1,7 +1,9 @@
 // Domovoy: small progressive enhancements; every page works without them.
 // - confirm before destructive form posts (data-confirm)
 // - submit a form when a select changes (data-autosubmit)
-// - keyboard shortcuts: "?" help, "/" search, "g <key>" go to a section
+// - keyboard shortcuts: "?" help, "/" the header search (everywhere),
+//   "f" the page's own filter, "n" a new ticket where the page offers one
+//   (the board, a client's or a unit's card), "g <key>" go to a section
 
 function inEditable(target) {
   return target instanceof HTMLElement &&
@@ -61,12 +63,42 @@ document.addEventListener("keydown", (event) => {
   } else if (event.key === "?" && dialog && !dialog.open) {
     event.preventDefault();
     dialog.showModal();
-  } else if (event.key === "/") {
-    const search = document.querySelector("[data-search]") ?? document.querySelector("[data-global-search]");
+  } else if (event.key === "/" || event.key === "f") {
+    // "/" is always the header search; "f" the page's filter (the header
+    // search where a page has none).
+    const header = document.querySelector("[data-global-search]");
+    const own = document.querySelector("[data-search]");
+    const search = event.key === "/" ? header ?? own : own ?? header;
     if (search) {
       event.preventDefault();
       search.focus();
       search.select();
     }
+  } else if (event.key === "n") {
+    const link = document.querySelector('[data-shortcut="n"]');
+    if (link) {
+      event.preventDefault();
+      link.click();
+    }
   }
 });
+
+// A [data-live-refresh] section redraws itself from the server when an
+// event arrives on its live topic (the resident's open requests).
+for (const root of document.querySelectorAll("[data-live-refresh]")) {
+  let timer = 0;
+  root.addEventListener("live:event", () => {
+    clearTimeout(timer);
+    timer = setTimeout(async () => {
+      try {
+        const response = await fetch(location.href, { credentials: "same-origin" });
+        if (!response.ok) return;
+        const doc = new DOMParser().parseFromString(await response.text(), "text/html");
+        const fresh = doc.querySelector(`[data-live-refresh="${CSS.escape(root.dataset.liveRefresh)}"]`);
+        if (fresh) root.replaceChildren(...fresh.childNodes);
+      } catch {
+        // Offline: the live banner says so; the next event retries.
+      }
+    }, 250);
+  });
+}

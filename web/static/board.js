@@ -5,8 +5,15 @@
 // fetches itself again and swaps the board in, keeping the selection. The
 // deadline texts ("через 20 мин") are refreshed the same way every minute.
 //
-// Keys (outside text fields): n — new ticket, / — search, j / k — next /
-// previous ticket, Enter or o — open it, a — assign it, s — change its status.
+// A ticket that arrives while the board is open is marked until it is
+// looked at; an emergency row is always marked. While the tab is in the
+// background its title counts the arrivals («(3) Заявки — Домовой»), and
+// with «Звук при новой заявке» on (kept in this browser) a short tone
+// sounds, twice for an emergency.
+//
+// Keys (outside text fields): n — new ticket, f — the board's filter
+// (/ is the header search everywhere), j / k — next / previous ticket,
+// Enter or o — open it, a — assign it, s — change its status.
 // Kanban: drag a card to another column; only allowed moves are offered.
 
 const board = document.querySelector("[data-board]");
@@ -25,6 +32,83 @@ function inEditable(target) {
 let refreshTimer = 0;
 let dragging = false;
 let refreshWanted = false;
+
+// ---- Arrivals ---------------------------------------------------------------
+
+/** Tickets already shown at least once on this page load. */
+const seen = new Set();
+/** Arrived and not yet looked at. */
+const arrived = new Set();
+/** Arrivals while the tab was in the background. */
+let unseenInBackground = 0;
+const baseTitle = document.title;
+const SOUND_KEY = "domovoy.board.sound";
+
+function ticketsOnBoard() {
+  return board ? [...board.querySelectorAll("[data-ticket]")] : [];
+}
+
+function markArrivals(initial) {
+  let fresh = 0;
+  let emergency = false;
+  for (const element of ticketsOnBoard()) {
+    const id = element.dataset.ticket;
+    if (!seen.has(id)) {
+      seen.add(id);
+      if (!initial) {
+        arrived.add(id);
+        fresh += 1;
+        emergency ||= element.classList.contains("prio-emergency");
+      }
+    }
+    element.classList.toggle("arrived", arrived.has(id));
+  }
+  if (fresh > 0) {
+    announce(fresh, emergency);
+  }
+}
+
+function announce(count, emergency) {
+  if (document.visibilityState !== "visible") {
+    unseenInBackground += count;
+    document.title = `(${unseenInBackground}) ${baseTitle}`;
+  }
+  if (localStorage.getItem(SOUND_KEY) === "on") {
+    beep(emergency ? 2 : 1);
+  }
+}
+
+/** A short tone (no sound file to fetch): `times` beeps. */
+function beep(times) {
+  try {
+    const audio = new AudioContext();
+    for (let i = 0; i < times; i += 1) {
+      const tone = audio.createOscillator();
+      const gain = audio.createGain();
+      tone.frequency.value = 880;
+      gain.gain.value = 0.15;
+      tone.connect(gain).connect(audio.destination);
+      tone.start(audio.currentTime + i * 0.35);
+      tone.stop(audio.currentTime + i * 0.35 + 0.2);
+    }
+    setTimeout(() => audio.close(), 1000 + times * 350);
+  } catch {
+    // No audio on this machine: the highlight and the title still say it.
+  }
+}
+
+function lookedAt(element) {
+  if (element?.dataset.ticket && arrived.delete(element.dataset.ticket)) {
+    element.classList.remove("arrived");
+  }
+}
+
+document.addEventListener("visibilitychange", () => {
+  if (document.visibilityState === "visible") {
+    unseenInBackground = 0;
+    document.title = baseTitle;
+  }
+});
 
 function scheduleRefresh() {
   clearTimeout(refreshTimer);
@@ -64,6 +148,7 @@ async function refresh() {
   if (selected) {
     select(board.querySelector(`[data-ticket="${CSS.escape(selected)}"]`), false);
   }
+  markArrivals(false);
   board.dispatchEvent(new CustomEvent("board:refreshed"));
 }
 
@@ -92,7 +177,8 @@ function follow() {
 // ---- Selection and keys -------------------------------------------------
 
 function items() {
-  return [...board.querySelectorAll("[data-ticket]")];
+  // The table on wide screens, the cards on phones: whichever is shown.
+  return [...board.querySelectorAll("[data-ticket]")].filter((e) => e.offsetParent !== null);
 }
 
 function current() {
@@ -109,6 +195,7 @@ function select(element, scroll = true) {
   }
   element.classList.add("selected");
   element.setAttribute("aria-selected", "true");
+  lookedAt(element);
   if (scroll) {
     element.scrollIntoView({ block: "nearest" });
   }
@@ -139,7 +226,6 @@ document.addEventListener("keydown", (event) => {
     return;
   }
   const actions = {
-    n: () => document.querySelector('[data-shortcut="n"]')?.click(),
     j: () => step(1),
     k: () => step(-1),
     ArrowDown: () => step(1),
@@ -157,7 +243,7 @@ document.addEventListener("keydown", (event) => {
 });
 
 board.addEventListener("click", (event) => {
-  const row = event.target.closest("tr[data-ticket]");
+  const row = event.target.closest("tr[data-ticket], li[data-ticket]");
   if (row && !event.target.closest("a, button")) {
     select(row, false);
     if (event.detail === 2) {
@@ -283,6 +369,17 @@ board.addEventListener("drop", (event) => {
 });
 
 if (board) {
+  markArrivals(true);
+  const sound = document.querySelector("[data-arrival-sound]");
+  if (sound) {
+    sound.checked = localStorage.getItem(SOUND_KEY) === "on";
+    sound.addEventListener("change", () => {
+      localStorage.setItem(SOUND_KEY, sound.checked ? "on" : "off");
+      if (sound.checked) {
+        beep(1);
+      }
+    });
+  }
   follow();
   setInterval(() => {
     if (document.visibilityState === "visible") {

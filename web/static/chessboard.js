@@ -304,7 +304,8 @@ async function openUnit(id) {
   if (!response.ok) return;
   const unit = await response.json();
   const d = dialog.dataset;
-  dialog.querySelector("#unit-card-title").textContent = `${unit.title} · ${unit.section} · ${unit.floor}`;
+  dialog.querySelector("#unit-card-title").textContent =
+    `${unit.title} · ${d.section} ${unit.section} · ${d.floor} ${unit.floor}`;
   const body = dialog.querySelector("[data-unit-body]");
   const parts = [];
   if (unit.area) parts.push(element("p", `${d.area}: ${unit.area}`));
@@ -314,7 +315,7 @@ async function openUnit(id) {
     for (const p of unit.people) {
       const li = element("li");
       li.append(element("a", p.name, { href: `/clients/${p.client_id}` }));
-      li.append(` — ${p.role}${p.share ? " " + p.share : ""}${p.has_account ? " · " + d.app : ""}`);
+      li.append(` — ${p.role_label}${p.share ? " " + p.share : ""}${p.has_account ? " · " + d.app : ""}`);
       list.append(li);
     }
     parts.push(list);

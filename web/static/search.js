@@ -155,25 +155,43 @@ if (party) {
     groups: [["clients", party.dataset.clients], ["units", party.dataset.units]],
     nothing: party.dataset.nothing,
     onPick: async (item, key) => {
+      const fromParty = () => { if (field("location")) field("location").dataset.fromParty = "true"; };
       if (key === "units") {
         set("unit_id", item.id);
         set("building_id", item.building_id);
         set("location", item.title);
+        fromParty();
         chosen.textContent = `${item.title}, ${item.building_name}`;
         return;
       }
       set("client_id", item.id);
       chosen.textContent = item.name;
-      const response = await fetch(`/api/v1/clients/${item.id}`, { credentials: "same-origin" });
-      if (!response.ok) return;
-      const card = await response.json();
-      set("contact_name", card.name);
-      if (card.phones?.length) set("contact_phone", card.phones[0].display);
+      chosen.classList.remove("warn");
+      // What the dispatcher types while the card loads is kept.
+      const typed = new Set();
+      const note = (event) => typed.add(event.target.name);
+      form.addEventListener("input", note);
+      let card = null;
+      try {
+        const response = await fetch(`/api/v1/clients/${item.id}`, { credentials: "same-origin" });
+        card = response.ok ? await response.json() : null;
+      } catch {
+        card = null;
+      } finally {
+        form.removeEventListener("input", note);
+      }
+      // Dropped or replaced meanwhile: this card no longer applies.
+      if (!card || field("client_id").value !== item.id) return;
+      const fill = (name, value) => { if (!typed.has(name)) set(name, value); };
+      fill("contact_name", card.name);
+      // The previous caller's phone never stays beside a new client.
+      fill("contact_phone", card.phones?.[0]?.display ?? "");
       const home = card.units?.[0];
+      set("unit_id", home?.unit_id ?? "");
       if (home) {
-        set("unit_id", home.unit_id);
         set("building_id", home.building_id);
         set("location", home.title);
+        fromParty();
         chosen.textContent = `${card.name} — ${home.title}, ${home.building_name}`;
       }
     },

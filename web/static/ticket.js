@@ -117,6 +117,25 @@ function bind() {
     narrowProblems(form);
   }
   page.querySelector("[data-upload]")?.addEventListener("change", (event) => upload(event.target));
+  // The assignee picker: typing narrows the list and selects the first
+  // match; Enter in the box assigns (the form submits).
+  const filter = page.querySelector("[data-assign-filter]");
+  const picker = page.querySelector("[data-assign]");
+  filter?.addEventListener("input", () => {
+    const words = filter.value.toLowerCase().replaceAll("ё", "е").split(/\s+/).filter(Boolean);
+    let first = null;
+    for (const option of picker.options) {
+      const text = option.textContent.toLowerCase().replaceAll("ё", "е");
+      const match = !option.value || words.every((w) => text.includes(w));
+      option.hidden = !match;
+      if (match && option.value && !first) {
+        first = option;
+      }
+    }
+    if (first && words.length > 0) {
+      picker.value = first.value;
+    }
+  });
   const comment = page.querySelector("[data-comment]");
   comment?.addEventListener("focus", () => globalThis.DomovoyLive?.live().setPresence(topic, "editing"));
   comment?.addEventListener("blur", () => {
@@ -128,7 +147,7 @@ function bind() {
 
 if (page) {
   bind();
-  const focus = { "#assign": "[data-assign]", "#status": "[data-transition] button" }[location.hash];
+  const focus = { "#assign": "[data-assign-filter]", "#status": "[data-transition] button" }[location.hash];
   if (focus) {
     page.querySelector(focus)?.focus();
   }
@@ -142,7 +161,7 @@ if (page) {
       return;
     }
     const targets = {
-      a: "[data-assign]",
+      a: "[data-assign-filter]",
       s: "[data-transition] button",
       c: "[data-comment]",
       u: "[data-upload]",

@@ -100,7 +100,7 @@ async fn render(
         .map(|token| TokenLine {
             id: token.id.to_string(),
             kind: kind_label(t, token.kind),
-            name: token.name.clone(),
+            name: domovoy_domain::account::readable_session_name(&token.name),
             ip: token.ip.clone().unwrap_or_default(),
             created: fmt_time(token.created_at, tz),
             last_used: fmt_time(token.last_used_at, tz),

@@ -132,7 +132,7 @@ pub async fn submit_login(
         login: &form.login,
         password: form.password,
         kind: TokenKind::Session,
-        token_name: context.user_agent.clone().unwrap_or_default().chars().take(100).collect(),
+        token_name: domovoy_domain::account::device_name(context.user_agent.as_deref().unwrap_or_default()),
         origin: &context.origin(),
     };
     match sign_in(&state, request).await {

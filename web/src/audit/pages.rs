@@ -1,5 +1,7 @@
 //! The audit log page, with filters, paging and downloads.
 
+use std::collections::HashMap;
+
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use askama::Template;
@@ -55,11 +57,11 @@ fn actor_name(entry: &AuditEntry, t: &Catalog) -> String {
 
 /// "Пользователь 01a21739…": the kind in words and the start of the id,
 /// enough to tell entries apart (the full id is in exports and the API).
-fn entity_text(entry: &AuditEntry, t: &Catalog) -> String {
+/// «Клиент: Ёлкина Вера Степановна»; the kind alone when the thing is gone.
+fn entity_text(entry: &AuditEntry, t: &Catalog, names: &HashMap<String, String>) -> String {
     let kind = t.entity(&entry.entity_kind);
-    match &entry.entity_id {
-        Some(id) if id.len() > 8 => format!("{kind} {}…", &id[..8]),
-        Some(id) => format!("{kind} {id}"),
+    match entry.entity_id.as_deref().and_then(|id| names.get(id)) {
+        Some(name) => format!("{kind}: {name}"),
         None => kind.to_owned(),
     }
 }
@@ -129,14 +131,15 @@ pub async fn show_audit(
         Err(error) => (Vec::new(), None, FormFailure::from_error(error, t)?, StatusCode::UNPROCESSABLE_ENTITY),
     };
     let export_query = query_string(&filter);
+    let names = audit::entity_names(&state, &caller, &entries).await?;
     let lines = entries
         .iter()
         .map(|e| EntryLine {
             at: fmt_time(e.at, tz),
             actor: actor_name(e, t),
             action: t.audit_action(&e.action),
-            entity: entity_text(e, t),
-            summary: e.summary.clone(),
+            entity: entity_text(e, t, &names),
+            summary: domovoy_domain::account::readable_session_name(&e.summary),
             ip: e.ip.clone().unwrap_or_default(),
             has_states: e.before.is_some() || e.after.is_some(),
             before: e.before.as_ref().and_then(|v| serde_json::to_string_pretty(v).ok()),

@@ -4,6 +4,7 @@ use actix_web::{HttpRequest, HttpResponse, get, web};
 use askama::Template;
 
 use domovoy_domain::account::AccountKind;
+use domovoy_domain::event::Topic;
 use domovoy_domain::permission::Permission;
 use domovoy_domain::policy::GrantScope;
 
@@ -35,10 +36,26 @@ struct HomePage<'a> {
     t: &'a Catalog,
     chrome: Chrome,
     resident: bool,
+    /// A resident's open requests (newest first) and the position of their
+    /// live topic the list was read at.
+    open_requests: Vec<RequestLine>,
+    live_seq: i64,
+    can_create: bool,
     roles: Vec<RoleLine>,
     sections: Vec<NavItem>,
     show_buildings: bool,
     buildings: Vec<BuildingLine>,
+}
+
+/// One of a resident's open requests on their start page.
+#[derive(Debug)]
+struct RequestLine {
+    id: String,
+    number: String,
+    description: String,
+    status: &'static str,
+    status_label: &'static str,
+    created: String,
 }
 
 /// The home page: the person's roles and where they apply, the sections
@@ -74,10 +91,42 @@ pub async fn home(state: web::Data<AppState>, caller: PageCaller, req: HttpReque
         Vec::new()
     };
     let sections = nav(&caller, Section::Home).into_iter().filter(|item| item.href != "/").collect();
+    let resident = caller.user().kind == AccountKind::Resident;
+    let (open_requests, live_seq) = if resident {
+        // The position first: a change committed meanwhile is replayed.
+        let seq = domovoy_app::live::position(&state, Topic::User(caller.user().id)).await?;
+        let query = domovoy_store::tickets::TicketQuery {
+            open_only: true,
+            sort: domovoy_store::tickets::TicketSort::Newest,
+            limit: 20,
+            ..Default::default()
+        };
+        let (page, _) = domovoy_app::tickets::list(&state, &caller, query).await?;
+        let zone = state.config.display_time_zone;
+        let lines = page
+            .items
+            .iter()
+            .map(|ticket| RequestLine {
+                id: ticket.id.to_string(),
+                number: ticket.number.to_string(),
+                description: ticket.description.as_str().chars().take(140).collect(),
+                status: ticket.status().code(),
+                status_label: t.tk.status(&ticket.status()),
+                created: crate::pages::fmt_time(ticket.created_at, zone),
+            })
+            .collect();
+        (lines, seq)
+    } else {
+        (Vec::new(), 0)
+    };
+    let can_create = !caller.principal().reach(Permission::TicketsCreate).is_nothing();
     let page = HomePage {
         t,
         chrome: Chrome::new(&caller, Section::Home, req.path()),
-        resident: caller.user().kind == AccountKind::Resident,
+        resident,
+        open_requests,
+        live_seq,
+        can_create,
         roles,
         sections,
         show_buildings,

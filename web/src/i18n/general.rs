@@ -118,9 +118,13 @@ catalog! {
     home_buildings: &'static str = ("Объекты в вашей зоне ответственности", "Buildings in your area"),
     home_no_buildings: &'static str = ("Нет доступных объектов.", "No buildings available."),
     home_resident_intro: &'static str = (
-        "Здесь будут ваши заявки, пропуска и опросы. Проверьте, что контакты в профиле указаны верно.",
-        "Your requests, passes and surveys will appear here. Please check that the contacts in your profile are correct.",
+        "Проверьте, что телефон и e-mail в профиле указаны верно: по ним с вами свяжутся.",
+        "Please check that the phone and e-mail in your profile are correct: that is how you will be contacted.",
     ),
+    home_coming_title: &'static str = ("Скоро здесь", "Coming here"),
+    home_coming_passes: &'static str = ("Пропуска для гостей и доставки", "Passes for guests and deliveries"),
+    home_coming_surveys: &'static str = ("Опросы о качестве обслуживания", "Surveys about the service"),
+    home_coming_notices: &'static str = ("Объявления управляющей компании", "Notices from the management company"),
     scope_all: &'static str = ("все объекты", "all buildings"),
     scope_own: &'static str = ("свои помещения и заявки", "own units and requests"),
     /// "In building «X»".
@@ -370,6 +374,10 @@ catalog! {
     shortcut_go_audit: &'static str = ("Журнал аудита", "Audit log"),
     shortcut_go_buildings: &'static str = ("Объекты", "Buildings"),
     shortcut_focus_search: &'static str = ("Поиск или фильтр на странице", "Search or filter on the page"),
+    shortcut_focus_filter: &'static str = (
+        "Фильтр на странице (на доске — поиск по заявкам)",
+        "The page's filter (on the board: search in tickets)",
+    ),
     shortcut_help: &'static str = ("Эта подсказка", "This help"),
     shortcut_close: &'static str = ("Закрыть окно", "Close the dialog"),
 

@@ -94,6 +94,9 @@ catalog! {
     unit_area: &'static str = ("Площадь, м²", "Area, m²"),
     unit_floor: &'static str = ("Этаж", "Floor"),
     unit_section: &'static str = ("Подъезд", "Section"),
+    /// Before a section name in a short line («кв. 45 · подъезд 1 · этаж 6»).
+    unit_section_short: &'static str = ("подъезд", "section"),
+    unit_floor_short: &'static str = ("этаж", "floor"),
     unit_people: &'static str = ("Жильцы и собственники", "Residents and owners"),
     unit_no_people: &'static str = ("Никто не привязан", "Nobody linked"),
     unit_tickets: &'static str = ("Заявки", "Tickets"),

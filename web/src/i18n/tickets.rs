@@ -164,6 +164,52 @@ catalog! {
         |number| format!("Ticket No. {number} created"),
     ),
     ticket_created_notice: &'static str = ("Заявка создана", "Ticket created"),
+    /// The chosen client was dropped because the typed caller differs.
+    party_dropped: &'static str = (
+        "Клиент снят: введённые имя или телефон не из его карточки. Если звонит он, выберите его снова.",
+        "The client was removed: the name or phone typed is not on their card. If it is them, pick them again.",
+    ),
+    /// Shown before filing a ticket like a recent one of the same caller.
+    possible_duplicate: &'static str = (
+        "Возможно, дубликат. Нажмите «Создать заявку» ещё раз, чтобы всё равно создать:",
+        "Possibly a duplicate. Press “Create ticket” again to file it anyway:",
+    ),
+    your_unit: &'static str = ("Помещение", "Your unit"),
+    file_request: &'static str = ("Подать заявку", "File a request"),
+    my_open_requests: &'static str = ("Открытые заявки", "Open requests"),
+    no_open_requests: &'static str = ("Открытых заявок нет.", "No open requests."),
+    all_my_requests: &'static str = ("Все мои заявки →", "All my requests →"),
+    all_open: &'static str = ("Все открытые", "All open"),
+    filters: &'static str = ("Фильтры", "Filters"),
+    /// Before the expected time on a resident's request («Ожидаемый срок: через 2 ч»).
+    expected: &'static str = ("Ожидаемый срок", "Expected"),
+    send_request: &'static str = ("Отправить заявку", "Send the request"),
+    photos_field: &'static str = ("Фото (необязательно)", "Photos (optional)"),
+    photos_pick: &'static str = ("Добавить фото", "Add photos"),
+    /// "Photos chosen: N" (the number is added by the page).
+    photos_chosen: &'static str = ("Выбрано фото:", "Photos chosen:"),
+    field_location_resident: &'static str = ("Где именно (необязательно)", "Where exactly (optional)"),
+    location_placeholder_resident: &'static str = ("кухня, ванная, балкон, подъезд", "kitchen, bathroom, balcony, entrance"),
+    photos_hint: &'static str = (
+        "До 5 снимков. На телефоне они уменьшаются перед отправкой.",
+        "Up to 5 pictures. On a phone they are made smaller before sending.",
+    ),
+    /// "Sending photo 1 of 3…" (the numbers are added by the page).
+    photos_sending: &'static str = ("Отправляем фото", "Sending photo"),
+    photos_failed: &'static str = (
+        "Заявка отправлена, но фото не удалось приложить. Приложите их на странице заявки.",
+        "The request was sent, but the photos could not be attached. Attach them on the request's page.",
+    ),
+    /// The board's switch: a short sound when a ticket arrives.
+    /// The settings page for a manager of some buildings.
+    settings_own_buildings: &'static str = (
+        "Вы настраиваете нормативы SLA и правила назначения своих объектов. Справочник, производственный календарь и бригады общие для всех объектов: их меняет администратор.",
+        "You set the SLA policies and assignment rules of your buildings. The classifier, the calendar and the teams are shared by all buildings: an administrator changes them.",
+    ),
+    inactive: &'static str = ("не используется", "not in use"),
+    arrival_sound: &'static str = ("Звук при новой заявке", "Sound on a new ticket"),
+    /// How long ago, in minutes.
+    minutes_ago: &'static str = ("мин назад", "min ago"),
     open_in_building: &'static str = ("Открытые заявки по объекту", "Open tickets in this building"),
     not_chosen: &'static str = ("— не выбрано —", "— not chosen —"),
     resident_new_hint: &'static str = (
@@ -207,6 +253,10 @@ catalog! {
     hold_reason_field: &'static str = ("Чего ждём", "Waiting for"),
     assignee_field: &'static str = ("Исполнитель", "Assignee"),
     assign_submit: &'static str = ("Назначить", "Assign"),
+    assignee_filter_placeholder: &'static str = (
+        "Начните вводить фамилию, Enter — назначить",
+        "Start typing a surname, Enter assigns",
+    ),
     assign_me: &'static str = ("Взять себе", "Take it"),
     nobody: &'static str = ("— никто —", "— nobody —"),
     assigned_notice: &'static str = ("Исполнитель назначен", "Assignee set"),

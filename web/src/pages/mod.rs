@@ -103,7 +103,13 @@ pub fn nav(caller: &Caller, active: Section) -> Vec<NavItem> {
         (Section::Assignments, admin(Permission::AdminUsers), "/admin/assignments", t.nav_assignments, "n"),
         (Section::Audit, p.can_somewhere(Permission::AuditRead), "/admin/audit", t.nav_audit, "a"),
         (Section::Integrations, admin(Permission::AdminIntegrations), "/admin/integrations", t.nav_integrations, "i"),
-        (Section::TicketSettings, admin(Permission::TicketsSettings), "/admin/tickets", t.tk.nav_ticket_settings, "c"),
+        (
+            Section::TicketSettings,
+            p.can_somewhere(Permission::TicketsSettings),
+            "/admin/tickets",
+            t.tk.nav_ticket_settings,
+            "c",
+        ),
         (Section::Account, true, "/account", t.nav_account, "p"),
     ];
     entries
@@ -388,6 +394,7 @@ pub fn notice(t: &Catalog, done: Option<&str>) -> Option<String> {
         "building_created" => t.building_created,
         "webhook_deleted" => t.webhook_deleted,
         "ticket_created" => t.tk.ticket_created_notice,
+        "photos_failed" => t.tk.photos_failed,
         "status_changed" => t.tk.status_changed,
         "assigned" => t.tk.assigned_notice,
         "classified" => t.tk.classified_notice,

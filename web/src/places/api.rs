@@ -160,6 +160,8 @@ pub struct UnitPersonDto {
     pub name: String,
     /// `owner`, `tenant`, `occupant`.
     pub role: &'static str,
+    /// The role in the caller's language («Собственник»).
+    pub role_label: &'static str,
     /// `1/2`; owners only.
     pub share: Option<String>,
     pub valid_from: Option<chrono::NaiveDate>,
@@ -220,6 +222,7 @@ pub async fn get_unit(
                 client_id: p.client_id.as_uuid(),
                 name: p.name,
                 role: p.link.role.code(),
+                role_label: (caller.t().pl.link_role_label)(p.link.role),
                 share: p.link.share.map(|s| s.to_string()),
                 valid_from: p.link.valid_from,
                 valid_to: p.link.valid_to,

@@ -11,7 +11,6 @@ use uuid::Uuid;
 use domovoy_domain::classifier::ClassifierKind;
 use domovoy_domain::ids::{ClassifierId, SlaPolicyId, TeamId};
 use domovoy_domain::permission::Permission;
-use domovoy_domain::policy::Target;
 use domovoy_domain::sla::{DayKind, Schedule};
 use domovoy_domain::ticket::Priority;
 use domovoy_store::teams::Assignee;
@@ -47,6 +46,9 @@ struct CategoryLine {
 #[derive(Debug)]
 struct PolicyLine {
     id: String,
+    /// The requester may delete it (theirs: their building's, or any with
+    /// the right everywhere).
+    editable: bool,
     name: String,
     building: String,
     category: String,
@@ -83,6 +85,7 @@ struct TeamLine {
 #[derive(Debug)]
 struct RuleLine {
     id: String,
+    editable: bool,
     building: String,
     category: String,
     assignee: String,
@@ -95,6 +98,10 @@ struct SettingsPage<'a> {
     chrome: Chrome,
     tab: &'static str,
     tabs: Vec<(&'static str, &'static str, bool)>,
+    /// Settings of every building (the classifier, calendar, teams, and
+    /// policies and rules for all buildings); otherwise only the policies
+    /// and rules of the requester's own buildings.
+    all: bool,
     places: Vec<ItemLine>,
     categories: Vec<CategoryLine>,
     kinds: Vec<Choice>,
@@ -126,11 +133,7 @@ fn tab_of(raw: Option<&str>) -> &'static str {
 }
 
 fn require(caller: &Caller) -> Result<(), PageError> {
-    if caller.principal().can(Permission::TicketsSettings, &Target::SYSTEM) {
-        Ok(())
-    } else {
-        Err(PageError::forbidden())
-    }
+    if caller.principal().can_somewhere(Permission::TicketsSettings) { Ok(()) } else { Err(PageError::forbidden()) }
 }
 
 #[get("/admin/tickets")]
@@ -190,6 +193,7 @@ async fn render(
         .iter()
         .map(|p| PolicyLine {
             id: p.id.to_string(),
+            editable: settings::may_edit_settings(caller, p.building_id),
             name: p.name.clone(),
             building: building_name(p.building_id),
             category: name_of_item(p.category_id),
@@ -248,6 +252,7 @@ async fn render(
         .iter()
         .map(|r| RuleLine {
             id: r.id.to_string(),
+            editable: settings::may_edit_settings(caller, r.building_id),
             building: building_name(r.building_id),
             category: name_of_item(r.category_id),
             assignee: match r.assignee {
@@ -292,8 +297,10 @@ async fn render(
             .collect(),
         policies,
         templates,
+        all: settings::may_edit_settings(caller, None),
         buildings: all_buildings
             .iter()
+            .filter(|b| settings::may_edit_settings(caller, Some(b.id)))
             .map(|b| Choice { value: b.id.to_string(), label: b.name.to_string() })
             .collect(),
         category_choices: items

@@ -439,7 +439,8 @@ pub async fn update_ticket(
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct CommentRequest {
     pub body: String,
-    /// Seen by the resident (default); staff may write internal comments.
+    /// Seen by the resident. Staff comments are internal unless `true`;
+    /// a resident's are always public.
     pub public: Option<bool>,
 }
 
@@ -458,8 +459,14 @@ pub async fn comment_ticket(
     id: web::Path<Uuid>,
     body: web::Json<CommentRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let comment =
-        tickets::comment(&state, &caller, TicketId::from_uuid(*id), &body.body, body.public.unwrap_or(true)).await?;
+    let comment = tickets::comment(
+        &state,
+        &caller,
+        TicketId::from_uuid(*id),
+        &body.body,
+        body.public.unwrap_or(!tickets::is_staff(&caller)),
+    )
+    .await?;
     Ok(HttpResponse::Created().json(comment))
 }
 

@@ -209,6 +209,10 @@ struct BoardPage<'a> {
     t: &'a Catalog,
     chrome: Chrome,
     staff: bool,
+    /// A technician: «Мои / Все» first, the filters folded away.
+    own_queue: bool,
+    /// The list shows the caller's own tickets.
+    mine: bool,
     filter: TicketFilter,
     kanban: bool,
     rows: Vec<Row>,
@@ -266,6 +270,10 @@ async fn render_board(
     // more ("all" or a status).
     if staff && !kanban && filter.status.as_deref().is_none_or(|s| s.trim().is_empty()) {
         filter.status = Some("open".to_owned());
+    }
+    // A technician's list opens on their own work; «Все» is one tap away.
+    if raw_query.is_empty() && !kanban && tickets::works_own_queue(caller) {
+        filter.assignee = Some("me".to_owned());
     }
     let (failure, store_query) = match filter.to_query(caller.user().id) {
         Ok(q) => (failure.unwrap_or_default(), q),
@@ -341,7 +349,9 @@ async fn render_board(
     }];
     for status in TicketStatus::ALL {
         let count = count_of(*status);
-        if count > 0 || !status.is_terminal() {
+        // A resident sees the statuses their requests are in; staff also
+        // the empty open ones (where work would show up).
+        if count > 0 || (staff && !status.is_terminal()) {
             counters.push(Counter {
                 label: t.tk.status(status),
                 count,
@@ -392,6 +402,8 @@ async fn render_board(
             .with_notice(crate::pages::notice(t, view.done.as_deref()))
             .with_error(failure.message.clone()),
         staff,
+        own_queue: tickets::works_own_queue(caller),
+        mine: filter.assignee.as_deref() == Some("me"),
         kanban,
         rows,
         columns,
@@ -550,6 +562,10 @@ struct NewPage<'a> {
     errors: Vec<(String, String)>,
     /// Who and where, when prefilled from a client or unit card.
     party: String,
+    /// A resident's own units: `building:unit` and «кв. 45, ЖК …».
+    own_units: Vec<Choice>,
+    /// The limit of one attachment, in megabytes.
+    max_attachment_mb: u64,
 }
 
 /// "Иванов Иван — кв. 45, ЖК «Северная звезда»" for a prefilled form; fills
@@ -629,6 +645,11 @@ async fn render_new_with(
     let all = tickets::intake_buildings(state, caller).await?;
     let buildings =
         all.iter().map(|b| Choice::new(&b.id, format!("{} — {}", b.name.as_str(), b.address.as_str()))).collect();
+    let own_units = tickets::own_units(state, caller)
+        .await?
+        .into_iter()
+        .map(|u| Choice::new(&format!("{}:{}", u.building_id, u.unit_id), format!("{}, {}", u.title, u.building_name)))
+        .collect();
     let items = ticket_settings::classifier(state, caller).await.unwrap_or_default();
     let mut items: Vec<_> = items.into_iter().filter(|i| i.active).collect();
     items.sort_by(|a, b| (a.sort_order, &a.name).cmp(&(b.sort_order, &b.name)));
@@ -666,6 +687,8 @@ async fn render_new_with(
         problems,
         errors: failure.fields,
         party,
+        own_units,
+        max_attachment_mb: state.config.max_attachment_bytes.div_ceil(1024 * 1024),
     };
     html_with_status(&page, status)
 }
@@ -674,6 +697,8 @@ async fn render_new_with(
 pub struct NewTicketForm {
     #[serde(flatten)]
     ticket: NewTicket,
+    /// A resident's choice among their units: `building_id:unit_id`.
+    unit_choice: Option<String>,
     idempotency_key: String,
 }
 
@@ -684,7 +709,11 @@ pub async fn create_ticket(
     caller: PageCaller,
     form: CsrfForm<NewTicketForm>,
 ) -> Result<HttpResponse, PageError> {
-    let NewTicketForm { ticket: input, idempotency_key } = form.0;
+    let NewTicketForm { ticket: mut input, unit_choice, idempotency_key } = form.0;
+    if let Some((building, unit)) = unit_choice.as_deref().and_then(|c| c.split_once(':')) {
+        input.building_id = Some(building.to_owned());
+        input.unit_id = Some(unit.to_owned());
+    }
     let blank = |v: Option<String>| v.filter(|s| !s.trim().is_empty());
     let input = NewTicket {
         unit_id: blank(input.unit_id),
@@ -906,10 +935,29 @@ async fn render_ticket(
     if ticket.flagged() {
         facts.push((t.tk.label_flagged, t.yes.to_owned()));
     }
+    if !can.see_internal {
+        // A resident reads where, when, who does it and when to expect it;
+        // the company's classification, team and flags are its own.
+        let public = [
+            t.tk.field_building,
+            t.tk.field_location,
+            t.tk.label_created,
+            t.tk.col_assignee,
+            t.tk.label_hold_reason,
+            t.tk.label_end_reason,
+            t.tk.label_rating,
+        ];
+        facts.retain(|(label, _)| public.contains(label));
+        if ticket.status().is_open()
+            && let Some(due) = ticket.sla.resolution_due
+        {
+            facts.push((t.tk.expected, fmt_time(due, zone)));
+        }
+    }
     facts.retain(|(_, v)| !v.is_empty());
 
     let mut sla = Vec::new();
-    if ticket.sla.policy_id.is_some() {
+    if ticket.sla.policy_id.is_some() && can.see_internal {
         let opt = |at: Option<DateTime<Utc>>| at.map(|a| fmt_time(a, zone)).unwrap_or_default();
         sla.push((t.tk.filter_sla, t.tk.sla_state(&ticket.sla.state).to_owned()));
         sla.push((t.tk.label_response_due, opt(ticket.sla.response_due)));
@@ -1165,7 +1213,9 @@ pub async fn add_comment(
     form: CsrfForm<CommentForm>,
 ) -> Result<HttpResponse, PageError> {
     let id = TicketId::from_uuid(*id);
-    let public = form.0.visibility.as_deref() != Some("internal");
+    // Staff comments are internal unless marked for the resident; a
+    // resident's are always public.
+    let public = form.0.visibility.as_deref() == Some("public") || !tickets::is_staff(&caller);
     match tickets::comment(&state, &caller, id, &form.0.body, public).await {
         Ok(_) => Ok(see_other(&format!("/tickets/{id}?done=comment_added#timeline"))),
         Err(error) => ticket_failure(&state, &caller, id, error).await,
