@@ -17,9 +17,10 @@ use rand::rngs::StdRng;
 use rand::seq::IndexedRandom as _;
 use rand::{Rng as _, SeedableRng as _};
 
+use domovoy_domain::building::BuildingKind;
 use domovoy_domain::contact::Phone;
 use domovoy_domain::ids::{BuildingId, ClassifierId, ClientId, TicketId, UnitId, UserId};
-use domovoy_domain::layout::UnitKind;
+use domovoy_domain::layout::{SectionKind, UnitKind};
 use domovoy_domain::sla::{
     CalendarDay, ProductionCalendar, RUSSIAN_CALENDAR, SLA_TEMPLATES, Schedule, SlaTargets, parse_calendar,
 };
@@ -219,11 +220,7 @@ const SCENARIOS: &[Scenario] = &[
         weight: 10,
         emergency: 0.0,
         high: 0.1,
-        texts: &[
-            "Не горит свет на лестничной площадке",
-            "Мигает лампа у лифтов на 12 этаже",
-            "Темно у входа в подъезд",
-        ],
+        texts: &["Не горит свет на лестничной площадке", "Мигает лампа в лифтовом холле", "Темно у входа в подъезд"],
         winter: true,
     },
     Scenario {
@@ -410,7 +407,61 @@ struct World {
     units: HashMap<BuildingId, Vec<DemoUnit>>,
     /// The demo residents' own homes.
     homes: HashMap<UserId, DemoUnit>,
+    /// Per building, what it is and its common areas: where a stairwell or a
+    /// lift problem can be («подъезд 2, 5 этаж», «корп. 3, 2 этаж»).
+    kinds: HashMap<BuildingId, BuildingKind>,
+    common: HashMap<BuildingId, Vec<CommonArea>>,
 }
+
+/// A section of a building above ground, for locations in common areas.
+#[derive(Debug, Clone)]
+struct CommonArea {
+    /// «подъезд 2», «корп. 3», or nothing in a single-wing building.
+    section: Option<String>,
+    floors: std::ops::RangeInclusive<i32>,
+}
+
+impl CommonArea {
+    fn location(&self, rng: &mut StdRng) -> String {
+        let floor = rng.random_range(self.floors.clone());
+        match &self.section {
+            Some(section) => format!("{section}, {floor} этаж"),
+            None => format!("{floor} этаж"),
+        }
+    }
+}
+
+/// What a building's people can write about.
+#[derive(Debug, Clone, Copy)]
+struct Fit {
+    /// A business centre: tenants do not write about flats, children's
+    /// rooms, bathrooms and neighbours at night.
+    offices: bool,
+    /// Houses under six storeys have no lifts.
+    lifts: bool,
+}
+
+impl Fit {
+    fn of(world: &World, building: BuildingId) -> Self {
+        let tallest =
+            world.common.get(&building).and_then(|areas| areas.iter().map(|a| *a.floors.end()).max()).unwrap_or(0);
+        Self {
+            offices: world.kinds.get(&building).is_some_and(|k| *k == BuildingKind::BusinessCentre),
+            lifts: tallest >= 6,
+        }
+    }
+
+    fn allows(self, text: &str) -> bool {
+        let lower = text.to_lowercase();
+        let flats = ["квартир", "детской", "ванн", "полотенцесушител", "унитаз", "соседи"];
+        !(self.offices && flats.iter().any(|w| lower.contains(w))) && (self.lifts || !lower.contains("лифт"))
+    }
+}
+
+/// The share of app and web-cabinet requests filed by the demo's own
+/// resident accounts (the rest come by phone): each of them files one every
+/// week or two, not hundreds a year.
+const DEMO_RESIDENT_SHARE: f64 = 0.04;
 
 #[derive(Debug, Clone)]
 struct DemoUnit {
@@ -449,13 +500,33 @@ async fn load_world(db: &Db) -> anyhow::Result<World> {
         }
     }
     let days: Vec<CalendarDay> = sla::calendar_days(db).await?;
-    let building_ids: Vec<BuildingId> = buildings::list(db).await?.into_iter().map(|b| b.id).collect();
+    let all_buildings = buildings::list(db).await?;
+    let building_ids: Vec<BuildingId> = all_buildings.iter().map(|b| b.id).collect();
+    let kinds = all_buildings.iter().map(|b| (b.id, b.kind)).collect();
     let mut units = HashMap::new();
     let mut homes = HashMap::new();
+    let mut common = HashMap::new();
     for building in &building_ids {
         let contacts = clients::unit_contacts(db, *building).await?;
-        let list: Vec<DemoUnit> = layout::load(db, *building)
-            .await?
+        let stored = layout::load(db, *building).await?;
+        let wings = stored.sections.iter().filter(|s| s.kind == SectionKind::Wing).count();
+        let areas: Vec<CommonArea> = stored
+            .sections
+            .iter()
+            .filter(|s| s.kind != SectionKind::Parking)
+            .filter_map(|s| {
+                let lowest = s.floors.iter().map(|f| f.number).filter(|n| *n > 0).min()?;
+                let highest = s.floors.iter().map(|f| f.number).max()?;
+                let section = match s.kind {
+                    SectionKind::Entrance => Some(format!("подъезд {}", s.name)),
+                    SectionKind::Wing if wings > 1 => Some(format!("корп. {}", s.name)),
+                    _ => None,
+                };
+                Some(CommonArea { section, floors: lowest..=highest })
+            })
+            .collect();
+        common.insert(*building, areas);
+        let list: Vec<DemoUnit> = stored
             .units()
             .filter(|u| matches!(u.kind, UnitKind::Apartment | UnitKind::Office))
             .map(|u| DemoUnit { building: *building, id: u.id, title: u.title(), client: contacts.get(&u.id).cloned() })
@@ -472,6 +543,8 @@ async fn load_world(db: &Db) -> anyhow::Result<World> {
     Ok(World {
         units,
         homes,
+        kinds,
+        common,
         buildings: building_ids,
         items,
         dispatcher: dispatcher.context("the demo dispatcher is missing")?,
@@ -616,6 +689,11 @@ pub async fn seed_history(db: &Db, days: i64, now: DateTime<Utc>) -> anyhow::Res
                 if scenario.winter && !winter && rng.random_bool(0.7) {
                     continue;
                 }
+                // No lifts in low houses, no flats in offices.
+                let fit = Fit::of(&world, *building);
+                if (scenario.place == "place_lift" && !fit.lifts) || !scenario.texts.iter().any(|t| fit.allows(t)) {
+                    continue;
+                }
                 planned.push(plan(&mut rng, &world, *building, scenario, created, now));
             }
         }
@@ -659,8 +737,10 @@ fn plan(
         90..95 => TicketSource::WalkIn,
         _ => TicketSource::Staff,
     };
-    let by_resident =
-        matches!(source, TicketSource::ResidentApp | TicketSource::WebCabinet) && !world.residents.is_empty();
+    let app = matches!(source, TicketSource::ResidentApp | TicketSource::WebCabinet);
+    let by_resident = app && !world.residents.is_empty() && rng.random_bool(DEMO_RESIDENT_SHARE);
+    // Other app users are not demo accounts: their requests came by phone.
+    let source = if app && !by_resident { TicketSource::Phone } else { source };
     let resident = world.residents.choose(rng);
     let (created_by, contact_name, contact_phone) = match (by_resident, resident) {
         (true, Some((id, name, phone))) => (Some(*id), Some(name.clone()), Some(phone.clone())),
@@ -671,6 +751,10 @@ fn plan(
         ),
     };
     let mut building = building;
+    // A resident writes about their own building.
+    if by_resident && let Some(home) = resident.and_then(|(id, ..)| world.homes.get(id)) {
+        building = home.building;
+    }
     let mut unit = None;
     let mut client = None;
     let (mut contact_name, mut contact_phone) = (contact_name, contact_phone);
@@ -694,11 +778,13 @@ fn plan(
             Some(unit.as_ref().map_or_else(|| format!("кв. {}", rng.random_range(1..400)), |u| u.title.clone()))
         }
         "place_common" | "place_lift" => {
-            Some(format!("подъезд {}, {} этаж", rng.random_range(1..5), rng.random_range(1..26)))
+            world.common.get(&building).and_then(|areas| areas.choose(rng)).map(|area| area.location(rng))
         }
         _ => None,
     };
-    let text = scenario.texts.choose(rng).copied().unwrap_or("Заявка");
+    let fit = Fit::of(world, building);
+    let texts: Vec<&str> = scenario.texts.iter().copied().filter(|t| fit.allows(t)).collect();
+    let text = texts.choose(rng).copied().unwrap_or("Заявка");
     let life = live(rng, priority, created, now);
     let mut comments = Vec::new();
     if let Some(responded) = life.responded

@@ -55,6 +55,11 @@ impl TestApp {
         Some(Self::spawn_with(TestDb::postgres().await?, adjust).await)
     }
 
+    /// The application's database, for seeding what a test needs.
+    pub fn store(&self) -> &domovoy_store::Db {
+        &self._db.db
+    }
+
     pub fn database_url(&self) -> &str {
         &self.database_url
     }

@@ -9,6 +9,7 @@ mod admin;
 mod auth;
 mod cluster;
 mod crash;
+mod demo;
 mod doors;
 mod helpers;
 mod imports;

@@ -13,10 +13,99 @@ function inEditable(target) {
 document.addEventListener("submit", (event) => {
   const form = event.target;
   const question = form.getAttribute && form.getAttribute("data-confirm");
-  if (question && !window.confirm(question)) {
+  // A form sent again after the connection check was confirmed already.
+  if (question && form.dataset.checked !== "1" && !window.confirm(question)) {
     event.preventDefault();
   }
 }, true);
+
+// ---- Without a connection nothing is lost ----------------------------------
+// A page form is sent only once the server answers: otherwise the page says
+// plainly that nothing was sent, keeps what was typed and offers a retry
+// (instead of the browser's error page). What is typed into a text area is
+// kept in this browser until it is sent, so a reload or Back loses nothing.
+
+const liveStatus = () => document.getElementById("live-status")?.dataset ?? {};
+
+async function serverAnswers() {
+  try {
+    const response = await fetch("/healthz", { cache: "no-store", signal: AbortSignal.timeout(4000) });
+    return response.ok;
+  } catch {
+    return false;
+  }
+}
+
+function draftKey(form, field) {
+  return `draft:${location.pathname}:${form.getAttribute("action") ?? ""}:${field.name}`;
+}
+
+function forgetDrafts(form) {
+  for (const area of form.querySelectorAll("textarea[name]")) {
+    localStorage.removeItem(draftKey(form, area));
+  }
+}
+
+function notSent(form, retry) {
+  let box = form.querySelector("[data-not-sent]");
+  if (!box) {
+    box = document.createElement("div");
+    box.className = "alert";
+    box.setAttribute("role", "alert");
+    box.dataset.notSent = "";
+    box.dataset.testid = "not-sent";
+    form.append(box);
+  }
+  const again = document.createElement("button");
+  again.type = "button";
+  again.textContent = liveStatus().retry ?? "↻";
+  again.addEventListener("click", () => {
+    box.remove();
+    retry();
+  });
+  box.replaceChildren(`${liveStatus().notSent ?? ""} `, again);
+}
+
+document.addEventListener("submit", async (event) => {
+  const form = event.target;
+  if (event.defaultPrevented || !(form instanceof HTMLFormElement) || form.method.toLowerCase() !== "post") {
+    return;
+  }
+  if (form.dataset.checked === "1" || form.matches("[data-intake]")) {
+    return; // Checked just now, or a form that sends itself.
+  }
+  event.preventDefault();
+  const submitter = event.submitter;
+  if (await serverAnswers()) {
+    forgetDrafts(form);
+    form.dataset.checked = "1";
+    form.requestSubmit(submitter && submitter.form === form ? submitter : undefined);
+    delete form.dataset.checked;
+  } else {
+    notSent(form, () => form.requestSubmit(submitter && submitter.form === form ? submitter : undefined));
+  }
+});
+
+for (const form of document.querySelectorAll('form[method="post"]:not([data-intake])')) {
+  for (const area of form.querySelectorAll("textarea[name]")) {
+    const key = draftKey(form, area);
+    const kept = localStorage.getItem(key);
+    if (kept && !area.value) {
+      area.value = kept;
+      const note = document.createElement("span");
+      note.className = "hint";
+      note.textContent = liveStatus().draftRestored ?? "";
+      area.after(note);
+    }
+    area.addEventListener("input", () => {
+      if (area.value) {
+        localStorage.setItem(key, area.value);
+      } else {
+        localStorage.removeItem(key);
+      }
+    });
+  }
+}
 
 // A file picked for a [data-file-to-text] form is read into its textarea,
 // so the server gets plain text (no multipart) and the person sees it.

@@ -304,7 +304,7 @@ async function move(card, to) {
       failure = error?.error?.message ?? String(response.status);
     }
   } catch {
-    failure = document.getElementById("live-status")?.dataset.offline ?? "offline";
+    failure = document.getElementById("live-status")?.dataset.notSent ?? "offline";
   }
   if (failure) {
     origin.prepend(card);

@@ -448,7 +448,7 @@ async function submit(event) {
     }
   } catch {
     // No answer: the key stays, so pressing again is safe.
-    showErrors({ message: document.getElementById("live-status")?.dataset.offline });
+    showErrors({ message: document.getElementById("live-status")?.dataset.notSent });
   } finally {
     sending = false;
     button.disabled = false;

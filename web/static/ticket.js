@@ -102,7 +102,7 @@ async function upload(input) {
         error.hidden = false;
       }
     } catch {
-      error.textContent = `${file.name}: ${document.getElementById("live-status")?.dataset.offline ?? ""}`;
+      error.textContent = `${file.name}: ${document.getElementById("live-status")?.dataset.notSent ?? ""}`;
       error.hidden = false;
     }
   }

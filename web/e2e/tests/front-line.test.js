@@ -331,7 +331,9 @@ test("a technician's phone opens on their own work, in cards, with big buttons o
 
   await cards.first().locator("a").first().click();
   await tech.page.waitForURL(/\/tickets\/[0-9a-f-]+$/);
-  assert.equal(await overflows(tech.page), false, "the ticket page fits");
+  assert.equal(await overflows(tech.page), false, "the ticket page fits 390 px");
+  await tech.page.setViewportSize({ width: 360, height: 780 });
+  assert.equal(await overflows(tech.page), false, "and 360 px");
   const button = tech.page.locator("[data-transition] button").first();
   const box = await button.boundingBox();
   assert.ok(box.height >= 44, `status buttons are at least 44 px tall (${box.height})`);
@@ -387,4 +389,52 @@ test("what the manager's role says it does, it does: his buildings' SLA norms", 
   await form.locator('button[type="submit"]').click();
   await manager.page.getByTestId("policies").filter({ hasText: "Башня: аварии за 20 минут" }).waitFor();
   await manager.context.close();
+});
+
+test("offline, a comment is not lost: nothing sent, said plainly, sent on retry; a reload keeps the draft", async () => {
+  const tech = await window("technician", "/tickets", { width: 390, height: 844 });
+  const mine = await api(tech.page, "/api/v1/tickets?assignee=me&status=open&limit=1");
+  const id = mine.items[0].id;
+  await tech.page.goto(`${demo.url}/tickets/${id}`);
+  const comment = tech.page.locator("[data-comment]");
+  const text = `Нужен ключ от подвала ${Date.now()}`;
+  await comment.fill(text);
+
+  // A reload (or Back) before sending keeps the text.
+  await tech.page.reload();
+  assert.equal(await comment.inputValue(), text, "the draft came back");
+
+  await tech.context.setOffline(true);
+  await tech.page.getByRole("button", { name: "Добавить комментарий" }).click();
+  const notice = tech.page.getByTestId("not-sent");
+  await notice.waitFor({ timeout: 10_000 });
+  assert.match(await notice.textContent(), /ничего не отправлено/);
+  assert.equal(await comment.inputValue(), text, "the text is still there");
+  assert.match(tech.page.url(), new RegExp(`/tickets/${id}$`), "no browser error page");
+
+  await tech.context.setOffline(false);
+  await notice.getByRole("button", { name: "Повторить" }).click();
+  await tech.page.waitForURL(/done=comment_added/);
+  await tech.page.getByTestId("timeline").filter({ hasText: text }).waitFor();
+  assert.equal(await comment.inputValue(), "", "sent drafts are forgotten");
+  await tech.context.close();
+});
+
+test("the demo's year fits its buildings: a resident files a few requests a month, no lifts in low houses", async () => {
+  const resident = await window("+79001000001", "/tickets", { width: 390, height: 844 });
+  const mine = await api(resident.page, "/api/v1/tickets?status=all&limit=1");
+  const filed = Object.values(mine.counts).reduce((a, b) => a + b, 0);
+  assert.ok(filed >= 5 && filed <= 60, `a resident filed ${filed} requests in a year`);
+  await resident.context.close();
+
+  const admin = await window("admin", "/tickets");
+  const buildings = await api(admin.page, "/api/v1/buildings");
+  const byName = (prefix) => buildings.find((b) => b.name.startsWith(prefix)).id;
+  const quarter = byName("Квартал");
+  const lifts = await api(admin.page, `/api/v1/tickets?status=all&building_id=${quarter}&q=${encodeURIComponent("лифт")}`);
+  assert.deepEqual(lifts.items.map((t) => t.description), [], "three-storey houses have no lifts");
+  const office = byName("БЦ");
+  const flats = await api(admin.page, `/api/v1/tickets?status=all&building_id=${office}&q=${encodeURIComponent("квартир")}`);
+  assert.deepEqual(flats.items.map((t) => t.description), [], "offices are not flats");
+  await admin.context.close();
 });

@@ -361,6 +361,14 @@ catalog! {
         "No connection to the server — data may be out of date",
     ),
     live_reconnecting: &'static str = ("Переподключение…", "Reconnecting…"),
+    /// A form or file that did not leave the browser.
+    not_sent: &'static str = (
+        "Нет связи с сервером: ничего не отправлено. Введённое сохранено — повторите, когда связь появится.",
+        "No connection to the server: nothing was sent. What you typed is kept — try again when the connection is back.",
+    ),
+    retry: &'static str = ("Повторить", "Try again"),
+    /// A draft brought back into a form.
+    draft_restored: &'static str = ("Восстановлен неотправленный текст.", "Unsent text restored."),
     live_resync: &'static str = ("Данные обновлены", "Data refreshed"),
     shortcuts_title: &'static str = ("Горячие клавиши", "Keyboard shortcuts"),
     shortcuts_hint: &'static str = (
