@@ -144,6 +144,7 @@ pub fn start(ws: actix_ws::Session, stream: actix_ws::MessageStream, user: Sessi
             out,
             lagged,
             topics: HashMap::new(),
+            attempts: 0,
             last_heard: Instant::now(),
             closing: None,
         }
@@ -186,8 +187,9 @@ async fn write_loop(mut ws: actix_ws::Session, mut queue: mpsc::Receiver<Outgoin
 /// Where a followed topic stands.
 enum Follow {
     /// Registered with the hub; the replay is being read. Live events that
-    /// arrive meanwhile wait here.
-    Starting(Vec<Arc<LiveEvent>>),
+    /// arrive meanwhile wait here. `attempt` names this start: an earlier
+    /// start of the same topic completing later must not take it over.
+    Starting { buffer: Vec<Arc<LiveEvent>>, attempt: u64 },
     /// Events up to `last` were sent.
     Live { last: i64 },
 }
@@ -231,6 +233,9 @@ pub struct SessionActor {
     out: mpsc::Sender<Outgoing>,
     lagged: Arc<AtomicBool>,
     topics: HashMap<Topic, Follow>,
+    /// Counts subscription starts, so a start that a newer subscription to
+    /// the same topic replaced is recognised when it completes.
+    attempts: u64,
     last_heard: Instant,
     /// Set once the session decided to close, with the reason.
     closing: Option<CloseReason>,
@@ -337,7 +342,9 @@ impl SessionActor {
             self.error(ctx, SessionError::TooManyTopics, Some(&text));
             return;
         }
-        self.topics.insert(topic, Follow::Starting(Vec::new()));
+        self.attempts += 1;
+        let attempt = self.attempts;
+        self.topics.insert(topic, Follow::Starting { buffer: Vec::new(), attempt });
         let (principal, db, hub, subscriber) =
             (self.user.principal.clone(), self.deps.db.clone(), self.deps.hub.clone(), self.subscriber(ctx));
         let start = async move {
@@ -364,7 +371,7 @@ impl SessionActor {
             Ok(Started::Ready { replay, last, resync: false })
         };
         ctx.spawn(fut::wrap_future::<_, Self>(start).map(move |result, session, ctx| {
-            session.started_subscription(topic, since, result, ctx);
+            session.started_subscription(topic, since, attempt, result, ctx);
         }));
     }
 
@@ -372,15 +379,24 @@ impl SessionActor {
         &mut self,
         topic: Topic,
         since: Option<i64>,
+        attempt: u64,
         result: Result<Started, StartError>,
         ctx: &mut Context<Self>,
     ) {
         let text = topic.to_string();
-        let Some(Follow::Starting(buffered)) = self.topics.remove(&topic) else {
-            // Unsubscribed (or lagged) while starting: nothing to do.
-            self.deps.hub.unsubscribe(topic, self.id);
-            return;
-        };
+        match self.topics.get(&topic) {
+            Some(Follow::Starting { attempt: current, .. }) if *current == attempt => {}
+            // Subscribed again meanwhile (the page asked for the account's
+            // own topic that every session follows from its start): the
+            // newer start owns the topic and its hub registration.
+            Some(_) => return,
+            None => {
+                // Unsubscribed (or lagged) while starting: nothing to do.
+                self.deps.hub.unsubscribe(topic, self.id);
+                return;
+            }
+        }
+        let Some(Follow::Starting { buffer: buffered, .. }) = self.topics.remove(&topic) else { return };
         let (replay, last, resync) = match result {
             Ok(Started::Ready { replay, last, resync }) => (replay, last, resync),
             Ok(Started::Denied) => {
@@ -431,7 +447,7 @@ impl SessionActor {
         let topic = event.topic;
         let next = match self.topics.get_mut(&topic) {
             None => return,
-            Some(Follow::Starting(buffer)) => {
+            Some(Follow::Starting { buffer, .. }) => {
                 if buffer.len() as i64 >= REPLAY_LIMIT {
                     // A flood while the replay was read: start over from a snapshot.
                     buffer.clear();
