@@ -6,6 +6,7 @@
 //! their phone numbers. Later features add their own demo data here.
 
 mod history;
+mod passes;
 mod places;
 
 pub use history::seed_history;
@@ -251,6 +252,16 @@ pub async fn seed(db: &Db) -> anyhow::Result<()> {
         .context("cannot create the demo data")?;
     let (building_ids, residents_by_phone) = committed.value;
     places::seed_places(db, &building_ids, &residents_by_phone).await?;
+    let tower = building_ids.first().copied().context("the demo has buildings")?;
+    let first_resident = RESIDENTS
+        .first()
+        .and_then(|(phone, _)| Phone::parse(phone).ok())
+        .and_then(|phone| residents_by_phone.get(phone.e164()).copied())
+        .context("the demo has residents")?;
+    let guard = users::find_by_login(db, &Login::staff("guard").map_err(|e| anyhow::anyhow!("{e}"))?)
+        .await?
+        .context("the demo has a guard")?;
+    passes::seed_passes(db, tower, first_resident, guard.id).await?;
     Ok(())
 }
 

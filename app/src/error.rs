@@ -36,6 +36,18 @@ pub enum Rule {
     FileEmpty,
     /// A query string that is not what the page or API sends.
     InvalidQuery,
+    /// The pass does not let its visitor in now, for this reason.
+    PassNotValid(domovoy_domain::pass::Refusal),
+    /// The visitor is on the blocklist: letting them in needs a reason.
+    Blocklisted,
+    /// Another guard marked this visitor in first (HTTP 409).
+    AlreadyOnSite,
+    /// A departure of a visitor who is not on site.
+    NotOnSite,
+    /// A pass whose visitor is on site cannot be cancelled.
+    PassOnSite,
+    /// The pass is already closed, cancelled, expired or denied.
+    PassFinished,
 }
 
 impl Rule {
@@ -50,6 +62,12 @@ impl Rule {
         Self::UploadInterrupted,
         Self::FileEmpty,
         Self::InvalidQuery,
+        Self::PassNotValid(domovoy_domain::pass::Refusal::Expired),
+        Self::Blocklisted,
+        Self::AlreadyOnSite,
+        Self::NotOnSite,
+        Self::PassOnSite,
+        Self::PassFinished,
     ];
 
     /// The stable code programs read.
@@ -64,6 +82,12 @@ impl Rule {
             Self::UploadInterrupted => "upload_interrupted",
             Self::FileEmpty => "file_empty",
             Self::InvalidQuery => "invalid_query",
+            Self::PassNotValid(_) => "pass_not_valid",
+            Self::Blocklisted => "blocklisted",
+            Self::AlreadyOnSite => "already_on_site",
+            Self::NotOnSite => "not_on_site",
+            Self::PassOnSite => "pass_on_site",
+            Self::PassFinished => "pass_finished",
         }
     }
 }

@@ -28,6 +28,7 @@ pub mod import;
 pub mod imports;
 pub mod jobs;
 pub mod live;
+pub mod passes;
 pub mod places;
 pub mod rate_limit;
 pub mod requester;

@@ -88,6 +88,18 @@ audit_actions! {
     SignInFailed = "auth.sign_in_failed",
     AccountLocked = "auth.account_locked",
     SignedOut = "auth.signed_out",
+    PassIssued = "pass.issued",
+    PassApproved = "pass.approved",
+    PassDenied = "pass.denied",
+    PassCancelled = "pass.cancelled",
+    /// A guard looked visitors up at the desk.
+    PassesChecked = "pass.checked",
+    VisitArrived = "visit.arrived",
+    VisitDeparted = "visit.departed",
+    BlocklistAdded = "blocklist.added",
+    BlocklistRemoved = "blocklist.removed",
+    /// Someone on the blocklist was let in anyway, with a reason.
+    BlocklistOverridden = "blocklist.overridden",
 }
 
 impl AuditAction {

@@ -10,7 +10,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::error::FieldError;
-use crate::ids::{BuildingId, ClientId, CommentId, TicketId, UnitId, UserId};
+use crate::ids::{BuildingId, ClientId, CommentId, PassId, TicketId, UnitId, UserId, VisitId};
 use crate::permission::Permission;
 use crate::policy::{Principal, Target};
 use crate::sla::SlaState;
@@ -99,6 +99,13 @@ pub enum EventKind {
     TicketAttached,
     /// The SLA clock crossed a line: a warning or a breach.
     TicketSla,
+    /// A pass was issued (or requested at the desk).
+    PassCreated,
+    /// A pass was approved, denied, cancelled, closed or expired.
+    PassChanged,
+    /// A visitor arrived: the guard desk's log and "on site now".
+    VisitArrived,
+    VisitDeparted,
 }
 
 impl EventKind {
@@ -113,6 +120,10 @@ impl EventKind {
         Self::TicketCommented,
         Self::TicketAttached,
         Self::TicketSla,
+        Self::PassCreated,
+        Self::PassChanged,
+        Self::VisitArrived,
+        Self::VisitDeparted,
     ];
 
     pub const fn code(self) -> &'static str {
@@ -127,6 +138,10 @@ impl EventKind {
             Self::TicketCommented => "ticket.commented",
             Self::TicketAttached => "ticket.attached",
             Self::TicketSla => "ticket.sla",
+            Self::PassCreated => "pass.created",
+            Self::PassChanged => "pass.changed",
+            Self::VisitArrived => "visit.arrived",
+            Self::VisitDeparted => "visit.departed",
         }
     }
 }
@@ -225,6 +240,40 @@ pub struct SlaNotice {
     pub building_id: Option<BuildingId>,
 }
 
+/// A pass as the guard desk's screens redraw it: no host contacts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PassNotice {
+    pub id: PassId,
+    pub building_id: BuildingId,
+    pub unit_id: Option<UnitId>,
+    pub kind: String,
+    pub status: String,
+    pub visitor_name: String,
+    pub plate: Option<String>,
+    /// The resident who holds the pass (their own notices).
+    #[serde(skip)]
+    pub host_user: Option<UserId>,
+}
+
+/// A visitor arrived or left.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VisitNotice {
+    pub id: VisitId,
+    pub pass_id: PassId,
+    pub building_id: BuildingId,
+    pub unit_id: Option<UnitId>,
+    pub unit_label: Option<String>,
+    pub kind: String,
+    pub visitor_name: String,
+    pub plate: Option<String>,
+    pub arrived_at: chrono::DateTime<chrono::Utc>,
+    pub departed_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Who marked it (the guard's or concierge's name).
+    pub marked_by: String,
+    #[serde(skip)]
+    pub host_user: Option<UserId>,
+}
+
 /// Something that happened, with its payload: what every follower of its
 /// topics receives (as far as the policy lets them see it, see
 /// [`Exposure`]). The kind, the topics and the payload's shape are all
@@ -245,6 +294,10 @@ pub enum Event {
     TicketCommented(CommentNotice),
     TicketAttached(AttachmentNotice),
     TicketSla(SlaNotice),
+    PassCreated(PassNotice),
+    PassChanged(PassNotice),
+    VisitArrived(VisitNotice),
+    VisitDeparted(VisitNotice),
 }
 
 impl Event {
@@ -260,6 +313,10 @@ impl Event {
             Self::TicketCommented(_) => EventKind::TicketCommented,
             Self::TicketAttached(_) => EventKind::TicketAttached,
             Self::TicketSla(_) => EventKind::TicketSla,
+            Self::PassCreated(_) => EventKind::PassCreated,
+            Self::PassChanged(_) => EventKind::PassChanged,
+            Self::VisitArrived(_) => EventKind::VisitArrived,
+            Self::VisitDeparted(_) => EventKind::VisitDeparted,
         }
     }
 
@@ -292,6 +349,17 @@ impl Event {
                 topics.push(Topic::Ticket(n.ticket_id));
                 topics
             }
+            // The desk of the building, and the host resident's notices.
+            Self::PassCreated(p) | Self::PassChanged(p) => {
+                let mut topics = vec![Topic::Building(p.building_id)];
+                topics.extend(p.host_user.map(Topic::User));
+                topics
+            }
+            Self::VisitArrived(v) | Self::VisitDeparted(v) => {
+                let mut topics = vec![Topic::Building(v.building_id)];
+                topics.extend(v.host_user.map(Topic::User));
+                topics
+            }
         }
     }
 
@@ -306,6 +374,8 @@ impl Event {
             Self::TicketCommented(c) => serde_json::to_value(c),
             Self::TicketAttached(a) => serde_json::to_value(a),
             Self::TicketSla(n) => serde_json::to_value(n),
+            Self::PassCreated(p) | Self::PassChanged(p) => serde_json::to_value(p),
+            Self::VisitArrived(v) | Self::VisitDeparted(v) => serde_json::to_value(v),
         };
         // Plain structs of strings, numbers and ids always serialise.
         value.unwrap_or(serde_json::Value::Null)
@@ -381,11 +451,19 @@ impl Exposure {
         let owner: Option<UserId> = data.get("created_by").and_then(|v| v.as_str()).and_then(|v| v.parse().ok());
         let target = Target { building, owner };
         let about_tickets = kind.starts_with("ticket.");
+        let about_visitors = kind.starts_with("pass.") || kind.starts_with("visit.");
         let present = |fields: &[&str]| fields.iter().any(|f| data.get(*f).is_some_and(|v| !v.is_null()));
         Exposure {
             // On a ticket's own topic the subscription already required
             // reading that ticket.
-            content: (about_tickets && !matches!(topic, Topic::Ticket(_))).then_some((Permission::TicketsRead, target)),
+            content: if about_tickets && !matches!(topic, Topic::Ticket(_)) {
+                Some((Permission::TicketsRead, target))
+            } else if about_visitors && matches!(topic, Topic::Building(_)) {
+                // The desk's log; the host hears of their own on their topic.
+                Some((Permission::PassesCheck, target))
+            } else {
+                None
+            },
             target,
             has_links: present(LINK_FIELDS),
             has_contacts: present(CONTACT_FIELDS),

@@ -132,3 +132,15 @@ id_type!(
     /// A client (клиент): a person or a company.
     ClientId
 );
+id_type!(
+    /// A visitor pass (пропуск).
+    PassId
+);
+id_type!(
+    /// One visit on a pass: an arrival and, later, a departure.
+    VisitId
+);
+id_type!(
+    /// A blocklist entry: a person or a car not to be let in.
+    BlockEntryId
+);

@@ -22,6 +22,7 @@ pub mod event;
 pub mod ids;
 pub mod import;
 pub mod layout;
+pub mod pass;
 pub mod password;
 pub mod permission;
 pub mod policy;

@@ -23,6 +23,7 @@ pub mod idempotency;
 pub mod intake;
 pub mod layout;
 pub mod outbox;
+pub mod passes;
 pub mod roles;
 pub mod saved_filters;
 pub mod sla;

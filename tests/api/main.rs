@@ -18,6 +18,7 @@ mod nodes;
 mod ops;
 mod outbox;
 mod pages;
+mod passes;
 mod places;
 mod proxy;
 mod role_routes;

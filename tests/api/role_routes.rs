@@ -518,7 +518,96 @@ fn table() -> Vec<Row> {
             |p, f| in_tower(p, f, Permission::TicketsSettings),
             Json(json!({"building_id": "{tower}", "user_id": "{other_user}"})),
         ),
+        // Passes and the guard desk (the pass is staff-issued in the tower).
+        row(
+            Method::POST,
+            "/api/v1/passes",
+            "/api/v1/passes",
+            |p, f| {
+                let target = Target::building(f.tower);
+                let target = if resident(p) { target.owned_by(p.user_id) } else { target };
+                p.can(Permission::PassesIssue, &target)
+            },
+            Json(json!({"building_id": "{tower}", "visitor_name": "Гость для проверки"})),
+        ),
+        row(
+            Method::GET,
+            "/api/v1/passes",
+            "/api/v1/passes",
+            |p, _| p.can(Permission::PassesIssue, &Target::SYSTEM.owned_by(p.user_id)),
+            Empty,
+        ),
+        row(
+            Method::GET,
+            "/api/v1/passes",
+            "/api/v1/passes?building_id={tower}",
+            |p, f| in_tower(p, f, Permission::PassesCheck),
+            Empty,
+        ),
+        row(
+            Method::GET,
+            "/api/v1/passes/check",
+            "/api/v1/passes/check?building_id={tower}&q=%D0%BF%D1%80%D0%BE",
+            |p, f| in_tower(p, f, Permission::PassesCheck),
+            Empty,
+        ),
+        row(
+            Method::GET,
+            "/api/v1/passes/{id}",
+            "/api/v1/passes/{pass}",
+            |p, f| in_tower(p, f, Permission::PassesCheck) || in_tower(p, f, Permission::PassesIssue),
+            Empty,
+        ),
+        row(
+            Method::POST,
+            "/api/v1/passes/{id}/arrival",
+            "/api/v1/passes/{pass}/arrival",
+            |p, f| in_tower(p, f, Permission::PassesMark),
+            Json(json!({})),
+        ),
+        row(
+            Method::POST,
+            "/api/v1/passes/{id}/departure",
+            "/api/v1/passes/{pass}/departure",
+            |p, f| in_tower(p, f, Permission::PassesMark),
+            Empty,
+        ),
+        row(
+            Method::GET,
+            "/api/v1/visits",
+            "/api/v1/visits?building_id={tower}",
+            |p, f| in_tower(p, f, Permission::PassesCheck),
+            Empty,
+        ),
+        row(
+            Method::GET,
+            "/api/v1/blocklist",
+            "/api/v1/blocklist?building_id={tower}",
+            |p, f| in_tower(p, f, Permission::PassesCheck),
+            Empty,
+        ),
+        row(
+            Method::POST,
+            "/api/v1/blocklist",
+            "/api/v1/blocklist",
+            |p, f| in_tower(p, f, Permission::BuildingsManage),
+            Json(json!({"building_id": "{tower}", "name": "Ещё Нарушитель", "reason": "Проверка прав"})),
+        ),
+        row(
+            Method::POST,
+            "/api/v1/passes/{id}/cancel",
+            "/api/v1/passes/{pass}/cancel",
+            |p, f| in_tower(p, f, Permission::PassesIssue),
+            Empty,
+        ),
         // Deleting, last.
+        row(
+            Method::DELETE,
+            "/api/v1/blocklist/{id}",
+            "/api/v1/blocklist/{blocked}",
+            |p, f| in_tower(p, f, Permission::BuildingsManage),
+            Empty,
+        ),
         row(Method::DELETE, "/api/v1/tickets/{id}/watch", "/api/v1/tickets/{ticket}/watch", read_ticket, Empty),
         row(Method::DELETE, "/api/v1/saved-filters/{id}", "/api/v1/saved-filters/{random}", signed_in, Empty),
         row(Method::DELETE, "/api/v1/me/tokens/{id}", "/api/v1/me/tokens/{random}", signed_in, Empty),
@@ -717,6 +806,21 @@ async fn fixtures(app: &TestApp) -> Fixtures {
         "webhook",
     )
     .await;
+    let pass = created_id(
+        app.post(&admin, "/api/v1/passes", &json!({"building_id": tower, "visitor_name": "Проверочный Гость"})).await,
+        "pass",
+    )
+    .await;
+    let blocked = created_id(
+        app.post(
+            &admin,
+            "/api/v1/blocklist",
+            &json!({"building_id": tower, "name": "Проверочный Нарушитель", "reason": "Для проверки прав"}),
+        )
+        .await,
+        "blocklist entry",
+    )
+    .await;
     let id = |raw: &str| raw.parse::<uuid::Uuid>().unwrap();
     let fixtures = Fixtures {
         tower: BuildingId::from_uuid(id(&tower)),
@@ -748,6 +852,8 @@ async fn fixtures(app: &TestApp) -> Fixtures {
         ("team", team),
         ("rule", rule),
         ("webhook", webhook),
+        ("pass", pass),
+        ("blocked", blocked),
         ("random", uuid::Uuid::now_v7().to_string()),
     ] {
         values.insert(name, value);

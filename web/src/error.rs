@@ -60,6 +60,7 @@ pub fn status_of(error: &AppError) -> StatusCode {
         AppError::Validation(_) | AppError::Problems(_) | AppError::CalendarLine { .. } => {
             StatusCode::UNPROCESSABLE_ENTITY
         }
+        AppError::Rule(Rule::AlreadyOnSite) => StatusCode::CONFLICT,
         AppError::Workflow(_) | AppError::Rule(_) => StatusCode::UNPROCESSABLE_ENTITY,
         AppError::InUse(_) | AppError::Conflict | AppError::VersionConflict { .. } => StatusCode::CONFLICT,
         AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,

@@ -30,6 +30,7 @@ pub mod buildings;
 pub mod clients;
 pub mod home;
 pub mod integrations;
+pub mod passes;
 pub mod places;
 pub mod roles;
 pub mod ticket_settings;

@@ -12,7 +12,7 @@
 //! |---|---|---|
 //! | catch-up | [`CATCH_UP_INTERVAL`] | the hub compares what it delivered with the event log and reads what it missed for at least one interval: events of other nodes when Redis dropped them, and of command-line processes, which have no hub |
 //! | SLA scan | [`SLA_SCAN_INTERVAL`] | tickets whose SLA state changes within the hour get their timers armed (also right after start) |
-//! | housekeeping | [`HOUSEKEEPING_INTERVAL`] | prunes event history, old idempotency keys and long-expired tokens; forgets idle sign-in limiter entries; closes done tickets nobody confirmed ([`auto_close`]) |
+//! | housekeeping | [`HOUSEKEEPING_INTERVAL`] | prunes event history, old idempotency keys and long-expired tokens; forgets idle sign-in limiter entries; closes done tickets nobody confirmed ([`auto_close`]); expires passes whose period ended |
 
 pub mod auto_close;
 
@@ -137,6 +137,11 @@ pub async fn housekeeping(app: &App, settings: JobSettings) {
         Ok(closed) if closed > 0 => tracing::info!(tickets = closed, "closed done tickets nobody confirmed"),
         Ok(_) => {}
         Err(error) => tracing::warn!(%error, "auto-closing done tickets failed"),
+    }
+    match crate::passes::expire_due(app).await {
+        Ok(expired) if expired > 0 => tracing::info!(passes = expired, "expired passes whose period ended"),
+        Ok(_) => {}
+        Err(error) => tracing::warn!(%error, "expiring passes failed"),
     }
     let cutoff = chrono::Utc::now() - chrono::Duration::days(TOKEN_KEEP_DAYS);
     match app.db.write(move |tx| Box::pin(async move { tokens::prune(tx, cutoff).await })).await {

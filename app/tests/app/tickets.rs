@@ -1,53 +1,16 @@
 //! Ticket use-cases: who may do what, and the buttons agree with the rules.
 
 use domovoy_app::tickets::{self, NewTicket, TicketUpdate, TransitionRequest, capabilities};
-use domovoy_app::{AppError, Channel, Origin, Requester};
-use domovoy_domain::account::{AccountKind, DisplayName, Locale, Login};
+use domovoy_app::{AppError, Requester};
 use domovoy_domain::audit::AuditAction;
-use domovoy_domain::contact::Phone;
 use domovoy_domain::ids::{BuildingId, TicketId};
-use domovoy_domain::password::{NewPassword, hash_password};
-use domovoy_domain::policy::{GrantScope, Principal};
+use domovoy_domain::policy::GrantScope;
 use domovoy_domain::role::RoleTemplate;
 use domovoy_domain::ticket::{Ticket, TicketStatus};
 use domovoy_store::audit::AuditQuery;
-use domovoy_store::users::NewUser;
-use domovoy_store::{Db, StoreError, assignments, audit, roles, users};
+use domovoy_store::{Db, audit};
 
-use crate::{app, building};
-
-/// A signed-in person holding `template` in `scope`.
-async fn person(db: &Db, login: &str, template: RoleTemplate, scope: GrantScope) -> Requester {
-    let kind = template.account_kind();
-    let login = match kind {
-        AccountKind::Staff => Login::staff(login).unwrap(),
-        AccountKind::Resident => Login::resident(&Phone::parse(login).unwrap()),
-    };
-    let new = NewUser {
-        login,
-        display_name: DisplayName::parse("Проверка Тест").unwrap(),
-        kind,
-        email: None,
-        phone: None,
-        locale: Locale::Ru,
-        password_hash: hash_password(&NewPassword::demo("demo-password")),
-    };
-    let user = db
-        .write(move |tx| {
-            Box::pin(async move {
-                let user = users::insert(tx, &new).await?;
-                let role = roles::find_by_template(&mut *tx, template).await?.ok_or(StoreError::NotFound)?;
-                assignments::grant(tx, user.id, role, scope).await?;
-                Ok::<_, StoreError>(user)
-            })
-        })
-        .await
-        .unwrap()
-        .value;
-    let grants = assignments::grants(db, user.id).await.unwrap();
-    let principal = Principal::new(user.id, user.kind, grants);
-    Requester::person(user, principal, None, Channel::Api, Origin::default())
-}
+use crate::{app, building, person};
 
 fn render(ticket: &Ticket, _: &domovoy_domain::ticket::TicketSummary) -> serde_json::Value {
     serde_json::json!({ "id": ticket.id })

@@ -139,6 +139,18 @@ api_routes!(
     crate::ticket_settings::api::list_saved_filters,
     crate::ticket_settings::api::create_saved_filter,
     crate::ticket_settings::api::delete_saved_filter,
+    // `check` before `{id}`: routes match in this order.
+    crate::passes::api::check_passes,
+    crate::passes::api::create_pass,
+    crate::passes::api::list_passes,
+    crate::passes::api::get_pass,
+    crate::passes::api::cancel_pass,
+    crate::passes::api::mark_arrival,
+    crate::passes::api::mark_departure,
+    crate::passes::api::list_visits,
+    crate::passes::api::list_blocklist,
+    crate::passes::api::create_block,
+    crate::passes::api::delete_block,
 );
 
 /// Extractor settings: bad JSON, query strings and paths answer in the

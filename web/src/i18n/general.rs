@@ -8,6 +8,7 @@ use domovoy_domain::audit::AuditAction;
 use domovoy_domain::building::BuildingKind;
 use domovoy_domain::permission::{Permission, PermissionGroup};
 
+use super::passes::{EN_PASSES, PassCatalog, RU_PASSES};
 use super::places::{EN_PLACES, PlaceCatalog, RU_PLACES};
 use super::tickets::{EN_TICKETS, RU_TICKETS, TicketCatalog};
 
@@ -20,6 +21,8 @@ catalog! {
     tk: &'static TicketCatalog = (&RU_TICKETS, &EN_TICKETS),
     /// Layouts, the chessboard, clients and search.
     pl: &'static PlaceCatalog = (&RU_PLACES, &EN_PLACES),
+    /// Passes, visits, the guard desk.
+    ps: &'static PassCatalog = (&RU_PASSES, &EN_PASSES),
     /// `<html lang>` value.
     html_lang: &'static str = ("ru", "en"),
     app_name: &'static str = ("Домовой", "Domovoy"),
@@ -122,7 +125,6 @@ catalog! {
         "Please check that the phone and e-mail in your profile are correct: that is how you will be contacted.",
     ),
     home_coming_title: &'static str = ("Скоро здесь", "Coming here"),
-    home_coming_passes: &'static str = ("Пропуска для гостей и доставки", "Passes for guests and deliveries"),
     home_coming_surveys: &'static str = ("Опросы о качестве обслуживания", "Surveys about the service"),
     home_coming_notices: &'static str = ("Объявления управляющей компании", "Notices from the management company"),
     scope_all: &'static str = ("все объекты", "all buildings"),
@@ -584,6 +586,16 @@ labels! {
         AuditAction::SignInFailed => ("Неудачная попытка входа", "Failed sign-in"),
         AuditAction::AccountLocked => ("Вход заблокирован после неудачных попыток", "Sign-in locked after failures"),
         AuditAction::SignedOut => ("Выход из системы", "Signed out"),
+        AuditAction::PassIssued => ("Выдан пропуск", "Pass issued"),
+        AuditAction::PassApproved => ("Пропуск одобрен", "Pass approved"),
+        AuditAction::PassDenied => ("В пропуске отказано", "Pass denied"),
+        AuditAction::PassCancelled => ("Пропуск отменён", "Pass cancelled"),
+        AuditAction::PassesChecked => ("Проверка пропусков на посту", "Passes checked at the desk"),
+        AuditAction::VisitArrived => ("Отмечен приход посетителя", "Visitor arrival marked"),
+        AuditAction::VisitDeparted => ("Отмечен уход посетителя", "Visitor departure marked"),
+        AuditAction::BlocklistAdded => ("Добавлено в стоп-лист", "Added to the blocklist"),
+        AuditAction::BlocklistRemoved => ("Удалено из стоп-листа", "Removed from the blocklist"),
+        AuditAction::BlocklistOverridden => ("Пропуск по стоп-листу под ответственность", "Blocklisted visitor let in with a reason"),
     }
     fn building_kind_label(kind: BuildingKind) -> &'static str = match kind {
         BuildingKind::Residential => ("Жилой комплекс", "Residential complex"),

@@ -55,6 +55,7 @@ macro_rules! labels {
 }
 
 mod general;
+pub mod passes;
 pub mod places;
 pub mod tickets;
 
@@ -66,6 +67,7 @@ use domovoy_domain::building::BuildingKind;
 use domovoy_domain::permission::{Permission, PermissionGroup};
 
 pub use general::{Catalog, EN, RU};
+pub use passes::PassCatalog;
 pub use places::PlaceCatalog;
 pub use tickets::TicketCatalog;
 
@@ -89,6 +91,12 @@ impl Catalog {
             Rule::SelfDisable => self.self_disable_refused,
             Rule::FileEmpty => self.tk.attachment_empty,
             Rule::UploadInterrupted | Rule::InvalidQuery => self.invalid_input,
+            Rule::PassNotValid(refusal) => (self.ps.refusal_label)(refusal),
+            Rule::Blocklisted => self.ps.blocklisted,
+            Rule::AlreadyOnSite => self.ps.already_on_site,
+            Rule::NotOnSite => self.ps.not_on_site,
+            Rule::PassOnSite => self.ps.pass_on_site,
+            Rule::PassFinished => self.ps.pass_finished,
         }
     }
 

@@ -54,6 +54,7 @@ pub struct Chrome {
     pub chessboard_js: String,
     pub search_js: String,
     pub import_js: String,
+    pub guard_js: String,
     /// Whether the header's search box is shown (the caller may read
     /// clients, units, tickets or buildings).
     pub search: bool,
@@ -72,6 +73,8 @@ pub enum Section {
     Assignments,
     Audit,
     Integrations,
+    Guard,
+    Passes,
     Account,
 }
 
@@ -81,7 +84,7 @@ pub fn nav(caller: &Caller, active: Section) -> Vec<NavItem> {
     let p = &caller.principal();
     let admin = |permission| p.can(permission, &Target::SYSTEM);
     let tickets = p.reach(Permission::TicketsRead);
-    let entries: [(Section, bool, &'static str, &'static str, &'static str); 11] = [
+    let entries: [(Section, bool, &'static str, &'static str, &'static str); 13] = [
         (Section::Home, true, "/", t.nav_home, "h"),
         (
             Section::Tickets,
@@ -98,6 +101,14 @@ pub fn nav(caller: &Caller, active: Section) -> Vec<NavItem> {
             "o",
         ),
         (Section::Clients, p.reach(Permission::ClientsRead).reaches_buildings(), "/clients", t.pl.nav_clients, "k"),
+        (Section::Guard, p.reach(Permission::PassesCheck).reaches_buildings(), "/guard", t.ps.nav_guard, "d"),
+        (
+            Section::Passes,
+            caller.is_resident() && !p.reach(Permission::PassesIssue).is_nothing(),
+            "/passes",
+            t.ps.nav_passes,
+            "s",
+        ),
         (Section::Users, admin(Permission::AdminUsers), "/admin/users", t.nav_users, "u"),
         (Section::Roles, admin(Permission::AdminRoles), "/admin/roles", t.nav_roles, "r"),
         (Section::Assignments, admin(Permission::AdminUsers), "/admin/assignments", t.nav_assignments, "n"),
@@ -140,6 +151,7 @@ impl Chrome {
             chessboard_js: assets::url("chessboard.js"),
             search_js: assets::url("search.js"),
             import_js: assets::url("import.js"),
+            guard_js: assets::url("guard.js"),
             search: [
                 Permission::ClientsRead,
                 Permission::ChessboardRead,
@@ -251,6 +263,13 @@ pub fn register(cfg: &mut web::ServiceConfig) {
         .service(crate::account::sign_in::logout)
         .service(crate::account::sign_in::switch_language)
         .service(crate::home::pages::home)
+        .service(crate::passes::pages::guard_desk)
+        .service(crate::passes::pages::guard_arrive)
+        .service(crate::passes::pages::guard_depart)
+        .service(crate::passes::pages::my_passes)
+        .service(crate::passes::pages::issue_pass)
+        .service(crate::passes::pages::cancel_pass)
+        .service(crate::passes::pages::shared_pass)
         .service(crate::account::pages::show_account)
         .service(crate::account::pages::save_profile)
         .service(crate::account::pages::change_password)
@@ -413,6 +432,11 @@ pub fn notice(t: &Catalog, done: Option<&str>) -> Option<String> {
         "rule_deleted" => t.tk.rule_deleted,
         "client_created" => t.pl.client_created,
         "client_saved" => t.pl.client_saved,
+        "pass_issued" => t.ps.issued,
+        "arrived" => t.ps.arrived_done,
+        "departed" => t.ps.departed_done,
+        "already_on_site" => t.ps.already_marked,
+        "pass_cancelled" => t.ps.cancelled_done,
         _ => return None,
     };
     Some(text.to_owned())

@@ -1,0 +1,708 @@
+//! Passes, visits and the blocklist of the guard desk.
+//!
+//! A pass's status and its open visit change together: an arrival moves
+//! an `active` pass to `on_site` with a conditional update (the row lock
+//! makes two guards marking at once one visit; the second finds it on
+//! site), and inserts the visit; the unique index on open visits backs
+//! that up.
+
+use chrono::{DateTime, NaiveTime, Utc};
+use serde::Serialize;
+use sqlx::types::Json;
+use uuid::Uuid;
+
+use domovoy_domain::contact::Phone;
+use domovoy_domain::ids::{BlockEntryId, BuildingId, ClientId, PassId, TicketId, UnitId, UserId, VisitId};
+use domovoy_domain::layout::UnitKind;
+use domovoy_domain::pass::{BlockEntry, PassKind, PassStatus, Pin, Plate, Validity, WeeklySchedule};
+use domovoy_domain::text::fold;
+
+use crate::db::{Source, WriteTx};
+use crate::error::{StoreError, StoreResult, decode};
+use crate::layout;
+use crate::users::expect_one;
+
+/// A pass as stored, with the names the desk shows.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Pass {
+    pub id: PassId,
+    pub building_id: BuildingId,
+    pub unit_id: Option<UnitId>,
+    /// «кв. 45», «корп. 2, кв. 7».
+    pub unit_title: Option<String>,
+    pub host_client_id: Option<ClientId>,
+    pub host_name: Option<String>,
+    pub host_user_id: Option<UserId>,
+    pub kind: PassKind,
+    pub status: PassStatus,
+    pub visitor_name: String,
+    pub visitor_phone: Option<Phone>,
+    pub plate: Option<Plate>,
+    pub vehicle: String,
+    pub parking_space: String,
+    pub company: String,
+    pub work: String,
+    pub ticket_id: Option<TicketId>,
+    pub validity: Validity,
+    pub pin: Pin,
+    pub note: String,
+    pub issued_by: Option<UserId>,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// What a new pass holds (checked by the caller).
+#[derive(Debug, Clone)]
+pub struct NewPass {
+    pub building_id: BuildingId,
+    pub unit_id: Option<UnitId>,
+    pub host_client_id: Option<ClientId>,
+    pub host_user_id: Option<UserId>,
+    pub kind: PassKind,
+    pub status: PassStatus,
+    pub visitor_name: String,
+    pub visitor_phone: Option<Phone>,
+    pub plate: Option<Plate>,
+    pub vehicle: String,
+    pub parking_space: String,
+    pub company: String,
+    pub work: String,
+    pub ticket_id: Option<TicketId>,
+    pub validity: Validity,
+    pub pin: Pin,
+    /// SHA-256 of the one-time link's secret.
+    pub link_hash: Vec<u8>,
+    pub note: String,
+    pub issued_by: Option<UserId>,
+}
+
+#[derive(sqlx::FromRow)]
+struct PassRow {
+    id: Uuid,
+    building_id: Uuid,
+    unit_id: Option<Uuid>,
+    unit_kind: Option<String>,
+    unit_label: Option<String>,
+    wing: Option<String>,
+    host_client_id: Option<Uuid>,
+    host_name: Option<String>,
+    host_user_id: Option<Uuid>,
+    kind: String,
+    status: String,
+    visitor_name: String,
+    visitor_phone: Option<String>,
+    plate: Option<String>,
+    vehicle: String,
+    parking_space: String,
+    company: String,
+    work: String,
+    ticket_id: Option<Uuid>,
+    validity: String,
+    valid_from: DateTime<Utc>,
+    valid_until: Option<DateTime<Utc>>,
+    schedule_days: Option<i32>,
+    schedule_from: Option<String>,
+    schedule_until: Option<String>,
+    pin: String,
+    note: String,
+    issued_by: Option<Uuid>,
+    version: i64,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+fn time(column: &str, value: Option<&str>) -> StoreResult<NaiveTime> {
+    let value = value.ok_or_else(|| StoreError::Corrupt(format!("{column} is empty")))?;
+    decode(column, value, |v| NaiveTime::parse_from_str(v, "%H:%M"))
+}
+
+impl TryFrom<PassRow> for Pass {
+    type Error = StoreError;
+
+    fn try_from(row: PassRow) -> StoreResult<Self> {
+        let (from, until) = (row.valid_from, row.valid_until);
+        let need_until = || until.ok_or_else(|| StoreError::Corrupt(format!("pass {} has no end", row.id)));
+        let validity = match row.validity.as_str() {
+            "once" => Validity::Once { from, until: need_until()? },
+            "period" => Validity::Period { from, until: need_until()? },
+            "permanent" => Validity::Permanent { from },
+            "weekly" => Validity::Weekly {
+                from,
+                until,
+                schedule: WeeklySchedule {
+                    days: u8::try_from(row.schedule_days.unwrap_or(0)).unwrap_or(0),
+                    from: time("passes.schedule_from", row.schedule_from.as_deref())?,
+                    until: time("passes.schedule_until", row.schedule_until.as_deref())?,
+                },
+            },
+            other => return Err(StoreError::Corrupt(format!("passes.validity = {other:?}"))),
+        };
+        let unit_title = match (&row.unit_kind, &row.unit_label) {
+            (Some(kind), Some(label)) => Some(layout::unit_title(
+                decode("units.kind", kind, str::parse::<UnitKind>)?,
+                label,
+                row.wing.as_deref(),
+            )),
+            _ => None,
+        };
+        Ok(Pass {
+            id: PassId::from_uuid(row.id),
+            building_id: BuildingId::from_uuid(row.building_id),
+            unit_id: row.unit_id.map(UnitId::from_uuid),
+            unit_title,
+            host_client_id: row.host_client_id.map(ClientId::from_uuid),
+            host_name: row.host_name,
+            host_user_id: row.host_user_id.map(UserId::from_uuid),
+            kind: decode("passes.kind", &row.kind, str::parse)?,
+            status: decode("passes.status", &row.status, str::parse)?,
+            visitor_name: row.visitor_name,
+            visitor_phone: row
+                .visitor_phone
+                .as_deref()
+                .map(|p| decode("passes.visitor_phone", p, Phone::parse))
+                .transpose()?,
+            plate: row.plate.as_deref().map(|p| decode("passes.plate", p, Plate::parse)).transpose()?,
+            vehicle: row.vehicle,
+            parking_space: row.parking_space,
+            company: row.company,
+            work: row.work,
+            ticket_id: row.ticket_id.map(TicketId::from_uuid),
+            validity,
+            pin: decode("passes.pin", &row.pin, Pin::parse)?,
+            note: row.note,
+            issued_by: row.issued_by.map(UserId::from_uuid),
+            version: row.version,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        })
+    }
+}
+
+/// The columns of [`PassRow`] over `passes p` joined with the unit, its
+/// section and the host client.
+macro_rules! pass_select {
+    () => {
+        concat!(
+            "SELECT p.id, p.building_id, p.unit_id, u.kind AS unit_kind, u.label AS unit_label, ",
+            layout::wing_sql!(),
+            " AS wing, p.host_client_id, c.name AS host_name, p.host_user_id, p.kind, p.status, p.visitor_name, \
+             p.visitor_phone, p.plate, p.vehicle, p.parking_space, p.company, p.work, p.ticket_id, p.validity, \
+             p.valid_from, p.valid_until, p.schedule_days, p.schedule_from, p.schedule_until, p.pin, p.note, \
+             p.issued_by, p.version, p.created_at, p.updated_at \
+             FROM passes p LEFT JOIN units u ON u.id = p.unit_id LEFT JOIN sections s ON s.id = u.section_id \
+             LEFT JOIN clients c ON c.id = p.host_client_id "
+        )
+    };
+}
+
+fn rows_into(rows: Vec<PassRow>) -> StoreResult<Vec<Pass>> {
+    rows.into_iter().map(Pass::try_from).collect()
+}
+
+/// Stores a new pass.
+pub async fn insert(tx: &mut WriteTx, new: &NewPass) -> StoreResult<Pass> {
+    let id = PassId::new();
+    let now = tx.now();
+    let (days, sched_from, sched_until) = match new.validity {
+        Validity::Weekly { schedule, .. } => (
+            Some(i32::from(schedule.days)),
+            Some(schedule.from.format("%H:%M").to_string()),
+            Some(schedule.until.format("%H:%M").to_string()),
+        ),
+        _ => (None, None, None),
+    };
+    let phone_tail = new.visitor_phone.as_ref().map(|p| {
+        let digits = p.e164().trim_start_matches('+');
+        digits[digits.len().saturating_sub(4)..].to_owned()
+    });
+    on_conn!(&mut *tx, c => {
+        sqlx::query(
+            "INSERT INTO passes (id, building_id, unit_id, host_client_id, host_user_id, kind, status, visitor_name,
+                                 visitor_search, visitor_phone, phone_tail, plate, plate_base, vehicle, parking_space,
+                                 company, work, ticket_id, validity, valid_from, valid_until, schedule_days,
+                                 schedule_from, schedule_until, pin, link_hash, note, issued_by, version, created_at,
+                                 updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21,
+                     $22, $23, $24, $25, $26, $27, $28, 1, $29, $29)",
+        )
+        .bind(id.as_uuid())
+        .bind(new.building_id.as_uuid())
+        .bind(new.unit_id.as_ref().map(UnitId::as_uuid))
+        .bind(new.host_client_id.as_ref().map(ClientId::as_uuid))
+        .bind(new.host_user_id.as_ref().map(UserId::as_uuid))
+        .bind(new.kind.code())
+        .bind(new.status.code())
+        .bind(&new.visitor_name)
+        .bind(fold(&new.visitor_name))
+        .bind(new.visitor_phone.as_ref().map(|p| p.e164().to_owned()))
+        .bind(phone_tail.clone())
+        .bind(new.plate.as_ref().map(|p| p.as_str().to_owned()))
+        .bind(new.plate.as_ref().map(|p| p.without_region().to_owned()))
+        .bind(&new.vehicle)
+        .bind(&new.parking_space)
+        .bind(&new.company)
+        .bind(&new.work)
+        .bind(new.ticket_id.as_ref().map(TicketId::as_uuid))
+        .bind(new.validity.code())
+        .bind(new.validity.from())
+        .bind(new.validity.until())
+        .bind(days)
+        .bind(sched_from.clone())
+        .bind(sched_until.clone())
+        .bind(new.pin.as_str())
+        .bind(new.link_hash.clone())
+        .bind(&new.note)
+        .bind(new.issued_by.as_ref().map(UserId::as_uuid))
+        .bind(now)
+        .execute(&mut *c)
+        .await?
+        .rows_affected()
+    });
+    get(tx, id).await
+}
+
+/// One pass.
+pub async fn get<'a>(source: impl Into<Source<'a>>, id: PassId) -> StoreResult<Pass> {
+    let row: PassRow = on_conn!(source, c => {
+        sqlx::query_as(concat!(pass_select!(), "WHERE p.id = $1"))
+            .bind(id.as_uuid())
+            .fetch_one(&mut *c)
+            .await?
+    });
+    row.try_into()
+}
+
+/// The pass a one-time link opens.
+pub async fn by_link<'a>(source: impl Into<Source<'a>>, link_hash: &[u8]) -> StoreResult<Pass> {
+    let row: PassRow = on_conn!(source, c => {
+        sqlx::query_as(concat!(pass_select!(), "WHERE p.link_hash = $1"))
+            .bind(link_hash.to_vec())
+            .fetch_one(&mut *c)
+            .await?
+    });
+    row.try_into()
+}
+
+/// Most passes a desk search returns.
+pub const CHECK_LIMIT: i64 = 20;
+
+/// The desk's search in one building: a six-digit PIN, the last four
+/// digits of a phone, a plate (look-alike letters and the region aside),
+/// or words of the visitor's name. Passes that may still be used come
+/// first; finished ones older than a week are left out.
+pub async fn check<'a>(
+    source: impl Into<Source<'a>>,
+    building: BuildingId,
+    query: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<Vec<Pass>> {
+    let query = query.trim();
+    let digits: String = query.chars().filter(char::is_ascii_digit).collect();
+    let pin = (digits.len() == Pin::LEN && digits.len() == query.chars().filter(|c| !c.is_whitespace()).count())
+        .then(|| digits.clone());
+    let tail = (digits.len() == 4 && digits.len() == query.len()).then(|| digits.clone());
+    let plate = Some(Plate::normalise(query)).filter(|p| p.chars().count() >= 4);
+    let name = fold(query);
+    let name_like = (name.chars().count() >= 2).then(|| format!("%{}%", name.replace(['%', '_'], "")));
+    let recent = now - chrono::Duration::days(7);
+    let rows: Vec<PassRow> = on_conn!(source, c => {
+        sqlx::query_as(concat!(
+            pass_select!(),
+            "WHERE p.building_id = $1
+               AND (p.pin = $2 OR p.phone_tail = $3 OR p.plate = $4 OR p.plate_base = $4 OR p.visitor_search LIKE $5)
+               AND (p.status IN ('requested', 'active', 'on_site') OR p.updated_at >= $6)
+             ORDER BY CASE p.status WHEN 'on_site' THEN 0 WHEN 'active' THEN 1 WHEN 'requested' THEN 2 ELSE 3 END,
+                      p.updated_at DESC
+             LIMIT $7"
+        ))
+        .bind(building.as_uuid())
+        .bind(pin.clone())
+        .bind(tail.clone())
+        .bind(plate.clone())
+        .bind(name_like.clone())
+        .bind(recent)
+        .bind(CHECK_LIMIT)
+        .fetch_all(&mut *c)
+        .await?
+    });
+    rows_into(rows)
+}
+
+/// A resident's passes, newest first.
+pub async fn for_host<'a>(source: impl Into<Source<'a>>, user: UserId, limit: i64) -> StoreResult<Vec<Pass>> {
+    let rows: Vec<PassRow> = on_conn!(source, c => {
+        sqlx::query_as(concat!(pass_select!(), "WHERE p.host_user_id = $1 ORDER BY p.created_at DESC LIMIT $2"))
+            .bind(user.as_uuid())
+            .bind(limit)
+            .fetch_all(&mut *c)
+            .await?
+    });
+    rows_into(rows)
+}
+
+/// A building's passes that may still be used (the desk's "expected").
+pub async fn expected<'a>(source: impl Into<Source<'a>>, building: BuildingId, limit: i64) -> StoreResult<Vec<Pass>> {
+    let rows: Vec<PassRow> = on_conn!(source, c => {
+        sqlx::query_as(concat!(
+            pass_select!(),
+            "WHERE p.building_id = $1 AND p.status IN ('requested', 'active', 'on_site')
+             ORDER BY p.valid_from DESC LIMIT $2"
+        ))
+        .bind(building.as_uuid())
+        .bind(limit)
+        .fetch_all(&mut *c)
+        .await?
+    });
+    rows_into(rows)
+}
+
+/// Moves a pass from one of `from` to `to`; `None` when it was in none of
+/// them (the caller reads it to say why).
+pub async fn set_status(
+    tx: &mut WriteTx,
+    id: PassId,
+    from: &[PassStatus],
+    to: PassStatus,
+) -> StoreResult<Option<Pass>> {
+    let now = tx.now();
+    let allowed: Vec<&str> = from.iter().map(|s| s.code()).collect();
+    let done = on_conn!(&mut *tx, c => {
+        sqlx::query(
+            "UPDATE passes SET status = $2, version = version + 1, updated_at = $3
+             WHERE id = $1 AND status IN ($4, $5, $6, $7)",
+        )
+        .bind(id.as_uuid())
+        .bind(to.code())
+        .bind(now)
+        .bind(allowed.first().copied())
+        .bind(allowed.get(1).copied())
+        .bind(allowed.get(2).copied())
+        .bind(allowed.get(3).copied())
+        .execute(&mut *c)
+        .await?
+        .rows_affected()
+    });
+    if done == 0 { Ok(None) } else { get(tx, id).await.map(Some) }
+}
+
+/// A visit: an arrival and, once the visitor leaves, a departure.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Visit {
+    pub id: VisitId,
+    pub pass_id: PassId,
+    pub building_id: BuildingId,
+    pub arrived_at: DateTime<Utc>,
+    pub arrived_by: Option<UserId>,
+    pub arrived_by_name: Option<String>,
+    pub departed_at: Option<DateTime<Utc>>,
+    pub departed_by: Option<UserId>,
+    pub override_reason: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct VisitRow {
+    id: Uuid,
+    pass_id: Uuid,
+    building_id: Uuid,
+    arrived_at: DateTime<Utc>,
+    arrived_by: Option<Uuid>,
+    arrived_by_name: Option<String>,
+    departed_at: Option<DateTime<Utc>>,
+    departed_by: Option<Uuid>,
+    override_reason: Option<String>,
+}
+
+impl From<VisitRow> for Visit {
+    fn from(row: VisitRow) -> Self {
+        Self {
+            id: VisitId::from_uuid(row.id),
+            pass_id: PassId::from_uuid(row.pass_id),
+            building_id: BuildingId::from_uuid(row.building_id),
+            arrived_at: row.arrived_at,
+            arrived_by: row.arrived_by.map(UserId::from_uuid),
+            arrived_by_name: row.arrived_by_name,
+            departed_at: row.departed_at,
+            departed_by: row.departed_by.map(UserId::from_uuid),
+            override_reason: row.override_reason,
+        }
+    }
+}
+
+macro_rules! visit_select {
+    () => {
+        "SELECT v.id, v.pass_id, v.building_id, v.arrived_at, v.arrived_by, g.display_name AS arrived_by_name,
+                v.departed_at, v.departed_by, v.override_reason
+         FROM visits v LEFT JOIN users g ON g.id = v.arrived_by "
+    };
+}
+
+/// What an arrival mark found.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Arrival {
+    /// The visitor is now on site.
+    Arrived(Pass, Visit),
+    /// Someone marked them first: the visit that is open.
+    AlreadyOnSite(Pass, Option<Visit>),
+    /// The pass was not active (the caller says why).
+    NotActive(Pass),
+}
+
+/// Marks an arrival on an active pass (checked by the caller).
+pub async fn arrive(
+    tx: &mut WriteTx,
+    pass: PassId,
+    by: Option<UserId>,
+    override_reason: Option<&str>,
+) -> StoreResult<Arrival> {
+    let Some(updated) = set_status(tx, pass, &[PassStatus::Active], PassStatus::OnSite).await? else {
+        let current = get(&mut *tx, pass).await?;
+        return Ok(if current.status == PassStatus::OnSite {
+            let open = open_visit(&mut *tx, pass).await?;
+            Arrival::AlreadyOnSite(current, open)
+        } else {
+            Arrival::NotActive(current)
+        });
+    };
+    let id = VisitId::new();
+    let now = tx.now();
+    on_conn!(&mut *tx, c => {
+        sqlx::query(
+            "INSERT INTO visits (id, pass_id, building_id, arrived_at, arrived_by, override_reason)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(id.as_uuid())
+        .bind(pass.as_uuid())
+        .bind(updated.building_id.as_uuid())
+        .bind(now)
+        .bind(by.as_ref().map(UserId::as_uuid))
+        .bind(override_reason)
+        .execute(&mut *c)
+        .await?
+        .rows_affected()
+    });
+    let visit = get_visit(&mut *tx, id).await?;
+    Ok(Arrival::Arrived(updated, visit))
+}
+
+/// Marks the departure of whoever is on site on `pass`: a one-entry pass
+/// is then closed, others are active again. `None` when nobody was.
+pub async fn depart(tx: &mut WriteTx, pass: PassId, by: Option<UserId>) -> StoreResult<Option<(Pass, Visit)>> {
+    let Some(open) = open_visit(&mut *tx, pass).await? else {
+        return Ok(None);
+    };
+    let now = tx.now();
+    on_conn!(&mut *tx, c => {
+        sqlx::query("UPDATE visits SET departed_at = $2, departed_by = $3 WHERE id = $1 AND departed_at IS NULL")
+            .bind(open.id.as_uuid())
+            .bind(now)
+            .bind(by.as_ref().map(UserId::as_uuid))
+            .execute(&mut *c)
+            .await?
+            .rows_affected()
+    });
+    let current = get(&mut *tx, pass).await?;
+    let next = if current.validity.single_entry() { PassStatus::Closed } else { PassStatus::Active };
+    let updated = set_status(tx, pass, &[PassStatus::OnSite], next).await?.unwrap_or(current);
+    let visit = get_visit(&mut *tx, open.id).await?;
+    Ok(Some((updated, visit)))
+}
+
+pub async fn get_visit<'a>(source: impl Into<Source<'a>>, id: VisitId) -> StoreResult<Visit> {
+    let row: VisitRow = on_conn!(source, c => {
+        sqlx::query_as(concat!(visit_select!(), "WHERE v.id = $1")).bind(id.as_uuid()).fetch_one(&mut *c).await?
+    });
+    Ok(row.into())
+}
+
+/// The visit open on a pass, if the visitor is on site.
+pub async fn open_visit<'a>(source: impl Into<Source<'a>>, pass: PassId) -> StoreResult<Option<Visit>> {
+    let row: Option<VisitRow> = on_conn!(source, c => {
+        sqlx::query_as(concat!(visit_select!(), "WHERE v.pass_id = $1 AND v.departed_at IS NULL"))
+            .bind(pass.as_uuid())
+            .fetch_optional(&mut *c)
+            .await?
+    });
+    Ok(row.map(Visit::from))
+}
+
+/// A visit with its pass, as the desk's log shows it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LoggedVisit {
+    pub visit: Visit,
+    pub pass: Pass,
+}
+
+/// A building's visits: those on site now, or all that arrived since
+/// `since`, newest first, `limit` at most.
+pub async fn visits<'a>(
+    source: impl Into<Source<'a>>,
+    building: BuildingId,
+    on_site: bool,
+    since: DateTime<Utc>,
+    limit: i64,
+) -> StoreResult<Vec<LoggedVisit>> {
+    let mut source = source.into();
+    let rows: Vec<VisitRow> = on_conn!(source.reborrow(), c => {
+        sqlx::query_as(concat!(
+            visit_select!(),
+            "WHERE v.building_id = $1 AND (($2 AND v.departed_at IS NULL) OR (NOT $2 AND v.arrived_at >= $3))
+             ORDER BY v.arrived_at DESC LIMIT $4"
+        ))
+        .bind(building.as_uuid())
+        .bind(on_site)
+        .bind(since)
+        .bind(limit)
+        .fetch_all(&mut *c)
+        .await?
+    });
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        let visit = Visit::from(row);
+        let pass = get(source.reborrow(), visit.pass_id).await?;
+        out.push(LoggedVisit { visit, pass });
+    }
+    Ok(out)
+}
+
+/// Passes whose period ended are expired (those on site stay on site until
+/// they leave: an overstay). Returns them for their events.
+pub async fn expire_due(tx: &mut WriteTx, limit: i64) -> StoreResult<Vec<Pass>> {
+    let now = tx.now();
+    let ids: Vec<Uuid> = on_conn!(&mut *tx, c => {
+        sqlx::query_scalar(
+            "SELECT id FROM passes WHERE status IN ('requested', 'active') AND valid_until IS NOT NULL
+             AND valid_until <= $1 ORDER BY valid_until LIMIT $2",
+        )
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&mut *c)
+        .await?
+    });
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        let id = PassId::from_uuid(id);
+        if let Some(pass) =
+            set_status(tx, id, &[PassStatus::Requested, PassStatus::Active], PassStatus::Expired).await?
+        {
+            out.push(pass);
+        }
+    }
+    Ok(out)
+}
+
+/// A blocklist entry with what the desk shows of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Blocked {
+    pub id: BlockEntryId,
+    pub building_id: Option<BuildingId>,
+    /// The name as written.
+    pub name: String,
+    pub aliases: Vec<String>,
+    pub phones: Vec<String>,
+    pub plates: Vec<String>,
+    pub reason: String,
+    pub created_at: DateTime<Utc>,
+    #[serde(skip)]
+    pub entry: BlockEntry,
+}
+
+#[derive(sqlx::FromRow)]
+struct BlockRow {
+    id: Uuid,
+    building_id: Option<Uuid>,
+    name: String,
+    names: Json<Vec<String>>,
+    phones: Json<Vec<String>>,
+    plates: Json<Vec<String>>,
+    reason: String,
+    created_at: DateTime<Utc>,
+}
+
+impl TryFrom<BlockRow> for Blocked {
+    type Error = StoreError;
+
+    fn try_from(row: BlockRow) -> StoreResult<Self> {
+        let phones: Vec<Phone> =
+            row.phones.0.iter().map(|p| decode("blocklist.phones", p, Phone::parse)).collect::<StoreResult<_>>()?;
+        let plates: Vec<Plate> =
+            row.plates.0.iter().map(|p| decode("blocklist.plates", p, Plate::parse)).collect::<StoreResult<_>>()?;
+        let names: Vec<&str> = row.names.0.iter().map(String::as_str).collect();
+        let entry = BlockEntry::new(&names, phones.clone(), plates.clone());
+        Ok(Blocked {
+            id: BlockEntryId::from_uuid(row.id),
+            building_id: row.building_id.map(BuildingId::from_uuid),
+            aliases: row.names.0.iter().skip(1).cloned().collect(),
+            name: row.name,
+            phones: phones.iter().map(|p| p.e164().to_owned()).collect(),
+            plates: plates.iter().map(Plate::display).collect(),
+            reason: row.reason,
+            created_at: row.created_at,
+            entry,
+        })
+    }
+}
+
+/// The entries that apply in a building (its own and company-wide).
+pub async fn blocklist<'a>(source: impl Into<Source<'a>>, building: Option<BuildingId>) -> StoreResult<Vec<Blocked>> {
+    let rows: Vec<BlockRow> = on_conn!(source, c => {
+        sqlx::query_as(
+            "SELECT id, building_id, name, names, phones, plates, reason, created_at FROM blocklist
+             WHERE building_id IS NULL OR building_id = $1 OR $2 ORDER BY created_at DESC LIMIT 1000",
+        )
+        .bind(building.as_ref().map(BuildingId::as_uuid))
+        .bind(building.is_none())
+        .fetch_all(&mut *c)
+        .await?
+    });
+    rows.into_iter().map(Blocked::try_from).collect()
+}
+
+/// Adds an entry: `names` is the name first, then its aliases.
+pub async fn add_blocked(
+    tx: &mut WriteTx,
+    building: Option<BuildingId>,
+    names: &[String],
+    phones: &[Phone],
+    plates: &[Plate],
+    reason: &str,
+    by: Option<UserId>,
+) -> StoreResult<Blocked> {
+    let id = BlockEntryId::new();
+    let now = tx.now();
+    let name = names.first().cloned().unwrap_or_default();
+    let phones: Vec<String> = phones.iter().map(|p| p.e164().to_owned()).collect();
+    let plates: Vec<String> = plates.iter().map(|p| p.as_str().to_owned()).collect();
+    on_conn!(&mut *tx, c => {
+        sqlx::query(
+            "INSERT INTO blocklist (id, building_id, name, names, phones, plates, reason, added_by, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(id.as_uuid())
+        .bind(building.as_ref().map(BuildingId::as_uuid))
+        .bind(&name)
+        .bind(Json(names))
+        .bind(Json(&phones))
+        .bind(Json(&plates))
+        .bind(reason)
+        .bind(by.as_ref().map(UserId::as_uuid))
+        .bind(now)
+        .execute(&mut *c)
+        .await?
+        .rows_affected()
+    });
+    let row: BlockRow = on_conn!(&mut *tx, c => {
+        sqlx::query_as("SELECT id, building_id, name, names, phones, plates, reason, created_at FROM blocklist WHERE id = $1")
+            .bind(id.as_uuid())
+            .fetch_one(&mut *c)
+            .await?
+    });
+    row.try_into()
+}
+
+pub async fn remove_blocked(tx: &mut WriteTx, id: BlockEntryId) -> StoreResult<()> {
+    let done = on_conn!(tx, c => {
+        sqlx::query("DELETE FROM blocklist WHERE id = $1").bind(id.as_uuid()).execute(&mut *c).await?.rows_affected()
+    });
+    expect_one(done)
+}

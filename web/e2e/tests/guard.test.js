@@ -1,0 +1,120 @@
+// The guard desk (issue: guard desk and passes): a pass the resident
+// ordered on a phone is found by its plate typed in Latin letters, the
+// arrival is one key, another desk of the building sees the visitor on site
+// without reloading, and the resident's page says the guest came.
+
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+
+import { launchBrowser, russianContext, signIn, startDemo } from "../harness.js";
+
+let demo;
+let browser;
+
+before(async () => {
+  demo = await startDemo();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await demo?.stop();
+});
+
+async function window(login, path, viewport = { width: 1440, height: 900 }) {
+  const context = await russianContext(browser);
+  const page = await context.newPage();
+  await page.setViewportSize(viewport);
+  await signIn(page, demo.url, login);
+  await page.waitForURL(`${demo.url}/`);
+  await page.goto(`${demo.url}${path}`);
+  return { context, page };
+}
+
+async function fitsWidth(page) {
+  return page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
+}
+
+test("a resident's car pass is found by a Latin plate, marked in with Enter, and every desk and the host see it live", async () => {
+  // The resident orders a pass on a phone.
+  const resident = await window("+79001000001", "/passes", { width: 390, height: 844 });
+  const form = resident.page.getByTestId("new-pass-form");
+  await form.getByTestId("pass-kind").selectOption("vehicle");
+  await form.getByTestId("pass-visitor").fill("Петрова Анна Викторовна");
+  await form.getByTestId("pass-plate").fill("в 512 ор 197");
+  await form.getByTestId("pass-submit").click();
+  await resident.page.getByTestId("pass-link").waitFor();
+  const mine = resident.page.getByTestId("my-pass").filter({ hasText: "Петрова Анна" });
+  assert.match(await mine.getByTestId("my-pass-status").textContent(), /Действует/);
+  assert.ok(await fitsWidth(resident.page), "the cabinet's passes fit a phone");
+
+  // The guard's desk and a second desk of the same building (the manager's).
+  const guard = await window("guard", "/guard");
+  const tower = await guard.page.locator("[data-desk] input[name=building]").inputValue();
+  const other = await window("manager", `/guard?building=${tower}`);
+
+  const search = guard.page.getByTestId("desk-search");
+  await search.fill("B512OP");
+  const match = guard.page.getByTestId("desk-match").filter({ hasText: "Петрова Анна" });
+  await match.waitFor();
+  assert.match(await match.getByTestId("desk-plate").textContent(), /В512ОР 197/);
+  assert.match(await match.getByTestId("desk-verdict").textContent(), /Действует/);
+  assert.match(await match.textContent(), /кв\. 45/);
+  assert.doesNotMatch(await match.textContent(), /\+7|900 100/, "no host phone on the desk");
+
+  // Enter marks the first match in.
+  await search.press("Enter");
+  await guard.page.waitForURL(/done=arrived/);
+  const onSite = guard.page.getByTestId("on-site-visit").filter({ hasText: "Петрова Анна" });
+  await onSite.waitFor();
+
+  // The other desk shows the visitor on site without a reload.
+  await other.page.getByTestId("on-site-visit").filter({ hasText: "Петрова Анна" }).waitFor({ timeout: 10_000 });
+
+  // A second mark from the other desk is one visit, said plainly.
+  const response = await other.page.evaluate(async (id) => {
+    const csrf = document.querySelector("input[name=csrf_token]").value;
+    const r = await fetch(`/api/v1/passes/${id}/arrival`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-csrf-token": csrf },
+      body: "{}",
+      credentials: "same-origin",
+    });
+    return { status: r.status, body: await r.json() };
+  }, await match.getAttribute("data-pass"));
+  assert.equal(response.status, 409);
+  assert.equal(response.body.error.code, "already_on_site");
+  assert.ok(response.body.visit.id);
+
+  // The host's page says the guest came, without a reload.
+  await mine.getByTestId("my-pass-status").filter({ hasText: "На территории" }).waitFor({ timeout: 10_000 });
+
+  // Shift+Enter marks the departure.
+  await guard.page.getByTestId("desk-search").press("Shift+Enter");
+  await guard.page.waitForURL(/done=departed/);
+  assert.equal(await guard.page.getByTestId("on-site-visit").filter({ hasText: "Петрова Анна" }).count(), 0);
+
+  for (const w of [resident, guard, other]) await w.context.close();
+});
+
+test("the desk warns of an expired pass and of the blocklist, and fits a tablet", async () => {
+  const guard = await window("guard", "/guard", { width: 800, height: 1280 });
+  const search = guard.page.getByTestId("desk-search");
+  await search.fill("Орлов");
+  const expired = guard.page.getByTestId("desk-match").filter({ hasText: "Орлов" });
+  await expired.waitFor();
+  assert.match(await expired.getByTestId("desk-verdict").textContent(), /Не действует/);
+  assert.equal(await expired.getByTestId("mark-arrival").count(), 0, "no arrival button on an expired pass");
+
+  await search.fill("м666мм");
+  const blocked = guard.page.getByTestId("desk-match").filter({ hasText: "Громов" });
+  await blocked.waitFor();
+  assert.match(await blocked.getByTestId("desk-blocked").textContent(), /стоп-листе/);
+  // Letting them in asks for a reason; without one nothing is sent.
+  guard.page.once("dialog", (dialog) => dialog.dismiss());
+  await blocked.getByTestId("mark-arrival").click();
+  await guard.page.waitForTimeout(300);
+  assert.doesNotMatch(guard.page.url(), /done=arrived/);
+  assert.ok(await fitsWidth(guard.page), "the desk fits a tablet");
+  await guard.context.close();
+});

@@ -1,0 +1,124 @@
+//! Strings of passes, visits, the guard desk and the blocklist, reached as
+//! `t.ps`: each declared once, Russian beside English.
+
+use domovoy_domain::pass::{PassKind, PassStatus, Refusal};
+
+catalog! {
+    /// The PassCatalog strings of one language.
+    pub struct PassCatalog { ru: RU_PASSES, en: EN_PASSES }
+
+    kind_label: fn(PassKind) -> &'static str = (ps_ru::kind_label, ps_en::kind_label),
+    status_label: fn(PassStatus) -> &'static str = (ps_ru::status_label, ps_en::status_label),
+    refusal_label: fn(Refusal) -> &'static str = (ps_ru::refusal_label, ps_en::refusal_label),
+
+    nav_guard: &'static str = ("Пост охраны", "Guard desk"),
+    nav_passes: &'static str = ("Пропуска", "Passes"),
+    desk_title: &'static str = ("Пост охраны", "Guard desk"),
+    desk_search: &'static str = ("Имя, номер машины, PIN, последние 4 цифры телефона или QR-код", "Name, plate, PIN, last 4 phone digits or a QR code"),
+    desk_search_label: &'static str = ("Поиск посетителя", "Find a visitor"),
+    desk_hint: &'static str = (
+        "Enter — найти, ещё раз Enter — отметить приход первого найденного, Shift+Enter — уход, Esc — очистить. Сканер QR вводит код сам.",
+        "Enter finds, Enter again marks the first match in, Shift+Enter marks out, Esc clears. A QR scanner types the code itself.",
+    ),
+    desk_scan: &'static str = ("Сканировать QR камерой", "Scan a QR code with the camera"),
+    desk_building: &'static str = ("Объект", "Building"),
+    desk_no_match: &'static str = ("Никого не нашли. Уточните имя или номер машины, или позвоните хозяину помещения.", "Nobody found. Check the name or the plate, or call the host."),
+    desk_on_site: &'static str = ("Сейчас на территории", "On site now"),
+    desk_today: &'static str = ("Журнал за сутки", "The last 24 hours"),
+    desk_expected: &'static str = ("Ожидаются", "Expected"),
+    desk_nobody: &'static str = ("Никого", "Nobody"),
+    desk_live: &'static str = ("Обновляется сама: отметки других постов видны сразу", "Updates by itself: other desks' marks appear at once"),
+    mark_arrival: &'static str = ("Пришёл", "Arrived"),
+    mark_departure: &'static str = ("Ушёл", "Left"),
+    valid: &'static str = ("Действует", "Valid"),
+    not_valid: &'static str = ("Не действует", "Not valid"),
+    overstay: &'static str = ("Пропуск истёк, посетитель ещё на территории", "Pass expired, the visitor is still on site"),
+    blocked_warning: &'static str = ("В стоп-листе", "On the blocklist"),
+    override_prompt: &'static str = ("Посетитель в стоп-листе. Чтобы пропустить, укажите причину (попадёт в журнал):", "The visitor is on the blocklist. To let them in, give a reason (it is audited):"),
+    host: &'static str = ("К кому", "Host"),
+    unit: &'static str = ("Помещение", "Unit"),
+    visitor: &'static str = ("Посетитель", "Visitor"),
+    plate: &'static str = ("Номер машины", "Plate"),
+    vehicle: &'static str = ("Марка и цвет", "Make and colour"),
+    parking_space: &'static str = ("Машино-место", "Parking space"),
+    company: &'static str = ("Организация", "Company"),
+    work: &'static str = ("Работы", "Work"),
+    phone: &'static str = ("Телефон посетителя", "Visitor's phone"),
+    kind: &'static str = ("Вид пропуска", "Kind"),
+    status: &'static str = ("Статус", "Status"),
+    valid_from: &'static str = ("Действует с", "Valid from"),
+    valid_until: &'static str = ("Действует до", "Valid until"),
+    validity_permanent: &'static str = ("бессрочно", "no end"),
+    /// «действует до 05.12.2026 18:00».
+    valid_until_at: fn(&str) -> String = (|at| format!("действует до {at}"), |at| format!("valid until {at}")),
+    /// Monday first, for weekly schedules.
+    weekdays: [&'static str; 7] = (["пн", "вт", "ср", "чт", "пт", "сб", "вс"], ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]),
+    arrived_at: &'static str = ("Пришёл", "Arrived"),
+    departed_at: &'static str = ("Ушёл", "Left"),
+    marked_by: &'static str = ("Отметил", "Marked by"),
+    pin: &'static str = ("PIN", "PIN"),
+    issued: &'static str = ("Пропуск оформлен", "Pass issued"),
+    arrived_done: &'static str = ("Приход отмечен", "Arrival marked"),
+    departed_done: &'static str = ("Уход отмечен", "Departure marked"),
+    cancelled_done: &'static str = ("Пропуск отменён", "Pass cancelled"),
+    already_marked: &'static str = ("Уже отмечен другим постом", "Already marked by another desk"),
+
+    // The resident's cabinet.
+    my_passes: &'static str = ("Мои пропуска", "My passes"),
+    new_pass: &'static str = ("Заказать пропуск", "Order a pass"),
+    no_passes: &'static str = ("Пропусков пока нет", "No passes yet"),
+    cancel: &'static str = ("Отменить", "Cancel"),
+    cancel_confirm: &'static str = ("Отменить пропуск?", "Cancel the pass?"),
+    share_link: &'static str = ("Ссылка для гостя (QR-код и PIN)", "Link for the guest (QR code and PIN)"),
+    share_once: &'static str = ("Ссылка показывается один раз: отправьте её гостю сейчас.", "The link is shown once: send it to your guest now."),
+    pass_page_title: &'static str = ("Пропуск", "Pass"),
+    pass_page_show: &'static str = ("Покажите QR-код или назовите PIN на посту охраны", "Show the QR code or tell the PIN at the guard desk"),
+    guest_arrived: &'static str = ("Ваш гость пришёл", "Your guest has arrived"),
+
+    // Errors.
+    blocklisted: &'static str = ("Посетитель в стоп-листе: пропустить можно только с указанием причины", "The visitor is on the blocklist: letting them in needs a reason"),
+    already_on_site: &'static str = ("Посетитель уже на территории: приход отметили раньше", "The visitor is already on site: the arrival was marked before"),
+    not_on_site: &'static str = ("Посетителя нет на территории: уход отмечать не нужно", "The visitor is not on site: there is no departure to mark"),
+    pass_on_site: &'static str = ("Посетитель сейчас на территории: сначала отметьте уход", "The visitor is on site now: mark the departure first"),
+    pass_finished: &'static str = ("Пропуск уже закрыт, отменён или истёк", "The pass is already closed, cancelled or expired"),
+
+    // The blocklist.
+    blocklist_title: &'static str = ("Стоп-лист", "Blocklist"),
+    block_name: &'static str = ("Имя", "Name"),
+    block_aliases: &'static str = ("Другие имена (через запятую)", "Aliases (comma-separated)"),
+    block_phones: &'static str = ("Телефоны", "Phones"),
+    block_plates: &'static str = ("Номера машин", "Plates"),
+    block_reason: &'static str = ("Причина", "Reason"),
+    block_add: &'static str = ("Добавить в стоп-лист", "Add to the blocklist"),
+    block_remove: &'static str = ("Убрать", "Remove"),
+    block_all_buildings: &'static str = ("Все объекты", "All buildings"),
+}
+
+labels! {
+    ru: ps_ru, en: ps_en;
+    fn kind_label(kind: PassKind) -> &'static str = match kind {
+        PassKind::Guest => ("Гость (разовый)", "Guest (one-time)"),
+        PassKind::Permanent => ("Постоянный", "Permanent"),
+        PassKind::Vehicle => ("Автомобиль", "Vehicle"),
+        PassKind::Contractor => ("Подрядчик", "Contractor"),
+        PassKind::Delivery => ("Доставка / такси", "Delivery / taxi"),
+    }
+    fn status_label(status: PassStatus) -> &'static str = match status {
+        PassStatus::Requested => ("Ждёт одобрения", "Awaiting approval"),
+        PassStatus::Active => ("Действует", "Active"),
+        PassStatus::OnSite => ("На территории", "On site"),
+        PassStatus::Closed => ("Использован", "Used"),
+        PassStatus::Cancelled => ("Отменён", "Cancelled"),
+        PassStatus::Expired => ("Истёк", "Expired"),
+        PassStatus::Denied => ("Отклонён", "Denied"),
+    }
+    fn refusal_label(refusal: Refusal) -> &'static str = match refusal {
+        Refusal::NotApproved => ("Пропуск ещё не одобрен хозяином", "The host has not approved the pass yet"),
+        Refusal::NotYetValid => ("Пропуск ещё не начал действовать", "The pass is not valid yet"),
+        Refusal::Expired => ("Срок пропуска истёк", "The pass has expired"),
+        Refusal::OutsideSchedule => ("Сейчас не время по расписанию пропуска", "Outside the pass's schedule"),
+        Refusal::Cancelled => ("Пропуск отменён", "The pass was cancelled"),
+        Refusal::Denied => ("В пропуске отказано", "The pass was denied"),
+        Refusal::Used => ("Разовый пропуск уже использован", "The one-time pass was already used"),
+    }
+}

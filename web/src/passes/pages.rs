@@ -1,0 +1,417 @@
+//! The guard desk (`/guard`), the resident's passes (`/passes`) and the
+//! page a guest opens from a forwarded link (`/p/<secret>`).
+
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use askama::Template;
+use chrono::{Duration, Utc};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use domovoy_app::passes::{self, Checked, Marked, PassInput};
+use domovoy_app::{AppError, Rule, buildings, tickets};
+use domovoy_domain::event::Topic;
+use domovoy_domain::ids::{BuildingId, PassId};
+use domovoy_domain::pass::{PassKind, PassStatus};
+use domovoy_domain::permission::Permission;
+use domovoy_store::passes::{LoggedVisit, Pass};
+
+use crate::auth::csrf::NoFields;
+use crate::auth::{CsrfForm, PageCaller};
+use crate::error::PageError;
+use crate::error::message_of;
+use crate::i18n::Catalog;
+use crate::pages::{Chrome, Section, fmt_time, html, see_other, url_encode};
+use crate::state::AppState;
+
+/// A desk search match as the page shows it.
+struct MatchLine {
+    id: String,
+    visitor: String,
+    kind: &'static str,
+    plate: String,
+    vehicle: String,
+    company: String,
+    unit: String,
+    host: String,
+    until: String,
+    on_site: bool,
+    valid: bool,
+    reason: &'static str,
+    overstay: bool,
+    blocked: Option<String>,
+}
+
+/// A visit in the desk's lists.
+struct VisitLine {
+    pass_id: String,
+    visitor: String,
+    kind: &'static str,
+    plate: String,
+    unit: String,
+    host: String,
+    arrived: String,
+    departed: String,
+    marked_by: String,
+    overstay: bool,
+}
+
+#[derive(Template)]
+#[template(path = "guard.html")]
+struct DeskPage<'a> {
+    t: &'a Catalog,
+    chrome: Chrome,
+    buildings: Vec<(String, String, bool)>,
+    building_id: String,
+    query: String,
+    matches: Vec<MatchLine>,
+    searched: bool,
+    on_site: Vec<VisitLine>,
+    log: Vec<VisitLine>,
+    live_seq: i64,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DeskQuery {
+    pub building: Option<String>,
+    pub q: Option<String>,
+    pub done: Option<String>,
+    pub error: Option<String>,
+}
+
+fn match_line(c: &Checked, t: &Catalog, zone: chrono_tz::Tz) -> MatchLine {
+    let p = &c.pass;
+    MatchLine {
+        id: p.id.to_string(),
+        visitor: p.visitor_name.clone(),
+        kind: (t.ps.kind_label)(p.kind),
+        plate: p.plate.as_ref().map(|p| p.display()).unwrap_or_default(),
+        vehicle: p.vehicle.clone(),
+        company: p.company.clone(),
+        unit: p.unit_title.clone().unwrap_or_default(),
+        host: p.host_name.clone().unwrap_or_default(),
+        until: validity_text(p, t, zone),
+        on_site: p.status == PassStatus::OnSite,
+        valid: c.valid,
+        reason: c.reason.map(|r| (t.ps.refusal_label)(r)).unwrap_or_default(),
+        overstay: c.overstay,
+        blocked: c.blocked.as_ref().map(|b| format!("{} — {}", b.name, b.reason)),
+    }
+}
+
+fn visit_line(v: &LoggedVisit, t: &Catalog, zone: chrono_tz::Tz) -> VisitLine {
+    let p = &v.pass;
+    VisitLine {
+        pass_id: p.id.to_string(),
+        visitor: p.visitor_name.clone(),
+        kind: (t.ps.kind_label)(p.kind),
+        plate: p.plate.as_ref().map(|p| p.display()).unwrap_or_default(),
+        unit: p.unit_title.clone().unwrap_or_default(),
+        host: p.host_name.clone().unwrap_or_default(),
+        arrived: fmt_time(v.visit.arrived_at, zone),
+        departed: v.visit.departed_at.map(|d| fmt_time(d, zone)).unwrap_or_default(),
+        marked_by: v.visit.arrived_by_name.clone().unwrap_or_default(),
+        overstay: v.visit.departed_at.is_none() && domovoy_domain::pass::overstayed(p.validity, Utc::now()),
+    }
+}
+
+/// The guard desk: one search box, the matches with one-key marks, who is
+/// on site now and today's log, live for every desk of the building.
+#[get("/guard")]
+pub async fn guard_desk(
+    state: web::Data<AppState>,
+    caller: PageCaller,
+    query: web::Query<DeskQuery>,
+    req: HttpRequest,
+) -> Result<HttpResponse, PageError> {
+    let t = caller.t();
+    let reach = caller.principal().reach(Permission::PassesCheck);
+    let all = buildings::list(&state, &caller).await?;
+    let desk: Vec<_> = all
+        .into_iter()
+        .filter(|b| reach.covers(&domovoy_domain::policy::Target::building(b.id), caller.user().id))
+        .collect();
+    let chosen = query.building.as_deref().and_then(|raw| raw.parse::<BuildingId>().ok());
+    let Some(building) = chosen.and_then(|id| desk.iter().find(|b| b.id == id)).or_else(|| desk.first()) else {
+        return Err(PageError::forbidden());
+    };
+    let zone = building.time_zone.tz();
+    // The position first: a mark committed meanwhile is replayed.
+    let live_seq = domovoy_app::live::position(&state, Topic::Building(building.id)).await?;
+    let q = query.q.clone().unwrap_or_default();
+    let searched = q.trim().chars().count() >= 2;
+    let matches = if searched {
+        passes::check(&state, &caller, building.id, &q).await?.iter().map(|c| match_line(c, t, zone)).collect()
+    } else {
+        Vec::new()
+    };
+    let on_site = passes::visits(&state, &caller, building.id, true, Utc::now()).await?;
+    let since = Utc::now() - Duration::hours(24);
+    let log = passes::visits(&state, &caller, building.id, false, since).await?;
+    let error = query.error.as_deref().map(|code| match code {
+        "blocklisted" => t.ps.blocklisted.to_owned(),
+        "not_on_site" => t.ps.not_on_site.to_owned(),
+        _ => t.invalid_input.to_owned(),
+    });
+    let page = DeskPage {
+        t,
+        chrome: Chrome::new(&caller, Section::Guard, req.path())
+            .with_notice(crate::pages::notice(t, query.done.as_deref()))
+            .with_error(error),
+        buildings: desk.iter().map(|b| (b.id.to_string(), b.name.to_string(), b.id == building.id)).collect(),
+        building_id: building.id.to_string(),
+        query: q,
+        matches,
+        searched,
+        on_site: on_site.iter().map(|v| visit_line(v, t, zone)).collect(),
+        log: log.iter().map(|v| visit_line(v, t, zone)).collect(),
+        live_seq,
+    };
+    html(&page)
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct MarkForm {
+    pub override_reason: Option<String>,
+    /// The desk's search, kept after the mark.
+    pub q: Option<String>,
+}
+
+fn back_to_desk(building: BuildingId, q: Option<&str>, done: &str) -> HttpResponse {
+    let q = q.map(str::trim).filter(|q| !q.is_empty()).map(|q| format!("&q={}", url_encode(q))).unwrap_or_default();
+    see_other(&format!("/guard?building={building}{q}&{done}"))
+}
+
+/// Marks an arrival from the desk.
+#[post("/guard/passes/{id}/arrival")]
+pub async fn guard_arrive(
+    state: web::Data<AppState>,
+    caller: PageCaller,
+    id: web::Path<Uuid>,
+    form: CsrfForm<MarkForm>,
+) -> Result<HttpResponse, PageError> {
+    let id = PassId::from_uuid(*id);
+    let pass = passes::get(&state, &caller, id).await?;
+    let form = form.0;
+    match passes::arrive(&state, &caller, id, form.override_reason.as_deref()).await {
+        Ok(Marked::Arrived { .. }) => Ok(back_to_desk(pass.building_id, form.q.as_deref(), "done=arrived")),
+        Ok(Marked::AlreadyOnSite { .. }) => {
+            Ok(back_to_desk(pass.building_id, form.q.as_deref(), "done=already_on_site"))
+        }
+        Err(AppError::Rule(Rule::Blocklisted)) => {
+            Ok(back_to_desk(pass.building_id, form.q.as_deref(), "error=blocklisted"))
+        }
+        Err(error) => Err(PageError::App(error)),
+    }
+}
+
+/// Marks a departure from the desk.
+#[post("/guard/passes/{id}/departure")]
+pub async fn guard_depart(
+    state: web::Data<AppState>,
+    caller: PageCaller,
+    id: web::Path<Uuid>,
+    form: CsrfForm<MarkForm>,
+) -> Result<HttpResponse, PageError> {
+    let id = PassId::from_uuid(*id);
+    let pass = passes::get(&state, &caller, id).await?;
+    match passes::depart(&state, &caller, id).await {
+        Ok(_) => Ok(back_to_desk(pass.building_id, form.0.q.as_deref(), "done=departed")),
+        Err(AppError::Rule(Rule::NotOnSite)) => {
+            Ok(back_to_desk(pass.building_id, form.0.q.as_deref(), "error=not_on_site"))
+        }
+        Err(error) => Err(PageError::App(error)),
+    }
+}
+
+/// One of a resident's passes as the cabinet lists it.
+struct PassLine {
+    id: String,
+    visitor: String,
+    kind: &'static str,
+    status: &'static str,
+    status_label: &'static str,
+    plate: String,
+    unit: String,
+    pin: String,
+    until: String,
+    cancellable: bool,
+}
+
+#[derive(Template)]
+#[template(path = "passes.html")]
+struct PassesPage<'a> {
+    t: &'a Catalog,
+    chrome: Chrome,
+    passes: Vec<PassLine>,
+    units: Vec<(String, String)>,
+    kinds: Vec<(&'static str, &'static str)>,
+    form: PassInput,
+    errors: Vec<(String, String)>,
+    /// The link of the pass just issued (shown once).
+    link: Option<String>,
+    live_seq: i64,
+}
+
+/// When a pass admits, in words: «действует до …», «бессрочно», or its
+/// weekly schedule («пн, ср, пт 08:00–19:00»).
+fn validity_text(p: &Pass, t: &Catalog, zone: chrono_tz::Tz) -> String {
+    let until = p.validity.until().map(|u| (t.ps.valid_until_at)(&fmt_time(u, zone)));
+    match p.validity {
+        domovoy_domain::pass::Validity::Weekly { schedule, .. } => {
+            let days: Vec<&str> =
+                (0..7).filter(|i| schedule.days & (1 << i) != 0).map(|i| t.ps.weekdays[i as usize]).collect();
+            let hours = format!("{}–{}", schedule.from.format("%H:%M"), schedule.until.format("%H:%M"));
+            [Some(format!("{} {hours}", days.join(", "))), until].into_iter().flatten().collect::<Vec<_>>().join(", ")
+        }
+        _ => until.unwrap_or_else(|| t.ps.validity_permanent.to_owned()),
+    }
+}
+
+fn pass_line(p: &Pass, t: &Catalog, zone: chrono_tz::Tz) -> PassLine {
+    PassLine {
+        id: p.id.to_string(),
+        visitor: p.visitor_name.clone(),
+        kind: (t.ps.kind_label)(p.kind),
+        status: p.status.code(),
+        status_label: (t.ps.status_label)(p.status),
+        plate: p.plate.as_ref().map(|p| p.display()).unwrap_or_default(),
+        unit: p.unit_title.clone().unwrap_or_default(),
+        pin: p.pin.as_str().to_owned(),
+        until: validity_text(p, t, zone),
+        cancellable: matches!(p.status, PassStatus::Requested | PassStatus::Active),
+    }
+}
+
+async fn render_passes(
+    state: &AppState,
+    caller: &PageCaller,
+    path: &str,
+    form: PassInput,
+    errors: Vec<(String, String)>,
+    link: Option<String>,
+    notice: Option<String>,
+) -> Result<HttpResponse, PageError> {
+    let t = caller.t();
+    let zone = state.config.display_time_zone;
+    let live_seq = domovoy_app::live::position(state, Topic::User(caller.user().id)).await?;
+    let mine = passes::mine(state, caller).await?;
+    let units = tickets::own_units(state, caller)
+        .await?
+        .into_iter()
+        .map(|u| (u.unit_id.to_string(), format!("{}, {}", u.building_name, u.title)))
+        .collect();
+    let page = PassesPage {
+        t,
+        chrome: Chrome::new(caller, Section::Passes, path).with_notice(notice),
+        passes: mine.iter().map(|p| pass_line(p, t, zone)).collect(),
+        units,
+        kinds: PassKind::ALL.iter().map(|k| (k.code(), (t.ps.kind_label)(*k))).collect(),
+        form,
+        errors,
+        link,
+        live_seq,
+    };
+    html(&page)
+}
+
+/// The resident's passes and the form to order one.
+#[get("/passes")]
+pub async fn my_passes(
+    state: web::Data<AppState>,
+    caller: PageCaller,
+    query: web::Query<crate::pages::DoneQuery>,
+    req: HttpRequest,
+) -> Result<HttpResponse, PageError> {
+    let notice = crate::pages::notice(caller.t(), query.done.as_deref());
+    let form = PassInput { kind: Some(PassKind::Guest.code().to_owned()), ..PassInput::default() };
+    render_passes(&state, &caller, req.path(), form, Vec::new(), None, notice).await
+}
+
+/// Orders a pass from the cabinet; the page then shows its link once.
+#[post("/passes")]
+pub async fn issue_pass(
+    state: web::Data<AppState>,
+    caller: PageCaller,
+    form: CsrfForm<PassInput>,
+    req: HttpRequest,
+) -> Result<HttpResponse, PageError> {
+    let t = caller.t();
+    let mut input = form.0;
+    // The form's date and time are local («2026-12-05T18:00»).
+    for value in [&mut input.valid_from, &mut input.valid_until] {
+        if let Some(local) = value.as_deref().filter(|v| !v.trim().is_empty())
+            && let Ok(naive) = chrono::NaiveDateTime::parse_from_str(local.trim(), "%Y-%m-%dT%H:%M")
+            && let Some(at) = naive.and_local_timezone(state.config.display_time_zone).earliest()
+        {
+            *value = Some(at.with_timezone(&Utc).to_rfc3339());
+        }
+    }
+    match passes::issue(&state, &caller, &input).await {
+        Ok(issued) => {
+            let link = format!("/p/{}", issued.link_secret);
+            let notice = Some(t.ps.issued.to_owned());
+            render_passes(&state, &caller, req.path(), PassInput::default(), Vec::new(), Some(link), notice).await
+        }
+        Err(AppError::Validation(errors)) => {
+            let errors = errors.iter().map(|(f, e)| ((*f).to_owned(), t.field(f, e))).collect();
+            render_passes(&state, &caller, req.path(), input, errors, None, None).await
+        }
+        Err(error) => {
+            let errors = vec![(String::new(), message_of(&error, t))];
+            render_passes(&state, &caller, req.path(), input, errors, None, None).await
+        }
+    }
+}
+
+/// Cancels one of the resident's passes.
+#[post("/passes/{id}/cancel")]
+pub async fn cancel_pass(
+    state: web::Data<AppState>,
+    caller: PageCaller,
+    id: web::Path<Uuid>,
+    _form: CsrfForm<NoFields>,
+) -> Result<HttpResponse, PageError> {
+    passes::cancel(&state, &caller, PassId::from_uuid(*id)).await?;
+    Ok(see_other("/passes?done=pass_cancelled"))
+}
+
+#[derive(Template)]
+#[template(path = "pass_shared.html")]
+struct SharedPage<'a> {
+    t: &'a Catalog,
+    css: String,
+    visitor: String,
+    kind: &'static str,
+    status_label: &'static str,
+    unit: String,
+    pin: String,
+    from: String,
+    until: String,
+    plate: String,
+}
+
+/// The pass a guest opens from the forwarded link: the PIN to tell the
+/// guard, and the link itself (what the QR code holds). No sign-in.
+#[get("/p/{secret}")]
+pub async fn shared_pass(
+    state: web::Data<AppState>,
+    secret: web::Path<String>,
+    req: HttpRequest,
+) -> Result<HttpResponse, PageError> {
+    let t = crate::auth::RequestContext::of(&req).t();
+    let pass = passes::by_link(&state, &secret).await?;
+    let zone = state.config.display_time_zone;
+    let page = SharedPage {
+        t,
+        css: crate::assets::url("app.css"),
+        visitor: pass.visitor_name.clone(),
+        kind: (t.ps.kind_label)(pass.kind),
+        status_label: (t.ps.status_label)(pass.status),
+        unit: pass.unit_title.clone().unwrap_or_default(),
+        pin: pass.pin.as_str().to_owned(),
+        from: fmt_time(pass.validity.from(), zone),
+        until: pass.validity.until().map_or_else(|| t.ps.validity_permanent.to_owned(), |u| fmt_time(u, zone)),
+        plate: pass.plate.as_ref().map(|p| p.display()).unwrap_or_default(),
+    };
+    html(&page)
+}
