@@ -19,12 +19,12 @@ use domovoy_domain::error::{FieldErrors, bounded_text};
 use domovoy_domain::event::{Event, PassNotice, VisitNotice};
 use domovoy_domain::ids::{BlockEntryId, BuildingId, ClientId, PassId, TicketId, UnitId};
 use domovoy_domain::pass::{
-    self as rules, PassKind, PassStatus, Pin, Plate, Refusal, Validity, Visitor, WeeklySchedule,
+    self as rules, PassKind, PassStatus, Pin, Plate, Refusal, Validity, VisitDay, VisitFacts, Visitor, WeeklySchedule,
 };
 use domovoy_domain::permission::Permission;
 use domovoy_domain::policy::Target;
 use domovoy_store::audit::{self, Change};
-use domovoy_store::passes::{self, Arrival, Blocked, LoggedVisit, NewPass, Pass, Visit};
+use domovoy_store::passes::{self, Arrival, Blocked, LoggedVisit, NewPass, Pass, Visit, VisitRange};
 use domovoy_store::{buildings, clients, layout};
 
 use crate::common::{optional, present};
@@ -591,7 +591,10 @@ pub async fn cancel(app: &App, requester: &Requester, id: PassId) -> AppResult<P
     .await
 }
 
-/// A building's visits: on site now, or since `since` (today's log).
+/// Most visits a desk list shows.
+const DESK_VISITS: i64 = 500;
+
+/// A building's visits: on site now, or since `since` (the desk's log).
 pub async fn visits(
     app: &App,
     requester: &Requester,
@@ -600,7 +603,54 @@ pub async fn visits(
     since: DateTime<Utc>,
 ) -> AppResult<Vec<LoggedVisit>> {
     requester.require(Permission::PassesCheck, &Target::building(building))?;
-    Ok(passes::visits(&app.db, building, on_site, since, 500).await?)
+    let range = if on_site { VisitRange::OnSite } else { VisitRange::Arrived { from: since, until: Utc::now() } };
+    Ok(passes::visits(&app.db, building, range, DESK_VISITS).await?)
+}
+
+/// The longest period one visits report covers.
+pub const REPORT_DAYS_MAX: i64 = 92;
+/// Most visits one report reads.
+const REPORT_VISITS_MAX: i64 = 200_000;
+
+/// The visits report of a building: per day and kind, the average stay and
+/// the overstays, and the visits themselves.
+#[derive(Debug, Clone, Serialize)]
+pub struct VisitReport {
+    pub days: Vec<VisitDay>,
+    pub visits: Vec<LoggedVisit>,
+    /// More visits than one report reads: the period should be shorter.
+    pub truncated: bool,
+}
+
+/// The visits report for `[from, until)` (at most [`REPORT_DAYS_MAX`]
+/// days): for those who may check passes in the building.
+pub async fn visit_report(
+    app: &App,
+    requester: &Requester,
+    building: BuildingId,
+    from: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> AppResult<VisitReport> {
+    requester.require(Permission::PassesCheck, &Target::building(building))?;
+    if until <= from {
+        return Err(AppError::field("to", FieldError::InvalidFormat));
+    }
+    if until - from > Duration::days(REPORT_DAYS_MAX) {
+        return Err(AppError::field("to", FieldError::TooLong { max: REPORT_DAYS_MAX as usize }));
+    }
+    let zone = buildings::get(&app.db, building).await?.time_zone.tz();
+    let visits = passes::visits(&app.db, building, VisitRange::Arrived { from, until }, REPORT_VISITS_MAX + 1).await?;
+    let truncated = visits.len() as i64 > REPORT_VISITS_MAX;
+    let facts: Vec<VisitFacts> = visits
+        .iter()
+        .map(|v| VisitFacts {
+            kind: v.pass.kind,
+            arrived_at: v.visit.arrived_at,
+            departed_at: v.visit.departed_at,
+            valid_until: v.pass.validity.until(),
+        })
+        .collect();
+    Ok(VisitReport { days: rules::summarise(&facts, zone, Utc::now()), visits, truncated })
 }
 
 /// The passes a building expects (usable now or later).

@@ -384,6 +384,58 @@ pub fn overstayed(validity: Validity, now: DateTime<Utc>) -> bool {
     validity.until().is_some_and(|until| now >= until)
 }
 
+/// What the visits report needs of one visit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VisitFacts {
+    pub kind: PassKind,
+    pub arrived_at: DateTime<Utc>,
+    pub departed_at: Option<DateTime<Utc>>,
+    /// The end of the pass, when it has one.
+    pub valid_until: Option<DateTime<Utc>>,
+}
+
+/// One line of the visits report: a day (in the building's zone) and a
+/// kind of pass.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct VisitDay {
+    pub date: chrono::NaiveDate,
+    pub kind: PassKind,
+    pub visits: usize,
+    /// Over the visits that ended.
+    pub average_stay: Option<chrono::Duration>,
+    /// On site after the pass expired (still there, or left late).
+    pub overstays: usize,
+}
+
+/// Visits per day and kind, with the average stay and the overstays; the
+/// newest day first.
+pub fn summarise(visits: &[VisitFacts], zone: Tz, now: DateTime<Utc>) -> Vec<VisitDay> {
+    let mut days: std::collections::BTreeMap<(chrono::NaiveDate, PassKind), (usize, i64, i64, usize)> =
+        std::collections::BTreeMap::new();
+    for v in visits {
+        let date = v.arrived_at.with_timezone(&zone).date_naive();
+        let entry = days.entry((date, v.kind)).or_default();
+        entry.0 += 1;
+        if let Some(left) = v.departed_at {
+            entry.1 += (left - v.arrived_at).num_seconds().max(0);
+            entry.2 += 1;
+        }
+        if v.valid_until.is_some_and(|until| v.departed_at.unwrap_or(now) > until) {
+            entry.3 += 1;
+        }
+    }
+    days.into_iter()
+        .rev()
+        .map(|((date, kind), (visits, seconds, ended, overstays))| VisitDay {
+            date,
+            kind,
+            visits,
+            average_stay: (ended > 0).then(|| chrono::Duration::seconds(seconds / ended)),
+            overstays,
+        })
+        .collect()
+}
+
 /// A blocklist entry: a person or a car not to be let in.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BlockEntry {
@@ -550,6 +602,31 @@ mod tests {
         assert!(entry.matches(Visitor { plate: Some(&latin), ..Visitor::default() }));
         assert!(!entry.matches(Visitor { name: Some("Петров"), ..Visitor::default() }), "a part is not a match");
         assert!(!entry.matches(Visitor::default()));
+    }
+
+    #[test]
+    fn the_report_counts_days_in_the_buildings_zone_with_stays_and_overstays() {
+        let moscow = chrono_tz::Europe::Moscow;
+        let facts = |arrived, departed, until| VisitFacts {
+            kind: PassKind::Guest,
+            arrived_at: arrived,
+            departed_at: departed,
+            valid_until: until,
+        };
+        let visits = [
+            // 4 December 23:30 in Moscow is 20:30 UTC: still the 4th.
+            facts(utc(2026, 12, 4, 20, 30), Some(utc(2026, 12, 4, 21, 30)), Some(utc(2026, 12, 5, 0, 0))),
+            // 5 December 00:30 in Moscow: the 5th; left after the pass ended.
+            facts(utc(2026, 12, 4, 21, 30), Some(utc(2026, 12, 4, 23, 0)), Some(utc(2026, 12, 4, 22, 0))),
+            // Still on site past the end.
+            facts(utc(2026, 12, 4, 22, 0), None, Some(utc(2026, 12, 4, 23, 0))),
+        ];
+        let days = summarise(&visits, moscow, utc(2026, 12, 5, 1, 0));
+        assert_eq!(days.len(), 2);
+        assert_eq!((days[0].date.to_string(), days[0].visits, days[0].overstays), ("2026-12-05".into(), 2, 2));
+        assert_eq!(days[0].average_stay, Some(chrono::Duration::minutes(90)), "only the visit that ended");
+        assert_eq!((days[1].date.to_string(), days[1].visits, days[1].overstays), ("2026-12-04".into(), 1, 0));
+        assert_eq!(days[1].average_stay, Some(chrono::Duration::hours(1)));
     }
 
     proptest! {

@@ -179,20 +179,32 @@ impl TryFrom<PassRow> for Pass {
     }
 }
 
-/// The columns of [`PassRow`] over `passes p` joined with the unit, its
-/// section and the host client.
-macro_rules! pass_select {
+/// The columns of [`PassRow`], over `passes p` and [`pass_joins!`].
+macro_rules! pass_columns {
     () => {
         concat!(
-            "SELECT p.id, p.building_id, p.unit_id, u.kind AS unit_kind, u.label AS unit_label, ",
+            "p.id, p.building_id, p.unit_id, u.kind AS unit_kind, u.label AS unit_label, ",
             layout::wing_sql!(),
             " AS wing, p.host_client_id, c.name AS host_name, p.host_user_id, p.kind, p.status, p.visitor_name, \
              p.visitor_phone, p.plate, p.vehicle, p.parking_space, p.company, p.work, p.ticket_id, p.validity, \
              p.valid_from, p.valid_until, p.schedule_days, p.schedule_from, p.schedule_until, p.pin, p.note, \
-             p.issued_by, p.version, p.created_at, p.updated_at \
-             FROM passes p LEFT JOIN units u ON u.id = p.unit_id LEFT JOIN sections s ON s.id = u.section_id \
-             LEFT JOIN clients c ON c.id = p.host_client_id "
+             p.issued_by, p.version, p.created_at, p.updated_at"
         )
+    };
+}
+
+/// The unit, its section and the host client of `passes p`.
+macro_rules! pass_joins {
+    () => {
+        " LEFT JOIN units u ON u.id = p.unit_id LEFT JOIN sections s ON s.id = u.section_id \
+         LEFT JOIN clients c ON c.id = p.host_client_id "
+    };
+}
+
+/// A pass with the names the desk shows.
+macro_rules! pass_select {
+    () => {
+        concat!("SELECT ", pass_columns!(), " FROM passes p", pass_joins!())
     };
 }
 
@@ -533,36 +545,78 @@ pub struct LoggedVisit {
     pub pass: Pass,
 }
 
-/// A building's visits: those on site now, or all that arrived since
-/// `since`, newest first, `limit` at most.
+/// Which visits of a building to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VisitRange {
+    /// Those on site now.
+    OnSite,
+    /// Those that arrived in `[from, until)`.
+    Arrived { from: DateTime<Utc>, until: DateTime<Utc> },
+}
+
+#[derive(sqlx::FromRow)]
+struct LoggedRow {
+    #[sqlx(flatten)]
+    pass: PassRow,
+    visit_id: Uuid,
+    arrived_at: DateTime<Utc>,
+    arrived_by: Option<Uuid>,
+    arrived_by_name: Option<String>,
+    departed_at: Option<DateTime<Utc>>,
+    departed_by: Option<Uuid>,
+    override_reason: Option<String>,
+}
+
+/// A building's visits with their passes, newest first, `limit` at most:
+/// one query however many.
 pub async fn visits<'a>(
     source: impl Into<Source<'a>>,
     building: BuildingId,
-    on_site: bool,
-    since: DateTime<Utc>,
+    range: VisitRange,
     limit: i64,
 ) -> StoreResult<Vec<LoggedVisit>> {
-    let mut source = source.into();
-    let rows: Vec<VisitRow> = on_conn!(source.reborrow(), c => {
+    let (on_site, from, until) = match range {
+        // The times are not read for those on site.
+        VisitRange::OnSite => (true, DateTime::<Utc>::UNIX_EPOCH, DateTime::<Utc>::UNIX_EPOCH),
+        VisitRange::Arrived { from, until } => (false, from, until),
+    };
+    let rows: Vec<LoggedRow> = on_conn!(source, c => {
         sqlx::query_as(concat!(
-            visit_select!(),
-            "WHERE v.building_id = $1 AND (($2 AND v.departed_at IS NULL) OR (NOT $2 AND v.arrived_at >= $3))
-             ORDER BY v.arrived_at DESC LIMIT $4"
+            "SELECT ",
+            pass_columns!(),
+            ", v.id AS visit_id, v.arrived_at, v.arrived_by, g.display_name AS arrived_by_name, v.departed_at,
+               v.departed_by, v.override_reason
+             FROM visits v JOIN passes p ON p.id = v.pass_id",
+            pass_joins!(),
+            "LEFT JOIN users g ON g.id = v.arrived_by
+             WHERE v.building_id = $1
+               AND (($2 AND v.departed_at IS NULL) OR (NOT $2 AND v.arrived_at >= $3 AND v.arrived_at < $4))
+             ORDER BY v.arrived_at DESC LIMIT $5"
         ))
         .bind(building.as_uuid())
         .bind(on_site)
-        .bind(since)
+        .bind(from)
+        .bind(until)
         .bind(limit)
         .fetch_all(&mut *c)
         .await?
     });
-    let mut out = Vec::with_capacity(rows.len());
-    for row in rows {
-        let visit = Visit::from(row);
-        let pass = get(source.reborrow(), visit.pass_id).await?;
-        out.push(LoggedVisit { visit, pass });
-    }
-    Ok(out)
+    rows.into_iter()
+        .map(|row| {
+            let visit = Visit {
+                id: VisitId::from_uuid(row.visit_id),
+                pass_id: PassId::from_uuid(row.pass.id),
+                building_id: BuildingId::from_uuid(row.pass.building_id),
+                arrived_at: row.arrived_at,
+                arrived_by: row.arrived_by.map(UserId::from_uuid),
+                arrived_by_name: row.arrived_by_name,
+                departed_at: row.departed_at,
+                departed_by: row.departed_by.map(UserId::from_uuid),
+                override_reason: row.override_reason,
+            };
+            Ok(LoggedVisit { visit, pass: Pass::try_from(row.pass)? })
+        })
+        .collect()
 }
 
 /// Passes whose period ended are expired (those on site stay on site until

@@ -118,3 +118,22 @@ test("the desk warns of an expired pass and of the blocklist, and fits a tablet"
   assert.ok(await fitsWidth(guard.page), "the desk fits a tablet");
   await guard.context.close();
 });
+
+test("the visits report counts the demo's visits per day and kind and downloads as CSV", async () => {
+  const guard = await window("guard", "/guard");
+  await guard.page.getByTestId("desk-report").click();
+  const table = guard.page.getByTestId("report-days");
+  await table.waitFor();
+  const text = await table.textContent();
+  assert.match(text, /Подрядчик/);
+  assert.match(text, /Доставка/);
+  const csv = await guard.page.evaluate(async (href) => {
+    const r = await fetch(href, { credentials: "same-origin" });
+    return { type: r.headers.get("content-type"), body: await r.text() };
+  }, await guard.page.getByTestId("report-csv").getAttribute("href"));
+  assert.match(csv.type, /text\/csv/);
+  assert.match(csv.body, /День/);
+  assert.match(csv.body, /Подрядчик/);
+  assert.ok(await fitsWidth(guard.page));
+  await guard.context.close();
+});

@@ -82,6 +82,26 @@ catalog! {
     pass_on_site: &'static str = ("Посетитель сейчас на территории: сначала отметьте уход", "The visitor is on site now: mark the departure first"),
     pass_finished: &'static str = ("Пропуск уже закрыт, отменён или истёк", "The pass is already closed, cancelled or expired"),
 
+    // The visits report.
+    report_title: &'static str = ("Отчёт по визитам", "Visits report"),
+    report_from: &'static str = ("С", "From"),
+    report_to: &'static str = ("По (включительно)", "To (inclusive)"),
+    report_show: &'static str = ("Показать", "Show"),
+    report_day: &'static str = ("День", "Day"),
+    report_visits: &'static str = ("Визитов", "Visits"),
+    report_average_stay: &'static str = ("Средняя длительность", "Average stay"),
+    report_overstays: &'static str = ("Задержались после окончания пропуска", "Stayed past the pass"),
+    report_total: &'static str = ("Всего", "Total"),
+    report_nothing: &'static str = ("За этот период визитов нет", "No visits in this period"),
+    report_download_days: &'static str = ("Скачать по дням", "Download by day"),
+    report_download_visits: &'static str = ("Скачать все визиты", "Download every visit"),
+    report_truncated: &'static str = ("Визитов больше, чем помещается в один отчёт: сократите период", "More visits than one report holds: shorten the period"),
+    /// «1 ч 25 мин».
+    stay: fn(i64) -> String = (
+        |minutes| if minutes >= 60 { format!("{} ч {} мин", minutes / 60, minutes % 60) } else { format!("{minutes} мин") },
+        |minutes| if minutes >= 60 { format!("{} h {} min", minutes / 60, minutes % 60) } else { format!("{minutes} min") },
+    ),
+
     // The blocklist.
     blocklist_title: &'static str = ("Стоп-лист", "Blocklist"),
     block_name: &'static str = ("Имя", "Name"),

@@ -263,6 +263,7 @@ pub fn register(cfg: &mut web::ServiceConfig) {
         .service(crate::account::sign_in::logout)
         .service(crate::account::sign_in::switch_language)
         .service(crate::home::pages::home)
+        .service(crate::passes::pages::visits_report)
         .service(crate::passes::pages::guard_desk)
         .service(crate::passes::pages::guard_arrive)
         .service(crate::passes::pages::guard_depart)

@@ -415,3 +415,161 @@ pub async fn shared_pass(
     };
     html(&page)
 }
+
+#[derive(Debug, Deserialize)]
+pub struct ReportQuery {
+    pub building: Option<String>,
+    /// `YYYY-MM-DD`, local days; the last 7 days by default.
+    pub from: Option<String>,
+    pub to: Option<String>,
+    /// `csv` or `xlsx` to download; absent: the page.
+    pub format: Option<String>,
+    /// `days` (default) or `visits`.
+    pub what: Option<String>,
+}
+
+struct DayLine {
+    date: String,
+    kind: &'static str,
+    visits: usize,
+    average_stay: String,
+    overstays: usize,
+}
+
+#[derive(Template)]
+#[template(path = "visits_report.html")]
+struct ReportPage<'a> {
+    t: &'a Catalog,
+    chrome: Chrome,
+    buildings: Vec<(String, String, bool)>,
+    building_id: String,
+    from: String,
+    to: String,
+    days: Vec<DayLine>,
+    total: usize,
+    total_overstays: usize,
+    truncated: bool,
+}
+
+fn day_lines(report: &passes::VisitReport, t: &Catalog) -> Vec<DayLine> {
+    report
+        .days
+        .iter()
+        .map(|d| DayLine {
+            date: d.date.format("%d.%m.%Y").to_string(),
+            kind: (t.ps.kind_label)(d.kind),
+            visits: d.visits,
+            average_stay: d.average_stay.map_or_else(|| "—".to_owned(), |s| (t.ps.stay)(s.num_minutes())),
+            overstays: d.overstays,
+        })
+        .collect()
+}
+
+/// The visits report of a building: per day and kind, with downloads.
+#[get("/guard/report")]
+pub async fn visits_report(
+    state: web::Data<AppState>,
+    caller: PageCaller,
+    query: web::Query<ReportQuery>,
+    req: HttpRequest,
+) -> Result<HttpResponse, PageError> {
+    let t = caller.t();
+    let reach = caller.principal().reach(Permission::PassesCheck);
+    let all = buildings::list(&state, &caller).await?;
+    let desk: Vec<_> = all
+        .into_iter()
+        .filter(|b| reach.covers(&domovoy_domain::policy::Target::building(b.id), caller.user().id))
+        .collect();
+    let chosen = query.building.as_deref().and_then(|raw| raw.parse::<BuildingId>().ok());
+    let Some(building) = chosen.and_then(|id| desk.iter().find(|b| b.id == id)).or_else(|| desk.first()) else {
+        return Err(PageError::forbidden());
+    };
+    let zone = building.time_zone.tz();
+    let today = Utc::now().with_timezone(&zone).date_naive();
+    let day = |raw: Option<&str>, field: &'static str, default: chrono::NaiveDate| match raw.filter(|r| !r.is_empty()) {
+        Some(raw) => chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+            .map_err(|_| PageError::App(AppError::field(field, domovoy_domain::FieldError::InvalidFormat))),
+        None => Ok(default),
+    };
+    let from = day(query.from.as_deref(), "from", today - Duration::days(6))?;
+    let to = day(query.to.as_deref(), "to", today)?;
+    let start = |d: chrono::NaiveDate| {
+        d.and_hms_opt(0, 0, 0)
+            .and_then(|n| n.and_local_timezone(zone).earliest())
+            .map(|at| at.with_timezone(&Utc))
+            .ok_or(PageError::App(AppError::field("from", domovoy_domain::FieldError::InvalidFormat)))
+    };
+    let report =
+        passes::visit_report(&state, &caller, building.id, start(from)?, start(to + Duration::days(1))?).await?;
+    if let Some(format) = query.format.as_deref() {
+        let format = crate::export::ExportFormat::parse(Some(format))?;
+        let stem = format!("visits-{from}-{to}");
+        let table = if query.what.as_deref() == Some("visits") {
+            crate::export::Table {
+                headers: [
+                    t.ps.visitor,
+                    t.ps.kind,
+                    t.ps.plate,
+                    t.ps.unit,
+                    t.ps.host,
+                    t.ps.arrived_at,
+                    t.ps.departed_at,
+                    t.ps.marked_by,
+                ]
+                .iter()
+                .map(|h| (*h).to_owned())
+                .collect(),
+                rows: report
+                    .visits
+                    .iter()
+                    .map(|v| {
+                        vec![
+                            v.pass.visitor_name.clone(),
+                            (t.ps.kind_label)(v.pass.kind).to_owned(),
+                            v.pass.plate.as_ref().map(|p| p.display()).unwrap_or_default(),
+                            v.pass.unit_title.clone().unwrap_or_default(),
+                            v.pass.host_name.clone().unwrap_or_default(),
+                            fmt_time(v.visit.arrived_at, zone),
+                            v.visit.departed_at.map(|d| fmt_time(d, zone)).unwrap_or_default(),
+                            v.visit.arrived_by_name.clone().unwrap_or_default(),
+                        ]
+                    })
+                    .collect(),
+            }
+        } else {
+            crate::export::Table {
+                headers: [
+                    t.ps.report_day,
+                    t.ps.kind,
+                    t.ps.report_visits,
+                    t.ps.report_average_stay,
+                    t.ps.report_overstays,
+                ]
+                .iter()
+                .map(|h| (*h).to_owned())
+                .collect(),
+                rows: day_lines(&report, t)
+                    .into_iter()
+                    .map(|d| {
+                        vec![d.date, d.kind.to_owned(), d.visits.to_string(), d.average_stay, d.overstays.to_string()]
+                    })
+                    .collect(),
+            }
+        };
+        return Ok(crate::export::download(&table, format, &stem, t.ps.report_title)?);
+    }
+    let days = day_lines(&report, t);
+    let page = ReportPage {
+        t,
+        chrome: Chrome::new(&caller, Section::Guard, req.path()),
+        buildings: desk.iter().map(|b| (b.id.to_string(), b.name.to_string(), b.id == building.id)).collect(),
+        building_id: building.id.to_string(),
+        from: from.to_string(),
+        to: to.to_string(),
+        total: days.iter().map(|d| d.visits).sum(),
+        total_overstays: days.iter().map(|d| d.overstays).sum(),
+        days,
+        truncated: report.truncated,
+    };
+    html(&page)
+}
