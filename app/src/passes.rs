@@ -594,6 +594,140 @@ pub async fn cancel(app: &App, requester: &Requester, id: PassId) -> AppResult<P
 /// Most visits a desk list shows.
 const DESK_VISITS: i64 = 500;
 
+/// A visitor who came without a pass, as the desk writes them down.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct VisitRequest {
+    pub building_id: Option<String>,
+    /// The unit as said at the door: «45», «кв. 45», «корп. 2, кв. 7».
+    pub unit: Option<String>,
+    pub visitor_name: Option<String>,
+    pub note: Option<String>,
+}
+
+/// How long the host has to answer an on-the-spot visit.
+const VISIT_REQUEST_VALID: Duration = Duration::hours(12);
+
+/// The unit a person at the door names, in one building: by its number,
+/// or by its full title where the number is in several корпуса.
+async fn unit_named(app: &App, building: BuildingId, said: &str) -> AppResult<layout::Unit> {
+    let said = said.trim();
+    let number = said.rsplit([' ', '.']).next().unwrap_or(said).trim();
+    let found: Vec<_> = layout::find_by_label(&app.db, number, None, 50)
+        .await?
+        .into_iter()
+        .filter(|u| u.building_id == building)
+        .collect();
+    let wanted = squeezed(said);
+    match found.as_slice() {
+        [only] => Ok(only.clone()),
+        many => many
+            .iter()
+            .find(|u| squeezed(&u.title()) == wanted)
+            .cloned()
+            .ok_or(AppError::field("unit", FieldError::Unknown)),
+    }
+}
+
+fn squeezed(text: &str) -> String {
+    domovoy_domain::text::fold(text).replace(' ', "")
+}
+
+/// Writes down a visitor who came without a pass: a one-time pass waiting
+/// for the host's (or a concierge's) answer. The host hears of it live.
+pub async fn request_visit(app: &App, requester: &Requester, input: &VisitRequest) -> AppResult<Pass> {
+    let mut errors = FieldErrors::new();
+    let building = match present(input.building_id.as_deref()) {
+        Some(raw) => errors.check("building_id", parse_id::<BuildingId>(raw)),
+        None => {
+            errors.add("building_id", FieldError::Required);
+            None
+        }
+    };
+    let visitor_name = match present(input.visitor_name.as_deref()) {
+        Some(raw) => errors.check("visitor_name", bounded_text(raw, 2, 120)),
+        None => {
+            errors.add("visitor_name", FieldError::Required);
+            None
+        }
+    };
+    let unit_said = match present(input.unit.as_deref()) {
+        Some(raw) => errors.check("unit", bounded_text(raw, 1, 40)),
+        None => {
+            errors.add("unit", FieldError::Required);
+            None
+        }
+    };
+    let note = text(&mut errors, "note", input.note.as_deref(), 500);
+    errors.into_result()?;
+    let (Some(building), Some(visitor_name), Some(unit_said)) = (building, visitor_name, unit_said) else {
+        return Err(AppError::Validation(FieldErrors::new()));
+    };
+    requester.require(Permission::PassesMark, &Target::building(building))?;
+    let unit = unit_named(app, building, &unit_said).await?;
+    // The host: the unit's first person with the resident app, else its
+    // first person.
+    let people = clients::unit_people(&app.db, unit.id).await?;
+    let host = people.iter().find(|p| p.has_account).or_else(|| people.first());
+    let host_user = match host {
+        Some(person) => clients::get(&app.db, person.client_id).await?.card.user_id,
+        None => None,
+    };
+    let now = Utc::now();
+    let new = NewPass {
+        building_id: building,
+        unit_id: Some(unit.id),
+        host_client_id: host.map(|p| p.client_id),
+        host_user_id: host_user,
+        kind: PassKind::Guest,
+        status: PassStatus::Requested,
+        visitor_name,
+        visitor_phone: None,
+        plate: None,
+        vehicle: String::new(),
+        parking_space: String::new(),
+        company: String::new(),
+        work: String::new(),
+        ticket_id: None,
+        validity: Validity::Once { from: now, until: now + VISIT_REQUEST_VALID },
+        pin: Pin::from_number(rand::rng().random_range(0..1_000_000)),
+        link_hash: hash_secret(&new_secret()),
+        note,
+        issued_by: requester.user_id(),
+    };
+    insert(app, requester, new).await
+}
+
+/// The host's (or a concierge's) answer to an on-the-spot visit: let in
+/// (the pass becomes active) or not (denied).
+pub async fn decide(app: &App, requester: &Requester, id: PassId, approve: bool) -> AppResult<Pass> {
+    let pass = passes::get(&app.db, id).await?;
+    requester.require(Permission::PassesIssue, &target(&pass))?;
+    let (to, action) = if approve {
+        (PassStatus::Active, AuditAction::PassApproved)
+    } else {
+        (PassStatus::Denied, AuditAction::PassDenied)
+    };
+    let actor = requester.actor();
+    app.write(move |tx| {
+        Box::pin(async move {
+            let Some(pass) = passes::set_status(tx, id, &[PassStatus::Requested], to).await? else {
+                return Err(AppError::Rule(Rule::PassFinished));
+            };
+            audit::record(
+                tx,
+                Change::new(&actor, action, pass.id)
+                    .building(Some(pass.building_id))
+                    .summary(pass.visitor_name.clone()),
+            )
+            .await?;
+            tx.emit(&Event::PassChanged(notice(&pass)));
+            Ok(pass)
+        })
+    })
+    .await
+}
+
 /// A building's visits: on site now, or since `since` (the desk's log).
 pub async fn visits(
     app: &App,

@@ -105,6 +105,29 @@ async fn passes_work_end_to_end(app: TestApp) {
     let cancelled = app.post(&resident, &format!("/api/v1/passes/{id}/cancel"), &json!({})).await;
     assert_eq!(cancelled.status(), StatusCode::OK);
 
+    // A visitor without a pass: the desk asks, the host answers.
+    let request = json!({"building_id": tower, "unit": "кв. 45", "visitor_name": "Зайцев Кирилл"});
+    let response = app.post(&guard, "/api/v1/passes/requests", &request).await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let asked: Value = response.json().await.unwrap();
+    assert_eq!(asked["status"], "requested");
+    assert_eq!(asked["unit_label"], "кв. 45");
+    let asked_id = asked["id"].as_str().unwrap();
+    host.expect_event("pass.created", WAIT).await;
+    let arrival = app.post(&guard, &format!("/api/v1/passes/{asked_id}/arrival"), &json!({})).await;
+    assert_eq!(error_code(arrival).await, "pass_not_valid", "not before the host agrees");
+    for (who, expected) in
+        [(&guard, StatusCode::FORBIDDEN), (&neighbour, StatusCode::FORBIDDEN), (&resident, StatusCode::OK)]
+    {
+        let answer = app.post(who, &format!("/api/v1/passes/{asked_id}/approve"), &json!({})).await;
+        assert_eq!(answer.status(), expected);
+    }
+    let again = app.post(&resident, &format!("/api/v1/passes/{asked_id}/deny"), &json!({})).await;
+    assert_eq!(error_code(again).await, "pass_finished");
+    let unknown = json!({"building_id": tower, "unit": "9999", "visitor_name": "Кто-то"});
+    let response = app.post(&guard, "/api/v1/passes/requests", &unknown).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
     // A resident cannot issue for someone else's building or unit.
     let other = building_id(&app, &admin, "БЦ «Гранит»").await;
     let foreign =

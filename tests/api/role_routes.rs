@@ -595,6 +595,27 @@ fn table() -> Vec<Row> {
         ),
         row(
             Method::POST,
+            "/api/v1/passes/requests",
+            "/api/v1/passes/requests",
+            |p, f| in_tower(p, f, Permission::PassesMark),
+            Json(json!({"building_id": "{tower}", "unit": "7", "visitor_name": "Гость без пропуска"})),
+        ),
+        row(
+            Method::POST,
+            "/api/v1/passes/{id}/approve",
+            "/api/v1/passes/{pass}/approve",
+            |p, f| in_tower(p, f, Permission::PassesIssue),
+            Empty,
+        ),
+        row(
+            Method::POST,
+            "/api/v1/passes/{id}/deny",
+            "/api/v1/passes/{pass}/deny",
+            |p, f| in_tower(p, f, Permission::PassesIssue),
+            Empty,
+        ),
+        row(
+            Method::POST,
             "/api/v1/passes/{id}/cancel",
             "/api/v1/passes/{pass}/cancel",
             |p, f| in_tower(p, f, Permission::PassesIssue),

@@ -137,3 +137,31 @@ test("the visits report counts the demo's visits per day and kind and downloads 
   assert.ok(await fitsWidth(guard.page));
   await guard.context.close();
 });
+
+test("a visitor without a pass: the desk asks the host, the host lets them in from the phone, the desk marks the arrival", async () => {
+  const resident = await window("+79001000001", "/passes", { width: 390, height: 844 });
+  const guard = await window("guard", "/guard");
+  const search = guard.page.getByTestId("desk-search");
+  await search.fill("Зайцев Кирилл");
+  await guard.page.getByText("Никого не нашли").waitFor();
+  const walkIn = guard.page.getByTestId("walk-in");
+  assert.equal(await walkIn.getAttribute("open"), "", "the form opens when nobody is found");
+  await walkIn.getByTestId("walk-in-unit").fill("45");
+  await walkIn.getByTestId("walk-in-send").click();
+  await guard.page.waitForURL(/done=visit_requested/);
+  const waiting = guard.page.getByTestId("desk-match").filter({ hasText: "Зайцев Кирилл" });
+  assert.match(await waiting.getByTestId("desk-verdict").textContent(), /не одобрен/);
+  assert.equal(await waiting.getByTestId("mark-arrival").count(), 0, "a guard cannot let them in alone");
+
+  // The host sees the request live and lets the visitor in.
+  const request = resident.page.getByTestId("my-pass").filter({ hasText: "Зайцев Кирилл" });
+  await request.getByTestId("approve-visit").click({ timeout: 10_000 });
+  await resident.page.waitForURL(/done=approved/);
+
+  // The desk's matches redraw live: now the arrival can be marked.
+  await waiting.getByTestId("mark-arrival").waitFor({ timeout: 10_000 });
+  await waiting.getByTestId("mark-arrival").click();
+  await guard.page.waitForURL(/done=arrived/);
+  await guard.page.getByTestId("on-site-visit").filter({ hasText: "Зайцев Кирилл" }).waitFor();
+  for (const w of [resident, guard]) await w.context.close();
+});

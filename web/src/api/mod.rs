@@ -141,10 +141,13 @@ api_routes!(
     crate::ticket_settings::api::delete_saved_filter,
     // `check` before `{id}`: routes match in this order.
     crate::passes::api::check_passes,
+    crate::passes::api::request_visit,
     crate::passes::api::create_pass,
     crate::passes::api::list_passes,
     crate::passes::api::get_pass,
     crate::passes::api::cancel_pass,
+    crate::passes::api::approve_pass,
+    crate::passes::api::deny_pass,
     crate::passes::api::mark_arrival,
     crate::passes::api::mark_departure,
     crate::passes::api::list_visits,

@@ -63,6 +63,17 @@ catalog! {
     cancelled_done: &'static str = ("Пропуск отменён", "Pass cancelled"),
     already_marked: &'static str = ("Уже отмечен другим постом", "Already marked by another desk"),
 
+    walk_in_title: &'static str = ("Разовый визит без пропуска", "A visitor without a pass"),
+    walk_in_hint: &'static str = ("Хозяину помещения придёт запрос; когда он разрешит, пропуск появится в поиске.", "The host gets a request; once they allow it, the pass shows in the search."),
+    walk_in_unit: &'static str = ("Помещение (например, 45 или «корп. 2, кв. 7»)", "Unit (e.g. 45 or «корп. 2, кв. 7»)"),
+    walk_in_send: &'static str = ("Запросить разрешение", "Ask the host"),
+    visit_requested: &'static str = ("Запрос отправлен хозяину помещения", "The host has been asked"),
+    approve: &'static str = ("Пустить", "Let in"),
+    deny: &'static str = ("Отказать", "Refuse"),
+    approved_done: &'static str = ("Посетителя можно пропустить", "The visitor may come in"),
+    denied_done: &'static str = ("В посещении отказано", "The visit was refused"),
+    request_waiting: &'static str = ("Вас ждут у входа: разрешите или откажите", "Someone is at the door: let them in or refuse"),
+
     // The resident's cabinet.
     my_passes: &'static str = ("Мои пропуска", "My passes"),
     new_pass: &'static str = ("Заказать пропуск", "Order a pass"),

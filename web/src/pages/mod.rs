@@ -267,6 +267,9 @@ pub fn register(cfg: &mut web::ServiceConfig) {
         .service(crate::passes::pages::guard_desk)
         .service(crate::passes::pages::guard_arrive)
         .service(crate::passes::pages::guard_depart)
+        .service(crate::passes::pages::guard_request_visit)
+        .service(crate::passes::pages::guard_decide)
+        .service(crate::passes::pages::decide_pass)
         .service(crate::passes::pages::my_passes)
         .service(crate::passes::pages::issue_pass)
         .service(crate::passes::pages::cancel_pass)
@@ -438,6 +441,9 @@ pub fn notice(t: &Catalog, done: Option<&str>) -> Option<String> {
         "departed" => t.ps.departed_done,
         "already_on_site" => t.ps.already_marked,
         "pass_cancelled" => t.ps.cancelled_done,
+        "visit_requested" => t.ps.visit_requested,
+        "approved" => t.ps.approved_done,
+        "denied" => t.ps.denied_done,
         _ => return None,
     };
     Some(text.to_owned())

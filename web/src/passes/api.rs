@@ -5,7 +5,7 @@ use chrono::{Duration, Utc};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use domovoy_app::passes::{self, BlockInput, Marked, PassInput};
+use domovoy_app::passes::{self, BlockInput, Marked, PassInput, VisitRequest};
 use domovoy_app::{AppError, Rule};
 use domovoy_domain::FieldError;
 use domovoy_domain::ids::{BlockEntryId, BuildingId, PassId};
@@ -281,4 +281,56 @@ pub async fn delete_block(
 ) -> Result<HttpResponse, ApiError> {
     passes::unblock(&state, &caller, BlockEntryId::from_uuid(*id)).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// Writes down a visitor who came without a pass: a one-time pass waiting
+/// for the host's answer (`status` `requested`). Desks of the building.
+#[utoipa::path(
+    tag = "passes",
+    request_body = VisitRequest,
+    responses((status = 201, body = PassDto), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+#[post("/api/v1/passes/requests")]
+pub async fn request_visit(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: web::Json<VisitRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let pass = passes::request_visit(&state, &caller, &body).await?;
+    Ok(HttpResponse::Created().json(PassDto::new(&pass, shows_phone(&caller, &pass))))
+}
+
+/// The host (or staff issuing passes there) lets an on-the-spot visitor in.
+#[utoipa::path(
+    tag = "passes",
+    params(("id" = Uuid, Path)),
+    responses((status = 200, body = PassDto), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+#[post("/api/v1/passes/{id}/approve")]
+pub async fn approve_pass(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<PassDto>, ApiError> {
+    let pass = passes::decide(&state, &caller, PassId::from_uuid(*id), true).await?;
+    Ok(web::Json(PassDto::new(&pass, shows_phone(&caller, &pass))))
+}
+
+/// The host (or staff issuing passes there) refuses an on-the-spot visitor.
+#[utoipa::path(
+    tag = "passes",
+    params(("id" = Uuid, Path)),
+    responses((status = 200, body = PassDto), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+#[post("/api/v1/passes/{id}/deny")]
+pub async fn deny_pass(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<PassDto>, ApiError> {
+    let pass = passes::decide(&state, &caller, PassId::from_uuid(*id), false).await?;
+    Ok(web::Json(PassDto::new(&pass, shows_phone(&caller, &pass))))
 }

@@ -39,6 +39,9 @@ struct MatchLine {
     reason: &'static str,
     overstay: bool,
     blocked: Option<String>,
+    /// Waiting for the host; `can_decide`: this desk may answer for them.
+    requested: bool,
+    can_decide: bool,
 }
 
 /// A visit in the desk's lists.
@@ -95,6 +98,8 @@ fn match_line(c: &Checked, t: &Catalog, zone: chrono_tz::Tz) -> MatchLine {
         reason: c.reason.map(|r| (t.ps.refusal_label)(r)).unwrap_or_default(),
         overstay: c.overstay,
         blocked: c.blocked.as_ref().map(|b| format!("{} — {}", b.name, b.reason)),
+        requested: p.status == PassStatus::Requested,
+        can_decide: false,
     }
 }
 
@@ -139,8 +144,13 @@ pub async fn guard_desk(
     let live_seq = domovoy_app::live::position(&state, Topic::Building(building.id)).await?;
     let q = query.q.clone().unwrap_or_default();
     let searched = q.trim().chars().count() >= 2;
+    let may_decide = caller.can(Permission::PassesIssue, &domovoy_domain::policy::Target::building(building.id));
     let matches = if searched {
-        passes::check(&state, &caller, building.id, &q).await?.iter().map(|c| match_line(c, t, zone)).collect()
+        passes::check(&state, &caller, building.id, &q)
+            .await?
+            .iter()
+            .map(|c| MatchLine { can_decide: may_decide, ..match_line(c, t, zone) })
+            .collect()
     } else {
         Vec::new()
     };
@@ -235,6 +245,7 @@ struct PassLine {
     pin: String,
     until: String,
     cancellable: bool,
+    requested: bool,
 }
 
 #[derive(Template)]
@@ -278,7 +289,8 @@ fn pass_line(p: &Pass, t: &Catalog, zone: chrono_tz::Tz) -> PassLine {
         unit: p.unit_title.clone().unwrap_or_default(),
         pin: p.pin.as_str().to_owned(),
         until: validity_text(p, t, zone),
-        cancellable: matches!(p.status, PassStatus::Requested | PassStatus::Active),
+        cancellable: p.status == PassStatus::Active,
+        requested: p.status == PassStatus::Requested,
     }
 }
 
@@ -572,4 +584,63 @@ pub async fn visits_report(
         truncated: report.truncated,
     };
     html(&page)
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct WalkInForm {
+    pub building: Option<String>,
+    pub unit: Option<String>,
+    pub visitor_name: Option<String>,
+}
+
+/// Writes down a visitor without a pass from the desk; the host is asked.
+#[post("/guard/visits")]
+pub async fn guard_request_visit(
+    state: web::Data<AppState>,
+    caller: PageCaller,
+    form: CsrfForm<WalkInForm>,
+) -> Result<HttpResponse, PageError> {
+    let form = form.0;
+    let input = passes::VisitRequest {
+        building_id: form.building.clone(),
+        unit: form.unit,
+        visitor_name: form.visitor_name,
+        note: None,
+    };
+    let pass = passes::request_visit(&state, &caller, &input).await?;
+    Ok(back_to_desk(pass.building_id, Some(&pass.visitor_name), "done=visit_requested"))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct DecideForm {
+    /// `approve` or `deny`.
+    pub decision: Option<String>,
+    pub q: Option<String>,
+}
+
+/// A concierge or manager answers for the host at the desk.
+#[post("/guard/passes/{id}/decision")]
+pub async fn guard_decide(
+    state: web::Data<AppState>,
+    caller: PageCaller,
+    id: web::Path<Uuid>,
+    form: CsrfForm<DecideForm>,
+) -> Result<HttpResponse, PageError> {
+    let approve = form.0.decision.as_deref() == Some("approve");
+    let pass = passes::decide(&state, &caller, PassId::from_uuid(*id), approve).await?;
+    let done = if approve { "done=approved" } else { "done=denied" };
+    Ok(back_to_desk(pass.building_id, form.0.q.as_deref(), done))
+}
+
+/// The host answers an on-the-spot visit from the cabinet.
+#[post("/passes/{id}/decision")]
+pub async fn decide_pass(
+    state: web::Data<AppState>,
+    caller: PageCaller,
+    id: web::Path<Uuid>,
+    form: CsrfForm<DecideForm>,
+) -> Result<HttpResponse, PageError> {
+    let approve = form.0.decision.as_deref() == Some("approve");
+    passes::decide(&state, &caller, PassId::from_uuid(*id), approve).await?;
+    Ok(see_other(if approve { "/passes?done=approved" } else { "/passes?done=denied" }))
 }
