@@ -76,6 +76,7 @@ catalog! {
 
     // The resident's cabinet.
     my_passes: &'static str = ("Мои пропуска", "My passes"),
+    home_passes_hint: &'static str = ("Закажите пропуск гостю, курьеру или машине; здесь же — запросы с поста охраны.", "Order a pass for a guest, a courier or a car; requests from the guard desk come here too."),
     new_pass: &'static str = ("Заказать пропуск", "Order a pass"),
     no_passes: &'static str = ("Пропусков пока нет", "No passes yet"),
     cancel: &'static str = ("Отменить", "Cancel"),
