@@ -22,6 +22,22 @@ pub fn optional<T>(
     present(value).and_then(|v| errors.check(field, parse(v)))
 }
 
+/// Parses a required input: absent or blank is [`FieldError::Required`].
+pub fn required<T>(
+    errors: &mut FieldErrors,
+    field: &'static str,
+    value: Option<&str>,
+    parse: impl FnOnce(&str) -> Result<T, FieldError>,
+) -> Option<T> {
+    match present(value) {
+        Some(v) => errors.check(field, parse(v)),
+        None => {
+            errors.add(field, FieldError::Required);
+            None
+        }
+    }
+}
+
 /// Refuses the transaction's change if it leaves nobody able to administer
 /// users and roles. Called inside the write, after the change.
 pub async fn ensure_an_administrator_remains(tx: &mut WriteTx) -> Result<(), AppError> {

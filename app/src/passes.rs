@@ -27,7 +27,7 @@ use domovoy_store::audit::{self, Change};
 use domovoy_store::passes::{self, Arrival, Blocked, LoggedVisit, NewPass, Pass, Visit, VisitRange};
 use domovoy_store::{buildings, clients, layout};
 
-use crate::common::{optional, present};
+use crate::common::{optional, present, required};
 use crate::secret::{hash_secret, new_secret};
 use crate::{App, AppError, AppResult, Requester, Rule};
 
@@ -114,26 +114,15 @@ fn text(errors: &mut FieldErrors, field: &'static str, raw: Option<&str>, max: u
 
 fn parse(input: &PassInput, now: DateTime<Utc>) -> Result<Parsed, AppError> {
     let mut errors = FieldErrors::new();
-    let building = match present(input.building_id.as_deref()) {
-        Some(raw) => errors.check("building_id", parse_id::<BuildingId>(raw)),
-        None => {
-            errors.add("building_id", FieldError::Required);
-            None
-        }
-    };
+    let building = required(&mut errors, "building_id", input.building_id.as_deref(), parse_id::<BuildingId>);
     let unit = optional(&mut errors, "unit_id", input.unit_id.as_deref(), parse_id::<UnitId>);
     let host_client = optional(&mut errors, "host_client_id", input.host_client_id.as_deref(), parse_id::<ClientId>);
     let kind = match present(input.kind.as_deref()) {
         Some(raw) => errors.check("kind", raw.parse::<PassKind>()),
         None => Some(PassKind::Guest),
     };
-    let visitor_name = match present(input.visitor_name.as_deref()) {
-        Some(raw) => errors.check("visitor_name", bounded_text(raw, 2, 120)),
-        None => {
-            errors.add("visitor_name", FieldError::Required);
-            None
-        }
-    };
+    let visitor_name =
+        required(&mut errors, "visitor_name", input.visitor_name.as_deref(), |raw| bounded_text(raw, 2, 120));
     let visitor_phone = optional(&mut errors, "visitor_phone", input.visitor_phone.as_deref(), Phone::parse);
     let plate = optional(&mut errors, "plate", input.plate.as_deref(), Plate::parse);
     if kind == Some(PassKind::Vehicle) && plate.is_none() && present(input.plate.as_deref()).is_none() {
@@ -164,13 +153,7 @@ fn parse(input: &PassInput, now: DateTime<Utc>) -> Result<Parsed, AppError> {
         },
         "permanent" => Some(Validity::Permanent { from }),
         "weekly" => {
-            let days = match present(input.days.as_deref()) {
-                Some(raw) => errors.check("days", WeeklySchedule::parse_days(raw)),
-                None => {
-                    errors.add("days", FieldError::Required);
-                    None
-                }
-            };
+            let days = required(&mut errors, "days", input.days.as_deref(), WeeklySchedule::parse_days);
             let time_from = optional(&mut errors, "time_from", input.time_from.as_deref(), parse_clock);
             let time_until = optional(&mut errors, "time_until", input.time_until.as_deref(), parse_clock);
             match (days, time_from, time_until) {
@@ -637,27 +620,10 @@ fn squeezed(text: &str) -> String {
 /// for the host's (or a concierge's) answer. The host hears of it live.
 pub async fn request_visit(app: &App, requester: &Requester, input: &VisitRequest) -> AppResult<Pass> {
     let mut errors = FieldErrors::new();
-    let building = match present(input.building_id.as_deref()) {
-        Some(raw) => errors.check("building_id", parse_id::<BuildingId>(raw)),
-        None => {
-            errors.add("building_id", FieldError::Required);
-            None
-        }
-    };
-    let visitor_name = match present(input.visitor_name.as_deref()) {
-        Some(raw) => errors.check("visitor_name", bounded_text(raw, 2, 120)),
-        None => {
-            errors.add("visitor_name", FieldError::Required);
-            None
-        }
-    };
-    let unit_said = match present(input.unit.as_deref()) {
-        Some(raw) => errors.check("unit", bounded_text(raw, 1, 40)),
-        None => {
-            errors.add("unit", FieldError::Required);
-            None
-        }
-    };
+    let building = required(&mut errors, "building_id", input.building_id.as_deref(), parse_id::<BuildingId>);
+    let visitor_name =
+        required(&mut errors, "visitor_name", input.visitor_name.as_deref(), |raw| bounded_text(raw, 2, 120));
+    let unit_said = required(&mut errors, "unit", input.unit.as_deref(), |raw| bounded_text(raw, 1, 40));
     let note = text(&mut errors, "note", input.note.as_deref(), 500);
     errors.into_result()?;
     let (Some(building), Some(visitor_name), Some(unit_said)) = (building, visitor_name, unit_said) else {
@@ -818,13 +784,7 @@ fn list_of(raw: Option<&str>) -> Vec<&str> {
 pub async fn block(app: &App, requester: &Requester, input: &BlockInput) -> AppResult<Blocked> {
     let mut errors = FieldErrors::new();
     let building = optional(&mut errors, "building_id", input.building_id.as_deref(), parse_id::<BuildingId>);
-    let name = match present(input.name.as_deref()) {
-        Some(raw) => errors.check("name", bounded_text(raw, 2, 120)),
-        None => {
-            errors.add("name", FieldError::Required);
-            None
-        }
-    };
+    let name = required(&mut errors, "name", input.name.as_deref(), |raw| bounded_text(raw, 2, 120));
     let aliases: Vec<String> = list_of(input.aliases.as_deref())
         .into_iter()
         .filter_map(|a| errors.check("aliases", bounded_text(a, 2, 120)))
@@ -833,13 +793,7 @@ pub async fn block(app: &App, requester: &Requester, input: &BlockInput) -> AppR
         list_of(input.phones.as_deref()).into_iter().filter_map(|p| errors.check("phones", Phone::parse(p))).collect();
     let plates: Vec<Plate> =
         list_of(input.plates.as_deref()).into_iter().filter_map(|p| errors.check("plates", Plate::parse(p))).collect();
-    let reason = match present(input.reason.as_deref()) {
-        Some(raw) => errors.check("reason", bounded_text(raw, 3, 300)),
-        None => {
-            errors.add("reason", FieldError::Required);
-            None
-        }
-    };
+    let reason = required(&mut errors, "reason", input.reason.as_deref(), |raw| bounded_text(raw, 3, 300));
     if aliases.len() + phones.len() + plates.len() > 50 {
         errors.add("aliases", FieldError::TooLong { max: 50 });
     }

@@ -119,6 +119,24 @@ fn visit_line(v: &LoggedVisit, t: &Catalog, zone: chrono_tz::Tz) -> VisitLine {
     }
 }
 
+/// The buildings whose desk the caller may keep, and the one asked for
+/// (the first when none or another was asked for).
+async fn desk_buildings(
+    state: &AppState,
+    caller: &PageCaller,
+    asked: Option<&str>,
+) -> Result<(Vec<domovoy_domain::building::Building>, domovoy_domain::building::Building), PageError> {
+    let reach = caller.principal().reach(Permission::PassesCheck);
+    let desk: Vec<_> = buildings::list(state, caller)
+        .await?
+        .into_iter()
+        .filter(|b| reach.covers(&domovoy_domain::policy::Target::building(b.id), caller.user().id))
+        .collect();
+    let asked = asked.and_then(|raw| raw.parse::<BuildingId>().ok());
+    let chosen = asked.and_then(|id| desk.iter().find(|b| b.id == id)).or_else(|| desk.first()).cloned();
+    chosen.map(|building| (desk, building)).ok_or_else(PageError::forbidden)
+}
+
 /// The guard desk: one search box, the matches with one-key marks, who is
 /// on site now and today's log, live for every desk of the building.
 #[get("/guard")]
@@ -129,16 +147,8 @@ pub async fn guard_desk(
     req: HttpRequest,
 ) -> Result<HttpResponse, PageError> {
     let t = caller.t();
-    let reach = caller.principal().reach(Permission::PassesCheck);
-    let all = buildings::list(&state, &caller).await?;
-    let desk: Vec<_> = all
-        .into_iter()
-        .filter(|b| reach.covers(&domovoy_domain::policy::Target::building(b.id), caller.user().id))
-        .collect();
-    let chosen = query.building.as_deref().and_then(|raw| raw.parse::<BuildingId>().ok());
-    let Some(building) = chosen.and_then(|id| desk.iter().find(|b| b.id == id)).or_else(|| desk.first()) else {
-        return Err(PageError::forbidden());
-    };
+    let (desk, building) = desk_buildings(&state, &caller, query.building.as_deref()).await?;
+    let building = &building;
     let zone = building.time_zone.tz();
     // The position first: a mark committed meanwhile is replayed.
     let live_seq = domovoy_app::live::position(&state, Topic::Building(building.id)).await?;
@@ -486,16 +496,8 @@ pub async fn visits_report(
     req: HttpRequest,
 ) -> Result<HttpResponse, PageError> {
     let t = caller.t();
-    let reach = caller.principal().reach(Permission::PassesCheck);
-    let all = buildings::list(&state, &caller).await?;
-    let desk: Vec<_> = all
-        .into_iter()
-        .filter(|b| reach.covers(&domovoy_domain::policy::Target::building(b.id), caller.user().id))
-        .collect();
-    let chosen = query.building.as_deref().and_then(|raw| raw.parse::<BuildingId>().ok());
-    let Some(building) = chosen.and_then(|id| desk.iter().find(|b| b.id == id)).or_else(|| desk.first()) else {
-        return Err(PageError::forbidden());
-    };
+    let (desk, building) = desk_buildings(&state, &caller, query.building.as_deref()).await?;
+    let building = &building;
     let zone = building.time_zone.tz();
     let today = Utc::now().with_timezone(&zone).date_naive();
     let day = |raw: Option<&str>, field: &'static str, default: chrono::NaiveDate| match raw.filter(|r| !r.is_empty()) {
