@@ -53,6 +53,9 @@ pub enum Command {
     /// The production calendar the SLA clocks count working time by.
     #[command(subcommand)]
     Calendar(CalendarCommand),
+    /// Telephony from the server's shell.
+    #[command(subcommand)]
+    Call(CallCommand),
     /// Import clients (with ownership and accounts) or a building's units
     /// from a billing export: CSV (UTF-8 or Windows-1251, `;` or `,`) or
     /// XLSX. Every problem is printed by row and column and nothing is
@@ -76,6 +79,25 @@ pub struct ImportArgs {
     /// Own headings: `--map "Абонент=full_name" --map "Кв-ра=unit"`.
     #[arg(long = "map", value_name = "HEADING=COLUMN")]
     pub map: Vec<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CallCommand {
+    /// Ring the dispatchers with a simulated inbound call, through the same
+    /// path as a PBX's events: the caller's card pops up on their screens
+    /// (within a second or two on a running server).
+    Simulate {
+        /// The caller's number, e.g. `+7 900 100-00-01`.
+        #[arg(long, value_name = "PHONE")]
+        from: String,
+        /// Answer the call as this user (a login or a mapped extension).
+        #[arg(long, value_name = "LOGIN")]
+        answer: Option<String>,
+        /// End the call after this many seconds (unanswered: a missed call
+        /// with its callback task).
+        #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+        hangup_after: u64,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -101,6 +101,51 @@ pub async fn calendar(settings: &Settings, command: CalendarCommand) -> anyhow::
     Ok(())
 }
 
+/// `domovoy call simulate`: rings, answers (when asked), hangs up.
+pub async fn call(settings: &Settings, command: crate::cli::CallCommand) -> anyhow::Result<()> {
+    let crate::cli::CallCommand::Simulate { from, answer, hangup_after } = command;
+    let db = open(settings).await?;
+    let app = command_app(settings, &db)?;
+    let result = simulate(&app, &from, answer.as_deref(), std::time::Duration::from_secs(hangup_after)).await;
+    db.close().await;
+    result
+}
+
+async fn simulate(
+    app: &App,
+    from: &str,
+    answer: Option<&str>,
+    hangup_after: std::time::Duration,
+) -> anyhow::Result<()> {
+    use domovoy_app::calls;
+    let mut out = std::io::stdout();
+    let call = calls::simulate(app, &operator(), from).await.map_err(explain)?;
+    let names: Vec<&str> = call.clients.iter().map(|(_, name)| name.as_str()).collect();
+    let who = if names.is_empty() {
+        "номер не найден среди клиентов".to_owned()
+    } else {
+        names.join(", ")
+    };
+    writeln!(out, "Звонит {} ({who}); звонок {}", call.from_number, call.id)?;
+    let call = match answer {
+        Some(login) => {
+            tokio::time::sleep(hangup_after / 3).await;
+            let answered = calls::answer_simulated(app, &operator(), &call, login).await.map_err(explain)?;
+            writeln!(out, "Ответил(а): {}", answered.operator_name.as_deref().unwrap_or(login))?;
+            tokio::time::sleep(hangup_after - hangup_after / 3).await;
+            answered
+        }
+        None => {
+            tokio::time::sleep(hangup_after).await;
+            call
+        }
+    };
+    let ended = calls::end_simulated(app, &operator(), &call).await.map_err(explain)?;
+    let result = ended.result().map_or("—", |r| (RU.cl.result_label)(r));
+    writeln!(out, "Звонок завершён: {result}")?;
+    Ok(())
+}
+
 /// `domovoy import`: prints the report; fails (non-zero exit) when the
 /// file has problems, after printing every one of them.
 pub async fn import(settings: &Settings, args: crate::cli::ImportArgs) -> anyhow::Result<()> {

@@ -5,10 +5,12 @@
 //! account per role (password `demo`) and a few residents who sign in with
 //! their phone numbers. Later features add their own demo data here.
 
+mod calls;
 mod history;
 mod passes;
 mod places;
 
+pub use calls::seed_calls;
 pub use history::seed_history;
 
 use std::io::Write as _;
@@ -266,7 +268,7 @@ pub async fn seed(db: &Db) -> anyhow::Result<()> {
 }
 
 /// Prints where the demo runs and how to sign in.
-pub fn print_banner(out: &mut impl std::io::Write, url: &str, data_dir: &Path) -> std::io::Result<()> {
+pub fn print_banner(out: &mut impl std::io::Write, url: &str, data_dir: &Path, pbx_token: &str) -> std::io::Result<()> {
     writeln!(out)?;
     writeln!(out, "Домовой — демо-стенд: {url}")?;
     writeln!(out, "Данные демо (SQLite): {} — создаются заново при каждом запуске.", data_dir.display())?;
@@ -280,6 +282,11 @@ pub fn print_banner(out: &mut impl std::io::Write, url: &str, data_dir: &Path) -
     for (phone, name) in resident_logins() {
         writeln!(out, "  {phone:<18} {name}")?;
     }
+    writeln!(out)?;
+    writeln!(out, "Телефония: вебхук демо-АТС (Zammad generic CTI) — {url}/api/v1/cti/{pbx_token}")?;
+    writeln!(out, "Проверочный звонок (всплывёт у диспетчера):")?;
+    writeln!(out, "  domovoy call simulate --data-dir {} --from \"+7 900 100-00-02\"", data_dir.display())?;
+    writeln!(out, "  или кнопка «Позвонить» на странице {url}/admin/integrations (вход: admin)")?;
     writeln!(out)?;
     writeln!(out, "Остановить: Ctrl+C")?;
     std::io::stdout().flush()

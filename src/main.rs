@@ -57,17 +57,19 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             demo::wipe(&settings.data_dir)?;
             let app = Application::build(&settings).await?;
             demo::seed(app.db()).await?;
+            let pbx_token = demo::seed_calls(app.app()).await?;
             eprintln!("Создаю историю заявок за год…");
             let created = demo::seed_history(app.db(), demo::HISTORY_DAYS, chrono::Utc::now()).await?;
             tracing::info!(tickets = created, "demo history created");
             let url = format!("http://{}:{}", address.ip(), app.port());
-            demo::print_banner(&mut std::io::stdout().lock(), &url, &settings.data_dir)?;
+            demo::print_banner(&mut std::io::stdout().lock(), &url, &settings.data_dir, &pbx_token)?;
             app.run_until_stopped().await
         }
         Command::Migrate => commands::migrate(&load(&cli.config, &overrides)?).await,
         Command::Backup { to } => commands::backup(&load(&cli.config, &overrides)?, &to).await,
         Command::User(command) => commands::user(&load(&cli.config, &overrides)?, command).await,
         Command::Calendar(command) => commands::calendar(&load(&cli.config, &overrides)?, command).await,
+        Command::Call(command) => commands::call(&load(&cli.config, &overrides)?, command).await,
         Command::Import(args) => commands::import(&load(&cli.config, &overrides)?, args).await,
     }
 }

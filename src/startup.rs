@@ -117,6 +117,11 @@ impl Application {
         &self.state.db
     }
 
+    /// The use-cases of this node (with its live parts).
+    pub fn app(&self) -> &App {
+        self.state.app()
+    }
+
     /// A handle that stops the server gracefully.
     pub fn handle(&self) -> ServerHandle {
         self.server.handle()

@@ -138,6 +138,11 @@ pub struct Registry {
     pub outbox_backlog: Gauge,
     pub sla_changes: Counter,
     pub tickets_created: Family<Counter>,
+    /// Calls first heard of, by direction (`in`, `out`).
+    pub calls_received: Family<Counter>,
+    /// Call events refused: an unknown token or a malformed body (`cti`),
+    /// a SIP message from a peer not allowed or unparsable (`sip`).
+    pub telephony_refused: Family<Counter>,
     pub outbox_sent: Family<Counter>,
     pub outbox_failures: Family<Counter>,
 }
@@ -178,6 +183,8 @@ impl Metrics {
             outbox_backlog: Gauge::default(),
             sla_changes: Counter::default(),
             tickets_created: Family::new(&["source"]),
+            calls_received: Family::new(&["direction"]),
+            telephony_refused: Family::new(&["door", "reason"]),
             outbox_sent: Family::new(&["channel"]),
             outbox_failures: Family::new(&["channel"]),
         }))
@@ -227,6 +234,18 @@ impl Metrics {
             r.sla_changes.get(),
         );
         counter_family(&mut out, "domovoy_tickets_created_total", "Tickets created, by source.", &r.tickets_created);
+        counter_family(
+            &mut out,
+            "domovoy_calls_received_total",
+            "Calls first heard of, by direction.",
+            &r.calls_received,
+        );
+        counter_family(
+            &mut out,
+            "domovoy_telephony_refused_total",
+            "Telephony messages refused, by door and reason.",
+            &r.telephony_refused,
+        );
         counter_family(&mut out, "domovoy_outbox_sent_total", "Outbox messages sent, by channel.", &r.outbox_sent);
         counter_family(
             &mut out,

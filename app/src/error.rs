@@ -48,6 +48,8 @@ pub enum Rule {
     PassOnSite,
     /// The pass is already closed, cancelled, expired or denied.
     PassFinished,
+    /// The missed call was called back already.
+    CallbackClosed,
 }
 
 impl Rule {
@@ -68,6 +70,7 @@ impl Rule {
         Self::NotOnSite,
         Self::PassOnSite,
         Self::PassFinished,
+        Self::CallbackClosed,
     ];
 
     /// The stable code programs read.
@@ -88,6 +91,7 @@ impl Rule {
             Self::NotOnSite => "not_on_site",
             Self::PassOnSite => "pass_on_site",
             Self::PassFinished => "pass_finished",
+            Self::CallbackClosed => "callback_closed",
         }
     }
 }

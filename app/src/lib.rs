@@ -21,6 +21,7 @@ pub mod attachments;
 pub mod audit;
 pub mod auth;
 pub mod buildings;
+pub mod calls;
 pub mod clients;
 mod common;
 pub mod error;

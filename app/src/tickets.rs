@@ -22,7 +22,7 @@ use domovoy_domain::classifier::ClassifierKind;
 use domovoy_domain::contact::Phone;
 use domovoy_domain::error::FieldErrors;
 use domovoy_domain::event::{Audience, CommentNotice, Event};
-use domovoy_domain::ids::{BuildingId, ClassifierId, ClientId, TicketId, UnitId, UserId};
+use domovoy_domain::ids::{BuildingId, CallId, ClassifierId, ClientId, TicketId, UnitId, UserId};
 use domovoy_domain::permission::Permission;
 use domovoy_domain::policy::{Principal, Target};
 pub use domovoy_domain::ticket::LowRating;
@@ -62,6 +62,8 @@ pub struct NewTicket {
     pub contact_phone: Option<String>,
     /// Where exactly: "кв. 45", "подъезд 2, 5 этаж".
     pub location: Option<String>,
+    /// The call the ticket was taken from (staff only): linked to it.
+    pub call_id: Option<String>,
 }
 
 /// An `Idempotency-Key` and the hash of the request it came with.
@@ -93,6 +95,7 @@ struct Parsed {
     contact_name: Option<String>,
     contact_phone: Option<Phone>,
     location: Option<String>,
+    call: Option<CallId>,
 }
 
 fn parse_uuid<T: From<uuid::Uuid>>(raw: &str) -> Result<T, FieldError> {
@@ -129,11 +132,24 @@ fn parse_new(input: &NewTicket, resident: bool) -> Result<Parsed, AppError> {
     let contact_name = optional(&mut errors, "contact_name", input.contact_name.as_deref(), parse_contact_name);
     let contact_phone = optional(&mut errors, "contact_phone", input.contact_phone.as_deref(), Phone::parse);
     let location = optional(&mut errors, "location", input.location.as_deref(), parse_location);
+    let call = optional(&mut errors, "call_id", input.call_id.as_deref(), parse_uuid::<CallId>);
+    if resident && call.is_some() {
+        errors.add("call_id", FieldError::NotAllowed);
+    }
     errors.clone().into_result()?;
     match (building, description, source) {
-        (Some(building), Some(description), Some(source)) => {
-            Ok(Parsed { building, description, source, priority, unit, client, contact_name, contact_phone, location })
-        }
+        (Some(building), Some(description), Some(source)) => Ok(Parsed {
+            building,
+            description,
+            source,
+            priority,
+            unit,
+            client,
+            contact_name,
+            contact_phone,
+            location,
+            call,
+        }),
         _ => Err(AppError::Validation(errors)),
     }
 }
@@ -194,6 +210,7 @@ pub async fn create(
     let calendar = app.calendar().await?;
     let (input, user, year) = (input.clone(), requester.user_id(), number_year(app, Utc::now()));
     let actor = (user, requester.display_name());
+    let sees_call = crate::calls::visibility(requester);
     let outcome = app
         .write(move |tx| {
             Box::pin(async move {
@@ -204,8 +221,12 @@ pub async fn create(
                         Recorded::Mismatch => return Err(AppError::Rule(Rule::IdempotencyKeyReused)),
                     }
                 }
+                let call = parsed.call;
                 let ticket =
                     insert_new(tx, parsed, &input, user, resident, (actor.0, &actor.1), year, calendar).await?;
+                if let Some(call) = call {
+                    crate::calls::link_ticket(tx, &sees_call, call, ticket.id, user).await?;
+                }
                 let summary = summary(&mut *tx, &ticket).await?;
                 let audience = Audience { previous_assignee: None, resident: user.filter(|_| resident) };
                 tx.emit(&Event::TicketCreated(summary.clone(), audience));

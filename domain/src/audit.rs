@@ -100,6 +100,14 @@ audit_actions! {
     BlocklistRemoved = "blocklist.removed",
     /// Someone on the blocklist was let in anyway, with a reason.
     BlocklistOverridden = "blocklist.overridden",
+    PbxIntegrationCreated = "pbx_integration.created",
+    PbxIntegrationRevoked = "pbx_integration.revoked",
+    CallRouteSet = "call_route.set",
+    CallRouteDeleted = "call_route.deleted",
+    NumberBlocked = "blocked_number.added",
+    NumberUnblocked = "blocked_number.removed",
+    /// A missed call was called back (or marked so by hand).
+    CallbackDone = "call.callback_done",
 }
 
 impl AuditAction {

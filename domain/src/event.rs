@@ -10,7 +10,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::error::FieldError;
-use crate::ids::{BuildingId, ClientId, CommentId, PassId, TicketId, UnitId, UserId, VisitId};
+use crate::ids::{BuildingId, CallId, ClientId, CommentId, PassId, TicketId, UnitId, UserId, VisitId};
 use crate::permission::Permission;
 use crate::policy::{Principal, Target};
 use crate::sla::SlaState;
@@ -106,6 +106,14 @@ pub enum EventKind {
     /// A visitor arrived: the guard desk's log and "on site now".
     VisitArrived,
     VisitDeparted,
+    /// A call rings: the dispatchers' pop-up.
+    CallRinging,
+    /// Somebody answered it.
+    CallAnswered,
+    /// It ended (answered, missed, busy, rejected, failed).
+    CallEnded,
+    /// A ticket was linked or its callback task was closed.
+    CallUpdated,
 }
 
 impl EventKind {
@@ -124,6 +132,10 @@ impl EventKind {
         Self::PassChanged,
         Self::VisitArrived,
         Self::VisitDeparted,
+        Self::CallRinging,
+        Self::CallAnswered,
+        Self::CallEnded,
+        Self::CallUpdated,
     ];
 
     pub const fn code(self) -> &'static str {
@@ -142,6 +154,10 @@ impl EventKind {
             Self::PassChanged => "pass.changed",
             Self::VisitArrived => "visit.arrived",
             Self::VisitDeparted => "visit.departed",
+            Self::CallRinging => "call.ringing",
+            Self::CallAnswered => "call.answered",
+            Self::CallEnded => "call.ended",
+            Self::CallUpdated => "call.updated",
         }
     }
 }
@@ -274,6 +290,42 @@ pub struct VisitNotice {
     pub host_user: Option<UserId>,
 }
 
+/// A matched caller, as the pop-up names them (their units and tickets are
+/// read with permission checks).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallerMatch {
+    pub id: ClientId,
+    pub name: String,
+}
+
+/// A call as the dispatchers' screens redraw it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallNotice {
+    pub id: CallId,
+    /// The PBX's own id.
+    pub call_id: String,
+    pub direction: String,
+    /// As the PBX sent them.
+    pub from: String,
+    pub to: String,
+    pub state: String,
+    pub result: Option<String>,
+    pub clients: Vec<CallerMatch>,
+    /// The building of the matched clients when they are all in one: only
+    /// those who receive calls there see it.
+    pub building_id: Option<BuildingId>,
+    /// The users the PBX rang; empty: everyone who receives calls.
+    pub user_ids: Vec<UserId>,
+    pub queue: Option<String>,
+    /// Who answered.
+    pub operator: Option<String>,
+    pub ticket_ids: Vec<TicketId>,
+    pub callback_open: bool,
+    pub started_at: chrono::DateTime<chrono::Utc>,
+    pub answered_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub ended_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
 /// Something that happened, with its payload: what every follower of its
 /// topics receives (as far as the policy lets them see it, see
 /// [`Exposure`]). The kind, the topics and the payload's shape are all
@@ -298,6 +350,10 @@ pub enum Event {
     PassChanged(PassNotice),
     VisitArrived(VisitNotice),
     VisitDeparted(VisitNotice),
+    CallRinging(CallNotice),
+    CallAnswered(CallNotice),
+    CallEnded(CallNotice),
+    CallUpdated(CallNotice),
 }
 
 impl Event {
@@ -317,6 +373,10 @@ impl Event {
             Self::PassChanged(_) => EventKind::PassChanged,
             Self::VisitArrived(_) => EventKind::VisitArrived,
             Self::VisitDeparted(_) => EventKind::VisitDeparted,
+            Self::CallRinging(_) => EventKind::CallRinging,
+            Self::CallAnswered(_) => EventKind::CallAnswered,
+            Self::CallEnded(_) => EventKind::CallEnded,
+            Self::CallUpdated(_) => EventKind::CallUpdated,
         }
     }
 
@@ -360,6 +420,9 @@ impl Event {
                 topics.extend(v.host_user.map(Topic::User));
                 topics
             }
+            Self::CallRinging(_) | Self::CallAnswered(_) | Self::CallEnded(_) | Self::CallUpdated(_) => {
+                vec![Topic::Calls]
+            }
         }
     }
 
@@ -376,6 +439,9 @@ impl Event {
             Self::TicketSla(n) => serde_json::to_value(n),
             Self::PassCreated(p) | Self::PassChanged(p) => serde_json::to_value(p),
             Self::VisitArrived(v) | Self::VisitDeparted(v) => serde_json::to_value(v),
+            Self::CallRinging(c) | Self::CallAnswered(c) | Self::CallEnded(c) | Self::CallUpdated(c) => {
+                serde_json::to_value(c)
+            }
         };
         // Plain structs of strings, numbers and ids always serialise.
         value.unwrap_or(serde_json::Value::Null)
@@ -453,6 +519,19 @@ impl Exposure {
         let about_tickets = kind.starts_with("ticket.");
         let about_visitors = kind.starts_with("pass.") || kind.starts_with("visit.");
         let present = |fields: &[&str]| fields.iter().any(|f| data.get(*f).is_some_and(|v| !v.is_null()));
+        if matches!(topic, Topic::Calls) {
+            // Receiving calls is seeing who calls: the number and the
+            // matched names are the pop-up itself. A call whose callers are
+            // all in one building is for those who receive calls there; an
+            // unknown caller is for everyone who receives calls. Units and
+            // tickets are never in the event (read with checks).
+            return Exposure {
+                content: building.map(|_| (Permission::CallsReceive, target)),
+                target,
+                has_links: false,
+                has_contacts: false,
+            };
+        }
         Exposure {
             // On a ticket's own topic the subscription already required
             // reading that ticket.
@@ -561,6 +640,22 @@ mod tests {
             exposure.shown_to(&principal(RoleTemplate::Dispatcher, building)),
             Shown::Shown(Withheld::default())
         );
+    }
+
+    #[test]
+    fn calls_reach_those_who_receive_calls_where_the_caller_lives() {
+        let (a, b) = (BuildingId::new(), BuildingId::new());
+        let known = serde_json::json!({ "from": "+79001000002", "building_id": a, "clients": [{"id": ClientId::new(), "name": "Иванова"}] });
+        let exposure = Exposure::of(Topic::Calls, "call.ringing", &known);
+        assert_eq!(
+            exposure.shown_to(&principal(RoleTemplate::Dispatcher, a)),
+            Shown::Shown(Withheld::default()),
+            "the number and the names are the pop-up"
+        );
+        assert_eq!(exposure.shown_to(&principal(RoleTemplate::Dispatcher, b)), Shown::Hidden);
+        let unknown = serde_json::json!({ "from": "+79001000003", "building_id": null, "clients": [] });
+        let exposure = Exposure::of(Topic::Calls, "call.ringing", &unknown);
+        assert_eq!(exposure.shown_to(&principal(RoleTemplate::Dispatcher, b)), Shown::Shown(Withheld::default()));
     }
 
     #[test]

@@ -144,3 +144,11 @@ id_type!(
     /// A blocklist entry: a person or a car not to be let in.
     BlockEntryId
 );
+id_type!(
+    /// A telephone call seen by the telephony integrations.
+    CallId
+);
+id_type!(
+    /// A PBX that sends call events (its token is the webhook's key).
+    PbxIntegrationId
+);

@@ -14,6 +14,7 @@ mod macros;
 pub mod account;
 pub mod audit;
 pub mod building;
+pub mod call;
 pub mod classifier;
 pub mod client;
 pub mod contact;

@@ -14,6 +14,7 @@ mod macros;
 pub mod assignments;
 pub mod audit;
 pub mod buildings;
+pub mod calls;
 pub mod classifier;
 pub mod clients;
 mod db;

@@ -544,6 +544,45 @@ fn table() -> Vec<Row> {
             |p, f| in_tower(p, f, Permission::PassesCheck),
             Empty,
         ),
+        // Telephony: the webhook's token is its only key.
+        Row {
+            method: Method::POST,
+            route: "/api/v1/cti/{token}",
+            path: "/api/v1/cti/{pbx_token}",
+            rule: |_, _| true,
+            public: true,
+            body: Json(json!({"event": "newCall", "callId": "role-routes-1", "from": "+74950000001"})),
+        },
+        row(Method::GET, "/api/v1/calls", "/api/v1/calls", |p, _| somewhere(p, Permission::CallsReceive), Empty),
+        row(
+            Method::GET,
+            "/api/v1/calls/{id}",
+            "/api/v1/calls/{call}",
+            |p, _| somewhere(p, Permission::CallsReceive),
+            Empty,
+        ),
+        row(
+            Method::GET,
+            "/api/v1/calls/{id}/card",
+            "/api/v1/calls/{call}/card",
+            |p, _| somewhere(p, Permission::CallsReceive),
+            Empty,
+        ),
+        row(
+            Method::POST,
+            "/api/v1/calls/{id}/callback",
+            "/api/v1/calls/{call}/callback",
+            |p, _| somewhere(p, Permission::CallsReceive),
+            Json(json!({})),
+        ),
+        row(Method::GET, "/api/v1/integrations/pbx", "/api/v1/integrations/pbx", integrations, Empty),
+        row(
+            Method::POST,
+            "/api/v1/integrations/pbx",
+            "/api/v1/integrations/pbx",
+            integrations,
+            Json(json!({"name": "Проверочная АТС"})),
+        ),
         row(
             Method::GET,
             "/api/v1/passes/check",
@@ -642,6 +681,7 @@ fn table() -> Vec<Row> {
         ),
         row(Method::DELETE, "/api/v1/sla/policies/{id}", "/api/v1/sla/policies/{policy}", ticket_settings, Empty),
         row(Method::DELETE, "/api/v1/webhooks/{id}", "/api/v1/webhooks/{webhook}", integrations, Empty),
+        row(Method::DELETE, "/api/v1/integrations/pbx/{id}", "/api/v1/integrations/pbx/{random}", integrations, Empty),
         row(Method::DELETE, "/api/v1/assignments/{id}", "/api/v1/assignments/{assignment}", admin_users, Empty),
         row(Method::DELETE, "/api/v1/roles/{id}", "/api/v1/roles/{role}", admin_roles, Empty),
         row(Method::POST, "/api/v1/auth/logout", "/api/v1/auth/logout", signed_in, Empty),
@@ -842,6 +882,19 @@ async fn fixtures(app: &TestApp) -> Fixtures {
         "blocklist entry",
     )
     .await;
+    // A PBX and a missed call from an unknown number (for everyone who
+    // receives calls).
+    let pbx: Value = app.post(&admin, "/api/v1/integrations/pbx", &json!({"name": "АТС"})).await.json().await.unwrap();
+    let pbx_token = pbx["token"].as_str().unwrap().to_owned();
+    for form in [
+        [("event", "newCall"), ("callId", "fixture-1"), ("from", "+74957770000")],
+        [("event", "hangup"), ("callId", "fixture-1"), ("cause", "cancel")],
+    ] {
+        let sent = client().post(app.url(&format!("/api/v1/cti/{pbx_token}"))).form(&form).send().await.unwrap();
+        assert_eq!(sent.status(), StatusCode::OK);
+    }
+    let missed: Value = app.get(&admin, "/api/v1/calls?callback=true").await.json().await.unwrap();
+    let call = missed["items"][0]["id"].as_str().unwrap().to_owned();
     let id = |raw: &str| raw.parse::<uuid::Uuid>().unwrap();
     let fixtures = Fixtures {
         tower: BuildingId::from_uuid(id(&tower)),
@@ -875,6 +928,8 @@ async fn fixtures(app: &TestApp) -> Fixtures {
         ("webhook", webhook),
         ("pass", pass),
         ("blocked", blocked),
+        ("pbx_token", pbx_token),
+        ("call", call),
         ("random", uuid::Uuid::now_v7().to_string()),
     ] {
         values.insert(name, value);

@@ -43,6 +43,9 @@ pub enum ApiError {
     CsrfFailed,
     #[error("invalid JSON body: {0}")]
     InvalidJson(String),
+    /// A PBX's event that does not read (the detail names the field).
+    #[error("malformed PBX event: {0}")]
+    MalformedEvent(String),
     /// A request body over the route's limit, in KiB.
     #[error("request body larger than {limit_kib} KiB")]
     BodyTooLarge { limit_kib: usize },
@@ -60,7 +63,7 @@ pub fn status_of(error: &AppError) -> StatusCode {
         AppError::Validation(_) | AppError::Problems(_) | AppError::CalendarLine { .. } => {
             StatusCode::UNPROCESSABLE_ENTITY
         }
-        AppError::Rule(Rule::AlreadyOnSite) => StatusCode::CONFLICT,
+        AppError::Rule(Rule::AlreadyOnSite | Rule::CallbackClosed) => StatusCode::CONFLICT,
         AppError::Workflow(_) | AppError::Rule(_) => StatusCode::UNPROCESSABLE_ENTITY,
         AppError::InUse(_) | AppError::Conflict | AppError::VersionConflict { .. } => StatusCode::CONFLICT,
         AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -129,6 +132,7 @@ impl ApiError {
             Self::Unauthenticated => "unauthenticated",
             Self::CsrfFailed => "csrf_failed",
             Self::InvalidJson(_) => "invalid_json",
+            Self::MalformedEvent(_) => "malformed_event",
             Self::BodyTooLarge { .. } => "body_too_large",
             Self::NotWebSocket => "not_websocket",
         }
@@ -141,6 +145,7 @@ impl ApiError {
             Self::Unauthenticated => t.unauthenticated.to_owned(),
             Self::CsrfFailed => t.csrf_failed.to_owned(),
             Self::InvalidJson(_) | Self::NotWebSocket => t.invalid_json.to_owned(),
+            Self::MalformedEvent(detail) => format!("{} {detail}", t.cl.malformed_event),
             Self::BodyTooLarge { limit_kib } => (t.body_too_large)(*limit_kib),
         }
     }
@@ -220,7 +225,7 @@ impl ResponseError for ApiError {
             Self::App(error) => status_of(error),
             Self::Unauthenticated => StatusCode::UNAUTHORIZED,
             Self::CsrfFailed => StatusCode::FORBIDDEN,
-            Self::InvalidJson(_) | Self::NotWebSocket => StatusCode::BAD_REQUEST,
+            Self::InvalidJson(_) | Self::MalformedEvent(_) | Self::NotWebSocket => StatusCode::BAD_REQUEST,
             Self::BodyTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
         }
     }
@@ -331,7 +336,10 @@ impl From<ApiError> for PageError {
             ApiError::App(error) => Self::App(error),
             ApiError::Unauthenticated => Self::SignIn { next: "/".to_owned() },
             ApiError::CsrfFailed => Self::FormExpired,
-            ApiError::InvalidJson(_) | ApiError::NotWebSocket | ApiError::BodyTooLarge { .. } => Self::BadForm,
+            ApiError::InvalidJson(_)
+            | ApiError::MalformedEvent(_)
+            | ApiError::NotWebSocket
+            | ApiError::BodyTooLarge { .. } => Self::BadForm,
         }
     }
 }

@@ -27,6 +27,7 @@ pub mod state;
 pub mod account;
 pub mod audit;
 pub mod buildings;
+pub mod calls;
 pub mod clients;
 pub mod home;
 pub mod integrations;

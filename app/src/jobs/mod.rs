@@ -143,6 +143,11 @@ pub async fn housekeeping(app: &App, settings: JobSettings) {
         Ok(_) => {}
         Err(error) => tracing::warn!(%error, "expiring passes failed"),
     }
+    match crate::calls::end_stale(app).await {
+        Ok(ended) if ended > 0 => tracing::info!(calls = ended, "ended calls the PBX never reported the end of"),
+        Ok(_) => {}
+        Err(error) => tracing::warn!(%error, "ending stale calls failed"),
+    }
     let cutoff = chrono::Utc::now() - chrono::Duration::days(TOKEN_KEEP_DAYS);
     match app.db.write(move |tx| Box::pin(async move { tokens::prune(tx, cutoff).await })).await {
         Ok(done) if done.value > 0 => tracing::info!(tokens = done.value, "deleted long-expired tokens"),

@@ -45,6 +45,7 @@ macro_rules! api_routes {
                 (name = "clients", description = "Clients: cards, units, consents"),
                 (name = "audit", description = "The audit log"),
                 (name = "integrations", description = "Webhooks"),
+                (name = "telephony", description = "PBX events (Zammad generic CTI), the call log, PBX integrations"),
                 (name = "tickets", description = "Tickets: intake, board, workflow, files"),
                 (name = "ticket-settings", description = "Classifier, SLA policies, production calendar, teams, saved filters"),
             )
@@ -154,6 +155,14 @@ api_routes!(
     crate::passes::api::list_blocklist,
     crate::passes::api::create_block,
     crate::passes::api::delete_block,
+    crate::calls::api::cti_event,
+    crate::calls::api::list_calls,
+    crate::calls::api::get_call,
+    crate::calls::api::call_card,
+    crate::calls::api::call_back,
+    crate::calls::api::list_integrations,
+    crate::calls::api::create_integration,
+    crate::calls::api::revoke_integration,
 );
 
 /// Extractor settings: bad JSON, query strings and paths answer in the

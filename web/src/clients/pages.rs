@@ -325,6 +325,10 @@ struct ClientPage<'a> {
     new_ticket: String,
     buildings: Vec<(String, String)>,
     roles: Vec<Choice>,
+    /// Whether the caller receives calls (the card lists the client's).
+    shows_calls: bool,
+    calls: Vec<crate::calls::pages::CallBrief>,
+    calls_href: String,
 }
 
 fn day(d: Option<NaiveDate>) -> String {
@@ -358,7 +362,12 @@ async fn render_card(
     } else {
         Vec::new()
     };
+    let shows_calls = !caller.is_resident() && caller.principal().can_somewhere(Permission::CallsReceive);
+    let calls = domovoy_app::calls::of_client(state, caller, id, 10).await?;
     let page = ClientPage {
+        shows_calls,
+        calls: crate::calls::pages::briefs(&calls, t, zone),
+        calls_href: format!("/calls?client_id={id}"),
         t,
         chrome: Chrome::new(caller, Section::Clients, &format!("/clients/{id}"))
             .with_notice(notice(t, done))

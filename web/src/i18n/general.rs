@@ -8,6 +8,7 @@ use domovoy_domain::audit::AuditAction;
 use domovoy_domain::building::BuildingKind;
 use domovoy_domain::permission::{Permission, PermissionGroup};
 
+use super::calls::{CallCatalog, EN_CALLS, RU_CALLS};
 use super::passes::{EN_PASSES, PassCatalog, RU_PASSES};
 use super::places::{EN_PLACES, PlaceCatalog, RU_PLACES};
 use super::tickets::{EN_TICKETS, RU_TICKETS, TicketCatalog};
@@ -23,6 +24,7 @@ catalog! {
     pl: &'static PlaceCatalog = (&RU_PLACES, &EN_PLACES),
     /// Passes, visits, the guard desk.
     ps: &'static PassCatalog = (&RU_PASSES, &EN_PASSES),
+    cl: &'static CallCatalog = (&RU_CALLS, &EN_CALLS),
     /// `<html lang>` value.
     html_lang: &'static str = ("ru", "en"),
     app_name: &'static str = ("Домовой", "Domovoy"),
@@ -587,6 +589,13 @@ labels! {
         AuditAction::AccountLocked => ("Вход заблокирован после неудачных попыток", "Sign-in locked after failures"),
         AuditAction::SignedOut => ("Выход из системы", "Signed out"),
         AuditAction::PassIssued => ("Выдан пропуск", "Pass issued"),
+        AuditAction::PbxIntegrationCreated => ("Подключена АТС", "PBX integration created"),
+        AuditAction::PbxIntegrationRevoked => ("Отключена АТС", "PBX integration revoked"),
+        AuditAction::CallRouteSet => ("Изменена маршрутизация звонков", "Call routing set"),
+        AuditAction::CallRouteDeleted => ("Удалён маршрут звонков", "Call route deleted"),
+        AuditAction::NumberBlocked => ("Номер заблокирован", "Number blocked"),
+        AuditAction::NumberUnblocked => ("Номер разблокирован", "Number unblocked"),
+        AuditAction::CallbackDone => ("Перезвонили по пропущенному", "Missed call called back"),
         AuditAction::PassApproved => ("Пропуск одобрен", "Pass approved"),
         AuditAction::PassDenied => ("В пропуске отказано", "Pass denied"),
         AuditAction::PassCancelled => ("Пропуск отменён", "Pass cancelled"),

@@ -54,6 +54,7 @@ macro_rules! labels {
     };
 }
 
+pub mod calls;
 mod general;
 pub mod passes;
 pub mod places;
@@ -66,6 +67,7 @@ use domovoy_domain::audit::AuditAction;
 use domovoy_domain::building::BuildingKind;
 use domovoy_domain::permission::{Permission, PermissionGroup};
 
+pub use calls::CallCatalog;
 pub use general::{Catalog, EN, RU};
 pub use passes::PassCatalog;
 pub use places::PlaceCatalog;
@@ -97,6 +99,7 @@ impl Catalog {
             Rule::NotOnSite => self.ps.not_on_site,
             Rule::PassOnSite => self.ps.pass_on_site,
             Rule::PassFinished => self.ps.pass_finished,
+            Rule::CallbackClosed => self.cl.callback_closed,
         }
     }
 

@@ -1,7 +1,7 @@
 //! The integrations page: webhooks and recent deliveries.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use askama::Template;
 use serde::Deserialize;
 use uuid::Uuid;
@@ -16,7 +16,9 @@ use crate::error::PageError;
 use crate::i18n::Catalog;
 use crate::pages::{Chrome, DoneQuery, FormFailure, Section, fmt_time, html_with_status, notice, see_other};
 use crate::state::AppState;
-use domovoy_app::webhooks;
+use domovoy_app::{calls, webhooks};
+use domovoy_domain::ids::PbxIntegrationId;
+use domovoy_store::calls::RouteTarget;
 
 #[derive(Debug)]
 struct WebhookLine {
@@ -35,6 +37,24 @@ struct DeliveryLine {
     error: String,
 }
 
+#[derive(Debug)]
+struct PbxLine {
+    id: String,
+    name: String,
+    created: String,
+    last_event: String,
+    events: i64,
+    revoked: bool,
+}
+
+#[derive(Debug)]
+struct RouteLine {
+    kind: String,
+    kind_label: &'static str,
+    name: String,
+    target: String,
+}
+
 #[derive(Template)]
 #[template(path = "integrations.html")]
 struct IntegrationsPage<'a> {
@@ -45,6 +65,18 @@ struct IntegrationsPage<'a> {
     kinds: Vec<&'static str>,
     new_secret: Option<String>,
     errors: Vec<(String, String)>,
+    pbx: Vec<PbxLine>,
+    routes: Vec<RouteLine>,
+    blocked: Vec<(String, String)>,
+    /// A new PBX integration's webhook URL, shown once.
+    new_pbx_url: Option<String>,
+}
+
+/// What the page shows once after a create.
+#[derive(Debug, Default)]
+struct Created {
+    webhook_secret: Option<String>,
+    pbx_url: Option<String>,
 }
 
 async fn render(
@@ -53,13 +85,39 @@ async fn render(
     status: StatusCode,
     done: Option<&str>,
     failure: FormFailure,
-    new_secret: Option<String>,
+    created: Created,
 ) -> Result<HttpResponse, PageError> {
     caller.require(Permission::AdminIntegrations, &Target::SYSTEM)?;
     let t = caller.t();
     let tz = state.config.display_time_zone;
     let list = webhooks::list(state, caller).await?;
     let deliveries = webhooks::deliveries(state, caller, 50).await?;
+    let pbx = calls::integrations(state, caller)
+        .await?
+        .iter()
+        .map(|i| PbxLine {
+            id: i.id.to_string(),
+            name: i.name.clone(),
+            created: fmt_time(i.created_at, tz),
+            last_event: i.last_event_at.map_or_else(|| t.cl.pbx_never.to_owned(), |at| fmt_time(at, tz)),
+            events: i.events,
+            revoked: i.revoked_at.is_some(),
+        })
+        .collect();
+    let routes = calls::routes(state, caller)
+        .await?
+        .into_iter()
+        .map(|r| RouteLine {
+            kind_label: if r.kind == "queue" { t.cl.route_queue } else { t.cl.route_extension },
+            kind: r.kind,
+            name: r.name,
+            target: match r.target {
+                RouteTarget::User { name, .. } | RouteTarget::Team { name, .. } => name,
+            },
+        })
+        .collect();
+    let blocked =
+        calls::blocked(state, caller).await?.into_iter().map(|b| (b.phone.e164().to_owned(), b.note)).collect();
     let page = IntegrationsPage {
         t,
         chrome: Chrome::new(caller, Section::Integrations, "/admin/integrations")
@@ -91,8 +149,12 @@ async fn render(
             })
             .collect(),
         kinds: EventKind::ALL.iter().map(|k| k.code()).collect(),
-        new_secret,
+        new_secret: created.webhook_secret,
         errors: failure.fields,
+        pbx,
+        routes,
+        blocked,
+        new_pbx_url: created.pbx_url,
     };
     html_with_status(&page, status)
 }
@@ -103,7 +165,7 @@ pub async fn show_integrations(
     caller: PageCaller,
     query: web::Query<DoneQuery>,
 ) -> Result<HttpResponse, PageError> {
-    render(&state, &caller, StatusCode::OK, query.done.as_deref(), FormFailure::default(), None).await
+    render(&state, &caller, StatusCode::OK, query.done.as_deref(), FormFailure::default(), Created::default()).await
 }
 
 /// Creates a webhook and shows its secret once.
@@ -117,11 +179,12 @@ pub async fn create_webhook(
     let kinds: Vec<String> = form.0.iter().filter(|(k, _)| k == "event_kinds").map(|(_, v)| v.clone()).collect();
     match webhooks::create(&state, &caller, &field("name"), &field("url"), &kinds).await {
         Ok(webhook) => {
-            render(&state, &caller, StatusCode::CREATED, None, FormFailure::default(), Some(webhook.secret)).await
+            let created = Created { webhook_secret: Some(webhook.secret), pbx_url: None };
+            render(&state, &caller, StatusCode::CREATED, None, FormFailure::default(), created).await
         }
         Err(error) => {
             let failure = FormFailure::from_error(error, caller.t())?;
-            render(&state, &caller, StatusCode::UNPROCESSABLE_ENTITY, None, failure, None).await
+            render(&state, &caller, StatusCode::UNPROCESSABLE_ENTITY, None, failure, Created::default()).await
         }
     }
 }
@@ -140,4 +203,128 @@ pub async fn delete_webhook(
 ) -> Result<HttpResponse, PageError> {
     webhooks::delete(&state, &caller, path.id).await?;
     Ok(see_other("/admin/integrations?done=webhook_deleted"))
+}
+
+/// A form's field by name.
+fn field(form: &FormPairs, name: &str) -> String {
+    form.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default()
+}
+
+/// Runs a settings change; on a refusal the page is shown again with the
+/// message, on success it goes back with a notice.
+async fn settle(
+    state: &AppState,
+    caller: &Caller,
+    outcome: Result<(), domovoy_app::AppError>,
+    done: &str,
+) -> Result<HttpResponse, PageError> {
+    match outcome {
+        Ok(()) => Ok(see_other(&format!("/admin/integrations?done={done}"))),
+        Err(error) => {
+            let failure = FormFailure::from_error(error, caller.t())?;
+            render(state, caller, StatusCode::UNPROCESSABLE_ENTITY, None, failure, Created::default()).await
+        }
+    }
+}
+
+/// Connects a PBX and shows its webhook URL once.
+#[post("/admin/integrations/pbx")]
+pub async fn create_pbx(
+    state: web::Data<AppState>,
+    caller: PageCaller,
+    form: CsrfForm<FormPairs>,
+    request: HttpRequest,
+) -> Result<HttpResponse, PageError> {
+    match calls::create_integration(&state, &caller, &field(&form.0, "name")).await {
+        Ok((_, token)) => {
+            let url = {
+                let info = request.connection_info();
+                format!("{}://{}/api/v1/cti/{token}", info.scheme(), info.host())
+            };
+            let created = Created { webhook_secret: None, pbx_url: Some(url) };
+            render(&state, &caller, StatusCode::CREATED, None, FormFailure::default(), created).await
+        }
+        Err(error) => {
+            let failure = FormFailure::from_error(error, caller.t())?;
+            render(&state, &caller, StatusCode::UNPROCESSABLE_ENTITY, None, failure, Created::default()).await
+        }
+    }
+}
+
+#[post("/admin/integrations/pbx/{id}/revoke")]
+pub async fn revoke_pbx(
+    state: web::Data<AppState>,
+    caller: PageCaller,
+    path: web::Path<WebhookPath>,
+    _form: CsrfForm<NoFields>,
+) -> Result<HttpResponse, PageError> {
+    calls::revoke_integration(&state, &caller, PbxIntegrationId::from_uuid(path.id)).await?;
+    Ok(see_other("/admin/integrations?done=saved"))
+}
+
+#[post("/admin/integrations/routes")]
+pub async fn add_route(
+    state: web::Data<AppState>,
+    caller: PageCaller,
+    form: CsrfForm<FormPairs>,
+) -> Result<HttpResponse, PageError> {
+    let f = |name| field(&form.0, name);
+    let outcome = calls::set_route(&state, &caller, &f("kind"), &f("name"), &f("target")).await.map(drop);
+    settle(&state, &caller, outcome, "saved").await
+}
+
+#[post("/admin/integrations/routes/delete")]
+pub async fn delete_route(
+    state: web::Data<AppState>,
+    caller: PageCaller,
+    form: CsrfForm<FormPairs>,
+) -> Result<HttpResponse, PageError> {
+    let outcome = calls::delete_route(&state, &caller, &field(&form.0, "kind"), &field(&form.0, "name")).await;
+    settle(&state, &caller, outcome, "saved").await
+}
+
+#[post("/admin/integrations/blocked")]
+pub async fn block_number(
+    state: web::Data<AppState>,
+    caller: PageCaller,
+    form: CsrfForm<FormPairs>,
+) -> Result<HttpResponse, PageError> {
+    let outcome = calls::block(&state, &caller, &field(&form.0, "number"), &field(&form.0, "note")).await.map(drop);
+    settle(&state, &caller, outcome, "saved").await
+}
+
+#[post("/admin/integrations/blocked/delete")]
+pub async fn unblock_number(
+    state: web::Data<AppState>,
+    caller: PageCaller,
+    form: CsrfForm<FormPairs>,
+) -> Result<HttpResponse, PageError> {
+    let outcome = calls::unblock(&state, &caller, &field(&form.0, "number")).await;
+    settle(&state, &caller, outcome, "saved").await
+}
+
+/// How long the administrator's test call rings before it ends unanswered.
+const TEST_CALL_RINGS: std::time::Duration = std::time::Duration::from_secs(45);
+
+/// Rings the dispatchers with a simulated inbound call (the same path as a
+/// PBX's); it ends unanswered after a while, as a missed call.
+#[post("/admin/integrations/test-call")]
+pub async fn test_call(
+    state: web::Data<AppState>,
+    caller: PageCaller,
+    form: CsrfForm<FormPairs>,
+) -> Result<HttpResponse, PageError> {
+    let from = field(&form.0, "from");
+    // The ringing first, so that a bad number is reported on the page.
+    let outcome = calls::simulate(&state, &caller, &from).await;
+    if let Ok(call) = &outcome {
+        let (app, requester, call) = (state.app().clone(), (*caller).clone(), call.clone());
+        actix_web::rt::spawn(async move {
+            actix_web::rt::time::sleep(TEST_CALL_RINGS).await;
+            if let Err(error) = calls::end_simulated(&app, &requester, &call).await {
+                tracing::warn!(%error, "ending the test call failed");
+            }
+        });
+    }
+    settle(&state, &caller, outcome.map(drop), "test_call").await
 }

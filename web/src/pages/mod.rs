@@ -55,6 +55,12 @@ pub struct Chrome {
     pub search_js: String,
     pub import_js: String,
     pub guard_js: String,
+    pub calls_js: String,
+    /// Whether this person receives calls: every page pops the caller's
+    /// card up and the board lists missed calls.
+    pub calls: bool,
+    /// The call results' words as JSON, for the pop-up.
+    pub call_results: String,
     /// Whether the header's search box is shown (the caller may read
     /// clients, units, tickets or buildings).
     pub search: bool,
@@ -75,6 +81,7 @@ pub enum Section {
     Integrations,
     Guard,
     Passes,
+    Calls,
     Account,
 }
 
@@ -84,7 +91,7 @@ pub fn nav(caller: &Caller, active: Section) -> Vec<NavItem> {
     let p = &caller.principal();
     let admin = |permission| p.can(permission, &Target::SYSTEM);
     let tickets = p.reach(Permission::TicketsRead);
-    let entries: [(Section, bool, &'static str, &'static str, &'static str); 13] = [
+    let entries: [(Section, bool, &'static str, &'static str, &'static str); 14] = [
         (Section::Home, true, "/", t.nav_home, "h"),
         (
             Section::Tickets,
@@ -101,6 +108,13 @@ pub fn nav(caller: &Caller, active: Section) -> Vec<NavItem> {
             "o",
         ),
         (Section::Clients, p.reach(Permission::ClientsRead).reaches_buildings(), "/clients", t.pl.nav_clients, "k"),
+        (
+            Section::Calls,
+            !caller.is_resident() && p.can_somewhere(Permission::CallsReceive),
+            "/calls",
+            t.cl.nav_calls,
+            "z",
+        ),
         (Section::Guard, p.reach(Permission::PassesCheck).reaches_buildings(), "/guard", t.ps.nav_guard, "d"),
         (
             Section::Passes,
@@ -152,6 +166,15 @@ impl Chrome {
             search_js: assets::url("search.js"),
             import_js: assets::url("import.js"),
             guard_js: assets::url("guard.js"),
+            calls_js: assets::url("calls.js"),
+            calls: !caller.is_resident() && caller.principal().can_somewhere(Permission::CallsReceive),
+            call_results: serde_json::Value::Object(
+                domovoy_domain::call::CallResult::ALL
+                    .iter()
+                    .map(|r| (r.code().to_owned(), serde_json::Value::from((caller.t().cl.result_label)(*r))))
+                    .collect(),
+            )
+            .to_string(),
             search: [
                 Permission::ClientsRead,
                 Permission::ChessboardRead,
@@ -319,6 +342,14 @@ pub fn register(cfg: &mut web::ServiceConfig) {
         .service(crate::integrations::pages::show_integrations)
         .service(crate::integrations::pages::create_webhook)
         .service(crate::integrations::pages::delete_webhook)
+        .service(crate::integrations::pages::create_pbx)
+        .service(crate::integrations::pages::revoke_pbx)
+        .service(crate::integrations::pages::add_route)
+        .service(crate::integrations::pages::delete_route)
+        .service(crate::integrations::pages::block_number)
+        .service(crate::integrations::pages::unblock_number)
+        .service(crate::integrations::pages::test_call)
+        .service(crate::calls::pages::call_log)
         // Fixed paths before /tickets/{id}.
         .service(crate::tickets::pages::new_ticket)
         .service(crate::tickets::pages::export)
@@ -437,6 +468,7 @@ pub fn notice(t: &Catalog, done: Option<&str>) -> Option<String> {
         "client_created" => t.pl.client_created,
         "client_saved" => t.pl.client_saved,
         "pass_issued" => t.ps.issued,
+        "test_call" => t.cl.test_call_done,
         "arrived" => t.ps.arrived_done,
         "departed" => t.ps.departed_done,
         "already_on_site" => t.ps.already_marked,

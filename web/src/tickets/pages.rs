@@ -725,6 +725,7 @@ pub async fn create_ticket(
         contact_name: blank(input.contact_name),
         contact_phone: blank(input.contact_phone),
         location: blank(input.location),
+        call_id: blank(input.call_id),
         ..input
     };
     let key = match Uuid::parse_str(idempotency_key.trim()) {
@@ -795,6 +796,8 @@ struct TicketPage<'a> {
     /// The client card's summary: id, name, units, tags, open tickets.
     client: Option<ClientSummary>,
     same_phone: Vec<Row>,
+    /// The calls linked to the ticket (for those who receive calls).
+    calls: Vec<crate::calls::pages::CallBrief>,
     timeline: Vec<Moment>,
     attachments: Vec<AttachmentView>,
     transitions: Vec<Choice>,
@@ -1055,7 +1058,10 @@ async fn render_ticket(
     let assignees_can_take = assignees.iter().any(|a: &Choice| a.value == caller.user().id.to_string());
     let viewers =
         state.ticket_viewers(id).await.into_iter().filter(|v| v.user_id != caller.user().id).map(|v| v.name).collect();
+    let calls = if staff { domovoy_app::calls::of_ticket(state, caller, id).await? } else { Vec::new() };
+    let calls = crate::calls::pages::briefs(&calls, t, state.config.display_time_zone);
     let page = TicketPage {
+        calls,
         t,
         chrome: Chrome::new(caller, Section::Tickets, &format!("/tickets/{id}"))
             .with_notice(notice)

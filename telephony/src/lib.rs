@@ -1,0 +1,14 @@
+//! Domovoy's telephony door: what PBXes say about calls, read into the
+//! application layer's [`CallSignal`](domovoy_app::calls::CallSignal)s.
+//!
+//! - [`cti`]: Zammad's generic CTI webhook events (`newCall`, `answer`,
+//!   `hangup`), form-encoded or JSON, so the Asterisk / FreePBX / 3CX
+//!   bridges written for Zammad work unchanged.
+//!
+//! Everything a PBX sends is hostile until read: bodies are bounded by the
+//! door that receives them, every field is checked, and a malformed event
+//! is refused whole (nothing is stored). This crate depends on `app`, never
+//! on `web`; the HTTP route that receives the webhook is a thin adapter in
+//! `domovoy-web`.
+
+pub mod cti;
