@@ -54,6 +54,7 @@ pub struct Settings {
     pub outbox: OutboxSettings,
     pub tickets: TicketSettings,
     pub metrics: MetricsSettings,
+    pub telephony: TelephonySettings,
 }
 
 impl Default for Settings {
@@ -71,6 +72,7 @@ impl Default for Settings {
             outbox: OutboxSettings::default(),
             tickets: TicketSettings::default(),
             metrics: MetricsSettings::default(),
+            telephony: TelephonySettings::default(),
         }
     }
 }
@@ -133,6 +135,30 @@ impl Default for HttpSettings {
 }
 
 /// Who may read `/metrics`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TelephonySettings {
+    /// The Asterisk manager interface; absent: no AMI client.
+    pub ami: Option<AmiSettings>,
+}
+
+/// `[telephony.ami]`: an Asterisk Manager Interface the node logs in to.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AmiSettings {
+    /// `host:port`, e.g. `127.0.0.1:5038`.
+    pub address: String,
+    pub username: String,
+    pub secret: Secret,
+    /// Contexts whose new channels are calls from outside.
+    #[serde(default = "default_inbound_contexts")]
+    pub inbound_contexts: Vec<String>,
+}
+
+fn default_inbound_contexts() -> Vec<String> {
+    ["from-trunk", "from-pstn", "from-external"].into_iter().map(str::to_owned).collect()
+}
+
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct MetricsSettings {
@@ -370,6 +396,22 @@ mod tests {
         let settings = Settings::load_from(None, &Overrides::default(), env).unwrap();
         assert_eq!(settings.outbox.lease_secs, 2);
         assert_eq!(settings.outbox.poll_interval_ms, 100);
+    }
+
+    #[test]
+    fn the_ami_client_is_configured_from_the_environment() {
+        assert!(Settings::load_from(None, &Overrides::default(), env(&[])).unwrap().telephony.ami.is_none());
+        let env = env(&[
+            ("DOMOVOY_TELEPHONY__AMI__ADDRESS", "127.0.0.1:5038"),
+            ("DOMOVOY_TELEPHONY__AMI__USERNAME", "domovoy"),
+            ("DOMOVOY_TELEPHONY__AMI__SECRET", "manager-secret"),
+        ]);
+        let settings = Settings::load_from(None, &Overrides::default(), env).unwrap();
+        let ami = settings.telephony.ami.unwrap();
+        assert_eq!(ami.address, "127.0.0.1:5038");
+        assert_eq!(ami.secret.expose(), "manager-secret");
+        assert_eq!(ami.inbound_contexts, ["from-trunk", "from-pstn", "from-external"]);
+        assert!(!format!("{ami:?}").contains("manager-secret"), "the secret stays out of logs");
     }
 
     #[test]

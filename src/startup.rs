@@ -36,6 +36,8 @@ pub struct Application {
     /// Tells live sessions the server is going away.
     shutdown: tokio::sync::watch::Sender<bool>,
     retention: chrono::Duration,
+    /// `[telephony.ami]`, when configured.
+    ami: Option<crate::settings::AmiSettings>,
 }
 
 impl std::fmt::Debug for Application {
@@ -105,7 +107,8 @@ impl Application {
             ServerOptions { workers: settings.http.workers, shutdown_timeout: settings.shutdown_timeout() };
         let server = domovoy_web::server(state.clone(), listener, &server_options)?;
         let retention = chrono::Duration::days(i64::from(settings.events.retention_days.max(1)));
-        Ok(Application { port, server, state, outbox, shutdown, retention })
+        let ami = settings.telephony.ami.clone();
+        Ok(Application { port, server, state, outbox, shutdown, retention, ami })
     }
 
     /// The port the server is bound to (the chosen one when asked for 0).
@@ -136,6 +139,14 @@ impl Application {
         // The jobs run while the server serves (the first SLA scan at once,
         // so timers are armed right after a restart) and stop with it.
         let jobs = Jobs::start(self.state.app(), JobSettings { event_retention: self.retention });
+        // The AMI client, when configured: one per serving node (a call's
+        // events fold into one row whichever node stores them).
+        let ami = self.ami.as_ref().map(|settings| {
+            let mut config =
+                domovoy_telephony::ami::AmiConfig::new(&settings.address, &settings.username, settings.secret.expose());
+            config.inbound_contexts.clone_from(&settings.inbound_contexts);
+            domovoy_telephony::ami::AmiClient::start(self.state.app().clone(), config)
+        });
         let (handle, shutdown) = (self.server.handle(), self.shutdown);
         let signals = actix_web::rt::spawn(async move {
             wait_for_signal().await;
@@ -146,6 +157,9 @@ impl Application {
         let served = self.server.await;
         signals.abort();
         jobs.stop();
+        if let Some(ami) = ami {
+            ami.stop().await;
+        }
         self.outbox.stop();
         self.state.db.close().await;
         tracing::info!("stopped");

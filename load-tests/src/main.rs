@@ -10,13 +10,14 @@
 //! `back_after_s`, `baseline`, `ratio`).
 //!
 //! Scenarios: `idle`, `board`, `fanout`, `intake`, `intake-crash`,
-//! `reconnect`, `cluster`, `board-page`, `search` (see `load-tests/README.md`). Every
+//! `reconnect`, `cluster`, `board-page`, `search`, `calls` (see `load-tests/README.md`). Every
 //! loop is bounded in count and time; only 127.0.0.1 is addressed.
 
 // A report tool: printing the report is its job.
 #![allow(clippy::print_stdout)]
 
 mod baseline;
+mod calls;
 mod intake;
 mod live;
 mod pages;
@@ -155,6 +156,14 @@ enum Scenario {
         #[arg(long, default_value_t = 4)]
         concurrency: usize,
     },
+    /// Telephony: PBX `newCall` webhooks at --rate (default 50/s) for
+    /// callers among many clients, dispatchers on the `calls` topic:
+    /// ringing → pop-up latency, every pop-up counted.
+    Calls {
+        /// Clients the database must hold (imported when missing).
+        #[arg(long, default_value_t = 100_000)]
+        clients: usize,
+    },
     /// The minimal WebSocket broadcast server the live baselines use.
     #[command(hide = true)]
     BaselineServer {
@@ -254,6 +263,7 @@ async fn run(cli: &Cli, mut spawned: Option<&mut Spawned>) -> anyhow::Result<Fig
         Scenario::Search { clients, requests, concurrency } => {
             pages::search(server, *clients, *requests, *concurrency).await
         }
+        Scenario::Calls { clients } => calls::calls(&server, *clients, sessions(10), rate(50.0), duration(60)).await,
         Scenario::BaselineServer { .. } => unreachable!("handled before a server is needed"),
     }
 }

@@ -195,8 +195,51 @@ const NAMES: &[&str] = &[
 const FATHERS: &[&str] =
     &["Александрович", "Сергеевич", "Дмитриевич", "Андреевич", "Алексеевич", "Иванович", "Михайлович", "Николаевич"];
 
-/// The i-th generated client: name and phone (`+7 999 …`, unique).
-fn generated(i: usize) -> (String, String) {
+/// Makes sure the database holds `clients` generated clients (numbers
+/// `+7999…`, see [`generated`]), importing them through the billing import
+/// when the last one is missing.
+pub async fn ensure_clients(server: &Server, clients: usize) -> anyhow::Result<()> {
+    let encode = |q: &str| {
+        q.bytes()
+            .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })
+            .collect::<String>()
+    };
+    // The last generated client's number tells whether the import ran.
+    let (_, last_phone) = generated(clients.saturating_sub(1));
+    let probe = server.get_json(&format!("/api/v1/search?q={}", encode(&last_phone))).await?;
+    if probe["clients"].as_array().is_none_or(Vec::is_empty) {
+        println!("importing {clients} generated clients through the billing import…");
+        let mut csv = String::from("Код клиента;ФИО;Телефон\n");
+        for i in 0..clients {
+            let (name, phone) = generated(i);
+            csv.push_str(&format!("LOAD-{i:07};{name};{phone}\n"));
+        }
+        let started = Instant::now();
+        let response = server
+            .http
+            .post(format!("{}/api/v1/import/clients?dry_run=false", server.url))
+            .bearer_auth(&server.token)
+            .timeout(Duration::from_secs(1800))
+            .body(csv)
+            .send()
+            .await?;
+        let status = response.status();
+        let report: Value = response.json().await?;
+        if !status.is_success() || report["applied"] != true {
+            bail!("import failed ({status}): {report}");
+        }
+        println!(
+            "imported {} clients in {:.1} s ({:.0} rows/s)",
+            report["created"],
+            started.elapsed().as_secs_f64(),
+            clients as f64 / started.elapsed().as_secs_f64()
+        );
+    }
+    Ok(())
+}
+
+/// The `i`-th generated client: a name and a phone `+7999` + seven digits.
+pub fn generated(i: usize) -> (String, String) {
     let surname = SURNAMES[i % SURNAMES.len()];
     let name = NAMES[(i / SURNAMES.len()) % NAMES.len()];
     let father = FATHERS[(i / (SURNAMES.len() * NAMES.len())) % FATHERS.len()];
@@ -277,37 +320,7 @@ pub async fn search(
             }
         }
     }
-    // The last generated client's number tells whether the import ran.
-    let (_, last_phone) = generated(clients.saturating_sub(1));
-    let probe = server.get_json(&format!("/api/v1/search?q={}", encode(&last_phone))).await?;
-    if probe["clients"].as_array().is_none_or(Vec::is_empty) {
-        println!("search: importing {clients} generated clients through the billing import…");
-        let mut csv = String::from("Код клиента;ФИО;Телефон\n");
-        for i in 0..clients {
-            let (name, phone) = generated(i);
-            csv.push_str(&format!("LOAD-{i:07};{name};{phone}\n"));
-        }
-        let started = Instant::now();
-        let response = server
-            .http
-            .post(format!("{}/api/v1/import/clients?dry_run=false", server.url))
-            .bearer_auth(&server.token)
-            .timeout(Duration::from_secs(1800))
-            .body(csv)
-            .send()
-            .await?;
-        let status = response.status();
-        let report: Value = response.json().await?;
-        if !status.is_success() || report["applied"] != true {
-            bail!("import failed ({status}): {report}");
-        }
-        println!(
-            "search: imported {} clients in {:.1} s ({:.0} rows/s)",
-            report["created"],
-            started.elapsed().as_secs_f64(),
-            clients as f64 / started.elapsed().as_secs_f64()
-        );
-    }
+    ensure_clients(&server, clients).await?;
     let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let started = Instant::now();
     let mut workers = Vec::new();

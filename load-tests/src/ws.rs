@@ -118,7 +118,7 @@ async fn run_session(
             };
             let text = text.as_str();
             // Load events first and cheaply: most frames are these.
-            if text.contains("\"kind\":\"ticket.created\"")
+            if (text.contains("\"kind\":\"ticket.created\"") || text.contains("\"kind\":\"call.ringing\""))
                 && let Some(n) = parse_marker(text, &run)
             {
                 let at = Instant::now();

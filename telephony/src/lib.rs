@@ -4,6 +4,9 @@
 //! - [`cti`]: Zammad's generic CTI webhook events (`newCall`, `answer`,
 //!   `hangup`), form-encoded or JSON, so the Asterisk / FreePBX / 3CX
 //!   bridges written for Zammad work unchanged.
+//! - [`ami`]: an Asterisk Manager Interface client that logs in, turns
+//!   `Newchannel` / `DialBegin` / `BridgeEnter` / `Hangup` into the same
+//!   signals, and reconnects with backoff.
 //!
 //! Everything a PBX sends is hostile until read: bodies are bounded by the
 //! door that receives them, every field is checked, and a malformed event
@@ -11,4 +14,5 @@
 //! on `web`; the HTTP route that receives the webhook is a thin adapter in
 //! `domovoy-web`.
 
+pub mod ami;
 pub mod cti;
