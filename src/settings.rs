@@ -153,6 +153,14 @@ pub struct AmiSettings {
     /// Contexts whose new channels are calls from outside.
     #[serde(default = "default_inbound_contexts")]
     pub inbound_contexts: Vec<String>,
+    /// Click-to-call: the channel that rings the person's phone first
+    /// (default `PJSIP/{extension}`).
+    #[serde(default)]
+    pub originate_channel: Option<String>,
+    /// Click-to-call: the context the number is dialled in (default
+    /// `from-internal`).
+    #[serde(default)]
+    pub originate_context: Option<String>,
 }
 
 fn default_inbound_contexts() -> Vec<String> {

@@ -145,7 +145,15 @@ impl Application {
             let mut config =
                 domovoy_telephony::ami::AmiConfig::new(&settings.address, &settings.username, settings.secret.expose());
             config.inbound_contexts.clone_from(&settings.inbound_contexts);
-            domovoy_telephony::ami::AmiClient::start(self.state.app().clone(), config)
+            if let Some(channel) = &settings.originate_channel {
+                config.originate_channel.clone_from(channel);
+            }
+            if let Some(context) = &settings.originate_context {
+                config.originate_context.clone_from(context);
+            }
+            let client = domovoy_telephony::ami::AmiClient::start(self.state.app().clone(), config);
+            self.state.app().set_dialer(client.dialer());
+            client
         });
         let (handle, shutdown) = (self.server.handle(), self.shutdown);
         let signals = actix_web::rt::spawn(async move {

@@ -607,6 +607,48 @@ pub(crate) fn visibility(requester: &Requester) -> impl Fn(&Call) -> bool + Send
     move |call: &Call| may_see(&requester, call)
 }
 
+// ---- Click-to-call --------------------------------------------------------------
+
+/// Places a call from an extension's phone to a number (the PBX rings the
+/// extension first, then dials out). Implemented by a telephony door.
+pub trait Dialer: Send + Sync + std::fmt::Debug {
+    /// Asks the PBX to call; `Err` with a reason when it cannot now.
+    fn originate(&self, extension: &str, number: &str) -> Result<(), String>;
+}
+
+/// A number as a Russian PBX's dialplan expects it: `8` and ten digits for
+/// zone 7, `810` and the international number otherwise.
+pub fn dial_string(phone: &Phone) -> String {
+    let digits = phone.e164().trim_start_matches('+');
+    match digits.strip_prefix('7') {
+        Some(national) if phone.is_russian() => format!("8{national}"),
+        _ => format!("810{digits}"),
+    }
+}
+
+/// Click-to-call: the person's own phone (their extension) rings, then the
+/// PBX dials `number`. The call then comes back through the door's events
+/// like any other (outbound; answering it closes that number's missed
+/// calls).
+pub async fn originate(app: &App, requester: &Requester, number: &str) -> AppResult<String> {
+    requester.reach(Permission::CallsReceive)?;
+    let me = requester.account()?;
+    let phone = Phone::parse(number).map_err(|e| AppError::field("number", e))?;
+    let dialer = app.dialer().ok_or(AppError::Rule(Rule::DialerUnavailable))?;
+    let extension = calls::routes(&app.db)
+        .await?
+        .into_iter()
+        .find(|r| r.kind == "extension" && matches!(&r.target, RouteTarget::User { id, .. } if *id == me.id))
+        .map(|r| r.name)
+        .ok_or(AppError::Rule(Rule::NoExtension))?;
+    let dialled = dial_string(&phone);
+    dialer.originate(&extension, &dialled).map_err(|reason| {
+        tracing::warn!(%reason, "click-to-call failed");
+        AppError::Rule(Rule::DialerUnavailable)
+    })?;
+    Ok(dialled)
+}
+
 // ---- Settings: integrations, routing, blocked numbers ----------------------------
 
 fn require_admin(requester: &Requester) -> AppResult<()> {
@@ -890,4 +932,16 @@ pub async fn end_simulated(app: &App, requester: &Requester, call: &Call) -> App
     let cause = if call.times.answered_at.is_some() { HangupCause::NormalClearing } else { HangupCause::Cancel };
     let piece = simulated_piece(call, SignalKind::Ended(Some(cause)), None)?;
     Ok(signal(app, &Requester::system("demo", crate::Channel::Telephony), "demo", piece).await?.call)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_are_dialled_as_a_russian_pbx_expects() {
+        assert_eq!(dial_string(&Phone::parse("+7 900 100-00-02").unwrap()), "89001000002");
+        assert_eq!(dial_string(&Phone::parse("8 (495) 123-45-67").unwrap()), "84951234567");
+        assert_eq!(dial_string(&Phone::parse("+375 29 123-45-67").unwrap()), "810375291234567");
+    }
 }

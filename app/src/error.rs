@@ -50,6 +50,11 @@ pub enum Rule {
     PassFinished,
     /// The missed call was called back already.
     CallbackClosed,
+    /// Click-to-call needs the person's extension (a call route).
+    NoExtension,
+    /// Click-to-call needs a telephony door that places calls (AMI), and
+    /// it must be connected.
+    DialerUnavailable,
 }
 
 impl Rule {
@@ -71,6 +76,8 @@ impl Rule {
         Self::PassOnSite,
         Self::PassFinished,
         Self::CallbackClosed,
+        Self::NoExtension,
+        Self::DialerUnavailable,
     ];
 
     /// The stable code programs read.
@@ -92,6 +99,8 @@ impl Rule {
             Self::PassOnSite => "pass_on_site",
             Self::PassFinished => "pass_finished",
             Self::CallbackClosed => "callback_closed",
+            Self::NoExtension => "no_extension",
+            Self::DialerUnavailable => "dialer_unavailable",
         }
     }
 }

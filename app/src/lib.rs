@@ -141,6 +141,9 @@ pub struct Inner {
     /// Verified against when a login does not exist, so that a missing
     /// account costs as much time as a wrong password.
     pub dummy_hash: String,
+    /// What places calls from a person's phone (click-to-call), when a
+    /// telephony door that can is running (the AMI client).
+    dialer: std::sync::OnceLock<Arc<dyn calls::Dialer>>,
 }
 
 impl std::ops::Deref for App {
@@ -172,7 +175,18 @@ impl App {
             import_slots: tokio::sync::Semaphore::new(1),
             search_limiter: rate_limit::SearchLimiter::default(),
             dummy_hash: domovoy_domain::password::dummy_hash(),
+            dialer: std::sync::OnceLock::new(),
         }))
+    }
+
+    /// Sets what places click-to-call calls (once, at start).
+    pub fn set_dialer(&self, dialer: Arc<dyn calls::Dialer>) {
+        let _ = self.dialer.set(dialer);
+    }
+
+    /// What places click-to-call calls, when one runs.
+    pub fn dialer(&self) -> Option<&Arc<dyn calls::Dialer>> {
+        self.dialer.get()
     }
 
     /// The live parts, on a serving node.

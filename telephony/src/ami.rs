@@ -10,12 +10,14 @@
 //! peer can neither grow our memory nor stop the client.
 
 use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use chrono::Utc;
 use tokio::io::{AsyncBufReadExt as _, AsyncRead, AsyncReadExt as _, AsyncWriteExt as _, BufReader};
 use tokio::net::TcpStream;
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
 
 use domovoy_app::calls::{self, CallSignal, SignalKind};
 use domovoy_app::{App, Channel, Requester};
@@ -35,6 +37,11 @@ pub struct AmiConfig {
     /// The first pause before reconnecting; it doubles up to `reconnect_max`.
     pub reconnect_min: Duration,
     pub reconnect_max: Duration,
+    /// Click-to-call: the channel that rings the person's phone first
+    /// (`{extension}` is replaced), and the dialplan context the number is
+    /// dialled in.
+    pub originate_channel: String,
+    pub originate_context: String,
 }
 
 impl AmiConfig {
@@ -46,6 +53,8 @@ impl AmiConfig {
             inbound_contexts: vec!["from-trunk".to_owned(), "from-pstn".to_owned(), "from-external".to_owned()],
             reconnect_min: Duration::from_millis(500),
             reconnect_max: Duration::from_secs(30),
+            originate_channel: "PJSIP/{extension}".to_owned(),
+            originate_context: "from-internal".to_owned(),
         }
     }
 }
@@ -117,19 +126,55 @@ pub async fn read_block<R: AsyncRead + Unpin>(reader: &mut BufReader<R>) -> Resu
     }
 }
 
-/// A running client; stops when dropped or told to.
+/// A running client; stops when told to.
 #[derive(Debug)]
 pub struct AmiClient {
     stop: watch::Sender<bool>,
     task: tokio::task::JoinHandle<()>,
+    dialer: Arc<AmiDialer>,
+}
+
+/// Click-to-call through the AMI connection (`Action: Originate`).
+#[derive(Debug)]
+pub struct AmiDialer {
+    actions: mpsc::Sender<Originate>,
+    connected: Arc<AtomicBool>,
+}
+
+/// One click-to-call request.
+#[derive(Debug, Clone)]
+struct Originate {
+    extension: String,
+    number: String,
+}
+
+/// Click-to-call requests waiting to be written.
+const ACTIONS_QUEUED: usize = 32;
+
+impl calls::Dialer for AmiDialer {
+    fn originate(&self, extension: &str, number: &str) -> Result<(), String> {
+        if !self.connected.load(Ordering::Relaxed) {
+            return Err("the AMI connection is down".to_owned());
+        }
+        let request = Originate { extension: clean(extension), number: clean(number) };
+        self.actions.try_send(request).map_err(|e| format!("the AMI queue refused the call: {e}"))
+    }
 }
 
 impl AmiClient {
     /// Connects (and keeps reconnecting) in the background.
     pub fn start(app: App, config: AmiConfig) -> Self {
         let (stop, stopped) = watch::channel(false);
-        let task = tokio::spawn(run(app, config, stopped));
-        Self { stop, task }
+        let (actions, requests) = mpsc::channel(ACTIONS_QUEUED);
+        let connected = Arc::new(AtomicBool::new(false));
+        let dialer = Arc::new(AmiDialer { actions, connected: connected.clone() });
+        let task = tokio::spawn(run(app, config, stopped, requests, connected));
+        Self { stop, task, dialer }
+    }
+
+    /// What places click-to-call calls through this client.
+    pub fn dialer(&self) -> Arc<AmiDialer> {
+        self.dialer.clone()
     }
 
     /// Stops the client and waits for it.
@@ -139,14 +184,21 @@ impl AmiClient {
     }
 }
 
-async fn run(app: App, config: AmiConfig, mut stopped: watch::Receiver<bool>) {
+async fn run(
+    app: App,
+    config: AmiConfig,
+    mut stopped: watch::Receiver<bool>,
+    mut requests: mpsc::Receiver<Originate>,
+    connected: Arc<AtomicBool>,
+) {
     let mut pause = config.reconnect_min;
     let mut tracker = Tracker::new(config.inbound_contexts.clone());
     loop {
         let session = tokio::select! {
-            result = session(&app, &config, &mut tracker, &mut pause) => result,
+            result = session(&app, &config, &mut tracker, &mut pause, &mut requests, &connected) => result,
             _ = stopped.changed() => return,
         };
+        connected.store(false, Ordering::Relaxed);
         if let Err(error) = session {
             tracing::warn!(%error, address = %config.address, "AMI connection lost; reconnecting");
             app.metrics.telephony_refused.with(&["ami", "disconnected"]).inc();
@@ -165,8 +217,16 @@ fn uuid_byte() -> u8 {
     uuid::Uuid::now_v7().as_bytes()[15]
 }
 
-/// One connection: banner, login, then events until it breaks.
-async fn session(app: &App, config: &AmiConfig, tracker: &mut Tracker, pause: &mut Duration) -> Result<(), AmiError> {
+/// One connection: banner, login, then events (and click-to-call actions
+/// written as they come) until it breaks.
+async fn session(
+    app: &App,
+    config: &AmiConfig,
+    tracker: &mut Tracker,
+    pause: &mut Duration,
+    requests: &mut mpsc::Receiver<Originate>,
+    connected: &AtomicBool,
+) -> Result<(), AmiError> {
     let stream = tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(&config.address))
         .await
         .map_err(|_| AmiError::Timeout)??;
@@ -200,15 +260,49 @@ async fn session(app: &App, config: &AmiConfig, tracker: &mut Tracker, pause: &m
     }
     tracing::info!(address = %config.address, "AMI logged in");
     *pause = config.reconnect_min;
+    connected.store(true, Ordering::Relaxed);
     let system = Requester::system("ami", Channel::Telephony);
-    while let Some(block) = read_block(&mut reader).await? {
-        for signal in tracker.signals(&block) {
-            if let Err(error) = calls::signal(app, &system, "ami", signal).await {
-                tracing::warn!(%error, "an AMI call event was not stored");
+    // Two halves until either ends: the events in, the actions out. Neither
+    // future is restarted after the other ends, so no half-read block is
+    // lost to a cancellation.
+    let events = async {
+        while let Some(block) = read_block(&mut reader).await? {
+            for signal in tracker.signals(&block) {
+                if let Err(error) = calls::signal(app, &system, "ami", signal).await {
+                    tracing::warn!(%error, "an AMI call event was not stored");
+                }
             }
         }
+        Err(AmiError::Closed)
+    };
+    let actions = async {
+        while let Some(request) = requests.recv().await {
+            let action = originate_action(config, &request);
+            write.write_all(action.as_bytes()).await?;
+        }
+        // The client is being dropped.
+        Err(AmiError::Closed)
+    };
+    tokio::select! {
+        result = events => result,
+        result = actions => result,
     }
-    Err(AmiError::Closed)
+}
+
+/// Numbers click-to-call actions (their `ActionID`).
+static ACTION_IDS: AtomicU64 = AtomicU64::new(1);
+
+fn originate_action(config: &AmiConfig, request: &Originate) -> String {
+    let channel = config.originate_channel.replace("{extension}", &request.extension);
+    let id = ACTION_IDS.fetch_add(1, Ordering::Relaxed);
+    format!(
+        "Action: Originate\r\nActionID: domovoy-originate-{id}\r\nChannel: {}\r\nContext: {}\r\nExten: {}\r\n\
+         Priority: 1\r\nCallerID: {}\r\nAsync: true\r\n\r\n",
+        clean(&channel),
+        clean(&config.originate_context),
+        request.number,
+        request.number
+    )
 }
 
 /// A value written into an action: no line breaks.

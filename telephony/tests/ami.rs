@@ -123,5 +123,64 @@ async fn a_call_survives_a_dropped_connection_and_garbage_is_dropped() {
     assert_eq!(ended.operator_extension.as_deref(), Some("101"));
     let all = calls::list(&db, &CallQuery { limit: 10, ..CallQuery::default() }).await.unwrap().0;
     assert_eq!(all.len(), 1, "one call, whatever the connections");
+
+    // Click-to-call: the dispatcher's extension rings, then the number.
+    let dispatcher = dispatcher(&db).await;
+    let refused = domovoy_app::calls::originate(&app, &dispatcher, "8 900 100-00-02").await.unwrap_err();
+    assert_eq!(refused.code(), "dialer_unavailable", "no dialer yet");
+    app.set_dialer(ami.dialer());
+    let refused = domovoy_app::calls::originate(&app, &dispatcher, "8 900 100-00-02").await.unwrap_err();
+    assert_eq!(refused.code(), "no_extension");
+    domovoy_app::calls::set_route(&app, &system, "extension", "101", "disp").await.unwrap();
+    let dialled = domovoy_app::calls::originate(&app, &dispatcher, "8 900 100-00-02").await.unwrap();
+    assert_eq!(dialled, "89001000002");
+    let mut action = Vec::new();
+    let mut buf = [0u8; 512];
+    while !action.windows(4).any(|w| w == b"\r\n\r\n") {
+        let n = tokio::time::timeout(Duration::from_secs(5), second.read(&mut buf)).await.unwrap().unwrap();
+        assert!(n > 0);
+        action.extend_from_slice(&buf[..n]);
+    }
+    let action = String::from_utf8(action).unwrap();
+    for line in
+        ["Action: Originate", "Channel: PJSIP/101", "Context: from-internal", "Exten: 89001000002", "Async: true"]
+    {
+        assert!(action.contains(line), "{line} in {action}");
+    }
     ami.stop().await;
+}
+
+/// A signed-in dispatcher (login `disp`).
+async fn dispatcher(db: &domovoy_store::Db) -> Requester {
+    use domovoy_domain::account::{AccountKind, DisplayName, Locale, Login};
+    use domovoy_domain::password::{NewPassword, hash_password};
+    use domovoy_domain::policy::{GrantScope, Principal};
+    use domovoy_domain::role::RoleTemplate;
+    use domovoy_store::users::NewUser;
+    use domovoy_store::{StoreError, assignments, users};
+    let new = NewUser {
+        login: Login::staff("disp").unwrap(),
+        display_name: DisplayName::parse("Смирнова Ольга").unwrap(),
+        kind: AccountKind::Staff,
+        email: None,
+        phone: None,
+        locale: Locale::Ru,
+        password_hash: hash_password(&NewPassword::demo("demo-password")),
+    };
+    let user = db
+        .write(move |tx| {
+            Box::pin(async move {
+                let user = users::insert(tx, &new).await?;
+                let role =
+                    roles::find_by_template(&mut *tx, RoleTemplate::Dispatcher).await?.ok_or(StoreError::NotFound)?;
+                assignments::grant(tx, user.id, role, GrantScope::AllBuildings).await?;
+                Ok::<_, StoreError>(user)
+            })
+        })
+        .await
+        .unwrap()
+        .value;
+    let grants = assignments::grants(db, user.id).await.unwrap();
+    let principal = Principal::new(user.id, user.kind, grants);
+    Requester::person(user, principal, None, Channel::Api, domovoy_app::Origin::default())
 }

@@ -575,6 +575,13 @@ fn table() -> Vec<Row> {
             |p, _| somewhere(p, Permission::CallsReceive),
             Json(json!({})),
         ),
+        row(
+            Method::POST,
+            "/api/v1/calls/originate",
+            "/api/v1/calls/originate",
+            |p, _| somewhere(p, Permission::CallsReceive),
+            Json(json!({"number": "+7 900 100-00-02"})),
+        ),
         row(Method::GET, "/api/v1/integrations/pbx", "/api/v1/integrations/pbx", integrations, Empty),
         row(
             Method::POST,

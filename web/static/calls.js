@@ -248,6 +248,31 @@ async function loadCallbacks() {
   panel.hidden = false;
 }
 
+// ---- Click-to-call ------------------------------------------------------------------
+
+document.addEventListener("click", async (event) => {
+  const button = event.target.closest?.("[data-dial]");
+  if (!button) {
+    return;
+  }
+  button.disabled = true;
+  try {
+    const response = await fetch("/api/v1/calls/originate", {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf() },
+      body: JSON.stringify({ number: button.dataset.dial }),
+    });
+    const body = await response.json().catch(() => ({}));
+    const note = el("span", { class: response.ok ? "hint" : "field-error", role: "status" },
+      response.ok ? ` ${button.dataset.done}` : ` ${body.error?.message ?? ""}`);
+    button.after(note);
+    setTimeout(() => note.remove(), 8000);
+  } finally {
+    setTimeout(() => { button.disabled = false; }, 3000);
+  }
+});
+
 // ---- Start ------------------------------------------------------------------------
 
 if (root) {

@@ -160,6 +160,7 @@ api_routes!(
     crate::calls::api::get_call,
     crate::calls::api::call_card,
     crate::calls::api::call_back,
+    crate::calls::api::originate,
     crate::calls::api::list_integrations,
     crate::calls::api::create_integration,
     crate::calls::api::revoke_integration,

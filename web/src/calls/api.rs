@@ -253,3 +253,34 @@ pub async fn revoke_integration(
     calls::revoke_integration(&state, &caller, PbxIntegrationId::from_uuid(*id)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct OriginateRequest {
+    /// The number to call, as typed.
+    pub number: String,
+}
+
+#[derive(Debug, serde::Serialize, ToSchema)]
+pub struct OriginatedDto {
+    /// What the PBX dials (`8…` for Russian numbers).
+    pub dialled: String,
+}
+
+/// Click-to-call: the caller's own phone (their extension) rings, then the
+/// PBX dials the number (needs `[telephony.ami]` and the caller's
+/// extension in the call routing).
+#[utoipa::path(
+    tag = "telephony",
+    request_body = OriginateRequest,
+    responses((status = 202, body = OriginatedDto), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+#[post("/api/v1/calls/originate")]
+pub async fn originate(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: web::Json<OriginateRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let dialled = calls::originate(&state, &caller, &body.number).await?;
+    Ok(HttpResponse::Accepted().json(OriginatedDto { dialled }))
+}

@@ -327,6 +327,8 @@ struct ClientPage<'a> {
     roles: Vec<Choice>,
     /// Whether the caller receives calls (the card lists the client's).
     shows_calls: bool,
+    /// «Позвонить» next to the phones (click-to-call through the PBX).
+    click_to_call: bool,
     calls: Vec<crate::calls::pages::CallBrief>,
     calls_href: String,
 }
@@ -365,6 +367,7 @@ async fn render_card(
     let shows_calls = !caller.is_resident() && caller.principal().can_somewhere(Permission::CallsReceive);
     let calls = domovoy_app::calls::of_client(state, caller, id, 10).await?;
     let page = ClientPage {
+        click_to_call: shows_calls && state.dialer().is_some(),
         shows_calls,
         calls: crate::calls::pages::briefs(&calls, t, zone),
         calls_href: format!("/calls?client_id={id}"),

@@ -119,6 +119,11 @@ catalog! {
     export_xlsx: &'static str = ("Скачать Excel", "Download Excel"),
     more: &'static str = ("Дальше", "More"),
     seconds_short: &'static str = ("с", "s"),
+    no_extension: &'static str = ("У вас нет добавочного номера: администратор назначает его на странице «Интеграции» (маршрутизация звонков).", "You have no extension: an administrator sets it under Integrations (call routing)."),
+    dialer_unavailable: &'static str = ("Позвонить из Домового сейчас нельзя: нет связи с АТС (AMI). Наберите номер с телефона.", "Calling from Domovoy is not available now: no connection to the PBX (AMI). Dial from your phone."),
+    click_to_call: &'static str = ("Позвонить", "Call"),
+    click_to_call_title: &'static str = ("Сначала зазвонит ваш телефон, затем АТС наберёт номер", "Your phone rings first, then the PBX dials the number"),
+    click_to_call_done: &'static str = ("Звоним: возьмите трубку своего телефона", "Calling: pick up your phone"),
     malformed_event: &'static str = ("Событие АТС не прочитано, ничего не сохранено:", "The PBX event does not read, nothing was stored:"),
 }
 

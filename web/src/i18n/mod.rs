@@ -100,6 +100,8 @@ impl Catalog {
             Rule::PassOnSite => self.ps.pass_on_site,
             Rule::PassFinished => self.ps.pass_finished,
             Rule::CallbackClosed => self.cl.callback_closed,
+            Rule::NoExtension => self.cl.no_extension,
+            Rule::DialerUnavailable => self.cl.dialer_unavailable,
         }
     }
 

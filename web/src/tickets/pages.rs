@@ -798,6 +798,8 @@ struct TicketPage<'a> {
     same_phone: Vec<Row>,
     /// The calls linked to the ticket (for those who receive calls).
     calls: Vec<crate::calls::pages::CallBrief>,
+    /// «Позвонить» next to the contact's phone (click-to-call).
+    click_to_call: bool,
     timeline: Vec<Moment>,
     attachments: Vec<AttachmentView>,
     transitions: Vec<Choice>,
@@ -1060,8 +1062,13 @@ async fn render_ticket(
         state.ticket_viewers(id).await.into_iter().filter(|v| v.user_id != caller.user().id).map(|v| v.name).collect();
     let calls = if staff { domovoy_app::calls::of_ticket(state, caller, id).await? } else { Vec::new() };
     let calls = crate::calls::pages::briefs(&calls, t, state.config.display_time_zone);
+    let click_to_call = staff
+        && !caller.is_resident()
+        && caller.principal().can_somewhere(Permission::CallsReceive)
+        && state.dialer().is_some();
     let page = TicketPage {
         calls,
+        click_to_call,
         t,
         chrome: Chrome::new(caller, Section::Tickets, &format!("/tickets/{id}"))
             .with_notice(notice)
