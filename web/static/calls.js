@@ -127,7 +127,9 @@ function render(entry) {
     const phone = call.direction === "out" ? call.to : call.from;
     box.append(el("div", { class: "row" },
       el("a", { class: "button primary", href: ticketHref(call, null), "data-testid": "call-create-ticket" }, s.create),
-      el("a", { class: "button", href: `/clients/new?phone=${encodeURIComponent(phone ?? "")}` }, s.newClient)));
+      "createsClients" in s
+        ? el("a", { class: "button", href: `/clients/new?phone=${encodeURIComponent(phone ?? "")}` }, s.newClient)
+        : null));
   }
   if (call.ticket_ids.length > 0) {
     box.append(el("p", { class: "call-linked", "data-testid": "call-linked" }, `${s.linked}: `,

@@ -247,10 +247,21 @@ fn failure_of(error: AppError, t: &Catalog) -> Result<FormFailure, PageError> {
     }
 }
 
+#[derive(Debug, Default, Deserialize)]
+pub struct NewClientQuery {
+    /// A caller's number, from the call pop-up.
+    pub phone: Option<String>,
+}
+
 #[get("/clients/new")]
-pub async fn new_client(state: web::Data<AppState>, caller: PageCaller) -> Result<HttpResponse, PageError> {
+pub async fn new_client(
+    state: web::Data<AppState>,
+    caller: PageCaller,
+    query: web::Query<NewClientQuery>,
+) -> Result<HttpResponse, PageError> {
     caller.reach(Permission::ClientsEdit)?;
-    let form = ClientForm { kind: "person".into(), role: "owner".into(), ..ClientForm::default() };
+    let phones = query.phone.clone().unwrap_or_default();
+    let form = ClientForm { kind: "person".into(), role: "owner".into(), phones, ..ClientForm::default() };
     form_page(&state, &caller, None, form, FormFailure::default(), StatusCode::OK).await
 }
 

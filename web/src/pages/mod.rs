@@ -61,6 +61,8 @@ pub struct Chrome {
     pub calls: bool,
     /// The call results' words as JSON, for the pop-up.
     pub call_results: String,
+    /// Whether the pop-up offers «Новый клиент» (the person edits clients).
+    pub creates_clients: bool,
     /// Whether the header's search box is shown (the caller may read
     /// clients, units, tickets or buildings).
     pub search: bool,
@@ -168,6 +170,7 @@ impl Chrome {
             guard_js: assets::url("guard.js"),
             calls_js: assets::url("calls.js"),
             calls: !caller.is_resident() && caller.principal().can_somewhere(Permission::CallsReceive),
+            creates_clients: caller.principal().reach(Permission::ClientsEdit).reaches_buildings(),
             call_results: serde_json::Value::Object(
                 domovoy_domain::call::CallResult::ALL
                     .iter()
