@@ -344,15 +344,20 @@ fn may_see(requester: &Requester, call: &Call) -> bool {
 
 /// A filter of the call log, as the doors take it.
 #[derive(Debug, Clone, Default, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
 pub struct CallFilter {
+    /// `in` or `out`.
     pub direction: Option<String>,
+    /// `ringing`, `answered`, `ended`.
     pub state: Option<String>,
+    /// `answered`, `missed`, `busy`, `rejected`, `failed`.
     pub result: Option<String>,
     pub client_id: Option<String>,
     pub ticket_id: Option<String>,
     pub operator_id: Option<String>,
-    /// Local dates `YYYY-MM-DD`, both ends included.
+    /// First day, `YYYY-MM-DD` (the company's zone).
     pub from: Option<String>,
+    /// Last day, included.
     pub to: Option<String>,
     /// `true`: only missed calls not yet called back.
     pub callback: Option<String>,

@@ -195,6 +195,9 @@ async fn telephony_works_end_to_end(app: TestApp) {
     let blocked = app.browser();
     app.browser_login(&blocked, "admin", domovoy::demo::DEMO_PASSWORD).await;
     let page = blocked.get(app.url("/admin/integrations")).send().await.unwrap().text().await.unwrap();
+    let title = page.split("<title>").nth(1).and_then(|t| t.split("</title>").next()).unwrap();
+    assert!(title.len() < 120 && !title.contains("<section"), "the page's title is its name: {title}");
+    assert_eq!(page.matches("data-testid=\"pbx-section\"").count(), 1);
     let csrf = crate::helpers::hidden_value(&page, "csrf_token");
     let added = blocked
         .post(app.url("/admin/integrations/blocked"))

@@ -76,50 +76,11 @@ pub async fn cti_event(
     Ok(HttpResponse::Ok().json(cti::answer(kind, outcome.verdict)))
 }
 
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-pub struct CallListQuery {
-    /// `in` or `out`.
-    pub direction: Option<String>,
-    /// `ringing`, `answered`, `ended`.
-    pub state: Option<String>,
-    /// `answered`, `missed`, `busy`, `rejected`, `failed`.
-    pub result: Option<String>,
-    pub client_id: Option<String>,
-    pub ticket_id: Option<String>,
-    pub operator_id: Option<String>,
-    /// First day, `YYYY-MM-DD` (the company's zone).
-    pub from: Option<String>,
-    /// Last day, included.
-    pub to: Option<String>,
-    /// `true`: missed calls not called back yet.
-    pub callback: Option<String>,
-    pub limit: Option<i64>,
-    pub cursor: Option<String>,
-}
-
-impl From<CallListQuery> for CallFilter {
-    fn from(q: CallListQuery) -> Self {
-        Self {
-            direction: q.direction,
-            state: q.state,
-            result: q.result,
-            client_id: q.client_id,
-            ticket_id: q.ticket_id,
-            operator_id: q.operator_id,
-            from: q.from,
-            to: q.to,
-            callback: q.callback,
-            limit: q.limit,
-            cursor: q.cursor,
-        }
-    }
-}
-
 /// The call log, newest first (`calls.receive`; calls of buildings the
 /// caller does not receive are left out).
 #[utoipa::path(
     tag = "telephony",
-    params(CallListQuery),
+    params(CallFilter),
     responses((status = 200, body = CallList), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = []))
 )]
@@ -127,9 +88,9 @@ impl From<CallListQuery> for CallFilter {
 pub async fn list_calls(
     state: web::Data<AppState>,
     caller: Caller,
-    query: web::Query<CallListQuery>,
+    query: web::Query<CallFilter>,
 ) -> Result<web::Json<CallList>, ApiError> {
-    let page = calls::list(&state, &caller, &query.into_inner().into()).await?;
+    let page = calls::list(&state, &caller, &query).await?;
     Ok(web::Json(CallList::from(&page)))
 }
 
