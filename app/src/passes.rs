@@ -17,15 +17,16 @@ use domovoy_domain::audit::AuditAction;
 use domovoy_domain::contact::Phone;
 use domovoy_domain::error::{FieldErrors, bounded_text};
 use domovoy_domain::event::{Event, PassNotice, VisitNotice};
-use domovoy_domain::ids::{BlockEntryId, BuildingId, ClientId, PassId, TicketId, UnitId};
+use domovoy_domain::ids::{BlockEntryId, BuildingId, ClientId, PassId, TicketId, UnitId, UserId};
 use domovoy_domain::pass::{
     self as rules, PassKind, PassStatus, Pin, Plate, Refusal, Validity, VisitDay, VisitFacts, Visitor, WeeklySchedule,
 };
 use domovoy_domain::permission::Permission;
 use domovoy_domain::policy::Target;
-use domovoy_store::audit::{self, Change};
+use domovoy_domain::ticket::Ticket;
+use domovoy_store::audit::{self, Actor, Change};
 use domovoy_store::passes::{self, Arrival, Blocked, LoggedVisit, NewPass, Pass, Visit, VisitRange};
-use domovoy_store::{buildings, clients, layout};
+use domovoy_store::{WriteTx, buildings, clients, layout, teams, users};
 
 use crate::common::{optional, present, required};
 use crate::secret::{hash_secret, new_secret};
@@ -37,6 +38,10 @@ use crate::{App, AppError, AppResult, Requester, Rule};
 pub struct PassInput {
     pub building_id: Option<String>,
     pub unit_id: Option<String>,
+    /// Staff only, when `unit_id` is absent: the unit as said («45»,
+    /// «корп. 2, кв. 7»); its first resident is the host unless
+    /// `host_client_id` names one.
+    pub unit: Option<String>,
     /// On whose behalf a concierge or manager issues it.
     pub host_client_id: Option<String>,
     pub kind: Option<String>,
@@ -73,8 +78,9 @@ pub struct Issued {
 
 /// A one-time pass with no end given lasts this long.
 const ONE_TIME_DEFAULT: Duration = Duration::hours(24);
-/// Longest search text at the desk.
-const QUERY_MAX: usize = 64;
+/// Longest search text at the desk: a scanned QR code types the whole
+/// forwarded link (scheme, host and a 43-character secret).
+const QUERY_MAX: usize = 200;
 
 struct Parsed {
     building: BuildingId,
@@ -246,6 +252,19 @@ pub async fn issue(app: &App, requester: &Requester, input: &PassInput) -> AppRe
     let mut input = input.clone();
     let mut host_user = None;
     let mut host_client = None;
+    if !requester.is_resident()
+        && present(input.unit_id.as_deref()).is_none()
+        && let Some(said) = present(input.unit.as_deref())
+        && let Some(building) = present(input.building_id.as_deref()).and_then(|b| b.trim().parse::<BuildingId>().ok())
+    {
+        // The concierge's form names the unit as said at the desk.
+        requester.require(Permission::PassesIssue, &Target::building(building))?;
+        let unit = unit_named(app, building, said).await?;
+        input.unit_id = Some(unit.id.to_string());
+        if present(input.host_client_id.as_deref()).is_none() {
+            input.host_client_id = unit_host(app, unit.id).await?.0.map(|c| c.to_string());
+        }
+    }
     if requester.is_resident() {
         let own = crate::tickets::own_units(app, requester).await?;
         let chosen = match present(input.unit_id.as_deref()) {
@@ -315,23 +334,23 @@ pub async fn issue(app: &App, requester: &Requester, input: &PassInput) -> AppRe
     Ok(Issued { pass, link_secret })
 }
 
+/// Inserts a pass whose PIN no usable pass of the building has (a few
+/// draws; a million PINs make a clash rare).
+async fn insert_with_unique_pin(tx: &mut WriteTx, new: &mut NewPass) -> AppResult<Pass> {
+    for _ in 0..8 {
+        if !passes::pin_taken(tx, new.building_id, &new.pin).await? {
+            break;
+        }
+        new.pin = Pin::from_number(rand::rng().random_range(0..1_000_000));
+    }
+    Ok(passes::insert(tx, new).await?)
+}
+
 async fn insert(app: &App, requester: &Requester, mut new: NewPass) -> AppResult<Pass> {
     let actor = requester.actor();
     app.write(move |tx| {
         Box::pin(async move {
-            // A PIN is unique among the building's usable passes.
-            for _ in 0..8 {
-                let now = tx.now();
-                let taken = passes::check(&mut *tx, new.building_id, new.pin.as_str(), now)
-                    .await?
-                    .iter()
-                    .any(|p| p.pin == new.pin && !p.status.is_final());
-                if !taken {
-                    break;
-                }
-                new.pin = Pin::from_number(rand::rng().random_range(0..1_000_000));
-            }
-            let pass = passes::insert(tx, &new).await?;
+            let pass = insert_with_unique_pin(tx, &mut new).await?;
             audit::record(
                 tx,
                 Change::new(&actor, AuditAction::PassIssued, pass.id)
@@ -612,6 +631,16 @@ async fn unit_named(app: &App, building: BuildingId, said: &str) -> AppResult<la
     }
 }
 
+/// Who hosts a unit's visitors: its first person with the resident app,
+/// else its first person (and their account, if any).
+async fn unit_host(app: &App, unit: UnitId) -> AppResult<(Option<ClientId>, Option<UserId>)> {
+    let people = clients::unit_people(&app.db, unit).await?;
+    let Some(host) = people.iter().find(|p| p.has_account).or_else(|| people.first()) else {
+        return Ok((None, None));
+    };
+    Ok((Some(host.client_id), clients::get(&app.db, host.client_id).await?.card.user_id))
+}
+
 fn squeezed(text: &str) -> String {
     domovoy_domain::text::fold(text).replace(' ', "")
 }
@@ -633,17 +662,12 @@ pub async fn request_visit(app: &App, requester: &Requester, input: &VisitReques
     let unit = unit_named(app, building, &unit_said).await?;
     // The host: the unit's first person with the resident app, else its
     // first person.
-    let people = clients::unit_people(&app.db, unit.id).await?;
-    let host = people.iter().find(|p| p.has_account).or_else(|| people.first());
-    let host_user = match host {
-        Some(person) => clients::get(&app.db, person.client_id).await?.card.user_id,
-        None => None,
-    };
+    let (host_client, host_user) = unit_host(app, unit.id).await?;
     let now = Utc::now();
     let new = NewPass {
         building_id: building,
         unit_id: Some(unit.id),
-        host_client_id: host.map(|p| p.client_id),
+        host_client_id: host_client,
         host_user_id: host_user,
         kind: PassKind::Guest,
         status: PassStatus::Requested,
@@ -858,4 +882,80 @@ pub async fn expire_due(app: &App) -> AppResult<usize> {
         })
     })
     .await
+}
+
+/// A contractor's pass for a ticket lasts until the ticket is done, and no
+/// longer than this (a forgotten ticket must not keep a door open).
+const CONTRACTOR_PASS: Duration = Duration::days(30);
+
+/// Keeps the system's contractor pass of a ticket in step with it, inside
+/// the ticket's own transaction: a ticket assigned to a member of an outside
+/// company's team gets a contractor pass to its building (and unit) in the
+/// assignee's name; a new assignee, an assignee of the company's own, or a
+/// ticket done, closed, rejected or cancelled cancels it. A visitor already
+/// on site keeps theirs until the desk marks them out.
+pub(crate) async fn follow_ticket(tx: &mut WriteTx, before_assignee: Option<UserId>, ticket: &Ticket) -> AppResult<()> {
+    if before_assignee.is_none() && ticket.assignee_id().is_none() {
+        // Nobody was or is assigned: the system issued nothing for it.
+        return Ok(());
+    }
+    let assignee = ticket.assignee_id().filter(|_| ticket.status().is_open());
+    let company = match assignee {
+        Some(user) => teams::contractor_company(&mut *tx, user).await?,
+        None => None,
+    };
+    let reassigned = before_assignee != ticket.assignee_id();
+    let existing = passes::issued_for_ticket(tx, ticket.id).await?;
+    let keep = company.is_some() && !reassigned;
+    if !keep {
+        for pass in &existing {
+            if let Some(pass) =
+                passes::set_status(tx, pass.id, &[PassStatus::Requested, PassStatus::Active], PassStatus::Cancelled)
+                    .await?
+            {
+                tx.emit(&Event::PassChanged(notice(&pass)));
+            }
+        }
+    }
+    let (Some(user), Some(company)) = (assignee, company) else {
+        return Ok(());
+    };
+    if keep && !existing.is_empty() {
+        return Ok(());
+    }
+    let worker = users::get(&mut *tx, user).await?;
+    let now = tx.now();
+    let summary: String = ticket.description.as_str().chars().take(120).collect();
+    let mut new = NewPass {
+        building_id: ticket.building_id,
+        unit_id: ticket.unit_id,
+        host_client_id: ticket.client_id,
+        host_user_id: None,
+        kind: PassKind::Contractor,
+        status: PassStatus::Active,
+        visitor_name: worker.display_name.to_string(),
+        visitor_phone: None,
+        plate: None,
+        vehicle: String::new(),
+        parking_space: String::new(),
+        company,
+        work: format!("{}: {summary}", ticket.number),
+        ticket_id: Some(ticket.id),
+        validity: Validity::Period { from: now, until: now + CONTRACTOR_PASS },
+        pin: Pin::from_number(rand::rng().random_range(0..1_000_000)),
+        link_hash: hash_secret(&new_secret()),
+        note: String::new(),
+        issued_by: None,
+    };
+    let pass = insert_with_unique_pin(tx, &mut new).await?;
+    audit::record(
+        tx,
+        Change::new(&Actor::system("system"), AuditAction::PassIssued, pass.id)
+            .building(Some(pass.building_id))
+            .summary(pass.visitor_name.clone())
+            .after(&notice(&pass)),
+    )
+    .await?;
+    tx.emit(&Event::PassCreated(notice(&pass)));
+    Ok(())
 }

@@ -10,7 +10,7 @@ use uuid::Uuid;
 use domovoy_domain::FieldError;
 use domovoy_domain::audit::AuditAction;
 use domovoy_domain::classifier::{ClassifierKind, parse_item_code, parse_item_name};
-use domovoy_domain::error::FieldErrors;
+use domovoy_domain::error::{FieldErrors, bounded_text};
 use domovoy_domain::ids::{BuildingId, ClassifierId, SlaPolicyId, TeamId, UserId};
 use domovoy_domain::permission::Permission;
 use domovoy_domain::policy::Target;
@@ -517,20 +517,32 @@ async fn check_members(app: &App, members: &[UserId]) -> Result<(), AppError> {
     }
 }
 
-pub async fn create_team(app: &App, requester: &Requester, name: &str, members: &[String]) -> Result<TeamId, AppError> {
+/// A new team; `company` (an outside company's name) makes its members
+/// contractors, who get a pass to the building of a ticket assigned to them.
+pub async fn create_team(
+    app: &App,
+    requester: &Requester,
+    name: &str,
+    company: Option<&str>,
+    members: &[String],
+) -> Result<TeamId, AppError> {
     require_settings(requester)?;
     let name = parse_item_name(name).map_err(|e| AppError::field("name", e))?;
+    let company = match present(company) {
+        Some(raw) => Some(bounded_text(raw, 2, 120).map_err(|e| AppError::field("company", e))?),
+        None => None,
+    };
     let members = parse_members(members)?;
     check_members(app, &members).await?;
     let actor = requester.actor();
     app.write(move |tx| {
         Box::pin(async move {
-            let id = teams::create(tx, &name, &members).await?;
+            let id = teams::create(tx, &name, company.as_deref(), &members).await?;
             audit::record(
                 tx,
                 Change::new(&actor, AuditAction::TeamCreated, id)
                     .summary(name.clone())
-                    .after(&serde_json::json!({ "name": name, "members": members })),
+                    .after(&serde_json::json!({ "name": name, "company": company, "members": members })),
             )
             .await?;
             Ok(id)

@@ -227,6 +227,7 @@ pub async fn create(
                 if let Some(call) = call {
                     crate::calls::link_ticket(tx, &sees_call, call, ticket.id, user).await?;
                 }
+                crate::passes::follow_ticket(tx, None, &ticket).await?;
                 let summary = summary(&mut *tx, &ticket).await?;
                 let audience = Audience { previous_assignee: None, resident: user.filter(|_| resident) };
                 tx.emit(&Event::TicketCreated(summary.clone(), audience));
@@ -674,6 +675,7 @@ async fn change(
                     tickets::add_history(tx, id, (requester.user_id(), &name), history).await?;
                     audit::record(tx, audit_change(&requester.actor(), &ticket, &saved, history)).await?;
                 }
+                crate::passes::follow_ticket(tx, ticket.assignee_id(), &saved).await?;
                 announce_update(tx, &saved, applied.previous_assignee).await?;
                 Ok(saved)
             })

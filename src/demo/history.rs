@@ -48,9 +48,9 @@ pub(super) async fn seed_routing(tx: &mut WriteTx, staff: &HashMap<&str, UserId>
     }
     let person = |login: &str| staff.get(login).copied().ok_or(StoreError::NotFound);
     let (technician, plumber, electrician) = (person("technician")?, person("plumber")?, person("electrician")?);
-    let plumbers = teams::create(tx, "Сантехники", &[plumber, technician]).await?;
-    let electricians = teams::create(tx, "Электрики", &[electrician, technician]).await?;
-    let everyone = teams::create(tx, "Дежурная смена", &[technician, plumber, electrician]).await?;
+    let plumbers = teams::create(tx, "Сантехники", None, &[plumber, technician]).await?;
+    let electricians = teams::create(tx, "Электрики", None, &[electrician, technician]).await?;
+    let everyone = teams::create(tx, "Дежурная смена", None, &[technician, plumber, electrician]).await?;
     for (category, team) in [
         ("plumbing", plumbers),
         ("sewer", plumbers),

@@ -341,6 +341,22 @@ pub async fn check<'a>(
     rows_into(rows)
 }
 
+/// Whether a usable pass of the building already has this PIN (by the
+/// `passes_pin` index, not the desk's wide search).
+pub async fn pin_taken(tx: &mut WriteTx, building: BuildingId, pin: &Pin) -> StoreResult<bool> {
+    let found: Option<i64> = on_conn!(&mut *tx, c => {
+        sqlx::query_scalar(
+            "SELECT 1 FROM passes WHERE building_id = $1 AND pin = $2
+               AND status IN ('requested', 'active', 'on_site') LIMIT 1",
+        )
+        .bind(building.as_uuid())
+        .bind(pin.as_str())
+        .fetch_optional(&mut *c)
+        .await?
+    });
+    Ok(found.is_some())
+}
+
 /// A resident's passes, newest first.
 pub async fn for_host<'a>(source: impl Into<Source<'a>>, user: UserId, limit: i64) -> StoreResult<Vec<Pass>> {
     let rows: Vec<PassRow> = on_conn!(source, c => {
@@ -371,6 +387,22 @@ pub async fn expected<'a>(source: impl Into<Source<'a>>, building: BuildingId, l
 
 /// Moves a pass from one of `from` to `to`; `None` when it was in none of
 /// them (the caller reads it to say why).
+/// The passes the system issued for a ticket's contractor that may still
+/// be used (not yet on site).
+pub async fn issued_for_ticket(tx: &mut WriteTx, ticket: TicketId) -> StoreResult<Vec<Pass>> {
+    let rows: Vec<PassRow> = on_conn!(&mut *tx, c => {
+        sqlx::query_as(concat!(
+            pass_select!(),
+            "WHERE p.ticket_id = $1 AND p.kind = 'contractor' AND p.issued_by IS NULL
+               AND p.status IN ('requested', 'active')"
+        ))
+        .bind(ticket.as_uuid())
+        .fetch_all(&mut *c)
+        .await?
+    });
+    rows_into(rows)
+}
+
 pub async fn set_status(
     tx: &mut WriteTx,
     id: PassId,

@@ -17,14 +17,17 @@ use crate::users::expect_one;
 pub struct Team {
     pub id: TeamId,
     pub name: String,
+    /// An outside company's team (подрядчик): its members get a contractor
+    /// pass to the building of a ticket they are assigned.
+    pub company: Option<String>,
     /// Member ids and names, by name.
     pub members: Vec<(UserId, String)>,
 }
 
 pub async fn list<'a>(source: impl Into<Source<'a>>) -> StoreResult<Vec<Team>> {
-    type Rows = (Vec<(Uuid, String)>, Vec<(Uuid, Uuid, String)>);
+    type Rows = (Vec<(Uuid, String, Option<String>)>, Vec<(Uuid, Uuid, String)>);
     let (teams, members): Rows = on_conn!(source, c => {
-        let teams = sqlx::query_as("SELECT id, name FROM teams ORDER BY name").fetch_all(&mut *c).await?;
+        let teams = sqlx::query_as("SELECT id, name, company FROM teams ORDER BY name").fetch_all(&mut *c).await?;
         let members = sqlx::query_as(
             "SELECT m.team_id, u.id, u.display_name FROM team_members m JOIN users u ON u.id = m.user_id
              ORDER BY u.display_name",
@@ -35,9 +38,10 @@ pub async fn list<'a>(source: impl Into<Source<'a>>) -> StoreResult<Vec<Team>> {
     });
     Ok(teams
         .into_iter()
-        .map(|(id, name)| Team {
+        .map(|(id, name, company)| Team {
             id: TeamId::from_uuid(id),
             name,
+            company,
             members: members
                 .iter()
                 .filter(|(team, _, _)| *team == id)
@@ -47,7 +51,23 @@ pub async fn list<'a>(source: impl Into<Source<'a>>) -> StoreResult<Vec<Team>> {
         .collect())
 }
 
-pub async fn create(tx: &mut WriteTx, name: &str, members: &[UserId]) -> StoreResult<TeamId> {
+/// The company of the outside team `user` works in, if any (the first by
+/// name when several).
+pub async fn contractor_company<'a>(source: impl Into<Source<'a>>, user: UserId) -> StoreResult<Option<String>> {
+    Ok(on_conn!(source, c => {
+        sqlx::query_scalar(
+            "SELECT t.company FROM team_members m JOIN teams t ON t.id = m.team_id
+             WHERE m.user_id = $1 AND t.company IS NOT NULL ORDER BY t.name LIMIT 1",
+        )
+        .bind(user.as_uuid())
+        .fetch_optional(&mut *c)
+        .await?
+    }))
+}
+
+/// A new team; `company` makes it an outside company's (trimmed, empty is
+/// none).
+pub async fn create(tx: &mut WriteTx, name: &str, company: Option<&str>, members: &[UserId]) -> StoreResult<TeamId> {
     let name = name.trim();
     if name.is_empty() {
         return Err(StoreError::invalid("name", FieldError::Required));
@@ -61,9 +81,10 @@ pub async fn create(tx: &mut WriteTx, name: &str, members: &[UserId]) -> StoreRe
     let id = TeamId::new();
     let now = tx.now();
     on_conn!(&mut *tx, c => {
-        sqlx::query("INSERT INTO teams (id, name, created_at) VALUES ($1, $2, $3)")
+        sqlx::query("INSERT INTO teams (id, name, company, created_at) VALUES ($1, $2, $3, $4)")
             .bind(id.as_uuid())
             .bind(name)
+            .bind(company.map(str::trim).filter(|c| !c.is_empty()))
             .bind(now)
             .execute(&mut *c)
             .await?

@@ -146,3 +146,171 @@ async fn passes_work_end_to_end_on_postgres() {
     let Some(app) = TestApp::spawn_postgres().await else { return };
     passes_work_end_to_end(app).await;
 }
+
+/// A ticket assigned to an outside company's worker brings them a
+/// contractor pass the guard finds by name; a new assignee or the ticket
+/// done cancels it. The concierge's page issues a pass on a resident's
+/// behalf by the flat's number and hands over its PIN, link and QR code,
+/// and a manager keeps the blocklist there.
+async fn contractors_and_the_office(app: TestApp) {
+    let admin = app.token("admin").await;
+    let dispatcher = app.token("dispatcher").await;
+    let guard = app.token("guard").await;
+    let tower = building_id(&app, &admin, "ЖК «Северная звезда»").await;
+    let technician_id = app.user_id(&admin, "technician").await;
+    let plumber_id = app.user_id(&admin, "plumber").await;
+
+    let team = json!({"name": "Лифтовики", "company": "ООО «Лифтсервис»", "members": [technician_id]});
+    let response = app.post(&admin, "/api/v1/teams", &team).await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let teams: Value = app.get(&admin, "/api/v1/teams").await.json().await.unwrap();
+    assert!(teams.as_array().unwrap().iter().any(|t| t["company"] == "ООО «Лифтсервис»"), "{teams}");
+
+    let body = json!({"building_id": tower, "description": "Лифт застревает между 5 и 6 этажами", "source": "phone"});
+    let ticket: Value = app.post(&dispatcher, "/api/v1/tickets", &body).await.json().await.unwrap();
+    let id = ticket["id"].as_str().unwrap().to_owned();
+    let assign = async |user: &str| {
+        let response = crate::helpers::client()
+            .put(app.url(&format!("/api/v1/tickets/{id}/assignee")))
+            .bearer_auth(&dispatcher)
+            .json(&json!({ "assignee_id": user }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+    };
+    let contractor_passes = async || -> Vec<Value> {
+        let found: Value =
+            app.get(&guard, &format!("/api/v1/passes/check?building_id={tower}&q=Петров")).await.json().await.unwrap();
+        found["items"].as_array().unwrap().iter().filter(|p| p["kind"] == "contractor").cloned().collect()
+    };
+    assert!(contractor_passes().await.is_empty(), "nothing before the assignment");
+
+    assign(&technician_id).await;
+    let passes = contractor_passes().await;
+    assert_eq!(passes.len(), 1, "{passes:?}");
+    assert_eq!(passes[0]["valid"], true);
+    assert_eq!(passes[0]["visitor_name"], "Петров Сергей Николаевич");
+    assert_eq!(passes[0]["company"], "ООО «Лифтсервис»");
+    assert_eq!(passes[0]["ticket_id"], id.as_str());
+    // Assigned again to the same worker (another change): still one pass.
+    let accepted =
+        app.post(&dispatcher, &format!("/api/v1/tickets/{id}/transitions"), &json!({"to": "accepted"})).await;
+    assert_eq!(accepted.status(), StatusCode::OK);
+    assert_eq!(contractor_passes().await.iter().filter(|p| p["valid"] == true).count(), 1);
+
+    // The company's own plumber takes it over: the contractor's pass ends.
+    assign(&plumber_id).await;
+    let passes = contractor_passes().await;
+    assert!(passes.iter().all(|p| p["valid"] == false && p["status"] == "cancelled"), "{passes:?}");
+
+    // Back to the contractor, then done: a new pass, then none valid.
+    assign(&technician_id).await;
+    assert_eq!(contractor_passes().await.iter().filter(|p| p["valid"] == true).count(), 1);
+    let technician = app.token("technician").await;
+    for to in ["in_progress", "done"] {
+        let moved = app.post(&technician, &format!("/api/v1/tickets/{id}/transitions"), &json!({"to": to})).await;
+        assert_eq!(moved.status(), StatusCode::OK, "{to}");
+    }
+    let passes = contractor_passes().await;
+    assert_eq!(passes.len(), 2, "{passes:?}");
+    assert!(passes.iter().all(|p| p["valid"] == false), "{passes:?}");
+
+    // The office page: a pass on a resident's behalf by the flat's number.
+    let browser = app.browser();
+    app.browser_login(&browser, "admin", domovoy::demo::DEMO_PASSWORD).await;
+    let page = browser.get(app.url(&format!("/guard/passes?building={tower}"))).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let page = page.text().await.unwrap();
+    assert!(page.contains("Пропуска объекта") && page.contains("Стоп-лист"), "{page:.300}");
+    let csrf = crate::helpers::hidden_value(&page, "csrf_token");
+    let form = [
+        ("csrf_token", csrf.as_str()),
+        ("building_id", tower.as_str()),
+        ("unit", "кв. 45"),
+        ("kind", "delivery"),
+        ("visitor_name", "Курьер Самоката"),
+    ];
+    let issued = browser.post(app.url("/guard/passes")).form(&form).send().await.unwrap();
+    assert_eq!(issued.status(), StatusCode::CREATED);
+    let issued = issued.text().await.unwrap();
+    assert!(issued.contains("data-testid=\"office-qr\"") && issued.contains("<svg role=\"img\" class=\"qr\""));
+    let link = issued.split("href=\"").find(|s| s.contains("/p/")).and_then(|s| s.split('"').next()).unwrap();
+    assert!(link.starts_with("http://127.0.0.1:"), "an absolute link to forward: {link}");
+    let pin = issued.split("data-testid=\"office-pin\">").nth(1).and_then(|s| s.split('<').next()).unwrap();
+    let found: Value =
+        app.get(&guard, &format!("/api/v1/passes/check?building_id={tower}&q={pin}")).await.json().await.unwrap();
+    let item = &found["items"][0];
+    assert_eq!(item["visitor_name"], "Курьер Самоката", "{found}");
+    assert_eq!(item["unit_label"], "кв. 45");
+    assert_eq!(item["host_name"], "Иванов Иван Иванович", "the flat's resident hosts");
+    // The scanned QR code (the link typed by a scanner) finds it too.
+    let scanned: Value = crate::helpers::client()
+        .get(app.url("/api/v1/passes/check"))
+        .query(&[("building_id", tower.as_str()), ("q", link)])
+        .bearer_auth(&guard)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(scanned["items"][0]["visitor_name"], "Курьер Самоката", "{scanned}");
+    // A flat that is not there: the form says so and nothing is issued.
+    let unknown = [
+        ("csrf_token", csrf.as_str()),
+        ("building_id", tower.as_str()),
+        ("unit", "9999"),
+        ("kind", "guest"),
+        ("visitor_name", "Никто"),
+    ];
+    let refused = browser.post(app.url("/guard/passes")).form(&unknown).send().await.unwrap();
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let none: Value =
+        app.get(&guard, &format!("/api/v1/passes/check?building_id={tower}&q=Никто")).await.json().await.unwrap();
+    assert_eq!(none["items"].as_array().unwrap().len(), 0);
+
+    // The blocklist: added with a plate, matched at the desk, removed.
+    let block = [
+        ("csrf_token", csrf.as_str()),
+        ("building_id", tower.as_str()),
+        ("name", "Хулиганов Пётр"),
+        ("plates", "х 001 хх 77"),
+        ("reason", "Повредил шлагбаум"),
+    ];
+    let added = browser.post(app.url("/guard/blocklist")).form(&block).send().await.unwrap();
+    assert_eq!(added.status(), StatusCode::SEE_OTHER);
+    let list: Value = app.get(&guard, &format!("/api/v1/blocklist?building_id={tower}")).await.json().await.unwrap();
+    let entry =
+        list.as_array().unwrap().iter().find(|b| b["name"] == "Хулиганов Пётр").unwrap_or_else(|| panic!("{list}"));
+    assert_eq!(entry["building_id"], tower.as_str());
+    let entry_id = entry["id"].as_str().unwrap();
+    let guard_browser = app.browser();
+    app.browser_login(&guard_browser, "guard", domovoy::demo::DEMO_PASSWORD).await;
+    let guard_page = guard_browser.get(app.url("/guard/passes")).send().await.unwrap().text().await.unwrap();
+    assert!(guard_page.contains("Хулиганов Пётр"), "the guard sees the blocklist");
+    assert!(!guard_page.contains("/guard/blocklist/"), "but may not change it");
+    assert!(!guard_page.contains("office-issue-form"), "nor issue passes");
+    let guard_csrf = crate::helpers::hidden_value(&guard_page, "csrf_token");
+    let remove = [("csrf_token", guard_csrf.as_str()), ("building", tower.as_str())];
+    let refused =
+        guard_browser.post(app.url(&format!("/guard/blocklist/{entry_id}/remove"))).form(&remove).send().await.unwrap();
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    let remove = [("csrf_token", csrf.as_str()), ("building", tower.as_str())];
+    let removed =
+        browser.post(app.url(&format!("/guard/blocklist/{entry_id}/remove"))).form(&remove).send().await.unwrap();
+    assert_eq!(removed.status(), StatusCode::SEE_OTHER);
+    let list: Value = app.get(&guard, &format!("/api/v1/blocklist?building_id={tower}")).await.json().await.unwrap();
+    assert!(list.as_array().unwrap().iter().all(|b| b["name"] != "Хулиганов Пётр"));
+}
+
+#[actix_web::test]
+async fn contractors_and_the_office_on_sqlite() {
+    contractors_and_the_office(TestApp::spawn().await).await;
+}
+
+#[actix_web::test]
+async fn contractors_and_the_office_on_postgres() {
+    let Some(app) = TestApp::spawn_postgres().await else { return };
+    contractors_and_the_office(app).await;
+}

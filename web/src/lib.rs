@@ -21,6 +21,7 @@ pub mod live;
 pub mod middleware;
 pub mod ops;
 pub mod pages;
+pub mod qr;
 pub mod state;
 
 // One folder per feature: its JSON API, its pages, its DTOs and views.

@@ -1,9 +1,14 @@
 // Domovoy: small progressive enhancements; every page works without them.
 // - confirm before destructive form posts (data-confirm)
 // - submit a form when a select changes (data-autosubmit)
+// - print the page from a button (data-print)
 // - keyboard shortcuts: "?" help, "/" the header search (everywhere),
 //   "f" the page's own filter, "n" a new ticket where the page offers one
 //   (the board, a client's or a unit's card), "g <key>" go to a section
+
+document.addEventListener("click", (event) => {
+  if (event.target instanceof Element && event.target.closest("[data-print]")) window.print();
+});
 
 function inEditable(target) {
   return target instanceof HTMLElement &&

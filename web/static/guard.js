@@ -83,10 +83,6 @@ if (form && input && results) {
   });
 }
 
-for (const select of document.querySelectorAll("[data-submit-on-change]")) {
-  select.addEventListener("change", () => select.form.submit());
-}
-
 // The camera, where the browser can read QR codes itself.
 const scan = document.querySelector("[data-desk-scan]");
 if (scan && "BarcodeDetector" in window && navigator.mediaDevices?.getUserMedia) {

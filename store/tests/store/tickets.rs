@@ -540,7 +540,7 @@ async fn teams_take_turns_and_rules_pick_the_most_specific(db: &Db) {
     let (team, special) = db
         .write(move |tx| {
             Box::pin(async move {
-                let team = teams::create(tx, "Сантехники", &ids).await?;
+                let team = teams::create(tx, "Сантехники", None, &ids).await?;
                 teams::add_rule(tx, None, plumbing, Assignee::Team(team)).await?;
                 let special = teams::add_rule(tx, Some(south), plumbing, Assignee::User(ids[0])).await?;
                 Ok::<_, StoreError>((team, special))
@@ -549,7 +549,7 @@ async fn teams_take_turns_and_rules_pick_the_most_specific(db: &Db) {
         .await
         .unwrap()
         .value;
-    let duplicate = db.write(|tx| Box::pin(async move { teams::create(tx, "Сантехники", &[]).await })).await;
+    let duplicate = db.write(|tx| Box::pin(async move { teams::create(tx, "Сантехники", None, &[]).await })).await;
     assert!(matches!(duplicate, Err(StoreError::Invalid { field: "name", .. })), "{duplicate:?}");
     let pick = |building: BuildingId, category: Option<ClassifierId>| async move {
         db.write(move |tx| Box::pin(async move { teams::pick(tx, building, category).await })).await.unwrap().value
@@ -592,7 +592,7 @@ async fn the_intake_context_agrees_with_the_rule_and_the_policy(db: &Db) {
     let team = db
         .write(move |tx| {
             Box::pin(async move {
-                let team = teams::create(tx, "Сантехники", &[a, b]).await?;
+                let team = teams::create(tx, "Сантехники", None, &[a, b]).await?;
                 teams::add_rule(tx, Some(north), plumbing, Assignee::Team(team)).await?;
                 teams::add_rule(tx, None, None, Assignee::User(a)).await?;
                 let policy = |name: &str, category, priority| PolicyDraft {

@@ -165,3 +165,45 @@ test("a visitor without a pass: the desk asks the host, the host lets them in fr
   await guard.page.getByTestId("on-site-visit").filter({ hasText: "Зайцев Кирилл" }).waitFor();
   for (const w of [resident, guard]) await w.context.close();
 });
+
+test("a concierge issues a pass for flat 45 and hands over its QR code; the guest's link shows it on a phone; the desk finds it by PIN", async () => {
+  const office = await window("admin", "/guard/passes", { width: 1024, height: 768 });
+  const building = office.page.locator("select[name=building]");
+  const tower = await building.locator("option", { hasText: "Северная звезда" }).getAttribute("value");
+  if ((await building.inputValue()) !== tower) {
+    await Promise.all([office.page.waitForURL(/building=/), building.selectOption(tower)]);
+  }
+  const form = office.page.getByTestId("office-issue-form");
+  if (!(await form.isVisible())) await office.page.getByTestId("office-issue").locator("summary").click();
+  await form.getByTestId("office-unit").fill("45");
+  await form.getByTestId("office-kind").selectOption("delivery");
+  await form.getByTestId("office-visitor").fill("Курьер Быстров");
+  await form.getByTestId("office-submit").click();
+  const handed = office.page.getByTestId("office-issued");
+  await handed.waitFor();
+  assert.ok(await handed.getByTestId("office-qr").locator("svg").isVisible(), "the QR code is shown");
+  const pin = (await handed.getByTestId("office-pin").textContent()).trim();
+  assert.match(pin, /^\d{6}$/);
+  const link = await handed.locator("a[href*='/p/']").getAttribute("href");
+  assert.equal(await office.page.getByTestId("office-pass").filter({ hasText: "Курьер Быстров" }).count(), 1);
+
+  // The guest opens the forwarded link on a phone, signed out.
+  const guestContext = await russianContext(browser);
+  const guest = await guestContext.newPage();
+  await guest.setViewportSize({ width: 360, height: 740 });
+  await guest.goto(link);
+  await guest.getByTestId("shared-qr").waitFor();
+  assert.match(await guest.getByTestId("shared-pin").textContent(), new RegExp(pin));
+  const qrBox = await guest.getByTestId("shared-qr").locator("svg").boundingBox();
+  assert.ok(qrBox.width >= 200 && qrBox.width <= 360, `the code is big enough to scan and fits: ${qrBox.width}`);
+  assert.ok(await fitsWidth(guest), "the guest's pass fits a phone");
+
+  // The guard finds it by the PIN.
+  const guard = await window("guard", "/guard");
+  const search = guard.page.getByTestId("desk-search");
+  await search.fill(pin);
+  await search.press("Enter");
+  await guard.page.getByTestId("desk-match").filter({ hasText: "Курьер Быстров" }).waitFor();
+
+  for (const c of [office.context, guestContext, guard.context]) await c.close();
+});

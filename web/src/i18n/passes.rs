@@ -84,6 +84,7 @@ catalog! {
     share_link: &'static str = ("Ссылка для гостя (QR-код и PIN)", "Link for the guest (QR code and PIN)"),
     share_once: &'static str = ("Ссылка показывается один раз: отправьте её гостю сейчас.", "The link is shown once: send it to your guest now."),
     pass_page_title: &'static str = ("Пропуск", "Pass"),
+    qr_hint: &'static str = ("На посту наведите сканер на код или откройте эту страницу на телефоне", "At the desk, hold the code to the scanner or open this page on a phone"),
     pass_page_show: &'static str = ("Покажите QR-код или назовите PIN на посту охраны", "Show the QR code or tell the PIN at the guard desk"),
     guest_arrived: &'static str = ("Ваш гость пришёл", "Your guest has arrived"),
 
@@ -124,6 +125,22 @@ catalog! {
     block_add: &'static str = ("Добавить в стоп-лист", "Add to the blocklist"),
     block_remove: &'static str = ("Убрать", "Remove"),
     block_all_buildings: &'static str = ("Все объекты", "All buildings"),
+    block_everywhere: &'static str = ("Во всех объектах компании", "In every building of the company"),
+    block_empty: &'static str = ("Стоп-лист пуст", "The blocklist is empty"),
+    block_remove_confirm: &'static str = ("Убрать запись из стоп-листа?", "Remove the entry from the blocklist?"),
+    blocked_done: &'static str = ("Добавлено в стоп-лист", "Added to the blocklist"),
+    unblocked_done: &'static str = ("Запись убрана из стоп-листа", "The entry was removed from the blocklist"),
+    block_added_at: &'static str = ("Добавлено", "Added"),
+
+    // The concierge's passes page.
+    office_title: &'static str = ("Пропуска объекта", "The building's passes"),
+    office_link: &'static str = ("Пропуска и стоп-лист", "Passes and blocklist"),
+    office_current: &'static str = ("Действующие пропуска", "Current passes"),
+    office_none: &'static str = ("Действующих пропусков нет", "No current passes"),
+    office_issue: &'static str = ("Выписать пропуск за жителя", "Issue a pass on a resident's behalf"),
+    office_unit: &'static str = ("Помещение (например, 45 или «корп. 2, кв. 7»); хозяином станет его житель", "Unit (e.g. 45 or «корп. 2, кв. 7»); its resident becomes the host"),
+    office_handover: &'static str = ("Передайте посетителю PIN или ссылку с QR-кодом: ссылка показывается один раз.", "Give the visitor the PIN or the link with the QR code: the link is shown once."),
+    office_print: &'static str = ("Распечатать", "Print"),
 }
 
 labels! {

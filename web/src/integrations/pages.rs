@@ -237,10 +237,7 @@ pub async fn create_pbx(
 ) -> Result<HttpResponse, PageError> {
     match calls::create_integration(&state, &caller, &field(&form.0, "name")).await {
         Ok((_, token)) => {
-            let url = {
-                let info = request.connection_info();
-                format!("{}://{}/api/v1/cti/{token}", info.scheme(), info.host())
-            };
+            let url = crate::pages::absolute_url(&request, &format!("/api/v1/cti/{token}"));
             let created = Created { webhook_secret: None, pbx_url: Some(url) };
             render(&state, &caller, StatusCode::CREATED, None, FormFailure::default(), created).await
         }

@@ -7,7 +7,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
@@ -278,6 +278,14 @@ pub fn error_page(error: &PageError, t: &Catalog, request_id: Option<&str>) -> H
 }
 
 /// Percent-encodes a value for a query string.
+/// `path` on this server as the browser reached it (scheme and host from
+/// the request, or the proxy's `Forwarded` / `X-Forwarded-*` headers): links
+/// that leave the building (a forwarded pass, a PBX's webhook URL).
+pub fn absolute_url(req: &HttpRequest, path: &str) -> String {
+    let info = req.connection_info();
+    format!("{}://{}{path}", info.scheme(), info.host())
+}
+
 pub fn url_encode(value: &str) -> String {
     serde_urlencoded::to_string([("", value)]).map(|s| s[1..].to_owned()).unwrap_or_default()
 }
@@ -291,6 +299,11 @@ pub fn register(cfg: &mut web::ServiceConfig) {
         .service(crate::home::pages::home)
         .service(crate::passes::pages::visits_report)
         .service(crate::passes::pages::guard_desk)
+        .service(crate::passes::office::office)
+        .service(crate::passes::office::office_issue)
+        .service(crate::passes::office::office_cancel)
+        .service(crate::passes::office::office_block)
+        .service(crate::passes::office::office_unblock)
         .service(crate::passes::pages::guard_arrive)
         .service(crate::passes::pages::guard_depart)
         .service(crate::passes::pages::guard_request_visit)
@@ -476,6 +489,8 @@ pub fn notice(t: &Catalog, done: Option<&str>) -> Option<String> {
         "departed" => t.ps.departed_done,
         "already_on_site" => t.ps.already_marked,
         "pass_cancelled" => t.ps.cancelled_done,
+        "blocked" => t.ps.blocked_done,
+        "unblocked" => t.ps.unblocked_done,
         "visit_requested" => t.ps.visit_requested,
         "approved" => t.ps.approved_done,
         "denied" => t.ps.denied_done,

@@ -111,6 +111,10 @@ pub struct CheckedDto {
     pub vehicle: String,
     pub parking_space: String,
     pub company: String,
+    /// A contractor's work («2026-000042: …» for a ticket's).
+    pub work: String,
+    /// The ticket a contractor comes for.
+    pub ticket_id: Option<Uuid>,
     pub unit_id: Option<Uuid>,
     pub unit_label: Option<String>,
     pub host_name: Option<String>,
@@ -143,6 +147,8 @@ impl CheckedDto {
             vehicle: p.vehicle.clone(),
             parking_space: p.parking_space.clone(),
             company: p.company.clone(),
+            work: p.work.clone(),
+            ticket_id: p.ticket_id.map(|t| t.as_uuid()),
             unit_id: p.unit_id.map(|u| u.as_uuid()),
             unit_label: p.unit_title.clone(),
             host_name: p.host_name.clone(),

@@ -3,4 +3,5 @@
 
 pub mod api;
 pub mod dto;
+pub mod office;
 pub mod pages;

@@ -24,24 +24,25 @@ use crate::pages::{Chrome, Section, fmt_time, html, see_other, url_encode};
 use crate::state::AppState;
 
 /// A desk search match as the page shows it.
-struct MatchLine {
-    id: String,
-    visitor: String,
-    kind: &'static str,
-    plate: String,
-    vehicle: String,
-    company: String,
-    unit: String,
-    host: String,
-    until: String,
-    on_site: bool,
-    valid: bool,
-    reason: &'static str,
-    overstay: bool,
-    blocked: Option<String>,
+pub(super) struct MatchLine {
+    pub(super) id: String,
+    pub(super) visitor: String,
+    pub(super) kind: &'static str,
+    pub(super) plate: String,
+    pub(super) vehicle: String,
+    pub(super) company: String,
+    pub(super) work: String,
+    pub(super) unit: String,
+    pub(super) host: String,
+    pub(super) until: String,
+    pub(super) on_site: bool,
+    pub(super) valid: bool,
+    pub(super) reason: &'static str,
+    pub(super) overstay: bool,
+    pub(super) blocked: Option<String>,
     /// Waiting for the host; `can_decide`: this desk may answer for them.
-    requested: bool,
-    can_decide: bool,
+    pub(super) requested: bool,
+    pub(super) can_decide: bool,
 }
 
 /// A visit in the desk's lists.
@@ -81,7 +82,7 @@ pub struct DeskQuery {
     pub error: Option<String>,
 }
 
-fn match_line(c: &Checked, t: &Catalog, zone: chrono_tz::Tz) -> MatchLine {
+pub(super) fn match_line(c: &Checked, t: &Catalog, zone: chrono_tz::Tz) -> MatchLine {
     let p = &c.pass;
     MatchLine {
         id: p.id.to_string(),
@@ -90,6 +91,7 @@ fn match_line(c: &Checked, t: &Catalog, zone: chrono_tz::Tz) -> MatchLine {
         plate: p.plate.as_ref().map(|p| p.display()).unwrap_or_default(),
         vehicle: p.vehicle.clone(),
         company: p.company.clone(),
+        work: p.work.clone(),
         unit: p.unit_title.clone().unwrap_or_default(),
         host: p.host_name.clone().unwrap_or_default(),
         until: validity_text(p, t, zone),
@@ -121,7 +123,7 @@ fn visit_line(v: &LoggedVisit, t: &Catalog, zone: chrono_tz::Tz) -> VisitLine {
 
 /// The buildings whose desk the caller may keep, and the one asked for
 /// (the first when none or another was asked for).
-async fn desk_buildings(
+pub(super) async fn desk_buildings(
     state: &AppState,
     caller: &PageCaller,
     asked: Option<&str>,
@@ -270,6 +272,8 @@ struct PassesPage<'a> {
     errors: Vec<(String, String)>,
     /// The link of the pass just issued (shown once).
     link: Option<String>,
+    /// That link as a QR code to show or print.
+    link_qr: Option<String>,
     live_seq: i64,
 }
 
@@ -330,6 +334,7 @@ async fn render_passes(
         kinds: PassKind::ALL.iter().map(|k| (k.code(), (t.ps.kind_label)(*k))).collect(),
         form,
         errors,
+        link_qr: link.as_deref().and_then(crate::qr::svg),
         link,
         live_seq,
     };
@@ -359,18 +364,16 @@ pub async fn issue_pass(
 ) -> Result<HttpResponse, PageError> {
     let t = caller.t();
     let mut input = form.0;
-    // The form's date and time are local («2026-12-05T18:00»).
     for value in [&mut input.valid_from, &mut input.valid_until] {
-        if let Some(local) = value.as_deref().filter(|v| !v.trim().is_empty())
-            && let Ok(naive) = chrono::NaiveDateTime::parse_from_str(local.trim(), "%Y-%m-%dT%H:%M")
-            && let Some(at) = naive.and_local_timezone(state.config.display_time_zone).earliest()
+        if let Some(at) =
+            value.as_deref().and_then(|local| local_time_to_rfc3339(local, state.config.display_time_zone))
         {
-            *value = Some(at.with_timezone(&Utc).to_rfc3339());
+            *value = Some(at);
         }
     }
     match passes::issue(&state, &caller, &input).await {
         Ok(issued) => {
-            let link = format!("/p/{}", issued.link_secret);
+            let link = crate::pages::absolute_url(&req, &format!("/p/{}", issued.link_secret));
             let notice = Some(t.ps.issued.to_owned());
             render_passes(&state, &caller, req.path(), PassInput::default(), Vec::new(), Some(link), notice).await
         }
@@ -383,6 +386,14 @@ pub async fn issue_pass(
             render_passes(&state, &caller, req.path(), input, errors, None, None).await
         }
     }
+}
+
+/// A form's local date and time («2026-12-05T18:00», what
+/// `datetime-local` sends) in RFC 3339, or `None` when it is not one (the
+/// value then goes on as typed and the use-case says what is wrong).
+pub(super) fn local_time_to_rfc3339(local: &str, zone: chrono_tz::Tz) -> Option<String> {
+    let naive = chrono::NaiveDateTime::parse_from_str(local.trim(), "%Y-%m-%dT%H:%M").ok()?;
+    Some(naive.and_local_timezone(zone).earliest()?.with_timezone(&Utc).to_rfc3339())
 }
 
 /// Cancels one of the resident's passes.
@@ -410,6 +421,8 @@ struct SharedPage<'a> {
     from: String,
     until: String,
     plate: String,
+    /// The link itself as a QR code (inline SVG) for the guard's scanner.
+    qr: Option<String>,
 }
 
 /// The pass a guest opens from the forwarded link: the PIN to tell the
@@ -434,6 +447,7 @@ pub async fn shared_pass(
         from: fmt_time(pass.validity.from(), zone),
         until: pass.validity.until().map_or_else(|| t.ps.validity_permanent.to_owned(), |u| fmt_time(u, zone)),
         plate: pass.plate.as_ref().map(|p| p.display()).unwrap_or_default(),
+        qr: crate::qr::svg(&crate::pages::absolute_url(&req, req.path())),
     };
     html(&page)
 }

@@ -270,6 +270,8 @@ pub async fn delete_calendar_day(
 pub struct TeamDto {
     pub id: Uuid,
     pub name: String,
+    /// Set for an outside company's team.
+    pub company: Option<String>,
     pub members: Vec<crate::tickets::api::WatcherDto>,
 }
 
@@ -278,6 +280,7 @@ impl From<&Team> for TeamDto {
         Self {
             id: t.id.as_uuid(),
             name: t.name.clone(),
+            company: t.company.clone(),
             members: t
                 .members
                 .iter()
@@ -290,6 +293,10 @@ impl From<&Team> for TeamDto {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct TeamRequest {
     pub name: String,
+    /// An outside company's name: its members get contractor passes to
+    /// the buildings of the tickets they are assigned.
+    #[serde(default)]
+    pub company: Option<String>,
     /// User ids.
     pub members: Vec<String>,
 }
@@ -318,7 +325,7 @@ pub async fn create_team(
     caller: Caller,
     body: web::Json<TeamRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = settings::create_team(&state, &caller, &body.name, &body.members).await?;
+    let id = settings::create_team(&state, &caller, &body.name, body.company.as_deref(), &body.members).await?;
     Ok(HttpResponse::Created().json(CreatedDto { id: id.as_uuid() }))
 }
 

@@ -79,6 +79,7 @@ struct DayLine {
 struct TeamLine {
     id: String,
     name: String,
+    company: String,
     members: Vec<String>,
 }
 
@@ -238,6 +239,7 @@ async fn render(
         .map(|team| TeamLine {
             id: team.id.to_string(),
             name: team.name.clone(),
+            company: team.company.clone().unwrap_or_default(),
             members: team.members.iter().map(|(id, _)| id.to_string()).collect(),
         })
         .collect();
@@ -526,7 +528,8 @@ pub async fn create_team(
     form: CsrfForm<FormPairs>,
 ) -> Result<HttpResponse, PageError> {
     let name = values(&form.0, "name").into_iter().next().unwrap_or_default();
-    let result = settings::create_team(&state, &caller, &name, &values(&form.0, "members")).await;
+    let company = values(&form.0, "company").into_iter().next();
+    let result = settings::create_team(&state, &caller, &name, company.as_deref(), &values(&form.0, "members")).await;
     finish(&state, &caller, "teams", result, "team_created").await
 }
 
