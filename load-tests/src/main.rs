@@ -18,6 +18,7 @@
 
 mod baseline;
 mod calls;
+mod desk;
 mod intake;
 mod live;
 mod pages;
@@ -164,6 +165,24 @@ enum Scenario {
         #[arg(long, default_value_t = 100_000)]
         clients: usize,
     },
+    /// The guard desk: a building with many passes and a day's visits;
+    /// the desk's search timed, and arrivals marked at --rate (default
+    /// 20/s) seen live by --sessions other desks (default 2).
+    Desk {
+        /// Passes the building must hold (issued through the API when
+        /// missing).
+        #[arg(long, default_value_t = 100_000)]
+        passes: usize,
+        /// Arrivals to mark before timing (a day's visits).
+        #[arg(long, default_value_t = 10_000)]
+        visits: usize,
+        /// Searches to time.
+        #[arg(long, default_value_t = 2_000)]
+        searches: usize,
+        /// Searches in flight at once.
+        #[arg(long, default_value_t = 4)]
+        concurrency: usize,
+    },
     /// The minimal WebSocket broadcast server the live baselines use.
     #[command(hide = true)]
     BaselineServer {
@@ -264,6 +283,9 @@ async fn run(cli: &Cli, mut spawned: Option<&mut Spawned>) -> anyhow::Result<Fig
             pages::search(server, *clients, *requests, *concurrency).await
         }
         Scenario::Calls { clients } => calls::calls(&server, *clients, sessions(10), rate(50.0), duration(60)).await,
+        Scenario::Desk { passes, visits, searches, concurrency } => {
+            desk::desk(&server, *passes, *visits, *searches, *concurrency, sessions(2), rate(20.0), duration(30)).await
+        }
         Scenario::BaselineServer { .. } => unreachable!("handled before a server is needed"),
     }
 }

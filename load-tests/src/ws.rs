@@ -118,7 +118,9 @@ async fn run_session(
             };
             let text = text.as_str();
             // Load events first and cheaply: most frames are these.
-            if (text.contains("\"kind\":\"ticket.created\"") || text.contains("\"kind\":\"call.ringing\""))
+            if (text.contains("\"kind\":\"ticket.created\"")
+                || text.contains("\"kind\":\"call.ringing\"")
+                || text.contains("\"kind\":\"visit.arrived\""))
                 && let Some(n) = parse_marker(text, &run)
             {
                 let at = Instant::now();
