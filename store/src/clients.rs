@@ -503,7 +503,7 @@ fn prefix_sql_ordered(backend: Backend, select: &str, column: &str) -> String {
 }
 
 /// The smallest string greater than every string starting with `prefix`.
-fn prefix_end(prefix: &str) -> String {
+pub(crate) fn prefix_end(prefix: &str) -> String {
     format!("{prefix}\u{10FFFF}")
 }
 

@@ -17,10 +17,10 @@ use domovoy_domain::layout::UnitKind;
 use domovoy_domain::pass::{BlockEntry, PassKind, PassStatus, Pin, Plate, Validity, WeeklySchedule};
 use domovoy_domain::text::fold;
 
-use crate::db::{Source, WriteTx};
+use crate::db::{Source, WriteTx, dialect};
 use crate::error::{StoreError, StoreResult, decode};
 use crate::layout;
-use crate::users::expect_one;
+use crate::users::{escape_like, expect_one};
 
 /// A pass as stored, with the names the desk shows.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -269,7 +269,16 @@ pub async fn insert(tx: &mut WriteTx, new: &NewPass) -> StoreResult<Pass> {
         .bind(now)
         .execute(&mut *c)
         .await?
-        .rows_affected()
+        .rows_affected();
+        for term in name_terms(&new.visitor_name) {
+            sqlx::query("INSERT INTO pass_terms (pass_id, building_id, term) VALUES ($1, $2, $3)")
+                .bind(id.as_uuid())
+                .bind(new.building_id.as_uuid())
+                .bind(term)
+                .execute(&mut *c)
+                .await?
+                .rows_affected();
+        }
     });
     get(tx, id).await
 }
@@ -299,46 +308,150 @@ pub async fn by_link<'a>(source: impl Into<Source<'a>>, link_hash: &[u8]) -> Sto
 /// Most passes a desk search returns.
 pub const CHECK_LIMIT: i64 = 20;
 
+/// What a desk query is, by its shape; each kind reads its own index
+/// (a wide `OR` with a substring match read every pass of the building).
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Lookup {
+    /// Six digits.
+    Pin(String),
+    /// Four digits: the end of the visitor's phone.
+    PhoneTail(String),
+    /// Letters and digits that make a plate: by the plate without its
+    /// region (`passes_plate`), the region checked after.
+    Plate(Plate),
+    /// Words of the visitor's name: passes with a word starting with the
+    /// first one (`pass_terms`), then the whole text as typed.
+    Name { first: String, whole: String },
+}
+
+/// Characters a name's word is stripped of at its ends («(няня)» → «няня»).
+const WORD_EDGES: &[char] = &['(', ')', '«', '»', '"', '\'', '.', ',', ';', ':', '!', '?'];
+
+/// The words a visitor's name is found by: folded, stripped of edge
+/// punctuation, each once.
+pub fn name_terms(name: &str) -> Vec<String> {
+    let mut terms: Vec<String> = fold(name)
+        .split(' ')
+        .map(|w| w.trim_matches(WORD_EDGES))
+        .filter(|w| !w.is_empty())
+        .map(str::to_owned)
+        .collect();
+    terms.sort_unstable();
+    terms.dedup();
+    terms
+}
+
+fn lookup(query: &str) -> Option<Lookup> {
+    let compact: String = query.chars().filter(|c| !c.is_whitespace()).collect();
+    let all_digits = !compact.is_empty() && compact.chars().all(|c| c.is_ascii_digit());
+    if all_digits && compact.len() == Pin::LEN {
+        return Some(Lookup::Pin(compact));
+    }
+    if all_digits && compact.len() == 4 {
+        return Some(Lookup::PhoneTail(compact));
+    }
+    if compact.chars().any(|c| c.is_ascii_digit())
+        && let Ok(plate) = Plate::parse(query)
+    {
+        return Some(Lookup::Plate(plate));
+    }
+    let whole = fold(query);
+    let first = whole.split(' ').map(|w| w.trim_matches(WORD_EDGES)).find(|w| w.chars().count() >= 2)?.to_owned();
+    Some(Lookup::Name { first, whole })
+}
+
+/// What every desk search ends with: usable passes first, finished ones
+/// of the last week after, at most `$4`.
+macro_rules! check_tail {
+    () => {
+        " AND (p.status IN ('requested', 'active', 'on_site') OR p.updated_at >= $3)
+          ORDER BY CASE p.status WHEN 'on_site' THEN 0 WHEN 'active' THEN 1 WHEN 'requested' THEN 2 ELSE 3 END,
+                   p.updated_at DESC
+          LIMIT $4"
+    };
+}
+
+/// The name search of both backends: PostgreSQL compares words byte by
+/// byte (`COLLATE "C"`, as its index does) so that a range is a prefix.
+fn name_check_sql(backend: crate::Backend) -> &'static str {
+    match backend {
+        crate::Backend::Sqlite => concat!(
+            pass_select!(),
+            // The words drive: the building is in `pass_terms`, and a
+            // `p.building_id` test would let the planner read every pass.
+            "WHERE p.id IN (SELECT t.pass_id FROM pass_terms t
+                            WHERE t.building_id = $1 AND t.term >= $5 AND t.term < $6)
+               AND p.visitor_search LIKE $2 ESCAPE '\\'",
+            check_tail!()
+        ),
+        crate::Backend::Postgres => concat!(
+            pass_select!(),
+            "WHERE p.id IN (SELECT t.pass_id FROM pass_terms t
+                            WHERE t.building_id = $1 AND t.term COLLATE \"C\" >= $5 AND t.term COLLATE \"C\" < $6)
+               AND p.visitor_search LIKE $2 ESCAPE '\\'",
+            check_tail!()
+        ),
+    }
+}
+
 /// The desk's search in one building: a six-digit PIN, the last four
 /// digits of a phone, a plate (look-alike letters and the region aside),
-/// or words of the visitor's name. Passes that may still be used come
-/// first; finished ones older than a week are left out.
+/// or the beginnings of words of the visitor's name. Passes that may still
+/// be used come first; finished ones older than a week are left out.
 pub async fn check<'a>(
     source: impl Into<Source<'a>>,
     building: BuildingId,
     query: &str,
     now: DateTime<Utc>,
 ) -> StoreResult<Vec<Pass>> {
-    let query = query.trim();
-    let digits: String = query.chars().filter(char::is_ascii_digit).collect();
-    let pin = (digits.len() == Pin::LEN && digits.len() == query.chars().filter(|c| !c.is_whitespace()).count())
-        .then(|| digits.clone());
-    let tail = (digits.len() == 4 && digits.len() == query.len()).then(|| digits.clone());
-    let plate = Some(Plate::normalise(query)).filter(|p| p.chars().count() >= 4);
-    let name = fold(query);
-    let name_like = (name.chars().count() >= 2).then(|| format!("%{}%", name.replace(['%', '_'], "")));
+    let Some(lookup) = lookup(query.trim()) else {
+        return Ok(Vec::new());
+    };
     let recent = now - chrono::Duration::days(7);
     let rows: Vec<PassRow> = on_conn!(source, c => {
-        sqlx::query_as(concat!(
-            pass_select!(),
-            "WHERE p.building_id = $1
-               AND (p.pin = $2 OR p.phone_tail = $3 OR p.plate = $4 OR p.plate_base = $4 OR p.visitor_search LIKE $5)
-               AND (p.status IN ('requested', 'active', 'on_site') OR p.updated_at >= $6)
-             ORDER BY CASE p.status WHEN 'on_site' THEN 0 WHEN 'active' THEN 1 WHEN 'requested' THEN 2 ELSE 3 END,
-                      p.updated_at DESC
-             LIMIT $7"
-        ))
-        .bind(building.as_uuid())
-        .bind(pin.clone())
-        .bind(tail.clone())
-        .bind(plate.clone())
-        .bind(name_like.clone())
-        .bind(recent)
-        .bind(CHECK_LIMIT)
-        .fetch_all(&mut *c)
-        .await?
+        match &lookup {
+            Lookup::Pin(key) | Lookup::PhoneTail(key) => {
+                let sql = if matches!(lookup, Lookup::Pin(_)) {
+                    concat!(pass_select!(), "WHERE p.building_id = $1 AND p.pin = $2", check_tail!())
+                } else {
+                    concat!(pass_select!(), "WHERE p.building_id = $1 AND p.phone_tail = $2", check_tail!())
+                };
+                sqlx::query_as(sql)
+                    .bind(building.as_uuid())
+                    .bind(key.as_str())
+                    .bind(recent)
+                    .bind(CHECK_LIMIT)
+                    .fetch_all(&mut *c)
+                    .await?
+            }
+            Lookup::Plate(plate) => {
+                sqlx::query_as(concat!(pass_select!(), "WHERE p.building_id = $1 AND p.plate_base = $2", check_tail!()))
+                    .bind(building.as_uuid())
+                    .bind(plate.without_region())
+                    .bind(recent)
+                    .bind(CHECK_LIMIT)
+                    .fetch_all(&mut *c)
+                    .await?
+            }
+            Lookup::Name { first, whole } => {
+                sqlx::query_as(name_check_sql(dialect(&*c)))
+                    .bind(building.as_uuid())
+                    .bind(format!("%{}%", escape_like(whole)))
+                    .bind(recent)
+                    .bind(CHECK_LIMIT)
+                    .bind(first.as_str())
+                    .bind(crate::clients::prefix_end(first))
+                    .fetch_all(&mut *c)
+                    .await?
+            }
+        }
     });
-    rows_into(rows)
+    let mut found = rows_into(rows)?;
+    if let Lookup::Plate(plate) = &lookup {
+        // Typed with its region: that region only.
+        found.retain(|p| p.plate.as_ref().is_some_and(|stored| stored.matches(plate.as_str())));
+    }
+    Ok(found)
 }
 
 /// Whether a usable pass of the building already has this PIN (by the
@@ -791,4 +904,38 @@ pub async fn remove_blocked(tx: &mut WriteTx, id: BlockEntryId) -> StoreResult<(
         sqlx::query("DELETE FROM blocklist WHERE id = $1").bind(id.as_uuid()).execute(&mut *c).await?.rows_affected()
     });
     expect_one(done)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_desk_query_is_read_by_its_shape() {
+        assert_eq!(lookup("123456"), Some(Lookup::Pin("123456".to_owned())));
+        assert_eq!(lookup("123 456"), Some(Lookup::Pin("123456".to_owned())));
+        assert_eq!(lookup("4433"), Some(Lookup::PhoneTail("4433".to_owned())));
+        let Some(Lookup::Plate(plate)) = lookup("а 777 мр") else { panic!("a plate") };
+        assert_eq!(plate.without_region(), "A777MP");
+        let Some(Lookup::Plate(plate)) = lookup("A777MP 799") else { panic!("a plate") };
+        assert_eq!(plate.as_str(), "A777MP799");
+        assert_eq!(
+            lookup("  Иванов  Иван "),
+            Some(Lookup::Name { first: "иванов".to_owned(), whole: "иванов иван".to_owned() })
+        );
+        assert_eq!(
+            lookup("«Самокат»"),
+            Some(Lookup::Name { first: "самокат".to_owned(), whole: "«самокат»".to_owned() })
+        );
+        assert_eq!(lookup("я"), None, "one letter finds nothing");
+        assert_eq!(lookup(""), None);
+    }
+
+    #[test]
+    fn a_name_is_found_by_each_of_its_words() {
+        assert_eq!(name_terms("Ахмедова Зарина (няня)"), ["ахмедова", "зарина", "няня"]);
+        assert_eq!(name_terms("Курьер «Самокат»"), ["курьер", "самокат"]);
+        assert_eq!(name_terms("Артём Артём"), ["артем"]);
+        assert!(name_terms(" « » ").is_empty());
+    }
 }
