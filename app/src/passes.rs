@@ -894,9 +894,13 @@ const CONTRACTOR_PASS: Duration = Duration::days(30);
 /// assignee's name; a new assignee, an assignee of the company's own, or a
 /// ticket done, closed, rejected or cancelled cancels it. A visitor already
 /// on site keeps theirs until the desk marks them out.
-pub(crate) async fn follow_ticket(tx: &mut WriteTx, before_assignee: Option<UserId>, ticket: &Ticket) -> AppResult<()> {
-    if before_assignee.is_none() && ticket.assignee_id().is_none() {
-        // Nobody was or is assigned: the system issued nothing for it.
+pub(crate) async fn follow_ticket(tx: &mut WriteTx, before: Option<&Ticket>, ticket: &Ticket) -> AppResult<()> {
+    let before_assignee = before.and_then(Ticket::assignee_id);
+    let unchanged = before.is_some_and(|b| b.status().is_open() == ticket.status().is_open());
+    if before_assignee == ticket.assignee_id() && (unchanged || ticket.assignee_id().is_none()) {
+        // The same assignee and the ticket still open (or still finished),
+        // or nobody was or is assigned: the pass, if any, stands as it is.
+        // Most changes of a ticket end here without reading anything.
         return Ok(());
     }
     let assignee = ticket.assignee_id().filter(|_| ticket.status().is_open());

@@ -675,7 +675,7 @@ async fn change(
                     tickets::add_history(tx, id, (requester.user_id(), &name), history).await?;
                     audit::record(tx, audit_change(&requester.actor(), &ticket, &saved, history)).await?;
                 }
-                crate::passes::follow_ticket(tx, ticket.assignee_id(), &saved).await?;
+                crate::passes::follow_ticket(tx, Some(&ticket), &saved).await?;
                 announce_update(tx, &saved, applied.previous_assignee).await?;
                 Ok(saved)
             })
