@@ -19,9 +19,9 @@ use domovoy_domain::policy::Target;
 use super::pages::{MatchLine, desk_buildings, local_time_to_rfc3339, match_line};
 use crate::auth::csrf::NoFields;
 use crate::auth::{CsrfForm, PageCaller};
-use crate::error::{PageError, message_of};
+use crate::error::PageError;
 use crate::i18n::Catalog;
-use crate::pages::{Chrome, Section, fmt_time, html_with_status, see_other};
+use crate::pages::{Chrome, FormFailure, Section, fmt_time, html_with_status, see_other};
 use crate::state::AppState;
 
 /// A blocklist entry as the page lists it.
@@ -82,11 +82,11 @@ struct Outcome {
     notice: Option<String>,
 }
 
-fn field_errors(error: AppError, t: &Catalog) -> Vec<(String, String)> {
-    match error {
-        AppError::Validation(errors) => errors.iter().map(|(f, e)| ((*f).to_owned(), t.field(f, e))).collect(),
-        other => vec![(String::new(), message_of(&other, t))],
-    }
+/// A refusal as the form shows it, `(field, message)` with `""` for the
+/// whole form ([`FormFailure`] sorts it); anything else is an error page.
+fn form_errors(error: AppError, t: &Catalog) -> Result<Vec<(String, String)>, PageError> {
+    let failure = FormFailure::from_error(error, t)?;
+    Ok(failure.message.map(|m| (String::new(), m)).into_iter().chain(failure.fields).collect())
 }
 
 async fn render(
@@ -189,12 +189,13 @@ pub async fn office_issue(
                 StatusCode::CREATED,
             )
         }
-        Err(error @ (AppError::Validation(_) | AppError::Rule(_))) => {
-            let outcome =
-                Outcome { errors: field_errors(error, t), failed: "pass", form: Some(input), ..Outcome::default() };
-            (outcome, StatusCode::UNPROCESSABLE_ENTITY)
+        Err(error) => {
+            let errors = form_errors(error, t)?;
+            (
+                Outcome { errors, failed: "pass", form: Some(input), ..Outcome::default() },
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
         }
-        Err(error) => return Err(PageError::App(error)),
     };
     render(&state, &caller, req.path(), &building, &desk, outcome, status).await
 }
@@ -234,16 +235,11 @@ pub async fn office_block(
     input.building_id = everywhere.is_none().then(|| building.id.to_string());
     match passes::block(&state, &caller, &input).await {
         Ok(_) => Ok(back_to_office(building.id, "blocked")),
-        Err(error @ (AppError::Validation(_) | AppError::Rule(_))) => {
-            let outcome = Outcome {
-                errors: field_errors(error, t),
-                failed: "block",
-                block_form: Some(input),
-                ..Outcome::default()
-            };
+        Err(error) => {
+            let errors = form_errors(error, t)?;
+            let outcome = Outcome { errors, failed: "block", block_form: Some(input), ..Outcome::default() };
             render(&state, &caller, req.path(), &building, &desk, outcome, StatusCode::UNPROCESSABLE_ENTITY).await
         }
-        Err(error) => Err(PageError::App(error)),
     }
 }
 
