@@ -14,16 +14,15 @@
 //! pass, so a second run on the same server times only.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
 use futures_util::StreamExt as _;
 use serde_json::{Value, json};
 
-use crate::pages::generated;
+use crate::pages::{generated, timed_by_kind};
 use crate::server::{Server, marker};
-use crate::stats::{Figures, Latencies, Summary, round3};
+use crate::stats::{Figures, Latencies, round3};
 use crate::ws::{self, Shared};
 
 /// Letters a Russian plate uses (their Latin look-alikes are typed).
@@ -174,6 +173,21 @@ fn query(i: usize, passes: usize, pins: &[String]) -> String {
     }
 }
 
+/// PINs of passes seeded by an earlier run: the desk's answer carries no
+/// PIN, the pass itself does.
+async fn read_pins(server: &Server, building: &str, passes: usize) -> anyhow::Result<Vec<String>> {
+    let mut pins = Vec::new();
+    for n in (0..passes).step_by((passes / 50).max(1)) {
+        let found = check(server, building, &generated(n).0).await?;
+        for id in found["items"].as_array().into_iter().flatten().filter_map(|p| p["id"].as_str()) {
+            if let Some(pin) = server.get_json(&format!("/api/v1/passes/{id}")).await?["pin"].as_str() {
+                pins.push(pin.to_owned());
+            }
+        }
+    }
+    Ok(pins)
+}
+
 #[allow(clippy::too_many_arguments)]
 pub async fn desk(
     server: &Arc<Server>,
@@ -219,75 +233,26 @@ pub async fn desk(
     println!("marked {arrivals} arrivals of {visits} visits in {:.1} s", started.elapsed().as_secs_f64());
 
     // The search, as guards type at the desks.
-    let pins: Vec<String> = {
-        let known: Vec<String> = seeded.into_iter().flatten().collect();
-        if known.is_empty() {
-            // Seeded by an earlier run: read some PINs back by name.
-            let mut read = Vec::new();
-            for n in (0..passes).step_by((passes / 50).max(1)) {
-                let found = check(server, &building, &generated(n).0).await?;
-                read.extend(
-                    found["items"]
-                        .as_array()
-                        .into_iter()
-                        .flatten()
-                        .filter_map(|p| p["pin"].as_str().map(str::to_owned)),
-                );
-            }
-            read
-        } else {
-            known
-        }
-    };
-    let pins = Arc::new(pins);
-    let next = Arc::new(AtomicUsize::new(0));
-    let search_started = Instant::now();
-    let mut workers = Vec::new();
-    for _ in 0..concurrency.max(1) {
-        let (server, next, pins, building) = (server.clone(), next.clone(), pins.clone(), building.clone());
-        workers.push(tokio::spawn(async move {
-            let mut times = Vec::new();
-            let mut empty = 0usize;
-            loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                if i >= searches {
-                    return Ok::<_, anyhow::Error>((times, empty));
-                }
-                let q = query(i, passes, &pins);
-                let sent = Instant::now();
+    let pins = Arc::new(match seeded.into_iter().flatten().collect::<Vec<String>>() {
+        known if !known.is_empty() => known,
+        _ => read_pins(server, &building, passes).await?,
+    });
+    let timed = {
+        let (server, building, pins) = (server.clone(), building.clone(), pins.clone());
+        timed_by_kind(searches, concurrency, QUERY_KINDS.len(), move |i| {
+            let (server, building, q) = (server.clone(), building.clone(), query(i, passes, &pins));
+            async move {
                 let found = check(&server, &building, &q).await?;
-                times.push((i % QUERY_KINDS.len(), sent.elapsed()));
-                if found["items"].as_array().is_none_or(Vec::is_empty) {
-                    empty += 1;
-                }
+                Ok(found["items"].as_array().is_some_and(|items| !items.is_empty()))
             }
-        }));
-    }
-    let mut times = Vec::new();
-    let mut empty = 0;
-    for worker in workers {
-        let (t, e) = worker.await??;
-        times.extend(t);
-        empty += e;
-    }
-    let search_elapsed = search_started.elapsed();
-    let by_kind: Vec<(&(&str, &str), Summary)> = QUERY_KINDS
-        .iter()
-        .enumerate()
-        .map(|(k, kind)| {
-            (kind, times.iter().filter(|(kind, _)| *kind == k).map(|(_, t)| *t).collect::<Latencies>().summary())
         })
-        .collect();
-    let search = times.into_iter().map(|(_, t)| t).collect::<Latencies>().summary();
+        .await?
+    };
     println!(
-        "desk search: {} searches over {passes} passes, {concurrency} at a time, {:.0}/s; {empty} found nothing",
-        search.count,
-        search.count as f64 / search_elapsed.as_secs_f64()
+        "desk search: {} searches over {passes} passes, {concurrency} at a time, {:.0}/s; {} found nothing",
+        timed.overall.count, timed.rate, timed.empty
     );
-    println!("  {}", search.line());
-    for ((name, _), s) in &by_kind {
-        println!("  {name:<14} p50 {:.1} ms  p99 {:.1} ms  max {:.1} ms", s.p50, s.p99, s.max);
-    }
+    timed.print(&QUERY_KINDS);
 
     // Marks seen live on the other desks.
     let run: Arc<str> = Arc::from(uuid::Uuid::now_v7().simple().to_string().as_str());
@@ -360,19 +325,16 @@ pub async fn desk(
     figures.errors = errors;
     figures.lost = lost;
     figures.duplicates = duplicates;
-    let mut figures = figures
+    let figures = figures
         .with("passes", passes)
         .with("visits_marked", arrivals)
         .with("sessions", sessions)
-        .with("search_count", search.count)
-        .with("search_p50_ms", round3(search.p50))
-        .with("search_p99_ms", round3(search.p99))
-        .with("search_empty", empty)
+        .with("search_count", timed.overall.count)
+        .with("search_p50_ms", round3(timed.overall.p50))
+        .with("search_p99_ms", round3(timed.overall.p99))
+        .with("search_empty", timed.empty)
         .with("mark_p99_ms", round3(marks.p99));
-    for ((_, key), s) in &by_kind {
-        figures = figures.with(key, round3(s.p99));
-    }
-    Ok(figures)
+    Ok(timed.figures(figures, &QUERY_KINDS))
 }
 
 #[cfg(test)]

@@ -198,12 +198,12 @@ const FATHERS: &[&str] =
 /// Makes sure the database holds `clients` generated clients (numbers
 /// `+7999…`, see [`generated`]), importing them through the billing import
 /// when the last one is missing.
+/// A query string value, percent-encoded byte by byte.
+fn encode(q: &str) -> String {
+    q.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
+}
+
 pub async fn ensure_clients(server: &Server, clients: usize) -> anyhow::Result<()> {
-    let encode = |q: &str| {
-        q.bytes()
-            .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })
-            .collect::<String>()
-    };
     // The last generated client's number tells whether the import ran.
     let (_, last_phone) = generated(clients.saturating_sub(1));
     let probe = server.get_json(&format!("/api/v1/search?q={}", encode(&last_phone))).await?;
@@ -287,11 +287,6 @@ pub async fn search(
     requests: usize,
     concurrency: usize,
 ) -> anyhow::Result<Figures> {
-    let encode = |q: &str| {
-        q.bytes()
-            .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })
-            .collect::<String>()
-    };
     // Flats for the «кв N» searches: a 960-flat building (4 entrances,
     // floors 2–25, 10 per floor) unless the first building has units.
     let building = server.building().await?;
@@ -321,11 +316,69 @@ pub async fn search(
         }
     }
     ensure_clients(&server, clients).await?;
+    let timed = timed_by_kind(requests, concurrency, QUERY_KINDS.len(), move |i| {
+        let server = server.clone();
+        async move {
+            let found = server.get_json(&format!("/api/v1/search?q={}", encode(&query(i, clients)))).await?;
+            Ok(["clients", "units", "tickets"].iter().any(|k| found[k].as_array().is_some_and(|a| !a.is_empty())))
+        }
+    })
+    .await?;
+    println!(
+        "search: {} searches over {clients} clients, {concurrency} at a time, {:.0}/s; {} found nothing",
+        timed.overall.count, timed.rate, timed.empty
+    );
+    timed.print(&QUERY_KINDS);
+    let mut figures = Figures::new("search").latency(&timed.overall);
+    figures.achieved_rate = round3(timed.rate);
+    let figures = figures.with("concurrency", concurrency).with("clients", clients).with("empty", timed.empty);
+    let figures = timed.figures(figures, &QUERY_KINDS);
+    Ok(figures)
+}
+
+/// Requests timed by kind: request `i` is of kind `i % kinds`.
+#[derive(Debug)]
+pub struct Timed {
+    pub overall: Summary,
+    pub by_kind: Vec<Summary>,
+    /// Requests that found nothing.
+    pub empty: usize,
+    /// Requests per second.
+    pub rate: f64,
+}
+
+impl Timed {
+    /// The overall percentiles and each kind's, indented under a headline.
+    pub fn print(&self, kinds: &[(&str, &str)]) {
+        println!("  {}", self.overall.line());
+        for ((name, _), s) in kinds.iter().zip(&self.by_kind) {
+            println!("  {name:<14} p50 {:.1} ms  p99 {:.1} ms  max {:.1} ms", s.p50, s.p99, s.max);
+        }
+    }
+
+    /// `figures` with each kind's p99 under its key.
+    pub fn figures(&self, mut figures: Figures, kinds: &[(&str, &str)]) -> Figures {
+        for ((_, key), s) in kinds.iter().zip(&self.by_kind) {
+            figures = figures.with(key, round3(s.p99));
+        }
+        figures
+    }
+}
+
+/// Sends `requests` requests, `concurrency` at a time: request `i` is
+/// `one(i)`, answering whether it found anything; each is timed under its
+/// kind, `i % kinds`.
+pub async fn timed_by_kind<F, Fut>(requests: usize, concurrency: usize, kinds: usize, one: F) -> anyhow::Result<Timed>
+where
+    F: Fn(usize) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = anyhow::Result<bool>> + Send + 'static,
+{
+    let one = Arc::new(one);
     let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let started = Instant::now();
     let mut workers = Vec::new();
     for _ in 0..concurrency.max(1) {
-        let (server, next) = (server.clone(), next.clone());
+        let (one, next) = (one.clone(), next.clone());
         workers.push(tokio::spawn(async move {
             let mut times = Vec::new();
             let mut empty = 0usize;
@@ -334,15 +387,10 @@ pub async fn search(
                 if i >= requests {
                     return Ok::<_, anyhow::Error>((times, empty));
                 }
-                let q = query(i, clients);
                 let sent = Instant::now();
-                let found = server.get_json(&format!("/api/v1/search?q={}", encode(&q))).await?;
-                times.push((i % QUERY_KINDS.len(), sent.elapsed()));
-                let hits: usize =
-                    ["clients", "units", "tickets"].iter().map(|k| found[k].as_array().map_or(0, Vec::len)).sum();
-                if hits == 0 {
-                    empty += 1;
-                }
+                let found = one(i).await?;
+                times.push((i % kinds.max(1), sent.elapsed()));
+                empty += usize::from(!found);
             }
         }));
     }
@@ -354,28 +402,10 @@ pub async fn search(
         empty += e;
     }
     let elapsed = started.elapsed();
-    let by_kind: Vec<(&(&str, &str), Summary)> = QUERY_KINDS
-        .iter()
-        .enumerate()
-        .map(|(k, kind)| {
-            (kind, times.iter().filter(|(kind, _)| *kind == k).map(|(_, t)| *t).collect::<Latencies>().summary())
-        })
+    let by_kind = (0..kinds)
+        .map(|k| times.iter().filter(|(kind, _)| *kind == k).map(|(_, t)| *t).collect::<Latencies>().summary())
         .collect();
-    let latency = times.into_iter().map(|(_, t)| t).collect::<Latencies>().summary();
-    println!(
-        "search: {} searches over {clients} clients, {concurrency} at a time, {:.0}/s; {empty} found nothing",
-        latency.count,
-        latency.count as f64 / elapsed.as_secs_f64()
-    );
-    println!("  {}", latency.line());
-    for ((name, _), s) in &by_kind {
-        println!("  {name:<14} p50 {:.1} ms  p99 {:.1} ms  max {:.1} ms", s.p50, s.p99, s.max);
-    }
-    let mut figures = Figures::new("search").latency(&latency);
-    figures.achieved_rate = round3(latency.count as f64 / elapsed.as_secs_f64());
-    let mut figures = figures.with("concurrency", concurrency).with("clients", clients).with("empty", empty);
-    for ((_, key), s) in &by_kind {
-        figures = figures.with(key, round3(s.p99));
-    }
-    Ok(figures)
+    let overall = times.into_iter().map(|(_, t)| t).collect::<Latencies>().summary();
+    let rate = overall.count as f64 / elapsed.as_secs_f64().max(0.001);
+    Ok(Timed { overall, by_kind, empty, rate })
 }
