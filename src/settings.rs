@@ -97,7 +97,8 @@ pub struct LogSettings {
 
 impl Default for LogSettings {
     fn default() -> Self {
-        Self { format: LogFormat::Pretty, filter: "info".to_owned() }
+        // The SIP stack logs every message it receives at `info`.
+        Self { format: LogFormat::Pretty, filter: "info,rsipstack=warn".to_owned() }
     }
 }
 
@@ -140,6 +141,25 @@ impl Default for HttpSettings {
 pub struct TelephonySettings {
     /// The Asterisk manager interface; absent: no AMI client.
     pub ami: Option<AmiSettings>,
+    /// The SIP listener the PBX forks incoming calls to; absent: off.
+    pub sip: Option<SipSettings>,
+}
+
+/// `[telephony.sip]`: where the SIP listener listens and whom it hears.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SipSettings {
+    /// `address:port`, UDP and TCP, e.g. `0.0.0.0:5070`.
+    pub listen: String,
+    /// The PBXes' IP addresses; everyone else is dropped unanswered.
+    pub allowed_peers: Vec<String>,
+    /// A call nobody cancels for this long is missed (default 300).
+    #[serde(default = "default_ring_timeout_secs")]
+    pub ring_timeout_secs: u64,
+}
+
+fn default_ring_timeout_secs() -> u64 {
+    300
 }
 
 /// `[telephony.ami]`: an Asterisk Manager Interface the node logs in to.
@@ -316,6 +336,11 @@ impl Settings {
                 .prefix_separator("_")
                 .separator("__")
                 .try_parsing(true)
+                // Lists are comma-separated in a variable
+                // (`DOMOVOY_TELEPHONY__SIP__ALLOWED_PEERS=10.0.0.1,10.0.0.2`).
+                .list_separator(",")
+                .with_list_parse_key("telephony.sip.allowed_peers")
+                .with_list_parse_key("telephony.ami.inbound_contexts")
                 .source(Some(env)),
         );
         if let Some(dir) = &overrides.data_dir {
@@ -420,6 +445,20 @@ mod tests {
         assert_eq!(ami.secret.expose(), "manager-secret");
         assert_eq!(ami.inbound_contexts, ["from-trunk", "from-pstn", "from-external"]);
         assert!(!format!("{ami:?}").contains("manager-secret"), "the secret stays out of logs");
+    }
+
+    #[test]
+    fn the_sip_listener_is_configured_from_the_environment() {
+        assert!(Settings::load_from(None, &Overrides::default(), env(&[])).unwrap().telephony.sip.is_none());
+        let env = env(&[
+            ("DOMOVOY_TELEPHONY__SIP__LISTEN", "0.0.0.0:5070"),
+            ("DOMOVOY_TELEPHONY__SIP__ALLOWED_PEERS", "10.0.0.1,10.0.0.2"),
+        ]);
+        let settings = Settings::load_from(None, &Overrides::default(), env).unwrap();
+        let sip = settings.telephony.sip.unwrap();
+        assert_eq!(sip.listen, "0.0.0.0:5070");
+        assert_eq!(sip.allowed_peers, ["10.0.0.1", "10.0.0.2"]);
+        assert_eq!(sip.ring_timeout_secs, 300);
     }
 
     #[test]

@@ -38,6 +38,9 @@ pub struct Application {
     retention: chrono::Duration,
     /// `[telephony.ami]`, when configured.
     ami: Option<crate::settings::AmiSettings>,
+    /// The SIP listener, when `[telephony.sip]` is configured (bound and
+    /// answering from `build` on, so a taken port fails the start).
+    sip: Option<domovoy_telephony::sip::SipListener>,
 }
 
 impl std::fmt::Debug for Application {
@@ -90,6 +93,20 @@ impl Application {
         };
         let state = AppState::new(app, web, shutdown_rx);
 
+        // The ports first: a taken one stops the start before anything
+        // runs in the background.
+        let listener =
+            TcpListener::bind(&settings.listen).with_context(|| format!("cannot listen on {}", settings.listen))?;
+        let port = listener.local_addr()?.port();
+        let sip = match &settings.telephony.sip {
+            Some(sip) => {
+                let mut config = domovoy_telephony::sip::SipConfig::new(&sip.listen, &sip.allowed_peers)?;
+                config.ring_timeout = Duration::from_secs(sip.ring_timeout_secs.max(1));
+                Some(domovoy_telephony::sip::SipListener::start(state.app().clone(), config).await?)
+            }
+            None => None,
+        };
+
         let webhook: Arc<dyn Channel> =
             Arc::new(WebhookChannel::new(db.clone()).context("cannot build the HTTP client")?);
         let outbox_settings = OutboxSettings {
@@ -100,15 +117,12 @@ impl Application {
         };
         let outbox = OutboxHandle::start(db, vec![webhook], metrics, outbox_settings);
 
-        let listener =
-            TcpListener::bind(&settings.listen).with_context(|| format!("cannot listen on {}", settings.listen))?;
-        let port = listener.local_addr()?.port();
         let server_options =
             ServerOptions { workers: settings.http.workers, shutdown_timeout: settings.shutdown_timeout() };
         let server = domovoy_web::server(state.clone(), listener, &server_options)?;
         let retention = chrono::Duration::days(i64::from(settings.events.retention_days.max(1)));
         let ami = settings.telephony.ami.clone();
-        Ok(Application { port, server, state, outbox, shutdown, retention, ami })
+        Ok(Application { port, server, state, outbox, shutdown, retention, ami, sip })
     }
 
     /// The port the server is bound to (the chosen one when asked for 0).
@@ -118,6 +132,11 @@ impl Application {
 
     pub fn db(&self) -> &Db {
         &self.state.db
+    }
+
+    /// Where the SIP listener listens, when it is on.
+    pub fn sip_addr(&self) -> Option<std::net::SocketAddr> {
+        self.sip.as_ref().map(domovoy_telephony::sip::SipListener::local_addr)
     }
 
     /// The use-cases of this node (with its live parts).
@@ -167,6 +186,9 @@ impl Application {
         jobs.stop();
         if let Some(ami) = ami {
             ami.stop().await;
+        }
+        if let Some(sip) = self.sip {
+            sip.stop().await;
         }
         self.outbox.stop();
         self.state.db.close().await;

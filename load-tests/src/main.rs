@@ -10,7 +10,7 @@
 //! `back_after_s`, `baseline`, `ratio`).
 //!
 //! Scenarios: `idle`, `board`, `fanout`, `intake`, `intake-crash`,
-//! `reconnect`, `cluster`, `board-page`, `search`, `calls` (see `load-tests/README.md`). Every
+//! `reconnect`, `cluster`, `board-page`, `search`, `calls`, `desk`, `sip` (see `load-tests/README.md`). Every
 //! loop is bounded in count and time; only 127.0.0.1 is addressed.
 
 // A report tool: printing the report is its job.
@@ -23,6 +23,7 @@ mod intake;
 mod live;
 mod pages;
 mod server;
+mod sip;
 mod stats;
 mod ws;
 
@@ -183,6 +184,24 @@ enum Scenario {
         #[arg(long, default_value_t = 4)]
         concurrency: usize,
     },
+    /// The SIP listener under SIPp: INVITEs at --rate (default 50/s) from
+    /// callers among many clients, each cancelled --ring-ms later;
+    /// INVITE → pop-up latency and every call accounted for.
+    Sip {
+        /// Clients the database must hold (imported when missing).
+        #[arg(long, default_value_t = 100_000)]
+        clients: usize,
+        /// How long each call rings before the PBX cancels it.
+        #[arg(long, default_value_t = 1_000)]
+        ring_ms: u64,
+        /// The listener when not --spawn (a spawned server listens on a
+        /// free port of its own).
+        #[arg(long)]
+        listener: Option<String>,
+        /// The SIPp binary (Debian's `sip-tester`).
+        #[arg(long, default_value = "sipp")]
+        sipp: PathBuf,
+    },
     /// The minimal WebSocket broadcast server the live baselines use.
     #[command(hide = true)]
     BaselineServer {
@@ -285,6 +304,25 @@ async fn run(cli: &Cli, mut spawned: Option<&mut Spawned>) -> anyhow::Result<Fig
         Scenario::Calls { clients } => calls::calls(&server, *clients, sessions(10), rate(50.0), duration(60)).await,
         Scenario::Desk { passes, visits, searches, concurrency } => {
             desk::desk(&server, *passes, *visits, *searches, *concurrency, sessions(2), rate(20.0), duration(30)).await
+        }
+        Scenario::Sip { clients, ring_ms, listener, sipp } => {
+            let listener = match (spawned.as_deref(), listener) {
+                (_, Some(listener)) => listener.clone(),
+                (Some(s), None) => format!("127.0.0.1:{}", s.sip_port),
+                (None, None) => {
+                    bail!("sip needs --listener 127.0.0.1:PORT (the server's [telephony.sip] listen) or --spawn")
+                }
+            };
+            let run = sip::SipRun {
+                listener: &listener,
+                sipp,
+                clients: *clients,
+                sessions: sessions(10),
+                rate: rate(50.0),
+                duration: duration(60),
+                ring: Duration::from_millis(*ring_ms),
+            };
+            sip::sip(&server, &run).await
         }
         Scenario::BaselineServer { .. } => unreachable!("handled before a server is needed"),
     }

@@ -195,14 +195,14 @@ const NAMES: &[&str] = &[
 const FATHERS: &[&str] =
     &["Александрович", "Сергеевич", "Дмитриевич", "Андреевич", "Алексеевич", "Иванович", "Михайлович", "Николаевич"];
 
-/// Makes sure the database holds `clients` generated clients (numbers
-/// `+7999…`, see [`generated`]), importing them through the billing import
-/// when the last one is missing.
 /// A query string value, percent-encoded byte by byte.
-fn encode(q: &str) -> String {
+pub(crate) fn encode(q: &str) -> String {
     q.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
 }
 
+/// Makes sure the database holds `clients` generated clients (numbers
+/// `+7999…`, see [`generated`]), importing them through the billing import
+/// when the last one is missing.
 pub async fn ensure_clients(server: &Server, clients: usize) -> anyhow::Result<()> {
     // The last generated client's number tells whether the import ran.
     let (_, last_phone) = generated(clients.saturating_sub(1));

@@ -264,6 +264,8 @@ pub struct Spawned {
     pub database_url: String,
     pub login: String,
     pub password: String,
+    /// The SIP listener's port (UDP and TCP; the PBX allowed is 127.0.0.1).
+    pub sip_port: u16,
     bin: PathBuf,
     dir: PathBuf,
     port: u16,
@@ -320,6 +322,7 @@ impl Spawned {
             database_url,
             login: "loadadmin".to_owned(),
             password,
+            sip_port: free_port()?,
             bin: bin.to_owned(),
             dir,
             port: free_port()?,
@@ -408,7 +411,12 @@ impl Spawned {
     pub async fn restart(&mut self) -> anyhow::Result<Duration> {
         let started = Instant::now();
         let listen = format!("127.0.0.1:{}", self.port);
-        self.child = Some(self.command(&["serve", "--listen", &listen]).spawn().context("serve")?);
+        let mut serve = self.command(&["serve", "--listen", &listen]);
+        // Only this node listens for SIP (another node would take the port).
+        serve
+            .env("DOMOVOY_TELEPHONY__SIP__LISTEN", format!("127.0.0.1:{}", self.sip_port))
+            .env("DOMOVOY_TELEPHONY__SIP__ALLOWED_PEERS", "127.0.0.1");
+        self.child = Some(serve.spawn().context("serve")?);
         let url = self.url.clone();
         let child = self.child.as_mut().context("no server process")?;
         tokio::select! {

@@ -4,6 +4,9 @@
 //! - [`cti`]: Zammad's generic CTI webhook events (`newCall`, `answer`,
 //!   `hangup`), form-encoded or JSON, so the Asterisk / FreePBX / 3CX
 //!   bridges written for Zammad work unchanged.
+//! - [`sip`]: a SIP listener the PBX forks incoming calls to; it rings
+//!   (100, 180), reads the caller and ends the call on CANCEL, BYE or its
+//!   timeout, never answering with media.
 //! - [`ami`]: an Asterisk Manager Interface client that logs in, turns
 //!   `Newchannel` / `DialBegin` / `BridgeEnter` / `Hangup` into the same
 //!   signals, and reconnects with backoff.
@@ -16,3 +19,4 @@
 
 pub mod ami;
 pub mod cti;
+pub mod sip;

@@ -14,6 +14,8 @@ pub struct TestApp {
     pub port: u16,
     /// Where the app keeps files (attachments).
     pub data_dir: std::path::PathBuf,
+    /// Where the SIP listener listens, when the test turned it on.
+    pub sip: Option<std::net::SocketAddr>,
     /// The database the app serves (for a command run beside it).
     database_url: String,
     /// Kept alive for the test; dropped (and deleted) after the app.
@@ -72,10 +74,11 @@ impl TestApp {
         let app = Application::build(&settings).await.expect("application builds");
         demo::seed(app.db()).await.expect("demo data");
         let port = app.port();
+        let sip = app.sip_addr();
         let address = format!("http://127.0.0.1:{port}");
         let handle = app.handle();
         actix_web::rt::spawn(app.run_until_stopped());
-        TestApp { address, port, data_dir, database_url: db.url.clone(), _db: db, handle }
+        TestApp { address, port, data_dir, sip, database_url: db.url.clone(), _db: db, handle }
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -24,5 +24,6 @@ mod places;
 mod proxy;
 mod role_routes;
 mod security;
+mod sip;
 mod ticket_pages;
 mod tickets;
