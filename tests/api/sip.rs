@@ -4,8 +4,10 @@
 //! WebSocket with the matched client; a CANCEL gets 200 and the INVITE 487,
 //! and the call becomes a missed call with a callback task; a CANCEL that
 //! says another phone took the call records it answered. Over UDP and TCP.
-//! Garbage and a bounded INVITE flood neither crash nor block the listener;
-//! a peer that is not allowed gets nothing and is counted.
+//! By hand over UDP: a retransmitted INVITE is one transaction and one
+//! call; a BYE ends a ringing call (200, 487); the ring timeout gives up
+//! (480). Garbage and a bounded INVITE flood neither crash nor block the
+//! listener; a peer that is not allowed gets nothing and is counted.
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -26,11 +28,15 @@ fn sipp_binary() -> Option<&'static str> {
     ["/usr/bin/sipp", "/usr/local/bin/sipp"].into_iter().find(|p| Path::new(p).exists())
 }
 
+/// A call nobody ends rings this long in the tests (SIPp's longest ring
+/// is 1.5 s).
+const RING_TIMEOUT_SECS: u64 = 4;
+
 fn with_sip(settings: &mut domovoy::settings::Settings) {
     settings.telephony.sip = Some(SipSettings {
         listen: "127.0.0.1:0".to_owned(),
         allowed_peers: vec!["127.0.0.1".to_owned()],
-        ring_timeout_secs: 300,
+        ring_timeout_secs: RING_TIMEOUT_SECS,
     });
 }
 
@@ -109,6 +115,22 @@ async fn exchange(from: &str, to: SocketAddr, message: &[u8], wait: Duration) ->
     Some(String::from_utf8_lossy(&buf[..len]).into_owned())
 }
 
+/// The responses on `socket` up to the first with status `until`.
+async fn responses(socket: &UdpSocket, until: &str) -> Vec<String> {
+    let mut seen = Vec::new();
+    let mut buf = vec![0; 8192];
+    loop {
+        let received = tokio::time::timeout(WAIT, socket.recv_from(&mut buf)).await;
+        let (len, _) = received.unwrap_or_else(|_| panic!("no {until} after {seen:?}")).unwrap();
+        let response = String::from_utf8_lossy(&buf[..len]).into_owned();
+        let done = response.starts_with(&format!("SIP/2.0 {until}"));
+        seen.push(response);
+        if done {
+            return seen;
+        }
+    }
+}
+
 fn options(to: SocketAddr, from: &str) -> String {
     format!(
         "OPTIONS sip:domovoy@{to} SIP/2.0\r\nVia: SIP/2.0/UDP {from};branch=z9hG4bK-opt-{nonce}\r\n\
@@ -172,6 +194,68 @@ async fn sip_listener_works_with_a_real_pbx(app: TestApp) {
     }
     let alive = exchange("127.0.0.1:0", listener, options(listener, "127.0.0.1:1").as_bytes(), WAIT).await;
     assert!(alive.as_deref().is_some_and(|a| a.starts_with("SIP/2.0 200")), "{alive:?}");
+
+    // A retransmitted INVITE (the same branch) is the same transaction:
+    // answered again, one call; a CANCEL of it then ends it.
+    let pbx = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let local = pbx.local_addr().unwrap();
+    let nonce = uuid::Uuid::now_v7().simple();
+    let call_id = format!("retransmitted-{nonce}@pbx");
+    let headers = format!(
+        "Via: SIP/2.0/UDP {local};branch=z9hG4bK-{nonce}\r\nFrom: <sip:100@{local}>;tag=pbx\r\n\
+         To: <sip:4951234567@{listener}>\r\nCall-ID: {call_id}\r\nMax-Forwards: 70\r\n"
+    );
+    let invite = format!(
+        "INVITE sip:dispatch@{listener} SIP/2.0\r\n{headers}CSeq: 1 INVITE\r\n\
+         P-Asserted-Identity: <sip:+79001000003@pbx>\r\nContent-Length: 0\r\n\r\n"
+    );
+    pbx.send_to(invite.as_bytes(), listener).await.unwrap();
+    assert!(responses(&pbx, "180").await.iter().any(|r| r.starts_with("SIP/2.0 100")));
+    pbx.send_to(invite.as_bytes(), listener).await.unwrap();
+    responses(&pbx, "180").await;
+    let ours = |calls: Vec<Value>| calls.into_iter().filter(|c| c["call_id"] == call_id.as_str()).count();
+    assert_eq!(ours(calls_from(&app, &admin, "+79001000003").await), 1, "one call for a retransmitted INVITE");
+    let cancel =
+        format!("CANCEL sip:dispatch@{listener} SIP/2.0\r\n{headers}CSeq: 1 CANCEL\r\nContent-Length: 0\r\n\r\n");
+    pbx.send_to(cancel.as_bytes(), listener).await.unwrap();
+    let answers = responses(&pbx, "487").await;
+    assert!(answers.iter().any(|r| r.starts_with("SIP/2.0 200") && r.contains("CANCEL")), "{answers:?}");
+
+    // A BYE ends a ringing call (200 for it, 487 for the INVITE); a call
+    // nobody ends is given up after the ring timeout (480). Both missed.
+    let bye_id = format!("bye-{nonce}@pbx");
+    let ringing_call = |call_id: &str, branch: &str| {
+        format!(
+            "Via: SIP/2.0/UDP {local};branch=z9hG4bK-{branch}\r\nFrom: <sip:100@{local}>;tag=pbx\r\n\
+             To: <sip:4951234567@{listener}>\r\nCall-ID: {call_id}\r\nMax-Forwards: 70\r\n"
+        )
+    };
+    let invite = |headers: &str| {
+        format!(
+            "INVITE sip:dispatch@{listener} SIP/2.0\r\n{headers}CSeq: 1 INVITE\r\n\
+             P-Asserted-Identity: <sip:+79001000004@pbx>\r\nContent-Length: 0\r\n\r\n"
+        )
+    };
+    pbx.send_to(invite(&ringing_call(&bye_id, &format!("b1-{nonce}"))).as_bytes(), listener).await.unwrap();
+    responses(&pbx, "180").await;
+    let bye = format!(
+        "BYE sip:dispatch@{listener} SIP/2.0\r\n{}CSeq: 2 BYE\r\nContent-Length: 0\r\n\r\n",
+        ringing_call(&bye_id, &format!("b2-{nonce}"))
+    );
+    pbx.send_to(bye.as_bytes(), listener).await.unwrap();
+    let answers = responses(&pbx, "487").await;
+    assert!(answers.iter().any(|r| r.starts_with("SIP/2.0 200") && r.contains("BYE")), "{answers:?}");
+    let timeout_id = format!("timeout-{nonce}@pbx");
+    let rung = tokio::time::Instant::now();
+    pbx.send_to(invite(&ringing_call(&timeout_id, &format!("t1-{nonce}"))).as_bytes(), listener).await.unwrap();
+    responses(&pbx, "180").await;
+    responses(&pbx, "480").await;
+    assert!(rung.elapsed() >= Duration::from_secs(RING_TIMEOUT_SECS), "given up only after the timeout");
+    let ended: Vec<Value> = calls_from(&app, &admin, "+79001000004").await;
+    for id in [&bye_id, &timeout_id] {
+        let call = ended.iter().find(|c| c["call_id"] == id.as_str()).unwrap_or_else(|| panic!("{id} in {ended:?}"));
+        assert_eq!(call["result"], "missed", "{call}");
+    }
 
     // A peer that is not allowed gets nothing and is counted.
     let stranger =
