@@ -150,11 +150,16 @@ fn number_of(uri: &Uri) -> Option<String> {
 }
 
 /// Whether a CANCEL says the call was taken on another phone (RFC 3326:
-/// `Reason: SIP;cause=200;text="Call completed elsewhere"`).
+/// `Reason: SIP;cause=200;text="Call completed elsewhere"`). The stack
+/// keeps `Reason` untyped; its grammar is a protocol and `;name=value`
+/// parameters, with optional spaces around `;` and `=`.
 fn answered_elsewhere(cancel: &Request) -> bool {
     cancel.headers.iter().filter(|header| header.name().eq_ignore_ascii_case("Reason")).any(|header| {
-        let value = header.value().to_ascii_lowercase();
-        value.trim_start().starts_with("sip") && value.split(';').any(|param| param.trim() == "cause=200")
+        let mut parts = header.value().split(';').map(str::trim);
+        let sip = parts.next().is_some_and(|protocol| protocol.eq_ignore_ascii_case("SIP"));
+        sip && parts
+            .filter_map(|param| param.split_once('='))
+            .any(|(name, value)| name.trim().eq_ignore_ascii_case("cause") && value.trim() == "200")
     })
 }
 
@@ -470,7 +475,9 @@ mod tests {
     fn a_cancel_says_whether_another_phone_took_the_call() {
         let cancel = |reason: &str| request(&format!("From: <sip:1@pbx>;tag=a\r\n{reason}"));
         assert!(answered_elsewhere(&cancel("Reason: SIP;cause=200;text=\"Call completed elsewhere\"\r\n")));
+        assert!(answered_elsewhere(&cancel("Reason: sip ; cause = 200\r\n")));
         assert!(!answered_elsewhere(&cancel("Reason: SIP;cause=487;text=\"ORIGINATOR_CANCEL\"\r\n")));
+        assert!(!answered_elsewhere(&cancel("Reason: SIPX;cause=200\r\n")));
         assert!(!answered_elsewhere(&cancel("Reason: Q.850;cause=200\r\n")));
         assert!(!answered_elsewhere(&cancel("")));
     }
