@@ -20,7 +20,7 @@ use domovoy_domain::text::fold;
 use crate::db::{Source, WriteTx, dialect};
 use crate::error::{StoreError, StoreResult, decode};
 use crate::layout;
-use crate::users::{escape_like, expect_one};
+use crate::users::expect_one;
 
 /// A pass as stored, with the names the desk shows.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -271,13 +271,18 @@ pub async fn insert(tx: &mut WriteTx, new: &NewPass) -> StoreResult<Pass> {
         .await?
         .rows_affected();
         for term in name_terms(&new.visitor_name) {
-            sqlx::query("INSERT INTO pass_terms (pass_id, building_id, term) VALUES ($1, $2, $3)")
-                .bind(id.as_uuid())
-                .bind(new.building_id.as_uuid())
-                .bind(term)
-                .execute(&mut *c)
-                .await?
-                .rows_affected();
+            sqlx::query(
+                "INSERT INTO pass_terms (pass_id, building_id, term, status_rank, updated_at)
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(id.as_uuid())
+            .bind(new.building_id.as_uuid())
+            .bind(term)
+            .bind(status_rank(new.status))
+            .bind(now)
+            .execute(&mut *c)
+            .await?
+            .rows_affected();
         }
     });
     get(tx, id).await
@@ -319,9 +324,24 @@ enum Lookup {
     /// Letters and digits that make a plate: by the plate without its
     /// region (`passes_plate`), the region checked after.
     Plate(Plate),
-    /// Words of the visitor's name: passes with a word starting with the
-    /// first one (`pass_terms`), then the whole text as typed.
-    Name { first: String, whole: String },
+    /// Words of the visitor's name, in any order: passes with a word
+    /// starting with each (`pass_terms`; the longest drives, at most
+    /// [`NAME_WORDS_MAX`] are looked at).
+    Name(Vec<String>),
+}
+
+/// Most typed words a name search checks (a full name and one more).
+const NAME_WORDS_MAX: usize = 4;
+
+/// A status's place in the desk's order: on site, active, requested, then
+/// the finished ones. The word index keeps it beside each word.
+fn status_rank(status: PassStatus) -> i16 {
+    match status {
+        PassStatus::OnSite => 0,
+        PassStatus::Active => 1,
+        PassStatus::Requested => 2,
+        PassStatus::Closed | PassStatus::Cancelled | PassStatus::Expired | PassStatus::Denied => 3,
+    }
 }
 
 /// Characters a name's word is stripped of at its ends («(няня)» → «няня»).
@@ -355,9 +375,12 @@ fn lookup(query: &str) -> Option<Lookup> {
     {
         return Some(Lookup::Plate(plate));
     }
-    let whole = fold(query);
-    let first = whole.split(' ').map(|w| w.trim_matches(WORD_EDGES)).find(|w| w.chars().count() >= 2)?.to_owned();
-    Some(Lookup::Name { first, whole })
+    // The longest words first: the first drives the index, so it should
+    // be the rarest; one of at least two letters is needed.
+    let mut words = name_terms(query);
+    words.sort_by_key(|w| std::cmp::Reverse(w.chars().count()));
+    words.truncate(NAME_WORDS_MAX);
+    (words.first()?.chars().count() >= 2).then_some(Lookup::Name(words))
 }
 
 /// What every desk search ends with: usable passes first, finished ones
@@ -371,27 +394,33 @@ macro_rules! check_tail {
     };
 }
 
-/// The name search of both backends: PostgreSQL compares words byte by
-/// byte (`COLLATE "C"`, as its index does) so that a range is a prefix.
-fn name_check_sql(backend: crate::Backend) -> &'static str {
-    match backend {
-        crate::Backend::Sqlite => concat!(
-            pass_select!(),
-            // The words drive: the building is in `pass_terms`, and a
-            // `p.building_id` test would let the planner read every pass.
-            "WHERE p.id IN (SELECT t.pass_id FROM pass_terms t
-                            WHERE t.building_id = $1 AND t.term >= $5 AND t.term < $6)
-               AND p.visitor_search LIKE $2 ESCAPE '\\'",
-            check_tail!()
-        ),
-        crate::Backend::Postgres => concat!(
-            pass_select!(),
-            "WHERE p.id IN (SELECT t.pass_id FROM pass_terms t
-                            WHERE t.building_id = $1 AND t.term COLLATE \"C\" >= $5 AND t.term COLLATE \"C\" < $6)
-               AND p.visitor_search LIKE $2 ESCAPE '\\'",
-            check_tail!()
-        ),
+/// The name search of both backends: the candidates are cut inside the
+/// word index (the first word's range, each other word's range on the same
+/// pass, the desk's order kept in the index), and only they are read.
+/// PostgreSQL compares words byte by byte (`COLLATE "C"`, as its index
+/// does) so that a range is a prefix. `$1` building, `$2` the oldest
+/// finished pass shown, `$3` the limit, then each word's range from `$4`.
+fn name_check_sql(backend: crate::Backend, words: usize) -> String {
+    let term = match backend {
+        crate::Backend::Sqlite => "term",
+        crate::Backend::Postgres => "term COLLATE \"C\"",
+    };
+    let mut others = String::new();
+    for n in 1..words {
+        let (from, to) = (4 + 2 * n, 5 + 2 * n);
+        others.push_str(&format!(
+            " AND EXISTS (SELECT 1 FROM pass_terms w WHERE w.pass_id = t.pass_id AND w.{term} >= ${from} AND w.{term} < ${to})"
+        ));
     }
+    format!(
+        "{select} JOIN (SELECT DISTINCT t.pass_id, t.status_rank, t.updated_at FROM pass_terms t
+                        WHERE t.building_id = $1 AND t.{term} >= $4 AND t.{term} < $5
+                          AND (t.status_rank < 3 OR t.updated_at >= $2){others}
+                        ORDER BY t.status_rank, t.updated_at DESC
+                        LIMIT $3) found ON found.pass_id = p.id
+         ORDER BY found.status_rank, found.updated_at DESC",
+        select = pass_select!()
+    )
 }
 
 /// The desk's search in one building: a six-digit PIN, the last four
@@ -433,16 +462,16 @@ pub async fn check<'a>(
                     .fetch_all(&mut *c)
                     .await?
             }
-            Lookup::Name { first, whole } => {
-                sqlx::query_as(name_check_sql(dialect(&*c)))
+            Lookup::Name(words) => {
+                let sql = name_check_sql(dialect(&*c), words.len());
+                let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql))
                     .bind(building.as_uuid())
-                    .bind(format!("%{}%", escape_like(whole)))
                     .bind(recent)
-                    .bind(CHECK_LIMIT)
-                    .bind(first.as_str())
-                    .bind(crate::clients::prefix_end(first))
-                    .fetch_all(&mut *c)
-                    .await?
+                    .bind(CHECK_LIMIT);
+                for word in words {
+                    query = query.bind(word.clone()).bind(crate::clients::prefix_end(word));
+                }
+                query.fetch_all(&mut *c).await?
             }
         }
     });
@@ -540,7 +569,20 @@ pub async fn set_status(
         .await?
         .rows_affected()
     });
-    if done == 0 { Ok(None) } else { get(tx, id).await.map(Some) }
+    if done == 0 {
+        return Ok(None);
+    }
+    // The word index orders the desk's name search by these two.
+    on_conn!(&mut *tx, c => {
+        sqlx::query("UPDATE pass_terms SET status_rank = $2, updated_at = $3 WHERE pass_id = $1")
+            .bind(id.as_uuid())
+            .bind(status_rank(to))
+            .bind(now)
+            .execute(&mut *c)
+            .await?
+            .rows_affected()
+    });
+    get(tx, id).await.map(Some)
 }
 
 /// A visit: an arrival and, once the visitor leaves, a departure.
@@ -919,15 +961,14 @@ mod tests {
         assert_eq!(plate.without_region(), "A777MP");
         let Some(Lookup::Plate(plate)) = lookup("A777MP 799") else { panic!("a plate") };
         assert_eq!(plate.as_str(), "A777MP799");
-        assert_eq!(
-            lookup("  Иванов  Иван "),
-            Some(Lookup::Name { first: "иванов".to_owned(), whole: "иванов иван".to_owned() })
-        );
-        assert_eq!(
-            lookup("«Самокат»"),
-            Some(Lookup::Name { first: "самокат".to_owned(), whole: "«самокат»".to_owned() })
-        );
+        let name = |words: &[&str]| Some(Lookup::Name(words.iter().map(|w| (*w).to_owned()).collect()));
+        assert_eq!(lookup("  Иванов  Иван "), name(&["иванов", "иван"]));
+        assert_eq!(lookup("«Самокат»"), name(&["самокат"]));
+        // The longest word drives; an initial is a word too.
+        assert_eq!(lookup("И. Иванов"), name(&["иванов", "и"]));
+        assert_eq!(lookup("а б в г д ежик"), name(&["ежик", "а", "б", "в"]), "four words at most");
         assert_eq!(lookup("я"), None, "one letter finds nothing");
+        assert_eq!(lookup("я и"), None, "nor do initials alone");
         assert_eq!(lookup(""), None);
     }
 

@@ -128,6 +128,33 @@ async fn passes_work_end_to_end(app: TestApp) {
     let response = app.post(&guard, "/api/v1/passes/requests", &unknown).await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
 
+    // Names are found by the beginnings of their words in any order, an
+    // initial included; usable passes before finished ones.
+    let mut named = Vec::new();
+    for name in ["Сидорова Анна Петровна", "Анна Сидоренко"] {
+        let response = app.post(&resident, "/api/v1/passes", &json!({"kind": "guest", "visitor_name": name})).await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+        named.push(response.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned());
+    }
+    let names = async |q: &str| -> Vec<String> {
+        let found: Value = app
+            .get(&guard, &format!("/api/v1/passes/check?building_id={tower}&q={}", q.replace(' ', "%20")))
+            .await
+            .json()
+            .await
+            .unwrap();
+        found["items"].as_array().unwrap().iter().map(|p| p["visitor_name"].as_str().unwrap().to_owned()).collect()
+    };
+    let mut both = names("анна сид").await;
+    both.sort();
+    assert_eq!(both, ["Анна Сидоренко", "Сидорова Анна Петровна"]);
+    assert_eq!(names("А. Сидорова").await, ["Сидорова Анна Петровна"]);
+    assert_eq!(names("сидоренко анна").await, ["Анна Сидоренко"]);
+    assert!(names("Анна Сидоров Иван").await.is_empty(), "every word must match");
+    let cancelled = app.post(&resident, &format!("/api/v1/passes/{}/cancel", named[0]), &json!({})).await;
+    assert_eq!(cancelled.status(), StatusCode::OK);
+    assert_eq!(names("анна сид").await, ["Анна Сидоренко", "Сидорова Анна Петровна"], "the cancelled one last");
+
     // A resident cannot issue for someone else's building or unit.
     let other = building_id(&app, &admin, "БЦ «Гранит»").await;
     let foreign =
