@@ -16,4 +16,5 @@ UPDATE pass_terms t SET
 FROM passes p WHERE p.id = t.pass_id;
 
 DROP INDEX pass_terms_term;
-CREATE INDEX pass_terms_term ON pass_terms (building_id, term COLLATE "C", status_rank, updated_at);
+-- The pass id last: the search reads the index alone.
+CREATE INDEX pass_terms_term ON pass_terms (building_id, term COLLATE "C", status_rank, updated_at, pass_id);

@@ -15,4 +15,5 @@ UPDATE pass_terms SET
     updated_at = (SELECT p.updated_at FROM passes p WHERE p.id = pass_terms.pass_id);
 
 DROP INDEX pass_terms_term;
-CREATE INDEX pass_terms_term ON pass_terms (building_id, term, status_rank, updated_at);
+-- The pass id last: the search reads the index alone.
+CREATE INDEX pass_terms_term ON pass_terms (building_id, term, status_rank, updated_at, pass_id);

@@ -423,6 +423,23 @@ fn name_check_sql(backend: crate::Backend, words: usize) -> String {
     )
 }
 
+/// How many words of the building's passes begin with `$2` (up to `$3`),
+/// counting no further than a bound: enough to tell a rare word from a
+/// common one.
+fn name_count_sql(backend: crate::Backend) -> &'static str {
+    match backend {
+        crate::Backend::Sqlite => {
+            "SELECT count(*) FROM (SELECT 1 FROM pass_terms
+                                   WHERE building_id = $1 AND term >= $2 AND term < $3 LIMIT 5000) AS m"
+        }
+        crate::Backend::Postgres => {
+            "SELECT count(*) FROM (SELECT 1 FROM pass_terms
+                                   WHERE building_id = $1 AND term COLLATE \"C\" >= $2 AND term COLLATE \"C\" < $3
+                                   LIMIT 5000) AS m"
+        }
+    }
+}
+
 /// The desk's search in one building: a six-digit PIN, the last four
 /// digits of a phone, a plate (look-alike letters and the region aside),
 /// or the beginnings of words of the visitor's name. Passes that may still
@@ -463,12 +480,32 @@ pub async fn check<'a>(
                     .await?
             }
             Lookup::Name(words) => {
-                let sql = name_check_sql(dialect(&*c), words.len());
+                let backend = dialect(&*c);
+                // The rarest word drives (a patronymic or a common first
+                // name can match ten times the passes a surname does):
+                // each word's matches are counted, up to a bound, in the
+                // index alone.
+                let mut words = words.clone();
+                if words.len() > 1 {
+                    let mut counted = Vec::with_capacity(words.len());
+                    for word in words {
+                        let (n,): (i64,) = sqlx::query_as(name_count_sql(backend))
+                            .bind(building.as_uuid())
+                            .bind(word.as_str())
+                            .bind(crate::clients::prefix_end(&word))
+                            .fetch_one(&mut *c)
+                            .await?;
+                        counted.push((n, word));
+                    }
+                    counted.sort_by_key(|(n, _)| *n);
+                    words = counted.into_iter().map(|(_, word)| word).collect();
+                }
+                let sql = name_check_sql(backend, words.len());
                 let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql))
                     .bind(building.as_uuid())
                     .bind(recent)
                     .bind(CHECK_LIMIT);
-                for word in words {
+                for word in &words {
                     query = query.bind(word.clone()).bind(crate::clients::prefix_end(word));
                 }
                 query.fetch_all(&mut *c).await?
