@@ -523,7 +523,7 @@ pub async fn check<'a>(
 /// Whether a usable pass of the building already has this PIN (by the
 /// `passes_pin` index, not the desk's wide search).
 pub async fn pin_taken(tx: &mut WriteTx, building: BuildingId, pin: &Pin) -> StoreResult<bool> {
-    let found: Option<i64> = on_conn!(&mut *tx, c => {
+    let found: Option<i32> = on_conn!(&mut *tx, c => {
         sqlx::query_scalar(
             "SELECT 1 FROM passes WHERE building_id = $1 AND pin = $2
                AND status IN ('requested', 'active', 'on_site') LIMIT 1",

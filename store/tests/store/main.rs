@@ -12,4 +12,5 @@ mod group_commit;
 mod helpers;
 mod layout_clients;
 mod outbox;
+mod passes;
 mod tickets;
