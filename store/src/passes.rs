@@ -423,21 +423,24 @@ fn name_check_sql(backend: crate::Backend, words: usize) -> String {
     )
 }
 
-/// How many words of the building's passes begin with `$2` (up to `$3`),
-/// counting no further than a bound: enough to tell a rare word from a
-/// common one.
-fn name_count_sql(backend: crate::Backend) -> &'static str {
-    match backend {
-        crate::Backend::Sqlite => {
-            "SELECT count(*) FROM (SELECT 1 FROM pass_terms
-                                   WHERE building_id = $1 AND term >= $2 AND term < $3 LIMIT 5000) AS m"
-        }
-        crate::Backend::Postgres => {
-            "SELECT count(*) FROM (SELECT 1 FROM pass_terms
-                                   WHERE building_id = $1 AND term COLLATE \"C\" >= $2 AND term COLLATE \"C\" < $3
-                                   LIMIT 5000) AS m"
-        }
-    }
+/// How many words of the building's passes begin with each typed word
+/// (word `n`'s range in `$2n`, `$2n+1`), counting no further than a bound:
+/// enough to tell a rare word from a common one, in one round trip.
+fn name_count_sql(backend: crate::Backend, words: usize) -> String {
+    let term = match backend {
+        crate::Backend::Sqlite => "term",
+        crate::Backend::Postgres => "term COLLATE \"C\"",
+    };
+    (0..words)
+        .map(|n| {
+            let (from, to) = (2 + 2 * n, 3 + 2 * n);
+            format!(
+                "SELECT {n} AS word, count(*) AS matches FROM (SELECT 1 FROM pass_terms
+                   WHERE building_id = $1 AND {term} >= ${from} AND {term} < ${to} LIMIT 5000) AS m{n}"
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" UNION ALL ")
 }
 
 /// The desk's search in one building: a six-digit PIN, the last four
@@ -487,18 +490,17 @@ pub async fn check<'a>(
                 // index alone.
                 let mut words = words.clone();
                 if words.len() > 1 {
-                    let mut counted = Vec::with_capacity(words.len());
-                    for word in words {
-                        let (n,): (i64,) = sqlx::query_as(name_count_sql(backend))
-                            .bind(building.as_uuid())
-                            .bind(word.as_str())
-                            .bind(crate::clients::prefix_end(&word))
-                            .fetch_one(&mut *c)
-                            .await?;
-                        counted.push((n, word));
+                    let mut counting = sqlx::query_as(sqlx::AssertSqlSafe(name_count_sql(backend, words.len())))
+                        .bind(building.as_uuid());
+                    for word in &words {
+                        counting = counting.bind(word.clone()).bind(crate::clients::prefix_end(word));
                     }
-                    counted.sort_by_key(|(n, _)| *n);
-                    words = counted.into_iter().map(|(_, word)| word).collect();
+                    let mut counted: Vec<(i32, i64)> = counting.fetch_all(&mut *c).await?;
+                    counted.sort_by_key(|(_, matches)| *matches);
+                    words = counted
+                        .into_iter()
+                        .filter_map(|(n, _)| usize::try_from(n).ok().and_then(|n| words.get(n)).cloned())
+                        .collect();
                 }
                 let sql = name_check_sql(backend, words.len());
                 let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql))
