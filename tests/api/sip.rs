@@ -52,10 +52,31 @@ struct Run<'a> {
 }
 
 async fn sipp(listener: SocketAddr, run: &Run<'_>) -> Result<(), String> {
+    // SIPp's local port is chosen here (its default 5060 may be taken by a
+    // parallel test); another test may take it before SIPp binds it, so a
+    // run that could not bind is tried again on another port.
+    for _ in 0..5 {
+        match sipp_once(listener, run, free_port()).await {
+            Err(output) if output.contains("Unable to bind") => continue,
+            done => return done,
+        }
+    }
+    Err("sipp found no free local port in 5 tries".to_owned())
+}
+
+/// A port free for both UDP and TCP at this moment.
+fn free_port() -> u16 {
+    loop {
+        let tcp = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = tcp.local_addr().unwrap().port();
+        if std::net::UdpSocket::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+}
+
+async fn sipp_once(listener: SocketAddr, run: &Run<'_>, port: u16) -> Result<(), String> {
     let binary = sipp_binary().expect("sipp is installed");
-    // A free local port for SIPp (its default 5060 may be taken by a
-    // parallel test).
-    let port = std::net::UdpSocket::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sip/ring_cancel.xml");
     // The caller of every call, in SIPp's injection file.
     let callers = std::env::temp_dir().join(format!("domovoy-sipp-{}.csv", uuid::Uuid::now_v7().simple()));
