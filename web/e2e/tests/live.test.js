@@ -77,6 +77,7 @@ test("a server restart shows the offline banner, then the page catches up by its
   const editor = await openTower("admin");
   await editor.page.getByLabel("Адрес").fill("г. Москва, Полярная ул., д. 31, стр. 2");
   await editor.page.getByRole("button", { name: "Сохранить" }).click();
+  await editor.page.waitForURL(/done=saved/);
   await assert.doesNotReject(
     viewer.page.locator('[data-field="address"]').filter({ hasText: "стр. 2" }).waitFor({ timeout: 10_000 }),
   );
