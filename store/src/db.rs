@@ -265,17 +265,31 @@ impl Db {
         Ok(())
     }
 
-    /// Closes the pools and stops the writer after the writes in flight.
+    /// Stops the writer after the writes in flight, then closes the pools.
+    ///
+    /// The writes come first: they are durable before anything can hold the
+    /// close up. A pool's close waits for every borrowed connection, so it
+    /// waits [`CLOSE_GRACE`] at most: a reader that never gives its
+    /// connection back must not keep a stopping process alive.
     pub async fn close(&self) {
-        match self {
+        let closed = match self {
             Db::Sqlite(db) => {
-                db.read.close().await;
                 db.writer.stop().await;
+                tokio::time::timeout(CLOSE_GRACE, db.read.close()).await
             }
-            Db::Pg(pool) => pool.close().await,
+            Db::Pg(pool) => tokio::time::timeout(CLOSE_GRACE, pool.close()).await,
+        };
+        if closed.is_err() {
+            tracing::warn!(
+                grace_secs = CLOSE_GRACE.as_secs(),
+                "database connections still borrowed at close; leaving them to the exit"
+            );
         }
     }
 }
+
+/// How long [`Db::close`] waits for borrowed connections to come back.
+pub const CLOSE_GRACE: Duration = Duration::from_secs(10);
 
 fn scheme(url: &str) -> &str {
     url.split_once(':').map_or(url, |(scheme, _)| scheme)
