@@ -639,14 +639,20 @@ pub async fn originate(app: &App, requester: &Requester, number: &str) -> AppRes
     requester.reach(Permission::CallsReceive)?;
     let me = requester.account()?;
     let phone = Phone::parse(number).map_err(|e| AppError::field("number", e))?;
+    ring(app, me.id, &phone).await
+}
+
+/// Rings `user`'s own phone (their extension), then has the PBX dial
+/// `phone`; the dial string placed. The caller checks who may call whom.
+pub(crate) async fn ring(app: &App, user: UserId, phone: &Phone) -> AppResult<String> {
     let dialer = app.dialer().ok_or(AppError::Rule(Rule::DialerUnavailable))?;
     let extension = calls::routes(&app.db)
         .await?
         .into_iter()
-        .find(|r| r.kind == "extension" && matches!(&r.target, RouteTarget::User { id, .. } if *id == me.id))
+        .find(|r| r.kind == "extension" && matches!(&r.target, RouteTarget::User { id, .. } if *id == user))
         .map(|r| r.name)
         .ok_or(AppError::Rule(Rule::NoExtension))?;
-    let dialled = dial_string(&phone);
+    let dialled = dial_string(phone);
     dialer.originate(&extension, &dialled).map_err(|reason| {
         tracing::warn!(%reason, "click-to-call failed");
         AppError::Rule(Rule::DialerUnavailable)

@@ -55,6 +55,8 @@ pub enum Rule {
     /// Click-to-call needs a telephony door that places calls (AMI), and
     /// it must be connected.
     DialerUnavailable,
+    /// The pass has no host with a phone on their card to call.
+    NoHostPhone,
 }
 
 impl Rule {
@@ -78,6 +80,7 @@ impl Rule {
         Self::CallbackClosed,
         Self::NoExtension,
         Self::DialerUnavailable,
+        Self::NoHostPhone,
     ];
 
     /// The stable code programs read.
@@ -101,6 +104,7 @@ impl Rule {
             Self::CallbackClosed => "callback_closed",
             Self::NoExtension => "no_extension",
             Self::DialerUnavailable => "dialer_unavailable",
+            Self::NoHostPhone => "no_host_phone",
         }
     }
 }

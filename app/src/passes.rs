@@ -561,6 +561,37 @@ pub async fn depart(app: &App, requester: &Requester, id: PassId) -> AppResult<L
     .await
 }
 
+/// Rings a pass's host from the desk: the guard's phone (their extension)
+/// rings, then the PBX dials the first phone on the host's card. The number
+/// goes from the card to the PBX and never to the desk; the call is
+/// audited. A visitor without a pass is asked about the same way, through
+/// the walk-in request's pass.
+pub async fn call_host(app: &App, requester: &Requester, id: PassId) -> AppResult<()> {
+    let pass = passes::get(&app.db, id).await?;
+    requester.require(Permission::PassesCheck, &Target::building(pass.building_id))?;
+    let me = requester.account()?.id;
+    let phone = match pass.host_client_id {
+        Some(client) => clients::get(&app.db, client).await?.card.phones.into_iter().next().map(|p| p.phone),
+        None => None,
+    }
+    .ok_or(AppError::Rule(Rule::NoHostPhone))?;
+    crate::calls::ring(app, me, &phone).await?;
+    let actor = requester.actor();
+    app.write(move |tx| {
+        Box::pin(async move {
+            audit::record(
+                tx,
+                Change::new(&actor, AuditAction::HostCalled, pass.id)
+                    .building(Some(pass.building_id))
+                    .summary(pass.visitor_name.clone()),
+            )
+            .await?;
+            Ok(())
+        })
+    })
+    .await
+}
+
 /// Cancels a pass: its host, or staff issuing passes in the building. A
 /// visitor on site is marked out first.
 pub async fn cancel(app: &App, requester: &Requester, id: PassId) -> AppResult<Pass> {

@@ -96,6 +96,8 @@ audit_actions! {
     PassesChecked = "pass.checked",
     VisitArrived = "visit.arrived",
     VisitDeparted = "visit.departed",
+    /// The desk rang a pass's host (the number is never shown to the desk).
+    HostCalled = "pass.host_called",
     BlocklistAdded = "blocklist.added",
     BlocklistRemoved = "blocklist.removed",
     /// Someone on the blocklist was let in anyway, with a reason.

@@ -341,3 +341,136 @@ async fn contractors_and_the_office_on_postgres() {
     let Some(app) = TestApp::spawn_postgres().await else { return };
     contractors_and_the_office(app).await;
 }
+
+/// Reads one AMI message (up to its blank line) from `socket`.
+async fn read_ami_message(socket: &mut tokio::net::TcpStream) -> String {
+    use tokio::io::AsyncReadExt as _;
+    let mut received = Vec::new();
+    let mut buf = [0u8; 512];
+    while !received.windows(4).any(|w| w == b"\r\n\r\n") {
+        let n = tokio::time::timeout(WAIT, socket.read(&mut buf)).await.expect("the AMI peer hears something").unwrap();
+        assert!(n > 0, "the AMI client hung up");
+        received.extend_from_slice(&buf[..n]);
+    }
+    String::from_utf8(received).unwrap()
+}
+
+/// The desk rings a pass's host through the PBX (a scripted AMI peer): the
+/// desk's phone first, then the host's number, which never reaches the
+/// desk; the call is audited; a desk without an extension is told so; staff
+/// without `passes.check` in the building cannot ring.
+async fn the_desk_rings_the_host(app: TestApp, pbx: tokio::net::TcpListener) {
+    use tokio::io::AsyncWriteExt as _;
+    let (mut ami, _) = tokio::time::timeout(WAIT, pbx.accept()).await.expect("the AMI client connects").unwrap();
+    ami.write_all(b"Asterisk Call Manager/7.0.3\r\n").await.unwrap();
+    let login = read_ami_message(&mut ami).await;
+    assert!(login.contains("Action: Login"), "{login}");
+    ami.write_all(b"Response: Success\r\nActionID: domovoy-login\r\nMessage: Authentication accepted\r\n\r\n")
+        .await
+        .unwrap();
+
+    let admin = app.token("admin").await;
+    let guard = app.token("guard").await;
+    let technician = app.token("technician").await;
+    let resident = app.token("+79001000001").await;
+    let tower = building_id(&app, &admin, "ЖК «Северная звезда»").await;
+    let issued: Value = app
+        .post(&resident, "/api/v1/passes", &json!({"kind": "guest", "visitor_name": "Лебедев Артём Ильич"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = issued["id"].as_str().unwrap().to_owned();
+    let ring = format!("/api/v1/passes/{id}/call-host");
+
+    // The desk has no extension yet; a technician may not ring at all.
+    assert_eq!(error_code(app.post(&guard, &ring, &json!({})).await).await, "no_extension");
+    assert_eq!(app.post(&technician, &ring, &json!({})).await.status(), StatusCode::FORBIDDEN);
+
+    let guard_id: domovoy_domain::ids::UserId = app.user_id(&admin, "guard").await.parse().unwrap();
+    app.store()
+        .write(move |tx| {
+            Box::pin(async move {
+                let target = domovoy_store::calls::RouteTarget::User { id: guard_id, name: "Пост".to_owned() };
+                domovoy_store::calls::set_route(tx, "extension", "102", &target).await
+            })
+        })
+        .await
+        .unwrap();
+
+    // The client may still be reading the login's answer: a moment later
+    // it is connected.
+    let mut rang = app.post(&guard, &ring, &json!({})).await;
+    for _ in 0..50 {
+        if rang.status() != StatusCode::UNPROCESSABLE_ENTITY {
+            break;
+        }
+        assert_eq!(error_code(rang).await, "dialer_unavailable");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        rang = app.post(&guard, &ring, &json!({})).await;
+    }
+    assert_eq!(rang.status(), StatusCode::NO_CONTENT);
+    assert!(rang.text().await.unwrap().is_empty(), "nothing about the number comes back");
+    let action = read_ami_message(&mut ami).await;
+    for line in ["Action: Originate", "Channel: PJSIP/102", "Exten: 89001000001"] {
+        assert!(action.contains(line), "{line} in {action}");
+    }
+
+    // The desk's page offers the call and never prints the number; its
+    // button rings the same way.
+    let browser = app.browser();
+    app.browser_login(&browser, "guard", domovoy::demo::DEMO_PASSWORD).await;
+    let desk = browser
+        .get(app.url(&format!("/guard?building={tower}&q=%D0%9B%D0%B5%D0%B1%D0%B5%D0%B4%D0%B5%D0%B2")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(desk.contains("data-testid=\"call-host\""), "the call button is on the match");
+    assert!(!desk.contains("9001000001") && !desk.contains("900 100-00-01"), "no host number on the desk");
+    let csrf = crate::helpers::hidden_value(&desk, "csrf_token");
+    let back = browser
+        .post(app.url(&format!("/guard/passes/{id}/call-host")))
+        .form(&[("csrf_token", csrf.as_str()), ("q", "Лебедев")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(back.status(), StatusCode::SEE_OTHER);
+    assert!(back.headers()["location"].to_str().unwrap().contains("done=host_called"));
+    assert!(read_ami_message(&mut ami).await.contains("Exten: 89001000001"));
+
+    let audit: Value = app.get(&admin, "/api/v1/audit?action=pass.host_called").await.json().await.unwrap();
+    let entries = audit["items"].as_array().unwrap();
+    assert_eq!(entries.len(), 2, "{audit}");
+    assert!(entries.iter().all(|e| e["actor_login"] == "guard"));
+}
+
+fn with_ami(listener: &tokio::net::TcpListener) -> impl FnOnce(&mut domovoy::settings::Settings) + use<> {
+    let address = listener.local_addr().unwrap().to_string();
+    move |settings| {
+        settings.telephony.ami = Some(domovoy::settings::AmiSettings {
+            address,
+            username: "domovoy".to_owned(),
+            secret: domovoy::settings::Secret::new("s3cret".to_owned()),
+            inbound_contexts: vec!["from-trunk".to_owned()],
+            originate_channel: None,
+            originate_context: None,
+        });
+    }
+}
+
+#[actix_web::test]
+async fn the_desk_rings_the_host_on_sqlite() {
+    let pbx = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let app = TestApp::spawn_configured(with_ami(&pbx)).await;
+    the_desk_rings_the_host(app, pbx).await;
+}
+
+#[actix_web::test]
+async fn the_desk_rings_the_host_on_postgres() {
+    let pbx = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let Some(app) = TestApp::spawn_postgres_configured(with_ami(&pbx)).await else { return };
+    the_desk_rings_the_host(app, pbx).await;
+}

@@ -619,6 +619,13 @@ fn table() -> Vec<Row> {
             Empty,
         ),
         row(
+            Method::POST,
+            "/api/v1/passes/{id}/call-host",
+            "/api/v1/passes/{pass}/call-host",
+            |p, f| in_tower(p, f, Permission::PassesCheck),
+            Empty,
+        ),
+        row(
             Method::GET,
             "/api/v1/visits",
             "/api/v1/visits?building_id={tower}",

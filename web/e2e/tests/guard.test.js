@@ -70,6 +70,9 @@ test("a resident's car pass is found by a Latin plate, marked in with Enter, and
 
   // The other desk shows the visitor on site without a reload.
   await other.page.getByTestId("on-site-visit").filter({ hasText: "Петрова Анна" }).waitFor({ timeout: 10_000 });
+  // The car is on the parking list of both desks.
+  await other.page.getByTestId("parking-vehicle").filter({ hasText: "В512ОР 197" }).waitFor({ timeout: 10_000 });
+  assert.equal(await guard.page.getByTestId("parking-vehicle").filter({ hasText: "В512ОР 197" }).count(), 1);
 
   // A second mark from the other desk is one visit, said plainly.
   const response = await other.page.evaluate(async (id) => {

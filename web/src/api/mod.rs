@@ -151,6 +151,7 @@ api_routes!(
     crate::passes::api::deny_pass,
     crate::passes::api::mark_arrival,
     crate::passes::api::mark_departure,
+    crate::passes::api::call_host,
     crate::passes::api::list_visits,
     crate::passes::api::list_blocklist,
     crate::passes::api::create_block,

@@ -602,6 +602,7 @@ labels! {
         AuditAction::PassesChecked => ("Проверка пропусков на посту", "Passes checked at the desk"),
         AuditAction::VisitArrived => ("Отмечен приход посетителя", "Visitor arrival marked"),
         AuditAction::VisitDeparted => ("Отмечен уход посетителя", "Visitor departure marked"),
+        AuditAction::HostCalled => ("Пост позвонил хозяину пропуска", "The desk called the pass's host"),
         AuditAction::BlocklistAdded => ("Добавлено в стоп-лист", "Added to the blocklist"),
         AuditAction::BlocklistRemoved => ("Удалено из стоп-листа", "Removed from the blocklist"),
         AuditAction::BlocklistOverridden => ("Пропуск по стоп-листу под ответственность", "Blocklisted visitor let in with a reason"),

@@ -102,6 +102,7 @@ impl Catalog {
             Rule::CallbackClosed => self.cl.callback_closed,
             Rule::NoExtension => self.cl.no_extension,
             Rule::DialerUnavailable => self.cl.dialer_unavailable,
+            Rule::NoHostPhone => self.ps.no_host_phone,
         }
     }
 

@@ -94,6 +94,18 @@ catalog! {
     not_on_site: &'static str = ("Посетителя нет на территории: уход отмечать не нужно", "The visitor is not on site: there is no departure to mark"),
     pass_on_site: &'static str = ("Посетитель сейчас на территории: сначала отметьте уход", "The visitor is on site now: mark the departure first"),
     pass_finished: &'static str = ("Пропуск уже закрыт, отменён или истёк", "The pass is already closed, cancelled or expired"),
+    no_host_phone: &'static str = ("В карточке хозяина нет телефона: позвонить ему из Домового нельзя", "The host's card has no phone: Domovoy cannot call them"),
+    desk_dialer_unavailable: &'static str = ("Позвонить хозяину сейчас нельзя: нет связи с АТС. Попросите консьержа или диспетчера связаться с жильцом.", "The host cannot be called now: no connection to the PBX. Ask the concierge or a dispatcher to reach the resident."),
+    desk_no_extension: &'static str = ("У поста нет добавочного номера: администратор назначает его на странице «Интеграции».", "This desk has no extension: an administrator sets it under Integrations."),
+
+    // Calling the host from the desk.
+    call_host: &'static str = ("Позвонить хозяину", "Call the host"),
+    call_host_title: &'static str = ("Сначала зазвонит телефон поста, затем АТС наберёт хозяина; номер на экран не выводится", "The desk's phone rings first, then the PBX dials the host; the number is never shown"),
+    host_called: &'static str = ("Звоним хозяину: возьмите трубку телефона поста", "Calling the host: pick up the desk's phone"),
+
+    // The parking: vehicles on site.
+    parking_title: &'static str = ("Машины на парковке", "Vehicles in the car park"),
+    parking_none: &'static str = ("Машин гостей на территории нет", "No visitors' vehicles on site"),
 
     // The visits report.
     report_title: &'static str = ("Отчёт по визитам", "Visits report"),

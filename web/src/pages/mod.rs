@@ -306,6 +306,7 @@ pub fn register(cfg: &mut web::ServiceConfig) {
         .service(crate::passes::office::office_unblock)
         .service(crate::passes::pages::guard_arrive)
         .service(crate::passes::pages::guard_depart)
+        .service(crate::passes::pages::guard_call_host)
         .service(crate::passes::pages::guard_request_visit)
         .service(crate::passes::pages::guard_decide)
         .service(crate::passes::pages::decide_pass)

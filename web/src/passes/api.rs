@@ -201,6 +201,26 @@ pub async fn mark_departure(
     Ok(web::Json(MarkedDto { visit: Some(VisitDto::from(&visit)) }))
 }
 
+/// Rings the pass's host from the desk: the caller's phone (their
+/// extension) rings first, then the PBX dials the first phone on the host's
+/// card. 204: the PBX was asked; the number is never returned. 422
+/// `no_host_phone`, `no_extension` or `dialer_unavailable`.
+#[utoipa::path(
+    tag = "passes",
+    params(("id" = Uuid, Path)),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+#[post("/api/v1/passes/{id}/call-host")]
+pub async fn call_host(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    passes::call_host(&state, &caller, PassId::from_uuid(*id)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct VisitQuery {
     pub building_id: Option<String>,

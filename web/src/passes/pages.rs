@@ -43,9 +43,13 @@ pub(super) struct MatchLine {
     /// Waiting for the host; `can_decide`: this desk may answer for them.
     pub(super) requested: bool,
     pub(super) can_decide: bool,
+    /// The pass has a host the desk can ring through the PBX (the number
+    /// stays on the server).
+    pub(super) can_call_host: bool,
 }
 
 /// A visit in the desk's lists.
+#[derive(Clone)]
 struct VisitLine {
     pass_id: String,
     visitor: String,
@@ -53,6 +57,9 @@ struct VisitLine {
     plate: String,
     unit: String,
     host: String,
+    /// Make and colour, for the parking.
+    vehicle: String,
+    parking_space: String,
     arrived: String,
     departed: String,
     marked_by: String,
@@ -70,6 +77,8 @@ struct DeskPage<'a> {
     matches: Vec<MatchLine>,
     searched: bool,
     on_site: Vec<VisitLine>,
+    /// The vehicles among `on_site`, for the concierge's parking.
+    parking: Vec<VisitLine>,
     log: Vec<VisitLine>,
     live_seq: i64,
 }
@@ -102,6 +111,7 @@ pub(super) fn match_line(c: &Checked, t: &Catalog, zone: chrono_tz::Tz) -> Match
         blocked: c.blocked.as_ref().map(|b| format!("{} — {}", b.name, b.reason)),
         requested: p.status == PassStatus::Requested,
         can_decide: false,
+        can_call_host: false,
     }
 }
 
@@ -114,6 +124,8 @@ fn visit_line(v: &LoggedVisit, t: &Catalog, zone: chrono_tz::Tz) -> VisitLine {
         plate: p.plate.as_ref().map(|p| p.display()).unwrap_or_default(),
         unit: p.unit_title.clone().unwrap_or_default(),
         host: p.host_name.clone().unwrap_or_default(),
+        vehicle: p.vehicle.clone(),
+        parking_space: p.parking_space.clone(),
         arrived: fmt_time(v.visit.arrived_at, zone),
         departed: v.visit.departed_at.map(|d| fmt_time(d, zone)).unwrap_or_default(),
         marked_by: v.visit.arrived_by_name.clone().unwrap_or_default(),
@@ -157,11 +169,16 @@ pub async fn guard_desk(
     let q = query.q.clone().unwrap_or_default();
     let searched = q.trim().chars().count() >= 2;
     let may_decide = caller.can(Permission::PassesIssue, &domovoy_domain::policy::Target::building(building.id));
+    let dialer = state.dialer().is_some();
     let matches = if searched {
         passes::check(&state, &caller, building.id, &q)
             .await?
             .iter()
-            .map(|c| MatchLine { can_decide: may_decide, ..match_line(c, t, zone) })
+            .map(|c| MatchLine {
+                can_decide: may_decide,
+                can_call_host: dialer && c.pass.host_client_id.is_some(),
+                ..match_line(c, t, zone)
+            })
             .collect()
     } else {
         Vec::new()
@@ -172,19 +189,27 @@ pub async fn guard_desk(
     let error = query.error.as_deref().map(|code| match code {
         "blocklisted" => t.ps.blocklisted.to_owned(),
         "not_on_site" => t.ps.not_on_site.to_owned(),
+        "no_host_phone" => t.ps.no_host_phone.to_owned(),
+        "dialer_unavailable" => t.ps.desk_dialer_unavailable.to_owned(),
+        "no_extension" => t.ps.desk_no_extension.to_owned(),
         _ => t.invalid_input.to_owned(),
     });
+    let notice = match query.done.as_deref() {
+        Some("host_called") => Some(t.ps.host_called.to_owned()),
+        done => crate::pages::notice(t, done),
+    };
+    let on_site: Vec<VisitLine> = on_site.iter().map(|v| visit_line(v, t, zone)).collect();
+    let parking = on_site.iter().filter(|v| !v.plate.is_empty()).cloned().collect();
     let page = DeskPage {
         t,
-        chrome: Chrome::new(&caller, Section::Guard, req.path())
-            .with_notice(crate::pages::notice(t, query.done.as_deref()))
-            .with_error(error),
+        chrome: Chrome::new(&caller, Section::Guard, req.path()).with_notice(notice).with_error(error),
         buildings: desk.iter().map(|b| (b.id.to_string(), b.name.to_string(), b.id == building.id)).collect(),
         building_id: building.id.to_string(),
         query: q,
         matches,
         searched,
-        on_site: on_site.iter().map(|v| visit_line(v, t, zone)).collect(),
+        on_site,
+        parking,
         log: log.iter().map(|v| visit_line(v, t, zone)).collect(),
         live_seq,
     };
@@ -243,6 +268,28 @@ pub async fn guard_depart(
         }
         Err(error) => Err(PageError::App(error)),
     }
+}
+
+/// Rings the pass's host from the desk (the desk's phone first); the
+/// number never reaches the page.
+#[post("/guard/passes/{id}/call-host")]
+pub async fn guard_call_host(
+    state: web::Data<AppState>,
+    caller: PageCaller,
+    id: web::Path<Uuid>,
+    form: CsrfForm<MarkForm>,
+) -> Result<HttpResponse, PageError> {
+    let id = PassId::from_uuid(*id);
+    let pass = passes::get(&state, &caller, id).await?;
+    let q = form.0.q.as_deref();
+    let outcome = match passes::call_host(&state, &caller, id).await {
+        Ok(()) => "done=host_called",
+        Err(AppError::Rule(Rule::NoHostPhone)) => "error=no_host_phone",
+        Err(AppError::Rule(Rule::DialerUnavailable)) => "error=dialer_unavailable",
+        Err(AppError::Rule(Rule::NoExtension)) => "error=no_extension",
+        Err(error) => return Err(PageError::App(error)),
+    };
+    Ok(back_to_desk(pass.building_id, q, outcome))
 }
 
 /// One of a resident's passes as the cabinet lists it.
