@@ -37,6 +37,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let settings = load(&cli.config, &overrides)?;
             let app = Application::build(&settings).await?;
             domovoy::startup::warn_if_no_administrator(app.db()).await?;
+            domovoy::startup::warn_if_autovacuum_off(app.db()).await?;
             tracing::info!(listen = %settings.listen, port = app.port(), "serving");
             app.run_until_stopped().await
         }

@@ -236,6 +236,19 @@ pub async fn warn_if_no_administrator(db: &Db) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Warns the operator when PostgreSQL runs without autovacuum: the
+/// planner's statistics then never refresh, and statements planned while
+/// the tables were small slow down as they grow.
+pub async fn warn_if_autovacuum_off(db: &Db) -> anyhow::Result<()> {
+    if db.autovacuum_off().await.context("cannot read the autovacuum setting")? {
+        tracing::warn!(
+            "PostgreSQL runs with autovacuum = off: statistics go stale and plans made on small tables slow \
+             writes down as they grow; turn it on (the default) or run ANALYZE regularly"
+        );
+    }
+    Ok(())
+}
+
 /// Creates the roles of built-in templates that do not exist yet.
 pub async fn ensure_roles(db: &Db) -> anyhow::Result<()> {
     let created = db

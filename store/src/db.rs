@@ -265,6 +265,22 @@ impl Db {
         Ok(())
     }
 
+    /// Whether the PostgreSQL server runs without autovacuum (`false` on
+    /// SQLite). Without it nothing refreshes the planner's statistics: a
+    /// statement planned while a table was small keeps its plan (a
+    /// sequential scan) in every pooled connection as the table grows, and
+    /// writes slow down with the table's size.
+    pub async fn autovacuum_off(&self) -> StoreResult<bool> {
+        match self {
+            Db::Sqlite(_) => Ok(false),
+            Db::Pg(pool) => {
+                let setting: String =
+                    sqlx::query_scalar("SELECT current_setting('autovacuum')").fetch_one(pool).await?;
+                Ok(setting == "off")
+            }
+        }
+    }
+
     /// Stops the writer after the writes in flight, then closes the pools.
     ///
     /// The writes come first: they are durable before anything can hold the
