@@ -230,7 +230,23 @@ async fn main() -> anyhow::Result<()> {
     } else {
         None
     };
+    // On PostgreSQL without autovacuum, autovacuum is stood in for.
+    let analyzed = match (spawned.as_ref(), &cli.database_url) {
+        (Some(s), Some(_)) => Some(s.database_url.clone()),
+        (None, Some(url)) => Some(url.clone()),
+        (_, None) => None,
+    }
+    .map(|url| {
+        tokio::spawn(async move {
+            if let Err(error) = server::autovacuum(url).await {
+                eprintln!("autovacuum stand-in stopped: {error:#}");
+            }
+        })
+    });
     let result = run(&cli, spawned.as_mut()).await;
+    if let Some(task) = analyzed {
+        task.abort();
+    }
     if let Some(spawned) = spawned {
         spawned.stop().await.context("stopping the spawned server")?;
     }

@@ -209,6 +209,40 @@ impl Proc {
     }
 }
 
+/// How often [`autovacuum`] runs: about autovacuum's own pace (it wakes
+/// every minute and takes a table once a fifth of it was written, which a
+/// load run's tables are all the time).
+const AUTOVACUUM_EVERY: Duration = Duration::from_secs(30);
+
+/// Stands in for autovacuum on a PostgreSQL server that runs without it
+/// (this machine's test server does; a production one must not, and
+/// Domovoy warns at start when it does): `VACUUM (ANALYZE)` every
+/// [`AUTOVACUUM_EVERY`]. Without it the planner has no statistics, a
+/// statement planned while the tables were empty keeps a sequential-scan
+/// plan in every pooled connection, index-only scans read the heap, and a
+/// run measures that instead of the product (BENCHMARKS.md, the desk's
+/// 5 December section: issuing passes fell from 950/s to 100/s, the desk's
+/// search p99 was 128 ms before and 38 ms after one `VACUUM ANALYZE`).
+/// Runs until dropped; nothing on SQLite or when autovacuum is on.
+pub async fn autovacuum(database_url: String) -> anyhow::Result<()> {
+    if !database_url.starts_with("postgres") {
+        return Ok(());
+    }
+    let mut conn = sqlx::PgConnection::connect(&database_url).await.context("autovacuum: cannot connect")?;
+    let setting: String = sqlx::query_scalar("SELECT current_setting('autovacuum')").fetch_one(&mut conn).await?;
+    if setting != "off" {
+        return Ok(());
+    }
+    println!(
+        "PostgreSQL runs with autovacuum = off: VACUUM (ANALYZE) every {} s during the run, as autovacuum would",
+        AUTOVACUUM_EVERY.as_secs()
+    );
+    loop {
+        tokio::time::sleep(AUTOVACUUM_EVERY).await;
+        sqlx::raw_sql("VACUUM (ANALYZE)").execute(&mut conn).await.context("autovacuum")?;
+    }
+}
+
 /// Raises this process's open-files limit to the hard limit (thousands of
 /// sessions need as many sockets, here and in a server it spawns, which
 /// inherits it), with util-linux `prlimit`: the workspace forbids `unsafe`.
