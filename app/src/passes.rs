@@ -391,6 +391,14 @@ pub async fn mine(app: &App, requester: &Requester) -> AppResult<Vec<Pass>> {
     Ok(passes::for_host(&app.db, user, 200).await?)
 }
 
+/// The visits of the resident's own guests of the last day, the latest
+/// first: the cabinet's "your guest has arrived".
+pub async fn my_guests(app: &App, requester: &Requester) -> AppResult<Vec<LoggedVisit>> {
+    let user = requester.account()?.id;
+    requester.require(Permission::PassesIssue, &Target::SYSTEM.owned_by(user))?;
+    Ok(passes::visits_for_host(&app.db, user, Utc::now() - Duration::hours(24), 50).await?)
+}
+
 /// A pass as the desk shows it: valid or not and why, and whether the
 /// visitor is on the blocklist.
 #[derive(Debug, Clone, Serialize)]

@@ -793,6 +793,22 @@ struct LoggedRow {
     override_reason: Option<String>,
 }
 
+/// A visit with its pass and who marked it, for [`visits`] and
+/// [`visits_for_host`] (their conditions follow).
+macro_rules! visit_select {
+    () => {
+        concat!(
+            "SELECT ",
+            pass_columns!(),
+            ", v.id AS visit_id, v.arrived_at, v.arrived_by, g.display_name AS arrived_by_name, v.departed_at,
+               v.departed_by, v.override_reason
+             FROM visits v JOIN passes p ON p.id = v.pass_id",
+            pass_joins!(),
+            "LEFT JOIN users g ON g.id = v.arrived_by "
+        )
+    };
+}
+
 /// A building's visits with their passes, newest first, `limit` at most:
 /// one query however many.
 pub async fn visits<'a>(
@@ -808,14 +824,8 @@ pub async fn visits<'a>(
     };
     let rows: Vec<LoggedRow> = on_conn!(source, c => {
         sqlx::query_as(concat!(
-            "SELECT ",
-            pass_columns!(),
-            ", v.id AS visit_id, v.arrived_at, v.arrived_by, g.display_name AS arrived_by_name, v.departed_at,
-               v.departed_by, v.override_reason
-             FROM visits v JOIN passes p ON p.id = v.pass_id",
-            pass_joins!(),
-            "LEFT JOIN users g ON g.id = v.arrived_by
-             WHERE v.building_id = $1
+            visit_select!(),
+            "WHERE v.building_id = $1
                AND (($2 AND v.departed_at IS NULL) OR (NOT $2 AND v.arrived_at >= $3 AND v.arrived_at < $4))
              ORDER BY v.arrived_at DESC LIMIT $5"
         ))
@@ -827,6 +837,33 @@ pub async fn visits<'a>(
         .fetch_all(&mut *c)
         .await?
     });
+    logged(rows)
+}
+
+/// The visits of a host's guests (passes they host) that arrived since
+/// `since`, the latest first: the resident's "your guest has arrived".
+pub async fn visits_for_host<'a>(
+    source: impl Into<Source<'a>>,
+    host: UserId,
+    since: DateTime<Utc>,
+    limit: i64,
+) -> StoreResult<Vec<LoggedVisit>> {
+    let rows: Vec<LoggedRow> = on_conn!(source, c => {
+        sqlx::query_as(concat!(
+            visit_select!(),
+            "WHERE p.host_user_id = $1 AND v.arrived_at >= $2
+             ORDER BY v.arrived_at DESC LIMIT $3"
+        ))
+        .bind(host.as_uuid())
+        .bind(since)
+        .bind(limit)
+        .fetch_all(&mut *c)
+        .await?
+    });
+    logged(rows)
+}
+
+fn logged(rows: Vec<LoggedRow>) -> StoreResult<Vec<LoggedVisit>> {
     rows.into_iter()
         .map(|row| {
             let visit = Visit {

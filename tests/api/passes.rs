@@ -86,6 +86,16 @@ async fn passes_work_end_to_end(app: TestApp) {
     assert_eq!(arrived["data"]["visitor_name"], "Сергеев Олег");
     assert!(arrived["data"].get("visitor_phone").is_none());
     host.expect_event("visit.arrived", WAIT).await;
+    // The host's cabinet says so, and keeps saying so after a reload.
+    let cabinet = app.browser();
+    app.browser_login(&cabinet, "+79001000001", domovoy::demo::DEMO_PASSWORD).await;
+    let page = cabinet.get(app.url("/passes")).send().await.unwrap().text().await.unwrap();
+    let guests = &page[page.find("data-testid=\"my-guests\"").expect("the guests' list")..];
+    assert!(guests.contains("Ваш гость пришёл") && guests.contains("Сергеев Олег"), "{guests}");
+    let neighbours = app.browser();
+    app.browser_login(&neighbours, "+79001000002", domovoy::demo::DEMO_PASSWORD).await;
+    let theirs = neighbours.get(app.url("/passes")).send().await.unwrap().text().await.unwrap();
+    assert!(!theirs.contains("Сергеев Олег"), "another resident's guest is not listed");
     // A technician follows the building's board, not its visitors.
     let seen = tech.drain(Duration::from_millis(500)).await;
     assert!(seen.iter().all(|m| !m["kind"].as_str().unwrap_or_default().starts_with("visit.")), "{seen:?}");

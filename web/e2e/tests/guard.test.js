@@ -91,6 +91,11 @@ test("a resident's car pass is found by a Latin plate, marked in with Enter, and
 
   // The host's page says the guest came, without a reload.
   await mine.getByTestId("my-pass-status").filter({ hasText: "На территории" }).waitFor({ timeout: 10_000 });
+  await resident.page
+    .getByTestId("my-guest")
+    .filter({ hasText: "Ваш гость пришёл" })
+    .filter({ hasText: "Петрова Анна" })
+    .waitFor({ timeout: 10_000 });
 
   // Shift+Enter marks the departure.
   await guard.page.getByTestId("desk-search").press("Shift+Enter");

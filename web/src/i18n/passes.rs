@@ -87,6 +87,7 @@ catalog! {
     qr_hint: &'static str = ("На посту наведите сканер на код или откройте эту страницу на телефоне", "At the desk, hold the code to the scanner or open this page on a phone"),
     pass_page_show: &'static str = ("Покажите QR-код или назовите PIN на посту охраны", "Show the QR code or tell the PIN at the guard desk"),
     guest_arrived: &'static str = ("Ваш гость пришёл", "Your guest has arrived"),
+    my_guests: &'static str = ("Ваши гости за сутки", "Your guests in the last day"),
 
     // Errors.
     blocklisted: &'static str = ("Посетитель в стоп-листе: пропустить можно только с указанием причины", "The visitor is on the blocklist: letting them in needs a reason"),

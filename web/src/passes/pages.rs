@@ -313,6 +313,8 @@ struct PassesPage<'a> {
     t: &'a Catalog,
     chrome: Chrome,
     passes: Vec<PassLine>,
+    /// The visits of the resident's guests of the last day.
+    guests: Vec<VisitLine>,
     units: Vec<(String, String)>,
     kinds: Vec<(&'static str, &'static str)>,
     form: PassInput,
@@ -368,6 +370,7 @@ async fn render_passes(
     let zone = state.config.display_time_zone;
     let live_seq = domovoy_app::live::position(state, Topic::User(caller.user().id)).await?;
     let mine = passes::mine(state, caller).await?;
+    let guests = passes::my_guests(state, caller).await?;
     let units = tickets::own_units(state, caller)
         .await?
         .into_iter()
@@ -377,6 +380,7 @@ async fn render_passes(
         t,
         chrome: Chrome::new(caller, Section::Passes, path).with_notice(notice),
         passes: mine.iter().map(|p| pass_line(p, t, zone)).collect(),
+        guests: guests.iter().map(|v| visit_line(v, t, zone)).collect(),
         units,
         kinds: PassKind::ALL.iter().map(|k| (k.code(), (t.ps.kind_label)(*k))).collect(),
         form,
