@@ -240,7 +240,25 @@ struct Ringing {
     call: Arc<Invite>,
 }
 
+impl Ringing {
+    /// Ends the INVITE from outside its transaction (a BYE, the timeout)
+    /// with `response`, and tells the call's end.
+    async fn finish(self, app: &App, response: Response, cause: HangupCause) {
+        let _ = self.invite.send(TransactionEvent::Respond(response));
+        end(app, &self.call, &self.ended, Some(cause), false).await;
+    }
+}
+
 type Live = Arc<Mutex<HashMap<String, Ringing>>>;
+
+/// What every transaction of the listener works with.
+struct Listener {
+    app: App,
+    config: SipConfig,
+    inner: EndpointInnerRef,
+    /// The calls ringing now, by Call-ID.
+    live: Live,
+}
 
 async fn serve(
     app: App,
@@ -249,11 +267,9 @@ async fn serve(
     mut incoming: rsipstack::transaction::TransactionReceiver,
     cancel: CancellationToken,
 ) {
-    let inner = endpoint.inner.clone();
+    let listener = Arc::new(Listener { app, config, inner: endpoint.inner.clone(), live: Live::default() });
     let mut tasks = JoinSet::new();
     tasks.spawn(async move { endpoint.serve().await });
-    let live: Live = Arc::default();
-    let config = Arc::new(config);
     loop {
         let transaction = tokio::select! {
             () = cancel.cancelled() => break,
@@ -263,9 +279,9 @@ async fn serve(
             },
         };
         while tasks.try_join_next().is_some() {}
-        let (app, live, config, inner) = (app.clone(), live.clone(), config.clone(), inner.clone());
+        let listener = listener.clone();
         tasks.spawn(async move {
-            if let Err(error) = handle(app, &config, &inner, &live, transaction).await {
+            if let Err(error) = handle(&listener, transaction).await {
                 tracing::debug!(%error, "a SIP transaction failed");
             }
         });
@@ -275,23 +291,16 @@ async fn serve(
     tracing::info!("SIP listener stopped");
 }
 
-async fn handle(
-    app: App,
-    config: &SipConfig,
-    inner: &EndpointInnerRef,
-    live: &Live,
-    mut tx: Transaction,
-) -> rsipstack::Result<()> {
+async fn handle(listener: &Listener, mut tx: Transaction) -> rsipstack::Result<()> {
     match tx.original.method {
-        Method::Invite => invite(app, config, inner, live, tx).await,
+        Method::Invite => invite(listener, tx).await,
         Method::Options => tx.reply(StatusCode::OK).await,
         Method::Bye => {
             tx.reply(StatusCode::OK).await?;
             let call_id = tx.original.call_id_header().map(|c| c.value().trim().to_owned()).unwrap_or_default();
-            let ringing = live.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(&call_id);
-            if let Some(ringing) = ringing {
-                let _ = ringing.invite.send(TransactionEvent::Respond(ringing.terminated));
-                end(&app, &ringing.call, &ringing.ended, Some(HangupCause::NormalClearing), false).await;
+            if let Some(ringing) = take(&listener.live, &call_id) {
+                let terminated = ringing.terminated.clone();
+                ringing.finish(&listener.app, terminated, HangupCause::NormalClearing).await;
             }
             Ok(())
         }
@@ -304,13 +313,8 @@ fn requester() -> Requester {
     Requester::system("sip", Channel::Telephony)
 }
 
-async fn invite(
-    app: App,
-    config: &SipConfig,
-    inner: &EndpointInnerRef,
-    live: &Live,
-    mut tx: Transaction,
-) -> rsipstack::Result<()> {
+async fn invite(listener: &Listener, mut tx: Transaction) -> rsipstack::Result<()> {
+    let Listener { app, config, inner, live } = listener;
     let call = match read_invite(&tx.original) {
         Ok(call) => Arc::new(call),
         Err(error) => {
@@ -347,7 +351,7 @@ async fn invite(
         app.metrics.telephony_refused.with(&["sip", "full"]).inc();
         return tx.reply(StatusCode::ServiceUnavailable).await;
     }
-    let verdict = match calls::signal(&app, &requester(), "sip", signal(&call, SignalKind::Ringing)).await {
+    let verdict = match calls::signal(app, &requester(), "sip", signal(&call, SignalKind::Ringing)).await {
         Ok(outcome) => outcome.verdict,
         Err(error) => {
             // The PBX still rings the phones; the call is lost to the
@@ -357,7 +361,7 @@ async fn invite(
         }
     };
     if verdict == Verdict::Reject {
-        remove(live, &key);
+        take(live, &key);
         ended.store(true, Ordering::SeqCst);
         return tx.reply(StatusCode::BusyHere).await;
     }
@@ -365,36 +369,35 @@ async fn invite(
     // The timeout answers through the transaction's own channel (its
     // `receive` is not cancel-safe, so it is never raced against a timer).
     let timeout = {
-        let (app, call, ended, live, key) = (app.clone(), call.clone(), ended.clone(), live.clone(), key.clone());
-        let (invite, given_up) =
-            (tx.tu_sender.clone(), inner.make_response(&tx.original, StatusCode::TemporarilyUnavailable, None));
+        let (app, live, key) = (app.clone(), live.clone(), key.clone());
+        let given_up = inner.make_response(&tx.original, StatusCode::TemporarilyUnavailable, None);
         let after = config.ring_timeout;
         tokio::spawn(async move {
             tokio::time::sleep(after).await;
-            if remove(&live, &key) {
-                let _ = invite.send(TransactionEvent::Respond(given_up));
-                end(&app, &call, &ended, Some(HangupCause::NoAnswer), false).await;
+            if let Some(ringing) = take(&live, &key) {
+                ringing.finish(&app, given_up, HangupCause::NoAnswer).await;
             }
         })
     };
     while let Some(message) = tx.receive().await {
         let rsipstack::sip::SipMessage::Request(request) = message else { continue };
-        if request.method == Method::Cancel && remove(live, &key) {
+        if request.method == Method::Cancel && take(live, &key).is_some() {
             // The stack has answered the CANCEL with 200.
             tx.reply(StatusCode::RequestTerminated).await?;
             let elsewhere = answered_elsewhere(&request);
             let cause = if elsewhere { HangupCause::NormalClearing } else { HangupCause::Cancel };
-            end(&app, &call, &ended, Some(cause), elsewhere).await;
+            end(app, &call, &ended, Some(cause), elsewhere).await;
         }
     }
     timeout.abort();
-    remove(live, &key);
+    take(live, &key);
     Ok(())
 }
 
-/// Forgets a ringing call; `false` when something else already ended it.
-fn remove(live: &Live, key: &str) -> bool {
-    live.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(key).is_some()
+/// Forgets a ringing call and returns it; `None` when something else
+/// already ended it.
+fn take(live: &Live, key: &str) -> Option<Ringing> {
+    live.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(key)
 }
 
 /// Tells the call's end once, whichever of CANCEL, BYE and the timeout
