@@ -145,9 +145,9 @@ async function closeBounded(close, what) {
   console.warn(`${what} did not close after three tries; left to the browser's close`);
 }
 
-/** A browser context as on the company's office PCs: Russian locale. */
-export async function russianContext(browser) {
-  const context = await browser.newContext({ locale: "ru-RU" });
+/** A browser context as on the company's office PCs: Russian locale (`options` add to it). */
+export async function russianContext(browser, options = {}) {
+  const context = await browser.newContext({ locale: "ru-RU", ...options });
   const close = context.close.bind(context);
   context.close = () => closeBounded(close, "a browser context");
   return context;

@@ -82,6 +82,7 @@ pub async fn context(
             .get(header::USER_AGENT)
             .and_then(|v| v.to_str().ok())
             .map(|v| v.chars().take(USER_AGENT_MAX).collect()),
+        time_zone: state.as_ref().map_or(chrono_tz::Europe::Moscow, |s| s.config.display_time_zone),
     };
     req.extensions_mut().insert(context.clone());
     let method = req.method().clone();

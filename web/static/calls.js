@@ -11,6 +11,8 @@
 const root = document.getElementById("call-popups");
 const s = root?.dataset ?? {};
 const results = root ? JSON.parse(s.results || "{}") : {};
+// Times as the pages show them: in the company's zone, not the browser's.
+const timeZone = s.timeZone || undefined;
 const cards = new Map();
 // A finished call's card stays this long unless it needs a callback.
 const ENDED_LINGER = 60000;
@@ -42,7 +44,7 @@ function el(tag, attrs = {}, ...children) {
 }
 
 function time(iso) {
-  return iso ? new Date(iso).toLocaleTimeString("ru-RU", { hour: "2-digit", minute: "2-digit" }) : "";
+  return iso ? new Date(iso).toLocaleTimeString("ru-RU", { hour: "2-digit", minute: "2-digit", timeZone }) : "";
 }
 
 function forMe(data) {
@@ -138,7 +140,7 @@ function render(entry) {
   if (card?.recent?.length) {
     box.append(el("p", { class: "call-subtitle" }, s.recent),
       el("ul", { class: "call-recent" }, card.recent.map((c) =>
-        el("li", {}, `${new Date(c.started_at).toLocaleString("ru-RU", { dateStyle: "short", timeStyle: "short" })} — ${results[c.result] ?? c.state}`))));
+        el("li", {}, `${new Date(c.started_at).toLocaleString("ru-RU", { dateStyle: "short", timeStyle: "short", timeZone })} — ${results[c.result] ?? c.state}`))));
   }
   box.append(el("p", { class: "hint" }, s.hint));
   box.querySelector("[data-dismiss]").addEventListener("click", () => remove(call.id));

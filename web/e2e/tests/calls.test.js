@@ -27,8 +27,8 @@ after(async () => {
   await demo?.stop();
 });
 
-async function window(login, path, viewport = { width: 1440, height: 900 }) {
-  const context = await russianContext(browser);
+async function window(login, path, viewport = { width: 1440, height: 900 }, options = {}) {
+  const context = await russianContext(browser, options);
   const page = await context.newPage();
   await page.setViewportSize(viewport);
   await signIn(page, demo.url, login);
@@ -46,7 +46,9 @@ async function pbx(fields) {
 
 test("a ringing call pops up with the caller's card, one click files a linked ticket, the other dispatcher sees it taken", async () => {
   const first = await window("dispatcher", "/tickets");
-  const second = await window("client-manager", "/buildings");
+  // The client manager's PC is set to Vladivostok: times still read as
+  // the company's (the demo's display zone is Moscow).
+  const second = await window("client-manager", "/buildings", undefined, { timezoneId: "Asia/Vladivostok" });
   const third = await window("admin", "/");
   // The pages follow the calls topic before the phone rings.
   await first.page.waitForTimeout(1000);
@@ -56,6 +58,8 @@ test("a ringing call pops up with the caller's card, one click files a linked ti
   const ring = new URLSearchParams({ event: "newCall", from: "89001000002", to: "4951234567", direction: "in", callId: "e2e-1" });
   ring.append("user[]", "101");
   ring.append("user[]", "client-manager");
+  const moscow = (at) => at.toLocaleTimeString("ru-RU", { hour: "2-digit", minute: "2-digit", timeZone: "Europe/Moscow" });
+  const rungAt = moscow(new Date());
   await pbx(ring);
   const card = first.page.getByTestId("call-card").filter({ hasText: "89001000002" });
   await card.waitFor({ timeout: 5000 });
@@ -64,6 +68,8 @@ test("a ringing call pops up with the caller's card, one click files a linked ti
   await card.getByText(/кв\. 118/).waitFor();
   const otherCard = second.page.getByTestId("call-card").filter({ hasText: "89001000002" });
   await otherCard.waitFor({ timeout: 5000 });
+  const shown = (await otherCard.locator("small.muted").first().textContent()).trim();
+  assert.ok([rungAt, moscow(new Date())].includes(shown), `the card says ${shown}, Moscow time is ${rungAt}`);
   await third.page.waitForTimeout(500);
   assert.equal(await third.page.getByTestId("call-card").count(), 0, "not routed to the administrator");
 

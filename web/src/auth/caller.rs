@@ -25,6 +25,9 @@ pub struct RequestContext {
     pub locale: Locale,
     pub ip: Option<IpAddr>,
     pub user_agent: Option<String>,
+    /// Where times are shown (`http.display_time_zone`): the pages' scripts
+    /// format live times in it too, not in the browser's own zone.
+    pub time_zone: chrono_tz::Tz,
 }
 
 impl RequestContext {
@@ -35,6 +38,9 @@ impl RequestContext {
             locale: Locale::Ru,
             ip: req.peer_addr().map(|a| a.ip()),
             user_agent: None,
+            time_zone: req
+                .app_data::<web::Data<AppState>>()
+                .map_or(chrono_tz::Europe::Moscow, |s| s.config.display_time_zone),
         })
     }
 

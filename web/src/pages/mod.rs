@@ -56,6 +56,8 @@ pub struct Chrome {
     pub import_js: String,
     pub guard_js: String,
     pub calls_js: String,
+    /// The IANA zone live times are shown in (`http.display_time_zone`).
+    pub time_zone: &'static str,
     /// Whether this person receives calls: every page pops the caller's
     /// card up and the board lists missed calls.
     pub calls: bool,
@@ -169,6 +171,7 @@ impl Chrome {
             import_js: assets::url("import.js"),
             guard_js: assets::url("guard.js"),
             calls_js: assets::url("calls.js"),
+            time_zone: caller.context.time_zone.name(),
             calls: !caller.is_resident() && caller.principal().can_somewhere(Permission::CallsReceive),
             creates_clients: caller.principal().reach(Permission::ClientsEdit).reaches_buildings(),
             call_results: serde_json::Value::Object(
