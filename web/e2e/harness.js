@@ -160,3 +160,20 @@ export async function signIn(page, url, login, password = "demo") {
   await page.getByLabel("Пароль").fill(password);
   await page.getByRole("button", { name: "Войти" }).click();
 }
+
+/**
+ * A window of its own: a Russian context (`options` add to it), `login`
+ * signed in through the form, then `path` opened. `viewport: null` keeps
+ * Playwright's default size (1280×720).
+ */
+export async function openWindow(browser, url, login, path, { viewport = { width: 1440, height: 900 }, ...options } = {}) {
+  const context = await russianContext(browser, options);
+  const page = await context.newPage();
+  if (viewport) {
+    await page.setViewportSize(viewport);
+  }
+  await signIn(page, url, login);
+  await page.waitForURL(`${url}/`);
+  await page.goto(`${url}${path}`);
+  return { context, page };
+}

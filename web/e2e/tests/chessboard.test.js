@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { after, before, test } from "node:test";
 
-import { launchBrowser, russianContext, signIn, startDemo } from "../harness.js";
+import { launchBrowser, openWindow, startDemo } from "../harness.js";
 
 let demo;
 let browser;
@@ -22,14 +22,8 @@ after(async () => {
   await demo?.stop();
 });
 
-async function window(login, path) {
-  const context = await russianContext(browser);
-  const page = await context.newPage();
-  await page.setViewportSize({ width: 1600, height: 1000 });
-  await signIn(page, demo.url, login);
-  await page.waitForURL(`${demo.url}/`);
-  await page.goto(`${demo.url}${path}`);
-  return { context, page };
+function window(login, path) {
+  return openWindow(browser, demo.url, login, path, { viewport: { width: 1600, height: 1000 } });
 }
 
 async function buildingId(page, name) {

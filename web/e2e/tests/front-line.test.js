@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 
-import { launchBrowser, russianContext, signIn, startDemo } from "../harness.js";
+import { launchBrowser, openWindow, startDemo } from "../harness.js";
 
 let demo;
 let browser;
@@ -20,14 +20,8 @@ after(async () => {
   await demo?.stop();
 });
 
-async function window(login, path, viewport = { width: 1440, height: 900 }) {
-  const context = await russianContext(browser);
-  const page = await context.newPage();
-  await page.setViewportSize(viewport);
-  await signIn(page, demo.url, login);
-  await page.waitForURL(`${demo.url}/`);
-  await page.goto(`${demo.url}${path}`);
-  return { context, page };
+function window(login, path, viewport = undefined) {
+  return openWindow(browser, demo.url, login, path, { viewport });
 }
 
 /** An API call from the page, as its scripts make them. */
