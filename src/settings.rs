@@ -55,6 +55,7 @@ pub struct Settings {
     pub tickets: TicketSettings,
     pub metrics: MetricsSettings,
     pub telephony: TelephonySettings,
+    pub push: PushSettings,
 }
 
 impl Default for Settings {
@@ -73,6 +74,7 @@ impl Default for Settings {
             tickets: TicketSettings::default(),
             metrics: MetricsSettings::default(),
             telephony: TelephonySettings::default(),
+            push: PushSettings::default(),
         }
     }
 }
@@ -135,7 +137,7 @@ impl Default for HttpSettings {
     }
 }
 
-/// Who may read `/metrics`.
+/// `[telephony]`: the doors from the PBX.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct TelephonySettings {
@@ -187,6 +189,16 @@ fn default_inbound_contexts() -> Vec<String> {
     ["from-trunk", "from-pstn", "from-external"].into_iter().map(str::to_owned).collect()
 }
 
+/// `[push]`: pushes to the staff app's devices.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PushSettings {
+    /// Admit plain-http Web Push endpoints (tests and the demo only: real
+    /// browsers' push services are all HTTPS).
+    pub allow_http_endpoints: bool,
+}
+
+/// Who may read `/metrics`.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct MetricsSettings {

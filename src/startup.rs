@@ -22,6 +22,7 @@ use domovoy_app::tickets::LowRating;
 use domovoy_app::{App, AppConfig, Live};
 use domovoy_domain::account::SignInThrottle;
 use domovoy_domain::sla::{RUSSIAN_CALENDAR, parse_calendar};
+use domovoy_mobile_bridge::BridgeConfig;
 use domovoy_store::{Db, DbOptions, assignments, classifier, roles, sla};
 use domovoy_web::{AppState, ServerOptions, WebConfig};
 
@@ -90,6 +91,7 @@ impl Application {
             version: env!("CARGO_PKG_VERSION"),
             hsts_max_age_secs: Some(settings.http.hsts_max_age_secs).filter(|secs| *secs > 0),
             metrics_token: settings.metrics.token.as_ref().map(|t| t.expose().to_owned()),
+            bridge: BridgeConfig { allow_http_endpoints: settings.push.allow_http_endpoints },
         };
         let state = AppState::new(app, web, shutdown_rx);
 

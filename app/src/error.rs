@@ -132,6 +132,10 @@ pub enum AppError {
     /// Someone changed the record since the requester read it.
     #[error("version conflict: now {current}")]
     VersionConflict { current: i64 },
+    /// A device's offline changes arrived with some missing before them:
+    /// it must send again from change number `expected`.
+    #[error("sync gap: change {expected} expected next")]
+    SyncGap { expected: i64 },
     /// The workflow refuses the move.
     #[error("workflow: {0}")]
     Workflow(WorkflowError),
@@ -196,6 +200,7 @@ impl AppError {
             Self::InUse(_) => "in_use",
             Self::Conflict => "conflict",
             Self::VersionConflict { .. } => "version_conflict",
+            Self::SyncGap { .. } => "sync_gap",
             Self::Workflow(error) => error.code(),
             Self::Rule(rule) => rule.code(),
             Self::TooManyRequests { .. } => "too_many_requests",

@@ -10,6 +10,7 @@
 //! once, whichever door asks.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, Datelike, Duration, Utc};
 use serde::Serialize;
@@ -25,6 +26,7 @@ use domovoy_domain::event::{Audience, CommentNotice, Event};
 use domovoy_domain::ids::{BuildingId, CallId, ClassifierId, ClientId, TicketId, UnitId, UserId};
 use domovoy_domain::permission::Permission;
 use domovoy_domain::policy::{Principal, Target};
+use domovoy_domain::sla::ProductionCalendar;
 pub use domovoy_domain::ticket::LowRating;
 use domovoy_domain::ticket::{
     Command, Description, HistoryChange, HistoryEntry, HoldReason, Intake as Filed, Pause, Priority, Rating, Ticket,
@@ -259,7 +261,7 @@ async fn insert_new(
     resident: bool,
     actor: (Option<UserId>, &str),
     year: i32,
-    calendar: std::sync::Arc<domovoy_domain::sla::ProductionCalendar>,
+    calendar: Arc<ProductionCalendar>,
 ) -> AppResult<Ticket> {
     let now = tx.now();
     if let Some(user) = user.filter(|_| resident) {
@@ -507,6 +509,19 @@ pub async fn list(
     Ok((page, counts))
 }
 
+/// The open tickets assigned to the requester, most urgent first: the
+/// staff app's queue.
+pub async fn queue(app: &App, requester: &Requester, limit: u32) -> AppResult<Vec<Ticket>> {
+    let mut query = TicketQuery {
+        assignee: Some(tickets::AssigneeFilter::User(requester.account()?.id)),
+        open_only: true,
+        limit,
+        ..TicketQuery::default()
+    };
+    narrow(requester, &mut query)?;
+    Ok(tickets::list(&app.db, &query).await?.items)
+}
+
 /// Restricts a query to what the requester may read.
 fn narrow(requester: &Requester, query: &mut TicketQuery) -> AppResult<()> {
     let reach = requester.reach(Permission::TicketsRead)?;
@@ -646,43 +661,55 @@ async fn change(
     let calendar = app.calendar().await?;
     let requester = requester.clone();
     let ticket = app
-        .write(move |tx| {
-            Box::pin(async move {
-                let ticket = tickets::get(&mut *tx, id).await?;
-                // The right first: a refused requester learns nothing more
-                // (not even that the ticket moved on).
-                authorize(&requester, &ticket, &command)?;
-                if let Some(expected) = version
-                    && expected != ticket.version
-                {
-                    return Err(AppError::VersionConflict { current: ticket.version });
-                }
-                let now = tx.now();
-                let mut applied = ticket.apply(command, now)?;
-                if applied.is_noop(&ticket) {
-                    return Ok(ticket);
-                }
-                match applied.pause {
-                    Pause::Start => tickets::start_pause(tx, id).await?,
-                    Pause::End => tickets::end_pause(tx, id).await?,
-                    Pause::Unchanged => {}
-                }
-                let sla = domovoy_actors::sla::refresh(tx, calendar, &applied.ticket, now).await?;
-                applied.set_sla(sla);
-                let saved = save(tx, &applied.ticket).await?;
-                if let Some(history) = &applied.history {
-                    let name = requester.display_name();
-                    tickets::add_history(tx, id, (requester.user_id(), &name), history).await?;
-                    audit::record(tx, audit_change(&requester.actor(), &ticket, &saved, history)).await?;
-                }
-                crate::passes::follow_ticket(tx, Some(&ticket), &saved).await?;
-                announce_update(tx, &saved, applied.previous_assignee).await?;
-                Ok(saved)
-            })
-        })
+        .write(move |tx| Box::pin(async move { change_in(tx, &requester, calendar, id, version, command).await }))
         .await?;
     app.ticket_changed(&ticket);
     Ok(ticket)
+}
+
+/// [`change`] inside the caller's transaction: for a door that commits
+/// more with it (the staff app's sync keeps its answer in the same
+/// transaction). The caller tells the ticket actors after the commit
+/// ([`App::ticket_changed`]).
+async fn change_in(
+    tx: &mut WriteTx,
+    requester: &Requester,
+    calendar: Arc<ProductionCalendar>,
+    id: TicketId,
+    version: Option<i64>,
+    command: Command,
+) -> AppResult<Ticket> {
+    let ticket = tickets::get(&mut *tx, id).await?;
+    // The right first: a refused requester learns nothing more (not even
+    // that the ticket moved on).
+    requester.require(Permission::TicketsRead, &ticket.target())?;
+    authorize(requester, &ticket, &command)?;
+    if let Some(expected) = version
+        && expected != ticket.version
+    {
+        return Err(AppError::VersionConflict { current: ticket.version });
+    }
+    let now = tx.now();
+    let mut applied = ticket.apply(command, now)?;
+    if applied.is_noop(&ticket) {
+        return Ok(ticket);
+    }
+    match applied.pause {
+        Pause::Start => tickets::start_pause(tx, id).await?,
+        Pause::End => tickets::end_pause(tx, id).await?,
+        Pause::Unchanged => {}
+    }
+    let sla = domovoy_actors::sla::refresh(tx, calendar, &applied.ticket, now).await?;
+    applied.set_sla(sla);
+    let saved = save(tx, &applied.ticket).await?;
+    if let Some(history) = &applied.history {
+        let name = requester.display_name();
+        tickets::add_history(tx, id, (requester.user_id(), &name), history).await?;
+        audit::record(tx, audit_change(&requester.actor(), &ticket, &saved, history)).await?;
+    }
+    crate::passes::follow_ticket(tx, Some(&ticket), &saved).await?;
+    announce_update(tx, &saved, applied.previous_assignee).await?;
+    Ok(saved)
 }
 
 /// The audit entry of a ticket's change: what it was and what it became.
@@ -744,12 +771,31 @@ pub async fn transition(
     id: TicketId,
     request: &TransitionRequest,
 ) -> AppResult<Ticket> {
+    let command = move_command(request)?;
+    change(app, requester, id, request.version, command).await
+}
+
+/// The workflow command a status change asks for.
+fn move_command(request: &TransitionRequest) -> AppResult<Command> {
     let to: TicketStatus = request.to.parse().map_err(|e| AppError::field("to", e))?;
     let mut errors = FieldErrors::new();
     let reason = optional(&mut errors, "reason", request.reason.as_deref(), parse_reason);
     let hold_reason = optional(&mut errors, "hold_reason", request.hold_reason.as_deref(), str::parse::<HoldReason>);
     errors.into_result()?;
-    change(app, requester, id, request.version, Command::Move { to, reason, hold_reason }).await
+    Ok(Command::Move { to, reason, hold_reason })
+}
+
+/// [`transition`] inside the caller's transaction (the staff app's sync);
+/// the caller calls [`App::ticket_changed`] after the commit.
+pub async fn transition_in(
+    tx: &mut WriteTx,
+    requester: &Requester,
+    calendar: Arc<ProductionCalendar>,
+    id: TicketId,
+    request: &TransitionRequest,
+) -> AppResult<Ticket> {
+    let command = move_command(request)?;
+    change_in(tx, requester, calendar, id, request.version, command).await
 }
 
 /// Whether `user` may work on tickets of `building` (to be assigned one).
@@ -830,36 +876,47 @@ pub async fn update(
 /// comment counts as the first response.
 pub async fn comment(app: &App, requester: &Requester, id: TicketId, body: &str, public: bool) -> AppResult<Comment> {
     get(app, requester, id).await?;
-    let staff = requester.is_staff();
-    let public = public || !staff;
-    let body = parse_comment(body).map_err(|e| AppError::field("body", e))?;
-    let (user, name) = (requester.user_id(), requester.display_name());
-    let (comment, ticket) = app
-        .write(move |tx| {
-            Box::pin(async move {
-                let comment = tickets::add_comment(tx, id, (user, &name), &body, public).await?;
-                let mut ticket = tickets::get(&mut *tx, id).await?;
-                if staff && public {
-                    let applied = ticket.apply(Command::Respond, tx.now())?;
-                    if !applied.is_noop(&ticket) {
-                        ticket = save(tx, &applied.ticket).await?;
-                    }
-                }
-                let resident = resident_of(&mut *tx, &ticket).await?;
-                tx.emit(&Event::TicketCommented(CommentNotice {
-                    ticket_id: id,
-                    comment_id: comment.id,
-                    public,
-                    building_id: Some(ticket.building_id),
-                    assignee: ticket.assignee_id(),
-                    resident,
-                }));
-                Ok((comment, ticket))
-            })
-        })
-        .await?;
+    let requester = requester.clone();
+    let body = body.to_owned();
+    let (comment, ticket) =
+        app.write(move |tx| Box::pin(async move { comment_in(tx, &requester, id, &body, public).await })).await?;
     app.ticket_changed(&ticket);
     Ok(comment)
+}
+
+/// [`comment`] inside the caller's transaction (the staff app's sync);
+/// returns the ticket as it is after the comment, for the caller to hand to
+/// [`App::ticket_changed`] after the commit.
+pub async fn comment_in(
+    tx: &mut WriteTx,
+    requester: &Requester,
+    id: TicketId,
+    body: &str,
+    public: bool,
+) -> AppResult<(Comment, Ticket)> {
+    let mut ticket = tickets::get(&mut *tx, id).await?;
+    requester.require(Permission::TicketsRead, &ticket.target())?;
+    let body = parse_comment(body).map_err(|e| AppError::field("body", e))?;
+    let staff = requester.is_staff();
+    let public = public || !staff;
+    let (user, name) = (requester.user_id(), requester.display_name());
+    let comment = tickets::add_comment(tx, id, (user, &name), &body, public).await?;
+    if staff && public {
+        let applied = ticket.apply(Command::Respond, tx.now())?;
+        if !applied.is_noop(&ticket) {
+            ticket = save(tx, &applied.ticket).await?;
+        }
+    }
+    let resident = resident_of(&mut *tx, &ticket).await?;
+    tx.emit(&Event::TicketCommented(CommentNotice {
+        ticket_id: id,
+        comment_id: comment.id,
+        public,
+        building_id: Some(ticket.building_id),
+        assignee: ticket.assignee_id(),
+        resident,
+    }));
+    Ok((comment, ticket))
 }
 
 /// The resident rates finished work: a good rating closes the ticket, a

@@ -110,6 +110,9 @@ audit_actions! {
     NumberUnblocked = "blocked_number.removed",
     /// A missed call was called back (or marked so by hand).
     CallbackDone = "call.callback_done",
+    /// A phone or browser registered for the staff app.
+    DeviceRegistered = "device.registered",
+    DeviceRemoved = "device.removed",
 }
 
 impl AuditAction {

@@ -108,6 +108,12 @@ impl fmt::Display for FieldErrors {
 
 impl std::error::Error for FieldErrors {}
 
+impl FromIterator<(&'static str, FieldError)> for FieldErrors {
+    fn from_iter<I: IntoIterator<Item = (&'static str, FieldError)>>(errors: I) -> Self {
+        Self(errors.into_iter().collect())
+    }
+}
+
 impl From<(&'static str, FieldError)> for FieldErrors {
     fn from((field, error): (&'static str, FieldError)) -> Self {
         Self(vec![(field, error)])

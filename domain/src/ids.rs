@@ -152,3 +152,7 @@ id_type!(
     /// A PBX that sends call events (its token is the webhook's key).
     PbxIntegrationId
 );
+id_type!(
+    /// A phone or browser registered for the staff app (sync and push).
+    DeviceId
+);

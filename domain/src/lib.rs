@@ -18,6 +18,7 @@ pub mod call;
 pub mod classifier;
 pub mod client;
 pub mod contact;
+pub mod device;
 pub mod error;
 pub mod event;
 pub mod ids;

@@ -18,6 +18,7 @@ pub mod calls;
 pub mod classifier;
 pub mod clients;
 mod db;
+pub mod devices;
 pub mod error;
 pub mod events;
 pub mod idempotency;

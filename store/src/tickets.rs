@@ -858,6 +858,67 @@ pub async fn comments(db: &Db, ticket: TicketId, with_internal: bool) -> StoreRe
         .collect())
 }
 
+#[derive(sea_query::Iden)]
+enum TicketComments {
+    Table,
+    Id,
+    TicketId,
+    AuthorId,
+    AuthorName,
+    Body,
+    Public,
+    CreatedAt,
+}
+
+/// The comments on `ids` added since `since` (all without it), oldest
+/// first, each with its ticket: one query for a whole queue.
+pub async fn comments_since(
+    db: &Db,
+    ids: &[TicketId],
+    since: Option<DateTime<Utc>>,
+    with_internal: bool,
+) -> StoreResult<Vec<(TicketId, Comment)>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut select = Query::select();
+    select
+        .columns([
+            TicketComments::TicketId,
+            TicketComments::Id,
+            TicketComments::AuthorId,
+            TicketComments::AuthorName,
+            TicketComments::Body,
+            TicketComments::Public,
+            TicketComments::CreatedAt,
+        ])
+        .from(TicketComments::Table)
+        .and_where(Expr::col(TicketComments::TicketId).is_in(ids.iter().map(|id| id.as_uuid())))
+        .order_by(TicketComments::Id, Order::Asc);
+    if let Some(since) = since {
+        select.and_where(Expr::col(TicketComments::CreatedAt).gte(since));
+    }
+    if !with_internal {
+        select.and_where(Expr::col(TicketComments::Public).eq(true));
+    }
+    type Row = (Uuid, Uuid, Option<Uuid>, String, String, bool, DateTime<Utc>);
+    let rows: Vec<Row> = fetch_all_built(db, &select).await?;
+    Ok(rows
+        .into_iter()
+        .map(|(ticket, id, author, author_name, body, public, created_at)| {
+            let comment = Comment {
+                id: CommentId::from_uuid(id),
+                author_id: author.map(UserId::from_uuid),
+                author_name,
+                body,
+                public,
+                created_at,
+            };
+            (TicketId::from_uuid(ticket), comment)
+        })
+        .collect())
+}
+
 pub async fn watch(tx: &mut WriteTx, ticket: TicketId, user: UserId, on: bool) -> StoreResult<()> {
     on_conn!(tx, c => {
         if on {

@@ -177,14 +177,24 @@ impl SipListener {
     pub async fn start(app: App, config: SipConfig) -> Result<Self, SipError> {
         let cancel = CancellationToken::new();
         let bind_error = |transport, reason: String| SipError::Bind { address: config.listen, transport, reason };
-        let udp = UdpConnection::create_connection(config.listen, None, Some(cancel.child_token()))
-            .await
-            .map_err(|e| bind_error("UDP", e.to_string()))?;
-        let port = udp.get_addr().get_socketaddr().map_err(|e| bind_error("UDP", e.to_string()))?.port();
-        let local = SocketAddr::new(config.listen.ip(), port);
-        // The stack binds TCP when it starts serving and only logs a
-        // failure; a trial bind here makes a taken port an error at startup.
-        std::net::TcpListener::bind(local).map_err(|e| bind_error("TCP", e.to_string()))?;
+        // Port 0 asks for a free one: UDP picks it, and TCP may hold that
+        // number already (an outgoing connection's port): then try another.
+        let tries = if config.listen.port() == 0 { 20 } else { 1 };
+        let mut attempt = 1;
+        let (udp, local) = loop {
+            let udp = UdpConnection::create_connection(config.listen, None, Some(cancel.child_token()))
+                .await
+                .map_err(|e| bind_error("UDP", e.to_string()))?;
+            let port = udp.get_addr().get_socketaddr().map_err(|e| bind_error("UDP", e.to_string()))?.port();
+            let local = SocketAddr::new(config.listen.ip(), port);
+            // The stack binds TCP when it starts serving and only logs a
+            // failure; a trial bind here makes a taken port an error at startup.
+            match std::net::TcpListener::bind(local) {
+                Ok(_) => break (udp, local),
+                Err(_) if attempt < tries => attempt += 1,
+                Err(e) => return Err(bind_error("TCP", e.to_string())),
+            }
+        };
         let tcp = TcpListenerConnection::new(local, None).await.map_err(|e| bind_error("TCP", e.to_string()))?;
 
         let transport = TransportLayer::new(cancel.clone());

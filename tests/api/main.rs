@@ -25,5 +25,6 @@ mod proxy;
 mod role_routes;
 mod security;
 mod sip;
+mod sync;
 mod ticket_pages;
 mod tickets;

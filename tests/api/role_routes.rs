@@ -138,6 +138,11 @@ fn table() -> Vec<Row> {
         public(Method::POST, "/api/v1/auth/login", Json(json!({"login": "service", "password": DEMO_PASSWORD}))),
         row(Method::GET, "/api/v1/me", "/api/v1/me", signed_in, Empty),
         row(Method::PATCH, "/api/v1/me", "/api/v1/me", signed_in, Json(json!({"locale": "ru"}))),
+        // The staff app: anyone signed in registers their own devices and
+        // syncs them; another person's device is not found.
+        row(Method::POST, "/api/v1/devices", "/api/v1/devices", signed_in, Json(json!({"platform": "none"}))),
+        row(Method::GET, "/api/v1/devices", "/api/v1/devices", signed_in, Empty),
+        row(Method::POST, "/api/v1/sync", "/api/v1/sync", signed_in, Json(json!({"device_id": "{random}"}))),
         row(
             Method::POST,
             "/api/v1/me/password",
@@ -694,6 +699,7 @@ fn table() -> Vec<Row> {
             Empty,
         ),
         row(Method::DELETE, "/api/v1/sla/policies/{id}", "/api/v1/sla/policies/{policy}", ticket_settings, Empty),
+        row(Method::DELETE, "/api/v1/devices/{id}", "/api/v1/devices/{random}", signed_in, Empty),
         row(Method::DELETE, "/api/v1/webhooks/{id}", "/api/v1/webhooks/{webhook}", integrations, Empty),
         row(Method::DELETE, "/api/v1/integrations/pbx/{id}", "/api/v1/integrations/pbx/{random}", integrations, Empty),
         row(Method::DELETE, "/api/v1/assignments/{id}", "/api/v1/assignments/{assignment}", admin_users, Empty),

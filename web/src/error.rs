@@ -65,7 +65,9 @@ pub fn status_of(error: &AppError) -> StatusCode {
         }
         AppError::Rule(Rule::AlreadyOnSite | Rule::CallbackClosed) => StatusCode::CONFLICT,
         AppError::Workflow(_) | AppError::Rule(_) => StatusCode::UNPROCESSABLE_ENTITY,
-        AppError::InUse(_) | AppError::Conflict | AppError::VersionConflict { .. } => StatusCode::CONFLICT,
+        AppError::InUse(_) | AppError::Conflict | AppError::VersionConflict { .. } | AppError::SyncGap { .. } => {
+            StatusCode::CONFLICT
+        }
         AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
         AppError::FileTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
         AppError::UnsupportedFile => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -83,6 +85,7 @@ pub fn message_of(error: &AppError, t: &Catalog) -> String {
         AppError::InUse(names) => (t.pl.in_use)(&names.join(", ")),
         AppError::Conflict => t.conflict.to_owned(),
         AppError::VersionConflict { current } => (t.tk.version_conflict)(*current),
+        AppError::SyncGap { expected } => (t.sync_gap)(*expected),
         AppError::Workflow(error) => t.tk.workflow(error),
         AppError::Rule(rule) => t.rule(*rule).to_owned(),
         AppError::TooManyRequests { limit, retry_after } => t.too_many(*limit, *retry_after),
@@ -93,6 +96,32 @@ pub fn message_of(error: &AppError, t: &Catalog) -> String {
         AppError::UnsupportedFile => t.tk.attachment_type.to_owned(),
         AppError::Unavailable(_) => t.error_unavailable.to_owned(),
         AppError::Unexpected(_) => t.error_internal.to_owned(),
+    }
+}
+
+/// A use-case's error as the API words it (without a request id): also
+/// what the staff app's sync keeps as the answer to a refused change.
+pub fn detail_of(error: &AppError, t: &Catalog) -> ErrorDetail {
+    let problems: Option<Vec<(String, &FieldError)>> = match error {
+        AppError::Validation(errors) => {
+            Some(errors.iter().map(|(field, error)| ((*field).to_owned(), error)).collect())
+        }
+        AppError::Problems(errors) => Some(errors.iter().map(|(path, e)| (path.clone(), e)).collect()),
+        _ => None,
+    };
+    let fields = problems.as_ref().map(|p| p.iter().map(|(path, e)| (path.clone(), t.field(path, e))).collect());
+    let field_codes = problems.map(|p| p.into_iter().map(|(path, e)| (path, e.code().to_owned())).collect());
+    let expected_seq = match error {
+        AppError::SyncGap { expected } => Some(*expected),
+        _ => None,
+    };
+    ErrorDetail {
+        code: error.code(),
+        message: message_of(error, t),
+        fields,
+        field_codes,
+        request_id: None,
+        expected_seq,
     }
 }
 
@@ -152,19 +181,19 @@ impl ApiError {
 
     /// The JSON body in `t`'s language, with the request id on server errors.
     pub fn body(&self, t: &Catalog, request_id: Option<&str>) -> ErrorBody {
-        let problems: Option<Vec<(String, &FieldError)>> = match self {
-            Self::App(AppError::Validation(errors)) => {
-                Some(errors.iter().map(|(field, error)| ((*field).to_owned(), error)).collect())
-            }
-            Self::App(AppError::Problems(errors)) => Some(errors.iter().map(|(path, e)| (path.clone(), e)).collect()),
-            _ => None,
+        let mut detail = match self {
+            Self::App(error) => detail_of(error, t),
+            _ => ErrorDetail {
+                code: self.code(),
+                message: self.message(t),
+                fields: None,
+                field_codes: None,
+                request_id: None,
+                expected_seq: None,
+            },
         };
-        let fields = problems.as_ref().map(|p| p.iter().map(|(path, e)| (path.clone(), t.field(path, e))).collect());
-        let field_codes = problems.map(|p| p.into_iter().map(|(path, e)| (path, e.code().to_owned())).collect());
-        let request_id = self.status_code().is_server_error().then(|| request_id.map(str::to_owned)).flatten();
-        ErrorBody {
-            error: ErrorDetail { code: self.code(), message: self.message(t), fields, field_codes, request_id },
-        }
+        detail.request_id = self.status_code().is_server_error().then(|| request_id.map(str::to_owned)).flatten();
+        ErrorBody { error: detail }
     }
 
     fn retry_after(&self) -> Option<Duration> {
@@ -217,6 +246,9 @@ pub struct ErrorDetail {
     /// The request id to quote to an administrator, on server errors.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
+    /// `sync_gap`: the number of the change the device must send next.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expected_seq: Option<i64>,
 }
 
 impl ResponseError for ApiError {

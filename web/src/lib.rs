@@ -30,6 +30,7 @@ pub mod audit;
 pub mod buildings;
 pub mod calls;
 pub mod clients;
+pub mod devices;
 pub mod home;
 pub mod integrations;
 pub mod passes;

@@ -20,6 +20,8 @@ pub struct WebConfig {
     pub hsts_max_age_secs: Option<u64>,
     /// The bearer token `/metrics` asks for; `None`: loopback clients only.
     pub metrics_token: Option<String>,
+    /// The staff app's door (devices, sync).
+    pub bridge: domovoy_mobile_bridge::BridgeConfig,
 }
 
 impl Default for WebConfig {
@@ -30,6 +32,7 @@ impl Default for WebConfig {
             version: env!("CARGO_PKG_VERSION"),
             hsts_max_age_secs: None,
             metrics_token: None,
+            bridge: domovoy_mobile_bridge::BridgeConfig::default(),
         }
     }
 }

@@ -351,6 +351,11 @@ catalog! {
         "Данные изменились одновременно с вашим запросом. Обновите страницу и повторите.",
         "The data changed at the same time as your request. Reload and try again.",
     ),
+    /// A device's offline changes arrived with some missing before them.
+    sync_gap: fn(i64) -> String = (
+        |n| format!("Часть изменений с телефона не дошла: отправьте их заново, начиная с №{n}."),
+        |n| format!("Some changes from the phone did not arrive: send them again from No. {n}."),
+    ),
     unauthenticated: &'static str = ("Требуется вход в систему.", "Please sign in."),
     csrf_failed: &'static str = (
         "Запрос отклонён: нет действительного CSRF-токена. Обновите страницу.",
@@ -596,6 +601,8 @@ labels! {
         AuditAction::NumberBlocked => ("Номер заблокирован", "Number blocked"),
         AuditAction::NumberUnblocked => ("Номер разблокирован", "Number unblocked"),
         AuditAction::CallbackDone => ("Перезвонили по пропущенному", "Missed call called back"),
+        AuditAction::DeviceRegistered => ("Подключено устройство приложения", "App device registered"),
+        AuditAction::DeviceRemoved => ("Отключено устройство приложения", "App device removed"),
         AuditAction::PassApproved => ("Пропуск одобрен", "Pass approved"),
         AuditAction::PassDenied => ("В пропуске отказано", "Pass denied"),
         AuditAction::PassCancelled => ("Пропуск отменён", "Pass cancelled"),

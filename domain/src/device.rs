@@ -1,0 +1,242 @@
+//! The staff app's devices: where a person's pushes go, and the changes a
+//! device made offline, numbered so that each is applied exactly once.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::FieldError;
+
+code_enum! {
+    /// How a device receives pushes.
+    Platform {
+        /// A browser (the PWA): a Web Push subscription.
+        Webpush = "webpush",
+        /// A native iOS wrapper: an APNs device token.
+        Apns = "apns",
+        /// A native Android wrapper: an FCM registration token.
+        Fcm = "fcm",
+        /// Sync only, no pushes.
+        None = "none",
+    }
+}
+
+/// Where a device's pushes go, checked: a Web Push subscription (an
+/// endpoint and its two keys) or a native token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PushAddress {
+    WebPush(WebPushSubscription),
+    /// An APNs or FCM token.
+    Token(String),
+    None,
+}
+
+/// A browser's push subscription as `PushSubscription.toJSON()` gives it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebPushSubscription {
+    pub endpoint: String,
+    /// The browser's P-256 public key, base64url (65 bytes).
+    pub p256dh: String,
+    /// The authentication secret, base64url (16 bytes).
+    pub auth: String,
+}
+
+/// The longest endpoint or token accepted (browsers' endpoints are a few
+/// hundred characters; FCM tokens under 200).
+pub const MAX_ADDRESS: usize = 2048;
+
+impl WebPushSubscription {
+    /// Checks a subscription; plain `http://` endpoints only when
+    /// `allow_http` (tests and the demo).
+    pub fn parse(
+        endpoint: &str,
+        p256dh: &str,
+        auth: &str,
+        allow_http: bool,
+    ) -> Result<Self, Vec<(&'static str, FieldError)>> {
+        let mut errors = Vec::new();
+        let endpoint = endpoint.trim();
+        if endpoint.is_empty() {
+            errors.push(("subscription.endpoint", FieldError::Required));
+        } else if endpoint.len() > MAX_ADDRESS {
+            errors.push(("subscription.endpoint", FieldError::TooLong { max: MAX_ADDRESS }));
+        } else if !valid_endpoint(endpoint, allow_http) {
+            errors.push(("subscription.endpoint", FieldError::InvalidFormat));
+        }
+        // 65 bytes are 87 base64url characters (88 padded); 16 bytes 22 (24).
+        if let Err(e) = base64url_of(p256dh, 65) {
+            errors.push(("subscription.keys.p256dh", e));
+        }
+        if let Err(e) = base64url_of(auth, 16) {
+            errors.push(("subscription.keys.auth", e));
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(Self { endpoint: endpoint.to_owned(), p256dh: p256dh.to_owned(), auth: auth.to_owned() })
+    }
+}
+
+fn valid_endpoint(endpoint: &str, allow_http: bool) -> bool {
+    let rest = match endpoint.strip_prefix("https://") {
+        Some(rest) => rest,
+        None if allow_http => match endpoint.strip_prefix("http://") {
+            Some(rest) => rest,
+            None => return false,
+        },
+        None => return false,
+    };
+    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+    !host.is_empty() && !host.contains('@') && endpoint.chars().all(|c| c.is_ascii_graphic())
+}
+
+/// Whether `raw` is base64url (padded or not) of exactly `bytes` bytes.
+fn base64url_of(raw: &str, bytes: usize) -> Result<(), FieldError> {
+    let raw = raw.trim_end_matches('=');
+    if raw.is_empty() {
+        return Err(FieldError::Required);
+    }
+    let alphabet = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
+    if !raw.chars().all(alphabet) || raw.len() != (bytes * 4).div_ceil(3) {
+        return Err(FieldError::InvalidFormat);
+    }
+    Ok(())
+}
+
+/// Checks a native push token (APNs: hex; FCM: printable, no spaces).
+pub fn parse_token(platform: Platform, raw: &str) -> Result<String, FieldError> {
+    let token = raw.trim();
+    if token.is_empty() {
+        return Err(FieldError::Required);
+    }
+    if token.len() > MAX_ADDRESS {
+        return Err(FieldError::TooLong { max: MAX_ADDRESS });
+    }
+    let fits = match platform {
+        Platform::Apns => token.len() >= 32 && token.chars().all(|c| c.is_ascii_hexdigit()),
+        _ => token.chars().all(|c| c.is_ascii_graphic()),
+    };
+    if !fits {
+        return Err(FieldError::InvalidFormat);
+    }
+    Ok(token.to_owned())
+}
+
+code_enum! {
+    /// What became of one offline change.
+    MutationStatus {
+        /// Applied now.
+        Applied = "applied",
+        /// Sent before and answered then; the answer is repeated, nothing
+        /// changes.
+        Duplicate = "duplicate",
+        /// The thing changed meanwhile so that the change no longer fits
+        /// (the ticket was reassigned, cancelled, already moved on); the
+        /// answer carries the server's current state.
+        Conflict = "conflict",
+        /// Not acceptable whatever the state (no right, a malformed change).
+        Rejected = "rejected",
+    }
+}
+
+/// Where a batch of numbered changes stands against what was applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SeqCheck {
+    /// Applied before: answer as then.
+    Seen,
+    /// The next one: apply it.
+    Next,
+    /// Changes before it are missing: the device must send from `expected`.
+    Gap { expected: i64 },
+}
+
+/// Places change number `seq` against the last applied number `applied`.
+pub const fn check_seq(applied: i64, seq: i64) -> SeqCheck {
+    if seq <= applied {
+        SeqCheck::Seen
+    } else if seq == applied + 1 {
+        SeqCheck::Next
+    } else {
+        SeqCheck::Gap { expected: applied + 1 }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const P256DH: &str = "BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM";
+    const AUTH: &str = "tBHItJI5svbpez7KI4CCXg";
+
+    #[test]
+    fn a_browser_subscription_is_read_with_its_keys() {
+        let s = WebPushSubscription::parse("https://fcm.googleapis.com/fcm/send/abc", P256DH, AUTH, false).unwrap();
+        assert_eq!(s.endpoint, "https://fcm.googleapis.com/fcm/send/abc");
+        assert!(
+            WebPushSubscription::parse("https://push.example/x", &format!("{P256DH}="), &format!("{AUTH}=="), false)
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn plain_http_endpoints_only_where_allowed() {
+        let refused = WebPushSubscription::parse("http://127.0.0.1:9/push", P256DH, AUTH, false).unwrap_err();
+        assert_eq!(refused, vec![("subscription.endpoint", FieldError::InvalidFormat)]);
+        assert!(WebPushSubscription::parse("http://127.0.0.1:9/push", P256DH, AUTH, true).is_ok());
+        for bad in ["ftp://x/y", "https://", "https://user@host/x", "https://host/a b", "javascript:alert(1)"] {
+            assert!(WebPushSubscription::parse(bad, P256DH, AUTH, true).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn keys_of_the_wrong_size_are_named() {
+        let errors = WebPushSubscription::parse("https://push.example/x", &P256DH[1..], "", false).unwrap_err();
+        assert_eq!(
+            errors,
+            vec![
+                ("subscription.keys.p256dh", FieldError::InvalidFormat),
+                ("subscription.keys.auth", FieldError::Required)
+            ]
+        );
+        let not_base64 = WebPushSubscription::parse("https://push.example/x", P256DH, "tBHItJI5svbpez7KI4CC+g", false);
+        assert_eq!(not_base64.unwrap_err(), vec![("subscription.keys.auth", FieldError::InvalidFormat)]);
+    }
+
+    #[test]
+    fn native_tokens_are_checked_per_platform() {
+        let apns = "a".repeat(64);
+        assert_eq!(parse_token(Platform::Apns, &apns), Ok(apns.clone()));
+        assert_eq!(parse_token(Platform::Apns, "not-hex-token"), Err(FieldError::InvalidFormat));
+        assert_eq!(parse_token(Platform::Fcm, "dXk:APA91b-token_1"), Ok("dXk:APA91b-token_1".to_owned()));
+        assert_eq!(parse_token(Platform::Fcm, "two words"), Err(FieldError::InvalidFormat));
+        assert_eq!(parse_token(Platform::Fcm, " "), Err(FieldError::Required));
+        assert_eq!(
+            parse_token(Platform::Fcm, &"x".repeat(MAX_ADDRESS + 1)),
+            Err(FieldError::TooLong { max: MAX_ADDRESS })
+        );
+    }
+
+    #[test]
+    fn changes_are_placed_against_the_last_applied() {
+        assert_eq!(check_seq(0, 1), SeqCheck::Next);
+        assert_eq!(check_seq(5, 3), SeqCheck::Seen);
+        assert_eq!(check_seq(5, 5), SeqCheck::Seen);
+        assert_eq!(check_seq(5, 6), SeqCheck::Next);
+        assert_eq!(check_seq(5, 9), SeqCheck::Gap { expected: 6 });
+        assert_eq!(check_seq(0, 0), SeqCheck::Seen);
+    }
+
+    #[test]
+    fn platforms_and_statuses_read_back() {
+        for p in [Platform::Webpush, Platform::Apns, Platform::Fcm, Platform::None] {
+            assert_eq!(p.code().parse::<Platform>(), Ok(p));
+        }
+        assert_eq!("".parse::<Platform>(), Err(FieldError::Unknown));
+        for s in
+            [MutationStatus::Applied, MutationStatus::Duplicate, MutationStatus::Conflict, MutationStatus::Rejected]
+        {
+            assert_eq!(s.code().parse::<MutationStatus>(), Ok(s));
+        }
+    }
+}

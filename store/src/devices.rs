@@ -1,0 +1,262 @@
+//! The staff app's devices and the answers given to their numbered offline
+//! changes.
+
+use chrono::{DateTime, Utc};
+use sqlx::types::Json;
+use uuid::Uuid;
+
+use domovoy_domain::device::{MutationStatus, Platform, PushAddress, WebPushSubscription};
+use domovoy_domain::ids::{DeviceId, TokenId, UserId};
+
+use crate::db::{Db, Source, WriteTx};
+use crate::error::{StoreError, StoreResult, decode};
+use crate::users::expect_one;
+
+/// A registered device.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Device {
+    pub id: DeviceId,
+    pub user_id: UserId,
+    /// The sign-in it registered with.
+    pub token_id: Option<TokenId>,
+    pub platform: Platform,
+    pub push: PushAddress,
+    pub app_version: Option<String>,
+    /// The number of the last offline change applied (0: none yet).
+    pub applied_seq: i64,
+    pub created_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+}
+
+/// A device to register.
+#[derive(Debug, Clone)]
+pub struct NewDevice {
+    pub user_id: UserId,
+    pub token_id: Option<TokenId>,
+    pub platform: Platform,
+    pub push: PushAddress,
+    pub app_version: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct DeviceRow {
+    id: Uuid,
+    user_id: Uuid,
+    token_id: Option<Uuid>,
+    platform: String,
+    push_address: Option<String>,
+    push_p256dh: Option<String>,
+    push_auth: Option<String>,
+    app_version: Option<String>,
+    applied_seq: i64,
+    created_at: DateTime<Utc>,
+    last_seen_at: DateTime<Utc>,
+}
+
+impl TryFrom<DeviceRow> for Device {
+    type Error = StoreError;
+
+    fn try_from(row: DeviceRow) -> StoreResult<Self> {
+        let platform: Platform = decode("devices.platform", &row.platform, str::parse)?;
+        let push = match (platform, row.push_address) {
+            (Platform::None, _) | (_, None) => PushAddress::None,
+            (Platform::Webpush, Some(endpoint)) => PushAddress::WebPush(WebPushSubscription {
+                endpoint,
+                p256dh: row.push_p256dh.unwrap_or_default(),
+                auth: row.push_auth.unwrap_or_default(),
+            }),
+            (_, Some(token)) => PushAddress::Token(token),
+        };
+        Ok(Self {
+            id: DeviceId::from_uuid(row.id),
+            user_id: UserId::from_uuid(row.user_id),
+            token_id: row.token_id.map(TokenId::from_uuid),
+            platform,
+            push,
+            app_version: row.app_version,
+            applied_seq: row.applied_seq,
+            created_at: row.created_at,
+            last_seen_at: row.last_seen_at,
+        })
+    }
+}
+
+macro_rules! device_columns {
+    () => {
+        "id, user_id, token_id, platform, push_address, push_p256dh, push_auth, app_version, \
+         applied_seq, created_at, last_seen_at"
+    };
+}
+
+/// Registers a device. A push address registered before (the same browser
+/// subscribing again, perhaps for another person) moves to the new device:
+/// one address, one device, so nothing is pushed twice or to the wrong person.
+pub async fn insert(tx: &mut WriteTx, new: &NewDevice) -> StoreResult<Device> {
+    let id = DeviceId::new();
+    let now = tx.now();
+    let (address, p256dh, auth) = match &new.push {
+        PushAddress::WebPush(s) => (Some(s.endpoint.as_str()), Some(s.p256dh.as_str()), Some(s.auth.as_str())),
+        PushAddress::Token(token) => (Some(token.as_str()), None, None),
+        PushAddress::None => (None, None, None),
+    };
+    on_conn!(&mut *tx, c => {
+        if let Some(address) = address {
+            sqlx::query("DELETE FROM devices WHERE platform = $1 AND push_address = $2")
+                .bind(new.platform.code())
+                .bind(address)
+                .execute(&mut *c)
+                .await?;
+        }
+        sqlx::query(
+            "INSERT INTO devices (id, user_id, token_id, platform, push_address, push_p256dh, push_auth, app_version,
+                                  applied_seq, created_at, last_seen_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, $9, $9)",
+        )
+        .bind(id.as_uuid())
+        .bind(new.user_id.as_uuid())
+        .bind(new.token_id.map(|t| t.as_uuid()))
+        .bind(new.platform.code())
+        .bind(address)
+        .bind(p256dh)
+        .bind(auth)
+        .bind(&new.app_version)
+        .bind(now)
+        .execute(&mut *c)
+        .await?
+        .rows_affected()
+    });
+    get(&mut *tx, id).await
+}
+
+pub async fn get<'a>(source: impl Into<Source<'a>>, id: DeviceId) -> StoreResult<Device> {
+    let row: DeviceRow = on_conn!(source, c => {
+        sqlx::query_as(concat!("SELECT ", device_columns!(), " FROM devices WHERE id = $1"))
+            .bind(id.as_uuid())
+            .fetch_one(&mut *c)
+            .await?
+    });
+    row.try_into()
+}
+
+/// A person's devices, the most recently seen first.
+pub async fn list_for_user(db: &Db, user: UserId) -> StoreResult<Vec<Device>> {
+    let rows: Vec<DeviceRow> = on_conn!(db, c => {
+        sqlx::query_as(concat!(
+            "SELECT ",
+            device_columns!(),
+            " FROM devices WHERE user_id = $1 ORDER BY last_seen_at DESC, id"
+        ))
+            .bind(user.as_uuid())
+            .fetch_all(&mut *c)
+            .await?
+    });
+    rows.into_iter().map(Device::try_from).collect()
+}
+
+/// Removes a person's device (and the answers kept for it).
+pub async fn delete(tx: &mut WriteTx, user: UserId, id: DeviceId) -> StoreResult<()> {
+    let done = on_conn!(tx, c => {
+        sqlx::query("DELETE FROM devices WHERE id = $1 AND user_id = $2")
+            .bind(id.as_uuid())
+            .bind(user.as_uuid())
+            .execute(&mut *c)
+            .await?
+            .rows_affected()
+    });
+    expect_one(done)
+}
+
+/// Takes change number `seq` as the device's next: true when the last
+/// applied was `seq - 1` (and is now `seq`). Run first in the change's
+/// transaction: on PostgreSQL the row stays locked until the commit, so a
+/// second request with the same change waits and then finds it taken.
+pub async fn advance(tx: &mut WriteTx, id: DeviceId, seq: i64) -> StoreResult<bool> {
+    let now = tx.now();
+    let done = on_conn!(tx, c => {
+        sqlx::query("UPDATE devices SET applied_seq = $2, last_seen_at = $3 WHERE id = $1 AND applied_seq = $2 - 1")
+            .bind(id.as_uuid())
+            .bind(seq)
+            .bind(now)
+            .execute(&mut *c)
+            .await?
+            .rows_affected()
+    });
+    Ok(done == 1)
+}
+
+/// Marks the device seen now.
+pub async fn touch(tx: &mut WriteTx, id: DeviceId) -> StoreResult<()> {
+    let now = tx.now();
+    on_conn!(tx, c => {
+        sqlx::query("UPDATE devices SET last_seen_at = $2 WHERE id = $1")
+            .bind(id.as_uuid())
+            .bind(now)
+            .execute(&mut *c)
+            .await?
+            .rows_affected()
+    });
+    Ok(())
+}
+
+/// The answer given to one change, kept to be given again.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Answer {
+    pub seq: i64,
+    pub mutation_id: Uuid,
+    pub status: MutationStatus,
+    pub body: serde_json::Value,
+}
+
+/// Keeps the answer to change `seq` (in the transaction that applied it).
+pub async fn record(tx: &mut WriteTx, device: DeviceId, answer: &Answer) -> StoreResult<()> {
+    let now = tx.now();
+    on_conn!(tx, c => {
+        sqlx::query(
+            "INSERT INTO device_mutations (device_id, seq, mutation_id, status, answer, applied_at)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(device.as_uuid())
+        .bind(answer.seq)
+        .bind(answer.mutation_id)
+        .bind(answer.status.code())
+        .bind(Json(&answer.body))
+        .bind(now)
+        .execute(&mut *c)
+        .await?
+        .rows_affected()
+    });
+    Ok(())
+}
+
+#[derive(sqlx::FromRow)]
+struct AnswerRow {
+    seq: i64,
+    mutation_id: Uuid,
+    status: String,
+    answer: Json<serde_json::Value>,
+}
+
+/// The answers kept for changes `from..=to` of a device.
+pub async fn answers(db: &Db, device: DeviceId, from: i64, to: i64) -> StoreResult<Vec<Answer>> {
+    let rows: Vec<AnswerRow> = on_conn!(db, c => {
+        sqlx::query_as(
+            "SELECT seq, mutation_id, status, answer FROM device_mutations
+             WHERE device_id = $1 AND seq >= $2 AND seq <= $3 ORDER BY seq",
+        )
+        .bind(device.as_uuid())
+        .bind(from)
+        .bind(to)
+        .fetch_all(&mut *c)
+        .await?
+    });
+    rows.into_iter()
+        .map(|row| {
+            Ok(Answer {
+                seq: row.seq,
+                mutation_id: row.mutation_id,
+                status: decode("device_mutations.status", &row.status, str::parse)?,
+                body: row.answer.0,
+            })
+        })
+        .collect()
+}

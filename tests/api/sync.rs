@@ -1,0 +1,381 @@
+//! The staff app's sync over HTTP with the demo's people: a technician's
+//! phone registers, pulls its queue, sends numbered offline changes; a
+//! batch sent again changes nothing and is answered as the first time; a
+//! gap is refused with the number to send from; a ticket cancelled while the
+//! phone was offline answers `conflict` with the ticket as it is; a ticket
+//! outside the technician's buildings is refused and left untouched; the
+//! dispatcher's board hears the applied changes live.
+
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::helpers::{TestApp, WsClient, building_id, client, error_code};
+
+const WAIT: Duration = Duration::from_secs(5);
+const NORTH_STAR: &str = "ЖК «Северная звезда»";
+const PINE_WOOD: &str = "Квартал «Сосновый бор»";
+
+async fn ticket_in(app: &TestApp, token: &str, building: &str, description: &str) -> String {
+    let body = json!({"building_id": building, "description": description, "source": "phone"});
+    let response = app.post(token, "/api/v1/tickets", &body).await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    response.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned()
+}
+
+async fn assign(app: &TestApp, token: &str, ticket: &str, user: &str) {
+    let response = client()
+        .put(app.url(&format!("/api/v1/tickets/{ticket}/assignee")))
+        .bearer_auth(token)
+        .json(&json!({"assignee_id": user}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK, "{}", response.text().await.unwrap());
+}
+
+fn change(seq: i64, body: Value) -> Value {
+    let mut change = body;
+    change["seq"] = json!(seq);
+    change["id"] = json!(Uuid::now_v7());
+    change
+}
+
+async fn sync(
+    app: &TestApp,
+    token: &str,
+    device: &str,
+    cursor: Option<&str>,
+    mutations: &[Value],
+) -> (StatusCode, Value) {
+    let body = json!({"device_id": device, "cursor": cursor, "mutations": mutations});
+    let response = app.post(token, "/api/v1/sync", &body).await;
+    (response.status(), response.json().await.unwrap())
+}
+
+fn statuses(answer: &Value) -> Vec<&str> {
+    answer["results"].as_array().unwrap().iter().map(|r| r["status"].as_str().unwrap()).collect()
+}
+
+async fn the_staff_app_syncs_exactly_once(app: TestApp) {
+    let admin = app.token("admin").await;
+    let dispatcher = app.token("dispatcher").await;
+    let tower = building_id(&app, &admin, NORTH_STAR).await;
+    let pines = building_id(&app, &admin, PINE_WOOD).await;
+    let technician_id = app.user_id(&admin, "technician").await;
+
+    // The phone signs in once with a device token and registers (sync only).
+    let login = client()
+        .post(app.url("/api/v1/auth/login"))
+        .json(&json!({"login": "technician", "password": "demo", "kind": "device", "device_name": "Телефон Петрова"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), StatusCode::OK);
+    let phone = login.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_owned();
+    let registered = app.post(&phone, "/api/v1/devices", &json!({"platform": "none", "app_version": "1.0"})).await;
+    assert_eq!(registered.status(), StatusCode::CREATED);
+    let device = registered.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+    let listed: Value = app.get(&phone, "/api/v1/devices").await.json().await.unwrap();
+    assert_eq!(listed[0]["id"], device.as_str());
+    assert_eq!(listed[0]["current"], true);
+    assert_eq!(listed[0]["push"], false);
+
+    // Two tickets in the technician's queue, one in a building not theirs.
+    let leak = ticket_in(&app, &dispatcher, &tower, "Течёт стояк в подвале, секция 2").await;
+    let door = ticket_in(&app, &dispatcher, &tower, "Не закрывается дверь в подъезд 3").await;
+    let elsewhere = ticket_in(&app, &admin, &pines, "Скрипит калитка во дворе").await;
+    assign(&app, &dispatcher, &leak, &technician_id).await;
+    assign(&app, &dispatcher, &door, &technician_id).await;
+
+    // The first sync brings the whole queue and the categories.
+    let (status, first) = sync(&app, &phone, &device, None, &[]).await;
+    assert_eq!(status, StatusCode::OK, "{first}");
+    assert_eq!(first["changes"]["full"], true);
+    let queue: Vec<&str> = first["changes"]["queue"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+    assert!(queue.contains(&leak.as_str()) && queue.contains(&door.as_str()), "{queue:?}");
+    assert!(!queue.contains(&elsewhere.as_str()));
+    let shown = first["changes"]["tickets"].as_array().unwrap().iter().find(|t| t["id"] == leak.as_str()).unwrap();
+    assert_eq!(shown["building_name"], NORTH_STAR);
+    assert!(shown["moves"].as_array().unwrap().contains(&json!("in_progress")), "{shown}");
+    assert!(!first["changes"]["categories"].as_array().unwrap().is_empty());
+    let cursor = first["cursor"].as_str().unwrap().to_owned();
+
+    // The dispatcher's board follows the tower.
+    let mut board = WsClient::connect(&app, &dispatcher).await;
+    board.follow(&format!("building:{tower}"), None).await;
+
+    // Offline: start the work, comment, wait for parts.
+    let batch = [
+        change(1, json!({"kind": "ticket.transition", "ticket_id": leak, "to": "in_progress"})),
+        change(2, json!({"kind": "ticket.comment", "ticket_id": leak, "text": "Перекрыл стояк, нужна муфта 32 мм"})),
+        change(
+            3,
+            json!({"kind": "ticket.transition", "ticket_id": leak, "to": "on_hold", "hold_reason": "waiting_parts"}),
+        ),
+    ];
+    let (status, applied) = sync(&app, &phone, &device, Some(&cursor), &batch).await;
+    assert_eq!(status, StatusCode::OK, "{applied}");
+    assert_eq!(statuses(&applied), ["applied", "applied", "applied"], "{applied}");
+    assert!(applied["results"][1]["comment_id"].is_string());
+    let on_board = board.expect_event("ticket.updated", WAIT).await;
+    assert_eq!(on_board["data"]["id"], leak.as_str());
+    let ticket: Value = app.get(&dispatcher, &format!("/api/v1/tickets/{leak}")).await.json().await.unwrap();
+    assert_eq!(ticket["status"], "on_hold");
+    let version = ticket["version"].clone();
+
+    // The answer was lost: the phone sends the same batch again. Nothing
+    // changes, and every change is answered as the first time.
+    let (status, again) = sync(&app, &phone, &device, Some(&cursor), &batch).await;
+    assert_eq!(status, StatusCode::OK, "{again}");
+    assert_eq!(statuses(&again), ["duplicate", "duplicate", "duplicate"]);
+    assert_eq!(again["results"][1]["was"], "applied");
+    assert_eq!(again["results"][1]["comment_id"], applied["results"][1]["comment_id"]);
+    let ticket: Value = app.get(&dispatcher, &format!("/api/v1/tickets/{leak}")).await.json().await.unwrap();
+    assert_eq!(ticket["version"], version);
+    let page: Value = app.get(&dispatcher, &format!("/api/v1/tickets/{leak}/timeline")).await.json().await.unwrap();
+    let comments = page["comments"].as_array().unwrap();
+    assert_eq!(comments.iter().filter(|c| c["body"].as_str().unwrap().contains("муфта")).count(), 1, "{page}");
+
+    // A number reused for another change is refused, not applied.
+    let reused = change(2, json!({"kind": "ticket.comment", "ticket_id": leak, "text": "Другой текст"}));
+    let (_, answer) = sync(&app, &phone, &device, None, &[reused]).await;
+    assert_eq!(statuses(&answer), ["rejected"]);
+    assert_eq!(answer["results"][0]["error"]["field_codes"]["seq"], "taken");
+
+    // A change missing before the batch: refused whole, with where to resume.
+    let (status, gap) = sync(
+        &app,
+        &phone,
+        &device,
+        None,
+        &[change(5, json!({"kind": "ticket.comment", "ticket_id": leak, "text": "x"}))],
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(gap["error"]["code"], "sync_gap");
+    assert_eq!(gap["error"]["expected_seq"], 4);
+
+    // While the phone was offline the ticket was cancelled.
+    let cancelled = app
+        .post(&admin, &format!("/api/v1/tickets/{door}/transitions"), &json!({"to": "cancelled", "reason": "Дубль"}))
+        .await;
+    assert_eq!(cancelled.status(), StatusCode::OK);
+    let batch = [
+        change(4, json!({"kind": "ticket.transition", "ticket_id": door, "to": "in_progress"})),
+        change(5, json!({"kind": "ticket.comment", "ticket_id": elsewhere, "text": "Смазал петли"})),
+        change(6, json!({"kind": "ticket.teleport", "ticket_id": leak})),
+        change(7, json!({"kind": "ticket.comment", "ticket_id": door, "text": "Дверь уже починили жильцы"})),
+    ];
+    let (status, mixed) = sync(&app, &phone, &device, Some(&cursor), &batch).await;
+    assert_eq!(status, StatusCode::OK, "{mixed}");
+    assert_eq!(statuses(&mixed), ["conflict", "rejected", "rejected", "applied"], "{mixed}");
+    assert_eq!(mixed["results"][0]["current"]["status"], "cancelled");
+    assert!(mixed["results"][0]["error"]["message"].as_str().is_some_and(|m| !m.is_empty()));
+    assert_eq!(mixed["results"][1]["error"]["code"], "forbidden");
+    assert_eq!(mixed["results"][2]["error"]["field_codes"]["kind"], "unknown");
+    // The ticket elsewhere was not touched.
+    let untouched: Value =
+        app.get(&admin, &format!("/api/v1/tickets/{elsewhere}/timeline")).await.json().await.unwrap();
+    assert!(untouched["comments"].as_array().unwrap().is_empty(), "{untouched}");
+
+    // The delta since the first cursor: the leak changed, the door left.
+    let (_, delta) = sync(&app, &phone, &device, Some(&cursor), &[]).await;
+    assert_eq!(delta["changes"]["full"], false);
+    assert!(delta["changes"].get("categories").is_none());
+    let queue = delta["changes"]["queue"].as_array().unwrap();
+    assert!(queue.contains(&json!(leak)) && !queue.contains(&json!(door)), "{queue:?}");
+    assert!(delta["changes"]["tickets"].as_array().unwrap().iter().any(|t| t["id"] == leak.as_str()));
+    assert!(
+        delta["changes"]["comments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["body"] == "Перекрыл стояк, нужна муфта 32 мм")
+    );
+
+    // Nobody else can use the device; removed, it syncs no more.
+    let (status, _) = sync(&app, &dispatcher, &device, None, &[]).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let removed =
+        client().delete(app.url(&format!("/api/v1/devices/{device}"))).bearer_auth(&phone).send().await.unwrap();
+    assert_eq!(removed.status(), StatusCode::NO_CONTENT);
+    let response = app.post(&phone, "/api/v1/sync", &json!({"device_id": device})).await;
+    assert_eq!(error_code(response).await, "not_found");
+}
+
+#[actix_web::test]
+async fn the_staff_app_syncs_exactly_once_on_sqlite() {
+    the_staff_app_syncs_exactly_once(TestApp::spawn().await).await;
+}
+
+#[actix_web::test]
+async fn the_staff_app_syncs_exactly_once_on_postgres() {
+    let Some(app) = TestApp::spawn_postgres().await else { return };
+    the_staff_app_syncs_exactly_once(app).await;
+}
+
+#[actix_web::test]
+async fn a_push_subscription_is_checked_before_it_is_kept() {
+    let app = TestApp::spawn().await;
+    let technician = app.token("technician").await;
+    let p256dh = "BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM";
+    let subscription = |endpoint: &str, auth: &str| json!({"platform": "webpush", "subscription": {"endpoint": endpoint, "keys": {"p256dh": p256dh, "auth": auth}}});
+    // Plain http is refused unless `push.allow_http_endpoints` is set.
+    let refused = app
+        .post(&technician, "/api/v1/devices", &subscription("http://127.0.0.1:9/push", "tBHItJI5svbpez7KI4CCXg"))
+        .await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let error: Value = refused.json().await.unwrap();
+    assert_eq!(error["error"]["field_codes"]["subscription.endpoint"], "invalid_format");
+    let short_key = app.post(&technician, "/api/v1/devices", &subscription("https://push.example/abc", "tBHI")).await;
+    let error: Value = short_key.json().await.unwrap();
+    assert_eq!(error["error"]["field_codes"]["subscription.keys.auth"], "invalid_format");
+    let unknown = app.post(&technician, "/api/v1/devices", &json!({"platform": "pager"})).await;
+    assert_eq!(error_code(unknown).await, "validation_failed");
+
+    // The same browser subscribing again keeps one device, not two.
+    let good = subscription("https://push.example/abc", "tBHItJI5svbpez7KI4CCXg");
+    assert_eq!(app.post(&technician, "/api/v1/devices", &good).await.status(), StatusCode::CREATED);
+    assert_eq!(app.post(&technician, "/api/v1/devices", &good).await.status(), StatusCode::CREATED);
+    let listed: Value = app.get(&technician, "/api/v1/devices").await.json().await.unwrap();
+    assert_eq!(listed.as_array().unwrap().len(), 1, "{listed}");
+    assert_eq!(listed[0]["push"], true);
+
+    let allowed = TestApp::spawn_configured(|s| s.push.allow_http_endpoints = true).await;
+    let technician = allowed.token("technician").await;
+    let local = subscription("http://127.0.0.1:9/push", "tBHItJI5svbpez7KI4CCXg");
+    assert_eq!(allowed.post(&technician, "/api/v1/devices", &local).await.status(), StatusCode::CREATED);
+}
+
+/// A phone's whole batch against a real server SIGKILLed while it applies
+/// it, then the same batch again after the restart: every change is stored
+/// once and in order, those applied before the kill answer `duplicate`.
+async fn a_batch_survives_a_kill(test_db: domovoy_store::testing::TestDb) {
+    use crate::nodes::Node;
+
+    domovoy::demo::seed(&test_db.db).await.unwrap();
+    let scratch = std::env::temp_dir().join(format!("domovoy-sync-kill-{}", Uuid::now_v7().simple()));
+    std::fs::create_dir_all(&scratch).unwrap();
+    let dir = test_db.dir().map_or_else(|| scratch.clone(), ToOwned::to_owned);
+    let env = [("DOMOVOY_DATABASE_URL", test_db.url.clone())];
+    let mut node = Node::start(&dir, &env).await;
+    let phone = node.token("technician").await;
+    let call = |port: u16, path: &str| format!("http://127.0.0.1:{port}{path}");
+    let buildings: Vec<Value> = client()
+        .get(call(node.port, "/api/v1/buildings"))
+        .bearer_auth(&phone)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let tower = buildings.iter().find(|b| b["name"] == NORTH_STAR).unwrap()["id"].as_str().unwrap().to_owned();
+    let body = json!({"building_id": tower, "description": "Проверка стояков по всему дому", "source": "staff"});
+    let dispatcher = node.token("dispatcher").await;
+    let created: Value = client()
+        .post(call(node.port, "/api/v1/tickets"))
+        .bearer_auth(&dispatcher)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let ticket = created["id"].as_str().unwrap().to_owned();
+    let device: Value = client()
+        .post(call(node.port, "/api/v1/devices"))
+        .bearer_auth(&phone)
+        .json(&json!({"platform": "none"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let device = device["id"].as_str().unwrap().to_owned();
+    let batch: Vec<Value> = (1..=200)
+        .map(|seq| {
+            change(
+                seq,
+                json!({"kind": "ticket.comment", "ticket_id": ticket, "text": format!("Стояк №{seq} проверен")}),
+            )
+        })
+        .collect();
+    let request = json!({"device_id": device, "mutations": batch});
+
+    // The batch goes; the node dies once a few changes are in.
+    let sending = {
+        let (url, phone, request) = (call(node.port, "/api/v1/sync"), phone.clone(), request.clone());
+        tokio::spawn(async move { client().post(url).bearer_auth(phone).json(&request).send().await })
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let devices: Value = client()
+            .get(call(node.port, "/api/v1/devices"))
+            .bearer_auth(&phone)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if devices[0]["applied_seq"].as_i64().unwrap() >= 3 {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the batch started");
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    node.kill();
+    assert!(sending.await.unwrap().is_err(), "the answer was lost with the node");
+
+    // After the restart the phone sends the same batch again.
+    let node = Node::start(&dir, &env).await;
+    let phone = node.token("technician").await;
+    let answer: Value = client()
+        .post(call(node.port, "/api/v1/sync"))
+        .bearer_auth(&phone)
+        .json(&request)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let statuses = statuses(&answer);
+    let before = statuses.iter().take_while(|s| **s == "duplicate").count();
+    assert!((3..200).contains(&before), "the kill came midway: {before} applied before it");
+    assert!(statuses[before..].iter().all(|s| *s == "applied"), "{statuses:?}");
+    let timeline: Value = client()
+        .get(call(node.port, &format!("/api/v1/tickets/{ticket}/timeline")))
+        .bearer_auth(&phone)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let stored: Vec<&str> =
+        timeline["comments"].as_array().unwrap().iter().map(|c| c["body"].as_str().unwrap()).collect();
+    let expected: Vec<String> = (1..=200).map(|seq| format!("Стояк №{seq} проверен")).collect();
+    assert_eq!(stored, expected, "every change once, in order");
+    let _ = std::fs::remove_dir_all(scratch);
+}
+
+#[actix_web::test]
+async fn a_batch_survives_a_kill_exactly_once_on_sqlite() {
+    a_batch_survives_a_kill(domovoy_store::testing::TestDb::sqlite().await).await;
+}
+
+#[actix_web::test]
+async fn a_batch_survives_a_kill_exactly_once_on_postgres() {
+    let Some(db) = domovoy_store::testing::TestDb::postgres().await else {
+        eprintln!("skipped: DOMOVOY_TEST_POSTGRES_URL is not set");
+        return;
+    };
+    a_batch_survives_a_kill(db).await;
+}

@@ -1,0 +1,129 @@
+//! `/api/v1/devices` (a person's own devices) and `/api/v1/sync` (the staff
+//! app's offline changes in, what changed out).
+
+use actix_web::{HttpResponse, delete, get, post, web};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use domovoy_app::AppError;
+use domovoy_domain::device::{Platform, PushAddress};
+use domovoy_domain::ids::DeviceId;
+use domovoy_mobile_bridge::devices::{self, DeviceRequest};
+use domovoy_mobile_bridge::sync::{self, SyncRequest};
+use domovoy_store::devices::Device;
+
+use crate::auth::Caller;
+use crate::error::{ApiError, ErrorBody, detail_of};
+use crate::state::AppState;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DeviceDto {
+    pub id: Uuid,
+    #[schema(value_type = String)]
+    pub platform: Platform,
+    /// Whether pushes can reach it.
+    pub push: bool,
+    pub app_version: Option<String>,
+    /// The number of the device's last offline change applied.
+    pub applied_seq: i64,
+    /// Registered with the sign-in this request presents.
+    pub current: bool,
+    pub created_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+}
+
+impl DeviceDto {
+    fn of(device: &Device, caller: &Caller) -> Self {
+        Self {
+            id: device.id.as_uuid(),
+            platform: device.platform,
+            push: !matches!(device.push, PushAddress::None),
+            app_version: device.app_version.clone(),
+            applied_seq: device.applied_seq,
+            current: device.token_id == Some(caller.token.id),
+            created_at: device.created_at,
+            last_seen_at: device.last_seen_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreatedDeviceDto {
+    pub id: Uuid,
+}
+
+/// Registers a device of the signed-in person: for Web Push (the staff
+/// app in a browser), APNs or FCM (native wrappers), or `none` (sync only).
+#[utoipa::path(
+    tag = "staff app",
+    request_body = DeviceRequest,
+    responses((status = 201, body = CreatedDeviceDto), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+#[post("/api/v1/devices")]
+pub async fn register_device(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: web::Json<DeviceRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let device = devices::register(&state, &caller, &state.web().bridge, &body).await?;
+    Ok(HttpResponse::Created().json(CreatedDeviceDto { id: device.id.as_uuid() }))
+}
+
+/// The signed-in person's devices, the most recently seen first.
+#[utoipa::path(tag = "staff app", responses((status = 200, body = Vec<DeviceDto>)), security(("bearer" = [])))]
+#[get("/api/v1/devices")]
+pub async fn list_devices(state: web::Data<AppState>, caller: Caller) -> Result<web::Json<Vec<DeviceDto>>, ApiError> {
+    let list = devices::mine(&state, &caller).await?;
+    Ok(web::Json(list.iter().map(|d| DeviceDto::of(d, &caller)).collect()))
+}
+
+/// Removes one of the signed-in person's devices (no more pushes or sync).
+#[utoipa::path(
+    tag = "staff app",
+    params(("id" = Uuid, Path)),
+    responses((status = 204), (status = 404, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+#[delete("/api/v1/devices/{id}")]
+pub async fn delete_device(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    devices::remove(&state, &caller, DeviceId::from_uuid(*id)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The staff app's sync: applies the device's numbered offline changes
+/// exactly once (each answered `applied`, `duplicate`, `conflict` with the
+/// ticket as it is, or `rejected`) and answers what changed for the person
+/// since `cursor`. A change missing before the batch: 409 `sync_gap` with
+/// `expected_seq`. ARCHITECTURE.md «Staff app sync» has the protocol.
+#[utoipa::path(
+    tag = "staff app",
+    request_body = SyncRequest,
+    responses(
+        (status = 200, description = "`{\"results\":[…],\"changes\":{…},\"cursor\"}`"),
+        (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
+#[post("/api/v1/sync")]
+pub async fn sync_device(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: web::Json<SyncRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let t = caller.t();
+    let describe = |error: &AppError| -> serde_json::Value {
+        // The error object of the API, as a person reads it in the app.
+        serde_json::to_value(detail_of(error, t)).unwrap_or_default()
+    };
+    let answer = sync::sync(&state, &caller, &body, &describe).await?;
+    Ok(HttpResponse::Ok().json(answer))
+}
