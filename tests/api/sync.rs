@@ -379,3 +379,30 @@ async fn a_batch_survives_a_kill_exactly_once_on_postgres() {
     };
     a_batch_survives_a_kill(db).await;
 }
+
+#[actix_web::test]
+async fn the_staff_app_is_served_from_the_binary_with_its_version() {
+    let app = TestApp::spawn().await;
+    let shell = client().get(app.url("/m/")).send().await.unwrap();
+    assert_eq!(shell.status(), StatusCode::OK);
+    assert!(shell.headers()["cache-control"].to_str().unwrap().contains("no-cache"));
+    assert!(shell.text().await.unwrap().contains(r#"<link rel="manifest" href="/m/manifest.webmanifest">"#));
+    let worker = client().get(app.url("/m/sw.js")).send().await.unwrap();
+    assert_eq!(worker.headers()["content-type"], "text/javascript; charset=utf-8");
+    assert_eq!(worker.headers()["service-worker-allowed"], "/m/");
+    let tag = worker.headers()["etag"].to_str().unwrap().to_owned();
+    let text = worker.text().await.unwrap();
+    assert!(!text.contains("__VERSION__") && text.contains(&tag.trim_matches('"').to_owned()), "{tag}");
+    let again = client().get(app.url("/m/sw.js")).header("If-None-Match", &tag).send().await.unwrap();
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+    let manifest = client().get(app.url("/m/manifest.webmanifest")).send().await.unwrap();
+    assert_eq!(manifest.headers()["content-type"], "application/manifest+json");
+    let manifest: Value = manifest.json().await.unwrap();
+    assert_eq!(manifest["start_url"], "/m/");
+    assert_eq!(manifest["lang"], "ru");
+    assert_eq!(client().get(app.url("/m/missing.js")).send().await.unwrap().status(), StatusCode::NOT_FOUND);
+    let bare = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let redirect = bare.get(app.url("/m")).send().await.unwrap();
+    assert_eq!(redirect.status(), StatusCode::PERMANENT_REDIRECT);
+    assert_eq!(redirect.headers()["location"], "/m/");
+}

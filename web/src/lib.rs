@@ -91,6 +91,8 @@ pub fn server(state: AppState, listener: TcpListener, options: &ServerOptions) -
             .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/docs/openapi.json", api::ApiDoc::openapi()))
             .service(assets::serve)
             .service(assets::favicon)
+            .service(devices::app::app_root)
+            .service(devices::app::app_file)
             .service(live::ws)
             .configure(api::register)
             .configure(pages::register)

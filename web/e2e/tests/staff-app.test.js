@@ -1,0 +1,117 @@
+// The staff app (issue 17): the demo technician signs in on a phone, the
+// network goes, the app opens again from its service worker with the
+// queue, three changes wait in the outbox, the network comes back and the
+// server holds all three once and in order, while the dispatcher's board in
+// another window shows the ticket move live.
+
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+
+import { launchBrowser, openWindow, russianContext, startDemo } from "../harness.js";
+
+let demo;
+let browser;
+
+before(async () => {
+  demo = await startDemo();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await demo?.stop();
+});
+
+async function call(path, token, body, method = body === undefined ? "GET" : "POST") {
+  const response = await fetch(`${demo.url}${path}`, {
+    method,
+    headers: { "Content-Type": "application/json", Authorization: `Bearer ${token}` },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, json: text ? JSON.parse(text) : null };
+}
+
+async function token(login) {
+  const response = await fetch(`${demo.url}/api/v1/auth/login`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ login, password: "demo" }),
+  });
+  return (await response.json()).token;
+}
+
+test("the technician works offline on a phone and every change reaches the server once, in order", async () => {
+  const dispatcher = await token("dispatcher");
+  const admin = await token("admin");
+  const buildings = (await call("/api/v1/buildings", dispatcher)).json;
+  const tower = buildings.find((b) => b.name.includes("Северная звезда")).id;
+  const users = (await call("/api/v1/users?limit=200", admin)).json;
+  const technician = (users.items ?? users).find((u) => u.login === "technician").id;
+  const text = `Течёт кран на кухне ${Date.now()}`;
+  const created = await call("/api/v1/tickets", dispatcher, { building_id: tower, description: text, source: "phone" });
+  assert.equal(created.status, 201);
+  const id = created.json.id;
+  const assigned = await call(`/api/v1/tickets/${id}/assignee`, dispatcher, { assignee_id: technician }, "PUT");
+  assert.equal(assigned.status, 200);
+
+  // The dispatcher's board, on the office PC.
+  const board = await openWindow(browser, demo.url, "dispatcher", "/tickets");
+  const row = board.page.locator(`tr[data-ticket="${id}"]`);
+  await row.waitFor();
+
+  // The phone: sign in once, the queue arrives.
+  const phone = await russianContext(browser, { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  const page = await phone.newPage();
+  const problems = [];
+  page.on("pageerror", (e) => problems.push(e.message));
+  await page.goto(`${demo.url}/m/`);
+  await page.getByLabel("Логин").fill("technician");
+  await page.getByLabel("Пароль").fill("demo");
+  await page.getByTestId("m-sign-in").click();
+  const card = page.getByTestId("m-ticket").filter({ hasText: text });
+  await card.waitFor();
+  await page.evaluate(() => navigator.serviceWorker.ready);
+  await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
+  await page.screenshot({ path: "/tmp/staff-app-queue.png", fullPage: true });
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= innerWidth), "the queue fits the phone");
+
+  // The basement: no network. The app opens again with the queue.
+  await phone.setOffline(true);
+  await page.reload();
+  await card.waitFor();
+  await card.click();
+  await page.getByTestId("m-move-in_progress").click();
+  await page.getByTestId("m-status").filter({ hasText: "В работе" }).waitFor();
+  await page.getByTestId("m-comment-text").fill("Перекрыл воду, меняю картридж");
+  await page.getByTestId("m-comment-send").click();
+  await page.getByTestId("m-comment").filter({ hasText: "меняю картридж" }).waitFor();
+  await page.getByTestId("m-hold-parts").click();
+  await page.getByTestId("net-status").filter({ hasText: "Нет сети · 3 изменения ждут отправки" }).waitFor();
+  assert.match(await page.getByTestId("m-status").textContent(), /Ожидание \(ждём запчасти\)/);
+  assert.match(await page.getByTestId("m-comment").last().textContent(), /ждёт отправки/);
+  await page.screenshot({ path: "/tmp/staff-app-offline.png", fullPage: true });
+  // Nothing reached the server yet.
+  assert.equal((await call(`/api/v1/tickets/${id}`, dispatcher)).json.status, "assigned");
+
+  // Back in signal: the outbox goes by itself.
+  await phone.setOffline(false);
+  await page.getByTestId("net-status").filter({ hasText: "Обновлено" }).waitFor({ timeout: 15_000 });
+  assert.equal(await page.getByTestId("net-status").getAttribute("data-waiting"), "0");
+
+  const ticket = (await call(`/api/v1/tickets/${id}`, dispatcher)).json;
+  assert.equal(ticket.status, "on_hold");
+  assert.equal(ticket.hold_reason, "waiting_parts");
+  const timeline = (await call(`/api/v1/tickets/${id}/timeline`, dispatcher)).json;
+  const comments = timeline.comments.filter((c) => c.body === "Перекрыл воду, меняю картридж");
+  assert.equal(comments.length, 1, "the comment is stored once");
+  const moves = timeline.history.filter((h) => h.kind === "status").map((h) => h.to ?? h.data?.to);
+  assert.deepEqual(moves.slice(-2), ["in_progress", "on_hold"], JSON.stringify(timeline.history));
+
+  // The dispatcher saw it without reloading.
+  await row.filter({ hasText: "Ожидание" }).waitFor({ timeout: 10_000 });
+  await page.screenshot({ path: "/tmp/staff-app-synced.png", fullPage: true });
+  assert.deepEqual(problems, []);
+  await phone.close();
+  await board.context.close();
+});

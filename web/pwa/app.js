@@ -1,0 +1,501 @@
+// Domovoy's staff app: the technician's queue on a phone, offline first.
+//
+// Everything the person sees comes from IndexedDB; every change goes to an
+// outbox there first (numbered 1, 2, 3… with a made-up id each) and is shown
+// at once as «ждёт отправки». `sync()` sends the outbox to
+// POST /api/v1/sync when there is a network and takes back what changed;
+// the server applies each change exactly once (ARCHITECTURE.md, «Staff app
+// sync»), so sending again after a lost answer is safe. No build step:
+// plain modules, DOM built with textContent (never HTML from data).
+
+const DB_NAME = "domovoy-m";
+const BATCH = 200;
+const SYNC_EVERY_MS = 30_000;
+
+const STATUS = {
+  new: "Новая", accepted: "Принята", assigned: "Назначена", in_progress: "В работе", on_hold: "Ожидание",
+  done: "Выполнена", closed: "Закрыта", reopened: "Возобновлена", rejected: "Отклонена", cancelled: "Отменена",
+};
+const HOLD = { waiting_parts: "ждём запчасти", waiting_client: "ждём жильца" };
+const PRIORITY = { normal: "Обычная", high: "Высокая", emergency: "Авария" };
+// What a technician may do next while offline, until the server says (the
+// server's `moves` win as soon as it answers).
+const OFFLINE_MOVES = {
+  new: ["accepted"], assigned: ["accepted", "in_progress"], accepted: ["in_progress"], reopened: ["in_progress"],
+  in_progress: ["on_hold", "done"], on_hold: ["in_progress"],
+};
+
+// ---- IndexedDB -----------------------------------------------------------------
+
+let dbPromise;
+function db() {
+  dbPromise ??= new Promise((resolve, reject) => {
+    const request = indexedDB.open(DB_NAME, 1);
+    request.onupgradeneeded = () => {
+      const d = request.result;
+      d.createObjectStore("kv");
+      d.createObjectStore("tickets", { keyPath: "id" });
+      d.createObjectStore("comments", { keyPath: "id" }).createIndex("ticket", "ticket_id");
+      d.createObjectStore("outbox", { keyPath: "seq" });
+      d.createObjectStore("notices", { keyPath: "id" });
+    };
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+  return dbPromise;
+}
+
+/** Runs `work(stores)` in one transaction; resolves with its result after the commit. */
+async function tx(names, mode, work) {
+  const d = await db();
+  return new Promise((resolve, reject) => {
+    const t = d.transaction(names, mode);
+    const stores = Object.fromEntries(names.map((n) => [n, t.objectStore(n)]));
+    let result;
+    Promise.resolve(work(stores)).then((r) => { result = r; }, (e) => { t.abort(); reject(e); });
+    t.oncomplete = () => resolve(result);
+    t.onerror = () => reject(t.error);
+    t.onabort = () => reject(t.error ?? new Error("transaction aborted"));
+  });
+}
+const req = (r) => new Promise((resolve, reject) => { r.onsuccess = () => resolve(r.result); r.onerror = () => reject(r.error); });
+const kvGet = (key) => tx(["kv"], "readonly", (s) => req(s.kv.get(key)));
+const kvSet = (key, value) => tx(["kv"], "readwrite", (s) => { s.kv.put(value, key); });
+const all = (name) => tx([name], "readonly", (s) => req(s[name].getAll()));
+
+// ---- The server ------------------------------------------------------------------
+
+class Offline extends Error {}
+
+async function api(path, body, token) {
+  let response;
+  try {
+    response = await fetch(path, {
+      method: body === undefined ? "GET" : "POST",
+      headers: { "Content-Type": "application/json", ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch {
+    throw new Offline();
+  }
+  const text = await response.text();
+  let json = null;
+  try { json = text ? JSON.parse(text) : null; } catch { /* not JSON: a proxy's page */ }
+  return { status: response.status, json };
+}
+
+// ---- State -------------------------------------------------------------------------
+
+const state = {
+  syncing: false, again: false, online: navigator.onLine, lastSync: null, error: null, route: "queue", ticket: null,
+  // What the person is typing, kept across re-renders (a sync re-renders
+  // the view while they type): field name → text.
+  drafts: {},
+};
+
+/** A text area whose text survives re-renders until it is sent. */
+function draft(name, attrs) {
+  const key = `${state.ticket}:${name}`;
+  const area = el("textarea", { name, maxlength: "4000", ...attrs });
+  area.value = state.drafts[key] ?? "";
+  area.addEventListener("input", () => { state.drafts[key] = area.value; });
+  area.clear = () => { delete state.drafts[key]; area.value = ""; };
+  return area;
+}
+
+async function session() {
+  return { token: await kvGet("token"), device: await kvGet("device"), me: await kvGet("me") };
+}
+
+/** Puts a change into the outbox with the next number, in one transaction. */
+async function enqueue(change, local) {
+  const id = crypto.randomUUID();
+  await tx(["kv", "outbox", "tickets", "comments"], "readwrite", async (s) => {
+    const seq = (await req(s.kv.get("next_seq"))) ?? 1;
+    s.kv.put(seq + 1, "next_seq");
+    s.outbox.put({ ...change, seq, id, queued_at: new Date().toISOString() });
+    await local(s, id);
+  });
+  render();
+  sync();
+}
+
+// ---- Sync -----------------------------------------------------------------------------
+
+export async function sync() {
+  if (state.syncing) { state.again = true; return; }
+  const { token, device } = await session();
+  if (!token || !device) return;
+  state.syncing = true;
+  try {
+    do {
+      state.again = false;
+      await syncOnce(token, device);
+    } while (state.again);
+    state.error = null;
+    state.online = true;
+    state.lastSync = new Date();
+  } catch (e) {
+    if (e instanceof Offline) state.online = false;
+    else state.error = e.message;
+  } finally {
+    state.syncing = false;
+    render();
+  }
+}
+
+async function syncOnce(token, device) {
+  const outbox = (await all("outbox")).sort((a, b) => a.seq - b.seq).slice(0, BATCH);
+  const mutations = outbox.map(({ queued_at, ...m }) => m);
+  const cursor = (await kvGet("cursor")) ?? null;
+  const { status, json } = await api("/api/v1/sync", { device_id: device, cursor, mutations }, token);
+  if (status === 401 || status === 404) {
+    // Signed out elsewhere or the device was removed: sign in again; the
+    // outbox is kept and sent from the new device.
+    await tx(["kv"], "readwrite", (s) => { s.kv.delete("token"); s.kv.delete("device"); s.kv.delete("cursor"); });
+    await renumber(1);
+    return;
+  }
+  if (status === 409 && json?.error?.code === "sync_gap") {
+    await renumber(json.error.expected_seq);
+    state.again = true;
+    return;
+  }
+  if (status !== 200) throw new Error(json?.error?.message ?? `Ошибка сервера (${status})`);
+  await tx(["kv", "outbox", "tickets", "comments", "notices"], "readwrite", (s) => {
+    for (const result of json.results) {
+      s.outbox.delete(result.seq);
+      const sent = outbox.find((m) => m.seq === result.seq);
+      if (sent?.kind === "ticket.comment") s.comments.delete(sent.id);
+      const refused = result.status === "conflict" || result.status === "rejected"
+        || (result.status === "duplicate" && (result.was === "conflict" || result.was === "rejected"));
+      if (refused && sent) {
+        s.notices.put({
+          id: sent.id, ticket_id: sent.ticket_id, kind: sent.kind, to: sent.to ?? null, text: sent.text ?? null,
+          message: result.error?.message ?? "Изменение не применено", current: result.current ?? null,
+        });
+      }
+    }
+    const changes = json.changes;
+    if (changes.full) { s.tickets.clear(); s.comments.clear(); }
+    const queue = new Map(changes.queue.map((id, i) => [id, i]));
+    for (const t of changes.tickets) s.tickets.put({ ...t, order: queue.get(t.id) ?? 9999 });
+    for (const c of changes.comments) s.comments.put(c);
+    if (changes.categories) s.kv.put(changes.categories, "categories");
+    s.kv.put(json.cursor, "cursor");
+    s.kv.put(changes.queue, "queue");
+  });
+  // Tickets that left the queue, and the order of the rest.
+  const queue = (await kvGet("queue")) ?? [];
+  await tx(["tickets", "outbox"], "readwrite", async (s) => {
+    const waiting = new Set((await req(s.outbox.getAll())).map((m) => m.ticket_id));
+    for (const t of await req(s.tickets.getAll())) {
+      const order = queue.indexOf(t.id);
+      if (order < 0 && !waiting.has(t.id)) s.tickets.delete(t.id);
+      else if (t.order !== order) s.tickets.put({ ...t, order: order < 0 ? 9999 : order });
+    }
+  });
+  if ((await all("outbox")).length > 0 && outbox.length === BATCH) state.again = true;
+}
+
+/** Numbers the outbox again from `first` (a new device, or changes the server never got). */
+async function renumber(first) {
+  await tx(["kv", "outbox"], "readwrite", async (s) => {
+    const pending = (await req(s.outbox.getAll())).sort((a, b) => a.seq - b.seq);
+    s.outbox.clear();
+    pending.forEach((m, i) => s.outbox.put({ ...m, seq: first + i }));
+    s.kv.put(first + pending.length, "next_seq");
+  });
+}
+
+// ---- Live: the queue's topic wakes a sync ----------------------------------------------
+
+let socket;
+async function follow() {
+  const { token, me } = await session();
+  if (!token || !me || (socket && socket.readyState <= 1)) return;
+  const scheme = location.protocol === "https:" ? "wss" : "ws";
+  socket = new WebSocket(`${scheme}://${location.host}/ws?token=${encodeURIComponent(token)}`);
+  socket.onopen = () => socket.send(JSON.stringify({ type: "subscribe", topic: `queue:${me.id}`, since: null }));
+  let timer;
+  socket.onmessage = (message) => {
+    const data = JSON.parse(message.data);
+    if (data.type === "event" || data.type === "resync") { clearTimeout(timer); timer = setTimeout(sync, 300); }
+  };
+  socket.onclose = () => { socket = null; setTimeout(follow, 5_000); };
+}
+
+// ---- Views ------------------------------------------------------------------------------------
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (value === null || value === undefined || value === false) continue;
+    if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+    else if (key === "testid") node.dataset.testid = value;
+    else node.setAttribute(key, value === true ? "" : value);
+  }
+  for (const child of children.flat()) {
+    if (child !== null && child !== undefined && child !== false) node.append(child instanceof Node ? child : String(child));
+  }
+  return node;
+}
+
+const timeFormat = new Intl.DateTimeFormat("ru-RU", { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
+const clock = new Intl.DateTimeFormat("ru-RU", { hour: "2-digit", minute: "2-digit" });
+
+function changesWord(n) {
+  const tens = n % 100, ones = n % 10;
+  if (tens >= 11 && tens <= 14) return "изменений";
+  if (ones === 1) return "изменение";
+  if (ones >= 2 && ones <= 4) return "изменения";
+  return "изменений";
+}
+
+async function renderNet(outbox) {
+  const net = document.getElementById("net");
+  const waiting = outbox.length;
+  let text;
+  if (!state.online) text = waiting ? `Нет сети · ${waiting} ${changesWord(waiting)} ждут отправки` : "Нет сети";
+  else if (state.syncing) text = "Синхронизация…";
+  else if (waiting) text = `${waiting} ${changesWord(waiting)} ждут отправки`;
+  else if (state.lastSync) text = `Обновлено в ${clock.format(state.lastSync)}`;
+  else text = "";
+  net.textContent = text;
+  net.dataset.waiting = String(waiting);
+}
+
+/** The deadline as the server's SLA clock sees it: «до 9 дек., 15:00»,
+ *  soon, missed, or standing while the resident is awaited. */
+function due(ticket, label = true) {
+  const at = ticket.resolution_due ?? ticket.response_due;
+  if (!at) return null;
+  const when = timeFormat.format(new Date(at));
+  switch (ticket.sla_state) {
+    case "breached": return el("span", { class: "due late" }, `Срок нарушен: был ${when}`);
+    case "paused": return el("span", { class: "due" }, "Срок стоит: ждём жильца");
+    case "warning": return el("span", { class: "due soon" }, `Скоро срок: до ${when}`);
+    case "met": return null;
+    default: return el("span", { class: "due" }, label ? `Срок: до ${when}` : `до ${when}`);
+  }
+}
+
+function statusText(ticket) {
+  const hold = ticket.status === "on_hold" && ticket.hold_reason ? ` (${HOLD[ticket.hold_reason] ?? ticket.hold_reason})` : "";
+  return (STATUS[ticket.status] ?? ticket.status) + hold;
+}
+
+async function render() {
+  const { token } = await session();
+  const outbox = (await all("outbox")).sort((a, b) => a.seq - b.seq);
+  await renderNet(outbox);
+  const view = document.getElementById("view");
+  const back = document.getElementById("back");
+  back.hidden = !(token && state.route === "ticket");
+  if (!token) { view.replaceChildren(await signInView()); return; }
+  const focused = document.activeElement?.dataset?.testid;
+  view.replaceChildren(state.route === "ticket" ? await ticketView(outbox) : await queueView(outbox));
+  if (focused) view.querySelector(`[data-testid="${focused}"]`)?.focus();
+}
+
+async function signInView() {
+  const error = el("p", { class: "error", role: "alert", testid: "m-sign-in-error" });
+  const login = el("input", { name: "login", autocomplete: "username", required: true, autocapitalize: "none" });
+  const password = el("input", { name: "password", type: "password", autocomplete: "current-password", required: true });
+  const submit = el("button", { type: "submit", class: "primary wide", testid: "m-sign-in" }, "Войти");
+  const waiting = (await all("outbox")).length;
+  const form = el("form", {
+    onsubmit: async (event) => {
+      event.preventDefault();
+      submit.disabled = true;
+      error.textContent = "";
+      try {
+        await signIn(login.value, password.value);
+        state.route = "queue";
+        await render();
+        await sync();
+        follow();
+      } catch (e) {
+        error.textContent = e instanceof Offline ? "Нет сети: войти можно, когда телефон в сети." : e.message;
+      } finally {
+        submit.disabled = false;
+      }
+    },
+  },
+  el("h1", {}, "Вход в приложение техника"),
+  waiting ? el("div", { class: "banner" }, el("p", {}, `На телефоне ${waiting} ${changesWord(waiting)} ждут отправки: они уйдут после входа.`)) : null,
+  el("label", {}, "Логин", login),
+  el("label", {}, "Пароль", password),
+  error,
+  submit,
+  el("p", { class: "muted" }, "Вход нужен один раз на этом телефоне. Отключить телефон можно в профиле на сайте."));
+  return form;
+}
+
+async function signIn(login, password) {
+  const device_name = `Приложение техника · ${navigator.userAgent.match(/Android|iPhone|iPad|Windows|Mac OS X|Linux/)?.[0] ?? "телефон"}`;
+  const { status, json } = await api("/api/v1/auth/login", { login, password, kind: "device", device_name });
+  if (status !== 200) throw new Error(json?.error?.message ?? "Не удалось войти");
+  const token = json.token;
+  const registered = await api("/api/v1/devices", { platform: "none", app_version: "1" }, token);
+  if (registered.status !== 201) throw new Error(registered.json?.error?.message ?? "Не удалось подключить телефон");
+  const me = { id: json.user.id, name: json.user.display_name ?? json.user.name ?? login };
+  // A new device numbers its changes from 1: the outbox keeps its order.
+  await tx(["kv"], "readwrite", (s) => {
+    s.kv.put(token, "token");
+    s.kv.put(registered.json.id, "device");
+    s.kv.put(me, "me");
+    s.kv.delete("cursor");
+  });
+  await renumber(1);
+}
+
+async function queueView(outbox) {
+  const tickets = (await all("tickets")).sort((a, b) => (a.order ?? 9999) - (b.order ?? 9999));
+  const notices = await all("notices");
+  const waitingOn = new Set(outbox.map((m) => m.ticket_id));
+  const list = el("div", { testid: "m-queue" });
+  for (const t of tickets) {
+    const priority = t.priority !== "normal" ? el("span", { class: `badge ${t.priority}` }, PRIORITY[t.priority] ?? t.priority) : null;
+    list.append(el("button", {
+      type: "button", class: "card", testid: "m-ticket", "data-id": t.id,
+      onclick: () => { state.route = "ticket"; state.ticket = t.id; render(); window.scrollTo(0, 0); },
+    },
+    el("span", { class: "top" }, el("span", {}, `№ ${t.number}`), el("span", { testid: "m-ticket-status" }, statusText(t))),
+    el("span", { class: "what" }, t.category ? `${t.category}: ` : "", t.description),
+    el("span", { class: "where" }, [t.address, t.location].filter(Boolean).join(", ")),
+    el("span", { class: "top" }, due(t) ?? el("span"), priority ?? (waitingOn.has(t.id) ? el("span", { class: "badge pending" }, "ждёт отправки") : el("span")))));
+  }
+  return el("section", {},
+    el("h1", {}, "Мои заявки"),
+    notices.length ? el("div", { class: "banner bad", testid: "m-notices" }, el("p", {}, `Не применено изменений: ${notices.length}. Откройте заявку, чтобы увидеть причину.`)) : null,
+    state.error ? el("div", { class: "banner bad" }, el("p", {}, state.error)) : null,
+    tickets.length ? list : el("p", { class: "muted", testid: "m-empty" }, state.lastSync ? "Назначенных заявок нет." : "Список появится после первой синхронизации."),
+    el("button", { type: "button", class: "wide", onclick: () => sync(), testid: "m-refresh" }, "Обновить"),
+    el("button", { type: "button", class: "wide", onclick: signOut }, "Выйти на этом телефоне"));
+}
+
+async function signOut() {
+  const waiting = (await all("outbox")).length;
+  if (waiting && !confirm(`${waiting} ${changesWord(waiting)} ещё не отправлены. Выйти всё равно? Они останутся на телефоне.`)) return;
+  const { token, device } = await session();
+  if (token && device) {
+    try {
+      await fetch(`/api/v1/devices/${device}`, { method: "DELETE", headers: { Authorization: `Bearer ${token}` } });
+      await fetch("/api/v1/auth/logout", { method: "POST", headers: { Authorization: `Bearer ${token}` } });
+    } catch { /* offline: the token stays revocable from the account page */ }
+  }
+  await tx(["kv", "tickets", "comments", "notices"], "readwrite", (s) => {
+    for (const key of ["token", "device", "me", "cursor", "queue"]) s.kv.delete(key);
+    s.tickets.clear(); s.comments.clear(); s.notices.clear();
+  });
+  socket?.close();
+  render();
+}
+
+function moveButtons(ticket, pending) {
+  const moves = pending ? (OFFLINE_MOVES[ticket.status] ?? []) : (ticket.moves ?? []);
+  const buttons = [];
+  const move = (to, extra = {}) => () => enqueue({ kind: "ticket.transition", ticket_id: ticket.id, to, ...extra }, async (s) => {
+    const current = await req(s.tickets.get(ticket.id));
+    s.tickets.put({ ...current, status: to, hold_reason: extra.hold_reason ?? null, pending: true });
+  });
+  for (const to of moves) {
+    if (to === "accepted") buttons.push(el("button", { type: "button", class: "primary wide", onclick: move("accepted"), testid: "m-move-accepted" }, "Принять"));
+    if (to === "in_progress") buttons.push(el("button", { type: "button", class: "primary wide", onclick: move("in_progress"), testid: "m-move-in_progress" }, ticket.status === "on_hold" ? "Продолжить работу" : "Начать работу"));
+    if (to === "on_hold") {
+      buttons.push(el("button", { type: "button", onclick: move("on_hold", { hold_reason: "waiting_parts" }), testid: "m-hold-parts" }, "Жду запчасти"));
+      buttons.push(el("button", { type: "button", onclick: move("on_hold", { hold_reason: "waiting_client" }), testid: "m-hold-client" }, "Жду жильца"));
+    }
+  }
+  return buttons;
+}
+
+async function ticketView(outbox) {
+  const ticket = await tx(["tickets"], "readonly", (s) => req(s.tickets.get(state.ticket)));
+  if (!ticket) { state.route = "queue"; return queueView(outbox); }
+  const comments = (await tx(["comments"], "readonly", (s) => req(s.comments.index("ticket").getAll(ticket.id))))
+    .sort((a, b) => String(a.created_at).localeCompare(String(b.created_at)));
+  const notices = (await all("notices")).filter((n) => n.ticket_id === ticket.id);
+  const mine = outbox.filter((m) => m.ticket_id === ticket.id);
+  const pending = mine.some((m) => m.kind === "ticket.transition");
+
+  const text = draft("text", { testid: "m-comment-text" });
+  const note = draft("note", { testid: "m-done-note" });
+  const comment = el("form", {
+    testid: "m-comment-form",
+    onsubmit: (event) => {
+      event.preventDefault();
+      const body = text.value.trim();
+      if (!body) return;
+      text.clear();
+      enqueue({ kind: "ticket.comment", ticket_id: ticket.id, text: body }, (s, id) => {
+        s.comments.put({ id, ticket_id: ticket.id, body, author_name: "Я", created_at: new Date().toISOString(), pending: true });
+      });
+    },
+  }, el("label", {}, "Комментарий", text), el("button", { type: "submit", class: "wide", testid: "m-comment-send" }, "Добавить комментарий"));
+  const moves = pending ? (OFFLINE_MOVES[ticket.status] ?? []) : (ticket.moves ?? []);
+  const done = moves.includes("done") ? el("form", {
+    testid: "m-done-form",
+    onsubmit: async (event) => {
+      event.preventDefault();
+      const body = note.value.trim();
+      note.clear();
+      if (body) {
+        await enqueue({ kind: "ticket.comment", ticket_id: ticket.id, text: body }, (s, id) => {
+          s.comments.put({ id, ticket_id: ticket.id, body, author_name: "Я", created_at: new Date().toISOString(), pending: true });
+        });
+      }
+      await enqueue({ kind: "ticket.transition", ticket_id: ticket.id, to: "done" }, async (s) => {
+        const current = await req(s.tickets.get(ticket.id));
+        s.tickets.put({ ...current, status: "done", hold_reason: null, pending: true });
+      });
+    },
+  }, el("label", {}, "Что сделано", note), el("button", { type: "submit", class: "primary wide", testid: "m-done" }, "Работа выполнена")) : null;
+
+  const phone = ticket.contact_phone ? el("a", { class: "button", href: `tel:${ticket.contact_phone}` }, `Позвонить: ${ticket.contact_phone}`) : null;
+  const map = ticket.address ? el("a", { class: "button", href: `https://yandex.ru/maps/?text=${encodeURIComponent(ticket.address)}`, target: "_blank", rel: "noopener" }, "На карте") : null;
+  return el("article", { testid: "m-ticket-view" },
+    el("h1", {}, `№ ${ticket.number}`),
+    ...notices.map((n) => el("div", { class: "banner bad", testid: "m-notice" },
+      el("p", {}, el("strong", {}, "Не применено: "), n.message),
+      n.current ? el("p", {}, `Сейчас заявка: ${statusText(n.current)}.`) : null,
+      n.text ? el("p", {}, `Ваш текст: «${n.text}»`) : null,
+      el("button", { type: "button", onclick: async () => { await tx(["notices"], "readwrite", (s) => { s.notices.delete(n.id); }); render(); } }, "Понятно"))),
+    mine.length ? el("div", { class: "banner", testid: "m-pending" }, el("p", {}, `${mine.length} ${changesWord(mine.length)} по этой заявке ждут отправки.`)) : null,
+    el("dl", { class: "facts" },
+      el("dt", {}, "Статус"), el("dd", { testid: "m-status" }, statusText(ticket)),
+      el("dt", {}, "Срочность"), el("dd", {}, PRIORITY[ticket.priority] ?? ticket.priority),
+      ticket.category ? [el("dt", {}, "Категория"), el("dd", {}, [ticket.category, ticket.problem].filter(Boolean).join(" · "))] : null,
+      el("dt", {}, "Адрес"), el("dd", {}, [ticket.building_name, ticket.address].filter(Boolean).join(", ")),
+      ticket.location ? [el("dt", {}, "Где"), el("dd", {}, ticket.location)] : null,
+      ticket.contact_name ? [el("dt", {}, "Жилец"), el("dd", {}, ticket.contact_name)] : null,
+      due(ticket) ? [el("dt", {}, "Срок"), el("dd", {}, due(ticket, false))] : null),
+    el("p", { class: "what" }, ticket.description),
+    el("div", { class: "links" }, phone, map),
+    el("div", { class: "actions" }, moveButtons(ticket, pending)),
+    done,
+    el("h2", {}, "Комментарии"),
+    comments.length ? comments.map((c) => el("div", { class: c.pending ? "comment pending" : "comment", testid: "m-comment" },
+      el("span", { class: "who" }, `${c.author_name} · ${timeFormat.format(new Date(c.created_at))}${c.pending ? " · ждёт отправки" : ""}${c.public === false ? " · внутренний" : ""}`),
+      el("p", {}, c.body))) : el("p", { class: "muted" }, "Комментариев пока нет."),
+    comment);
+}
+
+// ---- Start --------------------------------------------------------------------------------------
+
+async function start() {
+  document.getElementById("back").addEventListener("click", () => { state.route = "queue"; render(); });
+  addEventListener("online", () => { state.online = true; sync(); follow(); });
+  addEventListener("offline", () => { state.online = false; render(); });
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.register("/m/sw.js", { scope: "/m/" }).catch(() => { /* works without, online only */ });
+    navigator.serviceWorker.addEventListener("message", (event) => { if (event.data === "sync") sync(); });
+  }
+  await render();
+  sync();
+  follow();
+  setInterval(sync, SYNC_EVERY_MS);
+}
+
+start();
