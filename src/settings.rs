@@ -190,12 +190,21 @@ fn default_inbound_contexts() -> Vec<String> {
 }
 
 /// `[push]`: pushes to the staff app's devices.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct PushSettings {
     /// Admit plain-http Web Push endpoints (tests and the demo only: real
     /// browsers' push services are all HTTPS).
     pub allow_http_endpoints: bool,
+    /// How push services reach the operator (VAPID `sub`): a `mailto:` or
+    /// `https:` address. Apple's service refuses pushes without a real one.
+    pub vapid_subject: String,
+}
+
+impl Default for PushSettings {
+    fn default() -> Self {
+        Self { allow_http_endpoints: false, vapid_subject: "mailto:admin@localhost".to_owned() }
+    }
 }
 
 /// Who may read `/metrics`.

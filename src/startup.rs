@@ -5,6 +5,7 @@
 //! `main` and the integration tests start the product the same way (tests
 //! listen on port 0).
 
+use std::collections::HashMap;
 use std::net::TcpListener;
 use std::time::Duration;
 
@@ -21,8 +22,10 @@ use domovoy_app::jobs::{JobSettings, Jobs};
 use domovoy_app::tickets::LowRating;
 use domovoy_app::{App, AppConfig, Live};
 use domovoy_domain::account::SignInThrottle;
+use domovoy_domain::device::Platform;
 use domovoy_domain::sla::{RUSSIAN_CALENDAR, parse_calendar};
 use domovoy_mobile_bridge::BridgeConfig;
+use domovoy_mobile_bridge::push::{PushChannel, PushProvider, VapidKeys, WebPush};
 use domovoy_store::{Db, DbOptions, assignments, classifier, roles, sla};
 use domovoy_web::{AppState, ServerOptions, WebConfig};
 
@@ -85,13 +88,17 @@ impl Application {
         let (shutdown, shutdown_rx) = tokio::sync::watch::channel(false);
         let live = Live { hub, presence, buildings, tickets };
         let app = App::new(db.clone(), Some(live), metrics.clone(), app_config(settings)?);
+        let vapid = VapidKeys::load_or_create(&settings.data_dir).context("the Web Push (VAPID) key")?;
         let web = WebConfig {
             secure_cookies: settings.http.secure_cookies,
             trust_forwarded_for: settings.http.trust_forwarded_for,
             version: env!("CARGO_PKG_VERSION"),
             hsts_max_age_secs: Some(settings.http.hsts_max_age_secs).filter(|secs| *secs > 0),
             metrics_token: settings.metrics.token.as_ref().map(|t| t.expose().to_owned()),
-            bridge: BridgeConfig { allow_http_endpoints: settings.push.allow_http_endpoints },
+            bridge: BridgeConfig {
+                allow_http_endpoints: settings.push.allow_http_endpoints,
+                vapid_public_key: Some(vapid.public.clone()),
+            },
         };
         let state = AppState::new(app, web, shutdown_rx);
 
@@ -111,13 +118,19 @@ impl Application {
 
         let webhook: Arc<dyn Channel> =
             Arc::new(WebhookChannel::new(db.clone()).context("cannot build the HTTP client")?);
+        let web_push: Arc<dyn PushProvider> = Arc::new(
+            WebPush::new(vapid, settings.push.vapid_subject.clone(), settings.push.allow_http_endpoints)
+                .context("cannot build the HTTP client")?,
+        );
+        let push: Arc<dyn Channel> =
+            Arc::new(PushChannel::new(db.clone(), HashMap::from([(Platform::Webpush, web_push)])));
         let outbox_settings = OutboxSettings {
             poll_interval: Duration::from_millis(settings.outbox.poll_interval_ms.max(50)),
             lease: Duration::from_secs(settings.outbox.lease_secs.max(1)),
             max_attempts: settings.outbox.max_attempts.max(1),
             ..OutboxSettings::default()
         };
-        let outbox = OutboxHandle::start(db, vec![webhook], metrics, outbox_settings);
+        let outbox = OutboxHandle::start(db, vec![webhook, push], metrics, outbox_settings);
 
         let server_options =
             ServerOptions { workers: settings.http.workers, shutdown_timeout: settings.shutdown_timeout() };

@@ -71,10 +71,11 @@ pub async fn announce_update(
     tx: &mut WriteTx,
     ticket: &Ticket,
     previous_assignee: Option<UserId>,
+    newly_assigned: bool,
 ) -> StoreResult<TicketSummary> {
     let summary = summary(&mut *tx, ticket).await?;
     let resident = resident_of(&mut *tx, ticket).await?;
-    tx.emit(&Event::TicketUpdated(summary.clone(), Audience { previous_assignee, resident }));
+    tx.emit(&Event::TicketUpdated(summary.clone(), Audience { previous_assignee, resident, newly_assigned }));
     Ok(summary)
 }
 
@@ -117,12 +118,13 @@ pub async fn fire_sla(db: &Db, calendar: &CalendarCache, id: TicketId) -> StoreR
                 if crossed {
                     let change = HistoryChange::Sla { from: previous, to: saved.sla.state };
                     tickets::add_history(tx, saved.id, (None, SLA_ACTOR), &change).await?;
-                    announce_update(tx, &saved, None).await?;
+                    announce_update(tx, &saved, None, false).await?;
                     tx.emit(&Event::TicketSla(SlaNotice {
                         ticket_id: saved.id,
                         number: saved.number.to_string(),
                         state: saved.sla.state,
                         building_id: Some(saved.building_id),
+                        assignee: saved.assignee_id(),
                     }));
                 }
                 Ok(Ok(saved))

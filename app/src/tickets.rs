@@ -231,7 +231,8 @@ pub async fn create(
                 }
                 crate::passes::follow_ticket(tx, None, &ticket).await?;
                 let summary = summary(&mut *tx, &ticket).await?;
-                let audience = Audience { previous_assignee: None, resident: user.filter(|_| resident) };
+                let audience =
+                    Audience { previous_assignee: None, resident: user.filter(|_| resident), newly_assigned: false };
                 tx.emit(&Event::TicketCreated(summary.clone(), audience));
                 let body = render(&ticket, &summary);
                 if let (Some(key), Some(user)) = (&idempotency_key, user) {
@@ -708,7 +709,8 @@ async fn change_in(
         audit::record(tx, audit_change(&requester.actor(), &ticket, &saved, history)).await?;
     }
     crate::passes::follow_ticket(tx, Some(&ticket), &saved).await?;
-    announce_update(tx, &saved, applied.previous_assignee).await?;
+    let newly_assigned = saved.assignee_id().is_some() && saved.assignee_id() != ticket.assignee_id();
+    announce_update(tx, &saved, applied.previous_assignee, newly_assigned).await?;
     Ok(saved)
 }
 

@@ -7,6 +7,10 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use crate::FieldError;
+use crate::event::Event;
+use crate::ids::{TicketId, UserId};
+use crate::sla::SlaState;
+use crate::ticket::TicketStatus;
 
 code_enum! {
     /// How a device receives pushes.
@@ -162,9 +166,157 @@ pub const fn check_seq(applied: i64, seq: i64) -> SeqCheck {
     }
 }
 
+code_enum! {
+    /// What a push tells a person (its payload's `kind`).
+    PushKind {
+        /// A ticket was given to me.
+        TicketAssigned = "ticket.assigned",
+        /// A ticket I held was given to someone else or to nobody.
+        TicketUnassigned = "ticket.unassigned",
+        /// A ticket I hold was cancelled or rejected.
+        TicketCancelled = "ticket.cancelled",
+        /// A ticket I hold came back to work (the resident was not satisfied).
+        TicketReopened = "ticket.reopened",
+        /// The deadline of a ticket I hold is near.
+        SlaWarning = "ticket.sla_warning",
+    }
+}
+
+/// One push to one person's devices, decided from an event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PushNotice {
+    pub user: UserId,
+    pub kind: PushKind,
+    pub ticket_id: TicketId,
+    pub number: String,
+}
+
+/// What `event` tells whom on their phones. Only what a person must know
+/// away from a screen: work given or taken away, cancelled, reopened, a
+/// deadline near. A holder's own moves never notify them (a moved ticket
+/// they still hold is none of these).
+pub fn push_notices(event: &Event) -> Vec<PushNotice> {
+    let notice = |user, kind, ticket_id, number: &str| PushNotice { user, kind, ticket_id, number: number.to_owned() };
+    match event {
+        Event::TicketCreated(s, _) => {
+            s.assignee_id.map(|u| notice(u, PushKind::TicketAssigned, s.id, &s.number)).into_iter().collect()
+        }
+        Event::TicketUpdated(s, audience) => {
+            let mut out = Vec::new();
+            let ended = matches!(s.status, TicketStatus::Cancelled | TicketStatus::Rejected);
+            if let Some(previous) = audience.previous_assignee.filter(|p| Some(*p) != s.assignee_id) {
+                let kind = if ended { PushKind::TicketCancelled } else { PushKind::TicketUnassigned };
+                out.push(notice(previous, kind, s.id, &s.number));
+            }
+            if let Some(holder) = s.assignee_id {
+                let kind = if audience.newly_assigned {
+                    Some(PushKind::TicketAssigned)
+                } else {
+                    match s.status {
+                        _ if ended => Some(PushKind::TicketCancelled),
+                        TicketStatus::Reopened => Some(PushKind::TicketReopened),
+                        _ => None,
+                    }
+                };
+                out.extend(kind.map(|kind| notice(holder, kind, s.id, &s.number)));
+            }
+            out
+        }
+        Event::TicketSla(n) if n.state == SlaState::Warning => {
+            n.assignee.map(|u| notice(u, PushKind::SlaWarning, n.ticket_id, &n.number)).into_iter().collect()
+        }
+        _ => Vec::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::event::{Audience, SlaNotice};
+    use crate::ids::BuildingId;
+    use crate::ticket::{Command, Description, Intake, Priority, SummaryNames, Ticket, TicketSource, TicketSummary};
+
+    fn ticket(assignee: Option<UserId>) -> Ticket {
+        let intake = Intake {
+            source: TicketSource::Phone,
+            building_id: BuildingId::new(),
+            unit_id: None,
+            client_id: None,
+            contact_name: None,
+            contact_phone: None,
+            location: None,
+            place_id: None,
+            category_id: None,
+            problem_id: None,
+            priority: Priority::Normal,
+            description: Description::parse("Течёт кран на кухне").unwrap(),
+            assignee_id: assignee,
+            team_id: None,
+            created_by: None,
+        };
+        Ticket::file(intake, 2026, chrono::Utc::now()).0
+    }
+
+    fn updated(t: &Ticket, previous_assignee: Option<UserId>, newly_assigned: bool) -> Event {
+        let audience = Audience { previous_assignee, resident: None, newly_assigned };
+        Event::TicketUpdated(TicketSummary::of(t, SummaryNames::default()), audience)
+    }
+
+    fn kinds(event: &Event) -> Vec<(UserId, PushKind)> {
+        push_notices(event).into_iter().map(|n| (n.user, n.kind)).collect()
+    }
+
+    #[test]
+    fn work_given_taken_away_or_cancelled_reaches_the_phones_concerned() {
+        let (petrov, ivanov) = (UserId::new(), UserId::new());
+        let filed = ticket(Some(petrov));
+        let created = Event::TicketCreated(TicketSummary::of(&filed, SummaryNames::default()), Audience::default());
+        assert_eq!(kinds(&created), [(petrov, PushKind::TicketAssigned)]);
+        assert!(
+            kinds(&Event::TicketCreated(
+                TicketSummary::of(&ticket(None), SummaryNames::default()),
+                Audience::default()
+            ))
+            .is_empty()
+        );
+
+        // Given to Ivanov: Ivanov is told, Petrov learns it left him.
+        let now = chrono::Utc::now();
+        let moved = filed.apply(Command::Assign { to: Some(ivanov) }, now).unwrap().ticket;
+        assert_eq!(
+            kinds(&updated(&moved, Some(petrov), true)),
+            [(petrov, PushKind::TicketUnassigned), (ivanov, PushKind::TicketAssigned)]
+        );
+        // The holder's own move tells nobody.
+        let started = moved
+            .apply(Command::Move { to: TicketStatus::InProgress, reason: None, hold_reason: None }, now)
+            .unwrap()
+            .ticket;
+        assert!(kinds(&updated(&started, None, false)).is_empty());
+        // Cancelled while held: the holder is told.
+        let reason = Some(crate::ticket::parse_reason("Дубль").unwrap());
+        let cancelled =
+            moved.apply(Command::Move { to: TicketStatus::Cancelled, reason, hold_reason: None }, now).unwrap().ticket;
+        assert_eq!(kinds(&updated(&cancelled, None, false)), [(ivanov, PushKind::TicketCancelled)]);
+    }
+
+    #[test]
+    fn a_deadline_near_tells_the_holder_and_nothing_else_does() {
+        let holder = UserId::new();
+        let sla = |state, assignee| {
+            Event::TicketSla(SlaNotice {
+                ticket_id: TicketId::new(),
+                number: "2026-000001".to_owned(),
+                state,
+                building_id: None,
+                assignee,
+            })
+        };
+        assert_eq!(kinds(&sla(SlaState::Warning, Some(holder))), [(holder, PushKind::SlaWarning)]);
+        assert!(kinds(&sla(SlaState::Breached, Some(holder))).is_empty());
+        assert!(kinds(&sla(SlaState::Warning, None)).is_empty());
+        assert!(kinds(&Event::AccessChanged { user_id: holder }).is_empty());
+    }
 
     const P256DH: &str = "BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM";
     const AUTH: &str = "tBHItJI5svbpez7KI4CCXg";

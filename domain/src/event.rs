@@ -221,6 +221,8 @@ pub struct Audience {
     pub previous_assignee: Option<UserId>,
     /// The resident account that filed the ticket (their own notices).
     pub resident: Option<UserId>,
+    /// The change gave the ticket to its holder now (their phone is told).
+    pub newly_assigned: bool,
 }
 
 /// A comment on a ticket (its content is read with permission checks).
@@ -254,6 +256,9 @@ pub struct SlaNotice {
     pub state: SlaState,
     #[serde(skip)]
     pub building_id: Option<BuildingId>,
+    /// Who holds the ticket (their phone is told of a warning).
+    #[serde(skip)]
+    pub assignee: Option<UserId>,
 }
 
 /// A pass as the guard desk's screens redraw it: no host contacts.

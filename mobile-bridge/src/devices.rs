@@ -94,6 +94,20 @@ pub async fn register(
     .await
 }
 
+/// Changes where one of the requester's devices gets its pushes (the
+/// staff app asks for Web Push once the person allows notifications).
+pub async fn set_push(
+    app: &App,
+    requester: &Requester,
+    config: &BridgeConfig,
+    id: DeviceId,
+    request: &DeviceRequest,
+) -> AppResult<Device> {
+    let user = requester.account()?.id;
+    let (platform, push) = push_address(request, config)?;
+    app.write(move |tx| Box::pin(async move { Ok(devices::set_push(tx, user, id, platform, &push).await?) })).await
+}
+
 /// The requester's devices.
 pub async fn mine(app: &App, requester: &Requester) -> AppResult<Vec<Device>> {
     Ok(devices::list_for_user(&app.db, requester.account()?.id).await?)

@@ -14,6 +14,7 @@
 //! the web door: `domovoy-web` keeps thin routes over these functions.
 
 pub mod devices;
+pub mod push;
 pub mod sync;
 
 /// Settings of the staff-app door.
@@ -21,4 +22,7 @@ pub mod sync;
 pub struct BridgeConfig {
     /// Admit plain-http Web Push endpoints (tests and the demo only).
     pub allow_http_endpoints: bool,
+    /// The key browsers subscribe to Web Push with (base64url), when Web
+    /// Push is on.
+    pub vapid_public_key: Option<String>,
 }

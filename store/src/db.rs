@@ -31,6 +31,7 @@ use sqlx::sqlite::{
 };
 use sqlx::{ConnectOptions, PgConnection, Postgres, Sqlite};
 
+use domovoy_domain::device::{PushNotice, push_notices};
 use domovoy_domain::event::{Event, Topic};
 
 use crate::error::{StoreError, StoreResult};
@@ -334,6 +335,8 @@ impl<T> Committed<T> {
 pub struct WriteTx {
     conn: Conn,
     pending: Vec<PendingEvent>,
+    /// Pushes the events call for, put into the outbox with them.
+    pushes: Vec<PushNotice>,
     /// The idempotency key's answer, stored with the events.
     answer: Option<Answer>,
     now: DateTime<Utc>,
@@ -348,13 +351,14 @@ pub(crate) enum Conn {
 
 impl WriteTx {
     pub(crate) fn new(conn: Conn) -> Self {
-        Self { conn, pending: Vec::new(), answer: None, now: stored_now() }
+        Self { conn, pending: Vec::new(), pushes: Vec::new(), answer: None, now: stored_now() }
     }
 
     /// Starts the next write of a batch on the same connection: a fresh
     /// "now", no pending events and no answer.
     pub(crate) fn reset(&mut self) {
         self.pending.clear();
+        self.pushes.clear();
         self.answer = None;
         self.now = stored_now();
     }
@@ -395,6 +399,7 @@ impl WriteTx {
         for topic in event.topics() {
             self.pending.push(PendingEvent { topic, kind: event.kind().code(), payload: payload.clone() });
         }
+        self.pushes.extend(push_notices(event));
     }
 
     /// Records an event on one given topic only (tests of the log itself,
@@ -413,7 +418,10 @@ impl WriteTx {
     pub(crate) async fn flush_events(&mut self) -> StoreResult<Vec<StoredEvent>> {
         let pending = std::mem::take(&mut self.pending);
         let answer = self.answer.take();
-        events::store_pending(self, pending, answer).await
+        let stored = events::store_pending(self, pending, answer).await?;
+        let pushes = std::mem::take(&mut self.pushes);
+        crate::devices::enqueue_pushes(self, &pushes).await?;
+        Ok(stored)
     }
 }
 

@@ -2,13 +2,15 @@
 //! changes.
 
 use chrono::{DateTime, Utc};
+use sea_query::{Expr, ExprTrait, Query};
+use serde_json::json;
 use sqlx::types::Json;
 use uuid::Uuid;
 
-use domovoy_domain::device::{MutationStatus, Platform, PushAddress, WebPushSubscription};
+use domovoy_domain::device::{MutationStatus, Platform, PushAddress, PushNotice, WebPushSubscription};
 use domovoy_domain::ids::{DeviceId, TokenId, UserId};
 
-use crate::db::{Db, Source, WriteTx};
+use crate::db::{Db, Source, WriteTx, fetch_all_built};
 use crate::error::{StoreError, StoreResult, decode};
 use crate::users::expect_one;
 
@@ -94,11 +96,7 @@ macro_rules! device_columns {
 pub async fn insert(tx: &mut WriteTx, new: &NewDevice) -> StoreResult<Device> {
     let id = DeviceId::new();
     let now = tx.now();
-    let (address, p256dh, auth) = match &new.push {
-        PushAddress::WebPush(s) => (Some(s.endpoint.as_str()), Some(s.p256dh.as_str()), Some(s.auth.as_str())),
-        PushAddress::Token(token) => (Some(token.as_str()), None, None),
-        PushAddress::None => (None, None, None),
-    };
+    let (address, p256dh, auth) = columns_of(&new.push);
     on_conn!(&mut *tx, c => {
         if let Some(address) = address {
             sqlx::query("DELETE FROM devices WHERE platform = $1 AND push_address = $2")
@@ -125,6 +123,54 @@ pub async fn insert(tx: &mut WriteTx, new: &NewDevice) -> StoreResult<Device> {
         .await?
         .rows_affected()
     });
+    get(&mut *tx, id).await
+}
+
+fn columns_of(push: &PushAddress) -> (Option<&str>, Option<&str>, Option<&str>) {
+    match push {
+        PushAddress::WebPush(s) => (Some(s.endpoint.as_str()), Some(s.p256dh.as_str()), Some(s.auth.as_str())),
+        PushAddress::Token(token) => (Some(token.as_str()), None, None),
+        PushAddress::None => (None, None, None),
+    }
+}
+
+/// Changes where a person's device gets its pushes (the app allowed
+/// notifications, or its browser renewed the subscription); the address
+/// leaves any other device that held it.
+pub async fn set_push(
+    tx: &mut WriteTx,
+    user: UserId,
+    id: DeviceId,
+    platform: Platform,
+    push: &PushAddress,
+) -> StoreResult<Device> {
+    let (address, p256dh, auth) = columns_of(push);
+    let now = tx.now();
+    let done = on_conn!(&mut *tx, c => {
+        if let Some(address) = address {
+            sqlx::query("DELETE FROM devices WHERE platform = $1 AND push_address = $2 AND id <> $3")
+                .bind(platform.code())
+                .bind(address)
+                .bind(id.as_uuid())
+                .execute(&mut *c)
+                .await?;
+        }
+        sqlx::query(
+            "UPDATE devices SET platform = $3, push_address = $4, push_p256dh = $5, push_auth = $6, last_seen_at = $7
+             WHERE id = $1 AND user_id = $2",
+        )
+        .bind(id.as_uuid())
+        .bind(user.as_uuid())
+        .bind(platform.code())
+        .bind(address)
+        .bind(p256dh)
+        .bind(auth)
+        .bind(now)
+        .execute(&mut *c)
+        .await?
+        .rows_affected()
+    });
+    expect_one(done)?;
     get(&mut *tx, id).await
 }
 
@@ -259,4 +305,79 @@ pub async fn answers(db: &Db, device: DeviceId, from: i64, to: i64) -> StoreResu
             })
         })
         .collect()
+}
+
+/// The outbox channel of pushes to devices.
+pub const PUSH_CHANNEL: &str = "push";
+
+#[derive(sea_query::Iden)]
+enum Devices {
+    Table,
+    Id,
+    UserId,
+    TokenId,
+    PushAddress,
+}
+
+#[derive(sea_query::Iden)]
+enum AuthTokens {
+    Table,
+    Id,
+    RevokedAt,
+    ExpiresAt,
+}
+
+/// Puts the pushes a write's events call for into the outbox, one message
+/// per device that can receive them (a push address, of a sign-in still
+/// valid), in the write's transaction: a push goes out if and only if its
+/// cause committed.
+pub(crate) async fn enqueue_pushes(tx: &mut WriteTx, notices: &[PushNotice]) -> StoreResult<()> {
+    if notices.is_empty() {
+        return Ok(());
+    }
+    let mut users: Vec<Uuid> = notices.iter().map(|n| n.user.as_uuid()).collect();
+    users.sort_unstable();
+    users.dedup();
+    let now = tx.now();
+    let mut select = Query::select();
+    select
+        .column((Devices::Table, Devices::Id))
+        .column((Devices::Table, Devices::UserId))
+        .from(Devices::Table)
+        .left_join(
+            AuthTokens::Table,
+            Expr::col((AuthTokens::Table, AuthTokens::Id)).equals((Devices::Table, Devices::TokenId)),
+        )
+        .and_where(Expr::col((Devices::Table, Devices::UserId)).is_in(users))
+        .and_where(Expr::col((Devices::Table, Devices::PushAddress)).is_not_null())
+        .and_where(Expr::col((AuthTokens::Table, AuthTokens::RevokedAt)).is_null())
+        .and_where(
+            Expr::col((AuthTokens::Table, AuthTokens::ExpiresAt)).is_null().or(Expr::col((
+                AuthTokens::Table,
+                AuthTokens::ExpiresAt,
+            ))
+            .gt(now)),
+        );
+    let devices: Vec<(Uuid, Uuid)> = fetch_all_built(&mut *tx, &select).await?;
+    for notice in notices {
+        let id = Uuid::now_v7();
+        for (device, _) in devices.iter().filter(|(_, user)| *user == notice.user.as_uuid()) {
+            let payload = json!({
+                "device_id": device,
+                "kind": notice.kind.code(),
+                "ticket_id": notice.ticket_id,
+                "number": notice.number,
+            });
+            crate::outbox::enqueue(tx, PUSH_CHANNEL, &format!("{id}:{device}"), &payload).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Removes a device its push service called gone (404, 410, `UNREGISTERED`).
+pub async fn forget(tx: &mut WriteTx, id: DeviceId) -> StoreResult<bool> {
+    let done = on_conn!(tx, c => {
+        sqlx::query("DELETE FROM devices WHERE id = $1").bind(id.as_uuid()).execute(&mut *c).await?.rows_affected()
+    });
+    Ok(done == 1)
 }

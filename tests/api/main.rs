@@ -22,6 +22,7 @@ mod pages;
 mod passes;
 mod places;
 mod proxy;
+mod push;
 mod role_routes;
 mod security;
 mod sip;

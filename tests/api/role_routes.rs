@@ -142,6 +142,14 @@ fn table() -> Vec<Row> {
         // syncs them; another person's device is not found.
         row(Method::POST, "/api/v1/devices", "/api/v1/devices", signed_in, Json(json!({"platform": "none"}))),
         row(Method::GET, "/api/v1/devices", "/api/v1/devices", signed_in, Empty),
+        row(
+            Method::PUT,
+            "/api/v1/devices/{id}/push",
+            "/api/v1/devices/{random}/push",
+            signed_in,
+            Json(json!({"platform": "none"})),
+        ),
+        row(Method::GET, "/api/v1/push/vapid-public-key", "/api/v1/push/vapid-public-key", signed_in, Empty),
         row(Method::POST, "/api/v1/sync", "/api/v1/sync", signed_in, Json(json!({"device_id": "{random}"}))),
         row(
             Method::POST,

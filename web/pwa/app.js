@@ -152,7 +152,7 @@ async function syncOnce(token, device) {
   if (status === 401 || status === 404) {
     // Signed out elsewhere or the device was removed: sign in again; the
     // outbox is kept and sent from the new device.
-    await tx(["kv"], "readwrite", (s) => { s.kv.delete("token"); s.kv.delete("device"); s.kv.delete("cursor"); });
+    await tx(["kv"], "readwrite", (s) => { for (const key of ["token", "device", "cursor", "push"]) s.kv.delete(key); });
     await renumber(1);
     return;
   }
@@ -272,7 +272,8 @@ function due(ticket, label = true) {
   if (!at) return null;
   const when = timeFormat.format(new Date(at));
   switch (ticket.sla_state) {
-    case "breached": return el("span", { class: "due late" }, `Срок нарушен: был ${when}`);
+    // A missed response deadline breaches a ticket whose own is still ahead.
+    case "breached": return el("span", { class: "due late" }, new Date(at) > new Date() ? `Срок нарушен · решить до ${when}` : "Срок нарушен");
     case "paused": return el("span", { class: "due" }, "Срок стоит: ждём жильца");
     case "warning": return el("span", { class: "due soon" }, `Скоро срок: до ${when}`);
     case "met": return null;
@@ -346,6 +347,7 @@ async function signIn(login, password) {
     s.kv.put(registered.json.id, "device");
     s.kv.put(me, "me");
     s.kv.delete("cursor");
+    s.kv.delete("push");
   });
   await renumber(1);
 }
@@ -370,9 +372,45 @@ async function queueView(outbox) {
     el("h1", {}, "Мои заявки"),
     notices.length ? el("div", { class: "banner bad", testid: "m-notices" }, el("p", {}, `Не применено изменений: ${notices.length}. Откройте заявку, чтобы увидеть причину.`)) : null,
     state.error ? el("div", { class: "banner bad" }, el("p", {}, state.error)) : null,
+    await pushOffer(),
     tickets.length ? list : el("p", { class: "muted", testid: "m-empty" }, state.lastSync ? "Назначенных заявок нет." : "Список появится после первой синхронизации."),
     el("button", { type: "button", class: "wide", onclick: () => sync(), testid: "m-refresh" }, "Обновить"),
     el("button", { type: "button", class: "wide", onclick: signOut }, "Выйти на этом телефоне"));
+}
+
+// ---- Notifications (Web Push) ----------------------------------------------------
+
+const base64url = (bytes) => btoa(String.fromCharCode(...new Uint8Array(bytes))).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+const fromBase64url = (text) => Uint8Array.from(atob(text.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0));
+
+/** «Включить уведомления» while this phone gets no pushes and could. */
+async function pushOffer() {
+  if (!("PushManager" in window) || !("Notification" in window) || Notification.permission === "denied") return null;
+  if ((await kvGet("push")) === "on" && Notification.permission === "granted") return null;
+  return el("button", { type: "button", class: "wide", testid: "m-push-on", onclick: enablePush }, "Включить уведомления о новых заявках");
+}
+
+async function enablePush() {
+  const { token, device } = await session();
+  try {
+    if ((await Notification.requestPermission()) !== "granted") throw new Error("Уведомления запрещены в настройках браузера.");
+    const key = await api("/api/v1/push/vapid-public-key", undefined, token);
+    if (key.status !== 200) throw new Error("Сервер не отправляет уведомления.");
+    const registration = await navigator.serviceWorker.ready;
+    const subscription = await registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: fromBase64url(key.json.public_key) });
+    const keys = { p256dh: base64url(subscription.getKey("p256dh")), auth: base64url(subscription.getKey("auth")) };
+    const response = await fetch(`/api/v1/devices/${device}/push`, {
+      method: "PUT",
+      headers: { "Content-Type": "application/json", Authorization: `Bearer ${token}` },
+      body: JSON.stringify({ platform: "webpush", subscription: { endpoint: subscription.endpoint, keys } }),
+    });
+    if (!response.ok) throw new Error((await response.json().catch(() => null))?.error?.message ?? "Не удалось включить уведомления.");
+    await kvSet("push", "on");
+    state.error = null;
+  } catch (e) {
+    state.error = e instanceof Offline ? "Нет сети: уведомления можно включить, когда телефон в сети." : e.message;
+  }
+  render();
 }
 
 async function signOut() {
@@ -386,7 +424,7 @@ async function signOut() {
     } catch { /* offline: the token stays revocable from the account page */ }
   }
   await tx(["kv", "tickets", "comments", "notices"], "readwrite", (s) => {
-    for (const key of ["token", "device", "me", "cursor", "queue"]) s.kv.delete(key);
+    for (const key of ["token", "device", "me", "cursor", "queue", "push"]) s.kv.delete(key);
     s.tickets.clear(); s.comments.clear(); s.notices.clear();
   });
   socket?.close();

@@ -30,16 +30,26 @@ self.addEventListener("fetch", (event) => {
   );
 });
 
-// A push (Web Push) wakes the app: open windows sync at once.
+// What a push says, by its kind (the server sends only the kind and ids).
+const TITLES = {
+  "ticket.assigned": "Новая заявка для вас",
+  "ticket.unassigned": "Заявку передали другому",
+  "ticket.cancelled": "Заявка отменена",
+  "ticket.reopened": "Заявку вернули в работу",
+  "ticket.sla_warning": "Скоро срок по заявке",
+};
+
+// A push (Web Push) wakes the app: open windows sync at once, and the
+// person sees a notification.
 self.addEventListener("push", (event) => {
   let data = {};
   try { data = event.data ? event.data.json() : {}; } catch { /* not JSON */ }
   event.waitUntil((async () => {
     const windows = await self.clients.matchAll({ type: "window" });
     windows.forEach((w) => w.postMessage("sync"));
-    if (data.title) {
-      await self.registration.showNotification(data.title, { body: data.body ?? "", tag: data.ticket_id ?? "domovoy", data });
-    }
+    const title = TITLES[data.kind] ?? "Домовой";
+    const body = data.number ? `№ ${data.number}` : "";
+    await self.registration.showNotification(title, { body, tag: data.ticket_id ?? "domovoy", icon: "/m/icon-192.png", data });
   })());
 });
 

@@ -30,6 +30,9 @@ pub enum SendError {
     /// Worth trying again later (network, 5xx, rate limit).
     #[error("temporary failure: {0}")]
     Retry(String),
+    /// Worth trying again, not before `after` (the receiver's `Retry-After`).
+    #[error("temporary failure: {error} (again in {after:?} at the earliest)")]
+    RetryAfter { error: String, after: Duration },
     /// Will never work (the target is gone, the message is refused).
     #[error("permanent failure: {0}")]
     Permanent(String),
@@ -82,12 +85,24 @@ impl OutboxSettings {
         let delay = self.base_backoff.saturating_mul(2u32.saturating_pow(exponent)).min(self.max_backoff);
         delay.mul_f64(rand::rng().random_range(0.8..1.2))
     }
+
+    /// As [`Self::retry_delay`], but never sooner than the receiver asked
+    /// (`Retry-After`, capped at `max_backoff`).
+    pub fn retry_delay_after(&self, attempt: i64, asked: Option<Duration>) -> Duration {
+        let backoff = self.retry_delay(attempt);
+        asked.map_or(backoff, |asked| backoff.max(asked.min(self.max_backoff)))
+    }
 }
 
 /// What one send came to.
 enum Outcome {
     Sent,
-    Failed { error: String, retry: bool },
+    /// `after`: the receiver asked to wait at least this long.
+    Failed {
+        error: String,
+        retry: bool,
+        after: Option<Duration>,
+    },
 }
 
 struct Dispatcher {
@@ -154,11 +169,18 @@ async fn round(
         let channel = channels.get(message.channel.as_str()).cloned();
         async move {
             match channel {
-                None => Outcome::Failed { error: format!("no sender for channel {}", message.channel), retry: false },
+                None => Outcome::Failed {
+                    error: format!("no sender for channel {}", message.channel),
+                    retry: false,
+                    after: None,
+                },
                 Some(channel) => match channel.send(message).await {
                     Ok(()) => Outcome::Sent,
-                    Err(SendError::Retry(error)) => Outcome::Failed { error, retry: true },
-                    Err(SendError::Permanent(error)) => Outcome::Failed { error, retry: false },
+                    Err(SendError::Retry(error)) => Outcome::Failed { error, retry: true, after: None },
+                    Err(SendError::RetryAfter { error, after }) => {
+                        Outcome::Failed { error, retry: true, after: Some(after) }
+                    }
+                    Err(SendError::Permanent(error)) => Outcome::Failed { error, retry: false, after: None },
                 },
             }
         }
@@ -175,8 +197,9 @@ async fn round(
             }
         }
         let retry_at = match &outcome {
-            Outcome::Failed { retry: true, .. } if message.attempt < settings.max_attempts => {
-                Some(now + chrono::Duration::from_std(settings.retry_delay(message.attempt)).unwrap_or_default())
+            Outcome::Failed { retry: true, after, .. } if message.attempt < settings.max_attempts => {
+                let delay = settings.retry_delay_after(message.attempt, *after);
+                Some(now + chrono::Duration::from_std(delay).unwrap_or_default())
             }
             _ => None,
         };
@@ -241,6 +264,17 @@ impl OutboxHandle {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_receivers_retry_after_is_honoured_up_to_the_cap() {
+        let settings = OutboxSettings::default();
+        let asked = settings.retry_delay_after(1, Some(Duration::from_secs(120)));
+        assert!(asked >= Duration::from_secs(120), "{asked:?}");
+        let capped = settings.retry_delay_after(1, Some(Duration::from_secs(86_400)));
+        assert_eq!(capped, settings.max_backoff);
+        let short = settings.retry_delay_after(1, Some(Duration::from_millis(1)));
+        assert!(short >= Duration::from_secs(4), "the backoff wins over a shorter ask: {short:?}");
+    }
 
     #[test]
     fn retries_back_off_exponentially_with_jitter_and_a_cap() {

@@ -106,6 +106,8 @@ api_routes!(
     crate::audit::api::export_audit,
     crate::devices::api::register_device,
     crate::devices::api::list_devices,
+    crate::devices::api::set_device_push,
+    crate::devices::api::vapid_public_key,
     crate::devices::api::delete_device,
     crate::devices::api::sync_device,
     crate::integrations::api::list_webhooks,

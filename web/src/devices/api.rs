@@ -1,7 +1,7 @@
 //! `/api/v1/devices` (a person's own devices) and `/api/v1/sync` (the staff
 //! app's offline changes in, what changed out).
 
-use actix_web::{HttpResponse, delete, get, post, web};
+use actix_web::{HttpResponse, delete, get, post, put, web};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -70,6 +70,46 @@ pub async fn register_device(
 ) -> Result<HttpResponse, ApiError> {
     let device = devices::register(&state, &caller, &state.web().bridge, &body).await?;
     Ok(HttpResponse::Created().json(CreatedDeviceDto { id: device.id.as_uuid() }))
+}
+
+/// Changes where one of the signed-in person's devices gets its pushes
+/// (the same body as registering).
+#[utoipa::path(
+    tag = "staff app",
+    params(("id" = Uuid, Path)),
+    request_body = DeviceRequest,
+    responses((status = 200, body = DeviceDto), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+#[put("/api/v1/devices/{id}/push")]
+pub async fn set_device_push(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    body: web::Json<DeviceRequest>,
+) -> Result<web::Json<DeviceDto>, ApiError> {
+    let device = devices::set_push(&state, &caller, &state.web().bridge, DeviceId::from_uuid(*id), &body).await?;
+    Ok(web::Json(DeviceDto::of(&device, &caller)))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VapidKeyDto {
+    /// The `applicationServerKey` for `PushManager.subscribe` (base64url).
+    pub public_key: String,
+}
+
+/// The key browsers subscribe to this server's Web Push with.
+#[utoipa::path(
+    tag = "staff app",
+    responses((status = 200, body = VapidKeyDto), (status = 404, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+#[get("/api/v1/push/vapid-public-key")]
+pub async fn vapid_public_key(state: web::Data<AppState>, _caller: Caller) -> Result<web::Json<VapidKeyDto>, ApiError> {
+    match &state.web().bridge.vapid_public_key {
+        Some(key) => Ok(web::Json(VapidKeyDto { public_key: key.clone() })),
+        None => Err(ApiError::not_found()),
+    }
 }
 
 /// The signed-in person's devices, the most recently seen first.

@@ -1,0 +1,384 @@
+//! Pushes to devices: the outbox's `push` channel and its providers.
+//!
+//! A push is decided where its cause commits (`domain::device::push_notices`
+//! over the write's events; `store::devices::enqueue_pushes` puts one
+//! outbox message per device in the same transaction). The outbox
+//! dispatcher hands each message to [`PushChannel`], which finds the device
+//! and gives the payload to the provider of its platform. A provider answers
+//! what became of it: sent, gone (the device is removed at once), try again
+//! (after the service's `Retry-After` when it gave one), or refused. A
+//! message marked sent is never sent again, also across a restart.
+//!
+//! Providers: Web Push for the staff app in a browser ([`WebPush`]); APNs
+//! and FCM for native wrappers join through the same [`PushProvider`] trait.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use futures_util::future::BoxFuture;
+use rand::RngCore as _;
+use serde_json::Value;
+use uuid::Uuid;
+
+use domovoy_actors::outbox::{Channel, SendError};
+use domovoy_domain::device::{Platform, PushAddress, WebPushSubscription};
+use domovoy_domain::ids::DeviceId;
+use domovoy_store::devices::{self, Device, PUSH_CHANNEL};
+use domovoy_store::outbox::OutboxMessage;
+use domovoy_store::{Db, StoreError};
+
+/// How long a push service may take to answer.
+const SEND_TIMEOUT: Duration = Duration::from_secs(20);
+/// How long a push service keeps a message for a device that is offline.
+const TTL_SECS: u32 = 24 * 3600;
+
+/// What a provider's send came to, when it did not succeed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PushError {
+    /// The service says the device no longer exists (404, 410,
+    /// `UNREGISTERED`): it is removed and never tried again.
+    #[error("the device is gone: {0}")]
+    Gone(String),
+    /// Worth trying again (network, 429, 5xx), not before `after` when the
+    /// service said.
+    #[error("temporary failure: {error}")]
+    Retry { error: String, after: Option<Duration> },
+    /// Will never work as it is (a malformed request, bad credentials).
+    #[error("refused: {0}")]
+    Refused(String),
+}
+
+/// Sends a payload to a device of its platform.
+pub trait PushProvider: Send + Sync {
+    fn send<'a>(&'a self, device: &'a Device, payload: &'a Value) -> BoxFuture<'a, Result<(), PushError>>;
+}
+
+/// The outbox channel `push`: finds the device, asks its provider.
+pub struct PushChannel {
+    db: Db,
+    providers: HashMap<Platform, Arc<dyn PushProvider>>,
+}
+
+impl std::fmt::Debug for PushChannel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PushChannel").field("providers", &self.providers.keys().collect::<Vec<_>>()).finish()
+    }
+}
+
+impl PushChannel {
+    pub fn new(db: Db, providers: HashMap<Platform, Arc<dyn PushProvider>>) -> Self {
+        Self { db, providers }
+    }
+
+    async fn deliver(&self, message: &OutboxMessage) -> Result<(), SendError> {
+        let id = message.payload["device_id"]
+            .as_str()
+            .and_then(|id| id.parse::<Uuid>().ok())
+            .map(DeviceId::from_uuid)
+            .ok_or_else(|| SendError::Permanent("the message names no device".to_owned()))?;
+        let device = match devices::get(&self.db, id).await {
+            Ok(device) => device,
+            Err(StoreError::NotFound) => return Err(SendError::Permanent("the device was removed".to_owned())),
+            Err(error) => return Err(SendError::Retry(error.to_string())),
+        };
+        let Some(provider) = self.providers.get(&device.platform) else {
+            return Err(SendError::Permanent(format!("no {} provider is configured", device.platform)));
+        };
+        // What the app gets: the message's own fields, never the device's.
+        let mut payload = message.payload.clone();
+        if let Some(fields) = payload.as_object_mut() {
+            fields.remove("device_id");
+        }
+        match provider.send(&device, &payload).await {
+            Ok(()) => Ok(()),
+            Err(PushError::Gone(why)) => {
+                let removed = self.db.write(move |tx| Box::pin(async move { devices::forget(tx, id).await })).await;
+                match removed {
+                    Ok(_) => tracing::info!(device = %id, %why, "push: device gone, removed"),
+                    Err(error) => tracing::warn!(device = %id, %error, "push: could not remove a gone device"),
+                }
+                Err(SendError::Permanent(format!("the device is gone ({why}); removed")))
+            }
+            Err(PushError::Retry { error, after: Some(after) }) => Err(SendError::RetryAfter { error, after }),
+            Err(PushError::Retry { error, after: None }) => Err(SendError::Retry(error)),
+            Err(PushError::Refused(why)) => Err(SendError::Permanent(why)),
+        }
+    }
+}
+
+impl Channel for PushChannel {
+    fn name(&self) -> &'static str {
+        PUSH_CHANNEL
+    }
+
+    fn send<'a>(&'a self, message: &'a OutboxMessage) -> BoxFuture<'a, Result<(), SendError>> {
+        Box::pin(self.deliver(message))
+    }
+}
+
+/// What a push service's answer means for the message.
+pub fn classify(status: u16, retry_after: Option<&str>, body: &str) -> Result<(), PushError> {
+    let snippet: String = body.chars().take(200).collect();
+    match status {
+        200..=299 => Ok(()),
+        404 | 410 => Err(PushError::Gone(format!("{status} {snippet}"))),
+        429 | 500..=599 => Err(PushError::Retry {
+            error: format!("{status} {snippet}"),
+            after: retry_after.and_then(parse_retry_after),
+        }),
+        _ => Err(PushError::Refused(format!("{status} {snippet}"))),
+    }
+}
+
+/// `Retry-After` in seconds (the HTTP-date form is read as a minute).
+fn parse_retry_after(raw: &str) -> Option<Duration> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return None;
+    }
+    Some(raw.parse::<u64>().map_or(Duration::from_secs(60), |secs| Duration::from_secs(secs.min(86_400))))
+}
+
+// ---- Web Push --------------------------------------------------------------------------------
+
+/// This server's VAPID key pair: made on first start and kept in the data
+/// directory (`vapid_private_key`, readable by the service account only),
+/// so browsers' subscriptions stay valid across restarts and upgrades.
+#[derive(Clone)]
+pub struct VapidKeys {
+    private: String,
+    /// The application server key browsers subscribe with (base64url).
+    pub public: String,
+}
+
+impl std::fmt::Debug for VapidKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VapidKeys").field("public", &self.public).finish_non_exhaustive()
+    }
+}
+
+/// Why the VAPID keys could not be had.
+#[derive(Debug, thiserror::Error)]
+pub enum VapidError {
+    #[error("cannot read or write {path}: {source}")]
+    Io { path: String, source: std::io::Error },
+    #[error("{path} does not hold a P-256 private key (base64url): delete it to make a new one")]
+    Invalid { path: String },
+}
+
+impl VapidKeys {
+    /// The file's name in the data directory.
+    pub const FILE: &'static str = "vapid_private_key";
+
+    /// Reads the key pair from `dir`, or makes one and keeps it there.
+    pub fn load_or_create(dir: &Path) -> Result<Self, VapidError> {
+        let path = dir.join(Self::FILE);
+        let shown = path.display().to_string();
+        let io = |source| VapidError::Io { path: shown.clone(), source };
+        match std::fs::read_to_string(&path) {
+            Ok(text) => Self::from_private(text.trim()).ok_or(VapidError::Invalid { path: shown }),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                let keys = Self::generate();
+                std::fs::create_dir_all(dir).map_err(io)?;
+                write_private(&path, &keys.private).map_err(io)?;
+                tracing::info!(path = %shown, "push: made a new VAPID key pair");
+                Ok(keys)
+            }
+            Err(error) => Err(io(error)),
+        }
+    }
+
+    fn generate() -> Self {
+        loop {
+            let mut bytes = [0u8; 32];
+            rand::rng().fill_bytes(&mut bytes);
+            // A scalar outside the curve's order (odds 2^-32) is drawn again.
+            if let Some(keys) = Self::from_private(&URL_SAFE_NO_PAD.encode(bytes)) {
+                return keys;
+            }
+        }
+    }
+
+    fn from_private(private: &str) -> Option<Self> {
+        let partial = web_push::VapidSignatureBuilder::from_base64_no_sub(private).ok()?;
+        Some(Self { private: private.to_owned(), public: URL_SAFE_NO_PAD.encode(partial.get_public_key()) })
+    }
+}
+
+#[cfg(unix)]
+fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write as _;
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let mut file = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
+    file.write_all(text.as_bytes())?;
+    file.sync_all()
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+    std::fs::write(path, text)
+}
+
+/// Web Push (RFC 8030) with VAPID (RFC 8292) and aes128gcm payloads
+/// (RFC 8291), sent with reqwest.
+pub struct WebPush {
+    keys: VapidKeys,
+    /// The `sub` claim: how the push service reaches the operator.
+    subject: String,
+    http: reqwest::Client,
+    allow_http: bool,
+}
+
+impl std::fmt::Debug for WebPush {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebPush").field("keys", &self.keys).field("subject", &self.subject).finish_non_exhaustive()
+    }
+}
+
+impl WebPush {
+    pub fn new(keys: VapidKeys, subject: String, allow_http: bool) -> Result<Self, reqwest::Error> {
+        let http = reqwest::Client::builder()
+            .timeout(SEND_TIMEOUT)
+            .user_agent(concat!("Domovoy/", env!("CARGO_PKG_VERSION")))
+            .build()?;
+        Ok(Self { keys, subject, http, allow_http })
+    }
+
+    /// The encrypted, signed request for one subscription.
+    fn request(
+        &self,
+        subscription: &WebPushSubscription,
+        payload: &[u8],
+        topic: &str,
+    ) -> Result<web_push::WebPushMessage, PushError> {
+        let refused = |e: web_push::WebPushError| PushError::Refused(e.to_string());
+        let info = web_push::SubscriptionInfo::new(
+            subscription.endpoint.as_str(),
+            subscription.p256dh.as_str(),
+            subscription.auth.as_str(),
+        );
+        let mut signature = web_push::VapidSignatureBuilder::from_base64_no_sub(&self.keys.private)
+            .map_err(refused)?
+            .add_sub_info(&info);
+        signature.add_claim("sub", self.subject.as_str());
+        // The push service's origin, with its port (web-push leaves the
+        // port out, which RFC 8292 does not: a service on a port of its
+        // own would refuse the signature).
+        let origin = reqwest::Url::parse(&subscription.endpoint)
+            .map_err(|e| PushError::Refused(format!("the endpoint is not a URL: {e}")))?
+            .origin()
+            .ascii_serialization();
+        signature.add_claim("aud", origin.as_str());
+        let mut builder = web_push::WebPushMessageBuilder::new(&info);
+        builder.set_payload(web_push::ContentEncoding::Aes128Gcm, payload);
+        builder.set_vapid_signature(signature.build().map_err(refused)?);
+        builder.set_ttl(TTL_SECS);
+        builder.set_urgency(web_push::Urgency::High);
+        builder.set_topic(topic.to_owned());
+        builder.build().map_err(refused)
+    }
+}
+
+impl PushProvider for WebPush {
+    fn send<'a>(&'a self, device: &'a Device, payload: &'a Value) -> BoxFuture<'a, Result<(), PushError>> {
+        Box::pin(async move {
+            let PushAddress::WebPush(subscription) = &device.push else {
+                return Err(PushError::Refused("the device has no Web Push subscription".to_owned()));
+            };
+            if subscription.endpoint.starts_with("http://") && !self.allow_http {
+                return Err(PushError::Refused("plain-http endpoints are not allowed".to_owned()));
+            }
+            let body = serde_json::to_vec(payload).map_err(|e| PushError::Refused(e.to_string()))?;
+            // One topic per ticket and kind: a newer push replaces one the
+            // service still holds for an offline phone.
+            let topic = topic_of(payload);
+            let message = self.request(subscription, &body, &topic)?;
+            let request = web_push::request_builder::build_request::<Vec<u8>>(message);
+            let mut outgoing = self.http.post(request.uri().to_string());
+            for (name, value) in request.headers() {
+                outgoing = outgoing.header(name.as_str(), value.as_bytes());
+            }
+            let response = outgoing
+                .body(request.into_body())
+                .send()
+                .await
+                .map_err(|e| PushError::Retry { error: e.to_string(), after: None })?;
+            let status = response.status().as_u16();
+            let retry_after = response.headers().get("retry-after").and_then(|v| v.to_str().ok()).map(str::to_owned);
+            let text = response.text().await.unwrap_or_default();
+            classify(status, retry_after.as_deref(), &text)
+        })
+    }
+}
+
+/// A Web Push `Topic` (at most 32 base64url characters) for the payload.
+fn topic_of(payload: &Value) -> String {
+    let key = format!(
+        "{}{}",
+        payload["kind"].as_str().unwrap_or_default(),
+        payload["ticket_id"].as_str().unwrap_or_default()
+    );
+    let digest = {
+        use std::hash::{Hash as _, Hasher as _};
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        key.hash(&mut hasher);
+        hasher.finish()
+    };
+    URL_SAFE_NO_PAD.encode(digest.to_be_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_services_answer_decides_the_message() {
+        assert_eq!(classify(201, None, ""), Ok(()));
+        assert!(matches!(classify(410, None, "expired"), Err(PushError::Gone(_))));
+        assert!(matches!(classify(404, None, ""), Err(PushError::Gone(_))));
+        assert_eq!(
+            classify(429, Some("120"), "slow down"),
+            Err(PushError::Retry { error: "429 slow down".to_owned(), after: Some(Duration::from_secs(120)) })
+        );
+        assert!(matches!(classify(503, None, ""), Err(PushError::Retry { after: None, .. })));
+        assert!(matches!(classify(400, None, "bad"), Err(PushError::Refused(_))));
+        assert!(matches!(classify(413, None, ""), Err(PushError::Refused(_))));
+    }
+
+    #[test]
+    fn retry_after_is_read_in_seconds_and_bounded() {
+        assert_eq!(parse_retry_after("30"), Some(Duration::from_secs(30)));
+        assert_eq!(parse_retry_after("99999999"), Some(Duration::from_secs(86_400)));
+        assert_eq!(parse_retry_after("Wed, 21 Oct 2026 07:28:00 GMT"), Some(Duration::from_secs(60)));
+        assert_eq!(parse_retry_after(" "), None);
+    }
+
+    #[test]
+    fn vapid_keys_are_made_once_and_read_back() {
+        let dir = std::env::temp_dir().join(format!("domovoy-vapid-{}", Uuid::now_v7().simple()));
+        let made = VapidKeys::load_or_create(&dir).unwrap();
+        let read = VapidKeys::load_or_create(&dir).unwrap();
+        assert_eq!(made.public, read.public);
+        // An uncompressed P-256 point: 65 bytes, 87 base64url characters.
+        assert_eq!(URL_SAFE_NO_PAD.decode(&made.public).unwrap().len(), 65);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            let mode = std::fs::metadata(dir.join(VapidKeys::FILE)).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        std::fs::write(dir.join(VapidKeys::FILE), "not a key").unwrap();
+        assert!(matches!(VapidKeys::load_or_create(&dir), Err(VapidError::Invalid { .. })));
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn topics_fit_the_header() {
+        let topic = topic_of(&serde_json::json!({"kind": "ticket.assigned", "ticket_id": Uuid::now_v7()}));
+        assert!(topic.len() <= 32 && topic.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'));
+    }
+}

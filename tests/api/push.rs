@@ -1,0 +1,219 @@
+//! Web Push end to end: the technician's browser subscription (real P-256
+//! keys) points at a local HTTP receiver standing in for the browser's push
+//! service. Assigning a ticket makes Domovoy POST there; the receiver
+//! decrypts the aes128gcm payload with the subscription's private key and
+//! finds the ticket, and the VAPID header verifies against the server's
+//! public key. A push service that answers 410 gets the device removed; a
+//! 429 with `Retry-After` is tried again later, and delivered once.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jwt_simple::prelude::*;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use tokio::io::{AsyncBufReadExt as _, AsyncReadExt as _, AsyncWriteExt as _, BufReader};
+use tokio::net::TcpListener;
+
+use crate::helpers::{TestApp, building_id, client};
+
+/// What the receiver heard: each request's headers (lower-case) and body.
+type Heard = Arc<Mutex<Vec<(Vec<(String, String)>, Vec<u8>)>>>;
+
+/// A push service on 127.0.0.1: answers each request with the next of
+/// `answers` (then 201), keeps what it heard.
+async fn push_service(answers: Vec<(u16, Option<&'static str>)>) -> (String, Heard) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/push/sub-1", listener.local_addr().unwrap());
+    let heard: Heard = Arc::default();
+    let answers = Arc::new(Mutex::new(answers.into_iter()));
+    let keep = heard.clone();
+    tokio::spawn(async move {
+        loop {
+            let Ok((socket, _)) = listener.accept().await else { return };
+            let (heard, answers) = (keep.clone(), answers.clone());
+            tokio::spawn(async move {
+                let mut reader = BufReader::new(socket);
+                loop {
+                    let mut headers = Vec::new();
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).await.unwrap_or(0) == 0 {
+                        return;
+                    }
+                    loop {
+                        line.clear();
+                        reader.read_line(&mut line).await.unwrap();
+                        let header = line.trim_end();
+                        if header.is_empty() {
+                            break;
+                        }
+                        let (name, value) = header.split_once(':').unwrap();
+                        headers.push((name.trim().to_lowercase(), value.trim().to_owned()));
+                    }
+                    let length: usize =
+                        headers.iter().find(|(n, _)| n == "content-length").map_or(0, |(_, v)| v.parse().unwrap());
+                    let mut body = vec![0; length];
+                    reader.read_exact(&mut body).await.unwrap();
+                    heard.lock().unwrap().push((headers, body));
+                    let (status, retry_after) = answers.lock().unwrap().next().unwrap_or((201, None));
+                    let extra = retry_after.map(|r| format!("Retry-After: {r}\r\n")).unwrap_or_default();
+                    let answer = format!("HTTP/1.1 {status} X\r\n{extra}Content-Length: 0\r\n\r\n");
+                    reader.get_mut().write_all(answer.as_bytes()).await.unwrap();
+                }
+            });
+        }
+    });
+    (url, heard)
+}
+
+fn with_push(settings: &mut domovoy::settings::Settings) {
+    settings.push.allow_http_endpoints = true;
+    settings.push.vapid_subject = "mailto:ops@uk-domovoy.example".to_owned();
+    settings.outbox.poll_interval_ms = 50;
+}
+
+async fn wait_for(heard: &Heard, count: usize, within: Duration) {
+    let deadline = std::time::Instant::now() + within;
+    while heard.lock().unwrap().len() < count {
+        assert!(std::time::Instant::now() < deadline, "{count} pushes arrived in {within:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn assign(app: &TestApp, token: &str, ticket: &str, user: &str) {
+    let response = client()
+        .put(app.url(&format!("/api/v1/tickets/{ticket}/assignee")))
+        .bearer_auth(token)
+        .json(&json!({"assignee_id": user}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+}
+
+async fn ticket(app: &TestApp, token: &str, building: &str, text: &str) -> String {
+    let body = json!({"building_id": building, "description": text, "source": "phone"});
+    app.post(token, "/api/v1/tickets", &body).await.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned()
+}
+
+async fn assigning_a_ticket_pushes_to_the_technicians_browser(app: TestApp) {
+    let (endpoint, heard) = push_service(vec![(429, Some("1"))]).await;
+    let admin = app.token("admin").await;
+    let dispatcher = app.token("dispatcher").await;
+    let phone = app.token("technician").await;
+    let technician = app.user_id(&admin, "technician").await;
+    let tower = building_id(&app, &admin, "ЖК «Северная звезда»").await;
+
+    // The browser subscribes with the server's key and real P-256 keys.
+    let key: Value = app.get(&phone, "/api/v1/push/vapid-public-key").await.json().await.unwrap();
+    let server_key = URL_SAFE_NO_PAD.decode(key["public_key"].as_str().unwrap()).unwrap();
+    let (keys, auth) = ece::generate_keypair_and_auth_secret().unwrap();
+    let subscription = json!({"platform": "webpush", "subscription": {
+        "endpoint": endpoint,
+        "keys": {"p256dh": URL_SAFE_NO_PAD.encode(keys.pub_as_raw().unwrap()), "auth": URL_SAFE_NO_PAD.encode(auth)}}});
+    let device = app.post(&phone, "/api/v1/devices", &json!({"platform": "none"})).await.json::<Value>().await.unwrap();
+    let device = device["id"].as_str().unwrap().to_owned();
+    let enabled = client()
+        .put(app.url(&format!("/api/v1/devices/{device}/push")))
+        .bearer_auth(&phone)
+        .json(&subscription)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(enabled.status(), StatusCode::OK);
+    assert_eq!(enabled.json::<Value>().await.unwrap()["push"], true);
+
+    // The dispatcher gives the technician a ticket. The service first says
+    // 429 (Retry-After: 1 s); the push comes again and is delivered once.
+    let id = ticket(&app, &dispatcher, &tower, "Не работает лифт в подъезде 2").await;
+    assign(&app, &dispatcher, &id, &technician).await;
+    wait_for(&heard, 2, Duration::from_secs(30)).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let heard = heard.lock().unwrap().clone();
+    assert_eq!(heard.len(), 2, "one refused, one delivered, nothing more");
+    let (headers, body) = &heard[1];
+    let header = |name: &str| headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone()).unwrap_or_default();
+    assert_eq!(header("content-encoding"), "aes128gcm");
+    assert_eq!(header("urgency"), "high");
+    assert!(header("ttl").parse::<u32>().unwrap() > 0);
+
+    // Decrypted with the subscription's private key: the ticket (the retry
+    // is encrypted afresh, and says the same).
+    let open = |body: &[u8]| -> Value {
+        let plain = ece::decrypt(&keys.raw_components().unwrap(), &auth, body).expect("the payload decrypts");
+        serde_json::from_slice(&plain).unwrap()
+    };
+    let payload = open(body);
+    assert_eq!(open(&heard[0].1), payload, "the retry is the same message");
+    assert_eq!(payload["kind"], "ticket.assigned");
+    assert_eq!(payload["ticket_id"], id.as_str());
+    assert!(payload.get("device_id").is_none());
+
+    // VAPID: `vapid t=<JWT>, k=<the server's key>`, signed by that key, for
+    // the push service's origin.
+    let authorization = header("authorization");
+    let rest = authorization.strip_prefix("vapid ").expect("VAPID authorization");
+    let (mut jwt, mut k) = ("", "");
+    for part in rest.split(',') {
+        let (name, value) = part.trim().split_once('=').unwrap();
+        match name {
+            "t" => jwt = value,
+            "k" => k = value,
+            _ => {}
+        }
+    }
+    assert_eq!(URL_SAFE_NO_PAD.decode(k).unwrap(), server_key);
+    let verifier = ES256PublicKey::from_bytes(&server_key).unwrap();
+    let claims = verifier.verify_token::<Value>(jwt, None).expect("the VAPID signature verifies");
+    let origin = endpoint.split("/push").next().unwrap();
+    let audience = claims.audiences.unwrap().into_string().expect("one audience");
+    assert_eq!(audience, origin, "aud is the service's origin");
+    assert_eq!(claims.subject.as_deref(), Some("mailto:ops@uk-domovoy.example"));
+}
+
+#[actix_web::test]
+async fn assigning_a_ticket_pushes_to_the_technicians_browser_on_sqlite() {
+    assigning_a_ticket_pushes_to_the_technicians_browser(TestApp::spawn_configured(with_push).await).await;
+}
+
+#[actix_web::test]
+async fn assigning_a_ticket_pushes_to_the_technicians_browser_on_postgres() {
+    let Some(app) = TestApp::spawn_postgres_configured(with_push).await else { return };
+    assigning_a_ticket_pushes_to_the_technicians_browser(app).await;
+}
+
+#[actix_web::test]
+async fn a_subscription_its_service_calls_gone_is_removed() {
+    let (endpoint, heard) = push_service(vec![(410, None)]).await;
+    let app = TestApp::spawn_configured(with_push).await;
+    let admin = app.token("admin").await;
+    let dispatcher = app.token("dispatcher").await;
+    let phone = app.token("technician").await;
+    let technician = app.user_id(&admin, "technician").await;
+    let tower = building_id(&app, &admin, "ЖК «Северная звезда»").await;
+    let (keys, auth) = ece::generate_keypair_and_auth_secret().unwrap();
+    let subscription = json!({"platform": "webpush", "subscription": {
+        "endpoint": endpoint,
+        "keys": {"p256dh": URL_SAFE_NO_PAD.encode(keys.pub_as_raw().unwrap()), "auth": URL_SAFE_NO_PAD.encode(auth)}}});
+    assert_eq!(app.post(&phone, "/api/v1/devices", &subscription).await.status(), StatusCode::CREATED);
+
+    let id = ticket(&app, &dispatcher, &tower, "Сломан домофон").await;
+    assign(&app, &dispatcher, &id, &technician).await;
+    wait_for(&heard, 1, Duration::from_secs(30)).await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let devices: Value = app.get(&phone, "/api/v1/devices").await.json().await.unwrap();
+        if devices.as_array().unwrap().is_empty() {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the gone device is removed: {devices}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Another ticket: nothing is sent to the removed subscription.
+    let second = ticket(&app, &dispatcher, &tower, "Не горит свет в лифтовом холле").await;
+    assign(&app, &dispatcher, &second, &technician).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(heard.lock().unwrap().len(), 1);
+}
