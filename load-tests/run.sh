@@ -4,7 +4,7 @@
 # temporary directory, or a new PostgreSQL database (dropped after).
 # Usage: load-tests/run.sh [sqlite|postgres|all]   (default all)
 # Environment (defaults in brackets):
-#   SCENARIOS ("idle board fanout intake intake-crash reconnect cluster board-page search"; cluster on PostgreSQL only)
+#   SCENARIOS ("idle board fanout intake intake-crash reconnect cluster board-page search sync"; cluster on PostgreSQL only)
 #   DOMOVOY_TEST_POSTGRES_URL (postgres://postgres@127.0.0.1:5432/postgres): where test databases are made
 #   IDLE_SESSIONS (2000)  BOARD_SESSIONS (500)  BOARD_RATE (10)  BOARD_SECONDS (120)
 #   FANOUT_SESSIONS (1000)  FANOUT_STEP_SECONDS (10)  RECONNECT_SESSIONS (5000)
@@ -20,7 +20,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 which=${1:-all}
 pg_admin=${DOMOVOY_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}
-scenarios=${SCENARIOS:-idle board fanout intake intake-crash reconnect cluster board-page search}
+scenarios=${SCENARIOS:-idle board fanout intake intake-crash reconnect cluster board-page search sync}
 
 cargo build --release -q -p domovoy -p domovoy-load
 target=${CARGO_TARGET_DIR:-target}/release
@@ -53,6 +53,7 @@ run_backend() {
       board-page) args=(--open "${BOARD_OPEN:-10000}" --requests "${BOARD_REQUESTS:-200}") ;;
       search) args=(--clients "${SEARCH_CLIENTS:-100000}" --requests "${SEARCH_REQUESTS:-2000}"
                     --concurrency "${SEARCH_CONCURRENCY:-4}") ;;
+      sync) args=(--devices "${SYNC_DEVICES:-200}" --mutations "${SYNC_MUTATIONS:-50}" --tickets "${SYNC_TICKETS:-200}") ;;
       *) echo "unknown scenario $scenario" >&2; return 1 ;;
     esac
     echo "--- $scenario"

@@ -25,6 +25,7 @@ mod pages;
 mod server;
 mod sip;
 mod stats;
+mod sync;
 mod ws;
 
 use std::path::PathBuf;
@@ -202,6 +203,20 @@ enum Scenario {
         #[arg(long, default_value = "sipp")]
         sipp: PathBuf,
     },
+    /// The staff app's sync: first and delta syncs of a queue of --tickets,
+    /// then --devices phones coming online at once with --mutations
+    /// changes each; every change checked applied once and in order.
+    Sync {
+        #[arg(long, default_value_t = 200)]
+        devices: usize,
+        #[arg(long, default_value_t = 50)]
+        mutations: usize,
+        #[arg(long, default_value_t = 200)]
+        tickets: usize,
+        /// Seconds over which the devices come online (0: all at once).
+        #[arg(long, default_value_t = 0.0)]
+        over: f64,
+    },
     /// The minimal WebSocket broadcast server the live baselines use.
     #[command(hide = true)]
     BaselineServer {
@@ -339,6 +354,9 @@ async fn run(cli: &Cli, mut spawned: Option<&mut Spawned>) -> anyhow::Result<Fig
                 ring: Duration::from_millis(*ring_ms),
             };
             sip::sip(&server, &run).await
+        }
+        Scenario::Sync { devices, mutations, tickets, over } => {
+            sync::sync(&server, *devices, *mutations, *tickets, Duration::from_secs_f64(over.max(0.0))).await
         }
         Scenario::BaselineServer { .. } => unreachable!("handled before a server is needed"),
     }
