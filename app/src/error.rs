@@ -57,6 +57,8 @@ pub enum Rule {
     DialerUnavailable,
     /// The pass has no host with a phone on their card to call.
     NoHostPhone,
+    /// The device has not allowed notifications (no push address).
+    NoPushAddress,
 }
 
 impl Rule {
@@ -81,6 +83,7 @@ impl Rule {
         Self::NoExtension,
         Self::DialerUnavailable,
         Self::NoHostPhone,
+        Self::NoPushAddress,
     ];
 
     /// The stable code programs read.
@@ -105,6 +108,7 @@ impl Rule {
             Self::NoExtension => "no_extension",
             Self::DialerUnavailable => "dialer_unavailable",
             Self::NoHostPhone => "no_host_phone",
+            Self::NoPushAddress => "no_push_address",
         }
     }
 }

@@ -2,7 +2,7 @@
 
 use serde::Deserialize;
 
-use domovoy_app::{App, AppError, AppResult, Requester};
+use domovoy_app::{App, AppError, AppResult, Requester, Rule};
 use domovoy_domain::FieldError;
 use domovoy_domain::audit::AuditAction;
 use domovoy_domain::device::{Platform, PushAddress, WebPushSubscription, parse_token};
@@ -106,6 +106,16 @@ pub async fn set_push(
     let user = requester.account()?.id;
     let (platform, push) = push_address(request, config)?;
     app.write(move |tx| Box::pin(async move { Ok(devices::set_push(tx, user, id, platform, &push).await?) })).await
+}
+
+/// Sends a test notification to one of the requester's devices, through
+/// the outbox like every push.
+pub async fn test_push(app: &App, requester: &Requester, id: DeviceId) -> AppResult<()> {
+    let device = own(app, requester, id).await?;
+    if matches!(device.push, PushAddress::None) {
+        return Err(AppError::Rule(Rule::NoPushAddress));
+    }
+    app.write(move |tx| Box::pin(async move { Ok(devices::enqueue_test(tx, id).await?) })).await
 }
 
 /// The requester's devices.

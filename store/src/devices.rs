@@ -374,6 +374,14 @@ pub(crate) async fn enqueue_pushes(tx: &mut WriteTx, notices: &[PushNotice]) -> 
     Ok(())
 }
 
+/// Puts a test push for `device` into the outbox (the person checks that
+/// notifications reach the phone).
+pub async fn enqueue_test(tx: &mut WriteTx, device: DeviceId) -> StoreResult<()> {
+    let payload = json!({"device_id": device, "kind": "test"});
+    crate::outbox::enqueue(tx, PUSH_CHANNEL, &format!("test:{}", Uuid::now_v7()), &payload).await?;
+    Ok(())
+}
+
 /// Removes a device its push service called gone (404, 410, `UNREGISTERED`).
 pub async fn forget(tx: &mut WriteTx, id: DeviceId) -> StoreResult<bool> {
     let done = on_conn!(tx, c => {

@@ -131,6 +131,7 @@ async fn assigning_a_ticket_pushes_to_the_technicians_browser(app: TestApp) {
     assign(&app, &dispatcher, &id, &technician).await;
     wait_for(&heard, 2, Duration::from_secs(30)).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
+    let received = heard.clone();
     let heard = heard.lock().unwrap().clone();
     assert_eq!(heard.len(), 2, "one refused, one delivered, nothing more");
     let (headers, body) = &heard[1];
@@ -171,6 +172,31 @@ async fn assigning_a_ticket_pushes_to_the_technicians_browser(app: TestApp) {
     let audience = claims.audiences.unwrap().into_string().expect("one audience");
     assert_eq!(audience, origin, "aud is the service's origin");
     assert_eq!(claims.subject.as_deref(), Some("mailto:ops@uk-domovoy.example"));
+
+    // «Проверить уведомления»: a test push to this device only.
+    let test =
+        client().post(app.url(&format!("/api/v1/devices/{device}/test"))).bearer_auth(&phone).send().await.unwrap();
+    assert_eq!(test.status(), StatusCode::ACCEPTED);
+    wait_for(&received, 3, Duration::from_secs(30)).await;
+    let third = received.lock().unwrap()[2].1.clone();
+    assert_eq!(open(&third)["kind"], "test");
+    // Someone else's device is not found; a device without notifications says so.
+    let other = client()
+        .post(app.url(&format!("/api/v1/devices/{device}/test")))
+        .bearer_auth(&dispatcher)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other.status(), StatusCode::NOT_FOUND);
+    let quiet = app.post(&phone, "/api/v1/devices", &json!({"platform": "none"})).await.json::<Value>().await.unwrap();
+    let quiet = client()
+        .post(app.url(&format!("/api/v1/devices/{}/test", quiet["id"].as_str().unwrap())))
+        .bearer_auth(&phone)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(quiet.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(quiet.json::<Value>().await.unwrap()["error"]["code"], "no_push_address");
 }
 
 #[actix_web::test]

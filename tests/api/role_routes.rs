@@ -149,6 +149,7 @@ fn table() -> Vec<Row> {
             signed_in,
             Json(json!({"platform": "none"})),
         ),
+        row(Method::POST, "/api/v1/devices/{id}/test", "/api/v1/devices/{random}/test", signed_in, Empty),
         row(Method::GET, "/api/v1/push/vapid-public-key", "/api/v1/push/vapid-public-key", signed_in, Empty),
         row(Method::POST, "/api/v1/sync", "/api/v1/sync", signed_in, Json(json!({"device_id": "{random}"}))),
         row(

@@ -372,6 +372,7 @@ async function queueView(outbox) {
     el("h1", {}, "Мои заявки"),
     notices.length ? el("div", { class: "banner bad", testid: "m-notices" }, el("p", {}, `Не применено изменений: ${notices.length}. Откройте заявку, чтобы увидеть причину.`)) : null,
     state.error ? el("div", { class: "banner bad" }, el("p", {}, state.error)) : null,
+    state.notice ? el("div", { class: "banner good", testid: "m-notice-ok" }, el("p", {}, state.notice)) : null,
     await pushOffer(),
     tickets.length ? list : el("p", { class: "muted", testid: "m-empty" }, state.lastSync ? "Назначенных заявок нет." : "Список появится после первой синхронизации."),
     el("button", { type: "button", class: "wide", onclick: () => sync(), testid: "m-refresh" }, "Обновить"),
@@ -383,11 +384,28 @@ async function queueView(outbox) {
 const base64url = (bytes) => btoa(String.fromCharCode(...new Uint8Array(bytes))).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 const fromBase64url = (text) => Uint8Array.from(atob(text.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0));
 
-/** «Включить уведомления» while this phone gets no pushes and could. */
+/** «Включить уведомления» while this phone gets no pushes and could;
+ *  «Проверить уведомления» once it does. */
 async function pushOffer() {
   if (!("PushManager" in window) || !("Notification" in window) || Notification.permission === "denied") return null;
-  if ((await kvGet("push")) === "on" && Notification.permission === "granted") return null;
+  if ((await kvGet("push")) === "on" && Notification.permission === "granted") {
+    return el("button", { type: "button", class: "wide", testid: "m-push-test", onclick: testPush }, "Проверить уведомления");
+  }
   return el("button", { type: "button", class: "wide", testid: "m-push-on", onclick: enablePush }, "Включить уведомления о новых заявках");
+}
+
+async function testPush() {
+  const { token, device } = await session();
+  try {
+    const response = await fetch(`/api/v1/devices/${device}/test`, { method: "POST", headers: { Authorization: `Bearer ${token}` } });
+    if (response.status !== 202) throw new Error((await response.json().catch(() => null))?.error?.message ?? "Не удалось отправить проверку.");
+    state.error = null;
+    state.notice = "Проверка отправлена: уведомление придёт через несколько секунд.";
+    setTimeout(() => { state.notice = null; render(); }, 10_000);
+  } catch (e) {
+    state.error = e instanceof TypeError ? "Нет сети: проверить уведомления можно, когда телефон в сети." : e.message;
+  }
+  render();
 }
 
 async function enablePush() {

@@ -37,6 +37,7 @@ const TITLES = {
   "ticket.cancelled": "Заявка отменена",
   "ticket.reopened": "Заявку вернули в работу",
   "ticket.sla_warning": "Скоро срок по заявке",
+  test: "Уведомления работают",
 };
 
 // A push (Web Push) wakes the app: open windows sync at once, and the

@@ -107,6 +107,7 @@ api_routes!(
     crate::devices::api::register_device,
     crate::devices::api::list_devices,
     crate::devices::api::set_device_push,
+    crate::devices::api::test_device_push,
     crate::devices::api::vapid_public_key,
     crate::devices::api::delete_device,
     crate::devices::api::sync_device,

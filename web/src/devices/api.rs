@@ -92,6 +92,23 @@ pub async fn set_device_push(
     Ok(web::Json(DeviceDto::of(&device, &caller)))
 }
 
+/// Sends a test notification to one of the signed-in person's devices.
+#[utoipa::path(
+    tag = "staff app",
+    params(("id" = Uuid, Path)),
+    responses((status = 202), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+#[post("/api/v1/devices/{id}/test")]
+pub async fn test_device_push(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    devices::test_push(&state, &caller, DeviceId::from_uuid(*id)).await?;
+    Ok(HttpResponse::Accepted().finish())
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct VapidKeyDto {
     /// The `applicationServerKey` for `PushManager.subscribe` (base64url).

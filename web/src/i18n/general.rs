@@ -351,6 +351,10 @@ catalog! {
         "Данные изменились одновременно с вашим запросом. Обновите страницу и повторите.",
         "The data changed at the same time as your request. Reload and try again.",
     ),
+    no_push_address: &'static str = (
+        "На этом телефоне уведомления не включены: включите их в приложении",
+        "Notifications are not switched on for this device: switch them on in the app",
+    ),
     /// A device's offline changes arrived with some missing before them.
     sync_gap: fn(i64) -> String = (
         |n| format!("Часть изменений с телефона не дошла: отправьте их заново, начиная с №{n}."),

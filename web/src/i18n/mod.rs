@@ -103,6 +103,7 @@ impl Catalog {
             Rule::NoExtension => self.cl.no_extension,
             Rule::DialerUnavailable => self.cl.dialer_unavailable,
             Rule::NoHostPhone => self.ps.no_host_phone,
+            Rule::NoPushAddress => self.no_push_address,
         }
     }
 
