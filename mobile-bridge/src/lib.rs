@@ -13,6 +13,7 @@
 //! This crate depends on the application layer (`domovoy-app`), never on
 //! the web door: `domovoy-web` keeps thin routes over these functions.
 
+pub mod admin;
 pub mod devices;
 pub mod push;
 pub mod sync;

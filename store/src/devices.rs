@@ -184,6 +184,30 @@ pub async fn get<'a>(source: impl Into<Source<'a>>, id: DeviceId) -> StoreResult
     row.try_into()
 }
 
+#[derive(sqlx::FromRow)]
+struct NamedDeviceRow {
+    #[sqlx(flatten)]
+    device: DeviceRow,
+    user_name: String,
+}
+
+/// Every registered device with its person's name, the most recently seen
+/// first, at most `limit` (for administrators).
+pub async fn list_all(db: &Db, limit: i64) -> StoreResult<Vec<(Device, String)>> {
+    let rows: Vec<NamedDeviceRow> = on_conn!(db, c => {
+        sqlx::query_as(concat!(
+            "SELECT ",
+            device_columns!(),
+            ", (SELECT display_name FROM users WHERE users.id = devices.user_id) AS user_name
+             FROM devices ORDER BY last_seen_at DESC, id LIMIT $1"
+        ))
+        .bind(limit)
+        .fetch_all(&mut *c)
+        .await?
+    });
+    rows.into_iter().map(|row| Ok((Device::try_from(row.device)?, row.user_name))).collect()
+}
+
 /// A person's devices, the most recently seen first.
 pub async fn list_for_user(db: &Db, user: UserId) -> StoreResult<Vec<Device>> {
     let rows: Vec<DeviceRow> = on_conn!(db, c => {

@@ -199,6 +199,48 @@ pub async fn backlog(db: &Db) -> StoreResult<i64> {
     }))
 }
 
+/// How a channel has been doing, for administrators.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ChannelStatus {
+    /// The last attempt that succeeded.
+    pub last_success: Option<DateTime<Utc>>,
+    /// The last attempt that failed, and why.
+    pub last_error_at: Option<DateTime<Utc>>,
+    pub last_error: Option<String>,
+    /// Messages waiting to be sent (or sent again).
+    pub waiting: i64,
+}
+
+/// The channel's last success, last error and backlog.
+pub async fn channel_status(db: &Db, channel: &str) -> StoreResult<ChannelStatus> {
+    Ok(on_conn!(db, c => {
+        let last_success: Option<DateTime<Utc>> = sqlx::query_scalar(
+            "SELECT a.finished_at FROM outbox_attempts a JOIN outbox o ON o.id = a.outbox_id
+             WHERE o.channel = $1 AND a.finished_at IS NOT NULL AND a.error IS NULL
+             ORDER BY a.finished_at DESC LIMIT 1",
+        )
+        .bind(channel)
+        .fetch_optional(&mut *c)
+        .await?;
+        let last_error: Option<(DateTime<Utc>, String)> = sqlx::query_as(
+            "SELECT a.finished_at, a.error FROM outbox_attempts a JOIN outbox o ON o.id = a.outbox_id
+             WHERE o.channel = $1 AND a.finished_at IS NOT NULL AND a.error IS NOT NULL
+             ORDER BY a.finished_at DESC LIMIT 1",
+        )
+        .bind(channel)
+        .fetch_optional(&mut *c)
+        .await?;
+        let waiting: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM outbox WHERE channel = $1 AND sent_at IS NULL AND failed_at IS NULL",
+        )
+        .bind(channel)
+        .fetch_one(&mut *c)
+        .await?;
+        let (last_error_at, last_error) = last_error.map_or((None, None), |(at, e)| (Some(at), Some(e)));
+        ChannelStatus { last_success, last_error_at, last_error, waiting }
+    }))
+}
+
 /// One message's state, for administrators and tests.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct OutboxState {

@@ -243,3 +243,55 @@ async fn a_subscription_its_service_calls_gone_is_removed() {
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert_eq!(heard.lock().unwrap().len(), 1);
 }
+
+#[actix_web::test]
+async fn the_administrator_sees_the_phones_and_sends_a_test() {
+    let (endpoint, heard) = push_service(vec![]).await;
+    let app = TestApp::spawn_configured(with_push).await;
+    let admin = app.token("admin").await;
+    let phone = app.token("technician").await;
+    let (keys, auth) = ece::generate_keypair_and_auth_secret().unwrap();
+    let subscription = json!({"platform": "webpush", "app_version": "1", "subscription": {
+        "endpoint": endpoint,
+        "keys": {"p256dh": URL_SAFE_NO_PAD.encode(keys.pub_as_raw().unwrap()), "auth": URL_SAFE_NO_PAD.encode(auth)}}});
+    let device = app.post(&phone, "/api/v1/devices", &subscription).await.json::<Value>().await.unwrap();
+    let device = device["id"].as_str().unwrap().to_owned();
+
+    let overview: Value = app.get(&admin, "/api/v1/admin/push").await.json().await.unwrap();
+    assert_eq!(overview["providers"][0], json!({"platform": "webpush", "configured": true}));
+    let listed = overview["devices"].as_array().unwrap().iter().find(|d| d["id"] == device.as_str()).unwrap();
+    assert_eq!(listed["user_name"], "Петров Сергей Николаевич");
+    assert_eq!(listed["push"], true);
+    assert!(overview["last_success"].is_null());
+
+    // The page's button: a test push, then the page shows the delivery.
+    let browser = app.browser();
+    app.browser_login(&browser, "admin", "demo").await;
+    let page = browser.get(app.url("/admin/integrations")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("Уведомления на телефоны") && page.contains("Петров Сергей Николаевич"));
+    let csrf = crate::helpers::hidden_value(&page, "csrf_token");
+    let sent = browser
+        .post(app.url(&format!("/admin/integrations/devices/{device}/test")))
+        .form(&[("csrf_token", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sent.status(), StatusCode::SEE_OTHER);
+    assert_eq!(sent.headers()["location"], "/admin/integrations?done=push_test");
+    let after = browser.get(app.url("/admin/integrations?done=push_test")).send().await.unwrap().text().await.unwrap();
+    assert!(after.contains("Проверочное уведомление поставлено в очередь"));
+    wait_for(&heard, 1, Duration::from_secs(30)).await;
+    let plain = ece::decrypt(&keys.raw_components().unwrap(), &auth, &heard.lock().unwrap()[0].1).unwrap();
+    assert_eq!(serde_json::from_slice::<Value>(&plain).unwrap()["kind"], "test");
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let overview: Value = app.get(&admin, "/api/v1/admin/push").await.json().await.unwrap();
+        if overview["last_success"].is_string() {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the delivery is recorded: {overview}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Only administrators.
+    assert_eq!(app.get(&phone, "/api/v1/admin/push").await.status(), StatusCode::FORBIDDEN);
+}

@@ -108,6 +108,8 @@ api_routes!(
     crate::devices::api::list_devices,
     crate::devices::api::set_device_push,
     crate::devices::api::test_device_push,
+    crate::devices::api::push_overview,
+    crate::devices::api::admin_test_push,
     crate::devices::api::vapid_public_key,
     crate::devices::api::delete_device,
     crate::devices::api::sync_device,

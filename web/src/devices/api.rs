@@ -10,6 +10,7 @@ use uuid::Uuid;
 use domovoy_app::AppError;
 use domovoy_domain::device::{Platform, PushAddress};
 use domovoy_domain::ids::DeviceId;
+use domovoy_mobile_bridge::admin;
 use domovoy_mobile_bridge::devices::{self, DeviceRequest};
 use domovoy_mobile_bridge::sync::{self, SyncRequest};
 use domovoy_store::devices::Device;
@@ -106,6 +107,88 @@ pub async fn test_device_push(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     devices::test_push(&state, &caller, DeviceId::from_uuid(*id)).await?;
+    Ok(HttpResponse::Accepted().finish())
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProviderDto {
+    /// `webpush`, `apns`, `fcm`.
+    pub platform: String,
+    pub configured: bool,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AdminDeviceDto {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub user_name: String,
+    pub platform: String,
+    pub push: bool,
+    pub app_version: Option<String>,
+    pub last_seen_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PushOverviewDto {
+    pub providers: Vec<ProviderDto>,
+    pub last_success: Option<DateTime<Utc>>,
+    pub last_error_at: Option<DateTime<Utc>>,
+    pub last_error: Option<String>,
+    /// Pushes waiting to be sent (or sent again).
+    pub waiting: i64,
+    pub devices: Vec<AdminDeviceDto>,
+}
+
+/// Pushes for administrators: each provider, the last success and error,
+/// every device.
+#[utoipa::path(
+    tag = "staff app",
+    responses((status = 200, body = PushOverviewDto), (status = 403, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+#[get("/api/v1/admin/push")]
+pub async fn push_overview(state: web::Data<AppState>, caller: Caller) -> Result<web::Json<PushOverviewDto>, ApiError> {
+    let overview = admin::overview(&state, &caller, &state.web().bridge).await?;
+    Ok(web::Json(PushOverviewDto {
+        providers: overview
+            .providers
+            .iter()
+            .map(|p| ProviderDto { platform: p.platform.code().to_owned(), configured: p.configured })
+            .collect(),
+        last_success: overview.status.last_success,
+        last_error_at: overview.status.last_error_at,
+        last_error: overview.status.last_error.clone(),
+        waiting: overview.status.waiting,
+        devices: overview
+            .devices
+            .iter()
+            .map(|(d, name)| AdminDeviceDto {
+                id: d.id.as_uuid(),
+                user_id: d.user_id.as_uuid(),
+                user_name: name.clone(),
+                platform: d.platform.code().to_owned(),
+                push: !matches!(d.push, PushAddress::None),
+                app_version: d.app_version.clone(),
+                last_seen_at: d.last_seen_at,
+            })
+            .collect(),
+    }))
+}
+
+/// Sends a test push to any device (administrators).
+#[utoipa::path(
+    tag = "staff app",
+    params(("id" = Uuid, Path)),
+    responses((status = 202), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+#[post("/api/v1/admin/devices/{id}/test")]
+pub async fn admin_test_push(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    admin::send_test(&state, &caller, DeviceId::from_uuid(*id)).await?;
     Ok(HttpResponse::Accepted().finish())
 }
 

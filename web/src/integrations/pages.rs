@@ -17,7 +17,9 @@ use crate::i18n::Catalog;
 use crate::pages::{Chrome, DoneQuery, FormFailure, Section, fmt_time, html_with_status, notice, see_other};
 use crate::state::AppState;
 use domovoy_app::{calls, webhooks};
-use domovoy_domain::ids::PbxIntegrationId;
+use domovoy_domain::device::PushAddress;
+use domovoy_domain::ids::{DeviceId, PbxIntegrationId};
+use domovoy_mobile_bridge::admin as push_admin;
 use domovoy_store::calls::RouteTarget;
 
 #[derive(Debug)]
@@ -55,6 +57,29 @@ struct RouteLine {
     target: String,
 }
 
+struct ProviderLine {
+    label: &'static str,
+    configured: bool,
+}
+
+struct DeviceLine {
+    id: String,
+    person: String,
+    kind: &'static str,
+    push: bool,
+    version: String,
+    seen: String,
+}
+
+/// The pushes' section.
+struct PushSection {
+    providers: Vec<ProviderLine>,
+    last_success: String,
+    last_error: String,
+    waiting: i64,
+    devices: Vec<DeviceLine>,
+}
+
 #[derive(Template)]
 #[template(path = "integrations.html")]
 struct IntegrationsPage<'a> {
@@ -70,6 +95,7 @@ struct IntegrationsPage<'a> {
     blocked: Vec<(String, String)>,
     /// A new PBX integration's webhook URL, shown once.
     new_pbx_url: Option<String>,
+    push: PushSection,
 }
 
 /// What the page shows once after a create.
@@ -118,6 +144,32 @@ async fn render(
         .collect();
     let blocked =
         calls::blocked(state, caller).await?.into_iter().map(|b| (b.phone.e164().to_owned(), b.note)).collect();
+    let overview = push_admin::overview(state, caller, &state.web().bridge).await?;
+    let push = PushSection {
+        providers: overview
+            .providers
+            .iter()
+            .map(|p| ProviderLine { label: (t.push_provider_label)(p.platform.code()), configured: p.configured })
+            .collect(),
+        last_success: overview.status.last_success.map_or_else(|| t.push_never.to_owned(), |at| fmt_time(at, tz)),
+        last_error: match (&overview.status.last_error_at, &overview.status.last_error) {
+            (Some(at), Some(error)) => format!("{} — {error}", fmt_time(*at, tz)),
+            _ => t.push_never.to_owned(),
+        },
+        waiting: overview.status.waiting,
+        devices: overview
+            .devices
+            .iter()
+            .map(|(d, person)| DeviceLine {
+                id: d.id.to_string(),
+                person: person.clone(),
+                kind: (t.push_provider_label)(d.platform.code()),
+                push: !matches!(d.push, PushAddress::None),
+                version: d.app_version.clone().unwrap_or_default(),
+                seen: fmt_time(d.last_seen_at, tz),
+            })
+            .collect(),
+    };
     let page = IntegrationsPage {
         t,
         chrome: Chrome::new(caller, Section::Integrations, "/admin/integrations")
@@ -155,6 +207,7 @@ async fn render(
         routes,
         blocked,
         new_pbx_url: created.pbx_url,
+        push,
     };
     html_with_status(&page, status)
 }
@@ -298,6 +351,18 @@ pub async fn unblock_number(
 ) -> Result<HttpResponse, PageError> {
     let outcome = calls::unblock(&state, &caller, &field(&form.0, "number")).await;
     settle(&state, &caller, outcome, "saved").await
+}
+
+/// Sends a test push to a person's phone.
+#[post("/admin/integrations/devices/{id}/test")]
+pub async fn test_push(
+    state: web::Data<AppState>,
+    caller: PageCaller,
+    id: web::Path<Uuid>,
+    _form: CsrfForm<NoFields>,
+) -> Result<HttpResponse, PageError> {
+    let outcome = push_admin::send_test(&state, &caller, DeviceId::from_uuid(*id)).await;
+    settle(&state, &caller, outcome, "push_test").await
 }
 
 /// How long the administrator's test call rings before it ends unanswered.

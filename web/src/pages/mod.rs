@@ -369,6 +369,7 @@ pub fn register(cfg: &mut web::ServiceConfig) {
         .service(crate::integrations::pages::block_number)
         .service(crate::integrations::pages::unblock_number)
         .service(crate::integrations::pages::test_call)
+        .service(crate::integrations::pages::test_push)
         .service(crate::calls::pages::call_log)
         // Fixed paths before /tickets/{id}.
         .service(crate::tickets::pages::new_ticket)
@@ -467,6 +468,7 @@ pub fn notice(t: &Catalog, done: Option<&str>) -> Option<String> {
         "role_deleted" => t.role_deleted,
         "building_created" => t.building_created,
         "webhook_deleted" => t.webhook_deleted,
+        "push_test" => t.push_test_sent,
         "ticket_created" => t.tk.ticket_created_notice,
         "photos_failed" => t.tk.photos_failed,
         "status_changed" => t.tk.status_changed,
