@@ -555,6 +555,8 @@ pub struct Capabilities {
     /// Comments may be internal (staff only).
     pub comment_internal: bool,
     pub rate: bool,
+    /// «В пути»: the assignee may say they set off to the ticket.
+    pub set_off: bool,
     pub attach: bool,
     pub watch: bool,
     /// Personal contacts on the ticket (the resident always sees their own).
@@ -585,6 +587,7 @@ pub fn capabilities(requester: &Requester, ticket: &Ticket) -> Capabilities {
         comment: true,
         comment_internal: staff,
         rate,
+        set_off: ticket.may_set_off() && allowed(&Command::SetOff),
         attach: may_attach(requester, ticket),
         watch: staff,
         see_contacts: shows_contacts(requester, ticket),
@@ -629,6 +632,13 @@ pub fn authorize(requester: &Requester, ticket: &Ticket, command: &Command) -> A
         Command::Classify { .. } => !resident && requester.can(Permission::TicketsAssign, &target),
         Command::Rate { .. } => resident && requester.owns(ticket.created_by),
         Command::Respond => true,
+        // Only the one who goes: the assignee, while they may work on it.
+        Command::SetOff => {
+            !resident
+                && ticket.assignee_id().is_some()
+                && ticket.assignee_id() == requester.user_id()
+                && requester.can(Permission::TicketsTransition, &target)
+        }
     };
     if ok { Ok(()) } else { Err(AppError::Forbidden) }
 }
@@ -798,6 +808,24 @@ pub async fn transition_in(
 ) -> AppResult<Ticket> {
     let command = move_command(request)?;
     change_in(tx, requester, calendar, id, request.version, command).await
+}
+
+/// The assignee sets off to the ticket («в пути»); a second call changes
+/// nothing.
+pub async fn set_off(app: &App, requester: &Requester, id: TicketId, version: Option<i64>) -> AppResult<Ticket> {
+    change(app, requester, id, version, Command::SetOff).await
+}
+
+/// [`set_off`] inside the caller's transaction (the staff app's sync); the
+/// caller calls [`App::ticket_changed`] after the commit.
+pub async fn set_off_in(
+    tx: &mut WriteTx,
+    requester: &Requester,
+    calendar: Arc<ProductionCalendar>,
+    id: TicketId,
+    version: Option<i64>,
+) -> AppResult<Ticket> {
+    change_in(tx, requester, calendar, id, version, Command::SetOff).await
 }
 
 /// Whether `user` may work on tickets of `building` (to be assigned one).

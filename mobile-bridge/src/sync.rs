@@ -84,6 +84,8 @@ pub struct SyncTicket {
     pub number: String,
     pub status: TicketStatus,
     pub hold_reason: Option<HoldReason>,
+    /// Since when the person is on their way to it («в пути»).
+    pub en_route_at: Option<DateTime<Utc>>,
     pub priority: Priority,
     pub description: String,
     pub category: Option<String>,
@@ -105,6 +107,8 @@ pub struct SyncTicket {
     pub version: i64,
     /// The statuses the person may move it to now.
     pub moves: Vec<TicketStatus>,
+    /// Whether «В пути» is offered (`ticket.set_off`).
+    pub can_set_off: bool,
     pub can_comment: bool,
 }
 
@@ -143,12 +147,15 @@ struct Numbered {
 enum Change {
     Transition { ticket_id: TicketId, request: TransitionRequest },
     Comment { ticket_id: TicketId, text: String, public: bool },
+    SetOff { ticket_id: TicketId },
 }
 
 impl Change {
     fn ticket_id(&self) -> TicketId {
         match self {
-            Self::Transition { ticket_id, .. } | Self::Comment { ticket_id, .. } => *ticket_id,
+            Self::Transition { ticket_id, .. } | Self::Comment { ticket_id, .. } | Self::SetOff { ticket_id } => {
+                *ticket_id
+            }
         }
     }
 }
@@ -264,6 +271,7 @@ fn read_change(value: &Value) -> Result<Change, FieldErrors> {
                 },
             })
         }
+        Some("ticket.set_off") => ticket_id.map(|ticket_id| Change::SetOff { ticket_id }),
         Some("ticket.comment") => ticket_id.map(|ticket_id| Change::Comment {
             ticket_id,
             text: text("text").unwrap_or_default(),
@@ -351,10 +359,14 @@ async fn apply_next(
                                     use_cases::comment_in(tx, &requester, *ticket_id, text, *public).await?;
                                 (ticket, json!({"comment_id": comment.id}))
                             }
+                            Change::SetOff { ticket_id } => {
+                                let ticket = use_cases::set_off_in(tx, &requester, calendar, *ticket_id, None).await?;
+                                (ticket, json!({}))
+                            }
                         };
                         let mut extra = extra;
                         extra["ticket"] =
-                            json!({"id": ticket.id, "status": ticket.status(), "version": ticket.version});
+                            json!({"id": ticket.id, "status": ticket.status(), "version": ticket.version, "en_route_at": ticket.en_route_at()});
                         let body = answer(&numbered, MutationStatus::Applied, None, Some(extra));
                         let kept = Answer {
                             seq: numbered.seq,
@@ -528,6 +540,7 @@ async fn render(app: &App, requester: &Requester, list: &[Ticket]) -> AppResult<
                 number: t.number.to_string(),
                 status: t.status(),
                 hold_reason: t.hold_reason(),
+                en_route_at: t.en_route_at(),
                 priority: t.priority,
                 description: t.description.as_str().to_owned(),
                 category: lookup.item(t.category_id).map(str::to_owned),
@@ -546,6 +559,7 @@ async fn render(app: &App, requester: &Requester, list: &[Ticket]) -> AppResult<
                 updated_at: t.updated_at,
                 version: t.version,
                 moves: capabilities.moves,
+                can_set_off: capabilities.set_off,
                 can_comment: capabilities.comment,
             }
         })

@@ -823,6 +823,7 @@ fn plan(
         hold_reason: life.hold.map(|(reason, _)| reason),
         end_reason: life.end_reason.map(str::to_owned),
         assignee_id: None,
+        en_route_at: None,
         team_id: None,
         created_by,
         version: 1,

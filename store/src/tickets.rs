@@ -99,7 +99,7 @@ macro_rules! ticket_columns {
         "id, year, seq, source, building_id, unit_id, client_id, contact_name, contact_phone, place_id, category_id, \
          problem_id, priority, description, status, hold_reason, end_reason, assignee_id, team_id, created_by, version, \
          created_at, updated_at, responded_at, resolved_at, closed_at, sla_policy_id, sla_state, response_due, \
-         resolution_due, sla_next_change, sla_used_minutes, rating, rating_comment, rated_at, flagged, location"
+         resolution_due, sla_next_change, sla_used_minutes, rating, rating_comment, rated_at, flagged, location, en_route_at"
     };
 }
 
@@ -142,6 +142,7 @@ struct TicketRow {
     rated_at: Option<DateTime<Utc>>,
     flagged: bool,
     location: Option<String>,
+    en_route_at: Option<DateTime<Utc>>,
 }
 
 impl TryFrom<TicketRow> for Ticket {
@@ -175,6 +176,7 @@ impl TryFrom<TicketRow> for Ticket {
                 .transpose()?,
             end_reason: row.end_reason,
             assignee_id: row.assignee_id.map(UserId::from_uuid),
+            en_route_at: row.en_route_at,
             team_id: row.team_id.map(TeamId::from_uuid),
             created_by: row.created_by.map(UserId::from_uuid),
             version: row.version,
@@ -208,7 +210,7 @@ impl TryFrom<TicketRow> for Ticket {
 /// updated_at, responded_at, resolved_at, closed_at, sla_policy_id,
 /// sla_state, response_due, resolution_due, sla_next_change,
 /// sla_used_minutes, rating, rating_comment, rated_at, flagged, search_text,
-/// location. A macro rather than a function: it binds on either backend's
+/// location, en_route_at. A macro rather than a function: it binds on either backend's
 /// query type.
 macro_rules! bind_changeable {
     ($query:expr, $ticket:expr, $search:expr) => {{
@@ -244,6 +246,7 @@ macro_rules! bind_changeable {
             .bind(ticket.flagged())
             .bind($search)
             .bind(&ticket.location)
+            .bind(ticket.en_route_at())
     }};
 }
 
@@ -256,7 +259,7 @@ macro_rules! insert_columns {
                               priority, description, status, hold_reason, end_reason, assignee_id, team_id,
                               updated_at, responded_at, resolved_at, closed_at, sla_policy_id, sla_state,
                               response_due, resolution_due, sla_next_change, sla_used_minutes, rating,
-                              rating_comment, rated_at, flagged, search_text, location)"
+                              rating_comment, rated_at, flagged, search_text, location, en_route_at)"
     };
 }
 
@@ -294,7 +297,7 @@ fn created_entry(ticket: &Ticket) -> HistoryChange {
 /// text starting with that number, and its «created» history entry; `None`
 /// (nothing inserted) before the year's first number. Columns and binds as
 /// in [`insert`], with `$3` (the number there) the year's text here; the
-/// history entry's after them.
+/// history entry's after them ($40 on).
 async fn pg_insert_numbered(
     tx: &mut WriteTx,
     ticket: &Ticket,
@@ -309,12 +312,12 @@ async fn pg_insert_numbered(
             "
                SELECT $1, $2, n.seq, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,
                       $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35, $36,
-                      $3 || '-' || lpad(n.seq::text, GREATEST(6, length(n.seq::text)), '0') || ' ' || $37, $38
+                      $3 || '-' || lpad(n.seq::text, GREATEST(6, length(n.seq::text)), '0') || ' ' || $37, $38, $39
                FROM (SELECT nextval('ticket_number_seq') - base AS seq FROM ticket_number_bases WHERE year = $2) n
                RETURNING id, seq),
              history AS (
                INSERT INTO ticket_history (id, ticket_id, at, actor_id, actor_name, kind, data, public)
-               SELECT $39, stored.id, $8, $40, $41, 'created', $42, TRUE FROM stored)
+               SELECT $40, stored.id, $8, $41, $42, 'created', $43, TRUE FROM stored)
              SELECT seq FROM stored"
         ))
         .bind(ticket.id.as_uuid())
@@ -342,7 +345,7 @@ pub async fn insert(tx: &mut WriteTx, ticket: &Ticket) -> StoreResult<()> {
         let query = sqlx::query(concat!(
             insert_columns!(),
             " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21,
-                     $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35, $36, $37, $38)"
+                     $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35, $36, $37, $38, $39)"
         ))
         .bind(ticket.id.as_uuid())
         .bind(i64::from(ticket.number.year))
@@ -370,7 +373,7 @@ pub async fn save(tx: &mut WriteTx, ticket: &Ticket) -> StoreResult<Ticket> {
                     updated_at = $17, responded_at = $18, resolved_at = $19, closed_at = $20, sla_policy_id = $21,
                     sla_state = $22, response_due = $23, resolution_due = $24, sla_next_change = $25,
                     sla_used_minutes = $26, rating = $27, rating_comment = $28, rated_at = $29, flagged = $30,
-                    search_text = $31, location = $32
+                    search_text = $31, location = $32, en_route_at = $33
              WHERE id = $1 AND version = $2",
         )
         .bind(ticket.id.as_uuid())

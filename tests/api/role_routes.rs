@@ -44,6 +44,8 @@ struct Fixtures {
     own_ticket_id: TicketId,
     ticket_id: TicketId,
     other_user: UserId,
+    /// The technician, whom `{technician_ticket}` (in the tower) is assigned to.
+    technician: UserId,
 }
 
 impl Fixtures {
@@ -428,6 +430,13 @@ fn table() -> Vec<Row> {
                 !resident(p) && p.can(permission, &f.ticket)
             },
             Json(json!({"to": "accepted", "version": 999})),
+        ),
+        row(
+            Method::POST,
+            "/api/v1/tickets/{id}/set-off",
+            "/api/v1/tickets/{technician_ticket}/set-off",
+            |p, f| !resident(p) && p.user_id == f.technician && p.can(Permission::TicketsTransition, &f.ticket),
+            Json(json!({})),
         ),
         row(
             Method::POST,
@@ -827,6 +836,25 @@ async fn fixtures(app: &TestApp) -> Fixtures {
         "ticket",
     )
     .await;
+    let technician = app.user_id(&admin, "technician").await;
+    let technician_ticket = created_id(
+        app.post(
+            &dispatcher,
+            "/api/v1/tickets",
+            &json!({"building_id": tower, "description": "Искрит розетка в коридоре", "source": "phone"}),
+        )
+        .await,
+        "technician's ticket",
+    )
+    .await;
+    let assigned = client()
+        .put(app.url(&format!("/api/v1/tickets/{technician_ticket}/assignee")))
+        .bearer_auth(&admin)
+        .json(&json!({"assignee_id": technician}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(assigned.status(), StatusCode::OK, "assigned to the technician");
     let own_ticket = created_id(
         app.post(
             &resident,
@@ -943,6 +971,7 @@ async fn fixtures(app: &TestApp) -> Fixtures {
         ticket_id: TicketId::from_uuid(id(&ticket)),
         own_ticket_id: TicketId::from_uuid(id(&own_ticket)),
         other_user: UserId::from_uuid(id(&other_user)),
+        technician: UserId::from_uuid(id(&technician)),
         values: HashMap::new(),
     };
     for (name, value) in [
@@ -952,6 +981,7 @@ async fn fixtures(app: &TestApp) -> Fixtures {
         ("unit", flat),
         ("ticket", ticket),
         ("own_ticket", own_ticket),
+        ("technician_ticket", technician_ticket),
         ("attachment", attachment),
         ("client", client_id),
         ("other_user", other_user),

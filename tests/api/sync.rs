@@ -100,6 +100,8 @@ async fn the_staff_app_syncs_exactly_once(app: TestApp) {
     let shown = first["changes"]["tickets"].as_array().unwrap().iter().find(|t| t["id"] == leak.as_str()).unwrap();
     assert_eq!(shown["building_name"], NORTH_STAR);
     assert!(shown["moves"].as_array().unwrap().contains(&json!("in_progress")), "{shown}");
+    assert_eq!(shown["can_set_off"], true, "«Выезжаю» is offered: {shown}");
+    assert!(shown["en_route_at"].is_null());
     assert!(!first["changes"]["categories"].as_array().unwrap().is_empty());
     let cursor = first["cursor"].as_str().unwrap().to_owned();
 

@@ -649,3 +649,70 @@ async fn settings_need_the_settings_permission_and_are_audited() {
         assert_eq!(audit["items"].as_array().unwrap().len(), 1, "{action}");
     }
 }
+
+#[actix_web::test]
+async fn the_assignee_sets_off_and_the_resident_and_the_board_see_it() {
+    let app = TestApp::spawn().await;
+    let resident = app.token("+79001000001").await;
+    let dispatcher = app.token("dispatcher").await;
+    let technician = app.token("technician").await;
+    let admin = app.token("admin").await;
+    let building = building_id(&app, &dispatcher, NORTH_STAR).await;
+    let body =
+        json!({ "building_id": building, "description": "Не закрывается окно в спальне", "source": "web_cabinet" });
+    let ticket: Value = create(&app, &resident, &body, Some("set-off-1")).await.json().await.unwrap();
+    let id = ticket["id"].as_str().unwrap().to_owned();
+    assert!(ticket["en_route_at"].is_null());
+    let set_off = |token: &str| {
+        client().post(app.url(&format!("/api/v1/tickets/{id}/set-off"))).bearer_auth(token.to_owned()).send()
+    };
+
+    // Nobody is assigned yet: nobody can be on the way.
+    assert_eq!(set_off(&dispatcher).await.unwrap().status(), StatusCode::FORBIDDEN);
+    let technician_id = app.user_id(&admin, "technician").await;
+    let assigned = client()
+        .put(app.url(&format!("/api/v1/tickets/{id}/assignee")))
+        .bearer_auth(&dispatcher)
+        .json(&json!({ "assignee_id": technician_id }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(assigned.status(), StatusCode::OK);
+
+    // Only the assignee says they are coming; the dispatcher may not say it for them.
+    assert_eq!(set_off(&dispatcher).await.unwrap().status(), StatusCode::FORBIDDEN);
+    assert_eq!(set_off(&resident).await.unwrap().status(), StatusCode::FORBIDDEN);
+    let coming = set_off(&technician).await.unwrap();
+    assert_eq!(coming.status(), StatusCode::OK);
+    let coming: Value = coming.json().await.unwrap();
+    assert_eq!(coming["status"], "assigned");
+    let since = coming["en_route_at"].as_str().expect("since when").to_owned();
+    // A second tap changes nothing: same time, same version.
+    let again: Value = set_off(&technician).await.unwrap().json().await.unwrap();
+    assert_eq!(again["en_route_at"], since.as_str());
+    assert_eq!(again["version"], coming["version"]);
+    let timeline: Value = app.get(&dispatcher, &format!("/api/v1/tickets/{id}/timeline")).await.json().await.unwrap();
+    let set_offs = timeline["history"].as_array().unwrap().iter().filter(|h| h["kind"] == "set_off").count();
+    assert_eq!(set_offs, 1, "{timeline}");
+
+    // The resident sees it on their start page and on the ticket, in Russian.
+    let browser = app.browser();
+    let login = app.browser_login(&browser, "+79001000001", domovoy::demo::DEMO_PASSWORD).await;
+    assert_eq!(login.status(), StatusCode::SEE_OTHER);
+    for path in ["/".to_owned(), format!("/tickets/{id}")] {
+        let html = browser.get(app.url(&path)).send().await.unwrap().text().await.unwrap();
+        assert!(html.contains("Исполнитель в пути с"), "{path}: {html}");
+    }
+    let history = browser.get(app.url(&format!("/tickets/{id}"))).send().await.unwrap().text().await.unwrap();
+    assert!(history.contains("выехал(а) на заявку"));
+
+    // Starting the work ends the way; then nobody sets off to it.
+    let started = transition(&app, &technician, &id, json!({ "to": "in_progress" })).await;
+    assert_eq!(started.status(), StatusCode::OK);
+    assert!(started.json::<Value>().await.unwrap()["en_route_at"].is_null());
+    let late = set_off(&technician).await.unwrap();
+    assert_eq!(late.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let error: Value = late.json().await.unwrap();
+    assert_eq!(error["error"]["code"], "cannot_set_off");
+    assert!(error["error"]["message"].as_str().unwrap().contains("«В работе»"), "{error}");
+}

@@ -24,6 +24,8 @@ const OFFLINE_MOVES = {
   new: ["accepted"], assigned: ["accepted", "in_progress"], accepted: ["in_progress"], reopened: ["in_progress"],
   in_progress: ["on_hold", "done"], on_hold: ["in_progress"],
 };
+// Where «Выезжаю» is offered while offline (the ticket waits for a visit).
+const SET_OFF_FROM = ["accepted", "assigned", "reopened", "on_hold"];
 
 // ---- IndexedDB -----------------------------------------------------------------
 
@@ -283,7 +285,8 @@ function due(ticket, label = true) {
 
 function statusText(ticket) {
   const hold = ticket.status === "on_hold" && ticket.hold_reason ? ` (${HOLD[ticket.hold_reason] ?? ticket.hold_reason})` : "";
-  return (STATUS[ticket.status] ?? ticket.status) + hold;
+  const way = ticket.en_route_at ? ` · в пути с ${timeFormat.format(new Date(ticket.en_route_at))}` : "";
+  return (STATUS[ticket.status] ?? ticket.status) + hold + way;
 }
 
 async function render() {
@@ -454,8 +457,19 @@ function moveButtons(ticket, pending) {
   const buttons = [];
   const move = (to, extra = {}) => () => enqueue({ kind: "ticket.transition", ticket_id: ticket.id, to, ...extra }, async (s) => {
     const current = await req(s.tickets.get(ticket.id));
-    s.tickets.put({ ...current, status: to, hold_reason: extra.hold_reason ?? null, pending: true });
+    s.tickets.put({ ...current, status: to, hold_reason: extra.hold_reason ?? null, en_route_at: null, pending: true });
   });
+  // «Выезжаю»: the resident and the dispatcher see that someone is coming.
+  const setOff = pending ? (SET_OFF_FROM.includes(ticket.status) && !ticket.en_route_at) : ticket.can_set_off;
+  if (setOff) {
+    buttons.push(el("button", {
+      type: "button", class: "wide", testid: "m-set-off",
+      onclick: () => enqueue({ kind: "ticket.set_off", ticket_id: ticket.id }, async (s) => {
+        const current = await req(s.tickets.get(ticket.id));
+        s.tickets.put({ ...current, en_route_at: new Date().toISOString(), can_set_off: false, pending: true });
+      }),
+    }, "Выезжаю"));
+  }
   for (const to of moves) {
     if (to === "accepted") buttons.push(el("button", { type: "button", class: "primary wide", onclick: move("accepted"), testid: "m-move-accepted" }, "Принять"));
     if (to === "in_progress") buttons.push(el("button", { type: "button", class: "primary wide", onclick: move("in_progress"), testid: "m-move-in_progress" }, ticket.status === "on_hold" ? "Продолжить работу" : "Начать работу"));
@@ -474,7 +488,7 @@ async function ticketView(outbox) {
     .sort((a, b) => String(a.created_at).localeCompare(String(b.created_at)));
   const notices = (await all("notices")).filter((n) => n.ticket_id === ticket.id);
   const mine = outbox.filter((m) => m.ticket_id === ticket.id);
-  const pending = mine.some((m) => m.kind === "ticket.transition");
+  const pending = mine.some((m) => m.kind === "ticket.transition" || m.kind === "ticket.set_off");
 
   const text = draft("text", { testid: "m-comment-text" });
   const note = draft("note", { testid: "m-done-note" });
@@ -504,7 +518,7 @@ async function ticketView(outbox) {
       }
       await enqueue({ kind: "ticket.transition", ticket_id: ticket.id, to: "done" }, async (s) => {
         const current = await req(s.tickets.get(ticket.id));
-        s.tickets.put({ ...current, status: "done", hold_reason: null, pending: true });
+        s.tickets.put({ ...current, status: "done", hold_reason: null, en_route_at: null, pending: true });
       });
     },
   }, el("label", {}, "Что сделано", note), el("button", { type: "submit", class: "primary wide", testid: "m-done" }, "Работа выполнена")) : null;

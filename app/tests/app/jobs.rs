@@ -41,6 +41,7 @@ fn done(building: BuildingId, days_ago: i64) -> Ticket {
         hold_reason: None,
         end_reason: None,
         assignee_id: None,
+        en_route_at: None,
         responded_at: Some(resolved - Duration::hours(1)),
         resolved_at: Some(resolved),
         closed_at: None,

@@ -64,6 +64,8 @@ pub enum HistoryChange {
     Sla { from: SlaState, to: SlaState },
     /// A file was attached.
     Attachment { attachment_id: uuid::Uuid, file_name: String, size_bytes: i64 },
+    /// The assignee set off to the ticket («в пути»).
+    SetOff,
 }
 
 impl HistoryChange {
@@ -77,6 +79,7 @@ impl HistoryChange {
             Self::Rating { .. } => "rating",
             Self::Sla { .. } => "sla",
             Self::Attachment { .. } => "attachment",
+            Self::SetOff => "set_off",
         }
     }
 
@@ -141,6 +144,7 @@ mod tests {
             },
             HistoryChange::Sla { from: SlaState::Active, to: SlaState::Warning },
             HistoryChange::Rating { rating: 2, comment: Some("долго".into()), status: TicketStatus::Reopened },
+            HistoryChange::SetOff,
         ];
         for entry in entries {
             let (kind, data) = (entry.kind(), entry.data());

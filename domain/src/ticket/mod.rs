@@ -159,6 +159,10 @@ pub enum WorkflowError {
     /// Only a done or closed ticket may be rated, and only once.
     #[error("the ticket cannot be rated now")]
     NotRateable,
+    /// Only an assigned ticket that waits for its assignee's visit (not in
+    /// progress, not finished) can be set off to.
+    #[error("nobody can set off to a ticket that is {0}")]
+    CannotSetOff(TicketStatus),
 }
 
 impl WorkflowError {
@@ -171,6 +175,7 @@ impl WorkflowError {
             Self::AssigneeRequired => "assignee_required",
             Self::Unchanged(_) => "status_unchanged",
             Self::NotRateable => "not_rateable",
+            Self::CannotSetOff(_) => "cannot_set_off",
         }
     }
 }
@@ -488,6 +493,9 @@ pub struct Ticket {
     /// Why it was rejected or cancelled.
     end_reason: Option<String>,
     assignee_id: Option<crate::ids::UserId>,
+    /// When the assignee set off to the ticket («в пути»); cleared when the
+    /// ticket moves on or changes hands.
+    en_route_at: Option<chrono::DateTime<chrono::Utc>>,
     responded_at: Option<chrono::DateTime<chrono::Utc>>,
     resolved_at: Option<chrono::DateTime<chrono::Utc>>,
     closed_at: Option<chrono::DateTime<chrono::Utc>>,
@@ -527,6 +535,7 @@ pub struct TicketParts {
     pub hold_reason: Option<HoldReason>,
     pub end_reason: Option<String>,
     pub assignee_id: Option<crate::ids::UserId>,
+    pub en_route_at: Option<chrono::DateTime<chrono::Utc>>,
     pub responded_at: Option<chrono::DateTime<chrono::Utc>>,
     pub resolved_at: Option<chrono::DateTime<chrono::Utc>>,
     pub closed_at: Option<chrono::DateTime<chrono::Utc>>,
@@ -575,6 +584,7 @@ impl Ticket {
             hold_reason: p.hold_reason,
             end_reason: p.end_reason,
             assignee_id: p.assignee_id,
+            en_route_at: p.en_route_at,
             responded_at: p.responded_at,
             resolved_at: p.resolved_at,
             closed_at: p.closed_at,
@@ -612,6 +622,7 @@ impl Ticket {
             hold_reason: self.hold_reason,
             end_reason: self.end_reason,
             assignee_id: self.assignee_id,
+            en_route_at: self.en_route_at,
             responded_at: self.responded_at,
             resolved_at: self.resolved_at,
             closed_at: self.closed_at,
@@ -637,6 +648,12 @@ impl Ticket {
 
     pub fn assignee_id(&self) -> Option<crate::ids::UserId> {
         self.assignee_id
+    }
+
+    /// When the assignee set off to the ticket, while they are on their
+    /// way (cleared by the next move or a new assignee).
+    pub fn en_route_at(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+        self.en_route_at
     }
 
     /// When someone on the company's side first reacted.

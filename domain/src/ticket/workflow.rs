@@ -47,6 +47,10 @@ pub enum Command {
     /// Someone on the company's side answered the resident (a public
     /// comment): the response clock stops if it still ran.
     Respond,
+    /// The assignee sets off to the ticket («в пути»): the resident and the
+    /// dispatcher see that someone is coming. The next move (starting the
+    /// work, most often) or a new assignee ends it.
+    SetOff,
 }
 
 /// What becomes of the waiting-for-the-client pause (it stops the SLA).
@@ -139,6 +143,7 @@ impl Ticket {
             hold_reason: None,
             end_reason: None,
             assignee_id: intake.assignee_id,
+            en_route_at: None,
             responded_at: None,
             resolved_at: None,
             closed_at: None,
@@ -149,6 +154,20 @@ impl Ticket {
         };
         let history = HistoryChange::Created { status, assignee_id: ticket.assignee_id, source: ticket.source };
         (ticket, history)
+    }
+
+    /// Whether the ticket waits for its assignee to come: accepted,
+    /// assigned, reopened or on hold, neither in progress nor finished.
+    pub fn awaits_visit(&self) -> bool {
+        matches!(
+            self.status,
+            TicketStatus::Accepted | TicketStatus::Assigned | TicketStatus::Reopened | TicketStatus::OnHold
+        )
+    }
+
+    /// Whether [`Command::SetOff`] would change something now.
+    pub fn may_set_off(&self) -> bool {
+        self.awaits_visit() && self.assignee_id.is_some() && self.en_route_at.is_none()
     }
 
     /// Applies `command` at `now`: the one place the workflow state changes.
@@ -171,6 +190,7 @@ impl Ticket {
                 }
                 next.status = to;
                 next.updated_at = now;
+                next.en_route_at = None;
                 if next.responded_at.is_none() && to != TicketStatus::New {
                     next.responded_at = Some(now);
                 }
@@ -208,6 +228,9 @@ impl Ticket {
                     (None, TicketStatus::Assigned) => next.status = TicketStatus::Accepted,
                     (None, TicketStatus::InProgress) => return Err(WorkflowError::AssigneeRequired),
                     _ => {}
+                }
+                if to != self.assignee_id {
+                    next.en_route_at = None;
                 }
                 next.assignee_id = to;
                 next.updated_at = now;
@@ -271,6 +294,23 @@ impl Ticket {
                 }
                 Ok(applied(next, None, Pause::Unchanged))
             }
+            Command::SetOff => {
+                if !self.awaits_visit() {
+                    return Err(WorkflowError::CannotSetOff(self.status));
+                }
+                if self.assignee_id.is_none() {
+                    return Err(WorkflowError::AssigneeRequired);
+                }
+                if self.en_route_at.is_some() {
+                    // Already on the way: a second tap (or a replayed
+                    // offline change) changes nothing.
+                    return Ok(applied(next, None, Pause::Unchanged));
+                }
+                next.en_route_at = Some(now);
+                next.updated_at = now;
+                next.responded_at = next.responded_at.or(Some(now));
+                Ok(applied(next, Some(HistoryChange::SetOff), Pause::Unchanged))
+            }
         }
     }
 }
@@ -304,6 +344,35 @@ mod tests {
 
     fn moved(to: TicketStatus) -> Command {
         Command::Move { to, reason: None, hold_reason: None }
+    }
+
+    #[test]
+    fn the_assignee_sets_off_once_and_the_next_move_ends_the_way() {
+        let now = Utc::now();
+        let unassigned = filed(None);
+        assert_eq!(unassigned.apply(Command::SetOff, now), Err(WorkflowError::CannotSetOff(TicketStatus::New)));
+        let accepted = unassigned.apply(moved(TicketStatus::Accepted), now).unwrap().ticket;
+        assert_eq!(accepted.apply(Command::SetOff, now), Err(WorkflowError::AssigneeRequired));
+        let who = UserId::new();
+        let ticket = filed(Some(who));
+        let set_off = ticket.apply(Command::SetOff, now).unwrap();
+        assert_eq!(set_off.ticket.en_route_at(), Some(now));
+        assert_eq!(set_off.history, Some(HistoryChange::SetOff));
+        assert_eq!(set_off.ticket.status(), TicketStatus::Assigned);
+        // A second tap, or the offline copy of the first, changes nothing.
+        let again = set_off.ticket.apply(Command::SetOff, now + chrono::Duration::minutes(1)).unwrap();
+        assert!(again.is_noop(&set_off.ticket));
+        let started = set_off.ticket.apply(moved(TicketStatus::InProgress), now).unwrap();
+        assert_eq!(started.ticket.en_route_at(), None);
+        assert_eq!(
+            started.ticket.apply(Command::SetOff, now),
+            Err(WorkflowError::CannotSetOff(TicketStatus::InProgress))
+        );
+        // Someone else takes the ticket: the first one's way is over.
+        let handed = set_off.ticket.apply(Command::Assign { to: Some(UserId::new()) }, now).unwrap();
+        assert_eq!(handed.ticket.en_route_at(), None);
+        let kept = set_off.ticket.apply(Command::Assign { to: Some(who) }, now).unwrap();
+        assert_eq!(kept.ticket.en_route_at(), Some(now));
     }
 
     #[test]

@@ -53,6 +53,7 @@ fn ticket(building: BuildingId, text: &str, creator: Option<UserId>) -> TicketPa
         hold_reason: None,
         end_reason: None,
         assignee_id: None,
+        en_route_at: None,
         team_id: None,
         created_by: creator,
         version: 1,

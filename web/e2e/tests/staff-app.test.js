@@ -76,6 +76,17 @@ test("the technician works offline on a phone and every change reaches the serve
   await page.screenshot({ path: "/tmp/staff-app-queue.png", fullPage: true });
   assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= innerWidth), "the queue fits the phone");
 
+  // «Выезжаю»: the dispatcher's board shows that someone is on the way.
+  await card.click();
+  await page.getByTestId("m-set-off").click();
+  await page.getByTestId("m-status").filter({ hasText: "в пути с" }).waitFor();
+  await row.filter({ hasText: "Исполнитель в пути с" }).waitFor({ timeout: 10_000 });
+  assert.ok((await call(`/api/v1/tickets/${id}`, dispatcher)).json.en_route_at, "the server knows since when");
+  assert.equal(await page.getByTestId("m-set-off").count(), 0, "offered once");
+  await page.screenshot({ path: "/tmp/staff-app-en-route.png", fullPage: true });
+  await page.locator("#back").click();
+  await card.waitFor();
+
   // The basement: no network. The app opens again with the queue.
   await phone.setOffline(true);
   await page.reload();

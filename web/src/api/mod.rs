@@ -121,6 +121,7 @@ api_routes!(
     crate::tickets::api::get_ticket,
     crate::tickets::api::ticket_timeline,
     crate::tickets::api::transition_ticket,
+    crate::tickets::api::set_off_ticket,
     crate::tickets::api::assign_ticket,
     crate::tickets::api::update_ticket,
     crate::tickets::api::comment_ticket,

@@ -55,6 +55,8 @@ struct RequestLine {
     description: String,
     status: &'static str,
     status_label: &'static str,
+    /// «Исполнитель в пути с …», or empty.
+    en_route: String,
     created: String,
 }
 
@@ -112,6 +114,7 @@ pub async fn home(state: web::Data<AppState>, caller: PageCaller, req: HttpReque
                 description: ticket.description.as_str().chars().take(140).collect(),
                 status: ticket.status().code(),
                 status_label: t.tk.status(&ticket.status()),
+                en_route: crate::tickets::pages::en_route(ticket, t, zone),
                 created: crate::pages::fmt_time(ticket.created_at, zone),
             })
             .collect();

@@ -289,6 +289,12 @@ catalog! {
         |name| format!("assigned: {name}"),
     ),
     history_unassigned: &'static str = ("исполнитель снят", "assignee removed"),
+    history_set_off: &'static str = ("выехал(а) на заявку", "set off to the ticket"),
+    /// "on the way since <time>" beside a ticket's status.
+    en_route_since: fn(&str) -> String = (
+        |at| format!("Исполнитель в пути с {at}"),
+        |at| format!("On the way since {at}"),
+    ),
     history_classified: &'static str = (
         "изменил(а) классификацию или приоритет",
         "changed classification or priority",
@@ -431,6 +437,10 @@ labels! {
         WorkflowError::NotRateable => (
             "Оценить можно только выполненную заявку, и только один раз".to_owned(),
             "Only finished work can be rated, and only once".to_owned(),
+        ),
+        WorkflowError::CannotSetOff(status) => (
+            format!("Выехать можно только к заявке, которая ждёт исполнителя, а эта — «{}»", status_label(*status)),
+            format!("One sets off only to a ticket that waits for its assignee; this one is “{}”", status_label(*status)),
         ),
     }
     fn status_label(status: TicketStatus) -> &'static str = match status {

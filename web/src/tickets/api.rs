@@ -65,6 +65,9 @@ pub struct TicketDto {
     pub contact_phone: Option<String>,
     pub assignee_id: Option<Uuid>,
     pub assignee_name: Option<String>,
+    /// Since when the assignee is on their way («в пути»); `null` when
+    /// nobody is.
+    pub en_route_at: Option<DateTime<Utc>>,
     pub team_id: Option<Uuid>,
     /// `waiting_client` or `waiting_parts` while on hold.
     pub hold_reason: Option<&'static str>,
@@ -114,6 +117,7 @@ impl TicketDto {
             contact_phone: t.contact_phone.as_ref().filter(|_| contacts).map(|p| p.e164().to_owned()),
             assignee_id: t.assignee_id().map(|a| a.as_uuid()),
             assignee_name: names.assignee.map(str::to_owned),
+            en_route_at: t.en_route_at(),
             team_id: t.team_id.map(|team| team.as_uuid()),
             hold_reason: t.hold_reason().map(|h| h.code()),
             end_reason: t.end_reason().map(str::to_owned),
@@ -387,6 +391,39 @@ pub async fn transition_ticket(
     body: web::Json<TransitionRequest>,
 ) -> Result<web::Json<TicketDto>, ApiError> {
     let ticket = tickets::transition(&state, &caller, TicketId::from_uuid(*id), &body).await?;
+    Ok(web::Json(dto(&state, &caller, &ticket).await?))
+}
+
+/// The version the assignee saw, to catch a change made meanwhile.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct SetOffRequest {
+    pub version: Option<i64>,
+}
+
+/// The assignee says they set off to the ticket («в пути»): the resident
+/// and the dispatcher see it. Repeating it changes nothing; the next move
+/// (starting the work) ends it.
+#[utoipa::path(
+    tag = "tickets",
+    params(("id" = Uuid, Path)),
+    request_body = SetOffRequest,
+    responses(
+        (status = 200, body = TicketDto),
+        (status = 403, body = ErrorBody, description = "Not the ticket's assignee"),
+        (status = 409, body = ErrorBody, description = "Changed by someone else"),
+        (status = 422, body = ErrorBody, description = "The ticket does not wait for a visit (`cannot_set_off`)"),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/api/v1/tickets/{id}/set-off")]
+pub async fn set_off_ticket(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    body: Option<web::Json<SetOffRequest>>,
+) -> Result<web::Json<TicketDto>, ApiError> {
+    let version = body.and_then(|b| b.version);
+    let ticket = tickets::set_off(&state, &caller, TicketId::from_uuid(*id), version).await?;
     Ok(web::Json(dto(&state, &caller, &ticket).await?))
 }
 

@@ -6,6 +6,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use askama::Template;
 use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -132,6 +133,8 @@ pub struct Row {
     pub status: &'static str,
     pub status_label: &'static str,
     pub assignee: String,
+    /// «Исполнитель в пути с …», or empty.
+    pub en_route: String,
     pub due: Due,
     pub version: i64,
     pub flagged: bool,
@@ -162,6 +165,7 @@ impl Row {
             status: ticket.status().code(),
             status_label: t.tk.status(&ticket.status()),
             assignee: lookup.user(ticket.assignee_id()).unwrap_or(t.tk.unassigned).to_owned(),
+            en_route: en_route(ticket, t, state.config.display_time_zone),
             due: due(ticket, t, state, now),
             version: ticket.version,
             flagged: ticket.flagged(),
@@ -786,6 +790,7 @@ struct TicketPage<'a> {
     version: i64,
     status: &'static str,
     status_label: &'static str,
+    en_route: String,
     priority: &'static str,
     priority_label: &'static str,
     description: String,
@@ -847,6 +852,11 @@ pub async fn show_ticket(
     render_ticket(&state, &caller, TicketId::from_uuid(*id), notice, FormFailure::default(), StatusCode::OK).await
 }
 
+/// «Исполнитель в пути с …» while the assignee is on the way, else empty.
+pub(crate) fn en_route(ticket: &Ticket, t: &Catalog, zone: Tz) -> String {
+    ticket.en_route_at().map(|at| (t.tk.en_route_since)(&fmt_time(at, zone))).unwrap_or_default()
+}
+
 /// A history entry in words.
 fn history_text(entry: &HistoryEntry, t: &Catalog, lookup: &Lookup) -> String {
     match &entry.change {
@@ -875,6 +885,7 @@ fn history_text(entry: &HistoryEntry, t: &Catalog, lookup: &Lookup) -> String {
         }
         HistoryChange::Sla { to, .. } => (t.tk.history_sla)(t.tk.sla_state(to)),
         HistoryChange::Attachment { file_name, .. } => (t.tk.history_with_reason)(t.tk.uploaded, file_name),
+        HistoryChange::SetOff => t.tk.history_set_off.to_owned(),
     }
 }
 
@@ -1079,6 +1090,7 @@ async fn render_ticket(
         version: ticket.version,
         status: ticket.status().code(),
         status_label: t.tk.status(&ticket.status()),
+        en_route: en_route(ticket, t, state.config.display_time_zone),
         priority: ticket.priority.code(),
         priority_label: t.tk.priority(&ticket.priority),
         description: ticket.description.as_str().to_owned(),
