@@ -252,11 +252,14 @@ pub struct DatabaseSettings {
     pub max_connections: u32,
     /// Seconds a request waits for a free connection before answering 503.
     pub acquire_timeout_secs: u64,
+    /// SQLite: keep the one writer and its connection on one CPU (faster
+    /// durable intake; see BENCHMARKS.md). `false` lets the OS place them.
+    pub pin_sqlite_writer: bool,
 }
 
 impl Default for DatabaseSettings {
     fn default() -> Self {
-        Self { max_connections: 8, acquire_timeout_secs: 5 }
+        Self { max_connections: 8, acquire_timeout_secs: 5, pin_sqlite_writer: true }
     }
 }
 

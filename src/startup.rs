@@ -61,6 +61,7 @@ impl Application {
         let options = DbOptions {
             max_connections: settings.database.max_connections,
             acquire_timeout: Duration::from_secs(settings.database.acquire_timeout_secs),
+            pin_sqlite_writer: settings.database.pin_sqlite_writer,
         };
         let db = Db::connect(url.expose(), &options)
             .await

@@ -55,11 +55,17 @@ pub struct DbOptions {
     /// How long a request waits for a free connection before it fails with
     /// "unavailable" instead of hanging.
     pub acquire_timeout: Duration,
+    /// SQLite: run the writer and its connection's thread on one CPU. The
+    /// two hand every statement to each other; across two cores each
+    /// hand-off wakes a sleeping core, which cost durable intake two thirds
+    /// of its speed on a 2-core VM (BENCHMARKS.md, «One CPU for the SQLite
+    /// writer»). Linux only; elsewhere it does nothing.
+    pub pin_sqlite_writer: bool,
 }
 
 impl Default for DbOptions {
     fn default() -> Self {
-        Self { max_connections: 8, acquire_timeout: Duration::from_secs(5) }
+        Self { max_connections: 8, acquire_timeout: Duration::from_secs(5), pin_sqlite_writer: true }
     }
 }
 
@@ -127,8 +133,7 @@ impl Db {
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full);
-        let writer_conn = write_options.connect().await?;
-        let writer = SqliteWriter::start(writer_conn);
+        let writer = SqliteWriter::start(write_options, options.pin_sqlite_writer).await?;
         let read = SqlitePoolOptions::new()
             .max_connections(options.max_connections)
             .acquire_timeout(options.acquire_timeout)

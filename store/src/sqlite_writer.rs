@@ -8,6 +8,15 @@
 //! one fsync acknowledges the whole batch. A write that fails rolls back to
 //! its savepoint and does not disturb the others; a write that panics is
 //! rolled back the same way. Callers hear back only after the commit.
+//!
+//! The writer runs on a thread of its own ("sqlite-writer", with a
+//! single-threaded runtime), not among the actors: sqlx runs each SQLite
+//! connection on a thread of its own too, and every statement is a hand-off
+//! between the two. Both threads are kept on one CPU (unless the settings
+//! say otherwise): the connection's thread is started by the writer's and
+//! inherits its CPU. On two cores a hand-off that wakes the other core cost
+//! two thirds of durable intake (BENCHMARKS.md, «One CPU for the SQLite
+//! writer»); on one core the sleeping side simply runs next.
 
 use std::any::Any;
 use std::panic::AssertUnwindSafe;
@@ -15,9 +24,9 @@ use std::sync::Arc;
 
 use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
-use sqlx::sqlite::SqliteConnection;
+use sqlx::ConnectOptions as _;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
 use tokio::sync::{Mutex, Notify, mpsc, oneshot};
-use tokio::task::JoinHandle;
 
 use crate::db::{Committed, Conn, WriteTx};
 use crate::error::{StoreError, StoreResult};
@@ -61,16 +70,17 @@ enum Job {
     Exclusive(ExclusiveWork),
 }
 
-/// The handle to the writer task. Cloning is cheap.
+/// The handle to the writer thread. Cloning is cheap.
 ///
-/// The task runs until [`SqliteWriter::stop`] is called or every handle is
-/// dropped; it finishes the writes already queued before it exits, so an
+/// The writer runs until [`SqliteWriter::stop`] is called or every handle
+/// is dropped; it finishes the writes already queued before it exits, so an
 /// accepted write is never abandoned half-way.
 #[derive(Clone)]
 pub(crate) struct SqliteWriter {
     jobs: mpsc::Sender<Job>,
     stop: Arc<Notify>,
-    task: Arc<Mutex<Option<JoinHandle<()>>>>,
+    /// Answered when the writer's thread has closed the connection.
+    finished: Arc<Mutex<Option<oneshot::Receiver<()>>>>,
 }
 
 impl std::fmt::Debug for SqliteWriter {
@@ -80,12 +90,44 @@ impl std::fmt::Debug for SqliteWriter {
 }
 
 impl SqliteWriter {
-    /// Starts the writer task on `conn`.
-    pub(crate) fn start(conn: SqliteConnection) -> Self {
+    /// Starts the writer's thread, which opens the connection with
+    /// `options` (on one CPU when `pin`); returns once it is open.
+    pub(crate) async fn start(options: SqliteConnectOptions, pin: bool) -> StoreResult<Self> {
         let (jobs, rx) = mpsc::channel(QUEUE_DEPTH);
         let stop = Arc::new(Notify::new());
-        let task = tokio::spawn(run(conn, rx, stop.clone()));
-        Self { jobs, stop, task: Arc::new(Mutex::new(Some(task))) }
+        let (opened, open) = oneshot::channel::<Result<(), sqlx::Error>>();
+        let (finish, finished) = oneshot::channel();
+        let writer_stop = stop.clone();
+        std::thread::Builder::new()
+            .name("sqlite-writer".to_owned())
+            .spawn(move || {
+                if pin {
+                    cpu::stay_on_one();
+                }
+                let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                    Ok(runtime) => runtime,
+                    Err(error) => {
+                        let _ = opened.send(Err(sqlx::Error::Io(error)));
+                        return;
+                    }
+                };
+                runtime.block_on(async move {
+                    // The connection's own thread starts here, on this CPU.
+                    match options.connect().await {
+                        Ok(conn) => {
+                            let _ = opened.send(Ok(()));
+                            run(conn, rx, writer_stop).await;
+                        }
+                        Err(error) => {
+                            let _ = opened.send(Err(error));
+                        }
+                    }
+                });
+                let _ = finish.send(());
+            })
+            .map_err(|e| StoreError::Unavailable(sqlx::Error::Io(e)))?;
+        open.await.map_err(|_| StoreError::WriterStopped)??;
+        Ok(Self { jobs, stop, finished: Arc::new(Mutex::new(Some(finished))) })
     }
 
     /// Runs `work` in the next batch and returns after its commit.
@@ -140,12 +182,11 @@ impl SqliteWriter {
     /// connection.
     pub(crate) async fn stop(&self) {
         self.stop.notify_one();
-        let task = self.task.lock().await.take();
-        if let Some(Err(error)) = match task {
-            Some(task) => Some(task.await),
-            None => None,
-        } {
-            tracing::error!(%error, "the SQLite writer task failed");
+        let finished = self.finished.lock().await.take();
+        if let Some(finished) = finished
+            && finished.await.is_err()
+        {
+            tracing::error!("the SQLite writer's thread ended without closing its connection");
         }
     }
 }
@@ -293,4 +334,30 @@ fn give_back(tx: WriteTx) -> SqliteConnection {
         // `commit_batch` built this transaction from a SQLite connection.
         Conn::Pg(_) => unreachable!("the SQLite writer runs on a SQLite connection"),
     }
+}
+
+/// Keeping the writer's thread (and the connection thread it starts) on one
+/// CPU.
+mod cpu {
+    /// Moves the calling thread to the last CPU it may run on; threads it
+    /// starts afterwards inherit that. With one CPU allowed, or where the
+    /// system refuses, the thread stays where the OS puts it.
+    #[cfg(target_os = "linux")]
+    pub(super) fn stay_on_one() {
+        use rustix::thread::{CpuSet, sched_getaffinity, sched_setaffinity};
+        let Ok(allowed) = sched_getaffinity(None) else { return };
+        if allowed.count() < 2 {
+            return;
+        }
+        let Some(last) = (0..CpuSet::MAX_CPU).rev().find(|&cpu| allowed.is_set(cpu)) else { return };
+        let mut one = CpuSet::new();
+        one.set(last);
+        match sched_setaffinity(None, &one) {
+            Ok(()) => tracing::debug!(cpu = last, "the SQLite writer runs on one CPU"),
+            Err(error) => tracing::warn!(%error, "cannot keep the SQLite writer on one CPU; the OS places it"),
+        }
+    }
+
+    #[cfg(not(target_os = "linux"))]
+    pub(super) fn stay_on_one() {}
 }

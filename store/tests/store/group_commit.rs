@@ -73,3 +73,52 @@ domovoy_store::backend_tests!(
     failing_and_panicking_writes_do_not_disturb_their_batch,
     a_write_is_readable_as_soon_as_it_returns
 );
+
+/// The threads of this process whose name starts with `name` (Linux keeps
+/// 15 bytes of it), with the CPUs each may use (from `/proc`, as
+/// `taskset -p` shows them).
+#[cfg(target_os = "linux")]
+fn threads_named(name: &str) -> Vec<(String, String)> {
+    let mut found = Vec::new();
+    for task in std::fs::read_dir("/proc/self/task").unwrap().flatten() {
+        let comm = std::fs::read_to_string(task.path().join("comm")).unwrap_or_default();
+        if !comm.trim().starts_with(name) {
+            continue;
+        }
+        let status = std::fs::read_to_string(task.path().join("status")).unwrap_or_default();
+        let cpus = status.lines().find_map(|l| l.strip_prefix("Cpus_allowed_list:")).unwrap_or_default();
+        found.push((comm.trim().to_owned(), cpus.trim().to_owned()));
+    }
+    found
+}
+
+/// The writer and its connection's thread share one CPU: each statement is
+/// a hand-off between them (BENCHMARKS.md, «One CPU for the SQLite writer»).
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn the_sqlite_writer_and_its_connection_share_one_cpu() {
+    let allowed = std::fs::read_to_string("/proc/self/status").unwrap();
+    let allowed = allowed.lines().find_map(|l| l.strip_prefix("Cpus_allowed_list:")).unwrap().trim().to_owned();
+    if !allowed.contains([',', '-']) {
+        eprintln!("skipped: this process may use one CPU only ({allowed}), so there is nothing to pin");
+        return;
+    }
+    let test = domovoy_store::testing::TestDb::sqlite().await;
+    test.db
+        .write(|tx| Box::pin(async move { users::insert(tx, &staff("pinned", "Закреплённый")).await }))
+        .await
+        .unwrap();
+    let _ = test.db.migrations_current().await.unwrap();
+    // Other tests of this binary run their own writers meanwhile: each is
+    // checked the same way.
+    let writers = threads_named("sqlite-writer");
+    assert!(!writers.is_empty());
+    let workers = threads_named("sqlx-sqlite-wor");
+    for (_, cpu) in &writers {
+        assert!(cpu.parse::<usize>().is_ok(), "a writer runs on one CPU, not {cpu}");
+        // Its connection's thread inherited that CPU.
+        assert!(workers.iter().any(|(_, cpus)| cpus == cpu), "no connection thread on CPU {cpu}: {workers:?}");
+    }
+    // The read pool's connections stay where the OS puts them.
+    assert!(workers.iter().any(|(_, cpus)| *cpus == allowed), "readers are not pinned: {workers:?}");
+}
