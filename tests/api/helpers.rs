@@ -110,6 +110,10 @@ impl TestApp {
         client().post(self.url(path)).bearer_auth(token).json(body).send().await.unwrap()
     }
 
+    pub async fn put(&self, token: &str, path: &str, body: &Value) -> Response {
+        client().put(self.url(path)).bearer_auth(token).json(body).send().await.unwrap()
+    }
+
     /// A browser: keeps cookies, does not follow redirects (tests look at them).
     pub fn browser(&self) -> Client {
         Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()

@@ -207,13 +207,8 @@ async fn contractors_and_the_office(app: TestApp) {
     let ticket: Value = app.post(&dispatcher, "/api/v1/tickets", &body).await.json().await.unwrap();
     let id = ticket["id"].as_str().unwrap().to_owned();
     let assign = async |user: &str| {
-        let response = crate::helpers::client()
-            .put(app.url(&format!("/api/v1/tickets/{id}/assignee")))
-            .bearer_auth(&dispatcher)
-            .json(&json!({ "assignee_id": user }))
-            .send()
-            .await
-            .unwrap();
+        let response =
+            app.put(&dispatcher, &format!("/api/v1/tickets/{id}/assignee"), &json!({ "assignee_id": user })).await;
         assert_eq!(response.status(), StatusCode::OK);
     };
     let contractor_passes = async || -> Vec<Value> {

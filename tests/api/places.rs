@@ -6,14 +6,10 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, WsClient, building_id, client, error_code};
+use crate::helpers::{TestApp, WsClient, building_id, error_code};
 
 const NORTH_STAR: &str = "ЖК «Северная звезда»";
 const GRANITE: &str = "БЦ «Гранит»";
-
-pub(crate) async fn put(app: &TestApp, token: &str, path: &str, body: &Value) -> reqwest::Response {
-    client().put(app.url(path)).bearer_auth(token).json(body).send().await.unwrap()
-}
 
 pub(crate) async fn search(app: &TestApp, token: &str, q: &str) -> Value {
     let path = format!("/api/v1/search?q={}", domovoy_web::pages::url_encode(q));
@@ -110,7 +106,7 @@ async fn layouts_generate_round_trip_through_condo_and_refuse_to_drop_units_in_u
     assert_eq!(map["dv"], 1);
     assert_eq!(map["sections"][0]["floors"][0]["index"], 9, "condo draws floors top-down");
     assert_eq!(map["sections"][0]["floors"][8]["units"][0]["unitType"], "commercial");
-    let again = put(&app, &admin, &format!("/api/v1/buildings/{building}/layout/condo"), &map).await;
+    let again = app.put(&admin, &format!("/api/v1/buildings/{building}/layout/condo"), &map).await;
     assert_eq!(again.json::<Value>().await.unwrap(), json!({"created": 0, "updated": 66, "removed": 0}));
     let exported_again: Value =
         app.get(&admin, &format!("/api/v1/buildings/{building}/layout/condo")).await.json().await.unwrap();
@@ -120,7 +116,7 @@ async fn layouts_generate_round_trip_through_condo_and_refuse_to_drop_units_in_u
     let mut bad = map.clone();
     bad["sections"][0]["floors"][0]["units"][1]["label"] = json!("1");
     bad["sections"][0]["floors"][0]["units"][2]["unitType"] = json!("castle");
-    let response = put(&app, &admin, &format!("/api/v1/buildings/{building}/layout/condo"), &bad).await;
+    let response = app.put(&admin, &format!("/api/v1/buildings/{building}/layout/condo"), &bad).await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["error"]["field_codes"], json!({"sections[0].floors[0].units[2].unitType": "unknown"}));
@@ -211,20 +207,20 @@ async fn client_cards_hide_contacts_without_the_permission_and_audit_views() {
 
     // A stale edit is refused with the current version.
     let edit = json!({"name": "Ёлкина Вера Степановна", "phones": ["+7 912 700-07-08"], "version": 99});
-    let response = put(&app, &admin, &format!("/api/v1/clients/{id}"), &edit).await;
+    let response = app.put(&admin, &format!("/api/v1/clients/{id}"), &edit).await;
     assert_eq!(response.status(), StatusCode::CONFLICT);
     assert_eq!(error_code(response).await, "version_conflict");
     let bad = json!({"name": "", "phones": ["12"], "version": 1});
-    let response = put(&app, &admin, &format!("/api/v1/clients/{id}"), &bad).await;
+    let response = app.put(&admin, &format!("/api/v1/clients/{id}"), &bad).await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["error"]["field_codes"], json!({"name": "required", "phones[0]": "invalid_format"}));
 
     // Consents keep their date; unknown channels are refused.
     let response =
-        put(&app, &admin, &format!("/api/v1/clients/{id}/consents"), &json!({"sms": true, "email": true})).await;
+        app.put(&admin, &format!("/api/v1/clients/{id}/consents"), &json!({"sms": true, "email": true})).await;
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
-    let response = put(&app, &admin, &format!("/api/v1/clients/{id}/consents"), &json!({"pigeon": true})).await;
+    let response = app.put(&admin, &format!("/api/v1/clients/{id}/consents"), &json!({"pigeon": true})).await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let card: Value = app.get(&admin, &format!("/api/v1/clients/{id}")).await.json().await.unwrap();
     let channels: Vec<&str> =

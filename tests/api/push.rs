@@ -83,13 +83,7 @@ async fn wait_for(heard: &Heard, count: usize, within: Duration) {
 }
 
 async fn assign(app: &TestApp, token: &str, ticket: &str, user: &str) {
-    let response = client()
-        .put(app.url(&format!("/api/v1/tickets/{ticket}/assignee")))
-        .bearer_auth(token)
-        .json(&json!({"assignee_id": user}))
-        .send()
-        .await
-        .unwrap();
+    let response = app.put(token, &format!("/api/v1/tickets/{ticket}/assignee"), &json!({"assignee_id": user})).await;
     assert_eq!(response.status(), StatusCode::OK);
 }
 

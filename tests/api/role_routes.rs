@@ -847,13 +847,9 @@ async fn fixtures(app: &TestApp) -> Fixtures {
         "technician's ticket",
     )
     .await;
-    let assigned = client()
-        .put(app.url(&format!("/api/v1/tickets/{technician_ticket}/assignee")))
-        .bearer_auth(&admin)
-        .json(&json!({"assignee_id": technician}))
-        .send()
-        .await
-        .unwrap();
+    let assigned = app
+        .put(&admin, &format!("/api/v1/tickets/{technician_ticket}/assignee"), &json!({"assignee_id": technician}))
+        .await;
     assert_eq!(assigned.status(), StatusCode::OK, "assigned to the technician");
     let own_ticket = created_id(
         app.post(

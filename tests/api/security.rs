@@ -404,7 +404,7 @@ async fn a_condo_map_with_unnamed_units_and_a_parking_named_like_a_section_is_ac
             ]}
         ]}]
     });
-    let response = crate::places::put(&app, &admin, &format!("/api/v1/buildings/{building}/layout/condo"), &map).await;
+    let response = app.put(&admin, &format!("/api/v1/buildings/{building}/layout/condo"), &map).await;
     let status = response.status();
     let body = response.text().await.unwrap();
     assert_eq!(status, StatusCode::OK, "{body}");

@@ -26,13 +26,7 @@ async fn ticket_in(app: &TestApp, token: &str, building: &str, description: &str
 }
 
 async fn assign(app: &TestApp, token: &str, ticket: &str, user: &str) {
-    let response = client()
-        .put(app.url(&format!("/api/v1/tickets/{ticket}/assignee")))
-        .bearer_auth(token)
-        .json(&json!({"assignee_id": user}))
-        .send()
-        .await
-        .unwrap();
+    let response = app.put(token, &format!("/api/v1/tickets/{ticket}/assignee"), &json!({"assignee_id": user})).await;
     assert_eq!(response.status(), StatusCode::OK, "{}", response.text().await.unwrap());
 }
 

@@ -166,24 +166,14 @@ async fn a_resident_sees_only_their_requests_and_rates_finished_work() {
 
     let admin = app.token("admin").await;
     let technician_id = app.user_id(&admin, "technician").await;
-    let assign = crate::helpers::client()
-        .put(app.url(&format!("/api/v1/tickets/{id}/assignee")))
-        .bearer_auth(&admin)
-        .json(&json!({ "assignee_id": technician_id }))
-        .send()
-        .await
-        .unwrap();
+    let assign =
+        app.put(&admin, &format!("/api/v1/tickets/{id}/assignee"), &json!({ "assignee_id": technician_id })).await;
     // The demo technician works in the tower and Granite, not here.
     assert_eq!(assign.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let plumber = app.token("plumber").await;
     let plumber_id = app.user_id(&admin, "plumber").await;
-    let assigned = crate::helpers::client()
-        .put(app.url(&format!("/api/v1/tickets/{id}/assignee")))
-        .bearer_auth(&admin)
-        .json(&json!({ "assignee_id": plumber_id }))
-        .send()
-        .await
-        .unwrap();
+    let assigned =
+        app.put(&admin, &format!("/api/v1/tickets/{id}/assignee"), &json!({ "assignee_id": plumber_id })).await;
     assert_eq!(assigned.status(), StatusCode::OK);
     for to in ["in_progress", "done"] {
         let moved = app.post(&plumber, &format!("/api/v1/tickets/{id}/transitions"), &json!({ "to": to })).await;

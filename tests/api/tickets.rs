@@ -241,21 +241,12 @@ async fn a_ticket_goes_through_its_whole_workflow_and_the_resident_rates_it() {
     let admin = app.token("admin").await;
     let technician_id = app.user_id(&admin, "technician").await;
     let guard_id = app.user_id(&admin, "guard").await;
-    let not_a_worker = client()
-        .put(app.url(&format!("/api/v1/tickets/{id}/assignee")))
-        .bearer_auth(&dispatcher)
-        .json(&json!({ "assignee_id": guard_id }))
-        .send()
-        .await
-        .unwrap();
+    let not_a_worker =
+        app.put(&dispatcher, &format!("/api/v1/tickets/{id}/assignee"), &json!({ "assignee_id": guard_id })).await;
     assert_eq!(not_a_worker.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let assigned: Value = client()
-        .put(app.url(&format!("/api/v1/tickets/{id}/assignee")))
-        .bearer_auth(&dispatcher)
-        .json(&json!({ "assignee_id": technician_id }))
-        .send()
+    let assigned: Value = app
+        .put(&dispatcher, &format!("/api/v1/tickets/{id}/assignee"), &json!({ "assignee_id": technician_id }))
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
@@ -670,13 +661,8 @@ async fn the_assignee_sets_off_and_the_resident_and_the_board_see_it() {
     // Nobody is assigned yet: nobody can be on the way.
     assert_eq!(set_off(&dispatcher).await.unwrap().status(), StatusCode::FORBIDDEN);
     let technician_id = app.user_id(&admin, "technician").await;
-    let assigned = client()
-        .put(app.url(&format!("/api/v1/tickets/{id}/assignee")))
-        .bearer_auth(&dispatcher)
-        .json(&json!({ "assignee_id": technician_id }))
-        .send()
-        .await
-        .unwrap();
+    let assigned =
+        app.put(&dispatcher, &format!("/api/v1/tickets/{id}/assignee"), &json!({ "assignee_id": technician_id })).await;
     assert_eq!(assigned.status(), StatusCode::OK);
 
     // Only the assignee says they are coming; the dispatcher may not say it for them.
