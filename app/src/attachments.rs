@@ -6,6 +6,7 @@
 //! row naming it is committed; when the commit fails the file is removed,
 //! so nothing half-written stays. Photos get a JPEG thumbnail (320 px).
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use bytes::Bytes;
@@ -15,14 +16,16 @@ use uuid::Uuid;
 
 use domovoy_domain::FieldError;
 use domovoy_domain::event::{AttachmentNotice, Event};
-use domovoy_domain::ids::{AttachmentId, TicketId};
-use domovoy_domain::ticket::HistoryChange;
-use domovoy_store::tickets::{self, Attachment};
+use domovoy_domain::ids::{AttachmentId, TicketId, UserId};
+use domovoy_domain::permission::Permission;
+use domovoy_domain::ticket::{HistoryChange, PhotoStage, Ticket};
+use domovoy_store::WriteTx;
+use domovoy_store::tickets::{self, Attachment, PhotoUpload};
 
 use crate::App;
-use crate::AppError;
 use crate::Requester;
 use crate::tickets::{get, may_attach};
+use crate::{AppError, AppResult};
 
 /// Longest side of a thumbnail, in pixels.
 const THUMBNAIL_SIZE: u32 = 320;
@@ -70,6 +73,21 @@ impl FileKind {
     /// Whether a thumbnail can be made.
     fn decodable(self) -> bool {
         matches!(self, Self::Jpeg | Self::Png | Self::Webp)
+    }
+
+    /// Whether the staff app may send it as a photo.
+    fn is_photo(self) -> bool {
+        matches!(self, Self::Jpeg | Self::Png | Self::Webp | Self::Heic)
+    }
+
+    /// The file name's extension for a photo.
+    fn extension(self) -> &'static str {
+        match self {
+            Self::Png => "png",
+            Self::Webp => "webp",
+            Self::Heic => "heic",
+            _ => "jpg",
+        }
     }
 
     pub fn is_image(content_type: &str) -> bool {
@@ -173,7 +191,6 @@ where
     let file_name = clean_file_name(file_name).map_err(|e| AppError::field("file_name", e))?;
     let root = app.config.files_dir.clone();
     let max = app.config.max_attachment_bytes;
-    let max_mb = max.div_ceil(1024 * 1024);
     let id = Uuid::now_v7();
     let tmp_dir = root.join("tmp");
     tokio::fs::create_dir_all(&tmp_dir).await.map_err(AppError::unexpected)?;
@@ -191,7 +208,7 @@ where
         })?;
         size += chunk.len() as u64;
         if size > max {
-            return Err(AppError::FileTooLarge { max_mb });
+            return Err(too_large(max));
         }
         if head.len() < 64 {
             head.extend_from_slice(&chunk[..chunk.len().min(64 - head.len())]);
@@ -205,15 +222,47 @@ where
     let kind = sniff(&head, &file_name).ok_or(AppError::UnsupportedFile)?;
     file.sync_all().await.map_err(AppError::unexpected)?;
     drop(file);
+    cleanup.0.clear();
+    let received = Received { id, tmp, file_name, kind, size, sha256: hex(&hasher.finalize()) };
+    keep(app, ticket_id, received, None, (requester.user_id(), requester.display_name())).await
+}
 
+fn too_large(max: u64) -> AppError {
+    AppError::FileTooLarge { max_mb: max.div_ceil(1024 * 1024) }
+}
+
+/// A file whose bytes are all on disk, under a temporary name.
+struct Received {
+    id: Uuid,
+    tmp: PathBuf,
+    file_name: String,
+    kind: FileKind,
+    size: u64,
+    sha256: String,
+}
+
+/// Moves a received file to its place, makes its thumbnail and commits
+/// the attachment (with the history entry and the event); for a photo, the
+/// announcement it fulfils goes in the same transaction. On any failure
+/// the files are removed and nothing is stored.
+async fn keep(
+    app: &App,
+    ticket_id: TicketId,
+    received: Received,
+    stage: Option<PhotoStage>,
+    (user, name): (Option<UserId>, String),
+) -> Result<Attachment, AppError> {
+    let root = app.config.files_dir.clone();
+    let id = received.id;
+    let mut cleanup = Cleanup(vec![received.tmp.clone()]);
     let final_path = file_path(&root, id);
     if let Some(dir) = final_path.parent() {
         tokio::fs::create_dir_all(dir).await.map_err(AppError::unexpected)?;
     }
-    tokio::fs::rename(&tmp, &final_path).await.map_err(AppError::unexpected)?;
+    tokio::fs::rename(&received.tmp, &final_path).await.map_err(AppError::unexpected)?;
     cleanup.0 = vec![final_path.clone()];
 
-    let has_thumbnail = if kind.decodable() {
+    let has_thumbnail = if received.kind.decodable() {
         let (source, target) = (final_path.clone(), thumbnail_path(&root, id));
         let made = tokio::task::spawn_blocking(move || make_thumbnail(&source, &target))
             .await
@@ -235,21 +284,29 @@ where
     let attachment = Attachment {
         id,
         ticket_id: ticket_id.as_uuid(),
-        content_type: kind.content_type(&file_name).to_owned(),
-        file_name,
-        size_bytes: i64::try_from(size).unwrap_or(i64::MAX),
-        sha256: hex(&hasher.finalize()),
+        content_type: received.kind.content_type(&received.file_name).to_owned(),
+        file_name: received.file_name,
+        size_bytes: i64::try_from(received.size).unwrap_or(i64::MAX),
+        sha256: received.sha256,
         has_thumbnail,
+        stage,
+        uploaded_by: user,
         created_at: domovoy_store::stored_now(),
     };
-    let (row, user, name) = (attachment.clone(), requester.user_id(), requester.display_name());
+    let row = attachment.clone();
     app.write(move |tx| {
         Box::pin(async move {
-            tickets::add_attachment(tx, &row, user).await?;
+            if row.stage.is_some() && !tickets::remove_photo_upload(tx, row.id).await? {
+                // Given up by housekeeping, or finished by a request that
+                // raced this one: nothing to keep.
+                return Err(AppError::NotFound);
+            }
+            tickets::add_attachment(tx, &row).await?;
             let change = HistoryChange::Attachment {
                 attachment_id: row.id,
                 file_name: row.file_name.clone(),
                 size_bytes: row.size_bytes,
+                stage: row.stage,
             };
             tickets::add_history(tx, ticket_id, (user, &name), &change).await?;
             tx.emit(&Event::TicketAttached(AttachmentNotice {
@@ -263,6 +320,202 @@ where
     .await?;
     cleanup.0.clear();
     Ok(attachment)
+}
+
+// ---- Photos from the staff app --------------------------------------------------------
+
+/// Photos whose bytes are being received on this node: one request at a
+/// time per photo, so that two retries cannot interleave their pieces.
+#[derive(Debug, Default)]
+pub struct PhotosInFlight(std::sync::Mutex<HashSet<Uuid>>);
+
+/// Holds a photo's place in [`PhotosInFlight`] until dropped.
+struct InFlight<'a>(&'a PhotosInFlight, Uuid);
+
+impl PhotosInFlight {
+    fn enter(&self, id: Uuid) -> Option<InFlight<'_>> {
+        let mut held = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        held.insert(id).then_some(InFlight(self, id))
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(&self.1);
+    }
+}
+
+/// What the phone announces before it sends a photo's bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PhotoAnnouncement {
+    /// The id the phone made; the attachment keeps it.
+    pub id: Uuid,
+    pub stage: PhotoStage,
+    /// The size of the compressed photo, in bytes.
+    pub size: u64,
+}
+
+/// Announces a photo of a ticket inside the transaction of the offline
+/// change that carries it (`ticket.photo`): whoever may attach files to the
+/// ticket may, and the bytes are then expected from them alone.
+pub async fn announce_photo_in(
+    tx: &mut WriteTx,
+    requester: &Requester,
+    max_bytes: u64,
+    ticket_id: TicketId,
+    photo: &PhotoAnnouncement,
+) -> AppResult<Ticket> {
+    let ticket = tickets::get(&mut *tx, ticket_id).await?;
+    requester.require(Permission::TicketsRead, &ticket.target())?;
+    if !may_attach(requester, &ticket) {
+        return Err(AppError::Forbidden);
+    }
+    if photo.size == 0 {
+        return Err(AppError::Rule(crate::Rule::FileEmpty));
+    }
+    if photo.size > max_bytes {
+        return Err(too_large(max_bytes));
+    }
+    let user = requester.user_id().ok_or(AppError::Forbidden)?;
+    let upload = PhotoUpload {
+        id: photo.id,
+        ticket_id,
+        user_id: user,
+        stage: photo.stage,
+        size_bytes: i64::try_from(photo.size).unwrap_or(i64::MAX),
+        created_at: tx.now(),
+    };
+    tickets::announce_photo(tx, &upload).await?;
+    Ok(ticket)
+}
+
+/// Where a photo's upload stands after a piece.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PhotoProgress {
+    /// More bytes are expected, from this offset.
+    Partial { received: u64, size: u64 },
+    /// The photo is whole and attached (also when it was before: a piece
+    /// sent again after a lost answer).
+    Complete(Attachment),
+}
+
+/// Where the pieces of an announced photo gather.
+fn partial_path(root: &Path, id: Uuid) -> PathBuf {
+    root.join("tmp").join(format!("{}.photo", id.simple()))
+}
+
+/// Receives a piece of an announced photo starting at byte `offset`. A
+/// piece that does not start where the received bytes end is refused with
+/// the offset to resume from; the last piece makes the attachment.
+pub async fn receive_photo<S, E>(
+    app: &App,
+    requester: &Requester,
+    id: Uuid,
+    offset: u64,
+    mut body: S,
+) -> AppResult<PhotoProgress>
+where
+    S: Stream<Item = Result<Bytes, E>> + Unpin,
+    E: std::fmt::Display,
+{
+    let me = requester.user_id().ok_or(AppError::Forbidden)?;
+    // One request at a time per photo; the announcement is read after the
+    // turn comes, so a request that waited sees what the one before did.
+    let _turn = app.photos_in_flight.enter(id).ok_or(AppError::Conflict)?;
+    let Some(photo) = tickets::photo_upload(&app.db, id).await? else {
+        return match tickets::attachment(&app.db, AttachmentId::from_uuid(id)).await {
+            Ok(done) if done.uploaded_by == Some(me) => Ok(PhotoProgress::Complete(done)),
+            Ok(_) => Err(AppError::Forbidden),
+            Err(domovoy_store::StoreError::NotFound) => Err(AppError::NotFound),
+            Err(other) => Err(other.into()),
+        };
+    };
+    if photo.user_id != me {
+        return Err(AppError::Forbidden);
+    }
+    let size = u64::try_from(photo.size_bytes).unwrap_or(0);
+    let root = app.config.files_dir.clone();
+    tokio::fs::create_dir_all(root.join("tmp")).await.map_err(AppError::unexpected)?;
+    let partial = partial_path(&root, id);
+    let mut file =
+        tokio::fs::OpenOptions::new().create(true).append(true).open(&partial).await.map_err(AppError::unexpected)?;
+    let mut received = file.metadata().await.map_err(AppError::unexpected)?.len();
+    if offset != received {
+        return Err(AppError::UploadOffset { received });
+    }
+    let mut failed = None;
+    while let Some(chunk) = body.next().await {
+        let chunk = match chunk {
+            Ok(chunk) => chunk,
+            Err(error) => {
+                // What arrived stays: the phone resumes from there.
+                tracing::debug!(%error, photo = %id, received, "photo piece interrupted");
+                failed = Some(AppError::Rule(crate::Rule::UploadInterrupted));
+                break;
+            }
+        };
+        if received + chunk.len() as u64 > size {
+            failed = Some(AppError::field(
+                "offset",
+                FieldError::TooLong { max: usize::try_from(size).unwrap_or(usize::MAX) },
+            ));
+            break;
+        }
+        tokio::io::AsyncWriteExt::write_all(&mut file, &chunk).await.map_err(AppError::unexpected)?;
+        received += chunk.len() as u64;
+    }
+    file.sync_data().await.map_err(AppError::unexpected)?;
+    drop(file);
+    if let Some(error) = failed {
+        return Err(error);
+    }
+    if received < size {
+        return Ok(PhotoProgress::Partial { received, size });
+    }
+    let whole = tokio::fs::read(&partial).await.map_err(AppError::unexpected)?;
+    let kind = sniff(&whole[..whole.len().min(64)], "photo.jpg").filter(|k| k.is_photo());
+    let Some(kind) = kind else {
+        // Not a photo: what arrived is dropped so that nothing is kept.
+        let _ = tokio::fs::remove_file(&partial).await;
+        return Err(AppError::UnsupportedFile);
+    };
+    let file_name =
+        format!("{}-{}.{}", photo_name(photo.stage), photo.created_at.format("%Y%m%d-%H%M%S"), kind.extension());
+    let sha256 = hex(&Sha256::digest(&whole));
+    let received = Received { id, tmp: partial, file_name, kind, size, sha256 };
+    match keep(app, photo.ticket_id, received, Some(photo.stage), (Some(me), requester.display_name())).await {
+        Ok(attachment) => Ok(PhotoProgress::Complete(attachment)),
+        // Another request finished it first.
+        Err(AppError::NotFound) => match tickets::attachment(&app.db, AttachmentId::from_uuid(id)).await {
+            Ok(done) => Ok(PhotoProgress::Complete(done)),
+            Err(_) => Err(AppError::NotFound),
+        },
+        Err(other) => Err(other),
+    }
+}
+
+/// The file name a photo gets: what it shows, in Russian.
+fn photo_name(stage: PhotoStage) -> &'static str {
+    match stage {
+        PhotoStage::Before => "фото-до",
+        PhotoStage::After => "фото-после",
+    }
+}
+
+/// Forgets photos announced more than `keep` ago whose bytes never came,
+/// with the pieces that did. Returns how many.
+pub async fn forget_stale_photos(app: &App, keep: chrono::Duration) -> AppResult<usize> {
+    let stale = tickets::stale_photo_uploads(&app.db, chrono::Utc::now() - keep, 500).await?;
+    let mut forgotten = 0;
+    for id in stale {
+        let removed =
+            app.db.write(move |tx| Box::pin(async move { tickets::remove_photo_upload(tx, id).await })).await?;
+        if removed.value {
+            let _ = tokio::fs::remove_file(partial_path(&app.config.files_dir, id)).await;
+            forgotten += 1;
+        }
+    }
+    Ok(forgotten)
 }
 
 /// Decodes a photo and writes its JPEG thumbnail.

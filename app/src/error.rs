@@ -140,6 +140,10 @@ pub enum AppError {
     /// it must send again from change number `expected`.
     #[error("sync gap: change {expected} expected next")]
     SyncGap { expected: i64 },
+    /// A piece of a resumable upload that does not start where the
+    /// received bytes end: send again from `received`.
+    #[error("upload offset: {received} bytes received")]
+    UploadOffset { received: u64 },
     /// The workflow refuses the move.
     #[error("workflow: {0}")]
     Workflow(WorkflowError),
@@ -205,6 +209,7 @@ impl AppError {
             Self::Conflict => "conflict",
             Self::VersionConflict { .. } => "version_conflict",
             Self::SyncGap { .. } => "sync_gap",
+            Self::UploadOffset { .. } => "upload_offset",
             Self::Workflow(error) => error.code(),
             Self::Rule(rule) => rule.code(),
             Self::TooManyRequests { .. } => "too_many_requests",

@@ -144,6 +144,8 @@ pub struct Inner {
     /// What places calls from a person's phone (click-to-call), when a
     /// telephony door that can is running (the AMI client).
     dialer: std::sync::OnceLock<Arc<dyn calls::Dialer>>,
+    /// Staff-app photos whose pieces this node is receiving.
+    pub photos_in_flight: attachments::PhotosInFlight,
 }
 
 impl std::ops::Deref for App {
@@ -176,6 +178,7 @@ impl App {
             search_limiter: rate_limit::SearchLimiter::default(),
             dummy_hash: domovoy_domain::password::dummy_hash(),
             dialer: std::sync::OnceLock::new(),
+            photos_in_flight: attachments::PhotosInFlight::default(),
         }))
     }
 

@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use domovoy_app::attachments::{self, PhotoAnnouncement};
 use domovoy_app::tickets::{self as use_cases, TransitionRequest};
 use domovoy_app::{App, AppError, AppResult, Requester};
 use domovoy_domain::FieldError;
@@ -25,7 +26,7 @@ use domovoy_domain::device::{MutationStatus, SeqCheck, check_seq};
 use domovoy_domain::error::FieldErrors;
 use domovoy_domain::ids::{ClassifierId, CommentId, DeviceId, TicketId};
 use domovoy_domain::sla::SlaState;
-use domovoy_domain::ticket::{HoldReason, Priority, Ticket, TicketStatus};
+use domovoy_domain::ticket::{HoldReason, PhotoStage, Priority, Ticket, TicketStatus};
 use domovoy_store::devices::{self, Answer};
 use domovoy_store::{buildings, classifier, tickets};
 
@@ -110,6 +111,20 @@ pub struct SyncTicket {
     /// Whether «В пути» is offered (`ticket.set_off`).
     pub can_set_off: bool,
     pub can_comment: bool,
+    /// Whether photos may be added (`ticket.photo`).
+    pub can_attach: bool,
+    /// The photos taken before and after the work, oldest first.
+    pub photos: Vec<SyncPhoto>,
+}
+
+/// A photo of a ticket, as the staff app lists it; its thumbnail is at
+/// `/api/v1/attachments/<id>?thumbnail=1`.
+#[derive(Debug, Clone, Serialize)]
+pub struct SyncPhoto {
+    pub id: Uuid,
+    pub stage: PhotoStage,
+    pub has_thumbnail: bool,
+    pub created_at: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -145,17 +160,32 @@ struct Numbered {
 
 #[derive(Debug, Clone)]
 enum Change {
-    Transition { ticket_id: TicketId, request: TransitionRequest },
-    Comment { ticket_id: TicketId, text: String, public: bool },
-    SetOff { ticket_id: TicketId },
+    Transition {
+        ticket_id: TicketId,
+        request: TransitionRequest,
+    },
+    Comment {
+        ticket_id: TicketId,
+        text: String,
+        public: bool,
+    },
+    SetOff {
+        ticket_id: TicketId,
+    },
+    /// A photo is announced; its bytes follow (`PUT /api/v1/photos/<id>`).
+    Photo {
+        ticket_id: TicketId,
+        photo: PhotoAnnouncement,
+    },
 }
 
 impl Change {
     fn ticket_id(&self) -> TicketId {
         match self {
-            Self::Transition { ticket_id, .. } | Self::Comment { ticket_id, .. } | Self::SetOff { ticket_id } => {
-                *ticket_id
-            }
+            Self::Transition { ticket_id, .. }
+            | Self::Comment { ticket_id, .. }
+            | Self::SetOff { ticket_id }
+            | Self::Photo { ticket_id, .. } => *ticket_id,
         }
     }
 }
@@ -272,6 +302,40 @@ fn read_change(value: &Value) -> Result<Change, FieldErrors> {
             })
         }
         Some("ticket.set_off") => ticket_id.map(|ticket_id| Change::SetOff { ticket_id }),
+        Some("ticket.photo") => {
+            let photo_id = match text("photo_id").map(|s| s.parse::<Uuid>()) {
+                Some(Ok(id)) => Some(id),
+                Some(Err(_)) => {
+                    errors.add("photo_id", FieldError::InvalidFormat);
+                    None
+                }
+                None => {
+                    errors.add("photo_id", FieldError::Required);
+                    None
+                }
+            };
+            let stage = match text("stage").map(|s| s.parse::<PhotoStage>()) {
+                Some(Ok(stage)) => Some(stage),
+                Some(Err(error)) => {
+                    errors.add("stage", error);
+                    None
+                }
+                None => {
+                    errors.add("stage", FieldError::Required);
+                    None
+                }
+            };
+            let size = value.get("size").and_then(Value::as_u64);
+            if size.is_none() {
+                errors.add("size", FieldError::Required);
+            }
+            match (ticket_id, photo_id, stage, size) {
+                (Some(ticket_id), Some(id), Some(stage), Some(size)) => {
+                    Some(Change::Photo { ticket_id, photo: PhotoAnnouncement { id, stage, size } })
+                }
+                _ => None,
+            }
+        }
         Some("ticket.comment") => ticket_id.map(|ticket_id| Change::Comment {
             ticket_id,
             text: text("text").unwrap_or_default(),
@@ -341,6 +405,7 @@ async fn apply_next(
     let refusal = match &m.change {
         Ok(change) => {
             let calendar = app.calendar().await?;
+            let max_bytes = app.config.max_attachment_bytes;
             let (requester, change, numbered) = (requester.clone(), change.clone(), m.clone());
             let attempt = app
                 .write(move |tx| {
@@ -362,6 +427,12 @@ async fn apply_next(
                             Change::SetOff { ticket_id } => {
                                 let ticket = use_cases::set_off_in(tx, &requester, calendar, *ticket_id, None).await?;
                                 (ticket, json!({}))
+                            }
+                            Change::Photo { ticket_id, photo } => {
+                                let ticket =
+                                    attachments::announce_photo_in(tx, &requester, max_bytes, *ticket_id, photo)
+                                        .await?;
+                                (ticket, json!({"photo_id": photo.id}))
                             }
                         };
                         let mut extra = extra;
@@ -522,6 +593,17 @@ async fn render(app: &App, requester: &Requester, list: &[Ticket]) -> AppResult<
         return Ok(Vec::new());
     }
     let lookup = use_cases::Lookup::load(app, list).await?;
+    let ids: Vec<TicketId> = list.iter().map(|t| t.id).collect();
+    let mut photos: HashMap<Uuid, Vec<SyncPhoto>> = HashMap::new();
+    for photo in tickets::photos_of(&app.db, &ids).await? {
+        let Some(stage) = photo.stage else { continue };
+        photos.entry(photo.ticket_id).or_default().push(SyncPhoto {
+            id: photo.id,
+            stage,
+            has_thumbnail: photo.has_thumbnail,
+            created_at: photo.created_at,
+        });
+    }
     let wanted: HashSet<_> = list.iter().map(|t| t.building_id).collect();
     let places: HashMap<_, _> = buildings::list(&app.db)
         .await?
@@ -561,6 +643,8 @@ async fn render(app: &App, requester: &Requester, list: &[Ticket]) -> AppResult<
                 moves: capabilities.moves,
                 can_set_off: capabilities.set_off,
                 can_comment: capabilities.comment,
+                can_attach: use_cases::may_attach(requester, t),
+                photos: photos.remove(&t.id.as_uuid()).unwrap_or_default(),
             }
         })
         .collect())

@@ -14,8 +14,8 @@ use domovoy_domain::ids::{
 use domovoy_domain::sla::SlaState;
 use domovoy_domain::text::fold;
 use domovoy_domain::ticket::{
-    Description, HistoryChange, HistoryEntry, HoldReason, Priority, Rating, Ticket, TicketNumber, TicketParts,
-    TicketSla, TicketSource, TicketStatus,
+    Description, HistoryChange, HistoryEntry, HoldReason, PhotoStage, Priority, Rating, Ticket, TicketNumber,
+    TicketParts, TicketSla, TicketSource, TicketStatus,
 };
 
 use crate::db::{Db, Source, WriteTx, fetch_all_built};
@@ -997,7 +997,7 @@ pub async fn end_pause(tx: &mut WriteTx, ticket: TicketId) -> StoreResult<()> {
 }
 
 /// A file attached to a ticket.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Attachment {
     pub id: Uuid,
     pub ticket_id: Uuid,
@@ -1006,15 +1006,79 @@ pub struct Attachment {
     pub size_bytes: i64,
     pub sha256: String,
     pub has_thumbnail: bool,
+    /// A photo from the staff app: before or after the work.
+    pub stage: Option<PhotoStage>,
+    /// Who sent it (nobody once their account is deleted).
+    #[serde(skip)]
+    pub uploaded_by: Option<UserId>,
     pub created_at: DateTime<Utc>,
 }
 
-pub async fn add_attachment(tx: &mut WriteTx, attachment: &Attachment, uploaded_by: Option<UserId>) -> StoreResult<()> {
+#[derive(sqlx::FromRow)]
+struct AttachmentRow {
+    id: Uuid,
+    ticket_id: Uuid,
+    file_name: String,
+    content_type: String,
+    size_bytes: i64,
+    sha256: String,
+    has_thumbnail: bool,
+    photo_stage: Option<String>,
+    uploaded_by: Option<Uuid>,
+    created_at: DateTime<Utc>,
+}
+
+impl TryFrom<AttachmentRow> for Attachment {
+    type Error = StoreError;
+
+    fn try_from(row: AttachmentRow) -> StoreResult<Self> {
+        let stage = match row.photo_stage {
+            Some(stage) => Some(decode("attachments.photo_stage", &stage, str::parse)?),
+            None => None,
+        };
+        Ok(Self {
+            id: row.id,
+            ticket_id: row.ticket_id,
+            file_name: row.file_name,
+            content_type: row.content_type,
+            size_bytes: row.size_bytes,
+            sha256: row.sha256,
+            has_thumbnail: row.has_thumbnail,
+            stage,
+            uploaded_by: row.uploaded_by.map(UserId::from_uuid),
+            created_at: row.created_at,
+        })
+    }
+}
+
+macro_rules! attachment_columns {
+    () => {
+        "id, ticket_id, file_name, content_type, size_bytes, sha256, has_thumbnail, photo_stage, uploaded_by, \
+         created_at"
+    };
+}
+
+#[derive(sea_query::Iden)]
+enum Attachments {
+    Table,
+    Id,
+    TicketId,
+    FileName,
+    ContentType,
+    SizeBytes,
+    Sha256,
+    HasThumbnail,
+    PhotoStage,
+    UploadedBy,
+    CreatedAt,
+}
+
+pub async fn add_attachment(tx: &mut WriteTx, attachment: &Attachment) -> StoreResult<()> {
     on_conn!(tx, c => {
         sqlx::query(
             "INSERT INTO attachments (id, ticket_id, file_name, content_type, size_bytes, sha256, has_thumbnail,
-                                      uploaded_by, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                                      photo_stage, uploaded_by, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         )
         .bind(attachment.id)
         .bind(attachment.ticket_id)
@@ -1023,7 +1087,8 @@ pub async fn add_attachment(tx: &mut WriteTx, attachment: &Attachment, uploaded_
         .bind(attachment.size_bytes)
         .bind(&attachment.sha256)
         .bind(attachment.has_thumbnail)
-        .bind(uploaded_by.map(|u| u.as_uuid()))
+        .bind(attachment.stage.map(PhotoStage::code))
+        .bind(attachment.uploaded_by.map(|u| u.as_uuid()))
         .bind(attachment.created_at)
         .execute(&mut *c)
         .await?
@@ -1033,27 +1098,134 @@ pub async fn add_attachment(tx: &mut WriteTx, attachment: &Attachment, uploaded_
 }
 
 pub async fn attachments(db: &Db, ticket: TicketId) -> StoreResult<Vec<Attachment>> {
-    Ok(on_conn!(db, c => {
-        sqlx::query_as(
-            "SELECT id, ticket_id, file_name, content_type, size_bytes, sha256, has_thumbnail, created_at
-             FROM attachments WHERE ticket_id = $1 ORDER BY id",
-        )
-        .bind(ticket.as_uuid())
-        .fetch_all(&mut *c)
-        .await?
-    }))
+    let rows: Vec<AttachmentRow> = on_conn!(db, c => {
+        sqlx::query_as(concat!("SELECT ", attachment_columns!(), " FROM attachments WHERE ticket_id = $1 ORDER BY id"))
+            .bind(ticket.as_uuid())
+            .fetch_all(&mut *c)
+            .await?
+    });
+    rows.into_iter().map(Attachment::try_from).collect()
 }
 
-pub async fn attachment(db: &Db, id: AttachmentId) -> StoreResult<Attachment> {
-    Ok(on_conn!(db, c => {
-        sqlx::query_as(
-            "SELECT id, ticket_id, file_name, content_type, size_bytes, sha256, has_thumbnail, created_at
-             FROM attachments WHERE id = $1",
+/// The photos of these tickets, oldest first (for the staff app).
+pub async fn photos_of(db: &Db, ids: &[TicketId]) -> StoreResult<Vec<Attachment>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut select = Query::select();
+    select
+        .columns([
+            Attachments::Id,
+            Attachments::TicketId,
+            Attachments::FileName,
+            Attachments::ContentType,
+            Attachments::SizeBytes,
+            Attachments::Sha256,
+            Attachments::HasThumbnail,
+            Attachments::PhotoStage,
+            Attachments::UploadedBy,
+            Attachments::CreatedAt,
+        ])
+        .from(Attachments::Table)
+        .and_where(Expr::col(Attachments::TicketId).is_in(ids.iter().map(|id| id.as_uuid())))
+        .and_where(Expr::col(Attachments::PhotoStage).is_not_null())
+        .order_by(Attachments::Id, Order::Asc);
+    let rows: Vec<AttachmentRow> = fetch_all_built(db, &select).await?;
+    rows.into_iter().map(Attachment::try_from).collect()
+}
+
+pub async fn attachment<'a>(source: impl Into<Source<'a>>, id: AttachmentId) -> StoreResult<Attachment> {
+    let row: AttachmentRow = on_conn!(source, c => {
+        sqlx::query_as(concat!("SELECT ", attachment_columns!(), " FROM attachments WHERE id = $1"))
+            .bind(id.as_uuid())
+            .fetch_one(&mut *c)
+            .await?
+    });
+    row.try_into()
+}
+
+/// A photo the staff app announced and whose bytes are still coming.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PhotoUpload {
+    pub id: Uuid,
+    pub ticket_id: TicketId,
+    pub user_id: UserId,
+    pub stage: PhotoStage,
+    pub size_bytes: i64,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(sqlx::FromRow)]
+struct PhotoUploadRow {
+    id: Uuid,
+    ticket_id: Uuid,
+    user_id: Uuid,
+    stage: String,
+    size_bytes: i64,
+    created_at: DateTime<Utc>,
+}
+
+/// Records an announced photo; announcing the same id again changes nothing.
+pub async fn announce_photo(tx: &mut WriteTx, photo: &PhotoUpload) -> StoreResult<()> {
+    on_conn!(tx, c => {
+        sqlx::query(
+            "INSERT INTO photo_uploads (id, ticket_id, user_id, stage, size_bytes, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING",
         )
-        .bind(id.as_uuid())
-        .fetch_one(&mut *c)
+        .bind(photo.id)
+        .bind(photo.ticket_id.as_uuid())
+        .bind(photo.user_id.as_uuid())
+        .bind(photo.stage.code())
+        .bind(photo.size_bytes)
+        .bind(photo.created_at)
+        .execute(&mut *c)
         .await?
-    }))
+        .rows_affected()
+    });
+    Ok(())
+}
+
+/// The announced photo with this id, if its bytes are still coming.
+pub async fn photo_upload<'a>(source: impl Into<Source<'a>>, id: Uuid) -> StoreResult<Option<PhotoUpload>> {
+    let row: Option<PhotoUploadRow> = on_conn!(source, c => {
+        sqlx::query_as(
+            "SELECT id, ticket_id, user_id, stage, size_bytes, created_at FROM photo_uploads WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&mut *c)
+        .await?
+    });
+    row.map(|row| {
+        Ok(PhotoUpload {
+            id: row.id,
+            ticket_id: TicketId::from_uuid(row.ticket_id),
+            user_id: UserId::from_uuid(row.user_id),
+            stage: decode("photo_uploads.stage", &row.stage, str::parse)?,
+            size_bytes: row.size_bytes,
+            created_at: row.created_at,
+        })
+    })
+    .transpose()
+}
+
+/// Forgets an announced photo (its bytes arrived, or it was given up).
+pub async fn remove_photo_upload(tx: &mut WriteTx, id: Uuid) -> StoreResult<bool> {
+    let removed = on_conn!(tx, c => {
+        sqlx::query("DELETE FROM photo_uploads WHERE id = $1").bind(id).execute(&mut *c).await?.rows_affected()
+    });
+    Ok(removed > 0)
+}
+
+/// Announced photos whose bytes did not arrive before `before`.
+pub async fn stale_photo_uploads(db: &Db, before: DateTime<Utc>, limit: i64) -> StoreResult<Vec<Uuid>> {
+    let rows: Vec<(Uuid,)> = on_conn!(db, c => {
+        sqlx::query_as("SELECT id FROM photo_uploads WHERE created_at < $1 ORDER BY created_at LIMIT $2")
+            .bind(before)
+            .bind(limit)
+            .fetch_all(&mut *c)
+            .await?
+    });
+    Ok(rows.into_iter().map(|(id,)| id).collect())
 }
 
 /// Tickets whose SLA state changes by itself before `until`, soonest first.

@@ -28,6 +28,10 @@ use domovoy_domain::ticket::{TicketStatus, Transition};
 use crate::helpers::{TestApp, WsClient, building_id, client};
 use crate::places::unit;
 
+/// The bytes of the technician's photo: a JPEG's signature is enough to be
+/// taken as one (it gets no thumbnail).
+const PHOTO: &[u8] = b"\xFF\xD8\xFF\xE0\x00\x10JFIF\x00";
+
 /// Every built-in role, signed in as its demo account.
 const CALLERS: [&str; 9] =
     ["admin", "dispatcher", "manager", "client-manager", "technician", "guard", "concierge", "service", "+79001000001"];
@@ -466,6 +470,14 @@ fn table() -> Vec<Row> {
         ),
         row(Method::PUT, "/api/v1/tickets/{id}/watch", "/api/v1/tickets/{ticket}/watch", read_ticket, Empty),
         row(Method::GET, "/api/v1/attachments/{id}", "/api/v1/attachments/{attachment}", read_ticket, Empty),
+        // A photo's bytes: only from whoever announced it in their sync.
+        row(
+            Method::PUT,
+            "/api/v1/photos/{id}",
+            "/api/v1/photos/{technician_photo}?offset=0",
+            |p, f| p.user_id == f.technician,
+            Raw(PHOTO),
+        ),
         // Ticket settings.
         row(Method::GET, "/api/v1/classifier", "/api/v1/classifier", reference_reader, Empty),
         row(
@@ -851,6 +863,22 @@ async fn fixtures(app: &TestApp) -> Fixtures {
         .put(&admin, &format!("/api/v1/tickets/{technician_ticket}/assignee"), &json!({"assignee_id": technician}))
         .await;
     assert_eq!(assigned.status(), StatusCode::OK, "assigned to the technician");
+    // The technician's phone announces a photo of it (its bytes are the
+    // route under test).
+    let technician_token = app.token("technician").await;
+    let device =
+        created_id(app.post(&technician_token, "/api/v1/devices", &json!({"platform": "none"})).await, "device").await;
+    let technician_photo = uuid::Uuid::now_v7().to_string();
+    let announced = app
+        .post(
+            &technician_token,
+            "/api/v1/sync",
+            &json!({"device_id": device, "mutations": [{"seq": 1, "id": uuid::Uuid::now_v7(), "kind": "ticket.photo",
+                "ticket_id": technician_ticket, "photo_id": technician_photo, "stage": "before", "size": PHOTO.len()}]}),
+        )
+        .await;
+    let announced: Value = announced.json().await.unwrap();
+    assert_eq!(announced["results"][0]["status"], "applied", "{announced}");
     let own_ticket = created_id(
         app.post(
             &resident,
@@ -978,6 +1006,7 @@ async fn fixtures(app: &TestApp) -> Fixtures {
         ("ticket", ticket),
         ("own_ticket", own_ticket),
         ("technician_ticket", technician_ticket),
+        ("technician_photo", technician_photo),
         ("attachment", attachment),
         ("client", client_id),
         ("other_user", other_user),

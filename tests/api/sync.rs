@@ -213,6 +213,168 @@ async fn the_staff_app_syncs_exactly_once_on_postgres() {
     the_staff_app_syncs_exactly_once(app).await;
 }
 
+/// A technician's phone with a device token, registered for sync only.
+async fn phone_of(app: &TestApp, login: &str) -> (String, String) {
+    let signed_in = client()
+        .post(app.url("/api/v1/auth/login"))
+        .json(&json!({"login": login, "password": "demo", "kind": "device", "device_name": "Телефон"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_in.status(), StatusCode::OK);
+    let token = signed_in.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_owned();
+    let registered = app.post(&token, "/api/v1/devices", &json!({"platform": "none", "app_version": "1.0"})).await;
+    assert_eq!(registered.status(), StatusCode::CREATED);
+    let device = registered.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+    (token, device)
+}
+
+/// Sends a piece of a photo from `offset`.
+async fn piece(app: &TestApp, token: &str, photo: &str, offset: usize, bytes: &[u8]) -> (StatusCode, Value) {
+    let response = client()
+        .put(app.url(&format!("/api/v1/photos/{photo}?offset={offset}")))
+        .bearer_auth(token)
+        .header("Content-Type", "application/octet-stream")
+        .body(bytes.to_vec())
+        .send()
+        .await
+        .unwrap();
+    (response.status(), response.json().await.unwrap())
+}
+
+fn jpeg(width: u32, height: u32) -> Vec<u8> {
+    let picture = image::RgbImage::from_fn(width, height, |x, y| {
+        image::Rgb([u8::try_from(x % 256).unwrap(), u8::try_from(y % 256).unwrap(), 90])
+    });
+    let mut bytes = Vec::new();
+    picture.write_to(&mut std::io::Cursor::new(&mut bytes), image::ImageFormat::Jpeg).unwrap();
+    bytes
+}
+
+async fn photos_go_up_in_pieces_exactly_once(app: TestApp) {
+    let admin = app.token("admin").await;
+    let dispatcher = app.token("dispatcher").await;
+    let tower = building_id(&app, &admin, NORTH_STAR).await;
+    let technician_id = app.user_id(&admin, "technician").await;
+    let leak = ticket_in(&app, &dispatcher, &tower, "Течёт кран на кухне, кв. 12").await;
+    assign(&app, &dispatcher, &leak, &technician_id).await;
+    let (phone, device) = phone_of(&app, "technician").await;
+    let photo = jpeg(800, 600);
+    let (before, after, nonsense) = (Uuid::now_v7().to_string(), Uuid::now_v7().to_string(), Uuid::now_v7());
+
+    // Bytes before the announcement are not taken.
+    let (status, answer) = piece(&app, &phone, &before, 0, &photo).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{answer}");
+
+    // Offline: a photo before the work, the start, a photo after; one
+    // announcement that does not read (no size) is refused on its own.
+    let announce = |seq, id: &str, stage: &str| {
+        change(
+            seq,
+            json!({"kind": "ticket.photo", "ticket_id": leak, "photo_id": id, "stage": stage, "size": photo.len()}),
+        )
+    };
+    let batch = [
+        announce(1, &before, "before"),
+        change(2, json!({"kind": "ticket.transition", "ticket_id": leak, "to": "in_progress"})),
+        announce(3, &after, "after"),
+        change(4, json!({"kind": "ticket.photo", "ticket_id": leak, "photo_id": nonsense, "stage": "during"})),
+    ];
+    let (status, applied) = sync(&app, &phone, &device, None, &batch).await;
+    assert_eq!(status, StatusCode::OK, "{applied}");
+    assert_eq!(statuses(&applied), ["applied", "applied", "applied", "rejected"], "{applied}");
+    assert_eq!(applied["results"][0]["photo_id"], before.as_str());
+    let fields = &applied["results"][3]["error"]["field_codes"];
+    assert_eq!(fields["stage"], "unknown", "{applied}");
+    assert_eq!(fields["size"], "required", "{applied}");
+
+    // The photo goes up in three pieces; the second breaks off and is
+    // sent again from where the server says it stopped.
+    let third = photo.len() / 3;
+    let (status, first) = piece(&app, &phone, &before, 0, &photo[..third]).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{first}");
+    assert_eq!(first["received"], third);
+    assert_eq!(first["complete"], false);
+    let (status, skipped) = piece(&app, &phone, &before, 2 * third, &photo[2 * third..]).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{skipped}");
+    assert_eq!(skipped["error"]["code"], "upload_offset");
+    assert_eq!(skipped["error"]["received"], third);
+    // Another person cannot send its bytes.
+    let (status, _) = piece(&app, &dispatcher, &before, third, &photo[third..]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, second) = piece(&app, &phone, &before, third, &photo[third..2 * third]).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{second}");
+    let (status, done) = piece(&app, &phone, &before, 2 * third, &photo[2 * third..]).await;
+    assert_eq!(status, StatusCode::OK, "{done}");
+    assert_eq!(done["complete"], true);
+    assert_eq!(done["attachment"]["id"], before.as_str());
+    assert_eq!(done["attachment"]["stage"], "before");
+    // The last piece sent again (its answer was lost): the same answer.
+    let (status, again) = piece(&app, &phone, &before, 2 * third, &photo[2 * third..]).await;
+    assert_eq!(status, StatusCode::OK, "{again}");
+    assert_eq!(again["attachment"], done["attachment"]);
+    // More bytes than announced are refused and change nothing.
+    let mut longer = photo.clone();
+    longer.extend_from_slice(b"trailing");
+    let (status, answer) = piece(&app, &phone, &after, 0, &longer).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
+    // Not a photo: refused, and nothing is kept (the phone says so).
+    let mut text = b"%PDF-1.7 not a photo".to_vec();
+    text.resize(photo.len(), b' ');
+    let (status, answer) = piece(&app, &phone, &after, 0, &text).await;
+    assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{answer}");
+    let (status, whole) = piece(&app, &phone, &after, 0, &photo).await;
+    assert_eq!(status, StatusCode::OK, "{whole}");
+
+    // One attachment per photo, with its stage, a thumbnail and a history
+    // entry each; the next sync lists them on the ticket.
+    let timeline: Value = app.get(&dispatcher, &format!("/api/v1/tickets/{leak}/timeline")).await.json().await.unwrap();
+    let files = timeline["attachments"].as_array().unwrap();
+    assert_eq!(files.len(), 2, "{files:?}");
+    assert_eq!(files.iter().map(|f| f["stage"].as_str().unwrap()).collect::<Vec<_>>(), ["before", "after"]);
+    assert!(files.iter().all(|f| f["has_thumbnail"] == true && f["size_bytes"] == photo.len()));
+    let thumbnail = client()
+        .get(app.url(&format!("/api/v1/attachments/{before}?thumbnail=1")))
+        .bearer_auth(&dispatcher)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(thumbnail.status(), StatusCode::OK);
+    let (_, synced) = sync(&app, &phone, &device, None, &[]).await;
+    let shown = synced["changes"]["tickets"].as_array().unwrap().iter().find(|t| t["id"] == leak.as_str()).unwrap();
+    assert_eq!(shown["can_attach"], true);
+    let listed: Vec<&str> = shown["photos"].as_array().unwrap().iter().map(|p| p["id"].as_str().unwrap()).collect();
+    assert_eq!(listed, [before.as_str(), after.as_str()]);
+    // The dispatcher's ticket page labels them.
+    let browser = app.browser();
+    app.browser_login(&browser, "dispatcher", "demo").await;
+    let page = browser.get(app.url(&format!("/tickets/{leak}"))).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("Фото до работ") && page.contains("Фото после работ"), "the ticket page labels the photos");
+
+    // A batch sent again changes nothing: still two photos.
+    let (_, replayed) = sync(&app, &phone, &device, None, &batch).await;
+    assert_eq!(statuses(&replayed), ["duplicate", "duplicate", "duplicate", "duplicate"]);
+    let timeline: Value = app.get(&dispatcher, &format!("/api/v1/tickets/{leak}/timeline")).await.json().await.unwrap();
+    assert_eq!(timeline["attachments"].as_array().unwrap().len(), 2);
+    let photos = timeline["history"].as_array().unwrap().iter().filter(|h| h["kind"] == "attachment").count();
+    assert_eq!(photos, 2, "one history entry per photo");
+    let dir = app.data_dir.join("files").join("tmp");
+    let left: Vec<_> =
+        std::fs::read_dir(&dir).map(|d| d.flatten().map(|e| e.file_name()).collect()).unwrap_or_default();
+    assert!(left.is_empty(), "no pieces left behind: {left:?}");
+}
+
+#[actix_web::test]
+async fn photos_go_up_in_pieces_exactly_once_on_sqlite() {
+    photos_go_up_in_pieces_exactly_once(TestApp::spawn().await).await;
+}
+
+#[actix_web::test]
+async fn photos_go_up_in_pieces_exactly_once_on_postgres() {
+    let Some(app) = TestApp::spawn_postgres().await else { return };
+    photos_go_up_in_pieces_exactly_once(app).await;
+}
+
 #[actix_web::test]
 async fn a_push_subscription_is_checked_before_it_is_kept() {
     let app = TestApp::spawn().await;

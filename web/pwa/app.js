@@ -11,6 +11,13 @@
 const DB_NAME = "domovoy-m";
 const BATCH = 200;
 const SYNC_EVERY_MS = 30_000;
+// Photos: the longest side after compression on the phone, the JPEG
+// quality, and the piece sent per request (a piece that breaks off in a
+// basement is sent again from where the server says it stopped).
+const PHOTO_SIDE = 1600;
+const PHOTO_QUALITY = 0.8;
+const PHOTO_PIECE = 256 * 1024;
+const PHOTO_STAGE = { before: "До работ", after: "После работ" };
 
 const STATUS = {
   new: "Новая", accepted: "Принята", assigned: "Назначена", in_progress: "В работе", on_hold: "Ожидание",
@@ -32,14 +39,19 @@ const SET_OFF_FROM = ["accepted", "assigned", "reopened", "on_hold"];
 let dbPromise;
 function db() {
   dbPromise ??= new Promise((resolve, reject) => {
-    const request = indexedDB.open(DB_NAME, 1);
-    request.onupgradeneeded = () => {
+    const request = indexedDB.open(DB_NAME, 2);
+    request.onupgradeneeded = (event) => {
       const d = request.result;
-      d.createObjectStore("kv");
-      d.createObjectStore("tickets", { keyPath: "id" });
-      d.createObjectStore("comments", { keyPath: "id" }).createIndex("ticket", "ticket_id");
-      d.createObjectStore("outbox", { keyPath: "seq" });
-      d.createObjectStore("notices", { keyPath: "id" });
+      if (event.oldVersion < 1) {
+        d.createObjectStore("kv");
+        d.createObjectStore("tickets", { keyPath: "id" });
+        d.createObjectStore("comments", { keyPath: "id" }).createIndex("ticket", "ticket_id");
+        d.createObjectStore("outbox", { keyPath: "seq" });
+        d.createObjectStore("notices", { keyPath: "id" });
+      }
+      // Photos taken on this phone: the compressed JPEG until the server
+      // has all of it, how much it has, and a small preview kept after.
+      if (event.oldVersion < 2) d.createObjectStore("photos", { keyPath: "id" }).createIndex("ticket", "ticket_id");
     };
     request.onsuccess = () => resolve(request.result);
     request.onerror = () => reject(request.error);
@@ -112,7 +124,7 @@ async function session() {
 /** Puts a change into the outbox with the next number, in one transaction. */
 async function enqueue(change, local) {
   const id = crypto.randomUUID();
-  await tx(["kv", "outbox", "tickets", "comments"], "readwrite", async (s) => {
+  await tx(["kv", "outbox", "tickets", "comments", "photos"], "readwrite", async (s) => {
     const seq = (await req(s.kv.get("next_seq"))) ?? 1;
     s.kv.put(seq + 1, "next_seq");
     s.outbox.put({ ...change, seq, id, queued_at: new Date().toISOString() });
@@ -134,6 +146,7 @@ export async function sync() {
       state.again = false;
       await syncOnce(token, device);
     } while (state.again);
+    await uploadPhotos(token);
     state.error = null;
     state.online = true;
     state.lastSync = new Date();
@@ -164,7 +177,7 @@ async function syncOnce(token, device) {
     return;
   }
   if (status !== 200) throw new Error(json?.error?.message ?? `Ошибка сервера (${status})`);
-  await tx(["kv", "outbox", "tickets", "comments", "notices"], "readwrite", (s) => {
+  await tx(["kv", "outbox", "tickets", "comments", "notices", "photos"], "readwrite", (s) => {
     for (const result of json.results) {
       s.outbox.delete(result.seq);
       const sent = outbox.find((m) => m.seq === result.seq);
@@ -172,6 +185,8 @@ async function syncOnce(token, device) {
       const refused = result.status === "conflict" || result.status === "rejected"
         || (result.status === "duplicate" && (result.was === "conflict" || result.was === "rejected"));
       if (refused && sent) {
+        // A refused photo stays on the phone's notice until read, then goes.
+        if (sent.kind === "ticket.photo") s.photos.delete(sent.photo_id);
         s.notices.put({
           id: sent.id, ticket_id: sent.ticket_id, kind: sent.kind, to: sent.to ?? null, text: sent.text ?? null,
           message: result.error?.message ?? "Изменение не применено", current: result.current ?? null,
@@ -189,12 +204,18 @@ async function syncOnce(token, device) {
   });
   // Tickets that left the queue, and the order of the rest.
   const queue = (await kvGet("queue")) ?? [];
-  await tx(["tickets", "outbox"], "readwrite", async (s) => {
-    const waiting = new Set((await req(s.outbox.getAll())).map((m) => m.ticket_id));
+  await tx(["tickets", "outbox", "photos"], "readwrite", async (s) => {
+    const photos = await req(s.photos.getAll());
+    const waiting = new Set([
+      ...(await req(s.outbox.getAll())).map((m) => m.ticket_id),
+      ...photos.filter((p) => p.state !== "done").map((p) => p.ticket_id),
+    ]);
     for (const t of await req(s.tickets.getAll())) {
       const order = queue.indexOf(t.id);
-      if (order < 0 && !waiting.has(t.id)) s.tickets.delete(t.id);
-      else if (t.order !== order) s.tickets.put({ ...t, order: order < 0 ? 9999 : order });
+      if (order < 0 && !waiting.has(t.id)) {
+        s.tickets.delete(t.id);
+        for (const p of photos) if (p.ticket_id === t.id) s.photos.delete(p.id);
+      } else if (t.order !== order) s.tickets.put({ ...t, order: order < 0 ? 9999 : order });
     }
   });
   if ((await all("outbox")).length > 0 && outbox.length === BATCH) state.again = true;
@@ -208,6 +229,140 @@ async function renumber(first) {
     pending.forEach((m, i) => s.outbox.put({ ...m, seq: first + i }));
     s.kv.put(first + pending.length, "next_seq");
   });
+}
+
+// ---- Photos ------------------------------------------------------------------------------
+
+/** Makes a camera's photo small enough for a basement's network: at most
+ *  PHOTO_SIDE px on the long side, JPEG; and a preview for the list. */
+async function compress(file) {
+  const bitmap = await createImageBitmap(file, { imageOrientation: "from-image" });
+  const draw = (side, quality) => {
+    const scale = Math.min(1, side / Math.max(bitmap.width, bitmap.height));
+    const canvas = document.createElement("canvas");
+    canvas.width = Math.max(1, Math.round(bitmap.width * scale));
+    canvas.height = Math.max(1, Math.round(bitmap.height * scale));
+    canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+    return canvas;
+  };
+  const blob = await new Promise((resolve, reject) => {
+    draw(PHOTO_SIDE).toBlob((b) => (b ? resolve(b) : reject(new Error("no JPEG"))), "image/jpeg", PHOTO_QUALITY);
+  });
+  const preview = draw(240).toDataURL("image/jpeg", 0.7);
+  bitmap.close?.();
+  return { blob, preview };
+}
+
+/** Takes a photo into the outbox: its announcement is a numbered change
+ *  like the rest; its bytes go up after the change is applied. */
+async function addPhoto(ticket, stage, file) {
+  let photo;
+  try {
+    photo = await compress(file);
+  } catch {
+    state.error = "Не удалось прочитать фото. Попробуйте снять ещё раз.";
+    render();
+    return;
+  }
+  const photoId = crypto.randomUUID();
+  await enqueue({ kind: "ticket.photo", ticket_id: ticket.id, photo_id: photoId, stage, size: photo.blob.size }, (s) => {
+    s.photos.put({
+      id: photoId, ticket_id: ticket.id, stage, blob: photo.blob, size: photo.blob.size, sent: 0,
+      preview: photo.preview, state: "queued", taken_at: new Date().toISOString(),
+    });
+  });
+}
+
+/** Sends the bytes of every photo whose announcement the server applied,
+ *  piece by piece, resuming where the server says it stopped. */
+async function uploadPhotos(token) {
+  const announced = new Set((await all("outbox")).filter((m) => m.kind === "ticket.photo").map((m) => m.photo_id));
+  for (const photo of await all("photos")) {
+    if (photo.state === "done" || announced.has(photo.id)) continue;
+    await uploadPhoto(token, photo);
+    render();
+  }
+}
+
+async function uploadPhoto(token, photo) {
+  let sent = photo.sent ?? 0;
+  const save = (changes) => tx(["photos"], "readwrite", async (s) => {
+    const current = await req(s.photos.get(photo.id));
+    if (current) s.photos.put({ ...current, ...changes });
+  });
+  const drop = (message) => tx(["photos", "notices"], "readwrite", (s) => {
+    s.photos.delete(photo.id);
+    s.notices.put({ id: photo.id, ticket_id: photo.ticket_id, kind: "ticket.photo", message, current: null });
+  });
+  for (let round = 0; round < 1000; round += 1) {
+    let response;
+    try {
+      response = await fetch(`/api/v1/photos/${photo.id}?offset=${sent}`, {
+        method: "PUT",
+        headers: { "Content-Type": "application/octet-stream", Authorization: `Bearer ${token}` },
+        body: photo.blob.slice(sent, sent + PHOTO_PIECE),
+      });
+    } catch {
+      throw new Offline();
+    }
+    const json = await response.json().catch(() => null);
+    if (response.status === 200) {
+      // The server has it: keep the preview, free the phone's space.
+      await save({ state: "done", blob: null, sent: photo.size, server_id: json?.attachment?.id ?? photo.id });
+      return;
+    }
+    if (response.status === 202) {
+      sent = json.received;
+      await save({ state: "sending", sent });
+      continue;
+    }
+    if (response.status === 409 && json?.error?.code === "upload_offset") {
+      sent = json.error.received;
+      await save({ sent });
+      continue;
+    }
+    if (response.status === 409 || response.status >= 500 || response.status === 429) return; // later
+    if (response.status === 401) return; // signed out: the next sync asks to sign in
+    await drop(json?.error?.message ?? `Фото не сохранено (${response.status})`);
+    return;
+  }
+}
+
+/** A photo already on the server: its preview, fetched with the token. */
+function serverPreview(photo, token) {
+  const img = el("img", { alt: PHOTO_STAGE[photo.stage] ?? "Фото", width: "96", height: "96" });
+  fetch(`/api/v1/attachments/${photo.id}?thumbnail=1`, { headers: { Authorization: `Bearer ${token}` } })
+    .then((r) => (r.ok ? r.blob() : Promise.reject(new Error(String(r.status)))))
+    .then((blob) => { img.src = URL.createObjectURL(blob); img.onload = () => URL.revokeObjectURL(img.src); })
+    .catch(() => { img.replaceWith(el("span", { class: "photo-missing" }, "фото")); });
+  return img;
+}
+
+async function photosView(ticket) {
+  const { token } = await session();
+  const mine = (await tx(["photos"], "readonly", (s) => req(s.photos.index("ticket").getAll(ticket.id))))
+    .sort((a, b) => String(a.taken_at).localeCompare(String(b.taken_at)));
+  const local = new Set(mine.map((p) => p.id));
+  const stages = ["before", "after"].map((stage) => {
+    const here = mine.filter((p) => p.stage === stage).map((p) => el("figure", { class: "photo", testid: "m-photo", "data-state": p.state },
+      el("img", { src: p.preview, alt: PHOTO_STAGE[stage], width: "96", height: "96" }),
+      el("figcaption", {}, p.state === "done" ? "отправлено"
+        : p.sent > 0 ? `отправлено ${Math.floor((100 * p.sent) / p.size)} %` : "ждёт отправки")));
+    const there = (ticket.photos ?? []).filter((p) => p.stage === stage && !local.has(p.id) && p.has_thumbnail)
+      .map((p) => el("figure", { class: "photo", testid: "m-photo", "data-state": "server" }, serverPreview(p, token)));
+    const input = el("input", {
+      type: "file", accept: "image/*", capture: "environment", hidden: true, testid: `m-photo-input-${stage}`,
+      onchange: (event) => { const file = event.target.files?.[0]; if (file) addPhoto(ticket, stage, file); },
+    });
+    const take = ticket.can_attach !== false
+      ? el("label", { class: "button photo-take", testid: `m-photo-${stage}` }, `Снять: ${PHOTO_STAGE[stage].toLowerCase()}`, input)
+      : null;
+    return el("div", { class: "photo-stage" },
+      el("h3", {}, PHOTO_STAGE[stage]),
+      here.length || there.length ? el("div", { class: "photos" }, here, there) : el("p", { class: "muted" }, "Фото нет."),
+      take);
+  });
+  return [el("h2", {}, "Фото"), ...stages];
 }
 
 // ---- Live: the queue's topic wakes a sync ----------------------------------------------
@@ -256,7 +411,10 @@ function changesWord(n) {
 
 async function renderNet(outbox) {
   const net = document.getElementById("net");
-  const waiting = outbox.length;
+  // A photo whose announcement went is still waiting until its bytes do.
+  const announced = new Set(outbox.filter((m) => m.kind === "ticket.photo").map((m) => m.photo_id));
+  const photos = (await all("photos")).filter((p) => p.state !== "done" && !announced.has(p.id)).length;
+  const waiting = outbox.length + photos;
   let text;
   if (!state.online) text = waiting ? `Нет сети · ${waiting} ${changesWord(waiting)} ждут отправки` : "Нет сети";
   else if (state.syncing) text = "Синхронизация…";
@@ -358,7 +516,10 @@ async function signIn(login, password) {
 async function queueView(outbox) {
   const tickets = (await all("tickets")).sort((a, b) => (a.order ?? 9999) - (b.order ?? 9999));
   const notices = await all("notices");
-  const waitingOn = new Set(outbox.map((m) => m.ticket_id));
+  const waitingOn = new Set([
+    ...outbox.map((m) => m.ticket_id),
+    ...(await all("photos")).filter((p) => p.state !== "done").map((p) => p.ticket_id),
+  ]);
   const list = el("div", { testid: "m-queue" });
   for (const t of tickets) {
     const priority = t.priority !== "normal" ? el("span", { class: `badge ${t.priority}` }, PRIORITY[t.priority] ?? t.priority) : null;
@@ -444,9 +605,11 @@ async function signOut() {
       await fetch("/api/v1/auth/logout", { method: "POST", headers: { Authorization: `Bearer ${token}` } });
     } catch { /* offline: the token stays revocable from the account page */ }
   }
-  await tx(["kv", "tickets", "comments", "notices"], "readwrite", (s) => {
+  await tx(["kv", "tickets", "comments", "notices", "photos"], "readwrite", async (s) => {
     for (const key of ["token", "device", "me", "cursor", "queue", "push"]) s.kv.delete(key);
     s.tickets.clear(); s.comments.clear(); s.notices.clear();
+    // Photos not yet sent stay with the outbox; the rest go.
+    for (const p of await req(s.photos.getAll())) if (p.state === "done") s.photos.delete(p.id);
   });
   socket?.close();
   render();
@@ -531,6 +694,7 @@ async function ticketView(outbox) {
       el("p", {}, el("strong", {}, "Не применено: "), n.message),
       n.current ? el("p", {}, `Сейчас заявка: ${statusText(n.current)}.`) : null,
       n.text ? el("p", {}, `Ваш текст: «${n.text}»`) : null,
+      n.kind === "ticket.photo" ? el("p", {}, "Фото не прикреплено к заявке: при необходимости снимите его заново.") : null,
       el("button", { type: "button", onclick: async () => { await tx(["notices"], "readwrite", (s) => { s.notices.delete(n.id); }); render(); } }, "Понятно"))),
     mine.length ? el("div", { class: "banner", testid: "m-pending" }, el("p", {}, `${mine.length} ${changesWord(mine.length)} по этой заявке ждут отправки.`)) : null,
     el("dl", { class: "facts" },
@@ -545,6 +709,7 @@ async function ticketView(outbox) {
     el("div", { class: "links" }, phone, map),
     el("div", { class: "actions" }, moveButtons(ticket, pending)),
     done,
+    await photosView(ticket),
     el("h2", {}, "Комментарии"),
     comments.length ? comments.map((c) => el("div", { class: c.pending ? "comment pending" : "comment", testid: "m-comment" },
       el("span", { class: "who" }, `${c.author_name} · ${timeFormat.format(new Date(c.created_at))}${c.pending ? " · ждёт отправки" : ""}${c.public === false ? " · внутренний" : ""}`),

@@ -65,9 +65,11 @@ pub fn status_of(error: &AppError) -> StatusCode {
         }
         AppError::Rule(Rule::AlreadyOnSite | Rule::CallbackClosed) => StatusCode::CONFLICT,
         AppError::Workflow(_) | AppError::Rule(_) => StatusCode::UNPROCESSABLE_ENTITY,
-        AppError::InUse(_) | AppError::Conflict | AppError::VersionConflict { .. } | AppError::SyncGap { .. } => {
-            StatusCode::CONFLICT
-        }
+        AppError::InUse(_)
+        | AppError::Conflict
+        | AppError::VersionConflict { .. }
+        | AppError::SyncGap { .. }
+        | AppError::UploadOffset { .. } => StatusCode::CONFLICT,
         AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
         AppError::FileTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
         AppError::UnsupportedFile => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -86,6 +88,7 @@ pub fn message_of(error: &AppError, t: &Catalog) -> String {
         AppError::Conflict => t.conflict.to_owned(),
         AppError::VersionConflict { current } => (t.tk.version_conflict)(*current),
         AppError::SyncGap { expected } => (t.sync_gap)(*expected),
+        AppError::UploadOffset { received } => (t.upload_offset)(*received),
         AppError::Workflow(error) => t.tk.workflow(error),
         AppError::Rule(rule) => t.rule(*rule).to_owned(),
         AppError::TooManyRequests { limit, retry_after } => t.too_many(*limit, *retry_after),
@@ -115,6 +118,10 @@ pub fn detail_of(error: &AppError, t: &Catalog) -> ErrorDetail {
         AppError::SyncGap { expected } => Some(*expected),
         _ => None,
     };
+    let received = match error {
+        AppError::UploadOffset { received } => Some(*received),
+        _ => None,
+    };
     ErrorDetail {
         code: error.code(),
         message: message_of(error, t),
@@ -122,6 +129,7 @@ pub fn detail_of(error: &AppError, t: &Catalog) -> ErrorDetail {
         field_codes,
         request_id: None,
         expected_seq,
+        received,
     }
 }
 
@@ -190,6 +198,7 @@ impl ApiError {
                 field_codes: None,
                 request_id: None,
                 expected_seq: None,
+                received: None,
             },
         };
         detail.request_id = self.status_code().is_server_error().then(|| request_id.map(str::to_owned)).flatten();
@@ -249,6 +258,9 @@ pub struct ErrorDetail {
     /// `sync_gap`: the number of the change the device must send next.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expected_seq: Option<i64>,
+    /// `upload_offset`: the bytes received so far; resume from there.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub received: Option<u64>,
 }
 
 impl ResponseError for ApiError {

@@ -40,6 +40,9 @@ pub const HOUSEKEEPING_INTERVAL: Duration = Duration::from_secs(300);
 /// Expired and revoked tokens are kept this long for the audit trail of
 /// "who was signed in", then deleted.
 const TOKEN_KEEP_DAYS: i64 = 30;
+/// A staff-app photo announced this many days ago whose bytes never came
+/// is given up; the phone is then told it was not kept.
+const PHOTO_KEEP_DAYS: i64 = 14;
 
 /// A retried request is recognised by its `Idempotency-Key` this long.
 const IDEMPOTENCY_KEEP: chrono::Duration = chrono::Duration::hours(48);
@@ -147,6 +150,13 @@ pub async fn housekeeping(app: &App, settings: JobSettings) {
         Ok(ended) if ended > 0 => tracing::info!(calls = ended, "ended calls the PBX never reported the end of"),
         Ok(_) => {}
         Err(error) => tracing::warn!(%error, "ending stale calls failed"),
+    }
+    match crate::attachments::forget_stale_photos(app, chrono::Duration::days(PHOTO_KEEP_DAYS)).await {
+        Ok(forgotten) if forgotten > 0 => {
+            tracing::info!(photos = forgotten, "forgot staff-app photos whose bytes never came");
+        }
+        Ok(_) => {}
+        Err(error) => tracing::warn!(%error, "forgetting unfinished photos failed"),
     }
     let cutoff = chrono::Utc::now() - chrono::Duration::days(TOKEN_KEEP_DAYS);
     match app.db.write(move |tx| Box::pin(async move { tokens::prune(tx, cutoff).await })).await {

@@ -8,7 +8,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{HoldReason, Priority, TicketSource, TicketStatus};
+use super::{HoldReason, PhotoStage, Priority, TicketSource, TicketStatus};
 use crate::ids::{ClassifierId, UserId};
 use crate::sla::SlaState;
 
@@ -62,8 +62,15 @@ pub enum HistoryChange {
     },
     /// The SLA clock crossed a line by itself.
     Sla { from: SlaState, to: SlaState },
-    /// A file was attached.
-    Attachment { attachment_id: uuid::Uuid, file_name: String, size_bytes: i64 },
+    /// A file was attached; a photo from the staff app says whether it
+    /// shows the place before or after the work.
+    Attachment {
+        attachment_id: uuid::Uuid,
+        file_name: String,
+        size_bytes: i64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        stage: Option<PhotoStage>,
+    },
     /// The assignee set off to the ticket («в пути»).
     SetOff,
 }

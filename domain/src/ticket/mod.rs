@@ -106,6 +106,15 @@ code_enum! {
     }
 }
 
+code_enum! {
+    /// What a photo from the staff app shows: the place before the work or
+    /// the work done.
+    PhotoStage {
+        Before = "before",
+        After = "after",
+    }
+}
+
 impl TicketSource {
     /// Whether a resident may file through this source themselves: from
     /// their app, their cabinet or by mail, never "by phone" or "walk-in"

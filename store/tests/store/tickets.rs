@@ -14,7 +14,8 @@ use domovoy_domain::policy::GrantScope;
 use domovoy_domain::role::RoleTemplate;
 use domovoy_domain::sla::{CalendarDay, DayKind, Schedule, SlaState, SlaTargets};
 use domovoy_domain::ticket::{
-    Description, HistoryChange, Priority, Ticket, TicketNumber, TicketParts, TicketSla, TicketSource, TicketStatus,
+    Description, HistoryChange, PhotoStage, Priority, Ticket, TicketNumber, TicketParts, TicketSla, TicketSource,
+    TicketStatus,
 };
 use domovoy_store::classifier::NewItem;
 use domovoy_store::idempotency::{self, Recorded};
@@ -274,9 +275,27 @@ async fn history_comments_watchers_pauses_and_files_belong_to_their_ticket(db: &
         size_bytes: 1234,
         sha256: "ab".repeat(32),
         has_thumbnail: true,
+        stage: Some(PhotoStage::Before),
+        uploaded_by: Some(who),
         created_at: domovoy_store::stored_now(),
     };
-    let file = attachment.clone();
+    let plain = tickets::Attachment {
+        id: uuid::Uuid::now_v7(),
+        file_name: "акт.pdf".into(),
+        content_type: "application/pdf".into(),
+        has_thumbnail: false,
+        stage: None,
+        ..attachment.clone()
+    };
+    let announced = tickets::PhotoUpload {
+        id: uuid::Uuid::now_v7(),
+        ticket_id: id,
+        user_id: who,
+        stage: PhotoStage::After,
+        size_bytes: 250_000,
+        created_at: domovoy_store::stored_now(),
+    };
+    let (file, other, photo) = (attachment.clone(), plain.clone(), announced.clone());
     db.write(move |tx| {
         Box::pin(async move {
             let created =
@@ -290,7 +309,10 @@ async fn history_comments_watchers_pauses_and_files_belong_to_their_ticket(db: &
             tickets::watch(tx, id, who, true).await?;
             tickets::start_pause(tx, id).await?;
             tickets::end_pause(tx, id).await?;
-            tickets::add_attachment(tx, &file, Some(who)).await?;
+            tickets::add_attachment(tx, &file).await?;
+            tickets::add_attachment(tx, &other).await?;
+            tickets::announce_photo(tx, &photo).await?;
+            tickets::announce_photo(tx, &photo).await?;
             Ok::<_, StoreError>(())
         })
     })
@@ -308,9 +330,31 @@ async fn history_comments_watchers_pauses_and_files_belong_to_their_ticket(db: &
     let pauses = tickets::pauses(db, id).await.unwrap();
     assert_eq!(pauses.len(), 1);
     assert!(pauses[0].1.is_some(), "the pause ended");
-    assert_eq!(tickets::attachments(db, id).await.unwrap(), vec![attachment.clone()]);
+    assert_eq!(tickets::attachments(db, id).await.unwrap(), vec![attachment.clone(), plain.clone()]);
     let found = tickets::attachment(db, domovoy_domain::ids::AttachmentId::from_uuid(attachment.id)).await.unwrap();
     assert_eq!(found, attachment);
+    assert_eq!(tickets::photos_of(db, &[id]).await.unwrap(), vec![attachment.clone()], "photos only");
+    // An announced photo waits for its bytes; announcing it again changes
+    // nothing; it is stale only after its time; removed once.
+    assert_eq!(tickets::photo_upload(db, announced.id).await.unwrap(), Some(announced.clone()));
+    let earlier = announced.created_at - Duration::seconds(1);
+    assert!(tickets::stale_photo_uploads(db, earlier, 10).await.unwrap().is_empty());
+    let later = announced.created_at + Duration::seconds(1);
+    assert_eq!(tickets::stale_photo_uploads(db, later, 10).await.unwrap(), vec![announced.id]);
+    let gone = announced.id;
+    let removed = db
+        .write(move |tx| {
+            Box::pin(async move {
+                Ok::<_, StoreError>((
+                    tickets::remove_photo_upload(tx, gone).await?,
+                    tickets::remove_photo_upload(tx, gone).await?,
+                ))
+            })
+        })
+        .await
+        .unwrap();
+    assert_eq!(removed.value, (true, false));
+    assert_eq!(tickets::photo_upload(db, announced.id).await.unwrap(), None);
     db.write(move |tx| Box::pin(async move { tickets::watch(tx, id, who, false).await })).await.unwrap();
     assert!(tickets::watchers(db, id).await.unwrap().is_empty());
 }

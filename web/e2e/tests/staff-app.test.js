@@ -1,6 +1,6 @@
 // The staff app (issue 17): the demo technician signs in on a phone, the
 // network goes, the app opens again from its service worker with the
-// queue, three changes wait in the outbox, the network comes back and the
+// queue, four changes (a photo among them) wait in the outbox, the network comes back and the
 // server holds all three once and in order, while the dispatcher's board in
 // another window shows the ticket move live.
 
@@ -87,6 +87,16 @@ test("the technician works offline on a phone and every change reaches the serve
   await page.locator("#back").click();
   await card.waitFor();
 
+  // A camera's photo: 2000 × 1500, drawn by the browser, as a JPEG file.
+  const photo = Buffer.from(await page.evaluate(() => {
+    const canvas = document.createElement("canvas");
+    canvas.width = 2000; canvas.height = 1500;
+    const g = canvas.getContext("2d");
+    g.fillStyle = "#5d7fa3"; g.fillRect(0, 0, 2000, 1500);
+    g.fillStyle = "#e8d7b0"; g.fillRect(300, 400, 1200, 700);
+    return canvas.toDataURL("image/jpeg", 0.95).split(",")[1];
+  }), "base64");
+
   // The basement: no network. The app opens again with the queue.
   await phone.setOffline(true);
   await page.reload();
@@ -94,11 +104,13 @@ test("the technician works offline on a phone and every change reaches the serve
   await card.click();
   await page.getByTestId("m-move-in_progress").click();
   await page.getByTestId("m-status").filter({ hasText: "В работе" }).waitFor();
+  await page.getByTestId("m-photo-input-before").setInputFiles({ name: "IMG_0001.jpg", mimeType: "image/jpeg", buffer: photo });
+  await page.getByTestId("m-photo").filter({ hasText: "ждёт отправки" }).waitFor();
   await page.getByTestId("m-comment-text").fill("Перекрыл воду, меняю картридж");
   await page.getByTestId("m-comment-send").click();
   await page.getByTestId("m-comment").filter({ hasText: "меняю картридж" }).waitFor();
   await page.getByTestId("m-hold-parts").click();
-  await page.getByTestId("net-status").filter({ hasText: "Нет сети · 3 изменения ждут отправки" }).waitFor();
+  await page.getByTestId("net-status").filter({ hasText: "Нет сети · 4 изменения ждут отправки" }).waitFor();
   assert.match(await page.getByTestId("m-status").textContent(), /Ожидание \(ждём запчасти\)/);
   assert.match(await page.getByTestId("m-comment").last().textContent(), /ждёт отправки/);
   await page.screenshot({ path: "/tmp/staff-app-offline.png", fullPage: true });
@@ -118,6 +130,12 @@ test("the technician works offline on a phone and every change reaches the serve
   assert.equal(comments.length, 1, "the comment is stored once");
   const moves = timeline.history.filter((h) => h.kind === "status").map((h) => h.to ?? h.data?.to);
   assert.deepEqual(moves.slice(-2), ["in_progress", "on_hold"], JSON.stringify(timeline.history));
+  // The photo: once, as «до работ», made smaller on the phone (1600 px).
+  await page.getByTestId("m-photo").filter({ hasText: "отправлено" }).waitFor({ timeout: 15_000 });
+  const files = (await call(`/api/v1/tickets/${id}/timeline`, dispatcher)).json.attachments;
+  assert.equal(files.length, 1, JSON.stringify(files));
+  assert.equal(files[0].stage, "before");
+  assert.ok(files[0].size_bytes < photo.length, `compressed: ${files[0].size_bytes} of ${photo.length} bytes`);
 
   // The dispatcher saw it without reloading.
   await row.filter({ hasText: "Ожидание" }).waitFor({ timeout: 10_000 });

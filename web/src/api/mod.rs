@@ -130,6 +130,7 @@ api_routes!(
     crate::tickets::api::unwatch_ticket,
     crate::tickets::api::upload_attachment,
     crate::tickets::api::download_attachment,
+    crate::tickets::api::upload_photo,
     crate::ticket_settings::api::list_classifier,
     crate::ticket_settings::api::create_classifier_item,
     crate::ticket_settings::api::update_classifier_item,

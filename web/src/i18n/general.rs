@@ -360,6 +360,11 @@ catalog! {
         |n| format!("Часть изменений с телефона не дошла: отправьте их заново, начиная с №{n}."),
         |n| format!("Some changes from the phone did not arrive: send them again from No. {n}."),
     ),
+    /// A piece of a resumable upload that does not follow the received bytes.
+    upload_offset: fn(u64) -> String = (
+        |n| format!("Часть фото пришла не по порядку: продолжите отправку с байта {n}."),
+        |n| format!("A piece of the photo came out of order: resume sending from byte {n}."),
+    ),
     unauthenticated: &'static str = ("Требуется вход в систему.", "Please sign in."),
     csrf_failed: &'static str = (
         "Запрос отклонён: нет действительного CSRF-токена. Обновите страницу.",

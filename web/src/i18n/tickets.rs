@@ -3,7 +3,7 @@
 
 use domovoy_domain::classifier::ClassifierKind;
 use domovoy_domain::sla::{DayKind, SlaState};
-use domovoy_domain::ticket::{HoldReason, Priority, TicketSource, TicketStatus, WorkflowError};
+use domovoy_domain::ticket::{HoldReason, PhotoStage, Priority, TicketSource, TicketStatus, WorkflowError};
 
 catalog! {
     /// The TicketCatalog strings of one language.
@@ -51,6 +51,7 @@ catalog! {
     source_label: fn(TicketSource) -> &'static str = (tk_ru::source_label, tk_en::source_label),
     hold_reason_label: fn(HoldReason) -> &'static str = (tk_ru::hold_reason_label, tk_en::hold_reason_label),
     sla_state_label: fn(SlaState) -> &'static str = (tk_ru::sla_state_label, tk_en::sla_state_label),
+    photo_stage_label: fn(PhotoStage) -> &'static str = (tk_ru::photo_stage_label, tk_en::photo_stage_label),
     classifier_kind_label: fn(ClassifierKind) -> &'static str = (
         tk_ru::classifier_kind_label,
         tk_en::classifier_kind_label,
@@ -484,6 +485,10 @@ labels! {
         HoldReason::WaitingClient => ("Ответа или доступа от жителя (срок не идёт)", "The resident's answer or access (the clock stops)"),
         HoldReason::WaitingParts => ("Запчастей или подрядчика", "Parts or a contractor"),
     }
+    fn photo_stage_label(stage: PhotoStage) -> &'static str = match stage {
+        PhotoStage::Before => ("Фото до работ", "Photo before the work"),
+        PhotoStage::After => ("Фото после работ", "Photo after the work"),
+    }
     fn sla_state_label(state: SlaState) -> &'static str = match state {
         SlaState::None => ("Без норматива", "No policy"),
         SlaState::Met => ("В срок", "Met"),
@@ -556,6 +561,10 @@ impl TicketCatalog {
 
     pub fn hold_reason(&self, reason: &HoldReason) -> &'static str {
         (self.hold_reason_label)(*reason)
+    }
+
+    pub fn photo_stage(&self, stage: PhotoStage) -> &'static str {
+        (self.photo_stage_label)(stage)
     }
 
     pub fn sla_state(&self, state: &SlaState) -> &'static str {

@@ -599,6 +599,72 @@ pub async fn upload_attachment(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct PhotoPieceQuery {
+    /// Where this piece starts in the photo: the bytes received so far.
+    pub offset: u64,
+}
+
+/// Where a photo's upload stands.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PhotoUploadState {
+    /// Whether the photo is whole and attached to its ticket.
+    pub complete: bool,
+    /// Bytes received so far: the next piece starts here.
+    pub received: u64,
+    /// The photo's size as announced.
+    pub size: u64,
+    /// The attachment, once complete.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub attachment: Option<Attachment>,
+}
+
+/// Sends a piece of a photo the staff app announced in its sync
+/// (`ticket.photo`): the bytes from `?offset=` on, as the body. Pieces may
+/// stop anywhere and resume: a piece that does not start where the
+/// received bytes end is answered 409 `upload_offset` with `received`.
+/// The last piece attaches the photo to its ticket under the announced id;
+/// sending it again answers as the first time.
+#[utoipa::path(
+    tag = "tickets",
+    params(("id" = Uuid, Path, description = "The photo's id, made by the phone"), PhotoPieceQuery),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses(
+        (status = 200, body = PhotoUploadState, description = "The photo is whole and attached"),
+        (status = 202, body = PhotoUploadState, description = "More bytes are expected"),
+        (status = 403, body = ErrorBody, description = "Announced by someone else"),
+        (status = 404, body = ErrorBody, description = "Not announced (or given up after 14 days)"),
+        (status = 409, body = ErrorBody, description = "upload_offset: resume from `received`"),
+        (status = 415, body = ErrorBody, description = "Not a photo"),
+    ),
+    security(("bearer" = []))
+)]
+#[put("/api/v1/photos/{id}")]
+pub async fn upload_photo(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    query: web::Query<PhotoPieceQuery>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let progress = attachments::receive_photo(&state, &caller, *id, query.offset, payload).await?;
+    Ok(match progress {
+        attachments::PhotoProgress::Partial { received, size } => {
+            HttpResponse::Accepted().json(PhotoUploadState { complete: false, received, size, attachment: None })
+        }
+        attachments::PhotoProgress::Complete(attachment) => {
+            let size = u64::try_from(attachment.size_bytes).unwrap_or(0);
+            HttpResponse::Ok().json(PhotoUploadState {
+                complete: true,
+                received: size,
+                size,
+                attachment: Some(attachment),
+            })
+        }
+    })
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct DownloadQuery {
     /// `1`: the photo's thumbnail.
     pub thumbnail: Option<u8>,

@@ -777,6 +777,8 @@ pub struct AttachmentView {
     pub name: String,
     pub size: String,
     pub thumbnail: bool,
+    /// «Фото до работ» / «Фото после работ» for the staff app's photos.
+    pub stage: Option<&'static str>,
 }
 
 #[derive(Template)]
@@ -884,7 +886,12 @@ fn history_text(entry: &HistoryEntry, t: &Catalog, lookup: &Lookup) -> String {
             }
         }
         HistoryChange::Sla { to, .. } => (t.tk.history_sla)(t.tk.sla_state(to)),
-        HistoryChange::Attachment { file_name, .. } => (t.tk.history_with_reason)(t.tk.uploaded, file_name),
+        HistoryChange::Attachment { file_name, stage: None, .. } => {
+            (t.tk.history_with_reason)(t.tk.uploaded, file_name)
+        }
+        HistoryChange::Attachment { file_name, stage: Some(stage), .. } => {
+            (t.tk.history_with_reason)(t.tk.photo_stage(*stage), file_name)
+        }
         HistoryChange::SetOff => t.tk.history_set_off.to_owned(),
     }
 }
@@ -1109,6 +1116,7 @@ async fn render_ticket(
                 name: a.file_name.clone(),
                 size: size_text(a.size_bytes, t),
                 thumbnail: a.has_thumbnail,
+                stage: a.stage.map(|s| t.tk.photo_stage(s)),
             })
             .collect(),
         transitions: can.moves.iter().map(|s| Choice::new(&s.code(), t.tk.transition(s))).collect(),
