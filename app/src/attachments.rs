@@ -15,6 +15,7 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use domovoy_domain::FieldError;
+use domovoy_domain::error::bounded_text;
 use domovoy_domain::event::{AttachmentNotice, Event};
 use domovoy_domain::ids::{AttachmentId, TicketId, UserId};
 use domovoy_domain::permission::Permission;
@@ -249,7 +250,7 @@ async fn keep(
     app: &App,
     ticket_id: TicketId,
     received: Received,
-    stage: Option<PhotoStage>,
+    photo: Option<(PhotoStage, Option<String>)>,
     (user, name): (Option<UserId>, String),
 ) -> Result<Attachment, AppError> {
     let root = app.config.files_dir.clone();
@@ -289,7 +290,8 @@ async fn keep(
         size_bytes: i64::try_from(received.size).unwrap_or(i64::MAX),
         sha256: received.sha256,
         has_thumbnail,
-        stage,
+        stage: photo.as_ref().map(|(stage, _)| *stage),
+        caption: photo.and_then(|(_, caption)| caption),
         uploaded_by: user,
         created_at: domovoy_store::stored_now(),
     };
@@ -351,6 +353,8 @@ pub struct PhotoAnnouncement {
     /// The id the phone made; the attachment keeps it.
     pub id: Uuid,
     pub stage: PhotoStage,
+    /// A signature: the signer's name as they gave it (required for one).
+    pub caption: Option<String>,
     /// The size of the compressed photo, in bytes.
     pub size: u64,
 }
@@ -376,12 +380,18 @@ pub async fn announce_photo_in(
     if photo.size > max_bytes {
         return Err(too_large(max_bytes));
     }
+    let caption = match (photo.stage, photo.caption.as_deref().map(str::trim).filter(|c| !c.is_empty())) {
+        (PhotoStage::Signature, None) => return Err(AppError::field("caption", FieldError::Required)),
+        (_, None) => None,
+        (_, Some(text)) => Some(bounded_text(text, 1, 120).map_err(|e| AppError::field("caption", e))?),
+    };
     let user = requester.user_id().ok_or(AppError::Forbidden)?;
     let upload = PhotoUpload {
         id: photo.id,
         ticket_id,
         user_id: user,
         stage: photo.stage,
+        caption,
         size_bytes: i64::try_from(photo.size).unwrap_or(i64::MAX),
         created_at: tx.now(),
     };
@@ -483,7 +493,8 @@ where
         format!("{}-{}.{}", photo_name(photo.stage), photo.created_at.format("%Y%m%d-%H%M%S"), kind.extension());
     let sha256 = hex(&Sha256::digest(&whole));
     let received = Received { id, tmp: partial, file_name, kind, size, sha256 };
-    match keep(app, photo.ticket_id, received, Some(photo.stage), (Some(me), requester.display_name())).await {
+    let kept = Some((photo.stage, photo.caption.clone()));
+    match keep(app, photo.ticket_id, received, kept, (Some(me), requester.display_name())).await {
         Ok(attachment) => Ok(PhotoProgress::Complete(attachment)),
         // Another request finished it first.
         Err(AppError::NotFound) => match tickets::attachment(&app.db, AttachmentId::from_uuid(id)).await {
@@ -499,6 +510,7 @@ fn photo_name(stage: PhotoStage) -> &'static str {
     match stage {
         PhotoStage::Before => "фото-до",
         PhotoStage::After => "фото-после",
+        PhotoStage::Signature => "подпись",
     }
 }
 

@@ -59,6 +59,12 @@ pub enum Rule {
     NoHostPhone,
     /// The device has not allowed notifications (no push address).
     NoPushAddress,
+    /// The category's checklist has items not ticked yet.
+    ChecklistIncomplete,
+    /// The category asks for the resident's signature before done.
+    SignatureMissing,
+    /// The ticket is done, closed or ended: nothing more to tick.
+    TicketFinished,
 }
 
 impl Rule {
@@ -84,6 +90,9 @@ impl Rule {
         Self::DialerUnavailable,
         Self::NoHostPhone,
         Self::NoPushAddress,
+        Self::ChecklistIncomplete,
+        Self::SignatureMissing,
+        Self::TicketFinished,
     ];
 
     /// The stable code programs read.
@@ -109,6 +118,9 @@ impl Rule {
             Self::DialerUnavailable => "dialer_unavailable",
             Self::NoHostPhone => "no_host_phone",
             Self::NoPushAddress => "no_push_address",
+            Self::ChecklistIncomplete => "checklist_incomplete",
+            Self::SignatureMissing => "signature_missing",
+            Self::TicketFinished => "ticket_finished",
         }
     }
 }

@@ -24,6 +24,7 @@ pub mod buildings;
 pub mod calls;
 pub mod clients;
 mod common;
+pub mod completion;
 pub mod error;
 pub mod import;
 pub mod imports;

@@ -705,6 +705,9 @@ async fn change_in(
     if applied.is_noop(&ticket) {
         return Ok(ticket);
     }
+    if applied.ticket.status() == TicketStatus::Done && ticket.status() != TicketStatus::Done {
+        crate::completion::require_complete(tx, &ticket).await?;
+    }
     match applied.pause {
         Pause::Start => tickets::start_pause(tx, id).await?,
         Pause::End => tickets::end_pause(tx, id).await?,

@@ -73,6 +73,8 @@ audit_actions! {
     TicketRated = "ticket.rated",
     ClassifierItemCreated = "classifier.created",
     ClassifierItemUpdated = "classifier.updated",
+    /// A category's checklist or signature requirement changed.
+    CategoryRequirementsSet = "classifier.requirements_set",
     SlaPolicyCreated = "sla_policy.created",
     SlaPolicyDeleted = "sla_policy.deleted",
     CalendarChanged = "calendar.changed",

@@ -17,6 +17,7 @@ pub mod building;
 pub mod call;
 pub mod classifier;
 pub mod client;
+pub mod completion;
 pub mod contact;
 pub mod device;
 pub mod error;

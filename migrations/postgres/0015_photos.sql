@@ -2,11 +2,13 @@
 -- (`ticket.photo` in the sync, applied once, in order with the rest) and
 -- its bytes follow in pieces that may stop and resume: the announcement
 -- waits in photo_uploads until the last piece arrives, and then becomes
--- an attachment with the same id and its stage (before or after the
--- work). Ordinary attachments have no stage.
+-- an attachment with the same id and its stage: before or after the work,
+-- or the resident's signature (with the signer's name as its caption).
+-- Ordinary attachments have no stage.
 -- Migrations are append-only: never edit this file once it has landed.
 -- PostgreSQL twin of migrations/sqlite/0015_photos.sql.
-ALTER TABLE attachments ADD COLUMN photo_stage TEXT CHECK (photo_stage IN ('before', 'after'));
+ALTER TABLE attachments ADD COLUMN photo_stage TEXT CHECK (photo_stage IN ('before', 'after', 'signature'));
+ALTER TABLE attachments ADD COLUMN caption TEXT;
 
 CREATE TABLE photo_uploads (
     -- The id the phone made for the photo; the attachment's id once whole.
@@ -14,7 +16,8 @@ CREATE TABLE photo_uploads (
     ticket_id UUID NOT NULL REFERENCES tickets (id) ON DELETE CASCADE,
     -- Only the person who announced it may send its bytes.
     user_id UUID NOT NULL REFERENCES users (id) ON DELETE CASCADE,
-    stage TEXT NOT NULL CHECK (stage IN ('before', 'after')),
+    stage TEXT NOT NULL CHECK (stage IN ('before', 'after', 'signature')),
+    caption TEXT,
     -- The size the phone announced: the upload is whole at this many bytes.
     size_bytes BIGINT NOT NULL CHECK (size_bytes > 0),
     created_at TIMESTAMPTZ NOT NULL

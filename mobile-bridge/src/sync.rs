@@ -18,6 +18,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use domovoy_app::attachments::{self, PhotoAnnouncement};
+use domovoy_app::completion::{self, TicketChecklist};
 use domovoy_app::tickets::{self as use_cases, TransitionRequest};
 use domovoy_app::{App, AppError, AppResult, Requester};
 use domovoy_domain::FieldError;
@@ -115,6 +116,8 @@ pub struct SyncTicket {
     pub can_attach: bool,
     /// The photos taken before and after the work, oldest first.
     pub photos: Vec<SyncPhoto>,
+    /// What the category asks before done, with what is ticked.
+    pub checklist: TicketChecklist,
 }
 
 /// A photo of a ticket, as the staff app lists it; its thumbnail is at
@@ -123,6 +126,8 @@ pub struct SyncTicket {
 pub struct SyncPhoto {
     pub id: Uuid,
     pub stage: PhotoStage,
+    /// A signature: the signer's name.
+    pub caption: Option<String>,
     pub has_thumbnail: bool,
     pub created_at: DateTime<Utc>,
 }
@@ -177,6 +182,12 @@ enum Change {
         ticket_id: TicketId,
         photo: PhotoAnnouncement,
     },
+    /// An item of the ticket's checklist ticked or unticked.
+    Check {
+        ticket_id: TicketId,
+        item: String,
+        checked: bool,
+    },
 }
 
 impl Change {
@@ -185,7 +196,8 @@ impl Change {
             Self::Transition { ticket_id, .. }
             | Self::Comment { ticket_id, .. }
             | Self::SetOff { ticket_id }
-            | Self::Photo { ticket_id, .. } => *ticket_id,
+            | Self::Photo { ticket_id, .. }
+            | Self::Check { ticket_id, .. } => *ticket_id,
         }
     }
 }
@@ -330,11 +342,23 @@ fn read_change(value: &Value) -> Result<Change, FieldErrors> {
                 errors.add("size", FieldError::Required);
             }
             match (ticket_id, photo_id, stage, size) {
-                (Some(ticket_id), Some(id), Some(stage), Some(size)) => {
-                    Some(Change::Photo { ticket_id, photo: PhotoAnnouncement { id, stage, size } })
-                }
+                (Some(ticket_id), Some(id), Some(stage), Some(size)) => Some(Change::Photo {
+                    ticket_id,
+                    photo: PhotoAnnouncement { id, stage, caption: text("caption"), size },
+                }),
                 _ => None,
             }
+        }
+        Some("ticket.check") => {
+            let item = text("item").unwrap_or_default();
+            if item.is_empty() {
+                errors.add("item", FieldError::Required);
+            }
+            let checked = value.get("checked").and_then(Value::as_bool);
+            if checked.is_none() {
+                errors.add("checked", FieldError::Required);
+            }
+            ticket_id.zip(checked).map(|(ticket_id, checked)| Change::Check { ticket_id, item, checked })
         }
         Some("ticket.comment") => ticket_id.map(|ticket_id| Change::Comment {
             ticket_id,
@@ -433,6 +457,11 @@ async fn apply_next(
                                     attachments::announce_photo_in(tx, &requester, max_bytes, *ticket_id, photo)
                                         .await?;
                                 (ticket, json!({"photo_id": photo.id}))
+                            }
+                            Change::Check { ticket_id, item, checked } => {
+                                let ticket =
+                                    completion::check_in(tx, &requester, *ticket_id, item, *checked).await?;
+                                (ticket, json!({}))
                             }
                         };
                         let mut extra = extra;
@@ -600,11 +629,13 @@ async fn render(app: &App, requester: &Requester, list: &[Ticket]) -> AppResult<
         photos.entry(photo.ticket_id).or_default().push(SyncPhoto {
             id: photo.id,
             stage,
+            caption: photo.caption,
             has_thumbnail: photo.has_thumbnail,
             created_at: photo.created_at,
         });
     }
     let wanted: HashSet<_> = list.iter().map(|t| t.building_id).collect();
+    let mut checklists = completion::of_tickets(app, list).await?.into_iter();
     let places: HashMap<_, _> = buildings::list(&app.db)
         .await?
         .into_iter()
@@ -645,6 +676,7 @@ async fn render(app: &App, requester: &Requester, list: &[Ticket]) -> AppResult<
                 can_comment: capabilities.comment,
                 can_attach: use_cases::may_attach(requester, t),
                 photos: photos.remove(&t.id.as_uuid()).unwrap_or_default(),
+                checklist: checklists.next().unwrap_or_default(),
             }
         })
         .collect())

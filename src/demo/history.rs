@@ -18,6 +18,7 @@ use rand::seq::IndexedRandom as _;
 use rand::{Rng as _, SeedableRng as _};
 
 use domovoy_domain::building::BuildingKind;
+use domovoy_domain::completion::Requirements;
 use domovoy_domain::contact::Phone;
 use domovoy_domain::ids::{BuildingId, ClassifierId, ClientId, TicketId, UnitId, UserId};
 use domovoy_domain::layout::{SectionKind, UnitKind};
@@ -32,11 +33,34 @@ use domovoy_store::classifier::ClassifierItem;
 use domovoy_store::sla::PolicyDraft;
 use domovoy_store::teams::Assignee;
 use domovoy_store::{
-    Db, StoreError, StoreResult, WriteTx, buildings, classifier, clients, layout, sla, teams, tickets, users,
+    Db, StoreError, StoreResult, WriteTx, buildings, classifier, clients, completion, layout, sla, teams, tickets,
+    users,
 };
 
 /// Seeds the classifier, the calendar, teams, assignment rules and SLA
 /// policies (the regulated templates and the company's own).
+/// The demo's checklists: category, items, whether the resident signs.
+const DEMO_CHECKLISTS: &[(&str, &[&str], bool)] = &[
+    (
+        "gas",
+        &[
+            "Перекрыт кран на опуске",
+            "Соединения проверены мыльным раствором, утечки нет",
+            "Жильцу объяснены правила пользования газом",
+        ],
+        true,
+    ),
+    (
+        "lift",
+        &[
+            "Лифт отключён на время работ, вывешена табличка",
+            "Двери шахты проверены на всех этажах",
+            "Пробный пуск без замечаний",
+        ],
+        false,
+    ),
+];
+
 pub(super) async fn seed_routing(tx: &mut WriteTx, staff: &HashMap<&str, UserId>) -> StoreResult<()> {
     classifier::ensure_seed(tx).await?;
     if sla::calendar_days(&mut *tx).await?.is_empty() {
@@ -68,6 +92,14 @@ pub(super) async fn seed_routing(tx: &mut WriteTx, staff: &HashMap<&str, UserId>
     }
     // Tickets without a category, and complaints, billing and the like,
     // wait for the dispatcher to triage them: no rule covers them.
+
+    // What the technician ticks on site before done, as a company would
+    // ask it for gas and lifts (gas also wants the resident's signature).
+    for (category, items, signature) in DEMO_CHECKLISTS {
+        let Some(id) = classifier::find_by_code(&mut *tx, category).await? else { continue };
+        let asked = Requirements::parse(items, *signature).map_err(|e| StoreError::invalid("checklist", e))?;
+        completion::set(tx, id, &asked).await?;
+    }
 
     for template in SLA_TEMPLATES {
         let category = classifier::find_by_code(&mut *tx, template.category).await?;

@@ -17,6 +17,7 @@ pub mod buildings;
 pub mod calls;
 pub mod classifier;
 pub mod clients;
+pub mod completion;
 mod db;
 pub mod devices;
 pub mod error;

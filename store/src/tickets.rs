@@ -1006,8 +1006,11 @@ pub struct Attachment {
     pub size_bytes: i64,
     pub sha256: String,
     pub has_thumbnail: bool,
-    /// A photo from the staff app: before or after the work.
+    /// A photo from the staff app: before or after the work, or the
+    /// resident's signature.
     pub stage: Option<PhotoStage>,
+    /// What the photo says beside it (a signature: the signer's name).
+    pub caption: Option<String>,
     /// Who sent it (nobody once their account is deleted).
     #[serde(skip)]
     pub uploaded_by: Option<UserId>,
@@ -1024,6 +1027,7 @@ struct AttachmentRow {
     sha256: String,
     has_thumbnail: bool,
     photo_stage: Option<String>,
+    caption: Option<String>,
     uploaded_by: Option<Uuid>,
     created_at: DateTime<Utc>,
 }
@@ -1045,6 +1049,7 @@ impl TryFrom<AttachmentRow> for Attachment {
             sha256: row.sha256,
             has_thumbnail: row.has_thumbnail,
             stage,
+            caption: row.caption,
             uploaded_by: row.uploaded_by.map(UserId::from_uuid),
             created_at: row.created_at,
         })
@@ -1053,8 +1058,8 @@ impl TryFrom<AttachmentRow> for Attachment {
 
 macro_rules! attachment_columns {
     () => {
-        "id, ticket_id, file_name, content_type, size_bytes, sha256, has_thumbnail, photo_stage, uploaded_by, \
-         created_at"
+        "id, ticket_id, file_name, content_type, size_bytes, sha256, has_thumbnail, photo_stage, caption, \
+         uploaded_by, created_at"
     };
 }
 
@@ -1069,6 +1074,7 @@ enum Attachments {
     Sha256,
     HasThumbnail,
     PhotoStage,
+    Caption,
     UploadedBy,
     CreatedAt,
 }
@@ -1077,8 +1083,8 @@ pub async fn add_attachment(tx: &mut WriteTx, attachment: &Attachment) -> StoreR
     on_conn!(tx, c => {
         sqlx::query(
             "INSERT INTO attachments (id, ticket_id, file_name, content_type, size_bytes, sha256, has_thumbnail,
-                                      photo_stage, uploaded_by, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                                      photo_stage, caption, uploaded_by, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
         )
         .bind(attachment.id)
         .bind(attachment.ticket_id)
@@ -1088,6 +1094,7 @@ pub async fn add_attachment(tx: &mut WriteTx, attachment: &Attachment) -> StoreR
         .bind(&attachment.sha256)
         .bind(attachment.has_thumbnail)
         .bind(attachment.stage.map(PhotoStage::code))
+        .bind(&attachment.caption)
         .bind(attachment.uploaded_by.map(|u| u.as_uuid()))
         .bind(attachment.created_at)
         .execute(&mut *c)
@@ -1123,6 +1130,7 @@ pub async fn photos_of(db: &Db, ids: &[TicketId]) -> StoreResult<Vec<Attachment>
             Attachments::Sha256,
             Attachments::HasThumbnail,
             Attachments::PhotoStage,
+            Attachments::Caption,
             Attachments::UploadedBy,
             Attachments::CreatedAt,
         ])
@@ -1151,6 +1159,8 @@ pub struct PhotoUpload {
     pub ticket_id: TicketId,
     pub user_id: UserId,
     pub stage: PhotoStage,
+    /// A signature: the signer's name.
+    pub caption: Option<String>,
     pub size_bytes: i64,
     pub created_at: DateTime<Utc>,
 }
@@ -1161,6 +1171,7 @@ struct PhotoUploadRow {
     ticket_id: Uuid,
     user_id: Uuid,
     stage: String,
+    caption: Option<String>,
     size_bytes: i64,
     created_at: DateTime<Utc>,
 }
@@ -1169,13 +1180,14 @@ struct PhotoUploadRow {
 pub async fn announce_photo(tx: &mut WriteTx, photo: &PhotoUpload) -> StoreResult<()> {
     on_conn!(tx, c => {
         sqlx::query(
-            "INSERT INTO photo_uploads (id, ticket_id, user_id, stage, size_bytes, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING",
+            "INSERT INTO photo_uploads (id, ticket_id, user_id, stage, caption, size_bytes, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING",
         )
         .bind(photo.id)
         .bind(photo.ticket_id.as_uuid())
         .bind(photo.user_id.as_uuid())
         .bind(photo.stage.code())
+        .bind(&photo.caption)
         .bind(photo.size_bytes)
         .bind(photo.created_at)
         .execute(&mut *c)
@@ -1189,7 +1201,7 @@ pub async fn announce_photo(tx: &mut WriteTx, photo: &PhotoUpload) -> StoreResul
 pub async fn photo_upload<'a>(source: impl Into<Source<'a>>, id: Uuid) -> StoreResult<Option<PhotoUpload>> {
     let row: Option<PhotoUploadRow> = on_conn!(source, c => {
         sqlx::query_as(
-            "SELECT id, ticket_id, user_id, stage, size_bytes, created_at FROM photo_uploads WHERE id = $1",
+            "SELECT id, ticket_id, user_id, stage, caption, size_bytes, created_at FROM photo_uploads WHERE id = $1",
         )
         .bind(id)
         .fetch_optional(&mut *c)
@@ -1201,6 +1213,7 @@ pub async fn photo_upload<'a>(source: impl Into<Source<'a>>, id: Uuid) -> StoreR
             ticket_id: TicketId::from_uuid(row.ticket_id),
             user_id: UserId::from_uuid(row.user_id),
             stage: decode("photo_uploads.stage", &row.stage, str::parse)?,
+            caption: row.caption,
             size_bytes: row.size_bytes,
             created_at: row.created_at,
         })

@@ -470,6 +470,19 @@ fn table() -> Vec<Row> {
         ),
         row(Method::PUT, "/api/v1/tickets/{id}/watch", "/api/v1/tickets/{ticket}/watch", read_ticket, Empty),
         row(Method::GET, "/api/v1/attachments/{id}", "/api/v1/attachments/{attachment}", read_ticket, Empty),
+        // The checklist's items: whoever may move the ticket, not residents
+        // (the ticket's category asks nothing: 422 for them).
+        row(
+            Method::PUT,
+            "/api/v1/tickets/{id}/checks",
+            "/api/v1/tickets/{ticket}/checks",
+            |p, f| {
+                !resident(p)
+                    && p.can(Permission::TicketsRead, &f.ticket)
+                    && p.can(Permission::TicketsTransition, &f.ticket)
+            },
+            Json(json!({"item": "Проверка", "checked": true})),
+        ),
         // A photo's bytes: only from whoever announced it in their sync.
         row(
             Method::PUT,
@@ -493,6 +506,16 @@ fn table() -> Vec<Row> {
             "/api/v1/classifier/{classifier}",
             ticket_settings,
             Json(json!({"sort_order": 1})),
+        ),
+        row(Method::GET, "/api/v1/checklists", "/api/v1/checklists", reference_reader, Empty),
+        // The first classifier item may be a place: refused as 422 by
+        // those who may set checklists, 403 for the rest.
+        row(
+            Method::PUT,
+            "/api/v1/checklists/{id}",
+            "/api/v1/checklists/{classifier}",
+            ticket_settings,
+            Json(json!({"items": [], "signature": false})),
         ),
         row(Method::GET, "/api/v1/calendar", "/api/v1/calendar", reference_reader, Empty),
         row(Method::POST, "/api/v1/calendar", "/api/v1/calendar", ticket_settings, Raw(b"2027-01-08;holiday\n")),

@@ -375,6 +375,147 @@ async fn photos_go_up_in_pieces_exactly_once_on_postgres() {
     photos_go_up_in_pieces_exactly_once(app).await;
 }
 
+fn png_signature() -> Vec<u8> {
+    let picture = image::RgbImage::from_fn(600, 240, |x, y| {
+        if (i64::from(y) - 120 - i64::from(x) / 10).abs() < 3 { image::Rgb([16, 32, 74]) } else { image::Rgb([255; 3]) }
+    });
+    let mut bytes = Vec::new();
+    picture.write_to(&mut std::io::Cursor::new(&mut bytes), image::ImageFormat::Png).unwrap();
+    bytes
+}
+
+async fn a_checklist_and_a_signature_come_before_done(app: TestApp) {
+    let admin = app.token("admin").await;
+    let dispatcher = app.token("dispatcher").await;
+    let tower = building_id(&app, &admin, NORTH_STAR).await;
+    let technician_id = app.user_id(&admin, "technician").await;
+
+    // The demo asks three items and a signature for gas; the company sets
+    // a checklist for plumbing; a repeated item is refused; a dispatcher
+    // may read the checklists but not change them.
+    let listed: Value = app.get(&dispatcher, "/api/v1/checklists").await.json().await.unwrap();
+    let gas = listed.as_array().unwrap().iter().find(|c| c["category"] == "Газ").unwrap().clone();
+    assert_eq!(gas["items"].as_array().unwrap().len(), 3, "{gas}");
+    assert_eq!(gas["signature"], true);
+    let plumbing = listed.as_array().unwrap().iter().find(|c| c["items"].as_array().unwrap().is_empty()).unwrap();
+    let path = format!("/api/v1/checklists/{}", plumbing["category_id"].as_str().unwrap());
+    let set = app.put(&admin, &path, &json!({"items": ["Перекрыта вода\nНет протечек"], "signature": false})).await;
+    assert_eq!(set.status(), StatusCode::OK);
+    assert_eq!(set.json::<Value>().await.unwrap()["items"], json!(["Перекрыта вода", "Нет протечек"]));
+    let twice = app.put(&admin, &path, &json!({"items": ["Вода", "вода"]})).await;
+    assert_eq!(twice.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(app.put(&dispatcher, &path, &json!({"items": []})).await.status(), StatusCode::FORBIDDEN);
+
+    let body = json!({"building_id": tower, "description": "Запах газа на кухне, кв. 40", "source": "phone", "category": "gas"});
+    let leak = app.post(&dispatcher, "/api/v1/tickets", &body).await.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assign(&app, &dispatcher, &leak, &technician_id).await;
+    let (phone, device) = phone_of(&app, "technician").await;
+    let (_, first) = sync(&app, &phone, &device, None, &[]).await;
+    let shown = first["changes"]["tickets"].as_array().unwrap().iter().find(|t| t["id"] == leak.as_str()).unwrap();
+    let items: Vec<String> = shown["checklist"]["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["item"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(items.len(), 3, "{shown}");
+    assert_eq!(shown["checklist"]["signature_required"], true);
+    assert_eq!(shown["checklist"]["signed"], false);
+
+    // Done too early is refused (and says why); each tick applies once.
+    let signature = png_signature();
+    let signature_id = Uuid::now_v7().to_string();
+    let tick = |seq, item: &str| {
+        change(seq, json!({"kind": "ticket.check", "ticket_id": leak, "item": item, "checked": true}))
+    };
+    let done = |seq| change(seq, json!({"kind": "ticket.transition", "ticket_id": leak, "to": "done"}));
+    let batch = [
+        change(1, json!({"kind": "ticket.transition", "ticket_id": leak, "to": "in_progress"})),
+        done(2),
+        tick(3, &items[0]),
+        tick(4, &items[1]),
+        tick(5, "Пункт, которого нет"),
+        tick(6, &items[2]),
+        done(7),
+        change(
+            8,
+            json!({"kind": "ticket.photo", "ticket_id": leak, "photo_id": Uuid::now_v7(), "stage": "signature", "size": 10}),
+        ),
+        change(
+            9,
+            json!({"kind": "ticket.photo", "ticket_id": leak, "photo_id": signature_id, "stage": "signature",
+            "caption": "Фёдорова А. М.", "size": signature.len()}),
+        ),
+        done(10),
+        tick(11, &items[0]),
+    ];
+    let (status, answer) = sync(&app, &phone, &device, None, &batch).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(
+        statuses(&answer),
+        [
+            "applied", "rejected", "applied", "applied", "rejected", "applied", "rejected", "rejected", "applied",
+            "applied", "rejected"
+        ],
+        "{answer}"
+    );
+    let code = |i: usize| answer["results"][i]["error"]["code"].as_str().unwrap_or_default().to_owned();
+    assert_eq!(code(1), "checklist_incomplete");
+    assert!(answer["results"][1]["error"]["message"].as_str().unwrap().contains("чек-листа"));
+    assert_eq!(answer["results"][4]["error"]["field_codes"]["item"], "unknown");
+    assert_eq!(code(6), "signature_missing");
+    assert_eq!(answer["results"][7]["error"]["field_codes"]["caption"], "required", "a signature names its signer");
+    assert_eq!(code(10), "ticket_finished", "nothing to tick once done");
+
+    // The signature's bytes come after done (a phone back in signal).
+    let (status, signed) = piece(&app, &phone, &signature_id, 0, &signature).await;
+    assert_eq!(status, StatusCode::OK, "{signed}");
+    assert_eq!(signed["attachment"]["stage"], "signature");
+    assert_eq!(signed["attachment"]["caption"], "Фёдорова А. М.");
+    let ticket: Value = app.get(&dispatcher, &format!("/api/v1/tickets/{leak}")).await.json().await.unwrap();
+    assert_eq!(ticket["status"], "done");
+
+    // The office sees the checklist ticked and the signature on the page.
+    let browser = app.browser();
+    app.browser_login(&browser, "dispatcher", "demo").await;
+    let page = browser.get(app.url(&format!("/tickets/{leak}"))).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("Чек-лист") && page.contains("Подпись жильца: получена"), "the page shows the checklist");
+    assert_eq!(page.matches('☑').count(), 4, "three items and the signature are ticked");
+
+    // The API ticks too, for whoever may move the ticket; a resident may not.
+    let body =
+        json!({"building_id": tower, "description": "Не работает плита, кв. 41", "source": "phone", "category": "gas"});
+    let stove = app.post(&dispatcher, "/api/v1/tickets", &body).await.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let checks = format!("/api/v1/tickets/{stove}/checks");
+    let ticked = app.put(&dispatcher, &checks, &json!({"item": items[0], "checked": true})).await;
+    assert_eq!(ticked.status(), StatusCode::OK);
+    let list = ticked.json::<Value>().await.unwrap();
+    assert_eq!(list["items"][0]["checked"], true, "{list}");
+    let unticked: Value =
+        app.put(&dispatcher, &checks, &json!({"item": items[0], "checked": false})).await.json().await.unwrap();
+    assert_eq!(unticked["items"][0]["checked"], false);
+    let resident = app.token("+79001000001").await;
+    let refused = app.put(&resident, &checks, &json!({"item": items[0], "checked": true})).await;
+    assert!(matches!(refused.status(), StatusCode::FORBIDDEN | StatusCode::NOT_FOUND), "{}", refused.status());
+}
+
+#[actix_web::test]
+async fn a_checklist_and_a_signature_come_before_done_on_sqlite() {
+    a_checklist_and_a_signature_come_before_done(TestApp::spawn().await).await;
+}
+
+#[actix_web::test]
+async fn a_checklist_and_a_signature_come_before_done_on_postgres() {
+    let Some(app) = TestApp::spawn_postgres().await else { return };
+    a_checklist_and_a_signature_come_before_done(app).await;
+}
+
 #[actix_web::test]
 async fn a_push_subscription_is_checked_before_it_is_kept() {
     let app = TestApp::spawn().await;

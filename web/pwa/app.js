@@ -365,6 +365,103 @@ async function photosView(ticket) {
   return [el("h2", {}, "Фото"), ...stages];
 }
 
+// ---- Checklist and the resident's signature -----------------------------------------------
+
+/** What keeps the ticket from done here on the phone: unticked items and a
+ *  signature not taken (the server checks the same when done arrives). */
+function missingForDone(ticket) {
+  const list = ticket.checklist ?? { items: [], signature_required: false, signed: false };
+  return {
+    items: list.items.filter((i) => !i.checked).length,
+    signature: list.signature_required && !list.signed,
+  };
+}
+
+function checklistView(ticket, open) {
+  const list = ticket.checklist;
+  if (!list || (!list.items.length && !list.signature_required)) return [];
+  const toggle = (item, checked) => enqueue({ kind: "ticket.check", ticket_id: ticket.id, item, checked }, async (s) => {
+    const current = await req(s.tickets.get(ticket.id));
+    const items = current.checklist.items.map((i) => (i.item === item ? { ...i, checked } : i));
+    s.tickets.put({ ...current, checklist: { ...current.checklist, items }, pending: true });
+  });
+  const rows = list.items.map((i) => el("label", { class: "check-item", testid: "m-check" },
+    el("input", { type: "checkbox", checked: i.checked, disabled: !open, onchange: (e) => toggle(i.item, e.target.checked) }),
+    el("span", {}, i.item)));
+  return [el("h2", {}, "Чек-лист"), el("div", { class: "checklist", testid: "m-checklist" }, rows),
+    list.signature_required ? signatureView(ticket, open) : null];
+}
+
+// The pad survives re-renders (a sync redraws the view while the resident
+// signs): the same canvas is put back into the new view.
+let pad = null;
+
+function signatureView(ticket, open) {
+  if (ticket.checklist.signed) {
+    return el("p", { class: "signed", testid: "m-signed" }, "✓ Подпись жильца получена");
+  }
+  if (!open) return el("p", { class: "muted" }, "Подпись жильца не получена.");
+  if (pad?.ticket !== ticket.id) pad = makePad(ticket.id);
+  const name = draft("signer", { testid: "m-signer", rows: "1", maxlength: "120", autocomplete: "off" });
+  const error = el("p", { class: "error", role: "alert" });
+  return el("div", { class: "signature", testid: "m-signature" },
+    el("h3", {}, "Подпись жильца"),
+    el("p", { class: "muted" }, "Попросите жильца проверить работу и расписаться пальцем в рамке."),
+    el("label", {}, "Фамилия и инициалы жильца", name),
+    pad.canvas,
+    el("div", { class: "actions" },
+      el("button", { type: "button", onclick: () => pad.clear() }, "Стереть"),
+      el("button", {
+        type: "button", class: "primary", testid: "m-sign-save",
+        onclick: async () => {
+          const signer = name.value.trim();
+          if (!signer) { error.textContent = "Укажите, кто расписался."; return; }
+          if (!pad.drawn) { error.textContent = "Подписи нет: жилец расписывается в рамке."; return; }
+          const blob = await new Promise((resolve) => pad.canvas.toBlob(resolve, "image/png"));
+          const preview = pad.canvas.toDataURL("image/png");
+          name.clear();
+          pad = null;
+          const photoId = crypto.randomUUID();
+          await enqueue({ kind: "ticket.photo", ticket_id: ticket.id, photo_id: photoId, stage: "signature", caption: signer, size: blob.size }, async (s) => {
+            s.photos.put({ id: photoId, ticket_id: ticket.id, stage: "signature", caption: signer, blob, size: blob.size, sent: 0, preview, state: "queued", taken_at: new Date().toISOString() });
+            const current = await req(s.tickets.get(ticket.id));
+            s.tickets.put({ ...current, checklist: { ...current.checklist, signed: true }, pending: true });
+          });
+        },
+      }, "Сохранить подпись")),
+    error);
+}
+
+function makePad(ticketId) {
+  const canvas = el("canvas", { width: "600", height: "240", class: "sign-pad", testid: "m-sign-pad", "aria-label": "Поле для подписи" });
+  const g = canvas.getContext("2d");
+  const blank = () => { g.fillStyle = "#fff"; g.fillRect(0, 0, canvas.width, canvas.height); };
+  blank();
+  g.lineWidth = 4; g.lineCap = "round"; g.lineJoin = "round"; g.strokeStyle = "#10204a";
+  const state = { ticket: ticketId, canvas, drawn: false, clear: () => { blank(); state.drawn = false; } };
+  let drawing = false;
+  const at = (e) => {
+    const r = canvas.getBoundingClientRect();
+    return [((e.clientX - r.left) * canvas.width) / r.width, ((e.clientY - r.top) * canvas.height) / r.height];
+  };
+  canvas.addEventListener("pointerdown", (e) => {
+    drawing = true;
+    canvas.setPointerCapture?.(e.pointerId);
+    const [x, y] = at(e);
+    g.beginPath(); g.moveTo(x, y);
+  });
+  canvas.addEventListener("pointermove", (e) => {
+    if (!drawing) return;
+    const [x, y] = at(e);
+    g.lineTo(x, y); g.stroke();
+    state.drawn = true;
+  });
+  const stop = () => { drawing = false; };
+  canvas.addEventListener("pointerup", stop);
+  canvas.addEventListener("pointercancel", stop);
+  return state;
+}
+
 // ---- Live: the queue's topic wakes a sync ----------------------------------------------
 
 let socket;
@@ -668,6 +765,8 @@ async function ticketView(outbox) {
     },
   }, el("label", {}, "Комментарий", text), el("button", { type: "submit", class: "wide", testid: "m-comment-send" }, "Добавить комментарий"));
   const moves = pending ? (OFFLINE_MOVES[ticket.status] ?? []) : (ticket.moves ?? []);
+  const missing = missingForDone(ticket);
+  const blocked = missing.items > 0 || missing.signature;
   const done = moves.includes("done") ? el("form", {
     testid: "m-done-form",
     onsubmit: async (event) => {
@@ -684,7 +783,12 @@ async function ticketView(outbox) {
         s.tickets.put({ ...current, status: "done", hold_reason: null, en_route_at: null, pending: true });
       });
     },
-  }, el("label", {}, "Что сделано", note), el("button", { type: "submit", class: "primary wide", testid: "m-done" }, "Работа выполнена")) : null;
+  }, el("label", {}, "Что сделано", note),
+  blocked ? el("p", { class: "hint", testid: "m-done-blocked" }, [
+    missing.items ? `Отметьте пункты чек-листа (осталось: ${missing.items})` : null,
+    missing.signature ? (missing.items ? "возьмите подпись жильца" : "Возьмите подпись жильца") : null,
+  ].filter(Boolean).join("; ") + ".") : null,
+  el("button", { type: "submit", class: "primary wide", testid: "m-done", disabled: blocked }, "Работа выполнена")) : null;
 
   const phone = ticket.contact_phone ? el("a", { class: "button", href: `tel:${ticket.contact_phone}` }, `Позвонить: ${ticket.contact_phone}`) : null;
   const map = ticket.address ? el("a", { class: "button", href: `https://yandex.ru/maps/?text=${encodeURIComponent(ticket.address)}`, target: "_blank", rel: "noopener" }, "На карте") : null;
@@ -708,6 +812,7 @@ async function ticketView(outbox) {
     el("p", { class: "what" }, ticket.description),
     el("div", { class: "links" }, phone, map),
     el("div", { class: "actions" }, moveButtons(ticket, pending)),
+    checklistView(ticket, ticket.status !== "done" && ticket.status !== "closed" && ticket.can_attach !== false),
     done,
     await photosView(ticket),
     el("h2", {}, "Комментарии"),

@@ -107,11 +107,12 @@ code_enum! {
 }
 
 code_enum! {
-    /// What a photo from the staff app shows: the place before the work or
-    /// the work done.
+    /// What a photo from the staff app shows: the place before the work,
+    /// the work done, or the resident's signature confirming it.
     PhotoStage {
         Before = "before",
         After = "after",
+        Signature = "signature",
     }
 }
 

@@ -276,6 +276,7 @@ async fn history_comments_watchers_pauses_and_files_belong_to_their_ticket(db: &
         sha256: "ab".repeat(32),
         has_thumbnail: true,
         stage: Some(PhotoStage::Before),
+        caption: None,
         uploaded_by: Some(who),
         created_at: domovoy_store::stored_now(),
     };
@@ -291,7 +292,8 @@ async fn history_comments_watchers_pauses_and_files_belong_to_their_ticket(db: &
         id: uuid::Uuid::now_v7(),
         ticket_id: id,
         user_id: who,
-        stage: PhotoStage::After,
+        stage: PhotoStage::Signature,
+        caption: Some("Фёдорова А. М.".into()),
         size_bytes: 250_000,
         created_at: domovoy_store::stored_now(),
     };

@@ -144,3 +144,70 @@ test("the technician works offline on a phone and every change reaches the serve
   await phone.close();
   await board.context.close();
 });
+
+test("a gas leak: the technician ticks the checklist, the resident signs on the phone, then it is done", async () => {
+  const dispatcher = await token("dispatcher");
+  const admin = await token("admin");
+  const buildings = (await call("/api/v1/buildings", dispatcher)).json;
+  const tower = buildings.find((b) => b.name.includes("Северная звезда")).id;
+  const users = (await call("/api/v1/users?limit=200", admin)).json;
+  const technician = (users.items ?? users).find((u) => u.login === "technician").id;
+  const text = `Запах газа в подъезде ${Date.now()}`;
+  const created = await call("/api/v1/tickets", dispatcher, { building_id: tower, description: text, source: "phone", category: "gas" });
+  assert.equal(created.status, 201);
+  const id = created.json.id;
+  assert.equal((await call(`/api/v1/tickets/${id}/assignee`, dispatcher, { assignee_id: technician }, "PUT")).status, 200);
+
+  const phone = await russianContext(browser, { viewport: { width: 360, height: 780 }, isMobile: true, hasTouch: true });
+  const page = await phone.newPage();
+  const problems = [];
+  page.on("pageerror", (e) => problems.push(e.message));
+  await page.goto(`${demo.url}/m/`);
+  await page.getByLabel("Логин").fill("technician");
+  await page.getByLabel("Пароль").fill("demo");
+  await page.getByTestId("m-sign-in").click();
+  await page.getByTestId("m-ticket").filter({ hasText: text }).click();
+  await page.getByTestId("m-move-in_progress").click();
+  await page.getByTestId("m-status").filter({ hasText: "В работе" }).waitFor();
+
+  // Done waits for the three items and the signature.
+  assert.equal(await page.getByTestId("m-check").count(), 3);
+  assert.ok(await page.getByTestId("m-done").isDisabled(), "done is held back");
+  assert.match(await page.getByTestId("m-done-blocked").textContent(), /осталось: 3.*подпись жильца/);
+  for (let i = 0; i < 3; i += 1) await page.getByTestId("m-check").nth(i).click();
+  await page.getByTestId("m-done-blocked").filter({ hasText: /^Возьмите подпись жильца/ }).waitFor();
+
+  // The resident signs with a finger.
+  // (The ticks go first: a sync redraws the view.)
+  await page.waitForFunction(() => document.getElementById("net").dataset.waiting === "0", null, { timeout: 15_000 });
+  await page.getByTestId("m-signer").fill("Фёдорова А. М.");
+  await page.getByTestId("m-sign-pad").scrollIntoViewIfNeeded();
+  const pad = await page.getByTestId("m-sign-pad").boundingBox();
+  await page.mouse.move(pad.x + 20, pad.y + pad.height * 0.7);
+  await page.mouse.down();
+  for (let step = 1; step <= 20; step += 1) {
+    await page.mouse.move(pad.x + 20 + step * (pad.width - 40) / 20, pad.y + pad.height * (0.7 - 0.4 * Math.sin(step / 3)));
+  }
+  await page.mouse.up();
+  await page.screenshot({ path: "/tmp/staff-app-signature.png", fullPage: true });
+  await page.getByTestId("m-sign-save").click();
+  await page.getByTestId("m-signed").waitFor();
+  assert.ok(!(await page.getByTestId("m-done").isDisabled()), "done is offered once signed");
+  await page.getByTestId("m-done-note").fill("Подтянул соединение у плиты, утечки нет");
+  await page.getByTestId("m-done").click();
+  // Done, the ticket leaves the queue once the server has it.
+  await page.getByTestId("m-queue").waitFor({ timeout: 15_000 });
+  await page.waitForFunction(() => document.getElementById("net").dataset.waiting === "0", null, { timeout: 15_000 });
+  await page.getByTestId("m-ticket").filter({ hasText: text }).waitFor({ state: "detached", timeout: 15_000 });
+  await page.screenshot({ path: "/tmp/staff-app-after-done.png", fullPage: true });
+
+  const ticket = (await call(`/api/v1/tickets/${id}`, dispatcher)).json;
+  assert.equal(ticket.status, "done");
+  const files = (await call(`/api/v1/tickets/${id}/timeline`, dispatcher)).json.attachments;
+  const signature = files.find((f) => f.stage === "signature");
+  assert.ok(signature, JSON.stringify(files));
+  assert.equal(signature.caption, "Фёдорова А. М.");
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= innerWidth), "fits a 360 px phone");
+  assert.deepEqual(problems, []);
+  await phone.close();
+});

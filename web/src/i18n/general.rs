@@ -625,6 +625,7 @@ labels! {
         AuditAction::TicketRated => ("Житель оценил заявку", "Ticket rated by the resident"),
         AuditAction::ClassifierItemCreated => ("Добавлен пункт классификатора", "Classifier item added"),
         AuditAction::ClassifierItemUpdated => ("Изменён пункт классификатора", "Classifier item changed"),
+        AuditAction::CategoryRequirementsSet => ("Изменён чек-лист категории", "Category checklist changed"),
         AuditAction::SlaPolicyCreated => ("Добавлен норматив SLA", "SLA policy added"),
         AuditAction::SlaPolicyDeleted => ("Удалён норматив SLA", "SLA policy deleted"),
         AuditAction::CalendarChanged => ("Изменён производственный календарь", "Production calendar changed"),

@@ -104,6 +104,9 @@ impl Catalog {
             Rule::DialerUnavailable => self.cl.dialer_unavailable,
             Rule::NoHostPhone => self.ps.no_host_phone,
             Rule::NoPushAddress => self.no_push_address,
+            Rule::ChecklistIncomplete => self.tk.checklist_incomplete,
+            Rule::SignatureMissing => self.tk.signature_missing,
+            Rule::TicketFinished => self.tk.ticket_finished,
         }
     }
 

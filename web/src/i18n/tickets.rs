@@ -274,6 +274,19 @@ catalog! {
         |mb| format!("Up to {mb} MB: photos, video, PDF, documents"),
     ),
     uploaded: &'static str = ("Файл прикреплён", "File attached"),
+    checklist_incomplete: &'static str = (
+        "Отметьте все пункты чек-листа, прежде чем завершить заявку",
+        "Tick every item of the checklist before finishing the ticket",
+    ),
+    signature_missing: &'static str = (
+        "Для этой категории нужна подпись жильца: возьмите её в приложении техника",
+        "This category needs the resident's signature: take it in the staff app",
+    ),
+    ticket_finished: &'static str = ("Заявка уже завершена", "The ticket is already finished"),
+    section_checklist: &'static str = ("Чек-лист", "Checklist"),
+    checklist_signature: &'static str = ("Подпись жильца", "The resident's signature"),
+    checklist_signed: &'static str = ("получена", "taken"),
+    checklist_not_signed: &'static str = ("ещё не получена", "not taken yet"),
     no_attachments: &'static str = ("Вложений нет", "No attachments"),
     other_tickets_phone: &'static str = ("Другие заявки с этого телефона", "Other tickets from this phone"),
     no_other_tickets: &'static str = ("Других заявок нет", "No other tickets"),
@@ -331,6 +344,16 @@ catalog! {
     tab_sla: &'static str = ("Нормативы SLA", "SLA policies"),
     tab_calendar: &'static str = ("Производственный календарь", "Production calendar"),
     tab_teams: &'static str = ("Бригады и назначение", "Teams and assignment"),
+    tab_checklists: &'static str = ("Чек-листы", "Checklists"),
+    checklists_intro: &'static str = (
+        "Что техник отмечает на месте, прежде чем завершить заявку этой категории, и нужна ли подпись жильца. \
+         Пункты — по одному в строке (не больше 30). Завершить заявку, пока не отмечены все пункты, нельзя.",
+        "What the technician ticks on site before finishing a ticket of this category, and whether the resident signs. \
+         One item a line (30 at most). A ticket cannot be finished until every item is ticked.",
+    ),
+    checklist_items_field: &'static str = ("Пункты чек-листа", "Checklist items"),
+    checklist_signature_field: &'static str = ("Нужна подпись жильца", "The resident signs"),
+    checklist_none: &'static str = ("нет", "none"),
     code_field: &'static str = ("Код", "Code"),
     parent_field: &'static str = ("Категория", "Category"),
     sort_field: &'static str = ("Порядок", "Order"),
@@ -488,6 +511,7 @@ labels! {
     fn photo_stage_label(stage: PhotoStage) -> &'static str = match stage {
         PhotoStage::Before => ("Фото до работ", "Photo before the work"),
         PhotoStage::After => ("Фото после работ", "Photo after the work"),
+        PhotoStage::Signature => ("Подпись жильца", "The resident's signature"),
     }
     fn sla_state_label(state: SlaState) -> &'static str = match state {
         SlaState::None => ("Без норматива", "No policy"),

@@ -388,6 +388,7 @@ pub fn register(cfg: &mut web::ServiceConfig) {
         .service(crate::ticket_settings::pages::show_settings)
         .service(crate::ticket_settings::pages::create_item)
         .service(crate::ticket_settings::pages::update_item)
+        .service(crate::ticket_settings::pages::set_checklist)
         .service(crate::ticket_settings::pages::create_policy)
         .service(crate::ticket_settings::pages::delete_policy)
         .service(crate::ticket_settings::pages::adopt_template)

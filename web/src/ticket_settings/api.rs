@@ -18,6 +18,7 @@ use domovoy_store::teams::{Assignee, AssignmentRule, Team};
 use crate::auth::Caller;
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
+use domovoy_app::completion::{self, CategoryRequirements};
 use domovoy_app::ticket_settings::{self as settings, ItemInput, ItemUpdate, PolicyInput, RuleInput};
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -80,6 +81,42 @@ pub async fn update_classifier_item(
 ) -> Result<web::Json<ClassifierItemDto>, ApiError> {
     let item = settings::update_item(&state, &caller, ClassifierId::from_uuid(*id), &body).await?;
     Ok(web::Json(ClassifierItemDto::from(&item)))
+}
+
+/// Every active category with what it asks before its tickets may be
+/// done: a checklist and the resident's signature.
+#[utoipa::path(tag = "ticket-settings", responses((status = 200, body = Vec<CategoryRequirements>), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
+#[get("/api/v1/checklists")]
+pub async fn list_checklists(
+    state: web::Data<AppState>,
+    caller: Caller,
+) -> Result<web::Json<Vec<CategoryRequirements>>, ApiError> {
+    Ok(web::Json(completion::list(&state, &caller).await?))
+}
+
+/// What a category asks before done.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ChecklistInput {
+    /// The checklist's items in order (each 1–200 characters, 30 at most;
+    /// an item may hold several lines, one item each). Empty: no checklist.
+    #[serde(default)]
+    pub items: Vec<String>,
+    /// Whether the resident signs on the technician's phone.
+    #[serde(default)]
+    pub signature: bool,
+}
+
+/// Sets a category's checklist and signature requirement.
+#[utoipa::path(tag = "ticket-settings", params(("id" = Uuid, Path, description = "The category")), request_body = ChecklistInput, responses((status = 200, body = CategoryRequirements), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
+#[put("/api/v1/checklists/{id}")]
+pub async fn set_checklist(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    body: web::Json<ChecklistInput>,
+) -> Result<web::Json<CategoryRequirements>, ApiError> {
+    let set = completion::set(&state, &caller, ClassifierId::from_uuid(*id), &body.items, body.signature).await?;
+    Ok(web::Json(set))
 }
 
 #[derive(Debug, Serialize, ToSchema)]

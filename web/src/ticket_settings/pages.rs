@@ -26,7 +26,18 @@ use crate::i18n::Catalog;
 use crate::state::AppState;
 use domovoy_app::ticket_settings::{self as settings, DayInput, ItemInput, ItemUpdate, PolicyInput, RuleInput};
 
-const TABS: [&str; 4] = ["classifier", "sla", "calendar", "teams"];
+const TABS: [&str; 5] = ["classifier", "checklists", "sla", "calendar", "teams"];
+
+/// A category's checklist on the settings page.
+#[derive(Debug)]
+struct ChecklistLine {
+    id: String,
+    category: String,
+    /// The items, one a line, as the text area shows them.
+    items: String,
+    count: usize,
+    signature: bool,
+}
 
 #[derive(Debug)]
 struct ItemLine {
@@ -119,6 +130,7 @@ struct SettingsPage<'a> {
     workers: Vec<Choice>,
     rules: Vec<RuleLine>,
     assignees: Vec<Choice>,
+    checklists: Vec<ChecklistLine>,
     errors: Vec<(String, String)>,
 }
 
@@ -272,6 +284,17 @@ async fn render(
     assignees.extend(
         workers.iter().map(|w| Choice { value: format!("user:{}", w.value), label: (t.tk.rule_user)(&w.label) }),
     );
+    let checklists = domovoy_app::completion::list(state, caller)
+        .await?
+        .into_iter()
+        .map(|c| ChecklistLine {
+            id: c.category_id.to_string(),
+            category: c.category,
+            items: c.items.join("\n"),
+            count: c.items.len(),
+            signature: c.signature,
+        })
+        .collect();
     let path = format!("/admin/tickets?tab={tab}");
     let page = SettingsPage {
         t,
@@ -284,6 +307,7 @@ async fn render(
             .map(|&code| {
                 let label = match code {
                     "classifier" => t.tk.tab_classifier,
+                    "checklists" => t.tk.tab_checklists,
                     "sla" => t.tk.tab_sla,
                     "calendar" => t.tk.tab_calendar,
                     _ => t.tk.tab_teams,
@@ -325,6 +349,7 @@ async fn render(
         workers,
         rules,
         assignees,
+        checklists,
         errors: failure.fields,
     };
     html_with_status(&page, status)
@@ -397,6 +422,26 @@ pub async fn update_item(
     };
     let result = settings::update_item(&state, &caller, ClassifierId::from_uuid(*id), &change).await;
     finish(&state, &caller, "classifier", result, "saved").await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ChecklistForm {
+    items: String,
+    signature: Option<String>,
+}
+
+#[post("/admin/tickets/checklists/{id}")]
+pub async fn set_checklist(
+    state: web::Data<AppState>,
+    caller: PageCaller,
+    id: web::Path<Uuid>,
+    form: CsrfForm<ChecklistForm>,
+) -> Result<HttpResponse, PageError> {
+    let form = form.0;
+    let category = ClassifierId::from_uuid(*id);
+    let lines = [form.items];
+    let result = domovoy_app::completion::set(&state, &caller, category, &lines, form.signature.is_some()).await;
+    finish(&state, &caller, "checklists", result, "saved").await
 }
 
 #[derive(Debug, Deserialize)]

@@ -598,6 +598,38 @@ pub async fn upload_attachment(
     Ok(HttpResponse::Created().json(attachment))
 }
 
+/// An item of a ticket's checklist, ticked or not.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CheckInput {
+    pub item: String,
+    pub checked: bool,
+}
+
+/// Ticks (or unticks) an item of the ticket's checklist; answers the
+/// checklist. The staff app sends the same as `ticket.check` in its sync.
+#[utoipa::path(
+    tag = "tickets",
+    params(("id" = Uuid, Path)),
+    request_body = CheckInput,
+    responses(
+        (status = 200, body = Object, description = "The checklist: items, signature_required, signed"),
+        (status = 403, body = ErrorBody),
+        (status = 422, body = ErrorBody, description = "Not an item of the checklist, or the ticket is finished"),
+    ),
+    security(("bearer" = []))
+)]
+#[put("/api/v1/tickets/{id}/checks")]
+pub async fn check_ticket_item(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    body: web::Json<CheckInput>,
+) -> Result<HttpResponse, ApiError> {
+    let checklist =
+        domovoy_app::completion::check(&state, &caller, TicketId::from_uuid(*id), &body.item, body.checked).await?;
+    Ok(HttpResponse::Ok().json(checklist))
+}
+
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct PhotoPieceQuery {
     /// Where this piece starts in the photo: the bytes received so far.

@@ -781,9 +781,22 @@ pub struct AttachmentView {
     pub stage: Option<&'static str>,
 }
 
+/// An item of the ticket's checklist as the page shows it.
+#[derive(Debug)]
+pub struct CheckView {
+    pub item: String,
+    pub checked: bool,
+    /// When it was ticked, in the company's zone.
+    pub when: String,
+}
+
 #[derive(Template)]
 #[template(path = "ticket.html")]
 struct TicketPage<'a> {
+    /// The category's checklist with what is ticked (empty: none asked).
+    checks: Vec<CheckView>,
+    /// Whether the resident must sign, and whether they did.
+    signature: Option<bool>,
     t: &'a Catalog,
     chrome: Chrome,
     staff: bool,
@@ -1042,6 +1055,24 @@ async fn render_ticket(
         }),
         _ => None,
     };
+    let checklist = domovoy_app::completion::of_tickets(state, std::slice::from_ref(ticket)).await?.remove(0);
+    let zone = state.config.display_time_zone;
+    let checks = checklist
+        .items
+        .iter()
+        .map(|c| CheckView {
+            item: c.item.clone(),
+            checked: c.checked,
+            when: c
+                .checked_at
+                .map(|at| at.with_timezone(&zone).format("%d.%m.%Y %H:%M").to_string())
+                .unwrap_or_default(),
+        })
+        .collect();
+    let signature = checklist.signature_required.then_some(checklist.signed);
+    // A finished ticket from before the checklist existed has nothing to show.
+    let shown = ticket.status().is_open() || checklist.signed || checklist.items.iter().any(|c| c.checked);
+    let (checks, signature) = if shown { (checks, signature) } else { (Vec::new(), None) };
     let same = if staff { tickets::same_phone(state, caller, ticket).await? } else { Vec::new() };
     let same_lookup = Lookup::load(state, &same).await?;
     let same_phone = same.iter().map(|x| Row::new(x, &same_lookup, t, state, caller, now)).collect();
@@ -1108,6 +1139,8 @@ async fn render_ticket(
         client,
         same_phone,
         timeline: timeline.into_iter().map(|(_, m)| m).collect(),
+        checks,
+        signature,
         attachments: view
             .attachments
             .iter()
