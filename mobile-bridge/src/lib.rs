@@ -15,6 +15,7 @@
 
 pub mod admin;
 pub mod devices;
+pub mod notifications;
 pub mod push;
 pub mod sync;
 

@@ -28,11 +28,13 @@ use domovoy_domain::error::FieldErrors;
 use domovoy_domain::ids::{ClassifierId, CommentId, DeviceId, TicketId};
 use domovoy_domain::sla::SlaState;
 use domovoy_domain::ticket::{HoldReason, PhotoStage, Priority, Ticket, TicketStatus};
-use domovoy_store::devices::{self, Answer};
+use domovoy_store::devices::{self, Answer, Notification};
 use domovoy_store::{buildings, classifier, tickets};
 
 /// The most changes one request may carry; the device sends the rest next.
 pub const MAX_MUTATIONS: usize = 200;
+/// The most notifications one answer carries.
+const NOTIFICATIONS_LIMIT: i64 = 50;
 /// The most open tickets a queue carries.
 const QUEUE_LIMIT: u32 = 500;
 /// How far back from the cursor a delta looks again, for writes that
@@ -77,6 +79,10 @@ pub struct Changes {
     /// The categories (on a full sync).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub categories: Option<Vec<SyncCategory>>,
+    /// The person's notifications since the cursor (the latest 50 on a
+    /// full sync), newest first, and how many are unread.
+    pub notifications: Vec<Notification>,
+    pub unread: i64,
 }
 
 /// A ticket as the staff app shows it.
@@ -607,7 +613,12 @@ pub async fn changes(app: &App, requester: &Requester, since: Option<DateTime<Ut
                 .collect(),
         ),
     };
+    let user = requester.account()?.id;
+    let notifications = devices::notifications(&app.db, user, from, NOTIFICATIONS_LIMIT).await?;
+    let unread = devices::unread(&app.db, user).await?;
     Ok(Changes {
+        notifications,
+        unread,
         full: since.is_none(),
         queue: ids,
         tickets: render(app, requester, &changed).await?,

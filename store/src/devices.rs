@@ -3,12 +3,13 @@
 
 use chrono::{DateTime, Utc};
 use sea_query::{Expr, ExprTrait, Query};
+use serde::Serialize;
 use serde_json::json;
 use sqlx::types::Json;
 use uuid::Uuid;
 
-use domovoy_domain::device::{MutationStatus, Platform, PushAddress, PushNotice, WebPushSubscription};
-use domovoy_domain::ids::{DeviceId, TokenId, UserId};
+use domovoy_domain::device::{MutationStatus, Platform, PushAddress, PushKind, PushNotice, WebPushSubscription};
+use domovoy_domain::ids::{DeviceId, TicketId, TokenId, UserId};
 
 use crate::db::{Db, Source, WriteTx, fetch_all_built};
 use crate::error::{StoreError, StoreResult, decode};
@@ -385,6 +386,22 @@ pub(crate) async fn enqueue_pushes(tx: &mut WriteTx, notices: &[PushNotice]) -> 
     let devices: Vec<(Uuid, Uuid)> = fetch_all_built(&mut *tx, &select).await?;
     for notice in notices {
         let id = Uuid::now_v7();
+        // The person's in-app list keeps it, phone or not.
+        on_conn!(&mut *tx, c => {
+            sqlx::query(
+                "INSERT INTO notifications (id, user_id, kind, ticket_id, number, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(id)
+            .bind(notice.user.as_uuid())
+            .bind(notice.kind.code())
+            .bind(notice.ticket_id.as_uuid())
+            .bind(&notice.number)
+            .bind(now)
+            .execute(&mut *c)
+            .await?
+            .rows_affected()
+        });
         for (device, _) in devices.iter().filter(|(_, user)| *user == notice.user.as_uuid()) {
             let payload = json!({
                 "device_id": device,
@@ -412,4 +429,97 @@ pub async fn forget(tx: &mut WriteTx, id: DeviceId) -> StoreResult<bool> {
         sqlx::query("DELETE FROM devices WHERE id = $1").bind(id.as_uuid()).execute(&mut *c).await?.rows_affected()
     });
     Ok(done == 1)
+}
+
+/// A notification in a person's in-app list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Notification {
+    pub id: Uuid,
+    /// As the push says it: `ticket.assigned`, …
+    #[serde(serialize_with = "push_kind_code")]
+    pub kind: PushKind,
+    pub ticket_id: Option<TicketId>,
+    pub number: String,
+    pub created_at: DateTime<Utc>,
+    pub read: bool,
+}
+
+fn push_kind_code<S: serde::Serializer>(kind: &PushKind, out: S) -> Result<S::Ok, S::Error> {
+    out.serialize_str(kind.code())
+}
+
+#[derive(sqlx::FromRow)]
+struct NotificationRow {
+    id: Uuid,
+    kind: String,
+    ticket_id: Option<Uuid>,
+    number: String,
+    created_at: DateTime<Utc>,
+    read_at: Option<DateTime<Utc>>,
+}
+
+/// The person's notifications, newest first: those since `since` (all
+/// without it), `limit` at most.
+pub async fn notifications(
+    db: &Db,
+    user: UserId,
+    since: Option<DateTime<Utc>>,
+    limit: i64,
+) -> StoreResult<Vec<Notification>> {
+    let since = since.unwrap_or(DateTime::UNIX_EPOCH);
+    let rows: Vec<NotificationRow> = on_conn!(db, c => {
+        sqlx::query_as(
+            "SELECT id, kind, ticket_id, number, created_at, read_at FROM notifications
+             WHERE user_id = $1 AND created_at >= $2 ORDER BY id DESC LIMIT $3",
+        )
+        .bind(user.as_uuid())
+        .bind(since)
+        .bind(limit)
+        .fetch_all(&mut *c)
+        .await?
+    });
+    rows.into_iter()
+        .map(|row| {
+            Ok(Notification {
+                id: row.id,
+                kind: decode("notifications.kind", &row.kind, str::parse)?,
+                ticket_id: row.ticket_id.map(TicketId::from_uuid),
+                number: row.number,
+                created_at: row.created_at,
+                read: row.read_at.is_some(),
+            })
+        })
+        .collect()
+}
+
+/// How many of the person's notifications are unread.
+pub async fn unread(db: &Db, user: UserId) -> StoreResult<i64> {
+    Ok(on_conn!(db, c => {
+        sqlx::query_scalar("SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL")
+            .bind(user.as_uuid())
+            .fetch_one(&mut *c)
+            .await?
+    }))
+}
+
+/// Marks the person's notifications up to `up_to` (by id, so those that
+/// came after the person looked stay unread) as read; returns how many.
+pub async fn mark_read(tx: &mut WriteTx, user: UserId, up_to: Uuid) -> StoreResult<u64> {
+    let now = tx.now();
+    Ok(on_conn!(tx, c => {
+        sqlx::query("UPDATE notifications SET read_at = $1 WHERE user_id = $2 AND id <= $3 AND read_at IS NULL")
+            .bind(now)
+            .bind(user.as_uuid())
+            .bind(up_to)
+            .execute(&mut *c)
+            .await?
+            .rows_affected()
+    }))
+}
+
+/// Forgets notifications older than `before`.
+pub async fn prune_notifications(tx: &mut WriteTx, before: DateTime<Utc>) -> StoreResult<u64> {
+    Ok(on_conn!(tx, c => {
+        sqlx::query("DELETE FROM notifications WHERE created_at < $1").bind(before).execute(&mut *c).await?.rows_affected()
+    }))
 }

@@ -508,6 +508,14 @@ fn table() -> Vec<Row> {
             Json(json!({"sort_order": 1})),
         ),
         row(Method::GET, "/api/v1/checklists", "/api/v1/checklists", reference_reader, Empty),
+        row(Method::GET, "/api/v1/notifications", "/api/v1/notifications", signed_in, Empty),
+        row(
+            Method::POST,
+            "/api/v1/notifications/read",
+            "/api/v1/notifications/read",
+            signed_in,
+            Json(json!({"up_to": "0190a4d2-0000-7000-8000-000000000000"})),
+        ),
         // The first classifier item may be a place: refused as 422 by
         // those who may set checklists, 403 for the rest.
         row(

@@ -516,6 +516,64 @@ async fn a_checklist_and_a_signature_come_before_done_on_postgres() {
     a_checklist_and_a_signature_come_before_done(app).await;
 }
 
+async fn what_is_pushed_stays_in_the_list(app: TestApp) {
+    let admin = app.token("admin").await;
+    let dispatcher = app.token("dispatcher").await;
+    let tower = building_id(&app, &admin, NORTH_STAR).await;
+    let technician_id = app.user_id(&admin, "technician").await;
+    let (phone, device) = phone_of(&app, "technician").await;
+    let before: Value = app.get(&phone, "/api/v1/notifications").await.json().await.unwrap();
+    let unread_before = before["unread"].as_i64().unwrap();
+
+    // Work given to the technician, then taken away: two notifications,
+    // also with no phone that receives pushes.
+    let ticket = ticket_in(&app, &dispatcher, &tower, "Не горит свет на лестнице, 5 этаж").await;
+    assign(&app, &dispatcher, &ticket, &technician_id).await;
+    let number =
+        app.get(&dispatcher, &format!("/api/v1/tickets/{ticket}")).await.json::<Value>().await.unwrap()["number"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+    let unassigned =
+        app.put(&dispatcher, &format!("/api/v1/tickets/{ticket}/assignee"), &json!({"assignee_id": null})).await;
+    assert_eq!(unassigned.status(), StatusCode::OK);
+    let list: Value = app.get(&phone, "/api/v1/notifications?limit=5").await.json().await.unwrap();
+    let kinds: Vec<&str> =
+        list["items"].as_array().unwrap().iter().take(2).map(|n| n["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["ticket.unassigned", "ticket.assigned"], "newest first: {list}");
+    assert_eq!(list["items"][0]["number"], number.as_str());
+    assert_eq!(list["items"][0]["ticket_id"], ticket.as_str());
+    assert_eq!(list["items"][0]["read"], false);
+    assert_eq!(list["unread"].as_i64().unwrap(), unread_before + 2);
+
+    // The sync carries them; reading up to the older one leaves the newer.
+    let (_, synced) = sync(&app, &phone, &device, None, &[]).await;
+    assert_eq!(synced["changes"]["notifications"][0]["id"], list["items"][0]["id"]);
+    assert_eq!(synced["changes"]["unread"], list["unread"]);
+    let older = list["items"][1]["id"].as_str().unwrap();
+    let read: Value =
+        app.post(&phone, "/api/v1/notifications/read", &json!({"up_to": older})).await.json().await.unwrap();
+    assert_eq!(read["unread"], 1, "the newer one stays unread");
+    let newest = list["items"][0]["id"].as_str().unwrap();
+    let read: Value =
+        app.post(&phone, "/api/v1/notifications/read", &json!({"up_to": newest})).await.json().await.unwrap();
+    assert_eq!(read["unread"], 0);
+    // Nobody else sees them.
+    let theirs: Value = app.get(&dispatcher, "/api/v1/notifications").await.json().await.unwrap();
+    assert!(theirs["items"].as_array().unwrap().iter().all(|n| n["ticket_id"] != ticket.as_str()));
+}
+
+#[actix_web::test]
+async fn what_is_pushed_stays_in_the_list_on_sqlite() {
+    what_is_pushed_stays_in_the_list(TestApp::spawn().await).await;
+}
+
+#[actix_web::test]
+async fn what_is_pushed_stays_in_the_list_on_postgres() {
+    let Some(app) = TestApp::spawn_postgres().await else { return };
+    what_is_pushed_stays_in_the_list(app).await;
+}
+
 #[actix_web::test]
 async fn a_push_subscription_is_checked_before_it_is_kept() {
     let app = TestApp::spawn().await;

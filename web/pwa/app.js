@@ -18,6 +18,9 @@ const PHOTO_SIDE = 1600;
 const PHOTO_QUALITY = 0.8;
 const PHOTO_PIECE = 256 * 1024;
 const PHOTO_STAGE = { before: "До работ", after: "После работ" };
+// Notifications kept on the phone (newest first).
+const NOTIFICATIONS_KEPT = 100;
+const TITLES = globalThis.PUSH_TITLES ?? {};
 
 const STATUS = {
   new: "Новая", accepted: "Принята", assigned: "Назначена", in_progress: "В работе", on_hold: "Ожидание",
@@ -142,6 +145,11 @@ export async function sync() {
   if (!token || !device) return;
   state.syncing = true;
   try {
+    const readUpTo = await kvGet("read_pending");
+    if (readUpTo) {
+      await api("/api/v1/notifications/read", { up_to: readUpTo }, token);
+      await tx(["kv"], "readwrite", (s) => { s.kv.delete("read_pending"); });
+    }
     do {
       state.again = false;
       await syncOnce(token, device);
@@ -201,6 +209,16 @@ async function syncOnce(token, device) {
     if (changes.categories) s.kv.put(changes.categories, "categories");
     s.kv.put(json.cursor, "cursor");
     s.kv.put(changes.queue, "queue");
+    s.kv.put(changes.unread ?? 0, "unread");
+    if (changes.notifications?.length) {
+      const kept = s.kv.get("notifications");
+      kept.onsuccess = () => {
+        const byId = new Map((kept.result ?? []).map((n) => [n.id, n]));
+        for (const n of changes.notifications) byId.set(n.id, n);
+        const list = [...byId.values()].sort((a, b) => (a.id < b.id ? 1 : -1)).slice(0, NOTIFICATIONS_KEPT);
+        s.kv.put(list, "notifications");
+      };
+    }
   });
   // Tickets that left the queue, and the order of the rest.
   const queue = (await kvGet("queue")) ?? [];
@@ -363,6 +381,43 @@ async function photosView(ticket) {
       take);
   });
   return [el("h2", {}, "Фото"), ...stages];
+}
+
+// ---- Notifications -------------------------------------------------------------------------
+
+/** Everything pushed to the person, newest first; opening it reads them. */
+async function notificationsView() {
+  const list = (await kvGet("notifications")) ?? [];
+  const held = new Set((await all("tickets")).map((t) => t.id));
+  const newest = list[0];
+  if (newest && list.some((n) => !n.read)) markRead(newest.id);
+  const items = list.map((n) => el(held.has(n.ticket_id) ? "button" : "div", {
+    type: held.has(n.ticket_id) ? "button" : null,
+    class: n.read ? "card notice" : "card notice unread", testid: "m-notification",
+    onclick: held.has(n.ticket_id) ? () => { state.route = "ticket"; state.ticket = n.ticket_id; render(); } : null,
+  },
+  el("span", { class: "top" }, el("span", {}, timeFormat.format(new Date(n.created_at))), el("span", {}, n.number ? `№ ${n.number}` : "")),
+  el("span", { class: "what" }, TITLES[n.kind] ?? "Уведомление")));
+  return el("section", { testid: "m-notifications-view" },
+    el("h1", {}, "Уведомления"),
+    items.length ? items : el("p", { class: "muted" }, "Уведомлений пока нет. Здесь появится всё, что приходит на телефон: новые заявки, отмены, сроки."));
+}
+
+/** Marks the list read up to `upTo` here at once, and on the server when
+ *  there is a network (the next sync brings the server's count back). */
+async function markRead(upTo) {
+  await tx(["kv"], "readwrite", async (s) => {
+    const list = (await req(s.kv.get("notifications"))) ?? [];
+    s.kv.put(list.map((n) => (n.id <= upTo ? { ...n, read: true } : n)), "notifications");
+    s.kv.put(0, "unread");
+  });
+  const { token } = await session();
+  try {
+    await api("/api/v1/notifications/read", { up_to: upTo }, token);
+    await tx(["kv"], "readwrite", (s) => { s.kv.delete("read_pending"); });
+  } catch {
+    await kvSet("read_pending", upTo); // told at the next sync
+  }
 }
 
 // ---- Checklist and the resident's signature -----------------------------------------------
@@ -550,10 +605,11 @@ async function render() {
   await renderNet(outbox);
   const view = document.getElementById("view");
   const back = document.getElementById("back");
-  back.hidden = !(token && state.route === "ticket");
+  back.hidden = !(token && state.route !== "queue");
   if (!token) { view.replaceChildren(await signInView()); return; }
   const focused = document.activeElement?.dataset?.testid;
-  view.replaceChildren(state.route === "ticket" ? await ticketView(outbox) : await queueView(outbox));
+  const views = { ticket: ticketView, notifications: notificationsView };
+  view.replaceChildren(await (views[state.route] ?? queueView)(outbox));
   if (focused) view.querySelector(`[data-testid="${focused}"]`)?.focus();
 }
 
@@ -629,8 +685,14 @@ async function queueView(outbox) {
     el("span", { class: "where" }, [t.address, t.location].filter(Boolean).join(", ")),
     el("span", { class: "top" }, due(t) ?? el("span"), priority ?? (waitingOn.has(t.id) ? el("span", { class: "badge pending" }, "ждёт отправки") : el("span")))));
   }
+  const unread = (await kvGet("unread")) ?? 0;
   return el("section", {},
-    el("h1", {}, "Мои заявки"),
+    el("div", { class: "heading" },
+      el("h1", {}, "Мои заявки"),
+      el("button", {
+        type: "button", class: "bell", testid: "m-notifications", "aria-label": `Уведомления, непрочитанных: ${unread}`,
+        onclick: () => { state.route = "notifications"; render(); window.scrollTo(0, 0); },
+      }, "Уведомления", unread ? el("span", { class: "count", testid: "m-unread" }, String(unread)) : null)),
     notices.length ? el("div", { class: "banner bad", testid: "m-notices" }, el("p", {}, `Не применено изменений: ${notices.length}. Откройте заявку, чтобы увидеть причину.`)) : null,
     state.error ? el("div", { class: "banner bad" }, el("p", {}, state.error)) : null,
     state.notice ? el("div", { class: "banner good", testid: "m-notice-ok" }, el("p", {}, state.notice)) : null,

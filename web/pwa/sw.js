@@ -5,7 +5,9 @@
 
 const VERSION = "__VERSION__";
 const CACHE = `domovoy-m-${VERSION}`;
-const SHELL = ["/m/", "/m/app.js", "/m/app.css", "/m/manifest.webmanifest", "/m/icon-192.png", "/m/icon-512.png"];
+const SHELL = ["/m/", "/m/app.js", "/m/kinds.js", "/m/app.css", "/m/manifest.webmanifest", "/m/icon-192.png", "/m/icon-512.png"];
+
+importScripts("/m/kinds.js");
 
 self.addEventListener("install", (event) => {
   event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(SHELL)).then(() => self.skipWaiting()));
@@ -30,15 +32,8 @@ self.addEventListener("fetch", (event) => {
   );
 });
 
-// What a push says, by its kind (the server sends only the kind and ids).
-const TITLES = {
-  "ticket.assigned": "Новая заявка для вас",
-  "ticket.unassigned": "Заявку передали другому",
-  "ticket.cancelled": "Заявка отменена",
-  "ticket.reopened": "Заявку вернули в работу",
-  "ticket.sla_warning": "Скоро срок по заявке",
-  test: "Уведомления работают",
-};
+// What a push says, by its kind (kinds.js).
+const TITLES = self.PUSH_TITLES;
 
 // A push (Web Push) wakes the app: open windows sync at once, and the
 // person sees a notification.

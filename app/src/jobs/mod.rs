@@ -18,7 +18,7 @@ pub mod auto_close;
 
 use std::time::Duration;
 
-use domovoy_store::{events, idempotency, tokens};
+use domovoy_store::{devices, events, idempotency, tokens};
 
 use crate::App;
 
@@ -43,6 +43,8 @@ const TOKEN_KEEP_DAYS: i64 = 30;
 /// A staff-app photo announced this many days ago whose bytes never came
 /// is given up; the phone is then told it was not kept.
 const PHOTO_KEEP_DAYS: i64 = 14;
+/// A person's in-app notifications are kept this long.
+const NOTIFICATION_KEEP_DAYS: i64 = 90;
 
 /// A retried request is recognised by its `Idempotency-Key` this long.
 const IDEMPOTENCY_KEEP: chrono::Duration = chrono::Duration::hours(48);
@@ -157,6 +159,12 @@ pub async fn housekeeping(app: &App, settings: JobSettings) {
         }
         Ok(_) => {}
         Err(error) => tracing::warn!(%error, "forgetting unfinished photos failed"),
+    }
+    let cutoff = chrono::Utc::now() - chrono::Duration::days(NOTIFICATION_KEEP_DAYS);
+    match app.db.write(move |tx| Box::pin(async move { devices::prune_notifications(tx, cutoff).await })).await {
+        Ok(done) if done.value > 0 => tracing::debug!(notifications = done.value, "forgot old notifications"),
+        Ok(_) => {}
+        Err(error) => tracing::warn!(%error, "notification clean-up failed"),
     }
     let cutoff = chrono::Utc::now() - chrono::Duration::days(TOKEN_KEEP_DAYS);
     match app.db.write(move |tx| Box::pin(async move { tokens::prune(tx, cutoff).await })).await {

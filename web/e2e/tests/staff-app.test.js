@@ -76,6 +76,15 @@ test("the technician works offline on a phone and every change reaches the serve
   await page.screenshot({ path: "/tmp/staff-app-queue.png", fullPage: true });
   assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= innerWidth), "the queue fits the phone");
 
+  // What was pushed stays in «Уведомления»: the new ticket, by its number.
+  await page.getByTestId("m-unread").waitFor();
+  await page.getByTestId("m-notifications").click();
+  await page.getByTestId("m-notification").filter({ hasText: created.json.number }).filter({ hasText: "Новая заявка для вас" }).waitFor();
+  await page.screenshot({ path: "/tmp/staff-app-notifications.png", fullPage: true });
+  await page.locator("#back").click();
+  await card.waitFor();
+  assert.equal(await page.getByTestId("m-unread").count(), 0, "read once seen");
+
   // «Выезжаю»: the dispatcher's board shows that someone is on the way.
   await card.click();
   await page.getByTestId("m-set-off").click();

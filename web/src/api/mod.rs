@@ -113,6 +113,8 @@ api_routes!(
     crate::devices::api::vapid_public_key,
     crate::devices::api::delete_device,
     crate::devices::api::sync_device,
+    crate::devices::api::list_notifications,
+    crate::devices::api::read_notifications,
     crate::integrations::api::list_webhooks,
     crate::integrations::api::create_webhook,
     crate::integrations::api::delete_webhook,

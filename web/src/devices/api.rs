@@ -12,6 +12,7 @@ use domovoy_domain::device::{Platform, PushAddress};
 use domovoy_domain::ids::DeviceId;
 use domovoy_mobile_bridge::admin;
 use domovoy_mobile_bridge::devices::{self, DeviceRequest};
+use domovoy_mobile_bridge::notifications::{self, NotificationList};
 use domovoy_mobile_bridge::sync::{self, SyncRequest};
 use domovoy_store::devices::Device;
 
@@ -210,6 +211,47 @@ pub async fn vapid_public_key(state: web::Data<AppState>, _caller: Caller) -> Re
         Some(key) => Ok(web::Json(VapidKeyDto { public_key: key.clone() })),
         None => Err(ApiError::not_found()),
     }
+}
+
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+pub struct NotificationsQuery {
+    /// How many, newest first (1–200; 50 when absent).
+    pub limit: Option<i64>,
+}
+
+/// The signed-in person's notifications (everything pushed to them, also
+/// without a phone), newest first, with how many are unread.
+#[utoipa::path(tag = "staff app", params(NotificationsQuery), responses((status = 200, body = NotificationList)), security(("bearer" = [])))]
+#[get("/api/v1/notifications")]
+pub async fn list_notifications(
+    state: web::Data<AppState>,
+    caller: Caller,
+    query: web::Query<NotificationsQuery>,
+) -> Result<web::Json<NotificationList>, ApiError> {
+    Ok(web::Json(notifications::list(&state, &caller, query.limit.unwrap_or(50)).await?))
+}
+
+#[derive(Debug, serde::Deserialize, ToSchema)]
+pub struct ReadInput {
+    /// The newest notification the person saw: it and those before it are
+    /// marked read.
+    pub up_to: Uuid,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UnreadDto {
+    pub unread: i64,
+}
+
+/// Marks the signed-in person's notifications read up to one they saw.
+#[utoipa::path(tag = "staff app", request_body = ReadInput, responses((status = 200, body = UnreadDto)), security(("bearer" = [])))]
+#[post("/api/v1/notifications/read")]
+pub async fn read_notifications(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: web::Json<ReadInput>,
+) -> Result<web::Json<UnreadDto>, ApiError> {
+    Ok(web::Json(UnreadDto { unread: notifications::mark_read(&state, &caller, body.up_to).await? }))
 }
 
 /// The signed-in person's devices, the most recently seen first.
