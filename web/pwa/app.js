@@ -155,6 +155,7 @@ export async function sync() {
       await syncOnce(token, device);
     } while (state.again);
     await uploadPhotos(token);
+    await refreshDesk(token);
     state.error = null;
     state.online = true;
     state.lastSync = new Date();
@@ -383,6 +384,139 @@ async function photosView(ticket) {
   return [el("h2", {}, "Фото"), ...stages];
 }
 
+// ---- The guard's post: today's passes, checked also offline ------------------------------
+
+const PASS_KIND = { guest: "Гость", permanent: "Постоянный", vehicle: "Автомобиль", contractor: "Подрядчик", delivery: "Доставка" };
+const PASS_STATUS = { requested: "ждёт подтверждения", active: "действует", on_site: "на территории" };
+// Russian plates' letters and their Latin twins: a plate matches however typed.
+const LOOK_ALIKE = { А: "A", В: "B", Е: "E", К: "K", М: "M", Н: "H", О: "O", Р: "P", С: "C", Т: "T", У: "Y", Х: "X", Ё: "E" };
+const plateKey = (text) => [...String(text ?? "").toUpperCase().replace(/[\s.\-_‐–—]/g, "")].map((c) => LOOK_ALIKE[c] ?? c).join("");
+
+/** The buildings whose passes this person checks (from their grants), and
+ *  their names; kept for offline starts. */
+async function deskBuildings(token) {
+  const me = await api("/api/v1/me", undefined, token);
+  if (me.status !== 200) return (await kvGet("desk_buildings")) ?? [];
+  const scopes = me.json.grants.filter((g) => g.permissions.includes("passes.check")).map((g) => g.scope);
+  if (!scopes.length) { await kvSet("desk_buildings", []); return []; }
+  const list = await api("/api/v1/buildings", undefined, token);
+  const buildings = (list.status === 200 ? list.json.items ?? list.json : [])
+    .filter((b) => scopes.includes("all") || scopes.includes(b.id))
+    .map((b) => ({ id: b.id, name: b.name }));
+  await kvSet("desk_buildings", buildings);
+  return buildings;
+}
+
+/** Fetches the post's passes and blocklist for offline checks. */
+async function refreshDesk(token) {
+  const buildings = await deskBuildings(token);
+  if (!buildings.length) return;
+  const chosen = (await kvGet("desk_building")) ?? buildings[0].id;
+  const building = buildings.find((b) => b.id === chosen) ?? buildings[0];
+  const [passes, blocked] = await Promise.all([
+    api(`/api/v1/passes?building_id=${building.id}`, undefined, token),
+    api(`/api/v1/blocklist?building_id=${building.id}`, undefined, token),
+  ]);
+  if (passes.status !== 200) return;
+  await kvSet(`desk:${building.id}`, {
+    passes: passes.json, blocklist: blocked.status === 200 ? (blocked.json.items ?? blocked.json) : [], fetched_at: new Date().toISOString(),
+  });
+  await kvSet("desk_building", building.id);
+}
+
+/** Whether a pass lets its visitor in now, as far as the phone can tell
+ *  (weekly hours are shown for the guard to judge). */
+function admits(pass, now = new Date()) {
+  if (pass.status === "on_site") return { ok: false, why: "Уже на территории" };
+  if (pass.status !== "active") return { ok: false, why: "Пропуск ещё не подтверждён жильцом" };
+  if (new Date(pass.valid_from) > now) return { ok: false, why: `Действует с ${timeFormat.format(new Date(pass.valid_from))}` };
+  if (pass.valid_until && new Date(pass.valid_until) < now) return { ok: false, why: "Срок пропуска истёк" };
+  return { ok: true, why: pass.days ? `По расписанию: ${pass.hours}` : null };
+}
+
+function deskMatches(pass, query) {
+  const q = query.trim();
+  if (q.length < 2) return true;
+  if (/^\d{6}$/.test(q)) return pass.pin === q;
+  if (/^\d{4}$/.test(q)) return pass.phone_tail === q;
+  const words = pass.visitor_name.toLowerCase().split(/\s+/);
+  const asName = q.toLowerCase().split(/\s+/).every((part) => words.some((w) => w.startsWith(part)));
+  const plate = pass.plate && plateKey(pass.plate).startsWith(plateKey(q));
+  return asName || Boolean(plate);
+}
+
+function blockedFor(pass, blocklist) {
+  const name = pass.visitor_name.toLowerCase();
+  const plate = pass.plate ? plateKey(pass.plate) : null;
+  return blocklist.find((b) => [b.name, ...(b.aliases ?? [])].some((n) => n.toLowerCase() === name)
+    || (plate && (b.plates ?? []).some((p) => plateKey(p) === plate)));
+}
+
+async function deskView() {
+  const buildings = (await kvGet("desk_buildings")) ?? [];
+  const chosen = (await kvGet("desk_building")) ?? buildings[0]?.id;
+  const cached = chosen ? await kvGet(`desk:${chosen}`) : null;
+  const query = state.drafts.desk ?? "";
+  const search = el("input", {
+    type: "search", name: "desk", testid: "m-desk-search", placeholder: "Фамилия, номер машины, ПИН или 4 цифры телефона",
+    autocomplete: "off", autocapitalize: "none", enterkeyhint: "search", value: query,
+    oninput: (e) => { state.drafts.desk = e.target.value; drawList(); },
+  });
+  const list = el("div", { testid: "m-desk-list" });
+  const drawList = () => {
+    const q = state.drafts.desk ?? "";
+    const found = (cached?.passes ?? []).filter((p) => deskMatches(p, q)).slice(0, 50);
+    list.replaceChildren(...(found.length ? found.map((p) => passCard(p, cached.blocklist ?? [])) : [el("p", { class: "muted" }, cached ? "Никого не найдено." : "Список появится, когда телефон будет в сети.")]));
+  };
+  drawList();
+  const picker = buildings.length > 1 ? el("label", {}, "Объект", el("select", {
+    onchange: async (e) => { await kvSet("desk_building", e.target.value); render(); sync(); },
+  }, buildings.map((b) => el("option", { value: b.id, selected: b.id === chosen }, b.name)))) : null;
+  return el("section", { testid: "m-desk" },
+    el("h1", {}, "Пост охраны"),
+    el("p", { class: "muted" }, [buildings.find((b) => b.id === chosen)?.name,
+      cached ? `список на ${clock.format(new Date(cached.fetched_at))}` : null].filter(Boolean).join(" · ")),
+    picker,
+    el("label", {}, "Поиск", search),
+    state.online ? null : el("div", { class: "banner", testid: "m-desk-offline" }, el("p", {}, "Нет сети: проверять пропуска можно по сохранённому списку, отметить приход — когда сеть вернётся.")),
+    state.deskMessage ? el("div", { class: `banner ${state.deskMessage.ok ? "good" : "bad"}`, testid: "m-desk-message", role: "status" }, el("p", {}, state.deskMessage.text)) : null,
+    list,
+    (await all("tickets")).length ? el("button", { type: "button", class: "wide", onclick: () => { state.route = "queue"; render(); } }, "Мои заявки") : null,
+    el("button", { type: "button", class: "wide", onclick: () => sync(), testid: "m-desk-refresh" }, "Обновить список"),
+    el("button", { type: "button", class: "wide", onclick: signOut }, "Выйти на этом телефоне"));
+}
+
+function passCard(pass, blocklist) {
+  const verdict = admits(pass);
+  const blocked = blockedFor(pass, blocklist);
+  const mark = (reason) => async () => {
+    const { token } = await session();
+    let answer;
+    try {
+      answer = await api(`/api/v1/passes/${pass.id}/arrival`, reason ? { override_reason: reason } : {}, token);
+    } catch {
+      state.deskMessage = { ok: false, text: "Нет сети: приход не отмечен. Запишите в журнал и отметьте, когда сеть вернётся." };
+      render();
+      return;
+    }
+    state.deskMessage = answer.status === 201
+      ? { ok: true, text: `Приход отмечен: ${pass.visitor_name}` }
+      : { ok: false, text: answer.json?.error?.message ?? `Не удалось отметить (${answer.status})` };
+    await refreshDesk(token).catch(() => {});
+    render();
+  };
+  const reason = blocked ? el("input", { name: "override", placeholder: "Причина, по которой пропускаете", testid: "m-desk-override" }) : null;
+  return el("div", { class: `card pass ${verdict.ok && !blocked ? "ok" : "no"}`, testid: "m-pass" },
+    el("span", { class: "top" }, el("span", {}, PASS_KIND[pass.kind] ?? pass.kind), el("span", {}, PASS_STATUS[pass.status] ?? pass.status)),
+    el("span", { class: "what" }, pass.visitor_name),
+    el("span", { class: "where" }, [pass.unit_label, pass.host_name ? `к ${pass.host_name}` : null, pass.plate, pass.company].filter(Boolean).join(" · ")),
+    blocked ? el("p", { class: "error", testid: "m-pass-blocked" }, `В стоп-листе: ${blocked.reason || "без причины"}`) : null,
+    verdict.why ? el("p", { class: verdict.ok ? "muted" : "error" }, verdict.why) : null,
+    verdict.ok ? (blocked
+      ? el("div", {}, reason, el("button", { type: "button", class: "wide", onclick: () => mark(reason.value.trim())() }, "Пропустить под свою ответственность"))
+      : el("button", { type: "button", class: "primary wide", testid: "m-pass-arrive", disabled: !state.online, onclick: mark(null) }, "Отметить приход")) : null);
+}
+
 // ---- Notifications -------------------------------------------------------------------------
 
 /** Everything pushed to the person, newest first; opening it reads them. */
@@ -605,10 +739,13 @@ async function render() {
   await renderNet(outbox);
   const view = document.getElementById("view");
   const back = document.getElementById("back");
-  back.hidden = !(token && state.route !== "queue");
+  back.hidden = !(token && state.route !== "queue" && state.route !== "desk");
   if (!token) { view.replaceChildren(await signInView()); return; }
   const focused = document.activeElement?.dataset?.testid;
-  const views = { ticket: ticketView, notifications: notificationsView };
+  const views = { ticket: ticketView, notifications: notificationsView, desk: deskView };
+  const desk = ((await kvGet("desk_buildings")) ?? []).length > 0;
+  const queueUsed = ((await all("tickets")).length > 0) || !desk || (await kvGet("queue"))?.length;
+  if (state.route === "queue" && desk && !queueUsed) state.route = "desk";
   view.replaceChildren(await (views[state.route] ?? queueView)(outbox));
   if (focused) view.querySelector(`[data-testid="${focused}"]`)?.focus();
 }
@@ -693,6 +830,9 @@ async function queueView(outbox) {
         type: "button", class: "bell", testid: "m-notifications", "aria-label": `Уведомления, непрочитанных: ${unread}`,
         onclick: () => { state.route = "notifications"; render(); window.scrollTo(0, 0); },
       }, "Уведомления", unread ? el("span", { class: "count", testid: "m-unread" }, String(unread)) : null)),
+    ((await kvGet("desk_buildings")) ?? []).length
+      ? el("button", { type: "button", class: "wide", testid: "m-to-desk", onclick: () => { state.route = "desk"; render(); } }, "Пост охраны: проверка пропусков")
+      : null,
     notices.length ? el("div", { class: "banner bad", testid: "m-notices" }, el("p", {}, `Не применено изменений: ${notices.length}. Откройте заявку, чтобы увидеть причину.`)) : null,
     state.error ? el("div", { class: "banner bad" }, el("p", {}, state.error)) : null,
     state.notice ? el("div", { class: "banner good", testid: "m-notice-ok" }, el("p", {}, state.notice)) : null,
@@ -765,7 +905,8 @@ async function signOut() {
     } catch { /* offline: the token stays revocable from the account page */ }
   }
   await tx(["kv", "tickets", "comments", "notices", "photos"], "readwrite", async (s) => {
-    for (const key of ["token", "device", "me", "cursor", "queue", "push"]) s.kv.delete(key);
+    for (const key of ["token", "device", "me", "cursor", "queue", "push", "notifications", "unread", "desk_buildings", "desk_building"]) s.kv.delete(key);
+    for (const key of await req(s.kv.getAllKeys())) if (String(key).startsWith("desk:")) s.kv.delete(key);
     s.tickets.clear(); s.comments.clear(); s.notices.clear();
     // Photos not yet sent stay with the outbox; the rest go.
     for (const p of await req(s.photos.getAll())) if (p.state === "done") s.photos.delete(p.id);

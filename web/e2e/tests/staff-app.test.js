@@ -220,3 +220,50 @@ test("a gas leak: the technician ticks the checklist, the resident signs on the 
   assert.deepEqual(problems, []);
   await phone.close();
 });
+
+test("a guard on the move checks passes on a phone, also with no network, and marks an arrival", async () => {
+  const resident = await token("+79001000001");
+  const guard = await token("guard");
+  const visitor = `Гостев${Date.now() % 100000} Павел Игоревич`;
+  const issued = await call("/api/v1/passes", resident, { kind: "guest", visitor_name: visitor });
+  assert.equal(issued.status, 201, JSON.stringify(issued.json));
+  const surname = visitor.split(" ")[0];
+
+  const phone = await russianContext(browser, { viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true });
+  const page = await phone.newPage();
+  const problems = [];
+  page.on("pageerror", (e) => problems.push(e.message));
+  await page.goto(`${demo.url}/m/`);
+  await page.getByLabel("Логин").fill("guard");
+  await page.getByLabel("Пароль").fill("demo");
+  await page.getByTestId("m-sign-in").click();
+  // A guard has no ticket queue: the app opens on the post.
+  await page.getByTestId("m-desk").waitFor();
+  await page.getByTestId("m-pass").first().waitFor();
+  await page.evaluate(() => navigator.serviceWorker.ready);
+  await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
+
+  // The basement of the car park: the list is on the phone.
+  await phone.setOffline(true);
+  await page.reload();
+  await page.getByTestId("m-desk").waitFor();
+  await page.getByTestId("m-desk-search").fill(surname.slice(0, 6).toLowerCase());
+  const card = page.getByTestId("m-pass").filter({ hasText: visitor });
+  await card.waitFor();
+  assert.equal(await page.getByTestId("m-pass").count(), 1, "only the one visitor");
+  await page.getByTestId("m-desk-offline").waitFor();
+  assert.ok(await card.getByTestId("m-pass-arrive").isDisabled(), "no marks without a network");
+  await page.screenshot({ path: "/tmp/staff-app-desk-offline.png", fullPage: true });
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= innerWidth), "fits a 360 px phone");
+
+  // Back in signal: the arrival is marked on the server.
+  await phone.setOffline(false);
+  await page.waitForFunction(() => !document.querySelector('[data-testid="m-desk-offline"]'), null, { timeout: 15_000 });
+  await page.getByTestId("m-pass").filter({ hasText: visitor }).getByTestId("m-pass-arrive").click();
+  await page.getByTestId("m-desk-message").filter({ hasText: "Приход отмечен" }).waitFor();
+  const visits = (await call(`/api/v1/visits?building_id=${issued.json.building_id}&on_site=true`, guard)).json;
+  assert.ok(visits.items.some((v) => v.visitor_name === visitor), JSON.stringify(visits.items.map((v) => v.visitor_name)));
+  await page.getByTestId("m-pass").filter({ hasText: visitor }).filter({ hasText: "на территории" }).waitFor();
+  assert.deepEqual(problems, []);
+  await phone.close();
+});
