@@ -22,6 +22,7 @@ mod desk;
 mod intake;
 mod live;
 mod pages;
+mod push;
 mod server;
 mod sip;
 mod stats;
@@ -217,6 +218,15 @@ enum Scenario {
         #[arg(long, default_value_t = 0.0)]
         over: f64,
     },
+    /// Pushes through the outbox: --devices browsers of one person, each
+    /// told of --tickets assignments, to a local Web Push service that
+    /// counts every (device, ticket) once.
+    Push {
+        #[arg(long, default_value_t = 100)]
+        devices: usize,
+        #[arg(long, default_value_t = 100)]
+        tickets: usize,
+    },
     /// The minimal WebSocket broadcast server the live baselines use.
     #[command(hide = true)]
     BaselineServer {
@@ -358,6 +368,7 @@ async fn run(cli: &Cli, mut spawned: Option<&mut Spawned>) -> anyhow::Result<Fig
         Scenario::Sync { devices, mutations, tickets, over } => {
             sync::sync(&server, *devices, *mutations, *tickets, Duration::from_secs_f64(over.max(0.0))).await
         }
+        Scenario::Push { devices, tickets } => push::push(&server, *devices, *tickets).await,
         Scenario::BaselineServer { .. } => unreachable!("handled before a server is needed"),
     }
 }

@@ -406,6 +406,8 @@ impl Spawned {
             .arg(&self.dir)
             .args(args)
             .env("DOMOVOY_DATABASE_URL", &self.database_url)
+            // The push scenario's stand-in push service is plain HTTP on loopback.
+            .env("DOMOVOY_PUSH__ALLOW_HTTP_ENDPOINTS", "true")
             .env_remove("DOMOVOY_REDIS_URL")
             .env("RUST_LOG", std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".to_owned()));
         if let Some(redis) = &self.redis_url {

@@ -27,7 +27,7 @@ const SEED_CONCURRENCY: usize = 16;
 /// Timed first and delta syncs.
 const SAMPLES: usize = 20;
 
-async fn post(server: &Server, path: &str, body: &Value) -> anyhow::Result<(reqwest::StatusCode, Value)> {
+pub(crate) async fn post(server: &Server, path: &str, body: &Value) -> anyhow::Result<(reqwest::StatusCode, Value)> {
     let response = server
         .http
         .post(format!("{}{path}", server.url))
@@ -41,7 +41,7 @@ async fn post(server: &Server, path: &str, body: &Value) -> anyhow::Result<(reqw
 }
 
 /// Runs `make(i)` for `0..count`, `SEED_CONCURRENCY` at a time.
-async fn bounded<T, F, Fut>(count: usize, make: F) -> anyhow::Result<Vec<T>>
+pub(crate) async fn bounded<T, F, Fut>(count: usize, make: F) -> anyhow::Result<Vec<T>>
 where
     F: Fn(usize) -> Fut,
     Fut: Future<Output = anyhow::Result<T>>,

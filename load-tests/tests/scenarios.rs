@@ -62,6 +62,16 @@ fn board_delivers_every_ticket_to_every_session_once() {
 }
 
 #[test]
+fn pushes_reach_a_local_push_service_once_each() {
+    let figures = run(&["push", "--devices", "3", "--tickets", "5"]);
+    assert_contract(&figures, "push");
+    assert_eq!(figures["expected"], 15, "{figures}");
+    assert_eq!(figures["pushes"], 15, "every push heard once: {figures}");
+    assert_eq!(figures["unread_after"], 5, "one notification per assignment: {figures}");
+    assert!(figures["achieved_rate"].as_f64().unwrap() > 0.0, "{figures}");
+}
+
+#[test]
 fn idle_reports_memory_per_session() {
     let figures = run(&["idle", "--sessions", "50", "--duration", "1"]);
     assert_contract(&figures, "idle");
