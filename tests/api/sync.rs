@@ -561,6 +561,12 @@ async fn what_is_pushed_stays_in_the_list(app: TestApp) {
     // Nobody else sees them.
     let theirs: Value = app.get(&dispatcher, "/api/v1/notifications").await.json().await.unwrap();
     assert!(theirs["items"].as_array().unwrap().iter().all(|n| n["ticket_id"] != ticket.as_str()));
+
+    // A guard's phone (no tickets to read) syncs with an empty queue.
+    let (guard, guard_device) = phone_of(&app, "guard").await;
+    let (status, synced) = sync(&app, &guard, &guard_device, None, &[]).await;
+    assert_eq!(status, StatusCode::OK, "{synced}");
+    assert_eq!(synced["changes"]["queue"], json!([]));
 }
 
 #[actix_web::test]

@@ -142,29 +142,37 @@ impl Dispatcher {
                 }
                 result
             })
-            .map(|result, dispatcher, _ctx| {
+            .map(|result, dispatcher, ctx| {
                 dispatcher.busy = false;
-                if let Err(error) = result {
-                    tracing::warn!(%error, "outbox round failed");
+                match result {
+                    // A full batch: more are likely waiting, so the next
+                    // round starts now rather than at the next tick (a
+                    // backlog drains at the senders' pace, not the poll's).
+                    Ok(claimed) if claimed >= usize::try_from(dispatcher.settings.batch).unwrap_or(usize::MAX) => {
+                        dispatcher.tick(ctx);
+                    }
+                    Ok(_) => {}
+                    Err(error) => tracing::warn!(%error, "outbox round failed"),
                 }
             }),
         );
     }
 }
 
-/// Claims, sends and records one batch.
+/// Claims, sends and records one batch; answers how many were claimed.
 async fn round(
     db: Db,
     channels: HashMap<&'static str, Arc<dyn Channel>>,
     settings: OutboxSettings,
     metrics: Metrics,
-) -> Result<(), StoreError> {
+) -> Result<usize, StoreError> {
     let lease_until = chrono::Utc::now() + chrono::Duration::from_std(settings.lease).unwrap_or_default();
     let batch = settings.batch;
     let claimed = db.write(move |tx| Box::pin(async move { outbox::claim(tx, lease_until, batch).await })).await?.value;
     if claimed.is_empty() {
-        return Ok(());
+        return Ok(0);
     }
+    let count = claimed.len();
     let sends = claimed.iter().map(|message| {
         let channel = channels.get(message.channel.as_str()).cloned();
         async move {
@@ -217,7 +225,7 @@ async fn round(
         })
     })
     .await?;
-    Ok(())
+    Ok(count)
 }
 
 /// Stop sending (the process is shutting down); claimed messages return to
