@@ -505,12 +505,13 @@ where
     }
 }
 
-/// The file name a photo gets: what it shows, in Russian.
+/// The file name a photo gets: what it shows (the page labels it in the
+/// reader's language).
 fn photo_name(stage: PhotoStage) -> &'static str {
     match stage {
-        PhotoStage::Before => "фото-до",
-        PhotoStage::After => "фото-после",
-        PhotoStage::Signature => "подпись",
+        PhotoStage::Before => "before",
+        PhotoStage::After => "after",
+        PhotoStage::Signature => "signature",
     }
 }
 
