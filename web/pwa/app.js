@@ -733,20 +733,27 @@ function statusText(ticket) {
   return (STATUS[ticket.status] ?? ticket.status) + hold + way;
 }
 
+// Renders overlap (a sync's and a tap's): only the latest one is shown, so
+// a slower, older one never puts stale state back on the screen.
+let renderSeq = 0;
+
 async function render() {
+  const mine = ++renderSeq;
   const { token } = await session();
   const outbox = (await all("outbox")).sort((a, b) => a.seq - b.seq);
   await renderNet(outbox);
   const view = document.getElementById("view");
   const back = document.getElementById("back");
   back.hidden = !(token && state.route !== "queue" && state.route !== "desk");
-  if (!token) { view.replaceChildren(await signInView()); return; }
+  if (!token) { const page = await signInView(); if (mine === renderSeq) view.replaceChildren(page); return; }
   const focused = document.activeElement?.dataset?.testid;
   const views = { ticket: ticketView, notifications: notificationsView, desk: deskView };
   const desk = ((await kvGet("desk_buildings")) ?? []).length > 0;
   const queueUsed = ((await all("tickets")).length > 0) || !desk || (await kvGet("queue"))?.length;
   if (state.route === "queue" && desk && !queueUsed) state.route = "desk";
-  view.replaceChildren(await (views[state.route] ?? queueView)(outbox));
+  const page = await (views[state.route] ?? queueView)(outbox);
+  if (mine !== renderSeq) return;
+  view.replaceChildren(page);
   if (focused) view.querySelector(`[data-testid="${focused}"]`)?.focus();
 }
 
