@@ -61,20 +61,6 @@ fn pass_body(building: &str, i: usize, until: &str) -> Value {
     body
 }
 
-/// POSTs a JSON body; the answer's JSON and status.
-async fn post(server: &Server, path: &str, body: &Value) -> anyhow::Result<(reqwest::StatusCode, Value)> {
-    let response = server
-        .http
-        .post(format!("{}{path}", server.url))
-        .bearer_auth(&server.token)
-        .timeout(Duration::from_secs(30))
-        .json(body)
-        .send()
-        .await?;
-    let status = response.status();
-    Ok((status, response.json().await.unwrap_or(Value::Null)))
-}
-
 async fn check(server: &Server, building: &str, q: &str) -> anyhow::Result<Value> {
     let response = server
         .http
@@ -105,7 +91,7 @@ async fn seed_passes(server: &Arc<Server>, building: &str, count: usize) -> anyh
     let mut issued = futures_util::stream::iter(0..count)
         .map(|i| {
             let (server, body) = (server.clone(), pass_body(building, i, &until));
-            async move { (i, post(&server, "/api/v1/passes", &body).await) }
+            async move { (i, server.post("/api/v1/passes", &body).await) }
         })
         .buffer_unordered(SEED_CONCURRENCY);
     let mut done = 0usize;
@@ -219,9 +205,9 @@ pub async fn desk(
                 else {
                     return Ok::<_, anyhow::Error>(false);
                 };
-                let (status, _) = post(&server, &format!("/api/v1/passes/{id}/arrival"), &json!({})).await?;
+                let (status, _) = server.post(&format!("/api/v1/passes/{id}/arrival"), &json!({})).await?;
                 if status == reqwest::StatusCode::CREATED && v % 10 != 0 {
-                    post(&server, &format!("/api/v1/passes/{id}/departure"), &json!({})).await?;
+                    server.post(&format!("/api/v1/passes/{id}/departure"), &json!({})).await?;
                 }
                 Ok(status == reqwest::StatusCode::CREATED)
             }
@@ -262,7 +248,7 @@ pub async fn desk(
     for n in 0..total {
         let body = json!({"building_id": building, "kind": "guest", "visitor_name": format!("Гость {}", marker(&run, n)),
                           "validity": "period", "valid_until": until});
-        let (status, issued) = post(server, "/api/v1/passes", &body).await?;
+        let (status, issued) = server.post("/api/v1/passes", &body).await?;
         if status != reqwest::StatusCode::CREATED {
             bail!("timed pass not issued ({status}): {issued}");
         }
@@ -281,7 +267,7 @@ pub async fn desk(
         sent.push(Instant::now());
         tasks.push(tokio::spawn(async move {
             let sent = Instant::now();
-            let ok = matches!(post(&server, &format!("/api/v1/passes/{id}/arrival"), &json!({})).await,
+            let ok = matches!(server.post(&format!("/api/v1/passes/{id}/arrival"), &json!({})).await,
                 Ok((status, _)) if status == reqwest::StatusCode::CREATED);
             (ok, sent.elapsed())
         }));
@@ -308,7 +294,7 @@ pub async fn desk(
     }
     // Out again, so that a second run finds the building as it was.
     for id in &ids {
-        post(server, &format!("/api/v1/passes/{id}/departure"), &json!({})).await?;
+        server.post(&format!("/api/v1/passes/{id}/departure"), &json!({})).await?;
     }
     let errors = acknowledged.iter().filter(|a| !**a).count() as u64;
     let live = latencies.summary();

@@ -24,7 +24,7 @@ use serde_json::json;
 
 use crate::server::Server;
 use crate::stats::{Figures, Latencies, round3};
-use crate::sync::{bounded, post};
+use crate::sync::bounded;
 
 /// How long the pushes may take to drain before the missing are counted.
 const DRAIN_LIMIT: Duration = Duration::from_secs(300);
@@ -114,7 +114,7 @@ pub async fn push(server: &Server, devices: usize, tickets: usize) -> anyhow::Re
         async move {
             let body = json!({"platform": "webpush", "app_version": "load",
                               "subscription": {"endpoint": endpoint, "keys": {"p256dh": p256dh, "auth": auth}}});
-            let (status, answer) = post(server, "/api/v1/devices", &body).await?;
+            let (status, answer) = server.post("/api/v1/devices", &body).await?;
             if status != reqwest::StatusCode::CREATED {
                 bail!("registering a browser: {status} {answer}");
             }
@@ -126,11 +126,7 @@ pub async fn push(server: &Server, devices: usize, tickets: usize) -> anyhow::Re
         let building = building.clone();
         async move {
             let body = json!({"building_id": building, "description": format!("Нагрузка уведомлений, заявка {i}"), "source": "staff"});
-            let (status, ticket) = post(server, "/api/v1/tickets", &body).await?;
-            if status != reqwest::StatusCode::CREATED {
-                bail!("POST /api/v1/tickets: {status} {ticket}");
-            }
-            Ok(ticket["id"].as_str().context("no ticket id")?.to_owned())
+            server.new_ticket(&body).await
         }
     })
     .await?;
@@ -142,16 +138,7 @@ pub async fn push(server: &Server, devices: usize, tickets: usize) -> anyhow::Re
         let (id, me) = (ids[i].clone(), me.clone());
         async move {
             let sent = Instant::now();
-            let assigned = server
-                .http
-                .put(format!("{}/api/v1/tickets/{id}/assignee", server.url))
-                .bearer_auth(&server.token)
-                .json(&json!({"assignee_id": me}))
-                .send()
-                .await?;
-            if !assigned.status().is_success() {
-                bail!("assigning {id}: {}", assigned.status());
-            }
+            server.assign(&id, &me).await?;
             Ok(sent.elapsed())
         }
     })

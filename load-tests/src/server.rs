@@ -63,6 +63,45 @@ impl Server {
         Ok(response.json().await?)
     }
 
+    /// POSTs a JSON body; the answer's status and JSON (`null` when the
+    /// body is not JSON). A minute at most: a load run never hangs on one.
+    pub async fn post(&self, path: &str, body: &Value) -> anyhow::Result<(reqwest::StatusCode, Value)> {
+        let response = self
+            .http
+            .post(format!("{}{path}", self.url))
+            .bearer_auth(&self.token)
+            .timeout(Duration::from_secs(60))
+            .json(body)
+            .send()
+            .await?;
+        let status = response.status();
+        Ok((status, response.json().await.unwrap_or(Value::Null)))
+    }
+
+    /// Files the ticket `body` describes; its id.
+    pub async fn new_ticket(&self, body: &Value) -> anyhow::Result<String> {
+        let (status, ticket) = self.post("/api/v1/tickets", body).await?;
+        if status != reqwest::StatusCode::CREATED {
+            bail!("POST /api/v1/tickets: {status} {ticket}");
+        }
+        Ok(ticket["id"].as_str().context("no ticket id")?.to_owned())
+    }
+
+    /// Assigns ticket `id` to user `to`.
+    pub async fn assign(&self, id: &str, to: &str) -> anyhow::Result<()> {
+        let assigned = self
+            .http
+            .put(format!("{}/api/v1/tickets/{id}/assignee", self.url))
+            .bearer_auth(&self.token)
+            .json(&json!({"assignee_id": to}))
+            .send()
+            .await?;
+        if !assigned.status().is_success() {
+            bail!("assigning {id}: {}", assigned.status());
+        }
+        Ok(())
+    }
+
     /// The building tickets go to: the first one, or a new one.
     pub async fn building(&self) -> anyhow::Result<String> {
         Ok(self.buildings(1).await?.remove(0))

@@ -27,19 +27,6 @@ const SEED_CONCURRENCY: usize = 16;
 /// Timed first and delta syncs.
 const SAMPLES: usize = 20;
 
-pub(crate) async fn post(server: &Server, path: &str, body: &Value) -> anyhow::Result<(reqwest::StatusCode, Value)> {
-    let response = server
-        .http
-        .post(format!("{}{path}", server.url))
-        .bearer_auth(&server.token)
-        .timeout(Duration::from_secs(60))
-        .json(body)
-        .send()
-        .await?;
-    let status = response.status();
-    Ok((status, response.json().await.unwrap_or(Value::Null)))
-}
-
 /// Runs `make(i)` for `0..count`, `SEED_CONCURRENCY` at a time.
 pub(crate) async fn bounded<T, F, Fut>(count: usize, make: F) -> anyhow::Result<Vec<T>>
 where
@@ -57,7 +44,7 @@ where
 }
 
 async fn register(server: &Server) -> anyhow::Result<String> {
-    let (status, device) = post(server, "/api/v1/devices", &json!({"platform": "none", "app_version": "load"})).await?;
+    let (status, device) = server.post("/api/v1/devices", &json!({"platform": "none", "app_version": "load"})).await?;
     if status != reqwest::StatusCode::CREATED {
         bail!("POST /api/v1/devices: {status} {device}");
     }
@@ -66,7 +53,7 @@ async fn register(server: &Server) -> anyhow::Result<String> {
 
 async fn timed_sync(server: &Server, body: &Value) -> anyhow::Result<(Duration, Value)> {
     let started = Instant::now();
-    let (status, answer) = post(server, "/api/v1/sync", body).await?;
+    let (status, answer) = server.post("/api/v1/sync", body).await?;
     let took = started.elapsed();
     if status != reqwest::StatusCode::OK {
         bail!("POST /api/v1/sync: {status} {answer}");
@@ -108,22 +95,9 @@ pub async fn sync(
         async move {
             let body = json!({"building_id": building, "description": format!("Нагрузка синхронизации, заявка {i}"),
                               "source": "staff", "location": format!("кв. {}", i + 1)});
-            let (status, ticket) = post(server, "/api/v1/tickets", &body).await?;
-            if status != reqwest::StatusCode::CREATED {
-                bail!("POST /api/v1/tickets: {status} {ticket}");
-            }
-            let id = ticket["id"].as_str().context("no ticket id")?.to_owned();
+            let id = server.new_ticket(&body).await?;
             if assign {
-                let assigned = server
-                    .http
-                    .put(format!("{}/api/v1/tickets/{id}/assignee", server.url))
-                    .bearer_auth(&server.token)
-                    .json(&json!({"assignee_id": me}))
-                    .send()
-                    .await?;
-                if !assigned.status().is_success() {
-                    bail!("assigning {id}: {}", assigned.status());
-                }
+                server.assign(&id, &me).await?;
             }
             Ok(id)
         }

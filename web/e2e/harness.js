@@ -162,6 +162,22 @@ export async function signIn(page, url, login, password = "demo") {
 }
 
 /**
+ * The staff app on a phone of `viewport` size: a Russian touch context,
+ * `login` signed in at `/m/`. Uncaught page errors collect in `problems`.
+ */
+export async function phoneSignIn(browser, url, login, viewport) {
+  const context = await russianContext(browser, { viewport, isMobile: true, hasTouch: true });
+  const page = await context.newPage();
+  const problems = [];
+  page.on("pageerror", (e) => problems.push(e.message));
+  await page.goto(`${url}/m/`);
+  await page.getByLabel("Логин").fill(login);
+  await page.getByLabel("Пароль").fill("demo");
+  await page.getByTestId("m-sign-in").click();
+  return { context, page, problems };
+}
+
+/**
  * A window of its own: a Russian context (`options` add to it), `login`
  * signed in through the form, then `path` opened. `viewport: null` keeps
  * Playwright's default size (1280×720).

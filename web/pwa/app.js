@@ -203,7 +203,7 @@ async function syncOnce(token, device) {
       }
     }
     const changes = json.changes;
-    if (changes.full) { s.tickets.clear(); s.comments.clear(); }
+    if (changes.full) { s.tickets.clear(); s.comments.clear(); s.kv.delete("desk_buildings_at"); }
     const queue = new Map(changes.queue.map((id, i) => [id, i]));
     for (const t of changes.tickets) s.tickets.put({ ...t, order: queue.get(t.id) ?? 9999 });
     for (const c of changes.comments) s.comments.put(c);
@@ -392,18 +392,30 @@ const PASS_STATUS = { requested: "ждёт подтверждения", active: 
 const LOOK_ALIKE = { А: "A", В: "B", Е: "E", К: "K", М: "M", Н: "H", О: "O", Р: "P", С: "C", Т: "T", У: "Y", Х: "X", Ё: "E" };
 const plateKey = (text) => [...String(text ?? "").toUpperCase().replace(/[\s.\-_‐–—]/g, "")].map((c) => LOOK_ALIKE[c] ?? c).join("");
 
+/** How long the post's buildings (read from the person's grants) are
+ *  trusted before they are read again; a full sync reads them at once. */
+const DESK_GRANTS_TTL_MS = 15 * 60 * 1000;
+
 /** The buildings whose passes this person checks (from their grants), and
- *  their names; kept for offline starts. */
+ *  their names; kept for offline starts, and re-read only when stale (not
+ *  on every sync: a technician's phone syncs often and checks no passes). */
 async function deskBuildings(token) {
+  const kept = await kvGet("desk_buildings");
+  const at = await kvGet("desk_buildings_at");
+  if (kept && at && Date.now() - at < DESK_GRANTS_TTL_MS) return kept;
   const me = await api("/api/v1/me", undefined, token);
-  if (me.status !== 200) return (await kvGet("desk_buildings")) ?? [];
+  if (me.status !== 200) return kept ?? [];
   const scopes = me.json.grants.filter((g) => g.permissions.includes("passes.check")).map((g) => g.scope);
-  if (!scopes.length) { await kvSet("desk_buildings", []); return []; }
-  const list = await api("/api/v1/buildings", undefined, token);
-  const buildings = (list.status === 200 ? list.json.items ?? list.json : [])
-    .filter((b) => scopes.includes("all") || scopes.includes(b.id))
-    .map((b) => ({ id: b.id, name: b.name }));
+  let buildings = [];
+  if (scopes.length) {
+    const list = await api("/api/v1/buildings", undefined, token);
+    if (list.status !== 200) return kept ?? [];
+    buildings = (list.json.items ?? list.json)
+      .filter((b) => scopes.includes("all") || scopes.includes(b.id))
+      .map((b) => ({ id: b.id, name: b.name }));
+  }
   await kvSet("desk_buildings", buildings);
+  await kvSet("desk_buildings_at", Date.now());
   return buildings;
 }
 
@@ -912,7 +924,7 @@ async function signOut() {
     } catch { /* offline: the token stays revocable from the account page */ }
   }
   await tx(["kv", "tickets", "comments", "notices", "photos"], "readwrite", async (s) => {
-    for (const key of ["token", "device", "me", "cursor", "queue", "push", "notifications", "unread", "desk_buildings", "desk_building"]) s.kv.delete(key);
+    for (const key of ["token", "device", "me", "cursor", "queue", "push", "notifications", "unread", "desk_buildings", "desk_buildings_at", "desk_building"]) s.kv.delete(key);
     for (const key of await req(s.kv.getAllKeys())) if (String(key).startsWith("desk:")) s.kv.delete(key);
     s.tickets.clear(); s.comments.clear(); s.notices.clear();
     // Photos not yet sent stay with the outbox; the rest go.

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 
-import { launchBrowser, openWindow, russianContext, startDemo } from "../harness.js";
+import { launchBrowser, openWindow, phoneSignIn, startDemo } from "../harness.js";
 
 let demo;
 let browser;
@@ -61,14 +61,7 @@ test("the technician works offline on a phone and every change reaches the serve
   await row.waitFor();
 
   // The phone: sign in once, the queue arrives.
-  const phone = await russianContext(browser, { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
-  const page = await phone.newPage();
-  const problems = [];
-  page.on("pageerror", (e) => problems.push(e.message));
-  await page.goto(`${demo.url}/m/`);
-  await page.getByLabel("Логин").fill("technician");
-  await page.getByLabel("Пароль").fill("demo");
-  await page.getByTestId("m-sign-in").click();
+  const { context: phone, page, problems } = await phoneSignIn(browser, demo.url, "technician", { width: 390, height: 844 });
   const card = page.getByTestId("m-ticket").filter({ hasText: text });
   await card.waitFor();
   await page.evaluate(() => navigator.serviceWorker.ready);
@@ -167,14 +160,7 @@ test("a gas leak: the technician ticks the checklist, the resident signs on the 
   const id = created.json.id;
   assert.equal((await call(`/api/v1/tickets/${id}/assignee`, dispatcher, { assignee_id: technician }, "PUT")).status, 200);
 
-  const phone = await russianContext(browser, { viewport: { width: 360, height: 780 }, isMobile: true, hasTouch: true });
-  const page = await phone.newPage();
-  const problems = [];
-  page.on("pageerror", (e) => problems.push(e.message));
-  await page.goto(`${demo.url}/m/`);
-  await page.getByLabel("Логин").fill("technician");
-  await page.getByLabel("Пароль").fill("demo");
-  await page.getByTestId("m-sign-in").click();
+  const { context: phone, page, problems } = await phoneSignIn(browser, demo.url, "technician", { width: 360, height: 780 });
   await page.getByTestId("m-ticket").filter({ hasText: text }).click();
   await page.getByTestId("m-move-in_progress").click();
   await page.getByTestId("m-status").filter({ hasText: "В работе" }).waitFor();
@@ -229,14 +215,7 @@ test("a guard on the move checks passes on a phone, also with no network, and ma
   assert.equal(issued.status, 201, JSON.stringify(issued.json));
   const surname = visitor.split(" ")[0];
 
-  const phone = await russianContext(browser, { viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true });
-  const page = await phone.newPage();
-  const problems = [];
-  page.on("pageerror", (e) => problems.push(e.message));
-  await page.goto(`${demo.url}/m/`);
-  await page.getByLabel("Логин").fill("guard");
-  await page.getByLabel("Пароль").fill("demo");
-  await page.getByTestId("m-sign-in").click();
+  const { context: phone, page, problems } = await phoneSignIn(browser, demo.url, "guard", { width: 360, height: 740 });
   // A guard has no ticket queue: the app opens on the post.
   await page.getByTestId("m-desk").waitFor();
   await page.getByTestId("m-pass").first().waitFor();
