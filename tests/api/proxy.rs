@@ -139,26 +139,47 @@ async fn send(socket: &mut Socket, message: Value) {
 /// The next message of `kind` within `wait`; a closed socket or a timeout
 /// fails with what did arrive, so a failure says which way it went.
 async fn expect(socket: &mut Socket, kind: &str, wait: Duration) -> Value {
+    expect_or_say(socket, kind, wait).await.unwrap_or_else(|why| panic!("{why}"))
+}
+
+/// [`expect`], saying what went wrong instead of panicking.
+async fn expect_or_say(socket: &mut Socket, kind: &str, wait: Duration) -> Result<Value, String> {
     use futures_util::StreamExt as _;
     let deadline = tokio::time::Instant::now() + wait;
     let mut seen = Vec::new();
     loop {
-        let frame = tokio::time::timeout_at(deadline, socket.next())
-            .await
-            .unwrap_or_else(|_| panic!("no {kind} within {wait:?}; the socket got only {seen:?}"));
+        let Ok(frame) = tokio::time::timeout_at(deadline, socket.next()).await else {
+            return Err(format!("no {kind} within {wait:?}; the socket got only {seen:?}"));
+        };
         match frame {
             Some(Ok(tokio_tungstenite::tungstenite::Message::Text(text))) => {
                 let message: Value = serde_json::from_str(&text).unwrap();
                 if message["type"] == kind || message["kind"] == kind {
-                    return message;
+                    return Ok(message);
                 }
                 seen.push(message);
             }
             Some(Ok(_)) => {}
-            Some(Err(error)) => panic!("the socket failed waiting for {kind}: {error}; it got {seen:?}"),
-            None => panic!("the socket closed waiting for {kind}; it got {seen:?}"),
+            Some(Err(error)) => return Err(format!("the socket failed waiting for {kind}: {error}; it got {seen:?}")),
+            None => return Err(format!("the socket closed waiting for {kind}; it got {seen:?}")),
         }
     }
+}
+
+/// A node's live-delivery figures (sessions, events, gap and catch-up
+/// reads, Redis), for a failure to say which path lost an event.
+async fn delivery_figures(node: &Node) -> String {
+    let metrics = crate::helpers::client().get(node.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    metrics
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter(|l| {
+            ["domovoy_ws_", "domovoy_events_", "domovoy_gap_", "domovoy_redis_", "domovoy_slow_"]
+                .iter()
+                .any(|p| l.starts_with(p))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 async fn sessions(node: &Node) -> u64 {
@@ -234,11 +255,17 @@ async fn browsers_reach_both_nodes_live_through_the_shipped_nginx_configuration(
         .await
         .unwrap();
     assert_eq!(created.status(), StatusCode::CREATED);
-    for socket in [&mut first, &mut second] {
+    for (name, socket) in [("first", &mut first), ("second", &mut second)] {
         // Through Redis, or the database catch-up (every second) should
         // Redis have dropped it; the slack is for a busy CI machine.
-        let event = expect(socket, "ticket.created", Duration::from_secs(15)).await;
-        assert_eq!(event["topic"], topic.as_str());
+        match expect_or_say(socket, "ticket.created", Duration::from_secs(15)).await {
+            Ok(event) => assert_eq!(event["topic"], topic.as_str()),
+            Err(why) => panic!(
+                "the {name} socket: {why}\nnode a: {}\nnode b: {}",
+                delivery_figures(&a).await,
+                delivery_figures(&b).await
+            ),
+        }
     }
 
     // The rest of the shipped file: metrics closed, HSTS sent, bodies up to 50 MB.
