@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use config::{Config, Environment, File, FileFormat};
+use domovoy_mobile_bridge::push::{apns::ApnsConfig, fcm::FcmConfig};
 use serde::Deserialize;
 
 /// A value that must not appear in logs (it may hold a password).
@@ -199,11 +200,17 @@ pub struct PushSettings {
     /// How push services reach the operator (VAPID `sub`): a `mailto:` or
     /// `https:` address. Apple's service refuses pushes without a real one.
     pub vapid_subject: String,
+    /// `[push.apns]`: Apple's service for the native iOS wrapper; off
+    /// unless set (`key_file`, `key_id`, `team_id`, `topic`).
+    pub apns: Option<ApnsConfig>,
+    /// `[push.fcm]`: Firebase for the native Android wrapper; off unless
+    /// set (`service_account_file`).
+    pub fcm: Option<FcmConfig>,
 }
 
 impl Default for PushSettings {
     fn default() -> Self {
-        Self { allow_http_endpoints: false, vapid_subject: "mailto:admin@localhost".to_owned() }
+        Self { allow_http_endpoints: false, vapid_subject: "mailto:admin@localhost".to_owned(), apns: None, fcm: None }
     }
 }
 
@@ -483,6 +490,27 @@ mod tests {
         assert_eq!(sip.listen, "0.0.0.0:5070");
         assert_eq!(sip.allowed_peers, ["10.0.0.1", "10.0.0.2"]);
         assert_eq!(sip.ring_timeout_secs, 300);
+    }
+
+    #[test]
+    fn native_push_is_configured_from_the_environment_and_names_what_is_missing() {
+        let settings = Settings::load_from(None, &Overrides::default(), env(&[])).unwrap();
+        assert!(settings.push.apns.is_none() && settings.push.fcm.is_none());
+        let env_of = |pairs: &[(&str, &str)]| Settings::load_from(None, &Overrides::default(), env(pairs));
+        let settings = env_of(&[
+            ("DOMOVOY_PUSH__APNS__KEY_FILE", "/etc/domovoy/AuthKey.p8"),
+            ("DOMOVOY_PUSH__APNS__KEY_ID", "K3Y1D00001"),
+            ("DOMOVOY_PUSH__APNS__TEAM_ID", "T3AM000001"),
+            ("DOMOVOY_PUSH__APNS__TOPIC", "ru.example.staff"),
+            ("DOMOVOY_PUSH__FCM__SERVICE_ACCOUNT_FILE", "/etc/domovoy/firebase.json"),
+        ])
+        .unwrap();
+        let apns = settings.push.apns.unwrap();
+        assert_eq!(apns.url, "https://api.push.apple.com");
+        assert_eq!(apns.topic, "ru.example.staff");
+        assert_eq!(settings.push.fcm.unwrap().url, "https://fcm.googleapis.com");
+        let error = env_of(&[("DOMOVOY_PUSH__APNS__KEY_FILE", "/etc/domovoy/AuthKey.p8")]).unwrap_err();
+        assert!(error.to_string().contains("key_id"), "{error}");
     }
 
     #[test]

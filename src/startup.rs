@@ -25,6 +25,8 @@ use domovoy_domain::account::SignInThrottle;
 use domovoy_domain::device::Platform;
 use domovoy_domain::sla::{RUSSIAN_CALENDAR, parse_calendar};
 use domovoy_mobile_bridge::BridgeConfig;
+use domovoy_mobile_bridge::push::apns::Apns;
+use domovoy_mobile_bridge::push::fcm::Fcm;
 use domovoy_mobile_bridge::push::{PushChannel, PushProvider, VapidKeys, WebPush};
 use domovoy_store::{Db, DbOptions, assignments, classifier, roles, sla};
 use domovoy_web::{AppState, ServerOptions, WebConfig};
@@ -99,6 +101,8 @@ impl Application {
             bridge: BridgeConfig {
                 allow_http_endpoints: settings.push.allow_http_endpoints,
                 vapid_public_key: Some(vapid.public.clone()),
+                apns: settings.push.apns.is_some(),
+                fcm: settings.push.fcm.is_some(),
             },
         };
         let state = AppState::new(app, web, shutdown_rx);
@@ -123,8 +127,16 @@ impl Application {
             WebPush::new(vapid, settings.push.vapid_subject.clone(), settings.push.allow_http_endpoints)
                 .context("cannot build the HTTP client")?,
         );
-        let push: Arc<dyn Channel> =
-            Arc::new(PushChannel::new(db.clone(), HashMap::from([(Platform::Webpush, web_push)])));
+        let mut providers = HashMap::from([(Platform::Webpush, web_push)]);
+        if let Some(apns) = &settings.push.apns {
+            let provider = Apns::new(apns).context("push.apns")?;
+            providers.insert(Platform::Apns, Arc::new(provider) as Arc<dyn PushProvider>);
+        }
+        if let Some(fcm) = &settings.push.fcm {
+            let provider = Fcm::new(fcm, settings.push.allow_http_endpoints).context("push.fcm")?;
+            providers.insert(Platform::Fcm, Arc::new(provider) as Arc<dyn PushProvider>);
+        }
+        let push: Arc<dyn Channel> = Arc::new(PushChannel::new(db.clone(), providers));
         let outbox_settings = OutboxSettings {
             poll_interval: Duration::from_millis(settings.outbox.poll_interval_ms.max(50)),
             lease: Duration::from_secs(settings.outbox.lease_secs.max(1)),

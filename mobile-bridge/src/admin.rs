@@ -35,8 +35,8 @@ pub async fn overview(app: &App, requester: &Requester, config: &BridgeConfig) -
     requester.require(Permission::AdminIntegrations, &Target::SYSTEM)?;
     let providers = vec![
         Provider { platform: Platform::Webpush, configured: config.vapid_public_key.is_some() },
-        Provider { platform: Platform::Apns, configured: false },
-        Provider { platform: Platform::Fcm, configured: false },
+        Provider { platform: Platform::Apns, configured: config.apns },
+        Provider { platform: Platform::Fcm, configured: config.fcm },
     ];
     Ok(Overview {
         providers,

@@ -27,4 +27,8 @@ pub struct BridgeConfig {
     /// The key browsers subscribe to Web Push with (base64url), when Web
     /// Push is on.
     pub vapid_public_key: Option<String>,
+    /// APNs is configured (`[push.apns]`).
+    pub apns: bool,
+    /// FCM is configured (`[push.fcm]`).
+    pub fcm: bool,
 }

@@ -10,7 +10,11 @@
 //! message marked sent is never sent again, also across a restart.
 //!
 //! Providers: Web Push for the staff app in a browser ([`WebPush`]); APNs
-//! and FCM for native wrappers join through the same [`PushProvider`] trait.
+//! ([`apns::Apns`]) and FCM HTTP v1 ([`fcm::Fcm`]) for native wrappers,
+//! each configured in its own `[push.*]` section, all behind [`PushProvider`].
+
+pub mod apns;
+pub mod fcm;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -55,6 +59,75 @@ pub enum PushError {
 /// Sends a payload to a device of its platform.
 pub trait PushProvider: Send + Sync {
     fn send<'a>(&'a self, device: &'a Device, payload: &'a Value) -> BoxFuture<'a, Result<(), PushError>>;
+}
+
+/// A provider that cannot start: a key file missing or wrong, a setting
+/// out of place. The server does not start with it (the message says what
+/// to fix).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct ProviderError(String);
+
+impl ProviderError {
+    fn new(message: impl Into<String>) -> Self {
+        Self(message.into())
+    }
+}
+
+/// The HTTP client of a native provider, `ca_file` trusted besides the
+/// system's roots; `http2_only` for a service that speaks nothing else
+/// (APNs).
+fn http_client(ca_file: Option<&Path>, http2_only: bool) -> Result<reqwest::Client, ProviderError> {
+    let mut builder =
+        reqwest::Client::builder().timeout(SEND_TIMEOUT).user_agent(concat!("Domovoy/", env!("CARGO_PKG_VERSION")));
+    if http2_only {
+        builder = builder.http2_prior_knowledge();
+    }
+    if let Some(path) = ca_file {
+        let pem =
+            std::fs::read(path).map_err(|e| ProviderError::new(format!("cannot read {}: {e}", path.display())))?;
+        let certificate = reqwest::Certificate::from_pem(&pem)
+            .map_err(|e| ProviderError::new(format!("{} is not a PEM certificate: {e}", path.display())))?;
+        builder = builder.add_root_certificate(certificate);
+    }
+    builder.build().map_err(|e| ProviderError::new(format!("cannot build the HTTP client: {e}")))
+}
+
+/// A service's base URL: HTTPS, without a trailing slash.
+fn https_base(url: &str, setting: &str) -> Result<String, ProviderError> {
+    let url = url.trim().trim_end_matches('/');
+    match reqwest::Url::parse(url) {
+        Ok(parsed) if parsed.scheme() == "https" && parsed.host().is_some() => Ok(url.to_owned()),
+        _ => Err(ProviderError::new(format!("{setting} must be an https:// address, not {url:?}"))),
+    }
+}
+
+/// The bytes of the first PEM block labelled `label`.
+fn pem_body(pem: &str, label: &str) -> Option<Vec<u8>> {
+    let begin = format!("-----BEGIN {label}-----");
+    let end = format!("-----END {label}-----");
+    let start = pem.find(&begin)? + begin.len();
+    let stop = start + pem[start..].find(&end)?;
+    let text: String = pem[start..stop].chars().filter(|c| !c.is_whitespace()).collect();
+    base64::engine::general_purpose::STANDARD.decode(text).ok()
+}
+
+/// The name a native app words a notification by (its own translations).
+fn loc_key(kind: &str) -> String {
+    format!("push.{kind}")
+}
+
+/// What a service's answer means, read from the response (or its failure);
+/// `classify` is the service's reading of status, `Retry-After` and body.
+async fn read_answer(
+    response: Result<reqwest::Response, reqwest::Error>,
+    classify: fn(u16, Option<&str>, &str) -> Result<(), PushError>,
+) -> Result<(), PushError> {
+    let response = response.map_err(|e| PushError::Retry { error: e.to_string(), after: None })?;
+    let status = response.status().as_u16();
+    let retry_after = response.headers().get("retry-after").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let text = response.text().await.unwrap_or_default();
+    classify(status, retry_after.as_deref(), &text)
 }
 
 /// The outbox channel `push`: finds the device, asks its provider.
@@ -295,28 +368,22 @@ impl PushProvider for WebPush {
             let body = serde_json::to_vec(payload).map_err(|e| PushError::Refused(e.to_string()))?;
             // One topic per ticket and kind: a newer push replaces one the
             // service still holds for an offline phone.
-            let topic = topic_of(payload);
+            let topic = collapse_key(payload);
             let message = self.request(subscription, &body, &topic)?;
             let request = web_push::request_builder::build_request::<Vec<u8>>(message);
             let mut outgoing = self.http.post(request.uri().to_string());
             for (name, value) in request.headers() {
                 outgoing = outgoing.header(name.as_str(), value.as_bytes());
             }
-            let response = outgoing
-                .body(request.into_body())
-                .send()
-                .await
-                .map_err(|e| PushError::Retry { error: e.to_string(), after: None })?;
-            let status = response.status().as_u16();
-            let retry_after = response.headers().get("retry-after").and_then(|v| v.to_str().ok()).map(str::to_owned);
-            let text = response.text().await.unwrap_or_default();
-            classify(status, retry_after.as_deref(), &text)
+            read_answer(outgoing.body(request.into_body()).send().await, classify).await
         })
     }
 }
 
-/// A Web Push `Topic` (at most 32 base64url characters) for the payload.
-fn topic_of(payload: &Value) -> String {
+/// One key per ticket and kind (at most 32 base64url characters, a Web
+/// Push `Topic`, an APNs collapse id, an FCM collapse key): a newer push
+/// replaces one the service still holds for an offline phone.
+fn collapse_key(payload: &Value) -> String {
     let key = format!(
         "{}{}",
         payload["kind"].as_str().unwrap_or_default(),
@@ -333,6 +400,12 @@ fn topic_of(payload: &Value) -> String {
 
 #[cfg(test)]
 mod tests {
+    /// The process's rustls provider, as the binary installs it (reqwest
+    /// is built without one).
+    pub(super) fn install_crypto_provider() {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    }
+
     use super::*;
 
     #[test]
@@ -378,7 +451,7 @@ mod tests {
 
     #[test]
     fn topics_fit_the_header() {
-        let topic = topic_of(&serde_json::json!({"kind": "ticket.assigned", "ticket_id": Uuid::now_v7()}));
+        let topic = collapse_key(&serde_json::json!({"kind": "ticket.assigned", "ticket_id": Uuid::now_v7()}));
         assert!(topic.len() <= 32 && topic.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'));
     }
 }

@@ -15,6 +15,7 @@ mod doors;
 mod helpers;
 mod imports;
 mod live;
+mod native_push;
 mod nodes;
 mod ops;
 mod outbox;
