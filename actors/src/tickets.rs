@@ -66,16 +66,12 @@ pub async fn resident_of<'a>(source: impl Into<Source<'a>>, ticket: &Ticket) -> 
 }
 
 /// Announces that a ticket changed: its summary as `ticket.updated` on all
-/// its topics (the previous holder's queue too).
-pub async fn announce_update(
-    tx: &mut WriteTx,
-    ticket: &Ticket,
-    previous_assignee: Option<UserId>,
-    newly_assigned: bool,
-) -> StoreResult<TicketSummary> {
+/// its topics (the previous holder's queue too). `audience` says what the
+/// change was; the resident who filed the ticket is found here.
+pub async fn announce_update(tx: &mut WriteTx, ticket: &Ticket, audience: Audience) -> StoreResult<TicketSummary> {
     let summary = summary(&mut *tx, ticket).await?;
     let resident = resident_of(&mut *tx, ticket).await?;
-    tx.emit(&Event::TicketUpdated(summary.clone(), Audience { previous_assignee, resident, newly_assigned }));
+    tx.emit(&Event::TicketUpdated(summary.clone(), Audience { resident, ..audience }));
     Ok(summary)
 }
 
@@ -118,7 +114,7 @@ pub async fn fire_sla(db: &Db, calendar: &CalendarCache, id: TicketId) -> StoreR
                 if crossed {
                     let change = HistoryChange::Sla { from: previous, to: saved.sla.state };
                     tickets::add_history(tx, saved.id, (None, SLA_ACTOR), &change).await?;
-                    announce_update(tx, &saved, None, false).await?;
+                    announce_update(tx, &saved, Audience::default()).await?;
                     tx.emit(&Event::TicketSla(SlaNotice {
                         ticket_id: saved.id,
                         number: saved.number.to_string(),

@@ -231,8 +231,7 @@ pub async fn create(
                 }
                 crate::passes::follow_ticket(tx, None, &ticket).await?;
                 let summary = summary(&mut *tx, &ticket).await?;
-                let audience =
-                    Audience { previous_assignee: None, resident: user.filter(|_| resident), newly_assigned: false };
+                let audience = Audience { resident: user.filter(|_| resident), actor: user, ..Audience::default() };
                 tx.emit(&Event::TicketCreated(summary.clone(), audience));
                 let body = render(&ticket, &summary);
                 if let (Some(key), Some(user)) = (&idempotency_key, user) {
@@ -728,7 +727,14 @@ async fn change_in(
     }
     crate::passes::follow_ticket(tx, Some(&ticket), &saved).await?;
     let newly_assigned = saved.assignee_id().is_some() && saved.assignee_id() != ticket.assignee_id();
-    announce_update(tx, &saved, applied.previous_assignee, newly_assigned).await?;
+    let audience = Audience {
+        previous_assignee: applied.previous_assignee,
+        newly_assigned,
+        status_changed: saved.status() != ticket.status(),
+        actor: requester.user_id(),
+        resident: None,
+    };
+    announce_update(tx, &saved, audience).await?;
     Ok(saved)
 }
 

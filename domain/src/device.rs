@@ -179,6 +179,12 @@ code_enum! {
         TicketReopened = "ticket.reopened",
         /// The deadline of a ticket I hold is near.
         SlaWarning = "ticket.sla_warning",
+        /// A request I filed (a resident) moved on: taken into work, done,
+        /// put on hold, cancelled… (`detail` is the new status's code).
+        TicketStatusChanged = "ticket.status_changed",
+        /// A guest I invited (a resident) was let in (`detail` is the
+        /// guest's name; no ticket).
+        VisitorArrived = "visit.arrived",
     }
 }
 
@@ -187,16 +193,27 @@ code_enum! {
 pub struct PushNotice {
     pub user: UserId,
     pub kind: PushKind,
-    pub ticket_id: TicketId,
+    pub ticket_id: Option<TicketId>,
+    /// The ticket's number as it was said (empty without a ticket).
     pub number: String,
+    /// What else the kind says (see [`PushKind`]).
+    pub detail: Option<String>,
 }
 
 /// What `event` tells whom on their phones. Only what a person must know
 /// away from a screen: work given or taken away, cancelled, reopened, a
-/// deadline near. A holder's own moves never notify them (a moved ticket
-/// they still hold is none of these).
+/// deadline near; for a resident, their request's new status and their
+/// guest's arrival. Nobody is told of their own move (a moved ticket its
+/// holder still holds is none of these; a resident confirming their own
+/// request's work hears nothing).
 pub fn push_notices(event: &Event) -> Vec<PushNotice> {
-    let notice = |user, kind, ticket_id, number: &str| PushNotice { user, kind, ticket_id, number: number.to_owned() };
+    let notice = |user, kind, ticket_id, number: &str| PushNotice {
+        user,
+        kind,
+        ticket_id: Some(ticket_id),
+        number: number.to_owned(),
+        detail: None,
+    };
     match event {
         Event::TicketCreated(s, _) => {
             s.assignee_id.map(|u| notice(u, PushKind::TicketAssigned, s.id, &s.number)).into_iter().collect()
@@ -220,8 +237,26 @@ pub fn push_notices(event: &Event) -> Vec<PushNotice> {
                 };
                 out.extend(kind.map(|kind| notice(holder, kind, s.id, &s.number)));
             }
+            if let Some(resident) = audience.resident.filter(|r| audience.status_changed && audience.actor != Some(*r))
+            {
+                out.push(PushNotice {
+                    detail: Some(s.status.code().to_owned()),
+                    ..notice(resident, PushKind::TicketStatusChanged, s.id, &s.number)
+                });
+            }
             out
         }
+        Event::VisitArrived(v) => v
+            .host_user
+            .map(|host| PushNotice {
+                user: host,
+                kind: PushKind::VisitorArrived,
+                ticket_id: None,
+                number: String::new(),
+                detail: Some(v.visitor_name.clone()),
+            })
+            .into_iter()
+            .collect(),
         Event::TicketSla(n) if n.state == SlaState::Warning => {
             n.assignee.map(|u| notice(u, PushKind::SlaWarning, n.ticket_id, &n.number)).into_iter().collect()
         }
@@ -258,7 +293,7 @@ mod tests {
     }
 
     fn updated(t: &Ticket, previous_assignee: Option<UserId>, newly_assigned: bool) -> Event {
-        let audience = Audience { previous_assignee, resident: None, newly_assigned };
+        let audience = Audience { previous_assignee, newly_assigned, ..Audience::default() };
         Event::TicketUpdated(TicketSummary::of(t, SummaryNames::default()), audience)
     }
 
@@ -316,6 +351,54 @@ mod tests {
         assert!(kinds(&sla(SlaState::Breached, Some(holder))).is_empty());
         assert!(kinds(&sla(SlaState::Warning, None)).is_empty());
         assert!(kinds(&Event::AccessChanged { user_id: holder }).is_empty());
+    }
+
+    #[test]
+    fn a_resident_hears_of_their_requests_moves_and_their_guests_but_not_of_their_own_moves() {
+        let (resident, technician) = (UserId::new(), UserId::new());
+        let now = chrono::Utc::now();
+        let filed = ticket(Some(technician));
+        let started = filed
+            .apply(Command::Move { to: TicketStatus::InProgress, reason: None, hold_reason: None }, now)
+            .unwrap()
+            .ticket;
+        let change = |t: &Ticket, status_changed, actor| {
+            let audience = Audience { resident: Some(resident), status_changed, actor, ..Audience::default() };
+            Event::TicketUpdated(TicketSummary::of(t, SummaryNames::default()), audience)
+        };
+        let told = push_notices(&change(&started, true, Some(technician)));
+        assert_eq!(told.len(), 1);
+        assert_eq!((told[0].user, told[0].kind), (resident, PushKind::TicketStatusChanged));
+        assert_eq!(told[0].detail.as_deref(), Some("in_progress"));
+        assert_eq!(told[0].ticket_id, Some(started.id));
+        // A comment or a new holder is not a new status; the resident's
+        // own move (confirming the work) tells them nothing.
+        assert!(kinds(&change(&started, false, Some(technician))).is_empty());
+        assert!(kinds(&change(&started, true, Some(resident))).is_empty());
+        // A timer's move (no person) is told.
+        assert_eq!(kinds(&change(&started, true, None)), [(resident, PushKind::TicketStatusChanged)]);
+
+        let arrival = |host_user| {
+            Event::VisitArrived(crate::event::VisitNotice {
+                id: crate::ids::VisitId::new(),
+                pass_id: crate::ids::PassId::new(),
+                building_id: BuildingId::new(),
+                unit_id: None,
+                unit_label: Some("кв. 45".to_owned()),
+                kind: "guest".to_owned(),
+                visitor_name: "Сидоров Пётр".to_owned(),
+                plate: None,
+                arrived_at: now,
+                departed_at: None,
+                marked_by: "Охрана".to_owned(),
+                host_user,
+            })
+        };
+        let told = push_notices(&arrival(Some(resident)));
+        assert_eq!(told.len(), 1);
+        assert_eq!((told[0].user, told[0].kind, told[0].ticket_id), (resident, PushKind::VisitorArrived, None));
+        assert_eq!(told[0].detail.as_deref(), Some("Сидоров Пётр"));
+        assert!(push_notices(&arrival(None)).is_empty(), "a pass the office issued has no one to tell");
     }
 
     const P256DH: &str = "BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM";

@@ -223,6 +223,11 @@ pub struct Audience {
     pub resident: Option<UserId>,
     /// The change gave the ticket to its holder now (their phone is told).
     pub newly_assigned: bool,
+    /// The change moved the ticket to another status (the resident's phone
+    /// is told, unless the move was theirs).
+    pub status_changed: bool,
+    /// Who made the change, when a person did (not a timer).
+    pub actor: Option<UserId>,
 }
 
 /// A comment on a ticket (its content is read with permission checks).

@@ -117,6 +117,14 @@ fn loc_key(kind: &str) -> String {
     format!("push.{kind}")
 }
 
+/// The arguments of a notification's words: the ticket's number (when
+/// there is a ticket), then the kind's detail (a new status's code, a
+/// guest's name).
+fn loc_args(payload: &Value) -> Vec<String> {
+    let number = payload["number"].as_str().filter(|n| !n.is_empty());
+    number.into_iter().chain(payload["detail"].as_str()).map(str::to_owned).collect()
+}
+
 /// What a service's answer means, read from the response (or its failure);
 /// `classify` is the service's reading of status, `Retry-After` and body.
 async fn read_answer(

@@ -389,26 +389,30 @@ pub(crate) async fn enqueue_pushes(tx: &mut WriteTx, notices: &[PushNotice]) -> 
         // The person's in-app list keeps it, phone or not.
         on_conn!(&mut *tx, c => {
             sqlx::query(
-                "INSERT INTO notifications (id, user_id, kind, ticket_id, number, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6)",
+                "INSERT INTO notifications (id, user_id, kind, ticket_id, number, detail, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
             )
             .bind(id)
             .bind(notice.user.as_uuid())
             .bind(notice.kind.code())
-            .bind(notice.ticket_id.as_uuid())
+            .bind(notice.ticket_id.map(|t| t.as_uuid()))
             .bind(&notice.number)
+            .bind(&notice.detail)
             .bind(now)
             .execute(&mut *c)
             .await?
             .rows_affected()
         });
         for (device, _) in devices.iter().filter(|(_, user)| *user == notice.user.as_uuid()) {
-            let payload = json!({
+            let mut payload = json!({
                 "device_id": device,
                 "kind": notice.kind.code(),
                 "ticket_id": notice.ticket_id,
                 "number": notice.number,
             });
+            if let Some(detail) = &notice.detail {
+                payload["detail"] = json!(detail);
+            }
             crate::outbox::enqueue(tx, PUSH_CHANNEL, &format!("{id}:{device}"), &payload).await?;
         }
     }
@@ -439,7 +443,11 @@ pub struct Notification {
     #[serde(serialize_with = "push_kind_code")]
     pub kind: PushKind,
     pub ticket_id: Option<TicketId>,
+    /// The ticket's number as it was said (empty without a ticket).
     pub number: String,
+    /// The new status's code (`ticket.status_changed`), the guest's name
+    /// (`visit.arrived`).
+    pub detail: Option<String>,
     pub created_at: DateTime<Utc>,
     pub read: bool,
 }
@@ -454,6 +462,7 @@ struct NotificationRow {
     kind: String,
     ticket_id: Option<Uuid>,
     number: String,
+    detail: Option<String>,
     created_at: DateTime<Utc>,
     read_at: Option<DateTime<Utc>>,
 }
@@ -469,7 +478,7 @@ pub async fn notifications(
     let since = since.unwrap_or(DateTime::UNIX_EPOCH);
     let rows: Vec<NotificationRow> = on_conn!(db, c => {
         sqlx::query_as(
-            "SELECT id, kind, ticket_id, number, created_at, read_at FROM notifications
+            "SELECT id, kind, ticket_id, number, detail, created_at, read_at FROM notifications
              WHERE user_id = $1 AND created_at >= $2 ORDER BY id DESC LIMIT $3",
         )
         .bind(user.as_uuid())
@@ -485,6 +494,7 @@ pub async fn notifications(
                 kind: decode("notifications.kind", &row.kind, str::parse)?,
                 ticket_id: row.ticket_id.map(TicketId::from_uuid),
                 number: row.number,
+                detail: row.detail,
                 created_at: row.created_at,
                 read: row.read_at.is_some(),
             })

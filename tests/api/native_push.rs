@@ -302,16 +302,15 @@ async fn apns_pushes_reach_iphones_over_http2_and_a_deleted_app_is_forgotten() {
     assert_eq!(apns["configured"], true, "{overview}");
 }
 
-#[actix_web::test]
-async fn fcm_pushes_reach_android_phones_with_the_service_accounts_token() {
+/// Google's stand-in and an app sending to it with a service account of
+/// the tests' key; the app, the stand-in and the send path.
+async fn fcm_app() -> (TestApp, Arc<Service>, String) {
     let mut service = Service::default();
     let key_pem = std::fs::read_to_string(fixture("fcm-service-account.key")).unwrap();
     let key = signature::RsaKeyPair::from_pkcs8(&pem_der(&key_pem)).unwrap();
     service.account_key = Some(key.public().as_ref().to_vec());
-    let send = format!("/v1/projects/{PROJECT}/messages:send");
     let service = Arc::new(service);
     let url = start(service.clone(), false);
-    // The one path serves both phones: the script goes by the message's token.
     let account = json!({
         "type": "service_account",
         "project_id": PROJECT,
@@ -329,6 +328,12 @@ async fn fcm_pushes_reach_android_phones_with_the_service_accounts_token() {
         settings.push.fcm.as_mut().unwrap().url = url.clone();
     })
     .await;
+    (app, service, format!("/v1/projects/{PROJECT}/messages:send"))
+}
+
+#[actix_web::test]
+async fn fcm_pushes_reach_android_phones_with_the_service_accounts_token() {
+    let (app, service, send) = fcm_app().await;
     let phone = app.token("technician").await;
     register(&app, &phone, "fcm", ANDROID).await;
     let old = register(&app, &phone, "fcm", OLD_ANDROID).await;
@@ -363,4 +368,69 @@ async fn fcm_pushes_reach_android_phones_with_the_service_accounts_token() {
     assert_eq!(service.heard("/token").len(), 1, "the access token is kept, not fetched per push");
     tokio::time::sleep(Duration::from_secs(2)).await;
     assert_eq!(to(ANDROID).len(), 2, "delivered once");
+}
+
+#[actix_web::test]
+async fn a_resident_hears_of_their_requests_moves_and_their_guests_arrival() {
+    let (app, service, send) = fcm_app().await;
+    let resident = app.token("+79001000001").await;
+    let phone = "fcm-resident:APA91bH_flat_45";
+    register(&app, &resident, "fcm", phone).await;
+    let admin = app.token("admin").await;
+    let dispatcher = app.token("dispatcher").await;
+    let technician = app.token("technician").await;
+    let technician_id = app.user_id(&admin, "technician").await;
+
+    // The resident's own request: filing it tells them nothing.
+    let tower = building_id(&app, &admin, "ЖК «Северная звезда»").await;
+    let request =
+        json!({"building_id": tower, "description": "Не закрывается окно в подъезде", "source": "resident_app"});
+    let filed = app.post(&resident, "/api/v1/tickets", &request).await;
+    assert_eq!(filed.status(), StatusCode::CREATED);
+    let ticket: Value = filed.json().await.unwrap();
+    let id = ticket["id"].as_str().unwrap();
+    let assigned =
+        app.put(&dispatcher, &format!("/api/v1/tickets/{id}/assignee"), &json!({"assignee_id": technician_id})).await;
+    assert_eq!(assigned.status(), StatusCode::OK);
+    let started =
+        app.post(&technician, &format!("/api/v1/tickets/{id}/transitions"), &json!({"to": "in_progress"})).await;
+    assert_eq!(started.status(), StatusCode::OK, "{}", started.text().await.unwrap());
+
+    // The guest arrives.
+    let pass = app.post(&resident, "/api/v1/passes", &json!({"kind": "guest", "visitor_name": "Сидоров Пётр"})).await;
+    assert_eq!(pass.status(), StatusCode::CREATED);
+    let pass: Value = pass.json().await.unwrap();
+    let guard = app.token("guard").await;
+    let arrived =
+        app.post(&guard, &format!("/api/v1/passes/{}/arrival", pass["id"].as_str().unwrap()), &json!({})).await;
+    assert_eq!(arrived.status(), StatusCode::CREATED);
+
+    // Her phone: the two moves (assigned, in progress), then the guest.
+    let heard = service.wait_for(&send, 3).await;
+    let data: Vec<Value> = heard.iter().map(|h| h.json()["message"]["data"].clone()).collect();
+    assert!(heard.iter().all(|h| h.json()["message"]["token"] == phone));
+    let said: Vec<(&str, &str)> =
+        data.iter().map(|d| (d["kind"].as_str().unwrap(), d["detail"].as_str().unwrap())).collect();
+    assert_eq!(
+        said,
+        [
+            ("ticket.status_changed", "assigned"),
+            ("ticket.status_changed", "in_progress"),
+            ("visit.arrived", "Сидоров Пётр")
+        ]
+    );
+    assert_eq!(data[0]["ticket_id"], id);
+    assert_eq!(data[0]["number"], ticket["number"]);
+    assert!(data[2].get("ticket_id").is_none(), "an arrival has no ticket: {}", data[2]);
+    let words = &heard[2].json()["message"]["android"]["notification"];
+    assert_eq!(words["title_loc_key"], "push_visit_arrived_title");
+    assert_eq!(words["body_loc_args"], json!(["Сидоров Пётр"]));
+
+    // The same in her list, also for a resident without a phone.
+    let list: Value = app.get(&resident, "/api/v1/notifications").await.json().await.unwrap();
+    let items = list["items"].as_array().unwrap();
+    assert_eq!(items.len(), 3, "{list}");
+    assert_eq!(items[0]["kind"], "visit.arrived");
+    assert_eq!(items[0]["detail"], "Сидоров Пётр");
+    assert_eq!(items[1]["detail"], "in_progress");
 }

@@ -22,10 +22,7 @@ const PHOTO_STAGE = { before: "До работ", after: "После работ" 
 const NOTIFICATIONS_KEPT = 100;
 const TITLES = globalThis.PUSH_TITLES ?? {};
 
-const STATUS = {
-  new: "Новая", accepted: "Принята", assigned: "Назначена", in_progress: "В работе", on_hold: "Ожидание",
-  done: "Выполнена", closed: "Закрыта", reopened: "Возобновлена", rejected: "Отклонена", cancelled: "Отменена",
-};
+const STATUS = globalThis.TICKET_STATUS ?? {};
 const HOLD = { waiting_parts: "ждём запчасти", waiting_client: "ждём жильца" };
 const PRIORITY = { normal: "Обычная", high: "Высокая", emergency: "Авария" };
 // What a technician may do next while offline, until the server says (the
@@ -542,7 +539,7 @@ async function notificationsView() {
     class: n.read ? "card notice" : "card notice unread", testid: "m-notification",
     onclick: held.has(n.ticket_id) ? () => { state.route = "ticket"; state.ticket = n.ticket_id; render(); } : null,
   },
-  el("span", { class: "top" }, el("span", {}, timeFormat.format(new Date(n.created_at))), el("span", {}, n.number ? `№ ${n.number}` : "")),
+  el("span", { class: "top" }, el("span", {}, timeFormat.format(new Date(n.created_at))), el("span", {}, globalThis.pushLine?.(n) ?? "")),
   el("span", { class: "what" }, TITLES[n.kind] ?? "Уведомление")));
   return el("section", { testid: "m-notifications-view" },
     el("h1", {}, "Уведомления"),

@@ -7,5 +7,22 @@ self.PUSH_TITLES = {
   "ticket.cancelled": "Заявка отменена",
   "ticket.reopened": "Заявку вернули в работу",
   "ticket.sla_warning": "Скоро срок по заявке",
+  "ticket.status_changed": "Ваша заявка: новый статус",
+  "visit.arrived": "Ваш гость пришёл",
   test: "Уведомления работают",
+};
+
+// A ticket's status in words (the app's cards and the notifications).
+self.TICKET_STATUS = {
+  new: "Новая", accepted: "Принята", assigned: "Назначена", in_progress: "В работе", on_hold: "Ожидание",
+  done: "Выполнена", closed: "Закрыта", reopened: "Возобновлена", rejected: "Отклонена", cancelled: "Отменена",
+};
+
+// The line under a notification's title: the ticket's number, with its new
+// status for the resident's own request; the guest's name for an arrival.
+self.pushLine = (data) => {
+  if (data.kind === "visit.arrived") return data.detail ?? "";
+  const number = data.number ? `№ ${data.number}` : "";
+  const status = data.kind === "ticket.status_changed" ? self.TICKET_STATUS[data.detail] : null;
+  return status ? `${number}: ${status.toLowerCase()}` : number;
 };

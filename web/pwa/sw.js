@@ -44,7 +44,7 @@ self.addEventListener("push", (event) => {
     const windows = await self.clients.matchAll({ type: "window" });
     windows.forEach((w) => w.postMessage("sync"));
     const title = TITLES[data.kind] ?? "Домовой";
-    const body = data.number ? `№ ${data.number}` : "";
+    const body = self.pushLine(data);
     await self.registration.showNotification(title, { body, tag: data.ticket_id ?? "domovoy", icon: "/m/icon-192.png", data });
   })());
 });

@@ -28,7 +28,9 @@ use serde_json::{Value, json};
 use domovoy_domain::device::PushAddress;
 use domovoy_store::devices::Device;
 
-use super::{ProviderError, PushError, PushProvider, TTL_SECS, collapse_key, http_client, loc_key, read_answer};
+use super::{
+    ProviderError, PushError, PushProvider, TTL_SECS, collapse_key, http_client, loc_args, loc_key, read_answer,
+};
 
 /// Apple's production service.
 pub const PRODUCTION_URL: &str = "https://api.push.apple.com";
@@ -158,8 +160,9 @@ impl Apns {
 fn body(payload: &Value) -> Value {
     let kind = payload["kind"].as_str().unwrap_or_default();
     let mut alert = json!({"loc-key": loc_key(kind)});
-    if let Some(number) = payload["number"].as_str() {
-        alert["loc-args"] = json!([number]);
+    let args = loc_args(payload);
+    if !args.is_empty() {
+        alert["loc-args"] = json!(args);
     }
     let mut body = payload.clone();
     if let Some(fields) = body.as_object_mut() {
@@ -276,5 +279,8 @@ mod tests {
         assert!(body.get("device_id").is_none(), "the device's own id stays on the server");
         let test = super::body(&json!({"device_id": "d", "kind": "test"}));
         assert!(test["aps"]["alert"].get("loc-args").is_none());
+        let guest =
+            super::body(&json!({"kind": "visit.arrived", "ticket_id": null, "number": "", "detail": "Сидоров П. П."}));
+        assert_eq!(guest["aps"]["alert"]["loc-args"], json!(["Сидоров П. П."]));
     }
 }

@@ -21,7 +21,7 @@ use serde_json::{Map, Value, json};
 use domovoy_domain::device::PushAddress;
 use domovoy_store::devices::Device;
 
-use super::{ProviderError, PushError, PushProvider, TTL_SECS, collapse_key, http_client, read_answer};
+use super::{ProviderError, PushError, PushProvider, TTL_SECS, collapse_key, http_client, loc_args, read_answer};
 
 /// Google's service.
 pub const PRODUCTION_URL: &str = "https://fcm.googleapis.com";
@@ -122,8 +122,9 @@ fn message(token: &str, payload: &Value) -> Value {
         "body_loc_key": format!("{resource}_body"),
         "tag": collapse_key(payload),
     });
-    if let Some(number) = payload["number"].as_str() {
-        notification["body_loc_args"] = json!([number]);
+    let args = loc_args(payload);
+    if !args.is_empty() {
+        notification["body_loc_args"] = json!(args);
     }
     json!({"message": {
         "token": token,
@@ -208,5 +209,11 @@ mod tests {
         assert_eq!(m["android"]["notification"]["title_loc_key"], "push_ticket_assigned_title");
         assert_eq!(m["android"]["notification"]["body_loc_args"], json!(["2026-000042"]));
         assert_eq!(m["android"]["ttl"], "86400s");
+        let moved = super::message(
+            "tok",
+            &json!({"kind": "ticket.status_changed", "ticket_id": "t", "number": "2026-000042", "detail": "done"}),
+        );
+        assert_eq!(moved["message"]["android"]["notification"]["body_loc_args"], json!(["2026-000042", "done"]));
+        assert_eq!(moved["message"]["android"]["notification"]["title_loc_key"], "push_ticket_status_changed_title");
     }
 }
