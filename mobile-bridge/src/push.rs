@@ -37,6 +37,8 @@ use domovoy_store::{Db, StoreError};
 
 /// How long a push service may take to answer.
 const SEND_TIMEOUT: Duration = Duration::from_secs(20);
+/// How much of a push service's answer is read (its error's reason).
+const ANSWER_LIMIT: usize = 16 * 1024;
 /// How long a push service keeps a message for a device that is offline.
 const TTL_SECS: u32 = 24 * 3600;
 
@@ -131,11 +133,19 @@ async fn read_answer(
     response: Result<reqwest::Response, reqwest::Error>,
     classify: fn(u16, Option<&str>, &str) -> Result<(), PushError>,
 ) -> Result<(), PushError> {
-    let response = response.map_err(|e| PushError::Retry { error: e.to_string(), after: None })?;
+    let mut response = response.map_err(|e| PushError::Retry { error: e.to_string(), after: None })?;
     let status = response.status().as_u16();
     let retry_after = response.headers().get("retry-after").and_then(|v| v.to_str().ok()).map(str::to_owned);
-    let text = response.text().await.unwrap_or_default();
-    classify(status, retry_after.as_deref(), &text)
+    // The answer is read only as far as it matters: a service (or what
+    // pretends to be one) cannot make the server hold a large body.
+    let mut body = Vec::new();
+    while body.len() < ANSWER_LIMIT {
+        match response.chunk().await {
+            Ok(Some(chunk)) => body.extend_from_slice(&chunk[..chunk.len().min(ANSWER_LIMIT - body.len())]),
+            _ => break,
+        }
+    }
+    classify(status, retry_after.as_deref(), &String::from_utf8_lossy(&body))
 }
 
 /// The outbox channel `push`: finds the device, asks its provider.
@@ -392,11 +402,12 @@ impl PushProvider for WebPush {
 /// Push `Topic`, an APNs collapse id, an FCM collapse key): a newer push
 /// replaces one the service still holds for an offline phone.
 fn collapse_key(payload: &Value) -> String {
-    let key = format!(
-        "{}{}",
-        payload["kind"].as_str().unwrap_or_default(),
-        payload["ticket_id"].as_str().unwrap_or_default()
-    );
+    // Without a ticket (a guest's arrival) each one stands on its own.
+    let about = match payload["ticket_id"].as_str() {
+        Some(ticket) => ticket,
+        None => payload["detail"].as_str().unwrap_or_default(),
+    };
+    let key = format!("{}{about}", payload["kind"].as_str().unwrap_or_default());
     let digest = {
         use std::hash::{Hash as _, Hasher as _};
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
@@ -455,6 +466,17 @@ mod tests {
         std::fs::write(dir.join(VapidKeys::FILE), "not a key").unwrap();
         assert!(matches!(VapidKeys::load_or_create(&dir), Err(VapidError::Invalid { .. })));
         std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn each_guest_has_their_own_key_and_a_tickets_news_replace_each_other() {
+        let arrival =
+            |name: &str| collapse_key(&serde_json::json!({"kind": "visit.arrived", "ticket_id": null, "detail": name}));
+        assert_ne!(arrival("Сидоров Пётр"), arrival("Петрова Анна"));
+        let moved = |status: &str| {
+            collapse_key(&serde_json::json!({"kind": "ticket.status_changed", "ticket_id": "t-1", "detail": status}))
+        };
+        assert_eq!(moved("in_progress"), moved("done"), "the newest status replaces the older one");
     }
 
     #[test]
