@@ -8,8 +8,9 @@
 //!
 //! Assigning a ticket to the technician pushes to each of their phones:
 //! the request has the service's shape and verifies; a phone the service
-//! calls gone is removed at once; 429 and 503 with `Retry-After` are tried
-//! again and delivered once; nothing more is sent after a success.
+//! calls gone is removed at once; an expired APNs provider token is made
+//! anew; 429 and 503 with `Retry-After` are tried again and delivered once;
+//! nothing more is sent after a success.
 
 use std::collections::{HashMap, VecDeque};
 use std::net::TcpListener;
@@ -35,7 +36,8 @@ const TEAM_ID: &str = "T3AM000001";
 const BUNDLE: &str = "ru.domovoy.staff";
 const PROJECT: &str = "domovoy-test";
 const ACCESS_TOKEN: &str = "ya29.domovoy-test-access";
-/// An iPhone whose pushes are delayed twice, then delivered.
+/// An iPhone whose push meets an expired provider token, then is delayed
+/// twice, then delivered.
 const IPHONE: &str = "a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90";
 /// An iPhone whose app was deleted: Apple answers 410.
 const OLD_IPHONE: &str = "00000000000000000000000000000000000000000000000000000000deadbeef";
@@ -242,6 +244,7 @@ async fn apns_pushes_reach_iphones_over_http2_and_a_deleted_app_is_forgotten() {
         (
             format!("/3/device/{IPHONE}"),
             VecDeque::from([
+                (403, None, r#"{"reason":"ExpiredProviderToken"}"#),
                 (503, Some("1"), r#"{"reason":"ServiceUnavailable"}"#),
                 (429, Some("1"), r#"{"reason":"TooManyRequests"}"#),
             ]),
@@ -255,8 +258,10 @@ async fn apns_pushes_reach_iphones_over_http2_and_a_deleted_app_is_forgotten() {
     let old = register(&app, &phone, "apns", OLD_IPHONE).await;
 
     let (ticket, number) = assign_new_ticket(&app, "Протечка в подвале, секция 2").await;
-    let tries = service.wait_for(&format!("/3/device/{IPHONE}"), 3).await;
-    let request = &tries[2];
+    let tries = service.wait_for(&format!("/3/device/{IPHONE}"), 4).await;
+    // An expired provider token is made anew and the push sent again at once.
+    assert_ne!(tries[0].headers["authorization"], tries[1].headers["authorization"]);
+    let request = &tries[3];
     assert!(request.http2, "APNs is spoken over HTTP/2");
     assert_eq!(request.headers["apns-topic"], BUNDLE);
     assert_eq!(request.headers["apns-push-type"], "alert");
@@ -294,7 +299,7 @@ async fn apns_pushes_reach_iphones_over_http2_and_a_deleted_app_is_forgotten() {
     assert_eq!(service.heard(&format!("/3/device/{OLD_IPHONE}")).len(), 1);
     // Delivered once: nothing more after the success.
     tokio::time::sleep(Duration::from_secs(2)).await;
-    assert_eq!(service.heard(&format!("/3/device/{IPHONE}")).len(), 3);
+    assert_eq!(service.heard(&format!("/3/device/{IPHONE}")).len(), 4);
 
     let admin = app.token("admin").await;
     let overview: Value = app.get(&admin, "/api/v1/admin/push").await.json().await.unwrap();

@@ -113,12 +113,13 @@ impl Apns {
         })
     }
 
-    /// The provider token, made anew when the kept one is old or Apple
-    /// called it expired (`stale`).
-    fn token(&self, stale: bool) -> Result<String, PushError> {
+    /// The provider token, made anew when the kept one is old or is the
+    /// one Apple called expired (`rejected`; pushes refused together renew
+    /// it once, not each: Apple refuses renewals in quick succession).
+    fn token(&self, rejected: Option<&str>) -> Result<String, PushError> {
         let mut kept = self.token.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some((token, made)) = kept.as_ref()
-            && !stale
+            && rejected != Some(token.as_str())
             && made.elapsed() < TOKEN_LIFETIME
         {
             return Ok(token.clone());
@@ -136,13 +137,13 @@ impl Apns {
         Ok(token)
     }
 
-    async fn post(&self, device_token: &str, payload: &Value, stale_token: bool) -> Result<(), PushError> {
+    async fn post(&self, device_token: &str, payload: &Value, provider_token: &str) -> Result<(), PushError> {
         let expires = chrono::Utc::now().timestamp() + i64::from(TTL_SECS);
         let response = self
             .http
             .post(format!("{}/3/device/{device_token}", self.url))
             // As Apple's documentation writes it.
-            .header("authorization", format!("bearer {}", self.token(stale_token)?))
+            .header("authorization", format!("bearer {provider_token}"))
             .header("apns-topic", &self.topic)
             .header("apns-push-type", "alert")
             .header("apns-priority", "10")
@@ -198,11 +199,12 @@ impl PushProvider for Apns {
             if token.is_empty() || !token.chars().all(|c| c.is_ascii_hexdigit()) {
                 return Err(PushError::Gone("the APNs token is not hexadecimal".to_owned()));
             }
-            match self.post(token, payload, false).await {
+            let provider_token = self.token(None)?;
+            match self.post(token, payload, &provider_token).await {
                 // Apple says the token expired (the clock moved, or Apple
                 // counts differently): once more with a new one.
                 Err(PushError::Retry { error, .. }) if error.contains("ExpiredProviderToken") => {
-                    self.post(token, payload, true).await
+                    self.post(token, payload, &self.token(Some(&provider_token))?).await
                 }
                 other => other,
             }
@@ -244,9 +246,11 @@ mod tests {
     fn the_provider_token_is_kept_and_made_anew_when_stale() {
         crate::push::tests::install_crypto_provider();
         let apns = Apns::new(&config()).unwrap();
-        let first = apns.token(false).unwrap();
-        assert_eq!(apns.token(false).unwrap(), first, "kept for its lifetime");
-        assert_ne!(apns.token(true).unwrap(), first, "made anew when Apple calls it expired");
+        let first = apns.token(None).unwrap();
+        assert_eq!(apns.token(None).unwrap(), first, "kept for its lifetime");
+        let second = apns.token(Some(&first)).unwrap();
+        assert_ne!(second, first, "made anew when Apple calls it expired");
+        assert_eq!(apns.token(Some(&first)).unwrap(), second, "renewed once for pushes refused together");
         assert_eq!(first.split('.').count(), 3);
     }
 
