@@ -438,4 +438,15 @@ async fn a_resident_hears_of_their_requests_moves_and_their_guests_arrival() {
     assert_eq!(items[0]["kind"], "visit.arrived");
     assert_eq!(items[0]["detail"], "Сидоров Пётр");
     assert_eq!(items[1]["detail"], "in_progress");
+
+    // And on her start page in the cabinet, newest first, in words.
+    let browser = app.browser();
+    app.browser_login(&browser, "+79001000001", domovoy::demo::DEMO_PASSWORD).await;
+    let home = browser.get(app.url("/")).send().await.unwrap().text().await.unwrap();
+    let notices = &home[home.find(r#"data-testid="home-notices""#).expect("the notices section")..];
+    let guest = notices.find("Ваш гость пришёл").expect("the arrival");
+    let started = notices.find("В работе").expect("the new status in words");
+    assert!(guest < started, "newest first");
+    assert!(notices.contains("Сидоров Пётр"));
+    assert!(notices.contains(&format!("№ {} — В работе", ticket["number"].as_str().unwrap())));
 }

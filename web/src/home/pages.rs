@@ -4,9 +4,12 @@ use actix_web::{HttpRequest, HttpResponse, get, web};
 use askama::Template;
 
 use domovoy_domain::account::AccountKind;
+use domovoy_domain::device::PushKind;
 use domovoy_domain::event::Topic;
 use domovoy_domain::permission::Permission;
 use domovoy_domain::policy::GrantScope;
+use domovoy_domain::ticket::TicketStatus;
+use domovoy_store::devices::Notification;
 
 use crate::auth::PageCaller;
 use crate::error::PageError;
@@ -39,12 +42,47 @@ struct HomePage<'a> {
     /// A resident's open requests (newest first) and the position of their
     /// live topic the list was read at.
     open_requests: Vec<RequestLine>,
+    /// A resident's latest notifications (their request's moves, their
+    /// guest's arrival).
+    notices: Vec<NoticeLine>,
     live_seq: i64,
     can_create: bool,
     roles: Vec<RoleLine>,
     sections: Vec<NavItem>,
     show_buildings: bool,
     buildings: Vec<BuildingLine>,
+}
+
+/// One of a resident's notifications on their start page.
+struct NoticeLine {
+    title: &'static str,
+    /// The ticket's number with its new status, or the guest's name.
+    line: String,
+    at: String,
+    ticket_id: Option<String>,
+}
+
+/// A resident's latest notifications shown on the start page.
+const NOTICES_SHOWN: i64 = 5;
+
+fn notice_line(n: &Notification, t: &Catalog, zone: chrono_tz::Tz) -> NoticeLine {
+    let line = match n.kind {
+        PushKind::VisitorArrived => n.detail.clone().unwrap_or_default(),
+        PushKind::TicketStatusChanged => {
+            let status = n.detail.as_deref().and_then(|d| d.parse::<TicketStatus>().ok());
+            match status {
+                Some(status) => format!("№ {} — {}", n.number, t.tk.status(&status)),
+                None => format!("№ {}", n.number),
+            }
+        }
+        _ => format!("№ {}", n.number),
+    };
+    NoticeLine {
+        title: (t.push_kind_title)(n.kind),
+        line,
+        at: crate::pages::fmt_time(n.created_at, zone),
+        ticket_id: n.ticket_id.map(|id| id.to_string()),
+    }
 }
 
 /// One of a resident's open requests on their start page.
@@ -122,12 +160,20 @@ pub async fn home(state: web::Data<AppState>, caller: PageCaller, req: HttpReque
     } else {
         (Vec::new(), 0)
     };
+    let notices = if resident {
+        let zone = state.config.display_time_zone;
+        let list = domovoy_mobile_bridge::notifications::list(&state, &caller, NOTICES_SHOWN).await?;
+        list.items.iter().map(|n| notice_line(n, t, zone)).collect()
+    } else {
+        Vec::new()
+    };
     let can_create = !caller.principal().reach(Permission::TicketsCreate).is_nothing();
     let page = HomePage {
         t,
         chrome: Chrome::new(&caller, Section::Home, req.path()),
         resident,
         open_requests,
+        notices,
         live_seq,
         can_create,
         roles,

@@ -6,6 +6,7 @@ use domovoy_domain::FieldError;
 use domovoy_domain::account::{AccountKind, Locale};
 use domovoy_domain::audit::AuditAction;
 use domovoy_domain::building::BuildingKind;
+use domovoy_domain::device::PushKind;
 use domovoy_domain::permission::{Permission, PermissionGroup};
 
 use super::calls::{CallCatalog, EN_CALLS, RU_CALLS};
@@ -129,6 +130,33 @@ catalog! {
     home_coming_title: &'static str = ("Скоро здесь", "Coming here"),
     home_coming_surveys: &'static str = ("Опросы о качестве обслуживания", "Surveys about the service"),
     home_coming_notices: &'static str = ("Объявления управляющей компании", "Notices from the management company"),
+    home_notifications: &'static str = ("Уведомления", "Notifications"),
+    home_no_notifications: &'static str = (
+        "Здесь появится, когда ваша заявка сменит статус и когда придёт ваш гость.",
+        "You will see here when your request changes its status and when your guest arrives.",
+    ),
+    /// What a notification says, by its kind (the PWA's `kinds.js` says
+    /// the same on phones).
+    push_kind_title: fn(PushKind) -> &'static str = (
+        |kind| match kind {
+            PushKind::TicketAssigned => "Новая заявка для вас",
+            PushKind::TicketUnassigned => "Заявку передали другому",
+            PushKind::TicketCancelled => "Заявка отменена",
+            PushKind::TicketReopened => "Заявку вернули в работу",
+            PushKind::SlaWarning => "Скоро срок по заявке",
+            PushKind::TicketStatusChanged => "Ваша заявка: новый статус",
+            PushKind::VisitorArrived => "Ваш гость пришёл",
+        },
+        |kind| match kind {
+            PushKind::TicketAssigned => "A new ticket for you",
+            PushKind::TicketUnassigned => "A ticket went to someone else",
+            PushKind::TicketCancelled => "A ticket was cancelled",
+            PushKind::TicketReopened => "A ticket is back in work",
+            PushKind::SlaWarning => "A ticket's deadline is near",
+            PushKind::TicketStatusChanged => "Your request has a new status",
+            PushKind::VisitorArrived => "Your guest has arrived",
+        },
+    ),
     scope_all: &'static str = ("все объекты", "all buildings"),
     scope_own: &'static str = ("свои помещения и заявки", "own units and requests"),
     /// "In building «X»".
