@@ -22,10 +22,16 @@ pub struct NotificationList {
 
 /// The requester's own notifications, `limit` at most (1–200).
 pub async fn list(app: &App, requester: &Requester, limit: i64) -> AppResult<NotificationList> {
-    let user = requester.account()?.id;
-    let items = devices::notifications(&app.db, user, None, limit.clamp(1, MAX_LIST)).await?;
-    let unread = devices::unread(&app.db, user).await?;
+    let items = latest(app, requester, limit).await?;
+    let unread = devices::unread(&app.db, requester.account()?.id).await?;
     Ok(NotificationList { items, unread })
+}
+
+/// The requester's latest notifications, `limit` at most (1–200), without
+/// counting the unread ones (a page that shows a few needs no count).
+pub async fn latest(app: &App, requester: &Requester, limit: i64) -> AppResult<Vec<Notification>> {
+    let user = requester.account()?.id;
+    Ok(devices::notifications(&app.db, user, None, limit.clamp(1, MAX_LIST)).await?)
 }
 
 /// Marks the requester's notifications up to `up_to` as read (later ones

@@ -162,8 +162,8 @@ pub async fn home(state: web::Data<AppState>, caller: PageCaller, req: HttpReque
     };
     let notices = if resident {
         let zone = state.config.display_time_zone;
-        let list = domovoy_mobile_bridge::notifications::list(&state, &caller, NOTICES_SHOWN).await?;
-        list.items.iter().map(|n| notice_line(n, t, zone)).collect()
+        let latest = domovoy_mobile_bridge::notifications::latest(&state, &caller, NOTICES_SHOWN).await?;
+        latest.iter().map(|n| notice_line(n, t, zone)).collect()
     } else {
         Vec::new()
     };
