@@ -33,6 +33,7 @@ pub mod live;
 pub mod passes;
 pub mod places;
 pub mod rate_limit;
+pub mod reports;
 pub mod requester;
 pub mod roles;
 pub mod search;

@@ -29,6 +29,7 @@ pub mod pass;
 pub mod password;
 pub mod permission;
 pub mod policy;
+pub mod report;
 pub mod role;
 pub mod sla;
 pub mod text;

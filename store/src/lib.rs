@@ -27,6 +27,7 @@ pub mod intake;
 pub mod layout;
 pub mod outbox;
 pub mod passes;
+pub mod reports;
 pub mod roles;
 pub mod saved_filters;
 pub mod sla;

@@ -24,6 +24,7 @@ mod passes;
 mod places;
 mod proxy;
 mod push;
+mod reports;
 mod role_routes;
 mod security;
 mod sip;

@@ -103,6 +103,9 @@ fn system(p: &Principal, permission: Permission) -> bool {
 fn somewhere(p: &Principal, permission: Permission) -> bool {
     p.can_somewhere(permission)
 }
+fn reports_reader(p: &Principal, _: &Fixtures) -> bool {
+    p.reach(Permission::ReportsRead).reaches_buildings()
+}
 /// Staff who work with tickets in some building (the company's own
 /// organisation: teams, rules, norms).
 fn staff_reader(p: &Principal, _: &Fixtures) -> bool {
@@ -647,6 +650,22 @@ fn table() -> Vec<Row> {
             "/api/v1/calls/originate",
             |p, _| somewhere(p, Permission::CallsReceive),
             Json(json!({"number": "+7 900 100-00-02"})),
+        ),
+        // Reports: `reports.read` in some building; files `reports.export` too.
+        row(Method::GET, "/api/v1/reports/{name}", "/api/v1/reports/sla", reports_reader, Empty),
+        row(
+            Method::GET,
+            "/api/v1/reports/{name}",
+            "/api/v1/reports/backlog?building_id={tower}&format=xlsx",
+            |p, f| in_tower(p, f, Permission::ReportsRead) && in_tower(p, f, Permission::ReportsExport),
+            Empty,
+        ),
+        row(
+            Method::GET,
+            "/api/v1/reports/{name}/tickets",
+            "/api/v1/reports/sla/tickets?measure=tickets",
+            reports_reader,
+            Empty,
         ),
         row(Method::GET, "/api/v1/integrations/pbx", "/api/v1/integrations/pbx", integrations, Empty),
         row(

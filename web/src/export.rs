@@ -10,7 +10,8 @@
 
 use actix_web::HttpResponse;
 use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType};
-use rust_xlsxwriter::{Format, Workbook};
+use chrono::{Datelike, NaiveTime, Timelike};
+use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
 
 use crate::error::ApiError;
 
@@ -76,20 +77,78 @@ pub fn csv_bytes(table: &Table) -> Result<Vec<u8>, ApiError> {
 }
 
 pub fn xlsx_bytes(table: &Table, sheet: &str) -> Result<Vec<u8>, ApiError> {
+    let rows = table.rows.iter().map(|cells| cells.iter().map(|c| Cell::Text(c.clone())).collect()).collect();
+    workbook_bytes(&[Sheet { name: sheet.to_owned(), headers: table.headers.clone(), rows }])
+}
+
+/// A typed cell: numbers, shares and dates stay numbers and dates in Excel
+/// (sortable, summable), written with a Russian-readable format.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Text(String),
+    Integer(i64),
+    /// A fraction 0–1, shown as a percentage.
+    Percent(f64),
+    /// A number with one decimal.
+    Decimal(f64),
+    Date(chrono::NaiveDate),
+    /// A local date and time.
+    Time(chrono::NaiveDateTime),
+    Empty,
+}
+
+/// One sheet of a workbook.
+#[derive(Debug, Clone, Default)]
+pub struct Sheet {
+    /// At most 31 characters (Excel's limit); longer names are cut.
+    pub name: String,
+    pub headers: Vec<String>,
+    pub rows: Vec<Vec<Cell>>,
+}
+
+fn excel_time(at: chrono::NaiveDateTime) -> Result<ExcelDateTime, ApiError> {
+    let year = u16::try_from(at.year()).map_err(ApiError::internal)?;
+    #[allow(clippy::cast_possible_truncation)]
+    let (month, day, hour, minute, second) =
+        (at.month() as u8, at.day() as u8, at.hour() as u16, at.minute() as u8, at.second() as u8);
+    ExcelDateTime::from_ymd(year, month, day).and_then(|d| d.and_hms(hour, minute, second)).map_err(ApiError::internal)
+}
+
+/// Sheets as one XLSX workbook: bold frozen headers, fitted widths.
+pub fn workbook_bytes(sheets: &[Sheet]) -> Result<Vec<u8>, ApiError> {
     let mut workbook = Workbook::new();
-    let worksheet = workbook.add_worksheet();
-    worksheet.set_name(sheet).map_err(ApiError::internal)?;
     let bold = Format::new().set_bold();
-    for (col, title) in (0u16..).zip(&table.headers) {
-        worksheet.write_string_with_format(0, col, title, &bold).map_err(ApiError::internal)?;
-    }
-    for (row, cells) in (1u32..).zip(&table.rows) {
-        for (col, value) in (0u16..).zip(cells) {
-            worksheet.write_string(row, col, value).map_err(ApiError::internal)?;
+    let percent = Format::new().set_num_format("0.0%");
+    let decimal = Format::new().set_num_format("0.0");
+    let date = Format::new().set_num_format("dd.mm.yyyy");
+    let time = Format::new().set_num_format("dd.mm.yyyy hh:mm");
+    for sheet in sheets {
+        let worksheet = workbook.add_worksheet();
+        let name: String = sheet.name.chars().filter(|c| !"[]:*?/\\".contains(*c)).take(31).collect();
+        worksheet.set_name(&name).map_err(ApiError::internal)?;
+        for (col, title) in (0u16..).zip(&sheet.headers) {
+            worksheet.write_string_with_format(0, col, title, &bold).map_err(ApiError::internal)?;
         }
+        for (row, cells) in (1u32..).zip(&sheet.rows) {
+            for (col, cell) in (0u16..).zip(cells) {
+                match cell {
+                    Cell::Text(text) => worksheet.write_string(row, col, text),
+                    #[allow(clippy::cast_precision_loss)]
+                    Cell::Integer(n) => worksheet.write_number(row, col, *n as f64),
+                    Cell::Percent(v) => worksheet.write_number_with_format(row, col, *v, &percent),
+                    Cell::Decimal(v) => worksheet.write_number_with_format(row, col, *v, &decimal),
+                    Cell::Date(d) => {
+                        worksheet.write_datetime_with_format(row, col, excel_time(d.and_time(NaiveTime::MIN))?, &date)
+                    }
+                    Cell::Time(t) => worksheet.write_datetime_with_format(row, col, excel_time(*t)?, &time),
+                    Cell::Empty => continue,
+                }
+                .map_err(ApiError::internal)?;
+            }
+        }
+        worksheet.set_freeze_panes(1, 0).map_err(ApiError::internal)?;
+        worksheet.autofit();
     }
-    worksheet.set_freeze_panes(1, 0).map_err(ApiError::internal)?;
-    worksheet.autofit();
     workbook.save_to_buffer().map_err(ApiError::internal)
 }
 
@@ -99,14 +158,19 @@ pub fn download(table: &Table, format: ExportFormat, stem: &str, sheet: &str) ->
         ExportFormat::Csv => csv_bytes(table)?,
         ExportFormat::Xlsx => xlsx_bytes(table, sheet)?,
     };
+    Ok(attachment(body, format, stem))
+}
+
+/// Bytes of `format` as a file download named `{stem}.{csv|xlsx}`.
+pub fn attachment(body: Vec<u8>, format: ExportFormat, stem: &str) -> HttpResponse {
     let filename = format!("{stem}.{}", format.extension());
-    Ok(HttpResponse::Ok()
+    HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, format.content_type()))
         .insert_header(ContentDisposition {
             disposition: DispositionType::Attachment,
             parameters: vec![DispositionParam::Filename(filename)],
         })
-        .body(body))
+        .body(body)
 }
 
 #[cfg(test)]
@@ -126,6 +190,24 @@ mod tests {
         assert!(bytes.starts_with(b"\xEF\xBB\xBF"));
         let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
         assert_eq!(text, "Кто;Что\n\"Иванов; И.И.\";вход\nsystem;\"\"\"кавычки\"\"\"\n");
+    }
+
+    #[test]
+    fn typed_sheets_make_one_workbook() {
+        let sheets = [
+            Sheet {
+                name: "Сводка: объект [1]".into(),
+                headers: vec!["Объект".into(), "Доля".into()],
+                rows: vec![vec![Cell::Text("Дом".into()), Cell::Percent(0.5)], vec![Cell::Empty, Cell::Integer(3)]],
+            },
+            Sheet {
+                name: "x".repeat(40),
+                headers: vec!["День".into()],
+                rows: vec![vec![Cell::Date(chrono::NaiveDate::from_ymd_opt(2026, 12, 6).unwrap())]],
+            },
+        ];
+        let bytes = workbook_bytes(&sheets).unwrap();
+        assert!(bytes.starts_with(b"PK"));
     }
 
     #[test]

@@ -35,6 +35,7 @@ pub mod home;
 pub mod integrations;
 pub mod passes;
 pub mod places;
+pub mod reports;
 pub mod roles;
 pub mod ticket_settings;
 pub mod tickets;

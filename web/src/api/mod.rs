@@ -48,6 +48,7 @@ macro_rules! api_routes {
                 (name = "telephony", description = "PBX events (Zammad generic CTI), the call log, PBX integrations"),
                 (name = "tickets", description = "Tickets: intake, board, workflow, files"),
                 (name = "ticket-settings", description = "Classifier, SLA policies, production calendar, teams, saved filters"),
+                (name = "reports", description = "Reports: SLA, backlog, workload, quality, sources; drill-downs; CSV and XLSX"),
             )
         )]
         pub struct ApiDoc;
@@ -181,6 +182,8 @@ api_routes!(
     crate::calls::api::list_integrations,
     crate::calls::api::create_integration,
     crate::calls::api::revoke_integration,
+    crate::reports::api::get_report,
+    crate::reports::api::drill_report,
 );
 
 /// Extractor settings: bad JSON, query strings and paths answer in the

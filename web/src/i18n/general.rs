@@ -12,6 +12,7 @@ use domovoy_domain::permission::{Permission, PermissionGroup};
 use super::calls::{CallCatalog, EN_CALLS, RU_CALLS};
 use super::passes::{EN_PASSES, PassCatalog, RU_PASSES};
 use super::places::{EN_PLACES, PlaceCatalog, RU_PLACES};
+use super::reports::{EN_REPORTS, RU_REPORTS, ReportCatalog};
 use super::tickets::{EN_TICKETS, RU_TICKETS, TicketCatalog};
 
 catalog! {
@@ -26,6 +27,8 @@ catalog! {
     /// Passes, visits, the guard desk.
     ps: &'static PassCatalog = (&RU_PASSES, &EN_PASSES),
     cl: &'static CallCatalog = (&RU_CALLS, &EN_CALLS),
+    /// Reports.
+    rp: &'static ReportCatalog = (&RU_REPORTS, &EN_REPORTS),
     /// `<html lang>` value.
     html_lang: &'static str = ("ru", "en"),
     app_name: &'static str = ("Домовой", "Domovoy"),
@@ -575,6 +578,7 @@ labels! {
         ("role", FieldError::Taken) => ("Эта роль уже назначена здесь".to_owned(), "This role is already granted here".to_owned()),
         ("role", FieldError::NotAllowed) => ("Эта роль не подходит для такой учётной записи".to_owned(), "This role does not fit this kind of account".to_owned()),
         ("scope", FieldError::NotAllowed) => ("Такая область не подходит для этой учётной записи".to_owned(), "This scope does not fit this kind of account".to_owned()),
+        ("to", FieldError::NotAllowed) => ("Конец периода — не раньше начала и не дальше 366 дней от него".to_owned(), "The period ends on or after its start, within 366 days".to_owned()),
         ("building_id", FieldError::Unknown) => ("Объект не найден".to_owned(), "Building not found".to_owned()),
         (_, FieldError::Required) => ("Обязательное поле".to_owned(), "Required".to_owned()),
         (_, FieldError::TooShort { min }) => (format!("Не короче {min} символов"), format!("At least {min} characters")),

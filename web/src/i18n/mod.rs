@@ -58,6 +58,7 @@ pub mod calls;
 mod general;
 pub mod passes;
 pub mod places;
+pub mod reports;
 pub mod tickets;
 
 use domovoy_app::Rule;
@@ -71,6 +72,7 @@ pub use calls::CallCatalog;
 pub use general::{Catalog, EN, RU};
 pub use passes::PassCatalog;
 pub use places::PlaceCatalog;
+pub use reports::ReportCatalog;
 pub use tickets::TicketCatalog;
 
 /// The catalog for `locale`.

@@ -86,6 +86,7 @@ pub enum Section {
     Guard,
     Passes,
     Calls,
+    Reports,
     Account,
 }
 
@@ -95,7 +96,7 @@ pub fn nav(caller: &Caller, active: Section) -> Vec<NavItem> {
     let p = &caller.principal();
     let admin = |permission| p.can(permission, &Target::SYSTEM);
     let tickets = p.reach(Permission::TicketsRead);
-    let entries: [(Section, bool, &'static str, &'static str, &'static str); 14] = [
+    let entries: [(Section, bool, &'static str, &'static str, &'static str); 15] = [
         (Section::Home, true, "/", t.nav_home, "h"),
         (
             Section::Tickets,
@@ -120,6 +121,13 @@ pub fn nav(caller: &Caller, active: Section) -> Vec<NavItem> {
             "z",
         ),
         (Section::Guard, p.reach(Permission::PassesCheck).reaches_buildings(), "/guard", t.ps.nav_guard, "d"),
+        (
+            Section::Reports,
+            !caller.is_resident() && p.reach(Permission::ReportsRead).reaches_buildings(),
+            "/reports",
+            t.rp.nav_reports,
+            "x",
+        ),
         (
             Section::Passes,
             caller.is_resident() && !p.reach(Permission::PassesIssue).is_nothing(),
@@ -371,6 +379,9 @@ pub fn register(cfg: &mut web::ServiceConfig) {
         .service(crate::integrations::pages::test_call)
         .service(crate::integrations::pages::test_push)
         .service(crate::calls::pages::call_log)
+        .service(crate::reports::pages::reports_index)
+        .service(crate::reports::pages::report_drill)
+        .service(crate::reports::pages::report_page)
         // Fixed paths before /tickets/{id}.
         .service(crate::tickets::pages::new_ticket)
         .service(crate::tickets::pages::export)

@@ -1,0 +1,235 @@
+//! What the reports count: one lean row per ticket ("fact") in a window,
+//! with the filters every report shares. The counting itself (shares,
+//! medians, percentiles in working time) is done by `app::reports` in Rust,
+//! the same way on both backends.
+
+use chrono::{DateTime, Utc};
+use sea_query::{Expr, ExprTrait, Order, Query};
+use uuid::Uuid;
+
+use domovoy_domain::ids::{BuildingId, ClassifierId, SlaPolicyId, TeamId, TicketId, UserId};
+use domovoy_domain::sla::SlaState;
+use domovoy_domain::ticket::{Priority, TicketNumber, TicketSource, TicketStatus};
+
+use crate::db::{Source, fetch_all_built};
+use crate::error::{StoreResult, decode};
+use crate::tickets::AssigneeFilter;
+
+/// The filters every report shares (besides the period).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReportScope {
+    /// `None`: every building.
+    pub buildings: Option<Vec<BuildingId>>,
+    pub category: Option<ClassifierId>,
+    pub priority: Option<Priority>,
+    pub source: Option<TicketSource>,
+    pub team: Option<TeamId>,
+    pub assignee: Option<AssigneeFilter>,
+}
+
+/// Which tickets a report reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Window {
+    /// Filed in `[from, to)`.
+    Created(DateTime<Utc>, DateTime<Utc>),
+    /// Resolved (done, rejected or cancelled) in `[from, to)`.
+    Resolved(DateTime<Utc>, DateTime<Utc>),
+    /// Open now, however old.
+    Open,
+}
+
+/// One ticket as the reports see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TicketFact {
+    pub id: TicketId,
+    pub number: TicketNumber,
+    pub building_id: BuildingId,
+    pub category_id: Option<ClassifierId>,
+    pub priority: Priority,
+    pub source: TicketSource,
+    pub status: TicketStatus,
+    pub assignee_id: Option<UserId>,
+    pub team_id: Option<TeamId>,
+    pub created_at: DateTime<Utc>,
+    pub responded_at: Option<DateTime<Utc>>,
+    pub resolved_at: Option<DateTime<Utc>>,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub sla_policy_id: Option<SlaPolicyId>,
+    pub sla_state: SlaState,
+    pub response_due: Option<DateTime<Utc>>,
+    pub resolution_due: Option<DateTime<Utc>>,
+    /// Working minutes the resolution clock used, pauses excluded.
+    pub sla_used_minutes: i64,
+    pub rating: Option<u8>,
+    pub rating_comment: Option<String>,
+    /// Times the ticket was reopened (kept by a trigger, migration 0019).
+    pub reopen_count: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct FactRow {
+    id: Uuid,
+    year: i64,
+    seq: i64,
+    building_id: Uuid,
+    category_id: Option<Uuid>,
+    priority: String,
+    source: String,
+    status: String,
+    assignee_id: Option<Uuid>,
+    team_id: Option<Uuid>,
+    created_at: DateTime<Utc>,
+    responded_at: Option<DateTime<Utc>>,
+    resolved_at: Option<DateTime<Utc>>,
+    closed_at: Option<DateTime<Utc>>,
+    sla_policy_id: Option<Uuid>,
+    sla_state: String,
+    response_due: Option<DateTime<Utc>>,
+    resolution_due: Option<DateTime<Utc>>,
+    sla_used_minutes: i64,
+    rating: Option<i64>,
+    rating_comment: Option<String>,
+    reopen_count: i64,
+}
+
+impl TryFrom<FactRow> for TicketFact {
+    type Error = crate::error::StoreError;
+
+    fn try_from(r: FactRow) -> StoreResult<Self> {
+        Ok(Self {
+            id: TicketId::from_uuid(r.id),
+            number: TicketNumber { year: i32::try_from(r.year).unwrap_or_default(), seq: r.seq },
+            building_id: BuildingId::from_uuid(r.building_id),
+            category_id: r.category_id.map(ClassifierId::from_uuid),
+            priority: decode("tickets.priority", &r.priority, str::parse)?,
+            source: decode("tickets.source", &r.source, str::parse)?,
+            status: decode("tickets.status", &r.status, str::parse)?,
+            assignee_id: r.assignee_id.map(UserId::from_uuid),
+            team_id: r.team_id.map(TeamId::from_uuid),
+            created_at: r.created_at,
+            responded_at: r.responded_at,
+            resolved_at: r.resolved_at,
+            closed_at: r.closed_at,
+            sla_policy_id: r.sla_policy_id.map(SlaPolicyId::from_uuid),
+            sla_state: decode("tickets.sla_state", &r.sla_state, str::parse)?,
+            response_due: r.response_due,
+            resolution_due: r.resolution_due,
+            sla_used_minutes: r.sla_used_minutes,
+            rating: r.rating.and_then(|r| u8::try_from(r).ok()),
+            rating_comment: r.rating_comment,
+            reopen_count: r.reopen_count,
+        })
+    }
+}
+
+#[derive(sea_query::Iden)]
+enum Tickets {
+    Table,
+    Id,
+    BuildingId,
+    CategoryId,
+    Priority,
+    Source,
+    Status,
+    AssigneeId,
+    TeamId,
+    CreatedAt,
+    ResolvedAt,
+}
+
+const FACT_COLUMNS: &str = "id, year, seq, building_id, category_id, priority, source, status, assignee_id, team_id, \
+     created_at, responded_at, resolved_at, closed_at, sla_policy_id, sla_state, response_due, resolution_due, \
+     sla_used_minutes, rating, rating_comment, reopen_count";
+
+/// The tickets of `window` within `scope`, oldest first; at most `limit`
+/// (the caller says when that many came back: the report is cut short).
+pub async fn facts<'a>(
+    source: impl Into<Source<'a>>,
+    scope: &ReportScope,
+    window: Window,
+    limit: u64,
+) -> StoreResult<Vec<TicketFact>> {
+    let mut select = Query::select();
+    select.from(Tickets::Table).expr(Expr::cust(FACT_COLUMNS));
+    if let Some(buildings) = &scope.buildings {
+        select.and_where(Expr::col(Tickets::BuildingId).is_in(buildings.iter().map(|b| b.as_uuid())));
+    }
+    if let Some(category) = scope.category {
+        select.and_where(Expr::col(Tickets::CategoryId).eq(category.as_uuid()));
+    }
+    if let Some(priority) = scope.priority {
+        select.and_where(Expr::col(Tickets::Priority).eq(priority.code()));
+    }
+    if let Some(ticket_source) = scope.source {
+        select.and_where(Expr::col(Tickets::Source).eq(ticket_source.code()));
+    }
+    if let Some(team) = scope.team {
+        select.and_where(Expr::col(Tickets::TeamId).eq(team.as_uuid()));
+    }
+    match scope.assignee {
+        Some(AssigneeFilter::Nobody) => {
+            select.and_where(Expr::col(Tickets::AssigneeId).is_null());
+        }
+        Some(AssigneeFilter::User(user)) => {
+            select.and_where(Expr::col(Tickets::AssigneeId).eq(user.as_uuid()));
+        }
+        None => {}
+    }
+    match window {
+        Window::Created(from, to) => {
+            select
+                .and_where(Expr::col(Tickets::CreatedAt).gte(from))
+                .and_where(Expr::col(Tickets::CreatedAt).lt(to))
+                .order_by(Tickets::CreatedAt, Order::Asc);
+        }
+        Window::Resolved(from, to) => {
+            select
+                .and_where(Expr::col(Tickets::ResolvedAt).gte(from))
+                .and_where(Expr::col(Tickets::ResolvedAt).lt(to))
+                .order_by(Tickets::ResolvedAt, Order::Asc);
+        }
+        Window::Open => {
+            let open = TicketStatus::ALL.iter().filter(|s| s.is_open()).map(|s| s.code());
+            select.and_where(Expr::col(Tickets::Status).is_in(open)).order_by(Tickets::CreatedAt, Order::Asc);
+        }
+    }
+    select.order_by(Tickets::Id, Order::Asc).limit(limit);
+    let rows: Vec<FactRow> = fetch_all_built(source, &select).await?;
+    rows.into_iter().map(TicketFact::try_from).collect()
+}
+
+/// Reopens counted from the tickets' history, for checking the kept
+/// `reopen_count` against: ticket id and count, for every ticket reopened
+/// at least once.
+pub async fn reopens_from_history<'a>(source: impl Into<Source<'a>>) -> StoreResult<Vec<(TicketId, i64)>> {
+    let rows: Vec<(Uuid, String, sqlx::types::Json<serde_json::Value>)> = on_conn!(source, c => {
+        sqlx::query_as(
+            "SELECT ticket_id, kind, data FROM ticket_history WHERE kind IN ('status', 'rating') ORDER BY ticket_id",
+        )
+        .fetch_all(&mut *c)
+        .await?
+    });
+    let mut counts: Vec<(TicketId, i64)> = Vec::new();
+    for (ticket, kind, data) in rows {
+        let field = if kind == "status" { "to" } else { "status" };
+        if data.0.get(field).and_then(|v| v.as_str()) != Some(TicketStatus::Reopened.code()) {
+            continue;
+        }
+        let ticket = TicketId::from_uuid(ticket);
+        match counts.last_mut() {
+            Some((last, n)) if *last == ticket => *n += 1,
+            _ => counts.push((ticket, 1)),
+        }
+    }
+    Ok(counts)
+}
+
+/// The kept reopen counts (tickets reopened at least once).
+pub async fn kept_reopens<'a>(source: impl Into<Source<'a>>) -> StoreResult<Vec<(TicketId, i64)>> {
+    let rows: Vec<(Uuid, i64)> = on_conn!(source, c => {
+        sqlx::query_as("SELECT id, reopen_count FROM tickets WHERE reopen_count > 0 ORDER BY id")
+            .fetch_all(&mut *c)
+            .await?
+    });
+    Ok(rows.into_iter().map(|(id, n)| (TicketId::from_uuid(id), n)).collect())
+}

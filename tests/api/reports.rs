@@ -1,0 +1,359 @@
+//! Reports over HTTP: figures against hand-counted tickets of a building of
+//! the test's own (in Vladivostok, so the building's dates differ from
+//! UTC's), drill-downs that list what a figure counts, the building scope of
+//! a manager, `reports.read` and `reports.export`, downloads, bad filters;
+//! and the kept reopen counts against counting the history from scratch.
+
+use chrono::{DateTime, Duration, TimeZone as _, Utc};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use domovoy_domain::ids::{BuildingId, TicketId};
+use domovoy_domain::ticket::{
+    Description, HistoryChange, Priority, Rating, Ticket, TicketNumber, TicketParts, TicketSla, TicketSource,
+    TicketStatus,
+};
+
+use domovoy::demo::DEMO_PASSWORD;
+
+use crate::helpers::{TestApp, error_code};
+
+/// One hand-made ticket: when it was filed (Vladivostok time), where from,
+/// its end, its clocks' dues and when it met them.
+struct Seed {
+    local: (u32, u32, u32, u32),
+    source: TicketSource,
+    status: TicketStatus,
+    /// Minutes after filing: first response, resolution.
+    responded: Option<i64>,
+    resolved: Option<i64>,
+    rating: Option<(i64, &'static str)>,
+    reopened: bool,
+}
+
+fn vladivostok(month: u32, day: u32, hour: u32, minute: u32) -> DateTime<Utc> {
+    chrono_tz::Asia::Vladivostok.with_ymd_and_hms(2026, month, day, hour, minute, 0).unwrap().with_timezone(&Utc)
+}
+
+async fn seed(app: &TestApp, building: BuildingId, seeds: Vec<Seed>) -> Vec<(TicketId, String)> {
+    app.store()
+        .write(move |tx| {
+            Box::pin(async move {
+                let mut made = Vec::new();
+                for s in seeds {
+                    let (month, day, hour, minute) = s.local;
+                    let created = vladivostok(month, day, hour, minute);
+                    let at = |m: Option<i64>| m.map(|m| created + Duration::minutes(m));
+                    let ticket = Ticket::from_parts(TicketParts {
+                        id: TicketId::new(),
+                        number: TicketNumber { year: 2026, seq: 0 },
+                        source: s.source,
+                        building_id: building,
+                        unit_id: None,
+                        client_id: None,
+                        contact_name: None,
+                        contact_phone: None,
+                        location: None,
+                        place_id: None,
+                        category_id: None,
+                        problem_id: None,
+                        priority: Priority::Normal,
+                        description: Description::from_stored("Течёт кран на кухне".to_owned()),
+                        team_id: None,
+                        created_by: None,
+                        version: 1,
+                        created_at: created,
+                        updated_at: created,
+                        sla: TicketSla {
+                            response_due: Some(created + Duration::minutes(30)),
+                            resolution_due: Some(created + Duration::hours(24)),
+                            ..TicketSla::none()
+                        },
+                        status: s.status,
+                        hold_reason: None,
+                        end_reason: None,
+                        assignee_id: None,
+                        en_route_at: None,
+                        responded_at: at(s.responded),
+                        resolved_at: at(s.resolved),
+                        closed_at: None,
+                        rating: s.rating.map(|(r, _)| Rating::parse(r).unwrap()),
+                        rating_comment: s.rating.map(|(_, c)| c.to_owned()),
+                        rated_at: s.rating.and(at(s.resolved)),
+                        flagged: false,
+                    });
+                    let mut ticket = ticket;
+                    ticket.number = domovoy_store::tickets::next_number(tx, 2026).await?;
+                    domovoy_store::tickets::insert(tx, &ticket).await?;
+                    if s.reopened {
+                        let reopen = HistoryChange::Status {
+                            from: TicketStatus::Done,
+                            to: TicketStatus::Reopened,
+                            reason: Some("снова течёт".into()),
+                            hold_reason: None,
+                        };
+                        domovoy_store::tickets::add_history_at(tx, ticket.id, created, (None, "test"), &reopen).await?;
+                    }
+                    made.push((ticket.id, ticket.number.to_string()));
+                }
+                Ok::<_, domovoy_store::StoreError>(made)
+            })
+        })
+        .await
+        .unwrap()
+        .value
+}
+
+async fn json_of(app: &TestApp, token: &str, path: &str) -> Value {
+    let response = app.get(token, path).await;
+    assert_eq!(response.status(), StatusCode::OK, "{path}");
+    response.json().await.unwrap()
+}
+
+async fn reports_count_what_happened(app: TestApp) {
+    let admin = app.token("admin").await;
+    let created = app
+        .post(
+            &admin,
+            "/api/v1/buildings",
+            &json!({"name": "ЖК «Восток»", "address": "г. Владивосток", "kind": "residential", "time_zone": "Asia/Vladivostok"}),
+        )
+        .await;
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let building: Value = created.json().await.unwrap();
+    let building_id: BuildingId = building["id"].as_str().unwrap().parse().unwrap();
+    let b = building_id.to_string();
+
+    use TicketSource::{Email, Phone, ResidentApp, WalkIn};
+    use TicketStatus::{Cancelled, Done, New};
+    let made = seed(
+        &app,
+        building_id,
+        vec![
+            // Answered in 20 minutes, done in 3 hours, rated 5.
+            Seed {
+                local: (11, 2, 9, 0),
+                source: Phone,
+                status: Done,
+                responded: Some(20),
+                resolved: Some(180),
+                rating: Some((5, "Спасибо")),
+                reopened: false,
+            },
+            // Answered late (50 > 30), done late (30 h > 24 h), reopened once, rated 2.
+            Seed {
+                local: (11, 3, 10, 0),
+                source: ResidentApp,
+                status: Done,
+                responded: Some(50),
+                resolved: Some(1800),
+                rating: Some((2, "Долго")),
+                reopened: true,
+            },
+            // The last evening of the period, never answered: both clocks late.
+            Seed {
+                local: (11, 30, 23, 30),
+                source: Phone,
+                status: New,
+                responded: None,
+                resolved: None,
+                rating: None,
+                reopened: false,
+            },
+            // Cancelled unanswered: no clock counts it.
+            Seed {
+                local: (11, 15, 12, 0),
+                source: WalkIn,
+                status: Cancelled,
+                responded: None,
+                resolved: None,
+                rating: None,
+                reopened: false,
+            },
+            // Ten minutes into December in Vladivostok: still 30 November in
+            // UTC, outside the period.
+            Seed {
+                local: (12, 1, 0, 10),
+                source: Email,
+                status: New,
+                responded: None,
+                resolved: None,
+                rating: None,
+                reopened: false,
+            },
+        ],
+    )
+    .await;
+    let number = |i: usize| made[i].1.clone();
+    let period = format!("from=2026-11-01&to=2026-11-30&building_id={b}");
+
+    // SLA: the contract's totals, the medians in minutes.
+    let sla = json_of(&app, &admin, &format!("/api/v1/reports/sla?{period}")).await;
+    assert_eq!(sla["filters"]["from"], "2026-11-01");
+    assert_eq!(sla["filters"]["building_id"], b.as_str());
+    let totals = &sla["totals"];
+    assert_eq!(totals["tickets"], 4, "{sla}");
+    assert_eq!((totals["response_met"].as_i64(), totals["response_breached"].as_i64()), (Some(1), Some(2)), "{sla}");
+    assert_eq!((totals["resolution_met"].as_i64(), totals["resolution_breached"].as_i64()), (Some(1), Some(2)));
+    assert_eq!(totals["response_median"], 35.0, "median of 20 and 50");
+    assert_eq!(totals["response_p90"], 47.0, "20 + 0.9 × 30");
+    assert_eq!(totals["resolution_median"], 990.0, "median of 180 and 1800");
+    assert!((totals["response_share"].as_f64().unwrap() - 1.0 / 3.0).abs() < 1e-9);
+    let rows = sla["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 1, "one building: {sla}");
+    assert_eq!(rows[0]["key"], b.as_str());
+    assert_eq!(rows[0]["name"], "ЖК «Восток»");
+    let breaches = sla["tables"]["breaches"].as_array().unwrap();
+    assert_eq!(breaches.len(), 4, "two tickets, two clocks each: {sla}");
+
+    // The figure's tickets, and a row's.
+    let drill = json_of(&app, &admin, &format!("/api/v1/reports/sla/tickets?{period}&measure=response_breached")).await;
+    assert_eq!(drill["total"], 2);
+    let mut numbers: Vec<&str> =
+        drill["tickets"].as_array().unwrap().iter().map(|t| t["number"].as_str().unwrap()).collect();
+    numbers.sort_unstable();
+    assert_eq!(numbers, vec![number(1).as_str(), number(2).as_str()]);
+    let drill = json_of(
+        &app,
+        &admin,
+        &format!("/api/v1/reports/sla/tickets?{period}&measure=response_breached&by=source&key=phone"),
+    )
+    .await;
+    assert_eq!(drill["total"], 1);
+    assert_eq!(drill["tickets"][0]["number"], number(2).as_str());
+
+    // Sources: the December ticket is not counted.
+    let sources = json_of(&app, &admin, &format!("/api/v1/reports/sources?{period}")).await;
+    assert_eq!(sources["totals"]["tickets"], 4);
+    assert_eq!(sources["totals"]["phone"], 2);
+    assert_eq!(sources["totals"]["email"], 0, "{sources}");
+    let december =
+        json_of(&app, &admin, &format!("/api/v1/reports/sources?from=2026-12-01&to=2026-12-01&building_id={b}")).await;
+    assert_eq!(december["totals"]["email"], 1, "{december}");
+
+    // Quality and workload.
+    let quality = json_of(&app, &admin, &format!("/api/v1/reports/quality?{period}")).await;
+    assert_eq!(quality["totals"]["rated"], 2);
+    assert_eq!(quality["totals"]["average"], 3.5);
+    assert_eq!((quality["totals"]["rating_5"].as_i64(), quality["totals"]["rating_2"].as_i64()), (Some(1), Some(1)));
+    assert_eq!(quality["tables"]["low"][0]["comment"], "Долго");
+    let workload = json_of(&app, &admin, &format!("/api/v1/reports/workload?{period}")).await;
+    assert_eq!(workload["totals"]["reopened"], 1, "the trigger counted the reopen: {workload}");
+    assert_eq!(workload["totals"]["first_time_fix"], 1);
+    assert_eq!(workload["totals"]["resolved"], 2);
+    assert_eq!(workload["totals"]["open"], 1);
+
+    // Backlog: open now (whatever the period), opened and closed in it.
+    let backlog = json_of(&app, &admin, &format!("/api/v1/reports/backlog?{period}")).await;
+    assert_eq!((backlog["totals"]["open"].as_i64(), backlog["totals"]["opened"].as_i64()), (Some(2), Some(4)));
+    assert_eq!(backlog["totals"]["closed"], 2);
+    let flow = backlog["rows"].as_array().unwrap();
+    assert_eq!(flow.len(), 30, "every day of November");
+    assert_eq!(flow[1]["key"], "2026-11-02");
+    assert_eq!((flow[1]["opened"].as_i64(), flow[1]["closed"].as_i64()), (Some(1), Some(1)));
+    let ageing = backlog["tables"]["ageing"].as_array().unwrap();
+    assert_eq!(ageing.iter().map(|r| r["open"].as_i64().unwrap()).sum::<i64>(), 2);
+
+    // Who may see what: a manager of another building neither reads this
+    // one nor counts it; a client manager reads but does not download; a
+    // dispatcher does not read reports.
+    let manager = app.token("manager").await;
+    assert_eq!(app.get(&manager, &format!("/api/v1/reports/sla?{period}")).await.status(), StatusCode::FORBIDDEN);
+    let own = json_of(&app, &manager, "/api/v1/reports/sla?from=2026-11-01&to=2026-11-30").await;
+    assert!(own["rows"].as_array().unwrap().iter().all(|r| r["key"] != b.as_str()), "{own}");
+    let theirs =
+        json_of(&app, &manager, "/api/v1/reports/sla/tickets?from=2026-11-01&to=2026-11-30&measure=tickets").await;
+    let ours: Vec<String> = made.iter().map(|(id, _)| id.to_string()).collect();
+    assert!(
+        theirs["tickets"].as_array().unwrap().iter().all(|t| !ours.contains(&t["id"].as_str().unwrap().to_owned()))
+    );
+    let client_manager = app.token("client-manager").await;
+    assert_eq!(app.get(&client_manager, &format!("/api/v1/reports/quality?{period}")).await.status(), StatusCode::OK);
+    assert_eq!(
+        app.get(&client_manager, &format!("/api/v1/reports/quality?{period}&format=xlsx")).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    let dispatcher = app.token("dispatcher").await;
+    assert_eq!(app.get(&dispatcher, &format!("/api/v1/reports/sla?{period}")).await.status(), StatusCode::FORBIDDEN);
+
+    // Downloads: a workbook, a CSV a Russian Excel opens.
+    let xlsx = app.get(&admin, &format!("/api/v1/reports/sla?{period}&format=xlsx")).await;
+    assert_eq!(xlsx.status(), StatusCode::OK);
+    assert!(xlsx.headers()["content-type"].to_str().unwrap().contains("spreadsheetml"));
+    assert!(xlsx.bytes().await.unwrap().starts_with(b"PK"));
+    let csv = app.get(&admin, &format!("/api/v1/reports/sla?{period}&format=csv&table=breaches")).await;
+    assert_eq!(csv.status(), StatusCode::OK);
+    let text = String::from_utf8(csv.bytes().await.unwrap().to_vec()).unwrap();
+    assert!(text.starts_with('\u{feff}') && text.contains(&number(1)), "{text}");
+
+    // Bad filters are refused field by field; an unknown report is 404.
+    let bad = app.get(&admin, "/api/v1/reports/sla?from=01.11.2026&priority=urgent").await;
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: Value = bad.json().await.unwrap();
+    assert!(body["error"]["fields"]["from"].is_string() && body["error"]["fields"]["priority"].is_string(), "{body}");
+    assert_eq!(
+        error_code(app.get(&admin, "/api/v1/reports/sla?from=2026-11-30&to=2026-11-01").await).await,
+        "validation_failed"
+    );
+    assert_eq!(app.get(&admin, "/api/v1/reports/weather").await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(app.get(&admin, "/api/v1/reports/sla/tickets").await.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    // The kept reopen counts equal the history counted from scratch (the
+    // demo's year and ours).
+    let kept = domovoy_store::reports::kept_reopens(app.store()).await.unwrap();
+    let counted = domovoy_store::reports::reopens_from_history(app.store()).await.unwrap();
+    assert_eq!(kept, counted);
+    assert!(kept.iter().any(|(id, n)| *id == made[1].0 && *n == 1));
+}
+
+#[actix_web::test]
+async fn the_report_pages_show_figures_charts_and_the_tickets_behind_them() {
+    let app = TestApp::spawn().await;
+    // The demo's last month of tickets.
+    domovoy::demo::seed_history(app.store(), 30, Utc::now()).await.unwrap();
+    let manager = app.browser();
+    app.browser_login(&manager, "manager", DEMO_PASSWORD).await;
+    let list = manager.get(app.url("/reports")).send().await.unwrap().text().await.unwrap();
+    assert!(list.contains("Соблюдение SLA") && list.contains("Источники заявок"), "{list}");
+    let page = manager.get(app.url("/reports/sla")).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let page = page.text().await.unwrap();
+    assert!(page.contains("<svg class=\"chart\"") && page.contains("Сводка") && page.contains("Скачать Excel"));
+    // The first count of the summary links to its tickets; the list holds
+    // as many as the figure says.
+    let start = page.find("data-testid=\"report-table-groups\"").unwrap();
+    let href_at = page[start..].find("href=\"/reports/sla/tickets?").unwrap() + start + 6;
+    let href = page[href_at..page[href_at..].find('"').unwrap() + href_at].replace("&amp;", "&").replace("&#38;", "&");
+    let figure_at = page[href_at..].find('>').unwrap() + href_at + 1;
+    let figure: usize = page[figure_at..page[figure_at..].find('<').unwrap() + figure_at].parse().unwrap();
+    let drill = manager.get(app.url(&href)).send().await.unwrap().text().await.unwrap();
+    assert!(drill.contains(&format!("Всего заявок: {figure}")), "{href}: {drill}");
+    assert_eq!(drill.matches("href=\"/tickets/").count(), figure.min(1000));
+    let file = manager.get(app.url(&format!("{href}&format=xlsx"))).send().await.unwrap();
+    assert_eq!(file.status(), StatusCode::OK);
+    assert!(file.bytes().await.unwrap().starts_with(b"PK"));
+
+    // A client manager reads reports without downloads; a dispatcher none.
+    let client_manager = app.browser();
+    app.browser_login(&client_manager, "client-manager", DEMO_PASSWORD).await;
+    let page = client_manager.get(app.url("/reports/quality")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("Оценки жителей") && !page.contains("Скачать Excel"));
+    let dispatcher = app.browser();
+    app.browser_login(&dispatcher, "dispatcher", DEMO_PASSWORD).await;
+    let refused = dispatcher.get(app.url("/reports/sla")).send().await.unwrap();
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    assert!(refused.text().await.unwrap().contains("Недостаточно прав"));
+    let home = dispatcher.get(app.url("/")).send().await.unwrap().text().await.unwrap();
+    assert!(!home.contains("href=\"/reports\""), "no menu entry without reports.read");
+}
+
+#[actix_web::test]
+async fn reports_count_what_happened_on_sqlite() {
+    reports_count_what_happened(TestApp::spawn().await).await;
+}
+
+#[actix_web::test]
+async fn reports_count_what_happened_on_postgres() {
+    let Some(app) = TestApp::spawn_postgres().await else { return };
+    reports_count_what_happened(app).await;
+}
