@@ -9,6 +9,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use domovoy_domain::ids::{BuildingId, TicketId};
+use domovoy_domain::sla::{Schedule, SlaTargets};
 use domovoy_domain::ticket::{
     Description, HistoryChange, Priority, Rating, Ticket, TicketNumber, TicketParts, TicketSla, TicketSource,
     TicketStatus,
@@ -29,6 +30,17 @@ struct Seed {
     resolved: Option<i64>,
     rating: Option<(i64, &'static str)>,
     reopened: bool,
+    /// Under the test's working-hours policy: the clocks' dues (minutes
+    /// after filing), the resolution clock's working minutes (pauses
+    /// excluded, as the SLA actor keeps them) and a pause.
+    policy: Option<PolicySeed>,
+}
+
+struct PolicySeed {
+    response_due: i64,
+    resolution_due: i64,
+    used_minutes: i64,
+    pause: (i64, i64),
 }
 
 fn vladivostok(month: u32, day: u32, hour: u32, minute: u32) -> DateTime<Utc> {
@@ -39,6 +51,25 @@ async fn seed(app: &TestApp, building: BuildingId, seeds: Vec<Seed>) -> Vec<(Tic
     app.store()
         .write(move |tx| {
             Box::pin(async move {
+                // Weekdays 9:00–18:00 in the building's zone, by the
+                // production calendar.
+                let policy = domovoy_store::sla::insert(
+                    tx,
+                    &domovoy_store::sla::PolicyDraft {
+                        name: "Восток: рабочие часы".into(),
+                        building_id: Some(building),
+                        category_id: None,
+                        priority: Some(Priority::High),
+                        targets: SlaTargets {
+                            response_minutes: Some(60),
+                            resolution_minutes: Some(480),
+                            warn_percent: 80,
+                        },
+                        schedule: Schedule::office(),
+                        template: None,
+                    },
+                )
+                .await?;
                 let mut made = Vec::new();
                 for s in seeds {
                     let (month, day, hour, minute) = s.local;
@@ -57,17 +88,26 @@ async fn seed(app: &TestApp, building: BuildingId, seeds: Vec<Seed>) -> Vec<(Tic
                         place_id: None,
                         category_id: None,
                         problem_id: None,
-                        priority: Priority::Normal,
+                        priority: if s.policy.is_some() { Priority::High } else { Priority::Normal },
                         description: Description::from_stored("Течёт кран на кухне".to_owned()),
                         team_id: None,
                         created_by: None,
                         version: 1,
                         created_at: created,
                         updated_at: created,
-                        sla: TicketSla {
-                            response_due: Some(created + Duration::minutes(30)),
-                            resolution_due: Some(created + Duration::hours(24)),
-                            ..TicketSla::none()
+                        sla: match &s.policy {
+                            Some(p) => TicketSla {
+                                policy_id: Some(policy.id),
+                                response_due: at(Some(p.response_due)),
+                                resolution_due: at(Some(p.resolution_due)),
+                                used_minutes: p.used_minutes,
+                                ..TicketSla::none()
+                            },
+                            None => TicketSla {
+                                response_due: Some(created + Duration::minutes(30)),
+                                resolution_due: Some(created + Duration::hours(24)),
+                                ..TicketSla::none()
+                            },
                         },
                         status: s.status,
                         hold_reason: None,
@@ -85,6 +125,16 @@ async fn seed(app: &TestApp, building: BuildingId, seeds: Vec<Seed>) -> Vec<(Tic
                     let mut ticket = ticket;
                     ticket.number = domovoy_store::tickets::next_number(tx, 2026).await?;
                     domovoy_store::tickets::insert(tx, &ticket).await?;
+                    if let Some(p) = &s.policy {
+                        let (from, to) = p.pause;
+                        domovoy_store::tickets::record_pause(
+                            tx,
+                            ticket.id,
+                            created + Duration::minutes(from),
+                            at(Some(to)),
+                        )
+                        .await?;
+                    }
                     if s.reopened {
                         let reopen = HistoryChange::Status {
                             from: TicketStatus::Done,
@@ -124,7 +174,7 @@ async fn reports_count_what_happened(app: TestApp) {
     let building_id: BuildingId = building["id"].as_str().unwrap().parse().unwrap();
     let b = building_id.to_string();
 
-    use TicketSource::{Email, Phone, ResidentApp, WalkIn};
+    use TicketSource::{Email, Phone, ResidentApp, Staff, WalkIn};
     use TicketStatus::{Cancelled, Done, New};
     let made = seed(
         &app,
@@ -139,6 +189,7 @@ async fn reports_count_what_happened(app: TestApp) {
                 resolved: Some(180),
                 rating: Some((5, "Спасибо")),
                 reopened: false,
+                policy: None,
             },
             // Answered late (50 > 30), done late (30 h > 24 h), reopened once, rated 2.
             Seed {
@@ -149,6 +200,7 @@ async fn reports_count_what_happened(app: TestApp) {
                 resolved: Some(1800),
                 rating: Some((2, "Долго")),
                 reopened: true,
+                policy: None,
             },
             // The last evening of the period, never answered: both clocks late.
             Seed {
@@ -159,6 +211,7 @@ async fn reports_count_what_happened(app: TestApp) {
                 resolved: None,
                 rating: None,
                 reopened: false,
+                policy: None,
             },
             // Cancelled unanswered: no clock counts it.
             Seed {
@@ -169,6 +222,26 @@ async fn reports_count_what_happened(app: TestApp) {
                 resolved: None,
                 rating: None,
                 reopened: false,
+                policy: None,
+            },
+            // Under working hours: filed at 16:30 on the short day before
+            // the 4 November holiday (30 working minutes that day), answered
+            // at 9:15 on the 5th: 45 working minutes. Done at 12:00 after an
+            // hour waiting for the resident: 30 + 180 − 60 = 150.
+            Seed {
+                local: (11, 3, 16, 30),
+                source: Staff,
+                status: Done,
+                responded: Some(2445),
+                resolved: Some(2610),
+                rating: None,
+                reopened: false,
+                policy: Some(PolicySeed {
+                    response_due: 2460,
+                    resolution_due: 2940,
+                    used_minutes: 150,
+                    pause: (2490, 2550),
+                }),
             },
             // Ten minutes into December in Vladivostok: still 30 November in
             // UTC, outside the period.
@@ -180,12 +253,27 @@ async fn reports_count_what_happened(app: TestApp) {
                 resolved: None,
                 rating: None,
                 reopened: false,
+                policy: None,
             },
         ],
     )
     .await;
     let number = |i: usize| made[i].1.clone();
-    let period = format!("from=2026-11-01&to=2026-11-30&building_id={b}");
+    let all = format!("from=2026-11-01&to=2026-11-30&building_id={b}");
+
+    // Working time: the policy's hours, the calendar's short day and
+    // holiday, the pause left out.
+    let staff = json_of(&app, &admin, &format!("/api/v1/reports/sla?{all}&source=staff")).await;
+    assert_eq!(staff["totals"]["tickets"], 1, "{staff}");
+    assert_eq!(
+        (staff["totals"]["response_met"].as_i64(), staff["totals"]["resolution_met"].as_i64()),
+        (Some(1), Some(1))
+    );
+    assert_eq!(staff["totals"]["response_median"], 45.0, "{staff}");
+    assert_eq!(staff["totals"]["resolution_median"], 150.0, "{staff}");
+
+    // The rest: tickets without a policy (plain minutes).
+    let period = format!("{all}&priority=normal");
 
     // SLA: the contract's totals, the medians in minutes.
     let sla = json_of(&app, &admin, &format!("/api/v1/reports/sla?{period}")).await;
@@ -280,7 +368,14 @@ async fn reports_count_what_happened(app: TestApp) {
     let xlsx = app.get(&admin, &format!("/api/v1/reports/sla?{period}&format=xlsx")).await;
     assert_eq!(xlsx.status(), StatusCode::OK);
     assert!(xlsx.headers()["content-type"].to_str().unwrap().contains("spreadsheetml"));
-    assert!(xlsx.bytes().await.unwrap().starts_with(b"PK"));
+    let bytes = xlsx.bytes().await.unwrap();
+    // The workbook reads back with the page's numbers (the first sheet is
+    // the summary).
+    let (sheet, _) = domovoy_app::import::read_sheet(&bytes).unwrap();
+    assert_eq!(&sheet.headers[..4], ["Объект", "Заявок", "Ответ в срок", "Ответ с нарушением"]);
+    assert_eq!(&sheet.rows[0][..4], ["ЖК «Восток»", "4", "1", "2"], "{sheet:?}");
+    assert!(sheet.rows[0][4].starts_with("0.333"), "a share stays a number: {sheet:?}");
+    assert_eq!(sheet.rows[0][5], "35", "minutes stay numbers: {sheet:?}");
     let csv = app.get(&admin, &format!("/api/v1/reports/sla?{period}&format=csv&table=breaches")).await;
     assert_eq!(csv.status(), StatusCode::OK);
     let text = String::from_utf8(csv.bytes().await.unwrap().to_vec()).unwrap();
