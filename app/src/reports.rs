@@ -253,6 +253,14 @@ struct Context {
 }
 
 impl Context {
+    /// The period in UTC, a day wider on each side (no zone is a day away
+    /// from UTC); the exact cut is made per ticket in its building's zone.
+    fn utc_window(&self) -> (DateTime<Utc>, DateTime<Utc>) {
+        let start = self.period.from.checked_sub_days(Days::new(1)).unwrap_or(self.period.from);
+        let end = self.period.to.checked_add_days(Days::new(2)).unwrap_or(self.period.to);
+        (utc_midnight(start), utc_midnight(end))
+    }
+
     fn zone(&self, building: BuildingId) -> Tz {
         self.zones.get(&building).copied().unwrap_or(self.default_zone)
     }
@@ -424,9 +432,7 @@ impl Facts {
 /// own zone. The UTC window is a day wider on each side (no zone is a day
 /// away from UTC); the exact cut is made per ticket.
 async fn read_facts(app: &App, ctx: &Context, scope: &ReportScope, windows: &[WindowKind]) -> AppResult<Facts> {
-    let start = ctx.period.from.checked_sub_days(Days::new(1)).unwrap_or(ctx.period.from);
-    let end = ctx.period.to.checked_add_days(Days::new(2)).unwrap_or(ctx.period.to);
-    let (from, to) = (utc_midnight(start), utc_midnight(end));
+    let (from, to) = ctx.utc_window();
     let mut facts = Facts { created: Vec::new(), resolved: Vec::new(), open: Vec::new(), truncated: false };
     for window in windows {
         let stored = match window {
@@ -444,6 +450,25 @@ async fn read_facts(app: &App, ctx: &Context, scope: &ReportScope, windows: &[Wi
         }
     }
     Ok(facts)
+}
+
+/// When the tickets of `window` were filed or resolved, by building, cut
+/// to the period in each building's zone (the backlog's flow).
+async fn read_moments(
+    app: &App,
+    ctx: &Context,
+    scope: &ReportScope,
+    window: WindowKind,
+) -> AppResult<(Vec<(BuildingId, DateTime<Utc>)>, bool)> {
+    let (from, to) = ctx.utc_window();
+    let stored = match window {
+        WindowKind::Resolved => Window::Resolved(from, to),
+        _ => Window::Created(from, to),
+    };
+    let mut rows = store::moments(&app.db, scope, stored, MAX_FACTS).await?;
+    let truncated = rows.len() as u64 >= MAX_FACTS;
+    rows.retain(|(building, at)| ctx.period.contains(at.with_timezone(&ctx.zone(*building)).date_naive()));
+    Ok((rows, truncated))
 }
 
 fn utc_midnight(day: NaiveDate) -> DateTime<Utc> {
@@ -509,7 +534,8 @@ async fn load_people(app: &App, ctx: &mut Context, facts: &Facts) -> AppResult<(
 /// The windows a report reads.
 fn windows(name: ReportName) -> &'static [WindowKind] {
     match name {
-        ReportName::Backlog => &[WindowKind::Created, WindowKind::Resolved, WindowKind::Open],
+        // Its flow reads only when and where (`read_moments`).
+        ReportName::Backlog => &[WindowKind::Open],
         _ => &[WindowKind::Created],
     }
 }
@@ -547,12 +573,17 @@ async fn count_report(
     permission: Permission,
 ) -> AppResult<Report> {
     let (parsed, mut ctx) = prepare(app, requester, filter, permission).await?;
-    let facts = read_facts(app, &ctx, &parsed.scope, windows(name)).await?;
+    let mut facts = read_facts(app, &ctx, &parsed.scope, windows(name)).await?;
     load_people(app, &mut ctx, &facts).await?;
     let group_by = parsed.group.unwrap_or_else(|| default_group(name));
     let (totals, tables) = match name {
         ReportName::Sla => sla_report(&ctx, &facts.created, group_by),
-        ReportName::Backlog => backlog_report(&ctx, &facts, group_by),
+        ReportName::Backlog => {
+            let (opened, cut) = read_moments(app, &ctx, &parsed.scope, WindowKind::Created).await?;
+            let (closed, cut_too) = read_moments(app, &ctx, &parsed.scope, WindowKind::Resolved).await?;
+            facts.truncated |= cut || cut_too;
+            backlog_report(&ctx, &facts.open, &opened, &closed, group_by)
+        }
         ReportName::Workload => workload_report(&ctx, &facts.created, group_by),
         ReportName::Quality => quality_report(&ctx, &facts.created, group_by),
         ReportName::Sources => sources_report(&ctx, &facts.created, group_by),
@@ -687,86 +718,90 @@ fn label_of(ctx: &Context, by: GroupBy, fact: &TicketFact) -> Value {
     Value::Label(ctx.group(by, fact, WindowKind::Created).1)
 }
 
+/// A late clock: minutes late, the ticket, which clock, due, done.
+type Breach<'f> = (i64, &'f TicketFact, Measure, DateTime<Utc>, Option<DateTime<Utc>>);
+
 fn sla_report(ctx: &Context, facts: &[TicketFact], by: GroupBy) -> (Vec<Total>, Vec<Table>) {
     let all: Vec<&TicketFact> = facts.iter().collect();
     let totals = totals_for(&SLA_COLUMNS, sla_values(ctx, &all));
     let main = group_table(ctx, "groups", facts, by, WindowKind::Created, &SLA_COLUMNS, |g| sla_values(ctx, g));
-    // The breaches, the latest first, with how late.
-    let mut breaches: Vec<(i64, Row)> = Vec::new();
+    // The breaches, the latest first, with how late: ranked first, rows
+    // made for the kept ones only.
+    let mut breaches: Vec<Breach<'_>> = Vec::new();
     for fact in facts {
         for (measure, due, done) in [
             (Measure::ResponseBreached, fact.response_due, fact.responded_at.or(fact.resolved_at)),
             (Measure::ResolutionBreached, fact.resolution_due, fact.resolved_at.filter(|_| is_resolved(fact))),
         ] {
-            if !passes(measure, fact, ctx.now) {
-                continue;
+            if let Some(due) = due.filter(|_| passes(measure, fact, ctx.now)) {
+                breaches.push((ctx.minutes(fact, due, done.unwrap_or(ctx.now)), fact, measure, due, done));
             }
-            let Some(due) = due else { continue };
-            let late = ctx.minutes(fact, due, done.unwrap_or(ctx.now));
-            breaches.push((
-                late,
-                Row {
-                    key: Some(fact.id.to_string()),
-                    values: vec![
-                        Value::Ticket { id: fact.id, number: fact.number },
-                        label_of(ctx, GroupBy::Building, fact),
-                        label_of(ctx, GroupBy::Category, fact),
-                        Value::Label(Label::Measure(measure)),
-                        Value::Time(Some(due)),
-                        Value::Time(done),
-                        #[allow(clippy::cast_precision_loss)]
-                        Value::Minutes(Some(late as f64)),
-                        Value::Label(Label::Status(fact.status)),
-                        label_of(ctx, GroupBy::Assignee, fact),
-                    ],
-                },
-            ));
         }
     }
     breaches.sort_by_key(|b| std::cmp::Reverse(b.0));
     breaches.truncate(LIST_MAX);
+    let breaches: Vec<Row> = breaches
+        .into_iter()
+        .map(|(late, fact, measure, due, done)| Row {
+            key: Some(fact.id.to_string()),
+            values: vec![
+                Value::Ticket { id: fact.id, number: fact.number },
+                label_of(ctx, GroupBy::Building, fact),
+                label_of(ctx, GroupBy::Category, fact),
+                Value::Label(Label::Measure(measure)),
+                Value::Time(Some(due)),
+                Value::Time(done),
+                #[allow(clippy::cast_precision_loss)]
+                Value::Minutes(Some(late as f64)),
+                Value::Label(Label::Status(fact.status)),
+                label_of(ctx, GroupBy::Assignee, fact),
+            ],
+        })
+        .collect();
     let list = Table {
         key: "breaches",
         group_by: None,
         columns: columns_for(&[
             "ticket", "building", "category", "clock", "due", "done_at", "late", "status", "assignee",
         ]),
-        rows: breaches.into_iter().map(|(_, row)| row).collect(),
+        rows: breaches,
     };
     (totals, vec![main, list])
 }
 
-fn backlog_report(ctx: &Context, facts: &Facts, by: GroupBy) -> (Vec<Total>, Vec<Table>) {
+fn backlog_report(
+    ctx: &Context,
+    open: &[TicketFact],
+    opened: &[(BuildingId, DateTime<Utc>)],
+    closed: &[(BuildingId, DateTime<Utc>)],
+    by: GroupBy,
+) -> (Vec<Total>, Vec<Table>) {
     let now = ctx.now;
     let by = if by.is_time() { by } else { GroupBy::Day };
-    let open: Vec<&TicketFact> = facts.open.iter().collect();
+    let size = |list: &[(BuildingId, DateTime<Utc>)]| i64::try_from(list.len()).unwrap_or(i64::MAX);
+    let open_refs: Vec<&TicketFact> = open.iter().collect();
     let totals = vec![
-        Total { key: "open", value: Value::Count(count(&open, Measure::Open, now)), measure: Some(Measure::Open) },
-        Total {
-            key: "opened",
-            value: Value::Count(i64::try_from(facts.created.len()).unwrap_or(i64::MAX)),
-            measure: Some(Measure::Tickets),
-        },
-        Total {
-            key: "closed",
-            value: Value::Count(i64::try_from(facts.resolved.len()).unwrap_or(i64::MAX)),
-            measure: Some(Measure::Closed),
-        },
+        Total { key: "open", value: Value::Count(count(&open_refs, Measure::Open, now)), measure: Some(Measure::Open) },
+        Total { key: "opened", value: Value::Count(size(opened)), measure: Some(Measure::Tickets) },
+        Total { key: "closed", value: Value::Count(size(closed)), measure: Some(Measure::Closed) },
     ];
     // Opened against closed, per day (or week, month) of the period, every
     // one of them shown, quiet ones too.
-    let opened = grouped(ctx, &facts.created, by, WindowKind::Created);
-    let closed = grouped(ctx, &facts.resolved, by, WindowKind::Resolved);
+    let per_period = |list: &[(BuildingId, DateTime<Utc>)]| {
+        let mut counts: HashMap<NaiveDate, i64> = HashMap::new();
+        for (building, at) in list {
+            *counts.entry(period_start(by, at.with_timezone(&ctx.zone(*building)).date_naive())).or_default() += 1;
+        }
+        counts
+    };
+    let (opened, closed) = (per_period(opened), per_period(closed));
     let mut starts: Vec<NaiveDate> = ctx.period.days().map(|d| period_start(by, d)).collect();
     starts.dedup();
-    let size = |list: &[(String, Label, Vec<&TicketFact>)], key: &str| {
-        list.iter().find(|(k, _, _)| k == key).map_or(0, |(_, _, g)| i64::try_from(g.len()).unwrap_or(i64::MAX))
-    };
     let flow_rows = starts
         .into_iter()
         .map(|start| {
             let key = start.to_string();
-            let (o, c) = (size(&opened, &key), size(&closed, &key));
+            let (o, c) = (opened.get(&start).copied().unwrap_or(0), closed.get(&start).copied().unwrap_or(0));
             let label = match by {
                 GroupBy::Week => Label::Week(start),
                 GroupBy::Month => Label::Month(start),
@@ -788,7 +823,7 @@ fn backlog_report(ctx: &Context, facts: &Facts, by: GroupBy) -> (Vec<Total>, Vec
     // Open now by status and age.
     let mut age_keys: Vec<&str> = Measure::AGES.iter().map(|m| m.code()).collect();
     age_keys.push("open");
-    let ageing = group_table(ctx, "ageing", &facts.open, GroupBy::Status, WindowKind::Open, &age_keys, |g| {
+    let ageing = group_table(ctx, "ageing", open, GroupBy::Status, WindowKind::Open, &age_keys, |g| {
         let mut values: Vec<Value> = Measure::AGES.iter().map(|m| Value::Count(count(g, *m, now))).collect();
         values.push(Value::Count(count(g, Measure::Open, now)));
         values
@@ -1065,6 +1100,8 @@ async fn drill_with(
             matching.push(fact);
         }
     }
+    // Oldest first, as a period is read.
+    matching.sort_by_key(|f| (f.created_at, f.id));
     let total = matching.len();
     let tickets = matching
         .into_iter()

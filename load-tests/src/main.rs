@@ -10,7 +10,7 @@
 //! `back_after_s`, `baseline`, `ratio`).
 //!
 //! Scenarios: `idle`, `board`, `fanout`, `intake`, `intake-crash`,
-//! `reconnect`, `cluster`, `board-page`, `search`, `calls`, `desk`, `sip` (see `load-tests/README.md`). Every
+//! `reconnect`, `cluster`, `board-page`, `search`, `calls`, `desk`, `sip`, `sync`, `push`, `reports` (see `load-tests/README.md`). Every
 //! loop is bounded in count and time; only 127.0.0.1 is addressed.
 
 // A report tool: printing the report is its job.
@@ -23,6 +23,7 @@ mod intake;
 mod live;
 mod pages;
 mod push;
+mod reports;
 mod server;
 mod sip;
 mod stats;
@@ -227,6 +228,24 @@ enum Scenario {
         #[arg(long, default_value_t = 100)]
         tickets: usize,
     },
+    /// Reports over many tickets (written straight into the spawned
+    /// server's database): every report timed for a year of all buildings
+    /// and a month of one, with intake running beside.
+    Reports {
+        #[arg(long, default_value_t = 1_000_000)]
+        tickets: u64,
+        #[arg(long, default_value_t = 40)]
+        buildings: usize,
+        /// The tickets are spread over this many years up to now.
+        #[arg(long, default_value_t = 3)]
+        years: u64,
+        /// Requests per report and case.
+        #[arg(long, default_value_t = 5)]
+        requests: usize,
+        /// Tickets a second filed through the API while the reports run (0: none).
+        #[arg(long, default_value_t = 100.0)]
+        intake_rate: f64,
+    },
     /// The minimal WebSocket broadcast server the live baselines use.
     #[command(hide = true)]
     BaselineServer {
@@ -369,6 +388,10 @@ async fn run(cli: &Cli, mut spawned: Option<&mut Spawned>) -> anyhow::Result<Fig
             sync::sync(&server, *devices, *mutations, *tickets, Duration::from_secs_f64(over.max(0.0))).await
         }
         Scenario::Push { devices, tickets } => push::push(&server, *devices, *tickets).await,
+        Scenario::Reports { tickets, buildings, years, requests, intake_rate } => {
+            reports::reports(server.clone(), spawned.as_deref(), *tickets, *buildings, *years, *requests, *intake_rate)
+                .await
+        }
         Scenario::BaselineServer { .. } => unreachable!("handled before a server is needed"),
     }
 }

@@ -428,6 +428,13 @@ async fn the_report_pages_show_figures_charts_and_the_tickets_behind_them() {
     assert_eq!(file.status(), StatusCode::OK);
     assert!(file.bytes().await.unwrap().starts_with(b"PK"));
 
+    // The manager's one-page summary of a building: figures and charts.
+    let summary = manager.get(app.url("/reports/summary")).send().await.unwrap();
+    assert_eq!(summary.status(), StatusCode::OK);
+    let summary = summary.text().await.unwrap();
+    assert!(summary.contains("Отчёт управляющего") && summary.contains("data-figure=\"response_share\""));
+    assert_eq!(summary.matches("<svg class=\"chart\"").count(), 4, "{summary}");
+
     // A client manager reads reports without downloads; a dispatcher none.
     let client_manager = app.browser();
     app.browser_login(&client_manager, "client-manager", DEMO_PASSWORD).await;

@@ -15,6 +15,8 @@ catalog! {
     table_label: fn(&str) -> &'static str = (rp_ru::table_label, rp_en::table_label),
 
     nav_reports: &'static str = ("Отчёты", "Reports"),
+    summary_title: &'static str = ("Отчёт управляющего", "Manager's summary"),
+    summary_about: &'static str = ("Одна страница по объекту за период: главные цифры и графики, для печати", "One page per building and period: the key figures and charts, for print"),
     title: &'static str = ("Отчёты", "Reports"),
     intro: &'static str = (
         "Заявка считается в том периоде, когда её подали (по времени её объекта), обе даты включительно. Каждая цифра открывает список заявок за ней.",

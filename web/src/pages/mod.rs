@@ -380,6 +380,7 @@ pub fn register(cfg: &mut web::ServiceConfig) {
         .service(crate::integrations::pages::test_push)
         .service(crate::calls::pages::call_log)
         .service(crate::reports::pages::reports_index)
+        .service(crate::reports::pages::report_summary)
         .service(crate::reports::pages::report_drill)
         .service(crate::reports::pages::report_page)
         // Fixed paths before /tickets/{id}.

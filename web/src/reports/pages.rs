@@ -432,3 +432,94 @@ pub async fn report_drill(
     };
     html(&page)
 }
+
+/// «Отчёт управляющего»: one building's period on one printed page.
+#[derive(Template)]
+#[template(path = "report_summary.html")]
+struct SummaryPage<'a> {
+    t: &'a Catalog,
+    chrome: Chrome,
+    building: String,
+    buildings: Vec<Choice>,
+    from: String,
+    to: String,
+    period: String,
+    generated: String,
+    figures: Vec<FigureView>,
+    charts: Vec<(&'static str, String)>,
+    tables: Vec<TableView>,
+}
+
+/// A headline figure of `report` by key, under `label`.
+fn figure(report: &Report, key: &str, label: &str, t: &Catalog, zone: chrono_tz::Tz) -> Option<FigureView> {
+    view::figures(report, t, zone).into_iter().find(|f| f.key == key).map(|mut f| {
+        label.clone_into(&mut f.label);
+        f
+    })
+}
+
+#[get("/reports/summary")]
+pub async fn report_summary(
+    state: web::Data<AppState>,
+    caller: PageCaller,
+    query: web::Query<ReportFilter>,
+    req: HttpRequest,
+) -> Result<HttpResponse, PageError> {
+    let t = caller.t();
+    let zone = state.config.display_time_zone;
+    let options = reports::options(&state, &caller).await?;
+    let mut filter = ReportFilter {
+        from: query.from.clone(),
+        to: query.to.clone(),
+        building_id: query.building_id.clone(),
+        ..ReportFilter::default()
+    };
+    if filter.building_id.as_deref().is_none_or(|b| b.trim().is_empty()) {
+        filter.building_id = options.buildings.first().map(|(id, _)| id.to_string());
+    }
+    let by = |group: GroupBy| ReportFilter { group: Some(group.code().to_owned()), ..filter.clone() };
+    let sla = reports::run(&state, &caller, ReportName::Sla, &by(GroupBy::Category)).await?;
+    let backlog = reports::run(&state, &caller, ReportName::Backlog, &filter).await?;
+    let quality = reports::run(&state, &caller, ReportName::Quality, &filter).await?;
+    let sources = reports::run(&state, &caller, ReportName::Sources, &filter).await?;
+    let workload = reports::run(&state, &caller, ReportName::Workload, &by(GroupBy::Assignee)).await?;
+    let building = options
+        .buildings
+        .iter()
+        .find(|(id, _)| filter.building_id.as_deref() == Some(id.to_string().as_str()))
+        .map(|(_, name)| name.clone())
+        .unwrap_or_default();
+    let figures = [
+        figure(&sla, "tickets", (t.rp.measure_label)(domovoy_domain::report::Measure::Tickets), t, zone),
+        figure(&sla, "response_share", (t.rp.column_label)("response_share"), t, zone),
+        figure(&sla, "resolution_share", (t.rp.column_label)("resolution_share"), t, zone),
+        figure(&sla, "resolution_median", (t.rp.column_label)("resolution_median"), t, zone),
+        figure(&backlog, "closed", (t.rp.column_label)("closed"), t, zone),
+        figure(&backlog, "open", (t.rp.column_label)("open"), t, zone),
+        figure(&quality, "average", (t.rp.column_label)("average"), t, zone),
+        figure(&quality, "low_rating", (t.rp.measure_label)(domovoy_domain::report::Measure::LowRating), t, zone),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let main_table = |report: &Report| view::tables(report, t, zone).into_iter().next();
+    let page = SummaryPage {
+        t,
+        chrome: Chrome::new(&caller, Section::Reports, req.path()),
+        building,
+        buildings: choices(&options.buildings, filter.building_id.as_deref()),
+        from: sla.period.from.format("%Y-%m-%d").to_string(),
+        to: sla.period.to.format("%Y-%m-%d").to_string(),
+        period: format!("{} — {}", fmt_day(sla.period.from), fmt_day(sla.period.to)),
+        generated: fmt_time(sla.generated_at, zone),
+        figures,
+        charts: vec![
+            ((t.rp.chart_title)(ReportName::Backlog), chart_of(&backlog, t)),
+            ((t.rp.chart_title)(ReportName::Sla), chart_of(&sla, t)),
+            ((t.rp.chart_title)(ReportName::Sources), chart_of(&sources, t)),
+            ((t.rp.chart_title)(ReportName::Quality), chart_of(&quality, t)),
+        ],
+        tables: [main_table(&sla), main_table(&workload)].into_iter().flatten().collect(),
+    };
+    html(&page)
+}

@@ -1,0 +1,267 @@
+//! The `reports` scenario: a database filled with `--tickets` tickets over
+//! `--years` years and `--buildings` buildings (written straight into the
+//! spawned server's database, in its own format), then every report timed
+//! over HTTP for a year of all buildings and a month of one, while intake
+//! runs beside at `--intake-rate` tickets a second.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, bail};
+use chrono::{DateTime, Datelike, SecondsFormat, Utc};
+use serde_json::{Value, json};
+use sqlx::Connection as _;
+
+use crate::server::{Server, Spawned, marker};
+use crate::stats::{Figures, Latencies, Summary, round3};
+
+const REPORTS: [&str; 5] = ["sla", "backlog", "workload", "quality", "sources"];
+/// Rows per INSERT statement.
+const CHUNK: usize = 500;
+
+/// A small deterministic generator (xorshift): the same data every run.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+}
+
+fn time(at: DateTime<Utc>) -> String {
+    format!("'{}'", at.to_rfc3339_opts(SecondsFormat::AutoSi, false))
+}
+
+/// One generated ticket as SQL values, in [`COLUMNS`] order.
+fn row(rng: &mut Rng, n: u64, building: &str, now: DateTime<Utc>, days: u64, pg: bool) -> String {
+    let uuid = |u: &str| if pg { format!("'{u}'") } else { format!("X'{}'", u.replace('-', "")) };
+    let created = now - chrono::Duration::minutes(i64::try_from(rng.below(days * 1440)).unwrap_or(0) + 5);
+    // A v7 id of the filing time, as the server makes them.
+    let seconds = u64::try_from(created.timestamp()).unwrap_or_default();
+    let id = uuid::Uuid::new_v7(uuid::Timestamp::from_unix(
+        uuid::NoContext,
+        seconds,
+        u32::try_from(n % 1_000_000).unwrap_or(0) * 1000,
+    ));
+    let source = ["phone", "phone", "phone", "resident_app", "web_cabinet", "email", "walk_in", "staff"]
+        [usize::try_from(rng.below(8)).unwrap_or(0)];
+    let priority = ["normal", "normal", "normal", "high", "emergency"][usize::try_from(rng.below(5)).unwrap_or(0)];
+    let age_days = (now - created).num_days();
+    let respond = chrono::Duration::minutes(i64::try_from(rng.below(90)).unwrap_or(0) + 2);
+    let resolve = chrono::Duration::minutes(i64::try_from(rng.below(48 * 60)).unwrap_or(0) + 30);
+    let (status, responded, resolved) = if age_days > 14 || created + resolve < now - chrono::Duration::days(2) {
+        let status =
+            ["closed", "closed", "closed", "done", "cancelled", "rejected"][usize::try_from(rng.below(6)).unwrap_or(0)];
+        let worked = matches!(status, "closed" | "done");
+        (status, Some(created + respond), worked.then_some(created + resolve))
+    } else {
+        let status =
+            ["new", "accepted", "assigned", "in_progress", "on_hold"][usize::try_from(rng.below(5)).unwrap_or(0)];
+        (status, (status != "new").then_some(created + respond), None)
+    };
+    let response_due = created + chrono::Duration::minutes(60);
+    let resolution_due = created + chrono::Duration::hours(24);
+    let rating = (resolved.is_some() && rng.below(10) < 6)
+        .then(|| [5, 5, 5, 4, 4, 3, 2, 1][usize::try_from(rng.below(8)).unwrap_or(0)]);
+    let reopens = u64::from(resolved.is_some() && rng.below(100) < 3);
+    let state = match resolved {
+        Some(at) if at <= resolution_due => "met",
+        Some(_) => "breached",
+        None if now >= resolution_due && status != "cancelled" && status != "rejected" => "breached",
+        None => "active",
+    };
+    let opt = |at: Option<DateTime<Utc>>| at.map_or_else(|| "NULL".to_owned(), time);
+    format!(
+        "({id}, {year}, {seq}, '{source}', {building}, '{priority}', 'Нагрузка отчётов: течёт кран', '{status}', 1, {created}, {updated}, \
+         {responded}, {resolved}, {closed}, '{state}', {response_due}, {resolution_due}, {used}, {rating}, {flagged}, '{n:08} течёт кран', {reopens})",
+        id = uuid(&id.to_string()),
+        year = created.year(),
+        // Far above what intake numbers in a year: no clash with it.
+        seq = 50_000_000 + n,
+        building = uuid(building),
+        created = time(created),
+        updated = time(resolved.unwrap_or(created)),
+        responded = opt(responded),
+        resolved = opt(resolved),
+        closed = opt(resolved.filter(|_| status == "closed")),
+        response_due = time(response_due),
+        resolution_due = time(resolution_due),
+        used = resolved.map_or(0, |at| (at - created).num_minutes()),
+        rating = rating.map_or_else(|| "NULL".to_owned(), |r| r.to_string()),
+        flagged = if pg { "false" } else { "0" },
+    )
+}
+
+const COLUMNS: &str = "id, year, seq, source, building_id, priority, description, status, version, created_at, updated_at, \
+     responded_at, resolved_at, closed_at, sla_state, response_due, resolution_due, sla_used_minutes, rating, flagged, \
+     search_text, reopen_count";
+
+/// Fills the database with `count` tickets spread over `buildings`.
+async fn fill(database_url: &str, buildings: &[String], count: u64, years: u64) -> anyhow::Result<()> {
+    let pg = database_url.starts_with("postgres");
+    let now = Utc::now();
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let started = Instant::now();
+    let mut statements = Vec::new();
+    let mut n = 0;
+    while n < count {
+        let rows: Vec<String> = (n..(n + CHUNK as u64).min(count))
+            .map(|i| {
+                let building = &buildings[usize::try_from(i).unwrap_or(0) % buildings.len()];
+                row(&mut rng, i, building, now, years * 365, pg)
+            })
+            .collect();
+        n += rows.len() as u64;
+        statements.push(format!("INSERT INTO tickets ({COLUMNS}) VALUES {}", rows.join(", ")));
+    }
+    if pg {
+        let mut conn = sqlx::PgConnection::connect(database_url).await?;
+        for batch in statements.chunks(40) {
+            let mut tx = conn.begin().await?;
+            for sql in batch {
+                sqlx::raw_sql(sqlx::AssertSqlSafe(sql.as_str())).execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+        }
+        sqlx::raw_sql("ANALYZE tickets").execute(&mut conn).await?;
+        conn.close().await?;
+    } else {
+        use std::str::FromStr as _;
+        let options = sqlx::sqlite::SqliteConnectOptions::from_str(database_url)?.busy_timeout(Duration::from_secs(60));
+        let mut conn = sqlx::SqliteConnection::connect_with(&options).await?;
+        for batch in statements.chunks(40) {
+            let mut tx = conn.begin().await?;
+            for sql in batch {
+                sqlx::raw_sql(sqlx::AssertSqlSafe(sql.as_str())).execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+        }
+        conn.close().await?;
+    }
+    println!("reports: {count} tickets written in {:.1} s", started.elapsed().as_secs_f64());
+    Ok(())
+}
+
+/// Intake at `rate` tickets a second until `stop`; answers how many were
+/// acknowledged and how many failed.
+fn intake_beside(
+    server: Arc<Server>,
+    building: String,
+    rate: f64,
+    stop: Arc<AtomicBool>,
+) -> tokio::task::JoinHandle<(u64, u64)> {
+    tokio::spawn(async move {
+        let run = uuid::Uuid::now_v7().simple().to_string();
+        let (ok, failed) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
+        let mut ticker = tokio::time::interval(Duration::from_secs_f64(1.0 / rate.max(0.1)));
+        let mut n = 0;
+        let mut tasks = Vec::new();
+        while !stop.load(Ordering::Relaxed) {
+            ticker.tick().await;
+            let tag = marker(&run, n);
+            n += 1;
+            let (server, building, ok, failed) = (server.clone(), building.clone(), ok.clone(), failed.clone());
+            tasks.push(tokio::spawn(async move {
+                match server.create(&building, &tag, &tag).await {
+                    Ok(status) if status.is_success() => ok.fetch_add(1, Ordering::Relaxed),
+                    _ => failed.fetch_add(1, Ordering::Relaxed),
+                };
+            }));
+        }
+        for task in tasks {
+            let _ = task.await;
+        }
+        (ok.load(Ordering::Relaxed), failed.load(Ordering::Relaxed))
+    })
+}
+
+/// Times each report `requests` times for one query.
+async fn time_reports(server: &Server, query: &str, requests: usize) -> anyhow::Result<Vec<(String, Summary, Value)>> {
+    let mut out = Vec::new();
+    for name in REPORTS {
+        let mut latencies = Latencies::default();
+        let mut totals = Value::Null;
+        for _ in 0..requests {
+            let sent = Instant::now();
+            let response = server
+                .http
+                .get(format!("{}/api/v1/reports/{name}?{query}", server.url))
+                .bearer_auth(&server.token)
+                .timeout(Duration::from_secs(120))
+                .send()
+                .await?;
+            let status = response.status();
+            let body: Value = response.json().await?;
+            latencies.record(sent.elapsed());
+            if !status.is_success() {
+                bail!("{name}?{query}: {status} {body}");
+            }
+            totals = body["totals"].clone();
+        }
+        out.push((name.to_owned(), latencies.summary(), totals));
+    }
+    Ok(out)
+}
+
+pub async fn reports(
+    server: Arc<Server>,
+    spawned: Option<&Spawned>,
+    tickets: u64,
+    buildings: usize,
+    years: u64,
+    requests: usize,
+    intake_rate: f64,
+) -> anyhow::Result<Figures> {
+    let Some(spawned) = spawned else { bail!("reports writes its tickets into the database: run it with --spawn") };
+    let ids = server.buildings(buildings).await?;
+    fill(&spawned.database_url, &ids, tickets, years).await.context("filling the database")?;
+    let today = Utc::now().date_naive();
+    let year = format!("from={}&to={today}", today - chrono::Days::new(364));
+    let month = format!("from={}&to={today}&building_id={}", today - chrono::Days::new(29), ids[0]);
+    let stop = Arc::new(AtomicBool::new(false));
+    let beside = (intake_rate > 0.0)
+        .then(|| intake_beside(server.clone(), ids[1 % ids.len()].clone(), intake_rate, stop.clone()));
+    let started = Instant::now();
+    let mut rows = Vec::new();
+    for (case, query) in [("year, all buildings", &year), ("month, one building", &month)] {
+        for (name, summary, totals) in time_reports(&server, query, requests).await? {
+            println!(
+                "  {name:<9} {case:<20} {}  (tickets: {})",
+                summary.line(),
+                totals["tickets"].as_i64().or(totals["opened"].as_i64()).unwrap_or(-1)
+            );
+            rows.push(
+                json!({"report": name, "case": case, "p50_ms": round3(summary.p50), "max_ms": round3(summary.max)}),
+            );
+        }
+    }
+    stop.store(true, Ordering::Relaxed);
+    let (acknowledged, failed) = match beside {
+        Some(task) => task.await?,
+        None => (0, 0),
+    };
+    let elapsed = started.elapsed().as_secs_f64();
+    println!("  intake beside: {acknowledged} acknowledged ({:.0}/s), {failed} failed", acknowledged as f64 / elapsed);
+    let worst = |case: &str| {
+        rows.iter().filter(|r| r["case"] == case).map(|r| r["max_ms"].as_f64().unwrap_or(0.0)).fold(0.0, f64::max)
+    };
+    let mut figures = Figures::new("reports");
+    figures.max_ms = worst("year, all buildings").max(worst("month, one building"));
+    figures.errors = failed;
+    figures.achieved_rate = round3(acknowledged as f64 / elapsed);
+    figures.offered_rate = (intake_rate > 0.0).then_some(intake_rate);
+    Ok(figures
+        .with("tickets", tickets)
+        .with("buildings", buildings)
+        .with("year_all_max_ms", worst("year, all buildings"))
+        .with("month_one_max_ms", worst("month, one building"))
+        .with("reports", Value::Array(rows)))
+}
