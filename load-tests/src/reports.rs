@@ -171,9 +171,16 @@ fn intake_beside(
             let (server, building, ok, failed) = (server.clone(), building.clone(), ok.clone(), failed.clone());
             tasks.push(tokio::spawn(async move {
                 match server.create(&building, &tag, &tag).await {
-                    Ok(status) if status.is_success() => ok.fetch_add(1, Ordering::Relaxed),
-                    _ => failed.fetch_add(1, Ordering::Relaxed),
-                };
+                    Ok(status) if status.is_success() => {
+                        ok.fetch_add(1, Ordering::Relaxed);
+                    }
+                    answer => {
+                        // The first few failures are told, with what came back.
+                        if failed.fetch_add(1, Ordering::Relaxed) < 3 {
+                            eprintln!("  intake beside failed: {answer:?}");
+                        }
+                    }
+                }
             }));
         }
         for task in tasks {

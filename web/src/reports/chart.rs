@@ -147,7 +147,8 @@ pub fn columns(title: &str, categories: &[String], series: &[Series], decimal: c
     let (left, top, bottom) = (44.0, 28.0, 36.0);
     let plot_w = WIDTH - left - 8.0;
     let plot_h = height - top - bottom;
-    let max = maximum(series, Scale::Count);
+    // Four whole steps on the axis.
+    let max = (maximum(series, Scale::Count) / 4.0).ceil() * 4.0;
     #[allow(clippy::cast_precision_loss)]
     let slot = plot_w / categories.len().max(1) as f64;
     #[allow(clippy::cast_precision_loss)]

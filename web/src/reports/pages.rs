@@ -502,7 +502,21 @@ pub async fn report_summary(
     .into_iter()
     .flatten()
     .collect();
-    let main_table = |report: &Report| view::tables(report, t, zone).into_iter().next();
+    // The summary's tables keep the columns a page of A4 has room for.
+    let main_table = |report: &Report, keys: &[&str]| {
+        let mut report = report.clone();
+        report.tables.truncate(1);
+        if let Some(table) = report.tables.first_mut() {
+            let keep: Vec<usize> = (0..table.columns.len())
+                .filter(|i| table.columns[*i].key == "group" || keys.contains(&table.columns[*i].key.as_str()))
+                .collect();
+            table.columns = keep.iter().map(|i| table.columns[*i].clone()).collect();
+            for row in &mut table.rows {
+                row.values = keep.iter().filter_map(|i| row.values.get(*i).cloned()).collect();
+            }
+        }
+        view::tables(&report, t, zone).into_iter().next()
+    };
     let page = SummaryPage {
         t,
         chrome: Chrome::new(&caller, Section::Reports, req.path()),
@@ -519,7 +533,13 @@ pub async fn report_summary(
             ((t.rp.chart_title)(ReportName::Sources), chart_of(&sources, t)),
             ((t.rp.chart_title)(ReportName::Quality), chart_of(&quality, t)),
         ],
-        tables: [main_table(&sla), main_table(&workload)].into_iter().flatten().collect(),
+        tables: [
+            main_table(&sla, &["tickets", "response_share", "resolution_share", "resolution_median"]),
+            main_table(&workload, &["tickets", "resolved", "open", "first_time_fix_share", "resolution_median"]),
+        ]
+        .into_iter()
+        .flatten()
+        .collect(),
     };
     html(&page)
 }
