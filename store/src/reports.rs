@@ -4,7 +4,7 @@
 //! the same way on both backends.
 
 use chrono::{DateTime, Utc};
-use sea_query::{Expr, ExprTrait, Query};
+use sea_query::{Expr, ExprTrait};
 use uuid::Uuid;
 
 use domovoy_domain::ids::{BuildingId, ClassifierId, SlaPolicyId, TeamId, TicketId, UserId};
@@ -13,7 +13,7 @@ use domovoy_domain::ticket::{Priority, TicketNumber, TicketSource, TicketStatus}
 
 use crate::db::{Source, fetch_all_built};
 use crate::error::{StoreResult, decode};
-use crate::tickets::AssigneeFilter;
+use crate::tickets::{AssigneeFilter, TicketQuery};
 
 /// The filters every report shares (besides the period).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -124,14 +124,7 @@ impl TryFrom<FactRow> for TicketFact {
 
 #[derive(sea_query::Iden)]
 enum Tickets {
-    Table,
     BuildingId,
-    CategoryId,
-    Priority,
-    Source,
-    Status,
-    AssigneeId,
-    TeamId,
     CreatedAt,
     ResolvedAt,
 }
@@ -175,34 +168,19 @@ pub async fn moments<'a>(
 }
 
 /// The tickets of `window` within `scope`, in no particular order (the
-/// counting groups them itself).
+/// counting groups them itself); the scope's filters are the board's.
 fn scoped(scope: &ReportScope, window: Window) -> sea_query::SelectStatement {
-    let mut select = Query::select();
-    select.from(Tickets::Table);
-    if let Some(buildings) = &scope.buildings {
-        select.and_where(Expr::col(Tickets::BuildingId).is_in(buildings.iter().map(|b| b.as_uuid())));
-    }
-    if let Some(category) = scope.category {
-        select.and_where(Expr::col(Tickets::CategoryId).eq(category.as_uuid()));
-    }
-    if let Some(priority) = scope.priority {
-        select.and_where(Expr::col(Tickets::Priority).eq(priority.code()));
-    }
-    if let Some(ticket_source) = scope.source {
-        select.and_where(Expr::col(Tickets::Source).eq(ticket_source.code()));
-    }
-    if let Some(team) = scope.team {
-        select.and_where(Expr::col(Tickets::TeamId).eq(team.as_uuid()));
-    }
-    match scope.assignee {
-        Some(AssigneeFilter::Nobody) => {
-            select.and_where(Expr::col(Tickets::AssigneeId).is_null());
-        }
-        Some(AssigneeFilter::User(user)) => {
-            select.and_where(Expr::col(Tickets::AssigneeId).eq(user.as_uuid()));
-        }
-        None => {}
-    }
+    let query = TicketQuery {
+        buildings: scope.buildings.clone(),
+        category: scope.category,
+        priority: scope.priority,
+        source: scope.source,
+        team: scope.team,
+        assignee: scope.assignee,
+        open_only: window == Window::Open,
+        ..TicketQuery::default()
+    };
+    let mut select = crate::tickets::filtered(&query, false);
     match window {
         Window::Created(from, to) => {
             select.and_where(Expr::col(Tickets::CreatedAt).gte(from)).and_where(Expr::col(Tickets::CreatedAt).lt(to));
@@ -210,10 +188,7 @@ fn scoped(scope: &ReportScope, window: Window) -> sea_query::SelectStatement {
         Window::Resolved(from, to) => {
             select.and_where(Expr::col(Tickets::ResolvedAt).gte(from)).and_where(Expr::col(Tickets::ResolvedAt).lt(to));
         }
-        Window::Open => {
-            let open = TicketStatus::ALL.iter().filter(|s| s.is_open()).map(|s| s.code());
-            select.and_where(Expr::col(Tickets::Status).is_in(open));
-        }
+        Window::Open => {}
     }
     select
 }

@@ -528,6 +528,7 @@ pub struct TicketQuery {
     pub category: Option<ClassifierId>,
     pub priority: Option<Priority>,
     pub assignee: Option<AssigneeFilter>,
+    pub team: Option<TeamId>,
     pub source: Option<TicketSource>,
     pub sla_state: Option<SlaState>,
     pub text: Option<String>,
@@ -558,6 +559,7 @@ enum Tickets {
     CategoryId,
     Priority,
     AssigneeId,
+    TeamId,
     Source,
     SlaState,
     SearchText,
@@ -566,7 +568,7 @@ enum Tickets {
     CreatedAt,
 }
 
-fn filtered(query: &TicketQuery, with_status: bool) -> SelectStatement {
+pub(crate) fn filtered(query: &TicketQuery, with_status: bool) -> SelectStatement {
     let mut select = Query::select();
     select.from(Tickets::Table);
     if let Some(buildings) = &query.buildings {
@@ -602,6 +604,9 @@ fn filtered(query: &TicketQuery, with_status: bool) -> SelectStatement {
             select.and_where(Expr::col(Tickets::AssigneeId).eq(user.as_uuid()));
         }
         None => {}
+    }
+    if let Some(team) = query.team {
+        select.and_where(Expr::col(Tickets::TeamId).eq(team.as_uuid()));
     }
     if let Some(source) = query.source {
         select.and_where(Expr::col(Tickets::Source).eq(source.code()));
