@@ -867,9 +867,9 @@ pub struct CallFigures {
 }
 
 /// Counts the ПП РФ №416 figures of `calls`.
-pub fn figures(calls: &[Call]) -> CallFigures {
+pub fn figures<'c>(calls: impl IntoIterator<Item = &'c Call>) -> CallFigures {
     let mut f = CallFigures::default();
-    for call in calls.iter().filter(|c| c.direction == CallDirection::In) {
+    for call in calls.into_iter().filter(|c| c.direction == CallDirection::In) {
         f.inbound += 1;
         match call.result() {
             Some(CallResult::Answered) => {

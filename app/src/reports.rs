@@ -17,7 +17,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use chrono::{DateTime, Days, NaiveDate, TimeZone as _, Utc};
+use chrono::{DateTime, Days, NaiveDate, TimeZone as _, Timelike as _, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
@@ -144,6 +144,8 @@ pub enum Label {
     Day(NaiveDate),
     Week(NaiveDate),
     Month(NaiveDate),
+    /// An hour of the day, 0–23.
+    Hour(u32),
     /// What a figure counts (a list's "which clock").
     Measure(Measure),
 }
@@ -337,10 +339,15 @@ impl Context {
             GroupBy::Building => named(Some(fact.building_id), &self.buildings),
             GroupBy::Category => named(fact.category_id, &self.categories),
             GroupBy::Team => named(fact.team_id, &self.teams),
-            GroupBy::Assignee => named(fact.assignee_id, &self.users),
+            GroupBy::Assignee | GroupBy::Operator => named(fact.assignee_id, &self.users),
             GroupBy::Priority => (fact.priority.code().to_owned(), Label::Priority(fact.priority)),
             GroupBy::Source => (fact.source.code().to_owned(), Label::Source(fact.source)),
             GroupBy::Status => (fact.status.code().to_owned(), Label::Status(fact.status)),
+            GroupBy::Hour => {
+                let at = Self::moment(fact, window).unwrap_or(fact.created_at);
+                let hour = at.with_timezone(&self.zone(fact.building_id)).hour();
+                (format!("{hour:02}"), Label::Hour(hour))
+            }
             GroupBy::Day | GroupBy::Week | GroupBy::Month => {
                 let at = Self::moment(fact, window).unwrap_or(fact.created_at);
                 let start = period_start(by, self.local_day(fact, at));
@@ -536,6 +543,8 @@ fn windows(name: ReportName) -> &'static [WindowKind] {
     match name {
         // Its flow reads only when and where (`read_moments`).
         ReportName::Backlog => &[WindowKind::Open],
+        // Calls, not tickets (`calls_report`).
+        ReportName::Calls => &[],
         _ => &[WindowKind::Created],
     }
 }
@@ -546,6 +555,7 @@ fn default_group(name: ReportName) -> GroupBy {
         ReportName::Backlog => GroupBy::Day,
         ReportName::Workload => GroupBy::Assignee,
         ReportName::Sources => GroupBy::Source,
+        ReportName::Calls => GroupBy::Operator,
     }
 }
 
@@ -587,6 +597,11 @@ async fn count_report(
         ReportName::Workload => workload_report(&ctx, &facts.created, group_by),
         ReportName::Quality => quality_report(&ctx, &facts.created, group_by),
         ReportName::Sources => sources_report(&ctx, &facts.created, group_by),
+        ReportName::Calls => {
+            let (calls, cut) = read_calls(app, &ctx, &parsed.scope).await?;
+            facts.truncated |= cut;
+            calls_report(&ctx, &calls, group_by)?
+        }
     };
     Ok(Report {
         name,
@@ -629,6 +644,7 @@ fn label_order(label: &Label) -> (u8, String) {
         Label::Priority(p) => (2, format!("{:02}", Priority::ALL.iter().position(|x| x == p).unwrap_or(0))),
         Label::Status(s) => (2, format!("{:02}", TicketStatus::ALL.iter().position(|x| x == s).unwrap_or(0))),
         Label::Day(d) | Label::Week(d) | Label::Month(d) => (2, d.to_string()),
+        Label::Hour(h) => (2, format!("{h:02}")),
         Label::Measure(m) => (2, m.code().to_owned()),
     }
 }
@@ -948,6 +964,149 @@ fn sources_report(ctx: &Context, facts: &[TicketFact], by: GroupBy) -> (Vec<Tota
         })
         .collect();
     (totals, vec![main, Table { key: "trend", group_by: Some(step), columns, rows }])
+}
+
+/// The calls of the period within the scope's buildings (a call of no
+/// known building only when the scope is every building), cut by the day
+/// of its building's zone (the company's for a call of no building); the
+/// assignee filter is the operator.
+async fn read_calls(app: &App, ctx: &Context, scope: &ReportScope) -> AppResult<(Vec<CallRecord>, bool)> {
+    let (from, to) = ctx.utc_window();
+    let limit = i64::try_from(MAX_FACTS).unwrap_or(i64::MAX);
+    let mut calls = domovoy_store::calls::started_between(&app.db, from, to, limit).await?;
+    let truncated = calls.len() as u64 >= MAX_FACTS;
+    calls.retain(|call| {
+        let visible = match (&scope.buildings, call.building_id) {
+            (None, _) => true,
+            (Some(list), Some(building)) => list.contains(&building),
+            (Some(_), None) => false,
+        };
+        let operator = match scope.assignee {
+            None => true,
+            Some(AssigneeFilter::Nobody) => call.operator_id.is_none(),
+            Some(AssigneeFilter::User(user)) => call.operator_id == Some(user),
+        };
+        let zone = call.building_id.map_or(ctx.default_zone, |b| ctx.zone(b));
+        visible && operator && ctx.period.contains(call.times.started_at.with_timezone(&zone).date_naive())
+    });
+    Ok((calls, truncated))
+}
+
+type CallRecord = domovoy_store::calls::Call;
+
+const CALL_COLUMNS: [&str; 8] = [
+    "inbound",
+    "answered",
+    "answered_in_time",
+    "answered_share",
+    "missed",
+    "called_back_in_time",
+    "callback_share",
+    "callbacks_open",
+];
+
+fn call_values(calls: &[&CallRecord]) -> Vec<Value> {
+    let f = crate::calls::figures(calls.iter().copied());
+    let n = |v: usize| i64::try_from(v).unwrap_or(i64::MAX);
+    vec![
+        Value::Count(n(f.inbound)),
+        Value::Count(n(f.answered)),
+        Value::Count(n(f.answered_in_time)),
+        Value::Share(share(n(f.answered_in_time), n(f.inbound))),
+        Value::Count(n(f.missed)),
+        Value::Count(n(f.called_back_in_time)),
+        Value::Share(share(n(f.called_back_in_time), n(f.missed))),
+        Value::Count(n(f.callbacks_open)),
+    ]
+}
+
+/// A call's group: its operator, building, hour or day.
+fn call_group(ctx: &Context, by: GroupBy, call: &CallRecord) -> (String, Label) {
+    let zone = call.building_id.map_or(ctx.default_zone, |b| ctx.zone(b));
+    let local = call.times.started_at.with_timezone(&zone);
+    match by {
+        GroupBy::Building => match call.building_id {
+            Some(b) => (b.to_string(), Label::Name(ctx.buildings.get(&b).cloned().unwrap_or_default())),
+            None => ("none".to_owned(), Label::Nobody),
+        },
+        GroupBy::Hour => (format!("{:02}", local.hour()), Label::Hour(local.hour())),
+        GroupBy::Day | GroupBy::Week | GroupBy::Month => {
+            let start = period_start(by, local.date_naive());
+            let label = match by {
+                GroupBy::Day => Label::Day(start),
+                GroupBy::Week => Label::Week(start),
+                _ => Label::Month(start),
+            };
+            (start.to_string(), label)
+        }
+        _ => match (call.operator_id, call.operator_name.clone().or_else(|| call.operator_extension.clone())) {
+            (Some(id), name) => (id.to_string(), Label::Name(name.unwrap_or_else(|| id.to_string()))),
+            (None, Some(extension)) => (format!("ext:{extension}"), Label::Name(extension)),
+            (None, None) => ("none".to_owned(), Label::Nobody),
+        },
+    }
+}
+
+fn call_table(ctx: &Context, key: &'static str, calls: &[CallRecord], by: GroupBy) -> Table {
+    let mut groups: BTreeMap<String, (Label, Vec<&CallRecord>)> = BTreeMap::new();
+    for call in calls {
+        let (k, label) = call_group(ctx, by, call);
+        groups.entry(k).or_insert_with(|| (label, Vec::new())).1.push(call);
+    }
+    let mut rows: Vec<(String, Label, Vec<&CallRecord>)> =
+        groups.into_iter().map(|(k, (label, calls))| (k, label, calls)).collect();
+    if by == GroupBy::Hour {
+        // Every hour of the day, quiet ones too.
+        rows = (0..24)
+            .map(|h| {
+                let k = format!("{h:02}");
+                let calls = rows.iter().find(|r| r.0 == k).map(|r| r.2.clone()).unwrap_or_default();
+                (k, Label::Hour(h), calls)
+            })
+            .collect();
+    } else if !by.is_time() {
+        rows.sort_by_cached_key(|r| label_order(&r.1));
+    }
+    let mut columns = vec![Column::plain("group")];
+    columns.extend(CALL_COLUMNS.iter().map(|k| Column::plain(k)));
+    Table {
+        key,
+        group_by: Some(by),
+        columns,
+        rows: rows
+            .into_iter()
+            .map(|(k, label, calls)| {
+                let mut values = vec![Value::Label(label)];
+                values.extend(call_values(&calls));
+                Row { key: Some(k), values }
+            })
+            .collect(),
+    }
+}
+
+/// The calls report: its figures, by `by` (operator by default) and by
+/// hour of the day.
+fn calls_report(ctx: &Context, calls: &[CallRecord], by: GroupBy) -> AppResult<(Vec<Total>, Vec<Table>)> {
+    if !matches!(
+        by,
+        GroupBy::Operator
+            | GroupBy::Assignee
+            | GroupBy::Building
+            | GroupBy::Hour
+            | GroupBy::Day
+            | GroupBy::Week
+            | GroupBy::Month
+    ) {
+        return Err(AppError::field("group", FieldError::NotAllowed));
+    }
+    let all: Vec<&CallRecord> = calls.iter().collect();
+    let totals =
+        CALL_COLUMNS.iter().zip(call_values(&all)).map(|(k, value)| Total { key: k, value, measure: None }).collect();
+    let mut tables = vec![call_table(ctx, "groups", calls, by)];
+    if by != GroupBy::Hour {
+        tables.push(call_table(ctx, "hours", calls, GroupBy::Hour));
+    }
+    Ok((totals, tables))
 }
 
 /// What the filter form offers the requester: their buildings, the

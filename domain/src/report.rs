@@ -27,6 +27,9 @@ code_enum! {
         Quality = "quality",
         /// Where tickets come from.
         Sources = "sources",
+        /// Calls by ПП РФ №416: answered within 5 minutes, called back
+        /// within 10, missed; by operator and hour.
+        Calls = "calls",
     }
 }
 
@@ -43,6 +46,10 @@ code_enum! {
         Day = "day",
         Week = "week",
         Month = "month",
+        /// The hour of the day (0–23, local).
+        Hour = "hour",
+        /// Who took a call (the calls report; for tickets, the assignee).
+        Operator = "operator",
     }
 }
 

@@ -534,6 +534,28 @@ pub async fn list<'a>(source: impl Into<Source<'a>>, query: &CallQuery) -> Store
     Ok((complete(source, rows).await?, more))
 }
 
+/// The calls that started in `[from, until)`, oldest first, without their
+/// clients and tickets (what the calls report counts); at most `limit`.
+pub async fn started_between<'a>(
+    source: impl Into<Source<'a>>,
+    from: DateTime<Utc>,
+    until: DateTime<Utc>,
+    limit: i64,
+) -> StoreResult<Vec<Call>> {
+    let rows: Vec<CallRow> = on_conn!(source, c => {
+        sqlx::query_as(concat!(
+            call_select!(),
+            "WHERE k.started_at >= $1 AND k.started_at < $2 ORDER BY k.started_at, k.id LIMIT $3"
+        ))
+        .bind(from)
+        .bind(until)
+        .bind(limit)
+        .fetch_all(&mut *c)
+        .await?
+    });
+    rows.into_iter().map(|row| row.into_call(Vec::new(), Vec::new())).collect()
+}
+
 /// Open callback tasks of calls from this number (to close them when it
 /// is called back).
 pub async fn open_callbacks_from<'a>(source: impl Into<Source<'a>>, e164: &str) -> StoreResult<Vec<CallId>> {

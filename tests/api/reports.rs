@@ -459,3 +459,80 @@ async fn reports_count_what_happened_on_postgres() {
     let Some(app) = TestApp::spawn_postgres().await else { return };
     reports_count_what_happened(app).await;
 }
+
+/// The calls report's headline figures, as numbers.
+async fn call_totals(app: &TestApp, token: &str) -> Vec<i64> {
+    let report = json_of(app, token, "/api/v1/reports/calls").await;
+    ["inbound", "answered", "answered_in_time", "missed", "callbacks_open"]
+        .iter()
+        .map(|k| report["totals"][k].as_i64().unwrap_or_else(|| panic!("{k}: {report}")))
+        .collect()
+}
+
+async fn the_calls_report_counts_what_the_pbx_reported(app: TestApp) {
+    let admin = app.token("admin").await;
+    let created: Value =
+        app.post(&admin, "/api/v1/integrations/pbx", &json!({"name": "АТС отчёта"})).await.json().await.unwrap();
+    let url = created["url"].as_str().unwrap().to_owned();
+    let before = call_totals(&app, &admin).await;
+    let cti = |fields: Vec<(&'static str, &'static str)>| {
+        let (app, url) = (&app, &url);
+        async move {
+            let sent = crate::helpers::client().post(app.url(url)).form(&fields).send().await.unwrap();
+            assert_eq!(sent.status(), StatusCode::OK);
+        }
+    };
+    // Answered at once by the dispatcher, then hung up.
+    cti(vec![
+        ("event", "newCall"),
+        ("from", "89001000002"),
+        ("to", "4951234567"),
+        ("direction", "in"),
+        ("callId", "rep-1"),
+    ])
+    .await;
+    cti(vec![
+        ("event", "answer"),
+        ("callId", "rep-1"),
+        ("direction", "in"),
+        ("from", "89001000002"),
+        ("user", "dispatcher"),
+    ])
+    .await;
+    cti(vec![("event", "hangup"), ("callId", "rep-1"), ("direction", "in"), ("cause", "normalClearing")]).await;
+    // Nobody answered: a missed call and a callback task.
+    cti(vec![
+        ("event", "newCall"),
+        ("from", "89001000003"),
+        ("to", "4951234567"),
+        ("direction", "in"),
+        ("callId", "rep-2"),
+    ])
+    .await;
+    cti(vec![("event", "hangup"), ("callId", "rep-2"), ("direction", "in"), ("cause", "noAnswer")]).await;
+
+    let after = call_totals(&app, &admin).await;
+    let grew: Vec<i64> = after.iter().zip(&before).map(|(a, b)| a - b).collect();
+    assert_eq!(grew, vec![2, 1, 1, 1, 1], "inbound, answered, within 5 min, missed, awaiting a callback");
+    let report = json_of(&app, &admin, "/api/v1/reports/calls?group=hour").await;
+    assert_eq!(report["rows"].as_array().unwrap().len(), 24, "every hour of the day");
+    assert_eq!(
+        app.get(&admin, "/api/v1/reports/calls?group=category").await.status(),
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    let page = app.browser();
+    app.browser_login(&page, "admin", DEMO_PASSWORD).await;
+    let html = page.get(app.url("/reports/calls")).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("Ответ за 5 минут") && html.contains("href=\"/calls?from="), "links to the call log");
+}
+
+#[actix_web::test]
+async fn the_calls_report_counts_what_the_pbx_reported_on_sqlite() {
+    the_calls_report_counts_what_the_pbx_reported(TestApp::spawn().await).await;
+}
+
+#[actix_web::test]
+async fn the_calls_report_counts_what_the_pbx_reported_on_postgres() {
+    let Some(app) = TestApp::spawn_postgres().await else { return };
+    the_calls_report_counts_what_the_pbx_reported(app).await;
+}

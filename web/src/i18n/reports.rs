@@ -22,8 +22,10 @@ catalog! {
         "Заявка считается в том периоде, когда её подали (по времени её объекта), обе даты включительно. Каждая цифра открывает список заявок за ней.",
         "A ticket counts in the period it was filed in (its building's time), both dates included. Every figure opens the list of tickets behind it.",
     ),
-    calls_report: &'static str = ("Звонки (ПП РФ №416)", "Calls (RF Government Decree 416)"),
-    calls_about: &'static str = ("Ответ за 5 минут, перезвон за 10, пропущенные — в журнале звонков", "Answered within 5 minutes, called back within 10, missed: in the call log"),
+    call_log: &'static str = ("Журнал звонков", "Call log"),
+    group_label_operator: &'static str = ("Оператор", "Operator"),
+    /// «09:00–10:00».
+    hour_span: fn(u32) -> String = (|h| format!("{h:02}:00–\u{2060}{:02}:00", (h + 1) % 24), |h| format!("{h:02}:00–\u{2060}{:02}:00", (h + 1) % 24)),
     visits_report: &'static str = ("Посещения", "Visits"),
     visits_about: &'static str = ("Посещения по дням, среднее время на территории, задержавшиеся", "Visits per day, average stay, overstays"),
     period_from: &'static str = ("С", "From"),
@@ -112,6 +114,7 @@ labels! {
         ReportName::Workload => ("Загрузка исполнителей", "Workload"),
         ReportName::Quality => ("Оценки жителей", "Residents' ratings"),
         ReportName::Sources => ("Источники заявок", "Sources"),
+        ReportName::Calls => ("Звонки (ПП РФ №416)", "Calls (RF Government Decree 416)"),
     }
     fn about(name: ReportName) -> &'static str = match name {
         ReportName::Sla => ("Первый ответ и выполнение в срок: доли, медиана и 90-й процентиль, список нарушений", "First response and resolution on time: shares, median and 90th percentile, the breaches"),
@@ -119,6 +122,7 @@ labels! {
         ReportName::Workload => ("Заявки по исполнителям и бригадам, возвраты, выполнение с первого раза", "Tickets per technician and team, reopens, first-time fixes"),
         ReportName::Quality => ("Средняя оценка, распределение, низкие оценки с комментариями", "Average rating, distribution, low ratings with comments"),
         ReportName::Sources => ("Телефон, приложение, кабинет, e-mail, лично: доли и динамика", "Phone, app, cabinet, e-mail, walk-in: shares and trend"),
+        ReportName::Calls => ("Ответ за 5 минут, перезвон за 10, пропущенные: по операторам и часам", "Answered within 5 minutes, called back within 10, missed: by operator and hour"),
     }
     fn chart_title(name: ReportName) -> &'static str = match name {
         ReportName::Sla => ("Доля в срок: первый ответ и выполнение", "On time: first response and resolution"),
@@ -126,6 +130,7 @@ labels! {
         ReportName::Workload => ("Заявки и выполненные", "Tickets and resolved"),
         ReportName::Quality => ("Распределение оценок", "Ratings"),
         ReportName::Sources => ("Доли источников", "Sources"),
+        ReportName::Calls => ("Ответ за 5 минут и перезвон за 10", "Answered within 5 minutes, called back within 10"),
     }
     fn group_label(by: GroupBy) -> &'static str = match by {
         GroupBy::Building => ("Объект", "Building"),
@@ -138,6 +143,8 @@ labels! {
         GroupBy::Day => ("День", "Day"),
         GroupBy::Week => ("Неделя", "Week"),
         GroupBy::Month => ("Месяц", "Month"),
+        GroupBy::Hour => ("Час", "Hour"),
+        GroupBy::Operator => ("Оператор", "Operator"),
     }
     fn measure_label(measure: Measure) -> &'static str = match measure {
         Measure::Tickets => ("Заявок", "Tickets"),
@@ -189,6 +196,14 @@ labels! {
         "assignee" => ("Исполнитель", "Assignee"),
         "rating" => ("Оценка", "Rating"),
         "comment" => ("Комментарий", "Comment"),
+        "inbound" => ("Входящих", "Inbound"),
+        "answered" => ("Отвечено", "Answered"),
+        "answered_in_time" => ("Ответ за 5 минут", "Answered within 5 min"),
+        "answered_share" => ("Доля ответа за 5 минут", "Answered within 5 min, share"),
+        "missed" => ("Пропущено", "Missed"),
+        "called_back_in_time" => ("Перезвон за 10 минут", "Called back within 10 min"),
+        "callback_share" => ("Доля перезвона за 10 минут", "Called back within 10 min, share"),
+        "callbacks_open" => ("Ждут перезвона", "Awaiting a callback"),
         _ => ("", ""),
     }
     fn table_label(key: &str) -> &'static str = match key {
@@ -197,6 +212,7 @@ labels! {
         "ageing" => ("Открытые заявки по возрасту", "Open tickets by age"),
         "low" => ("Низкие оценки", "Low ratings"),
         "trend" => ("Динамика по источникам", "Sources over time"),
+        "hours" => ("По часам", "By hour"),
         _ => ("Сводка", "Summary"),
     }
 }

@@ -33,6 +33,7 @@ fn label_json(label: &Label) -> Json {
         Label::Priority(p) => json!(p.code()),
         Label::Status(s) => json!(s.code()),
         Label::Day(d) | Label::Week(d) | Label::Month(d) => json!(d.to_string()),
+        Label::Hour(h) => json!(h),
         Label::Measure(m) => json!(m.code()),
     }
 }

@@ -36,7 +36,6 @@ struct IndexPage<'a> {
     t: &'a Catalog,
     chrome: Chrome,
     reports: Vec<(&'static str, &'static str, &'static str)>,
-    calls: bool,
     visits: bool,
 }
 
@@ -51,7 +50,6 @@ pub async fn reports_index(caller: PageCaller, req: HttpRequest) -> Result<HttpR
         t,
         chrome: Chrome::new(&caller, Section::Reports, req.path()),
         reports: ReportName::ALL.iter().map(|n| (n.code(), (t.rp.name_label)(*n), (t.rp.about)(*n))).collect(),
-        calls: p.can_somewhere(Permission::CallsReceive),
         visits: p.reach(Permission::PassesCheck).reaches_buildings(),
     };
     html(&page)
@@ -88,6 +86,7 @@ fn form(
     t: &Catalog,
     options: &FilterOptions,
     filter: &ReportFilter,
+    name: ReportName,
     group_by: GroupBy,
     today: chrono::NaiveDate,
 ) -> Form {
@@ -118,7 +117,18 @@ fn form(
         ),
         groups: GroupBy::ALL
             .iter()
-            .filter(|g| **g != GroupBy::Status)
+            .filter(|g| match name {
+                ReportName::Calls => matches!(
+                    g,
+                    GroupBy::Operator
+                        | GroupBy::Building
+                        | GroupBy::Hour
+                        | GroupBy::Day
+                        | GroupBy::Week
+                        | GroupBy::Month
+                ),
+                _ => !matches!(g, GroupBy::Status | GroupBy::Operator),
+            })
             .map(|g| (g.code().to_owned(), (t.rp.group_label)(*g).to_owned(), *g == group_by))
             .collect(),
         quick: vec![
@@ -245,6 +255,13 @@ pub fn chart_of(report: &Report, t: &Catalog) -> String {
         ReportName::Sources => {
             chart::bars(title, &row_labels(report, "groups", t), &series("groups", &["share"]), Scale::Share, decimal)
         }
+        ReportName::Calls => chart::bars(
+            title,
+            &row_labels(report, "groups", t),
+            &series("groups", &["answered_share", "callback_share"]),
+            Scale::Share,
+            decimal,
+        ),
     }
 }
 
@@ -303,7 +320,7 @@ pub async fn report_page(
         from: report.period.from.format("%Y-%m-%d").to_string(),
         to: report.period.to.format("%Y-%m-%d").to_string(),
         period: format!("{} — {}", fmt_day(report.period.from), fmt_day(report.period.to)),
-        form: form(t, &options, &query.filter, report.group_by, today),
+        form: form(t, &options, &query.filter, name, report.group_by, today),
         figures: view::figures(&report, t, zone),
         chart: if empty { String::new() } else { chart_of(&report, t) },
         tables: view::tables(&report, t, zone),

@@ -63,6 +63,7 @@ pub fn label_text(label: &Label, t: &Catalog) -> String {
             let month = t.rp.months.get(d.month0() as usize).copied().unwrap_or_default();
             format!("{month} {}", d.year())
         }
+        Label::Hour(h) => (t.rp.hour_span)(*h),
         Label::Measure(m) => (t.rp.measure_label)(*m).to_owned(),
     }
 }
@@ -131,6 +132,33 @@ pub fn filter_query(filter: &ReportFilter) -> String {
     .join("&")
 }
 
+/// The call log's page of the calls behind a count of the calls report
+/// (those it can filter: inbound, answered, missed, awaiting a callback; by
+/// operator or day).
+fn call_log_href(report: &Report, column: &str, row: Option<(GroupBy, &str)>) -> Option<String> {
+    let what = match column {
+        "inbound" => "direction=in",
+        "answered" => "direction=in&result=answered",
+        "missed" => "direction=in&result=missed",
+        "callbacks_open" => "direction=in&callback=true",
+        _ => return None,
+    };
+    let (mut from, mut to) = (report.period.from, report.period.to);
+    let mut extra = String::new();
+    match row {
+        None => {}
+        Some((GroupBy::Operator | GroupBy::Assignee, key)) if key.parse::<uuid::Uuid>().is_ok() => {
+            extra = format!("&operator_id={key}");
+        }
+        Some((GroupBy::Day, key)) => {
+            let day = key.parse().ok()?;
+            (from, to) = (day, day);
+        }
+        Some(_) => return None,
+    }
+    Some(format!("/calls?from={from}&to={to}&{what}{extra}"))
+}
+
 /// The link to the tickets behind a count.
 fn drill_href(name: ReportName, query: &str, column: &Column, row: Option<(GroupBy, &str)>) -> Option<String> {
     let measure = column.measure?;
@@ -169,12 +197,12 @@ pub fn figures(report: &Report, t: &Catalog, zone: Tz) -> Vec<FigureView> {
                     .to_owned()
                 }
             };
-            FigureView {
-                key: total.key,
-                label,
-                value: value_text(&total.value, t, zone),
-                href: drill_href(report.name, &query, &column, None),
-            }
+            let href = if report.name == ReportName::Calls {
+                call_log_href(report, total.key, None)
+            } else {
+                drill_href(report.name, &query, &column, None)
+            };
+            FigureView { key: total.key, label, value: value_text(&total.value, t, zone), href }
         })
         .collect()
 }
@@ -202,6 +230,9 @@ pub fn tables(report: &Report, t: &Catalog, zone: Tz) -> Vec<TableView> {
                             let numeric = !matches!(value, Value::Label(_) | Value::Text(_) | Value::Ticket { .. });
                             let href = match value {
                                 Value::Ticket { id, .. } => Some(format!("/tickets/{id}")),
+                                Value::Count(n) if *n > 0 && report.name == ReportName::Calls => {
+                                    call_log_href(report, &column.key, table.group_by.zip(row.key.as_deref()))
+                                }
                                 Value::Count(n) if *n > 0 => {
                                     drill_href(report.name, &query, column, table.group_by.zip(row.key.as_deref()))
                                 }
