@@ -351,14 +351,19 @@ impl Context {
             GroupBy::Day | GroupBy::Week | GroupBy::Month => {
                 let at = Self::moment(fact, window).unwrap_or(fact.created_at);
                 let start = period_start(by, self.local_day(fact, at));
-                let label = match by {
-                    GroupBy::Day => Label::Day(start),
-                    GroupBy::Week => Label::Week(start),
-                    _ => Label::Month(start),
-                };
+                let label = period_label(by, start);
                 (start.to_string(), label)
             }
         }
+    }
+}
+
+/// The label of a day's, week's or month's group starting on `start`.
+fn period_label(by: GroupBy, start: NaiveDate) -> Label {
+    match by {
+        GroupBy::Week => Label::Week(start),
+        GroupBy::Month => Label::Month(start),
+        _ => Label::Day(start),
     }
 }
 
@@ -818,11 +823,7 @@ fn backlog_report(
         .map(|start| {
             let key = start.to_string();
             let (o, c) = (opened.get(&start).copied().unwrap_or(0), closed.get(&start).copied().unwrap_or(0));
-            let label = match by {
-                GroupBy::Week => Label::Week(start),
-                GroupBy::Month => Label::Month(start),
-                _ => Label::Day(start),
-            };
+            let label = period_label(by, start);
             Row {
                 key: Some(key),
                 values: vec![Value::Label(label), Value::Count(o), Value::Count(c), Value::Count(o - c)],
@@ -1032,11 +1033,7 @@ fn call_group(ctx: &Context, by: GroupBy, call: &CallRecord) -> (String, Label) 
         GroupBy::Hour => (format!("{:02}", local.hour()), Label::Hour(local.hour())),
         GroupBy::Day | GroupBy::Week | GroupBy::Month => {
             let start = period_start(by, local.date_naive());
-            let label = match by {
-                GroupBy::Day => Label::Day(start),
-                GroupBy::Week => Label::Week(start),
-                _ => Label::Month(start),
-            };
+            let label = period_label(by, start);
             (start.to_string(), label)
         }
         _ => match (call.operator_id, call.operator_name.clone().or_else(|| call.operator_extension.clone())) {

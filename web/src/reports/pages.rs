@@ -467,12 +467,9 @@ struct SummaryPage<'a> {
     tables: Vec<TableView>,
 }
 
-/// A headline figure of `report` by key, under `label`.
-fn figure(report: &Report, key: &str, label: &str, t: &Catalog, zone: chrono_tz::Tz) -> Option<FigureView> {
-    view::figures(report, t, zone).into_iter().find(|f| f.key == key).map(|mut f| {
-        label.clone_into(&mut f.label);
-        f
-    })
+/// A headline figure among `figures` by key, under `label`.
+fn figure(figures: &[FigureView], key: &str, label: &str) -> Option<FigureView> {
+    figures.iter().find(|f| f.key == key).map(|f| FigureView { label: label.to_owned(), ..f.clone() })
 }
 
 #[get("/reports/summary")]
@@ -506,15 +503,17 @@ pub async fn report_summary(
         .find(|(id, _)| filter.building_id.as_deref() == Some(id.to_string().as_str()))
         .map(|(_, name)| name.clone())
         .unwrap_or_default();
+    let (of_sla, of_backlog, of_quality) =
+        (view::figures(&sla, t, zone), view::figures(&backlog, t, zone), view::figures(&quality, t, zone));
     let figures = [
-        figure(&sla, "tickets", (t.rp.measure_label)(domovoy_domain::report::Measure::Tickets), t, zone),
-        figure(&sla, "response_share", (t.rp.column_label)("response_share"), t, zone),
-        figure(&sla, "resolution_share", (t.rp.column_label)("resolution_share"), t, zone),
-        figure(&sla, "resolution_median", (t.rp.column_label)("resolution_median"), t, zone),
-        figure(&backlog, "closed", (t.rp.column_label)("closed"), t, zone),
-        figure(&backlog, "open", (t.rp.column_label)("open"), t, zone),
-        figure(&quality, "average", (t.rp.column_label)("average"), t, zone),
-        figure(&quality, "low_rating", (t.rp.measure_label)(domovoy_domain::report::Measure::LowRating), t, zone),
+        figure(&of_sla, "tickets", (t.rp.measure_label)(domovoy_domain::report::Measure::Tickets)),
+        figure(&of_sla, "response_share", (t.rp.column_label)("response_share")),
+        figure(&of_sla, "resolution_share", (t.rp.column_label)("resolution_share")),
+        figure(&of_sla, "resolution_median", (t.rp.column_label)("resolution_median")),
+        figure(&of_backlog, "closed", (t.rp.column_label)("closed")),
+        figure(&of_backlog, "open", (t.rp.column_label)("open")),
+        figure(&of_quality, "average", (t.rp.column_label)("average")),
+        figure(&of_quality, "low_rating", (t.rp.measure_label)(domovoy_domain::report::Measure::LowRating)),
     ]
     .into_iter()
     .flatten()
