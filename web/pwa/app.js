@@ -591,8 +591,16 @@ function checklistView(ticket, open) {
 }
 
 // The pad survives re-renders (a sync redraws the view while the resident
-// signs): the same canvas is put back into the new view.
+// signs): the view being built holds an empty slot, and the same canvas moves
+// into it only when the new view replaces the old one (see `render`). Built
+// into the new view directly, the canvas would leave the screen while the
+// rest of that view is still being put together, under the resident's finger.
 let pad = null;
+
+function placePad(view) {
+  const slot = view.querySelector("[data-pad-slot]");
+  if (slot && pad) slot.replaceWith(pad.canvas);
+}
 
 function signatureView(ticket, open) {
   if (ticket.checklist.signed) {
@@ -600,23 +608,24 @@ function signatureView(ticket, open) {
   }
   if (!open) return el("p", { class: "muted" }, "Подпись жильца не получена.");
   if (pad?.ticket !== ticket.id) pad = makePad(ticket.id);
+  const mine = pad;
   const name = draft("signer", { testid: "m-signer", rows: "1", maxlength: "120", autocomplete: "off" });
   const error = el("p", { class: "error", role: "alert" });
   return el("div", { class: "signature", testid: "m-signature" },
     el("h3", {}, "Подпись жильца"),
     el("p", { class: "muted" }, "Попросите жильца проверить работу и расписаться пальцем в рамке."),
     el("label", {}, "Фамилия и инициалы жильца", name),
-    pad.canvas,
+    el("div", { "data-pad-slot": true }),
     el("div", { class: "actions" },
-      el("button", { type: "button", onclick: () => pad.clear() }, "Стереть"),
+      el("button", { type: "button", onclick: () => mine.clear() }, "Стереть"),
       el("button", {
         type: "button", class: "primary", testid: "m-sign-save",
         onclick: async () => {
           const signer = name.value.trim();
           if (!signer) { error.textContent = "Укажите, кто расписался."; return; }
-          if (!pad.drawn) { error.textContent = "Подписи нет: жилец расписывается в рамке."; return; }
-          const blob = await new Promise((resolve) => pad.canvas.toBlob(resolve, "image/png"));
-          const preview = pad.canvas.toDataURL("image/png");
+          if (!mine.drawn) { error.textContent = "Подписи нет: жилец расписывается в рамке."; return; }
+          const blob = await new Promise((resolve) => mine.canvas.toBlob(resolve, "image/png"));
+          const preview = mine.canvas.toDataURL("image/png");
           name.clear();
           pad = null;
           const photoId = crypto.randomUUID();
@@ -763,6 +772,7 @@ async function render() {
   const page = await (views[state.route] ?? queueView)(outbox);
   if (mine !== renderSeq) return;
   view.replaceChildren(page);
+  placePad(view);
   if (focused) view.querySelector(`[data-testid="${focused}"]`)?.focus();
 }
 
