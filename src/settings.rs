@@ -57,6 +57,8 @@ pub struct Settings {
     pub metrics: MetricsSettings,
     pub telephony: TelephonySettings,
     pub push: PushSettings,
+    /// `[mail]`: e-mail over SMTP (scheduled reports); off unless set.
+    pub mail: Option<MailSettings>,
 }
 
 impl Default for Settings {
@@ -76,6 +78,7 @@ impl Default for Settings {
             metrics: MetricsSettings::default(),
             telephony: TelephonySettings::default(),
             push: PushSettings::default(),
+            mail: None,
         }
     }
 }
@@ -212,6 +215,18 @@ impl Default for PushSettings {
     fn default() -> Self {
         Self { allow_http_endpoints: false, vapid_subject: "mailto:admin@localhost".to_owned(), apns: None, fcm: None }
     }
+}
+
+/// `[mail]`: how letters leave.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailSettings {
+    /// `smtp://host:port` (plain: a relay on the same network, a test
+    /// server), `smtp://user:password@host:587?tls=required` (STARTTLS) or
+    /// `smtps://user:password@host:465` (TLS).
+    pub smtp_url: Secret,
+    /// The sender: `box@example.ru` or `Name <box@example.ru>`.
+    pub from: String,
 }
 
 /// Who may read `/metrics`.

@@ -14,6 +14,7 @@ use anyhow::Context as _;
 
 use std::sync::Arc;
 
+use domovoy_actors::outbox::email::EmailChannel;
 use domovoy_actors::outbox::webhook::WebhookChannel;
 use domovoy_actors::outbox::{Channel, OutboxHandle, OutboxSettings};
 use domovoy_actors::tickets::TicketsHandle;
@@ -143,7 +144,15 @@ impl Application {
             max_attempts: settings.outbox.max_attempts.max(1),
             ..OutboxSettings::default()
         };
-        let outbox = OutboxHandle::start(db, vec![webhook, push], metrics, outbox_settings);
+        let mut channels = vec![webhook, push];
+        if let Some(mail) = &settings.mail {
+            let email = EmailChannel::new(mail.smtp_url.expose(), &mail.from).context("[mail]")?;
+            channels.push(Arc::new(email));
+        }
+        state.app().set_report_letters(Arc::new(domovoy_web::reports::subscriptions::Letters {
+            zone: state.app().config.display_time_zone,
+        }));
+        let outbox = OutboxHandle::start(db, channels, metrics, outbox_settings);
 
         let server_options =
             ServerOptions { workers: settings.http.workers, shutdown_timeout: settings.shutdown_timeout() };
@@ -250,6 +259,7 @@ pub fn app_config(settings: &Settings) -> anyhow::Result<AppConfig> {
         auto_close_after: chrono::Duration::days(i64::from(settings.tickets.auto_close_days.max(1))),
         max_attachment_bytes: settings.tickets.max_attachment_mb.max(1).saturating_mul(1024 * 1024),
         files_dir: settings.data_dir.join("files"),
+        mail_enabled: settings.mail.is_some(),
     })
 }
 

@@ -65,6 +65,10 @@ pub enum Rule {
     SignatureMissing,
     /// The ticket is done, closed or ended: nothing more to tick.
     TicketFinished,
+    /// A letter needs the person's e-mail address, and their profile has none.
+    NoEmail,
+    /// Nothing can be e-mailed: the server's `[mail]` is not set up.
+    MailNotConfigured,
 }
 
 impl Rule {
@@ -93,6 +97,8 @@ impl Rule {
         Self::ChecklistIncomplete,
         Self::SignatureMissing,
         Self::TicketFinished,
+        Self::NoEmail,
+        Self::MailNotConfigured,
     ];
 
     /// The stable code programs read.
@@ -121,6 +127,8 @@ impl Rule {
             Self::ChecklistIncomplete => "checklist_incomplete",
             Self::SignatureMissing => "signature_missing",
             Self::TicketFinished => "ticket_finished",
+            Self::NoEmail => "no_email",
+            Self::MailNotConfigured => "mail_not_configured",
         }
     }
 }

@@ -33,6 +33,7 @@ pub mod live;
 pub mod passes;
 pub mod places;
 pub mod rate_limit;
+pub mod report_subscriptions;
 pub mod reports;
 pub mod requester;
 pub mod roles;
@@ -90,6 +91,8 @@ pub struct AppConfig {
     pub max_attachment_bytes: u64,
     /// Where attachments are kept (`<data_dir>/files`).
     pub files_dir: PathBuf,
+    /// Whether e-mail can be sent (the server's `[mail]` is set up).
+    pub mail_enabled: bool,
 }
 
 impl Default for AppConfig {
@@ -104,6 +107,7 @@ impl Default for AppConfig {
             auto_close_after: Duration::days(3),
             max_attachment_bytes: 20 * 1024 * 1024,
             files_dir: std::env::temp_dir().join("domovoy-files"),
+            mail_enabled: false,
         }
     }
 }
@@ -146,6 +150,8 @@ pub struct Inner {
     /// What places calls from a person's phone (click-to-call), when a
     /// telephony door that can is running (the AMI client).
     dialer: std::sync::OnceLock<Arc<dyn calls::Dialer>>,
+    /// What words the letters of scheduled reports (the web door's).
+    report_letters: std::sync::OnceLock<Arc<dyn report_subscriptions::ReportLetters>>,
     /// Staff-app photos whose pieces this node is receiving.
     pub photos_in_flight: attachments::PhotosInFlight,
 }
@@ -180,6 +186,7 @@ impl App {
             search_limiter: rate_limit::SearchLimiter::default(),
             dummy_hash: domovoy_domain::password::dummy_hash(),
             dialer: std::sync::OnceLock::new(),
+            report_letters: std::sync::OnceLock::new(),
             photos_in_flight: attachments::PhotosInFlight::default(),
         }))
     }
@@ -192,6 +199,16 @@ impl App {
     /// What places click-to-call calls, when one runs.
     pub fn dialer(&self) -> Option<&Arc<dyn calls::Dialer>> {
         self.dialer.get()
+    }
+
+    /// Sets what words the letters of scheduled reports (once, at start).
+    pub fn set_report_letters(&self, letters: Arc<dyn report_subscriptions::ReportLetters>) {
+        let _ = self.report_letters.set(letters);
+    }
+
+    /// What words the letters of scheduled reports, when a door set it.
+    pub fn report_letters(&self) -> Option<&Arc<dyn report_subscriptions::ReportLetters>> {
+        self.report_letters.get()
     }
 
     /// The live parts, on a serving node.

@@ -24,6 +24,7 @@ use serde::{Deserialize, Serialize};
 use domovoy_domain::FieldError;
 use domovoy_domain::error::FieldErrors;
 use domovoy_domain::ids::{BuildingId, ClassifierId, SlaPolicyId, TeamId, TicketId, UserId};
+use domovoy_domain::pass::{PassKind, VisitFacts};
 use domovoy_domain::permission::Permission;
 use domovoy_domain::report::{GroupBy, Measure, Period, ReportName, WindowKind, mean, percentile, period_start, share};
 use domovoy_domain::sla::{ProductionCalendar, WorkClock};
@@ -148,6 +149,8 @@ pub enum Label {
     Hour(u32),
     /// What a figure counts (a list's "which clock").
     Measure(Measure),
+    /// A kind of pass (the visits report).
+    PassKind(PassKind),
 }
 
 /// One cell.
@@ -489,12 +492,18 @@ fn utc_midnight(day: NaiveDate) -> DateTime<Utc> {
 
 /// Checks the permission, narrows the scope to the requester's buildings
 /// and loads what labels and clocks need.
-async fn prepare(
+/// Checks a report's filters as counting would (fields, buildings within
+/// the requester's reach of `permission`) without counting anything.
+pub fn check_filter(app: &App, requester: &Requester, filter: &ReportFilter, permission: Permission) -> AppResult<()> {
+    checked_filter(app, requester, filter, permission).map(|_| ())
+}
+
+fn checked_filter(
     app: &App,
     requester: &Requester,
     filter: &ReportFilter,
     permission: Permission,
-) -> AppResult<(Parsed, Context)> {
+) -> AppResult<Parsed> {
     requester.reach(Permission::ReportsRead)?;
     let reach = requester.reach(permission)?;
     if !reach.reaches_buildings() {
@@ -510,6 +519,17 @@ async fn prepare(
             None => parsed.scope.buildings = Some(allowed.iter().copied().collect()),
         }
     }
+    Ok(parsed)
+}
+
+async fn prepare(
+    app: &App,
+    requester: &Requester,
+    filter: &ReportFilter,
+    permission: Permission,
+) -> AppResult<(Parsed, Context)> {
+    let parsed = checked_filter(app, requester, filter, permission)?;
+    let now = domovoy_store::stored_now();
     let all_buildings = buildings::list(&app.db).await?;
     let zones = all_buildings.iter().map(|b| (b.id, b.time_zone.tz())).collect();
     let building_names = all_buildings.iter().map(|b| (b.id, b.name.to_string())).collect();
@@ -548,9 +568,19 @@ fn windows(name: ReportName) -> &'static [WindowKind] {
     match name {
         // Its flow reads only when and where (`read_moments`).
         ReportName::Backlog => &[WindowKind::Open],
-        // Calls, not tickets (`calls_report`).
-        ReportName::Calls => &[],
+        // Calls and visits, not tickets (`calls_report`, `visits_report`).
+        ReportName::Calls | ReportName::Visits => &[],
         _ => &[WindowKind::Created],
+    }
+}
+
+/// What a report's rows may be grouped by, in the order a form offers them.
+pub fn groupings(name: ReportName) -> &'static [GroupBy] {
+    use GroupBy::{Assignee, Building, Category, Day, Hour, Month, Operator, Priority, Source, Team, Week};
+    match name {
+        ReportName::Calls => &[Operator, Building, Day, Week, Month, Hour],
+        ReportName::Visits => &[Building, Day, Week, Month, Hour],
+        _ => &[Building, Category, Priority, Source, Team, Assignee, Day, Week, Month, Hour],
     }
 }
 
@@ -561,6 +591,7 @@ fn default_group(name: ReportName) -> GroupBy {
         ReportName::Workload => GroupBy::Assignee,
         ReportName::Sources => GroupBy::Source,
         ReportName::Calls => GroupBy::Operator,
+        ReportName::Visits => GroupBy::Day,
     }
 }
 
@@ -591,6 +622,9 @@ async fn count_report(
     let mut facts = read_facts(app, &ctx, &parsed.scope, windows(name)).await?;
     load_people(app, &mut ctx, &facts).await?;
     let group_by = parsed.group.unwrap_or_else(|| default_group(name));
+    if !groupings(name).contains(&group_by) {
+        return Err(AppError::field("group", FieldError::NotAllowed));
+    }
     let (totals, tables) = match name {
         ReportName::Sla => sla_report(&ctx, &facts.created, group_by),
         ReportName::Backlog => {
@@ -605,7 +639,12 @@ async fn count_report(
         ReportName::Calls => {
             let (calls, cut) = read_calls(app, &ctx, &parsed.scope).await?;
             facts.truncated |= cut;
-            calls_report(&ctx, &calls, group_by)?
+            calls_report(&ctx, &calls, group_by)
+        }
+        ReportName::Visits => {
+            let (visits, cut) = read_visits(app, &ctx, &parsed.scope).await?;
+            facts.truncated |= cut;
+            visits_report(&ctx, &visits, group_by)
         }
     };
     Ok(Report {
@@ -651,6 +690,7 @@ fn label_order(label: &Label) -> (u8, String) {
         Label::Day(d) | Label::Week(d) | Label::Month(d) => (2, d.to_string()),
         Label::Hour(h) => (2, format!("{h:02}")),
         Label::Measure(m) => (2, m.code().to_owned()),
+        Label::PassKind(k) => (2, format!("{:02}", PassKind::ALL.iter().position(|x| x == k).unwrap_or(0))),
     }
 }
 
@@ -1044,58 +1084,68 @@ fn call_group(ctx: &Context, by: GroupBy, call: &CallRecord) -> (String, Label) 
     }
 }
 
-fn call_table(ctx: &Context, key: &'static str, calls: &[CallRecord], by: GroupBy) -> Table {
-    let mut groups: BTreeMap<String, (Label, Vec<&CallRecord>)> = BTreeMap::new();
-    for call in calls {
-        let (k, label) = call_group(ctx, by, call);
-        groups.entry(k).or_insert_with(|| (label, Vec::new())).1.push(call);
+/// Items grouped by `by` (time oldest first; every hour of the day, quiet
+/// ones too; anything else, or no `by`, by label), `group` saying each
+/// item's key and label.
+fn rows_by<T>(
+    items: &[T],
+    by: Option<GroupBy>,
+    group: impl Fn(&T) -> (String, Label),
+) -> Vec<(String, Label, Vec<&T>)> {
+    let mut groups: BTreeMap<String, (Label, Vec<&T>)> = BTreeMap::new();
+    for item in items {
+        let (k, label) = group(item);
+        groups.entry(k).or_insert_with(|| (label, Vec::new())).1.push(item);
     }
-    let mut rows: Vec<(String, Label, Vec<&CallRecord>)> =
-        groups.into_iter().map(|(k, (label, calls))| (k, label, calls)).collect();
-    if by == GroupBy::Hour {
-        // Every hour of the day, quiet ones too.
+    let mut rows: Vec<(String, Label, Vec<&T>)> =
+        groups.into_iter().map(|(k, (label, items))| (k, label, items)).collect();
+    if by == Some(GroupBy::Hour) {
         rows = (0..24)
             .map(|h| {
                 let k = format!("{h:02}");
-                let calls = rows.iter().find(|r| r.0 == k).map(|r| r.2.clone()).unwrap_or_default();
-                (k, Label::Hour(h), calls)
+                let items = rows.iter().find(|r| r.0 == k).map(|r| r.2.clone()).unwrap_or_default();
+                (k, Label::Hour(h), items)
             })
             .collect();
-    } else if !by.is_time() {
+    } else if !by.is_some_and(GroupBy::is_time) {
         rows.sort_by_cached_key(|r| label_order(&r.1));
     }
-    let mut columns = vec![Column::plain("group")];
-    columns.extend(CALL_COLUMNS.iter().map(|k| Column::plain(k)));
+    rows
+}
+
+/// A table of a group column and `columns`, each row's values from `values`.
+fn table_of<T>(
+    key: &'static str,
+    by: Option<GroupBy>,
+    columns: &[&str],
+    rows: Vec<(String, Label, Vec<&T>)>,
+    values: impl Fn(&[&T]) -> Vec<Value>,
+) -> Table {
+    let mut all = vec![Column::plain("group")];
+    all.extend(columns.iter().map(|k| Column::plain(k)));
     Table {
         key,
-        group_by: Some(by),
-        columns,
+        group_by: by,
+        columns: all,
         rows: rows
             .into_iter()
-            .map(|(k, label, calls)| {
-                let mut values = vec![Value::Label(label)];
-                values.extend(call_values(&calls));
-                Row { key: Some(k), values }
+            .map(|(k, label, items)| {
+                let mut row = vec![Value::Label(label)];
+                row.extend(values(&items));
+                Row { key: Some(k), values: row }
             })
             .collect(),
     }
 }
 
+fn call_table(ctx: &Context, key: &'static str, calls: &[CallRecord], by: GroupBy) -> Table {
+    let rows = rows_by(calls, Some(by), |call| call_group(ctx, by, call));
+    table_of(key, Some(by), &CALL_COLUMNS, rows, call_values)
+}
+
 /// The calls report: its figures, by `by` (operator by default) and by
 /// hour of the day.
-fn calls_report(ctx: &Context, calls: &[CallRecord], by: GroupBy) -> AppResult<(Vec<Total>, Vec<Table>)> {
-    if !matches!(
-        by,
-        GroupBy::Operator
-            | GroupBy::Assignee
-            | GroupBy::Building
-            | GroupBy::Hour
-            | GroupBy::Day
-            | GroupBy::Week
-            | GroupBy::Month
-    ) {
-        return Err(AppError::field("group", FieldError::NotAllowed));
-    }
+fn calls_report(ctx: &Context, calls: &[CallRecord], by: GroupBy) -> (Vec<Total>, Vec<Table>) {
     let all: Vec<&CallRecord> = calls.iter().collect();
     let totals =
         CALL_COLUMNS.iter().zip(call_values(&all)).map(|(k, value)| Total { key: k, value, measure: None }).collect();
@@ -1103,7 +1153,101 @@ fn calls_report(ctx: &Context, calls: &[CallRecord], by: GroupBy) -> AppResult<(
     if by != GroupBy::Hour {
         tables.push(call_table(ctx, "hours", calls, GroupBy::Hour));
     }
-    Ok((totals, tables))
+    (totals, tables)
+}
+
+/// A visit as the visits report counts it: where, and its facts.
+#[derive(Debug, Clone, Copy)]
+struct VisitRecord {
+    building: BuildingId,
+    facts: VisitFacts,
+}
+
+/// The visits that arrived in the period (each building's own dates),
+/// within the scope's buildings; the most any report reads is
+/// [`MAX_FACTS`] (then `truncated`).
+async fn read_visits(app: &App, ctx: &Context, scope: &ReportScope) -> AppResult<(Vec<VisitRecord>, bool)> {
+    let mut buildings: Vec<BuildingId> = match &scope.buildings {
+        Some(list) => list.clone(),
+        None => ctx.buildings.keys().copied().collect(),
+    };
+    buildings.sort_unstable();
+    let limit = i64::try_from(MAX_FACTS).unwrap_or(i64::MAX);
+    let mut out = Vec::new();
+    let mut truncated = false;
+    for building in buildings {
+        let zone = ctx.zone(building);
+        let from = local_midnight(zone, ctx.period.from);
+        let until = local_midnight(zone, ctx.period.to.succ_opt().unwrap_or(ctx.period.to));
+        let range = domovoy_store::passes::VisitRange::Arrived { from, until };
+        let left = limit - i64::try_from(out.len()).unwrap_or(i64::MAX);
+        let visits = domovoy_store::passes::visits(&app.db, building, range, left + 1).await?;
+        truncated |= i64::try_from(visits.len()).unwrap_or(i64::MAX) > left;
+        out.extend(visits.into_iter().take(usize::try_from(left).unwrap_or(0)).map(|v| VisitRecord {
+            building,
+            facts: VisitFacts {
+                kind: v.pass.kind,
+                arrived_at: v.visit.arrived_at,
+                departed_at: v.visit.departed_at,
+                valid_until: v.pass.validity.until(),
+            },
+        }));
+        if truncated {
+            break;
+        }
+    }
+    Ok((out, truncated))
+}
+
+/// The first moment of `day` in `zone`.
+fn local_midnight(zone: Tz, day: NaiveDate) -> DateTime<Utc> {
+    zone.from_local_datetime(&day.and_time(chrono::NaiveTime::MIN))
+        .earliest()
+        .map_or_else(|| utc_midnight(day), |at| at.with_timezone(&Utc))
+}
+
+const VISIT_COLUMNS: [&str; 5] = ["visits", "on_site", "average_stay", "overstays", "overstay_share"];
+
+fn visit_values(now: DateTime<Utc>) -> impl Fn(&[&VisitRecord]) -> Vec<Value> {
+    move |visits| {
+        let n = |v: usize| i64::try_from(v).unwrap_or(i64::MAX);
+        let stays: Vec<i64> = visits.iter().filter_map(|v| v.facts.stay()).map(|d| d.num_seconds()).collect();
+        let overstays = n(visits.iter().filter(|v| v.facts.overstayed(now)).count());
+        vec![
+            Value::Count(n(visits.len())),
+            Value::Count(n(visits.iter().filter(|v| v.facts.departed_at.is_none()).count())),
+            Value::Minutes(mean(&stays).map(|seconds| seconds / 60.0)),
+            Value::Count(overstays),
+            Value::Share(share(overstays, n(visits.len()))),
+        ]
+    }
+}
+
+fn visit_group(ctx: &Context, by: GroupBy, visit: &VisitRecord) -> (String, Label) {
+    let local = visit.facts.arrived_at.with_timezone(&ctx.zone(visit.building));
+    match by {
+        GroupBy::Hour => (format!("{:02}", local.hour()), Label::Hour(local.hour())),
+        GroupBy::Day | GroupBy::Week | GroupBy::Month => {
+            let start = period_start(by, local.date_naive());
+            (start.to_string(), period_label(by, start))
+        }
+        _ => (visit.building.to_string(), Label::Name(ctx.buildings.get(&visit.building).cloned().unwrap_or_default())),
+    }
+}
+
+/// The visits report: visits, those still on site, the average stay (of
+/// those who left), overstays (on site after the pass ended), by `by` (day
+/// by default) and by kind of pass.
+fn visits_report(ctx: &Context, visits: &[VisitRecord], by: GroupBy) -> (Vec<Total>, Vec<Table>) {
+    let values = visit_values(ctx.now);
+    let all: Vec<&VisitRecord> = visits.iter().collect();
+    let totals =
+        VISIT_COLUMNS.iter().zip(values(&all)).map(|(k, value)| Total { key: k, value, measure: None }).collect();
+    let groups =
+        table_of("groups", Some(by), &VISIT_COLUMNS, rows_by(visits, Some(by), |v| visit_group(ctx, by, v)), &values);
+    let kinds = rows_by(visits, None, |v| (v.facts.kind.code().to_owned(), Label::PassKind(v.facts.kind)));
+    let kinds = table_of("kinds", None, &VISIT_COLUMNS, kinds, &values);
+    (totals, vec![groups, kinds])
 }
 
 /// What the filter form offers the requester: their buildings, the

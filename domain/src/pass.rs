@@ -394,6 +394,18 @@ pub struct VisitFacts {
     pub valid_until: Option<DateTime<Utc>>,
 }
 
+impl VisitFacts {
+    /// How long the visitor stayed, once they left.
+    pub fn stay(&self) -> Option<chrono::Duration> {
+        self.departed_at.map(|left| (left - self.arrived_at).max(chrono::Duration::zero()))
+    }
+
+    /// On site after the pass expired: still there at `now`, or left late.
+    pub fn overstayed(&self, now: DateTime<Utc>) -> bool {
+        self.valid_until.is_some_and(|until| self.departed_at.unwrap_or(now) > until)
+    }
+}
+
 /// One line of the visits report: a day (in the building's zone) and a
 /// kind of pass.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -416,11 +428,11 @@ pub fn summarise(visits: &[VisitFacts], zone: Tz, now: DateTime<Utc>) -> Vec<Vis
         let date = v.arrived_at.with_timezone(&zone).date_naive();
         let entry = days.entry((date, v.kind)).or_default();
         entry.0 += 1;
-        if let Some(left) = v.departed_at {
-            entry.1 += (left - v.arrived_at).num_seconds().max(0);
+        if let Some(stay) = v.stay() {
+            entry.1 += stay.num_seconds();
             entry.2 += 1;
         }
-        if v.valid_until.is_some_and(|until| v.departed_at.unwrap_or(now) > until) {
+        if v.overstayed(now) {
             entry.3 += 1;
         }
     }

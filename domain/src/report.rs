@@ -30,6 +30,9 @@ code_enum! {
         /// Calls by ПП РФ №416: answered within 5 minutes, called back
         /// within 10, missed; by operator and hour.
         Calls = "calls",
+        /// Visitors let in by the guard desk: per day, average stay,
+        /// overstays.
+        Visits = "visits",
     }
 }
 
@@ -196,6 +199,44 @@ impl Period {
     }
 }
 
+code_enum! {
+    /// How often a subscribed report is sent by e-mail.
+    Cadence {
+        /// Every Monday, for the week before (Monday to Sunday).
+        Weekly = "weekly",
+        /// On the first of every month, for the month before.
+        Monthly = "monthly",
+    }
+}
+
+impl Cadence {
+    /// The first day on which a letter is due after `today`: the next
+    /// Monday, or the next month's first day.
+    pub fn next_day(self, today: NaiveDate) -> NaiveDate {
+        match self {
+            Self::Weekly => {
+                let ahead = 7 - u64::from(today.weekday().num_days_from_monday());
+                today.checked_add_days(Days::new(ahead)).unwrap_or(today)
+            }
+            Self::Monthly => {
+                let first = today.with_day(1).unwrap_or(today);
+                first.checked_add_months(chrono::Months::new(1)).unwrap_or(first)
+            }
+        }
+    }
+
+    /// The whole week or month that ended before `day` (the letter sent on
+    /// `day` covers it).
+    pub fn period_before(self, day: NaiveDate) -> Period {
+        let by = match self {
+            Self::Weekly => GroupBy::Week,
+            Self::Monthly => GroupBy::Month,
+        };
+        let to = period_start(by, day).pred_opt().unwrap_or(day);
+        Period { from: period_start(by, to), to }
+    }
+}
+
 /// The key of a day's week (its Monday) or month (its first day).
 pub fn period_start(by: GroupBy, day: NaiveDate) -> NaiveDate {
     match by {
@@ -298,5 +339,28 @@ mod tests {
         assert_eq!(Measure::Closed.window(), WindowKind::Resolved);
         assert_eq!(Measure::AgeWeek.window(), WindowKind::Open);
         assert_eq!(Measure::ResponseMet.window(), WindowKind::Created);
+    }
+
+    #[test]
+    fn a_weekly_letter_goes_on_monday_for_the_week_before() {
+        let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        // Sunday 6 December 2026 → Monday 7; Monday 7 → Monday 14.
+        assert_eq!(Cadence::Weekly.next_day(day(2026, 12, 6)), day(2026, 12, 7));
+        assert_eq!(Cadence::Weekly.next_day(day(2026, 12, 7)), day(2026, 12, 14));
+        let week = Cadence::Weekly.period_before(day(2026, 12, 7));
+        assert_eq!((week.from, week.to), (day(2026, 11, 30), day(2026, 12, 6)));
+        // Sent late, on a Wednesday, it still covers the week before.
+        assert_eq!(Cadence::Weekly.period_before(day(2026, 12, 9)), week);
+    }
+
+    #[test]
+    fn a_monthly_letter_goes_on_the_first_for_the_month_before() {
+        let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        assert_eq!(Cadence::Monthly.next_day(day(2026, 12, 6)), day(2027, 1, 1));
+        assert_eq!(Cadence::Monthly.next_day(day(2027, 1, 31)), day(2027, 2, 1));
+        let month = Cadence::Monthly.period_before(day(2027, 3, 1));
+        assert_eq!((month.from, month.to), (day(2027, 2, 1), day(2027, 2, 28)));
+        let december = Cadence::Monthly.period_before(day(2027, 1, 1));
+        assert_eq!((december.from, december.to), (day(2026, 12, 1), day(2026, 12, 31)));
     }
 }

@@ -18,6 +18,8 @@ pub struct TestApp {
     pub sip: Option<std::net::SocketAddr>,
     /// The database the app serves (for a command run beside it).
     database_url: String,
+    /// The app's use-cases, for running a background job's round now.
+    pub app: domovoy_app::App,
     /// Kept alive for the test; dropped (and deleted) after the app.
     _db: TestDb,
     handle: ServerHandle,
@@ -77,8 +79,9 @@ impl TestApp {
         let sip = app.sip_addr();
         let address = format!("http://127.0.0.1:{port}");
         let handle = app.handle();
+        let use_cases = app.app().clone();
         actix_web::rt::spawn(app.run_until_stopped());
-        TestApp { address, port, data_dir, sip, database_url: db.url.clone(), _db: db, handle }
+        TestApp { address, port, data_dir, sip, database_url: db.url.clone(), app: use_cases, _db: db, handle }
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -24,6 +24,7 @@ mod passes;
 mod places;
 mod proxy;
 mod push;
+mod report_mail;
 mod reports;
 mod role_routes;
 mod security;

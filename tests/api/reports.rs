@@ -536,3 +536,80 @@ async fn the_calls_report_counts_what_the_pbx_reported_on_postgres() {
     let Some(app) = TestApp::spawn_postgres().await else { return };
     the_calls_report_counts_what_the_pbx_reported(app).await;
 }
+
+async fn visit_totals(app: &TestApp, token: &str, tower: &str) -> (i64, i64) {
+    let report = json_of(app, token, &format!("/api/v1/reports/visits?building_id={tower}")).await;
+    (report["totals"]["visits"].as_i64().unwrap(), report["totals"]["on_site"].as_i64().unwrap())
+}
+
+/// The visits report counts what the guard desk marked: two guests let in
+/// today, one of them gone; by building and by kind of pass; its counts
+/// open the desk's visits log; a guard (no `reports.read`) is refused.
+async fn the_visits_report_counts_what_the_desk_marked(app: TestApp) {
+    let manager = app.token("manager").await;
+    let admin = app.token("admin").await;
+    let tower = crate::helpers::building_id(&app, &admin, "ЖК «Северная звезда»").await;
+    let (visits_before, on_site_before) = visit_totals(&app, &manager, &tower).await;
+    let resident = app.token("+79001000001").await;
+    let guard = app.token("guard").await;
+    let mut ids = Vec::new();
+    for name in ["Отчётов Пётр Ильич", "Визитова Анна Сергеевна"] {
+        let issued = app.post(&resident, "/api/v1/passes", &json!({"kind": "guest", "visitor_name": name})).await;
+        assert_eq!(issued.status(), StatusCode::CREATED);
+        let id = issued.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+        let arrived = app.post(&guard, &format!("/api/v1/passes/{id}/arrival"), &json!({})).await;
+        assert_eq!(arrived.status(), StatusCode::CREATED);
+        ids.push(id);
+    }
+    let left = app.post(&guard, &format!("/api/v1/passes/{}/departure", ids[0]), &json!({})).await;
+    assert_eq!(left.status(), StatusCode::OK);
+
+    let (visits, on_site) = visit_totals(&app, &manager, &tower).await;
+    assert_eq!((visits - visits_before, on_site - on_site_before), (2, 1));
+    let by_building =
+        json_of(&app, &manager, &format!("/api/v1/reports/visits?group=building&building_id={tower}")).await;
+    let rows = by_building["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 1, "{by_building}");
+    assert_eq!(rows[0]["visits"].as_i64(), Some(visits));
+    let kinds = by_building["tables"]["kinds"].as_array().unwrap();
+    let guests = kinds.iter().find(|r| r["key"] == "guest").unwrap();
+    assert_eq!(guests["name"], "guest");
+    assert!(guests["visits"].as_i64().unwrap() >= 2, "{kinds:?}");
+
+    assert_eq!(
+        app.get(&manager, "/api/v1/reports/visits?group=category").await.status(),
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(app.get(&guard, "/api/v1/reports/visits").await.status(), StatusCode::FORBIDDEN);
+    let xlsx = app.get(&manager, &format!("/api/v1/reports/visits?building_id={tower}&format=xlsx")).await;
+    assert_eq!(xlsx.status(), StatusCode::OK);
+    assert!(xlsx.bytes().await.unwrap().starts_with(b"PK"));
+
+    let page = app.browser();
+    app.browser_login(&page, "manager", DEMO_PASSWORD).await;
+    let html =
+        page.get(app.url(&format!("/reports/visits?building_id={tower}"))).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("Среднее время на территории"), "the page words its columns");
+    // The desk's own report opens on the same building and day.
+    let start = html.find("href=\"/guard/report?building=").unwrap() + "href=\"".len();
+    let link = html[start..].split('"').next().unwrap().replace("&#38;", "&");
+    let desk = page.get(app.url(&link)).send().await.unwrap();
+    assert_eq!(desk.status(), StatusCode::OK, "{link}");
+    assert!(desk.text().await.unwrap().contains("Гость (разовый)"), "the desk's report lists the guests' day: {link}");
+    assert!(
+        html.contains(&format!("href=\"/guard/report?building={tower}&#38;from=")),
+        "counts open the visits log: {}",
+        html.lines().filter(|l| l.contains("guard/report") || l.contains("data-figure")).collect::<Vec<_>>().join("\n")
+    );
+}
+
+#[actix_web::test]
+async fn the_visits_report_counts_what_the_desk_marked_on_sqlite() {
+    the_visits_report_counts_what_the_desk_marked(TestApp::spawn().await).await;
+}
+
+#[actix_web::test]
+async fn the_visits_report_counts_what_the_desk_marked_on_postgres() {
+    let Some(app) = TestApp::spawn_postgres().await else { return };
+    the_visits_report_counts_what_the_desk_marked(app).await;
+}

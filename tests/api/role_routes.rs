@@ -667,6 +667,23 @@ fn table() -> Vec<Row> {
             reports_reader,
             Empty,
         ),
+        // Scheduled reports: one's own list for anyone signed in; a new one
+        // needs `reports.export` somewhere (then 422 here: no `[mail]`).
+        row(Method::GET, "/api/v1/report-subscriptions", "/api/v1/report-subscriptions", signed_in, Empty),
+        row(
+            Method::POST,
+            "/api/v1/report-subscriptions",
+            "/api/v1/report-subscriptions",
+            |p, f| p.reach(Permission::ReportsExport).reaches_buildings() && reports_reader(p, f),
+            Json(json!({"report": "sla", "cadence": "weekly"})),
+        ),
+        row(
+            Method::DELETE,
+            "/api/v1/report-subscriptions/{id}",
+            "/api/v1/report-subscriptions/0190a5c6-0000-7000-8000-000000000000",
+            signed_in,
+            Empty,
+        ),
         row(Method::GET, "/api/v1/integrations/pbx", "/api/v1/integrations/pbx", integrations, Empty),
         row(
             Method::POST,

@@ -49,11 +49,11 @@ async function waitReady(url, child, output) {
   throw new Error(`domovoy did not become ready:\n${output.join("")}`);
 }
 
-function launch(args, output) {
+function launch(args, output, env = {}) {
   const child = spawn(binary, args, {
     // Every test signs in from 127.0.0.1; the per-address limit has its own
     // test in the Rust suite.
-    env: { ...process.env, RUST_LOG: "warn,domovoy=info", DOMOVOY_AUTH__SIGN_IN_PER_MINUTE: "10000" },
+    env: { ...process.env, RUST_LOG: "warn,domovoy=info", DOMOVOY_AUTH__SIGN_IN_PER_MINUTE: "10000", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   child.stdout.on("data", (chunk) => output.push(chunk.toString()));
@@ -92,13 +92,14 @@ async function terminate(child, output, graceMs = 45_000) {
  * Starts `domovoy demo` on a free port. Returns { url, stop, restart }:
  * `restart()` stops the process (SIGTERM) and serves the same data on the
  * same port again (`domovoy serve`), as an upgrade or a crash-restart would.
+ * `env` adds settings (`DOMOVOY_MAIL__SMTP_URL`, …) to both runs.
  */
-export async function startDemo() {
+export async function startDemo({ env = {} } = {}) {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), "domovoy-e2e-"));
   const output = [];
   const url = `http://127.0.0.1:${port}`;
-  let child = launch(["demo", "--listen", `127.0.0.1:${port}`, "--data-dir", dataDir], output);
+  let child = launch(["demo", "--listen", `127.0.0.1:${port}`, "--data-dir", dataDir], output, env);
   await waitReady(url, child, output);
   return {
     url,
@@ -106,7 +107,7 @@ export async function startDemo() {
     async restart(pause = 0) {
       await terminate(child, output);
       await new Promise((r) => setTimeout(r, pause));
-      child = launch(["serve", "--listen", `127.0.0.1:${port}`, "--data-dir", dataDir], output);
+      child = launch(["serve", "--listen", `127.0.0.1:${port}`, "--data-dir", dataDir], output, env);
       await waitReady(url, child, output);
     },
     async stop() {

@@ -1,13 +1,14 @@
 //! The outbox dispatcher: sends what the outbox holds, with retries.
 //!
 //! Every [`OutboxSettings::poll_interval`] the dispatcher claims due
-//! messages for a lease, hands each to its channel (webhook today; push,
-//! e-mail and SMS as they land), and records the outcome: sent, retried
+//! messages for a lease, hands each to its channel (webhook here, e-mail in
+//! [`email`], push in `domovoy-mobile-bridge`), and records the outcome: sent, retried
 //! later with exponential backoff and jitter, or given up after
 //! `max_attempts`. A dispatcher that dies mid-send leaves its lease to
 //! expire; the next one sends again (at least once), and receivers dedupe
 //! on the message's stable key.
 
+pub mod email;
 pub mod hmac;
 pub mod webhook;
 

@@ -12,6 +12,7 @@
 //! |---|---|---|
 //! | catch-up | [`CATCH_UP_INTERVAL`] | the hub compares what it delivered with the event log and reads what it missed for at least one interval: events of other nodes when Redis dropped them, and of command-line processes, which have no hub |
 //! | SLA scan | [`SLA_SCAN_INTERVAL`] | tickets whose SLA state changes within the hour get their timers armed (also right after start) |
+//! | scheduled reports | [`REPORT_MAIL_INTERVAL`] | queues the e-mails of subscribed reports that are due ([`crate::report_subscriptions::send_due`]) |
 //! | housekeeping | [`HOUSEKEEPING_INTERVAL`] | prunes event history, old idempotency keys and long-expired tokens; forgets idle sign-in limiter entries; closes done tickets nobody confirmed ([`auto_close`]); expires passes whose period ended |
 
 pub mod auto_close;
@@ -33,6 +34,10 @@ pub const CATCH_UP_INTERVAL: Duration = Duration::from_secs(1);
 /// How often the tickets due within the hour are read to arm SLA timers.
 /// The horizon is an hour, so a minute leaves every timer armed in time.
 pub const SLA_SCAN_INTERVAL: Duration = Duration::from_secs(60);
+
+/// How often due report subscriptions are looked for (letters go at 07:00;
+/// a minute late is on time).
+pub const REPORT_MAIL_INTERVAL: Duration = Duration::from_secs(60);
 
 /// How often housekeeping runs.
 pub const HOUSEKEEPING_INTERVAL: Duration = Duration::from_secs(300);
@@ -81,6 +86,17 @@ impl Jobs {
                 std::future::ready(())
             })));
         }
+        let reports = app.clone();
+        tasks.push(tokio::spawn(every(REPORT_MAIL_INTERVAL, true, move || {
+            let app = reports.clone();
+            async move {
+                match crate::report_subscriptions::send_due(&app, chrono::Utc::now()).await {
+                    Ok(queued) if queued > 0 => tracing::info!(letters = queued, "queued scheduled reports"),
+                    Ok(_) => {}
+                    Err(error) => tracing::warn!(%error, "scheduled reports failed"),
+                }
+            }
+        })));
         let app = app.clone();
         tasks.push(tokio::spawn(every(HOUSEKEEPING_INTERVAL, false, move || {
             let app = app.clone();

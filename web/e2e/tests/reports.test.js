@@ -12,7 +12,9 @@ let demo;
 let browser;
 
 before(async () => {
-  demo = await startDemo();
+  // Mail set up (nothing is due while the test runs, so nothing is sent):
+  // the subscribe form needs it.
+  demo = await startDemo({ env: { DOMOVOY_MAIL__SMTP_URL: "smtp://127.0.0.1:9", DOMOVOY_MAIL__FROM: "Домовой <noreply@uk.example>" } });
   browser = await launchBrowser();
 });
 
@@ -59,6 +61,30 @@ test("a manager reads the SLA report, changes the period, drills into breaches a
     assert.match(download.suggestedFilename(), /^sla-\d{4}-\d{2}-\d{2}-\d{4}-\d{2}-\d{2}\.xlsx$/);
     const bytes = await readFile(await download.path());
     assert.equal(bytes.subarray(0, 2).toString(), "PK", "an XLSX (zip) file");
+  } finally {
+    await context.close();
+  }
+});
+
+test("a manager subscribes to a report by e-mail with its filters and unsubscribes", async () => {
+  const { context, page } = await openWindow(browser, demo.url, "manager", "/reports/quality?group=category");
+  try {
+    await page.getByTestId("report-subscribe").locator("summary").click();
+    await page.locator("select[name=cadence]").selectOption("monthly");
+    await page.getByTestId("report-subscribe-button").click();
+    await page.waitForURL(/\/reports\?done=report_subscribed/);
+    assert.match(await page.locator(".notice").textContent(), /Подписка оформлена/);
+    const item = page.getByTestId("report-subscription");
+    assert.equal(await item.count(), 1);
+    assert.match(await item.textContent(), /Оценки жителей[\s\S]*Каждый месяц[\s\S]*Следующее письмо: 01\./);
+    // Its link opens the report with the kept filters.
+    assert.match(await item.locator("a").getAttribute("href"), /^\/reports\/quality\?group=category$/);
+    await page.screenshot({ path: "/tmp/report-subscriptions.png", fullPage: true });
+
+    await item.getByTestId("report-unsubscribe").click();
+    await page.waitForURL(/done=report_unsubscribed/);
+    assert.equal(await page.getByTestId("report-subscription").count(), 0);
+    assert.match(await page.getByTestId("report-subscriptions").textContent(), /Подписок нет/);
   } finally {
     await context.close();
   }

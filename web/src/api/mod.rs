@@ -184,6 +184,9 @@ api_routes!(
     crate::calls::api::revoke_integration,
     crate::reports::api::get_report,
     crate::reports::api::drill_report,
+    crate::reports::subscriptions::list_subscriptions,
+    crate::reports::subscriptions::create_subscription,
+    crate::reports::subscriptions::delete_subscription,
 );
 
 /// Extractor settings: bad JSON, query strings and paths answer in the

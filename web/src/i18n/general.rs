@@ -459,6 +459,14 @@ catalog! {
     ),
     webhook_deleted: &'static str = ("Вебхук удалён.", "Webhook deleted."),
     deliveries_title: &'static str = ("Последние отправки", "Recent deliveries"),
+    channel_col: &'static str = ("Канал", "Channel"),
+    /// The key receivers dedupe on (a webhook's `X-Domovoy-Delivery`).
+    delivery_key_col: &'static str = ("Ключ доставки", "Delivery key"),
+    /// An outbox channel in words.
+    delivery_channel: fn(&str) -> &'static str = (
+        |c| match c { "webhook" => "Вебхук", "push" => "Push", "email" => "E-mail", _ => "—" },
+        |c| match c { "webhook" => "Webhook", "push" => "Push", "email" => "E-mail", _ => "—" },
+    ),
     delivery_state_sent: &'static str = ("отправлено", "sent"),
     delivery_state_waiting: &'static str = ("ожидает", "waiting"),
     delivery_state_failed: &'static str = ("не доставлено", "failed"),

@@ -109,6 +109,8 @@ impl Catalog {
             Rule::ChecklistIncomplete => self.tk.checklist_incomplete,
             Rule::SignatureMissing => self.tk.signature_missing,
             Rule::TicketFinished => self.tk.ticket_finished,
+            Rule::NoEmail => self.rp.no_email,
+            Rule::MailNotConfigured => self.rp.mail_not_configured,
         }
     }
 

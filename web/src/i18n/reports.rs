@@ -1,7 +1,7 @@
 //! Strings of the reports, reached as `t.rp`: each declared once, Russian
 //! beside English.
 
-use domovoy_domain::report::{GroupBy, Measure, ReportName};
+use domovoy_domain::report::{Cadence, GroupBy, Measure, ReportName};
 
 catalog! {
     /// The ReportCatalog strings of one language.
@@ -15,6 +15,55 @@ catalog! {
     table_label: fn(&str) -> &'static str = (rp_ru::table_label, rp_en::table_label),
 
     nav_reports: &'static str = ("Отчёты", "Reports"),
+    cadence_label: fn(Cadence) -> &'static str = (
+        |c| match c { Cadence::Weekly => "Каждую неделю (по понедельникам, за прошлую неделю)", Cadence::Monthly => "Каждый месяц (1-го числа, за прошлый месяц)" },
+        |c| match c { Cadence::Weekly => "Weekly (on Mondays, the week before)", Cadence::Monthly => "Monthly (on the 1st, the month before)" },
+    ),
+    /// Why the last due letter of a subscription was not sent, by error code
+    /// (10 MB: `domovoy_store::mail::MAX_LETTER_BYTES`).
+    subscription_problem: fn(&str) -> &'static str = (
+        |code| match code {
+            "forbidden" => "Письмо не отправлено: у вас больше нет права выгружать этот отчёт по этим объектам.",
+            "no_email" => "Письмо не отправлено: в профиле не указан e-mail.",
+            "account_disabled" => "Письмо не отправлено: учётная запись отключена.",
+            "mail_not_configured" => "Письмо не отправлено: почта на сервере не настроена (раздел [mail] настроек).",
+            "file_too_large" => "Письмо не отправлено: файл отчёта больше 10 МБ. Сузьте фильтры.",
+            "validation_failed" | "not_found" => "Письмо не отправлено: фильтры отчёта больше не подходят (объект или бригада удалены). Подпишитесь заново.",
+            _ => "Письмо не отправлено: отчёт не удалось сформировать. Администратор видит причину в журнале.",
+        },
+        |code| match code {
+            "forbidden" => "Not sent: you may no longer download this report for these buildings.",
+            "no_email" => "Not sent: your profile has no e-mail.",
+            "account_disabled" => "Not sent: the account is disabled.",
+            "mail_not_configured" => "Not sent: e-mail is not set up on this server (the [mail] settings).",
+            "file_too_large" => "Not sent: the report's file is over 10 MB. Narrow the filters.",
+            "validation_failed" | "not_found" => "Not sent: the report's filters no longer apply (a building or team was removed). Subscribe again.",
+            _ => "Not sent: the report could not be made. The administrator sees why in the log.",
+        },
+    ),
+    /// «Отчёт «SLA» за 30.11.2026 — 06.12.2026».
+    letter_subject: fn(&str, &str) -> String = (
+        |name, period| format!("Отчёт «{name}» за {period}"),
+        |name, period| format!("Report «{name}» for {period}"),
+    ),
+    /// The letter's text: the person, the report, the period, the figures.
+    letter_text: fn(&str, &str, &str, &str) -> String = (
+        |person, name, period, figures| format!("Здравствуйте, {person}!\n\nОтчёт «{name}» за {period} — во вложении (Excel, лист на каждую таблицу).\n\n{figures}\n\nВы получаете это письмо, потому что подписались на отчёт в Домовом. Отписаться: «Отчёты» → «Мои рассылки отчётов» → «Отписаться».\n"),
+        |person, name, period, figures| format!("Hello, {person}!\n\nThe report «{name}» for {period} is attached (Excel, a sheet per table).\n\n{figures}\n\nYou receive this letter because you subscribed to the report in Domovoy. To stop: Reports → My report letters → Unsubscribe.\n"),
+    ),
+    no_email: &'static str = ("Чтобы получать отчёты на почту, укажите e-mail в профиле.", "To get reports by e-mail, add an e-mail address to your profile."),
+    mail_not_configured: &'static str = ("Почта на сервере не настроена: отчёты по e-mail станут доступны, когда администратор заполнит раздел [mail] настроек.", "E-mail is not set up on this server: the administrator fills in the [mail] settings first."),
+    no_filters: &'static str = ("Без фильтров", "No filters"),
+    subscribe_title: &'static str = ("Присылать на почту", "Send by e-mail"),
+    subscribe_about: &'static str = ("С текущими фильтрами, файлом Excel, в 07:00.", "With the filters shown, as an Excel file, at 07:00."),
+    subscribe: &'static str = ("Подписаться", "Subscribe"),
+    subscriptions_title: &'static str = ("Мои рассылки отчётов", "My report letters"),
+    subscriptions_none: &'static str = ("Подписок нет. Откройте отчёт, выберите фильтры и нажмите «Подписаться».", "No subscriptions. Open a report, choose the filters and press «Subscribe»."),
+    next_letter: &'static str = ("Следующее письмо", "Next letter"),
+    last_letter: &'static str = ("Последнее — за", "Last — for"),
+    unsubscribe: &'static str = ("Отписаться", "Unsubscribe"),
+    subscribed_done: &'static str = ("Подписка оформлена: первое письмо придёт в указанный день в 07:00.", "Subscribed: the first letter comes on the day shown at 07:00."),
+    unsubscribed_done: &'static str = ("Подписка отменена.", "Unsubscribed."),
     summary_title: &'static str = ("Отчёт управляющего", "Manager's summary"),
     summary_about: &'static str = ("Одна страница по объекту за период: главные цифры и графики, для печати", "One page per building and period: the key figures and charts, for print"),
     title: &'static str = ("Отчёты", "Reports"),
@@ -26,8 +75,7 @@ catalog! {
     group_label_operator: &'static str = ("Оператор", "Operator"),
     /// «09:00–10:00».
     hour_span: fn(u32) -> String = (|h| format!("{h:02}:00–\u{2060}{:02}:00", (h + 1) % 24), |h| format!("{h:02}:00–\u{2060}{:02}:00", (h + 1) % 24)),
-    visits_report: &'static str = ("Посещения", "Visits"),
-    visits_about: &'static str = ("Посещения по дням, среднее время на территории, задержавшиеся", "Visits per day, average stay, overstays"),
+    visit_log: &'static str = ("Журнал посещений", "Visit log"),
     period_from: &'static str = ("С", "From"),
     period_to: &'static str = ("По", "To"),
     building: &'static str = ("Объект", "Building"),
@@ -45,6 +93,8 @@ catalog! {
     this_month: &'static str = ("Этот месяц", "This month"),
     last_month: &'static str = ("Прошлый месяц", "Last month"),
     nothing: &'static str = ("За этот период заявок нет.", "No tickets in this period."),
+    nothing_calls: &'static str = ("За этот период звонков нет.", "No calls in this period."),
+    nothing_visits: &'static str = ("За этот период посещений нет.", "No visits in this period."),
     truncated: &'static str = ("Заявок больше миллиона: отчёт посчитан по первому миллиону. Сузьте период или фильтры.", "Over a million tickets: the report counts the first million. Narrow the period or the filters."),
     nobody: &'static str = ("Не указано", "Not set"),
     total: &'static str = ("Итого", "Total"),
@@ -115,6 +165,7 @@ labels! {
         ReportName::Quality => ("Оценки жителей", "Residents' ratings"),
         ReportName::Sources => ("Источники заявок", "Sources"),
         ReportName::Calls => ("Звонки (ПП РФ №416)", "Calls (RF Government Decree 416)"),
+        ReportName::Visits => ("Посещения", "Visits"),
     }
     fn about(name: ReportName) -> &'static str = match name {
         ReportName::Sla => ("Первый ответ и выполнение в срок: доли, медиана и 90-й процентиль, список нарушений", "First response and resolution on time: shares, median and 90th percentile, the breaches"),
@@ -123,6 +174,7 @@ labels! {
         ReportName::Quality => ("Средняя оценка, распределение, низкие оценки с комментариями", "Average rating, distribution, low ratings with comments"),
         ReportName::Sources => ("Телефон, приложение, кабинет, e-mail, лично: доли и динамика", "Phone, app, cabinet, e-mail, walk-in: shares and trend"),
         ReportName::Calls => ("Ответ за 5 минут, перезвон за 10, пропущенные: по операторам и часам", "Answered within 5 minutes, called back within 10, missed: by operator and hour"),
+        ReportName::Visits => ("Посетители по дням и объектам, среднее время на территории, задержавшиеся после срока пропуска", "Visitors per day and building, average stay, those who stayed past their pass"),
     }
     fn chart_title(name: ReportName) -> &'static str = match name {
         ReportName::Sla => ("Доля в срок: первый ответ и выполнение", "On time: first response and resolution"),
@@ -131,6 +183,7 @@ labels! {
         ReportName::Quality => ("Распределение оценок", "Ratings"),
         ReportName::Sources => ("Доли источников", "Sources"),
         ReportName::Calls => ("Ответ за 5 минут и перезвон за 10", "Answered within 5 minutes, called back within 10"),
+        ReportName::Visits => ("Посещения и задержавшиеся", "Visits and overstays"),
     }
     fn group_label(by: GroupBy) -> &'static str = match by {
         GroupBy::Building => ("Объект", "Building"),
@@ -204,6 +257,11 @@ labels! {
         "called_back_in_time" => ("Перезвон за 10 минут", "Called back within 10 min"),
         "callback_share" => ("Доля перезвона за 10 минут", "Called back within 10 min, share"),
         "callbacks_open" => ("Ждут перезвона", "Awaiting a callback"),
+        "visits" => ("Посещений", "Visits"),
+        "on_site" => ("Сейчас на территории", "On site now"),
+        "average_stay" => ("Среднее время на территории", "Average stay"),
+        "overstays" => ("Задержались после срока", "Stayed past the pass"),
+        "overstay_share" => ("Доля задержавшихся", "Overstays, share"),
         _ => ("", ""),
     }
     fn table_label(key: &str) -> &'static str = match key {
@@ -213,6 +271,7 @@ labels! {
         "low" => ("Низкие оценки", "Low ratings"),
         "trend" => ("Динамика по источникам", "Sources over time"),
         "hours" => ("По часам", "By hour"),
+        "kinds" => ("По видам пропусков", "By kind of pass"),
         _ => ("Сводка", "Summary"),
     }
 }

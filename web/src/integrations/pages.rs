@@ -33,6 +33,7 @@ struct WebhookLine {
 #[derive(Debug)]
 struct DeliveryLine {
     created: String,
+    channel: &'static str,
     key: String,
     state: &'static str,
     attempts: i64,
@@ -188,6 +189,7 @@ async fn render(
             .iter()
             .map(|d| DeliveryLine {
                 created: fmt_time(d.created_at, tz),
+                channel: (t.delivery_channel)(&d.channel),
                 key: d.dedup_key.clone(),
                 state: if d.sent_at.is_some() {
                     t.delivery_state_sent

@@ -380,6 +380,8 @@ pub fn register(cfg: &mut web::ServiceConfig) {
         .service(crate::integrations::pages::test_push)
         .service(crate::calls::pages::call_log)
         .service(crate::reports::pages::reports_index)
+        .service(crate::reports::subscriptions::unsubscribe_page)
+        .service(crate::reports::subscriptions::subscribe_page)
         .service(crate::reports::pages::report_summary)
         .service(crate::reports::pages::report_drill)
         .service(crate::reports::pages::report_page)
@@ -513,6 +515,8 @@ pub fn notice(t: &Catalog, done: Option<&str>) -> Option<String> {
         "visit_requested" => t.ps.visit_requested,
         "approved" => t.ps.approved_done,
         "denied" => t.ps.denied_done,
+        "report_subscribed" => t.rp.subscribed_done,
+        "report_unsubscribed" => t.rp.unsubscribed_done,
         _ => return None,
     };
     Some(text.to_owned())

@@ -35,6 +35,7 @@ fn label_json(label: &Label) -> Json {
         Label::Day(d) | Label::Week(d) | Label::Month(d) => json!(d.to_string()),
         Label::Hour(h) => json!(h),
         Label::Measure(m) => json!(m.code()),
+        Label::PassKind(k) => json!(k.code()),
     }
 }
 
@@ -97,13 +98,13 @@ fn report_name(raw: &str) -> Result<ReportName, ApiError> {
     raw.parse::<ReportName>().map_err(|_| domovoy_app::AppError::NotFound.into())
 }
 
-/// A report: `sla`, `backlog`, `workload`, `quality` or `sources`, counted
+/// A report: `sla`, `backlog`, `workload`, `quality`, `sources`, `calls` or `visits`, counted
 /// within the caller's buildings (`reports.read`). A ticket counts in the
 /// period it was filed in (its building's dates, both ends included).
 #[utoipa::path(
     tag = "reports",
     params(
-        ("name" = String, Path, description = "sla, backlog, workload, quality, sources"),
+        ("name" = String, Path, description = "sla, backlog, workload, quality, sources, calls, visits"),
         ReportFilter,
         ("format" = Option<String>, Query, description = "json (default), csv (one table) or xlsx (a sheet per table); files need reports.export"),
         ("table" = Option<String>, Query, description = "The table a CSV holds: groups, breaches, flow, ageing, low, trend")

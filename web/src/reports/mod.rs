@@ -4,4 +4,5 @@
 pub mod api;
 pub mod chart;
 pub mod pages;
+pub mod subscriptions;
 pub mod view;

@@ -6,6 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, get, web};
 use askama::Template;
 use serde::Deserialize;
 
+use domovoy_app::report_subscriptions;
 use domovoy_app::reports::{self, Drill, DrillQuery, FilterOptions, Report, ReportFilter, Value};
 use domovoy_domain::permission::Permission;
 use domovoy_domain::report::{GroupBy, ReportName};
@@ -15,8 +16,9 @@ use crate::auth::PageCaller;
 use crate::error::PageError;
 use crate::export::{ExportFormat, Table, attachment, csv_bytes, download, workbook_bytes};
 use crate::i18n::Catalog;
-use crate::pages::{Chrome, Section, fmt_time, html};
+use crate::pages::{Chrome, DoneQuery, Section, fmt_time, html, notice};
 use crate::reports::chart::{self, Scale, Series};
+use crate::reports::subscriptions::{self, SubscriptionView};
 use crate::reports::view::{self, CellView, FigureView, TableView, fmt_day, label_text};
 use crate::state::AppState;
 
@@ -36,21 +38,35 @@ struct IndexPage<'a> {
     t: &'a Catalog,
     chrome: Chrome,
     reports: Vec<(&'static str, &'static str, &'static str)>,
-    visits: bool,
+    /// The person's scheduled reports (shown to those who may download).
+    subscriptions: Option<Vec<SubscriptionView>>,
 }
 
 #[get("/reports")]
-pub async fn reports_index(caller: PageCaller, req: HttpRequest) -> Result<HttpResponse, PageError> {
+pub async fn reports_index(
+    state: web::Data<AppState>,
+    caller: PageCaller,
+    query: web::Query<DoneQuery>,
+    req: HttpRequest,
+) -> Result<HttpResponse, PageError> {
     let t = caller.t();
     let p = caller.principal();
     if !p.reach(Permission::ReportsRead).reaches_buildings() {
         return Err(domovoy_app::AppError::Forbidden.into());
     }
+    let subscriptions = if reports::may_export(&caller) {
+        let mine = report_subscriptions::mine(&state, &caller).await?;
+        let options =
+            if mine.is_empty() { FilterOptions::default() } else { reports::options(&state, &caller).await? };
+        Some(subscriptions::views(&mine, &options, t, state.config.display_time_zone))
+    } else {
+        None
+    };
     let page = IndexPage {
         t,
-        chrome: Chrome::new(&caller, Section::Reports, req.path()),
+        chrome: Chrome::new(&caller, Section::Reports, req.path()).with_notice(notice(t, query.done.as_deref())),
         reports: ReportName::ALL.iter().map(|n| (n.code(), (t.rp.name_label)(*n), (t.rp.about)(*n))).collect(),
-        visits: p.reach(Permission::PassesCheck).reaches_buildings(),
+        subscriptions,
     };
     html(&page)
 }
@@ -115,20 +131,8 @@ fn form(
             TicketSource::ALL.iter().map(|s| (s.code(), (t.tk.source_label)(*s))).collect(),
             filter.source.as_deref(),
         ),
-        groups: GroupBy::ALL
+        groups: reports::groupings(name)
             .iter()
-            .filter(|g| match name {
-                ReportName::Calls => matches!(
-                    g,
-                    GroupBy::Operator
-                        | GroupBy::Building
-                        | GroupBy::Hour
-                        | GroupBy::Day
-                        | GroupBy::Week
-                        | GroupBy::Month
-                ),
-                _ => !matches!(g, GroupBy::Status | GroupBy::Operator),
-            })
             .map(|g| (g.code().to_owned(), (t.rp.group_label)(*g).to_owned(), *g == group_by))
             .collect(),
         quick: vec![
@@ -163,6 +167,12 @@ struct ReportPage<'a> {
     generated: String,
     query: String,
     can_export: bool,
+    /// The subscribe form: cadences, and why it cannot be used.
+    cadences: Vec<(&'static str, &'static str)>,
+    /// The filters a subscription keeps (all but the period).
+    subscribe_fields: Vec<(&'static str, String)>,
+    mail_enabled: bool,
+    has_email: bool,
     minutes_note: bool,
 }
 
@@ -262,6 +272,12 @@ pub fn chart_of(report: &Report, t: &Catalog) -> String {
             Scale::Share,
             decimal,
         ),
+        ReportName::Visits => chart::columns(
+            title,
+            &row_labels(report, "groups", t),
+            &series("groups", &["visits", "overstays"]),
+            decimal,
+        ),
     }
 }
 
@@ -329,6 +345,10 @@ pub async fn report_page(
         generated: fmt_time(report.generated_at, zone),
         query: view::filter_query(&report.filter),
         can_export: reports::may_export(&caller),
+        cadences: subscriptions::cadences(t),
+        subscribe_fields: view::filter_fields(&ReportFilter { from: None, to: None, ..query.filter.clone() }),
+        mail_enabled: state.config.mail_enabled,
+        has_email: caller.user().email.is_some(),
         minutes_note: matches!(name, ReportName::Sla | ReportName::Workload),
         filter: query.filter,
     };

@@ -65,6 +65,7 @@ pub fn label_text(label: &Label, t: &Catalog) -> String {
         }
         Label::Hour(h) => (t.rp.hour_span)(*h),
         Label::Measure(m) => (t.rp.measure_label)(*m).to_owned(),
+        Label::PassKind(k) => (t.ps.kind_label)(*k).to_owned(),
     }
 }
 
@@ -115,6 +116,11 @@ pub fn column_title(table: &Table, column: &Column, t: &Catalog) -> String {
 
 /// The report's filters as a query string (for links and downloads).
 pub fn filter_query(filter: &ReportFilter) -> String {
+    filter_fields(filter).iter().map(|(k, v)| format!("{k}={}", url_encode(v))).collect::<Vec<_>>().join("&")
+}
+
+/// The filters that are set, as names and values (hidden form fields).
+pub fn filter_fields(filter: &ReportFilter) -> Vec<(&'static str, String)> {
     [
         ("from", &filter.from),
         ("to", &filter.to),
@@ -126,10 +132,9 @@ pub fn filter_query(filter: &ReportFilter) -> String {
         ("assignee", &filter.assignee),
         ("group", &filter.group),
     ]
-    .iter()
-    .filter_map(|(k, v)| v.as_deref().filter(|v| !v.trim().is_empty()).map(|v| format!("{k}={}", url_encode(v))))
-    .collect::<Vec<_>>()
-    .join("&")
+    .into_iter()
+    .filter_map(|(k, v)| v.as_deref().filter(|v| !v.trim().is_empty()).map(|v| (k, v.to_owned())))
+    .collect()
 }
 
 /// The call log's page of the calls behind a count of the calls report
@@ -157,6 +162,38 @@ fn call_log_href(report: &Report, column: &str, row: Option<(GroupBy, &str)>) ->
         Some(_) => return None,
     }
     Some(format!("/calls?from={from}&to={to}&{what}{extra}"))
+}
+
+/// The guard desk's visits report behind a count of visits: one building
+/// (the row's, or the filter's) for the period or the row's day.
+fn visit_log_href(report: &Report, column: &str, row: Option<(GroupBy, &str)>) -> Option<String> {
+    if column != "visits" {
+        return None;
+    }
+    let (mut from, mut to) = (report.period.from, report.period.to);
+    let mut building = report.filter.building_id.clone().filter(|b| !b.trim().is_empty());
+    match row {
+        None => {}
+        Some((GroupBy::Building, key)) => building = Some(key.to_owned()),
+        Some((GroupBy::Day, key)) => {
+            let day = key.parse().ok()?;
+            (from, to) = (day, day);
+        }
+        Some(_) => return None,
+    }
+    // The desk's report covers at most its own longest period, ending at `to`.
+    let longest = u64::try_from(domovoy_app::passes::REPORT_DAYS_MAX - 1).unwrap_or(0);
+    from = from.max(to.checked_sub_days(chrono::Days::new(longest)).unwrap_or(from));
+    Some(format!("/guard/report?building={}&from={from}&to={to}", url_encode(&building?)))
+}
+
+/// A count's link: the call log, the visits log, or the tickets behind it.
+fn count_href(report: &Report, query: &str, column: &Column, row: Option<(GroupBy, &str)>) -> Option<String> {
+    match report.name {
+        ReportName::Calls => call_log_href(report, &column.key, row),
+        ReportName::Visits => visit_log_href(report, &column.key, row),
+        _ => drill_href(report.name, query, column, row),
+    }
 }
 
 /// The link to the tickets behind a count.
@@ -197,11 +234,7 @@ pub fn figures(report: &Report, t: &Catalog, zone: Tz) -> Vec<FigureView> {
                     .to_owned()
                 }
             };
-            let href = if report.name == ReportName::Calls {
-                call_log_href(report, total.key, None)
-            } else {
-                drill_href(report.name, &query, &column, None)
-            };
+            let href = count_href(report, &query, &column, None);
             FigureView { key: total.key, label, value: value_text(&total.value, t, zone), href }
         })
         .collect()
@@ -230,11 +263,8 @@ pub fn tables(report: &Report, t: &Catalog, zone: Tz) -> Vec<TableView> {
                             let numeric = !matches!(value, Value::Label(_) | Value::Text(_) | Value::Ticket { .. });
                             let href = match value {
                                 Value::Ticket { id, .. } => Some(format!("/tickets/{id}")),
-                                Value::Count(n) if *n > 0 && report.name == ReportName::Calls => {
-                                    call_log_href(report, &column.key, table.group_by.zip(row.key.as_deref()))
-                                }
                                 Value::Count(n) if *n > 0 => {
-                                    drill_href(report.name, &query, column, table.group_by.zip(row.key.as_deref()))
+                                    count_href(report, &query, column, table.group_by.zip(row.key.as_deref()))
                                 }
                                 _ => None,
                             };

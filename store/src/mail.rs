@@ -1,0 +1,61 @@
+//! E-mail letters, queued on the outbox's `email` channel in the
+//! transaction of what causes them; the e-mail sender (`domovoy-actors`)
+//! reads the same type back.
+
+use serde::{Deserialize, Serialize};
+
+use crate::db::WriteTx;
+use crate::error::{StoreError, StoreResult};
+
+/// The outbox channel of e-mail.
+pub const EMAIL_CHANNEL: &str = "email";
+
+/// The largest letter queued, attachments (base64) included: a bigger one
+/// is refused before it is written (SMTP servers commonly stop at 10–25 MB).
+pub const MAX_LETTER_BYTES: usize = 10 * 1024 * 1024;
+
+/// One letter to one address.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Letter {
+    pub to: String,
+    pub subject: String,
+    /// Plain text.
+    pub text: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<LetterFile>,
+}
+
+/// A file attached to a letter.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LetterFile {
+    pub name: String,
+    pub content_type: String,
+    /// The bytes, base64 (standard alphabet, padded).
+    pub base64: String,
+}
+
+impl Letter {
+    /// Whether the letter is within [`MAX_LETTER_BYTES`].
+    pub fn fits(&self) -> bool {
+        self.size() <= MAX_LETTER_BYTES
+    }
+
+    fn size(&self) -> usize {
+        self.to.len()
+            + self.subject.len()
+            + self.text.len()
+            + self.attachments.iter().map(|f| f.name.len() + f.content_type.len() + f.base64.len()).sum::<usize>()
+    }
+}
+
+/// Queues `letter` unless one with `dedup_key` was queued before; answers
+/// whether it was added. The key is also the letter's `Message-ID`, so a
+/// letter sent twice (a sender killed between sending and marking) is one
+/// letter to the receiving server.
+pub async fn enqueue(tx: &mut WriteTx, dedup_key: &str, letter: &Letter) -> StoreResult<bool> {
+    if !letter.fits() {
+        return Err(StoreError::invalid("attachments", domovoy_domain::FieldError::TooLong { max: MAX_LETTER_BYTES }));
+    }
+    let payload = serde_json::to_value(letter).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    crate::outbox::enqueue(tx, EMAIL_CHANNEL, dedup_key, &payload).await
+}
