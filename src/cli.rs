@@ -56,6 +56,9 @@ pub enum Command {
     /// Telephony from the server's shell.
     #[command(subcommand)]
     Call(CallCommand),
+    /// Reports' upkeep from the server's shell.
+    #[command(subcommand)]
+    Reports(ReportsCommand),
     /// Import clients (with ownership and accounts) or a building's units
     /// from a billing export: CSV (UTF-8 or Windows-1251, `;` or `,`) or
     /// XLSX. Every problem is printed by row and column and nothing is
@@ -98,6 +101,14 @@ pub enum CallCommand {
         #[arg(long, value_name = "SECONDS", default_value_t = 30)]
         hangup_after: u64,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportsCommand {
+    /// Recount every ticket's kept reopen count from its history (kept by
+    /// a trigger; after a manual edit or a partial restore). Safe to run
+    /// while the server serves; prints how many were corrected.
+    Recount,
 }
 
 #[derive(Debug, Subcommand)]

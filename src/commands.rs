@@ -101,6 +101,18 @@ pub async fn calendar(settings: &Settings, command: CalendarCommand) -> anyhow::
     Ok(())
 }
 
+/// `domovoy reports recount`: the kept reopen counts from the history.
+pub async fn reports(settings: &Settings, command: crate::cli::ReportsCommand) -> anyhow::Result<()> {
+    let crate::cli::ReportsCommand::Recount = command;
+    let db = open(settings).await?;
+    let app = command_app(settings, &db)?;
+    let result = domovoy_app::reports::recount_reopens(&app, &operator()).await;
+    db.close().await;
+    let corrected = result.map_err(explain)?;
+    writeln!(std::io::stdout(), "Счётчики возвратов заявок пересчитаны по истории: исправлено — {corrected}.")?;
+    Ok(())
+}
+
 /// `domovoy call simulate`: rings, answers (when asked), hangs up.
 pub async fn call(settings: &Settings, command: crate::cli::CallCommand) -> anyhow::Result<()> {
     let crate::cli::CallCommand::Simulate { from, answer, hangup_after } = command;

@@ -71,6 +71,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::User(command) => commands::user(&load(&cli.config, &overrides)?, command).await,
         Command::Calendar(command) => commands::calendar(&load(&cli.config, &overrides)?, command).await,
         Command::Call(command) => commands::call(&load(&cli.config, &overrides)?, command).await,
+        Command::Reports(command) => commands::reports(&load(&cli.config, &overrides)?, command).await,
         Command::Import(args) => commands::import(&load(&cli.config, &overrides)?, args).await,
     }
 }

@@ -259,7 +259,10 @@ pub fn app_config(settings: &Settings) -> anyhow::Result<AppConfig> {
         auto_close_after: chrono::Duration::days(i64::from(settings.tickets.auto_close_days.max(1))),
         max_attachment_bytes: settings.tickets.max_attachment_mb.max(1).saturating_mul(1024 * 1024),
         files_dir: settings.data_dir.join("files"),
-        mail_enabled: settings.mail.is_some(),
+        mail: settings.mail.as_ref().map(|mail| domovoy_app::MailConfig {
+            server: describe_url(mail.smtp_url.expose()),
+            from: mail.from.clone(),
+        }),
     })
 }
 

@@ -30,6 +30,7 @@ pub mod import;
 pub mod imports;
 pub mod jobs;
 pub mod live;
+pub mod mail;
 pub mod passes;
 pub mod places;
 pub mod rate_limit;
@@ -91,8 +92,24 @@ pub struct AppConfig {
     pub max_attachment_bytes: u64,
     /// Where attachments are kept (`<data_dir>/files`).
     pub files_dir: PathBuf,
-    /// Whether e-mail can be sent (the server's `[mail]` is set up).
-    pub mail_enabled: bool,
+    /// How e-mail leaves, when the server's `[mail]` is set up.
+    pub mail: Option<MailConfig>,
+}
+
+/// The server's `[mail]` as shown to administrators (no credentials).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailConfig {
+    /// The SMTP URL without its user and password (`smtps://smtp.uk.example:465`).
+    pub server: String,
+    /// The sender (`Домовой <box@uk.example>`).
+    pub from: String,
+}
+
+impl AppConfig {
+    /// Whether e-mail can be sent.
+    pub fn mail_enabled(&self) -> bool {
+        self.mail.is_some()
+    }
 }
 
 impl Default for AppConfig {
@@ -107,7 +124,7 @@ impl Default for AppConfig {
             auto_close_after: Duration::days(3),
             max_attachment_bytes: 20 * 1024 * 1024,
             files_dir: std::env::temp_dir().join("domovoy-files"),
-            mail_enabled: false,
+            mail: None,
         }
     }
 }

@@ -99,7 +99,7 @@ pub async fn subscribe(app: &App, requester: &Requester, new: &NewSubscription) 
     if user.email.is_none() {
         return Err(AppError::Rule(Rule::NoEmail));
     }
-    if !app.config.mail_enabled {
+    if !app.config.mail_enabled() {
         return Err(AppError::Rule(Rule::MailNotConfigured));
     }
     // The filters are checked as the report would check them (fields,
@@ -203,7 +203,7 @@ async fn letter_for(
     subscription: &Subscription,
     period: Period,
 ) -> AppResult<Letter> {
-    if !app.config.mail_enabled {
+    if !app.config.mail_enabled() {
         return Err(AppError::Rule(Rule::MailNotConfigured));
     }
     let user = users::get(&app.db, subscription.user_id).await?;

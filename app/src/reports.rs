@@ -574,6 +574,14 @@ fn windows(name: ReportName) -> &'static [WindowKind] {
     }
 }
 
+/// Recounts the kept reopen counts from the tickets' history (the
+/// operator's `domovoy reports recount`); answers how many were wrong.
+pub async fn recount_reopens(app: &App, requester: &Requester) -> AppResult<u64> {
+    requester.require(Permission::TicketsSettings, &domovoy_domain::policy::Target::SYSTEM)?;
+    let done = app.db.write(|tx| Box::pin(async move { store::recount_reopens(tx).await })).await?;
+    Ok(done.value)
+}
+
 /// What a report's rows may be grouped by, in the order a form offers them.
 pub fn groupings(name: ReportName) -> &'static [GroupBy] {
     use GroupBy::{Assignee, Building, Category, Day, Hour, Month, Operator, Priority, Source, Team, Week};

@@ -11,7 +11,7 @@ use domovoy_domain::ids::{BuildingId, ClassifierId, SlaPolicyId, TeamId, TicketI
 use domovoy_domain::sla::SlaState;
 use domovoy_domain::ticket::{Priority, TicketNumber, TicketSource, TicketStatus};
 
-use crate::db::{Source, fetch_all_built};
+use crate::db::{Source, WriteTx, fetch_all_built};
 use crate::error::{StoreResult, decode};
 use crate::tickets::{AssigneeFilter, TicketQuery};
 
@@ -217,6 +217,28 @@ pub async fn reopens_from_history<'a>(source: impl Into<Source<'a>>) -> StoreRes
         }
     }
     Ok(counts)
+}
+
+/// Sets every ticket's kept reopen count to what its history says (after a
+/// manual edit, a partial restore, a trigger dropped by hand); answers how
+/// many tickets were corrected.
+pub async fn recount_reopens(tx: &mut WriteTx) -> StoreResult<u64> {
+    let counted: std::collections::HashMap<TicketId, i64> = reopens_from_history(&mut *tx).await?.into_iter().collect();
+    let kept: std::collections::HashMap<TicketId, i64> = kept_reopens(&mut *tx).await?.into_iter().collect();
+    let mut wrong: Vec<(TicketId, i64)> =
+        counted.iter().filter(|(id, n)| kept.get(id) != Some(n)).map(|(id, n)| (*id, *n)).collect();
+    wrong.extend(kept.keys().filter(|id| !counted.contains_key(id)).map(|id| (*id, 0)));
+    for (id, n) in &wrong {
+        on_conn!(&mut *tx, c => {
+            sqlx::query("UPDATE tickets SET reopen_count = $2 WHERE id = $1")
+                .bind(id.as_uuid())
+                .bind(*n)
+                .execute(&mut *c)
+                .await?
+                .rows_affected()
+        });
+    }
+    Ok(wrong.len() as u64)
 }
 
 /// The kept reopen counts (tickets reopened at least once).

@@ -156,6 +156,26 @@ macro_rules! backend_tests {
     };
 }
 
+/// Spoils a ticket's kept reopen count, as a manual edit would (tests of
+/// the recount).
+pub async fn spoil_reopen_count(db: &Db, ticket: domovoy_domain::ids::TicketId, count: i64) -> crate::StoreResult<()> {
+    db.write(move |tx| {
+        Box::pin(async move {
+            on_conn!(tx, c => {
+                sqlx::query("UPDATE tickets SET reopen_count = $2 WHERE id = $1")
+                    .bind(ticket.as_uuid())
+                    .bind(count)
+                    .execute(&mut *c)
+                    .await?
+                    .rows_affected()
+            });
+            Ok::<_, crate::StoreError>(())
+        })
+    })
+    .await?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::with_database;

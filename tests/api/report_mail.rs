@@ -248,6 +248,25 @@ async fn scheduled_reports_arrive_by_email(app: &TestApp, smtp: &SmtpServer) {
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(smtp.letters().len(), 1, "no letter for a disabled account");
 
+    // The administrator's page shows the server without secrets and sends
+    // a test letter to the administrator's own address.
+    let browser = app.browser();
+    app.browser_login(&browser, "admin", domovoy::demo::DEMO_PASSWORD).await;
+    let page = browser.get(app.url("/admin/integrations")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains(&format!("<code>smtp://127.0.0.1:{}</code>", smtp.port)), "the server is shown");
+    assert!(page.contains("Последняя доставка"), "with the channel's state");
+    let csrf = crate::helpers::hidden_value(&page, "csrf_token");
+    let sent = browser
+        .post(app.url("/admin/integrations/mail/test"))
+        .form(&[("csrf_token", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sent.status(), StatusCode::SEE_OTHER);
+    let letters = smtp.wait_for(2).await;
+    let test = letters.iter().find(|l| l.contains("X-RcptTo: admin@domovoy.demo")).expect("the test letter");
+    assert_eq!(header(test, "Subject"), "Домовой: пробное письмо");
+
     // Cancelled: gone, and a second cancel finds nothing.
     assert_eq!(delete(app, &manager, &format!("/api/v1/report-subscriptions/{id}")).await, StatusCode::NO_CONTENT);
     assert_eq!(delete(app, &manager, &format!("/api/v1/report-subscriptions/{id}")).await, StatusCode::NOT_FOUND);

@@ -399,6 +399,16 @@ async fn reports_count_what_happened(app: TestApp) {
     let counted = domovoy_store::reports::reopens_from_history(app.store()).await.unwrap();
     assert_eq!(kept, counted);
     assert!(kept.iter().any(|(id, n)| *id == made[1].0 && *n == 1));
+
+    // Spoiled by hand (one count wrong, one where there was none), the
+    // operator's recount puts them back from the history.
+    domovoy_store::testing::spoil_reopen_count(app.store(), made[1].0, 5).await.unwrap();
+    domovoy_store::testing::spoil_reopen_count(app.store(), made[0].0, 2).await.unwrap();
+    assert_ne!(domovoy_store::reports::kept_reopens(app.store()).await.unwrap(), counted);
+    let operator = domovoy_app::Requester::system("cli", domovoy_app::Channel::Cli);
+    assert_eq!(domovoy_app::reports::recount_reopens(&app.app, &operator).await.unwrap(), 2);
+    assert_eq!(domovoy_store::reports::kept_reopens(app.store()).await.unwrap(), counted);
+    assert_eq!(domovoy_app::reports::recount_reopens(&app.app, &operator).await.unwrap(), 0, "nothing left to fix");
 }
 
 #[actix_web::test]

@@ -500,6 +500,21 @@ catalog! {
     push_last_error: &'static str = ("Последняя ошибка", "Last error"),
     push_waiting: &'static str = ("Ждут отправки", "Waiting"),
     push_never: &'static str = ("ещё не было", "none yet"),
+    mail_title: &'static str = ("Почта (SMTP)", "E-mail (SMTP)"),
+    mail_intro: &'static str = (
+        "Письма уходят через очередь отправки с повторами. Сервер и отправитель задаются в разделе [mail] настроек (см. README, «Configuration»); пароль здесь не показывается.",
+        "Letters leave through the outbox with retries. The server and the sender are set in the [mail] settings (README, «Configuration»); the password is never shown here.",
+    ),
+    mail_server: &'static str = ("Сервер", "Server"),
+    mail_from: &'static str = ("Отправитель", "Sender"),
+    /// «Отправить пробное письмо на admin@uk.example».
+    mail_test: fn(&str) -> String = (|to| format!("Отправить пробное письмо на {to}"), |to| format!("Send a test letter to {to}")),
+    mail_test_subject: &'static str = ("Домовой: пробное письмо", "Domovoy: a test letter"),
+    mail_test_text: &'static str = (
+        "Это пробное письмо из раздела «Интеграции». Раз оно пришло, отчёты по почте тоже дойдут.\n",
+        "This is a test letter from «Integrations». As it arrived, scheduled reports will arrive too.\n",
+    ),
+    mail_test_sent: &'static str = ("Пробное письмо поставлено в очередь: через минуту проверьте почту и строку «Последняя доставка».", "The test letter is queued: check your mailbox and «Last delivered» in a minute."),
     push_devices_title: &'static str = ("Устройства", "Devices"),
     push_device_person: &'static str = ("Сотрудник", "Person"),
     push_device_kind: &'static str = ("Уведомления через", "Notified through"),

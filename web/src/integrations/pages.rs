@@ -16,11 +16,12 @@ use crate::error::PageError;
 use crate::i18n::Catalog;
 use crate::pages::{Chrome, DoneQuery, FormFailure, Section, fmt_time, html_with_status, notice, see_other};
 use crate::state::AppState;
-use domovoy_app::{calls, webhooks};
+use domovoy_app::{calls, mail, webhooks};
 use domovoy_domain::device::PushAddress;
 use domovoy_domain::ids::{DeviceId, PbxIntegrationId};
 use domovoy_mobile_bridge::admin as push_admin;
 use domovoy_store::calls::RouteTarget;
+use domovoy_store::outbox::ChannelStatus;
 
 #[derive(Debug)]
 struct WebhookLine {
@@ -75,10 +76,38 @@ struct DeviceLine {
 /// The pushes' section.
 struct PushSection {
     providers: Vec<ProviderLine>,
+    channel: ChannelLines,
+    devices: Vec<DeviceLine>,
+}
+
+/// An outbox channel's state in words: its last delivery, its last error,
+/// how many wait.
+struct ChannelLines {
     last_success: String,
     last_error: String,
     waiting: i64,
-    devices: Vec<DeviceLine>,
+}
+
+impl ChannelLines {
+    fn new(status: &ChannelStatus, t: &Catalog, tz: chrono_tz::Tz) -> Self {
+        Self {
+            last_success: status.last_success.map_or_else(|| t.push_never.to_owned(), |at| fmt_time(at, tz)),
+            last_error: match (&status.last_error_at, &status.last_error) {
+                (Some(at), Some(error)) => format!("{} — {error}", fmt_time(*at, tz)),
+                _ => t.push_never.to_owned(),
+            },
+            waiting: status.waiting,
+        }
+    }
+}
+
+/// The e-mail section: the server's `[mail]` (no credentials), the
+/// channel's state, the administrator's own address for a test letter.
+struct MailSection {
+    server: Option<String>,
+    from: Option<String>,
+    channel: ChannelLines,
+    my_email: Option<String>,
 }
 
 #[derive(Template)]
@@ -97,6 +126,7 @@ struct IntegrationsPage<'a> {
     /// A new PBX integration's webhook URL, shown once.
     new_pbx_url: Option<String>,
     push: PushSection,
+    mail: MailSection,
 }
 
 /// What the page shows once after a create.
@@ -152,12 +182,7 @@ async fn render(
             .iter()
             .map(|p| ProviderLine { label: (t.push_provider_label)(p.platform.code()), configured: p.configured })
             .collect(),
-        last_success: overview.status.last_success.map_or_else(|| t.push_never.to_owned(), |at| fmt_time(at, tz)),
-        last_error: match (&overview.status.last_error_at, &overview.status.last_error) {
-            (Some(at), Some(error)) => format!("{} — {error}", fmt_time(*at, tz)),
-            _ => t.push_never.to_owned(),
-        },
-        waiting: overview.status.waiting,
+        channel: ChannelLines::new(&overview.status, t, tz),
         devices: overview
             .devices
             .iter()
@@ -170,6 +195,13 @@ async fn render(
                 seen: fmt_time(d.last_seen_at, tz),
             })
             .collect(),
+    };
+    let mail_overview = mail::overview(state, caller).await?;
+    let mail = MailSection {
+        server: mail_overview.config.as_ref().map(|c| c.server.clone()),
+        from: mail_overview.config.as_ref().map(|c| c.from.clone()),
+        channel: ChannelLines::new(&mail_overview.status, t, tz),
+        my_email: caller.user().email.as_ref().map(|e| e.as_str().to_owned()),
     };
     let page = IntegrationsPage {
         t,
@@ -210,6 +242,7 @@ async fn render(
         blocked,
         new_pbx_url: created.pbx_url,
         push,
+        mail,
     };
     html_with_status(&page, status)
 }
@@ -365,6 +398,18 @@ pub async fn test_push(
 ) -> Result<HttpResponse, PageError> {
     let outcome = push_admin::send_test(&state, &caller, DeviceId::from_uuid(*id)).await;
     settle(&state, &caller, outcome, "push_test").await
+}
+
+/// Sends a test letter to the administrator's own address.
+#[post("/admin/integrations/mail/test")]
+pub async fn test_mail(
+    state: web::Data<AppState>,
+    caller: PageCaller,
+    _form: CsrfForm<NoFields>,
+) -> Result<HttpResponse, PageError> {
+    let t = caller.t();
+    let outcome = mail::send_test(&state, &caller, t.mail_test_subject, t.mail_test_text).await.map(drop);
+    settle(&state, &caller, outcome, "mail_test").await
 }
 
 /// How long the administrator's test call rings before it ends unanswered.

@@ -378,6 +378,7 @@ pub fn register(cfg: &mut web::ServiceConfig) {
         .service(crate::integrations::pages::unblock_number)
         .service(crate::integrations::pages::test_call)
         .service(crate::integrations::pages::test_push)
+        .service(crate::integrations::pages::test_mail)
         .service(crate::calls::pages::call_log)
         .service(crate::reports::pages::reports_index)
         .service(crate::reports::subscriptions::unsubscribe_page)
@@ -484,6 +485,7 @@ pub fn notice(t: &Catalog, done: Option<&str>) -> Option<String> {
         "building_created" => t.building_created,
         "webhook_deleted" => t.webhook_deleted,
         "push_test" => t.push_test_sent,
+        "mail_test" => t.mail_test_sent,
         "ticket_created" => t.tk.ticket_created_notice,
         "photos_failed" => t.tk.photos_failed,
         "status_changed" => t.tk.status_changed,

@@ -347,7 +347,7 @@ pub async fn report_page(
         can_export: reports::may_export(&caller),
         cadences: subscriptions::cadences(t),
         subscribe_fields: view::filter_fields(&ReportFilter { from: None, to: None, ..query.filter.clone() }),
-        mail_enabled: state.config.mail_enabled,
+        mail_enabled: state.config.mail_enabled(),
         has_email: caller.user().email.is_some(),
         minutes_note: matches!(name, ReportName::Sla | ReportName::Workload),
         filter: query.filter,

@@ -1,0 +1,43 @@
+//! What an administrator sees of e-mail (`admin.integrations`): the
+//! server's `[mail]` (without credentials), the `email` channel's last
+//! success, last error and backlog, and a test letter to themselves.
+
+use uuid::Uuid;
+
+use domovoy_domain::permission::Permission;
+use domovoy_domain::policy::Target;
+use domovoy_store::mail::{self, EMAIL_CHANNEL, Letter};
+use domovoy_store::outbox::{self, ChannelStatus};
+
+use crate::{App, AppError, AppResult, MailConfig, Requester, Rule};
+
+#[derive(Debug, Clone)]
+pub struct MailOverview {
+    /// `None` when `[mail]` is not set up.
+    pub config: Option<MailConfig>,
+    pub status: ChannelStatus,
+}
+
+pub async fn overview(app: &App, requester: &Requester) -> AppResult<MailOverview> {
+    requester.require(Permission::AdminIntegrations, &Target::SYSTEM)?;
+    Ok(MailOverview { config: app.config.mail.clone(), status: outbox::channel_status(&app.db, EMAIL_CHANNEL).await? })
+}
+
+/// Queues a test letter to the administrator's own address (`subject`
+/// and `text` in their language, from the door); answers the address.
+pub async fn send_test(app: &App, requester: &Requester, subject: &str, text: &str) -> AppResult<String> {
+    requester.require(Permission::AdminIntegrations, &Target::SYSTEM)?;
+    if !app.config.mail_enabled() {
+        return Err(AppError::Rule(Rule::MailNotConfigured));
+    }
+    let to = requester.account()?.email.clone().ok_or(AppError::Rule(Rule::NoEmail))?;
+    let letter = Letter {
+        to: to.as_str().to_owned(),
+        subject: subject.to_owned(),
+        text: text.to_owned(),
+        attachments: Vec::new(),
+    };
+    let key = format!("test:{}", Uuid::now_v7());
+    app.write(move |tx| Box::pin(async move { Ok(mail::enqueue(tx, &key, &letter).await?) })).await?;
+    Ok(to.as_str().to_owned())
+}
