@@ -246,6 +246,20 @@ enum Scenario {
         #[arg(long, default_value_t = 100.0)]
         intake_rate: f64,
     },
+    /// A generator for benchmarks and trials: fills the database of the
+    /// server at --url (given as --database-url, in its own format) with
+    /// --tickets tickets of realistic history (statuses, SLA outcomes,
+    /// ratings, sources, reopens) over --years years and --buildings
+    /// buildings (created through the API when fewer exist). Nothing is
+    /// timed; the data stays.
+    Generate {
+        #[arg(long, default_value_t = 100_000)]
+        tickets: u64,
+        #[arg(long, default_value_t = 10)]
+        buildings: usize,
+        #[arg(long, default_value_t = 1)]
+        years: u64,
+    },
     /// The minimal WebSocket broadcast server the live baselines use.
     #[command(hide = true)]
     BaselineServer {
@@ -391,6 +405,14 @@ async fn run(cli: &Cli, mut spawned: Option<&mut Spawned>) -> anyhow::Result<Fig
         Scenario::Reports { tickets, buildings, years, requests, intake_rate } => {
             reports::reports(server.clone(), spawned.as_deref(), *tickets, *buildings, *years, *requests, *intake_rate)
                 .await
+        }
+        Scenario::Generate { tickets, buildings, years } => {
+            let database_url = match (spawned.as_deref(), &cli.database_url) {
+                (Some(s), _) => s.database_url.clone(),
+                (None, Some(url)) => url.clone(),
+                (None, None) => bail!("generate writes into the server's database: give it as --database-url"),
+            };
+            reports::generate(&server, &database_url, *tickets, *buildings, *years).await
         }
         Scenario::BaselineServer { .. } => unreachable!("handled before a server is needed"),
     }

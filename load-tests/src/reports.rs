@@ -17,6 +17,9 @@ use crate::server::{Server, Spawned, marker};
 use crate::stats::{Figures, Latencies, Summary, round3};
 
 const REPORTS: [&str; 5] = ["sla", "backlog", "workload", "quality", "sources"];
+/// Generated tickets are numbered from here, far above what intake
+/// numbers in a year: no clash with it.
+const FIRST_SEQ: u64 = 50_000_000;
 /// Rows per INSERT statement.
 const CHUNK: usize = 500;
 
@@ -40,8 +43,10 @@ fn time(at: DateTime<Utc>) -> String {
     format!("'{}'", at.to_rfc3339_opts(SecondsFormat::AutoSi, false))
 }
 
-/// One generated ticket as SQL values, in [`COLUMNS`] order.
-fn row(rng: &mut Rng, n: u64, building: &str, now: DateTime<Utc>, days: u64, pg: bool) -> String {
+/// One generated ticket as SQL values, in [`COLUMNS`] order, and, for one
+/// that was reopened, its history entry in [`HISTORY_COLUMNS`] order (the
+/// database's trigger counts it into `reopen_count`, as for a real one).
+fn row(rng: &mut Rng, n: u64, building: &str, now: DateTime<Utc>, days: u64, pg: bool) -> (String, Option<String>) {
     let uuid = |u: &str| if pg { format!("'{u}'") } else { format!("X'{}'", u.replace('-', "")) };
     let created = now - chrono::Duration::minutes(i64::try_from(rng.below(days * 1440)).unwrap_or(0) + 5);
     // A v7 id of the filing time, as the server makes them.
@@ -71,7 +76,7 @@ fn row(rng: &mut Rng, n: u64, building: &str, now: DateTime<Utc>, days: u64, pg:
     let resolution_due = created + chrono::Duration::hours(24);
     let rating = (resolved.is_some() && rng.below(10) < 6)
         .then(|| [5, 5, 5, 4, 4, 3, 2, 1][usize::try_from(rng.below(8)).unwrap_or(0)]);
-    let reopens = u64::from(resolved.is_some() && rng.below(100) < 3);
+    let reopened = resolved.is_some() && rng.below(100) < 3;
     let state = match resolved {
         Some(at) if at <= resolution_due => "met",
         Some(_) => "breached",
@@ -79,13 +84,28 @@ fn row(rng: &mut Rng, n: u64, building: &str, now: DateTime<Utc>, days: u64, pg:
         None => "active",
     };
     let opt = |at: Option<DateTime<Utc>>| at.map_or_else(|| "NULL".to_owned(), time);
-    format!(
+    let history = resolved.filter(|_| reopened).map(|at| {
+        let at = at + chrono::Duration::hours(1);
+        let seconds = u64::try_from(at.timestamp()).unwrap_or_default();
+        let entry = uuid::Uuid::new_v7(uuid::Timestamp::from_unix(
+            uuid::NoContext,
+            seconds,
+            u32::try_from(n % 1_000_000).unwrap_or(0) * 1000,
+        ));
+        format!(
+            "({}, {}, {}, NULL, 'Житель', 'status', '{{\"from\":\"done\",\"to\":\"reopened\"}}', {})",
+            uuid(&entry.to_string()),
+            uuid(&id.to_string()),
+            time(at),
+            if pg { "true" } else { "1" },
+        )
+    });
+    let ticket = format!(
         "({id}, {year}, {seq}, '{source}', {building}, '{priority}', 'Нагрузка отчётов: течёт кран', '{status}', 1, {created}, {updated}, \
-         {responded}, {resolved}, {closed}, '{state}', {response_due}, {resolution_due}, {used}, {rating}, {flagged}, '{n:08} течёт кран', {reopens})",
+         {responded}, {resolved}, {closed}, '{state}', {response_due}, {resolution_due}, {used}, {rating}, {flagged}, '{n:08} течёт кран', 0)",
         id = uuid(&id.to_string()),
         year = created.year(),
-        // Far above what intake numbers in a year: no clash with it.
-        seq = 50_000_000 + n,
+        seq = FIRST_SEQ + n,
         building = uuid(building),
         created = time(created),
         updated = time(resolved.unwrap_or(created)),
@@ -97,30 +117,38 @@ fn row(rng: &mut Rng, n: u64, building: &str, now: DateTime<Utc>, days: u64, pg:
         used = resolved.map_or(0, |at| (at - created).num_minutes()),
         rating = rating.map_or_else(|| "NULL".to_owned(), |r| r.to_string()),
         flagged = if pg { "false" } else { "0" },
-    )
+    );
+    (ticket, history)
 }
 
 const COLUMNS: &str = "id, year, seq, source, building_id, priority, description, status, version, created_at, updated_at, \
      responded_at, resolved_at, closed_at, sla_state, response_due, resolution_due, sla_used_minutes, rating, flagged, \
      search_text, reopen_count";
+const HISTORY_COLUMNS: &str = "id, ticket_id, at, actor_id, actor_name, kind, data, public";
 
-/// Fills the database with `count` tickets spread over `buildings`.
+/// Fills the database with `count` tickets spread over `buildings`,
+/// numbered after those an earlier run wrote.
 async fn fill(database_url: &str, buildings: &[String], count: u64, years: u64) -> anyhow::Result<()> {
     let pg = database_url.starts_with("postgres");
     let now = Utc::now();
-    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let first = generated_before(database_url).await?;
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ first);
     let started = Instant::now();
     let mut statements = Vec::new();
-    let mut n = 0;
-    while n < count {
-        let rows: Vec<String> = (n..(n + CHUNK as u64).min(count))
+    let mut n = first;
+    while n < first + count {
+        let (rows, history): (Vec<String>, Vec<Option<String>>) = (n..(n + CHUNK as u64).min(first + count))
             .map(|i| {
                 let building = &buildings[usize::try_from(i).unwrap_or(0) % buildings.len()];
                 row(&mut rng, i, building, now, years * 365, pg)
             })
-            .collect();
+            .unzip();
         n += rows.len() as u64;
         statements.push(format!("INSERT INTO tickets ({COLUMNS}) VALUES {}", rows.join(", ")));
+        let history: Vec<String> = history.into_iter().flatten().collect();
+        if !history.is_empty() {
+            statements.push(format!("INSERT INTO ticket_history ({HISTORY_COLUMNS}) VALUES {}", history.join(", ")));
+        }
     }
     if pg {
         let mut conn = sqlx::PgConnection::connect(database_url).await?;
@@ -148,6 +176,24 @@ async fn fill(database_url: &str, buildings: &[String], count: u64, years: u64) 
     }
     println!("reports: {count} tickets written in {:.1} s", started.elapsed().as_secs_f64());
     Ok(())
+}
+
+/// How many tickets earlier runs generated (their numbers start at
+/// [`FIRST_SEQ`]).
+async fn generated_before(database_url: &str) -> anyhow::Result<u64> {
+    let sql = format!("SELECT COALESCE(MAX(seq) - {FIRST_SEQ} + 1, 0) FROM tickets WHERE seq >= {FIRST_SEQ}");
+    let count: i64 = if database_url.starts_with("postgres") {
+        let mut conn = sqlx::PgConnection::connect(database_url).await?;
+        let count = sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).fetch_one(&mut conn).await?;
+        conn.close().await?;
+        count
+    } else {
+        let mut conn = sqlx::SqliteConnection::connect(database_url).await?;
+        let count = sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).fetch_one(&mut conn).await?;
+        conn.close().await?;
+        count
+    };
+    Ok(u64::try_from(count).unwrap_or(0))
 }
 
 /// Intake at `rate` tickets a second until `stop`; answers how many were
@@ -216,6 +262,23 @@ async fn time_reports(server: &Server, query: &str, requests: usize) -> anyhow::
         out.push((name.to_owned(), latencies.summary(), totals));
     }
     Ok(out)
+}
+
+/// The `generate` scenario: `tickets` tickets over `years` years and
+/// `buildings` buildings written into the server's database.
+pub async fn generate(
+    server: &Server,
+    database_url: &str,
+    tickets: u64,
+    buildings: usize,
+    years: u64,
+) -> anyhow::Result<Figures> {
+    if tickets == 0 || buildings == 0 || years == 0 {
+        bail!("--tickets, --buildings and --years must be at least 1");
+    }
+    let ids = server.buildings(buildings).await?;
+    fill(database_url, &ids, tickets, years).await.context("filling the database")?;
+    Ok(Figures::new("generate").with("tickets", tickets).with("buildings", buildings).with("years", years))
 }
 
 pub async fn reports(
