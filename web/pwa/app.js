@@ -162,6 +162,9 @@ export async function sync() {
   } finally {
     state.syncing = false;
     render();
+    // A change queued after the last round began (a tick during the
+    // photos' upload or the desk's refresh) goes now, not at the next timer.
+    if (state.again && state.online) sync();
   }
 }
 
