@@ -105,7 +105,7 @@ pub async fn subscribe(app: &App, requester: &Requester, new: &NewSubscription) 
     // The filters are checked as the report would check them (fields,
     // buildings in reach), without counting anything.
     let kept = ReportFilter { from: None, to: None, ..new.filters.clone() };
-    reports::check_filter(app, requester, &kept, Permission::ReportsExport)?;
+    reports::check_filter(app, requester, name, &kept, Permission::ReportsExport)?;
     let filters = stored_filters(&kept)?;
     let next = next_run(app, cadence, Utc::now());
     let id = user.id;

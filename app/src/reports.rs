@@ -490,12 +490,22 @@ fn utc_midnight(day: NaiveDate) -> DateTime<Utc> {
     Utc.from_utc_datetime(&day.and_time(chrono::NaiveTime::MIN))
 }
 
-/// Checks the permission, narrows the scope to the requester's buildings
-/// and loads what labels and clocks need.
-/// Checks a report's filters as counting would (fields, buildings within
-/// the requester's reach of `permission`) without counting anything.
-pub fn check_filter(app: &App, requester: &Requester, filter: &ReportFilter, permission: Permission) -> AppResult<()> {
-    checked_filter(app, requester, filter, permission).map(|_| ())
+/// Checks a report's filters as counting `name` would (fields, the
+/// grouping, buildings within the requester's reach of `permission`)
+/// without counting anything.
+pub fn check_filter(
+    app: &App,
+    requester: &Requester,
+    name: ReportName,
+    filter: &ReportFilter,
+    permission: Permission,
+) -> AppResult<()> {
+    let parsed = checked_filter(app, requester, filter, permission)?;
+    check_grouping(name, parsed.group.unwrap_or_else(|| default_group(name)))
+}
+
+fn check_grouping(name: ReportName, by: GroupBy) -> AppResult<()> {
+    if groupings(name).contains(&by) { Ok(()) } else { Err(AppError::field("group", FieldError::NotAllowed)) }
 }
 
 fn checked_filter(
@@ -522,6 +532,8 @@ fn checked_filter(
     Ok(parsed)
 }
 
+/// Checks the permission, narrows the scope to the requester's buildings
+/// and loads what labels and clocks need.
 async fn prepare(
     app: &App,
     requester: &Requester,
@@ -630,9 +642,7 @@ async fn count_report(
     let mut facts = read_facts(app, &ctx, &parsed.scope, windows(name)).await?;
     load_people(app, &mut ctx, &facts).await?;
     let group_by = parsed.group.unwrap_or_else(|| default_group(name));
-    if !groupings(name).contains(&group_by) {
-        return Err(AppError::field("group", FieldError::NotAllowed));
-    }
+    check_grouping(name, group_by)?;
     let (totals, tables) = match name {
         ReportName::Sla => sla_report(&ctx, &facts.created, group_by),
         ReportName::Backlog => {

@@ -174,6 +174,11 @@ async fn scheduled_reports_arrive_by_email(app: &TestApp, smtp: &SmtpServer) {
     let unknown =
         app.post(&manager, "/api/v1/report-subscriptions", &json!({ "report": "gossip", "cadence": "weekly" })).await;
     assert_eq!(unknown.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    // A grouping the report does not have is refused now, not at the
+    // first letter.
+    let grouped = json!({ "report": "visits", "cadence": "weekly", "filters": { "group": "category" } });
+    let grouped = app.post(&manager, "/api/v1/report-subscriptions", &grouped).await;
+    assert_eq!(grouped.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let dispatcher = app.token("dispatcher").await;
     let refused =
         app.post(&dispatcher, "/api/v1/report-subscriptions", &json!({ "report": "sla", "cadence": "weekly" })).await;
