@@ -12,7 +12,7 @@
 
 use std::sync::Arc;
 
-use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone as _, Utc};
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -67,10 +67,7 @@ pub fn next_run(app: &App, cadence: Cadence, now: DateTime<Utc>) -> DateTime<Utc
 }
 
 fn local_at(app: &App, day: NaiveDate) -> DateTime<Utc> {
-    let zone = app.config.display_time_zone;
-    zone.from_local_datetime(&day.and_time(SEND_AT))
-        .earliest()
-        .map_or_else(|| day.and_time(SEND_AT).and_utc(), |at| at.with_timezone(&Utc))
+    reports::local_instant(app.config.display_time_zone, day, SEND_AT)
 }
 
 /// The filters as stored: the query string of the report page (the

@@ -1195,8 +1195,8 @@ async fn read_visits(app: &App, ctx: &Context, scope: &ReportScope) -> AppResult
     let mut truncated = false;
     for building in buildings {
         let zone = ctx.zone(building);
-        let from = local_midnight(zone, ctx.period.from);
-        let until = local_midnight(zone, ctx.period.to.succ_opt().unwrap_or(ctx.period.to));
+        let from = local_instant(zone, ctx.period.from, chrono::NaiveTime::MIN);
+        let until = local_instant(zone, ctx.period.to.succ_opt().unwrap_or(ctx.period.to), chrono::NaiveTime::MIN);
         let range = domovoy_store::passes::VisitRange::Arrived { from, until };
         let left = limit - i64::try_from(out.len()).unwrap_or(i64::MAX);
         let visits = domovoy_store::passes::visits(&app.db, building, range, left + 1).await?;
@@ -1217,11 +1217,12 @@ async fn read_visits(app: &App, ctx: &Context, scope: &ReportScope) -> AppResult
     Ok((out, truncated))
 }
 
-/// The first moment of `day` in `zone`.
-fn local_midnight(zone: Tz, day: NaiveDate) -> DateTime<Utc> {
-    zone.from_local_datetime(&day.and_time(chrono::NaiveTime::MIN))
+/// The moment `day` at `time` in `zone` (its first, should the clock
+/// have been put back; the same wall time in UTC should it not exist).
+pub(crate) fn local_instant(zone: Tz, day: NaiveDate, time: chrono::NaiveTime) -> DateTime<Utc> {
+    zone.from_local_datetime(&day.and_time(time))
         .earliest()
-        .map_or_else(|| utc_midnight(day), |at| at.with_timezone(&Utc))
+        .map_or_else(|| day.and_time(time).and_utc(), |at| at.with_timezone(&Utc))
 }
 
 const VISIT_COLUMNS: [&str; 5] = ["visits", "on_site", "average_stay", "overstays", "overstay_share"];
