@@ -209,6 +209,11 @@ impl Channel for PushChannel {
     fn send<'a>(&'a self, message: &'a OutboxMessage) -> BoxFuture<'a, Result<(), SendError>> {
         Box::pin(self.deliver(message))
     }
+
+    /// One device's pushes arrive in the order they were queued.
+    fn lane(&self, message: &OutboxMessage) -> Option<String> {
+        message.payload["device_id"].as_str().map(str::to_owned)
+    }
 }
 
 /// What a push service's answer means for the message.

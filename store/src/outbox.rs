@@ -120,6 +120,10 @@ pub async fn claim(tx: &mut WriteTx, lease_until: DateTime<Utc>, limit: i64) -> 
             .await?
         }),
     };
+    // `RETURNING` keeps no order: the batch is handed on in the order it
+    // was queued, which channels with lanes keep.
+    let mut rows = rows;
+    rows.sort_by_key(|row| (row.created_at, row.id));
     for row in &rows {
         on_conn!(&mut *tx, c => {
             sqlx::query("INSERT INTO outbox_attempts (outbox_id, attempt, started_at) VALUES ($1, $2, $3)")

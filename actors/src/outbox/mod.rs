@@ -46,6 +46,14 @@ pub trait Channel: Send + Sync {
 
     /// Sends one message. Receivers get `message.dedup_key` to dedupe on.
     fn send<'a>(&'a self, message: &'a OutboxMessage) -> BoxFuture<'a, Result<(), SendError>>;
+
+    /// The lane of a message: messages of one batch in the same lane (one
+    /// device, say) are sent one after another in the order they were
+    /// queued, so that a person reads "assigned" before "done"; messages of
+    /// different lanes go out concurrently. `None`: no order to keep.
+    fn lane(&self, _message: &OutboxMessage) -> Option<String> {
+        None
+    }
 }
 
 /// How the dispatcher paces itself.
@@ -174,27 +182,7 @@ async fn round(
         return Ok(0);
     }
     let count = claimed.len();
-    let sends = claimed.iter().map(|message| {
-        let channel = channels.get(message.channel.as_str()).cloned();
-        async move {
-            match channel {
-                None => Outcome::Failed {
-                    error: format!("no sender for channel {}", message.channel),
-                    retry: false,
-                    after: None,
-                },
-                Some(channel) => match channel.send(message).await {
-                    Ok(()) => Outcome::Sent,
-                    Err(SendError::Retry(error)) => Outcome::Failed { error, retry: true, after: None },
-                    Err(SendError::RetryAfter { error, after }) => {
-                        Outcome::Failed { error, retry: true, after: Some(after) }
-                    }
-                    Err(SendError::Permanent(error)) => Outcome::Failed { error, retry: false, after: None },
-                },
-            }
-        }
-    });
-    let outcomes = join_all(sends).await;
+    let outcomes = send_in_lanes(&channels, &claimed).await;
     let now = chrono::Utc::now();
     let mut records = Vec::with_capacity(claimed.len());
     for (message, outcome) in claimed.into_iter().zip(outcomes) {
@@ -227,6 +215,54 @@ async fn round(
     })
     .await?;
     Ok(count)
+}
+
+/// Sends a claimed batch: lanes concurrently, each lane's messages in
+/// order (see [`Channel::lane`]); answers one outcome per message, in the
+/// batch's order.
+async fn send_in_lanes(channels: &HashMap<&'static str, Arc<dyn Channel>>, claimed: &[OutboxMessage]) -> Vec<Outcome> {
+    let mut lanes: Vec<Vec<usize>> = Vec::new();
+    let mut lane_of: HashMap<(&str, String), usize> = HashMap::new();
+    for (index, message) in claimed.iter().enumerate() {
+        let lane = channels.get(message.channel.as_str()).and_then(|channel| channel.lane(message));
+        match lane {
+            Some(lane) => {
+                let next = lanes.len();
+                let at = *lane_of.entry((message.channel.as_str(), lane)).or_insert(next);
+                if at == next {
+                    lanes.push(Vec::new());
+                }
+                lanes[at].push(index);
+            }
+            None => lanes.push(vec![index]),
+        }
+    }
+    let sends = lanes.into_iter().map(|lane| async move {
+        let mut outcomes = Vec::with_capacity(lane.len());
+        for index in lane {
+            outcomes.push((index, send_one(channels, &claimed[index]).await));
+        }
+        outcomes
+    });
+    let mut outcomes: Vec<(usize, Outcome)> = join_all(sends).await.into_iter().flatten().collect();
+    outcomes.sort_by_key(|(index, _)| *index);
+    outcomes.into_iter().map(|(_, outcome)| outcome).collect()
+}
+
+async fn send_one(channels: &HashMap<&'static str, Arc<dyn Channel>>, message: &OutboxMessage) -> Outcome {
+    let Some(channel) = channels.get(message.channel.as_str()) else {
+        return Outcome::Failed {
+            error: format!("no sender for channel {}", message.channel),
+            retry: false,
+            after: None,
+        };
+    };
+    match channel.send(message).await {
+        Ok(()) => Outcome::Sent,
+        Err(SendError::Retry(error)) => Outcome::Failed { error, retry: true, after: None },
+        Err(SendError::RetryAfter { error, after }) => Outcome::Failed { error, retry: true, after: Some(after) },
+        Err(SendError::Permanent(error)) => Outcome::Failed { error, retry: false, after: None },
+    }
 }
 
 /// Stop sending (the process is shutting down); claimed messages return to
