@@ -7,6 +7,7 @@
 
 mod calls;
 mod history;
+mod mailings;
 mod passes;
 mod places;
 
@@ -264,6 +265,10 @@ pub async fn seed(db: &Db) -> anyhow::Result<()> {
         .await?
         .context("the demo has a guard")?;
     passes::seed_passes(db, tower, first_resident, guard.id).await?;
+    let service = users::find_by_login(db, &Login::staff("service").map_err(|e| anyhow::anyhow!("{e}"))?)
+        .await?
+        .context("the demo has the client-service office")?;
+    mailings::seed_mailings(db, tower, service.id).await?;
     Ok(())
 }
 

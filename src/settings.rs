@@ -126,6 +126,10 @@ pub struct HttpSettings {
     /// none. Set it (a year: 31536000) once Domovoy is reached only over
     /// HTTPS, and keep `secure_cookies` on.
     pub hsts_max_age_secs: u64,
+    /// The address people open Domovoy at (`https://crm.uk.example`), for
+    /// links in letters and messages (a mailing's unsubscribe link); unset:
+    /// `http://` and the `listen` address, fine on one machine only.
+    pub public_url: Option<String>,
 }
 
 impl Default for HttpSettings {
@@ -137,6 +141,7 @@ impl Default for HttpSettings {
             trust_forwarded_for: false,
             display_time_zone: "Europe/Moscow".to_owned(),
             hsts_max_age_secs: 0,
+            public_url: None,
         }
     }
 }

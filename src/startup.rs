@@ -89,9 +89,19 @@ impl Application {
                 .context("invalid redis_url")?;
             tracing::info!(%node, "cluster mode: events go to the other nodes through Redis");
         }
+        // The port first: a taken one stops the start before anything runs
+        // in the background, and links in letters name the real one.
+        let listener =
+            TcpListener::bind(&settings.listen).with_context(|| format!("cannot listen on {}", settings.listen))?;
+        let bound = listener.local_addr()?;
+        let port = bound.port();
         let (shutdown, shutdown_rx) = tokio::sync::watch::channel(false);
         let live = Live { hub, presence, buildings, tickets };
-        let app = App::new(db.clone(), Some(live), metrics.clone(), app_config(settings)?);
+        let mut config = app_config(settings)?;
+        if settings.http.public_url.is_none() {
+            config.public_url = format!("http://{bound}");
+        }
+        let app = App::new(db.clone(), Some(live), metrics.clone(), config);
         let vapid = VapidKeys::load_or_create(&settings.data_dir).context("the Web Push (VAPID) key")?;
         let web = WebConfig {
             secure_cookies: settings.http.secure_cookies,
@@ -108,11 +118,7 @@ impl Application {
         };
         let state = AppState::new(app, web, shutdown_rx);
 
-        // The ports first: a taken one stops the start before anything
-        // runs in the background.
-        let listener =
-            TcpListener::bind(&settings.listen).with_context(|| format!("cannot listen on {}", settings.listen))?;
-        let port = listener.local_addr()?.port();
+        // The SIP port before anything runs in the background too.
         let sip = match &settings.telephony.sip {
             Some(sip) => {
                 let mut config = domovoy_telephony::sip::SipConfig::new(&sip.listen, &sip.allowed_peers)?;
@@ -259,11 +265,29 @@ pub fn app_config(settings: &Settings) -> anyhow::Result<AppConfig> {
         auto_close_after: chrono::Duration::days(i64::from(settings.tickets.auto_close_days.max(1))),
         max_attachment_bytes: settings.tickets.max_attachment_mb.max(1).saturating_mul(1024 * 1024),
         files_dir: settings.data_dir.join("files"),
+        public_url: public_url(settings)?,
         mail: settings.mail.as_ref().map(|mail| domovoy_app::MailConfig {
             server: describe_url(mail.smtp_url.expose()),
             from: mail.from.clone(),
         }),
     })
+}
+
+/// `http.public_url` without its trailing slash, or `http://` and the
+/// listen address (a serving node puts the bound address there); anything
+/// but an http(s) address is refused at start.
+fn public_url(settings: &Settings) -> anyhow::Result<String> {
+    match &settings.http.public_url {
+        Some(url) => {
+            let url = url.trim().trim_end_matches('/');
+            let host = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"));
+            match host {
+                Some(host) if !host.is_empty() && !host.contains(char::is_whitespace) => Ok(url.to_owned()),
+                _ => anyhow::bail!("http.public_url must be an http:// or https:// address, got {url:?}"),
+            }
+        }
+        None => Ok(format!("http://{}", settings.listen)),
+    }
 }
 
 /// Warns the operator when nobody can administer users and roles (a fresh

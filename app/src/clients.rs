@@ -263,6 +263,9 @@ pub struct ClientCard {
     pub open_tickets: Vec<Ticket>,
     pub past_tickets: Vec<Ticket>,
     pub timeline: Vec<TimelineItem>,
+    /// The mailings the client received (or was skipped in), the newest
+    /// first; addresses only with `contacts_visible`.
+    pub mailings: Vec<domovoy_store::mailings::Delivery>,
     pub can_edit: bool,
     pub can_create_ticket: bool,
 }
@@ -342,6 +345,12 @@ pub async fn card(app: &App, requester: &Requester, id: ClientId) -> Result<Clie
         timeline.push(TimelineItem { at: client.created_at, event: TimelineEvent::CardCreated });
     }
     timeline.sort_by_key(|item| std::cmp::Reverse(item.at));
+    let mut mailings = domovoy_store::mailings::for_client(&app.db, id, 100).await?;
+    if !contacts_visible {
+        for delivery in &mut mailings {
+            delivery.address = None;
+        }
+    }
     let can_edit = allowed(requester, Permission::ClientsEdit, &client, &buildings);
     let can_create_ticket =
         buildings.iter().any(|b| requester.principal().can(Permission::TicketsCreate, &Target::building(*b)));
@@ -353,6 +362,7 @@ pub async fn card(app: &App, requester: &Requester, id: ClientId) -> Result<Clie
         open_tickets,
         past_tickets,
         timeline,
+        mailings,
         can_edit,
         can_create_ticket,
     })

@@ -69,6 +69,11 @@ pub enum Rule {
     NoEmail,
     /// Nothing can be e-mailed: the server's `[mail]` is not set up.
     MailNotConfigured,
+    /// A mailing channel this server cannot send by (no SMS gateway, no
+    /// push to residents yet).
+    ChannelUnavailable,
+    /// The mailing was sent already (once only).
+    MailingAlreadySent,
 }
 
 impl Rule {
@@ -99,6 +104,8 @@ impl Rule {
         Self::TicketFinished,
         Self::NoEmail,
         Self::MailNotConfigured,
+        Self::ChannelUnavailable,
+        Self::MailingAlreadySent,
     ];
 
     /// The stable code programs read.
@@ -129,6 +136,8 @@ impl Rule {
             Self::TicketFinished => "ticket_finished",
             Self::NoEmail => "no_email",
             Self::MailNotConfigured => "mail_not_configured",
+            Self::ChannelUnavailable => "channel_unavailable",
+            Self::MailingAlreadySent => "mailing_already_sent",
         }
     }
 }

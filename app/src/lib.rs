@@ -31,6 +31,7 @@ pub mod imports;
 pub mod jobs;
 pub mod live;
 pub mod mail;
+pub mod mailings;
 pub mod passes;
 pub mod places;
 pub mod rate_limit;
@@ -92,6 +93,9 @@ pub struct AppConfig {
     pub max_attachment_bytes: u64,
     /// Where attachments are kept (`<data_dir>/files`).
     pub files_dir: PathBuf,
+    /// How people reach Domovoy from outside (`https://crm.uk.example`, no
+    /// trailing slash): the start of links in letters.
+    pub public_url: String,
     /// How e-mail leaves, when the server's `[mail]` is set up.
     pub mail: Option<MailConfig>,
 }
@@ -124,6 +128,7 @@ impl Default for AppConfig {
             auto_close_after: Duration::days(3),
             max_attachment_bytes: 20 * 1024 * 1024,
             files_dir: std::env::temp_dir().join("domovoy-files"),
+            public_url: "http://127.0.0.1:8080".to_owned(),
             mail: None,
         }
     }

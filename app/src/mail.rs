@@ -36,6 +36,7 @@ pub async fn send_test(app: &App, requester: &Requester, subject: &str, text: &s
         subject: subject.to_owned(),
         text: text.to_owned(),
         attachments: Vec::new(),
+        unsubscribe: None,
     };
     let key = format!("test:{}", Uuid::now_v7());
     app.write(move |tx| Box::pin(async move { Ok(mail::enqueue(tx, &key, &letter).await?) })).await?;

@@ -115,6 +115,8 @@ audit_actions! {
     /// A phone or browser registered for the staff app.
     DeviceRegistered = "device.registered",
     DeviceRemoved = "device.removed",
+    MailingCreated = "mailing.created",
+    MailingSent = "mailing.sent",
 }
 
 impl AuditAction {

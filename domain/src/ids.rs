@@ -156,3 +156,11 @@ id_type!(
     /// A phone or browser registered for the staff app (sync and push).
     DeviceId
 );
+id_type!(
+    /// A mailing to residents.
+    MailingId
+);
+id_type!(
+    /// One recipient's delivery of a mailing on one channel.
+    DeliveryId
+);

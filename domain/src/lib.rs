@@ -25,6 +25,7 @@ pub mod event;
 pub mod ids;
 pub mod import;
 pub mod layout;
+pub mod mailing;
 pub mod pass;
 pub mod password;
 pub mod permission;

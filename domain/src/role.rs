@@ -167,11 +167,14 @@ impl RoleTemplate {
                 PassesCheck,
                 PassesMark,
             ],
+            // The chessboard: a floor or a section chosen there becomes a
+            // mailing's audience («write to these»).
             Self::ClientService => &[
                 TicketsRead,
                 ClientsRead,
                 ClientsContactsRead,
                 BuildingsRead,
+                ChessboardRead,
                 SurveysManage,
                 MailingsSend,
                 ReportsRead,

@@ -407,10 +407,14 @@ pub async fn seed_places(
                 "+79001000002" => "Фёдорова Алёна Михайловна",
                 _ => "Белов Игорь Петрович",
             };
+            // Иванов reads mailings by e-mail too (the demo's letters go
+            // to a local SMTP server when `[mail]` is set).
+            let by_email = phone == "+79001000001";
             planned.push(Planned {
                 input: ClientInput {
                     name: Some(name.to_owned()),
                     phones: vec![phone.to_owned()],
+                    emails: if by_email { vec!["ivanov@mail.demo".to_owned()] } else { Vec::new() },
                     user_id: Some(*user),
                     ..ClientInput::default()
                 },
@@ -422,7 +426,11 @@ pub async fn seed_places(
                     valid_to: (role == LinkRole::Tenant).then(|| today + Duration::days(530)),
                     account: None,
                 }],
-                consents: vec![Channel::Push, Channel::Sms],
+                consents: if by_email {
+                    vec![Channel::Push, Channel::Sms, Channel::Email]
+                } else {
+                    vec![Channel::Push, Channel::Sms]
+                },
             });
         }
         let drafts = planned

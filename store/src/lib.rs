@@ -26,6 +26,7 @@ pub mod idempotency;
 pub mod intake;
 pub mod layout;
 pub mod mail;
+pub mod mailings;
 pub mod outbox;
 pub mod passes;
 pub mod report_subscriptions;

@@ -23,6 +23,10 @@ pub struct Letter {
     pub text: String,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attachments: Vec<LetterFile>,
+    /// The link that withdraws consent to these letters (RFC 8058: the
+    /// `List-Unsubscribe` header, and a one-click POST to it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unsubscribe: Option<String>,
 }
 
 /// A file attached to a letter.
@@ -44,6 +48,7 @@ impl Letter {
         self.to.len()
             + self.subject.len()
             + self.text.len()
+            + self.unsubscribe.as_ref().map_or(0, String::len)
             + self.attachments.iter().map(|f| f.name.len() + f.content_type.len() + f.base64.len()).sum::<usize>()
     }
 }

@@ -684,6 +684,47 @@ fn table() -> Vec<Row> {
             signed_in,
             Empty,
         ),
+        // Mailings: `mailings.send` somewhere to read them, in every
+        // building of the audience to write one; a resident's notices for
+        // anyone signed in (staff have none).
+        row(Method::GET, "/api/v1/mailings", "/api/v1/mailings", |p, _| somewhere(p, Permission::MailingsSend), Empty),
+        row(
+            Method::POST,
+            "/api/v1/mailings",
+            "/api/v1/mailings",
+            |p, f| in_tower(p, f, Permission::MailingsSend),
+            Json(json!({"title": "Проверка", "body": "Текст", "kind": "news", "channels": ["in_app"],
+                        "audience": {"building_ids": ["{tower}"]}})),
+        ),
+        row(
+            Method::GET,
+            "/api/v1/mailings/{id}",
+            "/api/v1/mailings/0190a5c6-0000-7000-8000-000000000000",
+            |p, _| somewhere(p, Permission::MailingsSend),
+            Empty,
+        ),
+        row(
+            Method::GET,
+            "/api/v1/mailings/{id}/preview",
+            "/api/v1/mailings/0190a5c6-0000-7000-8000-000000000000/preview",
+            |p, _| somewhere(p, Permission::MailingsSend),
+            Empty,
+        ),
+        row(
+            Method::GET,
+            "/api/v1/mailings/{id}/deliveries",
+            "/api/v1/mailings/0190a5c6-0000-7000-8000-000000000000/deliveries",
+            |p, _| somewhere(p, Permission::MailingsSend),
+            Empty,
+        ),
+        row(
+            Method::POST,
+            "/api/v1/mailings/{id}/send",
+            "/api/v1/mailings/0190a5c6-0000-7000-8000-000000000000/send",
+            |p, _| somewhere(p, Permission::MailingsSend),
+            Json(json!({})),
+        ),
+        row(Method::GET, "/api/v1/notices", "/api/v1/notices", signed_in, Empty),
         row(Method::GET, "/api/v1/integrations/pbx", "/api/v1/integrations/pbx", integrations, Empty),
         row(
             Method::POST,

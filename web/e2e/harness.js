@@ -18,7 +18,7 @@ const binary = process.env.DOMOVOY_BIN ?? join(targetDir, "debug", "domovoy");
 const browserPath = process.env.CHROMIUM ?? "/usr/bin/chromium";
 
 /** A free TCP port on 127.0.0.1. */
-function freePort() {
+export function freePort() {
   return new Promise((done, fail) => {
     const server = createServer();
     server.unref();

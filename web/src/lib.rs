@@ -33,6 +33,7 @@ pub mod clients;
 pub mod devices;
 pub mod home;
 pub mod integrations;
+pub mod mailings;
 pub mod passes;
 pub mod places;
 pub mod reports;

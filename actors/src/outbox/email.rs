@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use futures_util::future::BoxFuture;
-use lettre::message::header::ContentType;
+use lettre::message::header::{ContentType, Header, HeaderName, HeaderValue};
 use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use sha2::{Digest, Sha256};
@@ -72,6 +72,15 @@ impl EmailChannel {
             .to(to)
             .subject(letter.subject.clone())
             .message_id(Some(message_id(key, &self.from)));
+        let builder = match &letter.unsubscribe {
+            Some(url) if url.starts_with("http://") || url.starts_with("https://") => builder
+                .header(ListUnsubscribe(format!("<{url}>")))
+                .header(ListUnsubscribePost("List-Unsubscribe=One-Click".to_owned())),
+            Some(url) => {
+                return Err(SendError::Permanent(format!("the unsubscribe link {url:?} is not a web address")));
+            }
+            None => builder,
+        };
         let text = SinglePart::plain(letter.text.clone());
         let built = if letter.attachments.is_empty() {
             builder.singlepart(text)
@@ -105,6 +114,36 @@ impl EmailChannel {
         }
     }
 }
+
+/// `List-Unsubscribe: <https://…>` (RFC 2369).
+#[derive(Debug, Clone)]
+struct ListUnsubscribe(String);
+
+/// `List-Unsubscribe-Post: List-Unsubscribe=One-Click` (RFC 8058): mail
+/// clients unsubscribe with one POST, without opening a page.
+#[derive(Debug, Clone)]
+struct ListUnsubscribePost(String);
+
+macro_rules! text_header {
+    ($type:ident, $name:literal) => {
+        impl Header for $type {
+            fn name() -> HeaderName {
+                HeaderName::new_from_ascii_str($name)
+            }
+
+            fn parse(s: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+                Ok(Self(s.to_owned()))
+            }
+
+            fn display(&self) -> HeaderValue {
+                HeaderValue::new(Self::name(), self.0.clone())
+            }
+        }
+    };
+}
+
+text_header!(ListUnsubscribe, "List-Unsubscribe");
+text_header!(ListUnsubscribePost, "List-Unsubscribe-Post");
 
 /// `<hash of the key@the sender's domain>`: stable for one outbox message.
 fn message_id(key: &str, from: &Mailbox) -> String {
@@ -154,6 +193,7 @@ mod tests {
                 content_type: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned(),
                 base64: base64.to_owned(),
             }],
+            unsubscribe: None,
         };
         assert!(channel.message("k", &letter("manager@uk.example", "UEsDBA==")).is_ok());
         assert!(matches!(channel.message("k", &letter("manager at uk", "UEsDBA==")), Err(SendError::Permanent(_))));

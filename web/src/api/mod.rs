@@ -49,6 +49,7 @@ macro_rules! api_routes {
                 (name = "tickets", description = "Tickets: intake, board, workflow, files"),
                 (name = "ticket-settings", description = "Classifier, SLA policies, production calendar, teams, saved filters"),
                 (name = "reports", description = "Reports: SLA, backlog, workload, quality, sources; drill-downs; CSV and XLSX"),
+                (name = "mailings", description = "Mailings to residents: audience, sending, deliveries; residents' notices"),
             )
         )]
         pub struct ApiDoc;
@@ -187,6 +188,13 @@ api_routes!(
     crate::reports::subscriptions::list_subscriptions,
     crate::reports::subscriptions::create_subscription,
     crate::reports::subscriptions::delete_subscription,
+    crate::mailings::api::list_mailings,
+    crate::mailings::api::create_mailing,
+    crate::mailings::api::get_mailing,
+    crate::mailings::api::preview_mailing,
+    crate::mailings::api::send_mailing,
+    crate::mailings::api::list_deliveries,
+    crate::mailings::api::my_notices,
 );
 
 /// Extractor settings: bad JSON, query strings and paths answer in the

@@ -163,6 +163,8 @@ pub struct ClientCardDto {
     pub past_tickets: Vec<TicketDto>,
     /// Newest first.
     pub timeline: Vec<TimelineDto>,
+    /// The mailings the client received, one entry per channel, newest first.
+    pub mailings: Vec<crate::mailings::api::DeliveryDto>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -221,6 +223,7 @@ async fn card_dto(state: &AppState, caller: &Caller, card: ClientCard) -> Result
         open_tickets: card.open_tickets.iter().map(ticket).collect(),
         past_tickets: card.past_tickets.iter().map(ticket).collect(),
         timeline: card.timeline.iter().map(|item| TimelineDto::new(item, caller.t())).collect(),
+        mailings: card.mailings.iter().map(crate::mailings::api::DeliveryDto::from).collect(),
         created_at: c.created_at,
         updated_at: c.updated_at,
     })

@@ -342,6 +342,17 @@ struct ClientPage<'a> {
     click_to_call: bool,
     calls: Vec<crate::calls::pages::CallBrief>,
     calls_href: String,
+    /// The mailings the client received: when, which, by what, how it went.
+    mailings: Vec<MailingRow>,
+}
+
+struct MailingRow {
+    at: String,
+    mailing_id: String,
+    title: String,
+    channel: &'static str,
+    status: &'static str,
+    unsubscribed: bool,
 }
 
 fn day(d: Option<NaiveDate>) -> String {
@@ -433,6 +444,18 @@ async fn render_card(
                     text: words.text,
                     link: words.link.unwrap_or_default(),
                 }
+            })
+            .collect(),
+        mailings: card
+            .mailings
+            .iter()
+            .map(|d| MailingRow {
+                at: crate::pages::fmt_time(d.created_at, zone),
+                mailing_id: d.mailing_id.to_string(),
+                title: d.mailing_title.clone(),
+                channel: d.channel.map_or("—", |c| (t.ml.channel_label)(c)),
+                status: (t.ml.delivery_label)(d.status),
+                unsubscribed: d.unsubscribed_at.is_some(),
             })
             .collect(),
         can_edit: card.can_edit,

@@ -45,6 +45,8 @@ struct HomePage<'a> {
     /// A resident's latest notifications (their request's moves, their
     /// guest's arrival).
     notices: Vec<NoticeLine>,
+    /// A resident's notices from mailings (outages, works, news).
+    announcements: Vec<AnnouncementLine>,
     live_seq: i64,
     can_create: bool,
     roles: Vec<RoleLine>,
@@ -60,6 +62,15 @@ struct NoticeLine {
     line: String,
     at: String,
     ticket_id: Option<String>,
+}
+
+/// A notice from a mailing, as the resident reads it.
+struct AnnouncementLine {
+    kind: &'static str,
+    kind_code: &'static str,
+    subject: String,
+    text: String,
+    at: String,
 }
 
 /// A resident's latest notifications shown on the start page.
@@ -167,6 +178,23 @@ pub async fn home(state: web::Data<AppState>, caller: PageCaller, req: HttpReque
     } else {
         Vec::new()
     };
+    let announcements = if resident {
+        let zone = state.config.display_time_zone;
+        domovoy_app::mailings::my_notices(&state, &caller)
+            .await?
+            .into_iter()
+            .take(10)
+            .map(|n| AnnouncementLine {
+                kind: (t.ml.kind_label)(n.kind),
+                kind_code: n.kind.code(),
+                subject: n.subject,
+                text: n.text,
+                at: crate::pages::fmt_time(n.created_at, zone),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     let can_create = !caller.principal().reach(Permission::TicketsCreate).is_nothing();
     let page = HomePage {
         t,
@@ -174,6 +202,7 @@ pub async fn home(state: web::Data<AppState>, caller: PageCaller, req: HttpReque
         resident,
         open_requests,
         notices,
+        announcements,
         live_seq,
         can_create,
         roles,

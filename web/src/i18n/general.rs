@@ -10,6 +10,7 @@ use domovoy_domain::device::PushKind;
 use domovoy_domain::permission::{Permission, PermissionGroup};
 
 use super::calls::{CallCatalog, EN_CALLS, RU_CALLS};
+use super::mailings::{EN_MAILINGS, MailingCatalog, RU_MAILINGS};
 use super::passes::{EN_PASSES, PassCatalog, RU_PASSES};
 use super::places::{EN_PLACES, PlaceCatalog, RU_PLACES};
 use super::reports::{EN_REPORTS, RU_REPORTS, ReportCatalog};
@@ -29,6 +30,8 @@ catalog! {
     cl: &'static CallCatalog = (&RU_CALLS, &EN_CALLS),
     /// Reports.
     rp: &'static ReportCatalog = (&RU_REPORTS, &EN_REPORTS),
+    /// Mailings, unsubscribing, residents' notices.
+    ml: &'static MailingCatalog = (&RU_MAILINGS, &EN_MAILINGS),
     /// `<html lang>` value.
     html_lang: &'static str = ("ru", "en"),
     app_name: &'static str = ("Домовой", "Domovoy"),
@@ -132,7 +135,6 @@ catalog! {
     ),
     home_coming_title: &'static str = ("Скоро здесь", "Coming here"),
     home_coming_surveys: &'static str = ("Опросы о качестве обслуживания", "Surveys about the service"),
-    home_coming_notices: &'static str = ("Объявления управляющей компании", "Notices from the management company"),
     home_notifications: &'static str = ("Уведомления", "Notifications"),
     home_no_notifications: &'static str = (
         "Здесь появится, когда ваша заявка сменит статус и когда придёт ваш гость.",
@@ -706,6 +708,8 @@ labels! {
         AuditAction::CallbackDone => ("Перезвонили по пропущенному", "Missed call called back"),
         AuditAction::DeviceRegistered => ("Подключено устройство приложения", "App device registered"),
         AuditAction::DeviceRemoved => ("Отключено устройство приложения", "App device removed"),
+        AuditAction::MailingCreated => ("Создана рассылка", "Mailing created"),
+        AuditAction::MailingSent => ("Отправлена рассылка", "Mailing sent"),
         AuditAction::PassApproved => ("Пропуск одобрен", "Pass approved"),
         AuditAction::PassDenied => ("В пропуске отказано", "Pass denied"),
         AuditAction::PassCancelled => ("Пропуск отменён", "Pass cancelled"),

@@ -56,6 +56,7 @@ macro_rules! labels {
 
 pub mod calls;
 mod general;
+pub mod mailings;
 pub mod passes;
 pub mod places;
 pub mod reports;
@@ -70,6 +71,7 @@ use domovoy_domain::permission::{Permission, PermissionGroup};
 
 pub use calls::CallCatalog;
 pub use general::{Catalog, EN, RU};
+pub use mailings::MailingCatalog;
 pub use passes::PassCatalog;
 pub use places::PlaceCatalog;
 pub use reports::ReportCatalog;
@@ -111,6 +113,8 @@ impl Catalog {
             Rule::TicketFinished => self.tk.ticket_finished,
             Rule::NoEmail => self.rp.no_email,
             Rule::MailNotConfigured => self.rp.mail_not_configured,
+            Rule::ChannelUnavailable => self.ml.channel_unavailable,
+            Rule::MailingAlreadySent => self.ml.already_sent,
         }
     }
 

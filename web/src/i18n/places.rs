@@ -26,6 +26,7 @@ catalog! {
     client_kind_label: fn(ClientKind) -> &'static str = (pl_ru::client_kind_label, pl_en::client_kind_label),
     occupancy_label: fn(Occupancy) -> &'static str = (pl_ru::occupancy_label, pl_en::occupancy_label),
     /// "Подъезд 1", "Корпус А", "Паркинг".
+    write_to_selection: &'static str = ("Написать им", "Write to them"),
     section_title: fn(SectionKind, &str) -> String = (
         |kind, name| match kind {
             SectionKind::Entrance => format!("Подъезд {name}"),

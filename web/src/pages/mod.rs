@@ -54,6 +54,7 @@ pub struct Chrome {
     pub chessboard_js: String,
     pub search_js: String,
     pub import_js: String,
+    pub mailing_js: String,
     pub guard_js: String,
     pub calls_js: String,
     /// The IANA zone live times are shown in (`http.display_time_zone`).
@@ -87,6 +88,7 @@ pub enum Section {
     Passes,
     Calls,
     Reports,
+    Mailings,
     Account,
 }
 
@@ -96,7 +98,7 @@ pub fn nav(caller: &Caller, active: Section) -> Vec<NavItem> {
     let p = &caller.principal();
     let admin = |permission| p.can(permission, &Target::SYSTEM);
     let tickets = p.reach(Permission::TicketsRead);
-    let entries: [(Section, bool, &'static str, &'static str, &'static str); 15] = [
+    let entries: [(Section, bool, &'static str, &'static str, &'static str); 16] = [
         (Section::Home, true, "/", t.nav_home, "h"),
         (
             Section::Tickets,
@@ -127,6 +129,13 @@ pub fn nav(caller: &Caller, active: Section) -> Vec<NavItem> {
             "/reports",
             t.rp.nav_reports,
             "x",
+        ),
+        (
+            Section::Mailings,
+            !caller.is_resident() && p.can_somewhere(Permission::MailingsSend),
+            "/mailings",
+            t.ml.nav_mailings,
+            "m",
         ),
         (
             Section::Passes,
@@ -177,6 +186,7 @@ impl Chrome {
             chessboard_js: assets::url("chessboard.js"),
             search_js: assets::url("search.js"),
             import_js: assets::url("import.js"),
+            mailing_js: assets::url("mailing.js"),
             guard_js: assets::url("guard.js"),
             calls_js: assets::url("calls.js"),
             time_zone: caller.context.time_zone.name(),
@@ -325,6 +335,14 @@ pub fn register(cfg: &mut web::ServiceConfig) {
         .service(crate::passes::pages::issue_pass)
         .service(crate::passes::pages::cancel_pass)
         .service(crate::passes::pages::shared_pass)
+        .service(crate::mailings::pages::unsubscribe_form)
+        .service(crate::mailings::pages::unsubscribe)
+        .service(crate::mailings::pages::list_page)
+        .service(crate::mailings::pages::new_page)
+        .service(crate::mailings::pages::new_for_units)
+        .service(crate::mailings::pages::create_page)
+        .service(crate::mailings::pages::detail_page)
+        .service(crate::mailings::pages::send_page)
         .service(crate::account::pages::show_account)
         .service(crate::account::pages::save_profile)
         .service(crate::account::pages::change_password)

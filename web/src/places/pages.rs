@@ -95,6 +95,8 @@ struct ChessboardPage<'a> {
     sections: Vec<SectionView>,
     can_manage: bool,
     can_export: bool,
+    /// «Write to these»: the selection goes to the mailing editor.
+    can_mail: bool,
     /// A unit to open at once (`?unit=` from search).
     open_unit: String,
     kinds: Vec<(&'static str, &'static str)>,
@@ -149,6 +151,7 @@ pub async fn chessboard(
         can_manage: caller.principal().can(Permission::BuildingsManage, &target),
         can_export: caller.principal().can(Permission::ReportsExport, &target)
             || caller.principal().can(Permission::ClientsRead, &target),
+        can_mail: caller.principal().can(Permission::MailingsSend, &target),
         open_unit: query.unit.map(|u| u.to_string()).unwrap_or_default(),
         kinds: UnitKind::ALL.iter().map(|k| (k.code(), (t.pl.unit_kind_label)(*k))).collect(),
         ownerships: Occupancy::ALL.iter().map(|o| (o.code(), (t.pl.occupancy_label)(*o))).collect(),

@@ -231,6 +231,7 @@ impl ReportLetters for Letters {
                 content_type: XLSX.to_owned(),
                 base64: base64::engine::general_purpose::STANDARD.encode(bytes),
             }],
+            unsubscribe: None,
         })
     }
 }

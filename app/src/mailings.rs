@@ -1,0 +1,575 @@
+//! Mailings: write one, see whom it reaches, send it, follow its
+//! deliveries; residents read it in the cabinet and withdraw a channel's
+//! consent by the link in a letter.
+//!
+//! Sending is one transaction: the mailing moves from draft to sent, and
+//! every recipient's delivery rows and outbox messages are written with it.
+//! A mailing is therefore queued whole or not at all, and once (a second
+//! send finds it sent); the outbox sends each message until it is marked
+//! sent, under a stable key (the letter's `Message-ID`).
+//!
+//! Texts are `minijinja` templates over the recipient's variables
+//! ([`VARIABLES`]); unknown variables and broken syntax are refused when
+//! the mailing is written, and every rendering is bounded ([`FUEL`]).
+
+use std::collections::BTreeMap;
+
+use chrono::{NaiveDate, Utc};
+use minijinja::{Environment, UndefinedBehavior, context};
+use rand::Rng as _;
+use serde::{Deserialize, Serialize};
+
+use domovoy_domain::FieldError;
+use domovoy_domain::audit::AuditAction;
+use domovoy_domain::ids::{BuildingId, MailingId, SectionId};
+use domovoy_domain::layout::SectionKind;
+use domovoy_domain::mailing::{
+    self as domain, Audience, DeliveryStatus, Exclusion, Mailing, MailingChannel, MailingKind, MailingStatus,
+    NewMailing, Reach,
+};
+use domovoy_domain::permission::Permission;
+use domovoy_domain::policy::Target;
+use domovoy_store::audit::{self, Change};
+use domovoy_store::clients;
+use domovoy_store::mail::{self, Letter};
+use domovoy_store::mailings::{self as store, Delivery, NewDelivery, Notice, Recipient};
+
+use crate::App;
+use crate::error::{AppError, AppResult, Rule};
+use crate::requester::{Channel, Requester};
+
+/// The variables a mailing's title and text may use.
+pub const VARIABLES: &[&str] = &["name", "unit", "building", "address", "date"];
+
+/// The most work one rendering may do (minijinja's fuel: roughly one unit
+/// per instruction); a loop over a long range stops here with an error.
+pub const FUEL: u64 = 50_000;
+
+/// A page of deliveries at most.
+pub const MAX_PAGE: i64 = 500;
+
+/// What a person writes.
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MailingInput {
+    pub title: String,
+    /// Plain text with variables: `{{ name }}`, `{{ unit }}`, `{{ building }}`,
+    /// `{{ address }}`, `{{ date }}`.
+    pub body: String,
+    /// `news`, `works`, `emergency` or `billing`.
+    pub kind: String,
+    /// In the order they are tried: `push`, `sms`, `email`; and `in_app`.
+    pub channels: Vec<String>,
+    /// `building_ids`, `section_ids`, `unit_ids`, `link_roles`.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub audience: Audience,
+}
+
+/// Whom a mailing reaches, counted now (people change; the send counts
+/// again).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct AudienceSize {
+    /// People in the audience (each once, however many units they have).
+    pub audience_size: usize,
+    /// By the outward channel that reaches them (`email`, …).
+    pub reached: BTreeMap<MailingChannel, usize>,
+    /// Those no outward channel reaches, by why (`no_contact`, `no_consent`).
+    pub excluded: BTreeMap<Exclusion, usize>,
+    /// In the cabinet's notice list (everyone, when `in_app` is asked for).
+    pub in_app: usize,
+}
+
+/// A mailing with where its deliveries are.
+#[derive(Debug, Clone, Serialize)]
+pub struct MailingView {
+    #[serde(flatten)]
+    pub mailing: Mailing,
+    /// Deliveries by state: `queued`, `sent`, `delivered`, `failed`, `skipped`.
+    pub counts: BTreeMap<DeliveryStatus, i64>,
+}
+
+impl MailingView {
+    /// Deliveries no longer waiting, of all (100 when nothing waits).
+    pub fn percent_done(&self) -> u8 {
+        let all: i64 = self.counts.values().sum();
+        let waiting = self.counts.get(&DeliveryStatus::Queued).copied().unwrap_or(0);
+        if all == 0 {
+            return 100;
+        }
+        u8::try_from((all - waiting) * 100 / all).unwrap_or(100)
+    }
+}
+
+/// One recipient's texts, as they will read them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Preview {
+    pub client_name: String,
+    /// The outward channel, or none (only the cabinet, or nothing).
+    pub channel: Option<MailingChannel>,
+    pub subject: String,
+    pub text: String,
+}
+
+fn environment() -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_fuel(Some(FUEL));
+    env
+}
+
+/// Refuses a template that does not parse or names a variable not in
+/// [`VARIABLES`].
+fn check_template(field: &'static str, source: &str) -> AppResult<()> {
+    let env = environment();
+    let template = env.template_from_str(source).map_err(|_| AppError::field(field, FieldError::InvalidFormat))?;
+    if template.undeclared_variables(false).iter().any(|v| !VARIABLES.contains(&v.as_str())) {
+        return Err(AppError::field(field, FieldError::Unknown));
+    }
+    Ok(())
+}
+
+/// The title and text of a mailing, compiled once for all its recipients.
+struct Texts {
+    env: Environment<'static>,
+    date: String,
+}
+
+impl Texts {
+    fn new(mailing: &Mailing, today: NaiveDate) -> AppResult<Self> {
+        let mut env = environment();
+        env.add_template_owned("title", mailing.title.clone())
+            .map_err(|_| AppError::field("title", FieldError::InvalidFormat))?;
+        env.add_template_owned("body", mailing.body.clone())
+            .map_err(|_| AppError::field("body", FieldError::InvalidFormat))?;
+        Ok(Self { env, date: today.format("%d.%m.%Y").to_string() })
+    }
+
+    /// The subject and text for `to`; a rendering that fails (out of fuel)
+    /// is the body's fault.
+    fn render(&self, to: &Recipient) -> AppResult<(String, String)> {
+        let vars = context! {
+            name => to.name,
+            unit => to.unit_label,
+            building => to.building_name,
+            address => to.building_address,
+            date => self.date,
+        };
+        let one = |name: &'static str| {
+            self.env
+                .get_template(name)
+                .and_then(|t| t.render(&vars))
+                .map_err(|_| AppError::field(if name == "title" { "title" } else { "body" }, FieldError::InvalidFormat))
+        };
+        Ok((one("title")?.trim().to_owned(), one("body")?))
+    }
+}
+
+/// The outward channels a server can send by now.
+fn check_channels(app: &App, channels: &[MailingChannel]) -> AppResult<()> {
+    for channel in channels {
+        match channel {
+            MailingChannel::Email if !app.config.mail_enabled() => return Err(AppError::Rule(Rule::MailNotConfigured)),
+            MailingChannel::Sms | MailingChannel::Push => return Err(AppError::Rule(Rule::ChannelUnavailable)),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// The requester may send to every building the audience touches.
+async fn require_send(app: &App, requester: &Requester, audience: &Audience) -> AppResult<Vec<BuildingId>> {
+    let buildings = store::audience_buildings(&app.db, audience).await?;
+    if buildings.is_empty() {
+        return Err(AppError::field("audience", FieldError::Unknown));
+    }
+    for building in &buildings {
+        requester.require(Permission::MailingsSend, &Target::building(*building))?;
+    }
+    Ok(buildings)
+}
+
+fn require_reader(requester: &Requester) -> AppResult<()> {
+    if requester.principal().can_somewhere(Permission::MailingsSend) { Ok(()) } else { Err(AppError::Forbidden) }
+}
+
+fn today(app: &App) -> NaiveDate {
+    Utc::now().with_timezone(&app.config.display_time_zone).date_naive()
+}
+
+/// Where one recipient's mailing goes.
+fn route_of(mailing: &Mailing, to: &Recipient) -> domain::Route {
+    domain::route(mailing.kind, &mailing.channels, |channel| Reach {
+        contact: match channel {
+            MailingChannel::Email => to.email.is_some(),
+            MailingChannel::Sms => to.phone.is_some(),
+            MailingChannel::Push | MailingChannel::InApp => false,
+        },
+        consent: channel.consent().is_some_and(|c| to.consents.contains(&c)),
+    })
+}
+
+fn size_of(mailing: &Mailing, recipients: &[Recipient]) -> AudienceSize {
+    let mut size = AudienceSize { audience_size: recipients.len(), ..AudienceSize::default() };
+    for to in recipients {
+        let route = route_of(mailing, to);
+        if route.in_app {
+            size.in_app += 1;
+        }
+        match route.outward {
+            Ok(channel) => *size.reached.entry(channel).or_default() += 1,
+            Err(why) => *size.excluded.entry(why).or_default() += 1,
+        }
+    }
+    size
+}
+
+/// A building the requester may write to, with its sections.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AudienceChoice {
+    pub building_id: BuildingId,
+    pub building_name: String,
+    pub sections: Vec<(SectionId, SectionKind, String)>,
+}
+
+/// The buildings (and their sections) the requester may send mailings to.
+pub async fn audience_choices(app: &App, requester: &Requester) -> AppResult<Vec<AudienceChoice>> {
+    require_reader(requester)?;
+    let buildings = domovoy_store::buildings::list(&app.db).await?;
+    let sections = store::sections(&app.db).await?;
+    Ok(buildings
+        .into_iter()
+        .filter(|b| requester.can(Permission::MailingsSend, &Target::building(b.id)))
+        .map(|b| AudienceChoice {
+            building_id: b.id,
+            building_name: b.name.to_string(),
+            sections: sections
+                .iter()
+                .filter(|(of, ..)| *of == b.id)
+                .map(|(_, id, kind, name)| (*id, *kind, name.clone()))
+                .collect(),
+        })
+        .collect())
+}
+
+/// Writes a draft and counts whom it would reach.
+pub async fn create(app: &App, requester: &Requester, input: &MailingInput) -> AppResult<(Mailing, AudienceSize)> {
+    let kind: MailingKind = input.kind.parse().map_err(|e| AppError::field("kind", e))?;
+    let channels = input
+        .channels
+        .iter()
+        .map(|c| c.parse::<MailingChannel>())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| AppError::field("channels", e))?;
+    let new = NewMailing::new(&input.title, &input.body, kind, channels, input.audience.clone())
+        .map_err(|(field, e)| AppError::field(field, e))?;
+    check_template("title", &new.title)?;
+    check_template("body", &new.body)?;
+    check_channels(app, &new.channels)?;
+    let buildings = require_send(app, requester, &new.audience).await?;
+    let actor = requester.actor();
+    let by = requester.user_id();
+    let mailing = app
+        .write(move |tx| {
+            Box::pin(async move {
+                let mailing = store::insert(tx, &new, by).await?;
+                audit::record(
+                    tx,
+                    Change::new(&actor, AuditAction::MailingCreated, mailing.id)
+                        .summary(mailing.title.clone())
+                        .building(buildings.first().copied().filter(|_| buildings.len() == 1)),
+                )
+                .await?;
+                Ok(mailing)
+            })
+        })
+        .await?;
+    let recipients = store::recipients(&app.db, &mailing.audience, today(app)).await?;
+    let size = size_of(&mailing, &recipients);
+    Ok((mailing, size))
+}
+
+/// A mailing with its delivery counts.
+pub async fn get(app: &App, requester: &Requester, id: MailingId) -> AppResult<MailingView> {
+    require_reader(requester)?;
+    let mailing = store::get(&app.db, id).await?;
+    let counts = store::counts(&app.db, id).await?;
+    Ok(MailingView { mailing, counts })
+}
+
+/// The newest mailings with their counts.
+pub async fn list(app: &App, requester: &Requester) -> AppResult<Vec<MailingView>> {
+    require_reader(requester)?;
+    let mut out = Vec::new();
+    for mailing in store::list(&app.db, 100).await? {
+        let counts = store::counts(&app.db, mailing.id).await?;
+        out.push(MailingView { mailing, counts });
+    }
+    Ok(out)
+}
+
+/// Whom a draft would reach now, and how the first `limit` recipients
+/// would read it.
+pub async fn preview(
+    app: &App,
+    requester: &Requester,
+    id: MailingId,
+    limit: usize,
+) -> AppResult<(AudienceSize, Vec<Preview>)> {
+    require_reader(requester)?;
+    let mailing = store::get(&app.db, id).await?;
+    let today = today(app);
+    let recipients = store::recipients(&app.db, &mailing.audience, today).await?;
+    let texts = Texts::new(&mailing, today)?;
+    let mut previews = Vec::new();
+    for to in recipients.iter().take(limit) {
+        let (subject, text) = texts.render(to)?;
+        previews.push(Preview {
+            client_name: to.name.clone(),
+            channel: route_of(&mailing, to).outward.ok(),
+            subject,
+            text,
+        });
+    }
+    Ok((size_of(&mailing, &recipients), previews))
+}
+
+/// A new unsubscribe secret: 128 random bits, hex.
+fn unsubscribe_token() -> String {
+    let bytes: [u8; 16] = rand::rng().random();
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The path of an unsubscribe link (the door serves it without signing in).
+pub fn unsubscribe_path(token: &str) -> String {
+    format!("/unsubscribe/{token}")
+}
+
+/// Sends a draft to everyone it reaches now: one transaction writes the
+/// deliveries and queues the messages. `footer` words the unsubscribe line
+/// of a letter from the link (the door's catalogs); emergency notices carry
+/// none. Answers whom it reached.
+pub async fn send(
+    app: &App,
+    requester: &Requester,
+    id: MailingId,
+    footer: &(dyn Fn(&str) -> String + Sync),
+) -> AppResult<AudienceSize> {
+    require_reader(requester)?;
+    let mailing = store::get(&app.db, id).await?;
+    if mailing.status != MailingStatus::Draft {
+        return Err(AppError::Rule(Rule::MailingAlreadySent));
+    }
+    check_channels(app, &mailing.channels)?;
+    require_send(app, requester, &mailing.audience).await?;
+    let user = requester.account()?.id;
+    let today = today(app);
+    let recipients = store::recipients(&app.db, &mailing.audience, today).await?;
+    let texts = Texts::new(&mailing, today)?;
+    let mut rows = Vec::with_capacity(recipients.len() * 2);
+    let mut letters = Vec::new();
+    for to in &recipients {
+        let (subject, text) = texts.render(to)?;
+        let route = route_of(&mailing, to);
+        if route.in_app {
+            rows.push(NewDelivery {
+                client_id: to.client_id,
+                channel: Some(MailingChannel::InApp),
+                address: None,
+                status: DeliveryStatus::Delivered,
+                reason: None,
+                outbox_key: None,
+                unsubscribe_token: None,
+                subject: subject.clone(),
+                text: text.clone(),
+            });
+        }
+        match route.outward {
+            Ok(MailingChannel::Email) => {
+                let address = to.email.clone().unwrap_or_default();
+                let key = format!("mailing:{}:{}", mailing.id, to.client_id);
+                let token = (mailing.kind != MailingKind::Emergency).then(unsubscribe_token);
+                let link = token.as_deref().map(|t| format!("{}{}", app.config.public_url, unsubscribe_path(t)));
+                let letter_text = match &link {
+                    Some(link) => format!("{text}\n\n-- \n{}", footer(link)),
+                    None => text.clone(),
+                };
+                letters.push((
+                    key.clone(),
+                    Letter {
+                        to: address.clone(),
+                        subject: subject.clone(),
+                        text: letter_text,
+                        attachments: Vec::new(),
+                        unsubscribe: link,
+                    },
+                ));
+                rows.push(NewDelivery {
+                    client_id: to.client_id,
+                    channel: Some(MailingChannel::Email),
+                    address: Some(address),
+                    status: DeliveryStatus::Queued,
+                    reason: None,
+                    outbox_key: Some(key),
+                    unsubscribe_token: token,
+                    subject,
+                    text,
+                });
+            }
+            // `check_channels` let no other outward channel through.
+            Ok(_) => return Err(AppError::Rule(Rule::ChannelUnavailable)),
+            Err(why) if !route.in_app => rows.push(NewDelivery {
+                client_id: to.client_id,
+                channel: None,
+                address: None,
+                status: DeliveryStatus::Skipped,
+                reason: Some(why),
+                outbox_key: None,
+                unsubscribe_token: None,
+                subject,
+                text,
+            }),
+            Err(_) => {}
+        }
+    }
+    let size = size_of(&mailing, &recipients);
+    let actor = requester.actor();
+    let summary = format!("{} ({})", mailing.title, recipients.len());
+    app.write(move |tx| {
+        Box::pin(async move {
+            if !store::mark_sent(tx, id, user).await? {
+                return Err(AppError::Rule(Rule::MailingAlreadySent));
+            }
+            store::insert_deliveries(tx, id, &rows).await?;
+            for (key, letter) in &letters {
+                mail::enqueue(tx, key, letter).await?;
+            }
+            audit::record(tx, Change::new(&actor, AuditAction::MailingSent, id).summary(summary)).await?;
+            Ok(())
+        })
+    })
+    .await?;
+    Ok(size)
+}
+
+/// A mailing's deliveries, `limit` (at most [`MAX_PAGE`]) from `offset`.
+pub async fn deliveries(
+    app: &App,
+    requester: &Requester,
+    id: MailingId,
+    limit: i64,
+    offset: i64,
+) -> AppResult<Vec<Delivery>> {
+    require_reader(requester)?;
+    store::get(&app.db, id).await?;
+    Ok(store::deliveries(&app.db, id, limit.clamp(1, MAX_PAGE), offset.max(0)).await?)
+}
+
+/// Every delivery of a mailing, for its export.
+pub async fn all_deliveries(app: &App, requester: &Requester, id: MailingId) -> AppResult<Vec<Delivery>> {
+    require_reader(requester)?;
+    store::get(&app.db, id).await?;
+    Ok(store::deliveries(&app.db, id, i64::MAX, 0).await?)
+}
+
+/// The signed-in resident's notices.
+pub async fn my_notices(app: &App, requester: &Requester) -> AppResult<Vec<Notice>> {
+    let user = requester.account()?;
+    match clients::find_by_user(&app.db, user.id).await? {
+        Some(client) => Ok(store::notices(&app.db, client, 50).await?),
+        None => Ok(Vec::new()),
+    }
+}
+
+/// What an unsubscribe link names, for its page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UnsubscribeLink {
+    pub mailing_title: String,
+    pub channel: MailingChannel,
+    /// The link was used before.
+    pub done: bool,
+}
+
+fn token_shape(token: &str) -> AppResult<()> {
+    if token.len() == 32 && token.bytes().all(|b| b.is_ascii_hexdigit()) { Ok(()) } else { Err(AppError::NotFound) }
+}
+
+/// The link's mailing and channel (no sign-in: the secret is the key).
+pub async fn unsubscribe_link(app: &App, token: &str) -> AppResult<UnsubscribeLink> {
+    token_shape(token)?;
+    let found = store::by_unsubscribe_token(&app.db, token).await?;
+    Ok(UnsubscribeLink {
+        mailing_title: found.mailing_title,
+        channel: found.channel,
+        done: found.unsubscribed_at.is_some(),
+    })
+}
+
+/// Withdraws the consent to the link's channel (audited on the client, as
+/// a change of consents); using a link again changes nothing.
+pub async fn unsubscribe(app: &App, token: &str) -> AppResult<UnsubscribeLink> {
+    token_shape(token)?;
+    let found = store::by_unsubscribe_token(&app.db, token).await?;
+    let consent = found.channel.consent().ok_or(AppError::NotFound)?;
+    let actor = Requester::system("unsubscribe link", Channel::Web).actor();
+    let (delivery, client) = (found.delivery, found.client_id);
+    app.write(move |tx| {
+        Box::pin(async move {
+            if !store::mark_unsubscribed(tx, delivery).await? {
+                return Ok(());
+            }
+            let before = clients::consents(&mut *tx, client).await?;
+            clients::set_consent(tx, client, consent, None).await?;
+            let after = clients::consents(&mut *tx, client).await?;
+            audit::record(
+                tx,
+                Change::new(&actor, AuditAction::ClientConsentChanged, client).before(&before).after(&after),
+            )
+            .await?;
+            Ok(())
+        })
+    })
+    .await?;
+    Ok(UnsubscribeLink { mailing_title: found.mailing_title, channel: found.channel, done: true })
+}
+
+#[cfg(test)]
+mod tests {
+    use domovoy_domain::ids::ClientId;
+
+    use super::*;
+
+    #[test]
+    fn templates_may_use_the_recipients_variables_only() {
+        assert!(check_template("body", "Здравствуйте, {{ name }}! Кв. {{ unit }}, {{ building }}, {{ date }}").is_ok());
+        assert!(matches!(check_template("body", "{{ nmae }}"), Err(AppError::Validation(_))));
+        assert!(matches!(check_template("body", "{% if %}"), Err(AppError::Validation(_))));
+    }
+
+    #[test]
+    fn a_rendering_that_runs_away_is_stopped() {
+        let mailing = Mailing {
+            id: MailingId::new(),
+            title: "t".to_owned(),
+            body: "{% for i in range(100000) %}{% for j in range(100000) %}x{% endfor %}{% endfor %}".to_owned(),
+            kind: MailingKind::News,
+            channels: vec![MailingChannel::InApp],
+            audience: Audience::default(),
+            status: MailingStatus::Draft,
+            created_by: None,
+            created_at: Utc::now(),
+            sent_at: None,
+        };
+        let texts = Texts::new(&mailing, NaiveDate::from_ymd_opt(2026, 12, 6).unwrap()).unwrap();
+        let to = Recipient {
+            client_id: ClientId::new(),
+            name: "Иванова".to_owned(),
+            unit_label: "12".to_owned(),
+            building_name: "Дом".to_owned(),
+            building_address: "ул. Ленина, 1".to_owned(),
+            email: None,
+            phone: None,
+            consents: Vec::new(),
+        };
+        assert!(texts.render(&to).is_err());
+    }
+}

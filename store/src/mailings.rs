@@ -1,0 +1,582 @@
+//! Mailings and their deliveries: one row per recipient and channel.
+//!
+//! An outward delivery's state is its outbox message's (sent, failed with
+//! the error, waiting), read through the row's `outbox_key`: the dispatcher
+//! that sends the message records it once, and the report can never say
+//! "sent" of a letter still waiting or the reverse.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+use sqlx::types::Json;
+use uuid::Uuid;
+
+use domovoy_domain::client::{Channel, LinkRole};
+use domovoy_domain::ids::{BuildingId, ClientId, DeliveryId, MailingId, SectionId, UserId};
+use domovoy_domain::layout::SectionKind;
+use domovoy_domain::mailing::{
+    Audience, DeliveryStatus, Exclusion, Mailing, MailingChannel, MailingKind, MailingStatus, NewMailing,
+};
+
+use crate::db::{Source, WriteTx};
+use crate::error::{StoreError, StoreResult, decode};
+
+/// Delivery rows one statement writes at most.
+const INSERT_BATCH: usize = 400;
+
+#[derive(sqlx::FromRow)]
+struct MailingRow {
+    id: Uuid,
+    title: String,
+    body: String,
+    kind: String,
+    channels: String,
+    audience: Json<Audience>,
+    status: String,
+    created_by: Option<Uuid>,
+    created_at: DateTime<Utc>,
+    sent_at: Option<DateTime<Utc>>,
+}
+
+impl TryFrom<MailingRow> for Mailing {
+    type Error = StoreError;
+
+    fn try_from(row: MailingRow) -> StoreResult<Self> {
+        Ok(Self {
+            id: MailingId::from_uuid(row.id),
+            title: row.title,
+            body: row.body,
+            kind: decode("mailings.kind", &row.kind, str::parse)?,
+            channels: row
+                .channels
+                .split(',')
+                .map(|c| decode("mailings.channels", c, str::parse))
+                .collect::<StoreResult<_>>()?,
+            audience: row.audience.0,
+            status: decode("mailings.status", &row.status, str::parse)?,
+            created_by: row.created_by.map(UserId::from_uuid),
+            created_at: row.created_at,
+            sent_at: row.sent_at,
+        })
+    }
+}
+
+const COLUMNS: &str = "id, title, body, kind, channels, audience, status, created_by, created_at, sent_at";
+
+fn channels_text(channels: &[MailingChannel]) -> String {
+    channels.iter().map(|c| c.code()).collect::<Vec<_>>().join(",")
+}
+
+/// Writes a draft.
+pub async fn insert(tx: &mut WriteTx, new: &NewMailing, by: Option<UserId>) -> StoreResult<Mailing> {
+    let now = tx.now();
+    let id = MailingId::new();
+    on_conn!(tx, c => {
+        sqlx::query(
+            "INSERT INTO mailings (id, title, body, kind, channels, audience, status, created_by, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(id.as_uuid())
+        .bind(&new.title)
+        .bind(&new.body)
+        .bind(new.kind.code())
+        .bind(channels_text(&new.channels))
+        .bind(Json(&new.audience))
+        .bind(MailingStatus::Draft.code())
+        .bind(by.map(|u| u.as_uuid()))
+        .bind(now)
+        .execute(&mut *c)
+        .await?
+        .rows_affected()
+    });
+    Ok(Mailing {
+        id,
+        title: new.title.clone(),
+        body: new.body.clone(),
+        kind: new.kind,
+        channels: new.channels.clone(),
+        audience: new.audience.clone(),
+        status: MailingStatus::Draft,
+        created_by: by,
+        created_at: now,
+        sent_at: None,
+    })
+}
+
+pub async fn get<'a>(source: impl Into<Source<'a>>, id: MailingId) -> StoreResult<Mailing> {
+    let sql = format!("SELECT {COLUMNS} FROM mailings WHERE id = $1");
+    let row: Option<MailingRow> = on_conn!(source, c => {
+        sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(id.as_uuid()).fetch_optional(&mut *c).await?
+    });
+    row.ok_or(StoreError::NotFound)?.try_into()
+}
+
+/// The newest mailings first, at most `limit`.
+pub async fn list<'a>(source: impl Into<Source<'a>>, limit: i64) -> StoreResult<Vec<Mailing>> {
+    let sql = format!("SELECT {COLUMNS} FROM mailings ORDER BY created_at DESC, id DESC LIMIT $1");
+    let rows: Vec<MailingRow> = on_conn!(source, c => {
+        sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(limit).fetch_all(&mut *c).await?
+    });
+    rows.into_iter().map(Mailing::try_from).collect()
+}
+
+/// Moves a draft to sent; answers false when it was not a draft any more
+/// (someone sent it first), and then nothing may be queued.
+pub async fn mark_sent(tx: &mut WriteTx, id: MailingId, by: UserId) -> StoreResult<bool> {
+    let now = tx.now();
+    let moved = on_conn!(tx, c => {
+        sqlx::query("UPDATE mailings SET status = $2, sent_by = $3, sent_at = $4 WHERE id = $1 AND status = $5")
+            .bind(id.as_uuid())
+            .bind(MailingStatus::Sent.code())
+            .bind(by.as_uuid())
+            .bind(now)
+            .bind(MailingStatus::Draft.code())
+            .execute(&mut *c)
+            .await?
+            .rows_affected()
+    });
+    Ok(moved == 1)
+}
+
+/// The buildings an audience touches (its buildings, and those of its
+/// sections and units that exist).
+pub async fn audience_buildings<'a>(
+    source: impl Into<Source<'a>>,
+    audience: &Audience,
+) -> StoreResult<Vec<BuildingId>> {
+    let (b, s, u) = (audience.building_ids.len(), audience.section_ids.len(), audience.unit_ids.len());
+    let mut parts = Vec::new();
+    if b > 0 {
+        parts.push(format!("SELECT id FROM buildings WHERE id IN ({})", numbered(1, b)));
+    }
+    if s > 0 {
+        parts.push(format!("SELECT building_id FROM sections WHERE id IN ({})", numbered(1 + b, s)));
+    }
+    if u > 0 {
+        parts.push(format!("SELECT building_id FROM units WHERE id IN ({})", numbered(1 + b + s, u)));
+    }
+    if parts.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = parts.join(" UNION ");
+    let ids = audience_ids(audience);
+    let rows: Vec<Uuid> = on_conn!(source, c => {
+        let mut query = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.as_str()));
+        for id in &ids {
+            query = query.bind(*id);
+        }
+        query.fetch_all(&mut *c).await?
+    });
+    Ok(rows.into_iter().map(BuildingId::from_uuid).collect())
+}
+
+/// Every section with its building, in layout order: the audience form's
+/// choices.
+pub async fn sections<'a>(
+    source: impl Into<Source<'a>>,
+) -> StoreResult<Vec<(BuildingId, SectionId, SectionKind, String)>> {
+    let rows: Vec<(Uuid, Uuid, String, String)> = on_conn!(source, c => {
+        sqlx::query_as("SELECT building_id, id, kind, name FROM sections ORDER BY building_id, position, name")
+            .fetch_all(&mut *c)
+            .await?
+    });
+    rows.into_iter()
+        .map(|(b, s, kind, name)| {
+            Ok((BuildingId::from_uuid(b), SectionId::from_uuid(s), decode("sections.kind", &kind, str::parse)?, name))
+        })
+        .collect()
+}
+
+/// The audience's ids in the order the queries number them: buildings,
+/// sections, units.
+fn audience_ids(audience: &Audience) -> Vec<Uuid> {
+    audience
+        .building_ids
+        .iter()
+        .map(|id| id.as_uuid())
+        .chain(audience.section_ids.iter().map(|id| id.as_uuid()))
+        .chain(audience.unit_ids.iter().map(|id| id.as_uuid()))
+        .collect()
+}
+
+/// What the store knows of one person in an audience, for routing and for
+/// the text's variables.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recipient {
+    pub client_id: ClientId,
+    pub name: String,
+    /// The first of their units in the audience (by building and label).
+    pub unit_label: String,
+    pub building_name: String,
+    pub building_address: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub consents: Vec<Channel>,
+}
+
+#[derive(sqlx::FromRow)]
+struct RecipientRow {
+    client_id: Uuid,
+    name: String,
+    unit_label: String,
+    building_name: String,
+    building_address: String,
+    role: String,
+    valid_from: Option<NaiveDate>,
+    valid_to: Option<NaiveDate>,
+    email: Option<String>,
+    phone: Option<String>,
+    consent_push: bool,
+    consent_email: bool,
+    consent_sms: bool,
+}
+
+fn numbered(from: usize, count: usize) -> String {
+    (from..from + count).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+}
+
+/// The people linked to the audience's units as its roles, each once (a
+/// tenant only within their lease on `today`), in building and unit order.
+pub async fn recipients<'a>(
+    source: impl Into<Source<'a>>,
+    audience: &Audience,
+    today: NaiveDate,
+) -> StoreResult<Vec<Recipient>> {
+    let ids = audience_ids(audience);
+    let (b, s, u) = (audience.building_ids.len(), audience.section_ids.len(), audience.unit_ids.len());
+    let mut wheres = Vec::new();
+    if b > 0 {
+        wheres.push(format!("u.building_id IN ({})", numbered(1, b)));
+    }
+    if s > 0 {
+        wheres.push(format!("u.section_id IN ({})", numbered(1 + b, s)));
+    }
+    if u > 0 {
+        wheres.push(format!("u.id IN ({})", numbered(1 + b + s, u)));
+    }
+    if wheres.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT c.id AS client_id, c.name, u.label AS unit_label, b.name AS building_name,
+                b.address AS building_address, l.role, l.valid_from, l.valid_to,
+                (SELECT e.email FROM client_emails e WHERE e.client_id = c.id ORDER BY e.position LIMIT 1) AS email,
+                (SELECT p.e164 FROM client_phones p WHERE p.client_id = c.id ORDER BY p.position LIMIT 1) AS phone,
+                EXISTS (SELECT 1 FROM client_consents k WHERE k.client_id = c.id AND k.channel = 'push') AS consent_push,
+                EXISTS (SELECT 1 FROM client_consents k WHERE k.client_id = c.id AND k.channel = 'email') AS consent_email,
+                EXISTS (SELECT 1 FROM client_consents k WHERE k.client_id = c.id AND k.channel = 'sms') AS consent_sms
+         FROM client_units l
+         JOIN units u ON u.id = l.unit_id
+         JOIN buildings b ON b.id = u.building_id
+         JOIN clients c ON c.id = l.client_id
+         WHERE {}
+         ORDER BY b.name, u.label, c.name, c.id",
+        wheres.join(" OR ")
+    );
+    let rows: Vec<RecipientRow> = on_conn!(source, c => {
+        let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()));
+        for id in &ids {
+            query = query.bind(*id);
+        }
+        query.fetch_all(&mut *c).await?
+    });
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    for row in rows {
+        let role: LinkRole = decode("client_units.role", &row.role, str::parse)?;
+        let current = row.valid_from.is_none_or(|from| from <= today) && row.valid_to.is_none_or(|to| today <= to);
+        if !audience.takes(role) || !current || !seen.insert(row.client_id) {
+            continue;
+        }
+        let consents =
+            [(row.consent_push, Channel::Push), (row.consent_email, Channel::Email), (row.consent_sms, Channel::Sms)]
+                .into_iter()
+                .filter_map(|(given, channel)| given.then_some(channel))
+                .collect();
+        out.push(Recipient {
+            client_id: ClientId::from_uuid(row.client_id),
+            name: row.name,
+            unit_label: row.unit_label,
+            building_name: row.building_name,
+            building_address: row.building_address,
+            email: row.email,
+            phone: row.phone,
+            consents,
+        });
+    }
+    Ok(out)
+}
+
+/// One delivery to write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewDelivery {
+    pub client_id: ClientId,
+    /// `None` for a recipient nothing reaches.
+    pub channel: Option<MailingChannel>,
+    pub address: Option<String>,
+    pub status: DeliveryStatus,
+    pub reason: Option<Exclusion>,
+    pub outbox_key: Option<String>,
+    pub unsubscribe_token: Option<String>,
+    pub subject: String,
+    pub text: String,
+}
+
+/// Writes deliveries of `mailing`; a row already there for the same
+/// recipient and channel stays as it was.
+pub async fn insert_deliveries(tx: &mut WriteTx, mailing: MailingId, rows: &[NewDelivery]) -> StoreResult<()> {
+    const WIDTH: usize = 13;
+    let now = tx.now();
+    for chunk in rows.chunks(INSERT_BATCH) {
+        let values =
+            (0..chunk.len()).map(|r| format!("({})", numbered(1 + r * WIDTH, WIDTH))).collect::<Vec<_>>().join(", ");
+        let sql = format!(
+            "INSERT INTO mailing_deliveries (id, mailing_id, client_id, channel, address, status, reason, outbox_key,
+                                             unsubscribe_token, subject, text, created_at, unsubscribed_at)
+             VALUES {values} ON CONFLICT DO NOTHING"
+        );
+        on_conn!(&mut *tx, c => {
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()));
+            for row in chunk {
+                query = query
+                    .bind(DeliveryId::new().as_uuid())
+                    .bind(mailing.as_uuid())
+                    .bind(row.client_id.as_uuid())
+                    .bind(row.channel.map(MailingChannel::code))
+                    .bind(row.address.as_deref())
+                    .bind(row.status.code())
+                    .bind(row.reason.map(Exclusion::code))
+                    .bind(row.outbox_key.as_deref())
+                    .bind(row.unsubscribe_token.as_deref())
+                    .bind(&row.subject)
+                    .bind(&row.text)
+                    .bind(now)
+                    .bind(None::<DateTime<Utc>>);
+            }
+            query.execute(&mut *c).await?.rows_affected()
+        });
+    }
+    Ok(())
+}
+
+/// The state of a delivery row, the outbox's for queued ones.
+const STATUS_SQL: &str = "CASE WHEN d.status <> 'queued' THEN d.status
+                               WHEN o.sent_at IS NOT NULL THEN 'sent'
+                               WHEN o.failed_at IS NOT NULL THEN 'failed'
+                               ELSE 'queued' END";
+
+/// How many deliveries of the mailing are in each state.
+pub async fn counts<'a>(
+    source: impl Into<Source<'a>>,
+    mailing: MailingId,
+) -> StoreResult<BTreeMap<DeliveryStatus, i64>> {
+    let sql = format!(
+        "SELECT {STATUS_SQL} AS state, COUNT(*) FROM mailing_deliveries d
+         LEFT JOIN outbox o ON o.channel = d.channel AND o.dedup_key = d.outbox_key
+         WHERE d.mailing_id = $1 GROUP BY 1"
+    );
+    let rows: Vec<(String, i64)> = on_conn!(source, c => {
+        sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(mailing.as_uuid()).fetch_all(&mut *c).await?
+    });
+    let mut out: BTreeMap<DeliveryStatus, i64> = DeliveryStatus::ALL.iter().map(|s| (*s, 0)).collect();
+    for (state, count) in rows {
+        *out.entry(decode("mailing_deliveries.status", &state, str::parse)?).or_default() += count;
+    }
+    Ok(out)
+}
+
+/// One delivery, as the mailing's report and the client card show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Delivery {
+    pub id: DeliveryId,
+    pub mailing_id: MailingId,
+    pub mailing_title: String,
+    pub mailing_kind: MailingKind,
+    pub client_id: ClientId,
+    pub client_name: String,
+    pub channel: Option<MailingChannel>,
+    pub address: Option<String>,
+    pub status: DeliveryStatus,
+    /// Why it was skipped, or the channel's last error.
+    pub reason: Option<String>,
+    pub attempts: i64,
+    pub sent_at: Option<DateTime<Utc>>,
+    pub unsubscribed_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(sqlx::FromRow)]
+struct DeliveryRow {
+    id: Uuid,
+    mailing_id: Uuid,
+    mailing_title: String,
+    mailing_kind: String,
+    client_id: Uuid,
+    client_name: String,
+    channel: Option<String>,
+    address: Option<String>,
+    state: String,
+    reason: Option<String>,
+    last_error: Option<String>,
+    attempts: Option<i64>,
+    sent_at: Option<DateTime<Utc>>,
+    unsubscribed_at: Option<DateTime<Utc>>,
+    created_at: DateTime<Utc>,
+}
+
+impl TryFrom<DeliveryRow> for Delivery {
+    type Error = StoreError;
+
+    fn try_from(row: DeliveryRow) -> StoreResult<Self> {
+        let status: DeliveryStatus = decode("mailing_deliveries.status", &row.state, str::parse)?;
+        Ok(Self {
+            id: DeliveryId::from_uuid(row.id),
+            mailing_id: MailingId::from_uuid(row.mailing_id),
+            mailing_title: row.mailing_title,
+            mailing_kind: decode("mailings.kind", &row.mailing_kind, str::parse)?,
+            client_id: ClientId::from_uuid(row.client_id),
+            client_name: row.client_name,
+            channel: row.channel.as_deref().map(|c| decode("mailing_deliveries.channel", c, str::parse)).transpose()?,
+            address: row.address,
+            reason: row.reason.or(if status == DeliveryStatus::Sent { None } else { row.last_error }),
+            status,
+            attempts: row.attempts.unwrap_or(0),
+            sent_at: row.sent_at,
+            unsubscribed_at: row.unsubscribed_at,
+            created_at: row.created_at,
+        })
+    }
+}
+
+fn delivery_select(filter: &str, tail: &str) -> String {
+    format!(
+        "SELECT d.id, d.mailing_id, m.title AS mailing_title, m.kind AS mailing_kind, d.client_id,
+                c.name AS client_name, d.channel, d.address, {STATUS_SQL} AS state, d.reason, o.last_error,
+                o.attempts, o.sent_at, d.unsubscribed_at, d.created_at
+         FROM mailing_deliveries d
+         JOIN mailings m ON m.id = d.mailing_id
+         JOIN clients c ON c.id = d.client_id
+         LEFT JOIN outbox o ON o.channel = d.channel AND o.dedup_key = d.outbox_key
+         WHERE {filter} {tail}"
+    )
+}
+
+/// A mailing's deliveries in recipient order, `limit` from `offset`.
+pub async fn deliveries<'a>(
+    source: impl Into<Source<'a>>,
+    mailing: MailingId,
+    limit: i64,
+    offset: i64,
+) -> StoreResult<Vec<Delivery>> {
+    let sql = delivery_select("d.mailing_id = $1", "ORDER BY c.name, d.client_id, d.channel LIMIT $2 OFFSET $3");
+    let rows: Vec<DeliveryRow> = on_conn!(source, c => {
+        sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(mailing.as_uuid())
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(&mut *c)
+            .await?
+    });
+    rows.into_iter().map(Delivery::try_from).collect()
+}
+
+/// What a client received (and was skipped for), the newest first.
+pub async fn for_client<'a>(source: impl Into<Source<'a>>, client: ClientId, limit: i64) -> StoreResult<Vec<Delivery>> {
+    let sql = delivery_select("d.client_id = $1", "ORDER BY d.created_at DESC, d.id LIMIT $2");
+    let rows: Vec<DeliveryRow> = on_conn!(source, c => {
+        sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(client.as_uuid()).bind(limit).fetch_all(&mut *c).await?
+    });
+    rows.into_iter().map(Delivery::try_from).collect()
+}
+
+/// A notice in a resident's cabinet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Notice {
+    pub id: DeliveryId,
+    pub mailing_id: MailingId,
+    pub kind: MailingKind,
+    pub subject: String,
+    pub text: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// The in-app notices of a client, the newest first.
+pub async fn notices<'a>(source: impl Into<Source<'a>>, client: ClientId, limit: i64) -> StoreResult<Vec<Notice>> {
+    let rows: Vec<(Uuid, Uuid, String, String, String, DateTime<Utc>)> = on_conn!(source, c => {
+        sqlx::query_as(
+            "SELECT d.id, d.mailing_id, m.kind, d.subject, d.text, d.created_at
+             FROM mailing_deliveries d JOIN mailings m ON m.id = d.mailing_id
+             WHERE d.client_id = $1 AND d.channel = 'in_app'
+             ORDER BY d.created_at DESC, d.id LIMIT $2",
+        )
+        .bind(client.as_uuid())
+        .bind(limit)
+        .fetch_all(&mut *c)
+        .await?
+    });
+    rows.into_iter()
+        .map(|(id, mailing, kind, subject, text, created_at)| {
+            Ok(Notice {
+                id: DeliveryId::from_uuid(id),
+                mailing_id: MailingId::from_uuid(mailing),
+                kind: decode("mailings.kind", &kind, str::parse)?,
+                subject,
+                text,
+                created_at,
+            })
+        })
+        .collect()
+}
+
+/// The delivery an unsubscribe link names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unsubscribe {
+    pub delivery: DeliveryId,
+    pub client_id: ClientId,
+    pub channel: MailingChannel,
+    pub mailing_title: String,
+    pub unsubscribed_at: Option<DateTime<Utc>>,
+}
+
+/// A delivery row with its unsubscribe state: id, client, channel, the
+/// mailing's title, when the link was used.
+type UnsubscribeRow = (Uuid, Uuid, Option<String>, String, Option<DateTime<Utc>>);
+
+/// The delivery whose unsubscribe secret is `token`.
+pub async fn by_unsubscribe_token<'a>(source: impl Into<Source<'a>>, token: &str) -> StoreResult<Unsubscribe> {
+    let row: Option<UnsubscribeRow> = on_conn!(source, c => {
+        sqlx::query_as(
+            "SELECT d.id, d.client_id, d.channel, m.title, d.unsubscribed_at
+             FROM mailing_deliveries d JOIN mailings m ON m.id = d.mailing_id
+             WHERE d.unsubscribe_token = $1",
+        )
+        .bind(token)
+        .fetch_optional(&mut *c)
+        .await?
+    });
+    let (id, client, channel, title, unsubscribed_at) = row.ok_or(StoreError::NotFound)?;
+    let channel = channel.ok_or(StoreError::NotFound)?;
+    Ok(Unsubscribe {
+        delivery: DeliveryId::from_uuid(id),
+        client_id: ClientId::from_uuid(client),
+        channel: decode("mailing_deliveries.channel", &channel, str::parse)?,
+        mailing_title: title,
+        unsubscribed_at,
+    })
+}
+
+/// Records that the link of `delivery` was used; answers false when it had
+/// been already.
+pub async fn mark_unsubscribed(tx: &mut WriteTx, delivery: DeliveryId) -> StoreResult<bool> {
+    let now = tx.now();
+    let done = on_conn!(tx, c => {
+        sqlx::query("UPDATE mailing_deliveries SET unsubscribed_at = $2 WHERE id = $1 AND unsubscribed_at IS NULL")
+            .bind(delivery.as_uuid())
+            .bind(now)
+            .execute(&mut *c)
+            .await?
+            .rows_affected()
+    });
+    Ok(done == 1)
+}

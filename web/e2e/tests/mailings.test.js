@@ -1,0 +1,103 @@
+// Mailings (issue: mailings): the client-service office selects a floor on
+// the tower's chessboard, writes to them, checks the recipients and the
+// text, sends; the progress reaches 100 % while a real SMTP server
+// (aiosmtpd) takes the letters; a resident on a phone sees the notice on
+// the cabinet's start page.
+
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { after, before, test } from "node:test";
+
+import { freePort, launchBrowser, openWindow, russianContext, signIn, startDemo } from "../harness.js";
+
+let demo;
+let browser;
+let smtp;
+
+before(async () => {
+  const port = await freePort();
+  smtp = spawn("python3", ["-m", "aiosmtpd", "-n", "-l", `127.0.0.1:${port}`, "-c", "aiosmtpd.handlers.Sink"], {
+    stdio: "ignore",
+  });
+  demo = await startDemo({
+    env: { DOMOVOY_MAIL__SMTP_URL: `smtp://127.0.0.1:${port}`, DOMOVOY_MAIL__FROM: "Домовой <noreply@uk.example>" },
+  });
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await demo?.stop();
+  smtp?.kill();
+});
+
+test("the office writes to a floor chosen on the chessboard and a resident reads it in the cabinet", async () => {
+  const { context, page } = await openWindow(browser, demo.url, "service", "/");
+  page.on("dialog", (dialog) => dialog.accept());
+  try {
+    const tower = await page.evaluate(async () => {
+      const list = await (await fetch("/api/v1/buildings")).json();
+      return list.find((b) => b.name === "ЖК «Северная звезда»").id;
+    });
+    await page.goto(`${demo.url}/buildings/${tower}/chessboard`);
+    const board = page.getByTestId("chessboard");
+    await board.waitFor();
+    // The floor of flat 45, where the demo resident Иванов lives.
+    const floor = board.locator("tr", { has: page.locator('.cell[data-label="45"]') }).first();
+    await floor.locator("[data-select-floor]").click();
+    const selection = page.getByTestId("selection");
+    await selection.waitFor();
+    await selection.getByTestId("write-to-selection").click();
+
+    // The editor holds the floor's units; a news item by e-mail and in the cabinet.
+    const form = page.getByTestId("mailing-form");
+    await form.waitFor();
+    assert.match(await form.textContent(), /Выбранные помещения: \d+/);
+    const title = `Замена лифтового оборудования ${Date.now()}`;
+    await page.getByTestId("mailing-kind").selectOption("works");
+    await page.getByTestId("mailing-title").fill(title);
+    await page.getByTestId("mailing-body").fill("Здравствуйте, {{ name }}! Лифт в подъезде не будет работать 12.12 с 9:00 до 17:00.");
+    await page.getByTestId("mailing-save").click();
+    await page.waitForURL(/\/mailings\/[0-9a-f-]+\?done=mailing_created/);
+
+    // Whom it reaches, and how the first of them read it.
+    const size = Number(await page.getByTestId("audience-size").textContent());
+    assert.ok(size >= 1, "the floor has residents");
+    assert.match(await page.getByTestId("mailing-preview").first().textContent(), /Здравствуйте, .+! Лифт в подъезде/);
+    if (process.env.E2E_SCREENSHOTS) {
+      await page.screenshot({ path: `${process.env.E2E_SCREENSHOTS}/mailing-draft.png`, fullPage: true });
+    }
+
+    // Sent: the progress follows the outbox to 100 %.
+    await page.getByTestId("mailing-send").click();
+    await page.waitForURL(/done=mailing_sent/);
+    // The page updates itself (and reloads once when nothing waits).
+    const percent = page.locator("[data-progress-percent]");
+    let shown = "";
+    for (let i = 0; i < 60 && shown !== "100"; i += 1) {
+      shown = await percent.textContent({ timeout: 5_000 }).catch(() => "");
+      if (shown !== "100") await new Promise((r) => setTimeout(r, 500));
+    }
+    assert.equal(shown, "100", "every delivery left the outbox");
+    assert.match(await page.getByTestId("mailing-status").textContent(), /Отправлена/);
+    assert.ok((await page.locator("[data-testid=deliveries-table] tbody tr").count()) >= size);
+    if (process.env.E2E_SCREENSHOTS) {
+      await page.screenshot({ path: `${process.env.E2E_SCREENSHOTS}/mailing-sent.png`, fullPage: true });
+    }
+
+    // The resident, on a phone, finds it on the cabinet's start page.
+    const phone = await russianContext(browser, { viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true });
+    try {
+      const resident = await phone.newPage();
+      await signIn(resident, demo.url, "+79001000001");
+      await resident.waitForURL(`${demo.url}/`);
+      const notice = resident.getByTestId("home-announcement").filter({ hasText: title });
+      await notice.waitFor();
+      assert.match(await notice.textContent(), /Плановые работы[\s\S]*Здравствуйте, Иванов Иван Иванович!/);
+    } finally {
+      await phone.close();
+    }
+  } finally {
+    await context.close();
+  }
+});

@@ -1,0 +1,131 @@
+//! Strings of mailings, the unsubscribe page and the residents' notices,
+//! reached as `t.ml`: each declared once, Russian beside English.
+
+use domovoy_domain::client::LinkRole;
+use domovoy_domain::mailing::{DeliveryStatus, Exclusion, MailingChannel, MailingKind, MailingStatus};
+
+catalog! {
+    /// The MailingCatalog strings of one language.
+    pub struct MailingCatalog { ru: RU_MAILINGS, en: EN_MAILINGS }
+
+    kind_label: fn(MailingKind) -> &'static str = (ml_ru::kind_label, ml_en::kind_label),
+    channel_label: fn(MailingChannel) -> &'static str = (ml_ru::channel_label, ml_en::channel_label),
+    status_label: fn(MailingStatus) -> &'static str = (ml_ru::status_label, ml_en::status_label),
+    delivery_label: fn(DeliveryStatus) -> &'static str = (ml_ru::delivery_label, ml_en::delivery_label),
+    exclusion_label: fn(Exclusion) -> &'static str = (ml_ru::exclusion_label, ml_en::exclusion_label),
+    role_label: fn(LinkRole) -> &'static str = (ml_ru::role_label, ml_en::role_label),
+
+    nav_mailings: &'static str = ("Рассылки", "Mailings"),
+    title: &'static str = ("Рассылки", "Mailings"),
+    intro: &'static str = ("Сообщения жителям: по e-mail и в личный кабинет. Получатели выбираются по объектам и подъездам; кто не давал согласия на канал, получит только объявление в кабинете (аварийные оповещения доходят до всех, у кого есть адрес).", "Messages to residents, by e-mail and in the cabinet. Recipients are chosen by building and section; those who did not agree to a channel get only the cabinet notice (emergency notices reach everyone with an address)."),
+    new_mailing: &'static str = ("Новая рассылка", "New mailing"),
+    none_yet: &'static str = ("Рассылок пока нет.", "No mailings yet."),
+    col_title: &'static str = ("Заголовок", "Title"),
+    col_kind: &'static str = ("Вид", "Kind"),
+    col_status: &'static str = ("Состояние", "Status"),
+    col_created: &'static str = ("Создана", "Created"),
+    col_progress: &'static str = ("Доставка", "Delivery"),
+
+    field_title: &'static str = ("Заголовок (тема письма)", "Title (the letter's subject)"),
+    field_body: &'static str = ("Текст", "Text"),
+    field_kind: &'static str = ("Вид", "Kind"),
+    field_channels: &'static str = ("Каналы", "Channels"),
+    channels_hint: &'static str = ("Объявление в кабинете видят все получатели; письмо уходит тем, у кого есть e-mail и согласие на рассылку по e-mail.", "The cabinet notice reaches every recipient; the letter goes to those with an e-mail address and consent to e-mail."),
+    field_buildings: &'static str = ("Объекты", "Buildings"),
+    field_sections: &'static str = ("Подъезды и корпуса", "Sections"),
+    sections_hint: &'static str = ("Если отмечены подъезды, рассылка уйдёт жителям этих подъездов (вместе с отмеченными объектами целиком).", "Sections marked are added to the buildings marked (whole)."),
+    field_units: &'static str = ("Выбранные помещения", "Units chosen"),
+    field_roles: &'static str = ("Кому из связанных с помещением", "Who among those linked to the unit"),
+    roles_hint: &'static str = ("Ничего не отмечено — всем: собственникам, арендаторам и проживающим.", "None marked: everyone (owners, tenants, occupants)."),
+    variables_hint: &'static str = ("В заголовке и тексте можно подставить: {{ name }} — имя получателя, {{ unit }} — помещение, {{ building }} — объект, {{ address }} — адрес объекта, {{ date }} — дата отправки.", "Title and text may use: {{ name }} (the recipient), {{ unit }}, {{ building }}, {{ address }}, {{ date }} (the day it is sent)."),
+    body_placeholder: &'static str = ("Уважаемый(ая) {{ name }}!\n\n…", "Dear {{ name }},\n\n…"),
+    save_draft: &'static str = ("Сохранить и посмотреть получателей", "Save and see the recipients"),
+    cancel: &'static str = ("Отмена", "Cancel"),
+
+    audience: &'static str = ("Получатели", "Recipients"),
+    audience_size: &'static str = ("Всего получателей", "Recipients in all"),
+    reached_by: &'static str = ("Получат", "Will get it by"),
+    in_app_count: &'static str = ("Объявление в кабинете", "Cabinet notice"),
+    excluded: &'static str = ("Не получат ни по одному каналу", "Reached by no channel"),
+    preview_title: &'static str = ("Как прочтут первые получатели", "How the first recipients will read it"),
+    preview_only_cabinet: &'static str = ("только кабинет", "cabinet only"),
+    send: &'static str = ("Отправить", "Send"),
+    send_confirm: &'static str = ("Отправить рассылку? Отменить отправку будет нельзя.", "Send the mailing? It cannot be called back."),
+    sent_at: &'static str = ("Отправлена", "Sent"),
+    progress: &'static str = ("Ход доставки", "Delivery progress"),
+    progress_hint: &'static str = ("Обновляется сам, пока письма уходят.", "Updates itself while letters go out."),
+    deliveries: &'static str = ("Доставки", "Deliveries"),
+    no_deliveries: &'static str = ("Доставок нет: рассылка ещё не отправлена.", "No deliveries: the mailing was not sent yet."),
+    col_recipient: &'static str = ("Получатель", "Recipient"),
+    col_channel: &'static str = ("Канал", "Channel"),
+    col_address: &'static str = ("Адрес", "Address"),
+    col_reason: &'static str = ("Причина", "Reason"),
+    col_attempts: &'static str = ("Попыток", "Attempts"),
+    col_sent: &'static str = ("Отправлено", "Sent"),
+    unsubscribed_mark: &'static str = ("отписался", "unsubscribed"),
+    download_csv: &'static str = ("Скачать CSV", "Download CSV"),
+    more_deliveries: &'static str = ("Показаны первые доставки; все — в файле CSV.", "The first deliveries are shown; all are in the CSV file."),
+    mailing_created: &'static str = ("Рассылка сохранена. Проверьте получателей и текст, затем отправьте.", "Mailing saved. Check the recipients and the text, then send."),
+    mailing_sent: &'static str = ("Рассылка отправлена: письма поставлены в очередь.", "Mailing sent: the letters are queued."),
+    channel_unavailable: &'static str = ("Этот канал на сервере не настроен: SMS-шлюза и push-уведомлений жителям пока нет. Выберите e-mail или личный кабинет.", "This channel is not set up on the server: there is no SMS gateway or push to residents yet. Choose e-mail or the cabinet."),
+    already_sent: &'static str = ("Рассылка уже отправлена: повторно её не отправить. Создайте новую.", "The mailing was sent already; it cannot be sent again. Create a new one."),
+
+    /// The line under a letter's text, with its unsubscribe link.
+    letter_footer: fn(&str) -> String = (
+        |url| format!("Вы получили это письмо как житель дома, который обслуживает наша управляющая компания. Отказаться от рассылок по e-mail: {url}"),
+        |url| format!("You receive this letter as a resident of a building our company manages. To stop e-mail mailings: {url}"),
+    ),
+
+    unsubscribe_title: &'static str = ("Отписка от рассылок", "Unsubscribe"),
+    unsubscribe_question: fn(&str, &str) -> String = (
+        |channel, title| format!("Больше не присылать вам рассылки ({channel})? Ссылка пришла в сообщении «{title}». Аварийные оповещения будут приходить по-прежнему."),
+        |channel, title| format!("Stop sending you mailings ({channel})? The link came in «{title}». Emergency notices will still arrive."),
+    ),
+    unsubscribe_button: &'static str = ("Отписаться", "Unsubscribe"),
+    unsubscribe_done: fn(&str) -> String = (
+        |channel| format!("Готово: рассылки ({channel}) вам больше не придут. Передумаете — сообщите в управляющую компанию."),
+        |channel| format!("Done: no more mailings ({channel}). Changed your mind? Tell the management company."),
+    ),
+    unsubscribe_unknown: &'static str = ("Ссылка для отписки не найдена или устарела.", "The unsubscribe link is unknown or outdated."),
+
+    notices_title: &'static str = ("Объявления управляющей компании", "Notices from the management company"),
+    notices_none: &'static str = ("Объявлений пока нет.", "No notices yet."),
+    client_mailings: &'static str = ("Рассылки", "Mailings"),
+    client_mailings_none: &'static str = ("Рассылок клиент не получал.", "The client received no mailings."),
+}
+
+labels! {
+    ru: ml_ru, en: ml_en;
+    fn kind_label(kind: MailingKind) -> &'static str = match kind {
+        MailingKind::News => ("Новости", "News"),
+        MailingKind::Works => ("Плановые работы", "Planned works"),
+        MailingKind::Emergency => ("Аварийное оповещение", "Emergency notice"),
+        MailingKind::Billing => ("Напоминание об оплате", "Billing reminder"),
+    }
+    fn channel_label(channel: MailingChannel) -> &'static str = match channel {
+        MailingChannel::Push => ("Push", "Push"),
+        MailingChannel::Sms => ("SMS", "SMS"),
+        MailingChannel::Email => ("E-mail", "E-mail"),
+        MailingChannel::InApp => ("Личный кабинет", "Cabinet"),
+    }
+    fn status_label(status: MailingStatus) -> &'static str = match status {
+        MailingStatus::Draft => ("Черновик", "Draft"),
+        MailingStatus::Sent => ("Отправлена", "Sent"),
+    }
+    fn delivery_label(status: DeliveryStatus) -> &'static str = match status {
+        DeliveryStatus::Queued => ("В очереди", "Queued"),
+        DeliveryStatus::Sent => ("Отправлено", "Sent"),
+        DeliveryStatus::Delivered => ("Доставлено", "Delivered"),
+        DeliveryStatus::Failed => ("Не доставлено", "Failed"),
+        DeliveryStatus::Skipped => ("Пропущено", "Skipped"),
+    }
+    fn exclusion_label(why: Exclusion) -> &'static str = match why {
+        Exclusion::NoContact => ("нет адреса для выбранных каналов", "no address for the channels chosen"),
+        Exclusion::NoConsent => ("нет согласия на рассылку", "no consent to mailings"),
+    }
+    fn role_label(role: LinkRole) -> &'static str = match role {
+        LinkRole::Owner => ("Собственники", "Owners"),
+        LinkRole::Tenant => ("Арендаторы", "Tenants"),
+        LinkRole::Occupant => ("Проживающие", "Occupants"),
+    }
+}

@@ -1,0 +1,279 @@
+//! `/api/v1/mailings` and the resident's `/api/v1/notices`.
+
+use std::collections::BTreeMap;
+
+use actix_web::{HttpResponse, get, post, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use domovoy_app::mailings::{self, AudienceSize, MailingInput, MailingView, Preview};
+use domovoy_domain::ids::MailingId;
+use domovoy_store::mailings::{Delivery, Notice};
+
+use crate::auth::Caller;
+use crate::error::{ApiError, ErrorBody};
+use crate::state::AppState;
+
+/// A mailing with its delivery counts.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MailingDto {
+    pub id: Uuid,
+    pub title: String,
+    pub body: String,
+    /// `news`, `works`, `emergency`, `billing`.
+    pub kind: &'static str,
+    pub channels: Vec<&'static str>,
+    #[schema(value_type = Object)]
+    pub audience: domovoy_domain::mailing::Audience,
+    /// `draft` or `sent`.
+    pub status: &'static str,
+    pub created_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
+    /// Deliveries by state: `queued`, `sent`, `delivered`, `failed`, `skipped`.
+    pub counts: BTreeMap<&'static str, i64>,
+    /// Deliveries no longer waiting, in percent.
+    pub done_percent: u8,
+}
+
+impl From<&MailingView> for MailingDto {
+    fn from(view: &MailingView) -> Self {
+        let m = &view.mailing;
+        Self {
+            id: m.id.as_uuid(),
+            title: m.title.clone(),
+            body: m.body.clone(),
+            kind: m.kind.code(),
+            channels: m.channels.iter().map(|c| c.code()).collect(),
+            audience: m.audience.clone(),
+            status: m.status.code(),
+            created_at: m.created_at,
+            sent_at: m.sent_at,
+            counts: view.counts.iter().map(|(s, n)| (s.code(), *n)).collect(),
+            done_percent: view.percent_done(),
+        }
+    }
+}
+
+/// Whom a mailing reaches.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AudienceDto {
+    pub audience_size: usize,
+    /// By outward channel: `{"email": 120}`.
+    pub reached: BTreeMap<&'static str, usize>,
+    /// Reached by no outward channel, by why: `no_contact`, `no_consent`.
+    pub excluded: BTreeMap<&'static str, usize>,
+    /// In the cabinet's notice list.
+    pub in_app: usize,
+}
+
+impl From<&AudienceSize> for AudienceDto {
+    fn from(size: &AudienceSize) -> Self {
+        Self {
+            audience_size: size.audience_size,
+            reached: size.reached.iter().map(|(c, n)| (c.code(), *n)).collect(),
+            excluded: size.excluded.iter().map(|(e, n)| (e.code(), *n)).collect(),
+            in_app: size.in_app,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreatedMailingDto {
+    pub id: Uuid,
+    #[serde(flatten)]
+    pub audience: AudienceDto,
+}
+
+/// The mailings, the newest first (at most 100).
+#[utoipa::path(tag = "mailings", responses((status = 200, body = Vec<MailingDto>), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
+#[get("/api/v1/mailings")]
+pub async fn list_mailings(state: web::Data<AppState>, caller: Caller) -> Result<web::Json<Vec<MailingDto>>, ApiError> {
+    Ok(web::Json(mailings::list(&state, &caller).await?.iter().map(MailingDto::from).collect()))
+}
+
+/// Writes a draft and answers whom it reaches now. Channels a server
+/// cannot send by answer 422 (`mail_not_configured`, `channel_unavailable`);
+/// a text with an unknown variable or broken syntax answers 422 on `body`.
+#[utoipa::path(
+    tag = "mailings",
+    request_body = MailingInput,
+    responses((status = 201, body = CreatedMailingDto), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+#[post("/api/v1/mailings")]
+pub async fn create_mailing(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: web::Json<MailingInput>,
+) -> Result<HttpResponse, ApiError> {
+    let (mailing, size) = mailings::create(&state, &caller, &body).await?;
+    Ok(HttpResponse::Created().json(CreatedMailingDto { id: mailing.id.as_uuid(), audience: AudienceDto::from(&size) }))
+}
+
+#[utoipa::path(tag = "mailings", params(("id" = Uuid, Path)), responses((status = 200, body = MailingDto), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+#[get("/api/v1/mailings/{id}")]
+pub async fn get_mailing(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<MailingDto>, ApiError> {
+    Ok(web::Json(MailingDto::from(&mailings::get(&state, &caller, MailingId::from_uuid(*id)).await?)))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PreviewDto {
+    #[serde(flatten)]
+    pub audience: AudienceDto,
+    /// How the first recipients read it.
+    pub recipients: Vec<PreviewItemDto>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PreviewItemDto {
+    pub client_name: String,
+    /// The outward channel, or null (the cabinet only, or nothing).
+    pub channel: Option<&'static str>,
+    pub subject: String,
+    pub text: String,
+}
+
+impl From<&Preview> for PreviewItemDto {
+    fn from(p: &Preview) -> Self {
+        Self {
+            client_name: p.client_name.clone(),
+            channel: p.channel.map(|c| c.code()),
+            subject: p.subject.clone(),
+            text: p.text.clone(),
+        }
+    }
+}
+
+/// Whom the mailing reaches now and how its first five recipients read it.
+#[utoipa::path(tag = "mailings", params(("id" = Uuid, Path)), responses((status = 200, body = PreviewDto), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+#[get("/api/v1/mailings/{id}/preview")]
+pub async fn preview_mailing(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<PreviewDto>, ApiError> {
+    let (size, previews) = mailings::preview(&state, &caller, MailingId::from_uuid(*id), 5).await?;
+    Ok(web::Json(PreviewDto {
+        audience: AudienceDto::from(&size),
+        recipients: previews.iter().map(PreviewItemDto::from).collect(),
+    }))
+}
+
+/// Sends a draft: every recipient's deliveries are queued in one go (202);
+/// follow them with `GET /api/v1/mailings/{id}`. A mailing sends once:
+/// again → 422 `mailing_already_sent`.
+#[utoipa::path(tag = "mailings", params(("id" = Uuid, Path)), responses((status = 202, body = AudienceDto), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
+#[post("/api/v1/mailings/{id}/send")]
+pub async fn send_mailing(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let t = caller.t();
+    let size = mailings::send(&state, &caller, MailingId::from_uuid(*id), &|url| (t.ml.letter_footer)(url)).await?;
+    Ok(HttpResponse::Accepted().json(AudienceDto::from(&size)))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct PageQuery {
+    /// At most 500; default 100.
+    pub limit: Option<i64>,
+    pub offset: Option<i64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DeliveryDto {
+    pub id: Uuid,
+    pub mailing_id: Uuid,
+    pub mailing_title: String,
+    /// The mailing's kind: `news`, `works`, `emergency`, `billing`.
+    pub mailing_kind: &'static str,
+    pub client_id: Uuid,
+    pub client_name: String,
+    /// `email`, `in_app`, …; null for a recipient nothing reaches.
+    pub channel: Option<&'static str>,
+    pub address: Option<String>,
+    /// `queued`, `sent`, `delivered`, `failed`, `skipped`.
+    pub status: &'static str,
+    /// Why it was skipped (`no_contact`, `no_consent`) or the channel's error.
+    pub reason: Option<String>,
+    pub attempts: i64,
+    pub sent_at: Option<DateTime<Utc>>,
+    pub unsubscribed_at: Option<DateTime<Utc>>,
+}
+
+impl From<&Delivery> for DeliveryDto {
+    fn from(d: &Delivery) -> Self {
+        Self {
+            id: d.id.as_uuid(),
+            mailing_id: d.mailing_id.as_uuid(),
+            mailing_title: d.mailing_title.clone(),
+            mailing_kind: d.mailing_kind.code(),
+            client_id: d.client_id.as_uuid(),
+            client_name: d.client_name.clone(),
+            channel: d.channel.map(|c| c.code()),
+            address: d.address.clone(),
+            status: d.status.code(),
+            reason: d.reason.clone(),
+            attempts: d.attempts,
+            sent_at: d.sent_at,
+            unsubscribed_at: d.unsubscribed_at,
+        }
+    }
+}
+
+/// A mailing's deliveries, one per recipient and channel.
+#[utoipa::path(tag = "mailings", params(("id" = Uuid, Path), PageQuery), responses((status = 200, body = Vec<DeliveryDto>), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+#[get("/api/v1/mailings/{id}/deliveries")]
+pub async fn list_deliveries(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    query: web::Query<PageQuery>,
+) -> Result<web::Json<Vec<DeliveryDto>>, ApiError> {
+    let list = mailings::deliveries(
+        &state,
+        &caller,
+        MailingId::from_uuid(*id),
+        query.limit.unwrap_or(100),
+        query.offset.unwrap_or(0),
+    )
+    .await?;
+    Ok(web::Json(list.iter().map(DeliveryDto::from).collect()))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NoticeDto {
+    pub id: Uuid,
+    pub mailing_id: Uuid,
+    pub kind: &'static str,
+    pub subject: String,
+    pub text: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<&Notice> for NoticeDto {
+    fn from(n: &Notice) -> Self {
+        Self {
+            id: n.id.as_uuid(),
+            mailing_id: n.mailing_id.as_uuid(),
+            kind: n.kind.code(),
+            subject: n.subject.clone(),
+            text: n.text.clone(),
+            created_at: n.created_at,
+        }
+    }
+}
+
+/// The signed-in resident's notices from mailings, the newest first.
+#[utoipa::path(tag = "mailings", responses((status = 200, body = Vec<NoticeDto>)), security(("bearer" = [])))]
+#[get("/api/v1/notices")]
+pub async fn my_notices(state: web::Data<AppState>, caller: Caller) -> Result<web::Json<Vec<NoticeDto>>, ApiError> {
+    Ok(web::Json(mailings::my_notices(&state, &caller).await?.iter().map(NoticeDto::from).collect()))
+}

@@ -1,0 +1,577 @@
+//! The mailings' pages: `/mailings` (the list), `/mailings/new` (the
+//! editor; the chessboard's selection posts to it), `/mailings/<id>` (whom
+//! it reaches, how they read it, sending, the delivery progress and
+//! report), and the public `/unsubscribe/<token>`.
+
+use std::collections::HashSet;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use askama::Template;
+use serde::Deserialize;
+use uuid::Uuid;
+
+use domovoy_app::AppError;
+use domovoy_app::mailings::{self, AudienceChoice, AudienceSize, MailingInput, MailingView, Preview};
+use domovoy_domain::client::LinkRole;
+use domovoy_domain::ids::{BuildingId, MailingId, SectionId, UnitId};
+use domovoy_domain::mailing::{Audience, DeliveryStatus, MailingChannel, MailingKind, MailingStatus};
+use domovoy_store::mailings::Delivery;
+
+use crate::auth::csrf::{FormPairs, NoFields};
+use crate::auth::{CsrfForm, PageCaller};
+use crate::error::PageError;
+use crate::export::{ExportFormat, Table, download};
+use crate::i18n::Catalog;
+use crate::pages::{Chrome, FormFailure, Section, fmt_time, html, html_with_status, see_other};
+use crate::state::AppState;
+
+/// Deliveries the page lists; the CSV has them all.
+const SHOWN: i64 = 200;
+
+/// One row of the list.
+struct Line {
+    id: String,
+    title: String,
+    kind: &'static str,
+    kind_code: &'static str,
+    status: &'static str,
+    created: String,
+    done_percent: u8,
+    total: i64,
+}
+
+#[derive(Template)]
+#[template(path = "mailings.html")]
+struct ListPage<'a> {
+    t: &'a Catalog,
+    chrome: Chrome,
+    lines: Vec<Line>,
+}
+
+#[get("/mailings")]
+pub async fn list_page(
+    state: web::Data<AppState>,
+    caller: PageCaller,
+    req: HttpRequest,
+) -> Result<HttpResponse, PageError> {
+    let t = caller.t();
+    let zone = state.config.display_time_zone;
+    let lines = mailings::list(&state, &caller)
+        .await?
+        .iter()
+        .map(|view| Line {
+            id: view.mailing.id.to_string(),
+            title: view.mailing.title.clone(),
+            kind: (t.ml.kind_label)(view.mailing.kind),
+            kind_code: view.mailing.kind.code(),
+            status: (t.ml.status_label)(view.mailing.status),
+            created: fmt_time(view.mailing.created_at, zone),
+            done_percent: view.percent_done(),
+            total: view.counts.values().sum(),
+        })
+        .collect();
+    html(&ListPage { t, chrome: Chrome::new(&caller, Section::Mailings, req.path()), lines })
+}
+
+/// What the editor holds (also after a refused save).
+#[derive(Debug, Default)]
+struct Draft {
+    title: String,
+    body: String,
+    kind: String,
+    channels: Vec<String>,
+    buildings: HashSet<String>,
+    sections: HashSet<String>,
+    /// From the chessboard: comma-separated ids.
+    units: String,
+    roles: HashSet<String>,
+}
+
+impl Draft {
+    fn from_pairs(pairs: FormPairs) -> Self {
+        let mut draft = Self::default();
+        for (key, value) in pairs {
+            match key.as_str() {
+                "title" => draft.title = value,
+                "body" => draft.body = value,
+                "kind" => draft.kind = value,
+                "channel" => draft.channels.push(value),
+                "building" => {
+                    draft.buildings.insert(value);
+                }
+                "section" => {
+                    draft.sections.insert(value);
+                }
+                "units" => draft.units = value,
+                "role" => {
+                    draft.roles.insert(value);
+                }
+                _ => {}
+            }
+        }
+        draft
+    }
+
+    fn unit_ids(&self) -> Vec<&str> {
+        self.units.split(',').map(str::trim).filter(|s| !s.is_empty()).collect()
+    }
+
+    /// The use-case's input; ids that do not parse are refused on `audience`.
+    fn input(&self) -> Result<MailingInput, AppError> {
+        fn ids<T>(raw: impl IntoIterator<Item = impl AsRef<str>>, make: fn(Uuid) -> T) -> Result<Vec<T>, AppError> {
+            raw.into_iter()
+                .map(|s| {
+                    s.as_ref()
+                        .parse::<Uuid>()
+                        .map(make)
+                        .map_err(|_| AppError::field("audience", domovoy_domain::FieldError::InvalidFormat))
+                })
+                .collect()
+        }
+        let link_roles = self
+            .roles
+            .iter()
+            .map(|r| r.parse::<LinkRole>().map_err(|e| AppError::field("audience", e)))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(MailingInput {
+            title: self.title.clone(),
+            body: self.body.clone(),
+            kind: self.kind.clone(),
+            channels: self.channels.clone(),
+            audience: Audience {
+                building_ids: ids(&self.buildings, BuildingId::from_uuid)?,
+                section_ids: ids(&self.sections, SectionId::from_uuid)?,
+                unit_ids: ids(self.unit_ids(), UnitId::from_uuid)?,
+                link_roles,
+            },
+        })
+    }
+}
+
+/// A choice in the editor: value, words, chosen.
+struct Choice {
+    value: String,
+    label: String,
+    on: bool,
+}
+
+struct BuildingChoice {
+    building: Choice,
+    sections: Vec<Choice>,
+}
+
+#[derive(Template)]
+#[template(path = "mailing_new.html")]
+struct EditorPage<'a> {
+    t: &'a Catalog,
+    chrome: Chrome,
+    draft: Draft,
+    kinds: Vec<Choice>,
+    channels: Vec<Choice>,
+    buildings: Vec<BuildingChoice>,
+    roles: Vec<Choice>,
+    units_chosen: usize,
+    errors: Vec<(String, String)>,
+    message: Option<String>,
+}
+
+async fn editor(
+    state: &AppState,
+    caller: &PageCaller,
+    draft: Draft,
+    failure: FormFailure,
+    status: StatusCode,
+) -> Result<HttpResponse, PageError> {
+    let t = caller.t();
+    let choices: Vec<AudienceChoice> = mailings::audience_choices(state, caller).await?;
+    let kinds = MailingKind::ALL
+        .iter()
+        .map(|k| Choice {
+            value: k.code().to_owned(),
+            label: (t.ml.kind_label)(*k).to_owned(),
+            on: draft.kind == k.code(),
+        })
+        .collect();
+    // The channels this server sends by; SMS and push wait for their gateways.
+    let channels = [MailingChannel::Email, MailingChannel::InApp]
+        .iter()
+        .map(|c| Choice {
+            value: c.code().to_owned(),
+            label: (t.ml.channel_label)(*c).to_owned(),
+            on: draft.channels.iter().any(|d| d == c.code()),
+        })
+        .collect();
+    let buildings = choices
+        .iter()
+        .map(|b| BuildingChoice {
+            building: Choice {
+                value: b.building_id.to_string(),
+                label: b.building_name.clone(),
+                on: draft.buildings.contains(&b.building_id.to_string()),
+            },
+            sections: b
+                .sections
+                .iter()
+                .map(|(id, kind, name)| Choice {
+                    value: id.to_string(),
+                    label: (t.pl.section_title)(*kind, name),
+                    on: draft.sections.contains(&id.to_string()),
+                })
+                .collect(),
+        })
+        .collect();
+    let roles = LinkRole::ALL
+        .iter()
+        .map(|r| Choice {
+            value: r.code().to_owned(),
+            label: (t.ml.role_label)(*r).to_owned(),
+            on: draft.roles.contains(r.code()),
+        })
+        .collect();
+    let units_chosen = draft.unit_ids().len();
+    let page = EditorPage {
+        t,
+        chrome: Chrome::new(caller, Section::Mailings, "/mailings/new"),
+        draft,
+        kinds,
+        channels,
+        buildings,
+        roles,
+        units_chosen,
+        errors: failure.fields,
+        message: failure.message,
+    };
+    html_with_status(&page, status)
+}
+
+/// A fresh draft: news, to everyone, by e-mail and in the cabinet.
+fn fresh() -> Draft {
+    Draft {
+        kind: MailingKind::News.code().to_owned(),
+        channels: vec![MailingChannel::Email.code().to_owned(), MailingChannel::InApp.code().to_owned()],
+        ..Draft::default()
+    }
+}
+
+#[get("/mailings/new")]
+pub async fn new_page(state: web::Data<AppState>, caller: PageCaller) -> Result<HttpResponse, PageError> {
+    editor(&state, &caller, fresh(), FormFailure::default(), StatusCode::OK).await
+}
+
+/// The chessboard's «write to these»: the editor with the selected units.
+#[post("/mailings/new")]
+pub async fn new_for_units(
+    state: web::Data<AppState>,
+    caller: PageCaller,
+    pairs: CsrfForm<FormPairs>,
+) -> Result<HttpResponse, PageError> {
+    let chosen = Draft::from_pairs(pairs.0);
+    let draft = Draft { units: chosen.units, ..fresh() };
+    editor(&state, &caller, draft, FormFailure::default(), StatusCode::OK).await
+}
+
+#[post("/mailings")]
+pub async fn create_page(
+    state: web::Data<AppState>,
+    caller: PageCaller,
+    pairs: CsrfForm<FormPairs>,
+) -> Result<HttpResponse, PageError> {
+    let draft = Draft::from_pairs(pairs.0);
+    let result = match draft.input() {
+        Ok(input) => mailings::create(&state, &caller, &input).await,
+        Err(error) => Err(error),
+    };
+    match result {
+        Ok((mailing, _)) => Ok(see_other(&format!("/mailings/{}?done=mailing_created", mailing.id))),
+        Err(error) => {
+            let failure = FormFailure::from_error(error, caller.t())?;
+            editor(&state, &caller, draft, failure, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+    }
+}
+
+struct DeliveryLine {
+    client_id: String,
+    client_name: String,
+    channel: &'static str,
+    address: String,
+    status: &'static str,
+    status_code: &'static str,
+    reason: String,
+    attempts: i64,
+    sent: String,
+    unsubscribed: bool,
+}
+
+struct Count {
+    code: &'static str,
+    label: &'static str,
+    value: i64,
+}
+
+#[derive(Template)]
+#[template(path = "mailing.html")]
+struct DetailPage<'a> {
+    t: &'a Catalog,
+    chrome: Chrome,
+    id: String,
+    title: String,
+    body: String,
+    kind: &'static str,
+    kind_code: &'static str,
+    channels: String,
+    status: &'static str,
+    draft: bool,
+    created: String,
+    sent: Option<String>,
+    size: Option<SizeView>,
+    previews: Vec<PreviewLine>,
+    done_percent: u8,
+    waiting: bool,
+    counts: Vec<Count>,
+    deliveries: Vec<DeliveryLine>,
+    more: bool,
+}
+
+struct SizeView {
+    total: usize,
+    reached: Vec<(&'static str, usize)>,
+    in_app: usize,
+    excluded: Vec<(&'static str, usize)>,
+}
+
+struct PreviewLine {
+    client_name: String,
+    channel: &'static str,
+    subject: String,
+    text: String,
+}
+
+fn size_view(size: &AudienceSize, t: &Catalog) -> SizeView {
+    SizeView {
+        total: size.audience_size,
+        reached: size.reached.iter().map(|(c, n)| ((t.ml.channel_label)(*c), *n)).collect(),
+        in_app: size.in_app,
+        excluded: size.excluded.iter().map(|(e, n)| ((t.ml.exclusion_label)(*e), *n)).collect(),
+    }
+}
+
+fn delivery_line(d: &Delivery, t: &Catalog, zone: chrono_tz::Tz) -> DeliveryLine {
+    let reason = match (d.status, d.reason.as_deref()) {
+        (DeliveryStatus::Skipped, Some(code)) => {
+            code.parse().map_or_else(|_| code.to_owned(), |why| (t.ml.exclusion_label)(why).to_owned())
+        }
+        (_, reason) => reason.unwrap_or_default().to_owned(),
+    };
+    DeliveryLine {
+        client_id: d.client_id.to_string(),
+        client_name: d.client_name.clone(),
+        channel: d.channel.map_or("—", |c| (t.ml.channel_label)(c)),
+        address: d.address.clone().unwrap_or_default(),
+        status: (t.ml.delivery_label)(d.status),
+        status_code: d.status.code(),
+        reason,
+        attempts: d.attempts,
+        sent: d.sent_at.map(|at| fmt_time(at, zone)).unwrap_or_default(),
+        unsubscribed: d.unsubscribed_at.is_some(),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct DetailQuery {
+    pub done: Option<String>,
+    /// `csv`: the deliveries as a file.
+    pub format: Option<String>,
+}
+
+#[get("/mailings/{id}")]
+pub async fn detail_page(
+    state: web::Data<AppState>,
+    caller: PageCaller,
+    id: web::Path<Uuid>,
+    query: web::Query<DetailQuery>,
+) -> Result<HttpResponse, PageError> {
+    let t = caller.t();
+    let zone = state.config.display_time_zone;
+    let id = MailingId::from_uuid(*id);
+    if let Some(format) = query.format.as_deref() {
+        let format = ExportFormat::parse(Some(format))?;
+        let all = mailings::all_deliveries(&state, &caller, id).await?;
+        return Ok(download(&deliveries_table(&all, t, zone), format, &format!("mailing-{id}"), t.ml.deliveries)?);
+    }
+    let view: MailingView = mailings::get(&state, &caller, id).await?;
+    let draft = view.mailing.status == MailingStatus::Draft;
+    let (size, previews) = if draft {
+        let (size, previews) = mailings::preview(&state, &caller, id, 3).await?;
+        (Some(size_view(&size, t)), previews.iter().map(|p| preview_line(p, t)).collect())
+    } else {
+        (None, Vec::new())
+    };
+    let deliveries = if draft { Vec::new() } else { mailings::deliveries(&state, &caller, id, SHOWN, 0).await? };
+    let total: i64 = view.counts.values().sum();
+    let m = &view.mailing;
+    let page = DetailPage {
+        t,
+        chrome: Chrome::new(&caller, Section::Mailings, &format!("/mailings/{id}"))
+            .with_notice(notice(t, query.done.as_deref())),
+        id: id.to_string(),
+        title: m.title.clone(),
+        body: m.body.clone(),
+        kind: (t.ml.kind_label)(m.kind),
+        kind_code: m.kind.code(),
+        channels: m.channels.iter().map(|c| (t.ml.channel_label)(*c)).collect::<Vec<_>>().join(", "),
+        status: (t.ml.status_label)(m.status),
+        draft,
+        created: fmt_time(m.created_at, zone),
+        sent: m.sent_at.map(|at| fmt_time(at, zone)),
+        size,
+        previews,
+        done_percent: view.percent_done(),
+        waiting: view.counts.get(&DeliveryStatus::Queued).copied().unwrap_or(0) > 0,
+        counts: view
+            .counts
+            .iter()
+            .map(|(s, n)| Count { code: s.code(), label: (t.ml.delivery_label)(*s), value: *n })
+            .collect(),
+        more: total > SHOWN,
+        deliveries: deliveries.iter().map(|d| delivery_line(d, t, zone)).collect(),
+    };
+    html(&page)
+}
+
+fn preview_line(p: &Preview, t: &Catalog) -> PreviewLine {
+    PreviewLine {
+        client_name: p.client_name.clone(),
+        channel: p.channel.map_or(t.ml.preview_only_cabinet, |c| (t.ml.channel_label)(c)),
+        subject: p.subject.clone(),
+        text: p.text.clone(),
+    }
+}
+
+fn notice(t: &Catalog, done: Option<&str>) -> Option<String> {
+    match done? {
+        "mailing_created" => Some(t.ml.mailing_created.to_owned()),
+        "mailing_sent" => Some(t.ml.mailing_sent.to_owned()),
+        _ => None,
+    }
+}
+
+fn deliveries_table(all: &[Delivery], t: &Catalog, zone: chrono_tz::Tz) -> Table {
+    Table {
+        headers: [
+            t.ml.col_recipient,
+            t.ml.col_channel,
+            t.ml.col_address,
+            t.ml.col_status,
+            t.ml.col_reason,
+            t.ml.col_attempts,
+            t.ml.col_sent,
+            t.ml.unsubscribed_mark,
+        ]
+        .iter()
+        .map(|h| (*h).to_owned())
+        .collect(),
+        rows: all
+            .iter()
+            .map(|d| {
+                let line = delivery_line(d, t, zone);
+                vec![
+                    line.client_name,
+                    line.channel.to_owned(),
+                    line.address,
+                    line.status.to_owned(),
+                    line.reason,
+                    line.attempts.to_string(),
+                    line.sent,
+                    d.unsubscribed_at.map(|at| fmt_time(at, zone)).unwrap_or_default(),
+                ]
+            })
+            .collect(),
+    }
+}
+
+#[post("/mailings/{id}/send")]
+pub async fn send_page(
+    state: web::Data<AppState>,
+    caller: PageCaller,
+    id: web::Path<Uuid>,
+    _form: CsrfForm<NoFields>,
+) -> Result<HttpResponse, PageError> {
+    let t = caller.t();
+    let id = MailingId::from_uuid(*id);
+    match mailings::send(&state, &caller, id, &|url| (t.ml.letter_footer)(url)).await {
+        Ok(_) => Ok(see_other(&format!("/mailings/{id}?done=mailing_sent"))),
+        Err(error @ (AppError::Rule(_) | AppError::Validation(_))) => {
+            let back = format!("/mailings/{id}");
+            let page = crate::pages::MessagePage {
+                t,
+                chrome: Chrome::new(&caller, Section::Mailings, &back),
+                message: crate::error::message_of(&error, t),
+                back,
+            };
+            html_with_status(&page, StatusCode::UNPROCESSABLE_ENTITY)
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "unsubscribe.html")]
+struct UnsubscribePage<'a> {
+    t: &'a Catalog,
+    css: String,
+    token: String,
+    /// The question, or what was done.
+    text: String,
+    /// The button is shown (the link was not used yet).
+    ask: bool,
+}
+
+fn unsubscribe_page(
+    t: &'static Catalog,
+    token: &str,
+    link: Option<mailings::UnsubscribeLink>,
+) -> Result<HttpResponse, PageError> {
+    let (text, ask, status) = match link {
+        None => (t.ml.unsubscribe_unknown.to_owned(), false, StatusCode::NOT_FOUND),
+        Some(link) if link.done => ((t.ml.unsubscribe_done)((t.ml.channel_label)(link.channel)), false, StatusCode::OK),
+        Some(link) => {
+            ((t.ml.unsubscribe_question)((t.ml.channel_label)(link.channel), &link.mailing_title), true, StatusCode::OK)
+        }
+    };
+    let page = UnsubscribePage { t, css: crate::assets::url("app.css"), token: token.to_owned(), text, ask };
+    html_with_status(&page, status)
+}
+
+fn known(result: Result<mailings::UnsubscribeLink, AppError>) -> Result<Option<mailings::UnsubscribeLink>, PageError> {
+    match result {
+        Ok(link) => Ok(Some(link)),
+        Err(AppError::NotFound) => Ok(None),
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// The page an unsubscribe link opens: a question and a button (a mail
+/// scanner that opens links changes nothing). No sign-in.
+#[get("/unsubscribe/{token}")]
+pub async fn unsubscribe_form(
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+    req: HttpRequest,
+) -> Result<HttpResponse, PageError> {
+    let t = crate::auth::RequestContext::of(&req).t();
+    unsubscribe_page(t, &token, known(mailings::unsubscribe_link(&state, &token).await)?)
+}
+
+/// The button, and mail clients' one-click POST (RFC 8058): the secret in
+/// the path is the authority, so no CSRF token is asked for.
+#[post("/unsubscribe/{token}")]
+pub async fn unsubscribe(
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+    req: HttpRequest,
+) -> Result<HttpResponse, PageError> {
+    let t = crate::auth::RequestContext::of(&req).t();
+    unsubscribe_page(t, &token, known(mailings::unsubscribe(&state, &token).await)?)
+}
