@@ -440,9 +440,7 @@ pub async fn send(
                 return Err(AppError::Rule(Rule::MailingAlreadySent));
             }
             store::insert_deliveries(tx, id, &rows).await?;
-            for (key, letter) in &letters {
-                mail::enqueue(tx, key, letter).await?;
-            }
+            mail::enqueue_many(tx, &letters).await?;
             audit::record(tx, Change::new(&actor, AuditAction::MailingSent, id).summary(summary)).await?;
             Ok(())
         })

@@ -10,7 +10,7 @@
 //! `back_after_s`, `baseline`, `ratio`).
 //!
 //! Scenarios: `idle`, `board`, `fanout`, `intake`, `intake-crash`,
-//! `reconnect`, `cluster`, `board-page`, `search`, `calls`, `desk`, `sip`, `sync`, `push`, `reports` (see `load-tests/README.md`). Every
+//! `reconnect`, `cluster`, `board-page`, `search`, `calls`, `desk`, `sip`, `sync`, `push`, `reports`, `mailing` (see `load-tests/README.md`). Every
 //! loop is bounded in count and time; only 127.0.0.1 is addressed.
 
 // A report tool: printing the report is its job.
@@ -21,6 +21,7 @@ mod calls;
 mod desk;
 mod intake;
 mod live;
+mod mailing;
 mod pages;
 mod push;
 mod reports;
@@ -228,6 +229,26 @@ enum Scenario {
         #[arg(long, default_value_t = 100)]
         tickets: usize,
     },
+    /// A mailing by e-mail to --recipients residents (imported with their
+    /// addresses when missing) through the outbox to an SMTP server of the
+    /// tool's own: the audience resolved, every letter queued, each
+    /// recipient's letters counted; --kills SIGKILLs the server while the
+    /// letters go out (with --spawn).
+    Mailing {
+        #[arg(long, default_value_t = 10_000)]
+        recipients: usize,
+        #[arg(long, default_value_t = 0)]
+        kills: usize,
+        /// The spawned server's outbox lease (`outbox.lease_secs`; default
+        /// the server's, 60): letters a killed node had claimed wait this
+        /// long before another round takes them.
+        #[arg(long)]
+        lease_secs: Option<u64>,
+        /// Where the SMTP sink listens when the server is not spawned
+        /// (configure the server's `mail.smtp_url` to it).
+        #[arg(long, default_value = "127.0.0.1:2525")]
+        smtp_listen: String,
+    },
     /// Reports over many tickets (written straight into the spawned
     /// server's database): every report timed for a year of all buildings
     /// and a month of one, with intake running beside.
@@ -276,13 +297,26 @@ async fn main() -> anyhow::Result<()> {
     if let Scenario::BaselineServer { listen } = &cli.scenario {
         return baseline::broadcast_server(listen).await;
     }
+    // The mailing's SMTP sink runs before the server, which is told of it.
+    let inbox = mailing::Inbox::default();
+    let mut env = Vec::new();
+    if let Scenario::Mailing { smtp_listen, lease_secs, .. } = &cli.scenario {
+        if let Some(lease) = lease_secs {
+            env.push(("DOMOVOY_OUTBOX__LEASE_SECS".to_owned(), lease.to_string()));
+        }
+        let listen = if cli.spawn { "127.0.0.1:0" } else { smtp_listen.as_str() };
+        let address = mailing::smtp_sink(listen, inbox.clone()).await?;
+        println!("SMTP sink on {address}");
+        env.push(("DOMOVOY_MAIL__SMTP_URL".to_owned(), format!("smtp://{address}")));
+        env.push(("DOMOVOY_MAIL__FROM".to_owned(), "Домовой <noreply@load.demo>".to_owned()));
+    }
     let mut spawned = if cli.spawn {
         let bin = match &cli.server_bin {
             Some(bin) => bin.clone(),
             None => std::env::current_exe()?.with_file_name("domovoy"),
         };
         let redis = matches!(cli.scenario, Scenario::Cluster { .. }).then_some(cli.redis_url.as_str());
-        let spawned = Spawned::start(&bin, cli.database_url.as_deref(), redis).await?;
+        let spawned = Spawned::start(&bin, cli.database_url.as_deref(), redis, env).await?;
         println!("spawned {} on {}", spawned.url, if cli.database_url.is_some() { "PostgreSQL" } else { "SQLite" });
         Some(spawned)
     } else {
@@ -301,7 +335,7 @@ async fn main() -> anyhow::Result<()> {
             }
         })
     });
-    let result = run(&cli, spawned.as_mut()).await;
+    let result = run(&cli, spawned.as_mut(), inbox).await;
     if let Some(task) = analyzed {
         task.abort();
     }
@@ -318,7 +352,7 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn run(cli: &Cli, mut spawned: Option<&mut Spawned>) -> anyhow::Result<Figures> {
+async fn run(cli: &Cli, mut spawned: Option<&mut Spawned>, inbox: mailing::Inbox) -> anyhow::Result<Figures> {
     let (url, login, password) = match spawned.as_deref() {
         Some(s) => (s.url.clone(), s.login.clone(), s.password.clone()),
         None => (cli.url.clone(), cli.login.clone(), cli.password.clone()),
@@ -402,6 +436,9 @@ async fn run(cli: &Cli, mut spawned: Option<&mut Spawned>) -> anyhow::Result<Fig
             sync::sync(&server, *devices, *mutations, *tickets, Duration::from_secs_f64(over.max(0.0))).await
         }
         Scenario::Push { devices, tickets } => push::push(&server, *devices, *tickets).await,
+        Scenario::Mailing { recipients, kills, .. } => {
+            mailing::mailing(&server, spawned, inbox, *recipients, *kills).await
+        }
         Scenario::Reports { tickets, buildings, years, requests, intake_rate } => {
             reports::reports(server.clone(), spawned.as_deref(), *tickets, *buildings, *years, *requests, *intake_rate)
                 .await

@@ -347,6 +347,8 @@ pub struct Spawned {
     pg: Option<(String, String)>,
     /// Nodes find each other through this Redis (`cluster`).
     redis_url: Option<String>,
+    /// Settings the scenario adds (`DOMOVOY_MAIL__SMTP_URL`, …).
+    env: Vec<(String, String)>,
 }
 
 /// Another node of a [`Spawned`] server: the same database and Redis.
@@ -363,7 +365,12 @@ impl Drop for Node {
 }
 
 impl Spawned {
-    pub async fn start(bin: &Path, pg_server: Option<&str>, redis_url: Option<&str>) -> anyhow::Result<Spawned> {
+    pub async fn start(
+        bin: &Path,
+        pg_server: Option<&str>,
+        redis_url: Option<&str>,
+        env: Vec<(String, String)>,
+    ) -> anyhow::Result<Spawned> {
         if !bin.exists() {
             bail!(
                 "{} not found: build it first (cargo build --release -p domovoy) or pass --server-bin",
@@ -402,6 +409,7 @@ impl Spawned {
             child: None,
             pg,
             redis_url: redis_url.map(str::to_owned),
+            env,
         };
         spawned.url = format!("http://127.0.0.1:{}", spawned.port);
         spawned
@@ -452,6 +460,7 @@ impl Spawned {
         if let Some(redis) = &self.redis_url {
             command.env("DOMOVOY_REDIS_URL", redis);
         }
+        command.envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         command
     }
 

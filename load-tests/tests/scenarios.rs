@@ -72,6 +72,15 @@ fn pushes_reach_a_local_push_service_once_each() {
 }
 
 #[test]
+fn a_mailing_through_a_sigkill_reaches_each_recipient_once() {
+    let figures = run(&["mailing", "--recipients", "300", "--kills", "1", "--lease-secs", "10"]);
+    assert_contract(&figures, "mailing");
+    assert_eq!(figures["letters"].as_u64().unwrap() - figures["resent"].as_u64().unwrap(), 300, "{figures}");
+    assert_eq!(figures["errors"], 0, "the mailing's report agrees: {figures}");
+    assert_eq!(figures["kills"], 1);
+}
+
+#[test]
 fn idle_reports_memory_per_session() {
     let figures = run(&["idle", "--sessions", "50", "--duration", "1"]);
     assert_contract(&figures, "idle");
@@ -151,4 +160,16 @@ fn intake_on_postgresql_reaches_the_board_from_the_first_ticket() {
     assert_contract(&figures, "intake");
     assert_eq!(figures["live_missing"], 0, "{figures}");
     assert_eq!(figures["server_resyncs"], 0.0, "{figures}");
+}
+
+#[test]
+fn a_mailing_on_postgresql_through_a_sigkill_reaches_each_recipient_once() {
+    let Ok(pg) = std::env::var("DOMOVOY_TEST_POSTGRES_URL") else {
+        eprintln!("skipped: DOMOVOY_TEST_POSTGRES_URL is not set, so this PostgreSQL test did not run");
+        return;
+    };
+    let figures = run(&["mailing", "--database-url", &pg, "--recipients", "300", "--kills", "1", "--lease-secs", "10"]);
+    assert_contract(&figures, "mailing");
+    assert_eq!(figures["letters"].as_u64().unwrap() - figures["resent"].as_u64().unwrap(), 300, "{figures}");
+    assert_eq!(figures["errors"], 0, "the mailing's report agrees: {figures}");
 }

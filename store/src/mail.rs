@@ -64,3 +64,20 @@ pub async fn enqueue(tx: &mut WriteTx, dedup_key: &str, letter: &Letter) -> Stor
     let payload = serde_json::to_value(letter).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     crate::outbox::enqueue(tx, EMAIL_CHANNEL, dedup_key, &payload).await
 }
+
+/// Queues many letters in few statements (a mailing's); each is checked
+/// against [`MAX_LETTER_BYTES`] first, and a key queued before keeps its
+/// letter. Answers how many were added.
+pub async fn enqueue_many(tx: &mut WriteTx, letters: &[(String, Letter)]) -> StoreResult<u64> {
+    let mut messages = Vec::with_capacity(letters.len());
+    for (key, letter) in letters {
+        if !letter.fits() {
+            return Err(StoreError::invalid(
+                "attachments",
+                domovoy_domain::FieldError::TooLong { max: MAX_LETTER_BYTES },
+            ));
+        }
+        messages.push((key.clone(), serde_json::to_value(letter).map_err(|e| StoreError::Corrupt(e.to_string()))?));
+    }
+    crate::outbox::enqueue_many(tx, EMAIL_CHANNEL, &messages).await
+}
