@@ -371,17 +371,7 @@ pub async fn send(
         let (subject, text) = texts.render(to)?;
         let route = route_of(&mailing, to);
         if route.in_app {
-            rows.push(NewDelivery {
-                client_id: to.client_id,
-                channel: Some(MailingChannel::InApp),
-                address: None,
-                status: DeliveryStatus::Delivered,
-                reason: None,
-                outbox_key: None,
-                unsubscribe_token: None,
-                subject: subject.clone(),
-                text: text.clone(),
-            });
+            rows.push(NewDelivery::in_app(to.client_id, subject.clone(), text.clone()));
         }
         match route.outward {
             Ok(MailingChannel::Email) => {

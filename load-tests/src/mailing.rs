@@ -163,21 +163,7 @@ async fn residents(server: &Server, recipients: usize) -> anyhow::Result<String>
             let (name, _) = crate::pages::generated(i);
             csv.push_str(&format!("MAIL-{i:07};{name};{};{};собственник\n", address(i), i + 1));
         }
-        let started = Instant::now();
-        let response = server
-            .http
-            .post(format!("{}/api/v1/import/clients?dry_run=false&building_id={building}", server.url))
-            .bearer_auth(&server.token)
-            .timeout(Duration::from_secs(1800))
-            .body(csv)
-            .send()
-            .await?;
-        let status = response.status();
-        let report: serde_json::Value = response.json().await?;
-        if !status.is_success() || report["applied"] != true {
-            bail!("import failed ({status}): {report}");
-        }
-        println!("imported in {:.1} s", started.elapsed().as_secs_f64());
+        crate::pages::import_clients(server, csv, Some(&building)).await?;
     }
     Ok(building)
 }

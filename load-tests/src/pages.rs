@@ -214,27 +214,33 @@ pub async fn ensure_clients(server: &Server, clients: usize) -> anyhow::Result<(
             let (name, phone) = generated(i);
             csv.push_str(&format!("LOAD-{i:07};{name};{phone}\n"));
         }
-        let started = Instant::now();
-        let response = server
-            .http
-            .post(format!("{}/api/v1/import/clients?dry_run=false", server.url))
-            .bearer_auth(&server.token)
-            .timeout(Duration::from_secs(1800))
-            .body(csv)
-            .send()
-            .await?;
-        let status = response.status();
-        let report: Value = response.json().await?;
-        if !status.is_success() || report["applied"] != true {
-            bail!("import failed ({status}): {report}");
-        }
-        println!(
-            "imported {} clients in {:.1} s ({:.0} rows/s)",
-            report["created"],
-            started.elapsed().as_secs_f64(),
-            clients as f64 / started.elapsed().as_secs_f64()
-        );
+        import_clients(server, csv, None).await?;
     }
+    Ok(())
+}
+
+/// Applies a billing import of clients (`building`: the units' building)
+/// and says how long it took; a refused import is an error with its report.
+pub async fn import_clients(server: &Server, csv: String, building: Option<&str>) -> anyhow::Result<()> {
+    let rows = csv.lines().count().saturating_sub(1);
+    let mut url = format!("{}/api/v1/import/clients?dry_run=false", server.url);
+    if let Some(building) = building {
+        url.push_str(&format!("&building_id={building}"));
+    }
+    let started = Instant::now();
+    let response =
+        server.http.post(url).bearer_auth(&server.token).timeout(Duration::from_secs(1800)).body(csv).send().await?;
+    let status = response.status();
+    let report: Value = response.json().await?;
+    if !status.is_success() || report["applied"] != true {
+        bail!("import failed ({status}): {report}");
+    }
+    println!(
+        "imported {} clients in {:.1} s ({:.0} rows/s)",
+        report["created"],
+        started.elapsed().as_secs_f64(),
+        rows as f64 / started.elapsed().as_secs_f64()
+    );
     Ok(())
 }
 

@@ -3,7 +3,7 @@
 //! each with its delivery records, and a draft waiting to be sent.
 
 use domovoy_domain::ids::{BuildingId, UserId};
-use domovoy_domain::mailing::{Audience, DeliveryStatus, MailingChannel, MailingKind, NewMailing};
+use domovoy_domain::mailing::{Audience, MailingChannel, MailingKind, NewMailing};
 use domovoy_store::mailings::{self, NewDelivery};
 use domovoy_store::{Db, StoreError, stored_now};
 
@@ -45,17 +45,7 @@ pub async fn seed_mailings(db: &Db, tower: BuildingId, author: UserId) -> anyhow
             .map_err(|(field, e)| anyhow::anyhow!("demo mailing {field}: {e}"))?;
         let rows: Vec<NewDelivery> = recipients
             .iter()
-            .map(|to| NewDelivery {
-                client_id: to.client_id,
-                channel: Some(MailingChannel::InApp),
-                address: None,
-                status: DeliveryStatus::Delivered,
-                reason: None,
-                outbox_key: None,
-                unsubscribe_token: None,
-                subject: demo.title.to_owned(),
-                text: demo.body.to_owned(),
-            })
+            .map(|to| NewDelivery::in_app(to.client_id, demo.title.to_owned(), demo.body.to_owned()))
             .collect();
         db.write(move |tx| {
             Box::pin(async move {

@@ -323,6 +323,23 @@ pub struct NewDelivery {
     pub text: String,
 }
 
+impl NewDelivery {
+    /// A notice in the recipient's cabinet: delivered as it is written.
+    pub fn in_app(client_id: ClientId, subject: String, text: String) -> Self {
+        Self {
+            client_id,
+            channel: Some(MailingChannel::InApp),
+            address: None,
+            status: DeliveryStatus::Delivered,
+            reason: None,
+            outbox_key: None,
+            unsubscribe_token: None,
+            subject,
+            text,
+        }
+    }
+}
+
 /// Writes deliveries of `mailing`; a row already there for the same
 /// recipient and channel stays as it was.
 pub async fn insert_deliveries(tx: &mut WriteTx, mailing: MailingId, rows: &[NewDelivery]) -> StoreResult<()> {

@@ -46,6 +46,11 @@ async fn settled(app: &TestApp, token: &str, id: &str) -> Value {
     panic!("the mailing {id} still has deliveries waiting");
 }
 
+/// The client card as the office reads it.
+async fn client_card(app: &TestApp, token: &str, client: &str) -> Value {
+    app.get(token, &format!("/api/v1/clients/{client}")).await.json().await.unwrap()
+}
+
 async fn create(app: &TestApp, token: &str, body: &Value) -> Value {
     let created = app.post(token, "/api/v1/mailings", body).await;
     assert_eq!(created.status(), StatusCode::CREATED, "{}", created.text().await.unwrap());
@@ -157,12 +162,7 @@ async fn mailings_reach_residents_by_email_and_in_the_cabinet(app: &TestApp, smt
     for d in deliveries.iter().filter(|d| d["channel"] == "email") {
         assert_eq!(d["status"], "sent", "{d}");
         assert!(addresses.contains(d["address"].as_str().unwrap()), "{d}");
-        let card: Value = app
-            .get(&service, &format!("/api/v1/clients/{}", d["client_id"].as_str().unwrap()))
-            .await
-            .json()
-            .await
-            .unwrap();
+        let card = client_card(app, &service, d["client_id"].as_str().unwrap()).await;
         assert!(card["consents"].as_array().unwrap().iter().any(|c| c["channel"] == "email"), "{card}");
     }
 
@@ -183,13 +183,13 @@ async fn mailings_reach_residents_by_email_and_in_the_cabinet(app: &TestApp, smt
         .as_str()
         .unwrap()
         .to_owned();
-    let card: Value = app.get(&service, &format!("/api/v1/clients/{ivanov_client}")).await.json().await.unwrap();
+    let card = client_card(app, &service, &ivanov_client).await;
     assert!(card["consents"].as_array().unwrap().iter().any(|c| c["channel"] == "email"), "still agreed: {card}");
     // The one-click POST of a mail client (RFC 8058), no CSRF token.
     let done = anonymous.post(&link).body("List-Unsubscribe=One-Click").send().await.unwrap();
     assert_eq!(done.status(), StatusCode::OK);
     assert!(done.text().await.unwrap().contains("Готово: рассылки (E-mail) вам больше не придут"));
-    let card: Value = app.get(&service, &format!("/api/v1/clients/{ivanov_client}")).await.json().await.unwrap();
+    let card = client_card(app, &service, &ivanov_client).await;
     assert!(!card["consents"].as_array().unwrap().iter().any(|c| c["channel"] == "email"), "withdrawn: {card}");
     assert!(
         card["mailings"]
@@ -305,12 +305,7 @@ async fn a_cabinet_notice_needs_no_mail_server_and_email_needs_one() {
     let deliveries: Value =
         app.get(&service, &format!("/api/v1/mailings/{id}/deliveries?limit=500")).await.json().await.unwrap();
     for d in deliveries.as_array().unwrap() {
-        let card: Value = app
-            .get(&service, &format!("/api/v1/clients/{}", d["client_id"].as_str().unwrap()))
-            .await
-            .json()
-            .await
-            .unwrap();
+        let card = client_card(&app, &service, d["client_id"].as_str().unwrap()).await;
         assert!(card["units"].as_array().unwrap().iter().any(|u| u["role"] == "owner"), "owners only: {card}");
     }
     let resident = app.token("+79001000001").await;
