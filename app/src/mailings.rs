@@ -16,7 +16,6 @@ use std::collections::BTreeMap;
 
 use chrono::{NaiveDate, Utc};
 use minijinja::{Environment, UndefinedBehavior, context};
-use rand::Rng as _;
 use serde::{Deserialize, Serialize};
 
 use domovoy_domain::FieldError;
@@ -37,6 +36,7 @@ use domovoy_store::mailings::{self as store, Delivery, NewDelivery, Notice, Reci
 use crate::App;
 use crate::error::{AppError, AppResult, Rule};
 use crate::requester::{Channel, Requester};
+use crate::secret::{hash_secret, new_secret};
 
 /// The variables a mailing's title and text may use.
 pub const VARIABLES: &[&str] = &["name", "unit", "building", "address", "date"];
@@ -154,11 +154,12 @@ impl Texts {
             address => to.building_address,
             date => self.date,
         };
-        let one = |name: &'static str| {
+        // Each template is named after the field it was written in.
+        let one = |field: &'static str| {
             self.env
-                .get_template(name)
+                .get_template(field)
                 .and_then(|t| t.render(&vars))
-                .map_err(|_| AppError::field(if name == "title" { "title" } else { "body" }, FieldError::InvalidFormat))
+                .map_err(|_| AppError::field(field, FieldError::InvalidFormat))
         };
         Ok((one("title")?.trim().to_owned(), one("body")?))
     }
@@ -208,10 +209,14 @@ fn route_of(mailing: &Mailing, to: &Recipient) -> domain::Route {
     })
 }
 
-fn size_of(mailing: &Mailing, recipients: &[Recipient]) -> AudienceSize {
-    let mut size = AudienceSize { audience_size: recipients.len(), ..AudienceSize::default() };
-    for to in recipients {
-        let route = route_of(mailing, to);
+/// Every recipient's route, in recipient order.
+fn routes_of(mailing: &Mailing, recipients: &[Recipient]) -> Vec<domain::Route> {
+    recipients.iter().map(|to| route_of(mailing, to)).collect()
+}
+
+fn size_of(routes: &[domain::Route]) -> AudienceSize {
+    let mut size = AudienceSize { audience_size: routes.len(), ..AudienceSize::default() };
+    for route in routes {
         if route.in_app {
             size.in_app += 1;
         }
@@ -284,7 +289,7 @@ pub async fn create(app: &App, requester: &Requester, input: &MailingInput) -> A
         })
         .await?;
     let recipients = store::recipients(&app.db, &mailing.audience, today(app)).await?;
-    let size = size_of(&mailing, &recipients);
+    let size = size_of(&routes_of(&mailing, &recipients));
     Ok((mailing, size))
 }
 
@@ -299,12 +304,16 @@ pub async fn get(app: &App, requester: &Requester, id: MailingId) -> AppResult<M
 /// The newest mailings with their counts.
 pub async fn list(app: &App, requester: &Requester) -> AppResult<Vec<MailingView>> {
     require_reader(requester)?;
-    let mut out = Vec::new();
-    for mailing in store::list(&app.db, 100).await? {
-        let counts = store::counts(&app.db, mailing.id).await?;
-        out.push(MailingView { mailing, counts });
-    }
-    Ok(out)
+    let mailings = store::list(&app.db, 100).await?;
+    let ids: Vec<MailingId> = mailings.iter().map(|m| m.id).collect();
+    let mut counts = store::counts_of(&app.db, &ids).await?;
+    Ok(mailings
+        .into_iter()
+        .map(|mailing| {
+            let counts = counts.remove(&mailing.id).unwrap_or_default();
+            MailingView { mailing, counts }
+        })
+        .collect())
 }
 
 /// Whom a draft would reach now, and how the first `limit` recipients
@@ -320,23 +329,19 @@ pub async fn preview(
     let today = today(app);
     let recipients = store::recipients(&app.db, &mailing.audience, today).await?;
     let texts = Texts::new(&mailing, today)?;
+    let routes = routes_of(&mailing, &recipients);
     let mut previews = Vec::new();
-    for to in recipients.iter().take(limit) {
+    for (to, route) in recipients.iter().zip(&routes).take(limit) {
         let (subject, text) = texts.render(to)?;
-        previews.push(Preview {
-            client_name: to.name.clone(),
-            channel: route_of(&mailing, to).outward.ok(),
-            subject,
-            text,
-        });
+        previews.push(Preview { client_name: to.name.clone(), channel: route.outward.ok(), subject, text });
     }
-    Ok((size_of(&mailing, &recipients), previews))
+    Ok((size_of(&routes), previews))
 }
 
-/// A new unsubscribe secret: 128 random bits, hex.
-fn unsubscribe_token() -> String {
-    let bytes: [u8; 16] = rand::rng().random();
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+/// What the database keeps of an unsubscribe link's secret (as of every
+/// secret, its hash: a copy of the database unsubscribes nobody).
+fn stored_token(token: &str) -> String {
+    hash_secret(token).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The path of an unsubscribe link (the door serves it without signing in).
@@ -365,11 +370,11 @@ pub async fn send(
     let today = today(app);
     let recipients = store::recipients(&app.db, &mailing.audience, today).await?;
     let texts = Texts::new(&mailing, today)?;
+    let routes = routes_of(&mailing, &recipients);
     let mut rows = Vec::with_capacity(recipients.len() * 2);
     let mut letters = Vec::new();
-    for to in &recipients {
+    for (to, route) in recipients.iter().zip(&routes) {
         let (subject, text) = texts.render(to)?;
-        let route = route_of(&mailing, to);
         if route.in_app {
             rows.push(NewDelivery::in_app(to.client_id, subject.clone(), text.clone()));
         }
@@ -377,7 +382,7 @@ pub async fn send(
             Ok(MailingChannel::Email) => {
                 let address = to.email.clone().unwrap_or_default();
                 let key = format!("mailing:{}:{}", mailing.id, to.client_id);
-                let token = (mailing.kind != MailingKind::Emergency).then(unsubscribe_token);
+                let token = (mailing.kind != MailingKind::Emergency).then(new_secret);
                 let link = token.as_deref().map(|t| format!("{}{}", app.config.public_url, unsubscribe_path(t)));
                 let letter_text = match &link {
                     Some(link) => format!("{text}\n\n-- \n{}", footer(link)),
@@ -400,7 +405,7 @@ pub async fn send(
                     status: DeliveryStatus::Queued,
                     reason: None,
                     outbox_key: Some(key),
-                    unsubscribe_token: token,
+                    unsubscribe_token: token.as_deref().map(stored_token),
                     subject,
                     text,
                 });
@@ -421,7 +426,7 @@ pub async fn send(
             Err(_) => {}
         }
     }
-    let size = size_of(&mailing, &recipients);
+    let size = size_of(&routes);
     let actor = requester.actor();
     let summary = format!("{} ({})", mailing.title, recipients.len());
     app.write(move |tx| {
@@ -430,7 +435,7 @@ pub async fn send(
                 return Err(AppError::Rule(Rule::MailingAlreadySent));
             }
             store::insert_deliveries(tx, id, &rows).await?;
-            mail::enqueue_many(tx, &letters).await?;
+            mail::enqueue_many(tx, letters.iter().map(|(key, letter)| (key.as_str(), letter))).await?;
             audit::record(tx, Change::new(&actor, AuditAction::MailingSent, id).summary(summary)).await?;
             Ok(())
         })
@@ -477,14 +482,17 @@ pub struct UnsubscribeLink {
     pub done: bool,
 }
 
+/// A link's secret as [`new_secret`] makes them (URL-safe base64), or not
+/// found: nothing else is looked up.
 fn token_shape(token: &str) -> AppResult<()> {
-    if token.len() == 32 && token.bytes().all(|b| b.is_ascii_hexdigit()) { Ok(()) } else { Err(AppError::NotFound) }
+    let shaped = token.len() == 43 && token.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if shaped { Ok(()) } else { Err(AppError::NotFound) }
 }
 
 /// The link's mailing and channel (no sign-in: the secret is the key).
 pub async fn unsubscribe_link(app: &App, token: &str) -> AppResult<UnsubscribeLink> {
     token_shape(token)?;
-    let found = store::by_unsubscribe_token(&app.db, token).await?;
+    let found = store::by_unsubscribe_token(&app.db, &stored_token(token)).await?;
     Ok(UnsubscribeLink {
         mailing_title: found.mailing_title,
         channel: found.channel,
@@ -496,7 +504,7 @@ pub async fn unsubscribe_link(app: &App, token: &str) -> AppResult<UnsubscribeLi
 /// a change of consents); using a link again changes nothing.
 pub async fn unsubscribe(app: &App, token: &str) -> AppResult<UnsubscribeLink> {
     token_shape(token)?;
-    let found = store::by_unsubscribe_token(&app.db, token).await?;
+    let found = store::by_unsubscribe_token(&app.db, &stored_token(token)).await?;
     let consent = found.channel.consent().ok_or(AppError::NotFound)?;
     let actor = Requester::system("unsubscribe link", Channel::Web).actor();
     let (delivery, client) = (found.delivery, found.client_id);

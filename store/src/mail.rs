@@ -58,18 +58,17 @@ impl Letter {
 /// letter sent twice (a sender killed between sending and marking) is one
 /// letter to the receiving server.
 pub async fn enqueue(tx: &mut WriteTx, dedup_key: &str, letter: &Letter) -> StoreResult<bool> {
-    if !letter.fits() {
-        return Err(StoreError::invalid("attachments", domovoy_domain::FieldError::TooLong { max: MAX_LETTER_BYTES }));
-    }
-    let payload = serde_json::to_value(letter).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    crate::outbox::enqueue(tx, EMAIL_CHANNEL, dedup_key, &payload).await
+    Ok(enqueue_many(tx, [(dedup_key, letter)]).await? == 1)
 }
 
 /// Queues many letters in few statements (a mailing's); each is checked
 /// against [`MAX_LETTER_BYTES`] first, and a key queued before keeps its
 /// letter. Answers how many were added.
-pub async fn enqueue_many(tx: &mut WriteTx, letters: &[(String, Letter)]) -> StoreResult<u64> {
-    let mut messages = Vec::with_capacity(letters.len());
+pub async fn enqueue_many<'a>(
+    tx: &mut WriteTx,
+    letters: impl IntoIterator<Item = (&'a str, &'a Letter)>,
+) -> StoreResult<u64> {
+    let mut messages = Vec::new();
     for (key, letter) in letters {
         if !letter.fits() {
             return Err(StoreError::invalid(
@@ -77,7 +76,7 @@ pub async fn enqueue_many(tx: &mut WriteTx, letters: &[(String, Letter)]) -> Sto
                 domovoy_domain::FieldError::TooLong { max: MAX_LETTER_BYTES },
             ));
         }
-        messages.push((key.clone(), serde_json::to_value(letter).map_err(|e| StoreError::Corrupt(e.to_string()))?));
+        messages.push((key.to_owned(), serde_json::to_value(letter).map_err(|e| StoreError::Corrupt(e.to_string()))?));
     }
     crate::outbox::enqueue_many(tx, EMAIL_CHANNEL, &messages).await
 }

@@ -5,7 +5,7 @@
 //! that sends the message records it once, and the report can never say
 //! "sent" of a letter still waiting or the reverse.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
@@ -318,6 +318,7 @@ pub struct NewDelivery {
     pub status: DeliveryStatus,
     pub reason: Option<Exclusion>,
     pub outbox_key: Option<String>,
+    /// The stored form (a hash) of the unsubscribe link's secret.
     pub unsubscribe_token: Option<String>,
     pub subject: String,
     pub text: String,
@@ -388,17 +389,40 @@ pub async fn counts<'a>(
     source: impl Into<Source<'a>>,
     mailing: MailingId,
 ) -> StoreResult<BTreeMap<DeliveryStatus, i64>> {
+    Ok(counts_of(source, &[mailing]).await?.remove(&mailing).unwrap_or_else(no_deliveries))
+}
+
+fn no_deliveries() -> BTreeMap<DeliveryStatus, i64> {
+    DeliveryStatus::ALL.iter().map(|s| (*s, 0)).collect()
+}
+
+/// [`counts`] of several mailings in one query (the list's); a mailing
+/// without deliveries has every state at 0.
+pub async fn counts_of<'a>(
+    source: impl Into<Source<'a>>,
+    mailings: &[MailingId],
+) -> StoreResult<HashMap<MailingId, BTreeMap<DeliveryStatus, i64>>> {
+    let mut out: HashMap<MailingId, BTreeMap<DeliveryStatus, i64>> =
+        mailings.iter().map(|id| (*id, no_deliveries())).collect();
+    if mailings.is_empty() {
+        return Ok(out);
+    }
     let sql = format!(
-        "SELECT {STATUS_SQL} AS state, COUNT(*) FROM mailing_deliveries d
+        "SELECT d.mailing_id, {STATUS_SQL} AS state, COUNT(*) FROM mailing_deliveries d
          LEFT JOIN outbox o ON o.channel = d.channel AND o.dedup_key = d.outbox_key
-         WHERE d.mailing_id = $1 GROUP BY 1"
+         WHERE d.mailing_id IN ({}) GROUP BY 1, 2",
+        numbered(1, mailings.len())
     );
-    let rows: Vec<(String, i64)> = on_conn!(source, c => {
-        sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(mailing.as_uuid()).fetch_all(&mut *c).await?
+    let rows: Vec<(Uuid, String, i64)> = on_conn!(source, c => {
+        let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()));
+        for id in mailings {
+            query = query.bind(id.as_uuid());
+        }
+        query.fetch_all(&mut *c).await?
     });
-    let mut out: BTreeMap<DeliveryStatus, i64> = DeliveryStatus::ALL.iter().map(|s| (*s, 0)).collect();
-    for (state, count) in rows {
-        *out.entry(decode("mailing_deliveries.status", &state, str::parse)?).or_default() += count;
+    for (mailing, state, count) in rows {
+        let state = decode("mailing_deliveries.status", &state, str::parse)?;
+        *out.entry(MailingId::from_uuid(mailing)).or_insert_with(no_deliveries).entry(state).or_default() += count;
     }
     Ok(out)
 }
@@ -560,7 +584,7 @@ pub struct Unsubscribe {
 /// mailing's title, when the link was used.
 type UnsubscribeRow = (Uuid, Uuid, Option<String>, String, Option<DateTime<Utc>>);
 
-/// The delivery whose unsubscribe secret is `token`.
+/// The delivery whose unsubscribe secret's stored form is `token`.
 pub async fn by_unsubscribe_token<'a>(source: impl Into<Source<'a>>, token: &str) -> StoreResult<Unsubscribe> {
     let row: Option<UnsubscribeRow> = on_conn!(source, c => {
         sqlx::query_as(

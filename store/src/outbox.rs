@@ -60,23 +60,7 @@ pub async fn enqueue(
     dedup_key: &str,
     payload: &serde_json::Value,
 ) -> StoreResult<bool> {
-    let now = tx.now();
-    let added = on_conn!(tx, c => {
-        sqlx::query(
-            "INSERT INTO outbox (id, channel, dedup_key, payload, created_at, available_at, attempts)
-             VALUES ($1, $2, $3, $4, $5, $5, 0)
-             ON CONFLICT (channel, dedup_key) DO NOTHING",
-        )
-        .bind(Uuid::now_v7())
-        .bind(channel)
-        .bind(dedup_key)
-        .bind(Json(payload))
-        .bind(now)
-        .execute(&mut *c)
-        .await?
-        .rows_affected()
-    });
-    Ok(added == 1)
+    Ok(enqueue_many(tx, channel, &[(dedup_key.to_owned(), payload.clone())]).await? == 1)
 }
 
 /// Rows one statement of [`enqueue_many`] writes at most.

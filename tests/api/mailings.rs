@@ -200,7 +200,10 @@ async fn mailings_reach_residents_by_email_and_in_the_cabinet(app: &TestApp, smt
     );
     // Again: nothing more happens; an unknown link is a clear 404.
     assert_eq!(anonymous.post(&link).send().await.unwrap().status(), StatusCode::OK);
-    let unknown = anonymous.get(app.url("/unsubscribe/0123456789abcdef0123456789abcdef")).send().await.unwrap();
+    // Well-formed but unknown (looked up), and not a secret at all.
+    let unknown = anonymous.get(app.url(&format!("/unsubscribe/{}", "A".repeat(43)))).send().await.unwrap();
+    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+    let unknown = anonymous.get(app.url("/unsubscribe/..%2F..")).send().await.unwrap();
     assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
     assert!(unknown.text().await.unwrap().contains("Ссылка для отписки не найдена"));
 
