@@ -10,6 +10,7 @@ mod history;
 mod mailings;
 mod passes;
 mod places;
+mod surveys;
 
 pub use calls::seed_calls;
 pub use history::seed_history;
@@ -269,6 +270,8 @@ pub async fn seed(db: &Db) -> anyhow::Result<()> {
         .await?
         .context("the demo has the client-service office")?;
     mailings::seed_mailings(db, tower, service.id).await?;
+    let own: Vec<_> = residents_by_phone.values().copied().collect();
+    surveys::seed_surveys(db, tower, service.id, &own).await?;
     Ok(())
 }
 

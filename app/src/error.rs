@@ -74,6 +74,11 @@ pub enum Rule {
     ChannelUnavailable,
     /// The mailing was sent already (once only).
     MailingAlreadySent,
+    /// The person (or unit) has answered the survey already (HTTP 409).
+    AlreadyAnswered,
+    /// The survey does not take answers (closed, or not in the state the
+    /// change needs) (HTTP 409).
+    SurveyNotOpen,
 }
 
 impl Rule {
@@ -106,6 +111,8 @@ impl Rule {
         Self::MailNotConfigured,
         Self::ChannelUnavailable,
         Self::MailingAlreadySent,
+        Self::AlreadyAnswered,
+        Self::SurveyNotOpen,
     ];
 
     /// The stable code programs read.
@@ -138,6 +145,8 @@ impl Rule {
             Self::MailNotConfigured => "mail_not_configured",
             Self::ChannelUnavailable => "channel_unavailable",
             Self::MailingAlreadySent => "mailing_already_sent",
+            Self::AlreadyAnswered => "already_answered",
+            Self::SurveyNotOpen => "survey_not_open",
         }
     }
 }

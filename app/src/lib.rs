@@ -41,6 +41,7 @@ pub mod requester;
 pub mod roles;
 pub mod search;
 pub mod secret;
+pub mod surveys;
 pub mod ticket_filter;
 pub mod ticket_settings;
 pub mod tickets;

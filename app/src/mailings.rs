@@ -177,23 +177,33 @@ fn check_channels(app: &App, channels: &[MailingChannel]) -> AppResult<()> {
     Ok(())
 }
 
-/// The requester may send to every building the audience touches.
-async fn require_send(app: &App, requester: &Requester, audience: &Audience) -> AppResult<Vec<BuildingId>> {
+/// The requester has `permission` in every building the audience touches
+/// (mailings and surveys alike); answers those buildings.
+pub(crate) async fn require_on_audience(
+    app: &App,
+    requester: &Requester,
+    permission: Permission,
+    audience: &Audience,
+) -> AppResult<Vec<BuildingId>> {
     let buildings = store::audience_buildings(&app.db, audience).await?;
     if buildings.is_empty() {
         return Err(AppError::field("audience", FieldError::Unknown));
     }
     for building in &buildings {
-        requester.require(Permission::MailingsSend, &Target::building(*building))?;
+        requester.require(permission, &Target::building(*building))?;
     }
     Ok(buildings)
+}
+
+async fn require_send(app: &App, requester: &Requester, audience: &Audience) -> AppResult<Vec<BuildingId>> {
+    require_on_audience(app, requester, Permission::MailingsSend, audience).await
 }
 
 fn require_reader(requester: &Requester) -> AppResult<()> {
     if requester.principal().can_somewhere(Permission::MailingsSend) { Ok(()) } else { Err(AppError::Forbidden) }
 }
 
-fn today(app: &App) -> NaiveDate {
+pub(crate) fn today(app: &App) -> NaiveDate {
     Utc::now().with_timezone(&app.config.display_time_zone).date_naive()
 }
 
@@ -239,11 +249,20 @@ pub struct AudienceChoice {
 /// The buildings (and their sections) the requester may send mailings to.
 pub async fn audience_choices(app: &App, requester: &Requester) -> AppResult<Vec<AudienceChoice>> {
     require_reader(requester)?;
+    choices_for(app, requester, Permission::MailingsSend).await
+}
+
+/// The buildings (and their sections) where the requester has `permission`.
+pub(crate) async fn choices_for(
+    app: &App,
+    requester: &Requester,
+    permission: Permission,
+) -> AppResult<Vec<AudienceChoice>> {
     let buildings = domovoy_store::buildings::list(&app.db).await?;
     let sections = store::sections(&app.db).await?;
     Ok(buildings
         .into_iter()
-        .filter(|b| requester.can(Permission::MailingsSend, &Target::building(b.id)))
+        .filter(|b| requester.can(permission, &Target::building(b.id)))
         .map(|b| AudienceChoice {
             building_id: b.id,
             building_name: b.name.to_string(),

@@ -117,6 +117,9 @@ audit_actions! {
     DeviceRemoved = "device.removed",
     MailingCreated = "mailing.created",
     MailingSent = "mailing.sent",
+    SurveyCreated = "survey.created",
+    SurveyPublished = "survey.published",
+    SurveyClosed = "survey.closed",
 }
 
 impl AuditAction {

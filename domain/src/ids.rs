@@ -164,3 +164,11 @@ id_type!(
     /// One recipient's delivery of a mailing on one channel.
     DeliveryId
 );
+id_type!(
+    /// A survey to residents.
+    SurveyId
+);
+id_type!(
+    /// One question of a survey.
+    QuestionId
+);

@@ -33,6 +33,7 @@ pub mod policy;
 pub mod report;
 pub mod role;
 pub mod sla;
+pub mod survey;
 pub mod text;
 pub mod ticket;
 pub mod webhook;

@@ -35,6 +35,7 @@ pub mod roles;
 pub mod saved_filters;
 pub mod sla;
 mod sqlite_writer;
+pub mod surveys;
 pub mod teams;
 pub mod tickets;
 pub mod tokens;

@@ -190,7 +190,7 @@ pub async fn sections<'a>(
 
 /// The audience's ids in the order the queries number them: buildings,
 /// sections, units.
-fn audience_ids(audience: &Audience) -> Vec<Uuid> {
+pub(crate) fn audience_ids(audience: &Audience) -> Vec<Uuid> {
     audience
         .building_ids
         .iter()
@@ -232,18 +232,10 @@ struct RecipientRow {
     consent_sms: bool,
 }
 
-fn numbered(from: usize, count: usize) -> String {
-    (from..from + count).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
-}
-
-/// The people linked to the audience's units as its roles, each once (a
-/// tenant only within their lease on `today`), in building and unit order.
-pub async fn recipients<'a>(
-    source: impl Into<Source<'a>>,
-    audience: &Audience,
-    today: NaiveDate,
-) -> StoreResult<Vec<Recipient>> {
-    let ids = audience_ids(audience);
+/// The condition on `u` (units) and `l` (client_units) that picks an
+/// audience's units, its parameters numbered from `$1` in the order of
+/// [`audience_ids`]; `None` for an audience of nothing.
+pub(crate) fn audience_filter(audience: &Audience) -> Option<String> {
     let (b, s, u) = (audience.building_ids.len(), audience.section_ids.len(), audience.unit_ids.len());
     let mut wheres = Vec::new();
     if b > 0 {
@@ -255,9 +247,37 @@ pub async fn recipients<'a>(
     if u > 0 {
         wheres.push(format!("u.id IN ({})", numbered(1 + b + s, u)));
     }
-    if wheres.is_empty() {
+    (!wheres.is_empty()).then(|| format!("({})", wheres.join(" OR ")))
+}
+
+/// Whether a link as `role` (a stored code), valid from / to, counts in the
+/// audience on `today` (a tenant only within their lease).
+pub(crate) fn in_audience(
+    audience: &Audience,
+    role: &str,
+    valid_from: Option<NaiveDate>,
+    valid_to: Option<NaiveDate>,
+    today: NaiveDate,
+) -> StoreResult<bool> {
+    let role: LinkRole = decode("client_units.role", role, str::parse)?;
+    let current = valid_from.is_none_or(|from| from <= today) && valid_to.is_none_or(|to| today <= to);
+    Ok(audience.takes(role) && current)
+}
+
+pub(crate) fn numbered(from: usize, count: usize) -> String {
+    (from..from + count).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+}
+
+/// The people linked to the audience's units as its roles, each once (a
+/// tenant only within their lease on `today`), in building and unit order.
+pub async fn recipients<'a>(
+    source: impl Into<Source<'a>>,
+    audience: &Audience,
+    today: NaiveDate,
+) -> StoreResult<Vec<Recipient>> {
+    let Some(filter) = audience_filter(audience) else {
         return Ok(Vec::new());
-    }
+    };
     let sql = format!(
         "SELECT c.id AS client_id, c.name, u.label AS unit_label, b.name AS building_name,
                 b.address AS building_address, l.role, l.valid_from, l.valid_to,
@@ -270,10 +290,10 @@ pub async fn recipients<'a>(
          JOIN units u ON u.id = l.unit_id
          JOIN buildings b ON b.id = u.building_id
          JOIN clients c ON c.id = l.client_id
-         WHERE {}
-         ORDER BY b.name, u.label, c.name, c.id",
-        wheres.join(" OR ")
+         WHERE {filter}
+         ORDER BY b.name, u.label, c.name, c.id"
     );
+    let ids = audience_ids(audience);
     let rows: Vec<RecipientRow> = on_conn!(source, c => {
         let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()));
         for id in &ids {
@@ -284,9 +304,7 @@ pub async fn recipients<'a>(
     let mut seen = std::collections::HashSet::new();
     let mut out = Vec::new();
     for row in rows {
-        let role: LinkRole = decode("client_units.role", &row.role, str::parse)?;
-        let current = row.valid_from.is_none_or(|from| from <= today) && row.valid_to.is_none_or(|to| today <= to);
-        if !audience.takes(role) || !current || !seen.insert(row.client_id) {
+        if !in_audience(audience, &row.role, row.valid_from, row.valid_to, today)? || !seen.insert(row.client_id) {
             continue;
         }
         let consents =

@@ -176,6 +176,39 @@ pub async fn spoil_reopen_count(db: &Db, ticket: domovoy_domain::ids::TicketId, 
     Ok(())
 }
 
+/// What an anonymity test reads of a survey's stored answers: how many
+/// responses it has, how many of them keep a person, a unit or a time,
+/// and how many rows of the audit log, the idempotency keys and the
+/// participants hold `needle` (an answer's text) anywhere.
+pub async fn survey_traces(
+    db: &Db,
+    survey: domovoy_domain::ids::SurveyId,
+    needle: &str,
+) -> crate::StoreResult<(i64, i64, i64)> {
+    let like = format!("%{needle}%");
+    let (responses, linked): (i64, i64) = on_conn!(db, c => {
+        sqlx::query_as(
+            "SELECT COUNT(*), COUNT(client_id) + COUNT(unit_id) + COUNT(created_at)
+             FROM survey_responses WHERE survey_id = $1",
+        )
+        .bind(survey.as_uuid())
+        .fetch_one(&mut *c)
+        .await?
+    });
+    let elsewhere: i64 = on_conn!(db, c => {
+        sqlx::query_scalar(
+            "SELECT (SELECT COUNT(*) FROM audit_log
+                     WHERE summary LIKE $1 OR COALESCE(CAST(before_state AS TEXT), '') LIKE $1
+                        OR COALESCE(CAST(after_state AS TEXT), '') LIKE $1)
+                  + (SELECT COUNT(*) FROM idempotency_keys WHERE COALESCE(CAST(response AS TEXT), '') LIKE $1)",
+        )
+        .bind(&like)
+        .fetch_one(&mut *c)
+        .await?
+    });
+    Ok((responses, linked, elsewhere))
+}
+
 #[cfg(test)]
 mod tests {
     use super::with_database;

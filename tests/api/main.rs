@@ -31,6 +31,7 @@ mod role_routes;
 mod security;
 mod sip;
 mod smtp;
+mod surveys;
 mod sync;
 mod ticket_pages;
 mod tickets;

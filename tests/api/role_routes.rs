@@ -725,6 +725,67 @@ fn table() -> Vec<Row> {
             Json(json!({})),
         ),
         row(Method::GET, "/api/v1/notices", "/api/v1/notices", signed_in, Empty),
+        // Surveys: `surveys.manage` somewhere to read and change them, in
+        // every building of the audience to write one; residents list and
+        // read those open to them and answer (only people with a client
+        // card answer).
+        row(
+            Method::GET,
+            "/api/v1/surveys",
+            "/api/v1/surveys",
+            |p, _| resident(p) || somewhere(p, Permission::SurveysManage),
+            Empty,
+        ),
+        row(
+            Method::POST,
+            "/api/v1/surveys",
+            "/api/v1/surveys",
+            |p, f| in_tower(p, f, Permission::SurveysManage),
+            Json(json!({"title": "Проверка", "questions": [{"kind": "yes_no", "text": "Да?", "required": true}],
+                        "audience": {"building_ids": ["{tower}"]}})),
+        ),
+        row(
+            Method::GET,
+            "/api/v1/surveys/{id}",
+            "/api/v1/surveys/0190a5c6-0000-7000-8000-000000000000",
+            |p, _| resident(p) || somewhere(p, Permission::SurveysManage),
+            Empty,
+        ),
+        row(
+            Method::POST,
+            "/api/v1/surveys/{id}/publish",
+            "/api/v1/surveys/0190a5c6-0000-7000-8000-000000000000/publish",
+            |p, _| somewhere(p, Permission::SurveysManage),
+            Json(json!({})),
+        ),
+        row(
+            Method::POST,
+            "/api/v1/surveys/{id}/copy",
+            "/api/v1/surveys/0190a5c6-0000-7000-8000-000000000000/copy",
+            |p, _| somewhere(p, Permission::SurveysManage),
+            Json(json!({})),
+        ),
+        row(
+            Method::POST,
+            "/api/v1/surveys/{id}/close",
+            "/api/v1/surveys/0190a5c6-0000-7000-8000-000000000000/close",
+            |p, _| somewhere(p, Permission::SurveysManage),
+            Json(json!({})),
+        ),
+        row(
+            Method::POST,
+            "/api/v1/surveys/{id}/responses",
+            "/api/v1/surveys/0190a5c6-0000-7000-8000-000000000000/responses",
+            |p, _| resident(p),
+            Json(json!({"answers": []})),
+        ),
+        row(
+            Method::GET,
+            "/api/v1/surveys/{id}/results",
+            "/api/v1/surveys/0190a5c6-0000-7000-8000-000000000000/results",
+            |p, _| somewhere(p, Permission::SurveysManage),
+            Empty,
+        ),
         row(Method::GET, "/api/v1/integrations/pbx", "/api/v1/integrations/pbx", integrations, Empty),
         row(
             Method::POST,

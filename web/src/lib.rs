@@ -38,6 +38,7 @@ pub mod passes;
 pub mod places;
 pub mod reports;
 pub mod roles;
+pub mod surveys;
 pub mod ticket_settings;
 pub mod tickets;
 pub mod users;

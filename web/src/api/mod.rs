@@ -50,6 +50,7 @@ macro_rules! api_routes {
                 (name = "ticket-settings", description = "Classifier, SLA policies, production calendar, teams, saved filters"),
                 (name = "reports", description = "Reports: SLA, backlog, workload, quality, sources; drill-downs; CSV and XLSX"),
                 (name = "mailings", description = "Mailings to residents: audience, sending, deliveries; residents' notices"),
+                (name = "surveys", description = "Surveys: build, publish, answer once, live results"),
             )
         )]
         pub struct ApiDoc;
@@ -195,6 +196,14 @@ api_routes!(
     crate::mailings::api::send_mailing,
     crate::mailings::api::list_deliveries,
     crate::mailings::api::my_notices,
+    crate::surveys::api::list_surveys,
+    crate::surveys::api::create_survey,
+    crate::surveys::api::get_survey,
+    crate::surveys::api::publish_survey,
+    crate::surveys::api::close_survey,
+    crate::surveys::api::copy_survey,
+    crate::surveys::api::answer_survey,
+    crate::surveys::api::survey_results,
 );
 
 /// Extractor settings: bad JSON, query strings and paths answer in the

@@ -47,6 +47,8 @@ struct HomePage<'a> {
     notices: Vec<NoticeLine>,
     /// A resident's notices from mailings (outages, works, news).
     announcements: Vec<AnnouncementLine>,
+    /// Open surveys the resident has not answered yet.
+    surveys_waiting: usize,
     live_seq: i64,
     can_create: bool,
     roles: Vec<RoleLine>,
@@ -195,6 +197,11 @@ pub async fn home(state: web::Data<AppState>, caller: PageCaller, req: HttpReque
     } else {
         Vec::new()
     };
+    let surveys_waiting = if resident {
+        domovoy_app::surveys::open_for_me(&state, &caller).await?.iter().filter(|o| !o.answered).count()
+    } else {
+        0
+    };
     let can_create = !caller.principal().reach(Permission::TicketsCreate).is_nothing();
     let page = HomePage {
         t,
@@ -203,6 +210,7 @@ pub async fn home(state: web::Data<AppState>, caller: PageCaller, req: HttpReque
         open_requests,
         notices,
         announcements,
+        surveys_waiting,
         live_seq,
         can_create,
         roles,

@@ -14,6 +14,7 @@ use super::mailings::{EN_MAILINGS, MailingCatalog, RU_MAILINGS};
 use super::passes::{EN_PASSES, PassCatalog, RU_PASSES};
 use super::places::{EN_PLACES, PlaceCatalog, RU_PLACES};
 use super::reports::{EN_REPORTS, RU_REPORTS, ReportCatalog};
+use super::surveys::{EN_SURVEYS, RU_SURVEYS, SurveyCatalog};
 use super::tickets::{EN_TICKETS, RU_TICKETS, TicketCatalog};
 
 catalog! {
@@ -32,6 +33,8 @@ catalog! {
     rp: &'static ReportCatalog = (&RU_REPORTS, &EN_REPORTS),
     /// Mailings, unsubscribing, residents' notices.
     ml: &'static MailingCatalog = (&RU_MAILINGS, &EN_MAILINGS),
+    /// Surveys: the builder, the answer form, the results.
+    sv: &'static SurveyCatalog = (&RU_SURVEYS, &EN_SURVEYS),
     /// `<html lang>` value.
     html_lang: &'static str = ("ru", "en"),
     app_name: &'static str = ("Домовой", "Domovoy"),
@@ -133,8 +136,6 @@ catalog! {
         "Проверьте, что телефон и e-mail в профиле указаны верно: по ним с вами свяжутся.",
         "Please check that the phone and e-mail in your profile are correct: that is how you will be contacted.",
     ),
-    home_coming_title: &'static str = ("Скоро здесь", "Coming here"),
-    home_coming_surveys: &'static str = ("Опросы о качестве обслуживания", "Surveys about the service"),
     home_notifications: &'static str = ("Уведомления", "Notifications"),
     home_no_notifications: &'static str = (
         "Здесь появится, когда ваша заявка сменит статус и когда придёт ваш гость.",
@@ -710,6 +711,9 @@ labels! {
         AuditAction::DeviceRemoved => ("Отключено устройство приложения", "App device removed"),
         AuditAction::MailingCreated => ("Создана рассылка", "Mailing created"),
         AuditAction::MailingSent => ("Отправлена рассылка", "Mailing sent"),
+        AuditAction::SurveyCreated => ("Создан опрос", "Survey created"),
+        AuditAction::SurveyPublished => ("Опубликован опрос", "Survey published"),
+        AuditAction::SurveyClosed => ("Завершён опрос", "Survey closed"),
         AuditAction::PassApproved => ("Пропуск одобрен", "Pass approved"),
         AuditAction::PassDenied => ("В пропуске отказано", "Pass denied"),
         AuditAction::PassCancelled => ("Пропуск отменён", "Pass cancelled"),

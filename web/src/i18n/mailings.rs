@@ -33,7 +33,7 @@ catalog! {
     channels_hint: &'static str = ("Объявление в кабинете видят все получатели; письмо уходит тем, у кого есть e-mail и согласие на рассылку по e-mail.", "The cabinet notice reaches every recipient; the letter goes to those with an e-mail address and consent to e-mail."),
     field_buildings: &'static str = ("Объекты", "Buildings"),
     field_sections: &'static str = ("Подъезды и корпуса", "Sections"),
-    sections_hint: &'static str = ("Если отмечены подъезды, рассылка уйдёт жителям этих подъездов (вместе с отмеченными объектами целиком).", "Sections marked are added to the buildings marked (whole)."),
+    sections_hint: &'static str = ("Отмеченные подъезды добавляются к объектам, отмеченным целиком.", "Sections marked are added to the buildings marked (whole)."),
     field_units: &'static str = ("Выбранные помещения", "Units chosen"),
     field_roles: &'static str = ("Кому из связанных с помещением", "Who among those linked to the unit"),
     roles_hint: &'static str = ("Ничего не отмечено — всем: собственникам, арендаторам и проживающим.", "None marked: everyone (owners, tenants, occupants)."),

@@ -60,6 +60,7 @@ pub mod mailings;
 pub mod passes;
 pub mod places;
 pub mod reports;
+pub mod surveys;
 pub mod tickets;
 
 use domovoy_app::Rule;
@@ -75,6 +76,7 @@ pub use mailings::MailingCatalog;
 pub use passes::PassCatalog;
 pub use places::PlaceCatalog;
 pub use reports::ReportCatalog;
+pub use surveys::SurveyCatalog;
 pub use tickets::TicketCatalog;
 
 /// The catalog for `locale`.
@@ -115,6 +117,8 @@ impl Catalog {
             Rule::MailNotConfigured => self.rp.mail_not_configured,
             Rule::ChannelUnavailable => self.ml.channel_unavailable,
             Rule::MailingAlreadySent => self.ml.already_sent,
+            Rule::AlreadyAnswered => self.sv.already_answered,
+            Rule::SurveyNotOpen => self.sv.not_open,
         }
     }
 

@@ -74,51 +74,40 @@ pub async fn list_page(
     html(&ListPage { t, chrome: Chrome::new(&caller, Section::Mailings, req.path()), lines })
 }
 
-/// What the editor holds (also after a refused save).
+/// The audience part of an editor (mailings' and surveys'): buildings,
+/// sections, units from the chessboard, roles.
 #[derive(Debug, Default)]
-struct Draft {
-    title: String,
-    body: String,
-    kind: String,
-    channels: Vec<String>,
-    buildings: HashSet<String>,
-    sections: HashSet<String>,
+pub(crate) struct AudienceForm {
+    pub buildings: HashSet<String>,
+    pub sections: HashSet<String>,
     /// From the chessboard: comma-separated ids.
-    units: String,
-    roles: HashSet<String>,
+    pub units: String,
+    pub roles: HashSet<String>,
 }
 
-impl Draft {
-    fn from_pairs(pairs: FormPairs) -> Self {
-        let mut draft = Self::default();
-        for (key, value) in pairs {
-            match key.as_str() {
-                "title" => draft.title = value,
-                "body" => draft.body = value,
-                "kind" => draft.kind = value,
-                "channel" => draft.channels.push(value),
-                "building" => {
-                    draft.buildings.insert(value);
-                }
-                "section" => {
-                    draft.sections.insert(value);
-                }
-                "units" => draft.units = value,
-                "role" => {
-                    draft.roles.insert(value);
-                }
-                _ => {}
+impl AudienceForm {
+    /// Takes a form pair that belongs to the audience; answers false for
+    /// any other.
+    pub fn take(&mut self, key: &str, value: &str) -> bool {
+        match key {
+            "building" => self.buildings.insert(value.to_owned()),
+            "section" => self.sections.insert(value.to_owned()),
+            "units" => {
+                value.clone_into(&mut self.units);
+                true
             }
-        }
-        draft
+            "role" => self.roles.insert(value.to_owned()),
+            _ => return false,
+        };
+        true
     }
 
-    fn unit_ids(&self) -> Vec<&str> {
+    pub fn unit_ids(&self) -> Vec<&str> {
         self.units.split(',').map(str::trim).filter(|s| !s.is_empty()).collect()
     }
 
-    /// The use-case's input; ids that do not parse are refused on `audience`.
-    fn input(&self) -> Result<MailingInput, AppError> {
+    /// The use-case's audience; ids that do not parse are refused on `audience`.
+    pub fn audience(&self) -> Result<Audience, AppError> {
         fn ids<T>(raw: impl IntoIterator<Item = impl AsRef<str>>, make: fn(Uuid) -> T) -> Result<Vec<T>, AppError> {
             raw.into_iter()
                 .map(|s| {
@@ -134,31 +123,106 @@ impl Draft {
             .iter()
             .map(|r| r.parse::<LinkRole>().map_err(|e| AppError::field("audience", e)))
             .collect::<Result<Vec<_>, _>>()?;
+        Ok(Audience {
+            building_ids: ids(&self.buildings, BuildingId::from_uuid)?,
+            section_ids: ids(&self.sections, SectionId::from_uuid)?,
+            unit_ids: ids(self.unit_ids(), UnitId::from_uuid)?,
+            link_roles,
+        })
+    }
+
+    /// The editor's audience choices, those of the form marked.
+    pub fn view(&self, t: &Catalog, choices: &[AudienceChoice]) -> AudienceView {
+        let buildings = choices
+            .iter()
+            .map(|b| BuildingChoice {
+                building: Choice {
+                    value: b.building_id.to_string(),
+                    label: b.building_name.clone(),
+                    on: self.buildings.contains(&b.building_id.to_string()),
+                },
+                sections: b
+                    .sections
+                    .iter()
+                    .map(|(id, kind, name)| Choice {
+                        value: id.to_string(),
+                        label: (t.pl.section_title)(*kind, name),
+                        on: self.sections.contains(&id.to_string()),
+                    })
+                    .collect(),
+            })
+            .collect();
+        let roles = LinkRole::ALL
+            .iter()
+            .map(|r| Choice {
+                value: r.code().to_owned(),
+                label: (t.ml.role_label)(*r).to_owned(),
+                on: self.roles.contains(r.code()),
+            })
+            .collect();
+        AudienceView { buildings, roles, units: self.units.clone(), units_chosen: self.unit_ids().len() }
+    }
+}
+
+/// The audience fieldset's contents (`audience_fields.html`).
+pub(crate) struct AudienceView {
+    pub buildings: Vec<BuildingChoice>,
+    pub roles: Vec<Choice>,
+    /// The chessboard's units, passed on as they came.
+    pub units: String,
+    pub units_chosen: usize,
+}
+
+/// What the editor holds (also after a refused save).
+#[derive(Debug, Default)]
+struct Draft {
+    title: String,
+    body: String,
+    kind: String,
+    channels: Vec<String>,
+    audience: AudienceForm,
+}
+
+impl Draft {
+    fn from_pairs(pairs: FormPairs) -> Self {
+        let mut draft = Self::default();
+        for (key, value) in pairs {
+            if draft.audience.take(&key, &value) {
+                continue;
+            }
+            match key.as_str() {
+                "title" => draft.title = value,
+                "body" => draft.body = value,
+                "kind" => draft.kind = value,
+                "channel" => draft.channels.push(value),
+                _ => {}
+            }
+        }
+        draft
+    }
+
+    /// The use-case's input.
+    fn input(&self) -> Result<MailingInput, AppError> {
         Ok(MailingInput {
             title: self.title.clone(),
             body: self.body.clone(),
             kind: self.kind.clone(),
             channels: self.channels.clone(),
-            audience: Audience {
-                building_ids: ids(&self.buildings, BuildingId::from_uuid)?,
-                section_ids: ids(&self.sections, SectionId::from_uuid)?,
-                unit_ids: ids(self.unit_ids(), UnitId::from_uuid)?,
-                link_roles,
-            },
+            audience: self.audience.audience()?,
         })
     }
 }
 
-/// A choice in the editor: value, words, chosen.
-struct Choice {
-    value: String,
-    label: String,
-    on: bool,
+/// A choice in an editor: value, words, chosen.
+pub(crate) struct Choice {
+    pub value: String,
+    pub label: String,
+    pub on: bool,
 }
 
-struct BuildingChoice {
-    building: Choice,
-    sections: Vec<Choice>,
+pub(crate) struct BuildingChoice {
+    pub building: Choice,
+    pub sections: Vec<Choice>,
 }
 
 #[derive(Template)]
@@ -169,9 +233,7 @@ struct EditorPage<'a> {
     draft: Draft,
     kinds: Vec<Choice>,
     channels: Vec<Choice>,
-    buildings: Vec<BuildingChoice>,
-    roles: Vec<Choice>,
-    units_chosen: usize,
+    audience: AudienceView,
     errors: Vec<(String, String)>,
     message: Option<String>,
 }
@@ -202,43 +264,14 @@ async fn editor(
             on: draft.channels.iter().any(|d| d == c.code()),
         })
         .collect();
-    let buildings = choices
-        .iter()
-        .map(|b| BuildingChoice {
-            building: Choice {
-                value: b.building_id.to_string(),
-                label: b.building_name.clone(),
-                on: draft.buildings.contains(&b.building_id.to_string()),
-            },
-            sections: b
-                .sections
-                .iter()
-                .map(|(id, kind, name)| Choice {
-                    value: id.to_string(),
-                    label: (t.pl.section_title)(*kind, name),
-                    on: draft.sections.contains(&id.to_string()),
-                })
-                .collect(),
-        })
-        .collect();
-    let roles = LinkRole::ALL
-        .iter()
-        .map(|r| Choice {
-            value: r.code().to_owned(),
-            label: (t.ml.role_label)(*r).to_owned(),
-            on: draft.roles.contains(r.code()),
-        })
-        .collect();
-    let units_chosen = draft.unit_ids().len();
+    let audience = draft.audience.view(t, &choices);
     let page = EditorPage {
         t,
         chrome: Chrome::new(caller, Section::Mailings, "/mailings/new"),
         draft,
         kinds,
         channels,
-        buildings,
-        roles,
-        units_chosen,
+        audience,
         errors: failure.fields,
         message: failure.message,
     };
@@ -267,7 +300,7 @@ pub async fn new_for_units(
     pairs: CsrfForm<FormPairs>,
 ) -> Result<HttpResponse, PageError> {
     let chosen = Draft::from_pairs(pairs.0);
-    let draft = Draft { units: chosen.units, ..fresh() };
+    let draft = Draft { audience: AudienceForm { units: chosen.audience.units, ..AudienceForm::default() }, ..fresh() };
     editor(&state, &caller, draft, FormFailure::default(), StatusCode::OK).await
 }
 

@@ -55,6 +55,7 @@ pub struct Chrome {
     pub search_js: String,
     pub import_js: String,
     pub mailing_js: String,
+    pub survey_js: String,
     pub guard_js: String,
     pub calls_js: String,
     /// The IANA zone live times are shown in (`http.display_time_zone`).
@@ -89,6 +90,7 @@ pub enum Section {
     Calls,
     Reports,
     Mailings,
+    Surveys,
     Account,
 }
 
@@ -98,7 +100,7 @@ pub fn nav(caller: &Caller, active: Section) -> Vec<NavItem> {
     let p = &caller.principal();
     let admin = |permission| p.can(permission, &Target::SYSTEM);
     let tickets = p.reach(Permission::TicketsRead);
-    let entries: [(Section, bool, &'static str, &'static str, &'static str); 16] = [
+    let entries: [(Section, bool, &'static str, &'static str, &'static str); 17] = [
         (Section::Home, true, "/", t.nav_home, "h"),
         (
             Section::Tickets,
@@ -136,6 +138,14 @@ pub fn nav(caller: &Caller, active: Section) -> Vec<NavItem> {
             "/mailings",
             t.ml.nav_mailings,
             "m",
+        ),
+        // Managers build surveys; residents answer them.
+        (
+            Section::Surveys,
+            caller.is_resident() || p.can_somewhere(Permission::SurveysManage),
+            "/surveys",
+            t.sv.nav_surveys,
+            "q",
         ),
         (
             Section::Passes,
@@ -187,6 +197,7 @@ impl Chrome {
             search_js: assets::url("search.js"),
             import_js: assets::url("import.js"),
             mailing_js: assets::url("mailing.js"),
+            survey_js: assets::url("survey.js"),
             guard_js: assets::url("guard.js"),
             calls_js: assets::url("calls.js"),
             time_zone: caller.context.time_zone.name(),
@@ -343,6 +354,15 @@ pub fn register(cfg: &mut web::ServiceConfig) {
         .service(crate::mailings::pages::create_page)
         .service(crate::mailings::pages::detail_page)
         .service(crate::mailings::pages::send_page)
+        .service(crate::surveys::pages::list_page)
+        .service(crate::surveys::pages::new_page)
+        .service(crate::surveys::pages::create_page)
+        .service(crate::surveys::pages::detail_page)
+        .service(crate::surveys::pages::publish_page)
+        .service(crate::surveys::pages::close_page)
+        .service(crate::surveys::pages::copy_page)
+        .service(crate::surveys::pages::print_page)
+        .service(crate::surveys::pages::answer_form)
         .service(crate::account::pages::show_account)
         .service(crate::account::pages::save_profile)
         .service(crate::account::pages::change_password)

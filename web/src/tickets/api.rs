@@ -168,17 +168,24 @@ fn render_created(ticket: &Ticket, summary: &TicketSummary) -> serde_json::Value
     serde_json::to_value(TicketDto::with_summary(ticket, summary)).unwrap_or_default()
 }
 
-/// The request's `Idempotency-Key` with the hash of what it asks for.
-fn idempotency_key(req: &HttpRequest, body: &NewTicket) -> Result<Option<IdempotencyKey>, ApiError> {
+/// The request's `Idempotency-Key` header (any unique string, up to 255
+/// characters), if it has one.
+pub(crate) fn idempotency_header(req: &HttpRequest) -> Result<Option<String>, ApiError> {
     let Some(value) = req.headers().get("Idempotency-Key") else { return Ok(None) };
     let key = value.to_str().map(str::trim).unwrap_or_default();
     if key.is_empty() || key.len() > MAX_KEY_LEN {
         return Err(ApiError::field("idempotency_key", FieldError::InvalidFormat));
     }
+    Ok(Some(key.to_owned()))
+}
+
+/// The request's `Idempotency-Key` with the hash of what it asks for.
+fn idempotency_key(req: &HttpRequest, body: &NewTicket) -> Result<Option<IdempotencyKey>, ApiError> {
+    let Some(key) = idempotency_header(req)? else { return Ok(None) };
     // The parsed body, re-serialized: the same fields in another order or
     // spacing are the same request.
     let canonical = serde_json::to_vec(body).map_err(ApiError::internal)?;
-    Ok(Some(IdempotencyKey { key: key.to_owned(), request_hash: Sha256::digest(&canonical).to_vec() }))
+    Ok(Some(IdempotencyKey { key, request_hash: Sha256::digest(&canonical).to_vec() }))
 }
 
 /// Files a new ticket. Send an `Idempotency-Key` (any unique string, up to

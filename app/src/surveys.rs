@@ -1,0 +1,553 @@
+//! Surveys: write one, publish it to an audience (as mailings choose
+//! theirs), let residents answer once each (or once per unit), close it,
+//! and read the results while it runs.
+//!
+//! An answer is one transaction: the participant row (its primary key is
+//! the one-answer rule, so 50 concurrent submits store one answer), the
+//! response and its answers, and the idempotency key's reply. For an
+//! anonymous survey the response keeps only its building; the idempotency
+//! key's request hash is of the survey and unit, never of the answers, so
+//! not even a hash of what someone answered sits beside their account.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use domovoy_domain::FieldError;
+use domovoy_domain::audit::AuditAction;
+use domovoy_domain::ids::{BuildingId, ClientId, QuestionId, SurveyId, UnitId};
+use domovoy_domain::mailing::Audience;
+use domovoy_domain::permission::Permission;
+use domovoy_domain::survey::{
+    self as domain, NewSurvey, OnePer, Question, QuestionKind, RawAnswer, Summary, Survey, SurveyStatus,
+};
+use domovoy_store::audit::{self, Change};
+use domovoy_store::clients;
+use domovoy_store::idempotency::{self, Recorded};
+use domovoy_store::surveys::{self as store, Eligible, NewResponse};
+
+use crate::App;
+use crate::error::{AppError, AppResult, Rule};
+use crate::mailings::{AudienceChoice, choices_for, require_on_audience, today};
+use crate::requester::Requester;
+
+/// Free-text answers a results page shows at most per question.
+pub const MAX_TEXTS: i64 = 10_000;
+
+/// One question as written.
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct QuestionInput {
+    /// `single`, `multiple`, `scale`, `nps`, `text`, `yes_no`.
+    pub kind: String,
+    pub text: String,
+    /// The choices of `single` and `multiple` questions.
+    #[serde(default)]
+    pub options: Vec<String>,
+    #[serde(default)]
+    pub required: bool,
+}
+
+/// A survey as written.
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SurveyInput {
+    pub title: String,
+    #[serde(default)]
+    pub intro: String,
+    pub questions: Vec<QuestionInput>,
+    /// `building_ids`, `section_ids`, `unit_ids`, `link_roles`, as mailings.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub audience: Audience,
+    #[serde(default)]
+    pub anonymous: bool,
+    /// `resident` (default) or `unit`.
+    #[serde(default)]
+    pub one_per: Option<String>,
+    pub closes_at: Option<DateTime<Utc>>,
+}
+
+/// A survey with how many have answered.
+#[derive(Debug, Clone, Serialize)]
+pub struct SurveyView {
+    #[serde(flatten)]
+    pub survey: Survey,
+    /// Where it is now (a published survey past its closing time is closed).
+    pub state: SurveyStatus,
+    pub responses: u64,
+}
+
+/// An open survey as one resident sees it.
+#[derive(Debug, Clone, Serialize)]
+pub struct OpenSurvey {
+    pub survey: Survey,
+    /// They (or all their units, for a vote per unit) have answered.
+    pub answered: bool,
+    /// For a vote per unit: their units in the audience not answered yet.
+    pub units: Vec<UnitId>,
+}
+
+/// A response as it arrives.
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ResponseInput {
+    pub answers: Vec<AnswerInput>,
+    /// For a vote per unit: which of the resident's units answers (the
+    /// first not answered yet when absent).
+    pub unit_id: Option<Uuid>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AnswerInput {
+    pub question_id: Uuid,
+    /// A choice's index (from 0), a list of them, a mark, a score, a
+    /// text, or true / false.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub value: RawAnswer,
+}
+
+/// What answering did.
+#[derive(Debug)]
+pub enum Responded {
+    /// Stored now; `body` is the reply (also kept for retries).
+    Recorded { body: serde_json::Value },
+    /// A retry with the same key: the first reply again.
+    Replayed { status: u16, body: serde_json::Value },
+}
+
+/// One building's response rate.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BuildingRate {
+    pub building_id: BuildingId,
+    pub building_name: String,
+    pub eligible: u64,
+    pub responses: u64,
+}
+
+/// One question's results.
+#[derive(Debug, Clone, Serialize)]
+pub struct QuestionResult {
+    pub question: Question,
+    pub summary: Summary,
+    /// Free-text answers (text questions), in no particular order.
+    pub texts: Vec<String>,
+}
+
+/// What a survey's answers add up to, now.
+#[derive(Debug, Clone, Serialize)]
+pub struct Results {
+    pub survey: Survey,
+    pub state: SurveyStatus,
+    pub responses: u64,
+    /// People (or units, for a vote per unit) who may answer, counted now.
+    pub eligible: u64,
+    pub buildings: Vec<BuildingRate>,
+    pub questions: Vec<QuestionResult>,
+}
+
+impl Results {
+    /// Responses of those eligible, in percent (0 when nobody is).
+    pub fn rate(&self) -> f64 {
+        if self.eligible == 0 { 0.0 } else { self.responses as f64 * 100.0 / self.eligible as f64 }
+    }
+}
+
+fn require_manager(requester: &Requester) -> AppResult<()> {
+    if requester.principal().can_somewhere(Permission::SurveysManage) { Ok(()) } else { Err(AppError::Forbidden) }
+}
+
+/// The buildings (and their sections) the requester may survey.
+pub async fn audience_choices(app: &App, requester: &Requester) -> AppResult<Vec<AudienceChoice>> {
+    require_manager(requester)?;
+    choices_for(app, requester, Permission::SurveysManage).await
+}
+
+/// The questions as written, checked; an error names the question by its
+/// place: `questions[2].options`.
+fn parse_questions(input: &[QuestionInput]) -> AppResult<Vec<Question>> {
+    let mut problems = Vec::new();
+    let mut questions = Vec::with_capacity(input.len());
+    for (i, q) in input.iter().enumerate() {
+        let kind: QuestionKind = match q.kind.parse() {
+            Ok(kind) => kind,
+            Err(e) => {
+                problems.push((format!("questions[{i}].kind"), e));
+                continue;
+            }
+        };
+        match Question::new(kind, &q.text, &q.options, q.required) {
+            Ok(question) => questions.push(question),
+            Err((field, e)) => problems.push((format!("questions[{i}].{field}"), e)),
+        }
+    }
+    if problems.is_empty() { Ok(questions) } else { Err(AppError::Problems(problems)) }
+}
+
+/// Who may answer: one respondent key (a person, or a unit) with the link
+/// it answers by; a person counts in the building of their first link.
+fn respondents(one_per: OnePer, eligible: &[Eligible]) -> Vec<(Uuid, Eligible)> {
+    let mut seen = HashSet::new();
+    eligible
+        .iter()
+        .filter_map(|e| {
+            let key = match one_per {
+                OnePer::Resident => e.client_id.as_uuid(),
+                OnePer::Unit => e.unit_id.as_uuid(),
+            };
+            seen.insert(key).then_some((key, *e))
+        })
+        .collect()
+}
+
+/// Writes a draft (audited) once the requester may survey every building
+/// of its audience.
+async fn insert_draft(app: &App, requester: &Requester, new: NewSurvey) -> AppResult<Survey> {
+    let buildings = require_on_audience(app, requester, Permission::SurveysManage, &new.audience).await?;
+    let (actor, by) = (requester.actor(), requester.user_id());
+    app.write(move |tx| {
+        Box::pin(async move {
+            let survey = store::insert(tx, &new, by).await?;
+            audit::record(
+                tx,
+                Change::new(&actor, AuditAction::SurveyCreated, survey.id)
+                    .summary(survey.title.clone())
+                    .building(buildings.first().copied().filter(|_| buildings.len() == 1)),
+            )
+            .await?;
+            Ok(survey)
+        })
+    })
+    .await
+}
+
+/// Writes a draft; answers it with how many may answer now.
+pub async fn create(app: &App, requester: &Requester, input: &SurveyInput) -> AppResult<(Survey, u64)> {
+    require_manager(requester)?;
+    let questions = parse_questions(&input.questions)?;
+    let one_per = match input.one_per.as_deref() {
+        None | Some("") => OnePer::Resident,
+        Some(code) => code.parse().map_err(|e| AppError::field("one_per", e))?,
+    };
+    if input.closes_at.is_some_and(|at| at <= Utc::now()) {
+        return Err(AppError::field("closes_at", FieldError::NotAllowed));
+    }
+    let new = NewSurvey::new(
+        &input.title,
+        &input.intro,
+        questions,
+        input.audience.clone(),
+        input.anonymous,
+        one_per,
+        input.closes_at,
+    )
+    .map_err(|(field, e)| AppError::field(field, e))?;
+    let survey = insert_draft(app, requester, new).await?;
+    let eligible = store::eligible(&app.db, &survey.audience, today(app), None).await?;
+    let count = respondents(survey.one_per, &eligible).len() as u64;
+    Ok((survey, count))
+}
+
+/// The newest surveys with their response counts.
+pub async fn list(app: &App, requester: &Requester) -> AppResult<Vec<SurveyView>> {
+    require_manager(requester)?;
+    let now = Utc::now();
+    let surveys = store::list(&app.db, 100).await?;
+    let mut out = Vec::with_capacity(surveys.len());
+    for survey in surveys {
+        let responses = store::tally(&app.db, survey.id).await?.responses;
+        out.push(SurveyView { state: survey.status_at(now), survey, responses });
+    }
+    Ok(out)
+}
+
+/// One survey, for those who manage surveys.
+pub async fn get(app: &App, requester: &Requester, id: SurveyId) -> AppResult<Survey> {
+    require_manager(requester)?;
+    Ok(store::get(&app.db, id).await?)
+}
+
+/// Moves a survey (the requester manages surveys in all its buildings).
+async fn change_status(
+    app: &App,
+    requester: &Requester,
+    id: SurveyId,
+    from: SurveyStatus,
+    to: SurveyStatus,
+    action: AuditAction,
+) -> AppResult<Survey> {
+    require_manager(requester)?;
+    let survey = store::get(&app.db, id).await?;
+    require_on_audience(app, requester, Permission::SurveysManage, &survey.audience).await?;
+    if survey.status_at(Utc::now()) != from {
+        return Err(AppError::Rule(Rule::SurveyNotOpen));
+    }
+    let actor = requester.actor();
+    let title = survey.title.clone();
+    app.write(move |tx| {
+        Box::pin(async move {
+            if !store::set_status(tx, id, from, to).await? {
+                return Err(AppError::Rule(Rule::SurveyNotOpen));
+            }
+            audit::record(tx, Change::new(&actor, action, id).summary(title)).await?;
+            Ok(())
+        })
+    })
+    .await?;
+    Ok(store::get(&app.db, id).await?)
+}
+
+/// Opens a draft to its audience; its questions are frozen from now on.
+pub async fn publish(app: &App, requester: &Requester, id: SurveyId) -> AppResult<Survey> {
+    require_manager(requester)?;
+    let survey = store::get(&app.db, id).await?;
+    if survey.closes_at.is_some_and(|at| at <= Utc::now()) {
+        return Err(AppError::field("closes_at", FieldError::NotAllowed));
+    }
+    change_status(app, requester, id, SurveyStatus::Draft, SurveyStatus::Published, AuditAction::SurveyPublished).await
+}
+
+/// A new draft with the same title, introduction, questions (new ids)
+/// and audience: the next run of a survey whose questions are frozen.
+pub async fn copy(app: &App, requester: &Requester, id: SurveyId) -> AppResult<Survey> {
+    require_manager(requester)?;
+    let source = store::get(&app.db, id).await?;
+    let questions = source.questions.iter().map(|q| Question { id: QuestionId::new(), ..q.clone() }).collect();
+    let new = NewSurvey::new(
+        &source.title,
+        &source.intro,
+        questions,
+        source.audience.clone(),
+        source.anonymous,
+        source.one_per,
+        None,
+    )
+    .map_err(|(field, e)| AppError::field(field, e))?;
+    insert_draft(app, requester, new).await
+}
+
+/// Stops taking answers now.
+pub async fn close(app: &App, requester: &Requester, id: SurveyId) -> AppResult<Survey> {
+    change_status(app, requester, id, SurveyStatus::Published, SurveyStatus::Closed, AuditAction::SurveyClosed).await
+}
+
+/// The resident's client card, or nothing to answer.
+async fn me(app: &App, requester: &Requester) -> AppResult<Option<ClientId>> {
+    let user = requester.account()?;
+    Ok(clients::find_by_user(&app.db, user.id).await?)
+}
+
+/// The surveys open now that the signed-in resident may answer.
+pub async fn open_for_me(app: &App, requester: &Requester) -> AppResult<Vec<OpenSurvey>> {
+    let Some(client) = me(app, requester).await? else {
+        return Ok(Vec::new());
+    };
+    let (now, today) = (Utc::now(), today(app));
+    let mut out = Vec::new();
+    for survey in store::published(&app.db).await? {
+        if !survey.is_open(now) {
+            continue;
+        }
+        let mine = respondents(survey.one_per, &store::eligible(&app.db, &survey.audience, today, Some(client)).await?);
+        if mine.is_empty() {
+            continue;
+        }
+        let keys: Vec<Uuid> = mine.iter().map(|(key, _)| *key).collect();
+        let done: HashSet<Uuid> = store::answered(&app.db, survey.id, &keys).await?.into_iter().collect();
+        let units: Vec<UnitId> = match survey.one_per {
+            OnePer::Unit => mine.iter().filter(|(key, _)| !done.contains(key)).map(|(_, e)| e.unit_id).collect(),
+            OnePer::Resident => Vec::new(),
+        };
+        out.push(OpenSurvey { answered: keys.iter().all(|k| done.contains(k)), survey, units });
+    }
+    Ok(out)
+}
+
+/// One open survey for the signed-in resident (not found when it is not
+/// theirs to answer).
+pub async fn open_one(app: &App, requester: &Requester, id: SurveyId) -> AppResult<OpenSurvey> {
+    open_for_me(app, requester).await?.into_iter().find(|o| o.survey.id == id).ok_or(AppError::NotFound)
+}
+
+/// The idempotency key of an answer, hashed over the survey and unit only.
+#[derive(Debug, Clone)]
+pub struct AnswerKey(pub String);
+
+/// Stores the signed-in resident's answer, once: another answer by them
+/// (or for the same unit) → `already_answered`; after closing →
+/// `survey_not_open`. With a key, a retry gets the first reply.
+pub async fn respond(
+    app: &App,
+    requester: &Requester,
+    id: SurveyId,
+    input: &ResponseInput,
+    key: Option<AnswerKey>,
+) -> AppResult<Responded> {
+    let user = requester.account()?.id;
+    // Only people with a client card answer surveys.
+    let client = me(app, requester).await?.ok_or(AppError::Forbidden)?;
+    let survey = store::get(&app.db, id).await?;
+    if survey.status == SurveyStatus::Draft {
+        return Err(AppError::NotFound);
+    }
+    let mine =
+        respondents(survey.one_per, &store::eligible(&app.db, &survey.audience, today(app), Some(client)).await?);
+    if mine.is_empty() {
+        return Err(AppError::NotFound);
+    }
+    if !survey.is_open(Utc::now()) {
+        return Err(AppError::Rule(Rule::SurveyNotOpen));
+    }
+    let raw: Vec<(QuestionId, RawAnswer)> =
+        input.answers.iter().map(|a| (QuestionId::from_uuid(a.question_id), a.value.clone())).collect();
+    let answers = survey.check(&raw).map_err(|(question, e)| AppError::Problems(vec![(question, e)]))?;
+    // Which respondent answers: the person, or the unit asked for (the
+    // first of theirs not answered yet when none is named).
+    let chosen = match (survey.one_per, input.unit_id) {
+        (OnePer::Unit, Some(unit)) => *mine
+            .iter()
+            .find(|(_, e)| e.unit_id.as_uuid() == unit)
+            .ok_or(AppError::field("unit_id", FieldError::Unknown))?,
+        (OnePer::Unit, None) => {
+            let keys: Vec<Uuid> = mine.iter().map(|(k, _)| *k).collect();
+            let done: HashSet<Uuid> = store::answered(&app.db, id, &keys).await?.into_iter().collect();
+            *mine.iter().find(|(k, _)| !done.contains(k)).unwrap_or(&mine[0])
+        }
+        (OnePer::Resident, _) => mine[0],
+    };
+    let (respondent, link) = chosen;
+    let response = NewResponse {
+        id: random_id(),
+        respondent,
+        client_id: client,
+        building_id: link.building_id,
+        named: (!survey.anonymous).then_some(link.unit_id),
+        answers,
+    };
+    let body = serde_json::json!({ "survey_id": id, "status": "recorded" });
+    let key = key.map(|k| (k.0, Sha256::digest(format!("survey:{id}:{respondent}")).to_vec()));
+    app.write(move |tx| {
+        Box::pin(async move {
+            if let Some((key, hash)) = &key {
+                match idempotency::begin(tx, user, key, hash).await? {
+                    Recorded::First => {}
+                    Recorded::Answer { status, body } => return Ok(Responded::Replayed { status, body }),
+                    Recorded::Mismatch => return Err(AppError::Rule(Rule::IdempotencyKeyReused)),
+                }
+            }
+            if !store::record(tx, id, &response).await? {
+                return Err(AppError::Rule(Rule::AlreadyAnswered));
+            }
+            if let Some((key, _)) = &key {
+                idempotency::finish(tx, user, key, 201, &body);
+            }
+            Ok(Responded::Recorded { body })
+        })
+    })
+    .await
+}
+
+/// A version-4 id from the thread's random generator.
+fn random_id() -> Uuid {
+    let mut bytes = [0u8; 16];
+    rand::RngCore::fill_bytes(&mut rand::rng(), &mut bytes);
+    uuid::Builder::from_random_bytes(bytes).into_uuid()
+}
+
+/// The results now: response rate overall and by building, and every
+/// question's figures.
+pub async fn results(app: &App, requester: &Requester, id: SurveyId) -> AppResult<Results> {
+    require_manager(requester)?;
+    let survey = store::get(&app.db, id).await?;
+    let tally = store::tally(&app.db, id).await?;
+    let eligible = respondents(survey.one_per, &store::eligible(&app.db, &survey.audience, today(app), None).await?);
+    let mut per_building: BTreeMap<BuildingId, u64> = BTreeMap::new();
+    for (_, link) in &eligible {
+        *per_building.entry(link.building_id).or_default() += 1;
+    }
+    for building in tally.by_building.keys() {
+        per_building.entry(*building).or_default();
+    }
+    let names: HashMap<BuildingId, String> =
+        domovoy_store::buildings::list(&app.db).await?.into_iter().map(|b| (b.id, b.name.to_string())).collect();
+    let mut buildings: Vec<BuildingRate> = per_building
+        .into_iter()
+        .map(|(building, eligible)| BuildingRate {
+            building_id: building,
+            building_name: names.get(&building).cloned().unwrap_or_default(),
+            eligible,
+            responses: tally.by_building.get(&building).copied().unwrap_or(0),
+        })
+        .collect();
+    buildings.sort_by(|a, b| a.building_name.cmp(&b.building_name));
+    let mut questions = Vec::with_capacity(survey.questions.len());
+    for question in &survey.questions {
+        let counts = tally.counts.get(&question.id).cloned().unwrap_or_default();
+        let answered = tally.answered.get(&question.id).copied().unwrap_or(0);
+        let texts = if question.kind == QuestionKind::Text {
+            store::texts(&app.db, id, question.id, MAX_TEXTS).await?
+        } else {
+            Vec::new()
+        };
+        questions.push(QuestionResult {
+            question: question.clone(),
+            summary: domain::summarize(question, answered, &counts),
+            texts,
+        });
+    }
+    Ok(Results {
+        state: survey.status_at(Utc::now()),
+        survey,
+        responses: tally.responses,
+        eligible: eligible.len() as u64,
+        buildings,
+        questions,
+    })
+}
+
+/// The most frequent words of some texts (three letters or more, any
+/// case), at most `limit`, most frequent first.
+pub fn word_frequencies(texts: &[String], limit: usize) -> Vec<(String, u64)> {
+    let mut counts: HashMap<String, u64> = HashMap::new();
+    for text in texts {
+        for word in text.split(|c: char| !c.is_alphanumeric()).filter(|w| w.chars().count() >= 3) {
+            *counts.entry(word.to_lowercase()).or_default() += 1;
+        }
+    }
+    let mut words: Vec<(String, u64)> = counts.into_iter().collect();
+    words.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    words.truncate(limit);
+    words
+}
+
+/// The texts containing `search` (any case, Cyrillic included).
+pub fn search_texts<'a>(texts: &'a [String], search: &str) -> Vec<&'a String> {
+    let needle = search.trim().to_lowercase();
+    texts.iter().filter(|t| needle.is_empty() || t.to_lowercase().contains(&needle)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn word_frequencies_fold_case_and_skip_short_words() {
+        let texts = vec!["Тепло в подъезде, ТЕПЛО!".to_owned(), "Лифт и тепло".to_owned()];
+        assert_eq!(word_frequencies(&texts, 2), [("тепло".to_owned(), 3), ("лифт".to_owned(), 1)]);
+        assert_eq!(search_texts(&texts, "лифт"), [&texts[1]]);
+    }
+
+    #[test]
+    fn a_person_with_two_units_is_one_respondent_but_two_units_vote() {
+        let (client, building) = (ClientId::new(), BuildingId::new());
+        let links = [
+            Eligible { client_id: client, unit_id: UnitId::new(), building_id: building },
+            Eligible { client_id: client, unit_id: UnitId::new(), building_id: building },
+        ];
+        assert_eq!(respondents(OnePer::Resident, &links).len(), 1);
+        assert_eq!(respondents(OnePer::Unit, &links).len(), 2);
+    }
+}

@@ -1,0 +1,300 @@
+//! Surveys end to end, on both backends: the client-service office builds
+//! a survey for the tower and publishes it; residents of the tower see it,
+//! a resident elsewhere does not; an answer is stored once however many
+//! times it is sent at once, a retry with its key gets the first reply;
+//! the results count what was answered (NPS, averages, choices); an
+//! anonymous survey keeps no trace of who answered what; after closing,
+//! answers are refused.
+
+use futures_util::future::join_all;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, building_id, error_code};
+
+fn questions() -> Value {
+    json!([
+        { "kind": "single", "text": "Как часто убирают подъезд?", "options": ["Каждый день", "Раз в неделю", "Реже"], "required": true },
+        { "kind": "multiple", "text": "Что улучшить?", "options": ["Уборку", "Лифты", "Двор"], "required": false },
+        { "kind": "scale", "text": "Оцените работу диспетчеров", "required": true },
+        { "kind": "nps", "text": "Порекомендуете ли вы нашу УК соседям?", "required": true },
+        { "kind": "text", "text": "Что ещё нам стоит знать?", "required": false },
+        { "kind": "yes_no", "text": "Нужна ли вторая детская площадка?", "required": true }
+    ])
+}
+
+async fn created(app: &TestApp, token: &str, body: &Value) -> Value {
+    let response = app.post(token, "/api/v1/surveys", body).await;
+    assert_eq!(response.status(), StatusCode::CREATED, "{}", response.text().await.unwrap());
+    response.json().await.unwrap()
+}
+
+/// The answers of one resident: choice, choices, mark, score, text, yes/no.
+fn answers(survey: &Value, choice: i64, mark: i64, score: i64, text: &str, yes: bool) -> Value {
+    let q = |i: usize| survey["questions"][i]["id"].clone();
+    json!({ "answers": [
+        { "question_id": q(0), "value": choice },
+        { "question_id": q(1), "value": [0, 2] },
+        { "question_id": q(2), "value": mark },
+        { "question_id": q(3), "value": score },
+        { "question_id": q(4), "value": text },
+        { "question_id": q(5), "value": yes }
+    ]})
+}
+
+async fn answer(app: &TestApp, token: &str, id: &str, body: &Value, key: &str) -> reqwest::Response {
+    crate::helpers::client()
+        .post(app.url(&format!("/api/v1/surveys/{id}/responses")))
+        .bearer_auth(token)
+        .header("Idempotency-Key", key)
+        .json(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn a_survey_is_published_answered_once_and_counted(app: &TestApp) {
+    let service = app.token("service").await;
+    let tower = building_id(app, &service, "ЖК «Северная звезда»").await;
+    let body = json!({ "title": "Качество обслуживания 2026", "intro": "Пять минут, и мы станем лучше.",
+                       "questions": questions(), "audience": { "building_ids": [tower] }, "anonymous": true });
+
+    // Refusals: a dispatcher may not build surveys; a choice question
+    // needs two choices, and the error names the question's place.
+    let dispatcher = app.token("dispatcher").await;
+    assert_eq!(app.post(&dispatcher, "/api/v1/surveys", &body).await.status(), StatusCode::FORBIDDEN);
+    let mut wrong = body.clone();
+    wrong["questions"][0]["options"] = json!(["Только один"]);
+    let refused = app.post(&service, "/api/v1/surveys", &wrong).await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let refused: Value = refused.json().await.unwrap();
+    assert!(refused.to_string().contains("questions[0].options"), "{refused}");
+
+    let survey = created(app, &service, &body).await;
+    let id = survey["id"].as_str().unwrap().to_owned();
+    assert_eq!(survey["status"], "draft");
+    assert_eq!(survey["questions"].as_array().unwrap().len(), 6);
+    assert!(survey["eligible"].as_u64().unwrap() >= 2, "the tower's residents: {survey}");
+
+    // A draft is nobody's to answer.
+    let ivanov = app.token("+79001000001").await;
+    let fedorova = app.token("+79001000002").await;
+    let belov = app.token("+79001000003").await;
+    let open: Value = app.get(&ivanov, "/api/v1/surveys?open=true").await.json().await.unwrap();
+    assert!(open.as_array().unwrap().iter().all(|s| s["id"] != id.as_str()), "{open}");
+    assert_eq!(
+        answer(app, &ivanov, &id, &answers(&survey, 0, 5, 10, "", true), "k0").await.status(),
+        StatusCode::NOT_FOUND
+    );
+
+    let published = app.post(&service, &format!("/api/v1/surveys/{id}/publish"), &json!({})).await;
+    assert_eq!(published.status(), StatusCode::OK);
+    let again = app.post(&service, &format!("/api/v1/surveys/{id}/publish"), &json!({})).await;
+    assert_eq!(again.status(), StatusCode::CONFLICT);
+    assert_eq!(error_code(again).await, "survey_not_open");
+
+    // The tower's residents see it; Белов lives elsewhere.
+    let open: Value = app.get(&ivanov, "/api/v1/surveys?open=true").await.json().await.unwrap();
+    let mine = open.as_array().unwrap().iter().find(|s| s["id"] == id.as_str()).expect("Иванов sees it");
+    assert_eq!(mine["answered"], false);
+    assert!(mine["audience"]["building_ids"].as_array().is_none_or(|a| a.is_empty()), "no audience shown: {mine}");
+    let elsewhere: Value = app.get(&belov, "/api/v1/surveys?open=true").await.json().await.unwrap();
+    assert!(elsewhere.as_array().unwrap().iter().all(|s| s["id"] != id.as_str()));
+    let foreign = answer(app, &belov, &id, &answers(&survey, 0, 5, 10, "", true), "b1").await;
+    assert_eq!(foreign.status(), StatusCode::NOT_FOUND);
+
+    // A required question left out, a mark out of range: 422 on the question.
+    let mut missing = answers(&survey, 0, 5, 10, "", true);
+    missing["answers"].as_array_mut().unwrap().remove(2);
+    let refused = answer(app, &ivanov, &id, &missing, "m1").await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.text().await.unwrap().contains(survey["questions"][2]["id"].as_str().unwrap()));
+    let refused = answer(app, &ivanov, &id, &answers(&survey, 0, 6, 10, "", true), "m2").await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    // 50 submits at once, each with its own key: one answer is stored.
+    let secret = "Шумно по ночам от вентиляции";
+    let mine = answers(&survey, 0, 5, 10, secret, true);
+    let keys: Vec<String> = (0..50).map(|i| format!("burst-{i}")).collect();
+    let replies = join_all(keys.iter().map(|k| answer(app, &ivanov, &id, &mine, k))).await;
+    let mut statuses: Vec<StatusCode> = replies.iter().map(reqwest::Response::status).collect();
+    statuses.sort();
+    let first = keys[replies.iter().position(|r| r.status() == StatusCode::CREATED).expect("one was stored")].clone();
+    assert_eq!(statuses.iter().filter(|s| **s == StatusCode::CREATED).count(), 1, "{statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == StatusCode::CONFLICT).count(), 49, "{statuses:?}");
+    // A retry with the stored one's key gets its reply again; another key 409.
+    let retry = answer(app, &ivanov, &id, &mine, &first).await;
+    assert_eq!(retry.status(), StatusCode::CREATED);
+    let late = answer(app, &ivanov, &id, &mine, "late").await;
+    assert_eq!(error_code(late).await, "already_answered");
+    let open: Value = app.get(&ivanov, "/api/v1/surveys?open=true").await.json().await.unwrap();
+    assert_eq!(open.as_array().unwrap().iter().find(|s| s["id"] == id.as_str()).unwrap()["answered"], true);
+
+    let theirs = answers(&survey, 2, 3, 6, "Двор тёмный", false);
+    assert_eq!(answer(app, &fedorova, &id, &theirs, "f1").await.status(), StatusCode::CREATED);
+
+    // The results: two responses; NPS one promoter (10), one detractor (6)
+    // → 0; the mark 5 and 3 → 4; choices counted.
+    let results: Value = app.get(&service, &format!("/api/v1/surveys/{id}/results")).await.json().await.unwrap();
+    assert_eq!(results["responses"], 2, "{results}");
+    assert!(results["eligible"].as_u64().unwrap() >= 2);
+    let q = &results["questions"];
+    assert_eq!(q[0]["counts"], json!({ "0": 1, "1": 0, "2": 1 }));
+    assert_eq!(q[1]["counts"], json!({ "0": 2, "1": 0, "2": 2 }));
+    assert_eq!(q[1]["answered"], 2);
+    assert_eq!(q[2]["average"].as_f64().unwrap(), 4.0);
+    let [low, high] = [q[2]["interval"][0].as_f64().unwrap(), q[2]["interval"][1].as_f64().unwrap()];
+    // Mean 4, sample sd √2, t(1) = 12.706: 4 ± 12.706.
+    assert!((low - (4.0 - 12.706)).abs() < 1e-9 && (high - (4.0 + 12.706)).abs() < 1e-9, "{}", q[2]);
+    assert_eq!(q[3]["nps"].as_f64().unwrap(), 0.0);
+    assert_eq!(q[3]["average"].as_f64().unwrap(), 8.0);
+    let texts: Vec<&str> = q[4]["texts"].as_array().unwrap().iter().map(|t| t.as_str().unwrap()).collect();
+    assert_eq!(texts.len(), 2);
+    assert!(texts.contains(&secret));
+    assert_eq!(q[5]["counts"], json!({ "0": 1, "1": 1 }));
+    let tower_rate =
+        results["buildings"].as_array().unwrap().iter().find(|b| b["building_id"] == tower.as_str()).unwrap();
+    assert_eq!(tower_rate["responses"], 2);
+    // Residents do not read results.
+    assert_eq!(app.get(&ivanov, &format!("/api/v1/surveys/{id}/results")).await.status(), StatusCode::FORBIDDEN);
+
+    // Anonymous: no response keeps a person, unit or time; the answer's
+    // text is nowhere but in the answers (not the audit log, not the
+    // idempotency keys' stored replies).
+    let survey_id: domovoy_domain::ids::SurveyId = id.parse().unwrap();
+    let (responses, linked, elsewhere) =
+        domovoy_store::testing::survey_traces(app.store(), survey_id, secret).await.unwrap();
+    assert_eq!((responses, linked, elsewhere), (2, 0, 0));
+
+    // Closing: answers are refused after it, with 409.
+    let closed = app.post(&service, &format!("/api/v1/surveys/{id}/close"), &json!({})).await;
+    assert_eq!(closed.status(), StatusCode::OK);
+    let after = answer(app, &fedorova, &id, &theirs, "f2").await;
+    assert_eq!(after.status(), StatusCode::CONFLICT);
+    assert_eq!(error_code(after).await, "survey_not_open");
+    let open: Value = app.get(&fedorova, "/api/v1/surveys?open=true").await.json().await.unwrap();
+    assert!(open.as_array().unwrap().iter().all(|s| s["id"] != id.as_str()));
+
+    // The next run: a draft with the same questions under new ids, no answers.
+    let copy = app.post(&service, &format!("/api/v1/surveys/{id}/copy"), &json!({})).await;
+    assert_eq!(copy.status(), StatusCode::CREATED);
+    let copy: Value = copy.json().await.unwrap();
+    assert_eq!((copy["status"].as_str(), copy["title"].as_str()), (Some("draft"), survey["title"].as_str()));
+    let texts = |s: &Value| s["questions"].as_array().unwrap().iter().map(|q| q["text"].clone()).collect::<Vec<_>>();
+    assert_eq!(texts(&copy), texts(&survey));
+    assert_ne!(copy["questions"][0]["id"], survey["questions"][0]["id"]);
+    let results: Value = app
+        .get(&service, &format!("/api/v1/surveys/{}/results", copy["id"].as_str().unwrap()))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(results["responses"], 0);
+}
+
+#[actix_web::test]
+async fn a_survey_is_published_answered_once_and_counted_on_sqlite() {
+    a_survey_is_published_answered_once_and_counted(&TestApp::spawn().await).await;
+}
+
+#[actix_web::test]
+async fn a_survey_is_published_answered_once_and_counted_on_postgres() {
+    let Some(app) = TestApp::spawn_postgres().await else { return };
+    a_survey_is_published_answered_once_and_counted(&app).await;
+}
+
+#[actix_web::test]
+async fn a_named_vote_per_unit_keeps_who_answered_and_counts_units() {
+    let app = TestApp::spawn().await;
+    let service = app.token("service").await;
+    let tower = building_id(&app, &service, "ЖК «Северная звезда»").await;
+    let survey = created(
+        &app,
+        &service,
+        &json!({ "title": "Голосование: шлагбаум во дворе", "anonymous": false, "one_per": "unit",
+                 "questions": [{ "kind": "yes_no", "text": "Ставим шлагбаум?", "required": true }],
+                 "audience": { "building_ids": [tower], "link_roles": ["owner"] } }),
+    )
+    .await;
+    let id = survey["id"].as_str().unwrap().to_owned();
+    assert_eq!(app.post(&service, &format!("/api/v1/surveys/{id}/publish"), &json!({})).await.status(), StatusCode::OK);
+    let ivanov = app.token("+79001000001").await;
+    let open: Value = app.get(&ivanov, &format!("/api/v1/surveys/{id}")).await.json().await.unwrap();
+    assert_eq!(open["unit_ids"].as_array().unwrap().len(), 1, "one unit to vote for: {open}");
+    let vote = json!({ "answers": [{ "question_id": survey["questions"][0]["id"], "value": true }] });
+    assert_eq!(answer(&app, &ivanov, &id, &vote, "v1").await.status(), StatusCode::CREATED);
+    assert_eq!(error_code(answer(&app, &ivanov, &id, &vote, "v2").await).await, "already_answered");
+    // Named: the response keeps the person, the unit and the time.
+    let (responses, linked, _) =
+        domovoy_store::testing::survey_traces(app.store(), id.parse().unwrap(), "-").await.unwrap();
+    assert_eq!((responses, linked), (1, 3));
+    let results: Value = app.get(&service, &format!("/api/v1/surveys/{id}/results")).await.json().await.unwrap();
+    assert_eq!(results["questions"][0]["counts"], json!({ "0": 0, "1": 1 }));
+}
+
+#[actix_web::test]
+async fn a_resident_answers_on_the_cabinets_form_and_the_office_sees_the_results_page() {
+    let app = TestApp::spawn().await;
+    let service = app.token("service").await;
+    let tower = building_id(&app, &service, "ЖК «Северная звезда»").await;
+    let survey = created(
+        &app,
+        &service,
+        &json!({ "title": "Оцените уборку", "questions": [
+                     { "kind": "scale", "text": "Чистота в подъезде", "required": true },
+                     { "kind": "multiple", "text": "Где грязнее всего?", "options": ["Лифт", "Лестница"], "required": false },
+                     { "kind": "text", "text": "Комментарий", "required": false }],
+                 "audience": { "building_ids": [tower] }, "anonymous": true }),
+    )
+    .await;
+    let id = survey["id"].as_str().unwrap().to_owned();
+    app.post(&service, &format!("/api/v1/surveys/{id}/publish"), &json!({})).await;
+
+    let browser = app.browser();
+    app.browser_login(&browser, "+79001000001", domovoy::demo::DEMO_PASSWORD).await;
+    let home = browser.get(app.url("/")).send().await.unwrap().text().await.unwrap();
+    assert!(home.contains("home-survey-banner"), "the start page asks for an answer");
+    let form = browser.get(app.url(&format!("/surveys/{id}"))).send().await.unwrap().text().await.unwrap();
+    assert!(form.contains("Чистота в подъезде"));
+    let csrf = crate::helpers::hidden_value(&form, "csrf_token");
+    let key = crate::helpers::hidden_value(&form, "key");
+    let q = |i: usize| format!("a_{}", survey["questions"][i]["id"].as_str().unwrap());
+    let fields = vec![
+        ("csrf_token".to_owned(), csrf),
+        ("key".to_owned(), key),
+        (q(0), "4".to_owned()),
+        (q(1), "0".to_owned()),
+        (q(1), "1".to_owned()),
+        (q(2), "Лифт пахнет краской".to_owned()),
+    ];
+    let thanks = format!("/surveys/{id}?done=answered");
+    let sent = browser.post(app.url(&format!("/surveys/{id}/answer"))).form(&fields).send().await.unwrap();
+    assert_eq!(sent.status(), StatusCode::SEE_OTHER);
+    assert_eq!(sent.headers()["location"], thanks.as_str());
+    let page = browser.get(app.url(&thanks)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("Спасибо! Ваши ответы получены."), "{page}");
+    assert!(page.contains("survey-answered"), "the form is not offered again");
+    // The same form sent twice (a double tap): the first reply, one answer.
+    let twice = browser.post(app.url(&format!("/surveys/{id}/answer"))).form(&fields).send().await.unwrap();
+    assert_eq!(twice.headers()["location"], thanks.as_str());
+
+    let office = app.browser();
+    app.browser_login(&office, "service", domovoy::demo::DEMO_PASSWORD).await;
+    let results = office.get(app.url(&format!("/surveys/{id}"))).send().await.unwrap().text().await.unwrap();
+    assert!(results.contains(r#"data-testid="survey-responses">1<"#), "one response: {results}");
+    assert!(results.contains("Лифт пахнет краской"));
+    assert!(results.contains("<svg"), "charts are drawn on the server");
+    let search = office.get(app.url(&format!("/surveys/{id}?part=results&q=КРАСКОЙ"))).send().await.unwrap();
+    assert!(search.text().await.unwrap().contains("Лифт пахнет краской"), "search ignores case in Cyrillic");
+    let xlsx = office.get(app.url(&format!("/surveys/{id}?format=xlsx"))).send().await.unwrap();
+    assert_eq!(xlsx.status(), StatusCode::OK);
+    // The workbook parses back and holds the page's figures.
+    let bytes = xlsx.bytes().await.unwrap();
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).expect("an XLSX (zip) file");
+    let mut strings = String::new();
+    std::io::Read::read_to_string(&mut zip.by_name("xl/sharedStrings.xml").unwrap(), &mut strings).unwrap();
+    for expected in ["Чистота в подъезде", "Лифт пахнет краской", "Лестница", "Среднее"]
+    {
+        assert!(strings.contains(expected), "{expected} in {strings}");
+    }
+}

@@ -1,0 +1,329 @@
+//! `/api/v1/surveys`: build and publish (managers), answer (residents),
+//! results.
+
+use std::collections::BTreeMap;
+
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use domovoy_app::surveys::{self, AnswerKey, OpenSurvey, Responded, ResponseInput, Results, SurveyInput, SurveyView};
+use domovoy_domain::ids::SurveyId;
+use domovoy_domain::survey::{Question, Survey};
+
+use crate::auth::Caller;
+use crate::error::{ApiError, ErrorBody};
+use crate::state::AppState;
+use crate::tickets::api::idempotency_header;
+
+/// One question.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QuestionDto {
+    pub id: Uuid,
+    /// `single`, `multiple`, `scale`, `nps`, `text`, `yes_no`.
+    pub kind: &'static str,
+    pub text: String,
+    /// Choices of `single` and `multiple`; answers name them by index from 0.
+    pub options: Vec<String>,
+    pub required: bool,
+}
+
+impl From<&Question> for QuestionDto {
+    fn from(q: &Question) -> Self {
+        Self {
+            id: q.id.as_uuid(),
+            kind: q.kind.code(),
+            text: q.text.clone(),
+            options: q.options.clone(),
+            required: q.required,
+        }
+    }
+}
+
+/// A survey.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SurveyDto {
+    pub id: Uuid,
+    pub title: String,
+    pub intro: String,
+    pub questions: Vec<QuestionDto>,
+    #[schema(value_type = Object)]
+    pub audience: domovoy_domain::mailing::Audience,
+    pub anonymous: bool,
+    /// `resident` or `unit`.
+    pub one_per: &'static str,
+    /// `draft`, `published`, `closed` (a published survey past its closing
+    /// time is `closed`).
+    pub status: &'static str,
+    pub created_at: DateTime<Utc>,
+    pub published_at: Option<DateTime<Utc>>,
+    pub closes_at: Option<DateTime<Utc>>,
+    /// Responses so far (managers' lists).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub responses: Option<u64>,
+    /// Whether the signed-in resident has answered (residents' lists).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub answered: Option<bool>,
+    /// For a vote per unit: the resident's units that have not answered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unit_ids: Option<Vec<Uuid>>,
+}
+
+impl SurveyDto {
+    fn new(s: &Survey) -> Self {
+        Self {
+            id: s.id.as_uuid(),
+            title: s.title.clone(),
+            intro: s.intro.clone(),
+            questions: s.questions.iter().map(QuestionDto::from).collect(),
+            audience: s.audience.clone(),
+            anonymous: s.anonymous,
+            one_per: s.one_per.code(),
+            status: s.status_at(Utc::now()).code(),
+            created_at: s.created_at,
+            published_at: s.published_at,
+            closes_at: s.closes_at,
+            responses: None,
+            answered: None,
+            unit_ids: None,
+        }
+    }
+}
+
+impl From<&SurveyView> for SurveyDto {
+    fn from(v: &SurveyView) -> Self {
+        Self { responses: Some(v.responses), ..Self::new(&v.survey) }
+    }
+}
+
+impl From<&OpenSurvey> for SurveyDto {
+    fn from(o: &OpenSurvey) -> Self {
+        // A resident sees the survey, not whom else it asks.
+        let mut dto = Self::new(&o.survey);
+        dto.audience = domovoy_domain::mailing::Audience::default();
+        dto.answered = Some(o.answered);
+        dto.unit_ids = Some(o.units.iter().map(|u| u.as_uuid()).collect());
+        dto
+    }
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct ListQuery {
+    /// `true`: only surveys taking answers now.
+    pub open: Option<bool>,
+}
+
+/// Surveys: for a resident, those open to them now (with `answered`); for
+/// a manager, the newest (with `responses`; `open=true` keeps the running).
+#[utoipa::path(tag = "surveys", params(ListQuery), responses((status = 200, body = Vec<SurveyDto>), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
+#[get("/api/v1/surveys")]
+pub async fn list_surveys(
+    state: web::Data<AppState>,
+    caller: Caller,
+    query: web::Query<ListQuery>,
+) -> Result<web::Json<Vec<SurveyDto>>, ApiError> {
+    if caller.is_resident() {
+        let open = surveys::open_for_me(&state, &caller).await?;
+        return Ok(web::Json(open.iter().map(SurveyDto::from).collect()));
+    }
+    let all = surveys::list(&state, &caller).await?;
+    let running =
+        |v: &&SurveyView| !query.open.unwrap_or(false) || v.state == domovoy_domain::survey::SurveyStatus::Published;
+    Ok(web::Json(all.iter().filter(running).map(SurveyDto::from).collect()))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreatedSurveyDto {
+    #[serde(flatten)]
+    pub survey: SurveyDto,
+    /// People (or units, for a vote per unit) who may answer, counted now.
+    pub eligible: u64,
+}
+
+/// Writes a draft. A question that does not check answers 422 with its
+/// place (`questions[1].options`).
+#[utoipa::path(
+    tag = "surveys",
+    request_body = SurveyInput,
+    responses((status = 201, body = CreatedSurveyDto), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+#[post("/api/v1/surveys")]
+pub async fn create_survey(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: web::Json<SurveyInput>,
+) -> Result<HttpResponse, ApiError> {
+    let (survey, eligible) = surveys::create(&state, &caller, &body).await?;
+    Ok(HttpResponse::Created().json(CreatedSurveyDto { survey: SurveyDto::new(&survey), eligible }))
+}
+
+/// One survey: a manager sees any; a resident, one open to them.
+#[utoipa::path(tag = "surveys", params(("id" = Uuid, Path)), responses((status = 200, body = SurveyDto), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+#[get("/api/v1/surveys/{id}")]
+pub async fn get_survey(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<SurveyDto>, ApiError> {
+    let id = SurveyId::from_uuid(*id);
+    if caller.is_resident() {
+        return Ok(web::Json(SurveyDto::from(&surveys::open_one(&state, &caller, id).await?)));
+    }
+    Ok(web::Json(SurveyDto::new(&surveys::get(&state, &caller, id).await?)))
+}
+
+/// Opens a draft to its audience; its questions are frozen. Not a draft →
+/// 409 `survey_not_open`.
+#[utoipa::path(tag = "surveys", params(("id" = Uuid, Path)), responses((status = 200, body = SurveyDto), (status = 409, body = ErrorBody)), security(("bearer" = [])))]
+#[post("/api/v1/surveys/{id}/publish")]
+pub async fn publish_survey(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<SurveyDto>, ApiError> {
+    Ok(web::Json(SurveyDto::new(&surveys::publish(&state, &caller, SurveyId::from_uuid(*id)).await?)))
+}
+
+/// A new draft with the same questions (new ids) and audience: the next
+/// run of a survey (201).
+#[utoipa::path(tag = "surveys", params(("id" = Uuid, Path)), responses((status = 201, body = SurveyDto), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+#[post("/api/v1/surveys/{id}/copy")]
+pub async fn copy_survey(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let copy = surveys::copy(&state, &caller, SurveyId::from_uuid(*id)).await?;
+    Ok(HttpResponse::Created().json(SurveyDto::new(&copy)))
+}
+
+/// Stops taking answers. Not running → 409 `survey_not_open`.
+#[utoipa::path(tag = "surveys", params(("id" = Uuid, Path)), responses((status = 200, body = SurveyDto), (status = 409, body = ErrorBody)), security(("bearer" = [])))]
+#[post("/api/v1/surveys/{id}/close")]
+pub async fn close_survey(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<SurveyDto>, ApiError> {
+    Ok(web::Json(SurveyDto::new(&surveys::close(&state, &caller, SurveyId::from_uuid(*id)).await?)))
+}
+
+/// Answers a survey, once. Send an `Idempotency-Key`: a retry gets the
+/// first reply (201). Another answer by the same person (or for the same
+/// unit) → 409 `already_answered`; a closed survey → 409
+/// `survey_not_open`; a wrong answer → 422 naming the question's id.
+#[utoipa::path(
+    tag = "surveys",
+    params(("id" = Uuid, Path)),
+    request_body = ResponseInput,
+    responses((status = 201, body = Object), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+#[post("/api/v1/surveys/{id}/responses")]
+pub async fn answer_survey(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    id: web::Path<Uuid>,
+    body: web::Json<ResponseInput>,
+) -> Result<HttpResponse, ApiError> {
+    let key = idempotency_header(&req)?.map(AnswerKey);
+    match surveys::respond(&state, &caller, SurveyId::from_uuid(*id), &body, key).await? {
+        Responded::Recorded { body } => Ok(HttpResponse::Created().json(body)),
+        Responded::Replayed { status, body } => {
+            let status = actix_web::http::StatusCode::from_u16(status).map_err(ApiError::internal)?;
+            Ok(HttpResponse::build(status).json(body))
+        }
+    }
+}
+
+/// One question's results.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QuestionResultDto {
+    pub id: Uuid,
+    pub kind: &'static str,
+    pub text: String,
+    pub options: Vec<String>,
+    /// Responses that answered it.
+    pub answered: u64,
+    /// How many gave each value: the choice index, mark or score (`"1"`
+    /// for yes, `"0"` for no).
+    pub counts: BTreeMap<String, u64>,
+    pub average: Option<f64>,
+    /// The 95 % confidence interval of the average: `[low, high]`.
+    pub interval: Option<[f64; 2]>,
+    /// −100 … 100, for NPS questions.
+    pub nps: Option<f64>,
+    /// Free-text answers, in no particular order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub texts: Vec<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BuildingRateDto {
+    pub building_id: Uuid,
+    pub building_name: String,
+    pub eligible: u64,
+    pub responses: u64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ResultsDto {
+    pub id: Uuid,
+    pub status: &'static str,
+    pub responses: u64,
+    pub eligible: u64,
+    pub buildings: Vec<BuildingRateDto>,
+    pub questions: Vec<QuestionResultDto>,
+}
+
+impl From<&Results> for ResultsDto {
+    fn from(r: &Results) -> Self {
+        Self {
+            id: r.survey.id.as_uuid(),
+            status: r.state.code(),
+            responses: r.responses,
+            eligible: r.eligible,
+            buildings: r
+                .buildings
+                .iter()
+                .map(|b| BuildingRateDto {
+                    building_id: b.building_id.as_uuid(),
+                    building_name: b.building_name.clone(),
+                    eligible: b.eligible,
+                    responses: b.responses,
+                })
+                .collect(),
+            questions: r
+                .questions
+                .iter()
+                .map(|q| QuestionResultDto {
+                    id: q.question.id.as_uuid(),
+                    kind: q.question.kind.code(),
+                    text: q.question.text.clone(),
+                    options: q.question.options.clone(),
+                    answered: q.summary.answered,
+                    counts: q.summary.counts.iter().map(|(v, n)| (v.to_string(), *n)).collect(),
+                    average: q.summary.average,
+                    interval: q.summary.interval.map(|(low, high)| [low, high]),
+                    nps: q.summary.nps.map(|n| n.score),
+                    texts: q.texts.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// What the answers add up to now (while it runs, too).
+#[utoipa::path(tag = "surveys", params(("id" = Uuid, Path)), responses((status = 200, body = ResultsDto), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+#[get("/api/v1/surveys/{id}/results")]
+pub async fn survey_results(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<ResultsDto>, ApiError> {
+    Ok(web::Json(ResultsDto::from(&surveys::results(&state, &caller, SurveyId::from_uuid(*id)).await?)))
+}

@@ -1,0 +1,819 @@
+//! The surveys' pages: `/surveys` (managers: every survey; residents: those
+//! open to them), `/surveys/new` (the builder: questions are added and
+//! removed by the form's own buttons, no script needed), `/surveys/<id>`
+//! (managers: the preview and publishing, then the live results and their
+//! export; residents: the answer form, sized for a phone).
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, get, post, web};
+use askama::Template;
+use chrono::{NaiveDateTime, TimeZone, Utc};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use domovoy_app::AppError;
+use domovoy_app::surveys::{
+    self, AnswerInput, AnswerKey, OpenSurvey, QuestionInput, ResponseInput, Results, SurveyInput,
+};
+use domovoy_domain::ids::SurveyId;
+use domovoy_domain::survey::{OnePer, Question, QuestionKind, RawAnswer, Survey, SurveyStatus};
+
+use crate::auth::csrf::{FormPairs, NoFields};
+use crate::auth::{CsrfForm, PageCaller};
+use crate::error::PageError;
+use crate::export::{ExportFormat, Table, download};
+use crate::i18n::Catalog;
+use crate::mailings::pages::{AudienceForm, AudienceView, Choice};
+use crate::pages::{Chrome, FormFailure, Section, fmt_time, html, html_with_status, see_other};
+use crate::reports::chart::{self, Scale, Series};
+use crate::state::AppState;
+
+/// Free-text answers a results page lists per question (the export has all).
+const SHOWN_TEXTS: usize = 50;
+/// Frequent words shown per text question.
+const SHOWN_WORDS: usize = 15;
+
+struct Line {
+    id: String,
+    title: String,
+    status: &'static str,
+    status_code: &'static str,
+    created: String,
+    closes: String,
+    responses: u64,
+}
+
+/// A resident's open survey in their list.
+struct OpenLine {
+    id: String,
+    title: String,
+    closes: String,
+    answered: bool,
+}
+
+#[derive(Template)]
+#[template(path = "surveys.html")]
+struct ListPage<'a> {
+    t: &'a Catalog,
+    chrome: Chrome,
+    resident: bool,
+    lines: Vec<Line>,
+    open: Vec<OpenLine>,
+}
+
+fn open_line(o: &OpenSurvey, zone: chrono_tz::Tz) -> OpenLine {
+    OpenLine {
+        id: o.survey.id.to_string(),
+        title: o.survey.title.clone(),
+        closes: o.survey.closes_at.map(|at| fmt_time(at, zone)).unwrap_or_default(),
+        answered: o.answered,
+    }
+}
+
+#[get("/surveys")]
+pub async fn list_page(state: web::Data<AppState>, caller: PageCaller) -> Result<HttpResponse, PageError> {
+    let t = caller.t();
+    let zone = state.config.display_time_zone;
+    let chrome = Chrome::new(&caller, Section::Surveys, "/surveys");
+    if caller.is_resident() {
+        let open = surveys::open_for_me(&state, &caller).await?.iter().map(|o| open_line(o, zone)).collect();
+        return html(&ListPage { t, chrome, resident: true, lines: Vec::new(), open });
+    }
+    let lines = surveys::list(&state, &caller)
+        .await?
+        .iter()
+        .map(|v| Line {
+            id: v.survey.id.to_string(),
+            title: v.survey.title.clone(),
+            status: (t.sv.status_label)(v.state),
+            status_code: v.state.code(),
+            created: fmt_time(v.survey.created_at, zone),
+            closes: v.survey.closes_at.map(|at| fmt_time(at, zone)).unwrap_or_default(),
+            responses: v.responses,
+        })
+        .collect();
+    html(&ListPage { t, chrome, resident: false, lines, open: Vec::new() })
+}
+
+/// One question block of the builder.
+#[derive(Debug, Clone, Default)]
+struct QuestionForm {
+    kind: String,
+    text: String,
+    /// One choice per line.
+    options: String,
+    required: bool,
+}
+
+/// What the builder holds (also after a refused save or an added question).
+#[derive(Debug, Default)]
+struct Draft {
+    title: String,
+    intro: String,
+    anonymous: bool,
+    one_per: String,
+    closes_at: String,
+    questions: Vec<QuestionForm>,
+    audience: AudienceForm,
+}
+
+/// The most question blocks the form keeps (the use-case refuses more).
+const MAX_FORM_QUESTIONS: usize = domovoy_domain::survey::MAX_QUESTIONS + 1;
+
+impl Draft {
+    /// The form's fields; question fields come in blocks, each starting
+    /// with its `q_kind`. Answers the draft and the button pressed.
+    fn from_pairs(pairs: FormPairs) -> (Self, String) {
+        let mut draft = Self::default();
+        let mut action = String::new();
+        for (key, value) in pairs {
+            if draft.audience.take(&key, &value) {
+                continue;
+            }
+            match key.as_str() {
+                "title" => draft.title = value,
+                "intro" => draft.intro = value,
+                "anonymous" => draft.anonymous = value == "1",
+                "one_per" => draft.one_per = value,
+                "closes_at" => draft.closes_at = value,
+                "action" => action = value,
+                "q_kind" if draft.questions.len() < MAX_FORM_QUESTIONS => {
+                    draft.questions.push(QuestionForm { kind: value, ..QuestionForm::default() });
+                }
+                "q_text" => draft.questions.last_mut().into_iter().for_each(|q| q.text = value.clone()),
+                "q_options" => draft.questions.last_mut().into_iter().for_each(|q| q.options = value.clone()),
+                "q_required" => draft.questions.last_mut().into_iter().for_each(|q| q.required = value == "1"),
+                _ => {}
+            }
+        }
+        (draft, action)
+    }
+
+    /// `closes_at` as the form's local time, in the company's zone.
+    fn closes_at(&self, zone: chrono_tz::Tz) -> Result<Option<chrono::DateTime<Utc>>, AppError> {
+        let raw = self.closes_at.trim();
+        if raw.is_empty() {
+            return Ok(None);
+        }
+        let local = NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M")
+            .map_err(|_| AppError::field("closes_at", domovoy_domain::FieldError::InvalidFormat))?;
+        let at = zone
+            .from_local_datetime(&local)
+            .earliest()
+            .ok_or_else(|| AppError::field("closes_at", domovoy_domain::FieldError::InvalidFormat))?;
+        Ok(Some(at.with_timezone(&Utc)))
+    }
+
+    fn input(&self, zone: chrono_tz::Tz) -> Result<SurveyInput, AppError> {
+        Ok(SurveyInput {
+            title: self.title.clone(),
+            intro: self.intro.clone(),
+            questions: self
+                .questions
+                .iter()
+                .map(|q| QuestionInput {
+                    kind: q.kind.clone(),
+                    text: q.text.clone(),
+                    options: q.options.lines().map(str::to_owned).collect(),
+                    required: q.required,
+                })
+                .collect(),
+            audience: self.audience.audience()?,
+            anonymous: self.anonymous,
+            one_per: Some(self.one_per.clone()),
+            closes_at: self.closes_at(zone)?,
+        })
+    }
+}
+
+/// A question block as the builder shows it.
+struct QuestionBlock {
+    index: usize,
+    number: usize,
+    kinds: Vec<Choice>,
+    text: String,
+    options: String,
+    required: bool,
+    /// The error keys of its fields (`questions[2].options`).
+    kind_field: String,
+    text_field: String,
+    options_field: String,
+}
+
+#[derive(Template)]
+#[template(path = "survey_new.html")]
+struct BuilderPage<'a> {
+    t: &'a Catalog,
+    chrome: Chrome,
+    draft: Draft,
+    one_per: Vec<Choice>,
+    questions: Vec<QuestionBlock>,
+    audience: AudienceView,
+    errors: Vec<(String, String)>,
+    message: Option<String>,
+}
+
+async fn builder(
+    state: &AppState,
+    caller: &PageCaller,
+    draft: Draft,
+    failure: FormFailure,
+    status: StatusCode,
+) -> Result<HttpResponse, PageError> {
+    let t = caller.t();
+    let choices = surveys::audience_choices(state, caller).await?;
+    let one_per = OnePer::ALL
+        .iter()
+        .map(|o| Choice {
+            value: o.code().to_owned(),
+            label: (t.sv.one_per_label)(*o).to_owned(),
+            on: draft.one_per == o.code(),
+        })
+        .collect();
+    let questions = draft
+        .questions
+        .iter()
+        .enumerate()
+        .map(|(index, q)| QuestionBlock {
+            index,
+            number: index + 1,
+            kinds: QuestionKind::ALL
+                .iter()
+                .map(|k| Choice {
+                    value: k.code().to_owned(),
+                    label: (t.sv.kind_label)(*k).to_owned(),
+                    on: q.kind == k.code(),
+                })
+                .collect(),
+            text: q.text.clone(),
+            options: q.options.clone(),
+            required: q.required,
+            kind_field: format!("questions[{index}].kind"),
+            text_field: format!("questions[{index}].text"),
+            options_field: format!("questions[{index}].options"),
+        })
+        .collect();
+    let audience = draft.audience.view(t, &choices);
+    let page = BuilderPage {
+        t,
+        chrome: Chrome::new(caller, Section::Surveys, "/surveys/new"),
+        draft,
+        one_per,
+        questions,
+        audience,
+        errors: failure.fields,
+        message: failure.message,
+    };
+    html_with_status(&page, status)
+}
+
+fn blank_question() -> QuestionForm {
+    QuestionForm { kind: QuestionKind::Single.code().to_owned(), required: true, ..QuestionForm::default() }
+}
+
+#[get("/surveys/new")]
+pub async fn new_page(state: web::Data<AppState>, caller: PageCaller) -> Result<HttpResponse, PageError> {
+    let draft = Draft {
+        anonymous: true,
+        one_per: OnePer::Resident.code().to_owned(),
+        questions: vec![blank_question()],
+        ..Draft::default()
+    };
+    builder(&state, &caller, draft, FormFailure::default(), StatusCode::OK).await
+}
+
+/// Saves the builder, or adds / removes a question block and shows it again.
+#[post("/surveys")]
+pub async fn create_page(
+    state: web::Data<AppState>,
+    caller: PageCaller,
+    pairs: CsrfForm<FormPairs>,
+) -> Result<HttpResponse, PageError> {
+    let (mut draft, action) = Draft::from_pairs(pairs.0);
+    if action == "add" {
+        if draft.questions.len() < domovoy_domain::survey::MAX_QUESTIONS {
+            draft.questions.push(blank_question());
+        }
+        return builder(&state, &caller, draft, FormFailure::default(), StatusCode::OK).await;
+    }
+    if let Some(index) = action.strip_prefix("remove:").and_then(|i| i.parse::<usize>().ok()) {
+        if index < draft.questions.len() {
+            draft.questions.remove(index);
+        }
+        return builder(&state, &caller, draft, FormFailure::default(), StatusCode::OK).await;
+    }
+    let result = match draft.input(state.config.display_time_zone) {
+        Ok(input) => surveys::create(&state, &caller, &input).await,
+        Err(error) => Err(error),
+    };
+    match result {
+        Ok((survey, _)) => Ok(see_other(&format!("/surveys/{}?done=survey_created", survey.id))),
+        Err(error) => {
+            let failure = FormFailure::from_error(error, caller.t())?;
+            builder(&state, &caller, draft, failure, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+    }
+}
+
+/// A question as the answer form shows it.
+struct FormQuestion {
+    id: String,
+    kind: &'static str,
+    text: String,
+    required: bool,
+    /// Choices (index, words); the marks of a scale or NPS question.
+    options: Vec<(i64, String)>,
+    low: &'static str,
+    high: &'static str,
+}
+
+fn form_question(q: &Question, t: &Catalog) -> FormQuestion {
+    let options = match q.kind {
+        QuestionKind::Single | QuestionKind::Multiple => {
+            q.options.iter().enumerate().map(|(i, o)| (i as i64, o.clone())).collect()
+        }
+        QuestionKind::YesNo => vec![(1, t.sv.yes.to_owned()), (0, t.sv.no.to_owned())],
+        QuestionKind::Scale | QuestionKind::Nps => {
+            let (low, high) = q.range();
+            (low..=high).map(|n| (n, n.to_string())).collect()
+        }
+        QuestionKind::Text => Vec::new(),
+    };
+    let (low, high) = match q.kind {
+        QuestionKind::Scale => (t.sv.scale_low, t.sv.scale_high),
+        QuestionKind::Nps => (t.sv.nps_low, t.sv.nps_high),
+        _ => ("", ""),
+    };
+    FormQuestion {
+        id: q.id.to_string(),
+        kind: q.kind.code(),
+        text: q.text.clone(),
+        required: q.required,
+        options,
+        low,
+        high,
+    }
+}
+
+/// The answer form (`survey_form.html`): the resident's, or the
+/// manager's preview with nothing to send.
+struct AnswerForm {
+    id: String,
+    questions: Vec<FormQuestion>,
+    /// The form can be sent (a resident's open survey, not answered).
+    answerable: bool,
+    /// For a vote per unit: the units still to answer for (id, label).
+    units: Vec<(String, String)>,
+    /// A fresh key per form shown: a double submit stores one answer.
+    key: String,
+    errors: Vec<(String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "survey_answer.html")]
+struct AnswerPage<'a> {
+    t: &'a Catalog,
+    chrome: Chrome,
+    title: String,
+    intro: String,
+    anonymous: bool,
+    closes: Option<String>,
+    answered: bool,
+    message: Option<String>,
+    form: AnswerForm,
+}
+
+#[derive(Template)]
+#[template(path = "survey.html")]
+struct ManagerPage<'a> {
+    t: &'a Catalog,
+    chrome: Chrome,
+    id: String,
+    title: String,
+    status: &'static str,
+    status_code: &'static str,
+    anonymous: bool,
+    one_per: &'static str,
+    created: String,
+    closes: Option<String>,
+    intro: String,
+    /// The draft's preview as residents see it.
+    preview: Option<AnswerForm>,
+    eligible: u64,
+    results: Option<ResultsView>,
+}
+
+#[derive(Template)]
+#[template(path = "survey_results.html")]
+struct ResultsView {
+    t: &'static Catalog,
+    id: String,
+    live: bool,
+    responses: u64,
+    eligible: u64,
+    rate: String,
+    buildings: Vec<(String, u64, u64, String)>,
+    questions: Vec<QuestionView>,
+    search: String,
+}
+
+struct QuestionView {
+    number: usize,
+    text: String,
+    kind: &'static str,
+    answered: String,
+    chart: String,
+    rows: Vec<(String, u64, String)>,
+    average: Option<String>,
+    interval: Option<String>,
+    nps: Option<(String, String)>,
+    texts: Vec<String>,
+    texts_found: Option<String>,
+    words: Vec<(String, u64)>,
+}
+
+fn decimal_of(t: &Catalog) -> char {
+    if t.html_lang == "ru" { ',' } else { '.' }
+}
+
+fn number(value: f64, places: usize, t: &Catalog) -> String {
+    format!("{value:.places$}").replace('.', &decimal_of(t).to_string())
+}
+
+fn share(part: u64, whole: u64, t: &Catalog) -> String {
+    if whole == 0 { "—".to_owned() } else { format!("{}\u{a0}%", number(part as f64 * 100.0 / whole as f64, 1, t)) }
+}
+
+/// The words of one answered number of a question.
+fn value_label(q: &Question, value: i64, t: &Catalog) -> String {
+    match q.kind {
+        QuestionKind::Single | QuestionKind::Multiple => {
+            usize::try_from(value).ok().and_then(|i| q.options.get(i)).cloned().unwrap_or_else(|| value.to_string())
+        }
+        QuestionKind::YesNo => if value == 1 { t.sv.yes } else { t.sv.no }.to_owned(),
+        _ => value.to_string(),
+    }
+}
+
+fn results_view(r: &Results, t: &'static Catalog, search: &str) -> ResultsView {
+    let questions = r
+        .questions
+        .iter()
+        .enumerate()
+        .map(|(i, q)| {
+            let s = &q.summary;
+            let rows: Vec<(String, u64, String)> =
+                s.counts.iter().map(|(v, n)| (value_label(&q.question, *v, t), *n, share(*n, s.answered, t))).collect();
+            let chart = if rows.is_empty() {
+                String::new()
+            } else {
+                let categories: Vec<String> = rows.iter().map(|(label, ..)| label.clone()).collect();
+                let values = rows.iter().map(|(_, n, _)| *n as f64).collect();
+                chart::bars(
+                    &q.question.text,
+                    &categories,
+                    &[Series { name: t.sv.col_count.to_owned(), values }],
+                    Scale::Count,
+                    decimal_of(t),
+                )
+            };
+            let found = surveys::search_texts(&q.texts, search);
+            QuestionView {
+                number: i + 1,
+                text: q.question.text.clone(),
+                kind: (t.sv.kind_label)(q.question.kind),
+                answered: (t.sv.answered_n)(s.answered),
+                chart,
+                rows,
+                average: s.average.map(|a| number(a, 2, t)),
+                interval: s.interval.map(|(low, high)| format!("{} – {}", number(low, 2, t), number(high, 2, t))),
+                nps: s.nps.map(|n| (number(n.score, 1, t), (t.sv.nps_parts)(n.promoters, n.passives, n.detractors))),
+                texts_found: (!search.trim().is_empty())
+                    .then(|| (t.sv.texts_found)(found.len().min(SHOWN_TEXTS), found.len())),
+                texts: found.into_iter().take(SHOWN_TEXTS).cloned().collect(),
+                words: surveys::word_frequencies(&q.texts, SHOWN_WORDS),
+            }
+        })
+        .collect();
+    ResultsView {
+        t,
+        id: r.survey.id.to_string(),
+        live: r.state == SurveyStatus::Published,
+        responses: r.responses,
+        eligible: r.eligible,
+        rate: share(r.responses, r.eligible, t),
+        buildings: r
+            .buildings
+            .iter()
+            .map(|b| (b.building_name.clone(), b.eligible, b.responses, share(b.responses, b.eligible, t)))
+            .collect(),
+        questions,
+        search: search.to_owned(),
+    }
+}
+
+/// The results as a table: a row per question and answer, then the texts.
+fn results_table(r: &Results, t: &Catalog) -> Table {
+    let mut rows = Vec::new();
+    for q in &r.questions {
+        let s = &q.summary;
+        for (value, n) in &s.counts {
+            rows.push(vec![
+                q.question.text.clone(),
+                value_label(&q.question, *value, t),
+                n.to_string(),
+                share(*n, s.answered, t),
+            ]);
+        }
+        if let Some(average) = s.average {
+            rows.push(vec![q.question.text.clone(), t.sv.average.to_owned(), number(average, 2, t), String::new()]);
+        }
+        if let Some(nps) = s.nps {
+            rows.push(vec![q.question.text.clone(), t.sv.nps.to_owned(), number(nps.score, 1, t), String::new()]);
+        }
+        for text in &q.texts {
+            rows.push(vec![q.question.text.clone(), text.clone(), String::new(), String::new()]);
+        }
+    }
+    Table {
+        headers: [t.sv.col_question, t.sv.col_answer, t.sv.col_count, t.sv.col_share]
+            .iter()
+            .map(|h| (*h).to_owned())
+            .collect(),
+        rows,
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct DetailQuery {
+    pub done: Option<String>,
+    /// `csv` or `xlsx`: the results as a file.
+    pub format: Option<String>,
+    /// `results`: only the results block (the page's live refresh).
+    pub part: Option<String>,
+    /// Search in the free-text answers.
+    pub q: Option<String>,
+}
+
+fn notice(t: &Catalog, done: Option<&str>) -> Option<String> {
+    match done? {
+        "survey_created" => Some(t.sv.survey_created.to_owned()),
+        "survey_published" => Some(t.sv.survey_published.to_owned()),
+        "survey_closed" => Some(t.sv.survey_closed.to_owned()),
+        "survey_copied" => Some(t.sv.survey_copied.to_owned()),
+        "answered" => Some(t.sv.thanks.to_owned()),
+        _ => None,
+    }
+}
+
+fn make_form(t: &Catalog, survey: &Survey, open: Option<&OpenSurvey>, errors: Vec<(String, String)>) -> AnswerForm {
+    AnswerForm {
+        id: survey.id.to_string(),
+        questions: survey.questions.iter().map(|q| form_question(q, t)).collect(),
+        answerable: open.is_some_and(|o| !o.answered),
+        units: Vec::new(),
+        key: domovoy_app::secret::new_secret(),
+        errors,
+    }
+}
+
+/// The unit labels of a resident's units still to vote for.
+async fn unit_choices(state: &AppState, open: &OpenSurvey) -> Result<Vec<(String, String)>, PageError> {
+    let mut out = Vec::with_capacity(open.units.len());
+    for unit in &open.units {
+        let unit = domovoy_store::layout::unit(&state.db, *unit).await.map_err(AppError::from)?;
+        out.push((unit.id.to_string(), unit.label.to_string()));
+    }
+    Ok(out)
+}
+
+async fn resident_page(
+    state: &AppState,
+    caller: &PageCaller,
+    id: SurveyId,
+    failure: FormFailure,
+    done: Option<&str>,
+    status: StatusCode,
+) -> Result<HttpResponse, PageError> {
+    let t = caller.t();
+    let open = surveys::open_one(state, caller, id).await?;
+    let chrome = Chrome::new(caller, Section::Surveys, &format!("/surveys/{id}")).with_notice(notice(t, done));
+    let mut form = make_form(t, &open.survey, Some(&open), failure.fields);
+    if open.survey.one_per == OnePer::Unit {
+        form.units = unit_choices(state, &open).await?;
+    }
+    let page = AnswerPage {
+        t,
+        chrome,
+        title: open.survey.title.clone(),
+        intro: open.survey.intro.clone(),
+        anonymous: open.survey.anonymous,
+        closes: open.survey.closes_at.map(|at| fmt_time(at, state.config.display_time_zone)),
+        answered: open.answered,
+        message: failure.message,
+        form,
+    };
+    html_with_status(&page, status)
+}
+
+#[get("/surveys/{id}")]
+pub async fn detail_page(
+    state: web::Data<AppState>,
+    caller: PageCaller,
+    id: web::Path<Uuid>,
+    query: web::Query<DetailQuery>,
+) -> Result<HttpResponse, PageError> {
+    let t = caller.t();
+    let zone = state.config.display_time_zone;
+    let id = SurveyId::from_uuid(*id);
+    if caller.is_resident() {
+        return resident_page(&state, &caller, id, FormFailure::default(), query.done.as_deref(), StatusCode::OK).await;
+    }
+    let search = query.q.clone().unwrap_or_default();
+    if let Some(format) = query.format.as_deref() {
+        let format = ExportFormat::parse(Some(format))?;
+        let results = surveys::results(&state, &caller, id).await?;
+        return Ok(download(&results_table(&results, t), format, &format!("survey-{id}"), t.sv.sheet_summary)?);
+    }
+    if query.part.as_deref() == Some("results") {
+        let results = surveys::results(&state, &caller, id).await?;
+        return html(&results_view(&results, t, &search));
+    }
+    let survey = surveys::get(&state, &caller, id).await?;
+    let chrome =
+        Chrome::new(&caller, Section::Surveys, &format!("/surveys/{id}")).with_notice(notice(t, query.done.as_deref()));
+    let draft = survey.status == SurveyStatus::Draft;
+    let results = surveys::results(&state, &caller, id).await?;
+    let preview = draft.then(|| make_form(t, &survey, None, Vec::new()));
+    let state_now = survey.status_at(Utc::now());
+    let page = ManagerPage {
+        t,
+        chrome,
+        id: id.to_string(),
+        title: survey.title.clone(),
+        status: (t.sv.status_label)(state_now),
+        status_code: state_now.code(),
+        anonymous: survey.anonymous,
+        one_per: (t.sv.one_per_label)(survey.one_per),
+        created: fmt_time(survey.created_at, zone),
+        closes: survey.closes_at.map(|at| fmt_time(at, zone)),
+        intro: survey.intro.clone(),
+        preview,
+        eligible: results.eligible,
+        results: (!draft).then(|| results_view(&results, t, &search)),
+    };
+    html(&page)
+}
+
+/// A refusal of a button on the survey page, shown as a message page.
+fn refused(caller: &PageCaller, id: SurveyId, error: AppError) -> Result<HttpResponse, PageError> {
+    let t = caller.t();
+    match error {
+        error @ (AppError::Rule(_) | AppError::Validation(_)) => {
+            let back = format!("/surveys/{id}");
+            let page = crate::pages::MessagePage {
+                t,
+                chrome: Chrome::new(caller, Section::Surveys, &back),
+                message: crate::error::message_of(&error, t),
+                back,
+            };
+            html_with_status(&page, StatusCode::CONFLICT)
+        }
+        other => Err(other.into()),
+    }
+}
+
+#[post("/surveys/{id}/publish")]
+pub async fn publish_page(
+    state: web::Data<AppState>,
+    caller: PageCaller,
+    id: web::Path<Uuid>,
+    _form: CsrfForm<NoFields>,
+) -> Result<HttpResponse, PageError> {
+    let id = SurveyId::from_uuid(*id);
+    match surveys::publish(&state, &caller, id).await {
+        Ok(_) => Ok(see_other(&format!("/surveys/{id}?done=survey_published"))),
+        Err(error) => refused(&caller, id, error),
+    }
+}
+
+#[post("/surveys/{id}/close")]
+pub async fn close_page(
+    state: web::Data<AppState>,
+    caller: PageCaller,
+    id: web::Path<Uuid>,
+    _form: CsrfForm<NoFields>,
+) -> Result<HttpResponse, PageError> {
+    let id = SurveyId::from_uuid(*id);
+    match surveys::close(&state, &caller, id).await {
+        Ok(_) => Ok(see_other(&format!("/surveys/{id}?done=survey_closed"))),
+        Err(error) => refused(&caller, id, error),
+    }
+}
+
+/// «Новый запуск»: a draft copy, opened for editing its audience and time.
+#[post("/surveys/{id}/copy")]
+pub async fn copy_page(
+    state: web::Data<AppState>,
+    caller: PageCaller,
+    id: web::Path<Uuid>,
+    _form: CsrfForm<NoFields>,
+) -> Result<HttpResponse, PageError> {
+    let copy = surveys::copy(&state, &caller, SurveyId::from_uuid(*id)).await?;
+    Ok(see_other(&format!("/surveys/{}?done=survey_copied", copy.id)))
+}
+
+#[derive(Template)]
+#[template(path = "survey_print.html")]
+struct PrintPage<'a> {
+    t: &'a Catalog,
+    css: String,
+    title: String,
+    intro: String,
+    anonymous: bool,
+    closes: Option<String>,
+    link: String,
+    qr: Option<String>,
+    questions: Vec<FormQuestion>,
+}
+
+/// The notice-board sheet: the survey, its link as a QR code, and the
+/// questions in paper form.
+#[get("/surveys/{id}/print")]
+pub async fn print_page(
+    state: web::Data<AppState>,
+    caller: PageCaller,
+    id: web::Path<Uuid>,
+    req: actix_web::HttpRequest,
+) -> Result<HttpResponse, PageError> {
+    let t = caller.t();
+    let survey = surveys::get(&state, &caller, SurveyId::from_uuid(*id)).await?;
+    let link = crate::pages::absolute_url(&req, &format!("/surveys/{}", survey.id));
+    let page = PrintPage {
+        t,
+        css: crate::assets::url("app.css"),
+        title: survey.title.clone(),
+        intro: survey.intro.clone(),
+        anonymous: survey.anonymous,
+        closes: survey.closes_at.map(|at| fmt_time(at, state.config.display_time_zone)),
+        qr: crate::qr::svg(&link),
+        link,
+        questions: survey.questions.iter().map(|q| form_question(q, t)).collect(),
+    };
+    html(&page)
+}
+
+/// The answer form's fields: `a_<question id>` (repeated for several
+/// choices), `unit_id`, `key`.
+fn response_of(survey: &Survey, pairs: &FormPairs) -> (ResponseInput, Option<String>) {
+    let mut answers = Vec::new();
+    let (mut unit_id, mut key) = (None, None);
+    for question in &survey.questions {
+        let name = format!("a_{}", question.id);
+        let values: Vec<&str> = pairs.iter().filter(|(k, _)| *k == name).map(|(_, v)| v.as_str()).collect();
+        if values.is_empty() {
+            continue;
+        }
+        let numbers = || values.iter().filter_map(|v| v.trim().parse::<i64>().ok());
+        let value = match question.kind {
+            QuestionKind::Text => RawAnswer::Text(values.join("\n")),
+            QuestionKind::Multiple => RawAnswer::Numbers(numbers().collect()),
+            QuestionKind::YesNo => match values[0] {
+                "1" => RawAnswer::Bool(true),
+                "0" => RawAnswer::Bool(false),
+                _ => RawAnswer::Text(values[0].to_owned()),
+            },
+            _ => numbers().next().map_or_else(|| RawAnswer::Text(values[0].to_owned()), RawAnswer::Number),
+        };
+        answers.push(AnswerInput { question_id: question.id.as_uuid(), value });
+    }
+    for (k, v) in pairs {
+        match k.as_str() {
+            "unit_id" => unit_id = v.parse::<Uuid>().ok(),
+            "key" if !v.is_empty() => key = Some(v.clone()),
+            _ => {}
+        }
+    }
+    (ResponseInput { answers, unit_id }, key)
+}
+
+/// The resident's answers; refusals come back on the form, the question
+/// marked.
+#[post("/surveys/{id}/answer")]
+pub async fn answer_form(
+    state: web::Data<AppState>,
+    caller: PageCaller,
+    id: web::Path<Uuid>,
+    pairs: CsrfForm<FormPairs>,
+) -> Result<HttpResponse, PageError> {
+    let id = SurveyId::from_uuid(*id);
+    let open = surveys::open_one(&state, &caller, id).await?;
+    let (input, key) = response_of(&open.survey, &pairs.0);
+    match surveys::respond(&state, &caller, id, &input, key.map(AnswerKey)).await {
+        Ok(_) => Ok(see_other(&format!("/surveys/{id}?done=answered"))),
+        Err(error) => {
+            let failure = FormFailure::from_error(error, caller.t())?;
+            resident_page(&state, &caller, id, failure, None, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+    }
+}

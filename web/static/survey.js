@@ -1,0 +1,39 @@
+// Surveys. The builder shows the choices box only for choice questions.
+// A running survey's results: the block is fetched again every 5 s while
+// the page is visible (bounded), so new answers show without a reload.
+
+for (const question of document.querySelectorAll(".survey-question")) {
+  const kind = question.querySelector("select[name=q_kind]");
+  const options = question.querySelector("[data-choice-options]");
+  const show = () => {
+    options.hidden = !["single", "multiple"].includes(kind.value);
+  };
+  kind.addEventListener("change", show);
+  show();
+}
+
+const box = document.querySelector("[data-live-results]");
+const POLL_MS = 5000;
+// Eight hours of polling at most; a page left open longer shows its last figures.
+const MAX_POLLS = 5760;
+
+async function refresh(left) {
+  if (left <= 0) return;
+  if (document.visibilityState === "visible") {
+    try {
+      const response = await fetch(box.dataset.surveyResults, { headers: { Accept: "text/html" } });
+      if (response.ok) {
+        const holder = document.createElement("div");
+        holder.innerHTML = await response.text();
+        const fresh = holder.querySelector("[data-survey-results]");
+        // Keep the search box the person is typing in.
+        if (fresh && !box.contains(document.activeElement)) box.replaceChildren(...fresh.childNodes);
+      }
+    } catch {
+      // The next round tries again.
+    }
+  }
+  setTimeout(() => refresh(left - 1), POLL_MS);
+}
+
+if (box) setTimeout(() => refresh(MAX_POLLS), POLL_MS);
