@@ -23,6 +23,15 @@ fn questions() -> Value {
     ])
 }
 
+/// A survey written and published; answers it as written.
+async fn published(app: &TestApp, token: &str, body: &Value) -> (Value, String) {
+    let survey = created(app, token, body).await;
+    let id = survey["id"].as_str().unwrap().to_owned();
+    let published = app.post(token, &format!("/api/v1/surveys/{id}/publish"), &json!({})).await;
+    assert_eq!(published.status(), StatusCode::OK);
+    (survey, id)
+}
+
 async fn created(app: &TestApp, token: &str, body: &Value) -> Value {
     let response = app.post(token, "/api/v1/surveys", body).await;
     assert_eq!(response.status(), StatusCode::CREATED, "{}", response.text().await.unwrap());
@@ -208,7 +217,7 @@ async fn a_named_vote_per_unit_keeps_who_answered_and_counts_units() {
     let app = TestApp::spawn().await;
     let service = app.token("service").await;
     let tower = building_id(&app, &service, "ЖК «Северная звезда»").await;
-    let survey = created(
+    let (survey, id) = published(
         &app,
         &service,
         &json!({ "title": "Голосование: шлагбаум во дворе", "anonymous": false, "one_per": "unit",
@@ -216,8 +225,6 @@ async fn a_named_vote_per_unit_keeps_who_answered_and_counts_units() {
                  "audience": { "building_ids": [tower], "link_roles": ["owner"] } }),
     )
     .await;
-    let id = survey["id"].as_str().unwrap().to_owned();
-    assert_eq!(app.post(&service, &format!("/api/v1/surveys/{id}/publish"), &json!({})).await.status(), StatusCode::OK);
     let ivanov = app.token("+79001000001").await;
     let open: Value = app.get(&ivanov, &format!("/api/v1/surveys/{id}")).await.json().await.unwrap();
     assert_eq!(open["unit_ids"].as_array().unwrap().len(), 1, "one unit to vote for: {open}");
@@ -237,7 +244,7 @@ async fn a_resident_answers_on_the_cabinets_form_and_the_office_sees_the_results
     let app = TestApp::spawn().await;
     let service = app.token("service").await;
     let tower = building_id(&app, &service, "ЖК «Северная звезда»").await;
-    let survey = created(
+    let (survey, id) = published(
         &app,
         &service,
         &json!({ "title": "Оцените уборку", "questions": [
@@ -247,8 +254,6 @@ async fn a_resident_answers_on_the_cabinets_form_and_the_office_sees_the_results
                  "audience": { "building_ids": [tower] }, "anonymous": true }),
     )
     .await;
-    let id = survey["id"].as_str().unwrap().to_owned();
-    app.post(&service, &format!("/api/v1/surveys/{id}/publish"), &json!({})).await;
 
     let browser = app.browser();
     app.browser_login(&browser, "+79001000001", domovoy::demo::DEMO_PASSWORD).await;

@@ -535,17 +535,13 @@ pub async fn send_page(
     let id = MailingId::from_uuid(*id);
     match mailings::send(&state, &caller, id, &|url| (t.ml.letter_footer)(url)).await {
         Ok(_) => Ok(see_other(&format!("/mailings/{id}?done=mailing_sent"))),
-        Err(error @ (AppError::Rule(_) | AppError::Validation(_))) => {
-            let back = format!("/mailings/{id}");
-            let page = crate::pages::MessagePage {
-                t,
-                chrome: Chrome::new(&caller, Section::Mailings, &back),
-                message: crate::error::message_of(&error, t),
-                back,
-            };
-            html_with_status(&page, StatusCode::UNPROCESSABLE_ENTITY)
-        }
-        Err(other) => Err(other.into()),
+        Err(error) => crate::pages::refusal(
+            &caller,
+            Section::Mailings,
+            format!("/mailings/{id}"),
+            error,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
     }
 }
 

@@ -582,3 +582,24 @@ pub struct MessagePage<'a> {
     pub message: String,
     pub back: String,
 }
+
+/// A button's refusal by a rule or a field (a survey closed meanwhile, a
+/// mailing already sent) as a message page with a way back, at `status`;
+/// any other error is the error page's.
+pub fn refusal(
+    caller: &Caller,
+    section: Section,
+    back: String,
+    error: AppError,
+    status: StatusCode,
+) -> Result<HttpResponse, PageError> {
+    match error {
+        error @ (AppError::Rule(_) | AppError::Validation(_)) => {
+            let t = caller.t();
+            let page =
+                MessagePage { t, chrome: Chrome::new(caller, section, &back), message: message_of(&error, t), back };
+            html_with_status(&page, status)
+        }
+        other => Err(other.into()),
+    }
+}

@@ -21,7 +21,7 @@ use crate::auth::{Caller, CsrfForm, PageCaller};
 use crate::error::{ApiError, ErrorBody, PageError};
 use crate::export::workbook_bytes;
 use crate::i18n::{Catalog, catalog};
-use crate::pages::{Chrome, MessagePage, Section, fmt_time, html, see_other};
+use crate::pages::{Section, fmt_time, see_other};
 use crate::reports::view::{self, fmt_day};
 use crate::state::AppState;
 
@@ -120,18 +120,10 @@ pub async fn subscribe_page(
     let new = NewSubscription { report: name.into_inner(), cadence: form.cadence, filters: form.filter };
     match subscriptions::subscribe(&state, &caller, &new).await {
         Ok(_) => Ok(see_other("/reports?done=report_subscribed#subscriptions")),
-        Err(error @ (domovoy_app::AppError::Rule(_) | domovoy_app::AppError::Validation(_))) => {
-            let t = caller.t();
+        Err(error) => {
             let back = format!("/reports/{}?{}", new.report, view::filter_query(&new.filters));
-            let page = MessagePage {
-                t,
-                chrome: Chrome::new(&caller, Section::Reports, &back),
-                message: crate::error::message_of(&error, t),
-                back,
-            };
-            html(&page)
+            crate::pages::refusal(&caller, Section::Reports, back, error, actix_web::http::StatusCode::OK)
         }
-        Err(other) => Err(other.into()),
     }
 }
 

@@ -665,21 +665,19 @@ pub async fn detail_page(
     html(&page)
 }
 
-/// A refusal of a button on the survey page, shown as a message page.
-fn refused(caller: &PageCaller, id: SurveyId, error: AppError) -> Result<HttpResponse, PageError> {
-    let t = caller.t();
-    match error {
-        error @ (AppError::Rule(_) | AppError::Validation(_)) => {
-            let back = format!("/surveys/{id}");
-            let page = crate::pages::MessagePage {
-                t,
-                chrome: Chrome::new(caller, Section::Surveys, &back),
-                message: crate::error::message_of(&error, t),
-                back,
-            };
-            html_with_status(&page, StatusCode::CONFLICT)
+/// Where a survey's button leads: back to its page with `done`, or the
+/// refusal (409: the survey moved meanwhile).
+fn after_button<T>(
+    caller: &PageCaller,
+    id: SurveyId,
+    result: Result<T, AppError>,
+    done: &str,
+) -> Result<HttpResponse, PageError> {
+    match result {
+        Ok(_) => Ok(see_other(&format!("/surveys/{id}?done={done}"))),
+        Err(error) => {
+            crate::pages::refusal(caller, Section::Surveys, format!("/surveys/{id}"), error, StatusCode::CONFLICT)
         }
-        other => Err(other.into()),
     }
 }
 
@@ -691,10 +689,7 @@ pub async fn publish_page(
     _form: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, PageError> {
     let id = SurveyId::from_uuid(*id);
-    match surveys::publish(&state, &caller, id).await {
-        Ok(_) => Ok(see_other(&format!("/surveys/{id}?done=survey_published"))),
-        Err(error) => refused(&caller, id, error),
-    }
+    after_button(&caller, id, surveys::publish(&state, &caller, id).await, "survey_published")
 }
 
 #[post("/surveys/{id}/close")]
@@ -705,10 +700,7 @@ pub async fn close_page(
     _form: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, PageError> {
     let id = SurveyId::from_uuid(*id);
-    match surveys::close(&state, &caller, id).await {
-        Ok(_) => Ok(see_other(&format!("/surveys/{id}?done=survey_closed"))),
-        Err(error) => refused(&caller, id, error),
-    }
+    after_button(&caller, id, surveys::close(&state, &caller, id).await, "survey_closed")
 }
 
 /// «Новый запуск»: a draft copy, opened for editing its audience and time.
