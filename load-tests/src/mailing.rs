@@ -135,25 +135,30 @@ fn address(i: usize) -> String {
     format!("resident{i:06}@load.demo")
 }
 
-/// The building (its layout generated when it has none) and `recipients`
-/// residents with e-mail, one per flat, imported when missing.
-async fn residents(server: &Server, recipients: usize) -> anyhow::Result<String> {
-    let building = server.building().await?;
+/// Gives `building` a layout of at least `flats` apartments when it has
+/// none; refuses a building whose layout is smaller.
+pub async fn ensure_layout(server: &Server, building: &str, flats: usize) -> anyhow::Result<()> {
     let board = server.get_json(&format!("/api/v1/buildings/{building}/chessboard")).await?;
     let units = board["units"].as_u64().unwrap_or(0) as usize;
     if units == 0 {
-        let sections = recipients.div_ceil(PER_FLOOR * FLOORS).max(1);
+        let sections = flats.div_ceil(PER_FLOOR * FLOORS).max(1);
         let spec = json!({"sections": sections, "kind": "entrance", "first_floor": 2, "last_floor": FLOORS + 1,
                           "units_per_floor": PER_FLOOR, "unit_kind": "apartment", "first_number": 1});
         let (status, answer) = server.post(&format!("/api/v1/buildings/{building}/layout/generate"), &spec).await?;
         if !status.is_success() {
             bail!("layout not generated: {status} {answer}");
         }
-    } else if units < recipients {
-        bail!(
-            "the first building has {units} units, fewer than --recipients {recipients}: use a fresh server (--spawn)"
-        );
+    } else if units < flats {
+        bail!("the first building has {units} units, fewer than the {flats} needed: use a fresh server (--spawn)");
     }
+    Ok(())
+}
+
+/// The building (its layout generated when it has none) and `recipients`
+/// residents with e-mail, one per flat, imported when missing.
+async fn residents(server: &Server, recipients: usize) -> anyhow::Result<String> {
+    let building = server.building().await?;
+    ensure_layout(server, &building, recipients).await?;
     let probe =
         server.get_json(&format!("/api/v1/search?q={}", crate::pages::encode(&address(recipients - 1)))).await?;
     if probe["clients"].as_array().is_none_or(Vec::is_empty) {

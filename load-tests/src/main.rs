@@ -28,6 +28,7 @@ mod reports;
 mod server;
 mod sip;
 mod stats;
+mod survey;
 mod sync;
 mod ws;
 
@@ -249,6 +250,19 @@ enum Scenario {
         #[arg(long, default_value = "127.0.0.1:2525")]
         smtp_listen: String,
     },
+    /// A survey answered by --residents residents at once, each through
+    /// their own account (set up first, not timed): every answer stored
+    /// once (retries replayed, double submits refused), the answering
+    /// time, and the results' latency over --requests calls.
+    Survey {
+        #[arg(long, default_value_t = 5_000)]
+        residents: usize,
+        /// Answers in flight at once.
+        #[arg(long, default_value_t = 64)]
+        concurrency: usize,
+        #[arg(long, default_value_t = 20)]
+        requests: usize,
+    },
     /// Reports over many tickets (written straight into the spawned
     /// server's database): every report timed for a year of all buildings
     /// and a month of one, with intake running beside.
@@ -309,6 +323,10 @@ async fn main() -> anyhow::Result<()> {
         println!("SMTP sink on {address}");
         env.push(("DOMOVOY_MAIL__SMTP_URL".to_owned(), format!("smtp://{address}")));
         env.push(("DOMOVOY_MAIL__FROM".to_owned(), "Домовой <noreply@load.demo>".to_owned()));
+    }
+    // Every resident of `survey` signs in from this one address.
+    if matches!(cli.scenario, Scenario::Survey { .. }) {
+        env.push(("DOMOVOY_AUTH__SIGN_IN_PER_MINUTE".to_owned(), "1000000".to_owned()));
     }
     let mut spawned = if cli.spawn {
         let bin = match &cli.server_bin {
@@ -438,6 +456,9 @@ async fn run(cli: &Cli, mut spawned: Option<&mut Spawned>, inbox: mailing::Inbox
         Scenario::Push { devices, tickets } => push::push(&server, *devices, *tickets).await,
         Scenario::Mailing { recipients, kills, .. } => {
             mailing::mailing(&server, spawned, inbox, *recipients, *kills).await
+        }
+        Scenario::Survey { residents, concurrency, requests } => {
+            survey::survey(&server, (&login, &password), *residents, *concurrency, *requests).await
         }
         Scenario::Reports { tickets, buildings, years, requests, intake_rate } => {
             reports::reports(server.clone(), spawned.as_deref(), *tickets, *buildings, *years, *requests, *intake_rate)

@@ -10,6 +10,28 @@ use serde_json::{Value, json};
 use crate::server::{Server, marker};
 use crate::stats::{Figures, Latencies, Summary, round3};
 
+/// Signs the tool's HTTP client in through the sign-in form (its cookie
+/// then opens pages).
+pub async fn sign_in_form(server: &Server, login: &str, password: &str) -> anyhow::Result<()> {
+    let login_page = server.http.get(format!("{}/login", server.url)).send().await?.text().await?;
+    let csrf = login_page
+        .split("name=\"csrf_token\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .context("no CSRF token on the sign-in page")?
+        .to_owned();
+    let signed = server
+        .http
+        .post(format!("{}/login", server.url))
+        .form(&[("csrf_token", csrf.as_str()), ("login", login), ("password", password), ("next", "/")])
+        .send()
+        .await?;
+    if !(signed.status().is_success() || signed.status().is_redirection()) {
+        bail!("form sign-in failed: {}", signed.status());
+    }
+    Ok(())
+}
+
 pub async fn board(
     server: Arc<Server>,
     login: &str,
@@ -55,22 +77,7 @@ pub async fn board(
         }
     }
     // The page as the dispatcher opens it, signed in by the form.
-    let login_page = server.http.get(format!("{}/login", server.url)).send().await?.text().await?;
-    let csrf = login_page
-        .split("name=\"csrf_token\" value=\"")
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .context("no CSRF token on the sign-in page")?
-        .to_owned();
-    let signed = server
-        .http
-        .post(format!("{}/login", server.url))
-        .form(&[("csrf_token", csrf.as_str()), ("login", login), ("password", password), ("next", "/")])
-        .send()
-        .await?;
-    if !(signed.status().is_success() || signed.status().is_redirection()) {
-        bail!("form sign-in failed: {}", signed.status());
-    }
+    sign_in_form(&server, login, password).await?;
     let mut times = Vec::with_capacity(requests);
     let mut api_times = Vec::with_capacity(requests);
     let mut bytes = 0;

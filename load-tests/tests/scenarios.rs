@@ -173,3 +173,32 @@ fn a_mailing_on_postgresql_through_a_sigkill_reaches_each_recipient_once() {
     assert_eq!(figures["letters"].as_u64().unwrap() - figures["resent"].as_u64().unwrap(), 300, "{figures}");
     assert_eq!(figures["errors"], 0, "the mailing's report agrees: {figures}");
 }
+
+/// Residents answer a survey at once: each answer stored and counted once,
+/// retries replayed, double submits refused.
+fn survey_counts_every_answer_once(database: Option<&str>) {
+    let mut args = vec!["survey", "--residents", "60", "--concurrency", "16", "--requests", "3"];
+    if let Some(url) = database {
+        args.extend(["--database-url", url]);
+    }
+    let figures = run(&args);
+    assert_contract(&figures, "survey");
+    assert_eq!(figures["answers_stored"], 60, "{figures}");
+    assert_eq!(figures["results_counted"], 60, "{figures}");
+    assert_eq!(figures["results_texts"], 15, "every fourth wrote a text: {figures}");
+    assert_eq!(figures["errors"], 0, "retries got 201, double submits 409: {figures}");
+}
+
+#[test]
+fn a_survey_counts_every_answer_once() {
+    survey_counts_every_answer_once(None);
+}
+
+#[test]
+fn a_survey_on_postgresql_counts_every_answer_once() {
+    let Ok(pg) = std::env::var("DOMOVOY_TEST_POSTGRES_URL") else {
+        eprintln!("skipped: DOMOVOY_TEST_POSTGRES_URL is not set, so this PostgreSQL test did not run");
+        return;
+    };
+    survey_counts_every_answer_once(Some(&pg));
+}
