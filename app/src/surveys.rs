@@ -84,6 +84,9 @@ pub struct SurveyView {
 #[derive(Debug, Clone, Serialize)]
 pub struct OpenSurvey {
     pub survey: Survey,
+    /// It takes answers now (a resident may still open a closed one they
+    /// were asked, and is told it is closed).
+    pub open: bool,
     /// They (or all their units, for a vote per unit) have answered.
     pub answered: bool,
     /// For a vote per unit: their units in the audience not answered yet.
@@ -256,12 +259,16 @@ pub async fn list(app: &App, requester: &Requester) -> AppResult<Vec<SurveyView>
     require_manager(requester)?;
     let now = Utc::now();
     let surveys = store::list(&app.db, 100).await?;
-    let mut out = Vec::with_capacity(surveys.len());
-    for survey in surveys {
-        let responses = store::tally(&app.db, survey.id).await?.responses;
-        out.push(SurveyView { state: survey.status_at(now), survey, responses });
-    }
-    Ok(out)
+    let ids: Vec<SurveyId> = surveys.iter().map(|s| s.id).collect();
+    let counts = store::response_counts(&app.db, &ids).await?;
+    Ok(surveys
+        .into_iter()
+        .map(|survey| SurveyView {
+            state: survey.status_at(now),
+            responses: counts.get(&survey.id).copied().unwrap_or(0),
+            survey,
+        })
+        .collect())
 }
 
 /// One survey, for those who manage surveys.
@@ -340,36 +347,54 @@ async fn me(app: &App, requester: &Requester) -> AppResult<Option<ClientId>> {
     Ok(clients::find_by_user(&app.db, user.id).await?)
 }
 
+/// What `survey` is to the resident `client`: `None` when they are not in
+/// its audience (or it is a draft).
+async fn as_resident(app: &App, survey: Survey, client: ClientId) -> AppResult<Option<OpenSurvey>> {
+    if survey.status == SurveyStatus::Draft {
+        return Ok(None);
+    }
+    let mine =
+        respondents(survey.one_per, &store::eligible(&app.db, &survey.audience, today(app), Some(client)).await?);
+    if mine.is_empty() {
+        return Ok(None);
+    }
+    let keys: Vec<Uuid> = mine.iter().map(|(key, _)| *key).collect();
+    let done: HashSet<Uuid> = store::answered(&app.db, survey.id, &keys).await?.into_iter().collect();
+    let units: Vec<UnitId> = match survey.one_per {
+        OnePer::Unit => mine.iter().filter(|(key, _)| !done.contains(key)).map(|(_, e)| e.unit_id).collect(),
+        OnePer::Resident => Vec::new(),
+    };
+    Ok(Some(OpenSurvey {
+        open: survey.is_open(Utc::now()),
+        answered: keys.iter().all(|k| done.contains(k)),
+        survey,
+        units,
+    }))
+}
+
 /// The surveys open now that the signed-in resident may answer.
 pub async fn open_for_me(app: &App, requester: &Requester) -> AppResult<Vec<OpenSurvey>> {
     let Some(client) = me(app, requester).await? else {
         return Ok(Vec::new());
     };
-    let (now, today) = (Utc::now(), today(app));
+    let now = Utc::now();
     let mut out = Vec::new();
     for survey in store::published(&app.db).await? {
-        if !survey.is_open(now) {
-            continue;
+        if survey.is_open(now)
+            && let Some(open) = as_resident(app, survey, client).await?
+        {
+            out.push(open);
         }
-        let mine = respondents(survey.one_per, &store::eligible(&app.db, &survey.audience, today, Some(client)).await?);
-        if mine.is_empty() {
-            continue;
-        }
-        let keys: Vec<Uuid> = mine.iter().map(|(key, _)| *key).collect();
-        let done: HashSet<Uuid> = store::answered(&app.db, survey.id, &keys).await?.into_iter().collect();
-        let units: Vec<UnitId> = match survey.one_per {
-            OnePer::Unit => mine.iter().filter(|(key, _)| !done.contains(key)).map(|(_, e)| e.unit_id).collect(),
-            OnePer::Resident => Vec::new(),
-        };
-        out.push(OpenSurvey { answered: keys.iter().all(|k| done.contains(k)), survey, units });
     }
     Ok(out)
 }
 
-/// One open survey for the signed-in resident (not found when it is not
-/// theirs to answer).
+/// One survey the signed-in resident was asked, open or closed since (not
+/// found when it is not theirs).
 pub async fn open_one(app: &App, requester: &Requester, id: SurveyId) -> AppResult<OpenSurvey> {
-    open_for_me(app, requester).await?.into_iter().find(|o| o.survey.id == id).ok_or(AppError::NotFound)
+    let client = me(app, requester).await?.ok_or(AppError::NotFound)?;
+    let survey = store::get(&app.db, id).await?;
+    as_resident(app, survey, client).await?.ok_or(AppError::NotFound)
 }
 
 /// The idempotency key of an answer, hashed over the survey and unit only.

@@ -313,6 +313,29 @@ pub async fn record(tx: &mut WriteTx, survey: SurveyId, response: &NewResponse) 
     Ok(true)
 }
 
+/// How many responses each of `surveys` has (one grouped query; a survey
+/// without any is absent).
+pub async fn response_counts<'a>(
+    source: impl Into<Source<'a>>,
+    surveys: &[SurveyId],
+) -> StoreResult<HashMap<SurveyId, u64>> {
+    if surveys.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let sql = format!(
+        "SELECT survey_id, COUNT(*) FROM survey_responses WHERE survey_id IN ({}) GROUP BY survey_id",
+        crate::mailings::numbered(1, surveys.len())
+    );
+    let rows: Vec<(Uuid, i64)> = on_conn!(source, c => {
+        let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()));
+        for id in surveys {
+            query = query.bind(id.as_uuid());
+        }
+        query.fetch_all(&mut *c).await?
+    });
+    Ok(rows.into_iter().map(|(id, n)| (SurveyId::from_uuid(id), u64::try_from(n).unwrap_or(0))).collect())
+}
+
 /// What a survey's answers count: per question, how many responses
 /// answered it and how many gave each number.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

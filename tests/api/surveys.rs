@@ -183,6 +183,13 @@ async fn a_survey_is_published_answered_once_and_counted(app: &TestApp) {
     assert_eq!(error_code(after).await, "survey_not_open");
     let open: Value = app.get(&fedorova, "/api/v1/surveys?open=true").await.json().await.unwrap();
     assert!(open.as_array().unwrap().iter().all(|s| s["id"] != id.as_str()));
+    // A resident following an old link is told it is closed.
+    let closed: Value = app.get(&fedorova, &format!("/api/v1/surveys/{id}")).await.json().await.unwrap();
+    assert_eq!((closed["status"].as_str(), closed["answered"].as_bool()), (Some("closed"), Some(true)));
+    let browser = app.browser();
+    app.browser_login(&browser, "+79001000003", domovoy::demo::DEMO_PASSWORD).await;
+    let elsewhere = browser.get(app.url(&format!("/surveys/{id}"))).send().await.unwrap();
+    assert_eq!(elsewhere.status(), StatusCode::NOT_FOUND, "not Белов's survey");
 
     // The next run: a draft with the same questions under new ids, no answers.
     let copy = app.post(&service, &format!("/api/v1/surveys/{id}/copy"), &json!({})).await;

@@ -379,6 +379,8 @@ struct AnswerPage<'a> {
     anonymous: bool,
     closes: Option<String>,
     answered: bool,
+    /// It takes no answers any more.
+    closed: bool,
     message: Option<String>,
     form: AnswerForm,
 }
@@ -570,7 +572,7 @@ fn make_form(t: &Catalog, survey: &Survey, open: Option<&OpenSurvey>, errors: Ve
     AnswerForm {
         id: survey.id.to_string(),
         questions: survey.questions.iter().map(|q| form_question(q, t)).collect(),
-        answerable: open.is_some_and(|o| !o.answered),
+        answerable: open.is_some_and(|o| o.open && !o.answered),
         units: Vec::new(),
         key: domovoy_app::secret::new_secret(),
         errors,
@@ -610,6 +612,7 @@ async fn resident_page(
         anonymous: open.survey.anonymous,
         closes: open.survey.closes_at.map(|at| fmt_time(at, state.config.display_time_zone)),
         answered: open.answered,
+        closed: !open.open,
         message: failure.message,
         form,
     };
