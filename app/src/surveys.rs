@@ -533,6 +533,20 @@ pub async fn results(app: &App, requester: &Requester, id: SurveyId) -> AppResul
     })
 }
 
+/// Every response with its answers, for the raw export, and the names of
+/// the buildings they count in.
+pub async fn responses(
+    app: &App,
+    requester: &Requester,
+    id: SurveyId,
+) -> AppResult<(Vec<domovoy_store::surveys::StoredResponse>, HashMap<BuildingId, String>)> {
+    require_manager(requester)?;
+    store::get(&app.db, id).await?;
+    let names =
+        domovoy_store::buildings::list(&app.db).await?.into_iter().map(|b| (b.id, b.name.to_string())).collect();
+    Ok((store::responses(&app.db, id).await?, names))
+}
+
 /// The most frequent words of some texts (three letters or more, any
 /// case), at most `limit`, most frequent first.
 pub fn word_frequencies(texts: &[String], limit: usize) -> Vec<(String, u64)> {

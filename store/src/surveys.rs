@@ -390,6 +390,46 @@ pub async fn tally<'a>(source: impl Into<Source<'a>>, survey: SurveyId) -> Store
     Ok(tally)
 }
 
+/// One stored response with its answers, as the raw export lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredResponse {
+    pub building_id: Option<BuildingId>,
+    /// Per question, the numbers given and the text (if a text question).
+    pub answers: HashMap<QuestionId, (Vec<i64>, Option<String>)>,
+}
+
+/// Every response of a survey with its answers, in the order of their
+/// random ids (no order at all).
+pub async fn responses<'a>(source: impl Into<Source<'a>>, survey: SurveyId) -> StoreResult<Vec<StoredResponse>> {
+    type Row = (Uuid, Option<Uuid>, Uuid, i64, Option<String>);
+    let rows: Vec<Row> = on_conn!(source, c => {
+        sqlx::query_as(
+            "SELECT r.id, r.building_id, a.question_id, a.number, a.text
+             FROM survey_responses r JOIN survey_answers a ON a.response_id = r.id
+             WHERE r.survey_id = $1 ORDER BY r.id, a.question_id, a.number",
+        )
+        .bind(survey.as_uuid())
+        .fetch_all(&mut *c)
+        .await?
+    });
+    let mut out: Vec<StoredResponse> = Vec::new();
+    let mut current = None;
+    for (response, building, question, number, text) in rows {
+        if current != Some(response) {
+            current = Some(response);
+            out.push(StoredResponse { building_id: building.map(BuildingId::from_uuid), answers: HashMap::new() });
+        }
+        if let Some(last) = out.last_mut() {
+            let entry = last.answers.entry(QuestionId::from_uuid(question)).or_default();
+            match text {
+                Some(text) => entry.1 = Some(text),
+                None => entry.0.push(number),
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// Free-text answers to a question, at most `limit`, in the order of the
 /// responses' random ids (which is no order at all: not the order they
 /// came in). Searching is the caller's: SQLite's `LOWER` folds ASCII only.

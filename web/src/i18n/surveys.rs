@@ -88,6 +88,7 @@ catalog! {
     export_xlsx: &'static str = ("Скачать XLSX", "Download XLSX"),
     export_csv: &'static str = ("Скачать CSV", "Download CSV"),
     sheet_summary: &'static str = ("Итоги опроса", "Survey summary"),
+    sheet_answers: &'static str = ("Ответы", "Answers"),
     col_question: &'static str = ("Вопрос", "Question"),
 
     open_surveys: &'static str = ("Опросы", "Surveys"),

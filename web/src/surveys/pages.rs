@@ -4,6 +4,8 @@
 //! (managers: the preview and publishing, then the live results and their
 //! export; residents: the answer form, sized for a phone).
 
+use std::collections::HashMap;
+
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, post, web};
 use askama::Template;
@@ -15,13 +17,14 @@ use domovoy_app::AppError;
 use domovoy_app::surveys::{
     self, AnswerInput, AnswerKey, OpenSurvey, QuestionInput, ResponseInput, Results, SurveyInput,
 };
-use domovoy_domain::ids::SurveyId;
+use domovoy_domain::ids::{BuildingId, SurveyId};
 use domovoy_domain::survey::{OnePer, Question, QuestionKind, RawAnswer, Survey, SurveyStatus};
+use domovoy_store::surveys::StoredResponse;
 
 use crate::auth::csrf::{FormPairs, NoFields};
 use crate::auth::{CsrfForm, PageCaller};
 use crate::error::PageError;
-use crate::export::{ExportFormat, Table, download};
+use crate::export::{Cell, ExportFormat, Sheet, Table, attachment, download, workbook_bytes};
 use crate::i18n::Catalog;
 use crate::mailings::pages::{AudienceForm, AudienceView, Choice};
 use crate::pages::{Chrome, FormFailure, Section, fmt_time, html, html_with_status, see_other};
@@ -514,6 +517,67 @@ fn results_view(r: &Results, t: &'static Catalog, search: &str) -> ResultsView {
     }
 }
 
+/// The workbook: the summary (typed numbers and shares) and the raw
+/// answers, a row per response (a column per question; its building, and
+/// nothing of the person).
+fn workbook(r: &Results, raw: &(Vec<StoredResponse>, HashMap<BuildingId, String>), t: &Catalog) -> Vec<Sheet> {
+    let mut summary = Vec::new();
+    for q in &r.questions {
+        let s = &q.summary;
+        let text = || Cell::Text(q.question.text.clone());
+        for (value, n) in &s.counts {
+            let share = if s.answered == 0 { Cell::Empty } else { Cell::Percent(*n as f64 / s.answered as f64) };
+            summary.push(vec![
+                text(),
+                Cell::Text(value_label(&q.question, *value, t)),
+                Cell::Integer(i64::try_from(*n).unwrap_or(i64::MAX)),
+                share,
+            ]);
+        }
+        if let Some(average) = s.average {
+            summary.push(vec![text(), Cell::Text(t.sv.average.to_owned()), Cell::Decimal(average), Cell::Empty]);
+        }
+        if let Some(nps) = s.nps {
+            summary.push(vec![text(), Cell::Text(t.sv.nps.to_owned()), Cell::Decimal(nps.score), Cell::Empty]);
+        }
+    }
+    let (responses, names) = raw;
+    let mut headers = vec![t.sv.col_building.to_owned()];
+    headers.extend(r.questions.iter().map(|q| q.question.text.clone()));
+    let rows = responses
+        .iter()
+        .map(|response| {
+            let mut row =
+                vec![Cell::Text(response.building_id.and_then(|b| names.get(&b)).cloned().unwrap_or_default())];
+            for q in &r.questions {
+                let cell = match (response.answers.get(&q.question.id), q.question.kind) {
+                    (None, _) => Cell::Empty,
+                    (Some((_, Some(text))), _) => Cell::Text(text.clone()),
+                    (Some((numbers, None)), QuestionKind::Scale | QuestionKind::Nps) => {
+                        numbers.first().map_or(Cell::Empty, |n| Cell::Integer(*n))
+                    }
+                    (Some((numbers, None)), _) => Cell::Text(
+                        numbers.iter().map(|n| value_label(&q.question, *n, t)).collect::<Vec<_>>().join("; "),
+                    ),
+                };
+                row.push(cell);
+            }
+            row
+        })
+        .collect();
+    vec![
+        Sheet {
+            name: t.sv.sheet_summary.to_owned(),
+            headers: [t.sv.col_question, t.sv.col_answer, t.sv.col_count, t.sv.col_share]
+                .iter()
+                .map(|h| (*h).to_owned())
+                .collect(),
+            rows: summary,
+        },
+        Sheet { name: t.sv.sheet_answers.to_owned(), headers, rows },
+    ]
+}
+
 /// The results as a table: a row per question and answer, then the texts.
 fn results_table(r: &Results, t: &Catalog) -> Table {
     let mut rows = Vec::new();
@@ -636,6 +700,11 @@ pub async fn detail_page(
     if let Some(format) = query.format.as_deref() {
         let format = ExportFormat::parse(Some(format))?;
         let results = surveys::results(&state, &caller, id).await?;
+        if format == ExportFormat::Xlsx {
+            let raw = surveys::responses(&state, &caller, id).await?;
+            let body = workbook_bytes(&workbook(&results, &raw, t))?;
+            return Ok(attachment(body, format, &format!("survey-{id}")));
+        }
         return Ok(download(&results_table(&results, t), format, &format!("survey-{id}"), t.sv.sheet_summary)?);
     }
     if query.part.as_deref() == Some("results") {
