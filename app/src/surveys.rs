@@ -227,9 +227,8 @@ async fn insert_draft(app: &App, requester: &Requester, new: NewSurvey) -> AppRe
     .await
 }
 
-/// Writes a draft; answers it with how many may answer now.
-pub async fn create(app: &App, requester: &Requester, input: &SurveyInput) -> AppResult<(Survey, u64)> {
-    require_manager(requester)?;
+/// A survey as written, checked.
+fn parse_input(input: &SurveyInput) -> AppResult<NewSurvey> {
     let questions = parse_questions(&input.questions)?;
     let one_per = match input.one_per.as_deref() {
         None | Some("") => OnePer::Resident,
@@ -238,7 +237,7 @@ pub async fn create(app: &App, requester: &Requester, input: &SurveyInput) -> Ap
     if input.closes_at.is_some_and(|at| at <= Utc::now()) {
         return Err(AppError::field("closes_at", FieldError::NotAllowed));
     }
-    let new = NewSurvey::new(
+    NewSurvey::new(
         &input.title,
         &input.intro,
         questions,
@@ -247,10 +246,50 @@ pub async fn create(app: &App, requester: &Requester, input: &SurveyInput) -> Ap
         one_per,
         input.closes_at,
     )
-    .map_err(|(field, e)| AppError::field(field, e))?;
-    let survey = insert_draft(app, requester, new).await?;
+    .map_err(|(field, e)| AppError::field(field, e))
+}
+
+/// How many may answer `survey` now.
+async fn eligible_count(app: &App, survey: &Survey) -> AppResult<u64> {
     let eligible = store::eligible(&app.db, &survey.audience, today(app), None).await?;
-    let count = respondents(survey.one_per, &eligible).len() as u64;
+    Ok(respondents(survey.one_per, &eligible).len() as u64)
+}
+
+/// Writes a draft; answers it with how many may answer now.
+pub async fn create(app: &App, requester: &Requester, input: &SurveyInput) -> AppResult<(Survey, u64)> {
+    require_manager(requester)?;
+    let new = parse_input(input)?;
+    let survey = insert_draft(app, requester, new).await?;
+    let count = eligible_count(app, &survey).await?;
+    Ok((survey, count))
+}
+
+/// Rewrites a draft (questions get new ids); a published survey's are
+/// frozen → `survey_not_open`. The requester may survey the buildings of
+/// the old audience and of the new.
+pub async fn update(app: &App, requester: &Requester, id: SurveyId, input: &SurveyInput) -> AppResult<(Survey, u64)> {
+    require_manager(requester)?;
+    let old = store::get(&app.db, id).await?;
+    require_on_audience(app, requester, Permission::SurveysManage, &old.audience).await?;
+    if old.status != SurveyStatus::Draft {
+        return Err(AppError::Rule(Rule::SurveyNotOpen));
+    }
+    let new = parse_input(input)?;
+    require_on_audience(app, requester, Permission::SurveysManage, &new.audience).await?;
+    let actor = requester.actor();
+    let summary = new.title.clone();
+    app.write(move |tx| {
+        Box::pin(async move {
+            if !store::update_draft(tx, id, &new).await? {
+                return Err(AppError::Rule(Rule::SurveyNotOpen));
+            }
+            audit::record(tx, Change::new(&actor, AuditAction::SurveyUpdated, id).summary(summary)).await?;
+            Ok(())
+        })
+    })
+    .await?;
+    let survey = store::get(&app.db, id).await?;
+    let count = eligible_count(app, &survey).await?;
     Ok((survey, count))
 }
 

@@ -118,6 +118,8 @@ audit_actions! {
     MailingCreated = "mailing.created",
     MailingSent = "mailing.sent",
     SurveyCreated = "survey.created",
+    /// A draft rewritten (a published survey's questions are frozen).
+    SurveyUpdated = "survey.updated",
     SurveyPublished = "survey.published",
     SurveyClosed = "survey.closed",
 }

@@ -133,6 +133,30 @@ pub async fn published<'a>(source: impl Into<Source<'a>>) -> StoreResult<Vec<Sur
     rows.into_iter().map(Survey::try_from).collect()
 }
 
+/// Rewrites a draft; answers false when it is not a draft any more.
+pub async fn update_draft(tx: &mut WriteTx, id: SurveyId, new: &NewSurvey) -> StoreResult<bool> {
+    let changed = on_conn!(tx, c => {
+        sqlx::query(
+            "UPDATE surveys SET title = $2, intro = $3, questions = $4, audience = $5, anonymous = $6, one_per = $7,
+                                closes_at = $8
+             WHERE id = $1 AND status = $9",
+        )
+        .bind(id.as_uuid())
+        .bind(&new.title)
+        .bind(&new.intro)
+        .bind(Json(&new.questions))
+        .bind(Json(&new.audience))
+        .bind(new.anonymous)
+        .bind(new.one_per.code())
+        .bind(new.closes_at)
+        .bind(SurveyStatus::Draft.code())
+        .execute(&mut *c)
+        .await?
+        .rows_affected()
+    });
+    Ok(changed == 1)
+}
+
 /// Moves a survey from `from` to `to`, stamping the time; answers false
 /// when it was not at `from` any more.
 pub async fn set_status(tx: &mut WriteTx, id: SurveyId, from: SurveyStatus, to: SurveyStatus) -> StoreResult<bool> {

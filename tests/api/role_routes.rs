@@ -752,6 +752,14 @@ fn table() -> Vec<Row> {
             Empty,
         ),
         row(
+            Method::PUT,
+            "/api/v1/surveys/{id}",
+            "/api/v1/surveys/0190a5c6-0000-7000-8000-000000000000",
+            |p, _| somewhere(p, Permission::SurveysManage),
+            Json(json!({"title": "Проверка", "questions": [{"kind": "yes_no", "text": "Да?", "required": true}],
+                        "audience": {"building_ids": ["{tower}"]}})),
+        ),
+        row(
             Method::POST,
             "/api/v1/surveys/{id}/publish",
             "/api/v1/surveys/0190a5c6-0000-7000-8000-000000000000/publish",

@@ -79,9 +79,16 @@ async fn a_survey_is_published_answered_once_and_counted(app: &TestApp) {
     let refused: Value = refused.json().await.unwrap();
     assert!(refused.to_string().contains("questions[0].options"), "{refused}");
 
-    let survey = created(app, &service, &body).await;
-    let id = survey["id"].as_str().unwrap().to_owned();
-    assert_eq!(survey["status"], "draft");
+    let draft = created(app, &service, &body).await;
+    let id = draft["id"].as_str().unwrap().to_owned();
+    assert_eq!(draft["status"], "draft");
+    // A draft is changed whole (a typo in the title here).
+    let mut fixed = body.clone();
+    fixed["title"] = json!("Качество обслуживания — 2026");
+    let changed = app.put(&service, &format!("/api/v1/surveys/{id}"), &fixed).await;
+    assert_eq!(changed.status(), StatusCode::OK);
+    let survey: Value = changed.json().await.unwrap();
+    assert_eq!(survey["title"], "Качество обслуживания — 2026");
     assert_eq!(survey["questions"].as_array().unwrap().len(), 6);
     assert!(survey["eligible"].as_u64().unwrap() >= 2, "the tower's residents: {survey}");
 
@@ -101,6 +108,9 @@ async fn a_survey_is_published_answered_once_and_counted(app: &TestApp) {
     let again = app.post(&service, &format!("/api/v1/surveys/{id}/publish"), &json!({})).await;
     assert_eq!(again.status(), StatusCode::CONFLICT);
     assert_eq!(error_code(again).await, "survey_not_open");
+    // Published: its questions are frozen.
+    let frozen = app.put(&service, &format!("/api/v1/surveys/{id}"), &body).await;
+    assert_eq!(error_code(frozen).await, "survey_not_open");
 
     // The tower's residents see it; Белов lives elsewhere.
     let open: Value = app.get(&ivanov, "/api/v1/surveys?open=true").await.json().await.unwrap();

@@ -56,6 +56,12 @@ test("the office publishes a survey, a resident answers on a phone, the results 
     await page.waitForURL(/\/surveys\/[0-9a-f-]+\?done=survey_created/);
     assert.ok(Number(await page.getByTestId("survey-eligible").textContent()) >= 2, "the tower's residents may answer");
     assert.match(await page.locator(".survey-preview").textContent(), /Оцените чистоту в подъезде[\s\S]*Утром/);
+    // A draft can still be changed: one more choice.
+    await page.getByTestId("survey-edit").click();
+    await page.getByTestId("survey-question").nth(1).getByTestId("q-options").fill("Утром\nДнём\nВечером\nНочью");
+    await page.getByTestId("survey-save").click();
+    await page.waitForURL(/done=survey_saved/);
+    assert.match(await page.locator(".survey-preview").textContent(), /Ночью/);
     await page.getByTestId("survey-publish").click();
     await page.waitForURL(/done=survey_published/);
     assert.match(await page.getByTestId("survey-status").textContent(), /Идёт/);

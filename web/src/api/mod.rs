@@ -199,6 +199,7 @@ api_routes!(
     crate::surveys::api::list_surveys,
     crate::surveys::api::create_survey,
     crate::surveys::api::get_survey,
+    crate::surveys::api::update_survey,
     crate::surveys::api::publish_survey,
     crate::surveys::api::close_survey,
     crate::surveys::api::copy_survey,

@@ -712,6 +712,7 @@ labels! {
         AuditAction::MailingCreated => ("Создана рассылка", "Mailing created"),
         AuditAction::MailingSent => ("Отправлена рассылка", "Mailing sent"),
         AuditAction::SurveyCreated => ("Создан опрос", "Survey created"),
+        AuditAction::SurveyUpdated => ("Изменён черновик опроса", "Survey draft changed"),
         AuditAction::SurveyPublished => ("Опубликован опрос", "Survey published"),
         AuditAction::SurveyClosed => ("Завершён опрос", "Survey closed"),
         AuditAction::PassApproved => ("Пропуск одобрен", "Pass approved"),

@@ -357,6 +357,8 @@ pub fn register(cfg: &mut web::ServiceConfig) {
         .service(crate::surveys::pages::list_page)
         .service(crate::surveys::pages::new_page)
         .service(crate::surveys::pages::create_page)
+        .service(crate::surveys::pages::edit_page)
+        .service(crate::surveys::pages::update_page)
         .service(crate::surveys::pages::detail_page)
         .service(crate::surveys::pages::publish_page)
         .service(crate::surveys::pages::close_page)

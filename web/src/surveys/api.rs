@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -158,6 +158,26 @@ pub async fn create_survey(
 ) -> Result<HttpResponse, ApiError> {
     let (survey, eligible) = surveys::create(&state, &caller, &body).await?;
     Ok(HttpResponse::Created().json(CreatedSurveyDto { survey: SurveyDto::new(&survey), eligible }))
+}
+
+/// Rewrites a draft (the whole survey, as on creation; questions get new
+/// ids). A published survey's questions are frozen → 409 `survey_not_open`.
+#[utoipa::path(
+    tag = "surveys",
+    params(("id" = Uuid, Path)),
+    request_body = SurveyInput,
+    responses((status = 200, body = CreatedSurveyDto), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+#[put("/api/v1/surveys/{id}")]
+pub async fn update_survey(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    body: web::Json<SurveyInput>,
+) -> Result<web::Json<CreatedSurveyDto>, ApiError> {
+    let (survey, eligible) = surveys::update(&state, &caller, SurveyId::from_uuid(*id), &body).await?;
+    Ok(web::Json(CreatedSurveyDto { survey: SurveyDto::new(&survey), eligible }))
 }
 
 /// One survey: a manager sees any; a resident, one open to them.

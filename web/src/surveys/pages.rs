@@ -111,6 +111,8 @@ struct QuestionForm {
 /// What the builder holds (also after a refused save or an added question).
 #[derive(Debug, Default)]
 struct Draft {
+    /// The draft survey being changed; `None` for a new one.
+    editing: Option<SurveyId>,
     title: String,
     intro: String,
     anonymous: bool,
@@ -150,6 +152,38 @@ impl Draft {
             }
         }
         (draft, action)
+    }
+
+    /// A stored draft as the builder holds it.
+    fn of(survey: &Survey, zone: chrono_tz::Tz) -> Self {
+        let audience = &survey.audience;
+        Self {
+            editing: Some(survey.id),
+            title: survey.title.clone(),
+            intro: survey.intro.clone(),
+            anonymous: survey.anonymous,
+            one_per: survey.one_per.code().to_owned(),
+            closes_at: survey
+                .closes_at
+                .map(|at| at.with_timezone(&zone).format("%Y-%m-%dT%H:%M").to_string())
+                .unwrap_or_default(),
+            questions: survey
+                .questions
+                .iter()
+                .map(|q| QuestionForm {
+                    kind: q.kind.code().to_owned(),
+                    text: q.text.clone(),
+                    options: q.options.join("\n"),
+                    required: q.required,
+                })
+                .collect(),
+            audience: AudienceForm {
+                buildings: audience.building_ids.iter().map(ToString::to_string).collect(),
+                sections: audience.section_ids.iter().map(ToString::to_string).collect(),
+                units: audience.unit_ids.iter().map(ToString::to_string).collect::<Vec<_>>().join(","),
+                roles: audience.link_roles.iter().map(|r| r.code().to_owned()).collect(),
+            },
+        }
     }
 
     /// `closes_at` as the form's local time, in the company's zone.
@@ -208,6 +242,10 @@ struct QuestionBlock {
 struct BuilderPage<'a> {
     t: &'a Catalog,
     chrome: Chrome,
+    /// Where the form posts, and its heading.
+    action: String,
+    heading: &'static str,
+    back: String,
     draft: Draft,
     one_per: Vec<Choice>,
     questions: Vec<QuestionBlock>,
@@ -257,9 +295,16 @@ async fn builder(
         })
         .collect();
     let audience = draft.audience.view(t, &choices);
+    let (action, heading, back) = match draft.editing {
+        Some(id) => (format!("/surveys/{id}/edit"), t.sv.edit_survey, format!("/surveys/{id}")),
+        None => ("/surveys".to_owned(), t.sv.new_survey, "/surveys".to_owned()),
+    };
     let page = BuilderPage {
         t,
-        chrome: Chrome::new(caller, Section::Surveys, "/surveys/new"),
+        chrome: Chrome::new(caller, Section::Surveys, &action),
+        action,
+        heading,
+        back,
         draft,
         one_per,
         questions,
@@ -292,28 +337,65 @@ pub async fn create_page(
     caller: PageCaller,
     pairs: CsrfForm<FormPairs>,
 ) -> Result<HttpResponse, PageError> {
-    let (mut draft, action) = Draft::from_pairs(pairs.0);
+    save(&state, &caller, Draft::from_pairs(pairs.0), None).await
+}
+
+/// A draft survey in the builder.
+#[get("/surveys/{id}/edit")]
+pub async fn edit_page(
+    state: web::Data<AppState>,
+    caller: PageCaller,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, PageError> {
+    let survey = surveys::get(&state, &caller, SurveyId::from_uuid(*id)).await?;
+    if survey.status != SurveyStatus::Draft {
+        return Ok(see_other(&format!("/surveys/{}", survey.id)));
+    }
+    let draft = Draft::of(&survey, state.config.display_time_zone);
+    builder(&state, &caller, draft, FormFailure::default(), StatusCode::OK).await
+}
+
+#[post("/surveys/{id}/edit")]
+pub async fn update_page(
+    state: web::Data<AppState>,
+    caller: PageCaller,
+    id: web::Path<Uuid>,
+    pairs: CsrfForm<FormPairs>,
+) -> Result<HttpResponse, PageError> {
+    save(&state, &caller, Draft::from_pairs(pairs.0), Some(SurveyId::from_uuid(*id))).await
+}
+
+/// The builder's buttons: add or remove a question block and show the form
+/// again, or save the draft (new, or the one being changed).
+async fn save(
+    state: &AppState,
+    caller: &PageCaller,
+    (mut draft, action): (Draft, String),
+    editing: Option<SurveyId>,
+) -> Result<HttpResponse, PageError> {
+    draft.editing = editing;
     if action == "add" {
         if draft.questions.len() < domovoy_domain::survey::MAX_QUESTIONS {
             draft.questions.push(blank_question());
         }
-        return builder(&state, &caller, draft, FormFailure::default(), StatusCode::OK).await;
+        return builder(state, caller, draft, FormFailure::default(), StatusCode::OK).await;
     }
     if let Some(index) = action.strip_prefix("remove:").and_then(|i| i.parse::<usize>().ok()) {
         if index < draft.questions.len() {
             draft.questions.remove(index);
         }
-        return builder(&state, &caller, draft, FormFailure::default(), StatusCode::OK).await;
+        return builder(state, caller, draft, FormFailure::default(), StatusCode::OK).await;
     }
-    let result = match draft.input(state.config.display_time_zone) {
-        Ok(input) => surveys::create(&state, &caller, &input).await,
-        Err(error) => Err(error),
+    let result = match (draft.input(state.config.display_time_zone), editing) {
+        (Ok(input), None) => surveys::create(state, caller, &input).await.map(|(s, _)| (s.id, "survey_created")),
+        (Ok(input), Some(id)) => surveys::update(state, caller, id, &input).await.map(|(s, _)| (s.id, "survey_saved")),
+        (Err(error), _) => Err(error),
     };
     match result {
-        Ok((survey, _)) => Ok(see_other(&format!("/surveys/{}?done=survey_created", survey.id))),
+        Ok((id, done)) => Ok(see_other(&format!("/surveys/{id}?done={done}"))),
         Err(error) => {
             let failure = FormFailure::from_error(error, caller.t())?;
-            builder(&state, &caller, draft, failure, StatusCode::UNPROCESSABLE_ENTITY).await
+            builder(state, caller, draft, failure, StatusCode::UNPROCESSABLE_ENTITY).await
         }
     }
 }
@@ -627,6 +709,7 @@ fn notice(t: &Catalog, done: Option<&str>) -> Option<String> {
         "survey_published" => Some(t.sv.survey_published.to_owned()),
         "survey_closed" => Some(t.sv.survey_closed.to_owned()),
         "survey_copied" => Some(t.sv.survey_copied.to_owned()),
+        "survey_saved" => Some(t.sv.survey_saved.to_owned()),
         "answered" => Some(t.sv.thanks.to_owned()),
         _ => None,
     }
