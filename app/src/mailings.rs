@@ -12,7 +12,7 @@
 //! ([`VARIABLES`]); unknown variables and broken syntax are refused when
 //! the mailing is written, and every rendering is bounded ([`FUEL`]).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use chrono::{NaiveDate, Utc};
 use minijinja::{Environment, UndefinedBehavior, context};
@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use domovoy_domain::FieldError;
 use domovoy_domain::audit::AuditAction;
-use domovoy_domain::ids::{BuildingId, MailingId, SectionId};
+use domovoy_domain::ids::{BuildingId, ClientId, MailingId, SectionId};
 use domovoy_domain::layout::SectionKind;
 use domovoy_domain::mailing::{
     self as domain, Audience, DeliveryStatus, Exclusion, Mailing, MailingChannel, MailingKind, MailingStatus,
@@ -163,6 +163,13 @@ impl Texts {
         };
         Ok((one("title")?.trim().to_owned(), one("body")?))
     }
+}
+
+/// `text` as a template that renders to itself: every `{` is written as an
+/// expression, so nothing in it starts a tag (a survey's title inside a
+/// reminder's text).
+pub fn literal(text: &str) -> String {
+    text.replace('{', "{{ '{' }}")
 }
 
 /// The outward channels a server can send by now.
@@ -378,6 +385,18 @@ pub async fn send(
     id: MailingId,
     footer: &(dyn Fn(&str) -> String + Sync),
 ) -> AppResult<AudienceSize> {
+    send_excluding(app, requester, id, footer, &HashSet::new()).await
+}
+
+/// [`send`], leaving out the people in `exclude` (a survey's reminder goes
+/// only to those who have not answered).
+pub async fn send_excluding(
+    app: &App,
+    requester: &Requester,
+    id: MailingId,
+    footer: &(dyn Fn(&str) -> String + Sync),
+    exclude: &HashSet<ClientId>,
+) -> AppResult<AudienceSize> {
     require_reader(requester)?;
     let mailing = store::get(&app.db, id).await?;
     if mailing.status != MailingStatus::Draft {
@@ -387,7 +406,8 @@ pub async fn send(
     require_send(app, requester, &mailing.audience).await?;
     let user = requester.account()?.id;
     let today = today(app);
-    let recipients = store::recipients(&app.db, &mailing.audience, today).await?;
+    let mut recipients = store::recipients(&app.db, &mailing.audience, today).await?;
+    recipients.retain(|to| !exclude.contains(&to.client_id));
     let texts = Texts::new(&mailing, today)?;
     let routes = routes_of(&mailing, &recipients);
     let mut rows = Vec::with_capacity(recipients.len() * 2);
@@ -558,6 +578,14 @@ mod tests {
         assert!(check_template("body", "Здравствуйте, {{ name }}! Кв. {{ unit }}, {{ building }}, {{ date }}").is_ok());
         assert!(matches!(check_template("body", "{{ nmae }}"), Err(AppError::Validation(_))));
         assert!(matches!(check_template("body", "{% if %}"), Err(AppError::Validation(_))));
+    }
+
+    #[test]
+    fn a_literal_renders_to_itself() {
+        let title = "Опрос {{ name }} {% if x %} {# c #} }}";
+        let env = environment();
+        assert_eq!(env.render_str(&literal(title), context! {}).unwrap(), title);
+        assert!(check_template("body", &literal(title)).is_ok());
     }
 
     #[test]

@@ -375,6 +375,70 @@ pub async fn copy(app: &App, requester: &Requester, id: SurveyId) -> AppResult<S
     insert_draft(app, requester, new).await
 }
 
+/// The words of a reminder, from the door's catalog: a title and a text
+/// (a mailing template: `{{ name }}` and the others of
+/// [`crate::mailings::VARIABLES`]) made from the survey's title (as a
+/// [`crate::mailings::literal`]) and the link to it.
+pub struct ReminderWords<'a> {
+    pub title: &'a (dyn Fn(&str) -> String + Sync),
+    pub body: &'a (dyn Fn(&str, &str) -> String + Sync),
+    /// The unsubscribe line of a letter, from its link.
+    pub footer: &'a (dyn Fn(&str) -> String + Sync),
+}
+
+impl std::fmt::Debug for ReminderWords<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReminderWords").finish_non_exhaustive()
+    }
+}
+
+/// Reminds those who have not answered a running survey: a mailing to its
+/// audience (in the cabinet, and by e-mail when the server sends mail, to
+/// those who agreed), sent at once and leaving out everyone who has
+/// answered (for a vote per unit: the people of units that have). Needs
+/// `mailings.send` too; answers the mailing, followed like any other.
+pub async fn remind(
+    app: &App,
+    requester: &Requester,
+    id: SurveyId,
+    words: &ReminderWords<'_>,
+) -> AppResult<(domovoy_domain::ids::MailingId, crate::mailings::AudienceSize)> {
+    require_manager(requester)?;
+    let survey = store::get(&app.db, id).await?;
+    if !survey.is_open(Utc::now()) {
+        return Err(AppError::Rule(Rule::SurveyNotOpen));
+    }
+    let link = format!("{}/surveys/{id}", app.config.public_url);
+    let title = crate::mailings::literal(&survey.title);
+    let mut channels = vec![domovoy_domain::mailing::MailingChannel::InApp.code().to_owned()];
+    if app.config.mail_enabled() {
+        channels.insert(0, domovoy_domain::mailing::MailingChannel::Email.code().to_owned());
+    }
+    let input = crate::mailings::MailingInput {
+        title: (words.title)(&title),
+        body: (words.body)(&title, &link),
+        kind: domovoy_domain::mailing::MailingKind::News.code().to_owned(),
+        channels,
+        audience: survey.audience.clone(),
+    };
+    let eligible = store::eligible(&app.db, &survey.audience, today(app), None).await?;
+    let all = respondents(survey.one_per, &eligible);
+    let keys: Vec<Uuid> = all.iter().map(|(key, _)| *key).collect();
+    let done: HashSet<Uuid> = store::answered(&app.db, id, &keys).await?.into_iter().collect();
+    // Someone is left out when every respondent they stand for has answered.
+    let mut waiting: HashSet<ClientId> = HashSet::new();
+    for (key, link) in &all {
+        if !done.contains(key) {
+            waiting.insert(link.client_id);
+        }
+    }
+    let exclude: HashSet<ClientId> =
+        eligible.iter().map(|e| e.client_id).filter(|client| !waiting.contains(client)).collect();
+    let (mailing, _) = crate::mailings::create(app, requester, &input).await?;
+    let size = crate::mailings::send_excluding(app, requester, mailing.id, words.footer, &exclude).await?;
+    Ok((mailing.id, size))
+}
+
 /// Stops taking answers now.
 pub async fn close(app: &App, requester: &Requester, id: SurveyId) -> AppResult<Survey> {
     change_status(app, requester, id, SurveyStatus::Published, SurveyStatus::Closed, AuditAction::SurveyClosed).await

@@ -775,6 +775,13 @@ fn table() -> Vec<Row> {
         ),
         row(
             Method::POST,
+            "/api/v1/surveys/{id}/remind",
+            "/api/v1/surveys/0190a5c6-0000-7000-8000-000000000000/remind",
+            |p, _| somewhere(p, Permission::SurveysManage),
+            Json(json!({})),
+        ),
+        row(
+            Method::POST,
             "/api/v1/surveys/{id}/close",
             "/api/v1/surveys/0190a5c6-0000-7000-8000-000000000000/close",
             |p, _| somewhere(p, Permission::SurveysManage),

@@ -174,6 +174,27 @@ async fn a_survey_is_published_answered_once_and_counted(app: &TestApp) {
     let tower_rate =
         results["buildings"].as_array().unwrap().iter().find(|b| b["building_id"] == tower.as_str()).unwrap();
     assert_eq!(tower_rate["responses"], 2);
+    // The reminder: a mailing to everyone who has not answered, at once.
+    let reminded = app.post(&service, &format!("/api/v1/surveys/{id}/remind"), &json!({})).await;
+    assert_eq!(reminded.status(), StatusCode::ACCEPTED);
+    let reminded: Value = reminded.json().await.unwrap();
+    let eligible = results["eligible"].as_u64().unwrap();
+    assert_eq!(reminded["audience"]["audience_size"].as_u64().unwrap(), eligible - 2, "{reminded}");
+    let mailing = reminded["mailing_id"].as_str().unwrap();
+    let deliveries: Value = app
+        .get(&service, &format!("/api/v1/mailings/{mailing}/deliveries?limit=500"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let names: Vec<&str> = deliveries.as_array().unwrap().iter().map(|d| d["client_name"].as_str().unwrap()).collect();
+    assert_eq!(names.len() as u64, (eligible - 2).min(500));
+    assert!(!names.contains(&"Иванов Иван Иванович") && !names.contains(&"Фёдорова Алёна Михайловна"));
+    let text = deliveries[0]["mailing_title"].as_str().unwrap();
+    assert_eq!(text, "Напоминание: опрос «Качество обслуживания — 2026»");
+    let notices: Value = app.get(&ivanov, "/api/v1/notices").await.json().await.unwrap();
+    assert!(!notices.to_string().contains("Напоминание"), "those who answered are not reminded");
+
     // Residents do not read results.
     assert_eq!(app.get(&ivanov, &format!("/api/v1/surveys/{id}/results")).await.status(), StatusCode::FORBIDDEN);
 
@@ -188,6 +209,8 @@ async fn a_survey_is_published_answered_once_and_counted(app: &TestApp) {
     // Closing: answers are refused after it, with 409.
     let closed = app.post(&service, &format!("/api/v1/surveys/{id}/close"), &json!({})).await;
     assert_eq!(closed.status(), StatusCode::OK);
+    let late = app.post(&service, &format!("/api/v1/surveys/{id}/remind"), &json!({})).await;
+    assert_eq!(error_code(late).await, "survey_not_open");
     let after = answer(app, &fedorova, &id, &theirs, "f2").await;
     assert_eq!(after.status(), StatusCode::CONFLICT);
     assert_eq!(error_code(after).await, "survey_not_open");

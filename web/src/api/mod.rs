@@ -202,6 +202,7 @@ api_routes!(
     crate::surveys::api::update_survey,
     crate::surveys::api::publish_survey,
     crate::surveys::api::close_survey,
+    crate::surveys::api::remind_survey,
     crate::surveys::api::copy_survey,
     crate::surveys::api::answer_survey,
     crate::surveys::api::survey_results,

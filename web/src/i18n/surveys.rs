@@ -57,6 +57,15 @@ catalog! {
     print: &'static str = ("Версия для печати с QR-кодом", "Printable sheet with a QR code"),
     print_scan: &'static str = ("Наведите камеру телефона на код, войдите в личный кабинет и ответьте на вопросы.", "Point your phone's camera at the code, sign in to the cabinet and answer."),
     print_paper: &'static str = ("Или заполните этот лист и передайте его в управляющую компанию.", "Or fill in this sheet and hand it to the management company."),
+    remind: &'static str = ("Напомнить не ответившим", "Remind those who have not answered"),
+    remind_confirm: &'static str = ("Отправить напоминание всем, кто ещё не ответил (в личный кабинет и по e-mail тем, кто согласен на рассылку)?", "Send a reminder to everyone who has not answered (in the cabinet, and by e-mail to those who agreed)?"),
+    /// A reminder's title; the survey's title comes as a template literal.
+    reminder_title: fn(&str) -> String = (|title| format!("Напоминание: опрос «{title}»"), |title| format!("Reminder: the survey «{title}»")),
+    /// A reminder's text (a mailing template: `{{ name }}`), with the link.
+    reminder_body: fn(&str, &str) -> String = (
+        |title, link| format!("{{{{ name }}}}, управляющая компания просит вас ответить на вопросы опроса «{title}». Это займёт пару минут: {link}\n\nЕсли вы уже ответили, спасибо! Напоминание могло разминуться с вашим ответом."),
+        |title, link| format!("{{{{ name }}}}, the management company asks you to answer the survey «{title}». It takes a couple of minutes: {link}\n\nIf you have answered already, thank you: this reminder may have crossed your answer."),
+    ),
     publish: &'static str = ("Опубликовать", "Publish"),
     publish_confirm: &'static str = ("Опубликовать опрос? После публикации вопросы изменить нельзя.", "Publish the survey? Its questions cannot be changed afterwards."),
     close: &'static str = ("Завершить опрос", "Close the survey"),

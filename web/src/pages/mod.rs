@@ -362,6 +362,7 @@ pub fn register(cfg: &mut web::ServiceConfig) {
         .service(crate::surveys::pages::detail_page)
         .service(crate::surveys::pages::publish_page)
         .service(crate::surveys::pages::close_page)
+        .service(crate::surveys::pages::remind_page)
         .service(crate::surveys::pages::copy_page)
         .service(crate::surveys::pages::print_page)
         .service(crate::surveys::pages::answer_form)

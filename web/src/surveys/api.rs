@@ -220,6 +220,29 @@ pub async fn copy_survey(
     Ok(HttpResponse::Created().json(SurveyDto::new(&copy)))
 }
 
+/// Reminds everyone who has not answered a running survey: a mailing (in
+/// the cabinet, and by e-mail when configured) sent at once; follow it at
+/// `GET /api/v1/mailings/<mailing_id>`. Needs `mailings.send` too.
+#[utoipa::path(tag = "surveys", params(("id" = Uuid, Path)), responses((status = 202, body = Object), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)), security(("bearer" = [])))]
+#[post("/api/v1/surveys/{id}/remind")]
+pub async fn remind_survey(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let (mailing, size) =
+        surveys::remind(&state, &caller, SurveyId::from_uuid(*id), &reminder_words(caller.t())).await?;
+    Ok(HttpResponse::Accepted().json(serde_json::json!({
+        "mailing_id": mailing,
+        "audience": crate::mailings::api::AudienceDto::from(&size),
+    })))
+}
+
+/// A reminder's words from the caller's catalog.
+pub fn reminder_words(t: &'static crate::i18n::Catalog) -> surveys::ReminderWords<'static> {
+    surveys::ReminderWords { title: &t.sv.reminder_title, body: &t.sv.reminder_body, footer: &t.ml.letter_footer }
+}
+
 /// Stops taking answers. Not running → 409 `survey_not_open`.
 #[utoipa::path(tag = "surveys", params(("id" = Uuid, Path)), responses((status = 200, body = SurveyDto), (status = 409, body = ErrorBody)), security(("bearer" = [])))]
 #[post("/api/v1/surveys/{id}/close")]

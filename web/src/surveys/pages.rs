@@ -488,6 +488,8 @@ struct ManagerPage<'a> {
     preview: Option<AnswerForm>,
     eligible: u64,
     results: Option<ResultsView>,
+    /// The requester sends mailings too (the reminder is one).
+    can_remind: bool,
 }
 
 #[derive(Template)]
@@ -816,6 +818,7 @@ pub async fn detail_page(
         preview,
         eligible: results.eligible,
         results: (!draft).then(|| results_view(&results, t, &search)),
+        can_remind: caller.principal().can_somewhere(domovoy_domain::permission::Permission::MailingsSend),
     };
     html(&page)
 }
@@ -856,6 +859,25 @@ pub async fn close_page(
 ) -> Result<HttpResponse, PageError> {
     let id = SurveyId::from_uuid(*id);
     after_button(&caller, id, surveys::close(&state, &caller, id).await, "survey_closed")
+}
+
+/// «Напомнить не ответившим»: the reminder goes out as a mailing, whose
+/// page then follows its delivery.
+#[post("/surveys/{id}/remind")]
+pub async fn remind_page(
+    state: web::Data<AppState>,
+    caller: PageCaller,
+    id: web::Path<Uuid>,
+    _form: CsrfForm<NoFields>,
+) -> Result<HttpResponse, PageError> {
+    let id = SurveyId::from_uuid(*id);
+    let words = crate::surveys::api::reminder_words(caller.t());
+    match surveys::remind(&state, &caller, id, &words).await {
+        Ok((mailing, _)) => Ok(see_other(&format!("/mailings/{mailing}?done=mailing_sent"))),
+        Err(error) => {
+            crate::pages::refusal(&caller, Section::Surveys, format!("/surveys/{id}"), error, StatusCode::CONFLICT)
+        }
+    }
 }
 
 /// «Новый запуск»: a draft copy, opened for editing its audience and time.
