@@ -181,12 +181,8 @@ async fn a_survey_is_published_answered_once_and_counted(app: &TestApp) {
     let eligible = results["eligible"].as_u64().unwrap();
     assert_eq!(reminded["audience"]["audience_size"].as_u64().unwrap(), eligible - 2, "{reminded}");
     let mailing = reminded["mailing_id"].as_str().unwrap();
-    let deliveries: Value = app
-        .get(&service, &format!("/api/v1/mailings/{mailing}/deliveries?limit=500"))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let deliveries: Value =
+        app.get(&service, &format!("/api/v1/mailings/{mailing}/deliveries?limit=500")).await.json().await.unwrap();
     let names: Vec<&str> = deliveries.as_array().unwrap().iter().map(|d| d["client_name"].as_str().unwrap()).collect();
     assert_eq!(names.len() as u64, (eligible - 2).min(500));
     assert!(!names.contains(&"Иванов Иван Иванович") && !names.contains(&"Фёдорова Алёна Михайловна"));
