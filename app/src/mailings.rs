@@ -202,6 +202,33 @@ pub(crate) async fn require_on_audience(
     Ok(buildings)
 }
 
+/// Whether the requester has `permission` in every building of `audience`:
+/// what it takes to read a mailing or survey (its figures count people
+/// there). Company-wide holders need no query.
+pub(crate) async fn covers(
+    app: &App,
+    requester: &Requester,
+    permission: Permission,
+    audience: &Audience,
+) -> AppResult<bool> {
+    if requester.can(permission, &Target::SYSTEM) {
+        return Ok(true);
+    }
+    let buildings = store::audience_buildings(&app.db, audience).await?;
+    Ok(!buildings.is_empty() && buildings.iter().all(|b| requester.can(permission, &Target::building(*b))))
+}
+
+/// A mailing the requester may read (its audience is theirs).
+async fn readable(app: &App, requester: &Requester, id: MailingId) -> AppResult<Mailing> {
+    require_reader(requester)?;
+    let mailing = store::get(&app.db, id).await?;
+    if covers(app, requester, Permission::MailingsSend, &mailing.audience).await? {
+        Ok(mailing)
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
 async fn require_send(app: &App, requester: &Requester, audience: &Audience) -> AppResult<Vec<BuildingId>> {
     require_on_audience(app, requester, Permission::MailingsSend, audience).await
 }
@@ -321,8 +348,7 @@ pub async fn create(app: &App, requester: &Requester, input: &MailingInput) -> A
 
 /// A mailing with its delivery counts.
 pub async fn get(app: &App, requester: &Requester, id: MailingId) -> AppResult<MailingView> {
-    require_reader(requester)?;
-    let mailing = store::get(&app.db, id).await?;
+    let mailing = readable(app, requester, id).await?;
     let counts = store::counts(&app.db, id).await?;
     Ok(MailingView { mailing, counts })
 }
@@ -330,7 +356,12 @@ pub async fn get(app: &App, requester: &Requester, id: MailingId) -> AppResult<M
 /// The newest mailings with their counts.
 pub async fn list(app: &App, requester: &Requester) -> AppResult<Vec<MailingView>> {
     require_reader(requester)?;
-    let mailings = store::list(&app.db, 100).await?;
+    let mut mailings = Vec::new();
+    for mailing in store::list(&app.db, 100).await? {
+        if covers(app, requester, Permission::MailingsSend, &mailing.audience).await? {
+            mailings.push(mailing);
+        }
+    }
     let ids: Vec<MailingId> = mailings.iter().map(|m| m.id).collect();
     let mut counts = store::counts_of(&app.db, &ids).await?;
     Ok(mailings
@@ -350,8 +381,7 @@ pub async fn preview(
     id: MailingId,
     limit: usize,
 ) -> AppResult<(AudienceSize, Vec<Preview>)> {
-    require_reader(requester)?;
-    let mailing = store::get(&app.db, id).await?;
+    let mailing = readable(app, requester, id).await?;
     let today = today(app);
     let recipients = store::recipients(&app.db, &mailing.audience, today).await?;
     let texts = Texts::new(&mailing, today)?;
@@ -491,15 +521,13 @@ pub async fn deliveries(
     limit: i64,
     offset: i64,
 ) -> AppResult<Vec<Delivery>> {
-    require_reader(requester)?;
-    store::get(&app.db, id).await?;
+    readable(app, requester, id).await?;
     Ok(store::deliveries(&app.db, id, limit.clamp(1, MAX_PAGE), offset.max(0)).await?)
 }
 
 /// Every delivery of a mailing, for its export.
 pub async fn all_deliveries(app: &App, requester: &Requester, id: MailingId) -> AppResult<Vec<Delivery>> {
-    require_reader(requester)?;
-    store::get(&app.db, id).await?;
+    readable(app, requester, id).await?;
     Ok(store::deliveries(&app.db, id, i64::MAX, 0).await?)
 }
 

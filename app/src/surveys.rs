@@ -31,7 +31,7 @@ use domovoy_store::surveys::{self as store, Eligible, NewResponse};
 
 use crate::App;
 use crate::error::{AppError, AppResult, Rule};
-use crate::mailings::{AudienceChoice, choices_for, require_on_audience, today};
+use crate::mailings::{AudienceChoice, choices_for, covers, require_on_audience, today};
 use crate::requester::Requester;
 
 /// Free-text answers a results page shows at most per question.
@@ -297,7 +297,12 @@ pub async fn update(app: &App, requester: &Requester, id: SurveyId, input: &Surv
 pub async fn list(app: &App, requester: &Requester) -> AppResult<Vec<SurveyView>> {
     require_manager(requester)?;
     let now = Utc::now();
-    let surveys = store::list(&app.db, 100).await?;
+    let mut surveys = Vec::new();
+    for survey in store::list(&app.db, 100).await? {
+        if covers(app, requester, Permission::SurveysManage, &survey.audience).await? {
+            surveys.push(survey);
+        }
+    }
     let ids: Vec<SurveyId> = surveys.iter().map(|s| s.id).collect();
     let counts = store::response_counts(&app.db, &ids).await?;
     Ok(surveys
@@ -310,10 +315,15 @@ pub async fn list(app: &App, requester: &Requester) -> AppResult<Vec<SurveyView>
         .collect())
 }
 
-/// One survey, for those who manage surveys.
+/// One survey, for those who manage surveys in all its buildings.
 pub async fn get(app: &App, requester: &Requester, id: SurveyId) -> AppResult<Survey> {
     require_manager(requester)?;
-    Ok(store::get(&app.db, id).await?)
+    let survey = store::get(&app.db, id).await?;
+    if covers(app, requester, Permission::SurveysManage, &survey.audience).await? {
+        Ok(survey)
+    } else {
+        Err(AppError::Forbidden)
+    }
 }
 
 /// Moves a survey (the requester manages surveys in all its buildings).
@@ -348,8 +358,7 @@ async fn change_status(
 
 /// Opens a draft to its audience; its questions are frozen from now on.
 pub async fn publish(app: &App, requester: &Requester, id: SurveyId) -> AppResult<Survey> {
-    require_manager(requester)?;
-    let survey = store::get(&app.db, id).await?;
+    let survey = get(app, requester, id).await?;
     if survey.closes_at.is_some_and(|at| at <= Utc::now()) {
         return Err(AppError::field("closes_at", FieldError::NotAllowed));
     }
@@ -359,8 +368,7 @@ pub async fn publish(app: &App, requester: &Requester, id: SurveyId) -> AppResul
 /// A new draft with the same title, introduction, questions (new ids)
 /// and audience: the next run of a survey whose questions are frozen.
 pub async fn copy(app: &App, requester: &Requester, id: SurveyId) -> AppResult<Survey> {
-    require_manager(requester)?;
-    let source = store::get(&app.db, id).await?;
+    let source = get(app, requester, id).await?;
     let questions = source.questions.iter().map(|q| Question { id: QuestionId::new(), ..q.clone() }).collect();
     let new = NewSurvey::new(
         &source.title,
@@ -403,8 +411,7 @@ pub async fn remind(
     id: SurveyId,
     words: &ReminderWords<'_>,
 ) -> AppResult<(domovoy_domain::ids::MailingId, crate::mailings::AudienceSize)> {
-    require_manager(requester)?;
-    let survey = store::get(&app.db, id).await?;
+    let survey = get(app, requester, id).await?;
     if !survey.is_open(Utc::now()) {
         return Err(AppError::Rule(Rule::SurveyNotOpen));
     }
@@ -588,8 +595,7 @@ fn random_id() -> Uuid {
 /// The results now: response rate overall and by building, and every
 /// question's figures.
 pub async fn results(app: &App, requester: &Requester, id: SurveyId) -> AppResult<Results> {
-    require_manager(requester)?;
-    let survey = store::get(&app.db, id).await?;
+    let survey = get(app, requester, id).await?;
     let tally = store::tally(&app.db, id).await?;
     let eligible = respondents(survey.one_per, &store::eligible(&app.db, &survey.audience, today(app), None).await?);
     let mut per_building: BTreeMap<BuildingId, u64> = BTreeMap::new();
@@ -643,8 +649,7 @@ pub async fn responses(
     requester: &Requester,
     id: SurveyId,
 ) -> AppResult<(Vec<domovoy_store::surveys::StoredResponse>, HashMap<BuildingId, String>)> {
-    require_manager(requester)?;
-    store::get(&app.db, id).await?;
+    get(app, requester, id).await?;
     let names =
         domovoy_store::buildings::list(&app.db).await?.into_iter().map(|b| (b.id, b.name.to_string())).collect();
     Ok((store::responses(&app.db, id).await?, names))

@@ -339,3 +339,59 @@ async fn a_resident_answers_on_the_cabinets_form_and_the_office_sees_the_results
         assert!(strings.contains(expected), "{expected} in {strings}");
     }
 }
+
+#[actix_web::test]
+async fn a_building_scoped_office_reads_only_its_buildings_surveys_and_mailings() {
+    let app = TestApp::spawn().await;
+    let (admin, service) = (app.token("admin").await, app.token("service").await);
+    let tower = building_id(&app, &admin, "ЖК «Северная звезда»").await;
+    let pines = building_id(&app, &admin, "Квартал «Сосновый бор»").await;
+    // The manager also gets the client-service role, for Сосновый бор only.
+    let roles: Vec<Value> = app.get(&admin, "/api/v1/roles").await.json().await.unwrap();
+    let office = roles.iter().find(|r| r["template"] == "client_service").unwrap()["id"].clone();
+    let manager_id = app.user_id(&admin, "manager").await;
+    let granted = app
+        .post(&admin, &format!("/api/v1/users/{manager_id}/assignments"), &json!({"role_id": office, "scope": pines}))
+        .await;
+    assert!(granted.status().is_success(), "{}", granted.text().await.unwrap());
+    let manager = app.token("manager").await;
+
+    let question = json!([{ "kind": "yes_no", "text": "Довольны уборкой?", "required": true }]);
+    let (_, theirs) = published(
+        &app,
+        &service,
+        &json!({ "title": "Башня", "questions": question, "audience": { "building_ids": [tower] } }),
+    )
+    .await;
+    let (_, mine) = published(
+        &app,
+        &manager,
+        &json!({ "title": "Сосны", "questions": question, "audience": { "building_ids": [pines] } }),
+    )
+    .await;
+    let listed: Value = app.get(&manager, "/api/v1/surveys").await.json().await.unwrap();
+    let ids: Vec<&str> = listed.as_array().unwrap().iter().map(|s| s["id"].as_str().unwrap()).collect();
+    assert!(ids.contains(&mine.as_str()) && !ids.contains(&theirs.as_str()), "{listed}");
+    for path in ["", "/results"] {
+        let other = app.get(&manager, &format!("/api/v1/surveys/{theirs}{path}")).await;
+        assert_eq!(other.status(), StatusCode::FORBIDDEN, "{path}");
+    }
+    assert_eq!(app.get(&manager, &format!("/api/v1/surveys/{mine}/results")).await.status(), StatusCode::OK);
+    for action in ["remind", "close", "copy"] {
+        let refused = app.post(&manager, &format!("/api/v1/surveys/{theirs}/{action}"), &json!({})).await;
+        assert_eq!(refused.status(), StatusCode::FORBIDDEN, "{action}");
+    }
+
+    // Mailings the same: the tower's is not the manager's to read.
+    let body = json!({ "title": "Башня", "body": "Текст", "kind": "news", "channels": ["in_app"],
+                       "audience": { "building_ids": [tower] } });
+    let mailing: Value = app.post(&service, "/api/v1/mailings", &body).await.json().await.unwrap();
+    let mailing = mailing["id"].as_str().unwrap();
+    for path in ["", "/preview", "/deliveries"] {
+        let other = app.get(&manager, &format!("/api/v1/mailings/{mailing}{path}")).await;
+        assert_eq!(other.status(), StatusCode::FORBIDDEN, "{path}");
+    }
+    let listed: Value = app.get(&manager, "/api/v1/mailings").await.json().await.unwrap();
+    assert!(listed.as_array().unwrap().iter().all(|m| m["id"] != mailing), "{listed}");
+    assert_eq!(app.get(&service, &format!("/api/v1/mailings/{mailing}")).await.status(), StatusCode::OK);
+}
