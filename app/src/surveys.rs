@@ -18,16 +18,18 @@ use uuid::Uuid;
 
 use domovoy_domain::FieldError;
 use domovoy_domain::audit::AuditAction;
-use domovoy_domain::ids::{BuildingId, ClientId, QuestionId, SurveyId, UnitId};
+use domovoy_domain::ids::{BuildingId, ClientId, QuestionId, SectionId, SurveyId, UnitId};
+use domovoy_domain::layout::SectionKind;
 use domovoy_domain::mailing::Audience;
 use domovoy_domain::permission::Permission;
 use domovoy_domain::survey::{
-    self as domain, NewSurvey, OnePer, Question, QuestionKind, RawAnswer, Summary, Survey, SurveyStatus,
+    self as domain, NewSurvey, OnePer, Question, QuestionKind, RawAnswer, ShowIf, Summary, Survey, SurveyStatus,
 };
 use domovoy_store::audit::{self, Change};
 use domovoy_store::clients;
 use domovoy_store::idempotency::{self, Recorded};
 use domovoy_store::surveys::{self as store, Eligible, NewResponse};
+pub use domovoy_store::surveys::{Breakdown, Group};
 
 use crate::App;
 use crate::error::{AppError, AppResult, Rule};
@@ -49,9 +51,20 @@ pub struct QuestionInput {
     pub options: Vec<String>,
     #[serde(default)]
     pub required: bool,
+    /// Ask it only when an earlier question was answered so.
+    #[serde(default)]
+    pub show_if: Option<ShowIfInput>,
 }
 
-/// A survey as written.
+/// A branching condition as written: the earlier question by its place in
+/// the list (from 0) and the number its answer must include (a choice's
+/// index, a mark, a score, 1 for yes, 0 for no).
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ShowIfInput {
+    pub question: usize,
+    pub value: i64,
+}
 #[derive(Debug, Clone, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SurveyInput {
@@ -138,6 +151,19 @@ pub struct QuestionResult {
     pub summary: Summary,
     /// Free-text answers (text questions), in no particular order.
     pub texts: Vec<String>,
+    /// The same question's figures in the previous run.
+    pub previous: Option<Summary>,
+}
+
+/// The run a survey was copied from, in short.
+#[derive(Debug, Clone, Serialize)]
+pub struct PreviousRun {
+    pub survey_id: SurveyId,
+    pub title: String,
+    pub published_at: Option<DateTime<Utc>>,
+    pub responses: u64,
+    /// Counted now, as this run's.
+    pub eligible: u64,
 }
 
 /// What a survey's answers add up to, now.
@@ -150,13 +176,7 @@ pub struct Results {
     pub eligible: u64,
     pub buildings: Vec<BuildingRate>,
     pub questions: Vec<QuestionResult>,
-}
-
-impl Results {
-    /// Responses of those eligible, in percent (0 when nobody is).
-    pub fn rate(&self) -> f64 {
-        if self.eligible == 0 { 0.0 } else { self.responses as f64 * 100.0 / self.eligible as f64 }
-    }
+    pub previous: Option<PreviousRun>,
 }
 
 fn require_manager(requester: &Requester) -> AppResult<()> {
@@ -182,10 +202,23 @@ fn parse_questions(input: &[QuestionInput]) -> AppResult<Vec<Question>> {
                 continue;
             }
         };
-        match Question::new(kind, &q.text, &q.options, q.required) {
-            Ok(question) => questions.push(question),
-            Err((field, e)) => problems.push((format!("questions[{i}].{field}"), e)),
+        let mut question = match Question::new(kind, &q.text, &q.options, q.required) {
+            Ok(question) => question,
+            Err((field, e)) => {
+                problems.push((format!("questions[{i}].{field}"), e));
+                continue;
+            }
+        };
+        if let Some(condition) = q.show_if {
+            // Only on an earlier question (written well, or it is marked).
+            let earlier = questions.get(condition.question).filter(|_| condition.question < i);
+            match earlier.map(|e: &Question| ShowIf::on(e, condition.value)) {
+                Some(Ok(show_if)) => question.show_if = Some(show_if),
+                Some(Err(e)) => problems.push((format!("questions[{i}].show_if"), e)),
+                None => problems.push((format!("questions[{i}].show_if"), FieldError::Unknown)),
+            }
         }
+        questions.push(question);
     }
     if problems.is_empty() { Ok(questions) } else { Err(AppError::Problems(problems)) }
 }
@@ -369,8 +402,17 @@ pub async fn publish(app: &App, requester: &Requester, id: SurveyId) -> AppResul
 /// and audience: the next run of a survey whose questions are frozen.
 pub async fn copy(app: &App, requester: &Requester, id: SurveyId) -> AppResult<Survey> {
     let source = get(app, requester, id).await?;
-    let questions = source.questions.iter().map(|q| Question { id: QuestionId::new(), ..q.clone() }).collect();
-    let new = NewSurvey::new(
+    let ids: HashMap<QuestionId, QuestionId> = source.questions.iter().map(|q| (q.id, QuestionId::new())).collect();
+    let questions = source
+        .questions
+        .iter()
+        .map(|q| Question {
+            id: ids[&q.id],
+            show_if: q.show_if.map(|c| ShowIf { question: ids[&c.question], ..c }),
+            ..q.clone()
+        })
+        .collect();
+    let mut new = NewSurvey::new(
         &source.title,
         &source.intro,
         questions,
@@ -380,6 +422,7 @@ pub async fn copy(app: &App, requester: &Requester, id: SurveyId) -> AppResult<S
         None,
     )
     .map_err(|(field, e)| AppError::field(field, e))?;
+    new.previous_id = Some(source.id);
     insert_draft(app, requester, new).await
 }
 
@@ -559,7 +602,7 @@ pub async fn respond(
         respondent,
         client_id: client,
         building_id: link.building_id,
-        named: (!survey.anonymous).then_some(link.unit_id),
+        named: (!survey.anonymous).then_some((link.unit_id, link.role)),
         answers,
     };
     let body = serde_json::json!({ "survey_id": id, "status": "recorded" });
@@ -592,10 +635,39 @@ fn random_id() -> Uuid {
     uuid::Builder::from_random_bytes(bytes).into_uuid()
 }
 
-/// The results now: response rate overall and by building, and every
-/// question's figures.
+/// The results now: response rate overall and by building, every
+/// question's figures, and those of the run it was copied from (when the
+/// requester may read that one).
 pub async fn results(app: &App, requester: &Requester, id: SurveyId) -> AppResult<Results> {
     let survey = get(app, requester, id).await?;
+    let names = building_names(app).await?;
+    let previous = match survey.previous_id {
+        Some(previous) => match get(app, requester, previous).await {
+            Ok(previous) => Some(results_of(app, previous, &names, None).await?),
+            Err(AppError::Forbidden | AppError::NotFound) => None,
+            Err(e) => return Err(e),
+        },
+        None => None,
+    };
+    results_of(app, survey, &names, previous).await
+}
+
+async fn building_names(app: &App) -> AppResult<HashMap<BuildingId, String>> {
+    Ok(domovoy_store::buildings::list(&app.db).await?.into_iter().map(|b| (b.id, b.name.to_string())).collect())
+}
+
+/// A question of the previous run that is this one: the same kind and text.
+fn same_question<'a>(previous: &'a Results, question: &Question) -> Option<&'a QuestionResult> {
+    previous.questions.iter().find(|p| p.question.kind == question.kind && p.question.text == question.text)
+}
+
+async fn results_of(
+    app: &App,
+    survey: Survey,
+    names: &HashMap<BuildingId, String>,
+    previous: Option<Results>,
+) -> AppResult<Results> {
+    let id = survey.id;
     let tally = store::tally(&app.db, id).await?;
     let eligible = respondents(survey.one_per, &store::eligible(&app.db, &survey.audience, today(app), None).await?);
     let mut per_building: BTreeMap<BuildingId, u64> = BTreeMap::new();
@@ -605,8 +677,6 @@ pub async fn results(app: &App, requester: &Requester, id: SurveyId) -> AppResul
     for building in tally.by_building.keys() {
         per_building.entry(*building).or_default();
     }
-    let names: HashMap<BuildingId, String> =
-        domovoy_store::buildings::list(&app.db).await?.into_iter().map(|b| (b.id, b.name.to_string())).collect();
     let mut buildings: Vec<BuildingRate> = per_building
         .into_iter()
         .map(|(building, eligible)| BuildingRate {
@@ -630,16 +700,101 @@ pub async fn results(app: &App, requester: &Requester, id: SurveyId) -> AppResul
             question: question.clone(),
             summary: domain::summarize(question, answered, &counts),
             texts,
+            previous: previous.as_ref().and_then(|p| same_question(p, question)).map(|p| p.summary.clone()),
         });
     }
     Ok(Results {
         state: survey.status_at(Utc::now()),
+        previous: previous.map(|p| PreviousRun {
+            survey_id: p.survey.id,
+            title: p.survey.title,
+            published_at: p.survey.published_at,
+            responses: p.responses,
+            eligible: p.eligible,
+        }),
         survey,
         responses: tally.responses,
         eligible: eligible.len() as u64,
         buildings,
         questions,
     })
+}
+
+/// Fewer responses than this in a group of an anonymous survey, and the
+/// group's figures are not shown: with two or three, a neighbour could
+/// tell who answered what.
+pub const MIN_ANONYMOUS_GROUP: u64 = 5;
+
+/// One group of a cross-tabulation.
+#[derive(Debug, Clone, Serialize)]
+pub struct GroupResult {
+    #[serde(skip)]
+    pub group: Group,
+    /// The building's name (the group's, or its section's).
+    pub building_name: String,
+    /// A section's kind and name.
+    pub section: Option<(SectionKind, String)>,
+    pub responses: u64,
+    /// Each question's figures in the group, in the survey's order; none
+    /// when the group is too small to show in an anonymous survey.
+    pub summaries: Option<Vec<Summary>>,
+}
+
+/// The results per building, section (named surveys) or relation
+/// (owner / tenant / occupant; named surveys): the groups in the order of
+/// their names, unknown last.
+pub async fn cross(app: &App, requester: &Requester, id: SurveyId, by: Breakdown) -> AppResult<Vec<GroupResult>> {
+    let survey = get(app, requester, id).await?;
+    if survey.anonymous && by != Breakdown::Building {
+        // Nothing but the building is kept with an anonymous answer.
+        return Err(AppError::field("by", FieldError::NotAllowed));
+    }
+    let names = building_names(app).await?;
+    let sections: HashMap<SectionId, (BuildingId, SectionKind, String)> = domovoy_store::mailings::sections(&app.db)
+        .await?
+        .into_iter()
+        .map(|(building, id, kind, name)| (id, (building, kind, name)))
+        .collect();
+    let mut groups: Vec<GroupResult> = store::cross_tally(&app.db, id, by)
+        .await?
+        .into_iter()
+        .map(|(group, tally)| {
+            let (building, section) = match group {
+                Group::Building(b) => (Some(b), None),
+                Group::Section(s) => match sections.get(&s) {
+                    Some((b, kind, name)) => (Some(*b), Some((*kind, name.clone()))),
+                    None => (None, None),
+                },
+                Group::Relation(_) | Group::Unknown => (None, None),
+            };
+            let shown = !survey.anonymous || tally.responses >= MIN_ANONYMOUS_GROUP;
+            GroupResult {
+                group,
+                building_name: building.and_then(|b| names.get(&b)).cloned().unwrap_or_default(),
+                section,
+                responses: tally.responses,
+                summaries: shown.then(|| {
+                    survey
+                        .questions
+                        .iter()
+                        .map(|q| {
+                            let counts = tally.counts.get(&q.id).cloned().unwrap_or_default();
+                            domain::summarize(q, tally.answered.get(&q.id).copied().unwrap_or(0), &counts)
+                        })
+                        .collect()
+                }),
+            }
+        })
+        .collect();
+    groups.sort_by(|a, b| {
+        (a.group == Group::Unknown, &a.building_name, a.section.as_ref().map(|s| &s.1), a.group).cmp(&(
+            b.group == Group::Unknown,
+            &b.building_name,
+            b.section.as_ref().map(|s| &s.1),
+            b.group,
+        ))
+    });
+    Ok(groups)
 }
 
 /// Every response with its answers, for the raw export, and the names of
@@ -650,9 +805,7 @@ pub async fn responses(
     id: SurveyId,
 ) -> AppResult<(Vec<domovoy_store::surveys::StoredResponse>, HashMap<BuildingId, String>)> {
     get(app, requester, id).await?;
-    let names =
-        domovoy_store::buildings::list(&app.db).await?.into_iter().map(|b| (b.id, b.name.to_string())).collect();
-    Ok((store::responses(&app.db, id).await?, names))
+    Ok((store::responses(&app.db, id).await?, building_names(app).await?))
 }
 
 /// The most frequent words of some texts (three letters or more, any
@@ -679,6 +832,7 @@ pub fn search_texts<'a>(texts: &'a [String], search: &str) -> Vec<&'a String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use domovoy_domain::client::LinkRole;
 
     #[test]
     fn word_frequencies_fold_case_and_skip_short_words() {
@@ -691,8 +845,8 @@ mod tests {
     fn a_person_with_two_units_is_one_respondent_but_two_units_vote() {
         let (client, building) = (ClientId::new(), BuildingId::new());
         let links = [
-            Eligible { client_id: client, unit_id: UnitId::new(), building_id: building },
-            Eligible { client_id: client, unit_id: UnitId::new(), building_id: building },
+            Eligible { client_id: client, unit_id: UnitId::new(), building_id: building, role: LinkRole::Owner },
+            Eligible { client_id: client, unit_id: UnitId::new(), building_id: building, role: LinkRole::Tenant },
         ];
         assert_eq!(respondents(OnePer::Resident, &links).len(), 1);
         assert_eq!(respondents(OnePer::Unit, &links).len(), 2);

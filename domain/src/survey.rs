@@ -85,6 +85,29 @@ pub struct Question {
     #[serde(default)]
     pub options: Vec<String>,
     pub required: bool,
+    /// Asked only when an earlier question was answered so (branching).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub show_if: Option<ShowIf>,
+}
+
+/// The condition of a branching question: an earlier question's answer
+/// includes `value` (a choice's index, a mark, a score, 1 for yes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShowIf {
+    pub question: QuestionId,
+    pub value: i64,
+}
+
+impl ShowIf {
+    /// A condition on `earlier`'s answer being `value`: refused on a free
+    /// text question, or with a value it cannot be answered.
+    pub fn on(earlier: &Question, value: i64) -> Result<Self, FieldError> {
+        let (low, high) = earlier.range();
+        if earlier.kind == QuestionKind::Text || !(low..=high).contains(&value) {
+            return Err(FieldError::InvalidFormat);
+        }
+        Ok(Self { question: earlier.id, value })
+    }
 }
 
 /// One answer to one question, checked.
@@ -138,7 +161,7 @@ impl Question {
             _ if options.iter().any(|o| !o.trim().is_empty()) => return Err(("options", FieldError::NotAllowed)),
             _ => Vec::new(),
         };
-        Ok(Self { id: QuestionId::new(), kind, text, options, required })
+        Ok(Self { id: QuestionId::new(), kind, text, options, required, show_if: None })
     }
 
     /// The lowest and highest number an answer may be.
@@ -203,6 +226,8 @@ pub struct Survey {
     /// When it stops taking answers by itself.
     pub closes_at: Option<DateTime<Utc>>,
     pub closed_at: Option<DateTime<Utc>>,
+    /// The run it was copied from: its results are shown beside these.
+    pub previous_id: Option<SurveyId>,
 }
 
 impl Survey {
@@ -221,7 +246,9 @@ impl Survey {
     }
 
     /// Checks a whole response: every question's answer (unknown questions
-    /// refused), in the survey's order. An error names the question.
+    /// refused), in the survey's order. A branching question whose
+    /// condition the answers do not meet was not asked: its answer, if
+    /// any, is dropped and it is not required. An error names the question.
     pub fn check(
         &self,
         answers: &[(QuestionId, RawAnswer)],
@@ -229,8 +256,17 @@ impl Survey {
         if let Some((unknown, _)) = answers.iter().find(|(id, _)| !self.questions.iter().any(|q| q.id == *id)) {
             return Err((unknown.to_string(), FieldError::Unknown));
         }
-        let mut out = Vec::new();
+        let mut out: Vec<(QuestionId, Answer)> = Vec::new();
         for question in &self.questions {
+            if let Some(condition) = question.show_if {
+                let met = out.iter().any(|(id, answer)| {
+                    *id == condition.question
+                        && matches!(answer, Answer::Numbers(numbers) if numbers.contains(&condition.value))
+                });
+                if !met {
+                    continue;
+                }
+            }
             let raw = answers.iter().find(|(id, _)| *id == question.id).map(|(_, raw)| raw);
             if let Some(answer) = question.check(raw).map_err(|e| (question.id.to_string(), e))? {
                 out.push((question.id, answer));
@@ -250,6 +286,8 @@ pub struct NewSurvey {
     pub anonymous: bool,
     pub one_per: OnePer,
     pub closes_at: Option<DateTime<Utc>>,
+    /// The run it is a copy of (none when written anew).
+    pub previous_id: Option<SurveyId>,
 }
 
 impl NewSurvey {
@@ -271,8 +309,17 @@ impl NewSurvey {
         if questions.len() > MAX_QUESTIONS {
             return Err(("questions", FieldError::TooLong { max: MAX_QUESTIONS }));
         }
+        for (i, question) in questions.iter().enumerate() {
+            if let Some(condition) = question.show_if {
+                // Only on an earlier question, so a form is answered top down.
+                let earlier = questions[..i].iter().find(|q| q.id == condition.question);
+                if earlier.is_none_or(|q| ShowIf::on(q, condition.value).is_err()) {
+                    return Err(("questions", FieldError::InvalidFormat));
+                }
+            }
+        }
         let audience = audience.validate().map_err(|e| ("audience", e))?;
-        Ok(Self { title, intro, questions, audience, anonymous, one_per, closes_at })
+        Ok(Self { title, intro, questions, audience, anonymous, one_per, closes_at, previous_id: None })
     }
 }
 
@@ -410,11 +457,44 @@ mod tests {
 
     #[test]
     fn a_response_names_only_the_surveys_questions() {
-        let survey = Survey {
+        let survey =
+            survey_of(vec![question(QuestionKind::Scale, &[], true), question(QuestionKind::Text, &[], false)]);
+        let first = survey.questions[0].id;
+        assert_eq!(survey.check(&[(first, RawAnswer::Number(4))]).unwrap(), [(first, Answer::Numbers(vec![4]))]);
+        let stranger = QuestionId::new();
+        assert_eq!(survey.check(&[(stranger, RawAnswer::Number(4))]).unwrap_err().1, FieldError::Unknown);
+        assert_eq!(survey.check(&[]).unwrap_err(), (first.to_string(), FieldError::Required));
+    }
+
+    #[test]
+    fn a_branching_question_is_asked_only_when_its_condition_is_met() {
+        let heating = question(QuestionKind::YesNo, &[], true);
+        let mut why = question(QuestionKind::Text, &[], true);
+        why.show_if = Some(ShowIf::on(&heating, 0).unwrap());
+        assert_eq!(ShowIf::on(&heating, 2), Err(FieldError::InvalidFormat));
+        assert_eq!(ShowIf::on(&why, 0), Err(FieldError::InvalidFormat), "not on a free text");
+        let survey = Survey { questions: vec![heating.clone(), why.clone()], ..survey_of(Vec::new()) };
+        let (h, w) = (heating.id, why.id);
+        let why_text = RawAnswer::Text("Холодно".to_owned());
+        // «Нет»: the follow-up is asked, and it is required.
+        assert_eq!(survey.check(&[(h, RawAnswer::Bool(false))]).unwrap_err(), (w.to_string(), FieldError::Required));
+        assert_eq!(survey.check(&[(h, RawAnswer::Bool(false)), (w, why_text.clone())]).unwrap().len(), 2);
+        // «Да»: it was not asked; an answer sent anyway is dropped.
+        assert_eq!(
+            survey.check(&[(h, RawAnswer::Bool(true)), (w, why_text)]).unwrap(),
+            [(h, Answer::Numbers(vec![1]))]
+        );
+        // A condition on a later question is refused when written.
+        let refused = NewSurvey::new("t", "", vec![why, heating], Audience::default(), true, OnePer::Resident, None);
+        assert_eq!(refused.unwrap_err(), ("questions", FieldError::InvalidFormat));
+    }
+
+    fn survey_of(questions: Vec<Question>) -> Survey {
+        Survey {
             id: SurveyId::new(),
             title: "t".to_owned(),
             intro: String::new(),
-            questions: vec![question(QuestionKind::Scale, &[], true), question(QuestionKind::Text, &[], false)],
+            questions,
             audience: Audience::default(),
             anonymous: true,
             one_per: OnePer::Resident,
@@ -424,31 +504,18 @@ mod tests {
             published_at: None,
             closes_at: None,
             closed_at: None,
-        };
-        let first = survey.questions[0].id;
-        assert_eq!(survey.check(&[(first, RawAnswer::Number(4))]).unwrap(), [(first, Answer::Numbers(vec![4]))]);
-        let stranger = QuestionId::new();
-        assert_eq!(survey.check(&[(stranger, RawAnswer::Number(4))]).unwrap_err().1, FieldError::Unknown);
-        assert_eq!(survey.check(&[]).unwrap_err(), (first.to_string(), FieldError::Required));
+            previous_id: None,
+        }
     }
 
     #[test]
     fn a_survey_past_its_closing_time_is_closed() {
         let now = Utc::now();
         let mut survey = Survey {
-            id: SurveyId::new(),
-            title: "t".to_owned(),
-            intro: String::new(),
-            questions: Vec::new(),
-            audience: Audience::default(),
-            anonymous: false,
             one_per: OnePer::Unit,
-            status: SurveyStatus::Published,
-            created_by: None,
-            created_at: now,
             published_at: Some(now),
             closes_at: Some(now + chrono::Duration::hours(1)),
-            closed_at: None,
+            ..survey_of(Vec::new())
         };
         assert!(survey.is_open(now));
         assert_eq!(survey.status_at(now + chrono::Duration::hours(1)), SurveyStatus::Closed);

@@ -24,7 +24,9 @@ CREATE TABLE surveys (
     created_at TIMESTAMPTZ NOT NULL,
     published_at TIMESTAMPTZ,
     closes_at TIMESTAMPTZ,
-    closed_at TIMESTAMPTZ
+    closed_at TIMESTAMPTZ,
+    -- The run it was copied from (results are compared with it).
+    previous_id UUID REFERENCES surveys (id) ON DELETE SET NULL
 );
 CREATE INDEX surveys_created ON surveys (created_at);
 CREATE INDEX surveys_status ON surveys (status);
@@ -47,6 +49,8 @@ CREATE TABLE survey_responses (
     -- The rest only for a named survey; NULL for an anonymous one.
     client_id UUID REFERENCES clients (id) ON DELETE SET NULL,
     unit_id UUID REFERENCES units (id) ON DELETE SET NULL,
+    -- The person's link to the unit: owner | tenant | occupant.
+    relation TEXT,
     created_at TIMESTAMPTZ
 );
 CREATE INDEX survey_responses_survey ON survey_responses (survey_id, building_id);

@@ -250,18 +250,22 @@ pub(crate) fn audience_filter(audience: &Audience) -> Option<String> {
     (!wheres.is_empty()).then(|| format!("({})", wheres.join(" OR ")))
 }
 
-/// Whether a link as `role` (a stored code), valid from / to, counts in the
-/// audience on `today` (a tenant only within their lease).
+/// A link's role as stored.
+pub(crate) fn link_role(code: &str) -> StoreResult<LinkRole> {
+    decode("client_units.role", code, str::parse)
+}
+
+/// Whether a link as `role`, valid from / to, counts in the audience on
+/// `today` (a tenant only within their lease).
 pub(crate) fn in_audience(
     audience: &Audience,
-    role: &str,
+    role: LinkRole,
     valid_from: Option<NaiveDate>,
     valid_to: Option<NaiveDate>,
     today: NaiveDate,
-) -> StoreResult<bool> {
-    let role: LinkRole = decode("client_units.role", role, str::parse)?;
+) -> bool {
     let current = valid_from.is_none_or(|from| from <= today) && valid_to.is_none_or(|to| today <= to);
-    Ok(audience.takes(role) && current)
+    audience.takes(role) && current
 }
 
 pub(crate) fn numbered(from: usize, count: usize) -> String {
@@ -304,7 +308,9 @@ pub async fn recipients<'a>(
     let mut seen = std::collections::HashSet::new();
     let mut out = Vec::new();
     for row in rows {
-        if !in_audience(audience, &row.role, row.valid_from, row.valid_to, today)? || !seen.insert(row.client_id) {
+        if !in_audience(audience, link_role(&row.role)?, row.valid_from, row.valid_to, today)
+            || !seen.insert(row.client_id)
+        {
             continue;
         }
         let consents =

@@ -12,13 +12,14 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::types::Json;
 use uuid::Uuid;
 
-use domovoy_domain::ids::{BuildingId, ClientId, QuestionId, SurveyId, UnitId, UserId};
+use domovoy_domain::client::LinkRole;
+use domovoy_domain::ids::{BuildingId, ClientId, QuestionId, SectionId, SurveyId, UnitId, UserId};
 use domovoy_domain::mailing::Audience;
 use domovoy_domain::survey::{Answer, NewSurvey, Question, Survey, SurveyStatus};
 
 use crate::db::{Source, WriteTx};
 use crate::error::{StoreError, StoreResult, decode};
-use crate::mailings::{audience_filter, audience_ids, in_audience};
+use crate::mailings::{audience_filter, audience_ids, in_audience, link_role};
 
 #[derive(sqlx::FromRow)]
 struct SurveyRow {
@@ -35,6 +36,7 @@ struct SurveyRow {
     published_at: Option<DateTime<Utc>>,
     closes_at: Option<DateTime<Utc>>,
     closed_at: Option<DateTime<Utc>>,
+    previous_id: Option<Uuid>,
 }
 
 impl TryFrom<SurveyRow> for Survey {
@@ -55,12 +57,13 @@ impl TryFrom<SurveyRow> for Survey {
             published_at: row.published_at,
             closes_at: row.closes_at,
             closed_at: row.closed_at,
+            previous_id: row.previous_id.map(SurveyId::from_uuid),
         })
     }
 }
 
 const COLUMNS: &str = "id, title, intro, questions, audience, anonymous, one_per, status, created_by, created_at,
-                       published_at, closes_at, closed_at";
+                       published_at, closes_at, closed_at, previous_id";
 
 /// Writes a draft.
 pub async fn insert(tx: &mut WriteTx, new: &NewSurvey, by: Option<UserId>) -> StoreResult<Survey> {
@@ -69,8 +72,8 @@ pub async fn insert(tx: &mut WriteTx, new: &NewSurvey, by: Option<UserId>) -> St
     on_conn!(tx, c => {
         sqlx::query(
             "INSERT INTO surveys (id, title, intro, questions, audience, anonymous, one_per, status, created_by,
-                                  created_at, closes_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                                  created_at, closes_at, previous_id)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
         )
         .bind(id.as_uuid())
         .bind(&new.title)
@@ -83,6 +86,7 @@ pub async fn insert(tx: &mut WriteTx, new: &NewSurvey, by: Option<UserId>) -> St
         .bind(by.map(|u| u.as_uuid()))
         .bind(now)
         .bind(new.closes_at)
+        .bind(new.previous_id.map(|p| p.as_uuid()))
         .execute(&mut *c)
         .await?
         .rows_affected()
@@ -101,6 +105,7 @@ pub async fn insert(tx: &mut WriteTx, new: &NewSurvey, by: Option<UserId>) -> St
         published_at: None,
         closes_at: new.closes_at,
         closed_at: None,
+        previous_id: new.previous_id,
     })
 }
 
@@ -186,6 +191,7 @@ pub struct Eligible {
     pub client_id: ClientId,
     pub unit_id: UnitId,
     pub building_id: BuildingId,
+    pub role: LinkRole,
 }
 
 /// Everyone linked to the audience's units as its roles on `today` (a
@@ -224,11 +230,13 @@ pub async fn eligible<'a>(
     });
     let mut out = Vec::with_capacity(rows.len());
     for (client_id, unit_id, building_id, role, from, to) in rows {
-        if in_audience(audience, &role, from, to, today)? {
+        let role = link_role(&role)?;
+        if in_audience(audience, role, from, to, today) {
             out.push(Eligible {
                 client_id: ClientId::from_uuid(client_id),
                 unit_id: UnitId::from_uuid(unit_id),
                 building_id: BuildingId::from_uuid(building_id),
+                role,
             });
         }
     }
@@ -268,7 +276,7 @@ pub struct NewResponse {
     pub client_id: ClientId,
     pub building_id: BuildingId,
     /// `None` for an anonymous survey: nothing of the person is stored.
-    pub named: Option<UnitId>,
+    pub named: Option<(UnitId, LinkRole)>,
     pub answers: Vec<(QuestionId, Answer)>,
 }
 
@@ -292,20 +300,23 @@ pub async fn record(tx: &mut WriteTx, survey: SurveyId, response: &NewResponse) 
         return Ok(false);
     }
     let id = response.id;
-    let (client, unit, at) = match response.named {
-        Some(unit) => (Some(response.client_id.as_uuid()), Some(unit.as_uuid()), Some(tx.now())),
-        None => (None, None, None),
+    let (client, unit, relation, at) = match response.named {
+        Some((unit, role)) => {
+            (Some(response.client_id.as_uuid()), Some(unit.as_uuid()), Some(role.code()), Some(tx.now()))
+        }
+        None => (None, None, None, None),
     };
     on_conn!(&mut *tx, c => {
         sqlx::query(
-            "INSERT INTO survey_responses (id, survey_id, building_id, client_id, unit_id, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO survey_responses (id, survey_id, building_id, client_id, unit_id, relation, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(id)
         .bind(survey.as_uuid())
         .bind(response.building_id.as_uuid())
         .bind(client)
         .bind(unit)
+        .bind(relation)
         .bind(at)
         .execute(&mut *c)
         .await?
@@ -475,4 +486,92 @@ pub async fn texts<'a>(
         .fetch_all(&mut *c)
         .await?
     }))
+}
+
+/// What responses are grouped by in a cross-tabulation. Sections and
+/// relations are kept for named surveys only; an anonymous survey's
+/// responses have a building and nothing else.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Breakdown {
+    Building,
+    Section,
+    /// Owner, tenant or occupant.
+    Relation,
+}
+
+/// One group of a cross-tabulation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Group {
+    Building(BuildingId),
+    Section(SectionId),
+    Relation(LinkRole),
+    /// Not known: an anonymous response, or its building or unit deleted.
+    Unknown,
+}
+
+/// A survey's answers counted per group: the tally of each.
+pub type CrossTally = BTreeMap<Group, Tally>;
+
+/// Counts a survey's answers per group (three grouped queries). Each
+/// group's `by_building` is left empty.
+pub async fn cross_tally<'a>(
+    source: impl Into<Source<'a>>,
+    survey: SurveyId,
+    by: Breakdown,
+) -> StoreResult<CrossTally> {
+    let mut source: Source<'a> = source.into();
+    // Two group columns, so that both backends decode one shape: an id
+    // (building or section) and a text (the relation); the one not grouped
+    // by is a constant.
+    let (id, text, join) = match by {
+        Breakdown::Building => ("r.building_id", "''", ""),
+        Breakdown::Section => ("u.section_id", "''", "LEFT JOIN units u ON u.id = r.unit_id"),
+        Breakdown::Relation => ("r.survey_id", "r.relation", ""),
+    };
+    let group = |id: Option<Uuid>, text: Option<String>| -> StoreResult<Group> {
+        Ok(match (by, id, text) {
+            (Breakdown::Building, Some(id), _) => Group::Building(BuildingId::from_uuid(id)),
+            (Breakdown::Section, Some(id), _) => Group::Section(SectionId::from_uuid(id)),
+            (Breakdown::Relation, _, Some(code)) => Group::Relation(link_role(&code)?),
+            _ => Group::Unknown,
+        })
+    };
+    let counts_sql = format!(
+        "SELECT {id}, {text}, a.question_id, a.number, COUNT(*)
+         FROM survey_responses r JOIN survey_answers a ON a.response_id = r.id {join}
+         WHERE r.survey_id = $1 GROUP BY 1, 2, 3, 4"
+    );
+    let answered_sql = format!(
+        "SELECT {id}, {text}, a.question_id, COUNT(DISTINCT a.response_id)
+         FROM survey_responses r JOIN survey_answers a ON a.response_id = r.id {join}
+         WHERE r.survey_id = $1 GROUP BY 1, 2, 3"
+    );
+    let responses_sql =
+        format!("SELECT {id}, {text}, COUNT(*) FROM survey_responses r {join} WHERE r.survey_id = $1 GROUP BY 1, 2");
+    type CountRow = (Option<Uuid>, Option<String>, Uuid, i64, i64);
+    type AnsweredRow = (Option<Uuid>, Option<String>, Uuid, i64);
+    type ResponsesRow = (Option<Uuid>, Option<String>, i64);
+    let counts: Vec<CountRow> = on_conn!(source.reborrow(), c => {
+        sqlx::query_as(sqlx::AssertSqlSafe(counts_sql.as_str())).bind(survey.as_uuid()).fetch_all(&mut *c).await?
+    });
+    let answered: Vec<AnsweredRow> = on_conn!(source.reborrow(), c => {
+        sqlx::query_as(sqlx::AssertSqlSafe(answered_sql.as_str())).bind(survey.as_uuid()).fetch_all(&mut *c).await?
+    });
+    let responses: Vec<ResponsesRow> = on_conn!(source.reborrow(), c => {
+        sqlx::query_as(sqlx::AssertSqlSafe(responses_sql.as_str())).bind(survey.as_uuid()).fetch_all(&mut *c).await?
+    });
+    let count = |n: i64| u64::try_from(n).unwrap_or(0);
+    let mut out = CrossTally::new();
+    for (id, text, n) in responses {
+        out.entry(group(id, text)?).or_default().responses += count(n);
+    }
+    for (id, text, question, n) in answered {
+        let tally = out.entry(group(id, text)?).or_default();
+        *tally.answered.entry(QuestionId::from_uuid(question)).or_default() += count(n);
+    }
+    for (id, text, question, number, n) in counts {
+        let tally = out.entry(group(id, text)?).or_default();
+        *tally.counts.entry(QuestionId::from_uuid(question)).or_default().entry(number).or_default() += count(n);
+    }
+    Ok(out)
 }

@@ -177,9 +177,9 @@ pub async fn spoil_reopen_count(db: &Db, ticket: domovoy_domain::ids::TicketId, 
 }
 
 /// What an anonymity test reads of a survey's stored answers: how many
-/// responses it has, how many of them keep a person, a unit or a time,
-/// and how many rows of the audit log, the idempotency keys and the
-/// participants hold `needle` (an answer's text) anywhere.
+/// responses it has, how many person, unit, relation and time fields they
+/// keep in all, and how many rows of the audit log, the idempotency keys
+/// and the participants hold `needle` (an answer's text) anywhere.
 pub async fn survey_traces(
     db: &Db,
     survey: domovoy_domain::ids::SurveyId,
@@ -188,7 +188,7 @@ pub async fn survey_traces(
     let like = format!("%{needle}%");
     let (responses, linked): (i64, i64) = on_conn!(db, c => {
         sqlx::query_as(
-            "SELECT COUNT(*), COUNT(client_id) + COUNT(unit_id) + COUNT(created_at)
+            "SELECT COUNT(*), COUNT(client_id) + COUNT(unit_id) + COUNT(relation) + COUNT(created_at)
              FROM survey_responses WHERE survey_id = $1",
         )
         .bind(survey.as_uuid())

@@ -801,6 +801,13 @@ fn table() -> Vec<Row> {
             |p, _| somewhere(p, Permission::SurveysManage),
             Empty,
         ),
+        row(
+            Method::GET,
+            "/api/v1/surveys/{id}/breakdown",
+            "/api/v1/surveys/0190a5c6-0000-7000-8000-000000000000/breakdown?by=building",
+            |p, _| somewhere(p, Permission::SurveysManage),
+            Empty,
+        ),
         row(Method::GET, "/api/v1/integrations/pbx", "/api/v1/integrations/pbx", integrations, Empty),
         row(
             Method::POST,

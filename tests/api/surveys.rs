@@ -267,10 +267,11 @@ async fn a_named_vote_per_unit_keeps_who_answered_and_counts_units() {
     let vote = json!({ "answers": [{ "question_id": survey["questions"][0]["id"], "value": true }] });
     assert_eq!(answer(&app, &ivanov, &id, &vote, "v1").await.status(), StatusCode::CREATED);
     assert_eq!(error_code(answer(&app, &ivanov, &id, &vote, "v2").await).await, "already_answered");
-    // Named: the response keeps the person, the unit and the time.
+    // Named: the response keeps the person, the unit, their relation to
+    // it and the time.
     let (responses, linked, _) =
         domovoy_store::testing::survey_traces(app.store(), id.parse().unwrap(), "-").await.unwrap();
-    assert_eq!((responses, linked), (1, 3));
+    assert_eq!((responses, linked), (1, 4));
     let results: Value = app.get(&service, &format!("/api/v1/surveys/{id}/results")).await.json().await.unwrap();
     assert_eq!(results["questions"][0]["counts"], json!({ "0": 0, "1": 1 }));
 }
@@ -394,4 +395,114 @@ async fn a_building_scoped_office_reads_only_its_buildings_surveys_and_mailings(
     let listed: Value = app.get(&manager, "/api/v1/mailings").await.json().await.unwrap();
     assert!(listed.as_array().unwrap().iter().all(|m| m["id"] != mailing), "{listed}");
     assert_eq!(app.get(&service, &format!("/api/v1/mailings/{mailing}")).await.status(), StatusCode::OK);
+}
+
+/// Branching, the comparison with the previous run, and the breakdowns by
+/// building, section and relation (named) — refused by section for an
+/// anonymous survey, whose small groups are not shown.
+async fn branching_previous_run_and_breakdowns(app: &TestApp) {
+    let service = app.token("service").await;
+    let tower = building_id(app, &service, "ЖК «Северная звезда»").await;
+    let called = json!({ "kind": "yes_no", "text": "Обращались ли вы в диспетчерскую?", "required": true });
+    let rating = |on: usize| json!({ "kind": "scale", "text": "Оцените диспетчеров", "required": true, "show_if": { "question": on, "value": 1 } });
+    let body = |questions: Value, anonymous: bool| {
+        json!({ "title": "Диспетчерская", "questions": questions, "anonymous": anonymous,
+                "audience": { "building_ids": [tower] } })
+    };
+    // A condition on a later question (or itself) is refused, on its place.
+    let refused = app.post(&service, "/api/v1/surveys", &body(json!([rating(1), called]), false)).await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.text().await.unwrap().contains("questions[0].show_if"));
+    // So is one no answer can meet (a yes / no answered 2).
+    let mut never = rating(0);
+    never["show_if"]["value"] = json!(2);
+    let refused = app.post(&service, "/api/v1/surveys", &body(json!([called, never]), false)).await;
+    assert!(refused.text().await.unwrap().contains("questions[1].show_if"));
+
+    let (survey, id) = published(app, &service, &body(json!([called, rating(0)]), false)).await;
+    assert_eq!(survey["questions"][1]["show_if"]["question"], survey["questions"][0]["id"]);
+    let q = |s: &Value, i: usize| s["questions"][i]["id"].clone();
+    let reply = |s: &Value, yes: bool, mark: Option<i64>| {
+        let mut answers = vec![json!({ "question_id": q(s, 0), "value": yes })];
+        answers.extend(mark.map(|m| json!({ "question_id": q(s, 1), "value": m })));
+        json!({ "answers": answers })
+    };
+    let ivanov = app.token("+79001000001").await;
+    let fedorova = app.token("+79001000002").await;
+    // «Нет»: the rating was not asked; one sent anyway is dropped.
+    assert_eq!(answer(app, &ivanov, &id, &reply(&survey, false, Some(4)), "i1").await.status(), StatusCode::CREATED);
+    // «Да»: the rating is asked and required.
+    let missing = answer(app, &fedorova, &id, &reply(&survey, true, None), "f1").await;
+    assert_eq!(missing.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(answer(app, &fedorova, &id, &reply(&survey, true, Some(2)), "f2").await.status(), StatusCode::CREATED);
+    let results: Value = app.get(&service, &format!("/api/v1/surveys/{id}/results")).await.json().await.unwrap();
+    assert_eq!(results["questions"][0]["counts"], json!({ "0": 1, "1": 1 }));
+    assert_eq!(results["questions"][1]["counts"], json!({ "1": 0, "2": 1, "3": 0, "4": 0, "5": 0 }), "{results}");
+    assert!(results.get("previous").is_none());
+
+    // Breakdowns of a named survey: the groups add up to the responses.
+    let groups = |by: &'static str| {
+        let path = format!("/api/v1/surveys/{id}/breakdown?by={by}");
+        let service = service.clone();
+        async move {
+            let response = app.get(&service, &path).await;
+            assert_eq!(response.status(), StatusCode::OK, "{by}");
+            response.json::<Value>().await.unwrap().as_array().unwrap().clone()
+        }
+    };
+    let by_building = groups("building").await;
+    assert_eq!(by_building.len(), 1);
+    assert_eq!((by_building[0]["key"].as_str(), by_building[0]["responses"].as_u64()), (Some(tower.as_str()), Some(2)));
+    assert_eq!(by_building[0]["questions"][1]["answered"], 1, "named: every group is shown");
+    for by in ["section", "relation"] {
+        let all = groups(by).await;
+        assert_eq!(all.iter().map(|g| g["responses"].as_u64().unwrap()).sum::<u64>(), 2, "{by}: {all:?}");
+        assert!(all.iter().all(|g| !g["key"].is_null()), "{by}: every response is placed: {all:?}");
+    }
+    let relations: Vec<String> =
+        groups("relation").await.iter().map(|g| g["key"].as_str().unwrap().to_owned()).collect();
+    assert!(relations.iter().all(|r| ["owner", "tenant", "occupant"].contains(&r.as_str())), "{relations:?}");
+    let wrong = app.get(&service, &format!("/api/v1/surveys/{id}/breakdown?by=floor")).await;
+    assert_eq!(wrong.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    // The next run remembers this one and is compared with it.
+    let copy: Value = app.post(&service, &format!("/api/v1/surveys/{id}/copy"), &json!({})).await.json().await.unwrap();
+    assert_eq!(copy["previous_id"], id.as_str());
+    assert_eq!(
+        copy["questions"][1]["show_if"]["question"], copy["questions"][0]["id"],
+        "the condition follows the copy"
+    );
+    let next = copy["id"].as_str().unwrap();
+    assert_eq!(
+        app.post(&service, &format!("/api/v1/surveys/{next}/publish"), &json!({})).await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(answer(app, &ivanov, next, &reply(&copy, true, Some(5)), "n1").await.status(), StatusCode::CREATED);
+    let results: Value = app.get(&service, &format!("/api/v1/surveys/{next}/results")).await.json().await.unwrap();
+    assert_eq!(results["previous"]["id"], id.as_str());
+    assert_eq!(results["previous"]["responses"], 2);
+    assert_eq!(results["questions"][1]["average"].as_f64(), Some(5.0));
+    assert_eq!(results["questions"][1]["previous"]["average"].as_f64(), Some(2.0));
+
+    // Anonymous: by building only, and a building with fewer than five
+    // responses shows its count, not its answers.
+    let (survey, id) = published(app, &service, &body(json!([called, rating(0)]), true)).await;
+    assert_eq!(answer(app, &ivanov, &id, &reply(&survey, true, Some(3)), "a1").await.status(), StatusCode::CREATED);
+    let refused = app.get(&service, &format!("/api/v1/surveys/{id}/breakdown?by=section")).await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let shown: Value =
+        app.get(&service, &format!("/api/v1/surveys/{id}/breakdown?by=building")).await.json().await.unwrap();
+    assert_eq!(shown[0]["responses"], 1);
+    assert!(shown[0].get("questions").is_none_or(Value::is_null), "{shown}");
+}
+
+#[actix_web::test]
+async fn branching_previous_run_and_breakdowns_on_sqlite() {
+    branching_previous_run_and_breakdowns(&TestApp::spawn().await).await;
+}
+
+#[actix_web::test]
+async fn branching_previous_run_and_breakdowns_on_postgres() {
+    let Some(app) = TestApp::spawn_postgres().await else { return };
+    branching_previous_run_and_breakdowns(&app).await;
 }

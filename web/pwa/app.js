@@ -468,6 +468,9 @@ async function deskView() {
   const buildings = (await kvGet("desk_buildings")) ?? [];
   const chosen = (await kvGet("desk_building")) ?? buildings[0]?.id;
   const cached = chosen ? await kvGet(`desk:${chosen}`) : null;
+  const hasTickets = (await all("tickets")).length > 0;
+  // Read after the last await: what the guard typed while this view was
+  // being built must survive the re-render.
   const query = state.drafts.desk ?? "";
   const search = el("input", {
     type: "search", name: "desk", testid: "m-desk-search", placeholder: "Фамилия, номер машины, ПИН или 4 цифры телефона",
@@ -493,7 +496,7 @@ async function deskView() {
     state.online ? null : el("div", { class: "banner", testid: "m-desk-offline" }, el("p", {}, "Нет сети: проверять пропуска можно по сохранённому списку, отметить приход — когда сеть вернётся.")),
     state.deskMessage ? el("div", { class: `banner ${state.deskMessage.ok ? "good" : "bad"}`, testid: "m-desk-message", role: "status" }, el("p", {}, state.deskMessage.text)) : null,
     list,
-    (await all("tickets")).length ? el("button", { type: "button", class: "wide", onclick: () => { state.route = "queue"; render(); } }, "Мои заявки") : null,
+    hasTickets ? el("button", { type: "button", class: "wide", onclick: () => { state.route = "queue"; render(); } }, "Мои заявки") : null,
     el("button", { type: "button", class: "wide", onclick: () => sync(), testid: "m-desk-refresh" }, "Обновить список"),
     el("button", { type: "button", class: "wide", onclick: signOut }, "Выйти на этом телефоне"));
 }

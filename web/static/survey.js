@@ -1,4 +1,6 @@
 // Surveys. The builder shows the choices box only for choice questions.
+// The answer form asks a branching question only when the earlier answer
+// it depends on is given (hidden, its inputs are disabled and not sent).
 // A running survey's results: the block is fetched again every 5 s while
 // the page is visible (bounded), so new answers show without a reload.
 
@@ -10,6 +12,23 @@ for (const question of document.querySelectorAll(".survey-question")) {
   };
   kind.addEventListener("change", show);
   show();
+}
+
+for (const form of document.querySelectorAll(".survey-answer")) {
+  const branching = [...form.querySelectorAll("[data-show-if]")];
+  const update = () => {
+    // In the page's order: a question hidden in turn hides those on it.
+    for (const question of branching) {
+      const given = [...form.querySelectorAll(`[name="${question.dataset.showIf}"]`)]
+        .some((input) => !input.disabled && input.checked && input.value === question.dataset.showIfValue);
+      question.hidden = !given;
+      for (const input of question.querySelectorAll("input, textarea, select")) input.disabled = !given;
+    }
+  };
+  if (branching.length) {
+    form.addEventListener("change", update);
+    update();
+  }
 }
 
 const box = document.querySelector("[data-live-results]");

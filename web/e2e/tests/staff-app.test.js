@@ -229,6 +229,9 @@ test("a guard on the move checks passes on a phone, also with no network, and ma
   await page.getByTestId("m-desk-search").fill(surname.slice(0, 6).toLowerCase());
   const card = page.getByTestId("m-pass").filter({ hasText: visitor });
   await card.waitFor();
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="m-pass"]').length === 1, null, { timeout: 5_000 })
+    .catch(() => {});
+  assert.equal(await page.getByTestId("m-desk-search").inputValue(), surname.slice(0, 6).toLowerCase(), "the search keeps what was typed");
   assert.equal(await page.getByTestId("m-pass").count(), 1, "only the one visitor");
   await page.getByTestId("m-desk-offline").waitFor();
   assert.ok(await card.getByTestId("m-pass-arrive").isDisabled(), "no marks without a network");

@@ -48,6 +48,14 @@ test("the office publishes a survey, a resident answers on a phone, the results 
     await second.getByTestId("q-kind").selectOption("single");
     await second.getByTestId("q-text").fill("Когда удобнее убирать?");
     await second.getByTestId("q-options").fill("Утром\nДнём\nВечером");
+    // A third, asked only of those who answer «Вечером» (branching).
+    await page.getByTestId("survey-add-question").click();
+    const third = page.getByTestId("survey-question").nth(2);
+    await third.waitFor();
+    await third.getByTestId("q-kind").selectOption("text");
+    await third.getByTestId("q-text").fill("Почему вечером?");
+    await third.getByTestId("q-show-if").selectOption("2");
+    await third.getByTestId("q-show-if-value").fill("вечером");
     await page.getByTestId("survey-audience").getByLabel("ЖК «Северная звезда»").check();
     if (process.env.E2E_SCREENSHOTS) {
       await page.screenshot({ path: `${process.env.E2E_SCREENSHOTS}/survey-builder.png`, fullPage: true });
@@ -56,6 +64,7 @@ test("the office publishes a survey, a resident answers on a phone, the results 
     await page.waitForURL(/\/surveys\/[0-9a-f-]+\?done=survey_created/);
     assert.ok(Number(await page.getByTestId("survey-eligible").textContent()) >= 2, "the tower's residents may answer");
     assert.match(await page.locator(".survey-preview").textContent(), /Оцените чистоту в подъезде[\s\S]*Утром/);
+    assert.match(await page.locator(".survey-preview").textContent(), /Задаётся, если на вопрос «Когда удобнее убирать\?» ответили «Вечером»/);
     // A draft can still be changed: one more choice.
     await page.getByTestId("survey-edit").click();
     await page.getByTestId("survey-question").nth(1).getByTestId("q-options").fill("Утром\nДнём\nВечером\nНочью");
@@ -85,8 +94,14 @@ test("the office publishes a survey, a resident answers on a phone, the results 
       }
       const overflow = await resident.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       assert.ok(overflow <= 0, `no sideways scrolling on a phone (${overflow}px)`);
+      const why = answer.getByTestId("survey-q").nth(2);
+      assert.ok(await why.isHidden(), "the follow-up waits for its answer");
       await answer.locator(".mark", { hasText: "5" }).first().tap();
+      await answer.getByLabel("Утром").tap();
+      assert.ok(await why.isHidden());
       await answer.getByLabel("Вечером").tap();
+      await why.waitFor();
+      await why.locator("textarea").fill("Днём дома никого");
       await resident.getByTestId("survey-submit").tap();
       await resident.waitForURL(/done=answered/);
       assert.match(await resident.locator("main").textContent(), /Спасибо! Ваши ответы получены\./);
@@ -104,6 +119,7 @@ test("the office publishes a survey, a resident answers on a phone, the results 
     const results = page.getByTestId("survey-question-result");
     assert.match(await results.nth(0).textContent(), /Среднее:\s*5,00/);
     assert.match(await results.nth(1).textContent(), /Вечером\s*1\s*100,0/);
+    assert.match(await results.nth(2).textContent(), /Днём дома никого/);
     if (process.env.E2E_SCREENSHOTS) {
       await page.screenshot({ path: `${process.env.E2E_SCREENSHOTS}/survey-results.png`, fullPage: true });
     }

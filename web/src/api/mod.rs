@@ -206,6 +206,7 @@ api_routes!(
     crate::surveys::api::copy_survey,
     crate::surveys::api::answer_survey,
     crate::surveys::api::survey_results,
+    crate::surveys::api::survey_breakdown,
 );
 
 /// Extractor settings: bad JSON, query strings and paths answer in the

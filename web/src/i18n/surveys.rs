@@ -1,6 +1,7 @@
 //! Strings of surveys: the builder, the residents' answer form and the
 //! results, reached as `t.sv`: each declared once, Russian beside English.
 
+use domovoy_app::surveys::Breakdown;
 use domovoy_domain::survey::{OnePer, QuestionKind, SurveyStatus};
 
 catalog! {
@@ -127,6 +128,27 @@ catalog! {
     closes_on: fn(&str) -> String = (|at| format!("Ответы принимаются до {at}."), |at| format!("Answers are taken until {at}.")),
     already_answered: &'static str = ("Вы уже ответили на этот опрос. Спасибо!", "You have answered this survey already. Thank you!"),
     not_open: &'static str = ("Опрос не принимает ответы: он завершён или ещё не опубликован.", "The survey does not take answers: it is closed or not published yet."),
+
+    field_show_if: &'static str = ("Задавать вопрос", "Ask it"),
+    show_always: &'static str = ("всегда", "always"),
+    show_if_question: fn(usize) -> String = (|n| format!("только если в вопросе {n} ответили…"), |n| format!("only if question {n} was answered…")),
+    field_show_if_value: &'static str = ("…так", "…so"),
+    show_if_hint: &'static str = ("Вариант ответа, как он написан в том вопросе, «Да» или «Нет», или оценка числом.", "A choice as written in that question, «Yes» or «No», or a mark as a number."),
+    shown_if: fn(&str, &str) -> String = (|q, value| format!("Задаётся, если на вопрос «{q}» ответили «{value}»."), |q, value| format!("Asked if «{q}» was answered «{value}».")),
+
+    previous_run: fn(&str, u64, &str) -> String = (
+        |title, n, rate| format!("Сравнение с предыдущим запуском «{title}»: ответов {n}, отклик {rate}."),
+        |title, n, rate| format!("Compared with the previous run «{title}»: {n} responses, response rate {rate}."),
+    ),
+    col_previous: &'static str = ("В прошлый раз", "Last time"),
+    was: fn(&str, &str) -> String = (|before, change| format!("в прошлый раз {before} ({change})"), |before, change| format!("last time {before} ({change})")),
+    breakdown: &'static str = ("Разрез ответов", "Answers broken down"),
+    breakdown_label: fn(Breakdown) -> &'static str = (sv_ru::breakdown_label, sv_en::breakdown_label),
+    breakdown_anonymous: &'static str = ("Опрос анонимный: ответы разбиваются только по домам, и дом, где ответили меньше 5 человек, не показывается, чтобы соседи не узнали, кто что ответил.", "An anonymous survey: answers are broken down by building only, and a building with fewer than 5 responses is not shown, so that neighbours cannot tell who answered what."),
+    hidden_group: &'static str = ("меньше 5 ответов — не показываем", "fewer than 5 responses — not shown"),
+    col_group: &'static str = ("Группа", "Group"),
+    unknown_group: &'static str = ("Не указано", "Not known"),
+    print_results: &'static str = ("Печать отчёта", "Print the report"),
 }
 
 labels! {
@@ -143,6 +165,11 @@ labels! {
         SurveyStatus::Draft => ("Черновик", "Draft"),
         SurveyStatus::Published => ("Идёт", "Running"),
         SurveyStatus::Closed => ("Завершён", "Closed"),
+    }
+    fn breakdown_label(by: Breakdown) -> &'static str = match by {
+        Breakdown::Building => ("По домам", "By building"),
+        Breakdown::Section => ("По подъездам и корпусам", "By section"),
+        Breakdown::Relation => ("Собственники и арендаторы", "Owners and tenants"),
     }
     fn one_per_label(one_per: OnePer) -> &'static str = match one_per {
         OnePer::Resident => ("Один ответ от каждого жителя", "One answer per resident"),

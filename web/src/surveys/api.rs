@@ -9,9 +9,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use domovoy_app::surveys::{self, AnswerKey, OpenSurvey, Responded, ResponseInput, Results, SurveyInput, SurveyView};
+use domovoy_app::surveys::{
+    self, AnswerKey, Breakdown, Group, OpenSurvey, Responded, ResponseInput, Results, SurveyInput, SurveyView,
+};
 use domovoy_domain::ids::SurveyId;
-use domovoy_domain::survey::{Question, Survey};
+use domovoy_domain::survey::{Question, Summary, Survey};
 
 use crate::auth::Caller;
 use crate::error::{ApiError, ErrorBody};
@@ -28,6 +30,16 @@ pub struct QuestionDto {
     /// Choices of `single` and `multiple`; answers name them by index from 0.
     pub options: Vec<String>,
     pub required: bool,
+    /// Asked only when the earlier question `question` (its id) was
+    /// answered with `value` among the numbers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub show_if: Option<ShowIfDto>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ShowIfDto {
+    pub question: Uuid,
+    pub value: i64,
 }
 
 impl From<&Question> for QuestionDto {
@@ -38,6 +50,7 @@ impl From<&Question> for QuestionDto {
             text: q.text.clone(),
             options: q.options.clone(),
             required: q.required,
+            show_if: q.show_if.map(|c| ShowIfDto { question: c.question.as_uuid(), value: c.value }),
         }
     }
 }
@@ -60,6 +73,9 @@ pub struct SurveyDto {
     pub created_at: DateTime<Utc>,
     pub published_at: Option<DateTime<Utc>>,
     pub closes_at: Option<DateTime<Utc>>,
+    /// The run it was copied from (managers; its results are compared).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous_id: Option<Uuid>,
     /// Responses so far (managers' lists).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub responses: Option<u64>,
@@ -85,6 +101,7 @@ impl SurveyDto {
             created_at: s.created_at,
             published_at: s.published_at,
             closes_at: s.closes_at,
+            previous_id: s.previous_id.map(|p| p.as_uuid()),
             responses: None,
             answered: None,
             unit_ids: None,
@@ -103,6 +120,7 @@ impl From<&OpenSurvey> for SurveyDto {
         // A resident sees the survey, not whom else it asks.
         let mut dto = Self::new(&o.survey);
         dto.audience = domovoy_domain::mailing::Audience::default();
+        dto.previous_id = None;
         dto.answered = Some(o.answered);
         dto.unit_ids = Some(o.units.iter().map(|u| u.as_uuid()).collect());
         dto
@@ -283,13 +301,9 @@ pub async fn answer_survey(
     }
 }
 
-/// One question's results.
+/// What one question's answers add up to.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct QuestionResultDto {
-    pub id: Uuid,
-    pub kind: &'static str,
-    pub text: String,
-    pub options: Vec<String>,
+pub struct SummaryDto {
     /// Responses that answered it.
     pub answered: u64,
     /// How many gave each value: the choice index, mark or score (`"1"`
@@ -300,9 +314,46 @@ pub struct QuestionResultDto {
     pub interval: Option<[f64; 2]>,
     /// −100 … 100, for NPS questions.
     pub nps: Option<f64>,
+}
+
+impl From<&Summary> for SummaryDto {
+    fn from(s: &Summary) -> Self {
+        Self {
+            answered: s.answered,
+            counts: s.counts.iter().map(|(v, n)| (v.to_string(), *n)).collect(),
+            average: s.average,
+            interval: s.interval.map(|(low, high)| [low, high]),
+            nps: s.nps.map(|n| n.score),
+        }
+    }
+}
+
+/// One question's results.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QuestionResultDto {
+    pub id: Uuid,
+    pub kind: &'static str,
+    pub text: String,
+    pub options: Vec<String>,
+    #[serde(flatten)]
+    pub summary: SummaryDto,
     /// Free-text answers, in no particular order.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub texts: Vec<String>,
+    /// The same question (same kind and text) in the previous run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous: Option<SummaryDto>,
+}
+
+/// The run this one was copied from.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PreviousRunDto {
+    pub id: Uuid,
+    pub title: String,
+    pub published_at: Option<DateTime<Utc>>,
+    pub responses: u64,
+    /// Counted now.
+    pub eligible: u64,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -321,6 +372,8 @@ pub struct ResultsDto {
     pub eligible: u64,
     pub buildings: Vec<BuildingRateDto>,
     pub questions: Vec<QuestionResultDto>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous: Option<PreviousRunDto>,
 }
 
 impl From<&Results> for ResultsDto {
@@ -348,14 +401,18 @@ impl From<&Results> for ResultsDto {
                     kind: q.question.kind.code(),
                     text: q.question.text.clone(),
                     options: q.question.options.clone(),
-                    answered: q.summary.answered,
-                    counts: q.summary.counts.iter().map(|(v, n)| (v.to_string(), *n)).collect(),
-                    average: q.summary.average,
-                    interval: q.summary.interval.map(|(low, high)| [low, high]),
-                    nps: q.summary.nps.map(|n| n.score),
+                    summary: SummaryDto::from(&q.summary),
                     texts: q.texts.clone(),
+                    previous: q.previous.as_ref().map(SummaryDto::from),
                 })
                 .collect(),
+            previous: r.previous.as_ref().map(|p| PreviousRunDto {
+                id: p.survey_id.as_uuid(),
+                title: p.title.clone(),
+                published_at: p.published_at,
+                responses: p.responses,
+                eligible: p.eligible,
+            }),
         }
     }
 }
@@ -369,4 +426,68 @@ pub async fn survey_results(
     id: web::Path<Uuid>,
 ) -> Result<web::Json<ResultsDto>, ApiError> {
     Ok(web::Json(ResultsDto::from(&surveys::results(&state, &caller, SurveyId::from_uuid(*id)).await?)))
+}
+
+/// How answers are broken down: `building` (any survey), `section` or
+/// `relation` (owner / tenant / occupant; named surveys only).
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct CrossQuery {
+    pub by: Option<String>,
+}
+
+/// The breakdown asked for (`building` when none): a wrong one is a field
+/// error.
+pub fn breakdown(by: Option<&str>) -> Result<Breakdown, domovoy_app::AppError> {
+    match by.unwrap_or("building") {
+        "building" | "" => Ok(Breakdown::Building),
+        "section" => Ok(Breakdown::Section),
+        "relation" => Ok(Breakdown::Relation),
+        _ => Err(domovoy_app::AppError::field("by", domovoy_domain::FieldError::InvalidFormat)),
+    }
+}
+
+/// One group of a breakdown.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GroupDto {
+    /// The building's id (`by=building`), the section's (`section`) or the
+    /// relation's code (`relation`: `owner`, `tenant`, `occupant`); null
+    /// when not known.
+    pub key: Option<String>,
+    pub building_name: String,
+    pub section_name: Option<String>,
+    pub responses: u64,
+    /// Per question, in the survey's order; absent when the group of an
+    /// anonymous survey has fewer than 5 responses (it could tell who
+    /// answered what).
+    pub questions: Option<Vec<SummaryDto>>,
+}
+
+/// The answers per building, section or relation.
+#[utoipa::path(tag = "surveys", params(("id" = Uuid, Path), CrossQuery), responses((status = 200, body = [GroupDto]), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
+#[get("/api/v1/surveys/{id}/breakdown")]
+pub async fn survey_breakdown(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    query: web::Query<CrossQuery>,
+) -> Result<web::Json<Vec<GroupDto>>, ApiError> {
+    let by = breakdown(query.by.as_deref())?;
+    let groups = surveys::cross(&state, &caller, SurveyId::from_uuid(*id), by).await?;
+    Ok(web::Json(
+        groups
+            .iter()
+            .map(|g| GroupDto {
+                key: match g.group {
+                    Group::Building(b) => Some(b.to_string()),
+                    Group::Section(s) => Some(s.to_string()),
+                    Group::Relation(r) => Some(r.code().to_owned()),
+                    Group::Unknown => None,
+                },
+                building_name: g.building_name.clone(),
+                section_name: g.section.as_ref().map(|(_, name)| name.clone()),
+                responses: g.responses,
+                questions: g.summaries.as_ref().map(|s| s.iter().map(SummaryDto::from).collect()),
+            })
+            .collect(),
+    ))
 }

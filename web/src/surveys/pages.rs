@@ -15,10 +15,11 @@ use uuid::Uuid;
 
 use domovoy_app::AppError;
 use domovoy_app::surveys::{
-    self, AnswerInput, AnswerKey, OpenSurvey, QuestionInput, ResponseInput, Results, SurveyInput,
+    self, AnswerInput, AnswerKey, Breakdown, Group, GroupResult, OpenSurvey, QuestionInput, ResponseInput, Results,
+    ShowIfInput, SurveyInput,
 };
 use domovoy_domain::ids::{BuildingId, SurveyId};
-use domovoy_domain::survey::{OnePer, Question, QuestionKind, RawAnswer, Survey, SurveyStatus};
+use domovoy_domain::survey::{OnePer, Question, QuestionKind, RawAnswer, Summary, Survey, SurveyStatus};
 use domovoy_store::surveys::StoredResponse;
 
 use crate::auth::csrf::{FormPairs, NoFields};
@@ -106,6 +107,12 @@ struct QuestionForm {
     /// One choice per line.
     options: String,
     required: bool,
+    /// The number (from 1) of the earlier question it depends on; empty:
+    /// always asked.
+    show_if: String,
+    /// The answer there that makes it asked, as written: a choice, «Да»,
+    /// «Нет», or a mark.
+    show_if_value: String,
 }
 
 /// What the builder holds (also after a refused save or an added question).
@@ -145,17 +152,25 @@ impl Draft {
                 "q_kind" if draft.questions.len() < MAX_FORM_QUESTIONS => {
                     draft.questions.push(QuestionForm { kind: value, ..QuestionForm::default() });
                 }
-                "q_text" => draft.questions.last_mut().into_iter().for_each(|q| q.text = value.clone()),
-                "q_options" => draft.questions.last_mut().into_iter().for_each(|q| q.options = value.clone()),
-                "q_required" => draft.questions.last_mut().into_iter().for_each(|q| q.required = value == "1"),
-                _ => {}
+                field => {
+                    // The rest of a question block fills the last question.
+                    let Some(q) = draft.questions.last_mut() else { continue };
+                    match field {
+                        "q_text" => q.text = value,
+                        "q_options" => q.options = value,
+                        "q_required" => q.required = value == "1",
+                        "q_show_if" => q.show_if = value,
+                        "q_show_if_value" => q.show_if_value = value,
+                        _ => {}
+                    }
+                }
             }
         }
         (draft, action)
     }
 
     /// A stored draft as the builder holds it.
-    fn of(survey: &Survey, zone: chrono_tz::Tz) -> Self {
+    fn of(survey: &Survey, zone: chrono_tz::Tz, t: &Catalog) -> Self {
         let audience = &survey.audience;
         Self {
             editing: Some(survey.id),
@@ -170,11 +185,20 @@ impl Draft {
             questions: survey
                 .questions
                 .iter()
-                .map(|q| QuestionForm {
-                    kind: q.kind.code().to_owned(),
-                    text: q.text.clone(),
-                    options: q.options.join("\n"),
-                    required: q.required,
+                .map(|q| {
+                    let condition = q.show_if.and_then(|c| {
+                        let at = survey.questions.iter().position(|e| e.id == c.question)?;
+                        Some(((at + 1).to_string(), value_label(&survey.questions[at], c.value, t)))
+                    });
+                    let (show_if, show_if_value) = condition.unwrap_or_default();
+                    QuestionForm {
+                        kind: q.kind.code().to_owned(),
+                        text: q.text.clone(),
+                        options: q.options.join("\n"),
+                        required: q.required,
+                        show_if,
+                        show_if_value,
+                    }
                 })
                 .collect(),
             audience: AudienceForm {
@@ -201,7 +225,32 @@ impl Draft {
         Ok(Some(at.with_timezone(&Utc)))
     }
 
-    fn input(&self, zone: chrono_tz::Tz) -> Result<SurveyInput, AppError> {
+    /// The condition of a question as the use-case takes it: the earlier
+    /// question's place and the number of the answer written (−1, refused
+    /// there, when the words match none of its answers).
+    fn show_if(&self, q: &QuestionForm, t: &Catalog) -> Option<ShowIfInput> {
+        let number: usize = q.show_if.trim().parse().ok()?;
+        let Some(target) = number.checked_sub(1).and_then(|i| self.questions.get(i)) else {
+            return Some(ShowIfInput { question: usize::MAX, value: -1 });
+        };
+        let written = q.show_if_value.trim().to_lowercase();
+        let value = match target.kind.parse::<QuestionKind>() {
+            Ok(QuestionKind::Single | QuestionKind::Multiple) => target
+                .options
+                .lines()
+                .map(str::trim)
+                .filter(|o| !o.is_empty())
+                .position(|o| o.to_lowercase() == written)
+                .and_then(|i| i64::try_from(i).ok()),
+            Ok(QuestionKind::YesNo) if written == t.sv.yes.to_lowercase() => Some(1),
+            Ok(QuestionKind::YesNo) if written == t.sv.no.to_lowercase() => Some(0),
+            Ok(QuestionKind::Scale | QuestionKind::Nps) => written.parse().ok(),
+            _ => None,
+        };
+        Some(ShowIfInput { question: number - 1, value: value.unwrap_or(-1) })
+    }
+
+    fn input(&self, zone: chrono_tz::Tz, t: &Catalog) -> Result<SurveyInput, AppError> {
         Ok(SurveyInput {
             title: self.title.clone(),
             intro: self.intro.clone(),
@@ -213,6 +262,7 @@ impl Draft {
                     text: q.text.clone(),
                     options: q.options.lines().map(str::to_owned).collect(),
                     required: q.required,
+                    show_if: self.show_if(q, t),
                 })
                 .collect(),
             audience: self.audience.audience()?,
@@ -235,6 +285,10 @@ struct QuestionBlock {
     kind_field: String,
     text_field: String,
     options_field: String,
+    show_if_field: String,
+    /// The earlier questions it may depend on: number, label, chosen.
+    show_if_choices: Vec<Choice>,
+    show_if_value: String,
 }
 
 #[derive(Template)]
@@ -292,6 +346,15 @@ async fn builder(
             kind_field: format!("questions[{index}].kind"),
             text_field: format!("questions[{index}].text"),
             options_field: format!("questions[{index}].options"),
+            show_if_field: format!("questions[{index}].show_if"),
+            show_if_choices: (1..=index)
+                .map(|n| Choice {
+                    value: n.to_string(),
+                    label: (t.sv.show_if_question)(n),
+                    on: q.show_if.trim() == n.to_string(),
+                })
+                .collect(),
+            show_if_value: q.show_if_value.clone(),
         })
         .collect();
     let audience = draft.audience.view(t, &choices);
@@ -351,7 +414,7 @@ pub async fn edit_page(
     if survey.status != SurveyStatus::Draft {
         return Ok(see_other(&format!("/surveys/{}", survey.id)));
     }
-    let draft = Draft::of(&survey, state.config.display_time_zone);
+    let draft = Draft::of(&survey, state.config.display_time_zone, caller.t());
     builder(&state, &caller, draft, FormFailure::default(), StatusCode::OK).await
 }
 
@@ -383,10 +446,21 @@ async fn save(
     if let Some(index) = action.strip_prefix("remove:").and_then(|i| i.parse::<usize>().ok()) {
         if index < draft.questions.len() {
             draft.questions.remove(index);
+            // The conditions on later questions move up with them; those on
+            // the removed one go.
+            for q in &mut draft.questions {
+                let Ok(number) = q.show_if.trim().parse::<usize>() else { continue };
+                if number == index + 1 {
+                    q.show_if.clear();
+                    q.show_if_value.clear();
+                } else if number > index + 1 {
+                    q.show_if = (number - 1).to_string();
+                }
+            }
         }
         return builder(state, caller, draft, FormFailure::default(), StatusCode::OK).await;
     }
-    let result = match (draft.input(state.config.display_time_zone), editing) {
+    let result = match (draft.input(state.config.display_time_zone, caller.t()), editing) {
         (Ok(input), None) => surveys::create(state, caller, &input).await.map(|(s, _)| (s.id, "survey_created")),
         (Ok(input), Some(id)) => surveys::update(state, caller, id, &input).await.map(|(s, _)| (s.id, "survey_saved")),
         (Err(error), _) => Err(error),
@@ -410,9 +484,19 @@ struct FormQuestion {
     options: Vec<(i64, String)>,
     low: &'static str,
     high: &'static str,
+    /// Asked only when the question with this id was answered with this
+    /// number (the form's script hides it otherwise; the server drops
+    /// what a hidden question sends).
+    show_if: Option<(String, i64)>,
+    /// «Задаётся, если в вопросе 1 ответили «Нет».»
+    condition: Option<String>,
 }
 
-fn form_question(q: &Question, t: &Catalog) -> FormQuestion {
+fn form_questions(survey: &Survey, t: &Catalog) -> Vec<FormQuestion> {
+    survey.questions.iter().map(|q| form_question(q, &survey.questions, t)).collect()
+}
+
+fn form_question(q: &Question, all: &[Question], t: &Catalog) -> FormQuestion {
     let options = match q.kind {
         QuestionKind::Single | QuestionKind::Multiple => {
             q.options.iter().enumerate().map(|(i, o)| (i as i64, o.clone())).collect()
@@ -437,6 +521,11 @@ fn form_question(q: &Question, t: &Catalog) -> FormQuestion {
         options,
         low,
         high,
+        show_if: q.show_if.map(|c| (c.question.to_string(), c.value)),
+        condition: q.show_if.and_then(|c| {
+            let at = all.iter().position(|e| e.id == c.question)?;
+            Some((t.sv.shown_if)(&all[at].text, &value_label(&all[at], c.value, t)))
+        }),
     }
 }
 
@@ -502,8 +591,31 @@ struct ResultsView {
     eligible: u64,
     rate: String,
     buildings: Vec<(String, u64, u64, String)>,
+    /// «Сравнение с предыдущим запуском …» and the link to it.
+    previous: Option<(String, String)>,
+    /// The breakdowns that may be chosen: code, label, chosen.
+    breakdowns: Vec<(&'static str, &'static str, bool)>,
+    by: &'static str,
+    by_label: &'static str,
+    anonymous: bool,
     questions: Vec<QuestionView>,
     search: String,
+}
+
+/// One answer's line: its words, how many, their share, and the share
+/// last time.
+struct ResultRow {
+    label: String,
+    count: u64,
+    share: String,
+    before: Option<String>,
+}
+
+/// A question's answers per group: the columns after the group and
+/// «answered», and a row per group (its cells; none when hidden).
+struct CrossView {
+    columns: Vec<String>,
+    rows: Vec<(String, u64, Option<Vec<String>>)>,
 }
 
 struct QuestionView {
@@ -512,10 +624,14 @@ struct QuestionView {
     kind: &'static str,
     answered: String,
     chart: String,
-    rows: Vec<(String, u64, String)>,
+    rows: Vec<ResultRow>,
     average: Option<String>,
     interval: Option<String>,
     nps: Option<(String, String)>,
+    /// The average's and NPS's values last time, with the change.
+    average_was: Option<String>,
+    nps_was: Option<String>,
+    cross: Option<CrossView>,
     texts: Vec<String>,
     texts_found: Option<String>,
     words: Vec<(String, u64)>,
@@ -544,20 +660,78 @@ fn value_label(q: &Question, value: i64, t: &Catalog) -> String {
     }
 }
 
-fn results_view(r: &Results, t: &'static Catalog, search: &str) -> ResultsView {
+/// A change in points, signed: «+0,30», «−1,5».
+fn change(now: f64, before: f64, places: usize, t: &Catalog) -> String {
+    let delta = now - before;
+    let sign = if delta > 0.0 {
+        "+"
+    } else if delta < 0.0 {
+        "\u{2212}"
+    } else {
+        "±"
+    };
+    format!("{sign}{}", number(delta.abs(), places, t))
+}
+
+/// The breakdown's columns for a question, and one group's cells: the
+/// average (and NPS) of marks, the share of each answer otherwise.
+fn cross_columns(q: &Question, t: &Catalog) -> Vec<String> {
+    match q.kind {
+        QuestionKind::Scale => vec![t.sv.average.to_owned()],
+        QuestionKind::Nps => vec![t.sv.average.to_owned(), t.sv.nps.to_owned()],
+        _ => {
+            let (low, high) = q.range();
+            (low..=high).map(|v| value_label(q, v, t)).collect()
+        }
+    }
+}
+
+fn cross_cells(q: &Question, s: &Summary, t: &Catalog) -> Vec<String> {
+    let dash = || "—".to_owned();
+    match q.kind {
+        QuestionKind::Scale => vec![s.average.map_or_else(dash, |a| number(a, 2, t))],
+        QuestionKind::Nps => {
+            vec![s.average.map_or_else(dash, |a| number(a, 2, t)), s.nps.map_or_else(dash, |n| number(n.score, 1, t))]
+        }
+        _ => s.counts.values().map(|n| share(*n, s.answered, t)).collect(),
+    }
+}
+
+/// A group's name as the breakdown table shows it.
+fn group_name(g: &GroupResult, t: &Catalog) -> String {
+    match (g.group, &g.section) {
+        (Group::Building(_), _) => g.building_name.clone(),
+        (Group::Section(_), Some((kind, name))) => {
+            format!("{} · {}", g.building_name, (t.pl.section_title)(*kind, name))
+        }
+        (Group::Relation(role), _) => (t.ml.role_label)(role).to_owned(),
+        _ => t.sv.unknown_group.to_owned(),
+    }
+}
+
+fn results_view(r: &Results, groups: &[GroupResult], by: Breakdown, t: &'static Catalog, search: &str) -> ResultsView {
     let questions = r
         .questions
         .iter()
         .enumerate()
         .map(|(i, q)| {
             let s = &q.summary;
-            let rows: Vec<(String, u64, String)> =
-                s.counts.iter().map(|(v, n)| (value_label(&q.question, *v, t), *n, share(*n, s.answered, t))).collect();
+            let before = q.previous.as_ref();
+            let rows: Vec<ResultRow> = s
+                .counts
+                .iter()
+                .map(|(v, n)| ResultRow {
+                    label: value_label(&q.question, *v, t),
+                    count: *n,
+                    share: share(*n, s.answered, t),
+                    before: before.map(|p| share(p.counts.get(v).copied().unwrap_or(0), p.answered, t)),
+                })
+                .collect();
             let chart = if rows.is_empty() {
                 String::new()
             } else {
-                let categories: Vec<String> = rows.iter().map(|(label, ..)| label.clone()).collect();
-                let values = rows.iter().map(|(_, n, _)| *n as f64).collect();
+                let categories: Vec<String> = rows.iter().map(|row| row.label.clone()).collect();
+                let values = rows.iter().map(|row| row.count as f64).collect();
                 chart::bars(
                     &q.question.text,
                     &categories,
@@ -566,6 +740,23 @@ fn results_view(r: &Results, t: &'static Catalog, search: &str) -> ResultsView {
                     decimal_of(t),
                 )
             };
+            // One building would only repeat the question's own figures; a
+            // breakdown chosen by hand shows even one group.
+            let shown = groups.len() > 1 || (by != Breakdown::Building && !groups.is_empty());
+            let cross = (q.question.kind != QuestionKind::Text && shown).then(|| CrossView {
+                columns: cross_columns(&q.question, t),
+                rows: groups
+                    .iter()
+                    .map(|g| {
+                        let summary = g.summaries.as_ref().and_then(|all| all.get(i));
+                        (
+                            group_name(g, t),
+                            summary.map_or(g.responses, |s| s.answered),
+                            summary.map(|s| cross_cells(&q.question, s, t)),
+                        )
+                    })
+                    .collect(),
+            });
             let found = surveys::search_texts(&q.texts, search);
             QuestionView {
                 number: i + 1,
@@ -577,6 +768,15 @@ fn results_view(r: &Results, t: &'static Catalog, search: &str) -> ResultsView {
                 average: s.average.map(|a| number(a, 2, t)),
                 interval: s.interval.map(|(low, high)| format!("{} – {}", number(low, 2, t), number(high, 2, t))),
                 nps: s.nps.map(|n| (number(n.score, 1, t), (t.sv.nps_parts)(n.promoters, n.passives, n.detractors))),
+                average_was: s
+                    .average
+                    .zip(before.and_then(|p| p.average))
+                    .map(|(now, was)| (t.sv.was)(&number(was, 2, t), &change(now, was, 2, t))),
+                nps_was: s
+                    .nps
+                    .zip(before.and_then(|p| p.nps))
+                    .map(|(now, was)| (t.sv.was)(&number(was.score, 1, t), &change(now.score, was.score, 1, t))),
+                cross,
                 texts_found: (!search.trim().is_empty())
                     .then(|| (t.sv.texts_found)(found.len().min(SHOWN_TEXTS), found.len())),
                 texts: found.into_iter().take(SHOWN_TEXTS).cloned().collect(),
@@ -584,6 +784,7 @@ fn results_view(r: &Results, t: &'static Catalog, search: &str) -> ResultsView {
             }
         })
         .collect();
+    let anonymous = r.survey.anonymous;
     ResultsView {
         t,
         id: r.survey.id.to_string(),
@@ -596,8 +797,35 @@ fn results_view(r: &Results, t: &'static Catalog, search: &str) -> ResultsView {
             .iter()
             .map(|b| (b.building_name.clone(), b.eligible, b.responses, share(b.responses, b.eligible, t)))
             .collect(),
+        previous: r.previous.as_ref().map(|p| {
+            (
+                (t.sv.previous_run)(&p.title, p.responses, &share(p.responses, p.eligible, t)),
+                format!("/surveys/{}", p.survey_id),
+            )
+        }),
+        breakdowns: if anonymous && groups.len() < 2 {
+            // Nothing to choose, nothing to show.
+            Vec::new()
+        } else {
+            [Breakdown::Building, Breakdown::Section, Breakdown::Relation]
+                .into_iter()
+                .filter(|b| !anonymous || *b == Breakdown::Building)
+                .map(|b| (breakdown_code(b), (t.sv.breakdown_label)(b), b == by))
+                .collect()
+        },
+        by: breakdown_code(by),
+        by_label: (t.sv.breakdown_label)(by),
+        anonymous,
         questions,
         search: search.to_owned(),
+    }
+}
+
+fn breakdown_code(by: Breakdown) -> &'static str {
+    match by {
+        Breakdown::Building => "building",
+        Breakdown::Section => "section",
+        Breakdown::Relation => "relation",
     }
 }
 
@@ -609,20 +837,35 @@ fn workbook(r: &Results, raw: &(Vec<StoredResponse>, HashMap<BuildingId, String>
     for q in &r.questions {
         let s = &q.summary;
         let text = || Cell::Text(q.question.text.clone());
+        let fraction = |n: u64, of: u64| if of == 0 { Cell::Empty } else { Cell::Percent(n as f64 / of as f64) };
         for (value, n) in &s.counts {
-            let share = if s.answered == 0 { Cell::Empty } else { Cell::Percent(*n as f64 / s.answered as f64) };
-            summary.push(vec![
+            let mut row = vec![
                 text(),
                 Cell::Text(value_label(&q.question, *value, t)),
                 Cell::Integer(i64::try_from(*n).unwrap_or(i64::MAX)),
-                share,
-            ]);
+                fraction(*n, s.answered),
+            ];
+            if r.previous.is_some() {
+                row.push(
+                    q.previous
+                        .as_ref()
+                        .map_or(Cell::Empty, |p| fraction(p.counts.get(value).copied().unwrap_or(0), p.answered)),
+                );
+            }
+            summary.push(row);
         }
-        if let Some(average) = s.average {
-            summary.push(vec![text(), Cell::Text(t.sv.average.to_owned()), Cell::Decimal(average), Cell::Empty]);
-        }
-        if let Some(nps) = s.nps {
-            summary.push(vec![text(), Cell::Text(t.sv.nps.to_owned()), Cell::Decimal(nps.score), Cell::Empty]);
+        let before = q.previous.as_ref();
+        let figures = [
+            (t.sv.average, s.average, before.and_then(|p| p.average)),
+            (t.sv.nps, s.nps.map(|n| n.score), before.and_then(|p| p.nps.map(|n| n.score))),
+        ];
+        for (label, now, was) in figures {
+            let Some(now) = now else { continue };
+            let mut row = vec![text(), Cell::Text(label.to_owned()), Cell::Decimal(now), Cell::Empty];
+            if r.previous.is_some() {
+                row.push(was.map_or(Cell::Empty, Cell::Decimal));
+            }
+            summary.push(row);
         }
     }
     let (responses, names) = raw;
@@ -653,8 +896,9 @@ fn workbook(r: &Results, raw: &(Vec<StoredResponse>, HashMap<BuildingId, String>
         Sheet {
             name: t.sv.sheet_summary.to_owned(),
             headers: [t.sv.col_question, t.sv.col_answer, t.sv.col_count, t.sv.col_share]
-                .iter()
-                .map(|h| (*h).to_owned())
+                .into_iter()
+                .chain(r.previous.is_some().then_some(t.sv.col_previous))
+                .map(str::to_owned)
                 .collect(),
             rows: summary,
         },
@@ -703,6 +947,8 @@ pub struct DetailQuery {
     pub part: Option<String>,
     /// Search in the free-text answers.
     pub q: Option<String>,
+    /// The breakdown: `building` (default), `section`, `relation`.
+    pub by: Option<String>,
 }
 
 fn notice(t: &Catalog, done: Option<&str>) -> Option<String> {
@@ -720,7 +966,7 @@ fn notice(t: &Catalog, done: Option<&str>) -> Option<String> {
 fn make_form(t: &Catalog, survey: &Survey, open: Option<&OpenSurvey>, errors: Vec<(String, String)>) -> AnswerForm {
     AnswerForm {
         id: survey.id.to_string(),
-        questions: survey.questions.iter().map(|q| form_question(q, t)).collect(),
+        questions: form_questions(survey, t),
         answerable: open.is_some_and(|o| o.open && !o.answered),
         units: Vec::new(),
         key: domovoy_app::secret::new_secret(),
@@ -794,7 +1040,8 @@ pub async fn detail_page(
     }
     if query.part.as_deref() == Some("results") {
         let results = surveys::results(&state, &caller, id).await?;
-        return html(&results_view(&results, t, &search));
+        let (by, groups) = breakdown_of(&state, &caller, &results, query.by.as_deref()).await?;
+        return html(&results_view(&results, &groups, by, t, &search));
     }
     let survey = surveys::get(&state, &caller, id).await?;
     let chrome =
@@ -817,10 +1064,30 @@ pub async fn detail_page(
         intro: survey.intro.clone(),
         preview,
         eligible: results.eligible,
-        results: (!draft).then(|| results_view(&results, t, &search)),
+        results: if draft {
+            None
+        } else {
+            let (by, groups) = breakdown_of(&state, &caller, &results, query.by.as_deref()).await?;
+            Some(results_view(&results, &groups, by, t, &search))
+        },
         can_remind: caller.principal().can_somewhere(domovoy_domain::permission::Permission::MailingsSend),
     };
     html(&page)
+}
+
+/// The breakdown asked for and its groups: by building when none, a
+/// wrong one, or one an anonymous survey does not keep.
+async fn breakdown_of(
+    state: &AppState,
+    caller: &PageCaller,
+    results: &Results,
+    by: Option<&str>,
+) -> Result<(Breakdown, Vec<GroupResult>), PageError> {
+    let by = match crate::surveys::api::breakdown(by) {
+        Ok(by) if !results.survey.anonymous => by,
+        _ => Breakdown::Building,
+    };
+    Ok((by, surveys::cross(state, caller, results.survey.id, by).await?))
 }
 
 /// Where a survey's button leads: back to its page with `done`, or the
@@ -927,7 +1194,7 @@ pub async fn print_page(
         closes: survey.closes_at.map(|at| fmt_time(at, state.config.display_time_zone)),
         qr: crate::qr::svg(&link),
         link,
-        questions: survey.questions.iter().map(|q| form_question(q, t)).collect(),
+        questions: form_questions(&survey, t),
     };
     html(&page)
 }
