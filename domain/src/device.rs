@@ -185,8 +185,17 @@ code_enum! {
         /// A guest I invited (a resident) was let in (`detail` is the
         /// guest's name; no ticket).
         VisitorArrived = "visit.arrived",
+        /// A request I filed (a resident) is done: rate it. Said instead
+        /// of `ticket.status_changed` once per ticket, and not more often
+        /// than [`RATING_REQUEST_EVERY`] per person.
+        RatingRequested = "ticket.rate_request",
     }
 }
+
+/// A resident is asked to rate done work at most this often; between two
+/// requests their done tickets say only their new status (the ticket's
+/// page still offers the rating).
+pub const RATING_REQUEST_EVERY: chrono::TimeDelta = chrono::TimeDelta::days(7);
 
 /// One push to one person's devices, decided from an event.
 #[derive(Debug, Clone, PartialEq, Eq)]

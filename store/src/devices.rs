@@ -8,7 +8,9 @@ use serde_json::json;
 use sqlx::types::Json;
 use uuid::Uuid;
 
-use domovoy_domain::device::{MutationStatus, Platform, PushAddress, PushKind, PushNotice, WebPushSubscription};
+use domovoy_domain::device::{
+    MutationStatus, Platform, PushAddress, PushKind, PushNotice, RATING_REQUEST_EVERY, WebPushSubscription,
+};
 use domovoy_domain::ids::{DeviceId, TicketId, TokenId, UserId};
 
 use crate::db::{Db, Source, WriteTx, fetch_all_built};
@@ -385,6 +387,7 @@ pub(crate) async fn enqueue_pushes(tx: &mut WriteTx, notices: &[PushNotice]) -> 
         );
     let devices: Vec<(Uuid, Uuid)> = fetch_all_built(&mut *tx, &select).await?;
     for notice in notices {
+        let notice = &rating_request(tx, notice).await?;
         let id = Uuid::now_v7();
         // The person's in-app list keeps it, phone or not.
         on_conn!(&mut *tx, c => {
@@ -417,6 +420,35 @@ pub(crate) async fn enqueue_pushes(tx: &mut WriteTx, notices: &[PushNotice]) -> 
         }
     }
     Ok(())
+}
+
+/// A resident's request done: asked to rate it instead, when this ticket
+/// was never asked about and the person was not asked within
+/// [`RATING_REQUEST_EVERY`] (the `rating_requests` row, written here, is
+/// the rule: once per ticket by its primary key).
+async fn rating_request(tx: &mut WriteTx, notice: &PushNotice) -> StoreResult<PushNotice> {
+    let done = notice.kind == PushKind::TicketStatusChanged
+        && notice.detail.as_deref() == Some(domovoy_domain::ticket::TicketStatus::Done.code());
+    let Some(ticket) = notice.ticket_id.filter(|_| done) else {
+        return Ok(notice.clone());
+    };
+    let now = tx.now();
+    let asked = on_conn!(&mut *tx, c => {
+        sqlx::query(
+            "INSERT INTO rating_requests (ticket_id, user_id, sent_at)
+             SELECT $1, $2, $3
+             WHERE NOT EXISTS (SELECT 1 FROM rating_requests WHERE user_id = $2 AND sent_at > $4)
+             ON CONFLICT (ticket_id) DO NOTHING",
+        )
+        .bind(ticket.as_uuid())
+        .bind(notice.user.as_uuid())
+        .bind(now)
+        .bind(now - RATING_REQUEST_EVERY)
+        .execute(&mut *c)
+        .await?
+        .rows_affected()
+    });
+    Ok(if asked == 1 { PushNotice { kind: PushKind::RatingRequested, ..notice.clone() } } else { notice.clone() })
 }
 
 /// Puts a test push for `device` into the outbox (the person checks that

@@ -176,6 +176,21 @@ pub async fn spoil_reopen_count(db: &Db, ticket: domovoy_domain::ids::TicketId, 
     Ok(())
 }
 
+/// Moves every rating request back to `at`, as if a week had passed
+/// (tests of the weekly limit).
+pub async fn date_rating_requests(db: &Db, at: chrono::DateTime<chrono::Utc>) -> crate::StoreResult<()> {
+    db.write(move |tx| {
+        Box::pin(async move {
+            on_conn!(tx, c => {
+                sqlx::query("UPDATE rating_requests SET sent_at = $1").bind(at).execute(&mut *c).await?.rows_affected()
+            });
+            Ok::<_, crate::StoreError>(())
+        })
+    })
+    .await?;
+    Ok(())
+}
+
 /// What an anonymity test reads of a survey's stored answers: how many
 /// responses it has, how many person, unit, relation and time fields they
 /// keep in all, and how many rows of the audit log, the idempotency keys

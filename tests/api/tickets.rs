@@ -702,3 +702,75 @@ async fn the_assignee_sets_off_and_the_resident_and_the_board_see_it() {
     assert_eq!(error["error"]["code"], "cannot_set_off");
     assert!(error["error"]["message"].as_str().unwrap().contains("«В работе»"), "{error}");
 }
+
+/// What the resident's notification list says of one ticket, newest first.
+async fn told_of(app: &TestApp, resident: &str, ticket: &str) -> Vec<String> {
+    let list: Value = app.get(resident, "/api/v1/notifications?limit=100").await.json().await.unwrap();
+    list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["ticket_id"] == ticket)
+        .map(|n| format!("{} {}", n["kind"].as_str().unwrap(), n["detail"].as_str().unwrap_or("")))
+        .collect()
+}
+
+async fn rating_requests_go_once_per_ticket_and_once_a_week(app: &TestApp) {
+    let resident = app.token("+79001000001").await;
+    let dispatcher = app.token("dispatcher").await;
+    let technician = app.token("technician").await;
+    let admin = app.token("admin").await;
+    let technician_id = app.user_id(&admin, "technician").await;
+    let building = building_id(app, &dispatcher, NORTH_STAR).await;
+    let done = |text: &'static str| {
+        let body = json!({ "building_id": building, "description": text, "source": "web_cabinet" });
+        let (resident, dispatcher, technician) = (resident.clone(), dispatcher.clone(), technician.clone());
+        let assignee = json!({ "assignee_id": technician_id });
+        async move {
+            let ticket: Value = create(app, &resident, &body, None).await.json().await.unwrap();
+            let id = ticket["id"].as_str().unwrap().to_owned();
+            let assigned = app.put(&dispatcher, &format!("/api/v1/tickets/{id}/assignee"), &assignee).await;
+            assert_eq!(assigned.status(), StatusCode::OK);
+            for to in ["in_progress", "done"] {
+                assert_eq!(transition(app, &technician, &id, json!({ "to": to })).await.status(), StatusCode::OK);
+            }
+            id
+        }
+    };
+    // The first request done: the resident is asked to rate it.
+    let first = done("Не горит лампа у лифта").await;
+    assert_eq!(told_of(app, &resident, &first).await[0], "ticket.rate_request done");
+    // The second, the same week: only its new status.
+    let second = done("Скрипит дверь подъезда").await;
+    assert_eq!(told_of(app, &resident, &second).await[0], "ticket.status_changed done");
+    // A week later: the first, reopened and done again, is not asked about
+    // twice; a new one is.
+    domovoy_store::testing::date_rating_requests(app.store(), chrono::Utc::now() - chrono::TimeDelta::days(8))
+        .await
+        .unwrap();
+    for to in ["reopened", "in_progress", "done"] {
+        let moved = transition(app, &dispatcher, &first, json!({ "to": to })).await;
+        assert_eq!(moved.status(), StatusCode::OK, "{to}: {}", moved.text().await.unwrap());
+    }
+    assert_eq!(told_of(app, &resident, &first).await[0], "ticket.status_changed done");
+    let third = done("Нет воды в кране на кухне").await;
+    assert_eq!(told_of(app, &resident, &third).await[0], "ticket.rate_request done");
+
+    // On the cabinet's start page, in words, leading to the rating form.
+    let browser = app.browser();
+    app.browser_login(&browser, "+79001000001", domovoy::demo::DEMO_PASSWORD).await;
+    let home = browser.get(app.url("/")).send().await.unwrap().text().await.unwrap();
+    assert!(home.contains("Заявка выполнена — оцените работу"), "the request in words");
+    assert!(home.contains(&format!("/tickets/{third}#rate")), "leads to the rating form");
+}
+
+#[actix_web::test]
+async fn rating_requests_go_once_per_ticket_and_once_a_week_on_sqlite() {
+    rating_requests_go_once_per_ticket_and_once_a_week(&TestApp::spawn().await).await;
+}
+
+#[actix_web::test]
+async fn rating_requests_go_once_per_ticket_and_once_a_week_on_postgres() {
+    let Some(app) = TestApp::spawn_postgres().await else { return };
+    rating_requests_go_once_per_ticket_and_once_a_week(&app).await;
+}

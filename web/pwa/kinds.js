@@ -9,6 +9,7 @@ self.PUSH_TITLES = {
   "ticket.sla_warning": "Скоро срок по заявке",
   "ticket.status_changed": "Ваша заявка: новый статус",
   "visit.arrived": "Ваш гость пришёл",
+  "ticket.rate_request": "Заявка выполнена — оцените работу",
   test: "Уведомления работают",
 };
 

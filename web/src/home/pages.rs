@@ -63,7 +63,8 @@ struct NoticeLine {
     /// The ticket's number with its new status, or the guest's name.
     line: String,
     at: String,
-    ticket_id: Option<String>,
+    /// Where it leads: the ticket (its rating form, for a rating request).
+    href: Option<String>,
 }
 
 /// A notice from a mailing, as the resident reads it.
@@ -94,7 +95,10 @@ fn notice_line(n: &Notification, t: &Catalog, zone: chrono_tz::Tz) -> NoticeLine
         title: (t.push_kind_title)(n.kind),
         line,
         at: crate::pages::fmt_time(n.created_at, zone),
-        ticket_id: n.ticket_id.map(|id| id.to_string()),
+        href: n.ticket_id.map(|id| match n.kind {
+            PushKind::RatingRequested => format!("/tickets/{id}#rate"),
+            _ => format!("/tickets/{id}"),
+        }),
     }
 }
 

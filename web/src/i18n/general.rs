@@ -152,6 +152,7 @@ catalog! {
             PushKind::SlaWarning => "Скоро срок по заявке",
             PushKind::TicketStatusChanged => "Ваша заявка: новый статус",
             PushKind::VisitorArrived => "Ваш гость пришёл",
+            PushKind::RatingRequested => "Заявка выполнена — оцените работу",
         },
         |kind| match kind {
             PushKind::TicketAssigned => "A new ticket for you",
@@ -161,6 +162,7 @@ catalog! {
             PushKind::SlaWarning => "A ticket's deadline is near",
             PushKind::TicketStatusChanged => "Your request has a new status",
             PushKind::VisitorArrived => "Your guest has arrived",
+            PushKind::RatingRequested => "Your request is done: rate the work",
         },
     ),
     scope_all: &'static str = ("все объекты", "all buildings"),
