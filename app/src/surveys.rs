@@ -43,12 +43,16 @@ pub const MAX_TEXTS: i64 = 10_000;
 #[derive(Debug, Clone, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct QuestionInput {
-    /// `single`, `multiple`, `scale`, `nps`, `text`, `yes_no`.
+    /// `single`, `multiple`, `scale`, `nps`, `text`, `yes_no`, `matrix`.
     pub kind: String,
     pub text: String,
-    /// The choices of `single` and `multiple` questions.
+    /// The choices of `single` and `multiple` questions, the columns of a
+    /// `matrix`.
     #[serde(default)]
     pub options: Vec<String>,
+    /// The rows (statements) of a `matrix`.
+    #[serde(default)]
+    pub rows: Vec<String>,
     #[serde(default)]
     pub required: bool,
     /// Ask it only when an earlier question was answered so.
@@ -202,7 +206,7 @@ fn parse_questions(input: &[QuestionInput]) -> AppResult<Vec<Question>> {
                 continue;
             }
         };
-        let mut question = match Question::new(kind, &q.text, &q.options, q.required) {
+        let mut question = match Question::new(kind, &q.text, &q.options, &q.rows, q.required) {
             Ok(question) => question,
             Err((field, e)) => {
                 problems.push((format!("questions[{i}].{field}"), e));

@@ -33,6 +33,22 @@ pub const MAX_QUESTIONS: usize = 50;
 pub const MAX_OPTIONS: usize = 20;
 /// The longest free-text answer, in characters.
 pub const MAX_TEXT_ANSWER: usize = 2_000;
+/// The most rows (statements) of a matrix question.
+pub const MAX_ROWS: usize = 20;
+
+/// A matrix's answer for one row is stored as one number: the row times
+/// this plus the column (so the store counts cells as it counts choices).
+const CELL: i64 = 100;
+
+/// The stored number of a matrix's cell.
+pub fn cell(row: usize, column: usize) -> i64 {
+    row as i64 * CELL + column as i64
+}
+
+/// The row and column of a matrix's stored number.
+pub fn cell_of(number: i64) -> (usize, usize) {
+    (usize::try_from(number / CELL).unwrap_or(0), usize::try_from(number % CELL).unwrap_or(0))
+}
 
 code_enum! {
     /// What a question asks for.
@@ -49,6 +65,10 @@ code_enum! {
         Text = "text",
         /// Да / нет.
         YesNo = "yes_no",
+        /// Several statements (rows), each answered with one of the same
+        /// choices (columns): «Оцените: уборку, лифты, двор» × «плохо …
+        /// отлично».
+        Matrix = "matrix",
     }
 }
 
@@ -81,9 +101,13 @@ pub struct Question {
     pub id: QuestionId,
     pub kind: QuestionKind,
     pub text: String,
-    /// The choices of `single` and `multiple` questions; empty otherwise.
+    /// The choices of `single` and `multiple` questions, the columns of a
+    /// `matrix`; empty otherwise.
     #[serde(default)]
     pub options: Vec<String>,
+    /// The rows (statements) of a `matrix`; empty otherwise.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rows: Vec<String>,
     pub required: bool,
     /// Asked only when an earlier question was answered so (branching).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -103,7 +127,8 @@ impl ShowIf {
     /// text question, or with a value it cannot be answered.
     pub fn on(earlier: &Question, value: i64) -> Result<Self, FieldError> {
         let (low, high) = earlier.range();
-        if earlier.kind == QuestionKind::Text || !(low..=high).contains(&value) {
+        let answerable = !matches!(earlier.kind, QuestionKind::Text | QuestionKind::Matrix);
+        if !answerable || !(low..=high).contains(&value) {
             return Err(FieldError::InvalidFormat);
         }
         Ok(Self { question: earlier.id, value })
@@ -130,44 +155,58 @@ pub enum RawAnswer {
     Text(String),
 }
 
+/// Choices or rows as written: blank ones dropped, each checked, no
+/// repeats, `min..=max` of them.
+fn lines(written: &[String], min: usize, max: usize) -> Result<Vec<String>, FieldError> {
+    let mut clean = Vec::with_capacity(written.len());
+    for line in written.iter().filter(|o| !o.trim().is_empty()) {
+        let line = bounded_text(line, 1, MAX_OPTION)?;
+        if clean.contains(&line) {
+            return Err(FieldError::Taken);
+        }
+        clean.push(line);
+    }
+    if clean.len() < min {
+        return Err(FieldError::TooShort { min });
+    }
+    if clean.len() > max {
+        return Err(FieldError::TooLong { max });
+    }
+    Ok(clean)
+}
+
 impl Question {
     /// A question as written, or the first thing wrong with it (the field:
-    /// `text` or `options`).
+    /// `text`, `options` or `rows`). Blank lines of choices and rows are
+    /// dropped.
     pub fn new(
         kind: QuestionKind,
         text: &str,
         options: &[String],
+        rows: &[String],
         required: bool,
     ) -> Result<Self, (&'static str, FieldError)> {
         let text = bounded_text(text, 1, MAX_QUESTION).map_err(|e| ("text", e))?;
         let options = match kind {
-            QuestionKind::Single | QuestionKind::Multiple => {
-                let mut clean = Vec::with_capacity(options.len());
-                for option in options.iter().filter(|o| !o.trim().is_empty()) {
-                    let option = bounded_text(option, 1, MAX_OPTION).map_err(|e| ("options", e))?;
-                    if clean.contains(&option) {
-                        return Err(("options", FieldError::Taken));
-                    }
-                    clean.push(option);
-                }
-                if clean.len() < 2 {
-                    return Err(("options", FieldError::TooShort { min: 2 }));
-                }
-                if clean.len() > MAX_OPTIONS {
-                    return Err(("options", FieldError::TooLong { max: MAX_OPTIONS }));
-                }
-                clean
+            QuestionKind::Single | QuestionKind::Multiple | QuestionKind::Matrix => {
+                lines(options, 2, MAX_OPTIONS).map_err(|e| ("options", e))?
             }
             _ if options.iter().any(|o| !o.trim().is_empty()) => return Err(("options", FieldError::NotAllowed)),
             _ => Vec::new(),
         };
-        Ok(Self { id: QuestionId::new(), kind, text, options, required, show_if: None })
+        let rows = match kind {
+            QuestionKind::Matrix => lines(rows, 1, MAX_ROWS).map_err(|e| ("rows", e))?,
+            _ if rows.iter().any(|r| !r.trim().is_empty()) => return Err(("rows", FieldError::NotAllowed)),
+            _ => Vec::new(),
+        };
+        Ok(Self { id: QuestionId::new(), kind, text, options, rows, required, show_if: None })
     }
 
-    /// The lowest and highest number an answer may be.
+    /// The lowest and highest number an answer may be (a matrix: its
+    /// column in each row).
     pub fn range(&self) -> (i64, i64) {
         match self.kind {
-            QuestionKind::Single | QuestionKind::Multiple => (0, self.options.len() as i64 - 1),
+            QuestionKind::Single | QuestionKind::Multiple | QuestionKind::Matrix => (0, self.options.len() as i64 - 1),
             QuestionKind::Scale => (1, 5),
             QuestionKind::Nps => (0, 10),
             QuestionKind::YesNo => (0, 1),
@@ -192,13 +231,31 @@ impl Question {
         let answer = match (self.kind, raw) {
             (QuestionKind::Text, Some(RawAnswer::Text(text))) => Answer::Text(bounded_text(text, 1, MAX_TEXT_ANSWER)?),
             (QuestionKind::YesNo, Some(RawAnswer::Bool(yes))) => Answer::Numbers(vec![i64::from(*yes)]),
+            (QuestionKind::Matrix, Some(RawAnswer::Numbers(list))) => {
+                // A column per row, −1 for a row left out.
+                if list.len() != self.rows.len() {
+                    return Err(FieldError::InvalidFormat);
+                }
+                let mut cells = Vec::with_capacity(list.len());
+                for (row, column) in list.iter().enumerate() {
+                    match *column {
+                        -1 if self.required => return Err(FieldError::Required),
+                        -1 => {}
+                        column => cells.push(cell(row, usize::try_from(in_range(column)?).unwrap_or(0))),
+                    }
+                }
+                if cells.is_empty() {
+                    return Ok(None);
+                }
+                Answer::Numbers(cells)
+            }
             (QuestionKind::Multiple, Some(RawAnswer::Numbers(list))) => {
                 let mut list = list.iter().map(|n| in_range(*n)).collect::<Result<Vec<_>, _>>()?;
                 list.sort_unstable();
                 list.dedup();
                 Answer::Numbers(list)
             }
-            (QuestionKind::Multiple | QuestionKind::Text | QuestionKind::YesNo, _) => {
+            (QuestionKind::Multiple | QuestionKind::Text | QuestionKind::YesNo | QuestionKind::Matrix, _) => {
                 return Err(FieldError::InvalidFormat);
             }
             (_, Some(RawAnswer::Number(n))) => Answer::Numbers(vec![in_range(*n)?]),
@@ -339,8 +396,9 @@ pub struct Nps {
 pub struct Summary {
     /// Responses that answered it.
     pub answered: u64,
-    /// How many gave each number (choice index, mark, score, 1 = yes);
-    /// every possible number is there, 0 when nobody gave it.
+    /// How many gave each number (choice index, mark, score, 1 = yes, a
+    /// matrix's [`cell`]); every possible number is there, 0 when nobody
+    /// gave it.
     pub counts: BTreeMap<i64, u64>,
     /// The mean mark of `scale` and `nps` questions.
     pub average: Option<f64>,
@@ -371,10 +429,14 @@ fn t_quantile(df: u64) -> f64 {
 /// answer gives several numbers).
 pub fn summarize(question: &Question, answered: u64, counts: &BTreeMap<i64, u64>) -> Summary {
     let (low, high) = question.range();
-    let full: BTreeMap<i64, u64> = if question.kind == QuestionKind::Text {
-        BTreeMap::new()
-    } else {
-        (low..=high).map(|n| (n, counts.get(&n).copied().unwrap_or(0))).collect()
+    let full: BTreeMap<i64, u64> = match question.kind {
+        QuestionKind::Text => BTreeMap::new(),
+        // Every cell, row by row.
+        QuestionKind::Matrix => (0..question.rows.len())
+            .flat_map(|row| (0..question.options.len()).map(move |column| cell(row, column)))
+            .map(|n| (n, counts.get(&n).copied().unwrap_or(0)))
+            .collect(),
+        _ => (low..=high).map(|n| (n, counts.get(&n).copied().unwrap_or(0))).collect(),
     };
     let marks = matches!(question.kind, QuestionKind::Scale | QuestionKind::Nps);
     let n: u64 = full.values().sum();
@@ -408,25 +470,25 @@ mod tests {
 
     fn question(kind: QuestionKind, options: &[&str], required: bool) -> Question {
         let options: Vec<String> = options.iter().map(|o| (*o).to_owned()).collect();
-        Question::new(kind, "Вопрос", &options, required).unwrap()
+        Question::new(kind, "Вопрос", &options, &[], required).unwrap()
     }
 
     #[test]
     fn choices_are_needed_for_choice_questions_only() {
         assert_eq!(
-            Question::new(QuestionKind::Single, "Q", &["Да".to_owned()], true).unwrap_err(),
+            Question::new(QuestionKind::Single, "Q", &["Да".to_owned()], &[], true).unwrap_err(),
             ("options", FieldError::TooShort { min: 2 })
         );
         assert_eq!(
-            Question::new(QuestionKind::Single, "Q", &["Да".to_owned(), " Да ".to_owned()], true).unwrap_err(),
+            Question::new(QuestionKind::Single, "Q", &["Да".to_owned(), " Да ".to_owned()], &[], true).unwrap_err(),
             ("options", FieldError::Taken)
         );
         assert_eq!(
-            Question::new(QuestionKind::Scale, "Q", &["x".to_owned()], true).unwrap_err(),
+            Question::new(QuestionKind::Scale, "Q", &["x".to_owned()], &[], true).unwrap_err(),
             ("options", FieldError::NotAllowed)
         );
         let blank_lines = ["А".to_owned(), String::new(), "Б".to_owned(), "  ".to_owned()];
-        assert_eq!(Question::new(QuestionKind::Multiple, "Q", &blank_lines, true).unwrap().options, ["А", "Б"]);
+        assert_eq!(Question::new(QuestionKind::Multiple, "Q", &blank_lines, &[], true).unwrap().options, ["А", "Б"]);
     }
 
     #[test]
@@ -551,6 +613,40 @@ mod tests {
         assert_eq!(summary.nps, None);
         let empty = summarize(&scale, 0, &BTreeMap::new());
         assert_eq!((empty.average, empty.counts.values().sum::<u64>()), (None, 0));
+    }
+
+    #[test]
+    fn a_matrix_takes_a_column_per_row_and_counts_cells() {
+        let owned = |l: &[&str]| l.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        let columns = owned(&["Плохо", "Хорошо", "Отлично"]);
+        let rows = owned(&["Уборка", "Лифты"]);
+        assert_eq!(
+            Question::new(QuestionKind::Matrix, "Оцените", &columns, &[], true).unwrap_err(),
+            ("rows", FieldError::TooShort { min: 1 })
+        );
+        assert_eq!(
+            Question::new(QuestionKind::Scale, "Оцените", &[], &rows, true).unwrap_err(),
+            ("rows", FieldError::NotAllowed)
+        );
+        let matrix = Question::new(QuestionKind::Matrix, "Оцените", &columns, &rows, true).unwrap();
+        assert_eq!(
+            matrix.check(Some(&RawAnswer::Numbers(vec![2, 0]))),
+            Ok(Some(Answer::Numbers(vec![cell(0, 2), cell(1, 0)])))
+        );
+        assert_eq!(matrix.check(Some(&RawAnswer::Numbers(vec![2]))), Err(FieldError::InvalidFormat), "a row missing");
+        assert_eq!(matrix.check(Some(&RawAnswer::Numbers(vec![3, 0]))), Err(FieldError::InvalidFormat));
+        assert_eq!(matrix.check(Some(&RawAnswer::Numbers(vec![-1, 0]))), Err(FieldError::Required));
+        let optional = Question { required: false, ..matrix.clone() };
+        assert_eq!(optional.check(Some(&RawAnswer::Numbers(vec![-1, 1]))), Ok(Some(Answer::Numbers(vec![cell(1, 1)]))));
+        assert_eq!(optional.check(Some(&RawAnswer::Numbers(vec![-1, -1]))), Ok(None));
+        assert_eq!(ShowIf::on(&matrix, 0), Err(FieldError::InvalidFormat), "no condition on a matrix");
+        // Every cell is listed; (row, column) comes back from its number.
+        let summary = summarize(&matrix, 2, &BTreeMap::from([(cell(0, 2), 2), (cell(1, 0), 1), (cell(1, 1), 1)]));
+        assert_eq!(summary.counts.len(), 6);
+        assert_eq!(summary.counts[&cell(0, 2)], 2);
+        assert_eq!(summary.counts[&cell(0, 0)], 0);
+        assert_eq!(cell_of(cell(1, 2)), (1, 2));
+        assert_eq!(summary.average, None);
     }
 
     #[test]

@@ -11,13 +11,13 @@ use rand::{Rng as _, SeedableRng as _};
 
 use domovoy_domain::ids::{BuildingId, ClientId, UserId};
 use domovoy_domain::mailing::Audience;
-use domovoy_domain::survey::{Answer, NewSurvey, OnePer, Question, QuestionKind, ShowIf, Survey, SurveyStatus};
+use domovoy_domain::survey::{self, Answer, NewSurvey, OnePer, Question, QuestionKind, ShowIf, Survey, SurveyStatus};
 use domovoy_store::surveys::{self, Eligible, NewResponse};
 use domovoy_store::{Db, StoreError, WriteTx, stored_now};
 
 fn question(kind: QuestionKind, text: &str, options: &[&str], required: bool) -> anyhow::Result<Question> {
-    let options: Vec<String> = options.iter().map(|o| (*o).to_owned()).collect();
-    Question::new(kind, text, &options, required).map_err(|(field, e)| anyhow::anyhow!("demo question {field}: {e}"))
+    Question::new(kind, text, &owned(options), &[], required)
+        .map_err(|(field, e)| anyhow::anyhow!("demo question {field}: {e}"))
 }
 
 /// What the demo's respondents write, picked at random.
@@ -61,7 +61,19 @@ fn service_questions() -> anyhow::Result<Vec<Question>> {
             true,
         )?,
         question(QuestionKind::Text, "Что ещё нам стоит знать?", &[], false)?,
+        Question::new(
+            QuestionKind::Matrix,
+            "Оцените, как содержится дом",
+            &owned(&["Плохо", "Удовлетворительно", "Хорошо", "Отлично"]),
+            &owned(&["Уборка подъездов", "Лифты", "Двор и детская площадка", "Освещение"]),
+            false,
+        )
+        .map_err(|(field, e)| anyhow::anyhow!("demo matrix {field}: {e}"))?,
     ])
+}
+
+fn owned(words: &[&str]) -> Vec<String> {
+    words.iter().map(|w| (*w).to_owned()).collect()
 }
 
 /// One respondent's answers to [`service_questions`] (by place); `better`
@@ -84,6 +96,10 @@ fn service_answers(rng: &mut StdRng, better: bool) -> Vec<(usize, Answer)> {
     answers.push((4, Answer::Numbers(vec![score])));
     if rng.random_bool(0.3) {
         answers.push((5, Answer::Text(COMMENTS[rng.random_range(0..COMMENTS.len())].to_owned())));
+    }
+    if rng.random_bool(0.8) {
+        let low = usize::from(better);
+        answers.push((6, Answer::Numbers((0..4).map(|row| survey::cell(row, rng.random_range(low..4))).collect())));
     }
     answers
 }

@@ -506,3 +506,79 @@ async fn branching_previous_run_and_breakdowns_on_postgres() {
     let Some(app) = TestApp::spawn_postgres().await else { return };
     branching_previous_run_and_breakdowns(&app).await;
 }
+
+/// A matrix: a column per row, by the API and on the cabinet's form; the
+/// results count each cell and the page shows a share per row.
+async fn a_matrix_question_is_answered_row_by_row(app: &TestApp) {
+    let service = app.token("service").await;
+    let tower = building_id(app, &service, "ЖК «Северная звезда»").await;
+    let matrix = json!({ "kind": "matrix", "text": "Оцените, как содержится дом", "required": true,
+                         "rows": ["Уборка", "Лифты", "Двор"], "options": ["Плохо", "Нормально", "Хорошо"] });
+    let mut no_rows = matrix.clone();
+    no_rows["rows"] = json!([]);
+    let refused = app
+        .post(
+            &service,
+            "/api/v1/surveys",
+            &json!({ "title": "Дом", "questions": [no_rows],
+                                                    "audience": { "building_ids": [tower] } }),
+        )
+        .await;
+    assert!(refused.text().await.unwrap().contains("questions[0].rows"));
+    let (survey, id) = published(
+        app,
+        &service,
+        &json!({ "title": "Содержание дома", "questions": [matrix],
+                                         "audience": { "building_ids": [tower] } }),
+    )
+    .await;
+    assert_eq!(survey["questions"][0]["rows"], json!(["Уборка", "Лифты", "Двор"]));
+    let q = survey["questions"][0]["id"].clone();
+    let ivanov = app.token("+79001000001").await;
+    let short = json!({ "answers": [{ "question_id": q, "value": [2, 1] }] });
+    assert_eq!(answer(app, &ivanov, &id, &short, "m0").await.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let left_out = json!({ "answers": [{ "question_id": q, "value": [2, -1, 0] }] });
+    assert_eq!(answer(app, &ivanov, &id, &left_out, "m1").await.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let full = json!({ "answers": [{ "question_id": q, "value": [2, 1, 0] }] });
+    assert_eq!(answer(app, &ivanov, &id, &full, "m2").await.status(), StatusCode::CREATED);
+
+    // Фёдорова answers on the cabinet's form: a radio group per row.
+    let browser = app.browser();
+    app.browser_login(&browser, "+79001000002", domovoy::demo::DEMO_PASSWORD).await;
+    let form = browser.get(app.url(&format!("/surveys/{id}"))).send().await.unwrap().text().await.unwrap();
+    let field = |row: usize| format!("a_{}_{row}", q.as_str().unwrap());
+    assert!(form.contains(&field(2)) && form.contains("Двор"), "a row per statement");
+    let fields = vec![
+        ("csrf_token".to_owned(), crate::helpers::hidden_value(&form, "csrf_token")),
+        ("key".to_owned(), crate::helpers::hidden_value(&form, "key")),
+        (field(0), "2".to_owned()),
+        (field(1), "0".to_owned()),
+        (field(2), "0".to_owned()),
+    ];
+    let sent = browser.post(app.url(&format!("/surveys/{id}/answer"))).form(&fields).send().await.unwrap();
+    assert_eq!(sent.status(), StatusCode::SEE_OTHER);
+
+    // Cells: row × 100 + column.
+    let results: Value = app.get(&service, &format!("/api/v1/surveys/{id}/results")).await.json().await.unwrap();
+    let counts = &results["questions"][0]["counts"];
+    assert_eq!((counts["2"].as_u64(), counts["101"].as_u64(), counts["100"].as_u64()), (Some(2), Some(1), Some(1)));
+    assert_eq!((counts["200"].as_u64(), counts["0"].as_u64()), (Some(2), Some(0)));
+    assert_eq!(counts.as_object().unwrap().len(), 9, "every cell listed");
+    let office = app.browser();
+    app.browser_login(&office, "service", domovoy::demo::DEMO_PASSWORD).await;
+    let page = office.get(app.url(&format!("/surveys/{id}"))).send().await.unwrap().text().await.unwrap();
+    let table = &page[page.find(r#"data-testid="survey-matrix""#).expect("the matrix's table")..];
+    // «Уборка»: both said «Хорошо»; «Лифты»: one «Плохо», one «Нормально».
+    assert!(table.contains("<td>Уборка</td><td class=\"num\">2</td><td class=\"num\">0,0\u{a0}%</td><td class=\"num\">0,0\u{a0}%</td><td class=\"num\">100,0\u{a0}%</td>"), "{table}");
+}
+
+#[actix_web::test]
+async fn a_matrix_question_is_answered_row_by_row_on_sqlite() {
+    a_matrix_question_is_answered_row_by_row(&TestApp::spawn().await).await;
+}
+
+#[actix_web::test]
+async fn a_matrix_question_is_answered_row_by_row_on_postgres() {
+    let Some(app) = TestApp::spawn_postgres().await else { return };
+    a_matrix_question_is_answered_row_by_row(&app).await;
+}

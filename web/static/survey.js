@@ -1,4 +1,5 @@
-// Surveys. The builder shows the choices box only for choice questions.
+// Surveys. The builder shows the choices box only for choice questions
+// (and a matrix, whose columns they are), the rows box only for a matrix.
 // The answer form asks a branching question only when the earlier answer
 // it depends on is given (hidden, its inputs are disabled and not sent).
 // A running survey's results: the block is fetched again every 5 s while
@@ -7,8 +8,10 @@
 for (const question of document.querySelectorAll(".survey-question")) {
   const kind = question.querySelector("select[name=q_kind]");
   const options = question.querySelector("[data-choice-options]");
+  const rows = question.querySelector("[data-matrix-rows]");
   const show = () => {
-    options.hidden = !["single", "multiple"].includes(kind.value);
+    options.hidden = !["single", "multiple", "matrix"].includes(kind.value);
+    rows.hidden = kind.value !== "matrix";
   };
   kind.addEventListener("change", show);
   show();

@@ -39,7 +39,9 @@ catalog! {
     field_kind: &'static str = ("Тип ответа", "Answer type"),
     field_question: &'static str = ("Текст вопроса", "Question"),
     field_options: &'static str = ("Варианты ответа, по одному в строке", "Choices, one per line"),
-    options_hint: &'static str = ("Только для вопросов с выбором.", "Choice questions only."),
+    options_hint: &'static str = ("Для вопросов с выбором; у таблицы это столбцы (например: плохо, нормально, хорошо).", "For choice questions; a matrix's columns (e.g. poor, fair, good)."),
+    field_rows: &'static str = ("Строки таблицы, по одной в строке", "Matrix rows, one per line"),
+    rows_hint: &'static str = ("Что оценивается: уборка, лифты, двор… Каждую строку житель отмечает одним из вариантов.", "What is rated: cleaning, lifts, yard… Each row gets one of the choices."),
     field_required: &'static str = ("Обязательный", "Required"),
     add_question: &'static str = ("Добавить вопрос", "Add a question"),
     remove_question: &'static str = ("Удалить вопрос", "Remove the question"),
@@ -141,6 +143,7 @@ catalog! {
         |title, n, rate| format!("Compared with the previous run «{title}»: {n} responses, response rate {rate}."),
     ),
     col_previous: &'static str = ("В прошлый раз", "Last time"),
+    col_row: &'static str = ("Что оценивали", "Rated"),
     was: fn(&str, &str) -> String = (|before, change| format!("в прошлый раз {before} ({change})"), |before, change| format!("last time {before} ({change})")),
     breakdown: &'static str = ("Разрез ответов", "Answers broken down"),
     breakdown_label: fn(Breakdown) -> &'static str = (sv_ru::breakdown_label, sv_en::breakdown_label),
@@ -160,6 +163,7 @@ labels! {
         QuestionKind::Nps => ("Готовность рекомендовать (0–10)", "Would recommend (0–10)"),
         QuestionKind::Text => ("Свободный ответ", "Free text"),
         QuestionKind::YesNo => ("Да или нет", "Yes or no"),
+        QuestionKind::Matrix => ("Таблица: несколько строк с одними вариантами", "Matrix: several rows, the same choices"),
     }
     fn status_label(status: SurveyStatus) -> &'static str = match status {
         SurveyStatus::Draft => ("Черновик", "Draft"),

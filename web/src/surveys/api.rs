@@ -24,11 +24,16 @@ use crate::tickets::api::idempotency_header;
 #[derive(Debug, Serialize, ToSchema)]
 pub struct QuestionDto {
     pub id: Uuid,
-    /// `single`, `multiple`, `scale`, `nps`, `text`, `yes_no`.
+    /// `single`, `multiple`, `scale`, `nps`, `text`, `yes_no`, `matrix`.
     pub kind: &'static str,
     pub text: String,
-    /// Choices of `single` and `multiple`; answers name them by index from 0.
+    /// Choices of `single` and `multiple`, columns of a `matrix`; answers
+    /// name them by index from 0.
     pub options: Vec<String>,
+    /// A `matrix`'s rows: its answer is a list with a column per row (−1
+    /// for a row left out).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rows: Vec<String>,
     pub required: bool,
     /// Asked only when the earlier question `question` (its id) was
     /// answered with `value` among the numbers.
@@ -49,6 +54,7 @@ impl From<&Question> for QuestionDto {
             kind: q.kind.code(),
             text: q.text.clone(),
             options: q.options.clone(),
+            rows: q.rows.clone(),
             required: q.required,
             show_if: q.show_if.map(|c| ShowIfDto { question: c.question.as_uuid(), value: c.value }),
         }
@@ -307,7 +313,7 @@ pub struct SummaryDto {
     /// Responses that answered it.
     pub answered: u64,
     /// How many gave each value: the choice index, mark or score (`"1"`
-    /// for yes, `"0"` for no).
+    /// for yes, `"0"` for no; a matrix's row × 100 + column).
     pub counts: BTreeMap<String, u64>,
     pub average: Option<f64>,
     /// The 95 % confidence interval of the average: `[low, high]`.
@@ -335,6 +341,8 @@ pub struct QuestionResultDto {
     pub kind: &'static str,
     pub text: String,
     pub options: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rows: Vec<String>,
     #[serde(flatten)]
     pub summary: SummaryDto,
     /// Free-text answers, in no particular order.
@@ -401,6 +409,7 @@ impl From<&Results> for ResultsDto {
                     kind: q.question.kind.code(),
                     text: q.question.text.clone(),
                     options: q.question.options.clone(),
+                    rows: q.question.rows.clone(),
                     summary: SummaryDto::from(&q.summary),
                     texts: q.texts.clone(),
                     previous: q.previous.as_ref().map(SummaryDto::from),

@@ -19,7 +19,7 @@ use domovoy_app::surveys::{
     ShowIfInput, SurveyInput,
 };
 use domovoy_domain::ids::{BuildingId, SurveyId};
-use domovoy_domain::survey::{OnePer, Question, QuestionKind, RawAnswer, Summary, Survey, SurveyStatus};
+use domovoy_domain::survey::{self, OnePer, Question, QuestionKind, RawAnswer, Summary, Survey, SurveyStatus};
 use domovoy_store::surveys::StoredResponse;
 
 use crate::auth::csrf::{FormPairs, NoFields};
@@ -104,8 +104,10 @@ pub async fn list_page(state: web::Data<AppState>, caller: PageCaller) -> Result
 struct QuestionForm {
     kind: String,
     text: String,
-    /// One choice per line.
+    /// One choice per line (a matrix's columns).
     options: String,
+    /// A matrix's rows, one per line.
+    rows: String,
     required: bool,
     /// The number (from 1) of the earlier question it depends on; empty:
     /// always asked.
@@ -130,7 +132,7 @@ struct Draft {
 }
 
 /// The most question blocks the form keeps (the use-case refuses more).
-const MAX_FORM_QUESTIONS: usize = domovoy_domain::survey::MAX_QUESTIONS + 1;
+const MAX_FORM_QUESTIONS: usize = survey::MAX_QUESTIONS + 1;
 
 impl Draft {
     /// The form's fields; question fields come in blocks, each starting
@@ -158,6 +160,7 @@ impl Draft {
                     match field {
                         "q_text" => q.text = value,
                         "q_options" => q.options = value,
+                        "q_rows" => q.rows = value,
                         "q_required" => q.required = value == "1",
                         "q_show_if" => q.show_if = value,
                         "q_show_if_value" => q.show_if_value = value,
@@ -195,6 +198,7 @@ impl Draft {
                         kind: q.kind.code().to_owned(),
                         text: q.text.clone(),
                         options: q.options.join("\n"),
+                        rows: q.rows.join("\n"),
                         required: q.required,
                         show_if,
                         show_if_value,
@@ -261,6 +265,7 @@ impl Draft {
                     kind: q.kind.clone(),
                     text: q.text.clone(),
                     options: q.options.lines().map(str::to_owned).collect(),
+                    rows: q.rows.lines().map(str::to_owned).collect(),
                     required: q.required,
                     show_if: self.show_if(q, t),
                 })
@@ -280,11 +285,13 @@ struct QuestionBlock {
     kinds: Vec<Choice>,
     text: String,
     options: String,
+    rows: String,
     required: bool,
     /// The error keys of its fields (`questions[2].options`).
     kind_field: String,
     text_field: String,
     options_field: String,
+    rows_field: String,
     show_if_field: String,
     /// The earlier questions it may depend on: number, label, chosen.
     show_if_choices: Vec<Choice>,
@@ -342,10 +349,12 @@ async fn builder(
                 .collect(),
             text: q.text.clone(),
             options: q.options.clone(),
+            rows: q.rows.clone(),
             required: q.required,
             kind_field: format!("questions[{index}].kind"),
             text_field: format!("questions[{index}].text"),
             options_field: format!("questions[{index}].options"),
+            rows_field: format!("questions[{index}].rows"),
             show_if_field: format!("questions[{index}].show_if"),
             show_if_choices: (1..=index)
                 .map(|n| Choice {
@@ -438,7 +447,7 @@ async fn save(
 ) -> Result<HttpResponse, PageError> {
     draft.editing = editing;
     if action == "add" {
-        if draft.questions.len() < domovoy_domain::survey::MAX_QUESTIONS {
+        if draft.questions.len() < survey::MAX_QUESTIONS {
             draft.questions.push(blank_question());
         }
         return builder(state, caller, draft, FormFailure::default(), StatusCode::OK).await;
@@ -480,8 +489,11 @@ struct FormQuestion {
     kind: &'static str,
     text: String,
     required: bool,
-    /// Choices (index, words); the marks of a scale or NPS question.
+    /// Choices (index, words); the marks of a scale or NPS question; a
+    /// matrix's columns.
     options: Vec<(i64, String)>,
+    /// A matrix's rows (index, words).
+    rows: Vec<(usize, String)>,
     low: &'static str,
     high: &'static str,
     /// Asked only when the question with this id was answered with this
@@ -498,7 +510,7 @@ fn form_questions(survey: &Survey, t: &Catalog) -> Vec<FormQuestion> {
 
 fn form_question(q: &Question, all: &[Question], t: &Catalog) -> FormQuestion {
     let options = match q.kind {
-        QuestionKind::Single | QuestionKind::Multiple => {
+        QuestionKind::Single | QuestionKind::Multiple | QuestionKind::Matrix => {
             q.options.iter().enumerate().map(|(i, o)| (i as i64, o.clone())).collect()
         }
         QuestionKind::YesNo => vec![(1, t.sv.yes.to_owned()), (0, t.sv.no.to_owned())],
@@ -519,6 +531,7 @@ fn form_question(q: &Question, all: &[Question], t: &Catalog) -> FormQuestion {
         text: q.text.clone(),
         required: q.required,
         options,
+        rows: q.rows.iter().cloned().enumerate().collect(),
         low,
         high,
         show_if: q.show_if.map(|c| (c.question.to_string(), c.value)),
@@ -611,9 +624,10 @@ struct ResultRow {
     before: Option<String>,
 }
 
-/// A question's answers per group: the columns after the group and
-/// «answered», and a row per group (its cells; none when hidden).
-struct CrossView {
+/// A table of shares: the columns after the name and «answered», and a
+/// row per group (a breakdown's; its cells, none when hidden) or per row
+/// of a matrix.
+struct Grid {
     columns: Vec<String>,
     rows: Vec<(String, u64, Option<Vec<String>>)>,
 }
@@ -631,7 +645,9 @@ struct QuestionView {
     /// The average's and NPS's values last time, with the change.
     average_was: Option<String>,
     nps_was: Option<String>,
-    cross: Option<CrossView>,
+    cross: Option<Grid>,
+    /// A matrix: per row, how many answered it and each column's share.
+    matrix: Option<Grid>,
     texts: Vec<String>,
     texts_found: Option<String>,
     words: Vec<(String, u64)>,
@@ -656,6 +672,11 @@ fn value_label(q: &Question, value: i64, t: &Catalog) -> String {
             usize::try_from(value).ok().and_then(|i| q.options.get(i)).cloned().unwrap_or_else(|| value.to_string())
         }
         QuestionKind::YesNo => if value == 1 { t.sv.yes } else { t.sv.no }.to_owned(),
+        QuestionKind::Matrix => {
+            let (row, column) = survey::cell_of(value);
+            let word = |list: &[String], i: usize| list.get(i).cloned().unwrap_or_default();
+            format!("{} — {}", word(&q.rows, row), word(&q.options, column))
+        }
         _ => value.to_string(),
     }
 }
@@ -697,6 +718,24 @@ fn cross_cells(q: &Question, s: &Summary, t: &Catalog) -> Vec<String> {
     }
 }
 
+/// A matrix's table: each row's answers, as shares of those who answered
+/// that row.
+fn matrix_view(q: &Question, s: &Summary, t: &Catalog) -> Grid {
+    let rows = q
+        .rows
+        .iter()
+        .enumerate()
+        .map(|(row, words)| {
+            let counts: Vec<u64> = (0..q.options.len())
+                .map(|column| s.counts.get(&survey::cell(row, column)).copied().unwrap_or(0))
+                .collect();
+            let answered: u64 = counts.iter().sum();
+            (words.clone(), answered, Some(counts.iter().map(|n| share(*n, answered, t)).collect()))
+        })
+        .collect();
+    Grid { columns: q.options.clone(), rows }
+}
+
 /// A group's name as the breakdown table shows it.
 fn group_name(g: &GroupResult, t: &Catalog) -> String {
     match (g.group, &g.section) {
@@ -727,8 +766,20 @@ fn results_view(r: &Results, groups: &[GroupResult], by: Breakdown, t: &'static 
                     before: before.map(|p| share(p.counts.get(v).copied().unwrap_or(0), p.answered, t)),
                 })
                 .collect();
+            let matrix = (q.question.kind == QuestionKind::Matrix).then(|| matrix_view(&q.question, s, t));
             let chart = if rows.is_empty() {
                 String::new()
+            } else if q.question.kind == QuestionKind::Matrix {
+                // A group of bars per row, a bar per column.
+                let series = (0..q.question.options.len())
+                    .map(|column| Series {
+                        name: q.question.options[column].clone(),
+                        values: (0..q.question.rows.len())
+                            .map(|row| s.counts.get(&survey::cell(row, column)).copied().unwrap_or(0) as f64)
+                            .collect(),
+                    })
+                    .collect::<Vec<_>>();
+                chart::bars(&q.question.text, &q.question.rows, &series, Scale::Count, decimal_of(t))
             } else {
                 let categories: Vec<String> = rows.iter().map(|row| row.label.clone()).collect();
                 let values = rows.iter().map(|row| row.count as f64).collect();
@@ -743,7 +794,8 @@ fn results_view(r: &Results, groups: &[GroupResult], by: Breakdown, t: &'static 
             // One building would only repeat the question's own figures; a
             // breakdown chosen by hand shows even one group.
             let shown = groups.len() > 1 || (by != Breakdown::Building && !groups.is_empty());
-            let cross = (q.question.kind != QuestionKind::Text && shown).then(|| CrossView {
+            let tabulated = !matches!(q.question.kind, QuestionKind::Text | QuestionKind::Matrix);
+            let cross = (tabulated && shown).then(|| Grid {
                 columns: cross_columns(&q.question, t),
                 rows: groups
                     .iter()
@@ -777,6 +829,7 @@ fn results_view(r: &Results, groups: &[GroupResult], by: Breakdown, t: &'static 
                     .zip(before.and_then(|p| p.nps))
                     .map(|(now, was)| (t.sv.was)(&number(was.score, 1, t), &change(now.score, was.score, 1, t))),
                 cross,
+                matrix,
                 texts_found: (!search.trim().is_empty())
                     .then(|| (t.sv.texts_found)(found.len().min(SHOWN_TEXTS), found.len())),
                 texts: found.into_iter().take(SHOWN_TEXTS).cloned().collect(),
@@ -1204,9 +1257,22 @@ pub async fn print_page(
 fn response_of(survey: &Survey, pairs: &FormPairs) -> (ResponseInput, Option<String>) {
     let mut answers = Vec::new();
     let (mut unit_id, mut key) = (None, None);
+    let given = |name: &str| -> Vec<&str> {
+        pairs.iter().filter(|(k, _)| k.as_str() == name).map(|(_, v)| v.as_str()).collect()
+    };
     for question in &survey.questions {
-        let name = format!("a_{}", question.id);
-        let values: Vec<&str> = pairs.iter().filter(|(k, _)| *k == name).map(|(_, v)| v.as_str()).collect();
+        if question.kind == QuestionKind::Matrix {
+            // `a_<id>_<row>`: the column chosen in each row, −1 for none.
+            let columns: Vec<i64> = (0..question.rows.len())
+                .map(|row| given(&format!("a_{}_{row}", question.id)).first().and_then(|v| v.trim().parse().ok()))
+                .map(|column| column.unwrap_or(-1))
+                .collect();
+            if columns.iter().any(|c| *c >= 0) {
+                answers.push(AnswerInput { question_id: question.id.as_uuid(), value: RawAnswer::Numbers(columns) });
+            }
+            continue;
+        }
+        let values = given(&format!("a_{}", question.id));
         if values.is_empty() {
             continue;
         }
