@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use crate::client::{Channel, LinkRole};
 use crate::error::{FieldError, bounded_text};
 use crate::ids::{BuildingId, MailingId, SectionId, UnitId, UserId};
+use crate::layout::UnitKind;
 
 /// The longest title, in characters.
 pub const MAX_TITLE: usize = 200;
@@ -102,9 +103,10 @@ impl MailingChannel {
     }
 }
 
-/// Who a mailing is for: the units of these buildings, sections and units
-/// (together), and among the people linked to them those linked as these
-/// roles (all roles when empty).
+/// Who a mailing (or survey) is for: the units of these buildings, sections
+/// and units (together), narrowed to these unit kinds and floors when given,
+/// and among the people linked to them those linked as these roles (all
+/// roles when empty).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Audience {
     #[serde(default)]
@@ -115,7 +117,23 @@ pub struct Audience {
     pub unit_ids: Vec<UnitId>,
     #[serde(default)]
     pub link_roles: Vec<LinkRole>,
+    /// Only units of these kinds (flats, offices, parking…); all when empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unit_kinds: Vec<UnitKind>,
+    /// Only units on these floors (by number, both ends included).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub floors: Option<FloorRange>,
 }
+
+/// Floors from one number to another, both included (−5 … 200).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FloorRange {
+    pub from: i32,
+    pub to: i32,
+}
+
+/// The lowest and highest floor number an audience may name.
+pub const FLOOR_NUMBERS: std::ops::RangeInclusive<i32> = -5..=200;
 
 impl Audience {
     /// The audience with duplicates removed, or why it cannot be one.
@@ -133,6 +151,14 @@ impl Audience {
         self.unit_ids.dedup();
         self.link_roles.sort_unstable();
         self.link_roles.dedup();
+        self.unit_kinds.sort_unstable();
+        self.unit_kinds.dedup();
+        if let Some(floors) = self.floors {
+            let known = FLOOR_NUMBERS.contains(&floors.from) && FLOOR_NUMBERS.contains(&floors.to);
+            if !known || floors.from > floors.to {
+                return Err(FieldError::InvalidFormat);
+            }
+        }
         if self.building_ids.is_empty() && self.section_ids.is_empty() && self.unit_ids.is_empty() {
             return Err(FieldError::Required);
         }

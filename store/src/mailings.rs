@@ -234,7 +234,8 @@ struct RecipientRow {
 
 /// The condition on `u` (units) and `l` (client_units) that picks an
 /// audience's units, its parameters numbered from `$1` in the order of
-/// [`audience_ids`]; `None` for an audience of nothing.
+/// [`audience_ids`]; `None` for an audience of nothing. Unit kinds and
+/// floors narrow what the ids name.
 pub(crate) fn audience_filter(audience: &Audience) -> Option<String> {
     let (b, s, u) = (audience.building_ids.len(), audience.section_ids.len(), audience.unit_ids.len());
     let mut wheres = Vec::new();
@@ -247,7 +248,23 @@ pub(crate) fn audience_filter(audience: &Audience) -> Option<String> {
     if u > 0 {
         wheres.push(format!("u.id IN ({})", numbered(1 + b + s, u)));
     }
-    (!wheres.is_empty()).then(|| format!("({})", wheres.join(" OR ")))
+    if wheres.is_empty() {
+        return None;
+    }
+    let mut filter = format!("({})", wheres.join(" OR "));
+    // Kinds and floor numbers are written into the text: a closed set of
+    // codes and two checked integers, nothing a person typed.
+    if !audience.unit_kinds.is_empty() {
+        let kinds: Vec<String> = audience.unit_kinds.iter().map(|k| format!("'{}'", k.code())).collect();
+        filter.push_str(&format!(" AND u.kind IN ({})", kinds.join(", ")));
+    }
+    if let Some(floors) = audience.floors {
+        filter.push_str(&format!(
+            " AND u.floor_id IN (SELECT f.id FROM floors f WHERE f.number BETWEEN {} AND {})",
+            floors.from, floors.to
+        ));
+    }
+    Some(filter)
 }
 
 /// A link's role as stored.

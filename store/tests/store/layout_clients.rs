@@ -1,12 +1,14 @@
 //! Building layouts and clients: replacing a layout keeps unit ids and
 //! refuses to drop units in use; clients with contacts, links, consents;
-//! search by name (prefix, ё, typos) and by the tail of a phone number.
+//! search by name (prefix, ё, typos) and by the tail of a phone number;
+//! an audience of units narrowed by kind and floor.
 
 use chrono::NaiveDate;
 
 use domovoy_domain::client::{Channel, ClientInput, LinkRole, Share, UnitLink, query_words};
 use domovoy_domain::ids::BuildingId;
 use domovoy_domain::layout::{GroundFloor, Layout, LayoutSpec, SectionKind, UnitKind};
+use domovoy_domain::mailing::{Audience, FloorRange};
 use domovoy_store::layout::{self, Replaced};
 use domovoy_store::{Db, StoreError, buildings, clients};
 
@@ -217,7 +219,46 @@ async fn search_finds_names_with_typos_and_phone_tails(db: &Db) {
     assert_eq!(clients::find_by_phone(db, &phone).await.unwrap().len(), 1);
 }
 
+/// An audience of a hand-built building: narrowed by unit kind and by
+/// floor, as a mailing's or a survey's.
+async fn an_audience_narrows_by_unit_kind_and_floor(db: &Db) {
+    let b = building(db, "Дом у реки").await;
+    // Floors 2–5, two flats each; a shop on the ground floor.
+    replace(db, b, spec(1, 2).generate().unwrap()).await.unwrap();
+    let stored = layout::load(db, b).await.unwrap();
+    let units: Vec<_> = stored.units().map(|u| u.id).collect();
+    assert_eq!(units.len(), 9);
+    for (i, unit) in units.iter().enumerate() {
+        let client = add_client(db, &format!("Жилец {i}"), &[&format!("+7 912 000-00-{i:02}")]).await;
+        let link = UnitLink {
+            unit_id: *unit,
+            role: LinkRole::Owner,
+            share: None,
+            valid_from: None,
+            valid_to: None,
+            account: None,
+        };
+        db.write(move |tx| Box::pin(async move { clients::set_links(tx, client.id, &[link]).await })).await.unwrap();
+    }
+    let today = NaiveDate::from_ymd_opt(2026, 12, 6).unwrap();
+    let count = |audience: Audience| async move {
+        domovoy_store::surveys::eligible(db, &audience.validate().unwrap(), today, None).await.unwrap().len()
+    };
+    let all = Audience { building_ids: vec![b], ..Audience::default() };
+    assert_eq!(count(all.clone()).await, 9);
+    assert_eq!(count(Audience { unit_kinds: vec![UnitKind::Apartment], ..all.clone() }).await, 8);
+    assert_eq!(count(Audience { unit_kinds: vec![UnitKind::Retail], ..all.clone() }).await, 1);
+    let floors = |from, to| Some(FloorRange { from, to });
+    assert_eq!(count(Audience { floors: floors(2, 3), ..all.clone() }).await, 4);
+    assert_eq!(count(Audience { floors: floors(5, 5), unit_kinds: vec![UnitKind::Apartment], ..all.clone() }).await, 2);
+    assert_eq!(count(Audience { floors: floors(4, 5), unit_kinds: vec![UnitKind::Retail], ..all.clone() }).await, 0);
+    // Backwards or unknown floors are refused.
+    assert!(Audience { floors: floors(5, 2), ..all.clone() }.validate().is_err());
+    assert!(Audience { floors: floors(1, 900), ..all }.validate().is_err());
+}
+
 domovoy_store::backend_tests!(
+    an_audience_narrows_by_unit_kind_and_floor,
     layouts_replace_in_place_and_keep_unit_ids,
     clients_keep_contacts_links_and_consents,
     search_finds_names_with_typos_and_phone_tails,

@@ -15,7 +15,8 @@ use domovoy_app::AppError;
 use domovoy_app::mailings::{self, AudienceChoice, AudienceSize, MailingInput, MailingView, Preview};
 use domovoy_domain::client::LinkRole;
 use domovoy_domain::ids::{BuildingId, MailingId, SectionId, UnitId};
-use domovoy_domain::mailing::{Audience, DeliveryStatus, MailingChannel, MailingKind, MailingStatus};
+use domovoy_domain::layout::UnitKind;
+use domovoy_domain::mailing::{Audience, DeliveryStatus, FloorRange, MailingChannel, MailingKind, MailingStatus};
 use domovoy_store::mailings::Delivery;
 
 use crate::auth::csrf::{FormPairs, NoFields};
@@ -83,6 +84,10 @@ pub(crate) struct AudienceForm {
     /// From the chessboard: comma-separated ids.
     pub units: String,
     pub roles: HashSet<String>,
+    pub unit_kinds: HashSet<String>,
+    /// Floor numbers as typed (both or neither).
+    pub floor_from: String,
+    pub floor_to: String,
 }
 
 impl AudienceForm {
@@ -97,9 +102,44 @@ impl AudienceForm {
                 true
             }
             "role" => self.roles.insert(value.to_owned()),
+            "unit_kind" => self.unit_kinds.insert(value.to_owned()),
+            "floor_from" => {
+                value.trim().clone_into(&mut self.floor_from);
+                true
+            }
+            "floor_to" => {
+                value.trim().clone_into(&mut self.floor_to);
+                true
+            }
             _ => return false,
         };
         true
+    }
+
+    /// A stored audience as the form holds it.
+    pub fn of(audience: &Audience) -> Self {
+        Self {
+            buildings: audience.building_ids.iter().map(ToString::to_string).collect(),
+            sections: audience.section_ids.iter().map(ToString::to_string).collect(),
+            units: audience.unit_ids.iter().map(ToString::to_string).collect::<Vec<_>>().join(","),
+            roles: audience.link_roles.iter().map(|r| r.code().to_owned()).collect(),
+            unit_kinds: audience.unit_kinds.iter().map(|k| k.code().to_owned()).collect(),
+            floor_from: audience.floors.map(|f| f.from.to_string()).unwrap_or_default(),
+            floor_to: audience.floors.map(|f| f.to.to_string()).unwrap_or_default(),
+        }
+    }
+
+    /// The floors typed: none when both are empty; one alone means that
+    /// floor only.
+    fn floors(&self) -> Result<Option<FloorRange>, AppError> {
+        let number = |raw: &str| {
+            raw.parse::<i32>().map_err(|_| AppError::field("floors", domovoy_domain::FieldError::InvalidFormat))
+        };
+        Ok(match (self.floor_from.as_str(), self.floor_to.as_str()) {
+            ("", "") => None,
+            (one, "") | ("", one) => Some(FloorRange { from: number(one)?, to: number(one)? }),
+            (from, to) => Some(FloorRange { from: number(from)?, to: number(to)? }),
+        })
     }
 
     pub fn unit_ids(&self) -> Vec<&str> {
@@ -123,11 +163,18 @@ impl AudienceForm {
             .iter()
             .map(|r| r.parse::<LinkRole>().map_err(|e| AppError::field("audience", e)))
             .collect::<Result<Vec<_>, _>>()?;
+        let unit_kinds = self
+            .unit_kinds
+            .iter()
+            .map(|k| k.parse::<UnitKind>().map_err(|e| AppError::field("audience", e)))
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(Audience {
             building_ids: ids(&self.buildings, BuildingId::from_uuid)?,
             section_ids: ids(&self.sections, SectionId::from_uuid)?,
             unit_ids: ids(self.unit_ids(), UnitId::from_uuid)?,
             link_roles,
+            unit_kinds,
+            floors: self.floors()?,
         })
     }
 
@@ -160,7 +207,23 @@ impl AudienceForm {
                 on: self.roles.contains(r.code()),
             })
             .collect();
-        AudienceView { buildings, roles, units: self.units.clone(), units_chosen: self.unit_ids().len() }
+        let unit_kinds = UnitKind::ALL
+            .iter()
+            .map(|k| Choice {
+                value: k.code().to_owned(),
+                label: (t.pl.unit_kind_label)(*k).to_owned(),
+                on: self.unit_kinds.contains(k.code()),
+            })
+            .collect();
+        AudienceView {
+            buildings,
+            roles,
+            unit_kinds,
+            floor_from: self.floor_from.clone(),
+            floor_to: self.floor_to.clone(),
+            units: self.units.clone(),
+            units_chosen: self.unit_ids().len(),
+        }
     }
 }
 
@@ -168,6 +231,9 @@ impl AudienceForm {
 pub(crate) struct AudienceView {
     pub buildings: Vec<BuildingChoice>,
     pub roles: Vec<Choice>,
+    pub unit_kinds: Vec<Choice>,
+    pub floor_from: String,
+    pub floor_to: String,
     /// The chessboard's units, passed on as they came.
     pub units: String,
     pub units_chosen: usize,

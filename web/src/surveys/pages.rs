@@ -174,7 +174,6 @@ impl Draft {
 
     /// A stored draft as the builder holds it.
     fn of(survey: &Survey, zone: chrono_tz::Tz, t: &Catalog) -> Self {
-        let audience = &survey.audience;
         Self {
             editing: Some(survey.id),
             title: survey.title.clone(),
@@ -205,12 +204,7 @@ impl Draft {
                     }
                 })
                 .collect(),
-            audience: AudienceForm {
-                buildings: audience.building_ids.iter().map(ToString::to_string).collect(),
-                sections: audience.section_ids.iter().map(ToString::to_string).collect(),
-                units: audience.unit_ids.iter().map(ToString::to_string).collect::<Vec<_>>().join(","),
-                roles: audience.link_roles.iter().map(|r| r.code().to_owned()).collect(),
-            },
+            audience: AudienceForm::of(&survey.audience),
         }
     }
 
