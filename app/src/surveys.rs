@@ -69,6 +69,8 @@ pub struct ShowIfInput {
     pub question: usize,
     pub value: i64,
 }
+
+/// A survey as written.
 #[derive(Debug, Clone, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SurveyInput {
@@ -412,7 +414,7 @@ pub async fn copy(app: &App, requester: &Requester, id: SurveyId) -> AppResult<S
         .iter()
         .map(|q| Question {
             id: ids[&q.id],
-            show_if: q.show_if.map(|c| ShowIf { question: ids[&c.question], ..c }),
+            show_if: q.show_if.and_then(|c| Some(ShowIf { question: *ids.get(&c.question)?, ..c })),
             ..q.clone()
         })
         .collect();
@@ -647,13 +649,14 @@ pub async fn results(app: &App, requester: &Requester, id: SurveyId) -> AppResul
     let names = building_names(app).await?;
     let previous = match survey.previous_id {
         Some(previous) => match get(app, requester, previous).await {
-            Ok(previous) => Some(results_of(app, previous, &names, None).await?),
+            // Its figures only: the texts are read on its own page.
+            Ok(previous) => Some(results_of(app, previous, &names, None, false).await?),
             Err(AppError::Forbidden | AppError::NotFound) => None,
             Err(e) => return Err(e),
         },
         None => None,
     };
-    results_of(app, survey, &names, previous).await
+    results_of(app, survey, &names, previous, true).await
 }
 
 async fn building_names(app: &App) -> AppResult<HashMap<BuildingId, String>> {
@@ -670,6 +673,7 @@ async fn results_of(
     survey: Survey,
     names: &HashMap<BuildingId, String>,
     previous: Option<Results>,
+    with_texts: bool,
 ) -> AppResult<Results> {
     let id = survey.id;
     let tally = store::tally(&app.db, id).await?;
@@ -695,7 +699,7 @@ async fn results_of(
     for question in &survey.questions {
         let counts = tally.counts.get(&question.id).cloned().unwrap_or_default();
         let answered = tally.answered.get(&question.id).copied().unwrap_or(0);
-        let texts = if question.kind == QuestionKind::Text {
+        let texts = if with_texts && question.kind == QuestionKind::Text {
             store::texts(&app.db, id, question.id, MAX_TEXTS).await?
         } else {
             Vec::new()

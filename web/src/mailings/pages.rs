@@ -103,12 +103,9 @@ impl AudienceForm {
             }
             "role" => self.roles.insert(value.to_owned()),
             "unit_kind" => self.unit_kinds.insert(value.to_owned()),
-            "floor_from" => {
-                value.trim().clone_into(&mut self.floor_from);
-                true
-            }
-            "floor_to" => {
-                value.trim().clone_into(&mut self.floor_to);
+            "floor_from" | "floor_to" => {
+                let into = if key == "floor_from" { &mut self.floor_from } else { &mut self.floor_to };
+                value.trim().clone_into(into);
                 true
             }
             _ => return false,

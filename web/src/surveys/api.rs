@@ -334,15 +334,11 @@ impl From<&Summary> for SummaryDto {
     }
 }
 
-/// One question's results.
+/// One question's results: the question, and what its answers add up to.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct QuestionResultDto {
-    pub id: Uuid,
-    pub kind: &'static str,
-    pub text: String,
-    pub options: Vec<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub rows: Vec<String>,
+    #[serde(flatten)]
+    pub question: QuestionDto,
     #[serde(flatten)]
     pub summary: SummaryDto,
     /// Free-text answers, in no particular order.
@@ -405,11 +401,7 @@ impl From<&Results> for ResultsDto {
                 .questions
                 .iter()
                 .map(|q| QuestionResultDto {
-                    id: q.question.id.as_uuid(),
-                    kind: q.question.kind.code(),
-                    text: q.question.text.clone(),
-                    options: q.question.options.clone(),
-                    rows: q.question.rows.clone(),
+                    question: QuestionDto::from(&q.question),
                     summary: SummaryDto::from(&q.summary),
                     texts: q.texts.clone(),
                     previous: q.previous.as_ref().map(SummaryDto::from),
