@@ -18,6 +18,7 @@ use uuid::Uuid;
 
 use domovoy_domain::FieldError;
 use domovoy_domain::audit::AuditAction;
+use domovoy_domain::device::{PushKind, PushNotice};
 use domovoy_domain::ids::{BuildingId, ClientId, QuestionId, SectionId, SurveyId, UnitId};
 use domovoy_domain::layout::SectionKind;
 use domovoy_domain::mailing::Audience;
@@ -365,18 +366,17 @@ pub async fn get(app: &App, requester: &Requester, id: SurveyId) -> AppResult<Su
     }
 }
 
-/// Moves a survey (the requester manages surveys in all its buildings).
+/// Moves a survey (the requester manages surveys in all its buildings);
+/// `announce` is told with the move (a published survey's residents).
 async fn change_status(
     app: &App,
     requester: &Requester,
-    id: SurveyId,
-    from: SurveyStatus,
-    to: SurveyStatus,
+    survey: Survey,
+    (from, to): (SurveyStatus, SurveyStatus),
     action: AuditAction,
+    announce: Vec<PushNotice>,
 ) -> AppResult<Survey> {
-    require_manager(requester)?;
-    let survey = store::get(&app.db, id).await?;
-    require_on_audience(app, requester, Permission::SurveysManage, &survey.audience).await?;
+    let id = survey.id;
     if survey.status_at(Utc::now()) != from {
         return Err(AppError::Rule(Rule::SurveyNotOpen));
     }
@@ -388,6 +388,9 @@ async fn change_status(
                 return Err(AppError::Rule(Rule::SurveyNotOpen));
             }
             audit::record(tx, Change::new(&actor, action, id).summary(title)).await?;
+            for notice in announce {
+                tx.notify(notice);
+            }
             Ok(())
         })
     })
@@ -395,13 +398,39 @@ async fn change_status(
     Ok(store::get(&app.db, id).await?)
 }
 
+/// A survey its requester may change the state of.
+async fn managed(app: &App, requester: &Requester, id: SurveyId) -> AppResult<Survey> {
+    require_manager(requester)?;
+    let survey = store::get(&app.db, id).await?;
+    require_on_audience(app, requester, Permission::SurveysManage, &survey.audience).await?;
+    Ok(survey)
+}
+
 /// Opens a draft to its audience; its questions are frozen from now on.
+/// Those of its residents with an account are told («Новый опрос», on
+/// their phones and in the cabinet's list), in the same transaction.
 pub async fn publish(app: &App, requester: &Requester, id: SurveyId) -> AppResult<Survey> {
-    let survey = get(app, requester, id).await?;
+    let survey = managed(app, requester, id).await?;
     if survey.closes_at.is_some_and(|at| at <= Utc::now()) {
         return Err(AppError::field("closes_at", FieldError::NotAllowed));
     }
-    change_status(app, requester, id, SurveyStatus::Draft, SurveyStatus::Published, AuditAction::SurveyPublished).await
+    let eligible = store::eligible(&app.db, &survey.audience, today(app), None).await?;
+    let mut people: Vec<ClientId> = eligible.iter().map(|e| e.client_id).collect();
+    people.sort_unstable();
+    people.dedup();
+    let announce = clients::users_of(&app.db, &people)
+        .await?
+        .into_iter()
+        .map(|user| PushNotice {
+            user,
+            kind: PushKind::SurveyPublished,
+            ticket_id: None,
+            number: String::new(),
+            detail: Some(survey.title.clone()),
+        })
+        .collect();
+    let moves = (SurveyStatus::Draft, SurveyStatus::Published);
+    change_status(app, requester, survey, moves, AuditAction::SurveyPublished, announce).await
 }
 
 /// A new draft with the same title, introduction, questions (new ids)
@@ -497,7 +526,9 @@ pub async fn remind(
 
 /// Stops taking answers now.
 pub async fn close(app: &App, requester: &Requester, id: SurveyId) -> AppResult<Survey> {
-    change_status(app, requester, id, SurveyStatus::Published, SurveyStatus::Closed, AuditAction::SurveyClosed).await
+    let survey = managed(app, requester, id).await?;
+    let moves = (SurveyStatus::Published, SurveyStatus::Closed);
+    change_status(app, requester, survey, moves, AuditAction::SurveyClosed, Vec::new()).await
 }
 
 /// The resident's client card, or nothing to answer.

@@ -189,6 +189,9 @@ code_enum! {
         /// of `ticket.status_changed` once per ticket, and not more often
         /// than [`RATING_REQUEST_EVERY`] per person.
         RatingRequested = "ticket.rate_request",
+        /// A survey I may answer (a resident) was published (`detail` is
+        /// its title; no ticket).
+        SurveyPublished = "survey.published",
     }
 }
 

@@ -112,6 +112,28 @@ pub async fn find_by_user<'a>(source: impl Into<Source<'a>>, user: UserId) -> St
     Ok(id.map(ClientId::from_uuid))
 }
 
+/// The accounts of these clients (those who have one), in no order.
+pub async fn users_of<'a>(source: impl Into<Source<'a>>, clients: &[ClientId]) -> StoreResult<Vec<UserId>> {
+    let mut source: Source<'a> = source.into();
+    let mut users = Vec::new();
+    // A bounded number of parameters per query.
+    for chunk in clients.chunks(500) {
+        let sql = format!(
+            "SELECT user_id FROM clients WHERE user_id IS NOT NULL AND id IN ({})",
+            crate::mailings::numbered(1, chunk.len())
+        );
+        let ids: Vec<Uuid> = on_conn!(source.reborrow(), c => {
+            let mut query = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.as_str()));
+            for client in chunk {
+                query = query.bind(client.as_uuid());
+            }
+            query.fetch_all(&mut *c).await?
+        });
+        users.extend(ids.into_iter().map(UserId::from_uuid));
+    }
+    Ok(users)
+}
+
 /// Clients having this exact number (caller ID lookup).
 pub async fn find_by_phone<'a>(source: impl Into<Source<'a>>, phone: &Phone) -> StoreResult<Vec<ClientId>> {
     let ids: Vec<Uuid> = on_conn!(source, c => {

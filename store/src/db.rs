@@ -407,6 +407,12 @@ impl WriteTx {
         self.pushes.extend(push_notices(event));
     }
 
+    /// Tells a person on their phones and in their in-app list, with this
+    /// transaction (what no event of theirs says: a survey opened to them).
+    pub fn notify(&mut self, notice: PushNotice) {
+        self.pushes.push(notice);
+    }
+
     /// Records an event on one given topic only (tests of the log itself,
     /// and an event whose topics are not its usual ones).
     pub fn emit_to(&mut self, topic: Topic, event: &Event) {

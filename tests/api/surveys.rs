@@ -112,6 +112,15 @@ async fn a_survey_is_published_answered_once_and_counted(app: &TestApp) {
     let frozen = app.put(&service, &format!("/api/v1/surveys/{id}"), &body).await;
     assert_eq!(error_code(frozen).await, "survey_not_open");
 
+    // The tower's residents are told (their phones, the cabinet's list);
+    // Белов lives elsewhere.
+    let told = |list: Value| {
+        list["items"].as_array().unwrap().iter().any(|n| {
+            n["kind"] == "survey.published" && n["detail"] == "Качество обслуживания — 2026" && n["ticket_id"].is_null()
+        })
+    };
+    assert!(told(app.get(&ivanov, "/api/v1/notifications").await.json().await.unwrap()), "Иванов is told");
+    assert!(!told(app.get(&belov, "/api/v1/notifications").await.json().await.unwrap()), "Белов is not");
     // The tower's residents see it; Белов lives elsewhere.
     let open: Value = app.get(&ivanov, "/api/v1/surveys?open=true").await.json().await.unwrap();
     let mine = open.as_array().unwrap().iter().find(|s| s["id"] == id.as_str()).expect("Иванов sees it");

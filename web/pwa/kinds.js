@@ -10,6 +10,7 @@ self.PUSH_TITLES = {
   "ticket.status_changed": "Ваша заявка: новый статус",
   "visit.arrived": "Ваш гость пришёл",
   "ticket.rate_request": "Заявка выполнена — оцените работу",
+  "survey.published": "Новый опрос: ответьте, пожалуйста",
   test: "Уведомления работают",
 };
 
@@ -22,7 +23,7 @@ self.TICKET_STATUS = {
 // The line under a notification's title: the ticket's number, with its new
 // status for the resident's own request; the guest's name for an arrival.
 self.pushLine = (data) => {
-  if (data.kind === "visit.arrived") return data.detail ?? "";
+  if (data.kind === "visit.arrived" || data.kind === "survey.published") return data.detail ?? "";
   const number = data.number ? `№ ${data.number}` : "";
   const status = data.kind === "ticket.status_changed" ? self.TICKET_STATUS[data.detail] : null;
   return status ? `${number}: ${status.toLowerCase()}` : number;

@@ -153,6 +153,7 @@ catalog! {
             PushKind::TicketStatusChanged => "Ваша заявка: новый статус",
             PushKind::VisitorArrived => "Ваш гость пришёл",
             PushKind::RatingRequested => "Заявка выполнена — оцените работу",
+            PushKind::SurveyPublished => "Новый опрос: ответьте, пожалуйста",
         },
         |kind| match kind {
             PushKind::TicketAssigned => "A new ticket for you",
@@ -163,6 +164,7 @@ catalog! {
             PushKind::TicketStatusChanged => "Your request has a new status",
             PushKind::VisitorArrived => "Your guest has arrived",
             PushKind::RatingRequested => "Your request is done: rate the work",
+            PushKind::SurveyPublished => "A new survey: please answer",
         },
     ),
     scope_all: &'static str = ("все объекты", "all buildings"),
