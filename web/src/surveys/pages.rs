@@ -1134,6 +1134,12 @@ async fn breakdown_of(
         Ok(by) if !results.survey.anonymous => by,
         _ => Breakdown::Building,
     };
+    // By building with answers from one building at most: the table would
+    // only repeat the question's own figures, so it is not counted.
+    let answered_in = results.buildings.iter().filter(|b| b.responses > 0).count();
+    if by == Breakdown::Building && answered_in < 2 {
+        return Ok((by, Vec::new()));
+    }
     Ok((by, surveys::cross(state, caller, results.survey.id, by).await?))
 }
 
