@@ -500,7 +500,8 @@ pub fn check_filter(
     filter: &ReportFilter,
     permission: Permission,
 ) -> AppResult<()> {
-    let parsed = checked_filter(app, requester, filter, permission)?;
+    let today = domovoy_store::stored_now().with_timezone(&app.config.display_time_zone).date_naive();
+    let parsed = checked_filter(requester, filter, permission, today)?;
     check_grouping(name, parsed.group.unwrap_or_else(|| default_group(name)))
 }
 
@@ -508,19 +509,18 @@ fn check_grouping(name: ReportName, by: GroupBy) -> AppResult<()> {
     if groupings(name).contains(&by) { Ok(()) } else { Err(AppError::field("group", FieldError::NotAllowed)) }
 }
 
+/// `today` ends the default period.
 fn checked_filter(
-    app: &App,
     requester: &Requester,
     filter: &ReportFilter,
     permission: Permission,
+    today: NaiveDate,
 ) -> AppResult<Parsed> {
     requester.reach(Permission::ReportsRead)?;
     let reach = requester.reach(permission)?;
     if !reach.reaches_buildings() {
         return Err(AppError::Forbidden);
     }
-    let now = domovoy_store::stored_now();
-    let today = now.with_timezone(&app.config.display_time_zone).date_naive();
     let mut parsed = filter.parse(today)?;
     if let Some(allowed) = reach.building_filter() {
         match &parsed.scope.buildings {
@@ -540,9 +540,18 @@ async fn prepare(
     filter: &ReportFilter,
     permission: Permission,
 ) -> AppResult<(Parsed, Context)> {
-    let parsed = checked_filter(app, requester, filter, permission)?;
     let now = domovoy_store::stored_now();
     let all_buildings = buildings::list(&app.db).await?;
+    // Each building counts by its own dates, so the default period ends on
+    // the latest "today" of any of them: a call at 04:00 in Vladivostok is
+    // in the report while Moscow's day is still the day before.
+    let today = all_buildings
+        .iter()
+        .map(|b| now.with_timezone(&b.time_zone.tz()).date_naive())
+        .chain([now.with_timezone(&app.config.display_time_zone).date_naive()])
+        .max()
+        .unwrap_or_else(|| now.date_naive());
+    let parsed = checked_filter(requester, filter, permission, today)?;
     let zones = all_buildings.iter().map(|b| (b.id, b.time_zone.tz())).collect();
     let building_names = all_buildings.iter().map(|b| (b.id, b.name.to_string())).collect();
     let categories = classifier::list(&app.db).await?.into_iter().map(|c| (c.id, c.name)).collect();
