@@ -20,7 +20,8 @@ use serde::{Deserialize, Serialize};
 
 use domovoy_domain::FieldError;
 use domovoy_domain::audit::AuditAction;
-use domovoy_domain::ids::{BuildingId, ClientId, MailingId, SectionId};
+use domovoy_domain::device::PushNotice;
+use domovoy_domain::ids::{BuildingId, ClientId, MailingId, SectionId, SurveyId};
 use domovoy_domain::layout::SectionKind;
 use domovoy_domain::mailing::{
     self as domain, Audience, DeliveryStatus, Exclusion, Mailing, MailingChannel, MailingKind, MailingStatus,
@@ -36,7 +37,7 @@ use domovoy_store::mailings::{self as store, Delivery, NewDelivery, Notice, Reci
 use crate::App;
 use crate::error::{AppError, AppResult, Rule};
 use crate::requester::{Channel, Requester};
-use crate::secret::{hash_secret, new_secret};
+use crate::secret::{new_secret, stored_secret};
 
 /// The variables a mailing's title and text may use.
 pub const VARIABLES: &[&str] = &["name", "unit", "building", "address", "date"];
@@ -118,11 +119,16 @@ fn environment() -> Environment<'static> {
 }
 
 /// Refuses a template that does not parse or names a variable not in
-/// [`VARIABLES`].
-fn check_template(field: &'static str, source: &str) -> AppResult<()> {
+/// [`VARIABLES`] (or in `extra`, the variables the crate's own mailings
+/// fill in).
+fn check_template(field: &'static str, source: &str, extra: &[&str]) -> AppResult<()> {
     let env = environment();
     let template = env.template_from_str(source).map_err(|_| AppError::field(field, FieldError::InvalidFormat))?;
-    if template.undeclared_variables(false).iter().any(|v| !VARIABLES.contains(&v.as_str())) {
+    if template
+        .undeclared_variables(false)
+        .iter()
+        .any(|v| !VARIABLES.contains(&v.as_str()) && !extra.contains(&v.as_str()))
+    {
         return Err(AppError::field(field, FieldError::Unknown));
     }
     Ok(())
@@ -144,15 +150,16 @@ impl Texts {
         Ok(Self { env, date: today.format("%d.%m.%Y").to_string() })
     }
 
-    /// The subject and text for `to`; a rendering that fails (out of fuel)
-    /// is the body's fault.
-    fn render(&self, to: &Recipient) -> AppResult<(String, String)> {
+    /// The subject and text for `to` (with `link` for a survey's
+    /// reminder); a rendering that fails (out of fuel) is the body's fault.
+    fn render(&self, to: &Recipient, link: Option<&str>) -> AppResult<(String, String)> {
         let vars = context! {
             name => to.name,
             unit => to.unit_label,
             building => to.building_name,
             address => to.building_address,
             date => self.date,
+            link => link,
         };
         // Each template is named after the field it was written in.
         let one = |field: &'static str| {
@@ -311,6 +318,17 @@ pub(crate) async fn choices_for(
 
 /// Writes a draft and counts whom it would reach.
 pub async fn create(app: &App, requester: &Requester, input: &MailingInput) -> AppResult<(Mailing, AudienceSize)> {
+    create_with(app, requester, input, &[]).await
+}
+
+/// [`create`], the texts also naming the variables `extra` (a survey's
+/// reminder: `link`).
+pub(crate) async fn create_with(
+    app: &App,
+    requester: &Requester,
+    input: &MailingInput,
+    extra: &[&str],
+) -> AppResult<(Mailing, AudienceSize)> {
     let kind: MailingKind = input.kind.parse().map_err(|e| AppError::field("kind", e))?;
     let channels = input
         .channels
@@ -320,8 +338,8 @@ pub async fn create(app: &App, requester: &Requester, input: &MailingInput) -> A
         .map_err(|e| AppError::field("channels", e))?;
     let new = NewMailing::new(&input.title, &input.body, kind, channels, input.audience.clone())
         .map_err(|(field, e)| AppError::field(field, e))?;
-    check_template("title", &new.title)?;
-    check_template("body", &new.body)?;
+    check_template("title", &new.title, extra)?;
+    check_template("body", &new.body, extra)?;
     check_channels(app, &new.channels)?;
     let buildings = require_send(app, requester, &new.audience).await?;
     let actor = requester.actor();
@@ -388,16 +406,21 @@ pub async fn preview(
     let routes = routes_of(&mailing, &recipients);
     let mut previews = Vec::new();
     for (to, route) in recipients.iter().zip(&routes).take(limit) {
-        let (subject, text) = texts.render(to)?;
+        let (subject, text) = texts.render(to, None)?;
         previews.push(Preview { client_name: to.name.clone(), channel: route.outward.ok(), subject, text });
     }
     Ok((size_of(&routes), previews))
 }
 
-/// What the database keeps of an unsubscribe link's secret (as of every
-/// secret, its hash: a copy of the database unsubscribes nobody).
-fn stored_token(token: &str) -> String {
-    hash_secret(token).iter().map(|b| format!("{b:02x}")).collect()
+/// The signed-in page of a survey (a resident's cabinet).
+pub fn survey_path(survey: SurveyId) -> String {
+    format!("/surveys/{survey}")
+}
+
+/// The path of a personal survey link (the door serves it without signing
+/// in).
+pub fn survey_link_path(token: &str) -> String {
+    format!("/s/{token}")
 }
 
 /// The path of an unsubscribe link (the door serves it without signing in).
@@ -415,17 +438,30 @@ pub async fn send(
     id: MailingId,
     footer: &(dyn Fn(&str) -> String + Sync),
 ) -> AppResult<AudienceSize> {
-    send_excluding(app, requester, id, footer, &HashSet::new()).await
+    send_with(app, requester, id, footer, Extras::default()).await
 }
 
-/// [`send`], leaving out the people in `exclude` (a survey's reminder goes
-/// only to those who have not answered).
-pub async fn send_excluding(
+/// What a survey's reminder adds to the sending of its mailing.
+#[derive(Debug, Default)]
+pub(crate) struct Extras {
+    /// People left out (they have answered).
+    pub exclude: HashSet<ClientId>,
+    /// The texts' `{{ link }}`: in a letter, its reader's personal link to
+    /// this survey (a new secret, stored in the sending transaction); in
+    /// the cabinet and in the delivery row (which staff read), the
+    /// signed-in page's link.
+    pub survey: Option<SurveyId>,
+    /// Pushes written in the sending transaction.
+    pub notify: Vec<PushNotice>,
+}
+
+/// [`send`] with a survey's [`Extras`].
+pub(crate) async fn send_with(
     app: &App,
     requester: &Requester,
     id: MailingId,
     footer: &(dyn Fn(&str) -> String + Sync),
-    exclude: &HashSet<ClientId>,
+    extras: Extras,
 ) -> AppResult<AudienceSize> {
     require_reader(requester)?;
     let mailing = store::get(&app.db, id).await?;
@@ -437,13 +473,15 @@ pub async fn send_excluding(
     let user = requester.account()?.id;
     let today = today(app);
     let mut recipients = store::recipients(&app.db, &mailing.audience, today).await?;
-    recipients.retain(|to| !exclude.contains(&to.client_id));
+    recipients.retain(|to| !extras.exclude.contains(&to.client_id));
+    let cabinet = extras.survey.map(|survey| format!("{}{}", app.config.public_url, survey_path(survey)));
+    let mut links = Vec::new();
     let texts = Texts::new(&mailing, today)?;
     let routes = routes_of(&mailing, &recipients);
     let mut rows = Vec::with_capacity(recipients.len() * 2);
     let mut letters = Vec::new();
     for (to, route) in recipients.iter().zip(&routes) {
-        let (subject, text) = texts.render(to)?;
+        let (subject, text) = texts.render(to, cabinet.as_deref())?;
         if route.in_app {
             rows.push(NewDelivery::in_app(to.client_id, subject.clone(), text.clone()));
         }
@@ -453,9 +491,18 @@ pub async fn send_excluding(
                 let key = format!("mailing:{}:{}", mailing.id, to.client_id);
                 let token = (mailing.kind != MailingKind::Emergency).then(new_secret);
                 let link = token.as_deref().map(|t| format!("{}{}", app.config.public_url, unsubscribe_path(t)));
-                let letter_text = match &link {
-                    Some(link) => format!("{text}\n\n-- \n{}", footer(link)),
+                let personal = match extras.survey {
+                    Some(_) => {
+                        let secret = new_secret();
+                        links.push((to.client_id, stored_secret(&secret)));
+                        let personal = format!("{}{}", app.config.public_url, survey_link_path(&secret));
+                        texts.render(to, Some(&personal))?.1
+                    }
                     None => text.clone(),
+                };
+                let letter_text = match &link {
+                    Some(link) => format!("{personal}\n\n-- \n{}", footer(link)),
+                    None => personal,
                 };
                 letters.push((
                     key.clone(),
@@ -474,7 +521,7 @@ pub async fn send_excluding(
                     status: DeliveryStatus::Queued,
                     reason: None,
                     outbox_key: Some(key),
-                    unsubscribe_token: token.as_deref().map(stored_token),
+                    unsubscribe_token: token.as_deref().map(stored_secret),
                     subject,
                     text,
                 });
@@ -504,7 +551,13 @@ pub async fn send_excluding(
                 return Err(AppError::Rule(Rule::MailingAlreadySent));
             }
             store::insert_deliveries(tx, id, &rows).await?;
+            if let Some(survey) = extras.survey {
+                domovoy_store::surveys::insert_links(tx, survey, &links).await?;
+            }
             mail::enqueue_many(tx, letters.iter().map(|(key, letter)| (key.as_str(), letter))).await?;
+            for notice in extras.notify {
+                tx.notify(notice);
+            }
             audit::record(tx, Change::new(&actor, AuditAction::MailingSent, id).summary(summary)).await?;
             Ok(())
         })
@@ -559,7 +612,7 @@ fn token_shape(token: &str) -> AppResult<()> {
 /// The link's mailing and channel (no sign-in: the secret is the key).
 pub async fn unsubscribe_link(app: &App, token: &str) -> AppResult<UnsubscribeLink> {
     token_shape(token)?;
-    let found = store::by_unsubscribe_token(&app.db, &stored_token(token)).await?;
+    let found = store::by_unsubscribe_token(&app.db, &stored_secret(token)).await?;
     Ok(UnsubscribeLink {
         mailing_title: found.mailing_title,
         channel: found.channel,
@@ -571,7 +624,7 @@ pub async fn unsubscribe_link(app: &App, token: &str) -> AppResult<UnsubscribeLi
 /// a change of consents); using a link again changes nothing.
 pub async fn unsubscribe(app: &App, token: &str) -> AppResult<UnsubscribeLink> {
     token_shape(token)?;
-    let found = store::by_unsubscribe_token(&app.db, &stored_token(token)).await?;
+    let found = store::by_unsubscribe_token(&app.db, &stored_secret(token)).await?;
     let consent = found.channel.consent().ok_or(AppError::NotFound)?;
     let actor = Requester::system("unsubscribe link", Channel::Web).actor();
     let (delivery, client) = (found.delivery, found.client_id);
@@ -603,9 +656,13 @@ mod tests {
 
     #[test]
     fn templates_may_use_the_recipients_variables_only() {
-        assert!(check_template("body", "Здравствуйте, {{ name }}! Кв. {{ unit }}, {{ building }}, {{ date }}").is_ok());
-        assert!(matches!(check_template("body", "{{ nmae }}"), Err(AppError::Validation(_))));
-        assert!(matches!(check_template("body", "{% if %}"), Err(AppError::Validation(_))));
+        let ok = "Здравствуйте, {{ name }}! Кв. {{ unit }}, {{ building }}, {{ date }}";
+        assert!(check_template("body", ok, &[]).is_ok());
+        assert!(matches!(check_template("body", "{{ nmae }}", &[]), Err(AppError::Validation(_))));
+        assert!(matches!(check_template("body", "{% if %}", &[]), Err(AppError::Validation(_))));
+        // A survey's personal link is the crate's own reminders' alone.
+        assert!(matches!(check_template("body", "{{ link }}", &[]), Err(AppError::Validation(_))));
+        assert!(check_template("body", "{{ name }}: {{ link }}", &["link"]).is_ok());
     }
 
     #[test]
@@ -613,7 +670,7 @@ mod tests {
         let title = "Опрос {{ name }} {% if x %} {# c #} }}";
         let env = environment();
         assert_eq!(env.render_str(&literal(title), context! {}).unwrap(), title);
-        assert!(check_template("body", &literal(title)).is_ok());
+        assert!(check_template("body", &literal(title), &[]).is_ok());
     }
 
     #[test]
@@ -641,6 +698,6 @@ mod tests {
             phone: None,
             consents: Vec::new(),
         };
-        assert!(texts.render(&to).is_err());
+        assert!(texts.render(&to, None).is_err());
     }
 }

@@ -20,6 +20,13 @@ pub fn hash_secret(secret: &str) -> Vec<u8> {
     Sha256::digest(secret.as_bytes()).to_vec()
 }
 
+/// A secret's hash as a text column keeps it (hex): links sent by mail
+/// (unsubscribe, survey) are looked up by it, so a copy of the database
+/// opens none of them.
+pub fn stored_secret(secret: &str) -> String {
+    hash_secret(secret).iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// A readable password for a new account or a reset: four groups of
 /// letters and digits without look-alikes (0/O, 1/l/I), about 80 bits.
 pub fn new_password() -> String {

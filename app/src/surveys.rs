@@ -19,6 +19,7 @@ use uuid::Uuid;
 use domovoy_domain::FieldError;
 use domovoy_domain::audit::AuditAction;
 use domovoy_domain::device::{PushKind, PushNotice};
+use domovoy_domain::event::Event;
 use domovoy_domain::ids::{BuildingId, ClientId, QuestionId, SectionId, SurveyId, UnitId};
 use domovoy_domain::layout::SectionKind;
 use domovoy_domain::mailing::Audience;
@@ -36,6 +37,7 @@ use crate::App;
 use crate::error::{AppError, AppResult, Rule};
 use crate::mailings::{AudienceChoice, choices_for, covers, require_on_audience, today};
 use crate::requester::Requester;
+use crate::secret::stored_secret;
 
 /// Free-text answers a results page shows at most per question.
 pub const MAX_TEXTS: i64 = 10_000;
@@ -418,17 +420,7 @@ pub async fn publish(app: &App, requester: &Requester, id: SurveyId) -> AppResul
     let mut people: Vec<ClientId> = eligible.iter().map(|e| e.client_id).collect();
     people.sort_unstable();
     people.dedup();
-    let announce = clients::users_of(&app.db, &people)
-        .await?
-        .into_iter()
-        .map(|user| PushNotice {
-            user,
-            kind: PushKind::SurveyPublished,
-            ticket_id: None,
-            number: String::new(),
-            detail: Some(survey.title.clone()),
-        })
-        .collect();
+    let announce = announcements(app, &people, PushKind::SurveyPublished, &survey.title).await?;
     let moves = (SurveyStatus::Draft, SurveyStatus::Published);
     change_status(app, requester, survey, moves, AuditAction::SurveyPublished, announce).await
 }
@@ -481,8 +473,11 @@ impl std::fmt::Debug for ReminderWords<'_> {
 /// Reminds those who have not answered a running survey: a mailing to its
 /// audience (in the cabinet, and by e-mail when the server sends mail, to
 /// those who agreed), sent at once and leaving out everyone who has
-/// answered (for a vote per unit: the people of units that have). Needs
-/// `mailings.send` too; answers the mailing, followed like any other.
+/// answered (for a vote per unit: the people of units that have). A
+/// letter carries its reader's personal link, which opens the form
+/// without signing in ([`by_link`]); those with an account are also told
+/// on their phones (`survey.reminder`). Needs `mailings.send` too;
+/// answers the mailing, followed like any other.
 pub async fn remind(
     app: &App,
     requester: &Requester,
@@ -493,7 +488,6 @@ pub async fn remind(
     if !survey.is_open(Utc::now()) {
         return Err(AppError::Rule(Rule::SurveyNotOpen));
     }
-    let link = format!("{}/surveys/{id}", app.config.public_url);
     let title = crate::mailings::literal(&survey.title);
     let mut channels = vec![domovoy_domain::mailing::MailingChannel::InApp.code().to_owned()];
     if app.config.mail_enabled() {
@@ -501,7 +495,8 @@ pub async fn remind(
     }
     let input = crate::mailings::MailingInput {
         title: (words.title)(&title),
-        body: (words.body)(&title, &link),
+        // Each reader's own link (see `mailings::Extras::survey`).
+        body: (words.body)(&title, "{{ link }}"),
         kind: domovoy_domain::mailing::MailingKind::News.code().to_owned(),
         channels,
         audience: survey.audience.clone(),
@@ -519,9 +514,23 @@ pub async fn remind(
     }
     let exclude: HashSet<ClientId> =
         eligible.iter().map(|e| e.client_id).filter(|client| !waiting.contains(client)).collect();
-    let (mailing, _) = crate::mailings::create(app, requester, &input).await?;
-    let size = crate::mailings::send_excluding(app, requester, mailing.id, words.footer, &exclude).await?;
+    let mut waiting: Vec<ClientId> = waiting.into_iter().collect();
+    waiting.sort_unstable();
+    let notify = announcements(app, &waiting, PushKind::SurveyReminder, &survey.title).await?;
+    let (mailing, _) = crate::mailings::create_with(app, requester, &input, &["link"]).await?;
+    let extras = crate::mailings::Extras { exclude, survey: Some(id), notify };
+    let size = crate::mailings::send_with(app, requester, mailing.id, words.footer, extras).await?;
     Ok((mailing.id, size))
+}
+
+/// `kind` about the survey titled `title`, for those of `people` with an
+/// account.
+async fn announcements(app: &App, people: &[ClientId], kind: PushKind, title: &str) -> AppResult<Vec<PushNotice>> {
+    Ok(clients::users_of(&app.db, people)
+        .await?
+        .into_iter()
+        .map(|user| PushNotice { user, kind, ticket_id: None, number: String::new(), detail: Some(title.to_owned()) })
+        .collect())
 }
 
 /// Stops taking answers now.
@@ -604,6 +613,33 @@ pub async fn respond(
     let user = requester.account()?.id;
     // Only people with a client card answer surveys.
     let client = me(app, requester).await?.ok_or(AppError::Forbidden)?;
+    answer_as(app, client, id, input, key.map(|key| (user, key))).await
+}
+
+/// The survey a personal link opens, as its holder sees it (not found for
+/// an unknown secret, or when they are no longer in its audience).
+pub async fn by_link(app: &App, token: &str) -> AppResult<OpenSurvey> {
+    let (survey, client) = store::link_holder(&app.db, &stored_secret(token)).await?;
+    as_resident(app, store::get(&app.db, survey).await?, client).await?.ok_or(AppError::NotFound)
+}
+
+/// Stores the answer of a personal link's holder, as [`respond`] does for
+/// a signed-in resident: the link is single-use because its holder (or
+/// unit) answers once; a second answer → `already_answered`.
+pub async fn respond_by_link(app: &App, token: &str, input: &ResponseInput) -> AppResult<Responded> {
+    let (survey, client) = store::link_holder(&app.db, &stored_secret(token)).await?;
+    answer_as(app, client, survey, input, None).await
+}
+
+/// Stores `client`'s answer to survey `id`, once; with a key (and the
+/// account it belongs to), a retry gets the first reply.
+async fn answer_as(
+    app: &App,
+    client: ClientId,
+    id: SurveyId,
+    input: &ResponseInput,
+    key: Option<(domovoy_domain::ids::UserId, AnswerKey)>,
+) -> AppResult<Responded> {
     let survey = store::get(&app.db, id).await?;
     if survey.status == SurveyStatus::Draft {
         return Err(AppError::NotFound);
@@ -643,11 +679,11 @@ pub async fn respond(
         answers,
     };
     let body = serde_json::json!({ "survey_id": id, "status": "recorded" });
-    let key = key.map(|k| (k.0, Sha256::digest(format!("survey:{id}:{respondent}")).to_vec()));
+    let key = key.map(|(user, k)| (user, k.0, Sha256::digest(format!("survey:{id}:{respondent}")).to_vec()));
     app.write(move |tx| {
         Box::pin(async move {
-            if let Some((key, hash)) = &key {
-                match idempotency::begin(tx, user, key, hash).await? {
+            if let Some((user, key, hash)) = &key {
+                match idempotency::begin(tx, *user, key, hash).await? {
                     Recorded::First => {}
                     Recorded::Answer { status, body } => return Ok(Responded::Replayed { status, body }),
                     Recorded::Mismatch => return Err(AppError::Rule(Rule::IdempotencyKeyReused)),
@@ -656,8 +692,10 @@ pub async fn respond(
             if !store::record(tx, id, &response).await? {
                 return Err(AppError::Rule(Rule::AlreadyAnswered));
             }
-            if let Some((key, _)) = &key {
-                idempotency::finish(tx, user, key, 201, &body);
+            // The results pages following it refresh (who answered is not said).
+            tx.emit(&Event::SurveyAnswered { survey_id: id });
+            if let Some((user, key, _)) = &key {
+                idempotency::finish(tx, *user, key, 201, &body);
             }
             Ok(Responded::Recorded { body })
         })

@@ -192,6 +192,9 @@ code_enum! {
         /// A survey I may answer (a resident) was published (`detail` is
         /// its title; no ticket).
         SurveyPublished = "survey.published",
+        /// A survey I was asked and have not answered is still running:
+        /// a reminder (`detail` is its title; no ticket).
+        SurveyReminder = "survey.reminder",
     }
 }
 

@@ -10,7 +10,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::error::FieldError;
-use crate::ids::{BuildingId, CallId, ClientId, CommentId, PassId, TicketId, UnitId, UserId, VisitId};
+use crate::ids::{BuildingId, CallId, ClientId, CommentId, PassId, SurveyId, TicketId, UnitId, UserId, VisitId};
 use crate::permission::Permission;
 use crate::policy::{Principal, Target};
 use crate::sla::SlaState;
@@ -30,6 +30,8 @@ pub enum Topic {
     Calls,
     /// Notices to one account (their sessions, their settings).
     User(UserId),
+    /// A survey's live results: an answer came in (never who answered).
+    Survey(SurveyId),
 }
 
 impl fmt::Display for Topic {
@@ -40,6 +42,7 @@ impl fmt::Display for Topic {
             Self::Queue(id) => write!(f, "queue:{id}"),
             Self::Calls => f.write_str("calls"),
             Self::User(id) => write!(f, "user:{id}"),
+            Self::Survey(id) => write!(f, "survey:{id}"),
         }
     }
 }
@@ -58,6 +61,7 @@ impl FromStr for Topic {
             "ticket" => id.parse().map(Self::Ticket).map_err(bad),
             "queue" => id.parse().map(Self::Queue).map_err(bad),
             "user" => id.parse().map(Self::User).map_err(bad),
+            "survey" => id.parse().map(Self::Survey).map_err(bad),
             _ => Err(FieldError::Unknown),
         }
     }
@@ -114,6 +118,9 @@ pub enum EventKind {
     CallEnded,
     /// A ticket was linked or its callback task was closed.
     CallUpdated,
+    /// A survey got an answer (its results page refreshes); carries only
+    /// the survey's id.
+    SurveyAnswered,
 }
 
 impl EventKind {
@@ -136,6 +143,7 @@ impl EventKind {
         Self::CallAnswered,
         Self::CallEnded,
         Self::CallUpdated,
+        Self::SurveyAnswered,
     ];
 
     pub const fn code(self) -> &'static str {
@@ -158,6 +166,7 @@ impl EventKind {
             Self::CallAnswered => "call.answered",
             Self::CallEnded => "call.ended",
             Self::CallUpdated => "call.updated",
+            Self::SurveyAnswered => "survey.answered",
         }
     }
 }
@@ -364,6 +373,9 @@ pub enum Event {
     CallAnswered(CallNotice),
     CallEnded(CallNotice),
     CallUpdated(CallNotice),
+    SurveyAnswered {
+        survey_id: SurveyId,
+    },
 }
 
 impl Event {
@@ -387,6 +399,7 @@ impl Event {
             Self::CallAnswered(_) => EventKind::CallAnswered,
             Self::CallEnded(_) => EventKind::CallEnded,
             Self::CallUpdated(_) => EventKind::CallUpdated,
+            Self::SurveyAnswered { .. } => EventKind::SurveyAnswered,
         }
     }
 
@@ -433,6 +446,7 @@ impl Event {
             Self::CallRinging(_) | Self::CallAnswered(_) | Self::CallEnded(_) | Self::CallUpdated(_) => {
                 vec![Topic::Calls]
             }
+            Self::SurveyAnswered { survey_id } => vec![Topic::Survey(*survey_id)],
         }
     }
 
@@ -452,6 +466,7 @@ impl Event {
             Self::CallRinging(c) | Self::CallAnswered(c) | Self::CallEnded(c) | Self::CallUpdated(c) => {
                 serde_json::to_value(c)
             }
+            Self::SurveyAnswered { survey_id } => Ok(serde_json::json!({ "survey_id": survey_id })),
         };
         // Plain structs of strings, numbers and ids always serialise.
         value.unwrap_or(serde_json::Value::Null)
@@ -597,8 +612,13 @@ mod tests {
 
     #[test]
     fn topics_round_trip_through_text() {
-        let topics =
-            [Topic::Building(BuildingId::new()), Topic::Queue(UserId::new()), Topic::Calls, Topic::User(UserId::new())];
+        let topics = [
+            Topic::Building(BuildingId::new()),
+            Topic::Queue(UserId::new()),
+            Topic::Calls,
+            Topic::User(UserId::new()),
+            Topic::Survey(SurveyId::new()),
+        ];
         for topic in topics {
             assert_eq!(topic.to_string().parse::<Topic>(), Ok(topic));
         }

@@ -575,3 +575,42 @@ pub async fn cross_tally<'a>(
     }
     Ok(out)
 }
+
+/// Stores personal links to `survey`: each person's secret in its stored
+/// form (its SHA-256, hex). A secret already there stays as it was.
+pub async fn insert_links(tx: &mut WriteTx, survey: SurveyId, links: &[(ClientId, String)]) -> StoreResult<()> {
+    const WIDTH: usize = 4;
+    const BATCH: usize = 400;
+    let now = tx.now();
+    for chunk in links.chunks(BATCH) {
+        let values = (0..chunk.len())
+            .map(|r| format!("({})", crate::mailings::numbered(1 + r * WIDTH, WIDTH)))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "INSERT INTO survey_links (token_hash, survey_id, client_id, created_at) VALUES {values}
+             ON CONFLICT DO NOTHING"
+        );
+        on_conn!(&mut *tx, c => {
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()));
+            for (client, hash) in chunk {
+                query = query.bind(hash).bind(survey.as_uuid()).bind(client.as_uuid()).bind(now);
+            }
+            query.execute(&mut *c).await?.rows_affected()
+        });
+    }
+    Ok(())
+}
+
+/// The survey and person a personal link stands for, by the secret's
+/// stored form.
+pub async fn link_holder<'a>(source: impl Into<Source<'a>>, token_hash: &str) -> StoreResult<(SurveyId, ClientId)> {
+    let row: Option<(Uuid, Uuid)> = on_conn!(source, c => {
+        sqlx::query_as("SELECT survey_id, client_id FROM survey_links WHERE token_hash = $1")
+            .bind(token_hash)
+            .fetch_optional(&mut *c)
+            .await?
+    });
+    let (survey, client) = row.ok_or(StoreError::NotFound)?;
+    Ok((SurveyId::from_uuid(survey), ClientId::from_uuid(client)))
+}

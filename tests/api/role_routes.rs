@@ -20,7 +20,7 @@ use serde_json::{Value, json};
 use domovoy::demo::DEMO_PASSWORD;
 use domovoy_domain::account::AccountKind;
 use domovoy_domain::event::Topic;
-use domovoy_domain::ids::{BuildingId, RoleId, TicketId, UserId};
+use domovoy_domain::ids::{BuildingId, RoleId, SurveyId, TicketId, UserId};
 use domovoy_domain::permission::{Permission, PermissionSet};
 use domovoy_domain::policy::{Grant, GrantScope, Principal, Target};
 use domovoy_domain::ticket::{TicketStatus, Transition};
@@ -50,6 +50,8 @@ struct Fixtures {
     other_user: UserId,
     /// The technician, whom `{technician_ticket}` (in the tower) is assigned to.
     technician: UserId,
+    /// The demo's running survey, asking the tower.
+    survey: SurveyId,
 }
 
 impl Fixtures {
@@ -613,6 +615,24 @@ fn table() -> Vec<Row> {
             |p, f| in_tower(p, f, Permission::PassesCheck),
             Empty,
         ),
+        // A personal survey link: its secret is its only key (an unknown
+        // one is not found, for anyone).
+        Row {
+            method: Method::GET,
+            route: "/api/v1/survey-links/{token}",
+            path: "/api/v1/survey-links/no-such-secret",
+            rule: |_, _| true,
+            public: true,
+            body: Empty,
+        },
+        Row {
+            method: Method::POST,
+            route: "/api/v1/survey-links/{token}/responses",
+            path: "/api/v1/survey-links/no-such-secret/responses",
+            rule: |_, _| true,
+            public: true,
+            body: Json(json!({"answers": []})),
+        },
         // Telephony: the webhook's token is its only key.
         Row {
             method: Method::POST,
@@ -947,6 +967,11 @@ fn may_follow(topic: Topic, p: &Principal, f: &Fixtures) -> bool {
         Topic::Ticket(_) => false,
         Topic::Queue(user) | Topic::User(user) => user == p.user_id,
         Topic::Calls => p.can_somewhere(Permission::CallsReceive),
+        // Its results: who manages surveys in every building it asks.
+        Topic::Survey(id) => {
+            assert_eq!(id, f.survey, "the fixtures' survey asks the tower");
+            p.can(Permission::SurveysManage, &Target::building(f.tower))
+        }
     }
 }
 
@@ -1011,6 +1036,12 @@ async fn created_id(response: reqwest::Response, what: &str) -> String {
 
 /// Makes one of everything a route needs, as the demo's administrator and
 /// dispatcher.
+/// The demo's running survey (its audience is the tower).
+async fn demo_survey(app: &TestApp) -> SurveyId {
+    let surveys = domovoy_store::surveys::list(app.store(), 100).await.unwrap();
+    surveys.into_iter().find(|s| s.title == "Качество обслуживания — 2026").expect("the demo's survey").id
+}
+
 async fn fixtures(app: &TestApp) -> Fixtures {
     let admin = app.token("admin").await;
     let dispatcher = app.token("dispatcher").await;
@@ -1187,6 +1218,7 @@ async fn fixtures(app: &TestApp) -> Fixtures {
         own_ticket_id: TicketId::from_uuid(id(&own_ticket)),
         other_user: UserId::from_uuid(id(&other_user)),
         technician: UserId::from_uuid(id(&technician)),
+        survey: demo_survey(app).await,
         values: HashMap::new(),
     };
     for (name, value) in [
@@ -1327,6 +1359,7 @@ async fn every_topic_is_followed_by_each_role_as_the_policy_says() {
             Topic::User(me),
             Topic::User(f.other_user),
             Topic::Calls,
+            Topic::Survey(f.survey),
         ]
     };
     let mut wrong = Vec::new();

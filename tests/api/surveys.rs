@@ -6,11 +6,14 @@
 //! anonymous survey keeps no trace of who answered what; after closing,
 //! answers are refused.
 
+use std::collections::HashSet;
+
 use futures_util::future::join_all;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, building_id, error_code};
+use crate::smtp::{SmtpServer, mail_app, part_body};
 
 fn questions() -> Value {
     json!([
@@ -590,4 +593,137 @@ async fn a_matrix_question_is_answered_row_by_row_on_sqlite() {
 async fn a_matrix_question_is_answered_row_by_row_on_postgres() {
     let Some(app) = TestApp::spawn_postgres().await else { return };
     a_matrix_question_is_answered_row_by_row(&app).await;
+}
+
+/// The personal link in a reminder's letter (`…/s/<secret>`): it opens the
+/// form without signing in, for its holder only, and answers once.
+async fn a_reminder_letter_carries_a_personal_link_that_answers_once(app: &TestApp, smtp: &SmtpServer) {
+    let service = app.token("service").await;
+    let tower = building_id(app, &service, "ЖК «Северная звезда»").await;
+    let body = json!({
+        "title": "Двор {после} ремонта", "questions": questions(), "anonymous": true,
+        "one_per": "resident", "audience": { "building_ids": [tower] },
+    });
+    let (survey, id) = published(app, &service, &body).await;
+    let ivanov = app.token("+79001000001").await;
+    let fedorova = app.token("+79001000002").await;
+    assert_eq!(
+        answer(app, &fedorova, &id, &answers(&survey, 0, 5, 10, "", true), "f").await.status(),
+        StatusCode::CREATED
+    );
+
+    let reminded = app.post(&service, &format!("/api/v1/surveys/{id}/remind"), &json!({})).await;
+    assert_eq!(reminded.status(), StatusCode::ACCEPTED);
+    let reminded: Value = reminded.json().await.unwrap();
+    let by_email = usize::try_from(reminded["audience"]["reached"]["email"].as_u64().unwrap()).unwrap();
+    assert!(by_email > 1, "{reminded}");
+    let letters = smtp.wait_for(by_email).await;
+    let recipient = |l: &String| l.lines().find_map(|l| l.strip_prefix("X-RcptTo: ")).unwrap().trim().to_owned();
+    assert!(letters.iter().all(|l| recipient(l) != "fedorova@mail.demo"), "Фёдорова has answered");
+    let text_of =
+        |l: &String| String::from_utf8(part_body(l, "Content-Type: text/plain")).unwrap().replace("\r\n", "\n");
+    let base = app.url("/s/");
+    let link_of = |text: &str| {
+        let at = text.find(&base).unwrap_or_else(|| panic!("no personal link in {text}"));
+        text[at..].split_whitespace().next().unwrap().to_owned()
+    };
+    let ivanovs = letters.iter().find(|l| recipient(l) == "ivanov@mail.demo").expect("Иванов has e-mail and consent");
+    let text = text_of(ivanovs);
+    assert!(text.contains("«Двор {после} ремонта»"), "the title as written: {text}");
+    let link = link_of(&text);
+    let others: HashSet<String> = letters.iter().map(|l| link_of(&text_of(l))).collect();
+    assert_eq!(others.len(), letters.len(), "a link per person");
+    // The cabinet's copy (and the delivery row behind it) holds the
+    // signed-in page, not the secret.
+    let notices = app.get(&ivanov, "/api/v1/notices").await.text().await.unwrap();
+    assert!(notices.contains(&format!("/surveys/{id}")) && !notices.contains("/s/"), "{notices}");
+    // Those with an account are told on their phones too.
+    let reminded_of = |list: Value| {
+        list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["kind"] == "survey.reminder" && n["detail"] == "Двор {после} ремонта")
+    };
+    assert!(reminded_of(app.get(&ivanov, "/api/v1/notifications").await.json().await.unwrap()));
+    assert!(!reminded_of(app.get(&fedorova, "/api/v1/notifications").await.json().await.unwrap()));
+
+    // No sign-in: the page and the API open with the secret alone.
+    let anyone = crate::helpers::client();
+    let page = anyone.get(&link).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let page = page.text().await.unwrap();
+    assert!(page.contains("Двор {после} ремонта") && page.contains("data-testid=\"survey-answer-form\""), "{page}");
+    let token = link.trim_start_matches(&base);
+    let api: Value =
+        anyone.get(app.url(&format!("/api/v1/survey-links/{token}"))).send().await.unwrap().json().await.unwrap();
+    assert_eq!((api["id"].as_str(), api["answered"].as_bool()), (Some(id.as_str()), Some(false)), "{api}");
+    assert!(api["audience"]["building_ids"].as_array().is_none_or(Vec::is_empty), "no audience for a resident: {api}");
+
+    // A required question left out: the form comes back with it marked.
+    let q = |i: usize| survey["questions"][i]["id"].as_str().unwrap().to_owned();
+    let partial = anyone.post(&link).form(&[(format!("a_{}", q(0)), "1")]).send().await.unwrap();
+    assert_eq!(partial.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let form: Vec<(String, String)> = vec![
+        (format!("a_{}", q(0)), "1".into()),
+        (format!("a_{}", q(2)), "4".into()),
+        (format!("a_{}", q(3)), "9".into()),
+        (format!("a_{}", q(4)), "Скамейки бы".into()),
+        (format!("a_{}", q(5)), "0".into()),
+    ];
+    let sent = no_redirects().post(&link).form(&form).send().await.unwrap();
+    assert_eq!(sent.status(), StatusCode::SEE_OTHER);
+    let thanks = anyone.get(format!("{link}?done=answered")).send().await.unwrap().text().await.unwrap();
+    assert!(thanks.contains("data-testid=\"survey-thanks\""), "{thanks}");
+    // Single use: the form is gone, a second send and the API are refused.
+    let again = anyone.get(&link).send().await.unwrap().text().await.unwrap();
+    assert!(again.contains("data-testid=\"survey-answered\"") && !again.contains("survey-answer-form"), "{again}");
+    let resent = anyone.post(&link).form(&form).send().await.unwrap().text().await.unwrap();
+    assert!(resent.contains("data-testid=\"survey-answered\""), "a double tap lands on the answered page: {resent}");
+    let twice = anyone
+        .post(app.url(&format!("/api/v1/survey-links/{token}/responses")))
+        .json(&answers(&survey, 0, 5, 10, "", true))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(error_code(twice).await, "already_answered");
+    // Иванов's account sees it answered too: the link stood for him.
+    let mine: Value = app.get(&ivanov, &format!("/api/v1/surveys/{id}")).await.json().await.unwrap();
+    assert_eq!(mine["answered"], true);
+    let results: Value = app.get(&service, &format!("/api/v1/surveys/{id}/results")).await.json().await.unwrap();
+    assert_eq!(results["responses"], 2);
+    // Anonymous still: no response row points at Иванов or his letter.
+    let survey_id: domovoy_domain::ids::SurveyId = id.parse().unwrap();
+    let traces = domovoy_store::testing::survey_traces(app.store(), survey_id, "Скамейки бы").await.unwrap();
+    assert_eq!(traces, (2, 0, 0));
+
+    // A made-up or cut secret opens nothing.
+    let unknown = anyone.get(app.url("/s/not-a-real-secret")).send().await.unwrap();
+    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+    assert!(unknown.text().await.unwrap().contains("data-testid=\"survey-link-unknown\""));
+    let unknown = anyone.get(app.url("/api/v1/survey-links/not-a-real-secret")).send().await.unwrap();
+    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+    // After closing, the page says so and takes nothing.
+    let other = letters.iter().map(|l| link_of(&text_of(l))).find(|l| *l != link).unwrap();
+    assert_eq!(app.post(&service, &format!("/api/v1/surveys/{id}/close"), &json!({})).await.status(), StatusCode::OK);
+    let closed = anyone.get(&other).send().await.unwrap().text().await.unwrap();
+    assert!(closed.contains("data-testid=\"survey-closed\""), "{closed}");
+}
+
+fn no_redirects() -> reqwest::Client {
+    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
+}
+
+#[actix_web::test]
+async fn a_reminder_letter_carries_a_personal_link_that_answers_once_on_sqlite() {
+    let Some(smtp) = SmtpServer::start().await else { return };
+    let app = mail_app(&smtp, false).await.unwrap();
+    a_reminder_letter_carries_a_personal_link_that_answers_once(&app, &smtp).await;
+}
+
+#[actix_web::test]
+async fn a_reminder_letter_carries_a_personal_link_that_answers_once_on_postgres() {
+    let Some(smtp) = SmtpServer::start().await else { return };
+    let Some(app) = mail_app(&smtp, true).await else { return };
+    a_reminder_letter_carries_a_personal_link_that_answers_once(&app, &smtp).await;
 }

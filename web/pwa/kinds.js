@@ -11,6 +11,7 @@ self.PUSH_TITLES = {
   "visit.arrived": "Ваш гость пришёл",
   "ticket.rate_request": "Заявка выполнена — оцените работу",
   "survey.published": "Новый опрос: ответьте, пожалуйста",
+  "survey.reminder": "Напоминание: опрос ждёт вашего ответа",
   test: "Уведомления работают",
 };
 
@@ -23,7 +24,7 @@ self.TICKET_STATUS = {
 // The line under a notification's title: the ticket's number, with its new
 // status for the resident's own request; the guest's name for an arrival.
 self.pushLine = (data) => {
-  if (data.kind === "visit.arrived" || data.kind === "survey.published") return data.detail ?? "";
+  if (data.kind === "visit.arrived" || data.kind.startsWith("survey.")) return data.detail ?? "";
   const number = data.number ? `№ ${data.number}` : "";
   const status = data.kind === "ticket.status_changed" ? self.TICKET_STATUS[data.detail] : null;
   return status ? `${number}: ${status.toLowerCase()}` : number;

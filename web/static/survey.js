@@ -34,28 +34,43 @@ for (const form of document.querySelectorAll(".survey-answer")) {
   }
 }
 
+// A running survey's results follow its live topic (live.js subscribes the
+// block and says "live:event" for each answer): the block is fetched again,
+// at most once a second, and only while the page is visible.
 const box = document.querySelector("[data-live-results]");
-const POLL_MS = 5000;
-// Eight hours of polling at most; a page left open longer shows its last figures.
-const MAX_POLLS = 5760;
+const GAP_MS = 1000;
+let stale = false;
+let busy = false;
 
-async function refresh(left) {
-  if (left <= 0) return;
-  if (document.visibilityState === "visible") {
-    try {
-      const response = await fetch(box.dataset.surveyResults, { headers: { Accept: "text/html" } });
-      if (response.ok) {
-        const holder = document.createElement("div");
-        holder.innerHTML = await response.text();
-        const fresh = holder.querySelector("[data-survey-results]");
-        // Keep the search box the person is typing in.
-        if (fresh && !box.contains(document.activeElement)) box.replaceChildren(...fresh.childNodes);
-      }
-    } catch {
-      // The next round tries again.
+async function refresh() {
+  if (busy || document.visibilityState !== "visible") return;
+  busy = true;
+  stale = false;
+  try {
+    const response = await fetch(box.dataset.surveyResults, { headers: { Accept: "text/html" } });
+    if (response.ok) {
+      const holder = document.createElement("div");
+      holder.innerHTML = await response.text();
+      const fresh = holder.querySelector("[data-survey-results]");
+      // Keep the search box the person is typing in.
+      if (fresh && !box.contains(document.activeElement)) box.replaceChildren(...fresh.childNodes);
+    } else {
+      stale = true;
     }
+  } catch {
+    stale = true; // the next answer, or coming back to the page, tries again
   }
-  setTimeout(() => refresh(left - 1), POLL_MS);
+  await new Promise((r) => setTimeout(r, GAP_MS));
+  busy = false;
+  if (stale) refresh();
 }
 
-if (box) setTimeout(() => refresh(MAX_POLLS), POLL_MS);
+if (box) {
+  box.addEventListener("live:event", () => {
+    stale = true;
+    refresh();
+  });
+  document.addEventListener("visibilitychange", () => {
+    if (stale) refresh();
+  });
+}

@@ -6,6 +6,9 @@
 
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, test } from "node:test";
 
 import { freePort, launchBrowser, openWindow, russianContext, signIn, startDemo } from "../harness.js";
@@ -13,12 +16,13 @@ import { freePort, launchBrowser, openWindow, russianContext, signIn, startDemo 
 let demo;
 let browser;
 let smtp;
+// aiosmtpd writes what it receives into this Maildir.
+const mailDir = mkdtempSync(join(tmpdir(), "domovoy-e2e-mail-"));
 
 before(async () => {
   const port = await freePort();
-  smtp = spawn("python3", ["-m", "aiosmtpd", "-n", "-l", `127.0.0.1:${port}`, "-c", "aiosmtpd.handlers.Sink"], {
-    stdio: "ignore",
-  });
+  const args = ["-m", "aiosmtpd", "-n", "-l", `127.0.0.1:${port}`, "-c", "aiosmtpd.handlers.Mailbox", join(mailDir, "box")];
+  smtp = spawn("python3", args, { stdio: "ignore" });
   demo = await startDemo({
     env: { DOMOVOY_MAIL__SMTP_URL: `smtp://127.0.0.1:${port}`, DOMOVOY_MAIL__FROM: "Домовой <noreply@uk.example>" },
   });
@@ -29,7 +33,31 @@ after(async () => {
   await browser?.close();
   await demo?.stop();
   smtp?.kill();
+  rmSync(mailDir, { recursive: true, force: true });
 });
+
+/** The plain-text parts of the letters received so far (lettre: base64). */
+function letterTexts() {
+  const dir = join(mailDir, "box", "new");
+  let names = [];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return names.map((name) => {
+    const letter = readFileSync(join(dir, name), "utf8").replaceAll("\r\n", "\n");
+    const start = letter.indexOf("Content-Type: text/plain");
+    const rest = letter.slice(start);
+    const body = rest.slice(rest.indexOf("\n\n") + 2).split("\n").filter((l) => !l.startsWith("--"));
+    const lines = [];
+    for (const line of body) {
+      if (line.trim() === "") break;
+      lines.push(line.trim());
+    }
+    return Buffer.from(lines.join(""), "base64").toString("utf8");
+  });
+}
 
 test("the office writes to a floor chosen on the chessboard and a resident reads it in the cabinet", async () => {
   const { context, page } = await openWindow(browser, demo.url, "service", "/");
@@ -97,6 +125,63 @@ test("the office writes to a floor chosen on the chessboard and a resident reads
     } finally {
       await phone.close();
     }
+  } finally {
+    await context.close();
+  }
+});
+
+test("a survey's reminder brings a personal link that opens the form on a phone without signing in", async () => {
+  const { context, page } = await openWindow(browser, demo.url, "service", "/surveys");
+  page.on("dialog", (dialog) => dialog.accept());
+  try {
+    await page.getByTestId("surveys-table").getByRole("link", { name: "Качество обслуживания — 2026" }).click();
+    const responses = Number(await page.getByTestId("survey-responses").textContent());
+    const surveyUrl = page.url().replace(/\?.*$/, "");
+    await page.getByTestId("survey-remind").click();
+    await page.waitForURL(/\/mailings\/[0-9a-f-]+\?done=mailing_sent/);
+    let link;
+    for (let i = 0; i < 100 && !link; i += 1) {
+      link = letterTexts().map((text) => text.match(/http:\/\/127\.0\.0\.1:\d+\/s\/[A-Za-z0-9_-]+/)?.[0]).find(Boolean);
+      if (!link) await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.ok(link, "a reminder letter with a personal link arrived");
+
+    // A resident, on a phone, never signed in.
+    const phone = await russianContext(browser, { viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true });
+    try {
+      const resident = await phone.newPage();
+      const problems = [];
+      resident.on("pageerror", (e) => problems.push(e.message));
+      await resident.goto(link);
+      const answer = resident.getByTestId("survey-answer-form");
+      await answer.waitFor();
+      assert.equal(await resident.locator("h1").textContent(), "Качество обслуживания — 2026");
+      if (process.env.E2E_SCREENSHOTS) {
+        await resident.screenshot({ path: `${process.env.E2E_SCREENSHOTS}/survey-link-phone.png`, fullPage: true });
+      }
+      const overflow = await resident.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert.ok(overflow <= 0, `no sideways scrolling on a phone (${overflow}px)`);
+      const question = (n) => answer.getByTestId("survey-q").nth(n);
+      await question(0).getByLabel("Каждый день").tap();
+      await question(2).getByLabel("Нет").tap();
+      assert.ok(await question(3).isHidden(), "the dispatchers' mark is asked only of those who called");
+      await question(4).locator(".mark", { hasText: "9" }).tap();
+      await question(5).locator("textarea").fill("Спасибо за новые лавочки");
+      await resident.getByTestId("survey-submit").tap();
+      await resident.waitForURL(/done=answered/);
+      assert.match(await resident.getByTestId("survey-thanks").textContent(), /Спасибо! Ваши ответы получены\./);
+      // The link is spent: opened again, it says so and offers no form.
+      await resident.goto(link);
+      await resident.getByTestId("survey-answered").waitFor();
+      assert.equal(await resident.getByTestId("survey-answer-form").count(), 0);
+      assert.deepEqual(problems, []);
+    } finally {
+      await phone.close();
+    }
+
+    // The office counts the answer.
+    await page.goto(surveyUrl);
+    assert.equal(Number(await page.getByTestId("survey-responses").textContent()), responses + 1);
   } finally {
     await context.close();
   }

@@ -109,11 +109,11 @@ test("the office publishes a survey, a resident answers on a phone, the results 
       await phone.close();
     }
 
-    // The office's page, never reloaded, shows the answer (it refreshes every 5 s).
+    // The office's page, never reloaded, shows the answer (its live connection says an answer came).
     await page.waitForFunction(
       () => document.querySelector("[data-testid=survey-responses]")?.textContent === "1",
       null,
-      { timeout: 20_000 },
+      { timeout: 10_000 },
     );
     assert.equal(page.url().replace(/\?.*$/, ""), surveyUrl);
     const results = page.getByTestId("survey-question-result");

@@ -205,6 +205,8 @@ api_routes!(
     crate::surveys::api::remind_survey,
     crate::surveys::api::copy_survey,
     crate::surveys::api::answer_survey,
+    crate::surveys::api::link_survey,
+    crate::surveys::api::answer_link,
     crate::surveys::api::survey_results,
     crate::surveys::api::survey_breakdown,
 );

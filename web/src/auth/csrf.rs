@@ -32,6 +32,15 @@ pub struct NoFields {}
 /// The raw pairs of a form, for forms with repeated keys (checkbox matrices).
 pub type FormPairs = Vec<(String, String)>;
 
+/// A form's body as its pairs, refused past the forms' size limit (also
+/// for the forms a secret link posts, which carry no CSRF token).
+pub fn pairs_of(bytes: &[u8]) -> Result<FormPairs, PageError> {
+    if bytes.len() > FORM_LIMIT {
+        return Err(PageError::BadForm);
+    }
+    serde_urlencoded::from_bytes(bytes).map_err(|_| PageError::BadForm)
+}
+
 impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
     type Error = PageError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, PageError>>>>;
@@ -40,11 +49,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
         let req = req.clone();
         let body = web::Bytes::from_request(&req, payload);
         Box::pin(async move {
-            let bytes = body.await.map_err(|_| PageError::BadForm)?;
-            if bytes.len() > FORM_LIMIT {
-                return Err(PageError::BadForm);
-            }
-            let mut pairs: FormPairs = serde_urlencoded::from_bytes(&bytes).map_err(|_| PageError::BadForm)?;
+            let mut pairs = pairs_of(&body.await.map_err(|_| PageError::BadForm)?)?;
             let sent = match pairs.iter().position(|(key, _)| key == CSRF_FIELD) {
                 Some(at) => pairs.remove(at).1,
                 None => String::new(),

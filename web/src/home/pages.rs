@@ -81,7 +81,9 @@ const NOTICES_SHOWN: i64 = 5;
 
 fn notice_line(n: &Notification, t: &Catalog, zone: chrono_tz::Tz) -> NoticeLine {
     let line = match n.kind {
-        PushKind::VisitorArrived | PushKind::SurveyPublished => n.detail.clone().unwrap_or_default(),
+        PushKind::VisitorArrived | PushKind::SurveyPublished | PushKind::SurveyReminder => {
+            n.detail.clone().unwrap_or_default()
+        }
         PushKind::TicketStatusChanged => {
             let status = n.detail.as_deref().and_then(|d| d.parse::<TicketStatus>().ok());
             match status {
@@ -96,7 +98,7 @@ fn notice_line(n: &Notification, t: &Catalog, zone: chrono_tz::Tz) -> NoticeLine
         line,
         at: crate::pages::fmt_time(n.created_at, zone),
         href: match (n.kind, n.ticket_id) {
-            (PushKind::SurveyPublished, _) => Some("/surveys".to_owned()),
+            (PushKind::SurveyPublished | PushKind::SurveyReminder, _) => Some("/surveys".to_owned()),
             (PushKind::RatingRequested, Some(id)) => Some(format!("/tickets/{id}#rate")),
             (_, Some(id)) => Some(format!("/tickets/{id}")),
             (_, None) => None,

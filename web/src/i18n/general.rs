@@ -154,6 +154,7 @@ catalog! {
             PushKind::VisitorArrived => "Ваш гость пришёл",
             PushKind::RatingRequested => "Заявка выполнена — оцените работу",
             PushKind::SurveyPublished => "Новый опрос: ответьте, пожалуйста",
+            PushKind::SurveyReminder => "Напоминание: опрос ждёт вашего ответа",
         },
         |kind| match kind {
             PushKind::TicketAssigned => "A new ticket for you",
@@ -165,6 +166,7 @@ catalog! {
             PushKind::VisitorArrived => "Your guest has arrived",
             PushKind::RatingRequested => "Your request is done: rate the work",
             PushKind::SurveyPublished => "A new survey: please answer",
+            PushKind::SurveyReminder => "Reminder: a survey awaits your answer",
         },
     ),
     scope_all: &'static str = ("все объекты", "all buildings"),

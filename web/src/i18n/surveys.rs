@@ -61,10 +61,15 @@ catalog! {
     print_scan: &'static str = ("Наведите камеру телефона на код, войдите в личный кабинет и ответьте на вопросы.", "Point your phone's camera at the code, sign in to the cabinet and answer."),
     print_paper: &'static str = ("Или заполните этот лист и передайте его в управляющую компанию.", "Or fill in this sheet and hand it to the management company."),
     remind: &'static str = ("Напомнить не ответившим", "Remind those who have not answered"),
-    remind_confirm: &'static str = ("Отправить напоминание всем, кто ещё не ответил (в личный кабинет и по e-mail тем, кто согласен на рассылку)?", "Send a reminder to everyone who has not answered (in the cabinet, and by e-mail to those who agreed)?"),
+    remind_confirm: &'static str = ("Отправить напоминание всем, кто ещё не ответил? Оно придёт в личный кабинет и на телефон, а тем, кто согласен на рассылку, — по e-mail с личной ссылкой: по ней можно ответить без входа.", "Send a reminder to everyone who has not answered? It goes to the cabinet and their phones, and by e-mail to those who agreed, with a personal link that opens the survey without signing in."),
+    /// The page of a personal link that opens nothing.
+    link_title: &'static str = ("Опрос", "Survey"),
+    link_from: &'static str = ("опрос вашей управляющей компании", "a survey by your management company"),
+    link_unknown: &'static str = ("Ссылка не действует: её адрес неполон, или вас больше нет среди тех, кого спрашивает опрос. Откройте опрос в личном кабинете или спросите в управляющей компании.", "This link does not work: its address is incomplete, or the survey no longer asks you. Open the survey in the cabinet or ask the management company."),
     /// A reminder's title; the survey's title comes as a template literal.
     reminder_title: fn(&str) -> String = (|title| format!("Напоминание: опрос «{title}»"), |title| format!("Reminder: the survey «{title}»")),
-    /// A reminder's text (a mailing template: `{{ name }}`), with the link.
+    /// A reminder's text (a mailing template: `{{ name }}`), with the link
+    /// (`{{ link }}`: each reader's own).
     reminder_body: fn(&str, &str) -> String = (
         |title, link| format!("{{{{ name }}}}, управляющая компания просит вас ответить на вопросы опроса «{title}». Это займёт пару минут: {link}\n\nЕсли вы уже ответили, спасибо! Напоминание могло разминуться с вашим ответом."),
         |title, link| format!("{{{{ name }}}}, the management company asks you to answer the survey «{title}». It takes a couple of minutes: {link}\n\nIf you have answered already, thank you: this reminder may have crossed your answer."),

@@ -366,6 +366,8 @@ pub fn register(cfg: &mut web::ServiceConfig) {
         .service(crate::surveys::pages::copy_page)
         .service(crate::surveys::pages::print_page)
         .service(crate::surveys::pages::answer_form)
+        .service(crate::surveys::pages::link_form)
+        .service(crate::surveys::pages::link_answer)
         .service(crate::account::pages::show_account)
         .service(crate::account::pages::save_profile)
         .service(crate::account::pages::change_password)

@@ -307,6 +307,38 @@ pub async fn answer_survey(
     }
 }
 
+/// The survey a personal link (from a reminder's letter: `…/s/<token>`)
+/// opens, as its holder sees it; no sign-in, the secret is the key.
+/// Unknown secret → 404.
+#[utoipa::path(tag = "surveys", params(("token" = String, Path)), responses((status = 200, body = SurveyDto), (status = 404, body = ErrorBody)))]
+#[get("/api/v1/survey-links/{token}")]
+pub async fn link_survey(
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+) -> Result<web::Json<SurveyDto>, ApiError> {
+    Ok(web::Json(SurveyDto::from(&surveys::by_link(&state, &token).await?)))
+}
+
+/// Answers through a personal link, once per holder (or unit): a second
+/// answer → 409 `already_answered`; a closed survey → 409
+/// `survey_not_open`; a wrong answer → 422 naming the question's id.
+#[utoipa::path(
+    tag = "surveys",
+    params(("token" = String, Path)),
+    request_body = ResponseInput,
+    responses((status = 201, body = Object), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody))
+)]
+#[post("/api/v1/survey-links/{token}/responses")]
+pub async fn answer_link(
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+    body: web::Json<ResponseInput>,
+) -> Result<HttpResponse, ApiError> {
+    match surveys::respond_by_link(&state, &token, &body).await? {
+        Responded::Recorded { body } | Responded::Replayed { body, .. } => Ok(HttpResponse::Created().json(body)),
+    }
+}
+
 /// What one question's answers add up to.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SummaryDto {

@@ -18,6 +18,7 @@ use domovoy_app::surveys::{
     self, AnswerInput, AnswerKey, Breakdown, Group, GroupResult, OpenSurvey, QuestionInput, ResponseInput, Results,
     ShowIfInput, SurveyInput,
 };
+use domovoy_domain::event::Topic;
 use domovoy_domain::ids::{BuildingId, SurveyId};
 use domovoy_domain::survey::{self, OnePer, Question, QuestionKind, RawAnswer, Summary, Survey, SurveyStatus};
 use domovoy_store::surveys::StoredResponse;
@@ -539,7 +540,8 @@ fn form_question(q: &Question, all: &[Question], t: &Catalog) -> FormQuestion {
 /// The answer form (`survey_form.html`): the resident's, or the
 /// manager's preview with nothing to send.
 struct AnswerForm {
-    id: String,
+    /// Where the form posts: the signed-in page's, or a personal link's.
+    action: String,
     questions: Vec<FormQuestion>,
     /// The form can be sent (a resident's open survey, not answered).
     answerable: bool,
@@ -594,6 +596,9 @@ struct ResultsView {
     t: &'static Catalog,
     id: String,
     live: bool,
+    /// The survey topic's position when the page was read: the page
+    /// follows `survey:<id>` from it (the block alone, refetched, has none).
+    live_seq: Option<i64>,
     responses: u64,
     eligible: u64,
     rate: String,
@@ -836,6 +841,7 @@ fn results_view(r: &Results, groups: &[GroupResult], by: Breakdown, t: &'static 
         t,
         id: r.survey.id.to_string(),
         live: r.state == SurveyStatus::Published,
+        live_seq: None,
         responses: r.responses,
         eligible: r.eligible,
         rate: share(r.responses, r.eligible, t),
@@ -1012,7 +1018,7 @@ fn notice(t: &Catalog, done: Option<&str>) -> Option<String> {
 
 fn make_form(t: &Catalog, survey: &Survey, open: Option<&OpenSurvey>, errors: Vec<(String, String)>) -> AnswerForm {
     AnswerForm {
-        id: survey.id.to_string(),
+        action: format!("/surveys/{}/answer", survey.id),
         questions: form_questions(survey, t),
         answerable: open.is_some_and(|o| o.open && !o.answered),
         units: Vec::new(),
@@ -1094,6 +1100,8 @@ pub async fn detail_page(
     let chrome =
         Chrome::new(&caller, Section::Surveys, &format!("/surveys/{id}")).with_notice(notice(t, query.done.as_deref()));
     let draft = survey.status == SurveyStatus::Draft;
+    // Read before the results: an answer in between is replayed, not lost.
+    let seq = domovoy_app::live::position(&state, Topic::Survey(id)).await?;
     let results = surveys::results(&state, &caller, id).await?;
     let preview = draft.then(|| make_form(t, &survey, None, Vec::new()));
     let state_now = survey.status_at(Utc::now());
@@ -1115,7 +1123,9 @@ pub async fn detail_page(
             None
         } else {
             let (by, groups) = breakdown_of(&state, &caller, &results, query.by.as_deref()).await?;
-            Some(results_view(&results, &groups, by, t, &search))
+            let mut view = results_view(&results, &groups, by, t, &search);
+            view.live_seq = Some(seq);
+            Some(view)
         },
         can_remind: caller.principal().can_somewhere(domovoy_domain::permission::Permission::MailingsSend),
     };
@@ -1316,6 +1326,138 @@ pub async fn answer_form(
         Err(error) => {
             let failure = FormFailure::from_error(error, caller.t())?;
             resident_page(&state, &caller, id, failure, None, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+    }
+}
+
+/// What the personal link's page needs of the page chrome: the form's
+/// script (no session, so no CSRF token: the secret in the path is the
+/// authority, as for an unsubscribe link).
+struct LinkChrome {
+    csrf: String,
+    survey_js: String,
+}
+
+#[derive(Template)]
+#[template(path = "survey_link.html")]
+struct LinkPage<'a> {
+    t: &'a Catalog,
+    css: String,
+    chrome: LinkChrome,
+    title: String,
+    intro: String,
+    anonymous: bool,
+    closes: Option<String>,
+    /// Why there is no form (an unknown link, answered, closed), or the
+    /// thanks after answering.
+    state: Option<(&'static str, String)>,
+    message: Option<String>,
+    form: Option<AnswerForm>,
+}
+
+impl<'a> LinkPage<'a> {
+    fn empty(t: &'a Catalog, title: String, state: (&'static str, String)) -> Self {
+        Self {
+            t,
+            css: crate::assets::url("app.css"),
+            chrome: LinkChrome { csrf: String::new(), survey_js: crate::assets::url("survey.js") },
+            title,
+            intro: String::new(),
+            anonymous: false,
+            closes: None,
+            state: Some(state),
+            message: None,
+            form: None,
+        }
+    }
+}
+
+/// The page of a personal link: the form, or why there is none.
+async fn link_page(
+    state: &AppState,
+    t: &'static Catalog,
+    token: &str,
+    failure: FormFailure,
+    thanks: bool,
+) -> Result<HttpResponse, PageError> {
+    let open = match surveys::by_link(state, token).await {
+        Ok(open) => open,
+        Err(AppError::NotFound) => {
+            let page =
+                LinkPage::empty(t, t.sv.link_title.to_owned(), ("survey-link-unknown", t.sv.link_unknown.to_owned()));
+            return html_with_status(&page, StatusCode::NOT_FOUND);
+        }
+        Err(other) => return Err(other.into()),
+    };
+    let mut page = LinkPage::empty(t, open.survey.title.clone(), ("", String::new()));
+    page.state = if thanks {
+        Some(("survey-thanks", t.sv.thanks.to_owned()))
+    } else if open.answered {
+        Some(("survey-answered", t.sv.already_answered.to_owned()))
+    } else if !open.open {
+        Some(("survey-closed", t.sv.not_open.to_owned()))
+    } else {
+        None
+    };
+    if page.state.is_none() {
+        let mut form = make_form(t, &open.survey, Some(&open), failure.fields);
+        form.action = domovoy_app::mailings::survey_link_path(token);
+        if open.survey.one_per == OnePer::Unit {
+            form.units = unit_choices(state, &open).await?;
+        }
+        page.intro = open.survey.intro.clone();
+        page.anonymous = open.survey.anonymous;
+        page.closes = open.survey.closes_at.map(|at| fmt_time(at, state.config.display_time_zone));
+        page.message = failure.message;
+        page.form = Some(form);
+    }
+    let status = if page.message.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    html_with_status(&page, status)
+}
+
+/// A personal link from a letter: the survey's form for its holder, no
+/// sign-in. Opening it changes nothing (a mail scanner may open links).
+#[get("/s/{token}")]
+pub async fn link_form(
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+    query: web::Query<LinkQuery>,
+    req: actix_web::HttpRequest,
+) -> Result<HttpResponse, PageError> {
+    let t = crate::auth::RequestContext::of(&req).t();
+    let no_failure = FormFailure { fields: Vec::new(), message: None };
+    link_page(&state, t, &token, no_failure, query.done.as_deref() == Some("answered")).await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LinkQuery {
+    done: Option<String>,
+}
+
+/// A personal link's answers. A second send (a double tap, the back
+/// button) finds the answer stored and says so.
+#[post("/s/{token}")]
+pub async fn link_answer(
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+    body: web::Bytes,
+    req: actix_web::HttpRequest,
+) -> Result<HttpResponse, PageError> {
+    let t = crate::auth::RequestContext::of(&req).t();
+    let pairs = crate::auth::csrf::pairs_of(&body)?;
+    let open = match surveys::by_link(&state, &token).await {
+        Ok(open) => open,
+        Err(AppError::NotFound) => {
+            return link_page(&state, t, &token, FormFailure { fields: Vec::new(), message: None }, false).await;
+        }
+        Err(other) => return Err(other.into()),
+    };
+    let (input, _) = response_of(&open.survey, &pairs);
+    match surveys::respond_by_link(&state, &token, &input).await {
+        Ok(_) => Ok(see_other(&format!("{}?done=answered", domovoy_app::mailings::survey_link_path(&token)))),
+        Err(error) => {
+            let failure = FormFailure::from_error(error, t)?;
+            link_page(&state, t, &token, failure, false).await
         }
     }
 }
