@@ -89,6 +89,10 @@ pub struct SurveyInput {
     /// `resident` (default) or `unit`.
     #[serde(default)]
     pub one_per: Option<String>,
+    /// When it starts taking answers (its residents are told then); none:
+    /// when published.
+    #[serde(default)]
+    pub opens_at: Option<DateTime<Utc>>,
     pub closes_at: Option<DateTime<Utc>>,
 }
 
@@ -288,6 +292,7 @@ fn parse_input(input: &SurveyInput) -> AppResult<NewSurvey> {
         one_per,
         input.closes_at,
     )
+    .and_then(|new| new.opening(input.opens_at))
     .map_err(|(field, e)| AppError::field(field, e))
 }
 
@@ -369,17 +374,23 @@ pub async fn get(app: &App, requester: &Requester, id: SurveyId) -> AppResult<Su
 }
 
 /// Moves a survey (the requester manages surveys in all its buildings);
-/// `announce` is told with the move (a published survey's residents).
+/// `announce`, when given, is told with the move and the survey is marked
+/// announced (a published survey's residents).
 async fn change_status(
     app: &App,
     requester: &Requester,
     survey: Survey,
     (from, to): (SurveyStatus, SurveyStatus),
     action: AuditAction,
-    announce: Vec<PushNotice>,
+    announce: Option<Vec<PushNotice>>,
 ) -> AppResult<Survey> {
     let id = survey.id;
-    if survey.status_at(Utc::now()) != from {
+    // A survey waiting for its opening time is published (closing it calls it off).
+    let state = match survey.status_at(Utc::now()) {
+        SurveyStatus::Scheduled => SurveyStatus::Published,
+        state => state,
+    };
+    if state != from {
         return Err(AppError::Rule(Rule::SurveyNotOpen));
     }
     let actor = requester.actor();
@@ -390,8 +401,11 @@ async fn change_status(
                 return Err(AppError::Rule(Rule::SurveyNotOpen));
             }
             audit::record(tx, Change::new(&actor, action, id).summary(title)).await?;
-            for notice in announce {
-                tx.notify(notice);
+            if let Some(notices) = announce {
+                store::mark_announced(tx, id).await?;
+                for notice in notices {
+                    tx.notify(notice);
+                }
             }
             Ok(())
         })
@@ -410,19 +424,56 @@ async fn managed(app: &App, requester: &Requester, id: SurveyId) -> AppResult<Su
 
 /// Opens a draft to its audience; its questions are frozen from now on.
 /// Those of its residents with an account are told («Новый опрос», on
-/// their phones and in the cabinet's list), in the same transaction.
+/// their phones and in the cabinet's list), in the same transaction; for a
+/// survey with a later opening time, when it opens ([`announce_due`]).
 pub async fn publish(app: &App, requester: &Requester, id: SurveyId) -> AppResult<Survey> {
     let survey = managed(app, requester, id).await?;
-    if survey.closes_at.is_some_and(|at| at <= Utc::now()) {
+    let now = Utc::now();
+    if survey.closes_at.is_some_and(|at| at <= now) {
         return Err(AppError::field("closes_at", FieldError::NotAllowed));
     }
+    let announce = match survey.opens_at {
+        Some(at) if at > now => None,
+        _ => Some(opening_notices(app, &survey).await?),
+    };
+    let moves = (SurveyStatus::Draft, SurveyStatus::Published);
+    change_status(app, requester, survey, moves, AuditAction::SurveyPublished, announce).await
+}
+
+/// «Новый опрос» for every resident of the survey's audience with an account.
+async fn opening_notices(app: &App, survey: &Survey) -> AppResult<Vec<PushNotice>> {
     let eligible = store::eligible(&app.db, &survey.audience, today(app), None).await?;
     let mut people: Vec<ClientId> = eligible.iter().map(|e| e.client_id).collect();
     people.sort_unstable();
     people.dedup();
-    let announce = announcements(app, &people, PushKind::SurveyPublished, &survey.title).await?;
-    let moves = (SurveyStatus::Draft, SurveyStatus::Published);
-    change_status(app, requester, survey, moves, AuditAction::SurveyPublished, announce).await
+    announcements(app, &people, PushKind::SurveyPublished, &survey.title).await
+}
+
+/// Tells the residents of every survey published ahead of its opening
+/// time that has opened by now; each survey once, also when several nodes
+/// run this at the same moment (the first to mark it tells). Answers how
+/// many surveys were announced.
+pub async fn announce_due(app: &App) -> AppResult<usize> {
+    let mut told = 0;
+    for id in store::due_announcements(&app.db, Utc::now()).await? {
+        let survey = store::get(&app.db, id).await?;
+        let notices = opening_notices(app, &survey).await?;
+        let marked = app
+            .write(move |tx| {
+                Box::pin(async move {
+                    if !store::mark_announced(tx, id).await? {
+                        return Ok(false);
+                    }
+                    for notice in notices {
+                        tx.notify(notice);
+                    }
+                    Ok(true)
+                })
+            })
+            .await?;
+        told += usize::from(marked);
+    }
+    Ok(told)
 }
 
 /// A new draft with the same title, introduction, questions (new ids)
@@ -537,7 +588,7 @@ async fn announcements(app: &App, people: &[ClientId], kind: PushKind, title: &s
 pub async fn close(app: &App, requester: &Requester, id: SurveyId) -> AppResult<Survey> {
     let survey = managed(app, requester, id).await?;
     let moves = (SurveyStatus::Published, SurveyStatus::Closed);
-    change_status(app, requester, survey, moves, AuditAction::SurveyClosed, Vec::new()).await
+    change_status(app, requester, survey, moves, AuditAction::SurveyClosed, None).await
 }
 
 /// The resident's client card, or nothing to answer.
@@ -549,7 +600,8 @@ async fn me(app: &App, requester: &Requester) -> AppResult<Option<ClientId>> {
 /// What `survey` is to the resident `client`: `None` when they are not in
 /// its audience (or it is a draft).
 async fn as_resident(app: &App, survey: Survey, client: ClientId) -> AppResult<Option<OpenSurvey>> {
-    if survey.status == SurveyStatus::Draft {
+    // Not theirs yet: a draft, or a survey waiting for its opening time.
+    if matches!(survey.status_at(Utc::now()), SurveyStatus::Draft | SurveyStatus::Scheduled) {
         return Ok(None);
     }
     let mine =

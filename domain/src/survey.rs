@@ -92,6 +92,9 @@ code_enum! {
         Published = "published",
         /// Closed by hand; its answers are final.
         Closed = "closed",
+        /// Published, waiting for its opening time (never stored: what
+        /// [`Survey::status_at`] says of a published survey before it).
+        Scheduled = "scheduled",
     }
 }
 
@@ -280,6 +283,9 @@ pub struct Survey {
     pub created_by: Option<UserId>,
     pub created_at: DateTime<Utc>,
     pub published_at: Option<DateTime<Utc>>,
+    /// When a published survey starts taking answers (and its residents
+    /// are told); none: when published.
+    pub opens_at: Option<DateTime<Utc>>,
     /// When it stops taking answers by itself.
     pub closes_at: Option<DateTime<Utc>>,
     pub closed_at: Option<DateTime<Utc>>,
@@ -290,13 +296,16 @@ pub struct Survey {
 impl Survey {
     /// Whether it takes answers at `now`.
     pub fn is_open(&self, now: DateTime<Utc>) -> bool {
-        self.status == SurveyStatus::Published && self.closes_at.is_none_or(|at| now < at)
+        self.status == SurveyStatus::Published
+            && self.opens_at.is_none_or(|at| at <= now)
+            && self.closes_at.is_none_or(|at| now < at)
     }
 
-    /// Where it is at `now`: a published survey past its closing time is
-    /// closed.
+    /// Where it is at `now`: a published survey before its opening time is
+    /// scheduled, past its closing time closed.
     pub fn status_at(&self, now: DateTime<Utc>) -> SurveyStatus {
         match self.status {
+            SurveyStatus::Published if self.opens_at.is_some_and(|at| now < at) => SurveyStatus::Scheduled,
             SurveyStatus::Published if !self.is_open(now) => SurveyStatus::Closed,
             status => status,
         }
@@ -342,6 +351,8 @@ pub struct NewSurvey {
     pub audience: Audience,
     pub anonymous: bool,
     pub one_per: OnePer,
+    /// Set by [`NewSurvey::opening`].
+    pub opens_at: Option<DateTime<Utc>>,
     pub closes_at: Option<DateTime<Utc>>,
     /// The run it is a copy of (none when written anew).
     pub previous_id: Option<SurveyId>,
@@ -376,7 +387,18 @@ impl NewSurvey {
             }
         }
         let audience = audience.validate().map_err(|e| ("audience", e))?;
-        Ok(Self { title, intro, questions, audience, anonymous, one_per, closes_at, previous_id: None })
+        Ok(Self { title, intro, questions, audience, anonymous, one_per, opens_at: None, closes_at, previous_id: None })
+    }
+
+    /// Opens it at `opens_at` rather than when published; an opening not
+    /// before its closing → `opens_at` not allowed.
+    pub fn opening(self, opens_at: Option<DateTime<Utc>>) -> Result<Self, (&'static str, FieldError)> {
+        if let (Some(opens), Some(closes)) = (opens_at, self.closes_at)
+            && opens >= closes
+        {
+            return Err(("opens_at", FieldError::NotAllowed));
+        }
+        Ok(Self { opens_at, ..self })
     }
 }
 
@@ -564,6 +586,7 @@ mod tests {
             created_by: None,
             created_at: Utc::now(),
             published_at: None,
+            opens_at: None,
             closes_at: None,
             closed_at: None,
             previous_id: None,
@@ -583,6 +606,24 @@ mod tests {
         assert_eq!(survey.status_at(now + chrono::Duration::hours(1)), SurveyStatus::Closed);
         survey.status = SurveyStatus::Draft;
         assert!(!survey.is_open(now));
+    }
+
+    #[test]
+    fn a_survey_opens_at_its_time() {
+        let now = Utc::now();
+        let hour = chrono::Duration::hours(1);
+        let survey = Survey { opens_at: Some(now + hour), closes_at: Some(now + hour * 2), ..survey_of(Vec::new()) };
+        assert!(!survey.is_open(now));
+        assert_eq!(survey.status_at(now), SurveyStatus::Scheduled);
+        assert!(survey.is_open(now + hour));
+        assert_eq!(survey.status_at(now + hour), SurveyStatus::Published);
+        assert_eq!(survey.status_at(now + hour * 2), SurveyStatus::Closed);
+        // Opening must come before closing.
+        let audience = Audience { building_ids: vec![crate::ids::BuildingId::new()], ..Audience::default() };
+        let scale = vec![question(QuestionKind::Scale, &[], true)];
+        let new = NewSurvey::new("t", "", scale, audience, true, OnePer::Resident, Some(now + hour)).unwrap();
+        assert_eq!(new.clone().opening(Some(now + hour)).unwrap_err(), ("opens_at", FieldError::NotAllowed));
+        assert_eq!(new.opening(Some(now)).unwrap().opens_at, Some(now));
     }
 
     #[test]

@@ -188,6 +188,8 @@ pub async fn seed_surveys(db: &Db, tower: BuildingId, author: UserId, skip: &[Us
             running.previous_id = Some(previous.id);
             let survey = surveys::insert(tx, &running, Some(author)).await?;
             surveys::set_status(tx, survey.id, SurveyStatus::Draft, SurveyStatus::Published).await?;
+            // Running for weeks: its residents were told when it opened.
+            surveys::mark_announced(tx, survey.id).await?;
             record_all(tx, &survey, now).await?;
             surveys::insert(tx, &vote, Some(author)).await?;
             Ok::<_, StoreError>(())

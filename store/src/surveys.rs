@@ -34,6 +34,7 @@ struct SurveyRow {
     created_by: Option<Uuid>,
     created_at: DateTime<Utc>,
     published_at: Option<DateTime<Utc>>,
+    opens_at: Option<DateTime<Utc>>,
     closes_at: Option<DateTime<Utc>>,
     closed_at: Option<DateTime<Utc>>,
     previous_id: Option<Uuid>,
@@ -55,6 +56,7 @@ impl TryFrom<SurveyRow> for Survey {
             created_by: row.created_by.map(UserId::from_uuid),
             created_at: row.created_at,
             published_at: row.published_at,
+            opens_at: row.opens_at,
             closes_at: row.closes_at,
             closed_at: row.closed_at,
             previous_id: row.previous_id.map(SurveyId::from_uuid),
@@ -63,7 +65,7 @@ impl TryFrom<SurveyRow> for Survey {
 }
 
 const COLUMNS: &str = "id, title, intro, questions, audience, anonymous, one_per, status, created_by, created_at,
-                       published_at, closes_at, closed_at, previous_id";
+                       published_at, opens_at, closes_at, closed_at, previous_id";
 
 /// Writes a draft.
 pub async fn insert(tx: &mut WriteTx, new: &NewSurvey, by: Option<UserId>) -> StoreResult<Survey> {
@@ -72,8 +74,8 @@ pub async fn insert(tx: &mut WriteTx, new: &NewSurvey, by: Option<UserId>) -> St
     on_conn!(tx, c => {
         sqlx::query(
             "INSERT INTO surveys (id, title, intro, questions, audience, anonymous, one_per, status, created_by,
-                                  created_at, closes_at, previous_id)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                                  created_at, closes_at, previous_id, opens_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
         )
         .bind(id.as_uuid())
         .bind(&new.title)
@@ -87,6 +89,7 @@ pub async fn insert(tx: &mut WriteTx, new: &NewSurvey, by: Option<UserId>) -> St
         .bind(now)
         .bind(new.closes_at)
         .bind(new.previous_id.map(|p| p.as_uuid()))
+        .bind(new.opens_at)
         .execute(&mut *c)
         .await?
         .rows_affected()
@@ -103,6 +106,7 @@ pub async fn insert(tx: &mut WriteTx, new: &NewSurvey, by: Option<UserId>) -> St
         created_by: by,
         created_at: now,
         published_at: None,
+        opens_at: new.opens_at,
         closes_at: new.closes_at,
         closed_at: None,
         previous_id: new.previous_id,
@@ -143,7 +147,7 @@ pub async fn update_draft(tx: &mut WriteTx, id: SurveyId, new: &NewSurvey) -> St
     let changed = on_conn!(tx, c => {
         sqlx::query(
             "UPDATE surveys SET title = $2, intro = $3, questions = $4, audience = $5, anonymous = $6, one_per = $7,
-                                closes_at = $8
+                                closes_at = $8, opens_at = $10
              WHERE id = $1 AND status = $9",
         )
         .bind(id.as_uuid())
@@ -155,6 +159,7 @@ pub async fn update_draft(tx: &mut WriteTx, id: SurveyId, new: &NewSurvey) -> St
         .bind(new.one_per.code())
         .bind(new.closes_at)
         .bind(SurveyStatus::Draft.code())
+        .bind(new.opens_at)
         .execute(&mut *c)
         .await?
         .rows_affected()
@@ -169,7 +174,7 @@ pub async fn set_status(tx: &mut WriteTx, id: SurveyId, from: SurveyStatus, to: 
     let column = match to {
         SurveyStatus::Published => "published_at",
         SurveyStatus::Closed => "closed_at",
-        SurveyStatus::Draft => "created_at",
+        SurveyStatus::Draft | SurveyStatus::Scheduled => "created_at",
     };
     let sql = format!("UPDATE surveys SET status = $2, {column} = $3 WHERE id = $1 AND status = $4");
     let moved = on_conn!(tx, c => {
@@ -183,6 +188,38 @@ pub async fn set_status(tx: &mut WriteTx, id: SurveyId, from: SurveyStatus, to: 
             .rows_affected()
     });
     Ok(moved == 1)
+}
+
+/// Records that the survey's residents were told it opened; answers false
+/// when that was done already (by another node, or an earlier run).
+pub async fn mark_announced(tx: &mut WriteTx, id: SurveyId) -> StoreResult<bool> {
+    let now = tx.now();
+    let marked = on_conn!(tx, c => {
+        sqlx::query("UPDATE surveys SET announced_at = $2 WHERE id = $1 AND announced_at IS NULL")
+            .bind(id.as_uuid())
+            .bind(now)
+            .execute(&mut *c)
+            .await?
+            .rows_affected()
+    });
+    Ok(marked == 1)
+}
+
+/// Published surveys open by `now` whose residents were not told yet
+/// (published ahead of their opening time), oldest opening first.
+pub async fn due_announcements<'a>(source: impl Into<Source<'a>>, now: DateTime<Utc>) -> StoreResult<Vec<SurveyId>> {
+    let ids: Vec<Uuid> = on_conn!(source, c => {
+        sqlx::query_scalar(
+            "SELECT id FROM surveys
+             WHERE status = $1 AND announced_at IS NULL AND (opens_at IS NULL OR opens_at <= $2)
+             ORDER BY opens_at, id",
+        )
+        .bind(SurveyStatus::Published.code())
+        .bind(now)
+        .fetch_all(&mut *c)
+        .await?
+    });
+    Ok(ids.into_iter().map(SurveyId::from_uuid).collect())
 }
 
 /// One person's link to one unit of an audience.

@@ -191,6 +191,30 @@ pub async fn date_rating_requests(db: &Db, at: chrono::DateTime<chrono::Utc>) ->
     Ok(())
 }
 
+/// Moves a survey's opening time to `at`, as if its time had come (tests
+/// of scheduled openings).
+pub async fn date_survey_opening(
+    db: &Db,
+    survey: domovoy_domain::ids::SurveyId,
+    at: chrono::DateTime<chrono::Utc>,
+) -> crate::StoreResult<()> {
+    db.write(move |tx| {
+        Box::pin(async move {
+            on_conn!(tx, c => {
+                sqlx::query("UPDATE surveys SET opens_at = $2 WHERE id = $1")
+                    .bind(survey.as_uuid())
+                    .bind(at)
+                    .execute(&mut *c)
+                    .await?
+                    .rows_affected()
+            });
+            Ok::<_, crate::StoreError>(())
+        })
+    })
+    .await?;
+    Ok(())
+}
+
 /// What an anonymity test reads of a survey's stored answers: how many
 /// responses it has, how many person, unit, relation and time fields they
 /// keep in all, and how many rows of the audit log, the idempotency keys

@@ -727,3 +727,83 @@ async fn a_reminder_letter_carries_a_personal_link_that_answers_once_on_postgres
     let Some(app) = mail_app(&smtp, true).await else { return };
     a_reminder_letter_carries_a_personal_link_that_answers_once(&app, &smtp).await;
 }
+
+/// A survey published ahead of its opening time: residents neither see it
+/// nor are told until it opens; then they are told once.
+async fn a_survey_published_ahead_opens_at_its_time(app: &TestApp) {
+    let service = app.token("service").await;
+    let ivanov = app.token("+79001000001").await;
+    let tower = building_id(app, &service, "ЖК «Северная звезда»").await;
+    let now = chrono::Utc::now();
+    let title = "Шлагбаум: голосуем с понедельника";
+    let mut body = json!({
+        "title": title, "questions": questions(), "audience": { "building_ids": [tower] },
+        "opens_at": (now + chrono::Duration::hours(1)).to_rfc3339(),
+        "closes_at": (now + chrono::Duration::hours(2)).to_rfc3339(),
+    });
+    // Opening after closing is refused on its field.
+    let mut wrong = body.clone();
+    wrong["opens_at"] = json!((now + chrono::Duration::hours(3)).to_rfc3339());
+    let refused = app.post(&service, "/api/v1/surveys", &wrong).await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let refused: Value = refused.json().await.unwrap();
+    assert_eq!(refused["error"]["field_codes"]["opens_at"], "not_allowed", "{refused}");
+
+    let (survey, id) = published(app, &service, &body).await;
+    let shown: Value = app.get(&service, &format!("/api/v1/surveys/{id}")).await.json().await.unwrap();
+    assert_eq!(shown["status"], "scheduled", "{shown}");
+    let told = |list: Value| {
+        list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|n| n["kind"] == "survey.published" && n["detail"] == title)
+            .count()
+    };
+    assert_eq!(
+        told(app.get(&ivanov, "/api/v1/notifications").await.json().await.unwrap()),
+        0,
+        "not told before it opens"
+    );
+    let open: Value = app.get(&ivanov, "/api/v1/surveys?open=true").await.json().await.unwrap();
+    assert!(open.as_array().unwrap().iter().all(|s| s["id"] != id.as_str()), "{open}");
+    assert_eq!(app.get(&ivanov, &format!("/api/v1/surveys/{id}")).await.status(), StatusCode::NOT_FOUND);
+    let early = answer(app, &ivanov, &id, &answers(&survey, 0, 5, 10, "", true), "early").await;
+    assert_eq!(error_code(early).await, "survey_not_open");
+    let remind = app.post(&service, &format!("/api/v1/surveys/{id}/remind"), &json!({})).await;
+    assert_eq!(error_code(remind).await, "survey_not_open");
+
+    // Its time comes: the job tells the tower's residents, once.
+    let survey_id: domovoy_domain::ids::SurveyId = id.parse().unwrap();
+    domovoy_store::testing::date_survey_opening(app.store(), survey_id, chrono::Utc::now()).await.unwrap();
+    domovoy_app::surveys::announce_due(&app.app).await.unwrap();
+    assert_eq!(domovoy_app::surveys::announce_due(&app.app).await.unwrap(), 0, "told once");
+    assert_eq!(told(app.get(&ivanov, "/api/v1/notifications").await.json().await.unwrap()), 1);
+    let open: Value = app.get(&ivanov, "/api/v1/surveys?open=true").await.json().await.unwrap();
+    assert!(open.as_array().unwrap().iter().any(|s| s["id"] == id.as_str()), "{open}");
+    let answered = answer(app, &ivanov, &id, &answers(&survey, 0, 5, 10, "", true), "on-time").await;
+    assert_eq!(answered.status(), StatusCode::CREATED);
+    let shown: Value = app.get(&service, &format!("/api/v1/surveys/{id}")).await.json().await.unwrap();
+    assert_eq!(shown["status"], "published");
+
+    // Another, called off before it opens: closing works while it waits.
+    body["title"] = json!("Отменённый опрос");
+    let (_, other) = published(app, &service, &body).await;
+    let closed = app.post(&service, &format!("/api/v1/surveys/{other}/close"), &json!({})).await;
+    assert_eq!(closed.status(), StatusCode::OK);
+    let closed: Value = closed.json().await.unwrap();
+    assert_eq!(closed["status"], "closed");
+    // Surveys published at once were told at once: the job has nothing for them.
+    assert_eq!(domovoy_app::surveys::announce_due(&app.app).await.unwrap(), 0);
+}
+
+#[actix_web::test]
+async fn a_survey_published_ahead_opens_at_its_time_on_sqlite() {
+    a_survey_published_ahead_opens_at_its_time(&TestApp::spawn().await).await;
+}
+
+#[actix_web::test]
+async fn a_survey_published_ahead_opens_at_its_time_on_postgres() {
+    let Some(app) = TestApp::spawn_postgres().await else { return };
+    a_survey_published_ahead_opens_at_its_time(&app).await;
+}

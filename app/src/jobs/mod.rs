@@ -13,6 +13,7 @@
 //! | catch-up | [`CATCH_UP_INTERVAL`] | the hub compares what it delivered with the event log and reads what it missed for at least one interval: events of other nodes when Redis dropped them, and of command-line processes, which have no hub |
 //! | SLA scan | [`SLA_SCAN_INTERVAL`] | tickets whose SLA state changes within the hour get their timers armed (also right after start) |
 //! | scheduled reports | [`REPORT_MAIL_INTERVAL`] | queues the e-mails of subscribed reports that are due ([`crate::report_subscriptions::send_due`]) |
+//! | survey openings | [`SURVEY_OPENING_INTERVAL`] | tells the residents of a survey published ahead of its opening time, once it opens ([`crate::surveys::announce_due`]) |
 //! | housekeeping | [`HOUSEKEEPING_INTERVAL`] | prunes event history, old idempotency keys and long-expired tokens; forgets idle sign-in limiter entries; closes done tickets nobody confirmed ([`auto_close`]); expires passes whose period ended |
 
 pub mod auto_close;
@@ -38,6 +39,9 @@ pub const SLA_SCAN_INTERVAL: Duration = Duration::from_secs(60);
 /// How often due report subscriptions are looked for (letters go at 07:00;
 /// a minute late is on time).
 pub const REPORT_MAIL_INTERVAL: Duration = Duration::from_secs(60);
+
+/// How often surveys due to open are looked for (a minute late is on time).
+pub const SURVEY_OPENING_INTERVAL: Duration = Duration::from_secs(60);
 
 /// How often housekeeping runs.
 pub const HOUSEKEEPING_INTERVAL: Duration = Duration::from_secs(300);
@@ -94,6 +98,17 @@ impl Jobs {
                     Ok(queued) if queued > 0 => tracing::info!(letters = queued, "queued scheduled reports"),
                     Ok(_) => {}
                     Err(error) => tracing::warn!(%error, "scheduled reports failed"),
+                }
+            }
+        })));
+        let surveys = app.clone();
+        tasks.push(tokio::spawn(every(SURVEY_OPENING_INTERVAL, true, move || {
+            let app = surveys.clone();
+            async move {
+                match crate::surveys::announce_due(&app).await {
+                    Ok(told) if told > 0 => tracing::info!(surveys = told, "told residents of surveys that opened"),
+                    Ok(_) => {}
+                    Err(error) => tracing::warn!(%error, "telling of opened surveys failed"),
                 }
             }
         })));

@@ -32,6 +32,10 @@ catalog! {
     field_anonymous: &'static str = ("Анонимный опрос", "Anonymous survey"),
     anonymous_hint: &'static str = ("Ответы хранятся без связи с жителем и помещением: видно только, кто уже ответил.", "Answers are stored with no link to the resident or unit: only who has answered is known."),
     field_one_per: &'static str = ("Сколько ответов", "Answers allowed"),
+    field_opens_at: &'static str = ("Начать приём ответов", "Start taking answers at"),
+    opens_hint: &'static str = ("Пусто — сразу после публикации. Жители узнают об опросе, когда он начнётся.", "Empty: when published. Residents are told when it starts."),
+    /// A scheduled survey's line on its page: «Начнётся 10.12.2026 09:00».
+    opens_on: fn(&str) -> String = (|at| format!("Начнётся {at}."), |at| format!("Starts {at}.")),
     field_closes_at: &'static str = ("Закрыть приём ответов", "Stop taking answers at"),
     closes_hint: &'static str = ("Пусто — опрос открыт, пока его не завершат вручную.", "Empty: open until closed by hand."),
     questions: &'static str = ("Вопросы", "Questions"),
@@ -174,6 +178,7 @@ labels! {
         SurveyStatus::Draft => ("Черновик", "Draft"),
         SurveyStatus::Published => ("Идёт", "Running"),
         SurveyStatus::Closed => ("Завершён", "Closed"),
+        SurveyStatus::Scheduled => ("Запланирован", "Scheduled"),
     }
     fn breakdown_label(by: Breakdown) -> &'static str = match by {
         Breakdown::Building => ("По домам", "By building"),

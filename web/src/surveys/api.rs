@@ -73,11 +73,13 @@ pub struct SurveyDto {
     pub anonymous: bool,
     /// `resident` or `unit`.
     pub one_per: &'static str,
-    /// `draft`, `published`, `closed` (a published survey past its closing
-    /// time is `closed`).
+    /// `draft`, `scheduled`, `published`, `closed` (a published survey
+    /// before its opening time is `scheduled`, past its closing time
+    /// `closed`).
     pub status: &'static str,
     pub created_at: DateTime<Utc>,
     pub published_at: Option<DateTime<Utc>>,
+    pub opens_at: Option<DateTime<Utc>>,
     pub closes_at: Option<DateTime<Utc>>,
     /// The run it was copied from (managers; its results are compared).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -106,6 +108,7 @@ impl SurveyDto {
             status: s.status_at(Utc::now()).code(),
             created_at: s.created_at,
             published_at: s.published_at,
+            opens_at: s.opens_at,
             closes_at: s.closes_at,
             previous_id: s.previous_id.map(|p| p.as_uuid()),
             responses: None,

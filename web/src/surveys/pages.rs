@@ -127,6 +127,7 @@ struct Draft {
     intro: String,
     anonymous: bool,
     one_per: String,
+    opens_at: String,
     closes_at: String,
     questions: Vec<QuestionForm>,
     audience: AudienceForm,
@@ -134,6 +135,24 @@ struct Draft {
 
 /// The most question blocks the form keeps (the use-case refuses more).
 const MAX_FORM_QUESTIONS: usize = survey::MAX_QUESTIONS + 1;
+
+/// A time as a `datetime-local` field shows it, in `zone`.
+fn local_field(at: Option<chrono::DateTime<Utc>>, zone: chrono_tz::Tz) -> String {
+    at.map(|at| at.with_timezone(&zone).format("%Y-%m-%dT%H:%M").to_string()).unwrap_or_default()
+}
+
+/// A `datetime-local` field's text as a moment in `zone` (empty: none); a
+/// wrong one is `field`'s error.
+fn moment(field: &'static str, raw: &str, zone: chrono_tz::Tz) -> Result<Option<chrono::DateTime<Utc>>, AppError> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    let wrong = || AppError::field(field, domovoy_domain::FieldError::InvalidFormat);
+    let local = NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M").map_err(|_| wrong())?;
+    let at = zone.from_local_datetime(&local).earliest().ok_or_else(wrong)?;
+    Ok(Some(at.with_timezone(&Utc)))
+}
 
 impl Draft {
     /// The form's fields; question fields come in blocks, each starting
@@ -150,6 +169,7 @@ impl Draft {
                 "intro" => draft.intro = value,
                 "anonymous" => draft.anonymous = value == "1",
                 "one_per" => draft.one_per = value,
+                "opens_at" => draft.opens_at = value,
                 "closes_at" => draft.closes_at = value,
                 "action" => action = value,
                 "q_kind" if draft.questions.len() < MAX_FORM_QUESTIONS => {
@@ -181,10 +201,8 @@ impl Draft {
             intro: survey.intro.clone(),
             anonymous: survey.anonymous,
             one_per: survey.one_per.code().to_owned(),
-            closes_at: survey
-                .closes_at
-                .map(|at| at.with_timezone(&zone).format("%Y-%m-%dT%H:%M").to_string())
-                .unwrap_or_default(),
+            opens_at: local_field(survey.opens_at, zone),
+            closes_at: local_field(survey.closes_at, zone),
             questions: survey
                 .questions
                 .iter()
@@ -207,21 +225,6 @@ impl Draft {
                 .collect(),
             audience: AudienceForm::of(&survey.audience),
         }
-    }
-
-    /// `closes_at` as the form's local time, in the company's zone.
-    fn closes_at(&self, zone: chrono_tz::Tz) -> Result<Option<chrono::DateTime<Utc>>, AppError> {
-        let raw = self.closes_at.trim();
-        if raw.is_empty() {
-            return Ok(None);
-        }
-        let local = NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M")
-            .map_err(|_| AppError::field("closes_at", domovoy_domain::FieldError::InvalidFormat))?;
-        let at = zone
-            .from_local_datetime(&local)
-            .earliest()
-            .ok_or_else(|| AppError::field("closes_at", domovoy_domain::FieldError::InvalidFormat))?;
-        Ok(Some(at.with_timezone(&Utc)))
     }
 
     /// The condition of a question as the use-case takes it: the earlier
@@ -268,7 +271,9 @@ impl Draft {
             audience: self.audience.audience()?,
             anonymous: self.anonymous,
             one_per: Some(self.one_per.clone()),
-            closes_at: self.closes_at(zone)?,
+            // The form's local times, in the company's zone.
+            opens_at: moment("opens_at", &self.opens_at, zone)?,
+            closes_at: moment("closes_at", &self.closes_at, zone)?,
         })
     }
 }
@@ -580,6 +585,8 @@ struct ManagerPage<'a> {
     anonymous: bool,
     one_per: &'static str,
     created: String,
+    /// The opening time, while it is ahead.
+    opens: Option<String>,
     closes: Option<String>,
     intro: String,
     /// The draft's preview as residents see it.
@@ -1115,6 +1122,7 @@ pub async fn detail_page(
         anonymous: survey.anonymous,
         one_per: (t.sv.one_per_label)(survey.one_per),
         created: fmt_time(survey.created_at, zone),
+        opens: survey.opens_at.filter(|at| *at > Utc::now()).map(|at| fmt_time(at, zone)),
         closes: survey.closes_at.map(|at| fmt_time(at, zone)),
         intro: survey.intro.clone(),
         preview,

@@ -1,0 +1,10 @@
+-- A survey may be published ahead of its opening time: residents see it
+-- and are told («Новый опрос») when it opens. announced_at says the
+-- telling was done (once, also with several nodes: the job claims it by
+-- setting it). Surveys published before this migration were told then.
+-- Migrations are append-only: never edit this file once it has landed.
+-- SQLite twin of migrations/postgres/0025_survey_opening.sql.
+ALTER TABLE surveys ADD COLUMN opens_at TEXT;
+ALTER TABLE surveys ADD COLUMN announced_at TEXT;
+UPDATE surveys SET announced_at = published_at WHERE status <> 'draft';
+CREATE INDEX surveys_unannounced ON surveys (status, announced_at);
