@@ -582,6 +582,19 @@ async fn a_matrix_question_is_answered_row_by_row(app: &TestApp) {
     let table = &page[page.find(r#"data-testid="survey-matrix""#).expect("the matrix's table")..];
     // «Уборка»: both said «Хорошо»; «Лифты»: one «Плохо», one «Нормально».
     assert!(table.contains("<td>Уборка</td><td class=\"num\">2</td><td class=\"num\">0,0\u{a0}%</td><td class=\"num\">0,0\u{a0}%</td><td class=\"num\">100,0\u{a0}%</td>"), "{table}");
+    // Each row's mean mark, columns counted from 1: «Уборка» 3, «Лифты»
+    // (2 + 1) / 2, «Двор» 1.
+    assert!(table.contains("<td class=\"num\">100,0\u{a0}%</td><td class=\"num\">3,00</td></tr>"), "{table}");
+    assert!(table.contains("<td class=\"num\">1,50</td></tr>") && table.contains("<td class=\"num\">1,00</td></tr>"));
+    assert!(page.contains("Средний балл строки — от 1 («Плохо») до 3 («Хорошо»)"));
+    // The breakdown by section: a column per row, its mean mark per group.
+    let page = office.get(app.url(&format!("/surveys/{id}?by=section"))).send().await.unwrap().text().await.unwrap();
+    let cross = &page[page.find(r#"data-testid="survey-cross""#).expect("the matrix's breakdown")..];
+    assert!(
+        cross.contains("<th class=\"num\">Уборка</th><th class=\"num\">Лифты</th><th class=\"num\">Двор</th>"),
+        "{cross}"
+    );
+    assert!(cross.contains("<td class=\"num\">3,00</td>"), "{cross}");
 }
 
 #[actix_web::test]

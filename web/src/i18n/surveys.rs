@@ -153,6 +153,12 @@ catalog! {
     ),
     col_previous: &'static str = ("В прошлый раз", "Last time"),
     col_row: &'static str = ("Что оценивали", "Rated"),
+    col_row_mean: &'static str = ("Средний балл", "Mean mark"),
+    /// Under a matrix: how its mean marks read (the first and last column, their count).
+    matrix_mean_hint: fn(&str, &str, usize) -> String = (
+        |first, last, n| format!("Средний балл строки — от 1 («{first}») до {n} («{last}»); в разрезе ответов — средний балл каждой строки."),
+        |first, last, n| format!("A row's mean mark runs from 1 («{first}») to {n} («{last}»); the breakdown shows each row's mean mark."),
+    ),
     was: fn(&str, &str) -> String = (|before, change| format!("в прошлый раз {before} ({change})"), |before, change| format!("last time {before} ({change})")),
     breakdown: &'static str = ("Разрез ответов", "Answers broken down"),
     breakdown_label: fn(Breakdown) -> &'static str = (sv_ru::breakdown_label, sv_en::breakdown_label),

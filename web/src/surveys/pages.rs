@@ -652,8 +652,11 @@ struct QuestionView {
     average_was: Option<String>,
     nps_was: Option<String>,
     cross: Option<Grid>,
-    /// A matrix: per row, how many answered it and each column's share.
+    /// A matrix: per row, how many answered it, each column's share, the
+    /// mean mark (and last run's).
     matrix: Option<Grid>,
+    /// How a matrix's mean marks read.
+    matrix_hint: Option<String>,
     texts: Vec<String>,
     texts_found: Option<String>,
     words: Vec<(String, u64)>,
@@ -704,6 +707,8 @@ fn change(now: f64, before: f64, places: usize, t: &Catalog) -> String {
 /// average (and NPS) of marks, the share of each answer otherwise.
 fn cross_columns(q: &Question, t: &Catalog) -> Vec<String> {
     match q.kind {
+        // A matrix: each row's mean mark.
+        QuestionKind::Matrix => q.rows.clone(),
         QuestionKind::Scale => vec![t.sv.average.to_owned()],
         QuestionKind::Nps => vec![t.sv.average.to_owned(), t.sv.nps.to_owned()],
         _ => {
@@ -716,6 +721,9 @@ fn cross_columns(q: &Question, t: &Catalog) -> Vec<String> {
 fn cross_cells(q: &Question, s: &Summary, t: &Catalog) -> Vec<String> {
     let dash = || "—".to_owned();
     match q.kind {
+        QuestionKind::Matrix => {
+            (0..q.rows.len()).map(|row| row_mean(q, s, row).map_or_else(dash, |m| number(m, 2, t))).collect()
+        }
         QuestionKind::Scale => vec![s.average.map_or_else(dash, |a| number(a, 2, t))],
         QuestionKind::Nps => {
             vec![s.average.map_or_else(dash, |a| number(a, 2, t)), s.nps.map_or_else(dash, |n| number(n.score, 1, t))]
@@ -724,9 +732,22 @@ fn cross_cells(q: &Question, s: &Summary, t: &Catalog) -> Vec<String> {
     }
 }
 
+/// A matrix row's mean mark, its columns counted from 1 (none when nobody
+/// answered the row).
+fn row_mean(q: &Question, s: &Summary, row: usize) -> Option<f64> {
+    let (mut answered, mut sum) = (0u64, 0u64);
+    for column in 0..q.options.len() {
+        let n = s.counts.get(&survey::cell(row, column)).copied().unwrap_or(0);
+        answered += n;
+        sum += n * (column as u64 + 1);
+    }
+    (answered > 0).then(|| sum as f64 / answered as f64)
+}
+
 /// A matrix's table: each row's answers, as shares of those who answered
-/// that row.
-fn matrix_view(q: &Question, s: &Summary, t: &Catalog) -> Grid {
+/// that row, its mean mark, and the mean mark of the previous run.
+fn matrix_view(q: &Question, s: &Summary, before: Option<&Summary>, t: &Catalog) -> Grid {
+    let dash = || "—".to_owned();
     let rows = q
         .rows
         .iter()
@@ -736,10 +757,20 @@ fn matrix_view(q: &Question, s: &Summary, t: &Catalog) -> Grid {
                 .map(|column| s.counts.get(&survey::cell(row, column)).copied().unwrap_or(0))
                 .collect();
             let answered: u64 = counts.iter().sum();
-            (words.clone(), answered, Some(counts.iter().map(|n| share(*n, answered, t)).collect()))
+            let mut cells: Vec<String> = counts.iter().map(|n| share(*n, answered, t)).collect();
+            cells.push(row_mean(q, s, row).map_or_else(dash, |m| number(m, 2, t)));
+            if let Some(before) = before {
+                cells.push(row_mean(q, before, row).map_or_else(dash, |m| number(m, 2, t)));
+            }
+            (words.clone(), answered, Some(cells))
         })
         .collect();
-    Grid { columns: q.options.clone(), rows }
+    let mut columns = q.options.clone();
+    columns.push(t.sv.col_row_mean.to_owned());
+    if before.is_some() {
+        columns.push(t.sv.col_previous.to_owned());
+    }
+    Grid { columns, rows }
 }
 
 /// A group's name as the breakdown table shows it.
@@ -772,7 +803,13 @@ fn results_view(r: &Results, groups: &[GroupResult], by: Breakdown, t: &'static 
                     before: before.map(|p| share(p.counts.get(v).copied().unwrap_or(0), p.answered, t)),
                 })
                 .collect();
-            let matrix = (q.question.kind == QuestionKind::Matrix).then(|| matrix_view(&q.question, s, t));
+            let matrix = (q.question.kind == QuestionKind::Matrix).then(|| matrix_view(&q.question, s, before, t));
+            let matrix_hint = match (&matrix, q.question.options.first(), q.question.options.last()) {
+                (Some(_), Some(first), Some(last)) => {
+                    Some((t.sv.matrix_mean_hint)(first, last, q.question.options.len()))
+                }
+                _ => None,
+            };
             let chart = if rows.is_empty() {
                 String::new()
             } else if q.question.kind == QuestionKind::Matrix {
@@ -800,7 +837,7 @@ fn results_view(r: &Results, groups: &[GroupResult], by: Breakdown, t: &'static 
             // One building would only repeat the question's own figures; a
             // breakdown chosen by hand shows even one group.
             let shown = groups.len() > 1 || (by != Breakdown::Building && !groups.is_empty());
-            let tabulated = !matches!(q.question.kind, QuestionKind::Text | QuestionKind::Matrix);
+            let tabulated = q.question.kind != QuestionKind::Text;
             let cross = (tabulated && shown).then(|| Grid {
                 columns: cross_columns(&q.question, t),
                 rows: groups
@@ -836,6 +873,7 @@ fn results_view(r: &Results, groups: &[GroupResult], by: Breakdown, t: &'static 
                     .map(|(now, was)| (t.sv.was)(&number(was.score, 1, t), &change(now.score, was.score, 1, t))),
                 cross,
                 matrix,
+                matrix_hint,
                 texts_found: (!search.trim().is_empty())
                     .then(|| (t.sv.texts_found)(found.len().min(SHOWN_TEXTS), found.len())),
                 texts: found.into_iter().take(SHOWN_TEXTS).cloned().collect(),
