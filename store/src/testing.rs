@@ -156,39 +156,33 @@ macro_rules! backend_tests {
     };
 }
 
+/// One `UPDATE` of these helpers, in a write transaction, its values bound
+/// in order.
+macro_rules! update {
+    ($db:expr, $sql:literal $(, $value:expr)*) => {{
+        $db.write(move |tx| {
+            Box::pin(async move {
+                on_conn!(tx, c => {
+                    sqlx::query($sql)$(.bind($value))*.execute(&mut *c).await?.rows_affected()
+                });
+                Ok::<_, crate::StoreError>(())
+            })
+        })
+        .await?;
+        Ok(())
+    }};
+}
+
 /// Spoils a ticket's kept reopen count, as a manual edit would (tests of
 /// the recount).
 pub async fn spoil_reopen_count(db: &Db, ticket: domovoy_domain::ids::TicketId, count: i64) -> crate::StoreResult<()> {
-    db.write(move |tx| {
-        Box::pin(async move {
-            on_conn!(tx, c => {
-                sqlx::query("UPDATE tickets SET reopen_count = $2 WHERE id = $1")
-                    .bind(ticket.as_uuid())
-                    .bind(count)
-                    .execute(&mut *c)
-                    .await?
-                    .rows_affected()
-            });
-            Ok::<_, crate::StoreError>(())
-        })
-    })
-    .await?;
-    Ok(())
+    update!(db, "UPDATE tickets SET reopen_count = $2 WHERE id = $1", ticket.as_uuid(), count)
 }
 
 /// Moves every rating request back to `at`, as if a week had passed
 /// (tests of the weekly limit).
 pub async fn date_rating_requests(db: &Db, at: chrono::DateTime<chrono::Utc>) -> crate::StoreResult<()> {
-    db.write(move |tx| {
-        Box::pin(async move {
-            on_conn!(tx, c => {
-                sqlx::query("UPDATE rating_requests SET sent_at = $1").bind(at).execute(&mut *c).await?.rows_affected()
-            });
-            Ok::<_, crate::StoreError>(())
-        })
-    })
-    .await?;
-    Ok(())
+    update!(db, "UPDATE rating_requests SET sent_at = $1", at)
 }
 
 /// Moves a survey's opening time to `at`, as if its time had come (tests
@@ -198,21 +192,7 @@ pub async fn date_survey_opening(
     survey: domovoy_domain::ids::SurveyId,
     at: chrono::DateTime<chrono::Utc>,
 ) -> crate::StoreResult<()> {
-    db.write(move |tx| {
-        Box::pin(async move {
-            on_conn!(tx, c => {
-                sqlx::query("UPDATE surveys SET opens_at = $2 WHERE id = $1")
-                    .bind(survey.as_uuid())
-                    .bind(at)
-                    .execute(&mut *c)
-                    .await?
-                    .rows_affected()
-            });
-            Ok::<_, crate::StoreError>(())
-        })
-    })
-    .await?;
-    Ok(())
+    update!(db, "UPDATE surveys SET opens_at = $2 WHERE id = $1", survey.as_uuid(), at)
 }
 
 /// What an anonymity test reads of a survey's stored answers: how many
