@@ -820,3 +820,53 @@ async fn a_survey_published_ahead_opens_at_its_time_on_postgres() {
     let Some(app) = TestApp::spawn_postgres().await else { return };
     a_survey_published_ahead_opens_at_its_time(&app).await;
 }
+
+/// The chessboard's «Опросить их»: the selected units become the audience
+/// of a new survey.
+#[actix_web::test]
+async fn a_chessboard_selection_becomes_a_surveys_audience() {
+    let app = TestApp::spawn().await;
+    let service = app.token("service").await;
+    let tower = building_id(&app, &service, "ЖК «Северная звезда»").await;
+    let mut units = Vec::new();
+    for label in ["45", "46"] {
+        units.push(crate::places::unit(&app, &service, &tower, label).await["id"].as_str().unwrap().to_owned());
+    }
+    let chosen = units.join(",");
+    let office = app.browser();
+    app.browser_login(&office, "service", domovoy::demo::DEMO_PASSWORD).await;
+    let board =
+        office.get(app.url(&format!("/buildings/{tower}/chessboard"))).send().await.unwrap().text().await.unwrap();
+    assert!(board.contains("data-testid=\"survey-selection\""), "the office may survey the selection");
+    let csrf = crate::helpers::hidden_value(&board, "csrf_token");
+    let builder = office
+        .post(app.url("/surveys/new"))
+        .form(&[("csrf_token", csrf.as_str()), ("units", chosen.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(builder.status(), StatusCode::OK);
+    let builder = builder.text().await.unwrap();
+    assert_eq!(crate::helpers::hidden_value(&builder, "units"), chosen);
+    let form = [
+        ("csrf_token", csrf.as_str()),
+        ("title", "Замена входной двери"),
+        ("anonymous", "1"),
+        ("one_per", "unit"),
+        ("units", chosen.as_str()),
+        ("q_kind", "yes_no"),
+        ("q_text", "Менять дверь в этом году?"),
+        ("q_required", "1"),
+        ("action", "save"),
+    ];
+    let saved = office.post(app.url("/surveys")).form(&form).send().await.unwrap();
+    assert_eq!(saved.status(), StatusCode::SEE_OTHER, "on to the new survey's page");
+    let location = saved.headers()["location"].to_str().unwrap().to_owned();
+    let id = location.trim_start_matches("/surveys/").split('?').next().unwrap().to_owned();
+    let survey: Value = app.get(&service, &format!("/api/v1/surveys/{id}")).await.json().await.unwrap();
+    let mut audience: Vec<String> =
+        survey["audience"]["unit_ids"].as_array().unwrap().iter().map(|u| u.as_str().unwrap().to_owned()).collect();
+    audience.sort();
+    units.sort();
+    assert_eq!(audience, units, "{survey}");
+}

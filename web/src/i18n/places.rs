@@ -27,6 +27,7 @@ catalog! {
     occupancy_label: fn(Occupancy) -> &'static str = (pl_ru::occupancy_label, pl_en::occupancy_label),
     /// "Подъезд 1", "Корпус А", "Паркинг".
     write_to_selection: &'static str = ("Написать им", "Write to them"),
+    survey_selection: &'static str = ("Опросить их", "Survey them"),
     section_title: fn(SectionKind, &str) -> String = (
         |kind, name| match kind {
             SectionKind::Entrance => format!("Подъезд {name}"),

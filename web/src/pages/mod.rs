@@ -356,6 +356,7 @@ pub fn register(cfg: &mut web::ServiceConfig) {
         .service(crate::mailings::pages::send_page)
         .service(crate::surveys::pages::list_page)
         .service(crate::surveys::pages::new_page)
+        .service(crate::surveys::pages::new_for_units)
         .service(crate::surveys::pages::create_page)
         .service(crate::surveys::pages::edit_page)
         .service(crate::surveys::pages::update_page)

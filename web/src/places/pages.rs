@@ -97,6 +97,8 @@ struct ChessboardPage<'a> {
     can_export: bool,
     /// «Write to these»: the selection goes to the mailing editor.
     can_mail: bool,
+    /// The selection can become a survey's audience.
+    can_survey: bool,
     /// A unit to open at once (`?unit=` from search).
     open_unit: String,
     kinds: Vec<(&'static str, &'static str)>,
@@ -152,6 +154,7 @@ pub async fn chessboard(
         can_export: caller.principal().can(Permission::ReportsExport, &target)
             || caller.principal().can(Permission::ClientsRead, &target),
         can_mail: caller.principal().can(Permission::MailingsSend, &target),
+        can_survey: caller.principal().can(Permission::SurveysManage, &target),
         open_unit: query.unit.map(|u| u.to_string()).unwrap_or_default(),
         kinds: UnitKind::ALL.iter().map(|k| (k.code(), (t.pl.unit_kind_label)(*k))).collect(),
         ownerships: Occupancy::ALL.iter().map(|o| (o.code(), (t.pl.occupancy_label)(*o))).collect(),

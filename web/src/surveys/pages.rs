@@ -391,14 +391,32 @@ fn blank_question() -> QuestionForm {
     QuestionForm { kind: QuestionKind::Single.code().to_owned(), required: true, ..QuestionForm::default() }
 }
 
-#[get("/surveys/new")]
-pub async fn new_page(state: web::Data<AppState>, caller: PageCaller) -> Result<HttpResponse, PageError> {
-    let draft = Draft {
+/// A new survey's builder: anonymous, an answer per resident, one blank
+/// question.
+fn fresh() -> Draft {
+    Draft {
         anonymous: true,
         one_per: OnePer::Resident.code().to_owned(),
         questions: vec![blank_question()],
         ..Draft::default()
-    };
+    }
+}
+
+#[get("/surveys/new")]
+pub async fn new_page(state: web::Data<AppState>, caller: PageCaller) -> Result<HttpResponse, PageError> {
+    builder(&state, &caller, fresh(), FormFailure::default(), StatusCode::OK).await
+}
+
+/// The chessboard's «Опросить их»: the builder with the selected units as
+/// the audience.
+#[post("/surveys/new")]
+pub async fn new_for_units(
+    state: web::Data<AppState>,
+    caller: PageCaller,
+    pairs: CsrfForm<FormPairs>,
+) -> Result<HttpResponse, PageError> {
+    let (chosen, _) = Draft::from_pairs(pairs.0);
+    let draft = Draft { audience: AudienceForm { units: chosen.audience.units, ..AudienceForm::default() }, ..fresh() };
     builder(&state, &caller, draft, FormFailure::default(), StatusCode::OK).await
 }
 
