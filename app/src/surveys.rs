@@ -863,6 +863,9 @@ pub struct GroupResult {
     pub building_name: String,
     /// A section's kind and name.
     pub section: Option<(SectionKind, String)>,
+    /// Who may answer in the group (people, or units for a vote per unit),
+    /// counted as their answers would be; none for answers of no known group.
+    pub eligible: Option<u64>,
     pub responses: u64,
     /// Each question's figures in the group, in the survey's order; none
     /// when the group is too small to show in an anonymous survey.
@@ -884,8 +887,23 @@ pub async fn cross(app: &App, requester: &Requester, id: SurveyId, by: Breakdown
         .into_iter()
         .map(|(building, id, kind, name)| (id, (building, kind, name)))
         .collect();
-    let mut groups: Vec<GroupResult> = store::cross_tally(&app.db, id, by)
-        .await?
+    // Who may answer, by the group their answer would count in (the link
+    // an answer is recorded with: a person's first, as `respond` takes it).
+    let mut eligible: HashMap<Group, u64> = HashMap::new();
+    for (_, link) in respondents(survey.one_per, &store::eligible(&app.db, &survey.audience, today(app), None).await?) {
+        let group = match by {
+            Breakdown::Building => Group::Building(link.building_id),
+            Breakdown::Section => Group::Section(link.section_id),
+            Breakdown::Relation => Group::Relation(link.role),
+        };
+        *eligible.entry(group).or_default() += 1;
+    }
+    let mut tallies = store::cross_tally(&app.db, id, by).await?;
+    // A group nobody in has answered yet shows too (its rate is 0 %).
+    for group in eligible.keys() {
+        tallies.entry(*group).or_default();
+    }
+    let mut groups: Vec<GroupResult> = tallies
         .into_iter()
         .map(|(group, tally)| {
             let (building, section) = match group {
@@ -901,6 +919,7 @@ pub async fn cross(app: &App, requester: &Requester, id: SurveyId, by: Breakdown
                 group,
                 building_name: building.and_then(|b| names.get(&b)).cloned().unwrap_or_default(),
                 section,
+                eligible: (group != Group::Unknown).then(|| eligible.get(&group).copied().unwrap_or(0)),
                 responses: tally.responses,
                 summaries: shown.then(|| {
                     survey
@@ -972,11 +991,15 @@ mod tests {
 
     #[test]
     fn a_person_with_two_units_is_one_respondent_but_two_units_vote() {
-        let (client, building) = (ClientId::new(), BuildingId::new());
-        let links = [
-            Eligible { client_id: client, unit_id: UnitId::new(), building_id: building, role: LinkRole::Owner },
-            Eligible { client_id: client, unit_id: UnitId::new(), building_id: building, role: LinkRole::Tenant },
-        ];
+        let (client, building, section) = (ClientId::new(), BuildingId::new(), SectionId::new());
+        let link = |role| Eligible {
+            client_id: client,
+            unit_id: UnitId::new(),
+            building_id: building,
+            section_id: section,
+            role,
+        };
+        let links = [link(LinkRole::Owner), link(LinkRole::Tenant)];
         assert_eq!(respondents(OnePer::Resident, &links).len(), 1);
         assert_eq!(respondents(OnePer::Unit, &links).len(), 2);
     }

@@ -228,6 +228,7 @@ pub struct Eligible {
     pub client_id: ClientId,
     pub unit_id: UnitId,
     pub building_id: BuildingId,
+    pub section_id: SectionId,
     pub role: LinkRole,
 }
 
@@ -249,12 +250,12 @@ pub async fn eligible<'a>(
         None => String::new(),
     };
     let sql = format!(
-        "SELECT l.client_id, l.unit_id, u.building_id, l.role, l.valid_from, l.valid_to
+        "SELECT l.client_id, l.unit_id, u.building_id, u.section_id, l.role, l.valid_from, l.valid_to
          FROM client_units l JOIN units u ON u.id = l.unit_id
          WHERE {filter} {only}
          ORDER BY u.building_id, u.label, l.client_id"
     );
-    type Row = (Uuid, Uuid, Uuid, String, Option<NaiveDate>, Option<NaiveDate>);
+    type Row = (Uuid, Uuid, Uuid, Uuid, String, Option<NaiveDate>, Option<NaiveDate>);
     let rows: Vec<Row> = on_conn!(source, c => {
         let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()));
         for id in &ids {
@@ -266,13 +267,14 @@ pub async fn eligible<'a>(
         query.fetch_all(&mut *c).await?
     });
     let mut out = Vec::with_capacity(rows.len());
-    for (client_id, unit_id, building_id, role, from, to) in rows {
+    for (client_id, unit_id, building_id, section_id, role, from, to) in rows {
         let role = link_role(&role)?;
         if in_audience(audience, role, from, to, today) {
             out.push(Eligible {
                 client_id: ClientId::from_uuid(client_id),
                 unit_id: UnitId::from_uuid(unit_id),
                 building_id: BuildingId::from_uuid(building_id),
+                section_id: SectionId::from_uuid(section_id),
                 role,
             });
         }

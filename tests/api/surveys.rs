@@ -286,6 +286,32 @@ async fn a_named_vote_per_unit_keeps_who_answered_and_counts_units() {
     assert_eq!((responses, linked), (1, 4));
     let results: Value = app.get(&service, &format!("/api/v1/surveys/{id}/results")).await.json().await.unwrap();
     assert_eq!(results["questions"][0]["counts"], json!({ "0": 0, "1": 1 }));
+
+    // The response rate by section: every section of the tower with an
+    // owner's unit is listed, answered or not, and the units to vote add up
+    // to the survey's; by relation, all of them are owners'.
+    let by = |by: &'static str| {
+        let (app, service, id) = (&app, &service, &id);
+        async move {
+            let groups: Value =
+                app.get(service, &format!("/api/v1/surveys/{id}/breakdown?by={by}")).await.json().await.unwrap();
+            groups.as_array().unwrap().clone()
+        }
+    };
+    let sections = by("section").await;
+    assert!(sections.len() > 1, "the tower has several sections: {sections:?}");
+    let eligible: u64 = sections.iter().map(|g| g["eligible"].as_u64().unwrap()).sum();
+    assert_eq!(eligible, results["eligible"].as_u64().unwrap());
+    assert_eq!(sections.iter().map(|g| g["responses"].as_u64().unwrap()).sum::<u64>(), 1);
+    assert!(sections.iter().any(|g| g["responses"] == 0), "unanswered sections are listed too");
+    let relations = by("relation").await;
+    assert_eq!(relations.len(), 1);
+    assert_eq!((relations[0]["key"].as_str(), relations[0]["eligible"].as_u64()), (Some("owner"), Some(eligible)));
+    let office = app.browser();
+    app.browser_login(&office, "service", domovoy::demo::DEMO_PASSWORD).await;
+    let page = office.get(app.url(&format!("/surveys/{id}?by=section"))).send().await.unwrap().text().await.unwrap();
+    let rates = &page[page.find(r#"data-testid="survey-group-rates""#).expect("the rate per section")..];
+    assert!(rates.contains("<td class=\"num\">0,0\u{a0}%</td>"), "{rates}");
 }
 
 #[actix_web::test]

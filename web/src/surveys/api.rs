@@ -491,6 +491,9 @@ pub struct GroupDto {
     pub key: Option<String>,
     pub building_name: String,
     pub section_name: Option<String>,
+    /// Who may answer in the group (people, or units for a vote per unit);
+    /// null for answers of no known group.
+    pub eligible: Option<u64>,
     pub responses: u64,
     /// Per question, in the survey's order; absent when the group of an
     /// anonymous survey has fewer than 5 responses (it could tell who
@@ -521,6 +524,7 @@ pub async fn survey_breakdown(
                 },
                 building_name: g.building_name.clone(),
                 section_name: g.section.as_ref().map(|(_, name)| name.clone()),
+                eligible: g.eligible,
                 responses: g.responses,
                 questions: g.summaries.as_ref().map(|s| s.iter().map(SummaryDto::from).collect()),
             })

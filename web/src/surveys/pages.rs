@@ -628,6 +628,9 @@ struct ResultsView {
     eligible: u64,
     rate: String,
     buildings: Vec<(String, u64, u64, String)>,
+    /// The response rate per section or relation (the breakdown chosen, when
+    /// it is not by building): name, may answer, answered, rate.
+    group_rates: Vec<(String, u64, u64, String)>,
     /// «Сравнение с предыдущим запуском …» and the link to it.
     previous: Option<(String, String)>,
     /// The breakdowns that may be chosen: code, label, chosen.
@@ -913,6 +916,17 @@ fn results_view(r: &Results, groups: &[GroupResult], by: Breakdown, t: &'static 
             .iter()
             .map(|b| (b.building_name.clone(), b.eligible, b.responses, share(b.responses, b.eligible, t)))
             .collect(),
+        group_rates: if by == Breakdown::Building {
+            Vec::new()
+        } else {
+            groups
+                .iter()
+                .filter_map(|g| {
+                    let eligible = g.eligible?;
+                    Some((group_name(g, t), eligible, g.responses, share(g.responses, eligible, t)))
+                })
+                .collect()
+        },
         previous: r.previous.as_ref().map(|p| {
             (
                 (t.sv.previous_run)(&p.title, p.responses, &share(p.responses, p.eligible, t)),
