@@ -39,6 +39,7 @@ for (const form of document.querySelectorAll(".survey-answer")) {
 // at most once a second, and only while the page is visible.
 const box = document.querySelector("[data-live-results]");
 const GAP_MS = 1000;
+// An answer came since the block was last fetched.
 let stale = false;
 let busy = false;
 
@@ -46,6 +47,7 @@ async function refresh() {
   if (busy || document.visibilityState !== "visible") return;
   busy = true;
   stale = false;
+  let fetched = false;
   try {
     const response = await fetch(box.dataset.surveyResults, { headers: { Accept: "text/html" } });
     if (response.ok) {
@@ -54,15 +56,16 @@ async function refresh() {
       const fresh = holder.querySelector("[data-survey-results]");
       // Keep the search box the person is typing in.
       if (fresh && !box.contains(document.activeElement)) box.replaceChildren(...fresh.childNodes);
-    } else {
-      stale = true;
+      fetched = true;
     }
   } catch {
-    stale = true; // the next answer, or coming back to the page, tries again
+    // Not reachable now: the next answer, or coming back to the page, tries again.
   }
+  if (!fetched) stale = true;
   await new Promise((r) => setTimeout(r, GAP_MS));
   busy = false;
-  if (stale) refresh();
+  // Answers that came during the fetch; a failed fetch waits for the next one.
+  if (stale && fetched) refresh();
 }
 
 if (box) {
