@@ -59,11 +59,15 @@ pub struct NewSubscription {
     pub filters: ReportFilter,
 }
 
-/// When a letter of `cadence` is next due after `now`.
+/// When a letter of `cadence` is next due after `now`: today's sending
+/// hour when today is a sending day and that hour is still ahead (a
+/// subscription made on a Monday night gets that morning's letter), else
+/// the next sending day's.
 pub fn next_run(app: &App, cadence: Cadence, now: DateTime<Utc>) -> DateTime<Utc> {
     let zone = app.config.display_time_zone;
     let today = now.with_timezone(&zone).date_naive();
-    local_at(app, cadence.next_day(today))
+    let first = local_at(app, cadence.first_day_from(today));
+    if first > now { first } else { local_at(app, cadence.next_day(today)) }
 }
 
 fn local_at(app: &App, day: NaiveDate) -> DateTime<Utc> {

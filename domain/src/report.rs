@@ -225,6 +225,12 @@ impl Cadence {
         }
     }
 
+    /// The first day on which a letter is due from `today` on: `today`
+    /// itself when it is a Monday (or a first), else [`Cadence::next_day`].
+    pub fn first_day_from(self, today: NaiveDate) -> NaiveDate {
+        today.pred_opt().map_or(today, |yesterday| self.next_day(yesterday))
+    }
+
     /// The whole week or month that ended before `day` (the letter sent on
     /// `day` covers it).
     pub fn period_before(self, day: NaiveDate) -> Period {
@@ -347,6 +353,10 @@ mod tests {
         // Sunday 6 December 2026 → Monday 7; Monday 7 → Monday 14.
         assert_eq!(Cadence::Weekly.next_day(day(2026, 12, 6)), day(2026, 12, 7));
         assert_eq!(Cadence::Weekly.next_day(day(2026, 12, 7)), day(2026, 12, 14));
+        assert_eq!(Cadence::Weekly.first_day_from(day(2026, 12, 7)), day(2026, 12, 7));
+        assert_eq!(Cadence::Weekly.first_day_from(day(2026, 12, 6)), day(2026, 12, 7));
+        assert_eq!(Cadence::Monthly.first_day_from(day(2027, 1, 1)), day(2027, 1, 1));
+        assert_eq!(Cadence::Monthly.first_day_from(day(2026, 12, 6)), day(2027, 1, 1));
         let week = Cadence::Weekly.period_before(day(2026, 12, 7));
         assert_eq!((week.from, week.to), (day(2026, 11, 30), day(2026, 12, 6)));
         // Sent late, on a Wednesday, it still covers the week before.
