@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use config::{Config, Environment, File, FileFormat};
+use domovoy_actors::outbox::sms::SmsConfig;
 use domovoy_mobile_bridge::push::{apns::ApnsConfig, fcm::FcmConfig};
 use serde::Deserialize;
 
@@ -59,6 +60,9 @@ pub struct Settings {
     pub push: PushSettings,
     /// `[mail]`: e-mail over SMTP (scheduled reports); off unless set.
     pub mail: Option<MailSettings>,
+    /// `[sms]`: text messages through an HTTP gateway (SMS.ru or a
+    /// generic one); off unless set.
+    pub sms: Option<SmsConfig>,
 }
 
 impl Default for Settings {
@@ -79,6 +83,7 @@ impl Default for Settings {
             telephony: TelephonySettings::default(),
             push: PushSettings::default(),
             mail: None,
+            sms: None,
         }
     }
 }
@@ -472,6 +477,29 @@ mod tests {
         assert_eq!(settings.auth.free_sign_in_attempts, 7);
         assert_eq!(settings.database_url().expose(), "postgres://u:secret@db/domovoy");
         std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn an_sms_gateway_is_read_from_the_file_or_the_environment() {
+        let dir = std::env::temp_dir().join(format!("domovoy-settings-{}", uuid::Uuid::now_v7().simple()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("domovoy.toml");
+        std::fs::write(
+            &file,
+            "[sms]\ngateway = \"http\"\nurl = \"https://gw.example.ru/send\"\nformat = \"json\"\n\
+             fields = { phone = \"{digits}\", text = \"{text}\", password = \"p4ss\" }\n",
+        )
+        .unwrap();
+        let settings = Settings::load_from(Some(&file), &Overrides::default(), env(&[])).unwrap();
+        let sms = settings.sms.unwrap();
+        assert_eq!(sms.describe(), "HTTP (gw.example.ru)");
+        assert!(!format!("{sms:?}").contains("p4ss"), "the settings print without secrets");
+        let vars = env(&[("DOMOVOY_SMS__GATEWAY", "smsru"), ("DOMOVOY_SMS__API_ID", "KEY-1")]);
+        let settings = Settings::load_from(None, &Overrides::default(), vars).unwrap();
+        assert_eq!(settings.sms.unwrap().describe(), "SMS.ru (sms.ru)");
+        std::fs::write(&file, "[sms]\ngateway = \"smsru\"\napi_key = \"typo\"\n").unwrap();
+        assert!(Settings::load_from(Some(&file), &Overrides::default(), env(&[])).is_err(), "a misspelt key");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

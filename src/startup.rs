@@ -15,6 +15,7 @@ use anyhow::Context as _;
 use std::sync::Arc;
 
 use domovoy_actors::outbox::email::EmailChannel;
+use domovoy_actors::outbox::sms::{SmsChannel, SmsConfig};
 use domovoy_actors::outbox::webhook::WebhookChannel;
 use domovoy_actors::outbox::{Channel, OutboxHandle, OutboxSettings};
 use domovoy_actors::tickets::TicketsHandle;
@@ -155,6 +156,9 @@ impl Application {
             let email = EmailChannel::new(mail.smtp_url.expose(), &mail.from).context("[mail]")?;
             channels.push(Arc::new(email));
         }
+        if let Some(sms) = &settings.sms {
+            channels.push(Arc::new(SmsChannel::new(sms.clone()).context("[sms]")?));
+        }
         state.app().set_report_letters(Arc::new(domovoy_web::reports::subscriptions::Letters {
             zone: state.app().config.display_time_zone,
         }));
@@ -270,6 +274,7 @@ pub fn app_config(settings: &Settings) -> anyhow::Result<AppConfig> {
             server: describe_url(mail.smtp_url.expose()),
             from: mail.from.clone(),
         }),
+        sms: settings.sms.as_ref().map(SmsConfig::describe),
     })
 }
 

@@ -67,10 +67,12 @@ pub enum Rule {
     TicketFinished,
     /// A letter needs the person's e-mail address, and their profile has none.
     NoEmail,
+    /// A text needs the person's phone, and their profile has none.
+    NoPhone,
     /// Nothing can be e-mailed: the server's `[mail]` is not set up.
     MailNotConfigured,
-    /// A mailing channel this server cannot send by (no SMS gateway, no
-    /// push to residents yet).
+    /// A mailing channel this server cannot send by (no `[sms]` gateway,
+    /// no push to residents yet).
     ChannelUnavailable,
     /// The mailing was sent already (once only).
     MailingAlreadySent,
@@ -108,6 +110,7 @@ impl Rule {
         Self::SignatureMissing,
         Self::TicketFinished,
         Self::NoEmail,
+        Self::NoPhone,
         Self::MailNotConfigured,
         Self::ChannelUnavailable,
         Self::MailingAlreadySent,
@@ -142,6 +145,7 @@ impl Rule {
             Self::SignatureMissing => "signature_missing",
             Self::TicketFinished => "ticket_finished",
             Self::NoEmail => "no_email",
+            Self::NoPhone => "no_phone",
             Self::MailNotConfigured => "mail_not_configured",
             Self::ChannelUnavailable => "channel_unavailable",
             Self::MailingAlreadySent => "mailing_already_sent",

@@ -99,6 +99,9 @@ pub struct AppConfig {
     pub public_url: String,
     /// How e-mail leaves, when the server's `[mail]` is set up.
     pub mail: Option<MailConfig>,
+    /// The SMS gateway, as shown to administrators (`SMS.ru (sms.ru)`),
+    /// when the server's `[sms]` is set up.
+    pub sms: Option<String>,
 }
 
 /// The server's `[mail]` as shown to administrators (no credentials).
@@ -114,6 +117,11 @@ impl AppConfig {
     /// Whether e-mail can be sent.
     pub fn mail_enabled(&self) -> bool {
         self.mail.is_some()
+    }
+
+    /// Whether text messages can be sent.
+    pub fn sms_enabled(&self) -> bool {
+        self.sms.is_some()
     }
 }
 
@@ -131,6 +139,7 @@ impl Default for AppConfig {
             files_dir: std::env::temp_dir().join("domovoy-files"),
             public_url: "http://127.0.0.1:8080".to_owned(),
             mail: None,
+            sms: None,
         }
     }
 }

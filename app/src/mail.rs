@@ -1,6 +1,7 @@
-//! What an administrator sees of e-mail (`admin.integrations`): the
-//! server's `[mail]` (without credentials), the `email` channel's last
-//! success, last error and backlog, and a test letter to themselves.
+//! What an administrator sees of e-mail and text messages
+//! (`admin.integrations`): the server's `[mail]` and `[sms]` (without
+//! credentials), each channel's last success, last error and backlog, and
+//! a test letter or text to themselves.
 
 use uuid::Uuid;
 
@@ -8,6 +9,7 @@ use domovoy_domain::permission::Permission;
 use domovoy_domain::policy::Target;
 use domovoy_store::mail::{self, EMAIL_CHANNEL, Letter};
 use domovoy_store::outbox::{self, ChannelStatus};
+use domovoy_store::sms::{self, SMS_CHANNEL, Sms};
 
 use crate::{App, AppError, AppResult, MailConfig, Requester, Rule};
 
@@ -41,4 +43,30 @@ pub async fn send_test(app: &App, requester: &Requester, subject: &str, text: &s
     let key = format!("test:{}", Uuid::now_v7());
     app.write(move |tx| Box::pin(async move { Ok(mail::enqueue(tx, &key, &letter).await?) })).await?;
     Ok(to.as_str().to_owned())
+}
+
+#[derive(Debug, Clone)]
+pub struct SmsOverview {
+    /// The gateway (`SMS.ru (sms.ru)`); `None` when `[sms]` is not set up.
+    pub gateway: Option<String>,
+    pub status: ChannelStatus,
+}
+
+pub async fn sms_overview(app: &App, requester: &Requester) -> AppResult<SmsOverview> {
+    requester.require(Permission::AdminIntegrations, &Target::SYSTEM)?;
+    Ok(SmsOverview { gateway: app.config.sms.clone(), status: outbox::channel_status(&app.db, SMS_CHANNEL).await? })
+}
+
+/// Queues a test text (`text` in their language, from the door) to the
+/// administrator's own phone; answers the number.
+pub async fn send_test_sms(app: &App, requester: &Requester, text: &str) -> AppResult<String> {
+    requester.require(Permission::AdminIntegrations, &Target::SYSTEM)?;
+    if !app.config.sms_enabled() {
+        return Err(AppError::Rule(Rule::ChannelUnavailable));
+    }
+    let phone = requester.account()?.phone.clone().ok_or(AppError::Rule(Rule::NoPhone))?;
+    let text = Sms { to: phone.e164().to_owned(), text: text.to_owned() };
+    let key = format!("test:{}", Uuid::now_v7());
+    app.write(move |tx| Box::pin(async move { Ok(sms::enqueue_many(tx, [(key.as_str(), &text)]).await?) })).await?;
+    Ok(phone.to_string())
 }

@@ -33,6 +33,7 @@ use domovoy_store::audit::{self, Change};
 use domovoy_store::clients;
 use domovoy_store::mail::{self, Letter};
 use domovoy_store::mailings::{self as store, Delivery, NewDelivery, Notice, Recipient};
+use domovoy_store::sms::{self, MAX_SMS_CHARS, Sms};
 
 use crate::App;
 use crate::error::{AppError, AppResult, Rule};
@@ -48,6 +49,16 @@ pub const FUEL: u64 = 50_000;
 
 /// A page of deliveries at most.
 pub const MAX_PAGE: i64 = 500;
+
+/// Room kept in a text message (which is the body alone: no subject) for
+/// what is added to the written text: the variables' values and the
+/// unsubscribe line with its link.
+const SMS_ROOM: usize = 160;
+
+/// The unsubscribe line of an outward message on a channel, from its link
+/// (the door's catalogs word it: a letter's is a sentence, a text's is
+/// short).
+pub type Footer<'a> = &'a (dyn Fn(MailingChannel, &str) -> String + Sync);
 
 /// What a person writes.
 #[derive(Debug, Clone, Deserialize)]
@@ -184,7 +195,8 @@ fn check_channels(app: &App, channels: &[MailingChannel]) -> AppResult<()> {
     for channel in channels {
         match channel {
             MailingChannel::Email if !app.config.mail_enabled() => return Err(AppError::Rule(Rule::MailNotConfigured)),
-            MailingChannel::Sms | MailingChannel::Push => return Err(AppError::Rule(Rule::ChannelUnavailable)),
+            MailingChannel::Sms if !app.config.sms_enabled() => return Err(AppError::Rule(Rule::ChannelUnavailable)),
+            MailingChannel::Push => return Err(AppError::Rule(Rule::ChannelUnavailable)),
             _ => {}
         }
     }
@@ -341,6 +353,10 @@ pub(crate) async fn create_with(
     check_template("title", &new.title, extra)?;
     check_template("body", &new.body, extra)?;
     check_channels(app, &new.channels)?;
+    let sms_max = MAX_SMS_CHARS - SMS_ROOM;
+    if new.channels.contains(&MailingChannel::Sms) && new.body.chars().count() > sms_max {
+        return Err(AppError::field("body", FieldError::TooLong { max: sms_max }));
+    }
     let buildings = require_send(app, requester, &new.audience).await?;
     let actor = requester.actor();
     let by = requester.user_id();
@@ -430,14 +446,9 @@ pub fn unsubscribe_path(token: &str) -> String {
 
 /// Sends a draft to everyone it reaches now: one transaction writes the
 /// deliveries and queues the messages. `footer` words the unsubscribe line
-/// of a letter from the link (the door's catalogs); emergency notices carry
-/// none. Answers whom it reached.
-pub async fn send(
-    app: &App,
-    requester: &Requester,
-    id: MailingId,
-    footer: &(dyn Fn(&str) -> String + Sync),
-) -> AppResult<AudienceSize> {
+/// of a letter or text from the link; emergency notices carry none.
+/// Answers whom it reached.
+pub async fn send(app: &App, requester: &Requester, id: MailingId, footer: Footer<'_>) -> AppResult<AudienceSize> {
     send_with(app, requester, id, footer, Extras::default()).await
 }
 
@@ -446,8 +457,8 @@ pub async fn send(
 pub(crate) struct Extras {
     /// People left out (they have answered).
     pub exclude: HashSet<ClientId>,
-    /// The texts' `{{ link }}`: in a letter, its reader's personal link to
-    /// this survey (a new secret, stored in the sending transaction); in
+    /// The texts' `{{ link }}`: in a letter or text, its reader's personal
+    /// link to this survey (a new secret, stored in the sending transaction); in
     /// the cabinet and in the delivery row (which staff read), the
     /// signed-in page's link.
     pub survey: Option<SurveyId>,
@@ -460,7 +471,7 @@ pub(crate) async fn send_with(
     app: &App,
     requester: &Requester,
     id: MailingId,
-    footer: &(dyn Fn(&str) -> String + Sync),
+    footer: Footer<'_>,
     extras: Extras,
 ) -> AppResult<AudienceSize> {
     require_reader(requester)?;
@@ -480,14 +491,19 @@ pub(crate) async fn send_with(
     let routes = routes_of(&mailing, &recipients);
     let mut rows = Vec::with_capacity(recipients.len() * 2);
     let mut letters = Vec::new();
+    let mut texts_out = Vec::new();
     for (to, route) in recipients.iter().zip(&routes) {
         let (subject, text) = texts.render(to, cabinet.as_deref())?;
         if route.in_app {
             rows.push(NewDelivery::in_app(to.client_id, subject.clone(), text.clone()));
         }
         match route.outward {
-            Ok(MailingChannel::Email) => {
-                let address = to.email.clone().unwrap_or_default();
+            Ok(channel @ (MailingChannel::Email | MailingChannel::Sms)) => {
+                let address = match channel {
+                    MailingChannel::Email => to.email.clone(),
+                    _ => to.phone.clone(),
+                }
+                .unwrap_or_default();
                 let key = format!("mailing:{}:{}", mailing.id, to.client_id);
                 let token = (mailing.kind != MailingKind::Emergency).then(new_secret);
                 let link = token.as_deref().map(|t| format!("{}{}", app.config.public_url, unsubscribe_path(t)));
@@ -500,23 +516,31 @@ pub(crate) async fn send_with(
                     }
                     None => text.clone(),
                 };
-                let letter_text = match &link {
-                    Some(link) => format!("{personal}\n\n-- \n{}", footer(link)),
-                    None => personal,
-                };
-                letters.push((
-                    key.clone(),
-                    Letter {
+                let footer = link.as_deref().map(|link| footer(channel, link));
+                if channel == MailingChannel::Email {
+                    let text = match footer {
+                        Some(footer) => format!("{personal}\n\n-- \n{footer}"),
+                        None => personal,
+                    };
+                    let letter = Letter {
                         to: address.clone(),
                         subject: subject.clone(),
-                        text: letter_text,
+                        text,
                         attachments: Vec::new(),
                         unsubscribe: link,
-                    },
-                ));
+                    };
+                    letters.push((key.clone(), letter));
+                } else {
+                    // A text has no subject: the body says it all.
+                    let text = match footer {
+                        Some(footer) => format!("{}\n{footer}", personal.trim()),
+                        None => personal.trim().to_owned(),
+                    };
+                    texts_out.push((key.clone(), Sms { to: address.clone(), text }));
+                }
                 rows.push(NewDelivery {
                     client_id: to.client_id,
-                    channel: Some(MailingChannel::Email),
+                    channel: Some(channel),
                     address: Some(address),
                     status: DeliveryStatus::Queued,
                     reason: None,
@@ -555,6 +579,7 @@ pub(crate) async fn send_with(
                 domovoy_store::surveys::insert_links(tx, survey, &links).await?;
             }
             mail::enqueue_many(tx, letters.iter().map(|(key, letter)| (key.as_str(), letter))).await?;
+            sms::enqueue_many(tx, texts_out.iter().map(|(key, text)| (key.as_str(), text))).await?;
             for notice in extras.notify {
                 tx.notify(notice);
             }

@@ -22,7 +22,7 @@ use domovoy_domain::device::{PushKind, PushNotice};
 use domovoy_domain::event::Event;
 use domovoy_domain::ids::{BuildingId, ClientId, QuestionId, SectionId, SurveyId, UnitId};
 use domovoy_domain::layout::SectionKind;
-use domovoy_domain::mailing::Audience;
+use domovoy_domain::mailing::{Audience, MailingChannel};
 use domovoy_domain::permission::Permission;
 use domovoy_domain::survey::{
     self as domain, NewSurvey, OnePer, Question, QuestionKind, RawAnswer, ShowIf, Summary, Survey, SurveyStatus,
@@ -511,8 +511,8 @@ pub async fn copy(app: &App, requester: &Requester, id: SurveyId) -> AppResult<S
 pub struct ReminderWords<'a> {
     pub title: &'a (dyn Fn(&str) -> String + Sync),
     pub body: &'a (dyn Fn(&str, &str) -> String + Sync),
-    /// The unsubscribe line of a letter, from its link.
-    pub footer: &'a (dyn Fn(&str) -> String + Sync),
+    /// The unsubscribe line of a letter or text, from its link.
+    pub footer: crate::mailings::Footer<'a>,
 }
 
 impl std::fmt::Debug for ReminderWords<'_> {
@@ -540,10 +540,17 @@ pub async fn remind(
         return Err(AppError::Rule(Rule::SurveyNotOpen));
     }
     let title = crate::mailings::literal(&survey.title);
-    let mut channels = vec![domovoy_domain::mailing::MailingChannel::InApp.code().to_owned()];
-    if app.config.mail_enabled() {
-        channels.insert(0, domovoy_domain::mailing::MailingChannel::Email.code().to_owned());
-    }
+    // E-mail first, a text for those without it (texts cost money), and
+    // the cabinet; as far as the server sends them.
+    let channels = [
+        (MailingChannel::Email, app.config.mail_enabled()),
+        (MailingChannel::Sms, app.config.sms_enabled()),
+        (MailingChannel::InApp, true),
+    ]
+    .into_iter()
+    .filter(|(_, on)| *on)
+    .map(|(channel, _)| channel.code().to_owned())
+    .collect();
     let input = crate::mailings::MailingInput {
         title: (words.title)(&title),
         // Each reader's own link (see `mailings::Extras::survey`).

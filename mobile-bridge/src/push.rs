@@ -28,6 +28,7 @@ use rand::RngCore as _;
 use serde_json::Value;
 use uuid::Uuid;
 
+use domovoy_actors::outbox::answer::{Answer, parse_retry_after};
 use domovoy_actors::outbox::{Channel, SendError};
 use domovoy_domain::device::{Platform, PushAddress, WebPushSubscription};
 use domovoy_domain::ids::DeviceId;
@@ -133,19 +134,9 @@ async fn read_answer(
     response: Result<reqwest::Response, reqwest::Error>,
     classify: fn(u16, Option<&str>, &str) -> Result<(), PushError>,
 ) -> Result<(), PushError> {
-    let mut response = response.map_err(|e| PushError::Retry { error: e.to_string(), after: None })?;
-    let status = response.status().as_u16();
-    let retry_after = response.headers().get("retry-after").and_then(|v| v.to_str().ok()).map(str::to_owned);
-    // The answer is read only as far as it matters: a service (or what
-    // pretends to be one) cannot make the server hold a large body.
-    let mut body = Vec::new();
-    while body.len() < ANSWER_LIMIT {
-        match response.chunk().await {
-            Ok(Some(chunk)) => body.extend_from_slice(&chunk[..chunk.len().min(ANSWER_LIMIT - body.len())]),
-            _ => break,
-        }
-    }
-    classify(status, retry_after.as_deref(), &String::from_utf8_lossy(&body))
+    let response = response.map_err(|e| PushError::Retry { error: e.to_string(), after: None })?;
+    let answer = Answer::read(response, ANSWER_LIMIT).await;
+    classify(answer.status, answer.retry_after.as_deref(), &answer.body)
 }
 
 /// The outbox channel `push`: finds the device, asks its provider.
@@ -228,15 +219,6 @@ pub fn classify(status: u16, retry_after: Option<&str>, body: &str) -> Result<()
         }),
         _ => Err(PushError::Refused(format!("{status} {snippet}"))),
     }
-}
-
-/// `Retry-After` in seconds (the HTTP-date form is read as a minute).
-fn parse_retry_after(raw: &str) -> Option<Duration> {
-    let raw = raw.trim();
-    if raw.is_empty() {
-        return None;
-    }
-    Some(raw.parse::<u64>().map_or(Duration::from_secs(60), |secs| Duration::from_secs(secs.min(86_400))))
 }
 
 // ---- Web Push --------------------------------------------------------------------------------
@@ -444,14 +426,6 @@ mod tests {
         assert!(matches!(classify(503, None, ""), Err(PushError::Retry { after: None, .. })));
         assert!(matches!(classify(400, None, "bad"), Err(PushError::Refused(_))));
         assert!(matches!(classify(413, None, ""), Err(PushError::Refused(_))));
-    }
-
-    #[test]
-    fn retry_after_is_read_in_seconds_and_bounded() {
-        assert_eq!(parse_retry_after("30"), Some(Duration::from_secs(30)));
-        assert_eq!(parse_retry_after("99999999"), Some(Duration::from_secs(86_400)));
-        assert_eq!(parse_retry_after("Wed, 21 Oct 2026 07:28:00 GMT"), Some(Duration::from_secs(60)));
-        assert_eq!(parse_retry_after(" "), None);
     }
 
     #[test]

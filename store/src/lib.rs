@@ -34,6 +34,7 @@ pub mod reports;
 pub mod roles;
 pub mod saved_filters;
 pub mod sla;
+pub mod sms;
 mod sqlite_writer;
 pub mod surveys;
 pub mod teams;

@@ -17,7 +17,7 @@ use crate::smtp::{SmtpServer, header, mail_app, part_body};
 
 /// The section of the tower where the demo resident Иванов (unit 45)
 /// lives.
-async fn ivanovs_section(app: &TestApp, token: &str) -> String {
+pub(crate) async fn ivanovs_section(app: &TestApp, token: &str) -> String {
     let tower = building_id(app, token, "ЖК «Северная звезда»").await;
     let board: Value = app.get(token, &format!("/api/v1/buildings/{tower}/chessboard")).await.json().await.unwrap();
     for section in board["sections"].as_array().unwrap() {
@@ -35,7 +35,7 @@ async fn ivanovs_section(app: &TestApp, token: &str) -> String {
 }
 
 /// Waits until no delivery of the mailing waits in the outbox (20 s at most).
-async fn settled(app: &TestApp, token: &str, id: &str) -> Value {
+pub(crate) async fn settled(app: &TestApp, token: &str, id: &str) -> Value {
     for _ in 0..200 {
         let mailing: Value = app.get(token, &format!("/api/v1/mailings/{id}")).await.json().await.unwrap();
         if mailing["counts"]["queued"] == 0 {
@@ -47,17 +47,17 @@ async fn settled(app: &TestApp, token: &str, id: &str) -> Value {
 }
 
 /// The client card as the office reads it.
-async fn client_card(app: &TestApp, token: &str, client: &str) -> Value {
+pub(crate) async fn client_card(app: &TestApp, token: &str, client: &str) -> Value {
     app.get(token, &format!("/api/v1/clients/{client}")).await.json().await.unwrap()
 }
 
-async fn create(app: &TestApp, token: &str, body: &Value) -> Value {
+pub(crate) async fn create(app: &TestApp, token: &str, body: &Value) -> Value {
     let created = app.post(token, "/api/v1/mailings", body).await;
     assert_eq!(created.status(), StatusCode::CREATED, "{}", created.text().await.unwrap());
     created.json().await.unwrap()
 }
 
-async fn send(app: &TestApp, token: &str, id: &str) -> Value {
+pub(crate) async fn send(app: &TestApp, token: &str, id: &str) -> Value {
     let sent = app.post(token, &format!("/api/v1/mailings/{id}/send"), &json!({})).await;
     assert_eq!(sent.status(), StatusCode::ACCEPTED, "{}", sent.text().await.unwrap());
     sent.json().await.unwrap()

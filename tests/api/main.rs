@@ -30,6 +30,7 @@ mod reports;
 mod role_routes;
 mod security;
 mod sip;
+mod sms;
 mod smtp;
 mod surveys;
 mod sync;

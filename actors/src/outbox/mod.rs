@@ -8,8 +8,10 @@
 //! expire; the next one sends again (at least once), and receivers dedupe
 //! on the message's stable key.
 
+pub mod answer;
 pub mod email;
 pub mod hmac;
+pub mod sms;
 pub mod webhook;
 
 use std::collections::HashMap;

@@ -524,6 +524,18 @@ catalog! {
         "This is a test letter from «Integrations». As it arrived, scheduled reports will arrive too.\n",
     ),
     mail_test_sent: &'static str = ("Пробное письмо поставлено в очередь: через минуту проверьте почту и строку «Последняя доставка».", "The test letter is queued: check your mailbox and «Last delivered» in a minute."),
+    sms_title: &'static str = ("SMS", "Text messages (SMS)"),
+    sms_intro: &'static str = (
+        "SMS уходят через очередь отправки с повторами: через SMS.ru или любой HTTP-шлюз. Шлюз и его ключ задаются в разделе [sms] настроек (см. README, «SMS»); ключ здесь не показывается.",
+        "Texts leave through the outbox with retries, through SMS.ru or any HTTP gateway. The gateway and its key are set in the [sms] settings (README, «SMS»); the key is never shown here.",
+    ),
+    sms_gateway: &'static str = ("Шлюз", "Gateway"),
+    sms_not_configured: &'static str = ("SMS-шлюз не задан: рассылки по SMS недоступны.", "No SMS gateway is set: mailings by text are unavailable."),
+    /// «Отправить пробное SMS на +7 916 123-45-67».
+    sms_test: fn(&str) -> String = (|to| format!("Отправить пробное SMS на {to}"), |to| format!("Send a test text to {to}")),
+    sms_test_text: &'static str = ("Домовой: пробное SMS из раздела «Интеграции». Шлюз работает.", "Domovoy: a test text from «Integrations». The gateway works."),
+    sms_test_sent: &'static str = ("Пробное SMS поставлено в очередь: через минуту проверьте телефон и строку «Последняя доставка».", "The test text is queued: check your phone and «Last delivered» in a minute."),
+    sms_no_phone: &'static str = ("В вашем профиле нет телефона: пробное SMS отправить некуда.", "Your profile has no phone: there is nowhere to send a test text."),
     push_devices_title: &'static str = ("Устройства", "Devices"),
     push_device_person: &'static str = ("Сотрудник", "Person"),
     push_device_kind: &'static str = ("Уведомления через", "Notified through"),

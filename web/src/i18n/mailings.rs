@@ -17,7 +17,7 @@ catalog! {
 
     nav_mailings: &'static str = ("Рассылки", "Mailings"),
     title: &'static str = ("Рассылки", "Mailings"),
-    intro: &'static str = ("Сообщения жителям: по e-mail и в личный кабинет. Получатели выбираются по объектам и подъездам; кто не давал согласия на канал, получит только объявление в кабинете (аварийные оповещения доходят до всех, у кого есть адрес).", "Messages to residents, by e-mail and in the cabinet. Recipients are chosen by building and section; those who did not agree to a channel get only the cabinet notice (emergency notices reach everyone with an address)."),
+    intro: &'static str = ("Сообщения жителям: по SMS, e-mail и в личный кабинет. Получатели выбираются по объектам и подъездам; каналы пробуются по порядку (SMS, затем e-mail): кому не дойдёт первый, тому уйдёт следующий; кто не давал согласия ни на один, получит только объявление в кабинете (аварийные оповещения доходят до всех, у кого есть адрес).", "Messages to residents, by text (SMS), e-mail and in the cabinet. Recipients are chosen by building and section; channels are tried in order (SMS, then e-mail): whom the first does not reach gets the next; those who agreed to none get only the cabinet notice (emergency notices reach everyone with an address)."),
     new_mailing: &'static str = ("Новая рассылка", "New mailing"),
     none_yet: &'static str = ("Рассылок пока нет.", "No mailings yet."),
     col_title: &'static str = ("Заголовок", "Title"),
@@ -30,7 +30,7 @@ catalog! {
     field_body: &'static str = ("Текст", "Text"),
     field_kind: &'static str = ("Вид", "Kind"),
     field_channels: &'static str = ("Каналы", "Channels"),
-    channels_hint: &'static str = ("Объявление в кабинете видят все получатели; письмо уходит тем, у кого есть e-mail и согласие на рассылку по e-mail.", "The cabinet notice reaches every recipient; the letter goes to those with an e-mail address and consent to e-mail."),
+    channels_hint: &'static str = ("Объявление в кабинете видят все получатели. Из SMS и e-mail каждому уходит одно сообщение: первый по порядку канал, для которого у человека есть номер или адрес и согласие. В SMS уходит только текст (без заголовка), не длиннее 376 знаков.", "The cabinet notice reaches every recipient. Of SMS and e-mail each gets one message: the first channel in order they have a number or address and consent for. A text (SMS) carries the body alone (no title), at most 376 characters."),
     field_buildings: &'static str = ("Объекты", "Buildings"),
     field_sections: &'static str = ("Подъезды и корпуса", "Sections"),
     sections_hint: &'static str = ("Отмеченные подъезды добавляются к объектам, отмеченным целиком.", "Sections marked are added to the buildings marked (whole)."),
@@ -73,13 +73,20 @@ catalog! {
     more_deliveries: &'static str = ("Показаны первые доставки; все — в файле CSV.", "The first deliveries are shown; all are in the CSV file."),
     mailing_created: &'static str = ("Рассылка сохранена. Проверьте получателей и текст, затем отправьте.", "Mailing saved. Check the recipients and the text, then send."),
     mailing_sent: &'static str = ("Рассылка отправлена: письма поставлены в очередь.", "Mailing sent: the letters are queued."),
-    channel_unavailable: &'static str = ("Этот канал на сервере не настроен: SMS-шлюза и push-уведомлений жителям пока нет. Выберите e-mail или личный кабинет.", "This channel is not set up on the server: there is no SMS gateway or push to residents yet. Choose e-mail or the cabinet."),
+    channel_unavailable: &'static str = ("Этот канал на сервере не настроен: SMS уходят, когда администратор задал SMS-шлюз (раздел [sms] настроек сервера), push-уведомлений жителям пока нет. Выберите другой канал.", "This channel is not set up on the server: texts go out once the administrator sets an SMS gateway (the server's [sms] settings); there is no push to residents yet. Choose another channel."),
     already_sent: &'static str = ("Рассылка уже отправлена: повторно её не отправить. Создайте новую.", "The mailing was sent already; it cannot be sent again. Create a new one."),
 
-    /// The line under a letter's text, with its unsubscribe link.
-    letter_footer: fn(&str) -> String = (
-        |url| format!("Вы получили это письмо как житель дома, который обслуживает наша управляющая компания. Отказаться от рассылок по e-mail: {url}"),
-        |url| format!("You receive this letter as a resident of a building our company manages. To stop e-mail mailings: {url}"),
+    /// The unsubscribe line of a message, with its link: a sentence under
+    /// a letter, a short line in a text (SMS).
+    footer: fn(MailingChannel, &str) -> String = (
+        |channel, url| match channel {
+            MailingChannel::Sms => format!("Отписаться: {url}"),
+            _ => format!("Вы получили это письмо как житель дома, который обслуживает наша управляющая компания. Отказаться от рассылок по e-mail: {url}"),
+        },
+        |channel, url| match channel {
+            MailingChannel::Sms => format!("Unsubscribe: {url}"),
+            _ => format!("You receive this letter as a resident of a building our company manages. To stop e-mail mailings: {url}"),
+        },
     ),
 
     unsubscribe_title: &'static str = ("Отписка от рассылок", "Unsubscribe"),

@@ -114,6 +114,7 @@ impl Catalog {
             Rule::SignatureMissing => self.tk.signature_missing,
             Rule::TicketFinished => self.tk.ticket_finished,
             Rule::NoEmail => self.rp.no_email,
+            Rule::NoPhone => self.sms_no_phone,
             Rule::MailNotConfigured => self.rp.mail_not_configured,
             Rule::ChannelUnavailable => self.ml.channel_unavailable,
             Rule::MailingAlreadySent => self.ml.already_sent,

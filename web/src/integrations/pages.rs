@@ -110,6 +110,14 @@ struct MailSection {
     my_email: Option<String>,
 }
 
+/// The SMS section: the server's `[sms]` gateway (no key), the channel's
+/// state, the administrator's own phone for a test text.
+struct SmsSection {
+    gateway: Option<String>,
+    channel: ChannelLines,
+    my_phone: Option<String>,
+}
+
 #[derive(Template)]
 #[template(path = "integrations.html")]
 struct IntegrationsPage<'a> {
@@ -127,6 +135,7 @@ struct IntegrationsPage<'a> {
     new_pbx_url: Option<String>,
     push: PushSection,
     mail: MailSection,
+    sms: SmsSection,
 }
 
 /// What the page shows once after a create.
@@ -203,6 +212,12 @@ async fn render(
         channel: ChannelLines::new(&mail_overview.status, t, tz),
         my_email: caller.user().email.as_ref().map(|e| e.as_str().to_owned()),
     };
+    let sms_overview = mail::sms_overview(state, caller).await?;
+    let sms = SmsSection {
+        gateway: sms_overview.gateway,
+        channel: ChannelLines::new(&sms_overview.status, t, tz),
+        my_phone: caller.user().phone.as_ref().map(ToString::to_string),
+    };
     let page = IntegrationsPage {
         t,
         chrome: Chrome::new(caller, Section::Integrations, "/admin/integrations")
@@ -243,6 +258,7 @@ async fn render(
         new_pbx_url: created.pbx_url,
         push,
         mail,
+        sms,
     };
     html_with_status(&page, status)
 }
@@ -410,6 +426,17 @@ pub async fn test_mail(
     let t = caller.t();
     let outcome = mail::send_test(&state, &caller, t.mail_test_subject, t.mail_test_text).await.map(drop);
     settle(&state, &caller, outcome, "mail_test").await
+}
+
+/// Sends a test text to the administrator's own phone.
+#[post("/admin/integrations/sms/test")]
+pub async fn test_sms(
+    state: web::Data<AppState>,
+    caller: PageCaller,
+    _form: CsrfForm<NoFields>,
+) -> Result<HttpResponse, PageError> {
+    let outcome = mail::send_test_sms(&state, &caller, caller.t().sms_test_text).await.map(drop);
+    settle(&state, &caller, outcome, "sms_test").await
 }
 
 /// How long the administrator's test call rings before it ends unanswered.

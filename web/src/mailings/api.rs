@@ -176,7 +176,7 @@ pub async fn send_mailing(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let t = caller.t();
-    let size = mailings::send(&state, &caller, MailingId::from_uuid(*id), &|url| (t.ml.letter_footer)(url)).await?;
+    let size = mailings::send(&state, &caller, MailingId::from_uuid(*id), &t.ml.footer).await?;
     Ok(HttpResponse::Accepted().json(AudienceDto::from(&size)))
 }
 

@@ -318,9 +318,11 @@ async fn editor(
             on: draft.kind == k.code(),
         })
         .collect();
-    // The channels this server sends by; SMS and push wait for their gateways.
-    let channels = [MailingChannel::Email, MailingChannel::InApp]
+    // The channels this server sends by, in the order they are tried
+    // (push to residents waits for the resident app).
+    let channels = [MailingChannel::Sms, MailingChannel::Email, MailingChannel::InApp]
         .iter()
+        .filter(|c| **c != MailingChannel::Sms || state.config.sms_enabled())
         .map(|c| Choice {
             value: c.code().to_owned(),
             label: (t.ml.channel_label)(*c).to_owned(),
@@ -596,7 +598,7 @@ pub async fn send_page(
 ) -> Result<HttpResponse, PageError> {
     let t = caller.t();
     let id = MailingId::from_uuid(*id);
-    match mailings::send(&state, &caller, id, &|url| (t.ml.letter_footer)(url)).await {
+    match mailings::send(&state, &caller, id, &t.ml.footer).await {
         Ok(_) => Ok(see_other(&format!("/mailings/{id}?done=mailing_sent"))),
         Err(error) => crate::pages::refusal(
             &caller,

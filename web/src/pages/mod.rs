@@ -423,6 +423,7 @@ pub fn register(cfg: &mut web::ServiceConfig) {
         .service(crate::integrations::pages::test_call)
         .service(crate::integrations::pages::test_push)
         .service(crate::integrations::pages::test_mail)
+        .service(crate::integrations::pages::test_sms)
         .service(crate::calls::pages::call_log)
         .service(crate::reports::pages::reports_index)
         .service(crate::reports::subscriptions::unsubscribe_page)
@@ -530,6 +531,7 @@ pub fn notice(t: &Catalog, done: Option<&str>) -> Option<String> {
         "webhook_deleted" => t.webhook_deleted,
         "push_test" => t.push_test_sent,
         "mail_test" => t.mail_test_sent,
+        "sms_test" => t.sms_test_sent,
         "ticket_created" => t.tk.ticket_created_notice,
         "photos_failed" => t.tk.photos_failed,
         "status_changed" => t.tk.status_changed,

@@ -267,7 +267,7 @@ pub async fn remind_survey(
 
 /// A reminder's words from the caller's catalog.
 pub fn reminder_words(t: &'static crate::i18n::Catalog) -> surveys::ReminderWords<'static> {
-    surveys::ReminderWords { title: &t.sv.reminder_title, body: &t.sv.reminder_body, footer: &t.ml.letter_footer }
+    surveys::ReminderWords { title: &t.sv.reminder_title, body: &t.sv.reminder_body, footer: &t.ml.footer }
 }
 
 /// Stops taking answers. Not running → 409 `survey_not_open`.

@@ -1,0 +1,322 @@
+//! Mailings by text message through a gateway the test runs on loopback:
+//! SMS.ru's API (form in, JSON out, answered per number) and a generic
+//! HTTP gateway (JSON in). A mailing by SMS, then e-mail, then the cabinet
+//! reaches each resident by the first channel they agreed to; the gateway's
+//! refusal of a number fails that delivery with its reason, a gateway that
+//! is down is tried again; every accepted number gets its text once; the
+//! short unsubscribe link in a text withdraws the SMS consent without
+//! signing in, and an emergency text carries no such link.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use domovoy_actors::outbox::sms::{BodyFormat, HttpGatewayConfig, SmsConfig, SmsRuConfig};
+
+use crate::helpers::{TestApp, client, error_code, hidden_value};
+use crate::mailings::{client_card, create, ivanovs_section, send, settled};
+use crate::nodes::free_port;
+
+/// What a gateway was asked: its fields (form or JSON) and headers.
+#[derive(Debug, Clone)]
+struct Asked {
+    fields: HashMap<String, String>,
+    authorization: String,
+}
+
+#[derive(Clone, Default)]
+struct Gateway {
+    asked: Arc<Mutex<Vec<Asked>>>,
+    /// Requests answered 503 before any is taken.
+    down_for: Arc<AtomicUsize>,
+}
+
+impl Gateway {
+    fn asked(&self) -> Vec<Asked> {
+        self.asked.lock().unwrap().clone()
+    }
+
+    /// Records a request; answers whether the gateway is up for it.
+    fn record(&self, req: &HttpRequest, fields: HashMap<String, String>) -> bool {
+        let authorization =
+            req.headers().get("authorization").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+        self.asked.lock().unwrap().push(Asked { fields, authorization });
+        self.down_for.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1)).is_err()
+    }
+}
+
+/// Numbers the gateways refuse for good (SMS.ru's 207): those ending in 7.
+fn barred(digits: &str) -> bool {
+    digits.ends_with('7')
+}
+
+/// SMS.ru's `sms/send` and a generic JSON gateway on a loopback port.
+async fn start_gateway() -> (u16, Gateway) {
+    let gateway = Gateway::default();
+    let port = free_port();
+    let state = gateway.clone();
+    let server = HttpServer::new(move || {
+        let (smsru, generic) = (state.clone(), state.clone());
+        App::new()
+            .route(
+                "/sms/send",
+                web::post().to(move |req: HttpRequest, form: web::Form<HashMap<String, String>>| {
+                    let gateway = smsru.clone();
+                    async move {
+                        let form = form.into_inner();
+                        if !gateway.record(&req, form.clone()) {
+                            return HttpResponse::ServiceUnavailable().body("busy");
+                        }
+                        if form.get("api_id").map(String::as_str) != Some("test-api-id") {
+                            return HttpResponse::Ok().json(json!({"status": "ERROR", "status_code": 200, "status_text": "Неправильный api_id"}));
+                        }
+                        let to = form.get("to").cloned().unwrap_or_default();
+                        let one = if barred(&to) {
+                            json!({"status": "ERROR", "status_code": 207, "status_text": "На этот номер нельзя отправлять сообщения"})
+                        } else {
+                            json!({"status": "OK", "status_code": 100, "sms_id": format!("000-{to}")})
+                        };
+                        HttpResponse::Ok().json(json!({"status": "OK", "status_code": 100, "sms": {to: one}, "balance": 100.5}))
+                    }
+                }),
+            )
+            .route(
+                "/generic",
+                web::post().to(move |req: HttpRequest, body: web::Json<HashMap<String, String>>| {
+                    let gateway = generic.clone();
+                    async move {
+                        let body = body.into_inner();
+                        let to = body.get("phone").cloned().unwrap_or_default();
+                        if !gateway.record(&req, body) {
+                            return HttpResponse::ServiceUnavailable().body("busy");
+                        }
+                        if barred(&to) {
+                            HttpResponse::BadRequest().body("bad number")
+                        } else {
+                            HttpResponse::Ok().body("result=ACCEPTED")
+                        }
+                    }
+                }),
+            )
+    })
+    .workers(1)
+    .bind(("127.0.0.1", port))
+    .unwrap()
+    .run();
+    actix_web::rt::spawn(server);
+    (port, gateway)
+}
+
+async fn sms_app(config: SmsConfig) -> TestApp {
+    TestApp::spawn_configured(move |s| {
+        s.sms = Some(config);
+        s.outbox.poll_interval_ms = 100;
+    })
+    .await
+}
+
+#[actix_web::test]
+async fn a_mailing_by_sms_reaches_each_agreed_number_once_through_smsru() {
+    let (port, gateway) = start_gateway().await;
+    let app = sms_app(SmsConfig::Smsru(SmsRuConfig {
+        api_id: "test-api-id".to_owned(),
+        from: Some("UK-Domovoy".to_owned()),
+        url: Some(format!("http://127.0.0.1:{port}/sms/send")),
+    }))
+    .await;
+    let service = app.token("service").await;
+    let section = ivanovs_section(&app, &service).await;
+    let audience = json!({ "section_ids": [section] });
+
+    // A text has no subject and a bounded length.
+    let long = "Очень длинный текст. ".repeat(20);
+    let refused = app
+        .post(
+            &service,
+            "/api/v1/mailings",
+            &json!({ "title": "t", "body": long, "kind": "news", "channels": ["sms"], "audience": audience }),
+        )
+        .await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let refused: Value = refused.json().await.unwrap();
+    assert_eq!(refused["error"]["field_codes"]["body"], "too_long", "{refused}");
+
+    // SMS first, e-mail for those a text cannot reach (no mail server here:
+    // e-mail is not offered), the cabinet for all.
+    let no_mail = app
+        .post(
+            &service,
+            "/api/v1/mailings",
+            &json!({ "title": "t", "body": "b", "kind": "news", "channels": ["sms", "email"], "audience": audience }),
+        )
+        .await;
+    assert_eq!(error_code(no_mail).await, "mail_not_configured");
+    let created = create(
+        &app,
+        &service,
+        &json!({
+            "title": "Собрание собственников",
+            "body": "{{ name }}, собрание собственников {{ building }} пройдёт 12.12 в 19:00 во дворе.",
+            "kind": "news",
+            "channels": ["sms", "in_app"],
+            "audience": audience,
+        }),
+    )
+    .await;
+    let id = created["id"].as_str().unwrap().to_owned();
+    let by_sms = created["reached"]["sms"].as_u64().unwrap();
+    let size = created["audience_size"].as_u64().unwrap();
+    assert!(by_sms > 3 && by_sms < size, "owners and tenants agreed to texts, co-owners did not: {created}");
+    assert!(created["excluded"]["no_consent"].as_u64().unwrap() > 0, "{created}");
+
+    // The gateway is down for the first request: that text is tried again.
+    gateway.down_for.store(1, Ordering::SeqCst);
+    let sent = send(&app, &service, &id).await;
+    assert_eq!(sent["reached"]["sms"].as_u64().unwrap(), by_sms);
+    let mailing = settled(&app, &service, &id).await;
+    let mut deliveries = Vec::new();
+    for offset in (0..).step_by(500) {
+        let page: Vec<Value> = app
+            .get(&service, &format!("/api/v1/mailings/{id}/deliveries?limit=500&offset={offset}"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        if page.is_empty() {
+            break;
+        }
+        deliveries.extend(page.into_iter().filter(|d| d["channel"] == "sms"));
+    }
+    assert_eq!(deliveries.len() as u64, by_sms, "one row per person reached by text: {mailing}");
+
+    // Every number: asked once more than it failed; accepted ones once.
+    let asked = gateway.asked();
+    assert_eq!(asked.len() as u64, by_sms + 1, "one retry after the 503, nothing else twice");
+    let mut accepted = HashMap::<String, usize>::new();
+    for a in &asked[1..] {
+        assert_eq!(a.fields["api_id"], "test-api-id");
+        assert_eq!(a.fields["from"], "UK-Domovoy");
+        assert_eq!(a.fields["json"], "1");
+        *accepted.entry(a.fields["to"].clone()).or_default() += 1;
+    }
+    assert!(accepted.values().all(|n| *n == 1), "no number texted twice: {accepted:?}");
+    let (mut sent_rows, mut failed_rows) = (0, 0);
+    for d in &deliveries {
+        let digits = d["address"].as_str().unwrap().trim_start_matches('+').to_owned();
+        assert!(accepted.contains_key(&digits), "{d}");
+        if barred(&digits) {
+            assert_eq!(d["status"], "failed", "{d}");
+            assert!(d["reason"].as_str().unwrap().contains("207"), "the gateway's reason is kept: {d}");
+            failed_rows += 1;
+        } else {
+            assert_eq!(d["status"], "sent", "{d}");
+            sent_rows += 1;
+        }
+    }
+    assert!(sent_rows > 0);
+    assert_eq!(mailing["counts"]["sent"].as_u64().unwrap(), sent_rows, "{mailing}");
+    assert_eq!(mailing["counts"]["failed"].as_u64().unwrap(), failed_rows, "{mailing}");
+    assert_eq!(mailing["done_percent"], 100);
+
+    // The text: the body rendered for its reader (no title), and a short
+    // unsubscribe line with a link that needs no sign-in.
+    let first = deliveries.iter().find(|d| d["status"] == "sent").unwrap();
+    let digits = first["address"].as_str().unwrap().trim_start_matches('+');
+    let text = &asked.iter().rev().find(|a| a.fields["to"] == digits).unwrap().fields["msg"];
+    let name = first["client_name"].as_str().unwrap();
+    assert!(text.starts_with(&format!("{name}, собрание собственников ЖК «Северная звезда»")), "{text}");
+    assert!(!text.contains("Собрание собственников\n"), "no title in a text: {text}");
+    let link = text.lines().last().unwrap().strip_prefix("Отписаться: ").expect("the unsubscribe line").to_owned();
+    assert!(link.starts_with(&app.url("/unsubscribe/")), "{link}");
+    let anonymous = client();
+    let page = anonymous.get(&link).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("Больше не присылать вам рассылки (SMS)?"), "{page}");
+    let done = anonymous.post(&link).send().await.unwrap();
+    assert_eq!(done.status(), StatusCode::OK);
+    let who = first["client_id"].as_str().unwrap();
+    let card = client_card(&app, &service, who).await;
+    assert!(!card["consents"].as_array().unwrap().iter().any(|c| c["channel"] == "sms"), "withdrawn: {card}");
+
+    // The next news skips that person; an emergency text reaches them,
+    // with no unsubscribe line.
+    let news = create(
+        &app,
+        &service,
+        &json!({ "title": "Новости", "body": "Во дворе новые скамейки.", "kind": "news", "channels": ["sms"], "audience": audience }),
+    )
+    .await;
+    assert_eq!(news["reached"]["sms"].as_u64().unwrap(), by_sms - 1, "{news}");
+    let emergency = create(
+        &app,
+        &service,
+        &json!({ "title": "Авария", "body": "Нет холодной воды до 20:00.", "kind": "emergency", "channels": ["sms"], "audience": audience }),
+    )
+    .await;
+    let emergency_id = emergency["id"].as_str().unwrap().to_owned();
+    assert!(emergency["reached"]["sms"].as_u64().unwrap() > by_sms, "emergencies need no consent: {emergency}");
+    let before = gateway.asked().len();
+    send(&app, &service, &emergency_id).await;
+    settled(&app, &service, &emergency_id).await;
+    let texts: Vec<Asked> = gateway.asked()[before..].to_vec();
+    assert!(texts.iter().any(|a| a.fields["to"] == digits), "the unsubscribed person is told of the emergency");
+    assert!(texts.iter().all(|a| a.fields["msg"] == "Нет холодной воды до 20:00."), "no unsubscribe line: {texts:?}");
+}
+
+#[actix_web::test]
+async fn a_generic_gateway_gets_the_fields_it_was_configured_with() {
+    let (port, gateway) = start_gateway().await;
+    let fields = [("phone", "{digits}"), ("message", "{text}"), ("id", "{key}"), ("sender", "UK")];
+    let app = sms_app(SmsConfig::Http(HttpGatewayConfig {
+        url: format!("http://127.0.0.1:{port}/generic"),
+        format: BodyFormat::Json,
+        fields: fields.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
+        headers: [("Authorization".to_owned(), "Bearer gw-token".to_owned())].into(),
+        accepted_when: Some("ACCEPTED".to_owned()),
+    }))
+    .await;
+
+    // The administrator's page shows the gateway without its key and sends
+    // a test text to the administrator's own phone, once they have one.
+    let admin = app.token("admin").await;
+    let browser = app.browser();
+    app.browser_login(&browser, "admin", domovoy::demo::DEMO_PASSWORD).await;
+    let page = browser.get(app.url("/admin/integrations")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("<code>HTTP (127.0.0.1)</code>"), "the gateway is shown");
+    assert!(!page.contains("gw-token"), "never its key");
+    assert!(page.contains("В вашем профиле нет телефона"), "no phone yet");
+    let patched = client()
+        .patch(app.url("/api/v1/me"))
+        .bearer_auth(&admin)
+        .json(&json!({ "phone": "8 (916) 555-12-34" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(patched.status(), StatusCode::OK);
+    let page = browser.get(app.url("/admin/integrations")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("Отправить пробное SMS на +7 916 555-12-34"), "{page}");
+    let sent = browser
+        .post(app.url("/admin/integrations/sms/test"))
+        .form(&[("csrf_token", hidden_value(&page, "csrf_token").as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sent.status(), StatusCode::SEE_OTHER);
+    let mut asked = Vec::new();
+    for _ in 0..100 {
+        asked = gateway.asked();
+        if !asked.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let test = asked.first().expect("the test text reached the gateway");
+    assert_eq!(test.fields["phone"], "79165551234");
+    assert_eq!(test.fields["sender"], "UK");
+    assert!(test.fields["message"].starts_with("Домовой: пробное SMS"), "{test:?}");
+    assert!(test.fields["id"].starts_with("test:"), "the stable key: {test:?}");
+    assert_eq!(test.authorization, "Bearer gw-token");
+}
