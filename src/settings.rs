@@ -263,6 +263,9 @@ pub struct AuthSettings {
     pub max_sign_in_wait_minutes: u64,
     /// Sign-in attempts per client address per minute.
     pub sign_in_per_minute: u32,
+    /// Sign-in codes by SMS one client address may ask for per minute
+    /// (each is a paid text).
+    pub codes_per_minute: u32,
 }
 
 impl Default for AuthSettings {
@@ -273,6 +276,7 @@ impl Default for AuthSettings {
             free_sign_in_attempts: 5,
             max_sign_in_wait_minutes: 15,
             sign_in_per_minute: 10,
+            codes_per_minute: 3,
         }
     }
 }

@@ -262,6 +262,7 @@ pub fn app_config(settings: &Settings) -> anyhow::Result<AppConfig> {
             ..SignInThrottle::default()
         },
         sign_in_per_minute: settings.auth.sign_in_per_minute,
+        codes_per_minute: settings.auth.codes_per_minute,
         low_rating: match settings.tickets.low_rating {
             LowRatingSetting::Reopen => LowRating::Reopen,
             LowRatingSetting::Flag => LowRating::Flag,

@@ -100,29 +100,43 @@ pub async fn sign_in(app: &App, request: SignInRequest<'_>) -> AppResult<SignedI
         app.metrics.sign_ins.with(&["disabled"]).inc();
         return Err(AppError::AccountDisabled);
     }
+    let signed_in = open_session(app, user, request.kind, request.token_name, request.origin).await?;
+    app.metrics.sign_ins.with(&["ok"]).inc();
+    Ok(signed_in)
+}
+
+/// Opens a session or token for `user`, whose credentials were checked
+/// (a password, a code sent by SMS), and records the sign-in.
+pub(crate) async fn open_session(
+    app: &App,
+    user: User,
+    kind: TokenKind,
+    token_name: String,
+    origin: &Origin,
+) -> AppResult<SignedIn> {
     let actor = Actor {
         user_id: Some(user.id),
         login: user.login.to_string(),
-        ip: ip.map(|ip| ip.to_string()),
-        request_id: request.origin.request_id.clone(),
+        ip: origin.ip.map(|ip| ip.to_string()),
+        request_id: origin.request_id.clone(),
     };
     let now = Utc::now();
     let secret = new_secret();
     let csrf = new_secret();
     let expires_at = Some(
-        now + match request.kind {
+        now + match kind {
             TokenKind::Session => app.config.session_idle,
             TokenKind::Api | TokenKind::Device => app.config.api_token_lifetime,
         },
     );
     let token = NewToken {
         user_id: user.id,
-        kind: request.kind,
+        kind,
         secret_hash: hash_secret(&secret),
         csrf_token: csrf.clone(),
-        name: request.token_name,
+        name: token_name,
         ip: actor.ip.clone(),
-        user_agent: request.origin.user_agent.clone(),
+        user_agent: origin.user_agent.clone(),
         expires_at,
     };
     let user_id = user.id;
@@ -135,7 +149,6 @@ pub async fn sign_in(app: &App, request: SignInRequest<'_>) -> AppResult<SignedI
         })
     })
     .await?;
-    app.metrics.sign_ins.with(&["ok"]).inc();
     Ok(SignedIn { secret, csrf, user, expires_at })
 }
 

@@ -41,6 +41,7 @@ pub mod requester;
 pub mod roles;
 pub mod search;
 pub mod secret;
+pub mod sign_in_code;
 pub mod surveys;
 pub mod ticket_filter;
 pub mod ticket_settings;
@@ -86,6 +87,8 @@ pub struct AppConfig {
     pub sign_in_throttle: SignInThrottle,
     /// Sign-in attempts allowed per client address per minute.
     pub sign_in_per_minute: u32,
+    /// Sign-in codes by SMS one client address may ask for per minute.
+    pub codes_per_minute: u32,
     /// What a rating of 1 or 2 does to a finished ticket.
     pub low_rating: LowRating,
     /// A done ticket nobody confirmed closes after this long.
@@ -133,6 +136,7 @@ impl Default for AppConfig {
             api_token_lifetime: Duration::days(90),
             sign_in_throttle: SignInThrottle::default(),
             sign_in_per_minute: 10,
+            codes_per_minute: 3,
             low_rating: LowRating::Reopen,
             auto_close_after: Duration::days(3),
             max_attachment_bytes: 20 * 1024 * 1024,
@@ -169,6 +173,8 @@ pub struct Inner {
     calendar: CalendarCache,
     /// Sign-in attempts per address (this node's share of the limit).
     pub sign_in_limiter: SignInLimiter,
+    /// Sign-in codes asked for per address (texts cost money: fewer).
+    pub code_limiter: SignInLimiter,
     /// Wrong passwords per login and address.
     pub login_throttle: rate_limit::LoginThrottle,
     /// Personal-data searches per account.
@@ -205,6 +211,7 @@ impl App {
             None => CalendarCache::new(db.clone()),
         };
         let sign_in_limiter = SignInLimiter::new(config.sign_in_per_minute);
+        let code_limiter = SignInLimiter::new(config.codes_per_minute);
         let login_throttle = rate_limit::LoginThrottle::new(config.sign_in_throttle);
         Self(Arc::new(Inner {
             db,
@@ -213,6 +220,7 @@ impl App {
             live,
             calendar,
             sign_in_limiter,
+            code_limiter,
             login_throttle,
             import_slots: tokio::sync::Semaphore::new(1),
             search_limiter: rate_limit::SearchLimiter::default(),

@@ -33,6 +33,7 @@ pub mod report_subscriptions;
 pub mod reports;
 pub mod roles;
 pub mod saved_filters;
+pub mod sign_in_codes;
 pub mod sla;
 pub mod sms;
 mod sqlite_writer;

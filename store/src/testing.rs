@@ -195,6 +195,33 @@ pub async fn date_survey_opening(
     update!(db, "UPDATE surveys SET opens_at = $2 WHERE id = $1", survey.as_uuid(), at)
 }
 
+/// Moves every sign-in code's times back by `by`, as if that much time
+/// had passed (tests of expiry, resending and locks).
+pub async fn age_sign_in_codes(db: &Db, by: chrono::Duration) -> crate::StoreResult<()> {
+    let rows: Vec<crate::sign_in_codes::CodeRow> = on_conn!(db, c => {
+        sqlx::query_as(
+            "SELECT phone, code_hash, expires_at, wrong, sent_at, window_started_at, sent_in_window, locked_until
+             FROM sign_in_codes",
+        )
+        .fetch_all(&mut *c)
+        .await?
+    });
+    db.write(move |tx| {
+        Box::pin(async move {
+            for mut row in rows {
+                row.expires_at = row.expires_at.map(|t| t - by);
+                row.sent_at = row.sent_at.map(|t| t - by);
+                row.window_started_at -= by;
+                row.locked_until = row.locked_until.map(|t| t - by);
+                crate::sign_in_codes::put(tx, &row).await?;
+            }
+            Ok::<_, crate::StoreError>(())
+        })
+    })
+    .await?;
+    Ok(())
+}
+
 /// What an anonymity test reads of a survey's stored answers: how many
 /// responses it has, how many person, unit, relation and time fields they
 /// keep in all, and how many rows of the audit log, the idempotency keys

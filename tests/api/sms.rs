@@ -320,3 +320,139 @@ async fn a_generic_gateway_gets_the_fields_it_was_configured_with() {
     assert!(test.fields["id"].starts_with("test:"), "the stable key: {test:?}");
     assert_eq!(test.authorization, "Bearer gw-token");
 }
+
+/// The code in the last text the gateway got for `digits`, waiting for it
+/// (10 s at most).
+async fn texted_code(gateway: &Gateway, digits: &str, after: usize) -> String {
+    for _ in 0..100 {
+        let asked = gateway.asked();
+        if let Some(text) = asked.iter().skip(after).rfind(|a| a.fields["to"] == digits) {
+            let msg = &text.fields["msg"];
+            let code: String = msg
+                .split_whitespace()
+                .map(|w| w.trim_end_matches('.'))
+                .find(|w| w.len() == 6 && w.bytes().all(|b| b.is_ascii_digit()))
+                .unwrap_or_default()
+                .to_owned();
+            assert_eq!(code.len(), 6, "a six-digit code in {msg:?}");
+            return code;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("no text reached {digits}");
+}
+
+async fn ask_code(app: &TestApp, phone: &str) -> reqwest::Response {
+    client().post(app.url("/api/v1/auth/code")).json(&json!({ "phone": phone })).send().await.unwrap()
+}
+
+async fn code_sign_in(app: &TestApp, phone: &str, code: &str) -> reqwest::Response {
+    client()
+        .post(app.url("/api/v1/auth/code/sign-in"))
+        .json(&json!({ "phone": phone, "code": code }))
+        .send()
+        .await
+        .unwrap()
+}
+
+#[actix_web::test]
+async fn residents_sign_in_with_a_code_by_sms_and_wrong_codes_lock_the_number() {
+    let (port, gateway) = start_gateway().await;
+    let app = TestApp::spawn_configured(move |s| {
+        s.sms = Some(SmsConfig::Smsru(SmsRuConfig {
+            api_id: "test-api-id".to_owned(),
+            from: None,
+            url: Some(format!("http://127.0.0.1:{port}/sms/send")),
+        }));
+        s.outbox.poll_interval_ms = 100;
+        // This test asks for more codes than an address may in a minute.
+        s.auth.codes_per_minute = 100;
+    })
+    .await;
+    // Иванов, a demo resident, signs in with his number.
+    let ivanov = "79001000001";
+    let sent = ask_code(&app, "8 (900) 100-00-01").await;
+    assert_eq!(sent.status(), StatusCode::ACCEPTED);
+    let sent: Value = sent.json().await.unwrap();
+    assert_eq!(sent, json!({ "phone": "+79001000001", "expires_in_secs": 300, "resend_after_secs": 60 }));
+    let code = texted_code(&gateway, ivanov, 0).await;
+    let text = gateway.asked().last().unwrap().fields["msg"].clone();
+    assert_eq!(text, format!("Домовой: код для входа {code}. Никому его не сообщайте."));
+    // Once a minute per number.
+    let again = ask_code(&app, "+79001000001").await;
+    assert_eq!(again.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(again.headers().contains_key("retry-after"));
+    // A wrong code, then the right one; the right one once only.
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    assert_eq!(code_sign_in(&app, "+79001000001", wrong).await.status(), StatusCode::UNAUTHORIZED);
+    let signed_in = code_sign_in(&app, "+7 900 100 00 01", &code).await;
+    assert_eq!(signed_in.status(), StatusCode::OK);
+    let token = signed_in.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_owned();
+    let me: Value = app.get(&token, "/api/v1/me").await.json().await.unwrap();
+    assert_eq!(me["user"]["login"], "+79001000001", "{me}");
+    assert_eq!(code_sign_in(&app, "+79001000001", &code).await.status(), StatusCode::UNAUTHORIZED, "used");
+    let bad = code_sign_in(&app, "+79001000001", "12ab").await;
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(ask_code(&app, "не номер").await.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    // A number without an account is answered alike, and nothing is texted.
+    let before = gateway.asked().len();
+    let stranger = ask_code(&app, "+79990000000").await;
+    assert_eq!(stranger.status(), StatusCode::ACCEPTED);
+    tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+    assert_eq!(gateway.asked().len(), before, "no text to a number without an account");
+
+    // Five wrong codes lock the number: the right code is refused, no new
+    // code is sent, until the lock ends.
+    domovoy_store::testing::age_sign_in_codes(app.store(), chrono::Duration::minutes(2)).await.unwrap();
+    let before = gateway.asked().len();
+    assert_eq!(ask_code(&app, "+79001000001").await.status(), StatusCode::ACCEPTED);
+    let code = texted_code(&gateway, ivanov, before).await;
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    for _ in 0..5 {
+        assert_eq!(code_sign_in(&app, "+79001000001", wrong).await.status(), StatusCode::UNAUTHORIZED);
+    }
+    let locked = code_sign_in(&app, "+79001000001", &code).await;
+    assert_eq!(locked.status(), StatusCode::TOO_MANY_REQUESTS, "locked: the right code is refused too");
+    domovoy_store::testing::age_sign_in_codes(app.store(), chrono::Duration::minutes(2)).await.unwrap();
+    assert_eq!(ask_code(&app, "+79001000001").await.status(), StatusCode::TOO_MANY_REQUESTS, "no code while locked");
+    domovoy_store::testing::age_sign_in_codes(app.store(), chrono::Duration::minutes(14)).await.unwrap();
+
+    // In the browser, after the lock: the sign-in page offers the code, the
+    // code opens a session.
+    let browser = app.browser();
+    let page = browser.get(app.url("/login")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("Войти по коду из SMS"), "{page}");
+    let page = browser.get(app.url("/login/code")).send().await.unwrap().text().await.unwrap();
+    let csrf = hidden_value(&page, "csrf_token");
+    let before = gateway.asked().len();
+    let asked = browser
+        .post(app.url("/login/code"))
+        .form(&[("csrf_token", csrf.as_str()), ("phone", "+7 900 100-00-01"), ("next", "/")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(asked.status(), StatusCode::OK);
+    let page = asked.text().await.unwrap();
+    assert!(page.contains("Если номер +7 900 100-00-01 зарегистрирован, на него отправлен код"), "{page}");
+    let code = texted_code(&gateway, ivanov, before).await;
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let refused = browser
+        .post(app.url("/login/code/sign-in"))
+        .form(&[("csrf_token", csrf.as_str()), ("phone", "+79001000001"), ("code", wrong), ("next", "/")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+    assert!(refused.text().await.unwrap().contains("Код неверен или устарел"));
+    let entered = browser
+        .post(app.url("/login/code/sign-in"))
+        .form(&[("csrf_token", csrf.as_str()), ("phone", "+79001000001"), ("code", code.as_str()), ("next", "/")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(entered.status(), StatusCode::SEE_OTHER);
+    let home = browser.get(app.url("/")).send().await.unwrap();
+    assert_eq!(home.status(), StatusCode::OK);
+    assert!(home.text().await.unwrap().contains("Иванов"), "the resident's cabinet");
+}

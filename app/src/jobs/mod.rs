@@ -20,7 +20,7 @@ pub mod auto_close;
 
 use std::time::Duration;
 
-use domovoy_store::{devices, events, idempotency, tokens};
+use domovoy_store::{devices, events, idempotency, sign_in_codes, tokens};
 
 use crate::App;
 
@@ -155,6 +155,7 @@ where
 /// others still run.
 pub async fn housekeeping(app: &App, settings: JobSettings) {
     app.sign_in_limiter.forget_idle();
+    app.code_limiter.forget_idle();
     app.login_throttle.forget_idle();
     app.search_limiter.forget_idle();
     let cutoff = chrono::Utc::now() - settings.event_retention;
@@ -162,6 +163,12 @@ pub async fn housekeeping(app: &App, settings: JobSettings) {
         Ok(done) if done.value > 0 => tracing::info!(events = done.value, "pruned event history"),
         Ok(_) => {}
         Err(error) => tracing::warn!(%error, "event history pruning failed"),
+    }
+    let now = chrono::Utc::now();
+    let cutoff = now - crate::sign_in_code::FORGET_AFTER;
+    let forgot = app.db.write(move |tx| Box::pin(async move { sign_in_codes::forget_before(tx, cutoff, now).await }));
+    if let Err(error) = forgot.await {
+        tracing::warn!(%error, "sign-in code clean-up failed");
     }
     let cutoff = chrono::Utc::now() - IDEMPOTENCY_KEEP;
     match app.db.write(move |tx| Box::pin(async move { idempotency::prune(tx, cutoff).await })).await {

@@ -30,6 +30,33 @@ pub struct LoginRequest {
     pub device_name: Option<String>,
 }
 
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CodeRequest {
+    /// A resident's phone number in any usual form.
+    pub phone: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CodeSentResponse {
+    /// The number in E.164 form.
+    pub phone: String,
+    /// How long the code may be used.
+    pub expires_in_secs: i64,
+    /// When another code may be asked for.
+    pub resend_after_secs: i64,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CodeLoginRequest {
+    pub phone: String,
+    /// The six digits of the text.
+    pub code: String,
+    /// `api` (default) or `device` (an app).
+    pub kind: Option<String>,
+    /// Shown in the owner's list of tokens.
+    pub device_name: Option<String>,
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct LoginResponse {
     /// Send as `Authorization: Bearer <token>`. Shown only here.

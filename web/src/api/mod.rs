@@ -65,6 +65,8 @@ macro_rules! api_routes {
 api_routes!(
     crate::account::sign_in_api::login,
     crate::account::sign_in_api::logout,
+    crate::account::sign_in_api::send_code,
+    crate::account::sign_in_api::sign_in_with_code,
     crate::account::api::get_me,
     crate::account::api::update_me,
     crate::account::api::change_password,

@@ -88,6 +88,31 @@ catalog! {
     password_field: &'static str = ("Пароль", "Password"),
     login_submit: &'static str = ("Войти", "Sign in"),
     login_invalid: &'static str = ("Неверный логин или пароль.", "Wrong login or password."),
+    code_login_link: &'static str = ("Войти по коду из SMS", "Sign in with a code by SMS"),
+    code_login_title: &'static str = ("Вход по коду из SMS", "Sign in with a code by SMS"),
+    code_login_intro: &'static str = (
+        "Для жителей: пришлём на ваш номер SMS с кодом из шести цифр. Номер должен быть тем, что указан в управляющей компании.",
+        "For residents: we text a six-digit code to your number. Use the number the management company has for you.",
+    ),
+    code_phone_field: &'static str = ("Номер телефона", "Phone number"),
+    code_send: &'static str = ("Получить код", "Get a code"),
+    code_invalid_phone: &'static str = ("Это не номер телефона: введите его так, как в квитанции или в договоре, например +7 916 123-45-67.", "This is not a phone number: type it as on your bill, e.g. +7 916 123-45-67."),
+    code_field: &'static str = ("Код из SMS", "Code from the text"),
+    /// «Код отправлен на +7 916 123-45-67…».
+    code_sent: fn(&str) -> String = (
+        |phone| format!("Если номер {phone} зарегистрирован, на него отправлен код. Он действует 5 минут."),
+        |phone| format!("If {phone} is registered, a code was sent to it. It is valid for 5 minutes."),
+    ),
+    code_resend: &'static str = ("Отправить код ещё раз", "Send the code again"),
+    code_resend_hint: &'static str = ("Новый код — не чаще раза в минуту и не больше пяти в час.", "A new code at most once a minute and five an hour."),
+    code_other_number: &'static str = ("Другой номер", "Another number"),
+    code_wrong: &'static str = ("Код неверен или устарел. После пяти неверных кодов вход по номеру закрывается на 15 минут.", "The code is wrong or expired. After five wrong codes the number is locked for 15 minutes."),
+    code_password_link: &'static str = ("Войти по паролю", "Sign in with a password"),
+    /// The text of a sign-in code.
+    code_text: fn(&str) -> String = (
+        |code| format!("Домовой: код для входа {code}. Никому его не сообщайте."),
+        |code| format!("Domovoy: your sign-in code is {code}. Do not share it."),
+    ),
     login_disabled: &'static str = (
         "Учётная запись отключена. Обратитесь к администратору.",
         "This account is disabled. Please contact the administrator.",

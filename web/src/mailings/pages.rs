@@ -322,7 +322,11 @@ async fn editor(
     // (push to residents waits for the resident app).
     let channels = [MailingChannel::Sms, MailingChannel::Email, MailingChannel::InApp]
         .iter()
-        .filter(|c| **c != MailingChannel::Sms || state.config.sms_enabled())
+        .filter(|c| match c {
+            MailingChannel::Sms => state.config.sms_enabled(),
+            MailingChannel::Email => state.config.mail_enabled(),
+            _ => true,
+        })
         .map(|c| Choice {
             value: c.code().to_owned(),
             label: (t.ml.channel_label)(*c).to_owned(),
@@ -343,18 +347,19 @@ async fn editor(
     html_with_status(&page, status)
 }
 
-/// A fresh draft: news, to everyone, by e-mail and in the cabinet.
-fn fresh() -> Draft {
-    Draft {
-        kind: MailingKind::News.code().to_owned(),
-        channels: vec![MailingChannel::Email.code().to_owned(), MailingChannel::InApp.code().to_owned()],
-        ..Draft::default()
+/// A fresh draft: news, to everyone, by e-mail (when the server sends
+/// mail) and in the cabinet.
+fn fresh(state: &AppState) -> Draft {
+    let mut channels = vec![MailingChannel::InApp.code().to_owned()];
+    if state.config.mail_enabled() {
+        channels.insert(0, MailingChannel::Email.code().to_owned());
     }
+    Draft { kind: MailingKind::News.code().to_owned(), channels, ..Draft::default() }
 }
 
 #[get("/mailings/new")]
 pub async fn new_page(state: web::Data<AppState>, caller: PageCaller) -> Result<HttpResponse, PageError> {
-    editor(&state, &caller, fresh(), FormFailure::default(), StatusCode::OK).await
+    editor(&state, &caller, fresh(&state), FormFailure::default(), StatusCode::OK).await
 }
 
 /// The chessboard's «write to these»: the editor with the selected units.
@@ -365,7 +370,8 @@ pub async fn new_for_units(
     pairs: CsrfForm<FormPairs>,
 ) -> Result<HttpResponse, PageError> {
     let chosen = Draft::from_pairs(pairs.0);
-    let draft = Draft { audience: AudienceForm { units: chosen.audience.units, ..AudienceForm::default() }, ..fresh() };
+    let draft =
+        Draft { audience: AudienceForm { units: chosen.audience.units, ..AudienceForm::default() }, ..fresh(&state) };
     editor(&state, &caller, draft, FormFailure::default(), StatusCode::OK).await
 }
 

@@ -326,6 +326,9 @@ pub fn url_encode(value: &str) -> String {
 pub fn register(cfg: &mut web::ServiceConfig) {
     cfg.service(crate::account::sign_in::show_login)
         .service(crate::account::sign_in::submit_login)
+        .service(crate::account::sign_in::show_code_login)
+        .service(crate::account::sign_in::request_code)
+        .service(crate::account::sign_in::submit_code)
         .service(crate::account::sign_in::logout)
         .service(crate::account::sign_in::switch_language)
         .service(crate::home::pages::home)
