@@ -9,10 +9,10 @@ CREATE TABLE sign_in_codes (
     phone TEXT PRIMARY KEY,
     code_hash TEXT,
     expires_at TIMESTAMPTZ,
-    wrong INTEGER NOT NULL DEFAULT 0,
+    wrong BIGINT NOT NULL DEFAULT 0,
     sent_at TIMESTAMPTZ,
     window_started_at TIMESTAMPTZ NOT NULL,
-    sent_in_window INTEGER NOT NULL DEFAULT 0,
+    sent_in_window BIGINT NOT NULL DEFAULT 0,
     locked_until TIMESTAMPTZ
 );
 CREATE INDEX sign_in_codes_age ON sign_in_codes (window_started_at);
