@@ -63,6 +63,7 @@ pub struct Settings {
     /// `[sms]`: text messages through an HTTP gateway (SMS.ru or a
     /// generic one); off unless set.
     pub sms: Option<SmsConfig>,
+    pub mailings: MailingSettings,
 }
 
 impl Default for Settings {
@@ -84,7 +85,24 @@ impl Default for Settings {
             push: PushSettings::default(),
             mail: None,
             sms: None,
+            mailings: MailingSettings::default(),
         }
+    }
+}
+
+/// `[mailings]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MailingSettings {
+    /// `21:00-09:00`: the night hours (in each recipient's building's
+    /// zone) when mailings by SMS and e-mail wait for the morning;
+    /// emergency notices leave at once. `"off"` (or `""`): none.
+    pub quiet_hours: String,
+}
+
+impl Default for MailingSettings {
+    fn default() -> Self {
+        Self { quiet_hours: "21:00-09:00".to_owned() }
     }
 }
 

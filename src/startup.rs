@@ -276,6 +276,13 @@ pub fn app_config(settings: &Settings) -> anyhow::Result<AppConfig> {
             from: mail.from.clone(),
         }),
         sms: settings.sms.as_ref().map(SmsConfig::describe),
+        quiet_hours: match settings.mailings.quiet_hours.trim() {
+            "" | "off" => None,
+            hours => Some(
+                domovoy_domain::mailing::QuietHours::parse(hours)
+                    .map_err(|_| anyhow::anyhow!("mailings.quiet_hours must read like 21:00-09:00, got {hours:?}"))?,
+            ),
+        },
     })
 }
 

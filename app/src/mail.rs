@@ -67,6 +67,7 @@ pub async fn send_test_sms(app: &App, requester: &Requester, text: &str) -> AppR
     let phone = requester.account()?.phone.clone().ok_or(AppError::Rule(Rule::NoPhone))?;
     let text = Sms { to: phone.e164().to_owned(), text: text.to_owned() };
     let key = format!("test:{}", Uuid::now_v7());
-    app.write(move |tx| Box::pin(async move { Ok(sms::enqueue_many(tx, [(key.as_str(), &text)]).await?) })).await?;
+    app.write(move |tx| Box::pin(async move { Ok(sms::enqueue_many(tx, [(key.as_str(), &text, None)]).await?) }))
+        .await?;
     Ok(phone.to_string())
 }

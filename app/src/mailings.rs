@@ -492,6 +492,7 @@ pub(crate) async fn send_with(
     let mut rows = Vec::with_capacity(recipients.len() * 2);
     let mut letters = Vec::new();
     let mut texts_out = Vec::new();
+    let now = Utc::now();
     for (to, route) in recipients.iter().zip(&routes) {
         let (subject, text) = texts.render(to, cabinet.as_deref())?;
         if route.in_app {
@@ -517,6 +518,13 @@ pub(crate) async fn send_with(
                     None => text.clone(),
                 };
                 let footer = link.as_deref().map(|link| footer(channel, link));
+                // Not at night, unless it is an emergency.
+                let not_before = app
+                    .config
+                    .quiet_hours
+                    .filter(|_| mailing.kind != MailingKind::Emergency)
+                    .map(|quiet| quiet.release(now, to.time_zone.tz()))
+                    .filter(|release| *release > now);
                 if channel == MailingChannel::Email {
                     let text = match footer {
                         Some(footer) => format!("{personal}\n\n-- \n{footer}"),
@@ -529,14 +537,14 @@ pub(crate) async fn send_with(
                         attachments: Vec::new(),
                         unsubscribe: link,
                     };
-                    letters.push((key.clone(), letter));
+                    letters.push((key.clone(), letter, not_before));
                 } else {
                     // A text has no subject: the body says it all.
                     let text = match footer {
                         Some(footer) => format!("{}\n{footer}", personal.trim()),
                         None => personal.trim().to_owned(),
                     };
-                    texts_out.push((key.clone(), Sms { to: address.clone(), text }));
+                    texts_out.push((key.clone(), Sms { to: address.clone(), text }, not_before));
                 }
                 rows.push(NewDelivery {
                     client_id: to.client_id,
@@ -578,8 +586,8 @@ pub(crate) async fn send_with(
             if let Some(survey) = extras.survey {
                 domovoy_store::surveys::insert_links(tx, survey, &links).await?;
             }
-            mail::enqueue_many(tx, letters.iter().map(|(key, letter)| (key.as_str(), letter))).await?;
-            sms::enqueue_many(tx, texts_out.iter().map(|(key, text)| (key.as_str(), text))).await?;
+            mail::enqueue_many(tx, letters.iter().map(|(key, letter, at)| (key.as_str(), letter, *at))).await?;
+            sms::enqueue_many(tx, texts_out.iter().map(|(key, text, at)| (key.as_str(), text, *at))).await?;
             for notice in extras.notify {
                 tx.notify(notice);
             }
@@ -722,6 +730,7 @@ mod tests {
             email: None,
             phone: None,
             consents: Vec::new(),
+            time_zone: domovoy_domain::building::TimeZone::parse("Europe/Moscow").unwrap(),
         };
         assert!(texts.render(&to, None).is_err());
     }

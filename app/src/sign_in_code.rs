@@ -129,7 +129,7 @@ pub async fn send_code(
                     store::put(tx, &row).await?;
                     if reachable {
                         let key = format!("sign-in:{}", Uuid::now_v7());
-                        sms::enqueue_many(tx, [(key.as_str(), &text)]).await?;
+                        sms::enqueue_many(tx, [(key.as_str(), &text, None)]).await?;
                     }
                 }
                 Ok(decision)

@@ -11,7 +11,8 @@
 use std::fmt;
 use std::str::FromStr;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveTime, TimeZone as _, Utc};
+use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
 use crate::client::{Channel, LinkRole};
@@ -268,6 +269,59 @@ impl Route {
     }
 }
 
+/// The hours of the night when no mailing but an emergency notice leaves
+/// (in each recipient's building's zone): from `from` to `to`, across
+/// midnight when `from` is later.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QuietHours {
+    pub from: NaiveTime,
+    pub to: NaiveTime,
+}
+
+impl QuietHours {
+    /// Reads `21:00-09:00`.
+    pub fn parse(raw: &str) -> Result<Self, FieldError> {
+        let (from, to) = raw.trim().split_once('-').ok_or(FieldError::InvalidFormat)?;
+        let time = |t: &str| NaiveTime::parse_from_str(t.trim(), "%H:%M").map_err(|_| FieldError::InvalidFormat);
+        let (from, to) = (time(from)?, time(to)?);
+        if from == to {
+            return Err(FieldError::InvalidFormat);
+        }
+        Ok(Self { from, to })
+    }
+
+    /// Whether `time` (local) is within the quiet hours.
+    pub fn contains(&self, time: NaiveTime) -> bool {
+        if self.from < self.to { self.from <= time && time < self.to } else { time >= self.from || time < self.to }
+    }
+
+    /// When a message asked to leave at `now` may leave in `zone`: `now`,
+    /// or the end of the quiet hours it falls in.
+    pub fn release(&self, now: DateTime<Utc>, zone: Tz) -> DateTime<Utc> {
+        let local = now.with_timezone(&zone);
+        if !self.contains(local.time()) {
+            return now;
+        }
+        let day = if self.from > self.to && local.time() >= self.from {
+            local.date_naive() + chrono::Duration::days(1)
+        } else {
+            local.date_naive()
+        };
+        // A zone's clock change at that hour: the earliest reading of it,
+        // or an hour later when it does not exist.
+        zone.from_local_datetime(&day.and_time(self.to))
+            .earliest()
+            .or_else(|| zone.from_local_datetime(&(day.and_time(self.to) + chrono::Duration::hours(1))).earliest())
+            .map_or(now, |end| end.with_timezone(&Utc))
+    }
+}
+
+impl fmt::Display for QuietHours {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}-{}", self.from.format("%H:%M"), self.to.format("%H:%M"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -327,5 +381,28 @@ mod tests {
         assert_eq!(nobody.map(|_| ()), Err(("audience", FieldError::Required)));
         let blank = NewMailing::new("  ", "b", MailingKind::News, vec![MailingChannel::Email], audience);
         assert_eq!(blank.map(|_| ()), Err(("title", FieldError::Required)));
+    }
+
+    #[test]
+    fn quiet_hours_hold_messages_until_morning_in_the_buildings_zone() {
+        let quiet = QuietHours::parse("21:00-09:00").unwrap();
+        assert_eq!(quiet.to_string(), "21:00-09:00");
+        let moscow: Tz = "Europe/Moscow".parse().unwrap();
+        let yekaterinburg: Tz = "Asia/Yekaterinburg".parse().unwrap();
+        let at = |s: &str| s.parse::<DateTime<Utc>>().unwrap();
+        // 19:00 UTC: 22:00 in Moscow (held until 09:00 Moscow, 06:00 UTC
+        // next day), 00:00 in Yekaterinburg (until 09:00 there, 04:00 UTC).
+        assert_eq!(quiet.release(at("2026-12-06T19:00:00Z"), moscow), at("2026-12-07T06:00:00Z"));
+        assert_eq!(quiet.release(at("2026-12-06T19:00:00Z"), yekaterinburg), at("2026-12-07T04:00:00Z"));
+        // Daytime goes at once; 05:00 Moscow waits until 09:00 that day.
+        assert_eq!(quiet.release(at("2026-12-06T09:00:00Z"), moscow), at("2026-12-06T09:00:00Z"));
+        assert_eq!(quiet.release(at("2026-12-06T02:00:00Z"), moscow), at("2026-12-06T06:00:00Z"));
+        // Quiet hours within a day, and bad settings.
+        let lunch = QuietHours::parse("13:00-14:00").unwrap();
+        assert!(lunch.contains(NaiveTime::from_hms_opt(13, 30, 0).unwrap()));
+        assert!(!lunch.contains(NaiveTime::from_hms_opt(14, 0, 0).unwrap()));
+        for bad in ["21:00", "25:00-09:00", "09:00-09:00", "вечер-утро"] {
+            assert!(QuietHours::parse(bad).is_err(), "{bad}");
+        }
     }
 }

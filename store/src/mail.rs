@@ -2,6 +2,7 @@
 //! transaction of what causes them; the e-mail sender (`domovoy-actors`)
 //! reads the same type back.
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::db::WriteTx;
@@ -58,25 +59,27 @@ impl Letter {
 /// letter sent twice (a sender killed between sending and marking) is one
 /// letter to the receiving server.
 pub async fn enqueue(tx: &mut WriteTx, dedup_key: &str, letter: &Letter) -> StoreResult<bool> {
-    Ok(enqueue_many(tx, [(dedup_key, letter)]).await? == 1)
+    Ok(enqueue_many(tx, [(dedup_key, letter, None)]).await? == 1)
 }
 
-/// Queues many letters in few statements (a mailing's); each is checked
-/// against [`MAX_LETTER_BYTES`] first, and a key queued before keeps its
-/// letter. Answers how many were added.
+/// Queues many letters in few statements (a mailing's), each leaving at
+/// once or not before its time; each is checked against
+/// [`MAX_LETTER_BYTES`] first, and a key queued before keeps its letter.
+/// Answers how many were added.
 pub async fn enqueue_many<'a>(
     tx: &mut WriteTx,
-    letters: impl IntoIterator<Item = (&'a str, &'a Letter)>,
+    letters: impl IntoIterator<Item = (&'a str, &'a Letter, Option<DateTime<Utc>>)>,
 ) -> StoreResult<u64> {
     let mut messages = Vec::new();
-    for (key, letter) in letters {
+    for (key, letter, not_before) in letters {
         if !letter.fits() {
             return Err(StoreError::invalid(
                 "attachments",
                 domovoy_domain::FieldError::TooLong { max: MAX_LETTER_BYTES },
             ));
         }
-        messages.push((key.to_owned(), serde_json::to_value(letter).map_err(|e| StoreError::Corrupt(e.to_string()))?));
+        let payload = serde_json::to_value(letter).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        messages.push((key.to_owned(), payload, not_before));
     }
     crate::outbox::enqueue_many(tx, EMAIL_CHANNEL, &messages).await
 }

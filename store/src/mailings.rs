@@ -12,6 +12,7 @@ use serde::Serialize;
 use sqlx::types::Json;
 use uuid::Uuid;
 
+use domovoy_domain::building::TimeZone;
 use domovoy_domain::client::{Channel, LinkRole};
 use domovoy_domain::ids::{BuildingId, ClientId, DeliveryId, MailingId, SectionId, UserId};
 use domovoy_domain::layout::SectionKind;
@@ -213,6 +214,8 @@ pub struct Recipient {
     pub email: Option<String>,
     pub phone: Option<String>,
     pub consents: Vec<Channel>,
+    /// Their (first) unit's building's zone: quiet hours are its.
+    pub time_zone: TimeZone,
 }
 
 #[derive(sqlx::FromRow)]
@@ -222,6 +225,7 @@ struct RecipientRow {
     unit_label: String,
     building_name: String,
     building_address: String,
+    time_zone: String,
     role: String,
     valid_from: Option<NaiveDate>,
     valid_to: Option<NaiveDate>,
@@ -301,7 +305,7 @@ pub async fn recipients<'a>(
     };
     let sql = format!(
         "SELECT c.id AS client_id, c.name, u.label AS unit_label, b.name AS building_name,
-                b.address AS building_address, l.role, l.valid_from, l.valid_to,
+                b.address AS building_address, b.time_zone, l.role, l.valid_from, l.valid_to,
                 (SELECT e.email FROM client_emails e WHERE e.client_id = c.id ORDER BY e.position LIMIT 1) AS email,
                 (SELECT p.e164 FROM client_phones p WHERE p.client_id = c.id ORDER BY p.position LIMIT 1) AS phone,
                 EXISTS (SELECT 1 FROM client_consents k WHERE k.client_id = c.id AND k.channel = 'push') AS consent_push,
@@ -344,6 +348,7 @@ pub async fn recipients<'a>(
             email: row.email,
             phone: row.phone,
             consents,
+            time_zone: decode("buildings.time_zone", &row.time_zone, TimeZone::parse)?,
         });
     }
     Ok(out)

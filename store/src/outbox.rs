@@ -60,27 +60,28 @@ pub async fn enqueue(
     dedup_key: &str,
     payload: &serde_json::Value,
 ) -> StoreResult<bool> {
-    Ok(enqueue_many(tx, channel, &[(dedup_key.to_owned(), payload.clone())]).await? == 1)
+    Ok(enqueue_many(tx, channel, &[(dedup_key.to_owned(), payload.clone(), None)]).await? == 1)
 }
 
 /// Rows one statement of [`enqueue_many`] writes at most.
 const ENQUEUE_BATCH: usize = 500;
 
 /// Enqueues many messages of one channel (a mailing's letters) in few
-/// statements; a key already on the channel keeps its message. Answers how
-/// many were added.
+/// statements, each leaving at once or not before its time (a mailing's
+/// quiet hours); a key already on the channel keeps its message. Answers
+/// how many were added.
 pub async fn enqueue_many(
     tx: &mut WriteTx,
     channel: &str,
-    messages: &[(String, serde_json::Value)],
+    messages: &[(String, serde_json::Value, Option<DateTime<Utc>>)],
 ) -> StoreResult<u64> {
     let now = tx.now();
     let mut added = 0;
     for chunk in messages.chunks(ENQUEUE_BATCH) {
         let values = (0..chunk.len())
             .map(|r| {
-                let at = r * 3;
-                format!("(${}, $1, ${}, ${}, $2, $2, 0)", at + 3, at + 4, at + 5)
+                let at = r * 4;
+                format!("(${}, $1, ${}, ${}, $2, ${}, 0)", at + 3, at + 4, at + 5, at + 6)
             })
             .collect::<Vec<_>>()
             .join(", ");
@@ -90,8 +91,8 @@ pub async fn enqueue_many(
         );
         added += on_conn!(&mut *tx, c => {
             let mut query = sqlx::query(sqlx::AssertSqlSafe(sql.as_str())).bind(channel).bind(now);
-            for (key, payload) in chunk {
-                query = query.bind(Uuid::now_v7()).bind(key).bind(Json(payload));
+            for (key, payload, not_before) in chunk {
+                query = query.bind(Uuid::now_v7()).bind(key).bind(Json(payload)).bind(not_before.unwrap_or(now).max(now));
             }
             query.execute(&mut *c).await?.rows_affected()
         });

@@ -2,6 +2,7 @@
 //! transaction of what causes them; the SMS sender (`domovoy-actors`) reads
 //! the same type back.
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::db::WriteTx;
@@ -29,19 +30,21 @@ impl Sms {
     }
 }
 
-/// Queues many texts in few statements (a mailing's); each is checked
-/// against [`MAX_SMS_CHARS`] first, and a key queued before keeps its text.
-/// Answers how many were added.
+/// Queues many texts in few statements (a mailing's), each leaving at once
+/// or not before its time; each is checked against [`MAX_SMS_CHARS`]
+/// first, and a key queued before keeps its text. Answers how many were
+/// added.
 pub async fn enqueue_many<'a>(
     tx: &mut WriteTx,
-    texts: impl IntoIterator<Item = (&'a str, &'a Sms)>,
+    texts: impl IntoIterator<Item = (&'a str, &'a Sms, Option<DateTime<Utc>>)>,
 ) -> StoreResult<u64> {
     let mut messages = Vec::new();
-    for (key, sms) in texts {
+    for (key, sms, not_before) in texts {
         if !sms.fits() {
             return Err(StoreError::invalid("body", domovoy_domain::FieldError::TooLong { max: MAX_SMS_CHARS }));
         }
-        messages.push((key.to_owned(), serde_json::to_value(sms).map_err(|e| StoreError::Corrupt(e.to_string()))?));
+        let payload = serde_json::to_value(sms).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        messages.push((key.to_owned(), payload, not_before));
     }
     crate::outbox::enqueue_many(tx, SMS_CHANNEL, &messages).await
 }

@@ -35,6 +35,9 @@ pub fn settings_for(db: &TestDb) -> Settings {
     settings.http.shutdown_timeout_secs = 1;
     // Tests sign in many times from one address; the limit has its own test.
     settings.auth.sign_in_per_minute = 10_000;
+    // Mailings leave at once whatever the hour the tests run at; quiet
+    // hours have their own test.
+    settings.mailings.quiet_hours = "off".to_owned();
     settings
 }
 

@@ -471,3 +471,50 @@ async fn residents_sign_in_with_a_code_and_wrong_codes_lock_the_number(app: &Tes
     assert_eq!(home.status(), StatusCode::OK);
     assert!(home.text().await.unwrap().contains("Иванов"), "the resident's cabinet");
 }
+
+#[actix_web::test]
+async fn mailings_wait_for_the_end_of_quiet_hours_but_emergencies_do_not() {
+    use chrono::Timelike as _;
+    let (port, gateway) = start_gateway().await;
+    // Quiet hours around the present hour in the tower's zone (Moscow).
+    let hour = chrono::Utc::now().with_timezone(&chrono_tz::Europe::Moscow).hour();
+    let quiet = format!("{:02}:00-{:02}:00", (hour + 23) % 24, (hour + 2) % 24);
+    let app = TestApp::spawn_configured(move |s| {
+        s.sms = Some(SmsConfig::Smsru(SmsRuConfig {
+            api_id: "test-api-id".to_owned(),
+            from: None,
+            url: Some(format!("http://127.0.0.1:{port}/sms/send")),
+        }));
+        s.outbox.poll_interval_ms = 100;
+        s.mailings.quiet_hours = quiet;
+    })
+    .await;
+    let service = app.token("service").await;
+    let section = ivanovs_section(&app, &service).await;
+    let audience = json!({ "section_ids": [section] });
+    let news = create(
+        &app,
+        &service,
+        &json!({ "title": "Новости", "body": "Во дворе новые скамейки.", "kind": "news", "channels": ["sms"], "audience": audience }),
+    )
+    .await;
+    let news_id = news["id"].as_str().unwrap().to_owned();
+    let by_sms = news["reached"]["sms"].as_u64().unwrap();
+    send(&app, &service, &news_id).await;
+    let emergency = create(
+        &app,
+        &service,
+        &json!({ "title": "Авария", "body": "Нет холодной воды до 20:00.", "kind": "emergency", "channels": ["sms"], "audience": audience }),
+    )
+    .await;
+    let emergency_id = emergency["id"].as_str().unwrap().to_owned();
+    send(&app, &service, &emergency_id).await;
+    let done = settled(&app, &service, &emergency_id).await;
+    assert_eq!(done["done_percent"], 100, "the emergency leaves in quiet hours: {done}");
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let asked = gateway.asked();
+    assert!(!asked.is_empty());
+    assert!(asked.iter().all(|a| a.fields["msg"] == "Нет холодной воды до 20:00."), "no news at night: {asked:?}");
+    let held: Value = app.get(&service, &format!("/api/v1/mailings/{news_id}")).await.json().await.unwrap();
+    assert_eq!(held["counts"]["queued"].as_u64().unwrap(), by_sms, "the news waits for the morning: {held}");
+}
