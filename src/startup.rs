@@ -159,6 +159,7 @@ impl Application {
         if let Some(sms) = &settings.sms {
             channels.push(Arc::new(SmsChannel::new(sms.clone()).context("[sms]")?));
         }
+        state.app().set_mailing_footer(domovoy_web::mailings::scheduled_footer());
         state.app().set_report_letters(Arc::new(domovoy_web::reports::subscriptions::Letters {
             zone: state.app().config.display_time_zone,
         }));

@@ -194,6 +194,8 @@ pub struct Inner {
     dialer: std::sync::OnceLock<Arc<dyn calls::Dialer>>,
     /// What words the letters of scheduled reports (the web door's).
     report_letters: std::sync::OnceLock<Arc<dyn report_subscriptions::ReportLetters>>,
+    /// The unsubscribe line of scheduled mailings (the web door's words).
+    mailing_footer: std::sync::OnceLock<mailings::SharedFooter>,
     /// Staff-app photos whose pieces this node is receiving.
     pub photos_in_flight: attachments::PhotosInFlight,
 }
@@ -231,6 +233,7 @@ impl App {
             dummy_hash: domovoy_domain::password::dummy_hash(),
             dialer: std::sync::OnceLock::new(),
             report_letters: std::sync::OnceLock::new(),
+            mailing_footer: std::sync::OnceLock::new(),
             photos_in_flight: attachments::PhotosInFlight::default(),
         }))
     }
@@ -248,6 +251,16 @@ impl App {
     /// Sets what words the letters of scheduled reports (once, at start).
     pub fn set_report_letters(&self, letters: Arc<dyn report_subscriptions::ReportLetters>) {
         let _ = self.report_letters.set(letters);
+    }
+
+    /// Sets the unsubscribe line of scheduled mailings (once, at start).
+    pub fn set_mailing_footer(&self, footer: mailings::SharedFooter) {
+        let _ = self.mailing_footer.set(footer);
+    }
+
+    /// The unsubscribe line of scheduled mailings, when a door set it.
+    pub fn mailing_footer(&self) -> Option<&mailings::SharedFooter> {
+        self.mailing_footer.get()
     }
 
     /// What words the letters of scheduled reports, when a door set it.

@@ -14,7 +14,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use chrono::{NaiveDate, Utc};
+use chrono::{NaiveDate, NaiveDateTime, Utc};
 use minijinja::{Environment, UndefinedBehavior, context};
 use serde::{Deserialize, Serialize};
 
@@ -58,7 +58,26 @@ const SMS_ROOM: usize = 160;
 /// The unsubscribe line of an outward message on a channel, from its link
 /// (the door's catalogs word it: a letter's is a sentence, a text's is
 /// short).
-pub type Footer<'a> = &'a (dyn Fn(MailingChannel, &str) -> String + Sync);
+pub type Footer<'a> = &'a FooterFn;
+
+/// Words the unsubscribe line of a channel from its link.
+pub type FooterFn = dyn Fn(MailingChannel, &str) -> String + Send + Sync;
+
+/// A [`Footer`] kept by the application for scheduled mailings.
+#[derive(Clone)]
+pub struct SharedFooter(pub std::sync::Arc<FooterFn>);
+
+impl std::fmt::Debug for SharedFooter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SharedFooter")
+    }
+}
+
+/// Scheduled mailings sent by one run of [`send_due`] at most.
+const DUE_BATCH: i64 = 20;
+
+/// How far ahead a mailing may be scheduled.
+const SCHEDULE_HORIZON: chrono::Duration = chrono::Duration::days(366);
 
 /// What a person writes.
 #[derive(Debug, Clone, Deserialize)]
@@ -464,6 +483,10 @@ pub(crate) struct Extras {
     pub survey: Option<SurveyId>,
     /// Pushes written in the sending transaction.
     pub notify: Vec<PushNotice>,
+    /// Its scheduled time came ([`send_due`]): it moves from scheduled,
+    /// and each recipient's messages leave when their building's clock
+    /// shows the time.
+    pub scheduled: bool,
 }
 
 /// [`send`] with a survey's [`Extras`].
@@ -476,9 +499,11 @@ pub(crate) async fn send_with(
 ) -> AppResult<AudienceSize> {
     require_reader(requester)?;
     let mailing = store::get(&app.db, id).await?;
-    if mailing.status != MailingStatus::Draft {
+    let from = if extras.scheduled { MailingStatus::Scheduled } else { MailingStatus::Draft };
+    if mailing.status != from {
         return Err(AppError::Rule(Rule::MailingAlreadySent));
     }
+    let at = mailing.scheduled_for.filter(|_| extras.scheduled);
     check_channels(app, &mailing.channels)?;
     require_send(app, requester, &mailing.audience).await?;
     let user = requester.account()?.id;
@@ -518,13 +543,16 @@ pub(crate) async fn send_with(
                     None => text.clone(),
                 };
                 let footer = link.as_deref().map(|link| footer(channel, link));
-                // Not at night, unless it is an emergency.
+                // At the scheduled time on the building's clock, and not at
+                // night unless it is an emergency.
+                let zone = to.time_zone.tz();
+                let leaves = at.and_then(|at| domain::instant_in(at, zone)).map_or(now, |at| at.max(now));
                 let not_before = app
                     .config
                     .quiet_hours
                     .filter(|_| mailing.kind != MailingKind::Emergency)
-                    .map(|quiet| quiet.release(now, to.time_zone.tz()))
-                    .filter(|release| *release > now);
+                    .map_or(leaves, |quiet| quiet.release(leaves, zone));
+                let not_before = (not_before > now).then_some(not_before);
                 if channel == MailingChannel::Email {
                     let text = match footer {
                         Some(footer) => format!("{personal}\n\n-- \n{footer}"),
@@ -579,7 +607,7 @@ pub(crate) async fn send_with(
     let summary = format!("{} ({})", mailing.title, recipients.len());
     app.write(move |tx| {
         Box::pin(async move {
-            if !store::mark_sent(tx, id, user).await? {
+            if !store::mark_sent(tx, id, from, user).await? {
                 return Err(AppError::Rule(Rule::MailingAlreadySent));
             }
             store::insert_deliveries(tx, id, &rows).await?;
@@ -597,6 +625,101 @@ pub(crate) async fn send_with(
     })
     .await?;
     Ok(size)
+}
+
+/// Schedules a draft for `at` (`2026-12-10T10:00`), a wall-clock time read
+/// in each recipient's building's zone: it is sent when the first of its
+/// buildings' clocks shows it (resolving its recipients then), and each
+/// recipient's messages leave when their own building's clock does.
+pub async fn schedule(app: &App, requester: &Requester, id: MailingId, at: &str) -> AppResult<MailingView> {
+    require_reader(requester)?;
+    let at = NaiveDateTime::parse_from_str(at.trim(), domain::SCHEDULE_FORMAT)
+        .map_err(|_| AppError::field("at", FieldError::InvalidFormat))?;
+    let mailing = store::get(&app.db, id).await?;
+    if mailing.status != MailingStatus::Draft {
+        return Err(AppError::Rule(Rule::MailingAlreadySent));
+    }
+    check_channels(app, &mailing.channels)?;
+    let buildings = require_send(app, requester, &mailing.audience).await?;
+    let zones = store::zones_of(&app.db, &buildings).await?;
+    let due = zones
+        .iter()
+        .filter_map(|zone| domain::instant_in(at, zone.tz()))
+        .min()
+        .ok_or(AppError::field("at", FieldError::InvalidFormat))?;
+    let now = Utc::now();
+    if due <= now {
+        return Err(AppError::field("at", FieldError::NotAllowed));
+    }
+    if due > now + SCHEDULE_HORIZON {
+        return Err(AppError::field("at", FieldError::TooLong { max: 366 }));
+    }
+    let user = requester.account()?.id;
+    let actor = requester.actor();
+    let summary = format!("{} ({})", mailing.title, at.format("%d.%m.%Y %H:%M"));
+    app.write(move |tx| {
+        Box::pin(async move {
+            if !store::schedule(tx, id, at, due, user).await? {
+                return Err(AppError::Rule(Rule::MailingAlreadySent));
+            }
+            audit::record(tx, Change::new(&actor, AuditAction::MailingScheduled, id).summary(summary)).await?;
+            Ok(())
+        })
+    })
+    .await?;
+    get(app, requester, id).await
+}
+
+/// Takes a scheduled mailing back to a draft (nothing was sent).
+pub async fn unschedule(app: &App, requester: &Requester, id: MailingId) -> AppResult<MailingView> {
+    let mailing = readable(app, requester, id).await?;
+    require_send(app, requester, &mailing.audience).await?;
+    let actor = requester.actor();
+    let summary = mailing.title.clone();
+    app.write(move |tx| {
+        Box::pin(async move {
+            if !store::unschedule(tx, id).await? {
+                return Err(AppError::Rule(Rule::MailingAlreadySent));
+            }
+            audit::record(tx, Change::new(&actor, AuditAction::MailingUnscheduled, id).summary(summary)).await?;
+            Ok(())
+        })
+    })
+    .await?;
+    get(app, requester, id).await
+}
+
+/// Sends the scheduled mailings due by `now`, each with the permissions of
+/// whoever scheduled it as they are now; answers how many were sent. One
+/// that can no longer be sent (its author lost the right or the account,
+/// a channel was switched off) goes back to a draft, with the reason in
+/// the log, so it never blocks the others or retries in a loop.
+pub async fn send_due(app: &App, now: chrono::DateTime<Utc>) -> AppResult<usize> {
+    let Some(footer) = app.mailing_footer().cloned() else {
+        return Ok(0);
+    };
+    let mut sent = 0;
+    for id in store::due(&app.db, now, DUE_BATCH).await? {
+        let outcome = async {
+            let mailing = store::get(&app.db, id).await?;
+            let author = mailing.scheduled_by.ok_or(AppError::Forbidden)?;
+            let requester = crate::users::as_job(app, author).await?;
+            let extras = Extras { scheduled: true, ..Extras::default() };
+            send_with(app, &requester, id, &*footer.0, extras).await
+        }
+        .await;
+        match outcome {
+            Ok(_) => sent += 1,
+            Err(error @ AppError::Unavailable(_)) => return Err(error),
+            // Sent or called off meanwhile (another node).
+            Err(AppError::Rule(Rule::MailingAlreadySent)) => {}
+            Err(error) => {
+                tracing::warn!(mailing = %id, %error, "a scheduled mailing cannot be sent; it is a draft again");
+                app.write(move |tx| Box::pin(async move { Ok(store::unschedule(tx, id).await?) })).await?;
+            }
+        }
+    }
+    Ok(sent)
 }
 
 /// A mailing's deliveries, `limit` (at most [`MAX_PAGE`]) from `offset`.
@@ -719,6 +842,8 @@ mod tests {
             created_by: None,
             created_at: Utc::now(),
             sent_at: None,
+            scheduled_for: None,
+            scheduled_by: None,
         };
         let texts = Texts::new(&mailing, NaiveDate::from_ymd_opt(2026, 12, 6).unwrap()).unwrap();
         let to = Recipient {

@@ -19,16 +19,15 @@ use uuid::Uuid;
 use domovoy_domain::account::User;
 use domovoy_domain::contact::Email;
 use domovoy_domain::permission::Permission;
-use domovoy_domain::policy::Principal;
 use domovoy_domain::report::{Cadence, Period, ReportName};
+use domovoy_store::StoreError;
 use domovoy_store::mail::{self, Letter};
 use domovoy_store::report_subscriptions::{self as store, RunOutcome, Subscription};
-use domovoy_store::{StoreError, assignments, users};
 
 use crate::App;
 use crate::error::{AppError, AppResult, Rule};
 use crate::reports::{self, Report, ReportFilter};
-use crate::requester::{Channel, Origin, Requester};
+use crate::requester::Requester;
 
 /// The hour a due letter is queued, in the company's zone.
 pub const SEND_AT: NaiveTime = NaiveTime::from_hms_opt(7, 0, 0).expect("a valid time");
@@ -207,16 +206,11 @@ async fn letter_for(
     if !app.config.mail_enabled() {
         return Err(AppError::Rule(Rule::MailNotConfigured));
     }
-    let user = users::get(&app.db, subscription.user_id).await?;
-    if user.is_disabled() {
-        return Err(AppError::AccountDisabled);
-    }
+    let requester = crate::users::as_job(app, subscription.user_id).await?;
+    let user = requester.account()?.clone();
     let Some(to) = user.email.clone() else {
         return Err(AppError::Rule(Rule::NoEmail));
     };
-    let grants = assignments::grants(&app.db, user.id).await?;
-    let principal = Principal::new(user.id, user.kind, grants);
-    let requester = Requester::person(user.clone(), principal, None, Channel::Job, Origin::default());
     let filter = filters_for(subscription, period)?;
     let report = reports::export(app, &requester, subscription.report, &filter).await?;
     let letter = letters.letter(&report, &user, &to).map_err(|e| AppError::Unexpected(e.into()))?;

@@ -576,7 +576,7 @@ pub async fn remind(
     waiting.sort_unstable();
     let notify = announcements(app, &waiting, PushKind::SurveyReminder, &survey.title).await?;
     let (mailing, _) = crate::mailings::create_with(app, requester, &input, &["link"]).await?;
-    let extras = crate::mailings::Extras { exclude, survey: Some(id), notify };
+    let extras = crate::mailings::Extras { exclude, survey: Some(id), notify, scheduled: false };
     let size = crate::mailings::send_with(app, requester, mailing.id, words.footer, extras).await?;
     Ok((mailing.id, size))
 }

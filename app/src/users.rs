@@ -386,3 +386,16 @@ pub async fn revoke(app: &App, requester: &Requester, id: AssignmentId) -> Resul
     })
     .await
 }
+
+/// `user` as the requester of work done on their behalf later (a
+/// scheduled report or mailing): their grants as they are now; a disabled
+/// account is refused.
+pub async fn as_job(app: &App, user: UserId) -> Result<Requester, AppError> {
+    let user = users::get(&app.db, user).await?;
+    if user.is_disabled() {
+        return Err(AppError::AccountDisabled);
+    }
+    let grants = assignments::grants(&app.db, user.id).await?;
+    let principal = domovoy_domain::policy::Principal::new(user.id, user.kind, grants);
+    Ok(Requester::person(user, principal, None, crate::Channel::Job, crate::Origin::default()))
+}

@@ -117,6 +117,8 @@ audit_actions! {
     DeviceRemoved = "device.removed",
     MailingCreated = "mailing.created",
     MailingSent = "mailing.sent",
+    MailingScheduled = "mailing.scheduled",
+    MailingUnscheduled = "mailing.unscheduled",
     SurveyCreated = "survey.created",
     /// A draft rewritten (a published survey's questions are frozen).
     SurveyUpdated = "survey.updated",

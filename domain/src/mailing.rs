@@ -11,7 +11,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use chrono::{DateTime, NaiveTime, TimeZone as _, Utc};
+use chrono::{DateTime, NaiveDateTime, NaiveTime, TimeZone as _, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
@@ -60,6 +60,9 @@ code_enum! {
     MailingStatus {
         /// Being written; the audience is counted, nothing is sent.
         Draft = "draft",
+        /// Waiting for its time (read in each building's zone); nothing is
+        /// sent until then, and it can go back to a draft.
+        Scheduled = "scheduled",
         /// Sent: every recipient's delivery is queued or recorded.
         Sent = "sent",
     }
@@ -187,7 +190,16 @@ pub struct Mailing {
     pub created_by: Option<UserId>,
     pub created_at: DateTime<Utc>,
     pub sent_at: Option<DateTime<Utc>>,
+    /// The wall-clock time it leaves at, in each recipient's building's
+    /// zone, while it is scheduled.
+    pub scheduled_for: Option<NaiveDateTime>,
+    /// Whose permissions send it then.
+    pub scheduled_by: Option<UserId>,
 }
+
+/// The format of [`Mailing::scheduled_for`] as stored and typed
+/// (`2026-12-10T10:00`, what a `datetime-local` field sends).
+pub const SCHEDULE_FORMAT: &str = "%Y-%m-%dT%H:%M";
 
 /// A mailing to be written, checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -307,13 +319,17 @@ impl QuietHours {
         } else {
             local.date_naive()
         };
-        // A zone's clock change at that hour: the earliest reading of it,
-        // or an hour later when it does not exist.
-        zone.from_local_datetime(&day.and_time(self.to))
-            .earliest()
-            .or_else(|| zone.from_local_datetime(&(day.and_time(self.to) + chrono::Duration::hours(1))).earliest())
-            .map_or(now, |end| end.with_timezone(&Utc))
+        instant_in(day.and_time(self.to), zone).unwrap_or(now)
     }
+}
+
+/// When the wall-clock `time` comes in `zone` (the earliest reading of an
+/// hour a clock change repeats; an hour later for one it skips).
+pub fn instant_in(time: NaiveDateTime, zone: Tz) -> Option<DateTime<Utc>> {
+    zone.from_local_datetime(&time)
+        .earliest()
+        .or_else(|| zone.from_local_datetime(&(time + chrono::Duration::hours(1))).earliest())
+        .map(|at| at.with_timezone(&Utc))
 }
 
 impl fmt::Display for QuietHours {
@@ -404,5 +420,14 @@ mod tests {
         for bad in ["21:00", "25:00-09:00", "09:00-09:00", "вечер-утро"] {
             assert!(QuietHours::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_wall_clock_time_comes_first_in_the_eastern_zone() {
+        let at = NaiveDateTime::parse_from_str("2026-12-10T10:00", SCHEDULE_FORMAT).unwrap();
+        let moscow = instant_in(at, "Europe/Moscow".parse().unwrap()).unwrap();
+        let yekaterinburg = instant_in(at, "Asia/Yekaterinburg".parse().unwrap()).unwrap();
+        assert_eq!(moscow, "2026-12-10T07:00:00Z".parse::<DateTime<Utc>>().unwrap());
+        assert_eq!(moscow - yekaterinburg, chrono::Duration::hours(2));
     }
 }

@@ -3,7 +3,7 @@
 //! each with its delivery records, and a draft waiting to be sent.
 
 use domovoy_domain::ids::{BuildingId, UserId};
-use domovoy_domain::mailing::{Audience, MailingChannel, MailingKind, NewMailing};
+use domovoy_domain::mailing::{Audience, MailingChannel, MailingKind, MailingStatus, NewMailing};
 use domovoy_store::mailings::{self, NewDelivery};
 use domovoy_store::{Db, StoreError, stored_now};
 
@@ -51,7 +51,7 @@ pub async fn seed_mailings(db: &Db, tower: BuildingId, author: UserId) -> anyhow
             Box::pin(async move {
                 let mailing = mailings::insert(tx, &new, Some(author)).await?;
                 if demo.sent {
-                    mailings::mark_sent(tx, mailing.id, author).await?;
+                    mailings::mark_sent(tx, mailing.id, MailingStatus::Draft, author).await?;
                     mailings::insert_deliveries(tx, mailing.id, &rows).await?;
                 }
                 Ok::<_, StoreError>(())

@@ -7,7 +7,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use serde::Serialize;
 use sqlx::types::Json;
 use uuid::Uuid;
@@ -18,6 +18,7 @@ use domovoy_domain::ids::{BuildingId, ClientId, DeliveryId, MailingId, SectionId
 use domovoy_domain::layout::SectionKind;
 use domovoy_domain::mailing::{
     Audience, DeliveryStatus, Exclusion, Mailing, MailingChannel, MailingKind, MailingStatus, NewMailing,
+    SCHEDULE_FORMAT,
 };
 
 use crate::db::{Source, WriteTx};
@@ -38,6 +39,8 @@ struct MailingRow {
     created_by: Option<Uuid>,
     created_at: DateTime<Utc>,
     sent_at: Option<DateTime<Utc>>,
+    scheduled_for: Option<String>,
+    scheduled_by: Option<Uuid>,
 }
 
 impl TryFrom<MailingRow> for Mailing {
@@ -59,11 +62,17 @@ impl TryFrom<MailingRow> for Mailing {
             created_by: row.created_by.map(UserId::from_uuid),
             created_at: row.created_at,
             sent_at: row.sent_at,
+            scheduled_for: row
+                .scheduled_for
+                .map(|at| decode("mailings.scheduled_for", &at, |t| NaiveDateTime::parse_from_str(t, SCHEDULE_FORMAT)))
+                .transpose()?,
+            scheduled_by: row.scheduled_by.map(UserId::from_uuid),
         })
     }
 }
 
-const COLUMNS: &str = "id, title, body, kind, channels, audience, status, created_by, created_at, sent_at";
+const COLUMNS: &str =
+    "id, title, body, kind, channels, audience, status, created_by, created_at, sent_at, scheduled_for, scheduled_by";
 
 fn channels_text(channels: &[MailingChannel]) -> String {
     channels.iter().map(|c| c.code()).collect::<Vec<_>>().join(",")
@@ -102,6 +111,8 @@ pub async fn insert(tx: &mut WriteTx, new: &NewMailing, by: Option<UserId>) -> S
         created_by: by,
         created_at: now,
         sent_at: None,
+        scheduled_for: None,
+        scheduled_by: None,
     })
 }
 
@@ -122,22 +133,98 @@ pub async fn list<'a>(source: impl Into<Source<'a>>, limit: i64) -> StoreResult<
     rows.into_iter().map(Mailing::try_from).collect()
 }
 
-/// Moves a draft to sent; answers false when it was not a draft any more
-/// (someone sent it first), and then nothing may be queued.
-pub async fn mark_sent(tx: &mut WriteTx, id: MailingId, by: UserId) -> StoreResult<bool> {
+/// Moves a mailing from `from` (a draft sent by hand, or a scheduled one
+/// whose time came) to sent; answers false when it was not there any more
+/// (someone sent or called it off first), and then nothing may be queued.
+pub async fn mark_sent(tx: &mut WriteTx, id: MailingId, from: MailingStatus, by: UserId) -> StoreResult<bool> {
     let now = tx.now();
     let moved = on_conn!(tx, c => {
-        sqlx::query("UPDATE mailings SET status = $2, sent_by = $3, sent_at = $4 WHERE id = $1 AND status = $5")
-            .bind(id.as_uuid())
-            .bind(MailingStatus::Sent.code())
-            .bind(by.as_uuid())
-            .bind(now)
-            .bind(MailingStatus::Draft.code())
-            .execute(&mut *c)
-            .await?
-            .rows_affected()
+        sqlx::query(
+            "UPDATE mailings SET status = $2, sent_by = $3, sent_at = $4, due_at = NULL WHERE id = $1 AND status = $5",
+        )
+        .bind(id.as_uuid())
+        .bind(MailingStatus::Sent.code())
+        .bind(by.as_uuid())
+        .bind(now)
+        .bind(from.code())
+        .execute(&mut *c)
+        .await?
+        .rows_affected()
     });
     Ok(moved == 1)
+}
+
+/// Schedules a draft for `at` (wall-clock), due at `due`; answers false
+/// when it is not a draft.
+pub async fn schedule(
+    tx: &mut WriteTx,
+    id: MailingId,
+    at: NaiveDateTime,
+    due: DateTime<Utc>,
+    by: UserId,
+) -> StoreResult<bool> {
+    let moved = on_conn!(tx, c => {
+        sqlx::query(
+            "UPDATE mailings SET status = $2, scheduled_for = $3, due_at = $4, scheduled_by = $5 WHERE id = $1 AND status = $6",
+        )
+        .bind(id.as_uuid())
+        .bind(MailingStatus::Scheduled.code())
+        .bind(at.format(SCHEDULE_FORMAT).to_string())
+        .bind(due)
+        .bind(by.as_uuid())
+        .bind(MailingStatus::Draft.code())
+        .execute(&mut *c)
+        .await?
+        .rows_affected()
+    });
+    Ok(moved == 1)
+}
+
+/// Takes a scheduled mailing back to a draft; answers false when it is not
+/// scheduled (sent already, or called off).
+pub async fn unschedule(tx: &mut WriteTx, id: MailingId) -> StoreResult<bool> {
+    let moved = on_conn!(tx, c => {
+        sqlx::query(
+            "UPDATE mailings SET status = $2, scheduled_for = NULL, due_at = NULL, scheduled_by = NULL
+             WHERE id = $1 AND status = $3",
+        )
+        .bind(id.as_uuid())
+        .bind(MailingStatus::Draft.code())
+        .bind(MailingStatus::Scheduled.code())
+        .execute(&mut *c)
+        .await?
+        .rows_affected()
+    });
+    Ok(moved == 1)
+}
+
+/// Scheduled mailings due by `now`, the earliest first, at most `limit`.
+pub async fn due<'a>(source: impl Into<Source<'a>>, now: DateTime<Utc>, limit: i64) -> StoreResult<Vec<MailingId>> {
+    let ids: Vec<Uuid> = on_conn!(source, c => {
+        sqlx::query_scalar("SELECT id FROM mailings WHERE status = $1 AND due_at <= $2 ORDER BY due_at, id LIMIT $3")
+            .bind(MailingStatus::Scheduled.code())
+            .bind(now)
+            .bind(limit)
+            .fetch_all(&mut *c)
+            .await?
+    });
+    Ok(ids.into_iter().map(MailingId::from_uuid).collect())
+}
+
+/// The time zones of these buildings.
+pub async fn zones_of<'a>(source: impl Into<Source<'a>>, buildings: &[BuildingId]) -> StoreResult<Vec<TimeZone>> {
+    if buildings.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!("SELECT DISTINCT time_zone FROM buildings WHERE id IN ({})", numbered(1, buildings.len()));
+    let zones: Vec<String> = on_conn!(source, c => {
+        let mut query = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.as_str()));
+        for building in buildings {
+            query = query.bind(building.as_uuid());
+        }
+        query.fetch_all(&mut *c).await?
+    });
+    zones.iter().map(|zone| decode("buildings.time_zone", zone, TimeZone::parse)).collect()
 }
 
 /// The buildings an audience touches (its buildings, and those of its

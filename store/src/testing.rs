@@ -222,6 +222,12 @@ pub async fn age_sign_in_codes(db: &Db, by: chrono::Duration) -> crate::StoreRes
     Ok(())
 }
 
+/// Lets every waiting outbox message leave now, as if its time had come
+/// (tests of scheduled and quiet-hour mailings).
+pub async fn release_outbox(db: &Db) -> crate::StoreResult<()> {
+    update!(db, "UPDATE outbox SET available_at = $1 WHERE sent_at IS NULL AND failed_at IS NULL", chrono::Utc::now())
+}
+
 /// What an anonymity test reads of a survey's stored answers: how many
 /// responses it has, how many person, unit, relation and time fields they
 /// keep in all, and how many rows of the audit log, the idempotency keys

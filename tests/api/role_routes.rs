@@ -747,6 +747,20 @@ fn table() -> Vec<Row> {
             |p, _| somewhere(p, Permission::MailingsSend),
             Json(json!({})),
         ),
+        row(
+            Method::POST,
+            "/api/v1/mailings/{id}/schedule",
+            "/api/v1/mailings/0190a5c6-0000-7000-8000-000000000000/schedule",
+            |p, _| somewhere(p, Permission::MailingsSend),
+            Json(json!({"at": "2030-01-10T10:00"})),
+        ),
+        row(
+            Method::POST,
+            "/api/v1/mailings/{id}/unschedule",
+            "/api/v1/mailings/0190a5c6-0000-7000-8000-000000000000/unschedule",
+            |p, _| somewhere(p, Permission::MailingsSend),
+            Json(json!({})),
+        ),
         row(Method::GET, "/api/v1/notices", "/api/v1/notices", signed_in, Empty),
         // Surveys: `surveys.manage` somewhere to read and change them, in
         // every building of the audience to write one; residents list and

@@ -372,6 +372,7 @@ async fn residents_sign_in_with_a_code_by_sms_on_postgres() {
     residents_sign_in_with_a_code_and_wrong_codes_lock_the_number(&app, &gateway).await;
 }
 
+/// An SMS.ru gateway on `port`, a fast outbox, and room for many codes.
 fn code_settings(s: &mut domovoy::Settings, port: u16) {
     s.sms = Some(SmsConfig::Smsru(SmsRuConfig {
         api_id: "test-api-id".to_owned(),
@@ -517,4 +518,91 @@ async fn mailings_wait_for_the_end_of_quiet_hours_but_emergencies_do_not() {
     assert!(asked.iter().all(|a| a.fields["msg"] == "Нет холодной воды до 20:00."), "no news at night: {asked:?}");
     let held: Value = app.get(&service, &format!("/api/v1/mailings/{news_id}")).await.json().await.unwrap();
     assert_eq!(held["counts"]["queued"].as_u64().unwrap(), by_sms, "the news waits for the morning: {held}");
+}
+
+#[actix_web::test]
+async fn a_scheduled_mailing_leaves_at_its_time_on_sqlite() {
+    let (port, gateway) = start_gateway().await;
+    let app = TestApp::spawn_configured(move |s| code_settings(s, port)).await;
+    a_scheduled_mailing_leaves_at_its_time_on_the_buildings_clock(&app, &gateway).await;
+}
+
+#[actix_web::test]
+async fn a_scheduled_mailing_leaves_at_its_time_on_postgres() {
+    let (port, gateway) = start_gateway().await;
+    let Some(app) = TestApp::spawn_postgres_configured(move |s| code_settings(s, port)).await else {
+        eprintln!("skipped: DOMOVOY_TEST_POSTGRES_URL is not set");
+        return;
+    };
+    a_scheduled_mailing_leaves_at_its_time_on_the_buildings_clock(&app, &gateway).await;
+}
+
+async fn a_scheduled_mailing_leaves_at_its_time_on_the_buildings_clock(app: &TestApp, gateway: &Gateway) {
+    let service = app.token("service").await;
+    let section = ivanovs_section(app, &service).await;
+    let created = create(
+        app,
+        &service,
+        &json!({ "title": "Собрание", "body": "Собрание в четверг в 19:00.", "kind": "news",
+                 "channels": ["sms", "in_app"], "audience": { "section_ids": [section] } }),
+    )
+    .await;
+    let id = created["id"].as_str().unwrap().to_owned();
+    let by_sms = created["reached"]["sms"].as_u64().unwrap();
+    let schedule = |at: String| {
+        let (app, service, id) = (app, &service, &id);
+        async move { app.post(service, &format!("/api/v1/mailings/{id}/schedule"), &json!({ "at": at })).await }
+    };
+    let moscow = |minutes: i64| {
+        (chrono::Utc::now() + chrono::Duration::minutes(minutes))
+            .with_timezone(&chrono_tz::Europe::Moscow)
+            .format("%Y-%m-%dT%H:%M")
+            .to_string()
+    };
+    // The past and nonsense are refused on the field.
+    let past: Value = schedule(moscow(-5)).await.json().await.unwrap();
+    assert_eq!(past["error"]["field_codes"]["at"], "not_allowed", "{past}");
+    let nonsense: Value = schedule("завтра утром".to_owned()).await.json().await.unwrap();
+    assert_eq!(nonsense["error"]["field_codes"]["at"], "invalid_format", "{nonsense}");
+
+    // Scheduled: not sendable by hand, nothing due yet, can be called off.
+    let at = moscow(3);
+    let scheduled = schedule(at.clone()).await;
+    assert_eq!(scheduled.status(), StatusCode::OK);
+    let scheduled: Value = scheduled.json().await.unwrap();
+    assert_eq!(
+        (scheduled["status"].as_str(), scheduled["scheduled_for"].as_str()),
+        (Some("scheduled"), Some(at.as_str()))
+    );
+    let by_hand = app.post(&service, &format!("/api/v1/mailings/{id}/send"), &json!({})).await;
+    assert_eq!(error_code(by_hand).await, "mailing_already_sent");
+    let now = chrono::Utc::now();
+    assert_eq!(domovoy_app::mailings::send_due(&app.app, now).await.unwrap(), 0);
+    let off: Value =
+        app.post(&service, &format!("/api/v1/mailings/{id}/unschedule"), &json!({})).await.json().await.unwrap();
+    assert_eq!(off["status"], "draft", "{off}");
+    assert!(schedule(at.clone()).await.status().is_success());
+
+    // Its time comes (the job, run as if four minutes later): it is sent,
+    // the cabinet notice at once, the texts when the tower's clock shows
+    // the time; the job does not send it twice.
+    let later = now + chrono::Duration::minutes(4);
+    assert_eq!(domovoy_app::mailings::send_due(&app.app, later).await.unwrap(), 1);
+    assert_eq!(domovoy_app::mailings::send_due(&app.app, later).await.unwrap(), 0);
+    let sent: Value = app.get(&service, &format!("/api/v1/mailings/{id}")).await.json().await.unwrap();
+    assert_eq!(sent["status"], "sent", "{sent}");
+    assert_eq!(
+        sent["counts"]["queued"].as_u64().unwrap(),
+        by_sms,
+        "the texts wait for their time on the tower's clock: {sent}"
+    );
+    let resident = app.token("+79001000001").await;
+    let notices: Value = app.get(&resident, "/api/v1/notices").await.json().await.unwrap();
+    assert_eq!(notices[0]["subject"], "Собрание", "{notices}");
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert!(gateway.asked().is_empty(), "no text before its time");
+    domovoy_store::testing::release_outbox(app.store()).await.unwrap();
+    let done = settled(app, &service, &id).await;
+    assert_eq!(done["done_percent"], 100, "{done}");
+    assert_eq!(gateway.asked().len() as u64, by_sms);
 }

@@ -13,6 +13,7 @@
 //! | catch-up | [`CATCH_UP_INTERVAL`] | the hub compares what it delivered with the event log and reads what it missed for at least one interval: events of other nodes when Redis dropped them, and of command-line processes, which have no hub |
 //! | SLA scan | [`SLA_SCAN_INTERVAL`] | tickets whose SLA state changes within the hour get their timers armed (also right after start) |
 //! | scheduled reports | [`REPORT_MAIL_INTERVAL`] | queues the e-mails of subscribed reports that are due ([`crate::report_subscriptions::send_due`]) |
+//! | scheduled mailings | [`SURVEY_OPENING_INTERVAL`] | sends the mailings whose time came on the first of their buildings' clocks ([`crate::mailings::send_due`]) |
 //! | survey openings | [`SURVEY_OPENING_INTERVAL`] | tells the residents of a survey published ahead of its opening time, once it opens ([`crate::surveys::announce_due`]) |
 //! | housekeeping | [`HOUSEKEEPING_INTERVAL`] | prunes event history, old idempotency keys and long-expired tokens; forgets idle sign-in limiter entries; closes done tickets nobody confirmed ([`auto_close`]); expires passes whose period ended |
 
@@ -98,6 +99,17 @@ impl Jobs {
                     Ok(queued) if queued > 0 => tracing::info!(letters = queued, "queued scheduled reports"),
                     Ok(_) => {}
                     Err(error) => tracing::warn!(%error, "scheduled reports failed"),
+                }
+            }
+        })));
+        let mailings = app.clone();
+        tasks.push(tokio::spawn(every(SURVEY_OPENING_INTERVAL, true, move || {
+            let app = mailings.clone();
+            async move {
+                match crate::mailings::send_due(&app, chrono::Utc::now()).await {
+                    Ok(sent) if sent > 0 => tracing::info!(mailings = sent, "sent scheduled mailings"),
+                    Ok(_) => {}
+                    Err(error) => tracing::warn!(%error, "scheduled mailings failed"),
                 }
             }
         })));

@@ -196,6 +196,8 @@ api_routes!(
     crate::mailings::api::get_mailing,
     crate::mailings::api::preview_mailing,
     crate::mailings::api::send_mailing,
+    crate::mailings::api::schedule_mailing,
+    crate::mailings::api::unschedule_mailing,
     crate::mailings::api::list_deliveries,
     crate::mailings::api::my_notices,
     crate::surveys::api::list_surveys,

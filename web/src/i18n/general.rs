@@ -754,6 +754,8 @@ labels! {
         AuditAction::DeviceRemoved => ("Отключено устройство приложения", "App device removed"),
         AuditAction::MailingCreated => ("Создана рассылка", "Mailing created"),
         AuditAction::MailingSent => ("Отправлена рассылка", "Mailing sent"),
+        AuditAction::MailingScheduled => ("Рассылка запланирована", "Mailing scheduled"),
+        AuditAction::MailingUnscheduled => ("Отменена запланированная рассылка", "Scheduled mailing called off"),
         AuditAction::SurveyCreated => ("Создан опрос", "Survey created"),
         AuditAction::SurveyUpdated => ("Изменён черновик опроса", "Survey draft changed"),
         AuditAction::SurveyPublished => ("Опубликован опрос", "Survey published"),

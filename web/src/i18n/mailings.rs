@@ -57,6 +57,18 @@ catalog! {
     preview_only_cabinet: &'static str = ("только кабинет", "cabinet only"),
     send: &'static str = ("Отправить", "Send"),
     send_confirm: &'static str = ("Отправить рассылку? Отменить отправку будет нельзя.", "Send the mailing? It cannot be called back."),
+    schedule_at: &'static str = ("Или отправить", "Or send at"),
+    schedule: &'static str = ("Запланировать", "Schedule"),
+    schedule_hint: &'static str = ("Время — по часам каждого дома: жители в Екатеринбурге получат рассылку в 10:00 по Екатеринбургу, в Москве — в 10:00 по Москве. Получатели определяются в момент отправки.", "The time is read on each building's clock: residents in Yekaterinburg get it at 10:00 there, in Moscow at 10:00 Moscow time. Recipients are found when it is sent."),
+    schedule_invalid: &'static str = ("Укажите дату и время отправки в будущем, не позже чем через год.", "Give a date and time in the future, at most a year ahead."),
+    /// «Отправится 10.12.2026 10:00 по времени каждого дома».
+    scheduled_for: fn(&str) -> String = (
+        |at| format!("Отправится {at} по времени каждого дома. До этого её можно отменить и изменить."),
+        |at| format!("Leaves at {at} on each building's clock. Until then it can be called off and changed."),
+    ),
+    unschedule: &'static str = ("Отменить отправку", "Call off"),
+    mailing_scheduled: &'static str = ("Рассылка запланирована.", "The mailing is scheduled."),
+    mailing_unscheduled: &'static str = ("Отправка отменена: рассылка снова черновик.", "Called off: the mailing is a draft again."),
     sent_at: &'static str = ("Отправлена", "Sent"),
     progress: &'static str = ("Ход доставки", "Delivery progress"),
     progress_hint: &'static str = ("Обновляется сам, пока письма уходят.", "Updates itself while letters go out."),
@@ -123,6 +135,7 @@ labels! {
     }
     fn status_label(status: MailingStatus) -> &'static str = match status {
         MailingStatus::Draft => ("Черновик", "Draft"),
+        MailingStatus::Scheduled => ("Запланирована", "Scheduled"),
         MailingStatus::Sent => ("Отправлена", "Sent"),
     }
     fn delivery_label(status: DeliveryStatus) -> &'static str = match status {

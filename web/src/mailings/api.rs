@@ -27,10 +27,13 @@ pub struct MailingDto {
     pub channels: Vec<&'static str>,
     #[schema(value_type = Object)]
     pub audience: domovoy_domain::mailing::Audience,
-    /// `draft` or `sent`.
+    /// `draft`, `scheduled` or `sent`.
     pub status: &'static str,
     pub created_at: DateTime<Utc>,
     pub sent_at: Option<DateTime<Utc>>,
+    /// While scheduled: the wall-clock time it leaves at in each building's
+    /// zone (`2026-12-10T10:00`).
+    pub scheduled_for: Option<String>,
     /// Deliveries by state: `queued`, `sent`, `delivered`, `failed`, `skipped`.
     pub counts: BTreeMap<&'static str, i64>,
     /// Deliveries no longer waiting, in percent.
@@ -50,6 +53,7 @@ impl From<&MailingView> for MailingDto {
             status: m.status.code(),
             created_at: m.created_at,
             sent_at: m.sent_at,
+            scheduled_for: m.scheduled_for.map(|at| at.format(domovoy_domain::mailing::SCHEDULE_FORMAT).to_string()),
             counts: view.counts.iter().map(|(s, n)| (s.code(), *n)).collect(),
             done_percent: view.percent_done(),
         }
@@ -178,6 +182,41 @@ pub async fn send_mailing(
     let t = caller.t();
     let size = mailings::send(&state, &caller, MailingId::from_uuid(*id), &t.ml.footer).await?;
     Ok(HttpResponse::Accepted().json(AudienceDto::from(&size)))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ScheduleRequest {
+    /// `2026-12-10T10:00`: read in each recipient's building's zone.
+    pub at: String,
+}
+
+/// Schedules a draft: it is sent when the first of its buildings' clocks
+/// shows `at`, and each recipient's messages leave when their building's
+/// clock does. In the past → 422 on `at` (`not_allowed`); not a draft →
+/// 422 `mailing_already_sent`.
+#[utoipa::path(tag = "mailings", params(("id" = Uuid, Path)), request_body = ScheduleRequest, responses((status = 200, body = MailingDto), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
+#[post("/api/v1/mailings/{id}/schedule")]
+pub async fn schedule_mailing(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    body: web::Json<ScheduleRequest>,
+) -> Result<web::Json<MailingDto>, ApiError> {
+    let view = mailings::schedule(&state, &caller, MailingId::from_uuid(*id), &body.at).await?;
+    Ok(web::Json(MailingDto::from(&view)))
+}
+
+/// Takes a scheduled mailing back to a draft. Not scheduled → 422
+/// `mailing_already_sent`.
+#[utoipa::path(tag = "mailings", params(("id" = Uuid, Path)), responses((status = 200, body = MailingDto), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
+#[post("/api/v1/mailings/{id}/unschedule")]
+pub async fn unschedule_mailing(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<MailingDto>, ApiError> {
+    let view = mailings::unschedule(&state, &caller, MailingId::from_uuid(*id)).await?;
+    Ok(web::Json(MailingDto::from(&view)))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

@@ -427,6 +427,8 @@ struct DetailPage<'a> {
     channels: String,
     status: &'static str,
     draft: bool,
+    /// While scheduled: when, as written (`10.12.2026 10:00`).
+    scheduled: Option<String>,
     created: String,
     sent: Option<String>,
     size: Option<SizeView>,
@@ -506,13 +508,14 @@ pub async fn detail_page(
     }
     let view: MailingView = mailings::get(&state, &caller, id).await?;
     let draft = view.mailing.status == MailingStatus::Draft;
-    let (size, previews) = if draft {
+    let unsent = view.mailing.status != MailingStatus::Sent;
+    let (size, previews) = if unsent {
         let (size, previews) = mailings::preview(&state, &caller, id, 3).await?;
         (Some(size_view(&size, t)), previews.iter().map(|p| preview_line(p, t)).collect())
     } else {
         (None, Vec::new())
     };
-    let deliveries = if draft { Vec::new() } else { mailings::deliveries(&state, &caller, id, SHOWN, 0).await? };
+    let deliveries = if unsent { Vec::new() } else { mailings::deliveries(&state, &caller, id, SHOWN, 0).await? };
     let total: i64 = view.counts.values().sum();
     let m = &view.mailing;
     let page = DetailPage {
@@ -527,6 +530,7 @@ pub async fn detail_page(
         channels: m.channels.iter().map(|c| (t.ml.channel_label)(*c)).collect::<Vec<_>>().join(", "),
         status: (t.ml.status_label)(m.status),
         draft,
+        scheduled: m.scheduled_for.map(|at| at.format("%d.%m.%Y %H:%M").to_string()),
         created: fmt_time(m.created_at, zone),
         sent: m.sent_at.map(|at| fmt_time(at, zone)),
         size,
@@ -557,6 +561,8 @@ fn notice(t: &Catalog, done: Option<&str>) -> Option<String> {
     match done? {
         "mailing_created" => Some(t.ml.mailing_created.to_owned()),
         "mailing_sent" => Some(t.ml.mailing_sent.to_owned()),
+        "mailing_scheduled" => Some(t.ml.mailing_scheduled.to_owned()),
+        "mailing_unscheduled" => Some(t.ml.mailing_unscheduled.to_owned()),
         _ => None,
     }
 }
@@ -606,6 +612,64 @@ pub async fn send_page(
     let id = MailingId::from_uuid(*id);
     match mailings::send(&state, &caller, id, &t.ml.footer).await {
         Ok(_) => Ok(see_other(&format!("/mailings/{id}?done=mailing_sent"))),
+        Err(error) => crate::pages::refusal(
+            &caller,
+            Section::Mailings,
+            format!("/mailings/{id}"),
+            error,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ScheduleForm {
+    at: String,
+}
+
+/// Schedules a draft for a time read in each building's zone.
+#[post("/mailings/{id}/schedule")]
+pub async fn schedule_page(
+    state: web::Data<AppState>,
+    caller: PageCaller,
+    id: web::Path<Uuid>,
+    form: CsrfForm<ScheduleForm>,
+) -> Result<HttpResponse, PageError> {
+    let id = MailingId::from_uuid(*id);
+    match mailings::schedule(&state, &caller, id, &form.0.at).await {
+        Ok(_) => Ok(see_other(&format!("/mailings/{id}?done=mailing_scheduled"))),
+        Err(AppError::Validation(_)) => {
+            let t = caller.t();
+            let back = format!("/mailings/{id}");
+            let page = crate::pages::MessagePage {
+                t,
+                chrome: Chrome::new(&caller, Section::Mailings, &back),
+                message: t.ml.schedule_invalid.to_owned(),
+                back,
+            };
+            html_with_status(&page, StatusCode::UNPROCESSABLE_ENTITY)
+        }
+        Err(error) => crate::pages::refusal(
+            &caller,
+            Section::Mailings,
+            format!("/mailings/{id}"),
+            error,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+    }
+}
+
+/// Takes a scheduled mailing back to a draft.
+#[post("/mailings/{id}/unschedule")]
+pub async fn unschedule_page(
+    state: web::Data<AppState>,
+    caller: PageCaller,
+    id: web::Path<Uuid>,
+    _form: CsrfForm<NoFields>,
+) -> Result<HttpResponse, PageError> {
+    let id = MailingId::from_uuid(*id);
+    match mailings::unschedule(&state, &caller, id).await {
+        Ok(_) => Ok(see_other(&format!("/mailings/{id}?done=mailing_unscheduled"))),
         Err(error) => crate::pages::refusal(
             &caller,
             Section::Mailings,

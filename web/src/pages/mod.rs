@@ -357,6 +357,8 @@ pub fn register(cfg: &mut web::ServiceConfig) {
         .service(crate::mailings::pages::create_page)
         .service(crate::mailings::pages::detail_page)
         .service(crate::mailings::pages::send_page)
+        .service(crate::mailings::pages::schedule_page)
+        .service(crate::mailings::pages::unschedule_page)
         .service(crate::surveys::pages::list_page)
         .service(crate::surveys::pages::new_page)
         .service(crate::surveys::pages::new_for_units)
