@@ -21,11 +21,11 @@ use serde::{Deserialize, Serialize};
 use domovoy_domain::FieldError;
 use domovoy_domain::audit::AuditAction;
 use domovoy_domain::device::PushNotice;
-use domovoy_domain::ids::{BuildingId, ClientId, MailingId, SectionId, SurveyId};
+use domovoy_domain::ids::{BuildingId, ClientId, MailingId, MailingTemplateId, SectionId, SurveyId};
 use domovoy_domain::layout::SectionKind;
 use domovoy_domain::mailing::{
     self as domain, Audience, DeliveryStatus, Exclusion, Mailing, MailingChannel, MailingKind, MailingStatus,
-    NewMailing, Reach,
+    MailingTemplate, NewMailing, NewTemplate, Reach,
 };
 use domovoy_domain::permission::Permission;
 use domovoy_domain::policy::Target;
@@ -720,6 +720,55 @@ pub async fn send_due(app: &App, now: chrono::DateTime<Utc>) -> AppResult<usize>
         }
     }
     Ok(sent)
+}
+
+/// A template as a person writes it.
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TemplateInput {
+    pub name: String,
+    pub title: String,
+    pub body: String,
+    /// `news`, `works`, `emergency` or `billing`.
+    pub kind: String,
+    /// As a mailing's.
+    pub channels: Vec<String>,
+}
+
+/// The saved templates, by name (for those who send mailings).
+pub async fn templates(app: &App, requester: &Requester) -> AppResult<Vec<MailingTemplate>> {
+    require_reader(requester)?;
+    Ok(store::templates(&app.db).await?)
+}
+
+pub async fn template(app: &App, requester: &Requester, id: MailingTemplateId) -> AppResult<MailingTemplate> {
+    require_reader(requester)?;
+    Ok(store::template(&app.db, id).await?)
+}
+
+/// Saves a template; its texts are checked as a mailing's (variables and
+/// syntax), a name in use is refused on `name`.
+pub async fn save_template(app: &App, requester: &Requester, input: &TemplateInput) -> AppResult<MailingTemplate> {
+    require_reader(requester)?;
+    let kind: MailingKind = input.kind.parse().map_err(|e| AppError::field("kind", e))?;
+    let channels = input
+        .channels
+        .iter()
+        .map(|c| c.parse::<MailingChannel>())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| AppError::field("channels", e))?;
+    let new = NewTemplate::new(&input.name, &input.title, &input.body, kind, channels)
+        .map_err(|(field, e)| AppError::field(field, e))?;
+    check_template("title", &new.title, &[])?;
+    check_template("body", &new.body, &[])?;
+    let by = requester.user_id();
+    app.write(move |tx| Box::pin(async move { Ok(store::insert_template(tx, &new, by).await?) })).await
+}
+
+pub async fn delete_template(app: &App, requester: &Requester, id: MailingTemplateId) -> AppResult<()> {
+    require_reader(requester)?;
+    let deleted = app.write(move |tx| Box::pin(async move { Ok(store::delete_template(tx, id).await?) })).await?;
+    if deleted { Ok(()) } else { Err(AppError::NotFound) }
 }
 
 /// A mailing's deliveries, `limit` (at most [`MAX_PAGE`]) from `offset`.

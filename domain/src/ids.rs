@@ -165,6 +165,10 @@ id_type!(
     DeliveryId
 );
 id_type!(
+    /// A saved mailing text to start new mailings from.
+    MailingTemplateId
+);
+id_type!(
     /// A survey to residents.
     SurveyId
 );

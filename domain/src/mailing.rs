@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::client::{Channel, LinkRole};
 use crate::error::{FieldError, bounded_text};
-use crate::ids::{BuildingId, MailingId, SectionId, UnitId, UserId};
+use crate::ids::{BuildingId, MailingId, MailingTemplateId, SectionId, UnitId, UserId};
 use crate::layout::UnitKind;
 
 /// The longest title, in characters.
@@ -220,19 +220,71 @@ impl NewMailing {
         channels: Vec<MailingChannel>,
         audience: Audience,
     ) -> Result<Self, (&'static str, FieldError)> {
-        let title = bounded_text(title, 1, MAX_TITLE).map_err(|e| ("title", e))?;
-        let body = bounded_text(body, 1, MAX_BODY).map_err(|e| ("body", e))?;
-        let mut seen = Vec::with_capacity(channels.len());
-        for channel in channels {
-            if !seen.contains(&channel) {
-                seen.push(channel);
-            }
-        }
-        if seen.is_empty() {
-            return Err(("channels", FieldError::Required));
-        }
+        let (title, body, channels) = checked_text(title, body, channels)?;
         let audience = audience.validate().map_err(|e| ("audience", e))?;
-        Ok(Self { title, body, kind, channels: seen, audience })
+        Ok(Self { title, body, kind, channels, audience })
+    }
+}
+
+/// A mailing's title, body and channels, checked (a mailing's and a
+/// template's alike): the channels once each, in their order.
+fn checked_text(
+    title: &str,
+    body: &str,
+    channels: Vec<MailingChannel>,
+) -> Result<(String, String, Vec<MailingChannel>), (&'static str, FieldError)> {
+    let title = bounded_text(title, 1, MAX_TITLE).map_err(|e| ("title", e))?;
+    let body = bounded_text(body, 1, MAX_BODY).map_err(|e| ("body", e))?;
+    let mut seen = Vec::with_capacity(channels.len());
+    for channel in channels {
+        if !seen.contains(&channel) {
+            seen.push(channel);
+        }
+    }
+    if seen.is_empty() {
+        return Err(("channels", FieldError::Required));
+    }
+    Ok((title, body, seen))
+}
+
+/// The longest template name, in characters.
+pub const MAX_TEMPLATE_NAME: usize = 100;
+
+/// A saved mailing text (its title, body, kind and channels) that new
+/// mailings start from; the audience is chosen each time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MailingTemplate {
+    pub id: MailingTemplateId,
+    pub name: String,
+    pub title: String,
+    pub body: String,
+    pub kind: MailingKind,
+    pub channels: Vec<MailingChannel>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A template to be saved, checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewTemplate {
+    pub name: String,
+    pub title: String,
+    pub body: String,
+    pub kind: MailingKind,
+    pub channels: Vec<MailingChannel>,
+}
+
+impl NewTemplate {
+    /// Checks the parts; answers the first wrong field with its error.
+    pub fn new(
+        name: &str,
+        title: &str,
+        body: &str,
+        kind: MailingKind,
+        channels: Vec<MailingChannel>,
+    ) -> Result<Self, (&'static str, FieldError)> {
+        let name = bounded_text(name, 1, MAX_TEMPLATE_NAME).map_err(|e| ("name", e))?;
+        let (title, body, channels) = checked_text(title, body, channels)?;
+        Ok(Self { name, title, body, kind, channels })
     }
 }
 

@@ -14,11 +14,11 @@ use uuid::Uuid;
 
 use domovoy_domain::building::TimeZone;
 use domovoy_domain::client::{Channel, LinkRole};
-use domovoy_domain::ids::{BuildingId, ClientId, DeliveryId, MailingId, SectionId, UserId};
+use domovoy_domain::ids::{BuildingId, ClientId, DeliveryId, MailingId, MailingTemplateId, SectionId, UserId};
 use domovoy_domain::layout::SectionKind;
 use domovoy_domain::mailing::{
-    Audience, DeliveryStatus, Exclusion, Mailing, MailingChannel, MailingKind, MailingStatus, NewMailing,
-    SCHEDULE_FORMAT,
+    Audience, DeliveryStatus, Exclusion, Mailing, MailingChannel, MailingKind, MailingStatus, MailingTemplate,
+    NewMailing, NewTemplate, SCHEDULE_FORMAT,
 };
 
 use crate::db::{Source, WriteTx};
@@ -753,4 +753,99 @@ pub async fn mark_unsubscribed(tx: &mut WriteTx, delivery: DeliveryId) -> StoreR
             .rows_affected()
     });
     Ok(done == 1)
+}
+
+#[derive(sqlx::FromRow)]
+struct TemplateRow {
+    id: Uuid,
+    name: String,
+    title: String,
+    body: String,
+    kind: String,
+    channels: String,
+    created_at: DateTime<Utc>,
+}
+
+impl TryFrom<TemplateRow> for MailingTemplate {
+    type Error = StoreError;
+
+    fn try_from(row: TemplateRow) -> StoreResult<Self> {
+        Ok(Self {
+            id: MailingTemplateId::from_uuid(row.id),
+            name: row.name,
+            title: row.title,
+            body: row.body,
+            kind: decode("mailing_templates.kind", &row.kind, str::parse)?,
+            channels: row
+                .channels
+                .split(',')
+                .map(|c| decode("mailing_templates.channels", c, str::parse))
+                .collect::<StoreResult<_>>()?,
+            created_at: row.created_at,
+        })
+    }
+}
+
+const TEMPLATE_COLUMNS: &str = "id, name, title, body, kind, channels, created_at";
+
+/// Saves a template; a name in use is refused on `name`.
+pub async fn insert_template(tx: &mut WriteTx, new: &NewTemplate, by: Option<UserId>) -> StoreResult<MailingTemplate> {
+    let now = tx.now();
+    let id = MailingTemplateId::new();
+    let taken: Option<i64> = on_conn!(&mut *tx, c => {
+        sqlx::query_scalar("SELECT 1 FROM mailing_templates WHERE name = $1").bind(&new.name).fetch_optional(&mut *c).await?
+    });
+    if taken.is_some() {
+        return Err(StoreError::invalid("name", domovoy_domain::FieldError::Taken));
+    }
+    on_conn!(tx, c => {
+        sqlx::query(
+            "INSERT INTO mailing_templates (id, name, title, body, kind, channels, created_by, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(id.as_uuid())
+        .bind(&new.name)
+        .bind(&new.title)
+        .bind(&new.body)
+        .bind(new.kind.code())
+        .bind(channels_text(&new.channels))
+        .bind(by.map(|u| u.as_uuid()))
+        .bind(now)
+        .execute(&mut *c)
+        .await?;
+    });
+    Ok(MailingTemplate {
+        id,
+        name: new.name.clone(),
+        title: new.title.clone(),
+        body: new.body.clone(),
+        kind: new.kind,
+        channels: new.channels.clone(),
+        created_at: now,
+    })
+}
+
+/// Every template, by name.
+pub async fn templates<'a>(source: impl Into<Source<'a>>) -> StoreResult<Vec<MailingTemplate>> {
+    let sql = format!("SELECT {TEMPLATE_COLUMNS} FROM mailing_templates ORDER BY name, id");
+    let rows: Vec<TemplateRow> = on_conn!(source, c => {
+        sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).fetch_all(&mut *c).await?
+    });
+    rows.into_iter().map(MailingTemplate::try_from).collect()
+}
+
+pub async fn template<'a>(source: impl Into<Source<'a>>, id: MailingTemplateId) -> StoreResult<MailingTemplate> {
+    let sql = format!("SELECT {TEMPLATE_COLUMNS} FROM mailing_templates WHERE id = $1");
+    let row: Option<TemplateRow> = on_conn!(source, c => {
+        sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(id.as_uuid()).fetch_optional(&mut *c).await?
+    });
+    row.ok_or(StoreError::NotFound)?.try_into()
+}
+
+/// Deletes a template; answers whether it was there.
+pub async fn delete_template(tx: &mut WriteTx, id: MailingTemplateId) -> StoreResult<bool> {
+    let deleted = on_conn!(tx, c => {
+        sqlx::query("DELETE FROM mailing_templates WHERE id = $1").bind(id.as_uuid()).execute(&mut *c).await?.rows_affected()
+    });
+    Ok(deleted == 1)
 }

@@ -321,3 +321,78 @@ async fn a_cabinet_notice_needs_no_mail_server_and_email_needs_one() {
     let home = browser.get(app.url("/")).send().await.unwrap().text().await.unwrap();
     assert!(home.contains("Собрание собственников"), "the notice is on the start page");
 }
+
+#[actix_web::test]
+async fn the_office_saves_mailing_texts_as_templates_and_starts_from_them() {
+    let app = TestApp::spawn().await;
+    let service = app.token("service").await;
+    let template = json!({
+        "name": "Отключение воды",
+        "title": "Отключение воды, {{ building }}",
+        "body": "{{ name }}, 10.12 с 10:00 до 18:00 не будет горячей воды.",
+        "kind": "works",
+        "channels": ["in_app"],
+    });
+    let saved = app.post(&service, "/api/v1/mailing-templates", &template).await;
+    assert_eq!(saved.status(), StatusCode::CREATED);
+    let saved: Value = saved.json().await.unwrap();
+    let id = saved["id"].as_str().unwrap().to_owned();
+    assert_eq!((saved["kind"].as_str(), saved["channels"][0].as_str()), (Some("works"), Some("in_app")));
+
+    // The name is unique; the texts are checked as a mailing's; only those
+    // who send mailings see templates.
+    let again: Value = app.post(&service, "/api/v1/mailing-templates", &template).await.json().await.unwrap();
+    assert_eq!(again["error"]["field_codes"]["name"], "taken", "{again}");
+    let typo =
+        json!({ "name": "Опечатка", "title": "t", "body": "{{ nmae }}", "kind": "news", "channels": ["in_app"] });
+    let typo: Value = app.post(&service, "/api/v1/mailing-templates", &typo).await.json().await.unwrap();
+    assert_eq!(typo["error"]["field_codes"]["body"], "unknown", "{typo}");
+    let dispatcher = app.token("dispatcher").await;
+    assert_eq!(app.get(&dispatcher, "/api/v1/mailing-templates").await.status(), StatusCode::FORBIDDEN);
+    let list: Value = app.get(&service, "/api/v1/mailing-templates").await.json().await.unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
+
+    // In the pages: the list offers it, the editor opens with its texts,
+    // and the editor saves another under a new name.
+    let browser = app.browser();
+    app.browser_login(&browser, "service", domovoy::demo::DEMO_PASSWORD).await;
+    let list_page = browser.get(app.url("/mailings")).send().await.unwrap().text().await.unwrap();
+    assert!(list_page.contains("Отключение воды") && list_page.contains(&format!("/mailings/new?template={id}")));
+    let editor =
+        browser.get(app.url(&format!("/mailings/new?template={id}"))).send().await.unwrap().text().await.unwrap();
+    assert!(editor.contains("value=\"Отключение воды, {{ building }}\""), "the title is filled in");
+    assert!(editor.contains("{{ name }}, 10.12 с 10:00 до 18:00 не будет горячей воды."), "the body is filled in");
+    let csrf = crate::helpers::hidden_value(&editor, "csrf_token");
+    let form = [
+        ("csrf_token", csrf.as_str()),
+        ("kind", "news"),
+        ("channel", "in_app"),
+        ("title", "Собрание"),
+        ("body", "Собрание в четверг."),
+        ("template_name", "Собрание"),
+    ];
+    let saved = browser.post(app.url("/mailings/templates")).form(&form).send().await.unwrap();
+    assert_eq!(saved.status(), StatusCode::SEE_OTHER);
+    let location = saved.headers()["location"].to_str().unwrap().to_owned();
+    assert!(location.contains("done=template_saved"), "{location}");
+    let nameless =
+        [("csrf_token", csrf.as_str()), ("kind", "news"), ("channel", "in_app"), ("title", "t"), ("body", "b")];
+    let refused = browser.post(app.url("/mailings/templates")).form(&nameless).send().await.unwrap();
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    // Deleted once.
+    let deleted = client()
+        .delete(app.url(&format!("/api/v1/mailing-templates/{id}")))
+        .bearer_auth(&service)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
+    let gone = client()
+        .delete(app.url(&format!("/api/v1/mailing-templates/{id}")))
+        .bearer_auth(&service)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gone.status(), StatusCode::NOT_FOUND);
+}

@@ -748,6 +748,28 @@ fn table() -> Vec<Row> {
             Json(json!({})),
         ),
         row(
+            Method::GET,
+            "/api/v1/mailing-templates",
+            "/api/v1/mailing-templates",
+            |p, _| somewhere(p, Permission::MailingsSend),
+            Empty,
+        ),
+        row(
+            Method::POST,
+            "/api/v1/mailing-templates",
+            "/api/v1/mailing-templates",
+            |p, _| somewhere(p, Permission::MailingsSend),
+            // An unknown kind: refused (422) after the permission.
+            Json(json!({"name": "t", "title": "t", "body": "b", "kind": "x", "channels": ["in_app"]})),
+        ),
+        row(
+            Method::DELETE,
+            "/api/v1/mailing-templates/{id}",
+            "/api/v1/mailing-templates/0190a5c6-0000-7000-8000-000000000000",
+            |p, _| somewhere(p, Permission::MailingsSend),
+            Empty,
+        ),
+        row(
             Method::POST,
             "/api/v1/mailings/{id}/schedule",
             "/api/v1/mailings/0190a5c6-0000-7000-8000-000000000000/schedule",

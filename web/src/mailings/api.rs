@@ -2,14 +2,15 @@
 
 use std::collections::BTreeMap;
 
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpResponse, delete, get, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use domovoy_app::mailings::{self, AudienceSize, MailingInput, MailingView, Preview};
-use domovoy_domain::ids::MailingId;
+use domovoy_app::mailings::{self, AudienceSize, MailingInput, MailingView, Preview, TemplateInput};
+use domovoy_domain::ids::{MailingId, MailingTemplateId};
+use domovoy_domain::mailing::MailingTemplate;
 use domovoy_store::mailings::{Delivery, Notice};
 
 use crate::auth::Caller;
@@ -315,4 +316,64 @@ impl From<&Notice> for NoticeDto {
 #[get("/api/v1/notices")]
 pub async fn my_notices(state: web::Data<AppState>, caller: Caller) -> Result<web::Json<Vec<NoticeDto>>, ApiError> {
     Ok(web::Json(mailings::my_notices(&state, &caller).await?.iter().map(NoticeDto::from).collect()))
+}
+
+/// A saved mailing text.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TemplateDto {
+    pub id: Uuid,
+    pub name: String,
+    pub title: String,
+    pub body: String,
+    pub kind: &'static str,
+    pub channels: Vec<&'static str>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<&MailingTemplate> for TemplateDto {
+    fn from(t: &MailingTemplate) -> Self {
+        Self {
+            id: t.id.as_uuid(),
+            name: t.name.clone(),
+            title: t.title.clone(),
+            body: t.body.clone(),
+            kind: t.kind.code(),
+            channels: t.channels.iter().map(|c| c.code()).collect(),
+            created_at: t.created_at,
+        }
+    }
+}
+
+/// The saved mailing templates, by name.
+#[utoipa::path(tag = "mailings", responses((status = 200, body = Vec<TemplateDto>), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
+#[get("/api/v1/mailing-templates")]
+pub async fn list_templates(
+    state: web::Data<AppState>,
+    caller: Caller,
+) -> Result<web::Json<Vec<TemplateDto>>, ApiError> {
+    Ok(web::Json(mailings::templates(&state, &caller).await?.iter().map(TemplateDto::from).collect()))
+}
+
+/// Saves a template (texts checked as a mailing's); a name in use → 422
+/// on `name` (`taken`).
+#[utoipa::path(tag = "mailings", request_body = TemplateInput, responses((status = 201, body = TemplateDto), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
+#[post("/api/v1/mailing-templates")]
+pub async fn create_template(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: web::Json<TemplateInput>,
+) -> Result<HttpResponse, ApiError> {
+    let saved = mailings::save_template(&state, &caller, &body).await?;
+    Ok(HttpResponse::Created().json(TemplateDto::from(&saved)))
+}
+
+#[utoipa::path(tag = "mailings", params(("id" = Uuid, Path)), responses((status = 204), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+#[delete("/api/v1/mailing-templates/{id}")]
+pub async fn delete_template(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    mailings::delete_template(&state, &caller, MailingTemplateId::from_uuid(*id)).await?;
+    Ok(HttpResponse::NoContent().finish())
 }

@@ -12,9 +12,9 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use domovoy_app::AppError;
-use domovoy_app::mailings::{self, AudienceChoice, AudienceSize, MailingInput, MailingView, Preview};
+use domovoy_app::mailings::{self, AudienceChoice, AudienceSize, MailingInput, MailingView, Preview, TemplateInput};
 use domovoy_domain::client::LinkRole;
-use domovoy_domain::ids::{BuildingId, MailingId, SectionId, UnitId};
+use domovoy_domain::ids::{BuildingId, MailingId, MailingTemplateId, SectionId, UnitId};
 use domovoy_domain::layout::UnitKind;
 use domovoy_domain::mailing::{Audience, DeliveryStatus, FloorRange, MailingChannel, MailingKind, MailingStatus};
 use domovoy_store::mailings::Delivery;
@@ -48,6 +48,13 @@ struct ListPage<'a> {
     t: &'a Catalog,
     chrome: Chrome,
     lines: Vec<Line>,
+    /// Saved templates: id, name, kind.
+    templates: Vec<(String, String, &'static str)>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ListQuery {
+    done: Option<String>,
 }
 
 #[get("/mailings")]
@@ -55,6 +62,7 @@ pub async fn list_page(
     state: web::Data<AppState>,
     caller: PageCaller,
     req: HttpRequest,
+    query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, PageError> {
     let t = caller.t();
     let zone = state.config.display_time_zone;
@@ -72,7 +80,14 @@ pub async fn list_page(
             total: view.counts.values().sum(),
         })
         .collect();
-    html(&ListPage { t, chrome: Chrome::new(&caller, Section::Mailings, req.path()), lines })
+    let templates = mailings::templates(&state, &caller)
+        .await?
+        .into_iter()
+        .map(|template| (template.id.to_string(), template.name, (t.ml.kind_label)(template.kind)))
+        .collect();
+    let notice = (query.done.as_deref() == Some("template_deleted")).then(|| t.ml.template_deleted.to_owned());
+    let chrome = Chrome::new(&caller, Section::Mailings, req.path()).with_notice(notice);
+    html(&ListPage { t, chrome, lines, templates })
 }
 
 /// The audience part of an editor (mailings' and surveys'): buildings,
@@ -244,6 +259,8 @@ struct Draft {
     kind: String,
     channels: Vec<String>,
     audience: AudienceForm,
+    /// The name to save the texts under as a template.
+    template_name: String,
 }
 
 impl Draft {
@@ -258,6 +275,7 @@ impl Draft {
                 "body" => draft.body = value,
                 "kind" => draft.kind = value,
                 "channel" => draft.channels.push(value),
+                "template_name" => draft.template_name = value,
                 _ => {}
             }
         }
@@ -297,6 +315,8 @@ struct EditorPage<'a> {
     kinds: Vec<Choice>,
     channels: Vec<Choice>,
     audience: AudienceView,
+    /// Saved templates to start from: id and name.
+    templates: Vec<(String, String)>,
     errors: Vec<(String, String)>,
     message: Option<String>,
 }
@@ -307,6 +327,7 @@ async fn editor(
     draft: Draft,
     failure: FormFailure,
     status: StatusCode,
+    notice: Option<String>,
 ) -> Result<HttpResponse, PageError> {
     let t = caller.t();
     let choices: Vec<AudienceChoice> = mailings::audience_choices(state, caller).await?;
@@ -334,13 +355,15 @@ async fn editor(
         })
         .collect();
     let audience = draft.audience.view(t, &choices);
+    let templates = mailings::templates(state, caller).await?.into_iter().map(|t| (t.id.to_string(), t.name)).collect();
     let page = EditorPage {
         t,
-        chrome: Chrome::new(caller, Section::Mailings, "/mailings/new"),
+        chrome: Chrome::new(caller, Section::Mailings, "/mailings/new").with_notice(notice),
         draft,
         kinds,
         channels,
         audience,
+        templates,
         errors: failure.fields,
         message: failure.message,
     };
@@ -357,9 +380,75 @@ fn fresh(state: &AppState) -> Draft {
     Draft { kind: MailingKind::News.code().to_owned(), channels, ..Draft::default() }
 }
 
+#[derive(Debug, Deserialize)]
+pub struct NewQuery {
+    /// Start from this saved template.
+    template: Option<Uuid>,
+    done: Option<String>,
+}
+
 #[get("/mailings/new")]
-pub async fn new_page(state: web::Data<AppState>, caller: PageCaller) -> Result<HttpResponse, PageError> {
-    editor(&state, &caller, fresh(&state), FormFailure::default(), StatusCode::OK).await
+pub async fn new_page(
+    state: web::Data<AppState>,
+    caller: PageCaller,
+    query: web::Query<NewQuery>,
+) -> Result<HttpResponse, PageError> {
+    let mut draft = fresh(&state);
+    if let Some(id) = query.template {
+        let template = mailings::template(&state, &caller, MailingTemplateId::from_uuid(id)).await?;
+        draft = Draft {
+            title: template.title,
+            body: template.body,
+            kind: template.kind.code().to_owned(),
+            channels: template.channels.iter().map(|c| c.code().to_owned()).collect(),
+            ..draft
+        };
+    }
+    let notice = (query.done.as_deref() == Some("template_saved")).then(|| caller.t().ml.template_saved.to_owned());
+    editor(&state, &caller, draft, FormFailure::default(), StatusCode::OK, notice).await
+}
+
+/// Saves the editor's texts as a template and reopens the editor from it.
+#[post("/mailings/templates")]
+pub async fn save_template_page(
+    state: web::Data<AppState>,
+    caller: PageCaller,
+    pairs: CsrfForm<FormPairs>,
+) -> Result<HttpResponse, PageError> {
+    let mut draft = Draft::from_pairs(pairs.0);
+    let input = TemplateInput {
+        name: draft.template_name.clone(),
+        title: draft.title.clone(),
+        body: draft.body.clone(),
+        kind: draft.kind.clone(),
+        channels: draft.channels.clone(),
+    };
+    match mailings::save_template(&state, &caller, &input).await {
+        Ok(saved) => Ok(see_other(&format!("/mailings/new?template={}&done=template_saved", saved.id))),
+        Err(error) => {
+            let mut failure = FormFailure::from_error(error, caller.t())?;
+            // The name's error shows at the name's field.
+            for (field, _) in &mut failure.fields {
+                if field == "name" {
+                    "template_name".clone_into(field);
+                }
+            }
+            draft.template_name = input.name;
+            editor(&state, &caller, draft, failure, StatusCode::UNPROCESSABLE_ENTITY, None).await
+        }
+    }
+}
+
+/// Deletes a saved template.
+#[post("/mailings/templates/{id}/delete")]
+pub async fn delete_template_page(
+    state: web::Data<AppState>,
+    caller: PageCaller,
+    id: web::Path<Uuid>,
+    _form: CsrfForm<NoFields>,
+) -> Result<HttpResponse, PageError> {
+    mailings::delete_template(&state, &caller, MailingTemplateId::from_uuid(*id)).await?;
+    Ok(see_other("/mailings?done=template_deleted"))
 }
 
 /// The chessboard's «write to these»: the editor with the selected units.
@@ -372,7 +461,7 @@ pub async fn new_for_units(
     let chosen = Draft::from_pairs(pairs.0);
     let draft =
         Draft { audience: AudienceForm { units: chosen.audience.units, ..AudienceForm::default() }, ..fresh(&state) };
-    editor(&state, &caller, draft, FormFailure::default(), StatusCode::OK).await
+    editor(&state, &caller, draft, FormFailure::default(), StatusCode::OK, None).await
 }
 
 #[post("/mailings")]
@@ -390,7 +479,7 @@ pub async fn create_page(
         Ok((mailing, _)) => Ok(see_other(&format!("/mailings/{}?done=mailing_created", mailing.id))),
         Err(error) => {
             let failure = FormFailure::from_error(error, caller.t())?;
-            editor(&state, &caller, draft, failure, StatusCode::UNPROCESSABLE_ENTITY).await
+            editor(&state, &caller, draft, failure, StatusCode::UNPROCESSABLE_ENTITY, None).await
         }
     }
 }
