@@ -131,7 +131,8 @@ impl MailingView {
     }
 }
 
-/// One recipient's texts, as they will read them.
+/// One recipient's texts, as they will read them (a text message's subject
+/// is empty: it has none).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Preview {
     pub client_name: String,
@@ -442,7 +443,10 @@ pub async fn preview(
     let mut previews = Vec::new();
     for (to, route) in recipients.iter().zip(&routes).take(limit) {
         let (subject, text) = texts.render(to, None)?;
-        previews.push(Preview { client_name: to.name.clone(), channel: route.outward.ok(), subject, text });
+        let channel = route.outward.ok();
+        // A text (SMS) has no subject: it is read without one.
+        let subject = if channel == Some(MailingChannel::Sms) { String::new() } else { subject };
+        previews.push(Preview { client_name: to.name.clone(), channel, subject, text });
     }
     Ok((size_of(&routes), previews))
 }
