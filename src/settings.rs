@@ -340,11 +340,15 @@ pub struct OutboxSettings {
     pub lease_secs: u64,
     /// Attempts before a message is given up.
     pub max_attempts: i64,
+    /// Messages per minute a channel may send from this node (`sms`,
+    /// `email`, `push`, `webhook`): a gateway's or mail server's limit;
+    /// unlisted channels are not paced.
+    pub per_minute: std::collections::HashMap<String, u32>,
 }
 
 impl Default for OutboxSettings {
     fn default() -> Self {
-        Self { poll_interval_ms: 500, lease_secs: 60, max_attempts: 12 }
+        Self { poll_interval_ms: 500, lease_secs: 60, max_attempts: 12, per_minute: Default::default() }
     }
 }
 

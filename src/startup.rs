@@ -149,6 +149,13 @@ impl Application {
             poll_interval: Duration::from_millis(settings.outbox.poll_interval_ms.max(50)),
             lease: Duration::from_secs(settings.outbox.lease_secs.max(1)),
             max_attempts: settings.outbox.max_attempts.max(1),
+            per_minute: settings
+                .outbox
+                .per_minute
+                .iter()
+                .filter(|(_, rate)| **rate > 0)
+                .map(|(c, r)| (c.clone(), *r))
+                .collect(),
             ..OutboxSettings::default()
         };
         let mut channels = vec![webhook, push];

@@ -221,6 +221,31 @@ pub async fn mark_failed(
     expect_one(done)
 }
 
+/// Puts a claimed message back unsent, to leave at `until`: its channel's
+/// pace had no room for it now. The attempt is not counted (nothing was
+/// tried).
+pub async fn postpone(tx: &mut WriteTx, id: Uuid, attempt: i64, until: DateTime<Utc>) -> StoreResult<()> {
+    on_conn!(tx, c => {
+        sqlx::query(
+            "UPDATE outbox SET claimed_until = NULL, available_at = $3, attempts = attempts - 1
+             WHERE id = $1 AND sent_at IS NULL AND attempts = $2",
+        )
+        .bind(id)
+        .bind(attempt)
+        .bind(until)
+        .execute(&mut *c)
+        .await?
+        .rows_affected();
+        sqlx::query("DELETE FROM outbox_attempts WHERE outbox_id = $1 AND attempt = $2")
+            .bind(id)
+            .bind(attempt)
+            .execute(&mut *c)
+            .await?
+            .rows_affected()
+    });
+    Ok(())
+}
+
 /// Messages waiting to be sent (not sent, not given up).
 pub async fn backlog(db: &Db) -> StoreResult<i64> {
     Ok(on_conn!(db, c => {

@@ -26,6 +26,7 @@ use crate::nodes::free_port;
 struct Asked {
     fields: HashMap<String, String>,
     authorization: String,
+    at: std::time::Instant,
 }
 
 #[derive(Clone, Default)]
@@ -44,7 +45,7 @@ impl Gateway {
     fn record(&self, req: &HttpRequest, fields: HashMap<String, String>) -> bool {
         let authorization =
             req.headers().get("authorization").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
-        self.asked.lock().unwrap().push(Asked { fields, authorization });
+        self.asked.lock().unwrap().push(Asked { fields, authorization, at: std::time::Instant::now() });
         self.down_for.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1)).is_err()
     }
 }
@@ -605,4 +606,35 @@ async fn a_scheduled_mailing_leaves_at_its_time_on_the_buildings_clock(app: &Tes
     let done = settled(app, &service, &id).await;
     assert_eq!(done["done_percent"], 100, "{done}");
     assert_eq!(gateway.asked().len() as u64, by_sms);
+}
+
+#[actix_web::test]
+async fn a_paced_channel_sends_no_faster_than_its_rate() {
+    let (port, gateway) = start_gateway().await;
+    let app = TestApp::spawn_configured(move |s| {
+        code_settings(s, port);
+        // Two texts a second.
+        s.outbox.per_minute.insert("sms".to_owned(), 120);
+    })
+    .await;
+    let service = app.token("service").await;
+    let section = ivanovs_section(&app, &service).await;
+    let created = create(
+        &app,
+        &service,
+        &json!({ "title": "Лифт", "body": "Лифт на вашем этаже работает.", "kind": "news", "channels": ["sms"],
+                 "audience": { "section_ids": [section], "floors": { "from": 3, "to": 3 } } }),
+    )
+    .await;
+    let id = created["id"].as_str().unwrap().to_owned();
+    let by_sms = usize::try_from(created["reached"]["sms"].as_u64().unwrap()).unwrap();
+    assert!(by_sms >= 4, "a few texts to pace: {created}");
+    send(&app, &service, &id).await;
+    let done = settled(&app, &service, &id).await;
+    assert_eq!(done["done_percent"], 100, "{done}");
+    let asked = gateway.asked();
+    assert_eq!(asked.len(), by_sms, "each once, none lost to the pacing");
+    let spread = asked.last().unwrap().at - asked.first().unwrap().at;
+    let least = std::time::Duration::from_millis(500) * u32::try_from(by_sms - 1).unwrap();
+    assert!(spread >= least.mul_f64(0.9), "{by_sms} texts in {spread:?}: faster than two a second");
 }

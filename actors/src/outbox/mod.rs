@@ -72,6 +72,9 @@ pub struct OutboxSettings {
     /// The first retry's delay; each further one doubles, up to `max_backoff`.
     pub base_backoff: Duration,
     pub max_backoff: Duration,
+    /// Messages per minute some channels may send (on this node): an SMS
+    /// gateway's or mail server's limit. Unpaced channels send at once.
+    pub per_minute: HashMap<String, u32>,
 }
 
 impl Default for OutboxSettings {
@@ -83,6 +86,7 @@ impl Default for OutboxSettings {
             max_attempts: 12,
             base_backoff: Duration::from_secs(5),
             max_backoff: Duration::from_secs(3600),
+            per_minute: HashMap::new(),
         }
     }
 }
@@ -105,9 +109,51 @@ impl OutboxSettings {
     }
 }
 
+/// The longest a send waits for its channel's pace within a round; a
+/// message whose turn is further away goes back to the queue until then,
+/// so a slow channel never holds the others' round.
+const MAX_PACE_WAIT: Duration = Duration::from_secs(2);
+
+/// Spaces one channel's sends evenly: one every `interval`.
+#[derive(Debug)]
+struct Pacer {
+    interval: Duration,
+    next: std::sync::Mutex<tokio::time::Instant>,
+}
+
+/// When a paced message may go.
+enum Turn {
+    /// At this instant (within [`MAX_PACE_WAIT`]): the slot is taken.
+    At(tokio::time::Instant),
+    /// Not in this round: its turn is this far away (the slot is left free).
+    Later(Duration),
+}
+
+impl Pacer {
+    fn new(per_minute: u32) -> Self {
+        Self {
+            interval: Duration::from_secs(60) / per_minute.max(1),
+            next: std::sync::Mutex::new(tokio::time::Instant::now()),
+        }
+    }
+
+    fn turn(&self) -> Turn {
+        let now = tokio::time::Instant::now();
+        let mut next = self.next.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let slot = (*next).max(now);
+        if slot - now > MAX_PACE_WAIT {
+            return Turn::Later(slot - now);
+        }
+        *next = slot + self.interval;
+        Turn::At(slot)
+    }
+}
+
 /// What one send came to.
 enum Outcome {
     Sent,
+    /// Not tried: the channel's pace has room for it after this long.
+    Postponed(Duration),
     /// `after`: the receiver asked to wait at least this long.
     Failed {
         error: String,
@@ -119,6 +165,7 @@ enum Outcome {
 struct Dispatcher {
     db: Db,
     channels: HashMap<&'static str, Arc<dyn Channel>>,
+    pacers: Arc<HashMap<String, Pacer>>,
     metrics: Metrics,
     settings: OutboxSettings,
     /// A round is under way; ticks skip until it ends.
@@ -141,7 +188,13 @@ impl Dispatcher {
         }
         self.busy = true;
         self.rounds += 1;
-        let round = round(self.db.clone(), self.channels.clone(), self.settings.clone(), self.metrics.clone());
+        let round = round(
+            self.db.clone(),
+            self.channels.clone(),
+            self.pacers.clone(),
+            self.settings.clone(),
+            self.metrics.clone(),
+        );
         // The backlog gauge is refreshed every few seconds, not every round.
         let refresh_backlog = self.rounds % 10 == 1;
         let (db, metrics) = (self.db.clone(), self.metrics.clone());
@@ -174,6 +227,7 @@ impl Dispatcher {
 async fn round(
     db: Db,
     channels: HashMap<&'static str, Arc<dyn Channel>>,
+    pacers: Arc<HashMap<String, Pacer>>,
     settings: OutboxSettings,
     metrics: Metrics,
 ) -> Result<usize, StoreError> {
@@ -184,12 +238,13 @@ async fn round(
         return Ok(0);
     }
     let count = claimed.len();
-    let outcomes = send_in_lanes(&channels, &claimed).await;
+    let outcomes = send_in_lanes(&channels, &pacers, &claimed).await;
     let now = chrono::Utc::now();
     let mut records = Vec::with_capacity(claimed.len());
     for (message, outcome) in claimed.into_iter().zip(outcomes) {
         match &outcome {
             Outcome::Sent => metrics.outbox_sent.with(&[&message.channel]).inc(),
+            Outcome::Postponed(_) => {}
             Outcome::Failed { error, .. } => {
                 metrics.outbox_failures.with(&[&message.channel]).inc();
                 tracing::warn!(channel = %message.channel, key = %message.dedup_key, attempt = message.attempt, %error, "send failed");
@@ -209,6 +264,10 @@ async fn round(
             for (id, attempt, outcome, retry_at) in records {
                 match outcome {
                     Outcome::Sent => outbox::mark_sent(tx, id, attempt).await?,
+                    Outcome::Postponed(after) => {
+                        let until = now + chrono::Duration::from_std(after).unwrap_or_default();
+                        outbox::postpone(tx, id, attempt, until).await?;
+                    }
                     Outcome::Failed { error, .. } => outbox::mark_failed(tx, id, attempt, &error, retry_at).await?,
                 }
             }
@@ -222,7 +281,11 @@ async fn round(
 /// Sends a claimed batch: lanes concurrently, each lane's messages in
 /// order (see [`Channel::lane`]); answers one outcome per message, in the
 /// batch's order.
-async fn send_in_lanes(channels: &HashMap<&'static str, Arc<dyn Channel>>, claimed: &[OutboxMessage]) -> Vec<Outcome> {
+async fn send_in_lanes(
+    channels: &HashMap<&'static str, Arc<dyn Channel>>,
+    pacers: &HashMap<String, Pacer>,
+    claimed: &[OutboxMessage],
+) -> Vec<Outcome> {
     let mut lanes: Vec<Vec<usize>> = Vec::new();
     let mut lane_of: HashMap<(&str, String), usize> = HashMap::new();
     for (index, message) in claimed.iter().enumerate() {
@@ -242,7 +305,7 @@ async fn send_in_lanes(channels: &HashMap<&'static str, Arc<dyn Channel>>, claim
     let sends = lanes.into_iter().map(|lane| async move {
         let mut outcomes = Vec::with_capacity(lane.len());
         for index in lane {
-            outcomes.push((index, send_one(channels, &claimed[index]).await));
+            outcomes.push((index, send_one(channels, pacers, &claimed[index]).await));
         }
         outcomes
     });
@@ -251,7 +314,11 @@ async fn send_in_lanes(channels: &HashMap<&'static str, Arc<dyn Channel>>, claim
     outcomes.into_iter().map(|(_, outcome)| outcome).collect()
 }
 
-async fn send_one(channels: &HashMap<&'static str, Arc<dyn Channel>>, message: &OutboxMessage) -> Outcome {
+async fn send_one(
+    channels: &HashMap<&'static str, Arc<dyn Channel>>,
+    pacers: &HashMap<String, Pacer>,
+    message: &OutboxMessage,
+) -> Outcome {
     let Some(channel) = channels.get(message.channel.as_str()) else {
         return Outcome::Failed {
             error: format!("no sender for channel {}", message.channel),
@@ -259,6 +326,12 @@ async fn send_one(channels: &HashMap<&'static str, Arc<dyn Channel>>, message: &
             after: None,
         };
     };
+    if let Some(pacer) = pacers.get(&message.channel) {
+        match pacer.turn() {
+            Turn::At(at) => tokio::time::sleep_until(at).await,
+            Turn::Later(after) => return Outcome::Postponed(after),
+        }
+    }
     match channel.send(message).await {
         Ok(()) => Outcome::Sent,
         Err(SendError::Retry(error)) => Outcome::Failed { error, retry: true, after: None },
@@ -297,7 +370,9 @@ impl OutboxHandle {
     /// Starts the dispatcher with its channels.
     pub fn start(db: Db, channels: Vec<Arc<dyn Channel>>, metrics: Metrics, settings: OutboxSettings) -> Self {
         let channels = channels.into_iter().map(|c| (c.name(), c)).collect();
-        let addr = Dispatcher { db, channels, metrics, settings, busy: false, rounds: 0 }.start();
+        let pacers =
+            Arc::new(settings.per_minute.iter().map(|(channel, rate)| (channel.clone(), Pacer::new(*rate))).collect());
+        let addr = Dispatcher { db, channels, pacers, metrics, settings, busy: false, rounds: 0 }.start();
         Self { addr }
     }
 
