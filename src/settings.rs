@@ -530,10 +530,15 @@ mod tests {
 
     #[test]
     fn nested_sections_come_from_double_underscore_variables() {
-        let env = env(&[("DOMOVOY_OUTBOX__LEASE_SECS", "2"), ("DOMOVOY_OUTBOX__POLL_INTERVAL_MS", "100")]);
+        let env = env(&[
+            ("DOMOVOY_OUTBOX__LEASE_SECS", "2"),
+            ("DOMOVOY_OUTBOX__POLL_INTERVAL_MS", "100"),
+            ("DOMOVOY_OUTBOX__PER_MINUTE__SMS", "60"),
+        ]);
         let settings = Settings::load_from(None, &Overrides::default(), env).unwrap();
         assert_eq!(settings.outbox.lease_secs, 2);
         assert_eq!(settings.outbox.poll_interval_ms, 100);
+        assert_eq!(settings.outbox.per_minute.get("sms"), Some(&60));
     }
 
     #[test]
