@@ -21,11 +21,11 @@ use serde::{Deserialize, Serialize};
 use domovoy_domain::FieldError;
 use domovoy_domain::audit::AuditAction;
 use domovoy_domain::device::PushNotice;
-use domovoy_domain::ids::{BuildingId, ClientId, MailingId, MailingTemplateId, SectionId, SurveyId};
+use domovoy_domain::ids::{BuildingId, ClientId, MailingId, MailingTemplateId, SectionId, SegmentId, SurveyId};
 use domovoy_domain::layout::SectionKind;
 use domovoy_domain::mailing::{
     self as domain, Audience, DeliveryStatus, Exclusion, Mailing, MailingChannel, MailingKind, MailingStatus,
-    MailingTemplate, NewMailing, NewTemplate, Reach,
+    MailingTemplate, NewMailing, NewSegment, NewTemplate, Reach, Segment,
 };
 use domovoy_domain::permission::Permission;
 use domovoy_domain::policy::Target;
@@ -772,6 +772,43 @@ pub async fn save_template(app: &App, requester: &Requester, input: &TemplateInp
 pub async fn delete_template(app: &App, requester: &Requester, id: MailingTemplateId) -> AppResult<()> {
     require_reader(requester)?;
     let deleted = app.write(move |tx| Box::pin(async move { Ok(store::delete_template(tx, id).await?) })).await?;
+    if deleted { Ok(()) } else { Err(AppError::NotFound) }
+}
+
+/// A segment as a person saves it.
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SegmentInput {
+    pub name: String,
+    /// As a mailing's.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub audience: Audience,
+}
+
+/// The saved segments, by name (for those who send mailings).
+pub async fn segments(app: &App, requester: &Requester) -> AppResult<Vec<Segment>> {
+    require_reader(requester)?;
+    Ok(store::segments(&app.db).await?)
+}
+
+pub async fn segment(app: &App, requester: &Requester, id: SegmentId) -> AppResult<Segment> {
+    require_reader(requester)?;
+    Ok(store::segment(&app.db, id).await?)
+}
+
+/// Saves an audience under a name; the requester may send mailings to
+/// all of it.
+pub async fn save_segment(app: &App, requester: &Requester, input: &SegmentInput) -> AppResult<Segment> {
+    require_reader(requester)?;
+    let new = NewSegment::new(&input.name, input.audience.clone()).map_err(|(field, e)| AppError::field(field, e))?;
+    require_send(app, requester, &new.audience).await?;
+    let by = requester.user_id();
+    app.write(move |tx| Box::pin(async move { Ok(store::insert_segment(tx, &new, by).await?) })).await
+}
+
+pub async fn delete_segment(app: &App, requester: &Requester, id: SegmentId) -> AppResult<()> {
+    require_reader(requester)?;
+    let deleted = app.write(move |tx| Box::pin(async move { Ok(store::delete_segment(tx, id).await?) })).await?;
     if deleted { Ok(()) } else { Err(AppError::NotFound) }
 }
 

@@ -169,6 +169,10 @@ id_type!(
     MailingTemplateId
 );
 id_type!(
+    /// A saved audience (a segment) to send mailings to again.
+    SegmentId
+);
+id_type!(
     /// A survey to residents.
     SurveyId
 );

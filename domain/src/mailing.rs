@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::client::{Channel, LinkRole};
 use crate::error::{FieldError, bounded_text};
-use crate::ids::{BuildingId, MailingId, MailingTemplateId, SectionId, UnitId, UserId};
+use crate::ids::{BuildingId, MailingId, MailingTemplateId, SectionId, SegmentId, UnitId, UserId};
 use crate::layout::UnitKind;
 
 /// The longest title, in characters.
@@ -285,6 +285,33 @@ impl NewTemplate {
         let name = bounded_text(name, 1, MAX_TEMPLATE_NAME).map_err(|e| ("name", e))?;
         let (title, body, channels) = checked_text(title, body, channels)?;
         Ok(Self { name, title, body, kind, channels })
+    }
+}
+
+/// A saved audience (сегмент): a name for a choice of buildings, sections,
+/// units, relations, unit kinds and floors that mailings go to again
+/// (its people are found anew each time).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Segment {
+    pub id: SegmentId,
+    pub name: String,
+    pub audience: Audience,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A segment to be saved, checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewSegment {
+    pub name: String,
+    pub audience: Audience,
+}
+
+impl NewSegment {
+    /// Checks the name (as a template's) and the audience.
+    pub fn new(name: &str, audience: Audience) -> Result<Self, (&'static str, FieldError)> {
+        let name = bounded_text(name, 1, MAX_TEMPLATE_NAME).map_err(|e| ("name", e))?;
+        let audience = audience.validate().map_err(|e| ("audience", e))?;
+        Ok(Self { name, audience })
     }
 }
 

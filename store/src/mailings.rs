@@ -14,11 +14,13 @@ use uuid::Uuid;
 
 use domovoy_domain::building::TimeZone;
 use domovoy_domain::client::{Channel, LinkRole};
-use domovoy_domain::ids::{BuildingId, ClientId, DeliveryId, MailingId, MailingTemplateId, SectionId, UserId};
+use domovoy_domain::ids::{
+    BuildingId, ClientId, DeliveryId, MailingId, MailingTemplateId, SectionId, SegmentId, UserId,
+};
 use domovoy_domain::layout::SectionKind;
 use domovoy_domain::mailing::{
     Audience, DeliveryStatus, Exclusion, Mailing, MailingChannel, MailingKind, MailingStatus, MailingTemplate,
-    NewMailing, NewTemplate, SCHEDULE_FORMAT,
+    NewMailing, NewSegment, NewTemplate, SCHEDULE_FORMAT, Segment,
 };
 
 use crate::db::{Source, WriteTx};
@@ -846,6 +848,71 @@ pub async fn template<'a>(source: impl Into<Source<'a>>, id: MailingTemplateId) 
 pub async fn delete_template(tx: &mut WriteTx, id: MailingTemplateId) -> StoreResult<bool> {
     let deleted = on_conn!(tx, c => {
         sqlx::query("DELETE FROM mailing_templates WHERE id = $1").bind(id.as_uuid()).execute(&mut *c).await?.rows_affected()
+    });
+    Ok(deleted == 1)
+}
+
+#[derive(sqlx::FromRow)]
+struct SegmentRow {
+    id: Uuid,
+    name: String,
+    audience: Json<Audience>,
+    created_at: DateTime<Utc>,
+}
+
+impl From<SegmentRow> for Segment {
+    fn from(row: SegmentRow) -> Self {
+        Self { id: SegmentId::from_uuid(row.id), name: row.name, audience: row.audience.0, created_at: row.created_at }
+    }
+}
+
+/// Saves a segment; a name in use is refused on `name`.
+pub async fn insert_segment(tx: &mut WriteTx, new: &NewSegment, by: Option<UserId>) -> StoreResult<Segment> {
+    let now = tx.now();
+    let id = SegmentId::new();
+    let taken: Option<i64> = on_conn!(&mut *tx, c => {
+        sqlx::query_scalar("SELECT 1 FROM audience_segments WHERE name = $1").bind(&new.name).fetch_optional(&mut *c).await?
+    });
+    if taken.is_some() {
+        return Err(StoreError::invalid("name", domovoy_domain::FieldError::Taken));
+    }
+    on_conn!(tx, c => {
+        sqlx::query("INSERT INTO audience_segments (id, name, audience, created_by, created_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(id.as_uuid())
+            .bind(&new.name)
+            .bind(Json(&new.audience))
+            .bind(by.map(|u| u.as_uuid()))
+            .bind(now)
+            .execute(&mut *c)
+            .await?;
+    });
+    Ok(Segment { id, name: new.name.clone(), audience: new.audience.clone(), created_at: now })
+}
+
+/// Every segment, by name.
+pub async fn segments<'a>(source: impl Into<Source<'a>>) -> StoreResult<Vec<Segment>> {
+    let rows: Vec<SegmentRow> = on_conn!(source, c => {
+        sqlx::query_as("SELECT id, name, audience, created_at FROM audience_segments ORDER BY name, id")
+            .fetch_all(&mut *c)
+            .await?
+    });
+    Ok(rows.into_iter().map(Segment::from).collect())
+}
+
+pub async fn segment<'a>(source: impl Into<Source<'a>>, id: SegmentId) -> StoreResult<Segment> {
+    let row: Option<SegmentRow> = on_conn!(source, c => {
+        sqlx::query_as("SELECT id, name, audience, created_at FROM audience_segments WHERE id = $1")
+            .bind(id.as_uuid())
+            .fetch_optional(&mut *c)
+            .await?
+    });
+    Ok(row.ok_or(StoreError::NotFound)?.into())
+}
+
+/// Deletes a segment; answers whether it was there.
+pub async fn delete_segment(tx: &mut WriteTx, id: SegmentId) -> StoreResult<bool> {
+    let deleted = on_conn!(tx, c => {
+        sqlx::query("DELETE FROM audience_segments WHERE id = $1").bind(id.as_uuid()).execute(&mut *c).await?.rows_affected()
     });
     Ok(deleted == 1)
 }

@@ -396,3 +396,96 @@ async fn the_office_saves_mailing_texts_as_templates_and_starts_from_them() {
         .unwrap();
     assert_eq!(gone.status(), StatusCode::NOT_FOUND);
 }
+
+#[actix_web::test]
+async fn the_office_saves_an_audience_as_a_segment_and_writes_to_it_again() {
+    let app = TestApp::spawn().await;
+    let service = app.token("service").await;
+    let section = ivanovs_section(&app, &service).await;
+    let audience = json!({ "section_ids": [section], "link_roles": ["owner"], "floors": { "from": 2, "to": 5 } });
+    let saved = app
+        .post(
+            &service,
+            "/api/v1/audience-segments",
+            &json!({ "name": "Собственники, 2–5 этажи", "audience": audience }),
+        )
+        .await;
+    assert_eq!(saved.status(), StatusCode::CREATED);
+    let saved: Value = saved.json().await.unwrap();
+    let id = saved["id"].as_str().unwrap().to_owned();
+    assert_eq!(saved["audience"]["floors"], json!({ "from": 2, "to": 5 }), "{saved}");
+
+    // Unique names; nobody chosen is refused; only those who send mailings,
+    // and only to where they may send.
+    let again: Value = app
+        .post(
+            &service,
+            "/api/v1/audience-segments",
+            &json!({ "name": "Собственники, 2–5 этажи", "audience": audience }),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(again["error"]["field_codes"]["name"], "taken", "{again}");
+    let empty = app.post(&service, "/api/v1/audience-segments", &json!({ "name": "Пусто", "audience": {} })).await;
+    assert_eq!(empty.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let dispatcher = app.token("dispatcher").await;
+    assert_eq!(app.get(&dispatcher, "/api/v1/audience-segments").await.status(), StatusCode::FORBIDDEN);
+
+    // The editor opened with the segment has its choice; a mailing written
+    // from it reaches the same people as one written by hand.
+    let browser = app.browser();
+    app.browser_login(&browser, "service", domovoy::demo::DEMO_PASSWORD).await;
+    let list_page = browser.get(app.url("/mailings")).send().await.unwrap().text().await.unwrap();
+    assert!(
+        list_page.contains("Собственники, 2–5 этажи") && list_page.contains(&format!("/mailings/new?segment={id}"))
+    );
+    let editor =
+        browser.get(app.url(&format!("/mailings/new?segment={id}"))).send().await.unwrap().text().await.unwrap();
+    assert!(editor.contains(&format!("value=\"{section}\" checked")), "the section is chosen");
+    assert!(editor.contains("name=\"floor_from\" value=\"2\""), "the floors are filled in");
+    let by_hand = create(
+        &app,
+        &service,
+        &json!({ "title": "t", "body": "b", "kind": "news", "channels": ["in_app"], "audience": audience }),
+    )
+    .await;
+    assert!(by_hand["audience_size"].as_u64().unwrap() > 0);
+    let csrf = crate::helpers::hidden_value(&editor, "csrf_token");
+    let form = [
+        ("csrf_token", csrf.as_str()),
+        ("kind", "news"),
+        ("channel", "in_app"),
+        ("title", "t"),
+        ("body", "b"),
+        ("section", section.as_str()),
+        ("role", "owner"),
+        ("floor_from", "2"),
+        ("floor_to", "5"),
+    ];
+    let created = browser.post(app.url("/mailings")).form(&form).send().await.unwrap();
+    assert_eq!(created.status(), StatusCode::SEE_OTHER);
+    let mut named = form.to_vec();
+    named.push(("segment_name", "Ещё один"));
+    let saved = browser.post(app.url("/mailings/segments")).form(&named).send().await.unwrap();
+    assert_eq!(saved.status(), StatusCode::SEE_OTHER);
+    let list: Value = app.get(&service, "/api/v1/audience-segments").await.json().await.unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 2, "{list}");
+    assert_eq!(list[0]["audience"], list[1]["audience"], "the page saved the same choice: {list}");
+
+    let deleted = client()
+        .delete(app.url(&format!("/api/v1/audience-segments/{id}")))
+        .bearer_auth(&service)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
+    let gone = client()
+        .delete(app.url(&format!("/api/v1/audience-segments/{id}")))
+        .bearer_auth(&service)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gone.status(), StatusCode::NOT_FOUND);
+}

@@ -770,6 +770,28 @@ fn table() -> Vec<Row> {
             Empty,
         ),
         row(
+            Method::GET,
+            "/api/v1/audience-segments",
+            "/api/v1/audience-segments",
+            |p, _| somewhere(p, Permission::MailingsSend),
+            Empty,
+        ),
+        row(
+            Method::POST,
+            "/api/v1/audience-segments",
+            "/api/v1/audience-segments",
+            |p, _| somewhere(p, Permission::MailingsSend),
+            // Nobody chosen: refused (422) after the permission.
+            Json(json!({"name": "s", "audience": {}})),
+        ),
+        row(
+            Method::DELETE,
+            "/api/v1/audience-segments/{id}",
+            "/api/v1/audience-segments/0190a5c6-0000-7000-8000-000000000000",
+            |p, _| somewhere(p, Permission::MailingsSend),
+            Empty,
+        ),
+        row(
             Method::POST,
             "/api/v1/mailings/{id}/schedule",
             "/api/v1/mailings/0190a5c6-0000-7000-8000-000000000000/schedule",

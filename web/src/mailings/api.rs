@@ -8,9 +8,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use domovoy_app::mailings::{self, AudienceSize, MailingInput, MailingView, Preview, TemplateInput};
-use domovoy_domain::ids::{MailingId, MailingTemplateId};
-use domovoy_domain::mailing::MailingTemplate;
+use domovoy_app::mailings::{self, AudienceSize, MailingInput, MailingView, Preview, SegmentInput, TemplateInput};
+use domovoy_domain::ids::{MailingId, MailingTemplateId, SegmentId};
+use domovoy_domain::mailing::{MailingTemplate, Segment};
 use domovoy_store::mailings::{Delivery, Notice};
 
 use crate::auth::Caller;
@@ -375,5 +375,52 @@ pub async fn delete_template(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     mailings::delete_template(&state, &caller, MailingTemplateId::from_uuid(*id)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// A saved audience.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SegmentDto {
+    pub id: Uuid,
+    pub name: String,
+    #[schema(value_type = Object)]
+    pub audience: domovoy_domain::mailing::Audience,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<&Segment> for SegmentDto {
+    fn from(s: &Segment) -> Self {
+        Self { id: s.id.as_uuid(), name: s.name.clone(), audience: s.audience.clone(), created_at: s.created_at }
+    }
+}
+
+/// The saved audiences (segments), by name.
+#[utoipa::path(tag = "mailings", responses((status = 200, body = Vec<SegmentDto>), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
+#[get("/api/v1/audience-segments")]
+pub async fn list_segments(state: web::Data<AppState>, caller: Caller) -> Result<web::Json<Vec<SegmentDto>>, ApiError> {
+    Ok(web::Json(mailings::segments(&state, &caller).await?.iter().map(SegmentDto::from).collect()))
+}
+
+/// Saves an audience under a unique name (`taken` on `name` otherwise);
+/// the caller must be allowed to send mailings to all of it.
+#[utoipa::path(tag = "mailings", request_body = SegmentInput, responses((status = 201, body = SegmentDto), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
+#[post("/api/v1/audience-segments")]
+pub async fn create_segment(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: web::Json<SegmentInput>,
+) -> Result<HttpResponse, ApiError> {
+    let saved = mailings::save_segment(&state, &caller, &body).await?;
+    Ok(HttpResponse::Created().json(SegmentDto::from(&saved)))
+}
+
+#[utoipa::path(tag = "mailings", params(("id" = Uuid, Path)), responses((status = 204), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+#[delete("/api/v1/audience-segments/{id}")]
+pub async fn delete_segment(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    mailings::delete_segment(&state, &caller, SegmentId::from_uuid(*id)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -12,9 +12,11 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use domovoy_app::AppError;
-use domovoy_app::mailings::{self, AudienceChoice, AudienceSize, MailingInput, MailingView, Preview, TemplateInput};
+use domovoy_app::mailings::{
+    self, AudienceChoice, AudienceSize, MailingInput, MailingView, Preview, SegmentInput, TemplateInput,
+};
 use domovoy_domain::client::LinkRole;
-use domovoy_domain::ids::{BuildingId, MailingId, MailingTemplateId, SectionId, UnitId};
+use domovoy_domain::ids::{BuildingId, MailingId, MailingTemplateId, SectionId, SegmentId, UnitId};
 use domovoy_domain::layout::UnitKind;
 use domovoy_domain::mailing::{Audience, DeliveryStatus, FloorRange, MailingChannel, MailingKind, MailingStatus};
 use domovoy_store::mailings::Delivery;
@@ -50,6 +52,8 @@ struct ListPage<'a> {
     lines: Vec<Line>,
     /// Saved templates: id, name, kind.
     templates: Vec<(String, String, &'static str)>,
+    /// Saved segments: id and name.
+    segments: Vec<(String, String)>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -85,9 +89,14 @@ pub async fn list_page(
         .into_iter()
         .map(|template| (template.id.to_string(), template.name, (t.ml.kind_label)(template.kind)))
         .collect();
-    let notice = (query.done.as_deref() == Some("template_deleted")).then(|| t.ml.template_deleted.to_owned());
+    let segments = mailings::segments(&state, &caller).await?.into_iter().map(|s| (s.id.to_string(), s.name)).collect();
+    let notice = match query.done.as_deref() {
+        Some("template_deleted") => Some(t.ml.template_deleted.to_owned()),
+        Some("segment_deleted") => Some(t.ml.segment_deleted.to_owned()),
+        _ => None,
+    };
     let chrome = Chrome::new(&caller, Section::Mailings, req.path()).with_notice(notice);
-    html(&ListPage { t, chrome, lines, templates })
+    html(&ListPage { t, chrome, lines, templates, segments })
 }
 
 /// The audience part of an editor (mailings' and surveys'): buildings,
@@ -261,6 +270,8 @@ struct Draft {
     audience: AudienceForm,
     /// The name to save the texts under as a template.
     template_name: String,
+    /// The name to save the audience under as a segment.
+    segment_name: String,
 }
 
 impl Draft {
@@ -276,6 +287,7 @@ impl Draft {
                 "kind" => draft.kind = value,
                 "channel" => draft.channels.push(value),
                 "template_name" => draft.template_name = value,
+                "segment_name" => draft.segment_name = value,
                 _ => {}
             }
         }
@@ -317,6 +329,8 @@ struct EditorPage<'a> {
     audience: AudienceView,
     /// Saved templates to start from: id and name.
     templates: Vec<(String, String)>,
+    /// Saved audiences to write to: id and name.
+    segments: Vec<(String, String)>,
     errors: Vec<(String, String)>,
     message: Option<String>,
 }
@@ -356,6 +370,7 @@ async fn editor(
         .collect();
     let audience = draft.audience.view(t, &choices);
     let templates = mailings::templates(state, caller).await?.into_iter().map(|t| (t.id.to_string(), t.name)).collect();
+    let segments = mailings::segments(state, caller).await?.into_iter().map(|s| (s.id.to_string(), s.name)).collect();
     let page = EditorPage {
         t,
         chrome: Chrome::new(caller, Section::Mailings, "/mailings/new").with_notice(notice),
@@ -364,6 +379,7 @@ async fn editor(
         channels,
         audience,
         templates,
+        segments,
         errors: failure.fields,
         message: failure.message,
     };
@@ -384,6 +400,8 @@ fn fresh(state: &AppState) -> Draft {
 pub struct NewQuery {
     /// Start from this saved template.
     template: Option<Uuid>,
+    /// Write to this saved audience.
+    segment: Option<Uuid>,
     done: Option<String>,
 }
 
@@ -404,7 +422,16 @@ pub async fn new_page(
             ..draft
         };
     }
-    let notice = (query.done.as_deref() == Some("template_saved")).then(|| caller.t().ml.template_saved.to_owned());
+    if let Some(id) = query.segment {
+        let segment = mailings::segment(&state, &caller, SegmentId::from_uuid(id)).await?;
+        draft.audience = AudienceForm::of(&segment.audience);
+    }
+    let t = caller.t();
+    let notice = match query.done.as_deref() {
+        Some("template_saved") => Some(t.ml.template_saved.to_owned()),
+        Some("segment_saved") => Some(t.ml.segment_saved.to_owned()),
+        _ => None,
+    };
     editor(&state, &caller, draft, FormFailure::default(), StatusCode::OK, notice).await
 }
 
@@ -437,6 +464,47 @@ pub async fn save_template_page(
             editor(&state, &caller, draft, failure, StatusCode::UNPROCESSABLE_ENTITY, None).await
         }
     }
+}
+
+/// Saves the editor's audience as a segment and reopens the editor with it.
+#[post("/mailings/segments")]
+pub async fn save_segment_page(
+    state: web::Data<AppState>,
+    caller: PageCaller,
+    pairs: CsrfForm<FormPairs>,
+) -> Result<HttpResponse, PageError> {
+    let draft = Draft::from_pairs(pairs.0);
+    let result = match draft.audience.audience() {
+        Ok(audience) => {
+            let input = SegmentInput { name: draft.segment_name.clone(), audience };
+            mailings::save_segment(&state, &caller, &input).await
+        }
+        Err(error) => Err(error),
+    };
+    match result {
+        Ok(saved) => Ok(see_other(&format!("/mailings/new?segment={}&done=segment_saved", saved.id))),
+        Err(error) => {
+            let mut failure = FormFailure::from_error(error, caller.t())?;
+            for (field, _) in &mut failure.fields {
+                if field == "name" {
+                    "segment_name".clone_into(field);
+                }
+            }
+            editor(&state, &caller, draft, failure, StatusCode::UNPROCESSABLE_ENTITY, None).await
+        }
+    }
+}
+
+/// Deletes a saved segment.
+#[post("/mailings/segments/{id}/delete")]
+pub async fn delete_segment_page(
+    state: web::Data<AppState>,
+    caller: PageCaller,
+    id: web::Path<Uuid>,
+    _form: CsrfForm<NoFields>,
+) -> Result<HttpResponse, PageError> {
+    mailings::delete_segment(&state, &caller, SegmentId::from_uuid(*id)).await?;
+    Ok(see_other("/mailings?done=segment_deleted"))
 }
 
 /// Deletes a saved template.

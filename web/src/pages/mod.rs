@@ -355,6 +355,8 @@ pub fn register(cfg: &mut web::ServiceConfig) {
         .service(crate::mailings::pages::new_page)
         .service(crate::mailings::pages::save_template_page)
         .service(crate::mailings::pages::delete_template_page)
+        .service(crate::mailings::pages::save_segment_page)
+        .service(crate::mailings::pages::delete_segment_page)
         .service(crate::mailings::pages::new_for_units)
         .service(crate::mailings::pages::create_page)
         .service(crate::mailings::pages::detail_page)
