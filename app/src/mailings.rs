@@ -348,6 +348,22 @@ pub(crate) async fn choices_for(
         .collect())
 }
 
+/// A mailing's (or template's) kind and channels as typed, read.
+fn kind_and_channels(kind: &str, channels: &[String]) -> AppResult<(MailingKind, Vec<MailingChannel>)> {
+    let kind = kind.parse().map_err(|e| AppError::field("kind", e))?;
+    let channels = channels
+        .iter()
+        .map(|c| c.parse::<MailingChannel>())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| AppError::field("channels", e))?;
+    Ok((kind, channels))
+}
+
+/// A deletion that found nothing is [`AppError::NotFound`].
+fn found(deleted: bool) -> AppResult<()> {
+    if deleted { Ok(()) } else { Err(AppError::NotFound) }
+}
+
 /// Writes a draft and counts whom it would reach.
 pub async fn create(app: &App, requester: &Requester, input: &MailingInput) -> AppResult<(Mailing, AudienceSize)> {
     create_with(app, requester, input, &[]).await
@@ -361,13 +377,7 @@ pub(crate) async fn create_with(
     input: &MailingInput,
     extra: &[&str],
 ) -> AppResult<(Mailing, AudienceSize)> {
-    let kind: MailingKind = input.kind.parse().map_err(|e| AppError::field("kind", e))?;
-    let channels = input
-        .channels
-        .iter()
-        .map(|c| c.parse::<MailingChannel>())
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| AppError::field("channels", e))?;
+    let (kind, channels) = kind_and_channels(&input.kind, &input.channels)?;
     let new = NewMailing::new(&input.title, &input.body, kind, channels, input.audience.clone())
         .map_err(|(field, e)| AppError::field(field, e))?;
     check_template("title", &new.title, extra)?;
@@ -754,13 +764,7 @@ pub async fn template(app: &App, requester: &Requester, id: MailingTemplateId) -
 /// syntax), a name in use is refused on `name`.
 pub async fn save_template(app: &App, requester: &Requester, input: &TemplateInput) -> AppResult<MailingTemplate> {
     require_reader(requester)?;
-    let kind: MailingKind = input.kind.parse().map_err(|e| AppError::field("kind", e))?;
-    let channels = input
-        .channels
-        .iter()
-        .map(|c| c.parse::<MailingChannel>())
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| AppError::field("channels", e))?;
+    let (kind, channels) = kind_and_channels(&input.kind, &input.channels)?;
     let new = NewTemplate::new(&input.name, &input.title, &input.body, kind, channels)
         .map_err(|(field, e)| AppError::field(field, e))?;
     check_template("title", &new.title, &[])?;
@@ -771,8 +775,7 @@ pub async fn save_template(app: &App, requester: &Requester, input: &TemplateInp
 
 pub async fn delete_template(app: &App, requester: &Requester, id: MailingTemplateId) -> AppResult<()> {
     require_reader(requester)?;
-    let deleted = app.write(move |tx| Box::pin(async move { Ok(store::delete_template(tx, id).await?) })).await?;
-    if deleted { Ok(()) } else { Err(AppError::NotFound) }
+    found(app.write(move |tx| Box::pin(async move { Ok(store::delete_template(tx, id).await?) })).await?)
 }
 
 /// A segment as a person saves it.
@@ -808,8 +811,7 @@ pub async fn save_segment(app: &App, requester: &Requester, input: &SegmentInput
 
 pub async fn delete_segment(app: &App, requester: &Requester, id: SegmentId) -> AppResult<()> {
     require_reader(requester)?;
-    let deleted = app.write(move |tx| Box::pin(async move { Ok(store::delete_segment(tx, id).await?) })).await?;
-    if deleted { Ok(()) } else { Err(AppError::NotFound) }
+    found(app.write(move |tx| Box::pin(async move { Ok(store::delete_segment(tx, id).await?) })).await?)
 }
 
 /// A mailing's deliveries, `limit` (at most [`MAX_PAGE`]) from `offset`.

@@ -54,11 +54,7 @@ impl TryFrom<MailingRow> for Mailing {
             title: row.title,
             body: row.body,
             kind: decode("mailings.kind", &row.kind, str::parse)?,
-            channels: row
-                .channels
-                .split(',')
-                .map(|c| decode("mailings.channels", c, str::parse))
-                .collect::<StoreResult<_>>()?,
+            channels: channels_of("mailings.channels", &row.channels)?,
             audience: row.audience.0,
             status: decode("mailings.status", &row.status, str::parse)?,
             created_by: row.created_by.map(UserId::from_uuid),
@@ -75,6 +71,11 @@ impl TryFrom<MailingRow> for Mailing {
 
 const COLUMNS: &str =
     "id, title, body, kind, channels, audience, status, created_by, created_at, sent_at, scheduled_for, scheduled_by";
+
+/// Channels as stored (codes, in order, comma-separated), read back.
+fn channels_of(column: &'static str, text: &str) -> StoreResult<Vec<MailingChannel>> {
+    text.split(',').map(|c| decode(column, c, str::parse)).collect()
+}
 
 fn channels_text(channels: &[MailingChannel]) -> String {
     channels.iter().map(|c| c.code()).collect::<Vec<_>>().join(",")
@@ -778,11 +779,7 @@ impl TryFrom<TemplateRow> for MailingTemplate {
             title: row.title,
             body: row.body,
             kind: decode("mailing_templates.kind", &row.kind, str::parse)?,
-            channels: row
-                .channels
-                .split(',')
-                .map(|c| decode("mailing_templates.channels", c, str::parse))
-                .collect::<StoreResult<_>>()?,
+            channels: channels_of("mailing_templates.channels", &row.channels)?,
             created_at: row.created_at,
         })
     }

@@ -108,6 +108,10 @@ impl TestApp {
         response.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_owned()
     }
 
+    pub async fn delete(&self, token: &str, path: &str) -> Response {
+        client().delete(self.url(path)).bearer_auth(token).send().await.unwrap()
+    }
+
     pub async fn get(&self, token: &str, path: &str) -> Response {
         client().get(self.url(path)).bearer_auth(token).send().await.unwrap()
     }

@@ -381,20 +381,9 @@ async fn the_office_saves_mailing_texts_as_templates_and_starts_from_them() {
     assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
 
     // Deleted once.
-    let deleted = client()
-        .delete(app.url(&format!("/api/v1/mailing-templates/{id}")))
-        .bearer_auth(&service)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
-    let gone = client()
-        .delete(app.url(&format!("/api/v1/mailing-templates/{id}")))
-        .bearer_auth(&service)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(gone.status(), StatusCode::NOT_FOUND);
+    let path = format!("/api/v1/mailing-templates/{id}");
+    assert_eq!(app.delete(&service, &path).await.status(), StatusCode::NO_CONTENT);
+    assert_eq!(app.delete(&service, &path).await.status(), StatusCode::NOT_FOUND, "deleted once");
 }
 
 #[actix_web::test]
@@ -474,18 +463,7 @@ async fn the_office_saves_an_audience_as_a_segment_and_writes_to_it_again() {
     assert_eq!(list.as_array().unwrap().len(), 2, "{list}");
     assert_eq!(list[0]["audience"], list[1]["audience"], "the page saved the same choice: {list}");
 
-    let deleted = client()
-        .delete(app.url(&format!("/api/v1/audience-segments/{id}")))
-        .bearer_auth(&service)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
-    let gone = client()
-        .delete(app.url(&format!("/api/v1/audience-segments/{id}")))
-        .bearer_auth(&service)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(gone.status(), StatusCode::NOT_FOUND);
+    let path = format!("/api/v1/audience-segments/{id}");
+    assert_eq!(app.delete(&service, &path).await.status(), StatusCode::NO_CONTENT);
+    assert_eq!(app.delete(&service, &path).await.status(), StatusCode::NOT_FOUND, "deleted once");
 }

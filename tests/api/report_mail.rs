@@ -15,12 +15,8 @@ use chrono::{Datelike, Timelike, Utc};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, client, error_code};
+use crate::helpers::{TestApp, error_code};
 use crate::smtp::{SmtpServer, header, mail_app, part_body};
-
-async fn delete(app: &TestApp, token: &str, path: &str) -> StatusCode {
-    client().delete(app.url(path)).bearer_auth(token).send().await.unwrap().status()
-}
 
 async fn scheduled_reports_arrive_by_email(app: &TestApp, smtp: &SmtpServer) {
     let manager = app.token("manager").await;
@@ -131,8 +127,14 @@ async fn scheduled_reports_arrive_by_email(app: &TestApp, smtp: &SmtpServer) {
     assert_eq!(header(test, "Subject"), "Домовой: пробное письмо");
 
     // Cancelled: gone, and a second cancel finds nothing.
-    assert_eq!(delete(app, &manager, &format!("/api/v1/report-subscriptions/{id}")).await, StatusCode::NO_CONTENT);
-    assert_eq!(delete(app, &manager, &format!("/api/v1/report-subscriptions/{id}")).await, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.delete(&manager, &format!("/api/v1/report-subscriptions/{id}")).await.status(),
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        app.delete(&manager, &format!("/api/v1/report-subscriptions/{id}")).await.status(),
+        StatusCode::NOT_FOUND
+    );
     let list: Value = app.get(&manager, "/api/v1/report-subscriptions").await.json().await.unwrap();
     assert_eq!(list, json!([]));
 }

@@ -435,6 +435,18 @@ pub async fn new_page(
     editor(&state, &caller, draft, FormFailure::default(), StatusCode::OK, notice).await
 }
 
+/// A saving's failure, the name's error shown at the editor's `name_field`
+/// (the editor has several names: a template's, a segment's).
+fn named_failure(error: AppError, t: &Catalog, name_field: &str) -> Result<FormFailure, PageError> {
+    let mut failure = FormFailure::from_error(error, t)?;
+    for (field, _) in &mut failure.fields {
+        if field == "name" {
+            name_field.clone_into(field);
+        }
+    }
+    Ok(failure)
+}
+
 /// Saves the editor's texts as a template and reopens the editor from it.
 #[post("/mailings/templates")]
 pub async fn save_template_page(
@@ -453,13 +465,7 @@ pub async fn save_template_page(
     match mailings::save_template(&state, &caller, &input).await {
         Ok(saved) => Ok(see_other(&format!("/mailings/new?template={}&done=template_saved", saved.id))),
         Err(error) => {
-            let mut failure = FormFailure::from_error(error, caller.t())?;
-            // The name's error shows at the name's field.
-            for (field, _) in &mut failure.fields {
-                if field == "name" {
-                    "template_name".clone_into(field);
-                }
-            }
+            let failure = named_failure(error, caller.t(), "template_name")?;
             draft.template_name = input.name;
             editor(&state, &caller, draft, failure, StatusCode::UNPROCESSABLE_ENTITY, None).await
         }
@@ -484,12 +490,7 @@ pub async fn save_segment_page(
     match result {
         Ok(saved) => Ok(see_other(&format!("/mailings/new?segment={}&done=segment_saved", saved.id))),
         Err(error) => {
-            let mut failure = FormFailure::from_error(error, caller.t())?;
-            for (field, _) in &mut failure.fields {
-                if field == "name" {
-                    "segment_name".clone_into(field);
-                }
-            }
+            let failure = named_failure(error, caller.t(), "segment_name")?;
             editor(&state, &caller, draft, failure, StatusCode::UNPROCESSABLE_ENTITY, None).await
         }
     }
@@ -758,6 +759,12 @@ fn deliveries_table(all: &[Delivery], t: &Catalog, zone: chrono_tz::Tz) -> Table
     }
 }
 
+/// A mailing's button refused by a rule (sent meanwhile, a channel
+/// switched off): a message with the way back to the mailing.
+fn refused(caller: &PageCaller, id: MailingId, error: AppError) -> Result<HttpResponse, PageError> {
+    crate::pages::refusal(caller, Section::Mailings, format!("/mailings/{id}"), error, StatusCode::UNPROCESSABLE_ENTITY)
+}
+
 #[post("/mailings/{id}/send")]
 pub async fn send_page(
     state: web::Data<AppState>,
@@ -769,13 +776,7 @@ pub async fn send_page(
     let id = MailingId::from_uuid(*id);
     match mailings::send(&state, &caller, id, &t.ml.footer).await {
         Ok(_) => Ok(see_other(&format!("/mailings/{id}?done=mailing_sent"))),
-        Err(error) => crate::pages::refusal(
-            &caller,
-            Section::Mailings,
-            format!("/mailings/{id}"),
-            error,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        ),
+        Err(error) => refused(&caller, id, error),
     }
 }
 
@@ -806,13 +807,7 @@ pub async fn schedule_page(
             };
             html_with_status(&page, StatusCode::UNPROCESSABLE_ENTITY)
         }
-        Err(error) => crate::pages::refusal(
-            &caller,
-            Section::Mailings,
-            format!("/mailings/{id}"),
-            error,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        ),
+        Err(error) => refused(&caller, id, error),
     }
 }
 
@@ -827,13 +822,7 @@ pub async fn unschedule_page(
     let id = MailingId::from_uuid(*id);
     match mailings::unschedule(&state, &caller, id).await {
         Ok(_) => Ok(see_other(&format!("/mailings/{id}?done=mailing_unscheduled"))),
-        Err(error) => crate::pages::refusal(
-            &caller,
-            Section::Mailings,
-            format!("/mailings/{id}"),
-            error,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        ),
+        Err(error) => refused(&caller, id, error),
     }
 }
 
