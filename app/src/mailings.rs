@@ -359,6 +359,25 @@ fn kind_and_channels(kind: &str, channels: &[String]) -> AppResult<(MailingKind,
     Ok((kind, channels))
 }
 
+/// A text message: the body and, under it, the unsubscribe line; a body
+/// that would not fit (long names and addresses filled in) is cut with «…»
+/// so that the line and the message's limit both hold.
+fn sms_text(body: &str, footer: Option<&str>) -> String {
+    let footer_len = footer.map_or(0, |f| f.chars().count() + 1);
+    let room = MAX_SMS_CHARS.saturating_sub(footer_len);
+    let body = if body.chars().count() > room {
+        let mut cut: String = body.chars().take(room.saturating_sub(1)).collect();
+        cut.push('…');
+        cut
+    } else {
+        body.to_owned()
+    };
+    match footer {
+        Some(footer) => format!("{body}\n{footer}"),
+        None => body,
+    }
+}
+
 /// A deletion that found nothing is [`AppError::NotFound`].
 fn found(deleted: bool) -> AppResult<()> {
     if deleted { Ok(()) } else { Err(AppError::NotFound) }
@@ -383,8 +402,10 @@ pub(crate) async fn create_with(
     check_template("title", &new.title, extra)?;
     check_template("body", &new.body, extra)?;
     check_channels(app, &new.channels)?;
+    // What a person writes for a text is bounded here; the crate's own
+    // texts (a survey's reminder) are cut to fit when sent.
     let sms_max = MAX_SMS_CHARS - SMS_ROOM;
-    if new.channels.contains(&MailingChannel::Sms) && new.body.chars().count() > sms_max {
+    if extra.is_empty() && new.channels.contains(&MailingChannel::Sms) && new.body.chars().count() > sms_max {
         return Err(AppError::field("body", FieldError::TooLong { max: sms_max }));
     }
     let buildings = require_send(app, requester, &new.audience).await?;
@@ -582,10 +603,7 @@ pub(crate) async fn send_with(
                     letters.push((key.clone(), letter, not_before));
                 } else {
                     // A text has no subject: the body says it all.
-                    let text = match footer {
-                        Some(footer) => format!("{}\n{footer}", personal.trim()),
-                        None => personal.trim().to_owned(),
-                    };
+                    let text = sms_text(personal.trim(), footer.as_deref());
                     texts_out.push((key.clone(), Sms { to: address.clone(), text }, not_before));
                 }
                 rows.push(NewDelivery {
@@ -729,7 +747,18 @@ pub async fn send_due(app: &App, now: chrono::DateTime<Utc>) -> AppResult<usize>
             Err(AppError::Rule(Rule::MailingAlreadySent)) => {}
             Err(error) => {
                 tracing::warn!(mailing = %id, %error, "a scheduled mailing cannot be sent; it is a draft again");
-                app.write(move |tx| Box::pin(async move { Ok(store::unschedule(tx, id).await?) })).await?;
+                let actor = Requester::system("mailings", Channel::Job).actor();
+                let why = error.code().to_owned();
+                app.write(move |tx| {
+                    Box::pin(async move {
+                        if store::unschedule(tx, id).await? {
+                            let change = Change::new(&actor, AuditAction::MailingUnscheduled, id).summary(why);
+                            audit::record(tx, change).await?;
+                        }
+                        Ok(())
+                    })
+                })
+                .await?;
             }
         }
     }
@@ -911,6 +940,17 @@ mod tests {
         // A survey's personal link is the crate's own reminders' alone.
         assert!(matches!(check_template("body", "{{ link }}", &[]), Err(AppError::Validation(_))));
         assert!(check_template("body", "{{ name }}: {{ link }}", &["link"]).is_ok());
+    }
+
+    #[test]
+    fn a_text_too_long_is_cut_before_its_unsubscribe_line() {
+        let footer = "Отписаться: https://crm.uk.example/unsubscribe/abc";
+        assert_eq!(sms_text("Короткий текст", Some(footer)), format!("Короткий текст\n{footer}"));
+        let long = "я".repeat(MAX_SMS_CHARS);
+        let text = sms_text(&long, Some(footer));
+        assert_eq!(text.chars().count(), MAX_SMS_CHARS);
+        assert!(text.ends_with(&format!("…\n{footer}")), "{text}");
+        assert_eq!(sms_text(&long, None).chars().count(), MAX_SMS_CHARS);
     }
 
     #[test]
