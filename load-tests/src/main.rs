@@ -245,6 +245,10 @@ enum Scenario {
         /// long before another round takes them.
         #[arg(long)]
         lease_secs: Option<u64>,
+        /// The spawned server's pace for e-mail (`outbox.per_minute.email`):
+        /// letters per minute; unpaced when unset.
+        #[arg(long)]
+        per_minute: Option<u32>,
         /// Where the SMTP sink listens when the server is not spawned
         /// (configure the server's `mail.smtp_url` to it).
         #[arg(long, default_value = "127.0.0.1:2525")]
@@ -314,9 +318,12 @@ async fn main() -> anyhow::Result<()> {
     // The mailing's SMTP sink runs before the server, which is told of it.
     let inbox = mailing::Inbox::default();
     let mut env = Vec::new();
-    if let Scenario::Mailing { smtp_listen, lease_secs, .. } = &cli.scenario {
+    if let Scenario::Mailing { smtp_listen, lease_secs, per_minute, .. } = &cli.scenario {
         if let Some(lease) = lease_secs {
             env.push(("DOMOVOY_OUTBOX__LEASE_SECS".to_owned(), lease.to_string()));
+        }
+        if let Some(pace) = per_minute {
+            env.push(("DOMOVOY_OUTBOX__PER_MINUTE__EMAIL".to_owned(), pace.to_string()));
         }
         let listen = if cli.spawn { "127.0.0.1:0" } else { smtp_listen.as_str() };
         let address = mailing::smtp_sink(listen, inbox.clone()).await?;

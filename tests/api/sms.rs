@@ -606,6 +606,29 @@ async fn a_scheduled_mailing_leaves_at_its_time_on_the_buildings_clock(app: &Tes
     let done = settled(app, &service, &id).await;
     assert_eq!(done["done_percent"], 100, "{done}");
     assert_eq!(gateway.asked().len() as u64, by_sms);
+
+    // One whose author can no longer send when its time comes (the account
+    // disabled) is not sent: it is a draft again, and the audit says why.
+    let second = create(
+        app,
+        &service,
+        &json!({ "title": "Собрание-2", "body": "Перенос собрания.", "kind": "news",
+                 "channels": ["in_app"], "audience": { "section_ids": [section] } }),
+    )
+    .await;
+    let second_id = second["id"].as_str().unwrap().to_owned();
+    let scheduled =
+        app.post(&service, &format!("/api/v1/mailings/{second_id}/schedule"), &json!({ "at": moscow(3) })).await;
+    assert!(scheduled.status().is_success());
+    let admin = app.token("admin").await;
+    let service_id = app.user_id(&admin, "service").await;
+    let disabled = app.post(&admin, &format!("/api/v1/users/{service_id}/disable"), &json!({})).await;
+    assert_eq!(disabled.status(), StatusCode::OK);
+    assert_eq!(domovoy_app::mailings::send_due(&app.app, later).await.unwrap(), 0);
+    let back: Value = app.get(&admin, &format!("/api/v1/mailings/{second_id}")).await.json().await.unwrap();
+    assert_eq!((back["status"].as_str(), back["counts"]["delivered"].as_u64()), (Some("draft"), Some(0)), "{back}");
+    let audit: Value = app.get(&admin, "/api/v1/audit?action=mailing.unscheduled").await.json().await.unwrap();
+    assert!(audit.to_string().contains("account_disabled"), "{audit}");
 }
 
 #[actix_web::test]

@@ -114,6 +114,9 @@ impl OutboxSettings {
 /// so a slow channel never holds the others' round.
 const MAX_PACE_WAIT: Duration = Duration::from_secs(2);
 
+/// How far behind the present a paced channel's next slot may be taken.
+const PACE_CATCH_UP: Duration = Duration::from_millis(250);
+
 /// Spaces one channel's sends evenly: one every `interval`.
 #[derive(Debug)]
 struct Pacer {
@@ -140,7 +143,10 @@ impl Pacer {
     fn turn(&self) -> Turn {
         let now = tokio::time::Instant::now();
         let mut next = self.next.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let slot = (*next).max(now);
+        // Slots missed while a round was being claimed and marked are
+        // taken up to PACE_CATCH_UP late, so the channel keeps its rate
+        // across rounds (and never exceeds it by more than that window).
+        let slot = (*next).max(now.checked_sub(PACE_CATCH_UP).unwrap_or(now));
         if slot - now > MAX_PACE_WAIT {
             return Turn::Later(slot - now);
         }
