@@ -658,6 +658,8 @@ async fn a_paced_channel_sends_no_faster_than_its_rate() {
     let asked = gateway.asked();
     assert_eq!(asked.len(), by_sms, "each once, none lost to the pacing");
     let spread = asked.last().unwrap().at - asked.first().unwrap().at;
-    let least = std::time::Duration::from_millis(500) * u32::try_from(by_sms - 1).unwrap();
-    assert!(spread >= least.mul_f64(0.9), "{by_sms} texts in {spread:?}: faster than two a second");
+    // One slot every 500 ms; the first may be taken up to 250 ms late.
+    let least = std::time::Duration::from_millis(500) * u32::try_from(by_sms - 1).unwrap()
+        - std::time::Duration::from_millis(250);
+    assert!(spread >= least.mul_f64(0.95), "{by_sms} texts in {spread:?}: faster than two a second");
 }
