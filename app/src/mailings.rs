@@ -838,8 +838,12 @@ pub async fn save_segment(app: &App, requester: &Requester, input: &SegmentInput
     app.write(move |tx| Box::pin(async move { Ok(store::insert_segment(tx, &new, by).await?) })).await
 }
 
+/// Deletes a segment; as saving it, this needs the right to send to all
+/// of its audience (a building's manager cannot remove another's).
 pub async fn delete_segment(app: &App, requester: &Requester, id: SegmentId) -> AppResult<()> {
     require_reader(requester)?;
+    let segment = store::segment(&app.db, id).await?;
+    require_send(app, requester, &segment.audience).await?;
     found(app.write(move |tx| Box::pin(async move { Ok(store::delete_segment(tx, id).await?) })).await?)
 }
 
