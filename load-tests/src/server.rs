@@ -323,6 +323,9 @@ async fn wait_exit(child: &mut Child) -> String {
     }
 }
 
+/// How [`Spawned::restart`] says the server stopped before it was ready.
+const SERVER_EXITED: &str = "the server exited";
+
 pub fn free_port() -> anyhow::Result<u16> {
     Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
@@ -442,7 +445,23 @@ impl Spawned {
         if !add.wait()?.success() {
             bail!("the load administrator was not created");
         }
-        spawned.restart().await?;
+        // A port found free may be taken by another process before the
+        // server binds it (tests run side by side): the server then exits
+        // at once, and it is started again on other ports, three times at
+        // most.
+        let mut tries = 1;
+        loop {
+            match spawned.restart().await {
+                Ok(_) => break,
+                Err(error) if tries < 3 && error.to_string().starts_with(SERVER_EXITED) => {
+                    tries += 1;
+                    spawned.port = free_port()?;
+                    spawned.sip_port = free_port()?;
+                    spawned.url = format!("http://127.0.0.1:{}", spawned.port);
+                }
+                Err(error) => return Err(error),
+            }
+        }
         Ok(spawned)
     }
 
@@ -505,7 +524,7 @@ impl Spawned {
         let child = self.child.as_mut().context("no server process")?;
         tokio::select! {
             ready = wait_ready(&url, Duration::from_secs(60)) => ready.map(|()| started.elapsed()),
-            exited = wait_exit(child) => bail!("the server exited: {exited}"),
+            exited = wait_exit(child) => bail!("{SERVER_EXITED}: {exited}"),
         }
     }
 
