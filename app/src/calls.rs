@@ -461,6 +461,8 @@ pub struct CallerCard {
     pub units: Vec<CallerUnit>,
     /// Open tickets the requester may read.
     pub open_tickets: Vec<Ticket>,
+    /// Open outages covering their units: the call is likely about one.
+    pub outages: Vec<domovoy_domain::outage::Outage>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -515,7 +517,14 @@ pub async fn card(app: &App, requester: &Requester, id: CallId) -> AppResult<Cal
             };
             tickets::list(&app.db, &query).await?.items
         };
-        callers.push(CallerCard { id: *client, name: name.clone(), units, open_tickets });
+        let unit_ids: Vec<UnitId> = units.iter().map(|u| u.id).collect();
+        let mut outages: Vec<domovoy_domain::outage::Outage> = Vec::new();
+        for (_, outage) in crate::outages::open_for_units(app, requester, &unit_ids).await? {
+            if !outages.iter().any(|o| o.id == outage.id) {
+                outages.push(outage);
+            }
+        }
+        callers.push(CallerCard { id: *client, name: name.clone(), units, open_tickets, outages });
     }
     let recent = match &call.party_phone {
         Some(_) if !call.clients.is_empty() => {

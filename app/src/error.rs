@@ -81,6 +81,8 @@ pub enum Rule {
     /// The survey does not take answers (closed, or not in the state the
     /// change needs) (HTTP 409).
     SurveyNotOpen,
+    /// The outage was closed already (once only).
+    OutageClosed,
 }
 
 impl Rule {
@@ -116,6 +118,7 @@ impl Rule {
         Self::MailingAlreadySent,
         Self::AlreadyAnswered,
         Self::SurveyNotOpen,
+        Self::OutageClosed,
     ];
 
     /// The stable code programs read.
@@ -151,6 +154,7 @@ impl Rule {
             Self::MailingAlreadySent => "mailing_already_sent",
             Self::AlreadyAnswered => "already_answered",
             Self::SurveyNotOpen => "survey_not_open",
+            Self::OutageClosed => "outage_closed",
         }
     }
 }

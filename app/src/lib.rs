@@ -22,6 +22,7 @@ pub mod audit;
 pub mod auth;
 pub mod buildings;
 pub mod calls;
+pub mod channels;
 pub mod clients;
 mod common;
 pub mod completion;
@@ -30,8 +31,8 @@ pub mod import;
 pub mod imports;
 pub mod jobs;
 pub mod live;
-pub mod mail;
 pub mod mailings;
+pub mod outages;
 pub mod passes;
 pub mod places;
 pub mod rate_limit;
@@ -128,6 +129,21 @@ impl AppConfig {
     /// Whether text messages can be sent.
     pub fn sms_enabled(&self) -> bool {
         self.sms.is_some()
+    }
+
+    /// Whether this server sends mailings by `channel`: the cabinet always,
+    /// e-mail and texts when configured, push to residents not yet (the
+    /// resident app's pushes are per person, not per delivery). Every
+    /// choice of channels (the editor, a survey's reminder, an outage's
+    /// notice) and every check asks here.
+    pub fn sends_by(&self, channel: domovoy_domain::mailing::MailingChannel) -> bool {
+        use domovoy_domain::mailing::MailingChannel;
+        match channel {
+            MailingChannel::InApp => true,
+            MailingChannel::Email => self.mail_enabled(),
+            MailingChannel::Sms => self.sms_enabled(),
+            MailingChannel::Push => false,
+        }
     }
 }
 

@@ -29,11 +29,13 @@ use domovoy_domain::mailing::{
 };
 use domovoy_domain::permission::Permission;
 use domovoy_domain::policy::Target;
+use domovoy_store::WriteTx;
 use domovoy_store::audit::{self, Change};
 use domovoy_store::clients;
 use domovoy_store::mail::{self, Letter};
 use domovoy_store::mailings::{self as store, Delivery, NewDelivery, Notice, Recipient};
 use domovoy_store::sms::{self, MAX_SMS_CHARS, Sms};
+use futures_util::future::BoxFuture;
 
 use crate::App;
 use crate::error::{AppError, AppResult, Rule};
@@ -212,15 +214,17 @@ pub fn literal(text: &str) -> String {
 
 /// The outward channels a server can send by now.
 fn check_channels(app: &App, channels: &[MailingChannel]) -> AppResult<()> {
-    for channel in channels {
-        match channel {
-            MailingChannel::Email if !app.config.mail_enabled() => return Err(AppError::Rule(Rule::MailNotConfigured)),
-            MailingChannel::Sms if !app.config.sms_enabled() => return Err(AppError::Rule(Rule::ChannelUnavailable)),
-            MailingChannel::Push => return Err(AppError::Rule(Rule::ChannelUnavailable)),
-            _ => {}
-        }
+    match channels.iter().find(|c| !app.config.sends_by(**c)) {
+        None => Ok(()),
+        Some(MailingChannel::Email) => Err(AppError::Rule(Rule::MailNotConfigured)),
+        Some(_) => Err(AppError::Rule(Rule::ChannelUnavailable)),
     }
-    Ok(())
+}
+
+/// Of `channels` (in the order they are to be tried), those this server
+/// sends by.
+pub fn available(app: &App, channels: &[MailingChannel]) -> Vec<MailingChannel> {
+    channels.iter().copied().filter(|c| app.config.sends_by(*c)).collect()
 }
 
 /// The requester has `permission` in every building the audience touches
@@ -385,16 +389,18 @@ fn found(deleted: bool) -> AppResult<()> {
 
 /// Writes a draft and counts whom it would reach.
 pub async fn create(app: &App, requester: &Requester, input: &MailingInput) -> AppResult<(Mailing, AudienceSize)> {
-    create_with(app, requester, input, &[]).await
+    create_with(app, requester, input, &[], Permission::MailingsSend).await
 }
 
 /// [`create`], the texts also naming the variables `extra` (a survey's
-/// reminder: `link`).
+/// reminder: `link`), by someone holding `authority` over the audience
+/// (an outage's notice: `outages.manage`).
 pub(crate) async fn create_with(
     app: &App,
     requester: &Requester,
     input: &MailingInput,
     extra: &[&str],
+    authority: Permission,
 ) -> AppResult<(Mailing, AudienceSize)> {
     let (kind, channels) = kind_and_channels(&input.kind, &input.channels)?;
     let new = NewMailing::new(&input.title, &input.body, kind, channels, input.audience.clone())
@@ -408,7 +414,7 @@ pub(crate) async fn create_with(
     if extra.is_empty() && new.channels.contains(&MailingChannel::Sms) && new.body.chars().count() > sms_max {
         return Err(AppError::field("body", FieldError::TooLong { max: sms_max }));
     }
-    let buildings = require_send(app, requester, &new.audience).await?;
+    let buildings = require_on_audience(app, requester, authority, &new.audience).await?;
     let actor = requester.actor();
     let by = requester.user_id();
     let mailing = app
@@ -503,7 +509,12 @@ pub fn unsubscribe_path(token: &str) -> String {
 /// of a letter or text from the link; emergency notices carry none.
 /// Answers whom it reached.
 pub async fn send(app: &App, requester: &Requester, id: MailingId, footer: Footer<'_>) -> AppResult<AudienceSize> {
-    send_with(app, requester, id, footer, Extras::default()).await
+    Ok(send_with(app, requester, id, footer, Extras::default(), nothing_more).await?.0)
+}
+
+/// The sending transaction's own work and nothing more (see [`send_with`]).
+pub(crate) fn nothing_more(_: &mut WriteTx) -> BoxFuture<'_, AppResult<()>> {
+    Box::pin(async { Ok(()) })
 }
 
 /// What a survey's reminder adds to the sending of its mailing.
@@ -522,17 +533,33 @@ pub(crate) struct Extras {
     /// and each recipient's messages leave when their building's clock
     /// shows the time.
     pub scheduled: bool,
+    /// Only these people of the audience (an outage's closing notice goes
+    /// to those its opening notice went to).
+    pub only: Option<HashSet<ClientId>>,
+    /// What the sender holds over the audience instead of `mailings.send`
+    /// (an outage's notice: `outages.manage`).
+    pub authority: Option<Permission>,
 }
 
-/// [`send`] with a survey's [`Extras`].
-pub(crate) async fn send_with(
+/// [`send`] with [`Extras`], and `also` written in the same transaction
+/// (an outage registered with its notice); answers whom it reached and
+/// what `also` answered.
+pub(crate) async fn send_with<T, A>(
     app: &App,
     requester: &Requester,
     id: MailingId,
     footer: Footer<'_>,
     extras: Extras,
-) -> AppResult<AudienceSize> {
-    require_reader(requester)?;
+    also: A,
+) -> AppResult<(AudienceSize, T)>
+where
+    A: for<'c> FnOnce(&'c mut WriteTx) -> BoxFuture<'c, AppResult<T>> + Send + 'static,
+    T: Send + 'static,
+{
+    let authority = extras.authority.unwrap_or(Permission::MailingsSend);
+    if !requester.principal().can_somewhere(authority) {
+        return Err(AppError::Forbidden);
+    }
     let mailing = store::get(&app.db, id).await?;
     let from = if extras.scheduled { MailingStatus::Scheduled } else { MailingStatus::Draft };
     if mailing.status != from {
@@ -540,11 +567,13 @@ pub(crate) async fn send_with(
     }
     let at = mailing.scheduled_for.filter(|_| extras.scheduled);
     check_channels(app, &mailing.channels)?;
-    require_send(app, requester, &mailing.audience).await?;
+    require_on_audience(app, requester, authority, &mailing.audience).await?;
     let user = requester.account()?.id;
     let today = today(app);
     let mut recipients = store::recipients(&app.db, &mailing.audience, today).await?;
-    recipients.retain(|to| !extras.exclude.contains(&to.client_id));
+    recipients.retain(|to| {
+        !extras.exclude.contains(&to.client_id) && extras.only.as_ref().is_none_or(|only| only.contains(&to.client_id))
+    });
     let cabinet = extras.survey.map(|survey| format!("{}{}", app.config.public_url, survey_path(survey)));
     let mut links = Vec::new();
     let texts = Texts::new(&mailing, today)?;
@@ -637,26 +666,27 @@ pub(crate) async fn send_with(
     let size = size_of(&routes);
     let actor = requester.actor();
     let summary = format!("{} ({})", mailing.title, recipients.len());
-    app.write(move |tx| {
-        Box::pin(async move {
-            if !store::mark_sent(tx, id, from, user).await? {
-                return Err(AppError::Rule(Rule::MailingAlreadySent));
-            }
-            store::insert_deliveries(tx, id, &rows).await?;
-            if let Some(survey) = extras.survey {
-                domovoy_store::surveys::insert_links(tx, survey, &links).await?;
-            }
-            mail::enqueue_many(tx, letters.iter().map(|(key, letter, at)| (key.as_str(), letter, *at))).await?;
-            sms::enqueue_many(tx, texts_out.iter().map(|(key, text, at)| (key.as_str(), text, *at))).await?;
-            for notice in extras.notify {
-                tx.notify(notice);
-            }
-            audit::record(tx, Change::new(&actor, AuditAction::MailingSent, id).summary(summary)).await?;
-            Ok(())
+    let value = app
+        .write(move |tx| {
+            Box::pin(async move {
+                if !store::mark_sent(tx, id, from, user).await? {
+                    return Err(AppError::Rule(Rule::MailingAlreadySent));
+                }
+                store::insert_deliveries(tx, id, &rows).await?;
+                if let Some(survey) = extras.survey {
+                    domovoy_store::surveys::insert_links(tx, survey, &links).await?;
+                }
+                mail::enqueue_many(tx, letters.iter().map(|(key, letter, at)| (key.as_str(), letter, *at))).await?;
+                sms::enqueue_many(tx, texts_out.iter().map(|(key, text, at)| (key.as_str(), text, *at))).await?;
+                for notice in extras.notify {
+                    tx.notify(notice);
+                }
+                audit::record(tx, Change::new(&actor, AuditAction::MailingSent, id).summary(summary)).await?;
+                also(tx).await
+            })
         })
-    })
-    .await?;
-    Ok(size)
+        .await?;
+    Ok((size, value))
 }
 
 /// Schedules a draft for `at` (`2026-12-10T10:00`), a wall-clock time read
@@ -737,7 +767,7 @@ pub async fn send_due(app: &App, now: chrono::DateTime<Utc>) -> AppResult<usize>
             let author = mailing.scheduled_by.ok_or(AppError::Forbidden)?;
             let requester = crate::users::as_job(app, author).await?;
             let extras = Extras { scheduled: true, ..Extras::default() };
-            send_with(app, &requester, id, &*footer.0, extras).await
+            send_with(app, &requester, id, &*footer.0, extras, nothing_more).await.map(|(size, ())| size)
         }
         .await;
         match outcome {

@@ -542,15 +542,11 @@ pub async fn remind(
     let title = crate::mailings::literal(&survey.title);
     // E-mail first, a text for those without it (texts cost money), and
     // the cabinet; as far as the server sends them.
-    let channels = [
-        (MailingChannel::Email, app.config.mail_enabled()),
-        (MailingChannel::Sms, app.config.sms_enabled()),
-        (MailingChannel::InApp, true),
-    ]
-    .into_iter()
-    .filter(|(_, on)| *on)
-    .map(|(channel, _)| channel.code().to_owned())
-    .collect();
+    let channels =
+        crate::mailings::available(app, &[MailingChannel::Email, MailingChannel::Sms, MailingChannel::InApp])
+            .into_iter()
+            .map(|channel| channel.code().to_owned())
+            .collect();
     let input = crate::mailings::MailingInput {
         title: (words.title)(&title),
         // Each reader's own link (see `mailings::Extras::survey`).
@@ -575,9 +571,12 @@ pub async fn remind(
     let mut waiting: Vec<ClientId> = waiting.into_iter().collect();
     waiting.sort_unstable();
     let notify = announcements(app, &waiting, PushKind::SurveyReminder, &survey.title).await?;
-    let (mailing, _) = crate::mailings::create_with(app, requester, &input, &["link"]).await?;
-    let extras = crate::mailings::Extras { exclude, survey: Some(id), notify, scheduled: false };
-    let size = crate::mailings::send_with(app, requester, mailing.id, words.footer, extras).await?;
+    let (mailing, _) =
+        crate::mailings::create_with(app, requester, &input, &["link"], Permission::MailingsSend).await?;
+    let extras = crate::mailings::Extras { exclude, survey: Some(id), notify, ..Default::default() };
+    let (size, ()) =
+        crate::mailings::send_with(app, requester, mailing.id, words.footer, extras, crate::mailings::nothing_more)
+            .await?;
     Ok((mailing.id, size))
 }
 

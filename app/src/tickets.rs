@@ -359,6 +359,10 @@ async fn insert_new(
         ticket.sla = domovoy_actors::sla::under(policy, calendar, context.time_zone, &ticket, Vec::new(), now);
     }
     tickets::insert_numbered(tx, &mut ticket, actor).await?;
+    // A request from a unit under an open outage belongs to it.
+    if let Some(unit) = ticket.unit_id {
+        domovoy_store::outages::link_new_ticket(tx, ticket.id, unit).await?;
+    }
     Ok(ticket)
 }
 

@@ -119,6 +119,8 @@ audit_actions! {
     MailingSent = "mailing.sent",
     MailingScheduled = "mailing.scheduled",
     MailingUnscheduled = "mailing.unscheduled",
+    OutageOpened = "outage.opened",
+    OutageClosed = "outage.closed",
     SurveyCreated = "survey.created",
     /// A draft rewritten (a published survey's questions are frozen).
     SurveyUpdated = "survey.updated",

@@ -195,6 +195,9 @@ code_enum! {
         /// A survey I was asked and have not answered is still running:
         /// a reminder (`detail` is its title; no ticket).
         SurveyReminder = "survey.reminder",
+        /// An outage where I live (a resident) was registered or is over
+        /// (`detail` is the notice's title; no ticket).
+        OutageNotice = "outage.notice",
     }
 }
 

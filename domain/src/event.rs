@@ -10,7 +10,9 @@ use std::str::FromStr;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::error::FieldError;
-use crate::ids::{BuildingId, CallId, ClientId, CommentId, PassId, SurveyId, TicketId, UnitId, UserId, VisitId};
+use crate::ids::{
+    BuildingId, CallId, ClientId, CommentId, OutageId, PassId, SurveyId, TicketId, UnitId, UserId, VisitId,
+};
 use crate::permission::Permission;
 use crate::policy::{Principal, Target};
 use crate::sla::SlaState;
@@ -121,6 +123,10 @@ pub enum EventKind {
     /// A survey got an answer (its results page refreshes); carries only
     /// the survey's id.
     SurveyAnswered,
+    /// An outage was registered: the dispatchers' banner.
+    OutageOpened,
+    /// An outage was closed.
+    OutageClosed,
 }
 
 impl EventKind {
@@ -144,6 +150,8 @@ impl EventKind {
         Self::CallEnded,
         Self::CallUpdated,
         Self::SurveyAnswered,
+        Self::OutageOpened,
+        Self::OutageClosed,
     ];
 
     pub const fn code(self) -> &'static str {
@@ -167,6 +175,8 @@ impl EventKind {
             Self::CallEnded => "call.ended",
             Self::CallUpdated => "call.updated",
             Self::SurveyAnswered => "survey.answered",
+            Self::OutageOpened => "outage.opened",
+            Self::OutageClosed => "outage.closed",
         }
     }
 }
@@ -345,6 +355,17 @@ pub struct CallNotice {
     pub ended_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
+/// An outage registered or closed: what the banner shows (no person in
+/// it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutageNotice {
+    pub outage_id: OutageId,
+    pub kind: String,
+    pub building_ids: Vec<BuildingId>,
+    pub starts_at: chrono::NaiveDateTime,
+    pub ends_at: chrono::NaiveDateTime,
+}
+
 /// Something that happened, with its payload: what every follower of its
 /// topics receives (as far as the policy lets them see it, see
 /// [`Exposure`]). The kind, the topics and the payload's shape are all
@@ -376,6 +397,8 @@ pub enum Event {
     SurveyAnswered {
         survey_id: SurveyId,
     },
+    OutageOpened(OutageNotice),
+    OutageClosed(OutageNotice),
 }
 
 impl Event {
@@ -400,6 +423,8 @@ impl Event {
             Self::CallEnded(_) => EventKind::CallEnded,
             Self::CallUpdated(_) => EventKind::CallUpdated,
             Self::SurveyAnswered { .. } => EventKind::SurveyAnswered,
+            Self::OutageOpened(_) => EventKind::OutageOpened,
+            Self::OutageClosed(_) => EventKind::OutageClosed,
         }
     }
 
@@ -447,6 +472,12 @@ impl Event {
                 vec![Topic::Calls]
             }
             Self::SurveyAnswered { survey_id } => vec![Topic::Survey(*survey_id)],
+            // The buildings' boards, and every dispatcher's banner.
+            Self::OutageOpened(o) | Self::OutageClosed(o) => {
+                let mut topics: Vec<Topic> = o.building_ids.iter().copied().map(Topic::Building).collect();
+                topics.push(Topic::Calls);
+                topics
+            }
         }
     }
 
@@ -467,6 +498,7 @@ impl Event {
                 serde_json::to_value(c)
             }
             Self::SurveyAnswered { survey_id } => Ok(serde_json::json!({ "survey_id": survey_id })),
+            Self::OutageOpened(o) | Self::OutageClosed(o) => serde_json::to_value(o),
         };
         // Plain structs of strings, numbers and ids always serialise.
         value.unwrap_or(serde_json::Value::Null)

@@ -177,6 +177,10 @@ id_type!(
     SurveyId
 );
 id_type!(
+    /// An outage (water, heat, power cut off) in some buildings.
+    OutageId
+);
+id_type!(
     /// One question of a survey.
     QuestionId
 );

@@ -90,6 +90,9 @@ permissions! {
     SurveysManage = "surveys.manage" in Communication,
     /// Prepare and send mailings.
     MailingsSend = "mailings.send" in Communication,
+    /// Register outages and close them: their emergency notices go to the
+    /// affected residents without `mailings.send`.
+    OutagesManage = "outages.manage" in Communication,
     /// See reports.
     ReportsRead = "reports.read" in Reports,
     /// Export reports and lists to CSV and XLSX.

@@ -129,7 +129,9 @@ impl RoleTemplate {
                 PassesMark,
                 ReportsRead,
                 ReportsExport,
+                OutagesManage,
             ],
+            // The night shift registers an outage when the calls start.
             Self::Dispatcher => &[
                 TicketsRead,
                 TicketsCreate,
@@ -140,6 +142,7 @@ impl RoleTemplate {
                 BuildingsRead,
                 ChessboardRead,
                 CallsReceive,
+                OutagesManage,
             ],
             Self::ClientManager => &[
                 TicketsRead,

@@ -27,6 +27,7 @@ pub mod intake;
 pub mod layout;
 pub mod mail;
 pub mod mailings;
+pub mod outages;
 pub mod outbox;
 pub mod passes;
 pub mod report_subscriptions;

@@ -444,6 +444,31 @@ pub async fn recipients<'a>(
     Ok(out)
 }
 
+/// The people a sent mailing went to (by any channel, or skipped).
+pub async fn recipients_of<'a>(source: impl Into<Source<'a>>, mailing: MailingId) -> StoreResult<Vec<ClientId>> {
+    let ids: Vec<Uuid> = on_conn!(source, c => {
+        sqlx::query_scalar("SELECT DISTINCT client_id FROM mailing_deliveries WHERE mailing_id = $1")
+            .bind(mailing.as_uuid())
+            .fetch_all(&mut *c)
+            .await?
+    });
+    Ok(ids.into_iter().map(ClientId::from_uuid).collect())
+}
+
+/// Deletes a draft (one whose sending failed on the way); answers whether
+/// it was there.
+pub async fn delete_draft(tx: &mut WriteTx, id: MailingId) -> StoreResult<bool> {
+    let deleted = on_conn!(tx, c => {
+        sqlx::query("DELETE FROM mailings WHERE id = $1 AND status = $2")
+            .bind(id.as_uuid())
+            .bind(MailingStatus::Draft.code())
+            .execute(&mut *c)
+            .await?
+            .rows_affected()
+    });
+    Ok(deleted == 1)
+}
+
 /// One delivery to write.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewDelivery {
@@ -785,18 +810,26 @@ impl TryFrom<TemplateRow> for MailingTemplate {
     }
 }
 
+/// Refuses on `name` a name `table` (with a unique `name` column) holds
+/// already: the form says so rather than the constraint failing.
+async fn name_free(tx: &mut WriteTx, table: &'static str, name: &str) -> StoreResult<()> {
+    let sql = format!("SELECT 1 FROM {table} WHERE name = $1");
+    let taken: Option<i64> = on_conn!(tx, c => {
+        sqlx::query_scalar(sqlx::AssertSqlSafe(sql.as_str())).bind(name).fetch_optional(&mut *c).await?
+    });
+    match taken {
+        Some(_) => Err(StoreError::invalid("name", domovoy_domain::FieldError::Taken)),
+        None => Ok(()),
+    }
+}
+
 const TEMPLATE_COLUMNS: &str = "id, name, title, body, kind, channels, created_at";
 
 /// Saves a template; a name in use is refused on `name`.
 pub async fn insert_template(tx: &mut WriteTx, new: &NewTemplate, by: Option<UserId>) -> StoreResult<MailingTemplate> {
     let now = tx.now();
     let id = MailingTemplateId::new();
-    let taken: Option<i64> = on_conn!(&mut *tx, c => {
-        sqlx::query_scalar("SELECT 1 FROM mailing_templates WHERE name = $1").bind(&new.name).fetch_optional(&mut *c).await?
-    });
-    if taken.is_some() {
-        return Err(StoreError::invalid("name", domovoy_domain::FieldError::Taken));
-    }
+    name_free(tx, "mailing_templates", &new.name).await?;
     on_conn!(tx, c => {
         sqlx::query(
             "INSERT INTO mailing_templates (id, name, title, body, kind, channels, created_by, created_at)
@@ -867,12 +900,7 @@ impl From<SegmentRow> for Segment {
 pub async fn insert_segment(tx: &mut WriteTx, new: &NewSegment, by: Option<UserId>) -> StoreResult<Segment> {
     let now = tx.now();
     let id = SegmentId::new();
-    let taken: Option<i64> = on_conn!(&mut *tx, c => {
-        sqlx::query_scalar("SELECT 1 FROM audience_segments WHERE name = $1").bind(&new.name).fetch_optional(&mut *c).await?
-    });
-    if taken.is_some() {
-        return Err(StoreError::invalid("name", domovoy_domain::FieldError::Taken));
-    }
+    name_free(tx, "audience_segments", &new.name).await?;
     on_conn!(tx, c => {
         sqlx::query("INSERT INTO audience_segments (id, name, audience, created_by, created_at) VALUES ($1, $2, $3, $4, $5)")
             .bind(id.as_uuid())

@@ -19,6 +19,7 @@ mod mailings;
 mod native_push;
 mod nodes;
 mod ops;
+mod outages;
 mod outbox;
 mod pages;
 mod passes;

@@ -137,6 +137,14 @@ fn read_ticket(p: &Principal, f: &Fixtures) -> bool {
 fn in_tower(p: &Principal, f: &Fixtures, permission: Permission) -> bool {
     p.can(permission, &Target::building(f.tower))
 }
+/// Staff who see outages: they read tickets, receive calls or manage
+/// outages somewhere.
+fn outage_viewer(p: &Principal, _: &Fixtures) -> bool {
+    !resident(p)
+        && [Permission::TicketsRead, Permission::CallsReceive, Permission::OutagesManage]
+            .into_iter()
+            .any(|permission| somewhere(p, permission))
+}
 fn manage_spare(p: &Principal, f: &Fixtures) -> bool {
     p.can(Permission::BuildingsManage, &Target::building(f.spare))
 }
@@ -806,6 +814,33 @@ fn table() -> Vec<Row> {
             Json(json!({})),
         ),
         row(Method::GET, "/api/v1/notices", "/api/v1/notices", signed_in, Empty),
+        // Outages: seen by staff who read tickets, receive calls or manage
+        // outages somewhere; registered with `outages.manage` in every
+        // building touched (a real one: the tower's emergency notice goes
+        // to its residents' cabinets); an unknown one is not found.
+        row(Method::GET, "/api/v1/outages", "/api/v1/outages", outage_viewer, Empty),
+        row(
+            Method::POST,
+            "/api/v1/outages",
+            "/api/v1/outages",
+            |p, f| !resident(p) && in_tower(p, f, Permission::OutagesManage),
+            Json(json!({"kind": "hot_water", "building_ids": ["{tower}"],
+                        "starts_at": "2030-01-10T09:00", "ends_at": "2030-01-10T18:00"})),
+        ),
+        row(
+            Method::GET,
+            "/api/v1/outages/{id}",
+            "/api/v1/outages/0190a5c6-0000-7000-8000-000000000000",
+            outage_viewer,
+            Empty,
+        ),
+        row(
+            Method::POST,
+            "/api/v1/outages/{id}/close",
+            "/api/v1/outages/0190a5c6-0000-7000-8000-000000000000/close",
+            outage_viewer,
+            Json(json!({})),
+        ),
         // Surveys: `surveys.manage` somewhere to read and change them, in
         // every building of the audience to write one; residents list and
         // read those open to them and answer (only people with a client

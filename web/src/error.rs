@@ -63,9 +63,13 @@ pub fn status_of(error: &AppError) -> StatusCode {
         AppError::Validation(_) | AppError::Problems(_) | AppError::CalendarLine { .. } => {
             StatusCode::UNPROCESSABLE_ENTITY
         }
-        AppError::Rule(Rule::AlreadyOnSite | Rule::CallbackClosed | Rule::AlreadyAnswered | Rule::SurveyNotOpen) => {
-            StatusCode::CONFLICT
-        }
+        AppError::Rule(
+            Rule::AlreadyOnSite
+            | Rule::CallbackClosed
+            | Rule::AlreadyAnswered
+            | Rule::SurveyNotOpen
+            | Rule::OutageClosed,
+        ) => StatusCode::CONFLICT,
         AppError::Workflow(_) | AppError::Rule(_) => StatusCode::UNPROCESSABLE_ENTITY,
         AppError::InUse(_)
         | AppError::Conflict

@@ -34,6 +34,7 @@ pub mod devices;
 pub mod home;
 pub mod integrations;
 pub mod mailings;
+pub mod outages;
 pub mod passes;
 pub mod places;
 pub mod reports;

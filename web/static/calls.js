@@ -14,6 +14,10 @@ const results = root ? JSON.parse(s.results || "{}") : {};
 // Times as the pages show them: in the company's zone, not the browser's.
 const timeZone = s.timeZone || undefined;
 const cards = new Map();
+// Outage kinds' words and "until", from the banner (base.html).
+const outageBanner = document.getElementById("outage-banner")?.dataset ?? {};
+const outageKinds = JSON.parse(outageBanner.kinds || "{}");
+const outageUntil = outageBanner.until ?? "";
 // A finished call's card stays this long unless it needs a callback.
 const ENDED_LINGER = 60000;
 
@@ -41,6 +45,13 @@ function el(tag, attrs = {}, ...children) {
     }
   }
   return node;
+}
+
+/** `2026-12-10T18:00` (a wall-clock time): `10.12 18:00`. */
+function wall(time) {
+  const [date, clock] = String(time).split("T");
+  const [, month, day] = date.split("-");
+  return `${day}.${month} ${clock ?? ""}`.trim();
 }
 
 function time(iso) {
@@ -111,6 +122,12 @@ function render(entry) {
     if (caller.units.length > 0) {
       person.append(el("p", { class: "call-units" }, `${s.units}: `,
         caller.units.map((u) => `${u.title}, ${u.building_name}`).join("; ")));
+    }
+    for (const outage of caller.outages ?? []) {
+      person.append(el("p", { class: "call-outage", role: "alert", "data-testid": "call-outage" },
+        el("b", {}, `${s.outage}: `),
+        el("a", { href: `/outages/${outage.id}` }, `${outageKinds[outage.kind] ?? outage.kind} ${outageUntil} ${wall(outage.ends_at)}`),
+        outage.details ? ` — ${outage.details}` : ""));
     }
     if (card) {
       if (caller.open_tickets.length === 0) {
@@ -194,6 +211,11 @@ function show(call) {
 }
 
 function onEvent(message) {
+  // An outage opened or closed: the banner (outages.js) redraws itself.
+  if (message.kind?.startsWith("outage.")) {
+    document.dispatchEvent(new CustomEvent("domovoy:outages"));
+    return;
+  }
   const call = message.data;
   if (!call || !call.id) {
     return;

@@ -50,6 +50,7 @@ macro_rules! api_routes {
                 (name = "ticket-settings", description = "Classifier, SLA policies, production calendar, teams, saved filters"),
                 (name = "reports", description = "Reports: SLA, backlog, workload, quality, sources; drill-downs; CSV and XLSX"),
                 (name = "mailings", description = "Mailings to residents: audience, sending, deliveries; residents' notices"),
+                (name = "outages", description = "Outages: register one (notice, banner, linked tickets), close it"),
                 (name = "surveys", description = "Surveys: build, publish, answer once, live results"),
             )
         )]
@@ -206,6 +207,10 @@ api_routes!(
     crate::mailings::api::delete_segment,
     crate::mailings::api::list_deliveries,
     crate::mailings::api::my_notices,
+    crate::outages::api::list_outages,
+    crate::outages::api::open_outage,
+    crate::outages::api::get_outage,
+    crate::outages::api::close_outage,
     crate::surveys::api::list_surveys,
     crate::surveys::api::create_survey,
     crate::surveys::api::get_survey,

@@ -118,6 +118,19 @@ pub struct CallerCardDto {
     pub name: String,
     pub units: Vec<CallerUnitDto>,
     pub open_tickets: Vec<TicketDto>,
+    /// Open outages covering their units.
+    pub outages: Vec<CallerOutageDto>,
+}
+
+/// An outage where a caller lives, as the pop-up warns of it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CallerOutageDto {
+    pub id: Uuid,
+    /// `hot_water`, `heating`, …
+    pub kind: &'static str,
+    /// Expected end on the building's clock, `2026-12-10T18:00`.
+    pub ends_at: String,
+    pub details: String,
 }
 
 /// The pop-up's content.
@@ -149,6 +162,16 @@ impl CallCardDto {
                         })
                         .collect(),
                     open_tickets: c.open_tickets.iter().map(&ticket).collect(),
+                    outages: c
+                        .outages
+                        .iter()
+                        .map(|o| CallerOutageDto {
+                            id: o.id.as_uuid(),
+                            kind: o.kind.code(),
+                            ends_at: o.ends_at.format(domovoy_domain::outage::TIME_FORMAT).to_string(),
+                            details: o.details.clone(),
+                        })
+                        .collect(),
                 })
                 .collect(),
             recent: card.recent.iter().map(CallDto::from).collect(),

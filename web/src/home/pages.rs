@@ -81,7 +81,7 @@ const NOTICES_SHOWN: i64 = 5;
 
 fn notice_line(n: &Notification, t: &Catalog, zone: chrono_tz::Tz) -> NoticeLine {
     let line = match n.kind {
-        PushKind::VisitorArrived | PushKind::SurveyPublished | PushKind::SurveyReminder => {
+        PushKind::VisitorArrived | PushKind::SurveyPublished | PushKind::SurveyReminder | PushKind::OutageNotice => {
             n.detail.clone().unwrap_or_default()
         }
         PushKind::TicketStatusChanged => {

@@ -11,6 +11,7 @@ use domovoy_domain::permission::{Permission, PermissionGroup};
 
 use super::calls::{CallCatalog, EN_CALLS, RU_CALLS};
 use super::mailings::{EN_MAILINGS, MailingCatalog, RU_MAILINGS};
+use super::outages::{EN_OUTAGES, OutageCatalog, RU_OUTAGES};
 use super::passes::{EN_PASSES, PassCatalog, RU_PASSES};
 use super::places::{EN_PLACES, PlaceCatalog, RU_PLACES};
 use super::reports::{EN_REPORTS, RU_REPORTS, ReportCatalog};
@@ -33,6 +34,7 @@ catalog! {
     rp: &'static ReportCatalog = (&RU_REPORTS, &EN_REPORTS),
     /// Mailings, unsubscribing, residents' notices.
     ml: &'static MailingCatalog = (&RU_MAILINGS, &EN_MAILINGS),
+    ou: &'static OutageCatalog = (&RU_OUTAGES, &EN_OUTAGES),
     /// Surveys: the builder, the answer form, the results.
     sv: &'static SurveyCatalog = (&RU_SURVEYS, &EN_SURVEYS),
     /// `<html lang>` value.
@@ -180,6 +182,7 @@ catalog! {
             PushKind::RatingRequested => "Заявка выполнена — оцените работу",
             PushKind::SurveyPublished => "Новый опрос: ответьте, пожалуйста",
             PushKind::SurveyReminder => "Напоминание: опрос ждёт вашего ответа",
+            PushKind::OutageNotice => "Отключение в вашем доме",
         },
         |kind| match kind {
             PushKind::TicketAssigned => "A new ticket for you",
@@ -192,6 +195,7 @@ catalog! {
             PushKind::RatingRequested => "Your request is done: rate the work",
             PushKind::SurveyPublished => "A new survey: please answer",
             PushKind::SurveyReminder => "Reminder: a survey awaits your answer",
+            PushKind::OutageNotice => "An outage where you live",
         },
     ),
     scope_all: &'static str = ("все объекты", "all buildings"),
@@ -680,6 +684,7 @@ labels! {
         Permission::CallsReceive => ("Приём звонков", "Receive calls"),
         Permission::SurveysManage => ("Опросы", "Surveys"),
         Permission::MailingsSend => ("Рассылки", "Mailings"),
+        Permission::OutagesManage => ("Аварии: регистрация и оповещение жителей", "Outages: register them and notify residents"),
         Permission::ReportsRead => ("Просмотр отчётов", "See reports"),
         Permission::ReportsExport => ("Выгрузка отчётов и списков", "Export reports and lists"),
         Permission::AdminUsers => ("Управление пользователями", "Manage users"),
@@ -756,6 +761,8 @@ labels! {
         AuditAction::MailingSent => ("Отправлена рассылка", "Mailing sent"),
         AuditAction::MailingScheduled => ("Рассылка запланирована", "Mailing scheduled"),
         AuditAction::MailingUnscheduled => ("Отменена запланированная рассылка", "Scheduled mailing called off"),
+        AuditAction::OutageOpened => ("Зарегистрирована авария", "Outage registered"),
+        AuditAction::OutageClosed => ("Авария закрыта", "Outage closed"),
         AuditAction::SurveyCreated => ("Создан опрос", "Survey created"),
         AuditAction::SurveyUpdated => ("Изменён черновик опроса", "Survey draft changed"),
         AuditAction::SurveyPublished => ("Опубликован опрос", "Survey published"),

@@ -57,6 +57,7 @@ macro_rules! labels {
 pub mod calls;
 mod general;
 pub mod mailings;
+pub mod outages;
 pub mod passes;
 pub mod places;
 pub mod reports;
@@ -73,6 +74,7 @@ use domovoy_domain::permission::{Permission, PermissionGroup};
 pub use calls::CallCatalog;
 pub use general::{Catalog, EN, RU};
 pub use mailings::MailingCatalog;
+pub use outages::OutageCatalog;
 pub use passes::PassCatalog;
 pub use places::PlaceCatalog;
 pub use reports::ReportCatalog;
@@ -120,6 +122,7 @@ impl Catalog {
             Rule::MailingAlreadySent => self.ml.already_sent,
             Rule::AlreadyAnswered => self.sv.already_answered,
             Rule::SurveyNotOpen => self.sv.not_open,
+            Rule::OutageClosed => self.ou.already_closed,
         }
     }
 

@@ -16,7 +16,7 @@ use crate::error::PageError;
 use crate::i18n::Catalog;
 use crate::pages::{Chrome, DoneQuery, FormFailure, Section, fmt_time, html_with_status, notice, see_other};
 use crate::state::AppState;
-use domovoy_app::{calls, mail, webhooks};
+use domovoy_app::{calls, channels, webhooks};
 use domovoy_domain::device::PushAddress;
 use domovoy_domain::ids::{DeviceId, PbxIntegrationId};
 use domovoy_mobile_bridge::admin as push_admin;
@@ -205,14 +205,14 @@ async fn render(
             })
             .collect(),
     };
-    let mail_overview = mail::overview(state, caller).await?;
+    let mail_overview = channels::overview(state, caller).await?;
     let mail = MailSection {
         server: mail_overview.config.as_ref().map(|c| c.server.clone()),
         from: mail_overview.config.as_ref().map(|c| c.from.clone()),
         channel: ChannelLines::new(&mail_overview.status, t, tz),
         my_email: caller.user().email.as_ref().map(|e| e.as_str().to_owned()),
     };
-    let sms_overview = mail::sms_overview(state, caller).await?;
+    let sms_overview = channels::sms_overview(state, caller).await?;
     let sms = SmsSection {
         gateway: sms_overview.gateway,
         channel: ChannelLines::new(&sms_overview.status, t, tz),
@@ -424,7 +424,7 @@ pub async fn test_mail(
     _form: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, PageError> {
     let t = caller.t();
-    let outcome = mail::send_test(&state, &caller, t.mail_test_subject, t.mail_test_text).await.map(drop);
+    let outcome = channels::send_test(&state, &caller, t.mail_test_subject, t.mail_test_text).await.map(drop);
     settle(&state, &caller, outcome, "mail_test").await
 }
 
@@ -435,7 +435,7 @@ pub async fn test_sms(
     caller: PageCaller,
     _form: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, PageError> {
-    let outcome = mail::send_test_sms(&state, &caller, caller.t().sms_test_text).await.map(drop);
+    let outcome = channels::send_test_sms(&state, &caller, caller.t().sms_test_text).await.map(drop);
     settle(&state, &caller, outcome, "sms_test").await
 }
 

@@ -355,16 +355,11 @@ async fn editor(
         .collect();
     // The channels this server sends by, in the order they are tried
     // (push to residents waits for the resident app).
-    let channels = [MailingChannel::Sms, MailingChannel::Email, MailingChannel::InApp]
-        .iter()
-        .filter(|c| match c {
-            MailingChannel::Sms => state.config.sms_enabled(),
-            MailingChannel::Email => state.config.mail_enabled(),
-            _ => true,
-        })
+    let channels = mailings::available(state, &[MailingChannel::Sms, MailingChannel::Email, MailingChannel::InApp])
+        .into_iter()
         .map(|c| Choice {
             value: c.code().to_owned(),
-            label: (t.ml.channel_label)(*c).to_owned(),
+            label: (t.ml.channel_label)(c).to_owned(),
             on: draft.channels.iter().any(|d| d == c.code()),
         })
         .collect();
@@ -389,10 +384,10 @@ async fn editor(
 /// A fresh draft: news, to everyone, by e-mail (when the server sends
 /// mail) and in the cabinet.
 fn fresh(state: &AppState) -> Draft {
-    let mut channels = vec![MailingChannel::InApp.code().to_owned()];
-    if state.config.mail_enabled() {
-        channels.insert(0, MailingChannel::Email.code().to_owned());
-    }
+    let channels = mailings::available(state, &[MailingChannel::Email, MailingChannel::InApp])
+        .into_iter()
+        .map(|c| c.code().to_owned())
+        .collect();
     Draft { kind: MailingKind::News.code().to_owned(), channels, ..Draft::default() }
 }
 

@@ -58,6 +58,12 @@ pub struct Chrome {
     pub survey_js: String,
     pub guard_js: String,
     pub calls_js: String,
+    pub outages_js: String,
+    /// Whether the banner of outages in effect is shown (the person reads
+    /// tickets, receives calls or manages outages).
+    pub outages: bool,
+    /// The outage kinds' words as JSON, for the banner.
+    pub outage_kinds: String,
     /// The IANA zone live times are shown in (`http.display_time_zone`).
     pub time_zone: &'static str,
     /// Whether this person receives calls: every page pops the caller's
@@ -90,6 +96,7 @@ pub enum Section {
     Calls,
     Reports,
     Mailings,
+    Outages,
     Surveys,
     Account,
 }
@@ -100,7 +107,7 @@ pub fn nav(caller: &Caller, active: Section) -> Vec<NavItem> {
     let p = &caller.principal();
     let admin = |permission| p.can(permission, &Target::SYSTEM);
     let tickets = p.reach(Permission::TicketsRead);
-    let entries: [(Section, bool, &'static str, &'static str, &'static str); 17] = [
+    let entries: [(Section, bool, &'static str, &'static str, &'static str); 18] = [
         (Section::Home, true, "/", t.nav_home, "h"),
         (
             Section::Tickets,
@@ -139,6 +146,7 @@ pub fn nav(caller: &Caller, active: Section) -> Vec<NavItem> {
             t.ml.nav_mailings,
             "m",
         ),
+        (Section::Outages, domovoy_app::outages::may_see_any(caller), "/outages", t.ou.nav_outages, "v"),
         // Managers build surveys; residents answer them.
         (
             Section::Surveys,
@@ -200,6 +208,15 @@ impl Chrome {
             survey_js: assets::url("survey.js"),
             guard_js: assets::url("guard.js"),
             calls_js: assets::url("calls.js"),
+            outages_js: assets::url("outages.js"),
+            outages: domovoy_app::outages::may_see_any(caller),
+            outage_kinds: serde_json::Value::Object(
+                domovoy_domain::outage::OutageKind::ALL
+                    .iter()
+                    .map(|k| (k.code().to_owned(), serde_json::Value::from((caller.t().ou.kind_label)(*k))))
+                    .collect(),
+            )
+            .to_string(),
             time_zone: caller.context.time_zone.name(),
             calls: !caller.is_resident() && caller.principal().can_somewhere(Permission::CallsReceive),
             creates_clients: caller.principal().reach(Permission::ClientsEdit).reaches_buildings(),
@@ -349,6 +366,10 @@ pub fn register(cfg: &mut web::ServiceConfig) {
         .service(crate::passes::pages::issue_pass)
         .service(crate::passes::pages::cancel_pass)
         .service(crate::passes::pages::shared_pass)
+        .service(crate::outages::pages::list_page)
+        .service(crate::outages::pages::open_page)
+        .service(crate::outages::pages::detail_page)
+        .service(crate::outages::pages::close_page)
         .service(crate::mailings::pages::unsubscribe_form)
         .service(crate::mailings::pages::unsubscribe)
         .service(crate::mailings::pages::list_page)

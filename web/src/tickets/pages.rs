@@ -818,6 +818,8 @@ struct TicketPage<'a> {
     same_phone: Vec<Row>,
     /// The calls linked to the ticket (for those who receive calls).
     calls: Vec<crate::calls::pages::CallBrief>,
+    /// The outages it is linked to: id and what the line says.
+    outages: Vec<(String, String)>,
     /// «Позвонить» next to the contact's phone (click-to-call).
     click_to_call: bool,
     timeline: Vec<Moment>,
@@ -1115,8 +1117,11 @@ async fn render_ticket(
         && !caller.is_resident()
         && caller.principal().can_somewhere(Permission::CallsReceive)
         && state.dialer().is_some();
+    let outages = if staff { domovoy_app::outages::of_ticket(state, caller, id).await? } else { Vec::new() };
+    let outages = outages.iter().map(|o| (o.id.to_string(), crate::outages::summary(t, o))).collect();
     let page = TicketPage {
         calls,
+        outages,
         click_to_call,
         t,
         chrome: Chrome::new(caller, Section::Tickets, &format!("/tickets/{id}"))

@@ -1,5 +1,5 @@
-//! What an administrator sees of e-mail and text messages
-//! (`admin.integrations`): the server's `[mail]` and `[sms]` (without
+//! The outward channels (e-mail and text messages) as an administrator
+//! sees them (`admin.integrations`): the server's `[mail]` and `[sms]` (without
 //! credentials), each channel's last success, last error and backlog, and
 //! a test letter or text to themselves.
 

@@ -1,0 +1,41 @@
+-- Outages (water, heat, power cut off): the buildings and sections named,
+-- the units they covered when registered, the notices sent when opened and
+-- closed, and the tickets from those units linked to it.
+-- Migrations are append-only: never edit this file once it has landed.
+-- PostgreSQL twin of migrations/sqlite/0030_outages.sql.
+CREATE TABLE outages (
+    id UUID PRIMARY KEY,
+    -- domain::outage::OutageKind code.
+    kind TEXT NOT NULL,
+    details TEXT NOT NULL,
+    -- domain::mailing::Audience as JSON (buildings and sections).
+    audience JSONB NOT NULL,
+    -- Every building it touches (those named and those of the sections),
+    -- as a JSON array of ids.
+    building_ids JSONB NOT NULL,
+    -- Wall-clock times on the buildings' clocks, 2026-12-10T09:00.
+    starts_at TEXT NOT NULL,
+    ends_at TEXT NOT NULL,
+    opened_by UUID REFERENCES users (id) ON DELETE SET NULL,
+    opened_at TIMESTAMPTZ NOT NULL,
+    notice_id UUID REFERENCES mailings (id),
+    closed_by UUID REFERENCES users (id) ON DELETE SET NULL,
+    closed_at TIMESTAMPTZ,
+    closing_notice_id UUID REFERENCES mailings (id)
+);
+CREATE INDEX outages_open ON outages (opened_at) WHERE closed_at IS NULL;
+
+CREATE TABLE outage_units (
+    outage_id UUID NOT NULL REFERENCES outages (id) ON DELETE CASCADE,
+    unit_id UUID NOT NULL REFERENCES units (id) ON DELETE CASCADE,
+    PRIMARY KEY (outage_id, unit_id)
+);
+CREATE INDEX outage_units_unit ON outage_units (unit_id);
+
+CREATE TABLE outage_tickets (
+    outage_id UUID NOT NULL REFERENCES outages (id) ON DELETE CASCADE,
+    ticket_id UUID NOT NULL REFERENCES tickets (id) ON DELETE CASCADE,
+    linked_at TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (outage_id, ticket_id)
+);
+CREATE INDEX outage_tickets_ticket ON outage_tickets (ticket_id);
