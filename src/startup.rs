@@ -160,7 +160,9 @@ impl Application {
         };
         let mut channels = vec![webhook, push];
         if let Some(mail) = &settings.mail {
-            let email = EmailChannel::new(mail.smtp_url.expose(), &mail.from).context("[mail]")?;
+            let email = EmailChannel::new(mail.smtp_url.expose(), &mail.from)
+                .context("[mail]")?
+                .with_files(state.app().config.files_dir.clone());
             channels.push(Arc::new(email));
         }
         if let Some(sms) = &settings.sms {

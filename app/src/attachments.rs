@@ -151,10 +151,7 @@ pub fn clean_file_name(raw: &str) -> Result<String, FieldError> {
 }
 
 /// Where an attachment's bytes live.
-pub fn file_path(root: &Path, id: Uuid) -> PathBuf {
-    let simple = id.simple().to_string();
-    root.join(&simple[..2]).join(simple)
-}
+pub use domovoy_store::files::file_path;
 
 pub fn thumbnail_path(root: &Path, id: Uuid) -> PathBuf {
     let mut path = file_path(root, id);
@@ -163,7 +160,7 @@ pub fn thumbnail_path(root: &Path, id: Uuid) -> PathBuf {
 }
 
 /// Removes a file on drop unless kept: a failed upload leaves nothing.
-struct Cleanup(Vec<PathBuf>);
+pub(crate) struct Cleanup(pub Vec<PathBuf>);
 
 impl Drop for Cleanup {
     fn drop(&mut self) {
@@ -179,7 +176,7 @@ pub async fn upload<S, E>(
     requester: &Requester,
     ticket_id: TicketId,
     file_name: &str,
-    mut body: S,
+    body: S,
 ) -> Result<Attachment, AppError>
 where
     S: Stream<Item = Result<Bytes, E>> + Unpin,
@@ -189,9 +186,20 @@ where
     if !may_attach(requester, &ticket) {
         return Err(AppError::Forbidden);
     }
+    let received = receive(app, file_name, body, app.config.max_attachment_bytes).await?;
+    keep(app, ticket_id, received, None, (requester.user_id(), requester.display_name())).await
+}
+
+/// Streams a file to a temporary name under the files directory: at most
+/// `max` bytes, not empty, of a kind accepted (by its first bytes and
+/// name). On any failure the partial file is removed.
+pub(crate) async fn receive<S, E>(app: &App, file_name: &str, mut body: S, max: u64) -> AppResult<Received>
+where
+    S: Stream<Item = Result<Bytes, E>> + Unpin,
+    E: std::fmt::Display,
+{
     let file_name = clean_file_name(file_name).map_err(|e| AppError::field("file_name", e))?;
     let root = app.config.files_dir.clone();
-    let max = app.config.max_attachment_bytes;
     let id = Uuid::now_v7();
     let tmp_dir = root.join("tmp");
     tokio::fs::create_dir_all(&tmp_dir).await.map_err(AppError::unexpected)?;
@@ -224,8 +232,7 @@ where
     file.sync_all().await.map_err(AppError::unexpected)?;
     drop(file);
     cleanup.0.clear();
-    let received = Received { id, tmp, file_name, kind, size, sha256: hex(&hasher.finalize()) };
-    keep(app, ticket_id, received, None, (requester.user_id(), requester.display_name())).await
+    Ok(Received { id, tmp, file_name, kind, size, sha256: hex(&hasher.finalize()) })
 }
 
 fn too_large(max: u64) -> AppError {
@@ -233,13 +240,25 @@ fn too_large(max: u64) -> AppError {
 }
 
 /// A file whose bytes are all on disk, under a temporary name.
-struct Received {
-    id: Uuid,
-    tmp: PathBuf,
-    file_name: String,
-    kind: FileKind,
-    size: u64,
-    sha256: String,
+pub(crate) struct Received {
+    pub id: Uuid,
+    pub tmp: PathBuf,
+    pub file_name: String,
+    pub kind: FileKind,
+    pub size: u64,
+    pub sha256: String,
+}
+
+impl Received {
+    /// Moves the file to its place ([`file_path`]); answers the path.
+    pub(crate) async fn place(&self, root: &Path) -> AppResult<PathBuf> {
+        let path = file_path(root, self.id);
+        if let Some(dir) = path.parent() {
+            tokio::fs::create_dir_all(dir).await.map_err(AppError::unexpected)?;
+        }
+        tokio::fs::rename(&self.tmp, &path).await.map_err(AppError::unexpected)?;
+        Ok(path)
+    }
 }
 
 /// Moves a received file to its place, makes its thumbnail and commits
@@ -256,11 +275,7 @@ async fn keep(
     let root = app.config.files_dir.clone();
     let id = received.id;
     let mut cleanup = Cleanup(vec![received.tmp.clone()]);
-    let final_path = file_path(&root, id);
-    if let Some(dir) = final_path.parent() {
-        tokio::fs::create_dir_all(dir).await.map_err(AppError::unexpected)?;
-    }
-    tokio::fs::rename(&received.tmp, &final_path).await.map_err(AppError::unexpected)?;
+    let final_path = received.place(&root).await?;
     cleanup.0 = vec![final_path.clone()];
 
     let has_thumbnail = if received.kind.decodable() {

@@ -31,6 +31,7 @@ pub mod import;
 pub mod imports;
 pub mod jobs;
 pub mod live;
+pub mod mailing_files;
 pub mod mailings;
 pub mod outages;
 pub mod passes;

@@ -32,7 +32,7 @@ use domovoy_domain::policy::Target;
 use domovoy_store::WriteTx;
 use domovoy_store::audit::{self, Change};
 use domovoy_store::clients;
-use domovoy_store::mail::{self, Letter};
+use domovoy_store::mail::{self, Letter, LetterFile};
 use domovoy_store::mailings::{self as store, Delivery, NewDelivery, Notice, Recipient};
 use domovoy_store::sms::{self, MAX_SMS_CHARS, Sms};
 use futures_util::future::BoxFuture;
@@ -262,7 +262,7 @@ pub(crate) async fn covers(
 }
 
 /// A mailing the requester may read (its audience is theirs).
-async fn readable(app: &App, requester: &Requester, id: MailingId) -> AppResult<Mailing> {
+pub(crate) async fn readable(app: &App, requester: &Requester, id: MailingId) -> AppResult<Mailing> {
     require_reader(requester)?;
     let mailing = store::get(&app.db, id).await?;
     if covers(app, requester, Permission::MailingsSend, &mailing.audience).await? {
@@ -577,6 +577,17 @@ where
     let cabinet = extras.survey.map(|survey| format!("{}{}", app.config.public_url, survey_path(survey)));
     let mut links = Vec::new();
     let texts = Texts::new(&mailing, today)?;
+    // Each letter names the files; the sender reads them when it sends.
+    let files: Vec<LetterFile> = store::files(&app.db, id)
+        .await?
+        .into_iter()
+        .map(|f| LetterFile {
+            name: f.file_name,
+            content_type: f.content_type,
+            base64: String::new(),
+            stored: Some(f.id),
+        })
+        .collect();
     let routes = routes_of(&mailing, &recipients);
     let mut rows = Vec::with_capacity(recipients.len() * 2);
     let mut letters = Vec::new();
@@ -626,7 +637,7 @@ where
                         to: address.clone(),
                         subject: subject.clone(),
                         text,
-                        attachments: Vec::new(),
+                        attachments: files.clone(),
                         unsubscribe: link,
                     };
                     letters.push((key.clone(), letter, not_before));
@@ -899,7 +910,13 @@ pub async fn all_deliveries(app: &App, requester: &Requester, id: MailingId) -> 
 pub async fn my_notices(app: &App, requester: &Requester) -> AppResult<Vec<Notice>> {
     let user = requester.account()?;
     match clients::find_by_user(&app.db, user.id).await? {
-        Some(client) => Ok(store::notices(&app.db, client, 50).await?),
+        Some(client) => {
+            let mut notices = store::notices(&app.db, client, 50).await?;
+            for notice in &mut notices {
+                notice.files = store::files(&app.db, notice.mailing_id).await?;
+            }
+            Ok(notices)
+        }
         None => Ok(Vec::new()),
     }
 }

@@ -39,3 +39,9 @@ CREATE TABLE outage_tickets (
     PRIMARY KEY (outage_id, ticket_id)
 );
 CREATE INDEX outage_tickets_ticket ON outage_tickets (ticket_id);
+
+-- The built-in administrator, property manager and dispatcher roles gain
+-- `outages.manage` on upgrade, as fresh installations have it.
+INSERT INTO role_permissions (role_id, permission)
+SELECT id, 'outages.manage' FROM roles WHERE template IN ('administrator', 'property_manager', 'dispatcher')
+  AND NOT EXISTS (SELECT 1 FROM role_permissions p WHERE p.role_id = roles.id AND p.permission = 'outages.manage');

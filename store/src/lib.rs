@@ -22,6 +22,7 @@ mod db;
 pub mod devices;
 pub mod error;
 pub mod events;
+pub mod files;
 pub mod idempotency;
 pub mod intake;
 pub mod layout;

@@ -35,8 +35,15 @@ pub struct Letter {
 pub struct LetterFile {
     pub name: String,
     pub content_type: String,
-    /// The bytes, base64 (standard alphabet, padded).
+    /// The bytes, base64 (standard alphabet, padded); empty for a stored
+    /// file.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub base64: String,
+    /// A stored file (`files::file_path` under the files directory), read
+    /// when the letter is sent: a mailing's file is not copied into every
+    /// queued letter.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stored: Option<uuid::Uuid>,
 }
 
 impl Letter {

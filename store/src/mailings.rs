@@ -701,6 +701,8 @@ pub struct Notice {
     pub subject: String,
     pub text: String,
     pub created_at: DateTime<Utc>,
+    /// The mailing's files (filled in by the use-case that reads them).
+    pub files: Vec<MailingFile>,
 }
 
 /// The in-app notices of a client, the newest first.
@@ -726,9 +728,95 @@ pub async fn notices<'a>(source: impl Into<Source<'a>>, client: ClientId, limit:
                 subject,
                 text,
                 created_at,
+                files: Vec::new(),
             })
         })
         .collect()
+}
+
+/// A file attached to a mailing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct MailingFile {
+    pub id: Uuid,
+    pub mailing_id: Uuid,
+    pub file_name: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+    pub created_at: DateTime<Utc>,
+}
+
+const FILE_COLUMNS: &str = "id, mailing_id, file_name, content_type, size_bytes, sha256, created_at";
+
+/// Attaches a file (its bytes already in place) to a mailing that is still
+/// a draft; answers false when it is not (sent or scheduled meanwhile).
+pub async fn insert_file(tx: &mut WriteTx, file: &MailingFile) -> StoreResult<bool> {
+    let added = on_conn!(tx, c => {
+        sqlx::query(
+            "INSERT INTO mailing_files (id, mailing_id, file_name, content_type, size_bytes, sha256, created_at)
+             SELECT $1, $2, $3, $4, $5, $6, $7 WHERE EXISTS (SELECT 1 FROM mailings WHERE id = $2 AND status = $8)",
+        )
+        .bind(file.id)
+        .bind(file.mailing_id)
+        .bind(&file.file_name)
+        .bind(&file.content_type)
+        .bind(file.size_bytes)
+        .bind(&file.sha256)
+        .bind(file.created_at)
+        .bind(MailingStatus::Draft.code())
+        .execute(&mut *c)
+        .await?
+        .rows_affected()
+    });
+    Ok(added == 1)
+}
+
+/// A mailing's files, in the order attached.
+pub async fn files<'a>(source: impl Into<Source<'a>>, mailing: MailingId) -> StoreResult<Vec<MailingFile>> {
+    let sql = format!("SELECT {FILE_COLUMNS} FROM mailing_files WHERE mailing_id = $1 ORDER BY created_at, id");
+    Ok(on_conn!(source, c => {
+        sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(mailing.as_uuid()).fetch_all(&mut *c).await?
+    }))
+}
+
+pub async fn file<'a>(source: impl Into<Source<'a>>, id: Uuid) -> StoreResult<MailingFile> {
+    let sql = format!("SELECT {FILE_COLUMNS} FROM mailing_files WHERE id = $1");
+    let row: Option<MailingFile> = on_conn!(source, c => {
+        sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(id).fetch_optional(&mut *c).await?
+    });
+    row.ok_or(StoreError::NotFound)
+}
+
+/// Removes a file from a mailing that is still a draft; answers whether it
+/// was removed.
+pub async fn delete_file(tx: &mut WriteTx, mailing: MailingId, id: Uuid) -> StoreResult<bool> {
+    let deleted = on_conn!(tx, c => {
+        sqlx::query(
+            "DELETE FROM mailing_files WHERE id = $1 AND mailing_id = $2
+               AND EXISTS (SELECT 1 FROM mailings WHERE id = $2 AND status = $3)",
+        )
+        .bind(id)
+        .bind(mailing.as_uuid())
+        .bind(MailingStatus::Draft.code())
+        .execute(&mut *c)
+        .await?
+        .rows_affected()
+    });
+    Ok(deleted == 1)
+}
+
+/// Whether `client` received `mailing` in the cabinet.
+pub async fn received<'a>(source: impl Into<Source<'a>>, mailing: MailingId, client: ClientId) -> StoreResult<bool> {
+    let found: i64 = on_conn!(source, c => {
+        sqlx::query_scalar(
+            "SELECT COUNT(*) FROM mailing_deliveries WHERE mailing_id = $1 AND client_id = $2 AND channel = 'in_app'",
+        )
+        .bind(mailing.as_uuid())
+        .bind(client.as_uuid())
+        .fetch_one(&mut *c)
+        .await?
+    });
+    Ok(found > 0)
 }
 
 /// The delivery an unsubscribe link names.
@@ -813,14 +901,13 @@ impl TryFrom<TemplateRow> for MailingTemplate {
 /// Refuses on `name` a name `table` (with a unique `name` column) holds
 /// already: the form says so rather than the constraint failing.
 async fn name_free(tx: &mut WriteTx, table: &'static str, name: &str) -> StoreResult<()> {
-    let sql = format!("SELECT 1 FROM {table} WHERE name = $1");
-    let taken: Option<i64> = on_conn!(tx, c => {
-        sqlx::query_scalar(sqlx::AssertSqlSafe(sql.as_str())).bind(name).fetch_optional(&mut *c).await?
+    // COUNT(*) is a 64-bit integer on both backends (a bare `1` is a
+    // 32-bit one on PostgreSQL).
+    let sql = format!("SELECT COUNT(*) FROM {table} WHERE name = $1");
+    let taken: i64 = on_conn!(tx, c => {
+        sqlx::query_scalar(sqlx::AssertSqlSafe(sql.as_str())).bind(name).fetch_one(&mut *c).await?
     });
-    match taken {
-        Some(_) => Err(StoreError::invalid("name", domovoy_domain::FieldError::Taken)),
-        None => Ok(()),
-    }
+    if taken > 0 { Err(StoreError::invalid("name", domovoy_domain::FieldError::Taken)) } else { Ok(()) }
 }
 
 const TEMPLATE_COLUMNS: &str = "id, name, title, body, kind, channels, created_at";

@@ -122,12 +122,37 @@ async fn mailings_reach_residents_by_email_and_in_the_cabinet(app: &TestApp, smt
     );
     assert!(first["text"].as_str().unwrap().contains(first["client_name"].as_str().unwrap()), "{preview}");
 
+    // Files go with every letter: two attached, one taken off again.
+    // A PDF's second line is binary (as real ones are): the letter carries it base64.
+    let pdf = b"%PDF-1.4\n%\xE2\xE3\xCF\xD3\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n".to_vec();
+    let attach = |name: &'static str| {
+        client()
+            .post(app.url(&format!("/api/v1/mailings/{id}/files")))
+            .query(&[("name", name)])
+            .bearer_auth(&service)
+            .header("content-type", "application/octet-stream")
+            .body(pdf.clone())
+            .send()
+    };
+    let spare = attach("Лишний.pdf").await.unwrap();
+    assert_eq!(spare.status(), StatusCode::CREATED);
+    let spare: Value = spare.json().await.unwrap();
+    assert_eq!(attach("График работ.pdf").await.unwrap().status(), StatusCode::CREATED);
+    let removed = app.delete(&service, &format!("/api/v1/mailings/{id}/files/{}", spare["id"].as_str().unwrap())).await;
+    assert_eq!(removed.status(), StatusCode::NO_CONTENT);
+    let files: Value = app.get(&service, &format!("/api/v1/mailings/{id}/files")).await.json().await.unwrap();
+    assert_eq!(files.as_array().unwrap().len(), 1, "{files}");
+    assert_eq!(files[0]["file_name"], "График работ.pdf");
+    assert_eq!(files[0]["content_type"], "application/pdf");
+
     // Sent once: a second send is refused.
     let sent = send(app, &service, &id).await;
     assert_eq!(sent["reached"]["email"].as_u64().unwrap(), by_email);
     let again = app.post(&service, &format!("/api/v1/mailings/{id}/send"), &json!({})).await;
     assert_eq!(again.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(error_code(again).await, "mailing_already_sent");
+    let late = attach("Поздно.pdf").await.unwrap();
+    assert_eq!(late.status(), StatusCode::UNPROCESSABLE_ENTITY, "a sent mailing keeps its files");
 
     // The letters arrive, one per reached person, each with their name.
     let letters = smtp.wait_for(usize::try_from(by_email).unwrap()).await;
@@ -145,6 +170,7 @@ async fn mailings_reach_residents_by_email_and_in_the_cabinet(app: &TestApp, smt
     assert_eq!(header(ivanov, "Subject"), "Отключение горячей воды, ЖК «Северная звезда»");
     let text = String::from_utf8(part_body(ivanov, "Content-Type: text/plain")).unwrap().replace("\r\n", "\n");
     assert!(text.starts_with("Здравствуйте, Иванов Иван Иванович!\nВ помещении 45 не будет"), "{text}");
+    assert_eq!(part_body(ivanov, "Content-Type: application/pdf"), pdf, "the file, read from the disk when sent");
     let list_unsubscribe = header(ivanov, "List-Unsubscribe");
     assert!(
         list_unsubscribe.starts_with(&format!("<{}/unsubscribe/", app.url("").trim_end_matches('/'))),
@@ -171,6 +197,12 @@ async fn mailings_reach_residents_by_email_and_in_the_cabinet(app: &TestApp, smt
     let notices: Value = app.get(&resident, "/api/v1/notices").await.json().await.unwrap();
     assert_eq!(notices[0]["subject"], "Отключение горячей воды, ЖК «Северная звезда»", "{notices}");
     assert_eq!(notices[0]["kind"], "works");
+    let file_url = notices[0]["files"][0]["url"].as_str().unwrap().to_owned();
+    let download = app.get(&resident, &file_url).await;
+    assert_eq!(download.status(), StatusCode::OK);
+    assert_eq!(download.bytes().await.unwrap().to_vec(), pdf, "the resident downloads the notice's file");
+    let technician = app.token("technician").await;
+    assert_eq!(app.get(&technician, &file_url).await.status(), StatusCode::NOT_FOUND, "not theirs to read");
 
     // The link opens a question without signing in; a page open changes
     // nothing (mail scanners open links); the button withdraws the consent.

@@ -814,6 +814,36 @@ fn table() -> Vec<Row> {
             Json(json!({})),
         ),
         row(Method::GET, "/api/v1/notices", "/api/v1/notices", signed_in, Empty),
+        // A mailing's files: as the mailing; a file itself is looked up
+        // first (residents download those of their notices).
+        row(
+            Method::POST,
+            "/api/v1/mailings/{id}/files",
+            "/api/v1/mailings/0190a5c6-0000-7000-8000-000000000000/files?name=a.txt",
+            |p, _| somewhere(p, Permission::MailingsSend),
+            Empty,
+        ),
+        row(
+            Method::GET,
+            "/api/v1/mailings/{id}/files",
+            "/api/v1/mailings/0190a5c6-0000-7000-8000-000000000000/files",
+            |p, _| somewhere(p, Permission::MailingsSend),
+            Empty,
+        ),
+        row(
+            Method::DELETE,
+            "/api/v1/mailings/{id}/files/{file}",
+            "/api/v1/mailings/0190a5c6-0000-7000-8000-000000000000/files/0190a5c6-0000-7000-8000-000000000000",
+            |p, _| somewhere(p, Permission::MailingsSend),
+            Empty,
+        ),
+        row(
+            Method::GET,
+            "/api/v1/mailing-files/{id}",
+            "/api/v1/mailing-files/0190a5c6-0000-7000-8000-000000000000",
+            signed_in,
+            Empty,
+        ),
         // Outages: seen by staff who read tickets, receive calls or manage
         // outages somewhere; registered with `outages.manage` in every
         // building touched (a real one: the tower's emergency notice goes

@@ -173,6 +173,39 @@ pub fn attachment(body: Vec<u8>, format: ExportFormat, stem: &str) -> HttpRespon
         .body(body)
 }
 
+/// A stored file's bytes as a download: images and PDFs open in the
+/// browser (`inline`, or a thumbnail), anything else downloads; the page
+/// it opens in is sandboxed. A file missing from the disk is logged and
+/// answers 404.
+pub async fn stored_file(
+    path: &std::path::Path,
+    file_name: &str,
+    content_type: &str,
+    inline: bool,
+) -> Result<HttpResponse, ApiError> {
+    let bytes = tokio::fs::read(path).await.map_err(|error| match error.kind() {
+        std::io::ErrorKind::NotFound => {
+            tracing::error!(path = %path.display(), "a stored file is missing");
+            ApiError::not_found()
+        }
+        _ => ApiError::internal(error),
+    })?;
+    let inline =
+        inline || domovoy_app::attachments::FileKind::is_image(content_type) || content_type == "application/pdf";
+    let disposition = format!(
+        "{}; filename*=UTF-8''{}",
+        if inline { "inline" } else { "attachment" },
+        crate::pages::url_encode(file_name).replace('+', "%20")
+    );
+    Ok(HttpResponse::Ok()
+        .content_type(content_type)
+        .insert_header((header::CONTENT_DISPOSITION, disposition))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .insert_header((header::CACHE_CONTROL, "private, max-age=3600"))
+        .insert_header(("Content-Security-Policy", "sandbox"))
+        .body(bytes))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,6 +5,9 @@
 // - keyboard shortcuts: "?" help, "/" the header search (everywhere),
 //   "f" the page's own filter, "n" a new ticket where the page offers one
 //   (the board, a client's or a unit's card), "g <key>" go to a section
+// - upload the files chosen in an <input type=file data-upload="URL">
+//   (each POSTed raw to URL?name=…); pages with `data-upload-reload`
+//   reload after it, others (a ticket's page) call DomovoyUpload themselves
 
 document.addEventListener("click", (event) => {
   if (event.target instanceof Element && event.target.closest("[data-print]")) window.print();
@@ -196,3 +199,44 @@ for (const root of document.querySelectorAll("[data-live-refresh]")) {
     }, 250);
   });
 }
+
+/**
+ * Sends each file chosen in `input` to its `data-upload` URL; a refusal is
+ * written into `error` (the server's words, or "not sent" when offline).
+ */
+async function uploadFiles(input, error) {
+  error.hidden = true;
+  for (const file of input.files) {
+    const url = `${input.dataset.upload}?name=${encodeURIComponent(file.name)}`;
+    try {
+      const response = await fetch(url, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: {
+          "Content-Type": "application/octet-stream",
+          "X-CSRF-Token": document.querySelector('meta[name="csrf-token"]')?.content ?? "",
+        },
+        body: file,
+      });
+      if (!response.ok) {
+        const answer = await response.json().catch(() => null);
+        error.textContent = `${file.name}: ${answer?.error?.message ?? response.status}`;
+        error.hidden = false;
+      }
+    } catch {
+      error.textContent = `${file.name}: ${document.getElementById("live-status")?.dataset.notSent ?? ""}`;
+      error.hidden = false;
+    }
+  }
+  input.value = "";
+}
+
+globalThis.DomovoyUpload = uploadFiles;
+
+document.addEventListener("change", async (event) => {
+  const input = event.target;
+  if (!(input instanceof HTMLInputElement) || !input.hasAttribute("data-upload-reload")) return;
+  const error = document.querySelector("[data-upload-error]");
+  await uploadFiles(input, error);
+  if (error.hidden) window.location.reload();
+});

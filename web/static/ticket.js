@@ -8,10 +8,6 @@
 const page = document.querySelector("[data-ticket-page]");
 const topic = page?.dataset.liveTopic;
 
-function csrf() {
-  return document.querySelector('meta[name="csrf-token"]')?.content ?? "";
-}
-
 function inEditable(target) {
   return target instanceof HTMLElement &&
     (target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName));
@@ -85,28 +81,7 @@ function narrowProblems(form) {
 }
 
 async function upload(input) {
-  const error = page.querySelector("[data-upload-error]");
-  error.hidden = true;
-  for (const file of input.files) {
-    const url = `${input.dataset.upload}?name=${encodeURIComponent(file.name)}`;
-    try {
-      const response = await fetch(url, {
-        method: "POST",
-        credentials: "same-origin",
-        headers: { "Content-Type": "application/octet-stream", "X-CSRF-Token": csrf() },
-        body: file,
-      });
-      if (!response.ok) {
-        const answer = await response.json().catch(() => null);
-        error.textContent = `${file.name}: ${answer?.error?.message ?? response.status}`;
-        error.hidden = false;
-      }
-    } catch {
-      error.textContent = `${file.name}: ${document.getElementById("live-status")?.dataset.notSent ?? ""}`;
-      error.hidden = false;
-    }
-  }
-  input.value = "";
+  await globalThis.DomovoyUpload(input, page.querySelector("[data-upload-error]"));
   redraw();
 }
 

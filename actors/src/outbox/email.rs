@@ -7,6 +7,7 @@
 //! a letter sent again after a sender died between sending and marking is
 //! the same letter to the receiving server (and to the reader's client).
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use base64::Engine as _;
@@ -38,6 +39,8 @@ pub enum MailSettingsError {
 pub struct EmailChannel {
     transport: AsyncSmtpTransport<Tokio1Executor>,
     from: Mailbox,
+    /// Where stored attachments are read from (a mailing's files).
+    files: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for EmailChannel {
@@ -57,7 +60,34 @@ impl EmailChannel {
             .map_err(|e| MailSettingsError::Url(e.to_string()))?
             .timeout(Some(SMTP_TIMEOUT))
             .build();
-        Ok(Self { transport, from })
+        Ok(Self { transport, from, files: None })
+    }
+
+    /// Reads letters' stored attachments from `dir` (the files directory).
+    #[must_use]
+    pub fn with_files(mut self, dir: PathBuf) -> Self {
+        self.files = Some(dir);
+        self
+    }
+
+    /// Fills in the bytes of the letter's stored files. A file gone from
+    /// the disk fails the letter for good (it will not come back).
+    async fn load(&self, letter: &mut Letter) -> Result<(), SendError> {
+        for file in &mut letter.attachments {
+            let Some(id) = file.stored else { continue };
+            let Some(dir) = &self.files else {
+                return Err(SendError::Permanent(format!("no files directory to read {:?} from", file.name)));
+            };
+            let path = domovoy_store::files::file_path(dir, id);
+            let bytes = tokio::fs::read(&path).await.map_err(|e| match e.kind() {
+                std::io::ErrorKind::NotFound => {
+                    SendError::Permanent(format!("the attachment {:?} is missing from {}", file.name, path.display()))
+                }
+                _ => SendError::Retry(format!("the attachment {:?} cannot be read: {e}", file.name)),
+            })?;
+            file.base64 = base64::engine::general_purpose::STANDARD.encode(bytes);
+        }
+        Ok(())
     }
 
     /// The letter as a MIME message; `Err` for a letter that can never be
@@ -101,8 +131,9 @@ impl EmailChannel {
     }
 
     async fn deliver(&self, message: &OutboxMessage) -> Result<(), SendError> {
-        let letter: Letter = serde_json::from_value(message.payload.clone())
+        let mut letter: Letter = serde_json::from_value(message.payload.clone())
             .map_err(|e| SendError::Permanent(format!("the queued letter does not decode: {e}")))?;
+        self.load(&mut letter).await?;
         let mime = self.message(&message.dedup_key, &letter)?;
         match self.transport.send(mime).await {
             Ok(_) => Ok(()),
@@ -192,6 +223,7 @@ mod tests {
                 name: "sla.xlsx".to_owned(),
                 content_type: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned(),
                 base64: base64.to_owned(),
+                stored: None,
             }],
             unsubscribe: None,
         };

@@ -97,6 +97,11 @@ test("the office writes to a floor chosen on the chessboard and a resident reads
       await page.screenshot({ path: `${process.env.E2E_SCREENSHOTS}/mailing-draft.png`, fullPage: true });
     }
 
+    // A file attached on the draft's page (the page reloads with it listed).
+    const pdf = Buffer.from("%PDF-1.4\n%\xE2\xE3\xCF\xD3\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n", "latin1");
+    await page.getByTestId("mailing-file-input").setInputFiles({ name: "График работ.pdf", mimeType: "application/pdf", buffer: pdf });
+    await page.getByTestId("mailing-file").filter({ hasText: "График работ.pdf" }).waitFor({ timeout: 10_000 });
+
     // Sent: the progress follows the outbox to 100 %.
     await page.getByTestId("mailing-send").click();
     await page.waitForURL(/done=mailing_sent/);
@@ -123,6 +128,10 @@ test("the office writes to a floor chosen on the chessboard and a resident reads
       const notice = resident.getByTestId("home-announcement").filter({ hasText: title });
       await notice.waitFor();
       assert.match(await notice.textContent(), /Плановые работы[\s\S]*Здравствуйте, Иванов Иван Иванович!/);
+      const file = notice.getByTestId("notice-file");
+      assert.match(await file.textContent(), /График работ\.pdf/);
+      const download = await resident.request.get(`${demo.url}${await file.getAttribute("href")}`);
+      assert.equal(download.status(), 200, "the resident opens the notice's file");
     } finally {
       await phone.close();
     }

@@ -69,6 +69,8 @@ struct NoticeLine {
 
 /// A notice from a mailing, as the resident reads it.
 struct AnnouncementLine {
+    /// Its mailing's files: id and name.
+    files: Vec<(String, String)>,
     kind: &'static str,
     kind_code: &'static str,
     subject: String,
@@ -200,6 +202,7 @@ pub async fn home(state: web::Data<AppState>, caller: PageCaller, req: HttpReque
                 subject: n.subject,
                 text: n.text,
                 at: crate::pages::fmt_time(n.created_at, zone),
+                files: n.files.iter().map(|f| (f.id.to_string(), f.file_name.clone())).collect(),
             })
             .collect()
     } else {

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use domovoy_app::mailing_files;
 use domovoy_app::mailings::{self, AudienceSize, MailingInput, MailingView, Preview, SegmentInput, TemplateInput};
 use domovoy_domain::ids::{MailingId, MailingTemplateId, SegmentId};
 use domovoy_domain::mailing::{MailingTemplate, Segment};
@@ -296,6 +297,7 @@ pub struct NoticeDto {
     pub subject: String,
     pub text: String,
     pub created_at: DateTime<Utc>,
+    pub files: Vec<MailingFileDto>,
 }
 
 impl From<&Notice> for NoticeDto {
@@ -307,6 +309,7 @@ impl From<&Notice> for NoticeDto {
             subject: n.subject.clone(),
             text: n.text.clone(),
             created_at: n.created_at,
+            files: n.files.iter().map(MailingFileDto::from).collect(),
         }
     }
 }
@@ -423,4 +426,93 @@ pub async fn delete_segment(
 ) -> Result<HttpResponse, ApiError> {
     mailings::delete_segment(&state, &caller, SegmentId::from_uuid(*id)).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// A file attached to a mailing.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MailingFileDto {
+    pub id: Uuid,
+    pub file_name: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    /// `/api/v1/mailing-files/<id>`.
+    pub url: String,
+}
+
+impl From<&domovoy_store::mailings::MailingFile> for MailingFileDto {
+    fn from(f: &domovoy_store::mailings::MailingFile) -> Self {
+        Self {
+            id: f.id,
+            file_name: f.file_name.clone(),
+            content_type: f.content_type.clone(),
+            size_bytes: f.size_bytes,
+            url: format!("/api/v1/mailing-files/{}", f.id),
+        }
+    }
+}
+
+/// Attaches a file to a draft: the raw bytes as the body, its name in
+/// `?name=` (kinds as a ticket's attachments: photos, PDF, Word, Excel,
+/// text). Every letter of the mailing carries its files; at most five,
+/// 10 MB together (413 beyond). Not a draft → 422 `mailing_already_sent`.
+#[utoipa::path(
+    tag = "mailings",
+    params(("id" = Uuid, Path), crate::tickets::api::UploadQuery),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses(
+        (status = 201, body = MailingFileDto),
+        (status = 403, body = ErrorBody),
+        (status = 413, body = ErrorBody, description = "Over the size limit"),
+        (status = 415, body = ErrorBody, description = "A kind of file not accepted"),
+        (status = 422, body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/api/v1/mailings/{id}/files")]
+pub async fn attach_file(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    query: web::Query<crate::tickets::api::UploadQuery>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let file = mailing_files::attach(&state, &caller, MailingId::from_uuid(*id), &query.name, payload).await?;
+    Ok(HttpResponse::Created().json(MailingFileDto::from(&file)))
+}
+
+#[utoipa::path(tag = "mailings", params(("id" = Uuid, Path)), responses((status = 200, body = Vec<MailingFileDto>), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+#[get("/api/v1/mailings/{id}/files")]
+pub async fn list_files(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<Vec<MailingFileDto>>, ApiError> {
+    let files = mailing_files::list(&state, &caller, MailingId::from_uuid(*id)).await?;
+    Ok(web::Json(files.iter().map(MailingFileDto::from).collect()))
+}
+
+/// Removes a file from a draft (204).
+#[utoipa::path(tag = "mailings", params(("id" = Uuid, Path), ("file" = Uuid, Path)), responses((status = 204), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
+#[delete("/api/v1/mailings/{id}/files/{file}")]
+pub async fn detach_file(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, file) = path.into_inner();
+    mailing_files::detach(&state, &caller, MailingId::from_uuid(id), file).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// A mailing's file: for those who read the mailing, and for residents
+/// who received it in the cabinet.
+#[utoipa::path(tag = "mailings", params(("id" = Uuid, Path)), responses((status = 200, description = "The file"), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+#[get("/api/v1/mailing-files/{id}")]
+pub async fn download_file(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let (file, path) = mailing_files::open(&state, &caller, *id).await?;
+    crate::export::stored_file(&path, &file.file_name, &file.content_type, false).await
 }

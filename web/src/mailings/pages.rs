@@ -12,6 +12,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use domovoy_app::AppError;
+use domovoy_app::mailing_files;
 use domovoy_app::mailings::{
     self, AudienceChoice, AudienceSize, MailingInput, MailingView, Preview, SegmentInput, TemplateInput,
 };
@@ -591,6 +592,14 @@ struct DetailPage<'a> {
     counts: Vec<Count>,
     deliveries: Vec<DeliveryLine>,
     more: bool,
+    /// Attached files: id, name, size as read.
+    files: Vec<(String, String, String)>,
+}
+
+/// A size as people read it: `340 КБ`, `2,1 МБ`.
+fn file_size(bytes: i64, t: &Catalog) -> String {
+    let kb = (bytes.max(1) + 1023) / 1024;
+    if kb < 1024 { (t.ml.size_kb)(kb) } else { (t.ml.size_mb)(format!("{:.1}", kb as f64 / 1024.0).replace('.', ",")) }
 }
 
 struct SizeView {
@@ -670,8 +679,14 @@ pub async fn detail_page(
     };
     let deliveries = if unsent { Vec::new() } else { mailings::deliveries(&state, &caller, id, SHOWN, 0).await? };
     let total: i64 = view.counts.values().sum();
+    let files = mailing_files::list(&state, &caller, id)
+        .await?
+        .iter()
+        .map(|f| (f.id.to_string(), f.file_name.clone(), file_size(f.size_bytes, t)))
+        .collect();
     let m = &view.mailing;
     let page = DetailPage {
+        files,
         t,
         chrome: Chrome::new(&caller, Section::Mailings, &format!("/mailings/{id}"))
             .with_notice(notice(t, query.done.as_deref())),
@@ -716,6 +731,7 @@ fn notice(t: &Catalog, done: Option<&str>) -> Option<String> {
         "mailing_sent" => Some(t.ml.mailing_sent.to_owned()),
         "mailing_scheduled" => Some(t.ml.mailing_scheduled.to_owned()),
         "mailing_unscheduled" => Some(t.ml.mailing_unscheduled.to_owned()),
+        "file_removed" => Some(t.ml.file_removed.to_owned()),
         _ => None,
     }
 }
@@ -879,4 +895,20 @@ pub async fn unsubscribe(
 ) -> Result<HttpResponse, PageError> {
     let t = crate::auth::RequestContext::of(&req).t();
     unsubscribe_page(t, &token, known(mailings::unsubscribe(&state, &token).await)?)
+}
+
+/// Removes a file from a draft.
+#[post("/mailings/{id}/files/{file}/delete")]
+pub async fn detach_file_page(
+    state: web::Data<AppState>,
+    caller: PageCaller,
+    path: web::Path<(Uuid, Uuid)>,
+    _form: CsrfForm<NoFields>,
+) -> Result<HttpResponse, PageError> {
+    let (id, file) = path.into_inner();
+    let id = MailingId::from_uuid(id);
+    match mailing_files::detach(&state, &caller, id, file).await {
+        Ok(()) => Ok(see_other(&format!("/mailings/{id}?done=file_removed"))),
+        Err(error) => refused(&caller, id, error),
+    }
 }

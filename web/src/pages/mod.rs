@@ -373,6 +373,7 @@ pub fn register(cfg: &mut web::ServiceConfig) {
         .service(crate::mailings::pages::unsubscribe_form)
         .service(crate::mailings::pages::unsubscribe)
         .service(crate::mailings::pages::list_page)
+        .service(crate::mailings::pages::detach_file_page)
         .service(crate::mailings::pages::new_page)
         .service(crate::mailings::pages::save_template_page)
         .service(crate::mailings::pages::delete_template_page)

@@ -222,6 +222,7 @@ impl ReportLetters for Letters {
                 name: format!("{}-{}-{}.xlsx", report.name.code(), report.period.from, report.period.to),
                 content_type: XLSX.to_owned(),
                 base64: base64::engine::general_purpose::STANDARD.encode(bytes),
+                stored: None,
             }],
             unsubscribe: None,
         })

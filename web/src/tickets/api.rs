@@ -725,26 +725,6 @@ pub async fn download_attachment(
 ) -> Result<HttpResponse, ApiError> {
     let thumbnail = query.thumbnail == Some(1);
     let (attachment, path) = attachments::open(&state, &caller, *id, thumbnail).await?;
-    let bytes = tokio::fs::read(&path).await.map_err(|error| match error.kind() {
-        std::io::ErrorKind::NotFound => {
-            tracing::error!(attachment = %attachment.id, path = %path.display(), "an attachment's file is missing");
-            ApiError::not_found()
-        }
-        _ => ApiError::internal(error),
-    })?;
     let content_type = if thumbnail { "image/jpeg" } else { attachment.content_type.as_str() };
-    // Images and PDFs open in the browser; everything else downloads.
-    let inline = thumbnail || attachments::FileKind::is_image(content_type) || content_type == "application/pdf";
-    let disposition = format!(
-        "{}; filename*=UTF-8''{}",
-        if inline { "inline" } else { "attachment" },
-        crate::pages::url_encode(&attachment.file_name).replace('+', "%20")
-    );
-    Ok(HttpResponse::Ok()
-        .content_type(content_type)
-        .insert_header((header::CONTENT_DISPOSITION, disposition))
-        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .insert_header((header::CACHE_CONTROL, "private, max-age=3600"))
-        .insert_header(("Content-Security-Policy", "sandbox"))
-        .body(bytes))
+    crate::export::stored_file(&path, &attachment.file_name, content_type, thumbnail).await
 }
