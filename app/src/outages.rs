@@ -20,10 +20,12 @@ use domovoy_domain::mailing::{Audience, DeliveryStatus, MailingChannel, MailingK
 use domovoy_domain::outage::{NewOutage, Outage};
 use domovoy_domain::permission::Permission;
 use domovoy_domain::policy::Target;
+use domovoy_domain::ticket::Ticket;
 use domovoy_store::audit::{self, Change};
 use domovoy_store::clients;
 use domovoy_store::mailings as mailing_store;
 use domovoy_store::outages as store;
+use domovoy_store::tickets::{TicketQuery, TicketSort};
 
 use crate::App;
 use crate::error::{AppError, AppResult, Rule};
@@ -32,6 +34,9 @@ use crate::requester::Requester;
 
 /// The most outages a list shows.
 pub const MAX_LIST: i64 = 200;
+
+/// The most linked tickets an outage's view lists.
+pub const MAX_TICKETS: u32 = 500;
 
 /// A notice's words (its title is a letter's subject; a text carries the
 /// body alone). May use the mailing variables (`{{ name }}`, …).
@@ -85,8 +90,9 @@ pub struct OutageView {
     pub notice_body: String,
     /// Units it covers.
     pub units: i64,
-    /// Tickets linked to it (those the requester may read).
-    pub ticket_ids: Vec<TicketId>,
+    /// Tickets linked to it that the requester reads, the newest first
+    /// (at most [`MAX_TICKETS`]).
+    pub tickets: Vec<Ticket>,
     /// The opening notice's deliveries by state.
     pub notice: BTreeMap<DeliveryStatus, i64>,
     /// The closing notice's, once closed.
@@ -118,24 +124,24 @@ pub async fn choices(app: &App, requester: &Requester) -> AppResult<Vec<mailings
     mailings::choices_for(app, requester, Permission::OutagesManage).await
 }
 
+/// Staff see an outage where they hold one of these: they read tickets,
+/// receive calls or manage outages there.
+const SEEING: [Permission; 3] = [Permission::TicketsRead, Permission::CallsReceive, Permission::OutagesManage];
+
 /// Whether the requester sees outages at all (the banner, the list).
 pub fn may_see_any(requester: &Requester) -> bool {
-    !requester.is_resident()
-        && [Permission::TicketsRead, Permission::CallsReceive, Permission::OutagesManage]
-            .into_iter()
-            .any(|p| requester.principal().can_somewhere(p))
+    !requester.is_resident() && SEEING.into_iter().any(|p| requester.principal().can_somewhere(p))
 }
 
-/// Whether the requester sees this outage: they read tickets, receive
-/// calls or manage outages in one of its buildings.
+/// Whether the requester sees this outage (see [`SEEING`]) in one of its
+/// buildings.
 fn sees(requester: &Requester, outage: &Outage) -> bool {
     let me = requester.principal().user_id;
     !requester.is_resident()
-        && outage.building_ids.iter().any(|b| {
-            [Permission::TicketsRead, Permission::CallsReceive, Permission::OutagesManage]
-                .into_iter()
-                .any(|p| requester.principal().reach(p).covers(&Target::building(*b), me))
-        })
+        && outage
+            .building_ids
+            .iter()
+            .any(|b| SEEING.into_iter().any(|p| requester.principal().reach(p).covers(&Target::building(*b), me)))
 }
 
 fn notice_of(outage: &Outage) -> OutageNotice {
@@ -362,15 +368,19 @@ pub async fn get(app: &App, requester: &Requester, id: OutageId) -> AppResult<Ou
         return Err(AppError::NotFound);
     }
     let units = store::unit_count(&app.db, id).await?;
-    let me = requester.principal().user_id;
     let reach = requester.principal().reach(Permission::TicketsRead);
-    let mut ticket_ids = Vec::new();
-    for ticket in store::tickets(&app.db, id).await? {
-        let found = domovoy_store::tickets::get(&app.db, ticket).await?;
-        if reach.covers(&found.target(), me) {
-            ticket_ids.push(ticket);
-        }
-    }
+    let tickets = if reach.reaches_buildings() {
+        let query = TicketQuery {
+            outage: Some(id),
+            buildings: reach.building_filter().map(|b| b.iter().copied().collect()),
+            sort: TicketSort::Newest,
+            limit: MAX_TICKETS,
+            ..TicketQuery::default()
+        };
+        domovoy_store::tickets::list(&app.db, &query).await?.items
+    } else {
+        Vec::new()
+    };
     let counts = |mailing: Option<MailingId>| async move {
         match mailing {
             Some(m) => mailing_store::counts(&app.db, m).await,
@@ -387,7 +397,7 @@ pub async fn get(app: &App, requester: &Requester, id: OutageId) -> AppResult<Ou
         None => (String::new(), String::new()),
     };
     let building_names = names_of(&building_names(app).await?, &outage);
-    Ok(OutageView { outage, building_names, notice_title, notice_body, units, ticket_ids, notice, closing_notice })
+    Ok(OutageView { outage, building_names, notice_title, notice_body, units, tickets, notice, closing_notice })
 }
 
 /// The open outages covering `units`, for a call's pop-up (those the

@@ -244,17 +244,6 @@ pub async fn unit_count<'a>(source: impl Into<Source<'a>>, id: OutageId) -> Stor
     }))
 }
 
-/// The tickets linked to an outage, the first linked first.
-pub async fn tickets<'a>(source: impl Into<Source<'a>>, id: OutageId) -> StoreResult<Vec<TicketId>> {
-    let ids: Vec<Uuid> = on_conn!(source, c => {
-        sqlx::query_scalar("SELECT ticket_id FROM outage_tickets WHERE outage_id = $1 ORDER BY linked_at, ticket_id")
-            .bind(id.as_uuid())
-            .fetch_all(&mut *c)
-            .await?
-    });
-    Ok(ids.into_iter().map(TicketId::from_uuid).collect())
-}
-
 /// The outages a ticket is linked to, the newest first.
 pub async fn of_ticket<'a>(source: impl Into<Source<'a>>, ticket: TicketId) -> StoreResult<Vec<Outage>> {
     let sql = format!(

@@ -9,7 +9,8 @@ use uuid::Uuid;
 
 use domovoy_domain::contact::Phone;
 use domovoy_domain::ids::{
-    AttachmentId, BuildingId, ClassifierId, ClientId, CommentId, SlaPolicyId, TeamId, TicketId, UnitId, UserId,
+    AttachmentId, BuildingId, ClassifierId, ClientId, CommentId, OutageId, SlaPolicyId, TeamId, TicketId, UnitId,
+    UserId,
 };
 use domovoy_domain::sla::SlaState;
 use domovoy_domain::text::fold;
@@ -523,6 +524,8 @@ pub struct TicketQuery {
     pub client: Option<ClientId>,
     /// Only tickets about this unit.
     pub unit: Option<UnitId>,
+    /// Only tickets linked to this outage.
+    pub outage: Option<OutageId>,
     pub statuses: Vec<TicketStatus>,
     pub open_only: bool,
     pub category: Option<ClassifierId>,
@@ -543,6 +546,13 @@ pub struct TicketQuery {
 pub struct TicketPage {
     pub items: Vec<Ticket>,
     pub next: Option<Cursor>,
+}
+
+#[derive(sea_query::Iden)]
+enum OutageTickets {
+    Table,
+    OutageId,
+    TicketId,
 }
 
 #[derive(sea_query::Iden)]
@@ -582,6 +592,17 @@ pub(crate) fn filtered(query: &TicketQuery, with_status: bool) -> SelectStatemen
     }
     if let Some(unit) = query.unit {
         select.and_where(Expr::col(Tickets::UnitId).eq(unit.as_uuid()));
+    }
+    if let Some(outage) = query.outage {
+        select.and_where(
+            Expr::col(Tickets::Id).in_subquery(
+                Query::select()
+                    .column(OutageTickets::TicketId)
+                    .from(OutageTickets::Table)
+                    .and_where(Expr::col(OutageTickets::OutageId).eq(outage.as_uuid()))
+                    .to_owned(),
+            ),
+        );
     }
     if with_status && !query.statuses.is_empty() {
         select.and_where(Expr::col(Tickets::Status).is_in(query.statuses.iter().map(|s| s.code())));

@@ -130,7 +130,7 @@ async fn outages_notify_link_and_warn(app: &TestApp, smtp: &SmtpServer) {
 
     // A ticket filed for the section while it lasts is linked.
     let during = ticket_for_unit(app, &dispatcher, &tower, &flat45, "outage-during").await;
-    assert_eq!(outage(app, &dispatcher, &id).await["ticket_ids"], json!([before, during]));
+    assert_eq!(outage(app, &dispatcher, &id).await["ticket_ids"], json!([during, before]), "the newest first");
 
     // A call from Иванов: the pop-up warns of the outage.
     let pbx: Value = app.post(&admin, "/api/v1/integrations/pbx", &json!({"name": "АТС"})).await.json().await.unwrap();
@@ -165,7 +165,7 @@ async fn outages_notify_link_and_warn(app: &TestApp, smtp: &SmtpServer) {
 
     // After the close a new ticket of the flat is its own.
     ticket_for_unit(app, &dispatcher, &tower, &flat45, "outage-after").await;
-    assert_eq!(outage(app, &dispatcher, &id).await["ticket_ids"], json!([before, during]));
+    assert_eq!(outage(app, &dispatcher, &id).await["ticket_ids"], json!([during, before]));
 
     // The pages: the list, the detail with its tickets.
     let browser = app.browser();

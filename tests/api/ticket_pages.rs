@@ -111,13 +111,17 @@ async fn the_board_lists_open_tickets_in_both_views_and_exports_them() {
     let csrf = hidden_value(&board, "csrf_token");
     let saved = browser
         .post(app.url("/tickets/filters"))
-        .form(&[("csrf_token", csrf.as_str()), ("name", "Аварии"), ("query", "status=open&priority=emergency")])
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("name", "Срочные аварийные"),
+            ("query", "status=open&priority=emergency"),
+        ])
         .send()
         .await
         .unwrap();
     assert_eq!(saved.status(), StatusCode::SEE_OTHER);
     let (_, board) = page(&browser, &app, "/tickets").await;
-    let saved = board.find("Аварии").map(|i| &board[i.saturating_sub(120)..i]).unwrap_or_default();
+    let saved = board.find("Срочные аварийные").map(|i| &board[i.saturating_sub(120)..i]).unwrap_or_default();
     assert!(saved.contains("/tickets?status=open&#38;priority=emergency"), "the saved filter is listed: {saved}");
 }
 

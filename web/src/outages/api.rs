@@ -71,7 +71,7 @@ pub struct OutageDetailDto {
     #[serde(flatten)]
     pub outage: OutageDto,
     pub units: i64,
-    /// Linked tickets the caller may read.
+    /// Linked tickets the caller may read, the newest first.
     pub ticket_ids: Vec<Uuid>,
     pub notice_title: String,
     pub notice_body: String,
@@ -85,7 +85,7 @@ impl From<&OutageView> for OutageDetailDto {
         Self {
             outage: OutageDto::new(&view.outage, &view.building_names),
             units: view.units,
-            ticket_ids: view.ticket_ids.iter().map(|t| t.as_uuid()).collect(),
+            ticket_ids: view.tickets.iter().map(|t| t.id.as_uuid()).collect(),
             notice_title: view.notice_title.clone(),
             notice_body: view.notice_body.clone(),
             notice_counts: view.notice.iter().map(|(s, n)| (s.code(), *n)).collect(),

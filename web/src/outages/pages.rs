@@ -322,16 +322,16 @@ async fn detail(
     let zone = state.config.display_time_zone;
     let view = outages::get(state, caller, id).await?;
     let o = &view.outage;
-    let mut tickets = Vec::new();
-    for ticket in &view.ticket_ids {
-        let ticket = domovoy_app::tickets::get(state, caller, *ticket).await?;
-        tickets.push(TicketLine {
+    let tickets = view
+        .tickets
+        .iter()
+        .map(|ticket| TicketLine {
             id: ticket.id.to_string(),
             number: ticket.number.to_string(),
             status: t.tk.status(&ticket.status()),
             description: ticket.description.as_str().chars().take(120).collect(),
-        });
-    }
+        })
+        .collect();
     let written = written.unwrap_or(NoticeInput { title: String::new(), body: String::new() });
     let page = DetailPage {
         t,
