@@ -539,12 +539,39 @@ pub(crate) struct Extras {
     /// What the sender holds over the audience instead of `mailings.send`
     /// (an outage's notice: `outages.manage`).
     pub authority: Option<Permission>,
+    /// The mailing is the crate's own draft, written just before (a
+    /// reminder, an outage's notice): if sending fails it is deleted, so
+    /// nothing is left half-done. A person's draft is always kept.
+    pub discard_on_failure: bool,
 }
 
 /// [`send`] with [`Extras`], and `also` written in the same transaction
 /// (an outage registered with its notice); answers whom it reached and
 /// what `also` answered.
 pub(crate) async fn send_with<T, A>(
+    app: &App,
+    requester: &Requester,
+    id: MailingId,
+    footer: Footer<'_>,
+    extras: Extras,
+    also: A,
+) -> AppResult<(AudienceSize, T)>
+where
+    A: for<'c> FnOnce(&'c mut WriteTx) -> BoxFuture<'c, AppResult<T>> + Send + 'static,
+    T: Send + 'static,
+{
+    let discard = extras.discard_on_failure;
+    let sent = send_once(app, requester, id, footer, extras, also).await;
+    if sent.is_err() && discard {
+        let dropped = app.write(move |tx| Box::pin(async move { Ok(store::delete_draft(tx, id).await?) })).await;
+        if let Err(error) = dropped {
+            tracing::warn!(mailing = %id, %error, "a draft whose sending failed could not be removed");
+        }
+    }
+    sent
+}
+
+async fn send_once<T, A>(
     app: &App,
     requester: &Requester,
     id: MailingId,

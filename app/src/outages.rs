@@ -195,36 +195,6 @@ async fn pushes(
         .collect())
 }
 
-/// Sends `mailing` (a draft just written) with `extras`, writing `also` in
-/// the same transaction; a failure deletes the draft, so nothing is left
-/// half-done.
-async fn send_notice<T, A>(
-    app: &App,
-    requester: &Requester,
-    mailing: MailingId,
-    footer: Footer<'_>,
-    extras: Extras,
-    also: A,
-) -> AppResult<(AudienceSize, T)>
-where
-    A: for<'c> FnOnce(&'c mut domovoy_store::WriteTx) -> futures_util::future::BoxFuture<'c, AppResult<T>>
-        + Send
-        + 'static,
-    T: Send + 'static,
-{
-    match mailings::send_with(app, requester, mailing, footer, extras, also).await {
-        Ok(done) => Ok(done),
-        Err(error) => {
-            let dropped =
-                app.write(move |tx| Box::pin(async move { Ok(mailing_store::delete_draft(tx, mailing).await?) })).await;
-            if let Err(e) = dropped {
-                tracing::warn!(%mailing, error = %e, "an outage notice's draft could not be removed");
-            }
-            Err(error)
-        }
-    }
-}
-
 /// Registers an outage and, in the same transaction, sends its emergency
 /// notice, selects its units and links their open tickets.
 pub async fn open(app: &App, requester: &Requester, input: &OutageInput, footer: Footer<'_>) -> AppResult<Opened> {
@@ -250,24 +220,26 @@ pub async fn open(app: &App, requester: &Requester, input: &OutageInput, footer:
     )
     .await?;
     let notify = pushes(app, &new.audience, None, &mailing.title).await?;
-    let extras = Extras { notify, authority: Some(Permission::OutagesManage), ..Extras::default() };
+    let extras =
+        Extras { notify, authority: Some(Permission::OutagesManage), discard_on_failure: true, ..Extras::default() };
     let actor = requester.actor();
     let by = requester.user_id();
-    let (reach, (outage, units, tickets)) = send_notice(app, requester, mailing.id, footer, extras, move |tx| {
-        Box::pin(async move {
-            let (outage, units, tickets) = store::insert(tx, &new, &buildings, mailing.id, by).await?;
-            audit::record(
-                tx,
-                Change::new(&actor, AuditAction::OutageOpened, outage.id)
-                    .summary(format!("{} ({units}, {tickets})", outage.kind.code()))
-                    .building(buildings.first().copied().filter(|_| buildings.len() == 1)),
-            )
-            .await?;
-            tx.emit(&Event::OutageOpened(notice_of(&outage)));
-            Ok((outage, units, tickets))
+    let (reach, (outage, units, tickets)) =
+        mailings::send_with(app, requester, mailing.id, footer, extras, move |tx| {
+            Box::pin(async move {
+                let (outage, units, tickets) = store::insert(tx, &new, &buildings, mailing.id, by).await?;
+                audit::record(
+                    tx,
+                    Change::new(&actor, AuditAction::OutageOpened, outage.id)
+                        .summary(format!("{} ({units}, {tickets})", outage.kind.code()))
+                        .building(buildings.first().copied().filter(|_| buildings.len() == 1)),
+                )
+                .await?;
+                tx.emit(&Event::OutageOpened(notice_of(&outage)));
+                Ok((outage, units, tickets))
+            })
         })
-    })
-    .await?;
+        .await?;
     let building_names = names_of(&building_names(app).await?, &outage);
     Ok(Opened { outage, building_names, reach, units, tickets })
 }
@@ -304,11 +276,17 @@ pub async fn close(
     )
     .await?;
     let notify = pushes(app, &outage.audience, Some(&only), &mailing.title).await?;
-    let extras = Extras { notify, only: Some(only), authority: Some(Permission::OutagesManage), ..Extras::default() };
+    let extras = Extras {
+        notify,
+        only: Some(only),
+        authority: Some(Permission::OutagesManage),
+        discard_on_failure: true,
+        ..Extras::default()
+    };
     let actor = requester.actor();
     let user = requester.account()?.id;
     let single = outage.building_ids.first().copied().filter(|_| outage.building_ids.len() == 1);
-    let (reach, outage) = send_notice(app, requester, mailing.id, footer, extras, move |tx| {
+    let (reach, outage) = mailings::send_with(app, requester, mailing.id, footer, extras, move |tx| {
         Box::pin(async move {
             if !store::close(tx, id, mailing.id, user).await? {
                 return Err(AppError::Rule(Rule::OutageClosed));

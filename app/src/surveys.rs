@@ -573,7 +573,8 @@ pub async fn remind(
     let notify = announcements(app, &waiting, PushKind::SurveyReminder, &survey.title).await?;
     let (mailing, _) =
         crate::mailings::create_with(app, requester, &input, &["link"], Permission::MailingsSend).await?;
-    let extras = crate::mailings::Extras { exclude, survey: Some(id), notify, ..Default::default() };
+    let extras =
+        crate::mailings::Extras { exclude, survey: Some(id), notify, discard_on_failure: true, ..Default::default() };
     let (size, ()) =
         crate::mailings::send_with(app, requester, mailing.id, words.footer, extras, crate::mailings::nothing_more)
             .await?;

@@ -202,25 +202,7 @@ impl AudienceForm {
 
     /// The editor's audience choices, those of the form marked.
     pub fn view(&self, t: &Catalog, choices: &[AudienceChoice]) -> AudienceView {
-        let buildings = choices
-            .iter()
-            .map(|b| BuildingChoice {
-                building: Choice {
-                    value: b.building_id.to_string(),
-                    label: b.building_name.clone(),
-                    on: self.buildings.contains(&b.building_id.to_string()),
-                },
-                sections: b
-                    .sections
-                    .iter()
-                    .map(|(id, kind, name)| Choice {
-                        value: id.to_string(),
-                        label: (t.pl.section_title)(*kind, name),
-                        on: self.sections.contains(&id.to_string()),
-                    })
-                    .collect(),
-            })
-            .collect();
+        let buildings = building_choices(t, choices, &self.buildings, &self.sections);
         let roles = LinkRole::ALL
             .iter()
             .map(|r| Choice {
@@ -312,6 +294,35 @@ pub(crate) struct Choice {
     pub value: String,
     pub label: String,
     pub on: bool,
+}
+
+/// Buildings and their sections to tick (`templates/building_choices.html`),
+/// those in `buildings` and `sections` (ids as the form sent them) ticked.
+pub(crate) fn building_choices(
+    t: &Catalog,
+    choices: &[AudienceChoice],
+    buildings: &HashSet<String>,
+    sections: &HashSet<String>,
+) -> Vec<BuildingChoice> {
+    choices
+        .iter()
+        .map(|b| BuildingChoice {
+            building: Choice {
+                value: b.building_id.to_string(),
+                label: b.building_name.clone(),
+                on: buildings.contains(&b.building_id.to_string()),
+            },
+            sections: b
+                .sections
+                .iter()
+                .map(|(id, kind, name)| Choice {
+                    value: id.to_string(),
+                    label: (t.pl.section_title)(*kind, name),
+                    on: sections.contains(&id.to_string()),
+                })
+                .collect(),
+        })
+        .collect()
 }
 
 pub(crate) struct BuildingChoice {

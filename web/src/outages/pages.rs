@@ -19,6 +19,7 @@ use crate::auth::csrf::FormPairs;
 use crate::auth::{CsrfForm, PageCaller};
 use crate::error::PageError;
 use crate::i18n::Catalog;
+use crate::mailings::pages::{BuildingChoice, Choice, building_choices};
 use crate::pages::{Chrome, FormFailure, Section, fmt_opt_time, fmt_time, html_with_status, see_other};
 use crate::state::AppState;
 
@@ -49,18 +50,6 @@ fn line(t: &Catalog, listed: &Listed, zone: chrono_tz::Tz) -> Line {
 /// A wall-clock time as pages show it.
 fn wall(at: chrono::NaiveDateTime) -> String {
     at.format("%d.%m.%Y %H:%M").to_string()
-}
-
-/// A choice in the form.
-struct Choice {
-    value: String,
-    label: String,
-    on: bool,
-}
-
-struct BuildingChoice {
-    building: Choice,
-    sections: Vec<Choice>,
 }
 
 /// The form as typed.
@@ -182,25 +171,7 @@ async fn list(
             on: draft.kind == k.code(),
         })
         .collect();
-    let places = choices
-        .iter()
-        .map(|b| BuildingChoice {
-            building: Choice {
-                value: b.building_id.to_string(),
-                label: b.building_name.clone(),
-                on: draft.buildings.contains(&b.building_id.to_string()),
-            },
-            sections: b
-                .sections
-                .iter()
-                .map(|(id, kind, name)| Choice {
-                    value: id.to_string(),
-                    label: (t.pl.section_title)(*kind, name),
-                    on: draft.sections.contains(&id.to_string()),
-                })
-                .collect(),
-        })
-        .collect();
+    let places = building_choices(t, &choices, &draft.buildings, &draft.sections);
     let page = ListPage {
         t,
         chrome: Chrome::new(caller, Section::Outages, "/outages").with_notice(notice),
