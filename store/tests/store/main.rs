@@ -11,6 +11,7 @@ mod event_log;
 mod group_commit;
 mod helpers;
 mod layout_clients;
+mod outages;
 mod outbox;
 mod passes;
 mod tickets;

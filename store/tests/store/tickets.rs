@@ -7,16 +7,12 @@ use serde_json::json;
 
 use domovoy_domain::account::User;
 use domovoy_domain::classifier::ClassifierKind;
-use domovoy_domain::contact::Phone;
-use domovoy_domain::ids::{BuildingId, ClassifierId, TicketId, UserId};
+use domovoy_domain::ids::{BuildingId, ClassifierId, TicketId};
 use domovoy_domain::permission::Permission;
 use domovoy_domain::policy::GrantScope;
 use domovoy_domain::role::RoleTemplate;
 use domovoy_domain::sla::{CalendarDay, DayKind, Schedule, SlaState, SlaTargets};
-use domovoy_domain::ticket::{
-    Description, HistoryChange, PhotoStage, Priority, Ticket, TicketNumber, TicketParts, TicketSla, TicketSource,
-    TicketStatus,
-};
+use domovoy_domain::ticket::{Description, HistoryChange, PhotoStage, Priority, Ticket, TicketSource, TicketStatus};
 use domovoy_store::classifier::NewItem;
 use domovoy_store::idempotency::{self, Recorded};
 use domovoy_store::sla::PolicyDraft;
@@ -26,64 +22,11 @@ use domovoy_store::{
     Db, StoreError, assignments, buildings, classifier, intake, roles, saved_filters, sla, teams, users,
 };
 
-use crate::helpers::{add_user, building_draft, staff};
+use crate::helpers::{add_user, building_draft, insert, staff, ticket};
 
 async fn building(db: &Db, name: &str) -> BuildingId {
     let draft = building_draft(name, "Europe/Moscow");
     db.write(move |tx| Box::pin(async move { buildings::insert(tx, &draft).await })).await.unwrap().value.id
-}
-
-fn ticket(building: BuildingId, text: &str, creator: Option<UserId>) -> TicketParts {
-    let now = domovoy_store::stored_now();
-    TicketParts {
-        id: TicketId::new(),
-        number: TicketNumber { year: 2026, seq: 0 },
-        source: TicketSource::Phone,
-        building_id: building,
-        unit_id: None,
-        client_id: None,
-        contact_name: Some("Кузьмина Ольга".into()),
-        contact_phone: Some(Phone::parse("+79165551234").unwrap()),
-        location: Some("кв. 45".into()),
-        place_id: None,
-        category_id: None,
-        problem_id: None,
-        priority: Priority::Normal,
-        description: Description::parse(text).unwrap(),
-        status: TicketStatus::New,
-        hold_reason: None,
-        end_reason: None,
-        assignee_id: None,
-        en_route_at: None,
-        team_id: None,
-        created_by: creator,
-        version: 1,
-        created_at: now,
-        updated_at: now,
-        responded_at: None,
-        resolved_at: None,
-        closed_at: None,
-        sla: TicketSla::none(),
-        rating: None,
-        rating_comment: None,
-        rated_at: None,
-        flagged: false,
-    }
-}
-
-/// Numbers and stores a ticket.
-async fn insert(db: &Db, ticket: TicketParts) -> Ticket {
-    let mut ticket = Ticket::from_parts(ticket);
-    db.write(move |tx| {
-        Box::pin(async move {
-            ticket.number = tickets::next_number(tx, ticket.number.year).await?;
-            tickets::insert(tx, &ticket).await?;
-            Ok::<_, StoreError>(ticket)
-        })
-    })
-    .await
-    .unwrap()
-    .value
 }
 
 async fn save(db: &Db, ticket: Ticket) -> Result<Ticket, StoreError> {
