@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use domovoy_domain::FieldError;
 use domovoy_domain::audit::AuditAction;
-use domovoy_domain::device::PushNotice;
+use domovoy_domain::device::{PushKind, PushNotice};
 use domovoy_domain::ids::{BuildingId, ClientId, MailingId, MailingTemplateId, SectionId, SegmentId, SurveyId};
 use domovoy_domain::layout::SectionKind;
 use domovoy_domain::mailing::{
@@ -529,6 +529,10 @@ pub(crate) struct Extras {
     pub survey: Option<SurveyId>,
     /// Pushes written in the sending transaction.
     pub notify: Vec<PushNotice>,
+    /// A push of this kind and detail to every recipient with an account
+    /// (an outage's notices), added to `notify` once the recipients are
+    /// known.
+    pub push: Option<(PushKind, String)>,
     /// Its scheduled time came ([`send_due`]): it moves from scheduled,
     /// and each recipient's messages leave when their building's clock
     /// shows the time.
@@ -601,6 +605,17 @@ where
     recipients.retain(|to| {
         !extras.exclude.contains(&to.client_id) && extras.only.as_ref().is_none_or(|only| only.contains(&to.client_id))
     });
+    let mut notify = extras.notify;
+    if let Some((kind, detail)) = &extras.push {
+        let people: Vec<ClientId> = recipients.iter().map(|to| to.client_id).collect();
+        notify.extend(clients::users_of(&app.db, &people).await?.into_iter().map(|user| PushNotice {
+            user,
+            kind: *kind,
+            ticket_id: None,
+            number: String::new(),
+            detail: Some(detail.clone()),
+        }));
+    }
     let cabinet = extras.survey.map(|survey| format!("{}{}", app.config.public_url, survey_path(survey)));
     let mut links = Vec::new();
     let texts = Texts::new(&mailing, today)?;
@@ -716,7 +731,7 @@ where
                 }
                 mail::enqueue_many(tx, letters.iter().map(|(key, letter, at)| (key.as_str(), letter, *at))).await?;
                 sms::enqueue_many(tx, texts_out.iter().map(|(key, text, at)| (key.as_str(), text, *at))).await?;
-                for notice in extras.notify {
+                for notice in notify {
                     tx.notify(notice);
                 }
                 audit::record(tx, Change::new(&actor, AuditAction::MailingSent, id).summary(summary)).await?;

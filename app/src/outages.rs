@@ -13,16 +13,15 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use serde::{Deserialize, Serialize};
 
 use domovoy_domain::audit::AuditAction;
-use domovoy_domain::device::{PushKind, PushNotice};
+use domovoy_domain::device::PushKind;
 use domovoy_domain::event::{Event, OutageNotice};
 use domovoy_domain::ids::{BuildingId, ClientId, MailingId, OutageId, SectionId, TicketId, UnitId};
 use domovoy_domain::mailing::{Audience, DeliveryStatus, MailingChannel, MailingKind};
-use domovoy_domain::outage::{NewOutage, Outage};
+use domovoy_domain::outage::{NewOutage, Outage, OutageKind};
 use domovoy_domain::permission::Permission;
 use domovoy_domain::policy::Target;
 use domovoy_domain::ticket::Ticket;
 use domovoy_store::audit::{self, Change};
-use domovoy_store::clients;
 use domovoy_store::mailings as mailing_store;
 use domovoy_store::outages as store;
 use domovoy_store::tickets::{TicketQuery, TicketSort};
@@ -167,34 +166,6 @@ fn notice_mailing(app: &App, notice: &NoticeInput, audience: &Audience) -> Maili
     }
 }
 
-/// Pushes to the residents (with an account) of `audience`, or of `only`.
-async fn pushes(
-    app: &App,
-    audience: &Audience,
-    only: Option<&HashSet<ClientId>>,
-    title: &str,
-) -> AppResult<Vec<PushNotice>> {
-    let people: Vec<ClientId> = match only {
-        Some(only) => only.iter().copied().collect(),
-        None => mailing_store::recipients(&app.db, audience, mailings::today(app))
-            .await?
-            .into_iter()
-            .map(|r| r.client_id)
-            .collect(),
-    };
-    Ok(clients::users_of(&app.db, &people)
-        .await?
-        .into_iter()
-        .map(|user| PushNotice {
-            user,
-            kind: PushKind::OutageNotice,
-            ticket_id: None,
-            number: String::new(),
-            detail: Some(title.to_owned()),
-        })
-        .collect())
-}
-
 /// Registers an outage and, in the same transaction, sends its emergency
 /// notice, selects its units and links their open tickets.
 pub async fn open(app: &App, requester: &Requester, input: &OutageInput, footer: Footer<'_>) -> AppResult<Opened> {
@@ -219,9 +190,12 @@ pub async fn open(app: &App, requester: &Requester, input: &OutageInput, footer:
         Permission::OutagesManage,
     )
     .await?;
-    let notify = pushes(app, &new.audience, None, &mailing.title).await?;
-    let extras =
-        Extras { notify, authority: Some(Permission::OutagesManage), discard_on_failure: true, ..Extras::default() };
+    let extras = Extras {
+        push: Some((PushKind::OutageNotice, mailing.title.clone())),
+        authority: Some(Permission::OutagesManage),
+        discard_on_failure: true,
+        ..Extras::default()
+    };
     let actor = requester.actor();
     let by = requester.user_id();
     let (reach, (outage, units, tickets)) =
@@ -244,15 +218,18 @@ pub async fn open(app: &App, requester: &Requester, input: &OutageInput, footer:
     Ok(Opened { outage, building_names, reach, units, tickets })
 }
 
-/// Closes an open outage and tells it is over to those its notice went to,
-/// in one transaction; a second close is refused (`outage_closed`).
+/// Closes an open outage and tells it is over to those its notice went to
+/// (in `words` for its kind), in one transaction; a second close is refused (`outage_closed`).
 pub async fn close(
     app: &App,
     requester: &Requester,
     id: OutageId,
-    notice: &NoticeInput,
+    words: &dyn Fn(OutageKind) -> NoticeInput,
     footer: Footer<'_>,
 ) -> AppResult<(Outage, AudienceSize)> {
+    if !may_see_any(requester) {
+        return Err(AppError::Forbidden);
+    }
     let outage = store::get(&app.db, id).await?;
     if !sees(requester, &outage) {
         return Err(AppError::NotFound);
@@ -270,14 +247,13 @@ pub async fn close(
     let (mailing, _) = mailings::create_with(
         app,
         requester,
-        &notice_mailing(app, notice, &outage.audience),
+        &notice_mailing(app, &words(outage.kind), &outage.audience),
         &[],
         Permission::OutagesManage,
     )
     .await?;
-    let notify = pushes(app, &outage.audience, Some(&only), &mailing.title).await?;
     let extras = Extras {
-        notify,
+        push: Some((PushKind::OutageNotice, mailing.title.clone())),
         only: Some(only),
         authority: Some(Permission::OutagesManage),
         discard_on_failure: true,

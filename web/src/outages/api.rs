@@ -214,8 +214,7 @@ pub async fn close_outage(
     let t = caller.t();
     let id = OutageId::from_uuid(*id);
     let written = body.map(|b| b.into_inner()).unwrap_or_default().notice;
-    let kind = outages::get(&state, &caller, id).await?.outage.kind;
-    let notice = super::closing_notice(t, written, kind);
-    let (_, reach) = outages::close(&state, &caller, id, &notice, &t.ml.footer).await?;
+    let words = |kind| super::closing_notice(t, written.clone(), kind);
+    let (_, reach) = outages::close(&state, &caller, id, &words, &t.ml.footer).await?;
     Ok(web::Json(AudienceDto::from(&reach)))
 }

@@ -355,9 +355,8 @@ pub async fn close_page(
     let id = OutageId::from_uuid(*id);
     let form = form.0;
     let written = NoticeInput { title: form.notice_title, body: form.notice_body };
-    let kind = outages::get(&state, &caller, id).await?.outage.kind;
-    let notice = super::closing_notice(t, Some(written.clone()), kind);
-    match outages::close(&state, &caller, id, &notice, &t.ml.footer).await {
+    let words = |kind| super::closing_notice(t, Some(written.clone()), kind);
+    match outages::close(&state, &caller, id, &words, &t.ml.footer).await {
         Ok(_) => Ok(see_other("/outages?done=closed")),
         Err(error) => {
             let failure = FormFailure::from_error(error, t)?;
