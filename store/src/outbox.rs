@@ -100,6 +100,46 @@ pub async fn enqueue_many(
     Ok(added)
 }
 
+/// A message of the past: sent at its time, or given up on with its error.
+#[derive(Debug, Clone)]
+pub struct PastMessage {
+    pub dedup_key: String,
+    pub payload: serde_json::Value,
+    pub at: DateTime<Utc>,
+    /// `None`: it was sent; otherwise the error it failed with.
+    pub error: Option<String>,
+}
+
+/// Records messages of one channel that were sent or failed before (the
+/// demo's history): the dispatcher never takes them, and a delivery row
+/// reads their outcome like any other's. A key already on the channel
+/// keeps its message.
+pub async fn record_past(tx: &mut WriteTx, channel: &str, messages: &[PastMessage]) -> StoreResult<u64> {
+    let mut added = 0;
+    for m in messages {
+        let (sent, failed) = if m.error.is_some() { (None, Some(m.at)) } else { (Some(m.at), None) };
+        added += on_conn!(&mut *tx, c => {
+            sqlx::query(
+                "INSERT INTO outbox (id, channel, dedup_key, payload, created_at, available_at, attempts,
+                                     last_error, sent_at, failed_at)
+                 VALUES ($1, $2, $3, $4, $5, $5, 1, $6, $7, $8) ON CONFLICT (channel, dedup_key) DO NOTHING",
+            )
+            .bind(Uuid::now_v7())
+            .bind(channel)
+            .bind(&m.dedup_key)
+            .bind(Json(&m.payload))
+            .bind(m.at)
+            .bind(m.error.as_deref())
+            .bind(sent)
+            .bind(failed)
+            .execute(&mut *c)
+            .await?
+            .rows_affected()
+        });
+    }
+    Ok(added)
+}
+
 /// Claims up to `limit` due messages until `lease_until` and records the
 /// start of their attempt. On PostgreSQL several dispatchers claim disjoint
 /// sets (`FOR UPDATE SKIP LOCKED`); on SQLite the single writer serialises
