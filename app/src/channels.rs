@@ -37,6 +37,7 @@ pub async fn send_test(app: &App, requester: &Requester, subject: &str, text: &s
         to: to.as_str().to_owned(),
         subject: subject.to_owned(),
         text: text.to_owned(),
+        html: None,
         attachments: Vec::new(),
         unsubscribe: None,
     };

@@ -132,18 +132,17 @@ impl AppConfig {
         self.sms.is_some()
     }
 
-    /// Whether this server sends mailings by `channel`: the cabinet always,
-    /// e-mail and texts when configured, push to residents not yet (the
-    /// resident app's pushes are per person, not per delivery). Every
-    /// choice of channels (the editor, a survey's reminder, an outage's
-    /// notice) and every check asks here.
+    /// Whether this server sends mailings by `channel`: the cabinet and
+    /// push always (Web Push needs no settings; a recipient is reached by
+    /// push when they have a device it reaches), e-mail and texts when
+    /// configured. Every choice of channels (the editor, a survey's
+    /// reminder, an outage's notice) and every check asks here.
     pub fn sends_by(&self, channel: domovoy_domain::mailing::MailingChannel) -> bool {
         use domovoy_domain::mailing::MailingChannel;
         match channel {
-            MailingChannel::InApp => true,
+            MailingChannel::InApp | MailingChannel::Push => true,
             MailingChannel::Email => self.mail_enabled(),
             MailingChannel::Sms => self.sms_enabled(),
-            MailingChannel::Push => false,
         }
     }
 }

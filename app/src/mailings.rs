@@ -27,11 +27,13 @@ use domovoy_domain::mailing::{
     self as domain, Audience, DeliveryStatus, Exclusion, Mailing, MailingChannel, MailingKind, MailingStatus,
     MailingTemplate, NewMailing, NewSegment, NewTemplate, Reach, Segment,
 };
+use domovoy_domain::markup;
 use domovoy_domain::permission::Permission;
 use domovoy_domain::policy::Target;
 use domovoy_store::WriteTx;
 use domovoy_store::audit::{self, Change};
 use domovoy_store::clients;
+use domovoy_store::devices::{self, PersonPush};
 use domovoy_store::mail::{self, Letter, LetterFile};
 use domovoy_store::mailings::{self as store, Delivery, NewDelivery, Notice, Recipient};
 use domovoy_store::sms::{self, MAX_SMS_CHARS, Sms};
@@ -290,7 +292,8 @@ fn route_of(mailing: &Mailing, to: &Recipient) -> domain::Route {
         contact: match channel {
             MailingChannel::Email => to.email.is_some(),
             MailingChannel::Sms => to.phone.is_some(),
-            MailingChannel::Push | MailingChannel::InApp => false,
+            MailingChannel::Push => to.app_user.is_some(),
+            MailingChannel::InApp => false,
         },
         consent: channel.consent().is_some_and(|c| to.consents.contains(&c)),
     })
@@ -634,6 +637,7 @@ where
     let mut rows = Vec::with_capacity(recipients.len() * 2);
     let mut letters = Vec::new();
     let mut texts_out = Vec::new();
+    let mut pushes_out = Vec::new();
     let now = Utc::now();
     for (to, route) in recipients.iter().zip(&routes) {
         let (subject, text) = texts.render(to, cabinet.as_deref())?;
@@ -641,13 +645,48 @@ where
             rows.push(NewDelivery::in_app(to.client_id, subject.clone(), text.clone()));
         }
         match route.outward {
-            Ok(channel @ (MailingChannel::Email | MailingChannel::Sms)) => {
+            Ok(MailingChannel::InApp) => return Err(AppError::Rule(Rule::ChannelUnavailable)),
+            Ok(channel) => {
+                let key = format!("mailing:{}:{}", mailing.id, to.client_id);
+                // At the scheduled time on the building's clock, and not at
+                // night unless it is an emergency.
+                let zone = to.time_zone.tz();
+                let leaves = at.and_then(|at| domain::instant_in(at, zone)).map_or(now, |at| at.max(now));
+                let not_before = app
+                    .config
+                    .quiet_hours
+                    .filter(|_| mailing.kind != MailingKind::Emergency)
+                    .map_or(leaves, |quiet| quiet.release(leaves, zone));
+                let not_before = (not_before > now).then_some(not_before);
+                if channel == MailingChannel::Push {
+                    // The route took push because the person has an account
+                    // that pushes reach; the phone's settings turn it off.
+                    let user = to.app_user.ok_or(AppError::Rule(Rule::ChannelUnavailable))?;
+                    let push = PersonPush {
+                        user,
+                        kind: PushKind::Mailing,
+                        detail: subject.clone(),
+                        text: markup::to_plain(&text),
+                    };
+                    pushes_out.push((key.clone(), push, not_before));
+                    rows.push(NewDelivery {
+                        client_id: to.client_id,
+                        channel: Some(channel),
+                        address: None,
+                        status: DeliveryStatus::Queued,
+                        reason: None,
+                        outbox_key: Some(key),
+                        unsubscribe_token: None,
+                        subject,
+                        text,
+                    });
+                    continue;
+                }
                 let address = match channel {
                     MailingChannel::Email => to.email.clone(),
                     _ => to.phone.clone(),
                 }
                 .unwrap_or_default();
-                let key = format!("mailing:{}:{}", mailing.id, to.client_id);
                 let token = (mailing.kind != MailingKind::Emergency).then(new_secret);
                 let link = token.as_deref().map(|t| format!("{}{}", app.config.public_url, unsubscribe_path(t)));
                 let personal = match extras.survey {
@@ -660,32 +699,27 @@ where
                     None => text.clone(),
                 };
                 let footer = link.as_deref().map(|link| footer(channel, link));
-                // At the scheduled time on the building's clock, and not at
-                // night unless it is an emergency.
-                let zone = to.time_zone.tz();
-                let leaves = at.and_then(|at| domain::instant_in(at, zone)).map_or(now, |at| at.max(now));
-                let not_before = app
-                    .config
-                    .quiet_hours
-                    .filter(|_| mailing.kind != MailingKind::Emergency)
-                    .map_or(leaves, |quiet| quiet.release(leaves, zone));
-                let not_before = (not_before > now).then_some(not_before);
                 if channel == MailingChannel::Email {
-                    let text = match footer {
-                        Some(footer) => format!("{personal}\n\n-- \n{footer}"),
-                        None => personal,
+                    // Plain words and the same formatted, the footer under a rule.
+                    let (plain, html) = (markup::to_plain(&personal), markup::to_html(&personal));
+                    let (text, html) = match footer {
+                        Some(footer) => {
+                            (format!("{plain}\n\n-- \n{footer}"), format!("{html}<hr>{}", markup::to_html(&footer)))
+                        }
+                        None => (plain, html),
                     };
                     let letter = Letter {
                         to: address.clone(),
                         subject: subject.clone(),
                         text,
+                        html: Some(html),
                         attachments: files.clone(),
                         unsubscribe: link,
                     };
                     letters.push((key.clone(), letter, not_before));
                 } else {
                     // A text has no subject: the body says it all.
-                    let text = sms_text(personal.trim(), footer.as_deref());
+                    let text = sms_text(markup::to_plain(&personal).trim(), footer.as_deref());
                     texts_out.push((key.clone(), Sms { to: address.clone(), text }, not_before));
                 }
                 rows.push(NewDelivery {
@@ -700,8 +734,6 @@ where
                     text,
                 });
             }
-            // `check_channels` let no other outward channel through.
-            Ok(_) => return Err(AppError::Rule(Rule::ChannelUnavailable)),
             Err(why) if !route.in_app => rows.push(NewDelivery {
                 client_id: to.client_id,
                 channel: None,
@@ -731,6 +763,8 @@ where
                 }
                 mail::enqueue_many(tx, letters.iter().map(|(key, letter, at)| (key.as_str(), letter, *at))).await?;
                 sms::enqueue_many(tx, texts_out.iter().map(|(key, text, at)| (key.as_str(), text, *at))).await?;
+                devices::enqueue_to_people(tx, pushes_out.iter().map(|(key, push, at)| (key.as_str(), push, *at)))
+                    .await?;
                 for notice in notify {
                     tx.notify(notice);
                 }
@@ -1080,6 +1114,7 @@ mod tests {
             email: None,
             phone: None,
             consents: Vec::new(),
+            app_user: None,
             time_zone: domovoy_domain::building::TimeZone::parse("Europe/Moscow").unwrap(),
         };
         assert!(texts.render(&to, None).is_err());

@@ -198,6 +198,10 @@ code_enum! {
         /// An outage where I live (a resident) was registered or is over
         /// (`detail` is the notice's title; no ticket).
         OutageNotice = "outage.notice",
+        /// A mailing sent to me by push (a resident): `detail` is its
+        /// subject, `text` the start of its words; no ticket. Sent per
+        /// person, not per device (see `store::devices::enqueue_person`).
+        Mailing = "mailing",
     }
 }
 

@@ -26,6 +26,7 @@ pub mod ids;
 pub mod import;
 pub mod layout;
 pub mod mailing;
+pub mod markup;
 pub mod outage;
 pub mod pass;
 pub mod password;

@@ -31,7 +31,7 @@ use uuid::Uuid;
 use domovoy_actors::outbox::answer::{Answer, parse_retry_after};
 use domovoy_actors::outbox::{Channel, SendError};
 use domovoy_domain::device::{Platform, PushAddress, WebPushSubscription};
-use domovoy_domain::ids::DeviceId;
+use domovoy_domain::ids::{DeviceId, UserId};
 use domovoy_store::devices::{self, Device, PUSH_CHANNEL};
 use domovoy_store::outbox::OutboxMessage;
 use domovoy_store::{Db, StoreError};
@@ -157,6 +157,13 @@ impl PushChannel {
     }
 
     async fn deliver(&self, message: &OutboxMessage) -> Result<(), SendError> {
+        if let Some(user) = message.payload["user_id"].as_str() {
+            let user = user
+                .parse::<Uuid>()
+                .map(UserId::from_uuid)
+                .map_err(|_| SendError::Permanent("the message names no person".to_owned()))?;
+            return self.deliver_to_person(user, message).await;
+        }
         let id = message.payload["device_id"]
             .as_str()
             .and_then(|id| id.parse::<Uuid>().ok())
@@ -167,15 +174,48 @@ impl PushChannel {
             Err(StoreError::NotFound) => return Err(SendError::Permanent("the device was removed".to_owned())),
             Err(error) => return Err(SendError::Retry(error.to_string())),
         };
+        self.send_to(&device, app_payload(message, "device_id")).await
+    }
+
+    /// A push to a person (a mailing's): to every device of theirs pushes
+    /// reach now. Sent when one of them took it; then it is never sent
+    /// again, so a device that failed meanwhile misses it rather than the
+    /// others getting it twice. Tried again only when none took it and one
+    /// may later.
+    async fn deliver_to_person(&self, user: UserId, message: &OutboxMessage) -> Result<(), SendError> {
+        let devices = devices::reachable_of(&self.db, user).await.map_err(|e| SendError::Retry(e.to_string()))?;
+        if devices.is_empty() {
+            return Err(SendError::Permanent("the person has no device that receives pushes".to_owned()));
+        }
+        let payload = app_payload(message, "user_id");
+        let mut retry = None;
+        let mut refused = Vec::new();
+        let mut taken = false;
+        for device in &devices {
+            match self.send_to(device, payload.clone()).await {
+                Ok(()) => taken = true,
+                Err(error @ (SendError::Retry(_) | SendError::RetryAfter { .. })) => {
+                    tracing::info!(device = %device.id, %error, "push: a device of the person did not take it");
+                    retry.get_or_insert(error);
+                }
+                Err(SendError::Permanent(why)) => refused.push(why),
+            }
+        }
+        match (taken, retry) {
+            (true, _) => Ok(()),
+            (false, Some(error)) => Err(error),
+            (false, None) => Err(SendError::Permanent(refused.join("; "))),
+        }
+    }
+
+    /// Gives the payload to the provider of the device's platform; a
+    /// device its service calls gone is removed at once.
+    async fn send_to(&self, device: &Device, payload: Value) -> Result<(), SendError> {
         let Some(provider) = self.providers.get(&device.platform) else {
             return Err(SendError::Permanent(format!("no {} provider is configured", device.platform)));
         };
-        // What the app gets: the message's own fields, never the device's.
-        let mut payload = message.payload.clone();
-        if let Some(fields) = payload.as_object_mut() {
-            fields.remove("device_id");
-        }
-        match provider.send(&device, &payload).await {
+        let id = device.id;
+        match provider.send(device, &payload).await {
             Ok(()) => Ok(()),
             Err(PushError::Gone(why)) => {
                 let removed = self.db.write(move |tx| Box::pin(async move { devices::forget(tx, id).await })).await;
@@ -192,6 +232,16 @@ impl PushChannel {
     }
 }
 
+/// What the app gets: the message's own fields, without the one that
+/// addressed it (a device's or a person's id).
+fn app_payload(message: &OutboxMessage, address: &str) -> Value {
+    let mut payload = message.payload.clone();
+    if let Some(fields) = payload.as_object_mut() {
+        fields.remove(address);
+    }
+    payload
+}
+
 impl Channel for PushChannel {
     fn name(&self) -> &'static str {
         PUSH_CHANNEL
@@ -201,9 +251,10 @@ impl Channel for PushChannel {
         Box::pin(self.deliver(message))
     }
 
-    /// One device's pushes arrive in the order they were queued.
+    /// One device's (or person's) pushes arrive in the order they were
+    /// queued.
     fn lane(&self, message: &OutboxMessage) -> Option<String> {
-        message.payload["device_id"].as_str().map(str::to_owned)
+        message.payload["device_id"].as_str().or_else(|| message.payload["user_id"].as_str()).map(str::to_owned)
     }
 }
 

@@ -2,7 +2,6 @@
 //! changes.
 
 use chrono::{DateTime, Utc};
-use sea_query::{Expr, ExprTrait, Query};
 use serde::Serialize;
 use serde_json::json;
 use sqlx::types::Json;
@@ -13,7 +12,7 @@ use domovoy_domain::device::{
 };
 use domovoy_domain::ids::{DeviceId, TicketId, TokenId, UserId};
 
-use crate::db::{Db, Source, WriteTx, fetch_all_built};
+use crate::db::{Db, Source, WriteTx};
 use crate::error::{StoreError, StoreResult, decode};
 use crate::users::expect_one;
 
@@ -337,21 +336,61 @@ pub async fn answers(db: &Db, device: DeviceId, from: i64, to: i64) -> StoreResu
 /// The outbox channel of pushes to devices.
 pub const PUSH_CHANNEL: &str = "push";
 
-#[derive(sea_query::Iden)]
-enum Devices {
-    Table,
-    Id,
-    UserId,
-    TokenId,
-    PushAddress,
+/// The condition that a row of `devices` can be pushed to now (`$n`): it
+/// has a push address, and the sign-in it registered with is neither
+/// revoked nor expired. One text for every query that asks.
+pub(crate) fn reachable_sql(now: usize) -> String {
+    format!(
+        "devices.push_address IS NOT NULL AND NOT EXISTS (SELECT 1 FROM auth_tokens t
+         WHERE t.id = devices.token_id AND (t.revoked_at IS NOT NULL OR t.expires_at <= ${now}))"
+    )
 }
 
-#[derive(sea_query::Iden)]
-enum AuthTokens {
-    Table,
-    Id,
-    RevokedAt,
-    ExpiresAt,
+/// A person's devices pushes reach now (a push to the person, not to one
+/// device, is fanned out to these when it leaves).
+pub async fn reachable_of<'a>(source: impl Into<Source<'a>>, user: UserId) -> StoreResult<Vec<Device>> {
+    let sql = format!(
+        "SELECT {} FROM devices WHERE devices.user_id = $1 AND {} ORDER BY last_seen_at DESC, id",
+        device_columns!(),
+        reachable_sql(2)
+    );
+    let rows: Vec<DeviceRow> = on_conn!(source, c => {
+        sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(user.as_uuid()).bind(Utc::now()).fetch_all(&mut *c).await?
+    });
+    rows.into_iter().map(Device::try_from).collect()
+}
+
+/// A push to a person (a mailing's): one outbox message, fanned out to
+/// their devices when it leaves, and one delivery to account for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonPush {
+    pub user: UserId,
+    pub kind: PushKind,
+    /// The title's line (a mailing's subject).
+    pub detail: String,
+    /// The start of the words.
+    pub text: String,
+}
+
+/// The longest `text` a person's push carries, in characters (push
+/// services take about 4 KB; a notification shows a few lines).
+pub const PERSON_PUSH_TEXT: usize = 240;
+
+/// Queues pushes to people under the given keys, each now or not before its
+/// time; a key queued before keeps its push. Answers how many were added.
+pub async fn enqueue_to_people<'a>(
+    tx: &mut WriteTx,
+    pushes: impl IntoIterator<Item = (&'a str, &'a PersonPush, Option<DateTime<Utc>>)>,
+) -> StoreResult<u64> {
+    let messages: Vec<_> = pushes
+        .into_iter()
+        .map(|(key, push, not_before)| {
+            let text: String = push.text.chars().take(PERSON_PUSH_TEXT).collect();
+            let payload = json!({"user_id": push.user, "kind": push.kind.code(), "detail": push.detail, "text": text});
+            (key.to_owned(), payload, not_before)
+        })
+        .collect();
+    crate::outbox::enqueue_many(tx, PUSH_CHANNEL, &messages).await
 }
 
 /// Puts the pushes a write's events call for into the outbox, one message
@@ -366,26 +405,23 @@ pub(crate) async fn enqueue_pushes(tx: &mut WriteTx, notices: &[PushNotice]) -> 
     users.sort_unstable();
     users.dedup();
     let now = tx.now();
-    let mut select = Query::select();
-    select
-        .column((Devices::Table, Devices::Id))
-        .column((Devices::Table, Devices::UserId))
-        .from(Devices::Table)
-        .left_join(
-            AuthTokens::Table,
-            Expr::col((AuthTokens::Table, AuthTokens::Id)).equals((Devices::Table, Devices::TokenId)),
-        )
-        .and_where(Expr::col((Devices::Table, Devices::UserId)).is_in(users))
-        .and_where(Expr::col((Devices::Table, Devices::PushAddress)).is_not_null())
-        .and_where(Expr::col((AuthTokens::Table, AuthTokens::RevokedAt)).is_null())
-        .and_where(
-            Expr::col((AuthTokens::Table, AuthTokens::ExpiresAt)).is_null().or(Expr::col((
-                AuthTokens::Table,
-                AuthTokens::ExpiresAt,
-            ))
-            .gt(now)),
+    let mut devices: Vec<(Uuid, Uuid)> = Vec::new();
+    // A bounded number of parameters per query.
+    for chunk in users.chunks(500) {
+        let sql = format!(
+            "SELECT id, user_id FROM devices WHERE user_id IN ({}) AND {}",
+            crate::mailings::numbered(1, chunk.len()),
+            reachable_sql(chunk.len() + 1)
         );
-    let devices: Vec<(Uuid, Uuid)> = fetch_all_built(&mut *tx, &select).await?;
+        let found: Vec<(Uuid, Uuid)> = on_conn!(&mut *tx, c => {
+            let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()));
+            for user in chunk {
+                query = query.bind(*user);
+            }
+            query.bind(now).fetch_all(&mut *c).await?
+        });
+        devices.extend(found);
+    }
     for notice in notices {
         let notice = &rating_request(tx, notice).await?;
         let id = Uuid::now_v7();

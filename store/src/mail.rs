@@ -22,6 +22,10 @@ pub struct Letter {
     pub subject: String,
     /// Plain text.
     pub text: String,
+    /// The same words as an HTML fragment (a formatted mailing's), sent as
+    /// the letter's alternative to `text`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub html: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attachments: Vec<LetterFile>,
     /// The link that withdraws consent to these letters (RFC 8058: the

@@ -304,6 +304,9 @@ pub struct Recipient {
     pub email: Option<String>,
     pub phone: Option<String>,
     pub consents: Vec<Channel>,
+    /// Their account, when they have one that pushes reach now (a device
+    /// with a push address, signed in).
+    pub app_user: Option<UserId>,
     /// Their (first) unit's building's zone: quiet hours are its.
     pub time_zone: TimeZone,
 }
@@ -324,6 +327,7 @@ struct RecipientRow {
     consent_push: bool,
     consent_email: bool,
     consent_sms: bool,
+    app_user: Option<Uuid>,
 }
 
 /// The condition on `u` (units) and `l` (client_units) that picks an
@@ -393,6 +397,8 @@ pub async fn recipients<'a>(
     let Some(filter) = audience_filter(audience) else {
         return Ok(Vec::new());
     };
+    let ids = audience_ids(audience);
+    let reachable = crate::devices::reachable_sql(ids.len() + 1);
     let sql = format!(
         "SELECT c.id AS client_id, c.name, u.label AS unit_label, b.name AS building_name,
                 b.address AS building_address, b.time_zone, l.role, l.valid_from, l.valid_to,
@@ -400,7 +406,9 @@ pub async fn recipients<'a>(
                 (SELECT p.e164 FROM client_phones p WHERE p.client_id = c.id ORDER BY p.position LIMIT 1) AS phone,
                 EXISTS (SELECT 1 FROM client_consents k WHERE k.client_id = c.id AND k.channel = 'push') AS consent_push,
                 EXISTS (SELECT 1 FROM client_consents k WHERE k.client_id = c.id AND k.channel = 'email') AS consent_email,
-                EXISTS (SELECT 1 FROM client_consents k WHERE k.client_id = c.id AND k.channel = 'sms') AS consent_sms
+                EXISTS (SELECT 1 FROM client_consents k WHERE k.client_id = c.id AND k.channel = 'sms') AS consent_sms,
+                CASE WHEN EXISTS (SELECT 1 FROM devices WHERE devices.user_id = c.user_id AND {reachable})
+                     THEN c.user_id END AS app_user
          FROM client_units l
          JOIN units u ON u.id = l.unit_id
          JOIN buildings b ON b.id = u.building_id
@@ -408,13 +416,12 @@ pub async fn recipients<'a>(
          WHERE {filter}
          ORDER BY b.name, u.label, c.name, c.id"
     );
-    let ids = audience_ids(audience);
     let rows: Vec<RecipientRow> = on_conn!(source, c => {
         let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()));
         for id in &ids {
             query = query.bind(*id);
         }
-        query.fetch_all(&mut *c).await?
+        query.bind(Utc::now()).fetch_all(&mut *c).await?
     });
     let mut seen = std::collections::HashSet::new();
     let mut out = Vec::new();
@@ -438,6 +445,7 @@ pub async fn recipients<'a>(
             email: row.email,
             phone: row.phone,
             consents,
+            app_user: row.app_user.map(UserId::from_uuid),
             time_zone: decode("buildings.time_zone", &row.time_zone, TimeZone::parse)?,
         });
     }

@@ -499,3 +499,87 @@ async fn the_office_saves_an_audience_as_a_segment_and_writes_to_it_again() {
     assert_eq!(app.delete(&service, &path).await.status(), StatusCode::NO_CONTENT);
     assert_eq!(app.delete(&service, &path).await.status(), StatusCode::NOT_FOUND, "deleted once");
 }
+
+/// The demo's office has sent the tower a works notice by SMS: its report
+/// shows texts sent and a few refused by the gateway with the reason,
+/// nothing waiting (the demo sends nothing at start), and the client card
+/// lists it with the channel.
+#[actix_web::test]
+async fn the_demo_shows_a_mailing_sent_by_sms_with_its_outcomes() {
+    let app = TestApp::spawn().await;
+    let service = app.token("service").await;
+    let list: Value = app.get(&service, "/api/v1/mailings").await.json().await.unwrap();
+    let works = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["title"] == "Плановое отключение электроэнергии")
+        .unwrap_or_else(|| panic!("the demo's SMS mailing: {list}"));
+    assert_eq!(works["status"], "sent");
+    assert_eq!(works["channels"], json!(["sms", "in_app"]));
+    let counts = &works["counts"];
+    let (sent, failed) = (counts["sent"].as_u64().unwrap(), counts["failed"].as_u64().unwrap());
+    assert!(sent > 100 && failed > 0 && failed * 20 < sent, "most texts went, a few were refused: {works}");
+    assert_eq!(counts["queued"], 0, "{works}");
+    let id = works["id"].as_str().unwrap();
+    let deliveries: Value =
+        app.get(&service, &format!("/api/v1/mailings/{id}/deliveries?limit=500")).await.json().await.unwrap();
+    let refused = deliveries
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["status"] == "failed")
+        .unwrap_or_else(|| panic!("a refused text among the first 500: {deliveries}"));
+    assert_eq!(refused["channel"], "sms");
+    assert!(refused["reason"].as_str().unwrap().contains("207"), "{refused}");
+    let card = client_card(&app, &service, refused["client_id"].as_str().unwrap()).await;
+    let mailings = card["mailings"].as_array().unwrap_or_else(|| panic!("the card lists mailings: {card}"));
+    assert!(
+        mailings.iter().any(|m| m["mailing_title"] == "Плановое отключение электроэнергии" && m["channel"] == "sms"),
+        "{card}"
+    );
+}
+
+/// Simple formatting: the letter carries the words twice, plain (marks
+/// dropped, list items as «•») and HTML (bold, a list, a link, everything
+/// typed escaped); the cabinet's notice has the same HTML.
+#[actix_web::test]
+async fn a_formatted_mailing_arrives_as_html_and_as_plain_text() {
+    let Some(smtp) = SmtpServer::start().await else { return };
+    let app = mail_app(&smtp, false).await.unwrap();
+    let service = app.token("service").await;
+    let section = ivanovs_section(&app, &service).await;
+    let body = "**Важно:** собрание <b>во дворе</b>.\n- паспорт\n- квитанция\n\nПодробнее: https://uk.example/news/7.";
+    let created = create(
+        &app,
+        &service,
+        &json!({ "title": "Собрание", "body": body, "kind": "news", "channels": ["email", "in_app"],
+                 "audience": { "section_ids": [section] } }),
+    )
+    .await;
+    let id = created["id"].as_str().unwrap().to_owned();
+    send(&app, &service, &id).await;
+    let letters = smtp.wait_for(usize::try_from(created["reached"]["email"].as_u64().unwrap()).unwrap()).await;
+    let ivanov = letters.iter().find(|l| recipient(l) == "ivanov@mail.demo").expect("Иванов's letter");
+    assert!(header(ivanov, "Content-Type").starts_with("multipart/alternative"), "{ivanov}");
+    let plain = String::from_utf8(part_body(ivanov, "Content-Type: text/plain")).unwrap().replace("\r\n", "\n");
+    assert!(
+        plain.starts_with(
+            "Важно: собрание <b>во дворе</b>.\n• паспорт\n• квитанция\n\nПодробнее: https://uk.example/news/7.\n\n-- \n"
+        ),
+        "{plain}"
+    );
+    let html = String::from_utf8(part_body(ivanov, "Content-Type: text/html")).unwrap();
+    assert!(
+        html.contains(
+            "<p><strong>Важно:</strong> собрание &lt;b&gt;во дворе&lt;/b&gt;.</p><ul><li>паспорт</li><li>квитанция</li></ul>"
+        ),
+        "{html}"
+    );
+    assert!(html.contains("<a href=\"https://uk.example/news/7\">https://uk.example/news/7</a>."), "{html}");
+    assert!(html.contains("/unsubscribe/"), "the footer's link: {html}");
+    let resident = app.token("+79001000001").await;
+    let notices: Value = app.get(&resident, "/api/v1/notices").await.json().await.unwrap();
+    assert_eq!(notices[0]["text"], body, "{notices}");
+    assert!(notices[0]["html"].as_str().unwrap().starts_with("<p><strong>Важно:</strong>"), "{notices}");
+}

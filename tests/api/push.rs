@@ -289,3 +289,92 @@ async fn the_administrator_sees_the_phones_and_sends_a_test() {
     // Only administrators.
     assert_eq!(app.get(&phone, "/api/v1/admin/push").await.status(), StatusCode::FORBIDDEN);
 }
+
+/// A browser of the person signed in with `token` subscribes to pushes at
+/// `endpoint` (real P-256 keys); answers what decrypts them.
+async fn subscribe(app: &TestApp, token: &str, endpoint: &str) -> (ece::EcKeyComponents, Vec<u8>) {
+    let (keys, auth) = ece::generate_keypair_and_auth_secret().unwrap();
+    let subscription = json!({"platform": "webpush", "subscription": {
+        "endpoint": endpoint,
+        "keys": {"p256dh": URL_SAFE_NO_PAD.encode(keys.pub_as_raw().unwrap()), "auth": URL_SAFE_NO_PAD.encode(auth)}}});
+    assert_eq!(app.post(token, "/api/v1/devices", &subscription).await.status(), StatusCode::CREATED);
+    (keys.raw_components().unwrap(), auth.to_vec())
+}
+
+/// Иванов's delivery of a mailing, once nothing of it waits.
+async fn ivanovs_delivery(app: &TestApp, token: &str, id: &str) -> Value {
+    crate::mailings::settled(app, token, id).await;
+    let deliveries: Value =
+        app.get(token, &format!("/api/v1/mailings/{id}/deliveries?limit=500")).await.json().await.unwrap();
+    deliveries
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["client_name"] == "Иванов Иван Иванович" && d["channel"] != "in_app")
+        .cloned()
+        .unwrap_or_else(|| panic!("Иванов's delivery: {deliveries}"))
+}
+
+/// A mailing by push: Иванов's two browsers are one delivery. The first
+/// mailing is taken by one phone while the other's service fails: sent, and
+/// never again to either. The second finds both busy (429): tried again,
+/// then taken by both, once each. The third finds both gone: they are
+/// removed and the delivery failed; the fourth does not reach him by push.
+async fn a_mailing_reaches_a_residents_phones_once(app: TestApp) {
+    let (phone, phone_heard) = push_service(vec![(201, None), (429, Some("1")), (201, None), (410, None)]).await;
+    let (tablet, tablet_heard) = push_service(vec![(503, None), (429, Some("1")), (201, None), (410, None)]).await;
+    let resident = app.token("+79001000001").await;
+    let (keys, auth) = subscribe(&app, &resident, &phone).await;
+    subscribe(&app, &resident, &tablet).await;
+    let service = app.token("service").await;
+    let section = crate::mailings::ivanovs_section(&app, &service).await;
+    let mailing = |n: u32| {
+        json!({ "title": format!("Новость {n} для {{{{ name }}}}"), "body": "Кв. {{ unit }}: двор убран.",
+                "kind": "news", "channels": ["push", "in_app"], "audience": { "section_ids": [section] } })
+    };
+
+    let created = crate::mailings::create(&app, &service, &mailing(1)).await;
+    assert_eq!(created["reached"]["push"], 1, "one resident of the section has a phone: {created}");
+    let first = created["id"].as_str().unwrap().to_owned();
+    crate::mailings::send(&app, &service, &first).await;
+    let delivery = ivanovs_delivery(&app, &service, &first).await;
+    assert_eq!((delivery["channel"].as_str(), delivery["status"].as_str()), (Some("push"), Some("sent")), "{delivery}");
+    wait_for(&phone_heard, 1, Duration::from_secs(30)).await;
+    wait_for(&tablet_heard, 1, Duration::from_secs(30)).await;
+    let plain = ece::decrypt(&keys, &auth, &phone_heard.lock().unwrap()[0].1).expect("the payload decrypts");
+    let payload: Value = serde_json::from_slice(&plain).unwrap();
+    assert_eq!(payload["kind"], "mailing");
+    assert_eq!(payload["detail"], "Новость 1 для Иванов Иван Иванович");
+    assert_eq!(payload["text"], "Кв. 45: двор убран.");
+    assert!(payload.get("user_id").is_none(), "{payload}");
+
+    let second = crate::mailings::create(&app, &service, &mailing(2)).await["id"].as_str().unwrap().to_owned();
+    crate::mailings::send(&app, &service, &second).await;
+    wait_for(&phone_heard, 3, Duration::from_secs(30)).await;
+    wait_for(&tablet_heard, 3, Duration::from_secs(30)).await;
+    assert_eq!(ivanovs_delivery(&app, &service, &second).await["status"], "sent");
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(phone_heard.lock().unwrap().len(), 3, "the first mailing once, the second busy then once");
+    assert_eq!(tablet_heard.lock().unwrap().len(), 3, "a failure under a taken push is not tried again");
+
+    let third = crate::mailings::create(&app, &service, &mailing(3)).await["id"].as_str().unwrap().to_owned();
+    crate::mailings::send(&app, &service, &third).await;
+    let delivery = ivanovs_delivery(&app, &service, &third).await;
+    assert_eq!(delivery["status"], "failed", "{delivery}");
+    assert!(delivery["reason"].as_str().unwrap().contains("gone"), "{delivery}");
+    let devices: Value = app.get(&resident, "/api/v1/devices").await.json().await.unwrap();
+    assert_eq!(devices.as_array().unwrap().len(), 0, "both gone devices are removed: {devices}");
+    let fourth = crate::mailings::create(&app, &service, &mailing(4)).await;
+    assert_eq!(fourth["reached"].get("push"), None, "no phone reaches him now: {fourth}");
+}
+
+#[actix_web::test]
+async fn a_mailing_reaches_a_residents_phones_once_on_sqlite() {
+    a_mailing_reaches_a_residents_phones_once(TestApp::spawn_configured(with_push).await).await;
+}
+
+#[actix_web::test]
+async fn a_mailing_reaches_a_residents_phones_once_on_postgres() {
+    let Some(app) = TestApp::spawn_postgres_configured(with_push).await else { return };
+    a_mailing_reaches_a_residents_phones_once(app).await;
+}

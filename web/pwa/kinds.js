@@ -12,6 +12,8 @@ self.PUSH_TITLES = {
   "ticket.rate_request": "Заявка выполнена — оцените работу",
   "survey.published": "Новый опрос: ответьте, пожалуйста",
   "survey.reminder": "Напоминание: опрос ждёт вашего ответа",
+  "outage.notice": "Отключение в вашем доме",
+  "mailing": "Сообщение управляющей компании",
   test: "Уведомления работают",
 };
 
@@ -22,9 +24,13 @@ self.TICKET_STATUS = {
 };
 
 // The line under a notification's title: the ticket's number, with its new
-// status for the resident's own request; the guest's name for an arrival.
+// status for the resident's own request; the guest's name for an arrival;
+// a mailing's subject and the start of its words.
 self.pushLine = (data) => {
-  if (data.kind === "visit.arrived" || data.kind.startsWith("survey.")) return data.detail ?? "";
+  if (data.kind === "mailing") return [data.detail, data.text].filter(Boolean).join(": ");
+  if (data.kind === "visit.arrived" || data.kind.startsWith("survey.") || data.kind === "outage.notice") {
+    return data.detail ?? "";
+  }
   const number = data.number ? `№ ${data.number}` : "";
   const status = data.kind === "ticket.status_changed" ? self.TICKET_STATUS[data.detail] : null;
   return status ? `${number}: ${status.toLowerCase()}` : number;

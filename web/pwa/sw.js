@@ -49,7 +49,12 @@ self.addEventListener("push", (event) => {
   })());
 });
 
+// A resident's notice (a mailing, an outage) opens the cabinet's start
+// page, where it is in full; anything else the staff app.
+const RESIDENT_KINDS = ["mailing", "outage.notice"];
+
 self.addEventListener("notificationclick", (event) => {
   event.notification.close();
-  event.waitUntil(self.clients.openWindow("/m/"));
+  const kind = event.notification.data?.kind;
+  event.waitUntil(self.clients.openWindow(RESIDENT_KINDS.includes(kind) ? "/" : "/m/"));
 });

@@ -8,6 +8,10 @@
 // - upload the files chosen in an <input type=file data-upload="URL">
 //   (each POSTed raw to URL?name=…); pages with `data-upload-reload`
 //   reload after it, others (a ticket's page) call DomovoyUpload themselves
+// - a text's formatting bar (data-format-for="<textarea id>"): bold wraps
+//   the selection in ** (also Ctrl+B in the text, whatever the keyboard
+//   layout: Ctrl+И on a Russian one), list starts the
+//   selected lines with "- "
 
 document.addEventListener("click", (event) => {
   if (event.target instanceof Element && event.target.closest("[data-print]")) window.print();
@@ -239,4 +243,39 @@ document.addEventListener("change", async (event) => {
   const error = document.querySelector("[data-upload-error]");
   await uploadFiles(input, error);
   if (error.hidden) window.location.reload();
+});
+
+// ---- A text's formatting bar (domain::markup) ------------------------------
+
+function formatText(area, how) {
+  const { selectionStart: from, selectionEnd: to, value } = area;
+  let text;
+  let start = from;
+  let end = to;
+  if (how === "bold") {
+    text = `**${value.slice(from, to)}**`;
+  } else {
+    // Whole lines: from the start of the first selected line.
+    start = value.lastIndexOf("\n", from - 1) + 1;
+    text = value.slice(start, to).split("\n").map((line) => (line.startsWith("- ") ? line : `- ${line}`)).join("\n");
+  }
+  area.focus();
+  area.setRangeText(text, start, end, "end");
+  if (how === "bold" && from === to) area.setSelectionRange(from + 2, from + 2);
+  area.dispatchEvent(new Event("input", { bubbles: true }));
+}
+
+document.addEventListener("click", (event) => {
+  const button = event.target instanceof Element ? event.target.closest("[data-format]") : null;
+  const bar = button?.closest("[data-format-for]");
+  const area = bar && document.getElementById(bar.dataset.formatFor);
+  if (area instanceof HTMLTextAreaElement) formatText(area, button.dataset.format);
+});
+
+document.addEventListener("keydown", (event) => {
+  const area = event.target;
+  if (!(area instanceof HTMLTextAreaElement) || !(event.ctrlKey || event.metaKey) || event.code !== "KeyB") return;
+  if (!document.querySelector(`[data-format-for="${area.id}"]`)) return;
+  event.preventDefault();
+  formatText(area, "bold");
 });

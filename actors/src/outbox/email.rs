@@ -112,10 +112,22 @@ impl EmailChannel {
             None => builder,
         };
         let text = SinglePart::plain(letter.text.clone());
+        // A formatted letter's words go twice: plain and HTML, the reader's
+        // program shows one.
+        let words = letter.html.as_ref().map(|html| {
+            let page = format!("<!DOCTYPE html><html><head><meta charset=\"utf-8\"></head><body>{html}</body></html>");
+            MultiPart::alternative().singlepart(text.clone()).singlepart(SinglePart::html(page))
+        });
         let built = if letter.attachments.is_empty() {
-            builder.singlepart(text)
+            match words {
+                Some(words) => builder.multipart(words),
+                None => builder.singlepart(text),
+            }
         } else {
-            let mut parts = MultiPart::mixed().singlepart(text);
+            let mut parts = match words {
+                Some(words) => MultiPart::mixed().multipart(words),
+                None => MultiPart::mixed().singlepart(text),
+            };
             for file in &letter.attachments {
                 let bytes = base64::engine::general_purpose::STANDARD
                     .decode(&file.base64)
@@ -219,6 +231,7 @@ mod tests {
             to: to.to_owned(),
             subject: "Отчёт".to_owned(),
             text: "Во вложении".to_owned(),
+            html: None,
             attachments: vec![domovoy_store::mail::LetterFile {
                 name: "sla.xlsx".to_owned(),
                 content_type: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned(),

@@ -85,7 +85,23 @@ test("the office writes to a floor chosen on the chessboard and a resident reads
     const title = `Замена лифтового оборудования ${Date.now()}`;
     await page.getByTestId("mailing-kind").selectOption("works");
     await page.getByTestId("mailing-title").fill(title);
-    await page.getByTestId("mailing-body").fill("Здравствуйте, {{ name }}! Лифт в подъезде не будет работать 12.12 с 9:00 до 17:00.");
+    const body = page.getByTestId("mailing-body");
+    await body.fill("Здравствуйте, {{ name }}! Лифт в подъезде не будет работать 12.12 с 9:00 до 17:00.");
+    // Formatting from the keyboard and the bar: Ctrl+B, then a list item.
+    await body.press("End");
+    await body.press("Enter");
+    await body.press("Control+KeyB");
+    await body.pressSequentially("Важно:");
+    await body.press("End");
+    await body.pressSequentially(" работает лифт соседнего подъезда.");
+    await body.press("Enter");
+    await page.locator("[data-format-for=mailing-body] [data-format=list]").click();
+    await body.pressSequentially("ключи у консьержа");
+    assert.equal(
+      await body.inputValue(),
+      "Здравствуйте, {{ name }}! Лифт в подъезде не будет работать 12.12 с 9:00 до 17:00.\n" +
+        "**Важно:** работает лифт соседнего подъезда.\n- ключи у консьержа",
+    );
     await page.getByTestId("mailing-save").click();
     await page.waitForURL(/\/mailings\/[0-9a-f-]+\?done=mailing_created/);
 
@@ -93,6 +109,7 @@ test("the office writes to a floor chosen on the chessboard and a resident reads
     const size = Number(await page.getByTestId("audience-size").textContent());
     assert.ok(size >= 1, "the floor has residents");
     assert.match(await page.getByTestId("mailing-preview").first().textContent(), /Здравствуйте, .+! Лифт в подъезде/);
+    assert.equal(await page.getByTestId("mailing-preview").first().locator("strong").textContent(), "Важно:");
     if (process.env.E2E_SCREENSHOTS) {
       await page.screenshot({ path: `${process.env.E2E_SCREENSHOTS}/mailing-draft.png`, fullPage: true });
     }
@@ -128,6 +145,7 @@ test("the office writes to a floor chosen on the chessboard and a resident reads
       const notice = resident.getByTestId("home-announcement").filter({ hasText: title });
       await notice.waitFor();
       assert.match(await notice.textContent(), /Плановые работы[\s\S]*Здравствуйте, Иванов Иван Иванович!/);
+      assert.equal(await notice.locator("li").textContent(), "ключи у консьержа");
       const file = notice.getByTestId("notice-file");
       assert.match(await file.textContent(), /График работ\.pdf/);
       const download = await resident.request.get(`${demo.url}${await file.getAttribute("href")}`);

@@ -74,7 +74,8 @@ struct AnnouncementLine {
     kind: &'static str,
     kind_code: &'static str,
     subject: String,
-    text: String,
+    /// The text formatted (`domain::markup`): an escaped HTML fragment.
+    html: String,
     at: String,
 }
 
@@ -83,9 +84,11 @@ const NOTICES_SHOWN: i64 = 5;
 
 fn notice_line(n: &Notification, t: &Catalog, zone: chrono_tz::Tz) -> NoticeLine {
     let line = match n.kind {
-        PushKind::VisitorArrived | PushKind::SurveyPublished | PushKind::SurveyReminder | PushKind::OutageNotice => {
-            n.detail.clone().unwrap_or_default()
-        }
+        PushKind::VisitorArrived
+        | PushKind::SurveyPublished
+        | PushKind::SurveyReminder
+        | PushKind::OutageNotice
+        | PushKind::Mailing => n.detail.clone().unwrap_or_default(),
         PushKind::TicketStatusChanged => {
             let status = n.detail.as_deref().and_then(|d| d.parse::<TicketStatus>().ok());
             match status {
@@ -200,7 +203,7 @@ pub async fn home(state: web::Data<AppState>, caller: PageCaller, req: HttpReque
                 kind: (t.ml.kind_label)(n.kind),
                 kind_code: n.kind.code(),
                 subject: n.subject,
-                text: n.text,
+                html: domovoy_domain::markup::to_html(&n.text),
                 at: crate::pages::fmt_time(n.created_at, zone),
                 files: n.files.iter().map(|f| (f.id.to_string(), f.file_name.clone())).collect(),
             })

@@ -183,6 +183,7 @@ catalog! {
             PushKind::SurveyPublished => "Новый опрос: ответьте, пожалуйста",
             PushKind::SurveyReminder => "Напоминание: опрос ждёт вашего ответа",
             PushKind::OutageNotice => "Отключение в вашем доме",
+            PushKind::Mailing => "Сообщение управляющей компании",
         },
         |kind| match kind {
             PushKind::TicketAssigned => "A new ticket for you",
@@ -196,6 +197,7 @@ catalog! {
             PushKind::SurveyPublished => "A new survey: please answer",
             PushKind::SurveyReminder => "Reminder: a survey awaits your answer",
             PushKind::OutageNotice => "An outage where you live",
+            PushKind::Mailing => "A message from the management company",
         },
     ),
     scope_all: &'static str = ("все объекты", "all buildings"),

@@ -228,6 +228,17 @@ mod tests {
         assert_eq!(RU.permission(&Permission::TicketsRead), "Просмотр заявок");
     }
 
+    /// The phone's notification (the PWA's `kinds.js`) and the web's
+    /// list word every kind alike.
+    #[test]
+    fn the_pwa_titles_every_push_kind_as_the_catalog_does() {
+        let kinds = include_str!("../../pwa/kinds.js");
+        for kind in domovoy_domain::device::PushKind::ALL {
+            let line = format!("\"{}\": \"{}\",", kind.code(), (RU.push_kind_title)(*kind));
+            assert!(kinds.contains(&line), "kinds.js lacks {line}");
+        }
+    }
+
     #[test]
     fn field_messages_are_russian_by_default() {
         assert_eq!(RU.field("login", &FieldError::Required), "Обязательное поле");

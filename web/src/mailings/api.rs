@@ -295,7 +295,10 @@ pub struct NoticeDto {
     pub mailing_id: Uuid,
     pub kind: &'static str,
     pub subject: String,
+    /// As written (`**bold**`, `- ` list items).
     pub text: String,
+    /// The same formatted: an HTML fragment, everything typed escaped.
+    pub html: String,
     pub created_at: DateTime<Utc>,
     pub files: Vec<MailingFileDto>,
 }
@@ -308,6 +311,7 @@ impl From<&Notice> for NoticeDto {
             kind: n.kind.code(),
             subject: n.subject.clone(),
             text: n.text.clone(),
+            html: domovoy_domain::markup::to_html(&n.text),
             created_at: n.created_at,
             files: n.files.iter().map(MailingFileDto::from).collect(),
         }

@@ -365,16 +365,18 @@ async fn editor(
             on: draft.kind == k.code(),
         })
         .collect();
-    // The channels this server sends by, in the order they are tried
-    // (push to residents waits for the resident app).
-    let channels = mailings::available(state, &[MailingChannel::Sms, MailingChannel::Email, MailingChannel::InApp])
-        .into_iter()
-        .map(|c| Choice {
-            value: c.code().to_owned(),
-            label: (t.ml.channel_label)(c).to_owned(),
-            on: draft.channels.iter().any(|d| d == c.code()),
-        })
-        .collect();
+    // The channels this server sends by, in the order they are tried.
+    let channels = mailings::available(
+        state,
+        &[MailingChannel::Push, MailingChannel::Sms, MailingChannel::Email, MailingChannel::InApp],
+    )
+    .into_iter()
+    .map(|c| Choice {
+        value: c.code().to_owned(),
+        label: (t.ml.channel_label)(c).to_owned(),
+        on: draft.channels.iter().any(|d| d == c.code()),
+    })
+    .collect();
     let audience = draft.audience.view(t, &choices);
     let templates = mailings::templates(state, caller).await?.into_iter().map(|t| (t.id.to_string(), t.name)).collect();
     let segments = mailings::segments(state, caller).await?.into_iter().map(|s| (s.id.to_string(), s.name)).collect();
@@ -393,10 +395,10 @@ async fn editor(
     html_with_status(&page, status)
 }
 
-/// A fresh draft: news, to everyone, by e-mail (when the server sends
-/// mail) and in the cabinet.
+/// A fresh draft: news, to everyone, by push to those with the app, by
+/// e-mail to the others (when the server sends mail), and in the cabinet.
 fn fresh(state: &AppState) -> Draft {
-    let channels = mailings::available(state, &[MailingChannel::Email, MailingChannel::InApp])
+    let channels = mailings::available(state, &[MailingChannel::Push, MailingChannel::Email, MailingChannel::InApp])
         .into_iter()
         .map(|c| c.code().to_owned())
         .collect();
@@ -624,7 +626,10 @@ struct PreviewLine {
     client_name: String,
     channel: &'static str,
     subject: String,
-    text: String,
+    /// The words as the channel shows them: plain for a text or a push,
+    /// formatted (an escaped HTML fragment) for a letter or the cabinet.
+    plain: Option<String>,
+    html: String,
 }
 
 fn size_view(size: &AudienceSize, t: &Catalog) -> SizeView {
@@ -732,7 +737,9 @@ fn preview_line(p: &Preview, t: &Catalog) -> PreviewLine {
         client_name: p.client_name.clone(),
         channel: p.channel.map_or(t.ml.preview_only_cabinet, |c| (t.ml.channel_label)(c)),
         subject: p.subject.clone(),
-        text: p.text.clone(),
+        plain: matches!(p.channel, Some(MailingChannel::Sms | MailingChannel::Push))
+            .then(|| domovoy_domain::markup::to_plain(&p.text)),
+        html: domovoy_domain::markup::to_html(&p.text),
     }
 }
 

@@ -218,6 +218,7 @@ impl ReportLetters for Letters {
             to: to.as_str().to_owned(),
             subject: (t.rp.letter_subject)(name, &period),
             text: (t.rp.letter_text)(&user.display_name.to_string(), name, &period, &figures.join("\n")),
+            html: None,
             attachments: vec![LetterFile {
                 name: format!("{}-{}-{}.xlsx", report.name.code(), report.period.from, report.period.to),
                 content_type: XLSX.to_owned(),
