@@ -588,7 +588,8 @@ struct DetailPage<'a> {
     chrome: Chrome,
     id: String,
     title: String,
-    body: String,
+    /// The text as written, formatted (an escaped HTML fragment).
+    body_html: String,
     kind: &'static str,
     kind_code: &'static str,
     channels: String,
@@ -708,7 +709,7 @@ pub async fn detail_page(
             .with_notice(notice(t, query.done.as_deref())),
         id: id.to_string(),
         title: m.title.clone(),
-        body: m.body.clone(),
+        body_html: domovoy_domain::markup::to_html(&m.body),
         kind: (t.ml.kind_label)(m.kind),
         kind_code: m.kind.code(),
         channels: m.channels.iter().map(|c| (t.ml.channel_label)(*c)).collect::<Vec<_>>().join(", "),
