@@ -286,6 +286,7 @@ pub fn app_config(settings: &Settings) -> anyhow::Result<AppConfig> {
             from: mail.from.clone(),
         }),
         sms: settings.sms.as_ref().map(SmsConfig::describe),
+        sms_report_secret: settings.sms.as_ref().and_then(|sms| sms.report_secret().map(str::to_owned)),
         quiet_hours: match settings.mailings.quiet_hours.trim() {
             "" | "off" => None,
             hours => Some(

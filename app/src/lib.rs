@@ -107,6 +107,9 @@ pub struct AppConfig {
     /// The SMS gateway, as shown to administrators (`SMS.ru (sms.ru)`),
     /// when the server's `[sms]` is set up.
     pub sms: Option<String>,
+    /// The secret word of the SMS gateway's delivery reports' address, when
+    /// it reports (`[sms] report_secret`).
+    pub sms_report_secret: Option<String>,
     /// When no mailing but an emergency notice leaves by SMS or e-mail (in
     /// each recipient's building's zone); none: any time.
     pub quiet_hours: Option<domovoy_domain::mailing::QuietHours>,
@@ -163,6 +166,7 @@ impl Default for AppConfig {
             public_url: "http://127.0.0.1:8080".to_owned(),
             mail: None,
             sms: None,
+            sms_report_secret: None,
             quiet_hours: None,
         }
     }

@@ -29,7 +29,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use domovoy_actors::outbox::answer::{Answer, parse_retry_after};
-use domovoy_actors::outbox::{Channel, SendError};
+use domovoy_actors::outbox::{Channel, SendError, Sent};
 use domovoy_domain::device::{Platform, PushAddress, WebPushSubscription};
 use domovoy_domain::ids::{DeviceId, UserId};
 use domovoy_store::devices::{self, Device, PUSH_CHANNEL};
@@ -247,8 +247,8 @@ impl Channel for PushChannel {
         PUSH_CHANNEL
     }
 
-    fn send<'a>(&'a self, message: &'a OutboxMessage) -> BoxFuture<'a, Result<(), SendError>> {
-        Box::pin(self.deliver(message))
+    fn send<'a>(&'a self, message: &'a OutboxMessage) -> BoxFuture<'a, Result<Sent, SendError>> {
+        Box::pin(async move { self.deliver(message).await.map(|()| Sent::default()) })
     }
 
     /// One device's (or person's) pushes arrive in the order they were

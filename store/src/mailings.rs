@@ -549,6 +549,8 @@ pub async fn insert_deliveries(tx: &mut WriteTx, mailing: MailingId, rows: &[New
 
 /// The state of a delivery row, the outbox's for queued ones.
 const STATUS_SQL: &str = "CASE WHEN d.status <> 'queued' THEN d.status
+                               WHEN o.delivered_at IS NOT NULL THEN 'delivered'
+                               WHEN o.undelivered_at IS NOT NULL THEN 'failed'
                                WHEN o.sent_at IS NOT NULL THEN 'sent'
                                WHEN o.failed_at IS NOT NULL THEN 'failed'
                                ELSE 'queued' END";
@@ -649,7 +651,12 @@ impl TryFrom<DeliveryRow> for Delivery {
             client_name: row.client_name,
             channel: row.channel.as_deref().map(|c| decode("mailing_deliveries.channel", c, str::parse)).transpose()?,
             address: row.address,
-            reason: row.reason.or(if status == DeliveryStatus::Sent { None } else { row.last_error }),
+            // The channel's last error says why it failed (or why it waits);
+            // a message that went out has none to show.
+            reason: row.reason.or(match status {
+                DeliveryStatus::Failed | DeliveryStatus::Queued => row.last_error,
+                _ => None,
+            }),
             status,
             attempts: row.attempts.unwrap_or(0),
             sent_at: row.sent_at,

@@ -205,13 +205,18 @@ pub async fn claim(tx: &mut WriteTx, lease_until: DateTime<Utc>, limit: i64) -> 
     Ok(rows.into_iter().map(OutboxMessage::from).collect())
 }
 
-/// Records a successful send. A message already marked sent stays as it was.
-pub async fn mark_sent(tx: &mut WriteTx, id: Uuid, attempt: i64) -> StoreResult<()> {
+/// Records a successful send, with the receipt the receiver named it by
+/// (an SMS gateway's id, for its delivery report) when it gave one. A
+/// message already marked sent stays as it was.
+pub async fn mark_sent(tx: &mut WriteTx, id: Uuid, attempt: i64, receipt: Option<&str>) -> StoreResult<()> {
     let now = tx.now();
     on_conn!(tx, c => {
-        sqlx::query("UPDATE outbox SET sent_at = $2, claimed_until = NULL WHERE id = $1 AND sent_at IS NULL")
+        sqlx::query(
+            "UPDATE outbox SET sent_at = $2, claimed_until = NULL, receipt = $3 WHERE id = $1 AND sent_at IS NULL",
+        )
             .bind(id)
             .bind(now)
+            .bind(receipt)
             .execute(&mut *c)
             .await?
             .rows_affected();
@@ -224,6 +229,50 @@ pub async fn mark_sent(tx: &mut WriteTx, id: Uuid, attempt: i64) -> StoreResult<
             .rows_affected()
     });
     Ok(())
+}
+
+/// What a gateway reported of a message it took.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Report {
+    /// In the recipient's hands.
+    Delivered,
+    /// It will not be: the reason, as kept in `last_error`.
+    Undelivered(String),
+}
+
+/// Records gateways' reports on sent messages of `channel`, each named by
+/// the receipt it was sent under: a message is reported on once (a second
+/// report, or one for a message not sent or unknown, changes nothing).
+/// Answers how many messages it changed.
+pub async fn record_reports(
+    tx: &mut WriteTx,
+    channel: &str,
+    reports: &[(String, Report)],
+    at: DateTime<Utc>,
+) -> StoreResult<u64> {
+    let mut changed = 0;
+    for (receipt, report) in reports {
+        let (column, reason) = match report {
+            Report::Delivered => ("delivered_at", None),
+            Report::Undelivered(reason) => ("undelivered_at", Some(reason.as_str())),
+        };
+        let sql = format!(
+            "UPDATE outbox SET {column} = $3, last_error = COALESCE($4, last_error)
+             WHERE channel = $1 AND receipt = $2 AND sent_at IS NOT NULL
+               AND delivered_at IS NULL AND undelivered_at IS NULL"
+        );
+        changed += on_conn!(&mut *tx, c => {
+            sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
+                .bind(channel)
+                .bind(receipt)
+                .bind(at)
+                .bind(reason)
+                .execute(&mut *c)
+                .await?
+                .rows_affected()
+        });
+    }
+    Ok(changed)
 }
 
 /// Records a failed send: retried at `retry_at`, or given up when `None`.

@@ -653,6 +653,16 @@ fn table() -> Vec<Row> {
             public: true,
             body: Json(json!({"event": "newCall", "callId": "role-routes-1", "from": "+74950000001"})),
         },
+        // SMS.ru's delivery reports: the secret word in the address is the
+        // only key (none is set here: not found, for anyone).
+        Row {
+            method: Method::POST,
+            route: "/api/v1/sms/smsru-reports/{secret}",
+            path: "/api/v1/sms/smsru-reports/no-such-secret-word",
+            rule: |_, _| true,
+            public: true,
+            body: Empty,
+        },
         row(Method::GET, "/api/v1/calls", "/api/v1/calls", |p, _| somewhere(p, Permission::CallsReceive), Empty),
         row(
             Method::GET,

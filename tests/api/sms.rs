@@ -120,6 +120,62 @@ async fn sms_app(config: SmsConfig) -> TestApp {
     .await
 }
 
+/// The secret word of the test's delivery reports' address.
+const REPORT_SECRET: &str = "test-report-secret-0123";
+
+/// SMS.ru reports on two of the mailing's texts (by the ids it gave them):
+/// one delivered, one not (the phone was off past the text's lifetime).
+/// An address with another word is not found and changes nothing; a
+/// second report on a text, an unknown id, a text on its way and SMS.ru's
+/// test entry change nothing either. The mailing's page words the reason.
+async fn delivery_reports_mark_texts_delivered_or_not(app: &TestApp, token: &str, id: &str, deliveries: &[Value]) {
+    let sent: Vec<&Value> = deliveries.iter().filter(|d| d["status"] == "sent").take(2).collect();
+    let sms_id = |d: &Value| format!("000-{}", d["address"].as_str().unwrap().trim_start_matches('+'));
+    let (reached, missed) = (sent[0], sent[1]);
+    let report = |secret: &str, entries: Vec<String>| {
+        let form: Vec<(&str, String)> = entries.into_iter().map(|e| ("data[]", e)).collect();
+        client().post(app.url(&format!("/api/v1/sms/smsru-reports/{secret}"))).form(&form).send()
+    };
+    let entries = vec![
+        format!("sms_status\n{}\n103\n1765000000", sms_id(reached)),
+        format!("sms_status\n{}\n104\n1765000000", sms_id(missed)),
+    ];
+    let forged = report("not-the-secret-word-00", entries.clone()).await.unwrap();
+    assert_eq!(forged.status(), StatusCode::NOT_FOUND);
+    let before: Value = app.get(token, &format!("/api/v1/mailings/{id}")).await.json().await.unwrap();
+    let mut entries = entries;
+    entries.extend([
+        "sms_status\nno-such-id\n103\n1765000000".to_owned(),
+        format!("sms_status\n{}\n102\n1765000000", sms_id(sent[0])),
+        "callback_test\n1".to_owned(),
+    ]);
+    let taken = report(REPORT_SECRET, entries).await.unwrap();
+    assert_eq!(taken.status(), StatusCode::OK);
+    assert_eq!(taken.text().await.unwrap(), "100", "what SMS.ru waits for");
+    let again = report(REPORT_SECRET, vec![format!("sms_status\n{}\n103\n1765000001", sms_id(missed))]).await;
+    assert_eq!(again.unwrap().status(), StatusCode::OK);
+
+    let rows: Vec<Value> =
+        app.get(token, &format!("/api/v1/mailings/{id}/deliveries?limit=500")).await.json().await.unwrap();
+    let row = |d: &Value| rows.iter().find(|r| r["id"] == d["id"]).cloned().unwrap();
+    assert_eq!(row(reached)["status"], "delivered", "{}", row(reached));
+    assert_eq!(row(reached)["reason"], Value::Null);
+    assert_eq!(row(missed)["status"], "failed", "the first report stands: {}", row(missed));
+    assert_eq!(row(missed)["reason"], "smsru:104");
+    let after: Value = app.get(token, &format!("/api/v1/mailings/{id}")).await.json().await.unwrap();
+    let count = |m: &Value, state: &str| m["counts"][state].as_u64().unwrap();
+    assert_eq!(count(&after, "sent"), count(&before, "sent") - 2, "{after}");
+    assert_eq!(count(&after, "delivered"), count(&before, "delivered") + 1, "{after}");
+    assert_eq!(count(&after, "failed"), count(&before, "failed") + 1, "{after}");
+    let browser = app.browser();
+    app.browser_login(&browser, "service", domovoy::demo::DEMO_PASSWORD).await;
+    let page = browser.get(app.url(&format!("/mailings/{id}"))).send().await.unwrap().text().await.unwrap();
+    assert!(
+        page.contains("SMS.ru: не доставлено — истёк срок жизни сообщения (телефон был недоступен) (код 104)"),
+        "the reason in words"
+    );
+}
+
 #[actix_web::test]
 async fn a_mailing_by_sms_reaches_each_agreed_number_once_through_smsru() {
     let (port, gateway) = start_gateway().await;
@@ -127,6 +183,7 @@ async fn a_mailing_by_sms_reaches_each_agreed_number_once_through_smsru() {
         api_id: "test-api-id".to_owned(),
         from: Some("UK-Domovoy".to_owned()),
         url: Some(format!("http://127.0.0.1:{port}/sms/send")),
+        report_secret: Some(REPORT_SECRET.to_owned()),
     }))
     .await;
     let service = app.token("service").await;
@@ -222,6 +279,7 @@ async fn a_mailing_by_sms_reaches_each_agreed_number_once_through_smsru() {
     assert_eq!(mailing["counts"]["sent"].as_u64().unwrap(), sent_rows, "{mailing}");
     assert_eq!(mailing["counts"]["failed"].as_u64().unwrap(), failed_rows, "{mailing}");
     assert_eq!(mailing["done_percent"], 100);
+    delivery_reports_mark_texts_delivered_or_not(&app, &service, &id, &deliveries).await;
 
     // The text: the body rendered for its reader (no title), and a short
     // unsubscribe line with a link that needs no sign-in.
@@ -376,6 +434,7 @@ async fn residents_sign_in_with_a_code_by_sms_on_postgres() {
 /// An SMS.ru gateway on `port`, a fast outbox, and room for many codes.
 fn code_settings(s: &mut domovoy::Settings, port: u16) {
     s.sms = Some(SmsConfig::Smsru(SmsRuConfig {
+        report_secret: None,
         api_id: "test-api-id".to_owned(),
         from: None,
         url: Some(format!("http://127.0.0.1:{port}/sms/send")),
@@ -483,6 +542,7 @@ async fn mailings_wait_for_the_end_of_quiet_hours_but_emergencies_do_not() {
     let quiet = format!("{:02}:00-{:02}:00", (hour + 23) % 24, (hour + 2) % 24);
     let app = TestApp::spawn_configured(move |s| {
         s.sms = Some(SmsConfig::Smsru(SmsRuConfig {
+            report_secret: None,
             api_id: "test-api-id".to_owned(),
             from: None,
             url: Some(format!("http://127.0.0.1:{port}/sms/send")),

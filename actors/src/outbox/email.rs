@@ -20,7 +20,7 @@ use sha2::{Digest, Sha256};
 use domovoy_store::mail::{EMAIL_CHANNEL, Letter};
 use domovoy_store::outbox::OutboxMessage;
 
-use super::{Channel, SendError};
+use super::{Channel, SendError, Sent};
 
 /// One letter may take this long (connect, greet, send); well inside the
 /// outbox lease.
@@ -200,8 +200,8 @@ impl Channel for EmailChannel {
         EMAIL_CHANNEL
     }
 
-    fn send<'a>(&'a self, message: &'a OutboxMessage) -> BoxFuture<'a, Result<(), SendError>> {
-        Box::pin(self.deliver(message))
+    fn send<'a>(&'a self, message: &'a OutboxMessage) -> BoxFuture<'a, Result<Sent, SendError>> {
+        Box::pin(async move { self.deliver(message).await.map(|()| Sent::default()) })
     }
 }
 

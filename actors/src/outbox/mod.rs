@@ -41,13 +41,20 @@ pub enum SendError {
     Permanent(String),
 }
 
+/// A message sent: the receiver may have named it (an SMS gateway's id,
+/// which its delivery report quotes), kept with the message.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Sent {
+    pub receipt: Option<String>,
+}
+
 /// Something that sends outbox messages of one channel.
 pub trait Channel: Send + Sync {
     /// The outbox `channel` value this sender handles.
     fn name(&self) -> &'static str;
 
     /// Sends one message. Receivers get `message.dedup_key` to dedupe on.
-    fn send<'a>(&'a self, message: &'a OutboxMessage) -> BoxFuture<'a, Result<(), SendError>>;
+    fn send<'a>(&'a self, message: &'a OutboxMessage) -> BoxFuture<'a, Result<Sent, SendError>>;
 
     /// The lane of a message: messages of one batch in the same lane (one
     /// device, say) are sent one after another in the order they were
@@ -157,15 +164,12 @@ impl Pacer {
 
 /// What one send came to.
 enum Outcome {
-    Sent,
+    /// With the receiver's receipt, when it gave one.
+    Sent(Option<String>),
     /// Not tried: the channel's pace has room for it after this long.
     Postponed(Duration),
     /// `after`: the receiver asked to wait at least this long.
-    Failed {
-        error: String,
-        retry: bool,
-        after: Option<Duration>,
-    },
+    Failed { error: String, retry: bool, after: Option<Duration> },
 }
 
 struct Dispatcher {
@@ -249,7 +253,7 @@ async fn round(
     let mut records = Vec::with_capacity(claimed.len());
     for (message, outcome) in claimed.into_iter().zip(outcomes) {
         match &outcome {
-            Outcome::Sent => metrics.outbox_sent.with(&[&message.channel]).inc(),
+            Outcome::Sent(_) => metrics.outbox_sent.with(&[&message.channel]).inc(),
             Outcome::Postponed(_) => {}
             Outcome::Failed { error, .. } => {
                 metrics.outbox_failures.with(&[&message.channel]).inc();
@@ -269,7 +273,7 @@ async fn round(
         Box::pin(async move {
             for (id, attempt, outcome, retry_at) in records {
                 match outcome {
-                    Outcome::Sent => outbox::mark_sent(tx, id, attempt).await?,
+                    Outcome::Sent(receipt) => outbox::mark_sent(tx, id, attempt, receipt.as_deref()).await?,
                     Outcome::Postponed(after) => {
                         let until = now + chrono::Duration::from_std(after).unwrap_or_default();
                         outbox::postpone(tx, id, attempt, until).await?;
@@ -339,7 +343,7 @@ async fn send_one(
         }
     }
     match channel.send(message).await {
-        Ok(()) => Outcome::Sent,
+        Ok(sent) => Outcome::Sent(sent.receipt),
         Err(SendError::Retry(error)) => Outcome::Failed { error, retry: true, after: None },
         Err(SendError::RetryAfter { error, after }) => Outcome::Failed { error, retry: true, after: Some(after) },
         Err(SendError::Permanent(error)) => Outcome::Failed { error, retry: false, after: None },

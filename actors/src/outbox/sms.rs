@@ -20,11 +20,11 @@ use std::time::Duration;
 use futures_util::future::BoxFuture;
 use serde::Deserialize;
 
-use domovoy_store::outbox::OutboxMessage;
+use domovoy_store::outbox::{OutboxMessage, Report};
 use domovoy_store::sms::{SMS_CHANNEL, Sms};
 
 use super::answer::Answer;
-use super::{Channel, SendError};
+use super::{Channel, SendError, Sent};
 
 /// One text may take this long; well inside the outbox lease.
 const SMS_TIMEOUT: Duration = Duration::from_secs(15);
@@ -55,6 +55,26 @@ pub struct SmsRuConfig {
     /// The method's address ([`SMSRU_URL`] unless a test points elsewhere).
     #[serde(default)]
     pub url: Option<String>,
+    /// The secret word in the address SMS.ru posts its delivery reports to
+    /// (`<public_url>/hooks/smsru/<report_secret>`, entered in SMS.ru's
+    /// «API → Callback»); no reports are taken without it. At least
+    /// [`MIN_REPORT_SECRET`] characters.
+    #[serde(default)]
+    pub report_secret: Option<String>,
+}
+
+/// The shortest `report_secret` accepted.
+pub const MIN_REPORT_SECRET: usize = 16;
+
+impl SmsConfig {
+    /// The secret of the delivery reports' address, when the gateway
+    /// reports and it is set.
+    pub fn report_secret(&self) -> Option<&str> {
+        match self {
+            Self::Smsru(c) => c.report_secret.as_deref(),
+            Self::Http(_) => None,
+        }
+    }
 }
 
 /// How a generic gateway's request body is written.
@@ -169,6 +189,15 @@ fn checked_url(config: &SmsConfig) -> Result<reqwest::Url, SmsSettingsError> {
             if c.api_id.trim().is_empty() {
                 return Err(SmsSettingsError::Invalid("api_id is empty".to_owned()));
             }
+            let readable = |secret: &str| {
+                secret.len() >= MIN_REPORT_SECRET
+                    && secret.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            };
+            if c.report_secret.as_deref().is_some_and(|secret| !readable(secret)) {
+                return Err(SmsSettingsError::Invalid(format!(
+                    "report_secret must be at least {MIN_REPORT_SECRET} letters, digits, '-' or '_'"
+                )));
+            }
             c.url.as_deref().unwrap_or(SMSRU_URL)
         }
         SmsConfig::Http(c) => {
@@ -195,7 +224,7 @@ fn checked_url(config: &SmsConfig) -> Result<reqwest::Url, SmsSettingsError> {
 }
 
 impl SmsChannel {
-    async fn deliver(&self, message: &OutboxMessage) -> Result<(), SendError> {
+    async fn deliver(&self, message: &OutboxMessage) -> Result<Sent, SendError> {
         let sms: Sms = serde_json::from_value(message.payload.clone())
             .map_err(|e| SendError::Permanent(format!("the queued text does not decode: {e}")))?;
         let digits = sms.to.strip_prefix('+').unwrap_or(&sms.to);
@@ -227,7 +256,7 @@ impl SmsChannel {
         let answer = Answer::read(response, ANSWER_LIMIT).await;
         match &self.config {
             SmsConfig::Smsru(_) => smsru_outcome(&answer, digits),
-            SmsConfig::Http(c) => http_outcome(&answer, c.accepted_when.as_deref()),
+            SmsConfig::Http(c) => http_outcome(&answer, c.accepted_when.as_deref()).map(|()| Sent::default()),
         }
     }
 }
@@ -297,6 +326,9 @@ struct SmsRuNumber {
     status_code: i64,
     #[serde(default)]
     status_text: Option<String>,
+    /// The text's id at SMS.ru: its delivery report names it.
+    #[serde(default)]
+    sms_id: Option<String>,
 }
 
 /// SMS.ru's codes that refuse this text to this number for good: a wrong
@@ -305,9 +337,10 @@ struct SmsRuNumber {
 /// pass once someone acts or time passes.
 const SMSRU_REFUSALS: &[i64] = &[202, 203, 205, 207, 209, 212, 213];
 
-fn smsru_outcome(answer: &Answer, digits: &str) -> Result<(), SendError> {
+/// Sent, with SMS.ru's id of the text (its receipt); or why not.
+fn smsru_outcome(answer: &Answer, digits: &str) -> Result<Sent, SendError> {
     if !(200..=299).contains(&answer.status) {
-        return http_outcome(answer, None);
+        return http_outcome(answer, None).map(|()| Sent::default());
     }
     let parsed: SmsRuAnswer = serde_json::from_str(&answer.body)
         .map_err(|_| SendError::Retry(format!("SMS.ru answered what is not its JSON: {}", answer.snippet())))?;
@@ -319,7 +352,7 @@ fn smsru_outcome(answer: &Answer, digits: &str) -> Result<(), SendError> {
         return refused(parsed.status_code, parsed.status_text.as_deref());
     }
     match parsed.sms.get(digits) {
-        Some(one) if one.status == "OK" => Ok(()),
+        Some(one) if one.status == "OK" => Ok(Sent { receipt: one.sms_id.clone().filter(|id| !id.is_empty()) }),
         Some(one) => refused(one.status_code, one.status_text.as_deref()),
         // Accepted, but not said for this number: sending again could send
         // twice, so the reason is kept instead.
@@ -332,10 +365,44 @@ impl Channel for SmsChannel {
         SMS_CHANNEL
     }
 
-    fn send<'a>(&'a self, message: &'a OutboxMessage) -> BoxFuture<'a, Result<(), SendError>> {
+    fn send<'a>(&'a self, message: &'a OutboxMessage) -> BoxFuture<'a, Result<Sent, SendError>> {
         Box::pin(self.deliver(message))
     }
 }
+
+/// The most entries one delivery report of SMS.ru is read for.
+pub const MAX_REPORT_ENTRIES: usize = 1000;
+
+/// What SMS.ru's callback reports (`data[]` entries, each
+/// `sms_status\n<sms_id>\n<status code>…`): the texts it names with what
+/// became of them. Entries of other kinds, texts still on their way (100,
+/// 101, 102) and lines that do not read are passed over; at most
+/// [`MAX_REPORT_ENTRIES`] are read.
+pub fn smsru_reports<'a>(entries: impl IntoIterator<Item = &'a str>) -> Vec<(String, Report)> {
+    entries
+        .into_iter()
+        .take(MAX_REPORT_ENTRIES)
+        .filter_map(|entry| {
+            let mut lines = entry.lines().map(str::trim);
+            if lines.next()? != "sms_status" {
+                return None;
+            }
+            let id = lines.next().filter(|id| !id.is_empty() && id.len() <= 64)?;
+            let code: i64 = lines.next()?.parse().ok()?;
+            let report = match code {
+                // Delivered; read (a Viber message).
+                103 | 110 => Report::Delivered,
+                104..=108 | 150 => Report::Undelivered(format!("{SMSRU_UNDELIVERED}{code}")),
+                _ => return None,
+            };
+            Some((id.to_owned(), report))
+        })
+        .collect()
+}
+
+/// How an undelivered text's reason starts (then SMS.ru's code): the door
+/// words it from the code.
+pub const SMSRU_UNDELIVERED: &str = "smsru:";
 
 #[cfg(test)]
 mod tests {
@@ -357,7 +424,8 @@ mod tests {
     #[test]
     fn smsru_answers_are_read_per_number() {
         let ok = r#"{"status":"OK","status_code":100,"sms":{"79161234567":{"status":"OK","status_code":100,"sms_id":"1"}},"balance":10}"#;
-        assert_eq!(smsru_outcome(&answer(200, ok), "79161234567"), Ok(()));
+        let sent = Sent { receipt: Some("1".to_owned()) };
+        assert_eq!(smsru_outcome(&answer(200, ok), "79161234567"), Ok(sent), "sent, with SMS.ru's id");
         let barred = r#"{"status":"OK","status_code":100,"sms":{"79161234567":{"status":"ERROR","status_code":207,"status_text":"Нельзя"}}}"#;
         assert!(
             matches!(smsru_outcome(&answer(200, barred), "79161234567"), Err(SendError::Permanent(e)) if e.contains("207"))
@@ -397,10 +465,45 @@ mod tests {
         assert!(http(&[("to", "{digits}")], "http://127.0.0.1:9/send").is_err(), "no text");
         assert!(http(&[("msg", "{text}")], "http://127.0.0.1:9/send").is_err(), "no phone");
         assert!(http(&[("to", "{digits}"), ("msg", "{text}")], "ftp://gw").is_err());
-        let smsru = |api_id: &str| SmsConfig::Smsru(SmsRuConfig { api_id: api_id.to_owned(), from: None, url: None });
+        let reporting = |api_id: &str, secret: Option<&str>| {
+            SmsConfig::Smsru(SmsRuConfig {
+                api_id: api_id.to_owned(),
+                from: None,
+                url: None,
+                report_secret: secret.map(str::to_owned),
+            })
+        };
+        let smsru = |api_id: &str| reporting(api_id, None);
         assert!(checked_url(&smsru("ABCD-1234")).is_ok());
         assert!(checked_url(&smsru(" ")).is_err());
-        let described = format!("{:?}", smsru("SECRET-KEY"));
+        assert!(checked_url(&reporting("ABCD-1234", Some("w7Kq-2vN9_xPz4LmR8tY"))).is_ok());
+        assert!(checked_url(&reporting("ABCD-1234", Some("short"))).is_err(), "too short to be a secret");
+        assert!(checked_url(&reporting("ABCD-1234", Some("has a space in it!!"))).is_err(), "not for an address");
+        let described = format!("{:?}", reporting("SECRET-KEY", Some("HIDDEN-WORD-1234567")));
         assert!(described.contains("sms.ru") && !described.contains("SECRET"), "{described}");
+        assert!(!described.contains("HIDDEN"), "{described}");
+    }
+
+    #[test]
+    fn smsru_reports_read_delivered_and_undelivered_and_pass_over_the_rest() {
+        let entries = [
+            "sms_status\n000000-1\n103\n1733560000",
+            "sms_status\n000000-2\n104\n1733560000",
+            "sms_status\n000000-3\n102",
+            "callback_test\n1",
+            "sms_status\n\n103",
+            "sms_status\n000000-4\nабв",
+            "sms_status\r\n000000-5\r\n150\r\n",
+        ];
+        assert_eq!(
+            smsru_reports(entries),
+            vec![
+                ("000000-1".to_owned(), Report::Delivered),
+                ("000000-2".to_owned(), Report::Undelivered("smsru:104".to_owned())),
+                ("000000-5".to_owned(), Report::Undelivered("smsru:150".to_owned())),
+            ]
+        );
+        let many = vec!["sms_status\n1\n103"; MAX_REPORT_ENTRIES + 5];
+        assert_eq!(smsru_reports(many).len(), MAX_REPORT_ENTRIES);
     }
 }

@@ -13,7 +13,7 @@ use domovoy_store::outbox::OutboxMessage;
 use domovoy_store::{Db, StoreError, webhooks};
 
 use super::hmac::{hex, hmac_sha256};
-use super::{Channel, SendError};
+use super::{Channel, SendError, Sent};
 
 /// One delivery may take this long before it counts as failed; well inside
 /// the outbox lease.
@@ -78,7 +78,7 @@ impl Channel for WebhookChannel {
         webhooks::CHANNEL
     }
 
-    fn send<'a>(&'a self, message: &'a OutboxMessage) -> BoxFuture<'a, Result<(), SendError>> {
-        Box::pin(self.deliver(message))
+    fn send<'a>(&'a self, message: &'a OutboxMessage) -> BoxFuture<'a, Result<Sent, SendError>> {
+        Box::pin(async move { self.deliver(message).await.map(|()| Sent::default()) })
     }
 }

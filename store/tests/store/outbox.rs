@@ -50,7 +50,7 @@ async fn a_message_is_claimed_once_per_lease_and_never_after_it_was_sent(db: &Db
     let (sent, failed) = (first[0].clone(), first[1].clone());
     db.write(move |tx| {
         Box::pin(async move {
-            outbox::mark_sent(tx, sent.id, 1).await?;
+            outbox::mark_sent(tx, sent.id, 1, None).await?;
             outbox::mark_failed(tx, failed.id, 1, "connection refused", Some(Utc::now() - Duration::seconds(1))).await
         })
     })
@@ -82,10 +82,10 @@ async fn an_expired_lease_lets_another_dispatcher_take_over(db: &Db) {
     assert_eq!(again[0].attempt, 2);
     assert_eq!(outbox::unfinished_attempts(db, again[0].id).await.unwrap(), 2);
     let id = again[0].id;
-    db.write(move |tx| Box::pin(async move { outbox::mark_sent(tx, id, 2).await })).await.unwrap();
+    db.write(move |tx| Box::pin(async move { outbox::mark_sent(tx, id, 2, None).await })).await.unwrap();
     assert_eq!(outbox::unfinished_attempts(db, id).await.unwrap(), 1, "the dead dispatcher's attempt stays unfinished");
     // Marked sent: a late "sent" or "failed" from the first attempt changes nothing.
-    db.write(move |tx| Box::pin(async move { outbox::mark_sent(tx, id, 1).await })).await.unwrap();
+    db.write(move |tx| Box::pin(async move { outbox::mark_sent(tx, id, 1, None).await })).await.unwrap();
     assert!(claim(db, Duration::seconds(-1), 10).await.is_empty());
 }
 
@@ -128,7 +128,47 @@ async fn events_reach_the_outbox_of_matching_webhooks_in_their_transaction(db: &
     assert_eq!(outbox::backlog(db).await.unwrap(), 1);
 }
 
+/// A gateway's report names a sent message by its receipt and marks it
+/// once: a second report, one on a message of another channel, on a
+/// message not sent, or on an unknown receipt changes nothing.
+async fn a_gateways_report_marks_a_sent_message_once(db: &Db) {
+    db.write(|tx| {
+        Box::pin(async move {
+            outbox::enqueue(tx, "sms", "a", &json!({})).await?;
+            outbox::enqueue(tx, "sms", "b", &json!({})).await?;
+            outbox::enqueue(tx, "other", "c", &json!({})).await
+        })
+    })
+    .await
+    .unwrap();
+    let taken = claim(db, Duration::seconds(60), 10).await;
+    let id_of = |key: &str| taken.iter().find(|m| m.dedup_key == key).unwrap().id;
+    let (a, b, c) = (id_of("a"), id_of("b"), id_of("c"));
+    db.write(move |tx| {
+        Box::pin(async move {
+            outbox::mark_sent(tx, a, 1, Some("r-a")).await?;
+            outbox::mark_sent(tx, b, 1, Some("r-b")).await?;
+            outbox::mark_sent(tx, c, 1, Some("r-a")).await
+        })
+    })
+    .await
+    .unwrap();
+    let report = |reports: Vec<(String, outbox::Report)>| async move {
+        db.write(move |tx| Box::pin(async move { outbox::record_reports(tx, "sms", &reports, Utc::now()).await }))
+            .await
+            .unwrap()
+            .value
+    };
+    let undelivered = outbox::Report::Undelivered("smsru:104".to_owned());
+    assert_eq!(report(vec![("r-a".to_owned(), outbox::Report::Delivered)]).await, 1, "only the sms channel's r-a");
+    assert_eq!(report(vec![("r-a".to_owned(), undelivered.clone())]).await, 0, "reported once");
+    assert_eq!(report(vec![("r-b".to_owned(), undelivered.clone()), ("r-x".to_owned(), undelivered)]).await, 1);
+    let states = outbox::recent(db, 10).await.unwrap();
+    assert!(states.iter().any(|s| s.last_error.as_deref() == Some("smsru:104")), "the reason is kept");
+}
+
 domovoy_store::backend_tests!(
+    a_gateways_report_marks_a_sent_message_once,
     a_message_is_claimed_once_per_lease_and_never_after_it_was_sent,
     an_expired_lease_lets_another_dispatcher_take_over,
     events_reach_the_outbox_of_matching_webhooks_in_their_transaction,

@@ -211,6 +211,7 @@ api_routes!(
     crate::mailings::api::list_files,
     crate::mailings::api::detach_file,
     crate::mailings::api::download_file,
+    crate::mailings::api::smsru_delivery_reports,
     crate::outages::api::list_outages,
     crate::outages::api::open_outage,
     crate::outages::api::get_outage,

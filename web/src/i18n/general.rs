@@ -561,6 +561,9 @@ catalog! {
         "Texts leave through the outbox with retries, through SMS.ru or any HTTP gateway. The gateway and its key are set in the [sms] settings (README, «SMS»); the key is never shown here.",
     ),
     sms_gateway: &'static str = ("Шлюз", "Gateway"),
+    sms_reports: &'static str = ("Отчёты о доставке", "Delivery reports"),
+    sms_reports_hint: &'static str = ("Укажите этот адрес в личном кабинете SMS.ru: «API → Callback». Тогда рассылки покажут «Доставлено» или причину недоставки. Адрес содержит секрет — не публикуйте его.", "Enter this address in your SMS.ru account: «API → Callback». Mailings then show «Delivered» or why a text was not. The address holds a secret: do not publish it."),
+    sms_reports_off: &'static str = ("не настроены: задайте report_secret в [sms] (для SMS.ru), и SMS-рассылки будут показывать «Доставлено»", "off: set report_secret in [sms] (for SMS.ru), and SMS mailings will show «Delivered»"),
     sms_not_configured: &'static str = ("SMS-шлюз не задан: рассылки по SMS недоступны.", "No SMS gateway is set: mailings by text are unavailable."),
     /// «Отправить пробное SMS на +7 916 123-45-67».
     sms_test: fn(&str) -> String = (|to| format!("Отправить пробное SMS на {to}"), |to| format!("Send a test text to {to}")),

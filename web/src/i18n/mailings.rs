@@ -43,6 +43,33 @@ catalog! {
     floor_from: &'static str = ("с", "from"),
     floor_to: &'static str = ("по", "to"),
     floors_hint: &'static str = ("Пусто — все этажи; одно число — только этот этаж.", "Empty: every floor; one number: that floor only."),
+    /// Why SMS.ru could not deliver a text, by its status code.
+    smsru_undelivered: fn(i64) -> String = (
+        |code| {
+            let why = match code {
+                104 => "истёк срок жизни сообщения (телефон был недоступен)",
+                105 => "удалено оператором",
+                106 => "сбой в телефоне",
+                107 => "неизвестная причина",
+                108 => "отклонено оператором",
+                150 => "нет маршрута на этот номер",
+                _ => "причина не сообщена",
+            };
+            format!("SMS.ru: не доставлено — {why} (код {code})")
+        },
+        |code| {
+            let why = match code {
+                104 => "its lifetime ran out (the phone was unreachable)",
+                105 => "deleted by the operator",
+                106 => "a phone failure",
+                107 => "an unknown reason",
+                108 => "refused by the operator",
+                150 => "no route to this number",
+                _ => "no reason given",
+            };
+            format!("SMS.ru: not delivered — {why} (code {code})")
+        },
+    ),
     format_toolbar: &'static str = ("Оформление текста", "Text formatting"),
     format_bold: &'static str = ("Ж", "B"),
     format_bold_title: &'static str = ("Жирный (Ctrl+B): **текст**", "Bold (Ctrl+B): **text**"),

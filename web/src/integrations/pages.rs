@@ -114,6 +114,8 @@ struct MailSection {
 /// state, the administrator's own phone for a test text.
 struct SmsSection {
     gateway: Option<String>,
+    /// The delivery reports' address, when the gateway reports.
+    reports_url: Option<String>,
     channel: ChannelLines,
     my_phone: Option<String>,
 }
@@ -215,6 +217,7 @@ async fn render(
     let sms_overview = channels::sms_overview(state, caller).await?;
     let sms = SmsSection {
         gateway: sms_overview.gateway,
+        reports_url: sms_overview.reports_url,
         channel: ChannelLines::new(&sms_overview.status, t, tz),
         my_phone: caller.user().phone.as_ref().map(ToString::to_string),
     };

@@ -1,4 +1,5 @@
-//! `/api/v1/mailings` and the resident's `/api/v1/notices`.
+//! `/api/v1/mailings`, the resident's `/api/v1/notices`, and the SMS
+//! gateway's delivery reports.
 
 use std::collections::BTreeMap;
 
@@ -8,8 +9,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use domovoy_app::mailing_files;
+use domovoy_actors::outbox::sms::smsru_reports;
 use domovoy_app::mailings::{self, AudienceSize, MailingInput, MailingView, Preview, SegmentInput, TemplateInput};
+use domovoy_app::{channels, mailing_files};
 use domovoy_domain::ids::{MailingId, MailingTemplateId, SegmentId};
 use domovoy_domain::mailing::{MailingTemplate, Segment};
 use domovoy_store::mailings::{Delivery, Notice};
@@ -519,4 +521,37 @@ pub async fn download_file(
 ) -> Result<HttpResponse, ApiError> {
     let (file, path) = mailing_files::open(&state, &caller, *id).await?;
     crate::export::stored_file(&path, &file.file_name, &file.content_type, false).await
+}
+
+/// The longest secret word of the reports' address read.
+const REPORT_SECRET_MAX: usize = 128;
+
+/// SMS.ru's delivery reports (its «API → Callback», pointed at this address
+/// with `[sms] report_secret`): form-encoded `data[]` entries, each
+/// `sms_status\n<sms_id>\n<status>\n<time>`. A text reported delivered
+/// (103) or not (104–108, 150) is marked so once; the rest is passed over.
+/// Answers `100`, which SMS.ru waits for (it posts again otherwise). A
+/// wrong secret is 404 and nothing is read; at most a thousand entries
+/// are read (the default body limit is 256 KiB).
+#[utoipa::path(
+    tag = "mailings",
+    params(("secret" = String, Path, description = "The address's secret word: [sms] report_secret")),
+    request_body(content = String, content_type = "application/x-www-form-urlencoded", description = "data[]=sms_status\\n<sms_id>\\n<status>"),
+    responses((status = 200, description = "100", body = String), (status = 404, body = ErrorBody))
+)]
+#[post("/api/v1/sms/smsru-reports/{secret}")]
+pub async fn smsru_delivery_reports(
+    state: web::Data<AppState>,
+    secret: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    if secret.len() > REPORT_SECRET_MAX {
+        return Err(domovoy_app::AppError::NotFound.into());
+    }
+    // Read as a form whatever it holds (the decoding is lossy: it cannot
+    // fail); what does not read as a report is passed over.
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
+    let reports = smsru_reports(pairs.iter().filter(|(name, _)| name.starts_with("data[")).map(|(_, v)| v.as_str()));
+    channels::sms_reports(&state, &secret, reports).await?;
+    Ok(HttpResponse::Ok().content_type("text/plain; charset=utf-8").body("100"))
 }

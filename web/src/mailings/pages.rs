@@ -11,6 +11,7 @@ use askama::Template;
 use serde::Deserialize;
 use uuid::Uuid;
 
+use domovoy_actors::outbox::sms::SMSRU_UNDELIVERED;
 use domovoy_app::AppError;
 use domovoy_app::mailing_files;
 use domovoy_app::mailings::{
@@ -647,6 +648,10 @@ fn delivery_line(d: &Delivery, t: &Catalog, zone: chrono_tz::Tz) -> DeliveryLine
         (DeliveryStatus::Skipped, Some(code)) => {
             code.parse().map_or_else(|_| code.to_owned(), |why| (t.ml.exclusion_label)(why).to_owned())
         }
+        // A gateway's report, worded from its code.
+        (_, Some(reason)) if reason.starts_with(SMSRU_UNDELIVERED) => reason[SMSRU_UNDELIVERED.len()..]
+            .parse()
+            .map_or_else(|_| reason.to_owned(), |code| (t.ml.smsru_undelivered)(code)),
         (_, reason) => reason.unwrap_or_default().to_owned(),
     };
     DeliveryLine {

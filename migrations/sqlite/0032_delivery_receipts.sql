@@ -1,0 +1,10 @@
+-- Delivery receipts: a gateway that reports what became of a sent message
+-- (SMS.ru's callback) names it by its own id, kept as the outbox row's
+-- `receipt` when it is sent; the report marks it delivered, or not
+-- delivered with the reason (`last_error`), once.
+-- Migrations are append-only: never edit this file once it has landed.
+-- SQLite twin of migrations/postgres/0032_delivery_receipts.sql.
+ALTER TABLE outbox ADD COLUMN receipt TEXT;
+ALTER TABLE outbox ADD COLUMN delivered_at TEXT;
+ALTER TABLE outbox ADD COLUMN undelivered_at TEXT;
+CREATE INDEX outbox_receipt ON outbox (channel, receipt) WHERE receipt IS NOT NULL;
