@@ -304,7 +304,11 @@ fn routes_of(mailing: &Mailing, recipients: &[Recipient]) -> Vec<domain::Route> 
     recipients.iter().map(|to| route_of(mailing, to)).collect()
 }
 
-fn size_of(routes: &[domain::Route]) -> AudienceSize {
+/// How many the routes reach, by channel, and why the others are not
+/// reached outward (said only of a mailing that asks for an outward
+/// channel: a cabinet-only notice leaves no one out).
+fn size_of(mailing: &Mailing, routes: &[domain::Route]) -> AudienceSize {
+    let outward = mailing.channels.iter().any(|c| *c != MailingChannel::InApp);
     let mut size = AudienceSize { audience_size: routes.len(), ..AudienceSize::default() };
     for route in routes {
         if route.in_app {
@@ -312,7 +316,8 @@ fn size_of(routes: &[domain::Route]) -> AudienceSize {
         }
         match route.outward {
             Ok(channel) => *size.reached.entry(channel).or_default() += 1,
-            Err(why) => *size.excluded.entry(why).or_default() += 1,
+            Err(why) if outward => *size.excluded.entry(why).or_default() += 1,
+            Err(_) => {}
         }
     }
     size
@@ -436,7 +441,7 @@ pub(crate) async fn create_with(
         })
         .await?;
     let recipients = store::recipients(&app.db, &mailing.audience, today(app)).await?;
-    let size = size_of(&routes_of(&mailing, &recipients));
+    let size = size_of(&mailing, &routes_of(&mailing, &recipients));
     Ok((mailing, size))
 }
 
@@ -467,14 +472,30 @@ pub async fn list(app: &App, requester: &Requester) -> AppResult<Vec<MailingView
         .collect())
 }
 
-/// Whom a draft would reach now, and how the first `limit` recipients
-/// would read it.
+/// What a draft's preview shows.
+#[derive(Debug, Clone)]
+pub struct Previews {
+    /// Whom it reaches now.
+    pub size: AudienceSize,
+    /// How the first recipients read it, each by their own channel.
+    pub recipients: Vec<Preview>,
+    /// How the first recipient would read it on each of the mailing's
+    /// channels, as it goes out: a push's title and start, a text with
+    /// its unsubscribe line, a letter with its footer, the cabinet's
+    /// notice.
+    pub channels: Vec<Preview>,
+}
+
+/// Whom a draft would reach now, how the first `limit` recipients would
+/// read it, and how the first would on each channel (`footer` words the
+/// unsubscribe line, its link shown as a placeholder).
 pub async fn preview(
     app: &App,
     requester: &Requester,
     id: MailingId,
     limit: usize,
-) -> AppResult<(AudienceSize, Vec<Preview>)> {
+    footer: Footer<'_>,
+) -> AppResult<Previews> {
     let mailing = readable(app, requester, id).await?;
     let today = today(app);
     let recipients = store::recipients(&app.db, &mailing.audience, today).await?;
@@ -488,7 +509,29 @@ pub async fn preview(
         let subject = if channel == Some(MailingChannel::Sms) { String::new() } else { subject };
         previews.push(Preview { client_name: to.name.clone(), channel, subject, text });
     }
-    Ok((size_of(&routes), previews))
+    let mut channels = Vec::new();
+    if let Some(to) = recipients.first() {
+        let (subject, text) = texts.render(to, None)?;
+        let link = format!("{}{}", app.config.public_url, unsubscribe_path("…"));
+        let line = |channel| (mailing.kind != MailingKind::Emergency).then(|| footer(channel, &link));
+        for &channel in &mailing.channels {
+            let (subject, text) = match channel {
+                MailingChannel::Push => {
+                    (subject.clone(), markup::to_plain(&text).chars().take(devices::PERSON_PUSH_TEXT).collect())
+                }
+                MailingChannel::Sms => {
+                    (String::new(), sms_text(markup::to_plain(&text).trim(), line(channel).as_deref()))
+                }
+                MailingChannel::Email => match line(channel) {
+                    Some(footer) => (subject.clone(), format!("{text}\n\n{footer}")),
+                    None => (subject.clone(), text.clone()),
+                },
+                MailingChannel::InApp => (subject.clone(), text.clone()),
+            };
+            channels.push(Preview { client_name: to.name.clone(), channel: Some(channel), subject, text });
+        }
+    }
+    Ok(Previews { size: size_of(&mailing, &routes), recipients: previews, channels })
 }
 
 /// The signed-in page of a survey (a resident's cabinet).
@@ -748,7 +791,7 @@ where
             Err(_) => {}
         }
     }
-    let size = size_of(&routes);
+    let size = size_of(&mailing, &routes);
     let actor = requester.actor();
     let summary = format!("{} ({})", mailing.title, recipients.len());
     let value = app

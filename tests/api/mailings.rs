@@ -334,6 +334,7 @@ async fn a_cabinet_notice_needs_no_mail_server_and_email_needs_one() {
     let id = created["id"].as_str().unwrap().to_owned();
     let size = created["audience_size"].as_u64().unwrap();
     assert_eq!(created["in_app"].as_u64().unwrap(), size);
+    assert_eq!(created["excluded"], json!({}), "a cabinet-only notice leaves no one out: {created}");
     send(&app, &service, &id).await;
     let mailing = settled(&app, &service, &id).await;
     assert_eq!(mailing["counts"]["delivered"].as_u64().unwrap(), size, "{mailing}");

@@ -231,6 +231,23 @@ async fn a_mailing_by_sms_reaches_each_agreed_number_once_through_smsru() {
     assert!(by_sms > 3 && by_sms < size, "owners and tenants agreed to texts, co-owners did not: {created}");
     assert!(created["excluded"]["no_consent"].as_u64().unwrap() > 0, "{created}");
 
+    // The preview shows the first recipient's text on each channel as it
+    // goes out: the text with its unsubscribe line (the link a
+    // placeholder), and the cabinet's notice with its title.
+    let preview: Value = app.get(&service, &format!("/api/v1/mailings/{id}/preview")).await.json().await.unwrap();
+    let channels = preview["channels"].as_array().unwrap();
+    assert_eq!(channels.len(), 2, "{preview}");
+    assert_eq!((channels[0]["channel"].as_str(), channels[0]["subject"].as_str()), (Some("sms"), Some("")));
+    let text = channels[0]["text"].as_str().unwrap();
+    assert!(text.contains(", собрание собственников ЖК «Северная звезда»"), "{text}");
+    assert!(text.ends_with(&format!("Отписаться: {}", app.url("/unsubscribe/…"))), "{text}");
+    assert_eq!(channels[1]["channel"], "in_app");
+    assert_eq!(channels[1]["subject"], "Собрание собственников");
+    let browser = app.browser();
+    app.browser_login(&browser, "service", domovoy::demo::DEMO_PASSWORD).await;
+    let page = browser.get(app.url(&format!("/mailings/{id}"))).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("Как выглядит в каждом канале") && page.contains("знаков из 536"), "the channels' preview");
+
     // The gateway is down for the first request: that text is tried again.
     gateway.down_for.store(1, Ordering::SeqCst);
     let sent = send(&app, &service, &id).await;

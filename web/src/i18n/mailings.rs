@@ -88,6 +88,17 @@ catalog! {
     excluded: &'static str = ("Не получат ни по одному каналу", "Reached by no channel"),
     preview_title: &'static str = ("Как прочтут первые получатели", "How the first recipients will read it"),
     preview_only_cabinet: &'static str = ("только кабинет", "cabinet only"),
+    preview_channels_title: &'static str = ("Как выглядит в каждом канале", "How it looks on each channel"),
+    /// "To Ivanov I. I., as sent": whose text the channel previews show.
+    preview_channels_intro: fn(&str) -> String = (
+        |name| format!("Текст для получателя «{name}» — так, как он уйдёт (ссылка отписки показана условно)."),
+        |name| format!("The text for «{name}», as it goes out (the unsubscribe link is a placeholder)."),
+    ),
+    /// "123 of 536 characters".
+    sms_chars: fn(usize, usize) -> String = (
+        |n, max| format!("{n} знаков из {max}"),
+        |n, max| format!("{n} of {max} characters"),
+    ),
     send: &'static str = ("Отправить", "Send"),
     send_confirm: &'static str = ("Отправить рассылку? Отменить отправку будет нельзя.", "Send the mailing? It cannot be called back."),
     templates: &'static str = ("Шаблоны", "Templates"),

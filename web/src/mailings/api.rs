@@ -136,6 +136,8 @@ pub struct PreviewDto {
     pub audience: AudienceDto,
     /// How the first recipients read it.
     pub recipients: Vec<PreviewItemDto>,
+    /// How the first recipient reads it on each of the mailing's channels.
+    pub channels: Vec<PreviewItemDto>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -158,7 +160,9 @@ impl From<&Preview> for PreviewItemDto {
     }
 }
 
-/// Whom the mailing reaches now and how its first five recipients read it.
+/// Whom the mailing reaches now, how its first five recipients read it,
+/// and how the first reads it on each of its channels (`channels`: as it
+/// goes out, the unsubscribe line's link a placeholder).
 #[utoipa::path(tag = "mailings", params(("id" = Uuid, Path)), responses((status = 200, body = PreviewDto), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
 #[get("/api/v1/mailings/{id}/preview")]
 pub async fn preview_mailing(
@@ -166,10 +170,12 @@ pub async fn preview_mailing(
     caller: Caller,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<PreviewDto>, ApiError> {
-    let (size, previews) = mailings::preview(&state, &caller, MailingId::from_uuid(*id), 5).await?;
+    let t = caller.t();
+    let previews = mailings::preview(&state, &caller, MailingId::from_uuid(*id), 5, &t.ml.footer).await?;
     Ok(web::Json(PreviewDto {
-        audience: AudienceDto::from(&size),
-        recipients: previews.iter().map(PreviewItemDto::from).collect(),
+        audience: AudienceDto::from(&previews.size),
+        recipients: previews.recipients.iter().map(PreviewItemDto::from).collect(),
+        channels: previews.channels.iter().map(PreviewItemDto::from).collect(),
     }))
 }
 

@@ -602,6 +602,8 @@ struct DetailPage<'a> {
     sent: Option<String>,
     size: Option<SizeView>,
     previews: Vec<PreviewLine>,
+    /// The first recipient's text on each of the mailing's channels.
+    channel_previews: Vec<PreviewLine>,
     done_percent: u8,
     waiting: bool,
     counts: Vec<Count>,
@@ -632,6 +634,8 @@ struct PreviewLine {
     /// formatted (an escaped HTML fragment) for a letter or the cabinet.
     plain: Option<String>,
     html: String,
+    /// A text message's length ("123 знаков из 536").
+    sms_chars: Option<String>,
 }
 
 fn size_view(size: &AudienceSize, t: &Catalog) -> SizeView {
@@ -693,11 +697,15 @@ pub async fn detail_page(
     let view: MailingView = mailings::get(&state, &caller, id).await?;
     let draft = view.mailing.status == MailingStatus::Draft;
     let unsent = view.mailing.status != MailingStatus::Sent;
-    let (size, previews) = if unsent {
-        let (size, previews) = mailings::preview(&state, &caller, id, 3).await?;
-        (Some(size_view(&size, t)), previews.iter().map(|p| preview_line(p, t)).collect())
+    let (size, previews, channel_previews) = if unsent {
+        let previews = mailings::preview(&state, &caller, id, 3, &t.ml.footer).await?;
+        let lines = |all: &[Preview]| all.iter().map(|p| preview_line(p, t)).collect();
+        // Each channel's look, when there is more than the cabinet's.
+        let outward = previews.channels.iter().any(|p| p.channel != Some(MailingChannel::InApp));
+        let channels = if outward { lines(&previews.channels) } else { Vec::new() };
+        (Some(size_view(&previews.size, t)), lines(&previews.recipients), channels)
     } else {
-        (None, Vec::new())
+        (None, Vec::new(), Vec::new())
     };
     let deliveries = if unsent { Vec::new() } else { mailings::deliveries(&state, &caller, id, SHOWN, 0).await? };
     let total: i64 = view.counts.values().sum();
@@ -725,6 +733,7 @@ pub async fn detail_page(
         sent: m.sent_at.map(|at| fmt_time(at, zone)),
         size,
         previews,
+        channel_previews,
         done_percent: view.percent_done(),
         waiting: view.counts.get(&DeliveryStatus::Queued).copied().unwrap_or(0) > 0,
         counts: view
@@ -739,12 +748,17 @@ pub async fn detail_page(
 }
 
 fn preview_line(p: &Preview, t: &Catalog) -> PreviewLine {
+    let plain = matches!(p.channel, Some(MailingChannel::Sms | MailingChannel::Push))
+        .then(|| domovoy_domain::markup::to_plain(&p.text));
     PreviewLine {
         client_name: p.client_name.clone(),
         channel: p.channel.map_or(t.ml.preview_only_cabinet, |c| (t.ml.channel_label)(c)),
         subject: p.subject.clone(),
-        plain: matches!(p.channel, Some(MailingChannel::Sms | MailingChannel::Push))
-            .then(|| domovoy_domain::markup::to_plain(&p.text)),
+        sms_chars: plain
+            .as_ref()
+            .filter(|_| p.channel == Some(MailingChannel::Sms))
+            .map(|text| (t.ml.sms_chars)(text.chars().count(), domovoy_store::sms::MAX_SMS_CHARS)),
+        plain,
         html: domovoy_domain::markup::to_html(&p.text),
     }
 }
