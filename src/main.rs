@@ -46,6 +46,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             if !address.ip().is_loopback() {
                 bail!("демо-стенд слушает только 127.0.0.1 или ::1: пароли демо известны всем");
             }
+            if cli.database_url.is_some() {
+                bail!(
+                    "демо-стенд работает только на своём файле SQLite и стирает его при каждом запуске: \
+                     --database-url к нему не применяется (для своей базы — domovoy serve)"
+                );
+            }
             overrides.listen = Some(listen);
             overrides.data_dir = Some(cli.data_dir.clone().unwrap_or_else(|| "./data/demo".into()));
             // The demo always runs on its own SQLite file, whatever the

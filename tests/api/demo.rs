@@ -80,3 +80,17 @@ async fn the_demo_year_fits_its_buildings_and_is_spread_over_residents() {
         }
     }
 }
+
+/// `domovoy demo` wipes and fills its own SQLite file: a database named on
+/// its command line is refused with the reason, not silently passed over.
+#[test]
+fn the_demo_refuses_a_database_named_on_its_command_line() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_domovoy"))
+        .args(["--database-url", "postgres://postgres@127.0.0.1:1/production", "demo", "--listen", "127.0.0.1:0"])
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("--database-url к нему не применяется"), "{stderr}");
+}
