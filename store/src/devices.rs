@@ -422,26 +422,14 @@ pub(crate) async fn enqueue_pushes(tx: &mut WriteTx, notices: &[PushNotice]) -> 
         });
         devices.extend(found);
     }
+    // One notification row per notice (the person's in-app list keeps it,
+    // phone or not) and one outbox message per device, each written in
+    // batches: a survey published to thousands is a few statements.
+    let mut rows = Vec::with_capacity(notices.len());
+    let mut messages = Vec::new();
     for notice in notices {
-        let notice = &rating_request(tx, notice).await?;
+        let notice = rating_request(tx, notice).await?;
         let id = Uuid::now_v7();
-        // The person's in-app list keeps it, phone or not.
-        on_conn!(&mut *tx, c => {
-            sqlx::query(
-                "INSERT INTO notifications (id, user_id, kind, ticket_id, number, detail, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            )
-            .bind(id)
-            .bind(notice.user.as_uuid())
-            .bind(notice.kind.code())
-            .bind(notice.ticket_id.map(|t| t.as_uuid()))
-            .bind(&notice.number)
-            .bind(&notice.detail)
-            .bind(now)
-            .execute(&mut *c)
-            .await?
-            .rows_affected()
-        });
         for (device, _) in devices.iter().filter(|(_, user)| *user == notice.user.as_uuid()) {
             let mut payload = json!({
                 "device_id": device,
@@ -452,11 +440,48 @@ pub(crate) async fn enqueue_pushes(tx: &mut WriteTx, notices: &[PushNotice]) -> 
             if let Some(detail) = &notice.detail {
                 payload["detail"] = json!(detail);
             }
-            crate::outbox::enqueue(tx, PUSH_CHANNEL, &format!("{id}:{device}"), &payload).await?;
+            messages.push((format!("{id}:{device}"), payload, None));
         }
+        rows.push((id, notice));
     }
+    for chunk in rows.chunks(NOTIFICATION_BATCH) {
+        let values = (0..chunk.len())
+            .map(|r| {
+                format!(
+                    "(${}, ${}, ${}, ${}, ${}, ${}, $1)",
+                    r * 6 + 2,
+                    r * 6 + 3,
+                    r * 6 + 4,
+                    r * 6 + 5,
+                    r * 6 + 6,
+                    r * 6 + 7
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "INSERT INTO notifications (id, user_id, kind, ticket_id, number, detail, created_at) VALUES {values}"
+        );
+        on_conn!(&mut *tx, c => {
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql.as_str())).bind(now);
+            for (id, notice) in chunk {
+                query = query
+                    .bind(*id)
+                    .bind(notice.user.as_uuid())
+                    .bind(notice.kind.code())
+                    .bind(notice.ticket_id.map(|t| t.as_uuid()))
+                    .bind(&notice.number)
+                    .bind(&notice.detail);
+            }
+            query.execute(&mut *c).await?.rows_affected()
+        });
+    }
+    crate::outbox::enqueue_many(tx, PUSH_CHANNEL, &messages).await?;
     Ok(())
 }
+
+/// Notification rows one statement writes at most.
+const NOTIFICATION_BATCH: usize = 500;
 
 /// A resident's request done: asked to rate it instead, when this ticket
 /// was never asked about and the person was not asked within
