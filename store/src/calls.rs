@@ -7,6 +7,8 @@
 //! take the row lock before reading it, so two of them never fold into two
 //! different states.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::types::Json;
@@ -292,41 +294,51 @@ macro_rules! call_select {
 /// Reads the matched clients and linked tickets of some call rows.
 async fn complete<'a>(source: impl Into<Source<'a>>, rows: Vec<CallRow>) -> StoreResult<Vec<Call>> {
     let mut source: Source<'a> = source.into();
-    let mut calls = Vec::with_capacity(rows.len());
-    for row in rows {
-        type Rows = (Vec<(Uuid, String)>, Vec<(Uuid, i64, i64)>);
-        let (clients, tickets): Rows = on_conn!(source.reborrow(), c => {
-            let clients = sqlx::query_as(
-                "SELECT c.id, c.name FROM call_clients cc JOIN clients c ON c.id = cc.client_id
-                 WHERE cc.call_id = $1 ORDER BY c.name",
-            )
-            .bind(row.id)
-            .fetch_all(&mut *c)
-            .await?;
-            let tickets = sqlx::query_as(
-                "SELECT t.id, t.year, t.seq FROM call_tickets ct JOIN tickets t ON t.id = ct.ticket_id
-                 WHERE ct.call_id = $1 ORDER BY ct.linked_at",
-            )
-            .bind(row.id)
-            .fetch_all(&mut *c)
-            .await?;
-            (clients, tickets)
-        });
-        calls.push(
-            row.into_call(
-                clients.into_iter().map(|(id, name)| (ClientId::from_uuid(id), name)).collect(),
-                tickets
-                    .into_iter()
-                    .map(|(id, year, seq)| {
-                        let number = TicketNumber { year: i32::try_from(year).unwrap_or_default(), seq };
-                        (TicketId::from_uuid(id), number.to_string())
-                    })
-                    .collect(),
-            )?,
+    // Two queries per page of calls, however many calls it holds.
+    let mut clients: HashMap<Uuid, Vec<(ClientId, String)>> = HashMap::new();
+    let mut tickets: HashMap<Uuid, Vec<(TicketId, String)>> = HashMap::new();
+    for chunk in rows.chunks(COMPLETE_BATCH) {
+        let ids = crate::mailings::numbered(1, chunk.len());
+        let client_sql = format!(
+            "SELECT cc.call_id, c.id, c.name FROM call_clients cc JOIN clients c ON c.id = cc.client_id
+             WHERE cc.call_id IN ({ids}) ORDER BY c.name, c.id"
         );
+        let ticket_sql = format!(
+            "SELECT ct.call_id, t.id, t.year, t.seq FROM call_tickets ct JOIN tickets t ON t.id = ct.ticket_id
+             WHERE ct.call_id IN ({ids}) ORDER BY ct.linked_at, t.id"
+        );
+        type Found = (Vec<(Uuid, Uuid, String)>, Vec<(Uuid, Uuid, i64, i64)>);
+        let (found_clients, found_tickets): Found = on_conn!(source.reborrow(), c => {
+            let mut query = sqlx::query_as(sqlx::AssertSqlSafe(client_sql.as_str()));
+            for row in chunk {
+                query = query.bind(row.id);
+            }
+            let found_clients = query.fetch_all(&mut *c).await?;
+            let mut query = sqlx::query_as(sqlx::AssertSqlSafe(ticket_sql.as_str()));
+            for row in chunk {
+                query = query.bind(row.id);
+            }
+            (found_clients, query.fetch_all(&mut *c).await?)
+        });
+        for (call, id, name) in found_clients {
+            clients.entry(call).or_default().push((ClientId::from_uuid(id), name));
+        }
+        for (call, id, year, seq) in found_tickets {
+            let number = TicketNumber { year: i32::try_from(year).unwrap_or_default(), seq };
+            tickets.entry(call).or_default().push((TicketId::from_uuid(id), number.to_string()));
+        }
     }
-    Ok(calls)
+    rows.into_iter()
+        .map(|row| {
+            let (call_clients, call_tickets) =
+                (clients.remove(&row.id).unwrap_or_default(), tickets.remove(&row.id).unwrap_or_default());
+            row.into_call(call_clients, call_tickets)
+        })
+        .collect()
 }
+
+/// Calls one pair of [`complete`]'s queries names at most.
+const COMPLETE_BATCH: usize = 500;
 
 pub async fn get<'a>(source: impl Into<Source<'a>>, id: CallId) -> StoreResult<Call> {
     let mut source: Source<'a> = source.into();
