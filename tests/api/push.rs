@@ -213,11 +213,7 @@ async fn a_subscription_its_service_calls_gone_is_removed() {
     let phone = app.token("technician").await;
     let technician = app.user_id(&admin, "technician").await;
     let tower = building_id(&app, &admin, "ЖК «Северная звезда»").await;
-    let (keys, auth) = ece::generate_keypair_and_auth_secret().unwrap();
-    let subscription = json!({"platform": "webpush", "subscription": {
-        "endpoint": endpoint,
-        "keys": {"p256dh": URL_SAFE_NO_PAD.encode(keys.pub_as_raw().unwrap()), "auth": URL_SAFE_NO_PAD.encode(auth)}}});
-    assert_eq!(app.post(&phone, "/api/v1/devices", &subscription).await.status(), StatusCode::CREATED);
+    subscribe(&app, &phone, &endpoint).await;
 
     let id = ticket(&app, &dispatcher, &tower, "Сломан домофон").await;
     assign(&app, &dispatcher, &id, &technician).await;

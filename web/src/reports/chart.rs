@@ -4,6 +4,8 @@
 
 use std::fmt::Write as _;
 
+use domovoy_domain::markup::escape;
+
 /// One series of values, a value per category.
 #[derive(Debug, Clone)]
 pub struct Series {
@@ -25,21 +27,6 @@ const COLOURS: [&str; 6] = ["#1f5f9e", "#e8892c", "#4c9a52", "#8a5cb8", "#c9b22e
 /// The most groups a bar chart draws (the table has them all).
 pub const MAX_BARS: usize = 30;
 const WIDTH: f64 = 720.0;
-
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 fn shorten(text: &str, max: usize) -> String {
     if text.chars().count() <= max {
