@@ -523,7 +523,7 @@ pub async fn preview(
                     (String::new(), sms_text(markup::to_plain(&text).trim(), line(channel).as_deref()))
                 }
                 MailingChannel::Email => match line(channel) {
-                    Some(footer) => (subject.clone(), format!("{text}\n\n{footer}")),
+                    Some(footer) => (subject.clone(), format!("{text}\n\n-- \n{footer}")),
                     None => (subject.clone(), text.clone()),
                 },
                 MailingChannel::InApp => (subject.clone(), text.clone()),
