@@ -405,8 +405,9 @@ pub(crate) async fn enqueue_pushes(tx: &mut WriteTx, notices: &[PushNotice]) -> 
     users.sort_unstable();
     users.dedup();
     let now = tx.now();
-    let mut devices: Vec<(Uuid, Uuid)> = Vec::new();
-    // A bounded number of parameters per query.
+    // Each person's devices pushes reach, read in a bounded number of
+    // parameters per query.
+    let mut devices: std::collections::HashMap<Uuid, Vec<Uuid>> = std::collections::HashMap::new();
     for chunk in users.chunks(500) {
         let sql = format!(
             "SELECT id, user_id FROM devices WHERE user_id IN ({}) AND {}",
@@ -420,7 +421,9 @@ pub(crate) async fn enqueue_pushes(tx: &mut WriteTx, notices: &[PushNotice]) -> 
             }
             query.bind(now).fetch_all(&mut *c).await?
         });
-        devices.extend(found);
+        for (device, user) in found {
+            devices.entry(user).or_default().push(device);
+        }
     }
     // One notification row per notice (the person's in-app list keeps it,
     // phone or not) and one outbox message per device, each written in
@@ -430,7 +433,7 @@ pub(crate) async fn enqueue_pushes(tx: &mut WriteTx, notices: &[PushNotice]) -> 
     for notice in notices {
         let notice = rating_request(tx, notice).await?;
         let id = Uuid::now_v7();
-        for (device, _) in devices.iter().filter(|(_, user)| *user == notice.user.as_uuid()) {
+        for device in devices.get(&notice.user.as_uuid()).into_iter().flatten() {
             let mut payload = json!({
                 "device_id": device,
                 "kind": notice.kind.code(),

@@ -630,12 +630,17 @@ struct PreviewLine {
     client_name: String,
     channel: &'static str,
     subject: String,
-    /// The words as the channel shows them: plain for a text or a push,
-    /// formatted (an escaped HTML fragment) for a letter or the cabinet.
-    plain: Option<String>,
-    html: String,
+    words: Words,
     /// A text message's length ("123 знаков из 536").
     sms_chars: Option<String>,
+}
+
+/// The words as a channel shows them.
+enum Words {
+    /// A text or a push: plain.
+    Plain(String),
+    /// A letter or the cabinet: formatted, an escaped HTML fragment.
+    Formatted(String),
 }
 
 fn size_view(size: &AudienceSize, t: &Catalog) -> SizeView {
@@ -748,18 +753,22 @@ pub async fn detail_page(
 }
 
 fn preview_line(p: &Preview, t: &Catalog) -> PreviewLine {
-    let plain = matches!(p.channel, Some(MailingChannel::Sms | MailingChannel::Push))
-        .then(|| domovoy_domain::markup::to_plain(&p.text));
+    let words = match p.channel {
+        Some(MailingChannel::Sms | MailingChannel::Push) => Words::Plain(domovoy_domain::markup::to_plain(&p.text)),
+        _ => Words::Formatted(domovoy_domain::markup::to_html(&p.text)),
+    };
+    let sms_chars = match (&words, p.channel) {
+        (Words::Plain(text), Some(MailingChannel::Sms)) => {
+            Some((t.ml.sms_chars)(text.chars().count(), domovoy_store::sms::MAX_SMS_CHARS))
+        }
+        _ => None,
+    };
     PreviewLine {
         client_name: p.client_name.clone(),
         channel: p.channel.map_or(t.ml.preview_only_cabinet, |c| (t.ml.channel_label)(c)),
         subject: p.subject.clone(),
-        sms_chars: plain
-            .as_ref()
-            .filter(|_| p.channel == Some(MailingChannel::Sms))
-            .map(|text| (t.ml.sms_chars)(text.chars().count(), domovoy_store::sms::MAX_SMS_CHARS)),
-        plain,
-        html: domovoy_domain::markup::to_html(&p.text),
+        sms_chars,
+        words,
     }
 }
 
