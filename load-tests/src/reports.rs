@@ -1,8 +1,9 @@
 //! The `reports` scenario: a database filled with `--tickets` tickets over
-//! `--years` years and `--buildings` buildings (written straight into the
-//! spawned server's database, in its own format), then every report timed
-//! over HTTP for a year of all buildings and a month of one, while intake
-//! runs beside at `--intake-rate` tickets a second.
+//! `--years` years and `--buildings` buildings, with a call for every
+//! second ticket and a guest's visit for every fourth (written straight
+//! into the spawned server's database, in its own format), then every
+//! report timed over HTTP for a year of all buildings and a month of one,
+//! while intake runs beside at `--intake-rate` tickets a second.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -16,7 +17,13 @@ use sqlx::Connection as _;
 use crate::server::{Server, Spawned, marker};
 use crate::stats::{Figures, Latencies, Summary, round3};
 
-const REPORTS: [&str; 5] = ["sla", "backlog", "workload", "quality", "sources"];
+const REPORTS: [&str; 7] = ["sla", "backlog", "workload", "quality", "sources", "calls", "visits"];
+/// A call is generated beside every `CALL_EVERY`th ticket, a visit
+/// (with its guest's pass) beside every `VISIT_EVERY`th: half as many calls
+/// as tickets (phone is 3 of 8 tickets' source, and some calls file
+/// nothing), a quarter as many visits.
+const CALL_EVERY: u64 = 2;
+const VISIT_EVERY: u64 = 4;
 /// Generated tickets are numbered from here, far above what intake
 /// numbers in a year: no clash with it.
 const FIRST_SEQ: u64 = 50_000_000;
@@ -121,6 +128,128 @@ fn row(rng: &mut Rng, n: u64, building: &str, now: DateTime<Utc>, days: u64, pg:
     (ticket, history)
 }
 
+/// A v7 id of `at`, distinct for each `n` within a second.
+fn id_at(at: DateTime<Utc>, n: u64) -> uuid::Uuid {
+    let seconds = u64::try_from(at.timestamp()).unwrap_or_default();
+    uuid::Uuid::new_v7(uuid::Timestamp::from_unix(
+        uuid::NoContext,
+        seconds,
+        u32::try_from(n % 1_000_000).unwrap_or(0) * 1000,
+    ))
+}
+
+/// One generated call in [`CALL_COLUMNS`] order: nine of ten inbound; of
+/// those, most answered (some after more than five minutes), some missed
+/// or busy and then called back (mostly within ten minutes, some late,
+/// some of the last days not yet); an operator of the first few staff
+/// (`operators` SQL expressions), a building for most.
+fn call_row(
+    rng: &mut Rng,
+    n: u64,
+    building: &str,
+    operators: &[String],
+    now: DateTime<Utc>,
+    days: u64,
+    pg: bool,
+) -> String {
+    let uuid = |u: &str| if pg { format!("'{u}'") } else { format!("X'{}'", u.replace('-', "")) };
+    let started = now - chrono::Duration::minutes(i64::try_from(rng.below(days * 1440)).unwrap_or(0) + 5);
+    let id = id_at(started, n);
+    let inbound = rng.below(10) > 0;
+    let wait = chrono::Duration::seconds(i64::try_from(rng.below(360)).unwrap_or(0) + 3);
+    let outcome = rng.below(100);
+    let (result, answered, cause) = match outcome {
+        0..=84 => ("answered", Some(started + wait), "normalClearing"),
+        85..=96 => ("missed", None, "noAnswer"),
+        _ => ("busy", None, "busy"),
+    };
+    let ended = answered
+        .map_or(started + wait, |at| at + chrono::Duration::seconds(i64::try_from(rng.below(600)).unwrap_or(0) + 20));
+    let operator_at = usize::try_from(rng.below(operators.len() as u64)).unwrap_or(0);
+    let operator = answered.and_then(|_| operators.get(operator_at)).map_or_else(|| "NULL".to_owned(), Clone::clone);
+    let extension = answered.map_or_else(|| "NULL".to_owned(), |_| format!("'{}'", 101 + operator_at));
+    let missed = inbound && answered.is_none();
+    let due = missed.then(|| ended + chrono::Duration::minutes(10));
+    // Called back 1 to 30 minutes after the call: in time up to 10.
+    let done = due.and_then(|_| {
+        let at = ended + chrono::Duration::minutes(i64::try_from(rng.below(30)).unwrap_or(0) + 1);
+        (at < now && rng.below(10) < 9).then_some(at)
+    });
+    let building = if rng.below(100) < 85 { uuid(building) } else { "NULL".to_owned() };
+    let opt = |at: Option<DateTime<Utc>>| at.map_or_else(|| "NULL".to_owned(), time);
+    let (from, to) = if inbound {
+        (format!("+7916{:07}", n % 10_000_000), "+74950000000".to_owned())
+    } else {
+        ("+74950000000".to_owned(), format!("+7916{:07}", n % 10_000_000))
+    };
+    format!(
+        "({id}, 'sip', 'gen-{n}', '{direction}', '{from}', '{to}', '{from}', '{to}', NULL, {extension}, {operator}, 'ended', '{result}', \
+         '{cause}', {yes}, {no}, {started}, {answered}, {ended}, NULL, {building}, '[]', {due}, {done}, NULL, NULL, {ended})",
+        id = uuid(&id.to_string()),
+        direction = if inbound { "in" } else { "out" },
+        yes = if pg { "true" } else { "1" },
+        no = if pg { "false" } else { "0" },
+        started = time(started),
+        answered = opt(answered),
+        ended = time(ended),
+        due = opt(due),
+        done = opt(done),
+    )
+}
+
+/// One generated guest's pass and its visit, in [`PASS_COLUMNS`] and
+/// [`VISIT_COLUMNS`] order: a pass for a day or two, the guest arrives
+/// within it and stays from ten minutes to four hours; one in twenty
+/// stays past the pass's end; those of the last hours may still be on site.
+fn visit_rows(rng: &mut Rng, n: u64, building: &str, now: DateTime<Utc>, days: u64, pg: bool) -> (String, String) {
+    let uuid = |u: &str| if pg { format!("'{u}'") } else { format!("X'{}'", u.replace('-', "")) };
+    let hash = |u: &uuid::Uuid| if pg { format!("'\\x{}'::bytea", u.simple()) } else { format!("X'{}'", u.simple()) };
+    let arrived = now - chrono::Duration::minutes(i64::try_from(rng.below(days * 1440)).unwrap_or(0) + 5);
+    let valid_from = arrived - chrono::Duration::minutes(i64::try_from(rng.below(600)).unwrap_or(0));
+    let overstay = rng.below(20) == 0;
+    let stay = chrono::Duration::minutes(i64::try_from(rng.below(230)).unwrap_or(0) + 10);
+    let valid_until = if overstay {
+        arrived + stay / 2
+    } else {
+        arrived + stay + chrono::Duration::hours(i64::try_from(rng.below(36)).unwrap_or(0) + 1)
+    };
+    let departed = (arrived + stay < now).then_some(arrived + stay);
+    let kind =
+        ["guest", "guest", "guest", "delivery", "contractor", "vehicle"][usize::try_from(rng.below(6)).unwrap_or(0)];
+    let pass = id_at(valid_from, n);
+    let visit = id_at(arrived, n);
+    let name = format!("Гость {n:08}");
+    let pass_row = format!(
+        "({id}, {building}, '{kind}', '{status}', '{name}', '{search}', 'once', {from}, {until}, '{pin:06}', {link}, 1, {from}, {updated})",
+        id = uuid(&pass.to_string()),
+        building = uuid(building),
+        status = if departed.is_some() { "closed" } else { "on_site" },
+        search = name.to_lowercase(),
+        from = time(valid_from),
+        until = time(valid_until),
+        pin = n % 1_000_000,
+        // Unique to the generated pass; no link leads to it.
+        link = hash(&uuid::Uuid::from_u128((0x6c6f_6164_u128 << 96) | u128::from(n))),
+        updated = time(departed.unwrap_or(arrived)),
+    );
+    let visit_row = format!(
+        "({id}, {pass}, {building}, {arrived}, {departed})",
+        id = uuid(&visit.to_string()),
+        pass = uuid(&pass.to_string()),
+        building = uuid(building),
+        arrived = time(arrived),
+        departed = departed.map_or_else(|| "NULL".to_owned(), time),
+    );
+    (pass_row, visit_row)
+}
+
+const CALL_COLUMNS: &str = "id, source, pbx_call_id, direction, from_number, to_number, from_e164, to_e164, queue, \
+     operator_extension, operator_id, state, result, end_cause, rang, rejected, started_at, answered_at, ended_at, \
+     recording_url, building_id, routed_to, callback_due_at, callback_done_at, callback_by, callback_note, updated_at";
+const PASS_COLUMNS: &str = "id, building_id, kind, status, visitor_name, visitor_search, validity, valid_from, valid_until, \
+     pin, link_hash, version, created_at, updated_at";
+const VISIT_COLUMNS: &str = "id, pass_id, building_id, arrived_at, departed_at";
+
 const COLUMNS: &str = "id, year, seq, source, building_id, priority, description, status, version, created_at, updated_at, \
      responded_at, resolved_at, closed_at, sla_state, response_due, resolution_due, sla_used_minutes, rating, flagged, \
      search_text, reopen_count";
@@ -134,20 +263,40 @@ async fn fill(database_url: &str, buildings: &[String], count: u64, years: u64) 
     let first = generated_before(database_url).await?;
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ first);
     let started = Instant::now();
+    // The first few staff answer the generated calls.
+    let operators: Vec<String> =
+        (0..8).map(|k| format!("(SELECT id FROM users ORDER BY created_at, id LIMIT 1 OFFSET {k})")).collect();
+    let days = years * 365;
     let mut statements = Vec::new();
     let mut n = first;
     while n < first + count {
-        let (rows, history): (Vec<String>, Vec<Option<String>>) = (n..(n + CHUNK as u64).min(first + count))
-            .map(|i| {
-                let building = &buildings[usize::try_from(i).unwrap_or(0) % buildings.len()];
-                row(&mut rng, i, building, now, years * 365, pg)
-            })
-            .unzip();
+        let (mut rows, mut history, mut calls, mut passes, mut visits) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for i in n..(n + CHUNK as u64).min(first + count) {
+            let building = &buildings[usize::try_from(i).unwrap_or(0) % buildings.len()];
+            let (ticket, reopened) = row(&mut rng, i, building, now, days, pg);
+            rows.push(ticket);
+            history.extend(reopened);
+            if i % CALL_EVERY == 0 {
+                calls.push(call_row(&mut rng, i, building, &operators, now, days, pg));
+            }
+            if i % VISIT_EVERY == 0 {
+                let (pass, visit) = visit_rows(&mut rng, i, building, now, days, pg);
+                passes.push(pass);
+                visits.push(visit);
+            }
+        }
         n += rows.len() as u64;
-        statements.push(format!("INSERT INTO tickets ({COLUMNS}) VALUES {}", rows.join(", ")));
-        let history: Vec<String> = history.into_iter().flatten().collect();
-        if !history.is_empty() {
-            statements.push(format!("INSERT INTO ticket_history ({HISTORY_COLUMNS}) VALUES {}", history.join(", ")));
+        for (table, columns, values) in [
+            ("tickets", COLUMNS, &rows),
+            ("ticket_history", HISTORY_COLUMNS, &history),
+            ("calls", CALL_COLUMNS, &calls),
+            ("passes", PASS_COLUMNS, &passes),
+            ("visits", VISIT_COLUMNS, &visits),
+        ] {
+            if !values.is_empty() {
+                statements.push(format!("INSERT INTO {table} ({columns}) VALUES {}", values.join(", ")));
+            }
         }
     }
     if pg {
@@ -159,7 +308,7 @@ async fn fill(database_url: &str, buildings: &[String], count: u64, years: u64) 
             }
             tx.commit().await?;
         }
-        sqlx::raw_sql("ANALYZE tickets").execute(&mut conn).await?;
+        sqlx::raw_sql("ANALYZE tickets, ticket_history, calls, passes, visits").execute(&mut conn).await?;
         conn.close().await?;
     } else {
         use std::str::FromStr as _;
@@ -174,7 +323,12 @@ async fn fill(database_url: &str, buildings: &[String], count: u64, years: u64) 
         }
         conn.close().await?;
     }
-    println!("reports: {count} tickets written in {:.1} s", started.elapsed().as_secs_f64());
+    println!(
+        "reports: {count} tickets, {} calls and {} visits written in {:.1} s",
+        (first..first + count).filter(|i| i % CALL_EVERY == 0).count(),
+        (first..first + count).filter(|i| i % VISIT_EVERY == 0).count(),
+        started.elapsed().as_secs_f64()
+    );
     Ok(())
 }
 
@@ -234,6 +388,12 @@ fn intake_beside(
         }
         (ok.load(Ordering::Relaxed), failed.load(Ordering::Relaxed))
     })
+}
+
+/// What a report counted: its tickets, opened or rated tickets, inbound
+/// calls or visits.
+fn counted(totals: &Value) -> i64 {
+    ["tickets", "opened", "rated", "inbound", "visits"].iter().find_map(|key| totals[key].as_i64()).unwrap_or(-1)
 }
 
 /// Times each report `requests` times for one query.
@@ -303,11 +463,7 @@ pub async fn reports(
     let mut rows = Vec::new();
     for (case, query) in [("year, all buildings", &year), ("month, one building", &month)] {
         for (name, summary, totals) in time_reports(&server, query, requests).await? {
-            println!(
-                "  {name:<9} {case:<20} {}  (tickets: {})",
-                summary.line(),
-                totals["tickets"].as_i64().or(totals["opened"].as_i64()).unwrap_or(-1)
-            );
+            println!("  {name:<9} {case:<20} {}  (counted: {})", summary.line(), counted(&totals));
             rows.push(
                 json!({"report": name, "case": case, "p50_ms": round3(summary.p50), "max_ms": round3(summary.max)}),
             );
