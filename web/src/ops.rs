@@ -1,5 +1,8 @@
 //! Operations endpoints: health, readiness, metrics, the API description.
 
+use std::time::Duration;
+
+use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use domovoy_app::secret::same_secret;
 use serde_json::json;
@@ -15,23 +18,41 @@ pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok().json(json!({ "status": "ok", "version": state.web().version }))
 }
 
+/// How long `/readyz` waits for the database: a load balancer probing
+/// every second needs its answer within the second, and a database that
+/// does not answer in this time is as good as down for a request.
+const READY_WITHIN: Duration = Duration::from_millis(800);
+
 /// 200 when requests can be served: the database answers and every
-/// migration is applied; 503 with the reason otherwise.
+/// migration is applied; 503 with the reason otherwise, within
+/// [`READY_WITHIN`] even when the database hangs (stopped, or the network
+/// to it lost) rather than refuses.
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+    let (status, reason) = match tokio::time::timeout(READY_WITHIN, readiness(&state)).await {
+        Ok(Ok(())) => return HttpResponse::Ok().json(json!({ "status": "ready" })),
+        Ok(Err(reason)) => (StatusCode::SERVICE_UNAVAILABLE, reason),
+        Err(_) => {
+            tracing::warn!(within_ms = READY_WITHIN.as_millis(), "readiness: the database did not answer in time");
+            (StatusCode::SERVICE_UNAVAILABLE, "database_unreachable")
+        }
+    };
+    HttpResponse::build(status).json(json!({ "status": "not_ready", "reason": reason }))
+}
+
+/// Whether the database answers and holds every migration; the reason
+/// code when not.
+async fn readiness(state: &AppState) -> Result<(), &'static str> {
     if let Err(error) = state.db.ping().await {
         tracing::warn!(%error, "readiness: database unreachable");
-        return HttpResponse::ServiceUnavailable()
-            .json(json!({ "status": "not_ready", "reason": "database_unreachable" }));
+        return Err("database_unreachable");
     }
     match state.db.migrations_current().await {
-        Ok(true) => HttpResponse::Ok().json(json!({ "status": "ready" })),
-        Ok(false) => {
-            HttpResponse::ServiceUnavailable().json(json!({ "status": "not_ready", "reason": "migrations_pending" }))
-        }
+        Ok(true) => Ok(()),
+        Ok(false) => Err("migrations_pending"),
         Err(error) => {
             tracing::warn!(%error, "readiness: cannot read migrations");
-            HttpResponse::ServiceUnavailable().json(json!({ "status": "not_ready", "reason": "database_error" }))
+            Err("database_error")
         }
     }
 }
