@@ -28,7 +28,7 @@ use domovoy_domain::permission::Permission;
 use domovoy_domain::policy::Target;
 use domovoy_domain::ticket::Ticket;
 use domovoy_store::audit::{self, Change};
-use domovoy_store::calls::{self, BlockedNumber, Call, CallQuery, Integration, NewCall, Route, RouteTarget};
+use domovoy_store::calls::{self, BlockedNumber, Call, CallQuery, Integration, NewCall, Outcome, Route, RouteTarget};
 use domovoy_store::tickets::{TicketQuery, TicketSort};
 use domovoy_store::{WriteTx, clients, teams, tickets, users};
 
@@ -875,12 +875,12 @@ pub struct CallFigures {
     pub callbacks_open: usize,
 }
 
-/// Counts the ПП РФ №416 figures of `calls`.
-pub fn figures<'c>(calls: impl IntoIterator<Item = &'c Call>) -> CallFigures {
+/// Counts the ПП РФ №416 figures of calls that went as `outcomes` say.
+pub fn figures(outcomes: impl IntoIterator<Item = Outcome>) -> CallFigures {
     let mut f = CallFigures::default();
-    for call in calls.into_iter().filter(|c| c.direction == CallDirection::In) {
+    for call in outcomes.into_iter().filter(|c| c.direction == CallDirection::In) {
         f.inbound += 1;
-        match call.result() {
+        match call.times.result() {
             Some(CallResult::Answered) => {
                 f.answered += 1;
                 if call.times.waiting().is_some_and(|w| w <= domovoy_domain::call::ANSWER_WITHIN) {

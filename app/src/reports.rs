@@ -665,6 +665,7 @@ async fn count_report(
         ReportName::Sources => sources_report(&ctx, &facts.created, group_by),
         ReportName::Calls => {
             let (calls, cut) = read_calls(app, &ctx, &parsed.scope).await?;
+            load_operators(app, &mut ctx, &calls).await?;
             facts.truncated |= cut;
             calls_report(&ctx, &calls, group_by)
         }
@@ -1041,26 +1042,30 @@ fn sources_report(ctx: &Context, facts: &[TicketFact], by: GroupBy) -> (Vec<Tota
 async fn read_calls(app: &App, ctx: &Context, scope: &ReportScope) -> AppResult<(Vec<CallRecord>, bool)> {
     let (from, to) = ctx.utc_window();
     let limit = i64::try_from(MAX_FACTS).unwrap_or(i64::MAX);
-    let mut calls = domovoy_store::calls::started_between(&app.db, from, to, limit).await?;
+    let mut calls = domovoy_store::calls::facts_between(&app.db, from, to, scope.buildings.as_deref(), limit).await?;
     let truncated = calls.len() as u64 >= MAX_FACTS;
     calls.retain(|call| {
-        let visible = match (&scope.buildings, call.building_id) {
-            (None, _) => true,
-            (Some(list), Some(building)) => list.contains(&building),
-            (Some(_), None) => false,
-        };
         let operator = match scope.assignee {
             None => true,
             Some(AssigneeFilter::Nobody) => call.operator_id.is_none(),
             Some(AssigneeFilter::User(user)) => call.operator_id == Some(user),
         };
         let zone = call.building_id.map_or(ctx.default_zone, |b| ctx.zone(b));
-        visible && operator && ctx.period.contains(call.times.started_at.with_timezone(&zone).date_naive())
+        operator && ctx.period.contains(call.outcome.times.started_at.with_timezone(&zone).date_naive())
     });
     Ok((calls, truncated))
 }
 
-type CallRecord = domovoy_store::calls::Call;
+/// Names of the operators who answered `calls`.
+async fn load_operators(app: &App, ctx: &mut Context, calls: &[CallRecord]) -> AppResult<()> {
+    let mut ids: Vec<UserId> = calls.iter().filter_map(|c| c.operator_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ctx.users = users::names(&app.db, &ids).await?;
+    Ok(())
+}
+
+type CallRecord = domovoy_store::calls::CallFact;
 
 const CALL_COLUMNS: [&str; 8] = [
     "inbound",
@@ -1074,7 +1079,7 @@ const CALL_COLUMNS: [&str; 8] = [
 ];
 
 fn call_values(calls: &[&CallRecord]) -> Vec<Value> {
-    let f = crate::calls::figures(calls.iter().copied());
+    let f = crate::calls::figures(calls.iter().map(|c| c.outcome));
     let n = |v: usize| i64::try_from(v).unwrap_or(i64::MAX);
     vec![
         Value::Count(n(f.inbound)),
@@ -1091,7 +1096,7 @@ fn call_values(calls: &[&CallRecord]) -> Vec<Value> {
 /// A call's group: its operator, building, hour or day.
 fn call_group(ctx: &Context, by: GroupBy, call: &CallRecord) -> (String, Label) {
     let zone = call.building_id.map_or(ctx.default_zone, |b| ctx.zone(b));
-    let local = call.times.started_at.with_timezone(&zone);
+    let local = call.outcome.times.started_at.with_timezone(&zone);
     match by {
         GroupBy::Building => match call.building_id {
             Some(b) => (b.to_string(), Label::Name(ctx.buildings.get(&b).cloned().unwrap_or_default())),
@@ -1103,7 +1108,10 @@ fn call_group(ctx: &Context, by: GroupBy, call: &CallRecord) -> (String, Label) 
             let label = period_label(by, start);
             (start.to_string(), label)
         }
-        _ => match (call.operator_id, call.operator_name.clone().or_else(|| call.operator_extension.clone())) {
+        _ => match (
+            call.operator_id,
+            call.operator_id.and_then(|id| ctx.users.get(&id).cloned()).or_else(|| call.operator_extension.clone()),
+        ) {
             (Some(id), name) => (id.to_string(), Label::Name(name.unwrap_or_else(|| id.to_string()))),
             (None, Some(extension)) => (format!("ext:{extension}"), Label::Name(extension)),
             (None, None) => ("none".to_owned(), Label::Nobody),
@@ -1206,19 +1214,12 @@ async fn read_visits(app: &App, ctx: &Context, scope: &ReportScope) -> AppResult
         let zone = ctx.zone(building);
         let from = local_instant(zone, ctx.period.from, chrono::NaiveTime::MIN);
         let until = local_instant(zone, ctx.period.to.succ_opt().unwrap_or(ctx.period.to), chrono::NaiveTime::MIN);
-        let range = domovoy_store::passes::VisitRange::Arrived { from, until };
         let left = limit - i64::try_from(out.len()).unwrap_or(i64::MAX);
-        let visits = domovoy_store::passes::visits(&app.db, building, range, left + 1).await?;
+        let visits = domovoy_store::passes::visit_facts(&app.db, building, from, until, left + 1).await?;
         truncated |= i64::try_from(visits.len()).unwrap_or(i64::MAX) > left;
-        out.extend(visits.into_iter().take(usize::try_from(left).unwrap_or(0)).map(|v| VisitRecord {
-            building,
-            facts: VisitFacts {
-                kind: v.pass.kind,
-                arrived_at: v.visit.arrived_at,
-                departed_at: v.visit.departed_at,
-                valid_until: v.pass.validity.until(),
-            },
-        }));
+        out.extend(
+            visits.into_iter().take(usize::try_from(left).unwrap_or(0)).map(|facts| VisitRecord { building, facts }),
+        );
         if truncated {
             break;
         }

@@ -217,12 +217,8 @@ struct CallRow {
     operator_extension: Option<String>,
     operator_id: Option<Uuid>,
     operator_name: Option<String>,
-    end_cause: Option<String>,
-    rang: bool,
-    rejected: bool,
-    started_at: DateTime<Utc>,
-    answered_at: Option<DateTime<Utc>>,
-    ended_at: Option<DateTime<Utc>>,
+    #[sqlx(flatten)]
+    times: TimesRow,
     recording_url: Option<String>,
     building_id: Option<Uuid>,
     routed_to: Json<Vec<Uuid>>,
@@ -232,6 +228,34 @@ struct CallRow {
     callback_by_name: Option<String>,
     callback_note: Option<String>,
     updated_at: DateTime<Utc>,
+}
+
+/// A call's times as stored.
+#[derive(sqlx::FromRow)]
+struct TimesRow {
+    started_at: DateTime<Utc>,
+    rang: bool,
+    answered_at: Option<DateTime<Utc>>,
+    ended_at: Option<DateTime<Utc>>,
+    end_cause: Option<String>,
+    rejected: bool,
+}
+
+impl TimesRow {
+    fn decode(self) -> StoreResult<CallTimes> {
+        Ok(CallTimes {
+            started_at: self.started_at,
+            rang: self.rang,
+            answered_at: self.answered_at,
+            ended_at: self.ended_at,
+            cause: self
+                .end_cause
+                .as_deref()
+                .map(|c| decode("calls.end_cause", c, str::parse::<HangupCause>))
+                .transpose()?,
+            rejected: self.rejected,
+        })
+    }
 }
 
 impl CallRow {
@@ -253,18 +277,7 @@ impl CallRow {
             operator_extension: self.operator_extension,
             operator_id: self.operator_id.map(UserId::from_uuid),
             operator_name: self.operator_name,
-            times: CallTimes {
-                started_at: self.started_at,
-                rang: self.rang,
-                answered_at: self.answered_at,
-                ended_at: self.ended_at,
-                cause: self
-                    .end_cause
-                    .as_deref()
-                    .map(|c| decode("calls.end_cause", c, str::parse::<HangupCause>))
-                    .transpose()?,
-                rejected: self.rejected,
-            },
+            times: self.times.decode()?,
             recording_url: self.recording_url,
             building_id: self.building_id.map(BuildingId::from_uuid),
             routed_to: self.routed_to.0.into_iter().map(UserId::from_uuid).collect(),
@@ -546,26 +559,90 @@ pub async fn list<'a>(source: impl Into<Source<'a>>, query: &CallQuery) -> Store
     Ok((complete(source, rows).await?, more))
 }
 
-/// The calls that started in `[from, until)`, oldest first, without their
-/// clients and tickets (what the calls report counts); at most `limit`.
-pub async fn started_between<'a>(
+/// How a call went, as the ПП РФ №416 figures count it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Outcome {
+    pub direction: CallDirection,
+    pub times: CallTimes,
+    pub callback_due_at: Option<DateTime<Utc>>,
+    pub callback_done_at: Option<DateTime<Utc>>,
+}
+
+impl Call {
+    pub fn outcome(&self) -> Outcome {
+        Outcome {
+            direction: self.direction,
+            times: self.times,
+            callback_due_at: self.callback_due_at,
+            callback_done_at: self.callback_done_at,
+        }
+    }
+}
+
+/// A call as the calls report reads it: how it went, where and who
+/// answered; no numbers, notes or routing (a year of calls is read at once).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallFact {
+    pub outcome: Outcome,
+    pub building_id: Option<BuildingId>,
+    pub operator_id: Option<UserId>,
+    pub operator_extension: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct FactRow {
+    direction: String,
+    #[sqlx(flatten)]
+    times: TimesRow,
+    building_id: Option<Uuid>,
+    operator_id: Option<Uuid>,
+    operator_extension: Option<String>,
+    callback_due_at: Option<DateTime<Utc>>,
+    callback_done_at: Option<DateTime<Utc>>,
+}
+
+/// The facts of the calls that started in `[from, until)`, in `buildings`
+/// only when given (then no call of an unknown building), `limit` at most,
+/// oldest first.
+pub async fn facts_between<'a>(
     source: impl Into<Source<'a>>,
     from: DateTime<Utc>,
     until: DateTime<Utc>,
+    buildings: Option<&[BuildingId]>,
     limit: i64,
-) -> StoreResult<Vec<Call>> {
-    let rows: Vec<CallRow> = on_conn!(source, c => {
-        sqlx::query_as(concat!(
-            call_select!(),
-            "WHERE k.started_at >= $1 AND k.started_at < $2 ORDER BY k.started_at, k.id LIMIT $3"
-        ))
-        .bind(from)
-        .bind(until)
-        .bind(limit)
-        .fetch_all(&mut *c)
-        .await?
+) -> StoreResult<Vec<CallFact>> {
+    let within = match buildings {
+        Some([]) => return Ok(Vec::new()),
+        Some(list) => format!("AND building_id IN ({})", crate::mailings::numbered(4, list.len())),
+        None => String::new(),
+    };
+    let sql = format!(
+        "SELECT direction, started_at, rang, answered_at, ended_at, end_cause, rejected, building_id, operator_id,
+                operator_extension, callback_due_at, callback_done_at
+         FROM calls WHERE started_at >= $1 AND started_at < $2 {within} ORDER BY started_at, id LIMIT $3"
+    );
+    let rows: Vec<FactRow> = on_conn!(source, c => {
+        let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(from).bind(until).bind(limit);
+        for building in buildings.unwrap_or_default() {
+            query = query.bind(building.as_uuid());
+        }
+        query.fetch_all(&mut *c).await?
     });
-    rows.into_iter().map(|row| row.into_call(Vec::new(), Vec::new())).collect()
+    rows.into_iter()
+        .map(|row| {
+            Ok(CallFact {
+                outcome: Outcome {
+                    direction: decode("calls.direction", &row.direction, str::parse)?,
+                    times: row.times.decode()?,
+                    callback_due_at: row.callback_due_at,
+                    callback_done_at: row.callback_done_at,
+                },
+                building_id: row.building_id.map(BuildingId::from_uuid),
+                operator_id: row.operator_id.map(UserId::from_uuid),
+                operator_extension: row.operator_extension,
+            })
+        })
+        .collect()
 }
 
 /// Open callback tasks of calls from this number (to close them when it

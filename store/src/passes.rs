@@ -14,7 +14,7 @@ use uuid::Uuid;
 use domovoy_domain::contact::Phone;
 use domovoy_domain::ids::{BlockEntryId, BuildingId, ClientId, PassId, TicketId, UnitId, UserId, VisitId};
 use domovoy_domain::layout::UnitKind;
-use domovoy_domain::pass::{BlockEntry, PassKind, PassStatus, Pin, Plate, Validity, WeeklySchedule};
+use domovoy_domain::pass::{BlockEntry, PassKind, PassStatus, Pin, Plate, Validity, VisitFacts, WeeklySchedule};
 use domovoy_domain::text::fold;
 
 use crate::db::{Source, WriteTx, dialect};
@@ -838,6 +838,39 @@ pub async fn visits<'a>(
         .await?
     });
     logged(rows)
+}
+
+/// What the visits report counts of a building's visits that arrived in
+/// `[from, until)`: the pass's kind and end, the arrival and departure;
+/// `limit` at most, newest first. One slim query (no names, no marks).
+pub async fn visit_facts<'a>(
+    source: impl Into<Source<'a>>,
+    building: BuildingId,
+    from: DateTime<Utc>,
+    until: DateTime<Utc>,
+    limit: i64,
+) -> StoreResult<Vec<VisitFacts>> {
+    /// The kind, arrival, departure and the pass's end.
+    type FactRow = (String, DateTime<Utc>, Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+    let rows: Vec<FactRow> = on_conn!(source, c => {
+        sqlx::query_as(
+            "SELECT p.kind, v.arrived_at, v.departed_at, p.valid_until
+             FROM visits v JOIN passes p ON p.id = v.pass_id
+             WHERE v.building_id = $1 AND v.arrived_at >= $2 AND v.arrived_at < $3
+             ORDER BY v.arrived_at DESC LIMIT $4",
+        )
+        .bind(building.as_uuid())
+        .bind(from)
+        .bind(until)
+        .bind(limit)
+        .fetch_all(&mut *c)
+        .await?
+    });
+    rows.into_iter()
+        .map(|(kind, arrived_at, departed_at, valid_until)| {
+            Ok(VisitFacts { kind: decode("passes.kind", &kind, str::parse)?, arrived_at, departed_at, valid_until })
+        })
+        .collect()
 }
 
 /// The visits of a host's guests (passes they host) that arrived since

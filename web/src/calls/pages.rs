@@ -206,7 +206,7 @@ pub async fn call_log(
         return Ok(download(&table, format, &stem, t.cl.log_title)?);
     }
     let page = calls::list(&state, &caller, &filter(&query, 100, query.cursor.clone())).await?;
-    let figures = calls::figures(&page.items);
+    let figures = calls::figures(page.items.iter().map(Call::outcome));
     let mut base: Vec<(&str, &str)> = Vec::new();
     for (key, value) in [
         ("from", &query.from),
