@@ -136,6 +136,11 @@ pub struct Registry {
     pub redis_gap_reads: Counter,
     pub redis_connected: Gauge,
     pub outbox_backlog: Gauge,
+    /// 1 when the database answered the last scrape's probe, 0 when not.
+    pub database_up: Gauge,
+    /// When the SLA scan last read the clocks due (Unix seconds; 0 before
+    /// the first).
+    pub sla_scanned_at: Gauge,
     pub sla_changes: Counter,
     pub tickets_created: Family<Counter>,
     /// Calls first heard of, by direction (`in`, `out`).
@@ -181,6 +186,8 @@ impl Metrics {
             redis_gap_reads: Counter::default(),
             redis_connected: Gauge::default(),
             outbox_backlog: Gauge::default(),
+            database_up: Gauge::default(),
+            sla_scanned_at: Gauge::default(),
             sla_changes: Counter::default(),
             tickets_created: Family::new(&["source"]),
             calls_received: Family::new(&["direction"]),
@@ -227,6 +234,18 @@ impl Metrics {
             r.redis_connected.get(),
         );
         gauge(&mut out, "domovoy_outbox_backlog", "Outbox messages waiting to be sent.", r.outbox_backlog.get());
+        gauge(
+            &mut out,
+            "domovoy_database_up",
+            "Whether the database answered within 0.8 s (1) or not (0).",
+            r.database_up.get(),
+        );
+        gauge(
+            &mut out,
+            "domovoy_sla_scan_last_success_timestamp_seconds",
+            "When the SLA scan last read the clocks due (Unix time).",
+            r.sla_scanned_at.get(),
+        );
         counter(
             &mut out,
             "domovoy_sla_changes_total",

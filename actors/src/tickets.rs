@@ -340,6 +340,7 @@ impl Handler<Scan> for Directory<TicketActor> {
                 directory.deps().scanning.set(false);
                 match result {
                     Ok(due) => {
+                        directory.deps().metrics.sla_scanned_at.set(Utc::now().timestamp());
                         for (id, at) in due {
                             directory.actor(id, ctx).do_send(Arm(at));
                         }

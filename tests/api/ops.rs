@@ -167,9 +167,16 @@ async fn readiness_answers_within_a_second_while_the_database_hangs_and_recovers
     let ready = client().get(app.url("/readyz")).send().await.unwrap();
     assert_eq!(ready.status(), StatusCode::OK);
 
+    let metrics = client().get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    assert!(metrics.contains("\ndomovoy_database_up 1\n"), "{metrics}");
+
     // The database stops answering: the probe says so within the second,
-    // every time it asks.
+    // every time it asks, and so does the metric the alert watches.
     proxy.freeze(true);
+    let asked = Instant::now();
+    let metrics = client().get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    assert!(metrics.contains("\ndomovoy_database_up 0\n"), "{metrics}");
+    assert!(asked.elapsed() < Duration::from_millis(1_500), "metrics answered after {:?}", asked.elapsed());
     for _ in 0..3 {
         let asked = Instant::now();
         let ready = client().get(app.url("/readyz")).send().await.unwrap();
@@ -190,4 +197,39 @@ async fn readiness_answers_within_a_second_while_the_database_hangs_and_recovers
         assert!(Instant::now() < deadline, "not ready 10 s after the database answered again");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    let metrics = client().get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    assert!(metrics.contains("\ndomovoy_database_up 1\n"), "{metrics}");
+}
+
+/// Every metric the shipped alerting rules watch is one the product
+/// reports (a renamed metric would leave an alert that never fires), and
+/// the SLA scan's has a value once the first scan ran.
+#[actix_web::test]
+async fn the_alerting_rules_watch_metrics_the_product_reports() {
+    let rules = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/deploy/prometheus-alerts.yml")).unwrap();
+    let app = TestApp::spawn().await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let metrics = loop {
+        let text = client().get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
+        let scanned = text
+            .lines()
+            .find_map(|l| l.strip_prefix("domovoy_sla_scan_last_success_timestamp_seconds "))
+            .and_then(|v| v.parse::<i64>().ok())
+            .unwrap_or(0);
+        if scanned > 0 {
+            assert!((chrono::Utc::now().timestamp() - scanned).abs() < 60, "scanned at {scanned}");
+            break text;
+        }
+        assert!(std::time::Instant::now() < deadline, "no SLA scan within 10 s of the start:\n{text}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    let mut watched = 0;
+    for line in rules.lines().filter_map(|l| l.trim().strip_prefix("expr:")) {
+        for word in line.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).filter(|w| w.starts_with("domovoy_"))
+        {
+            watched += 1;
+            assert!(metrics.contains(&format!("# TYPE {word} ")), "the rules watch {word}, which /metrics lacks");
+        }
+    }
+    assert!(watched >= 4, "{watched} metrics watched");
 }

@@ -75,6 +75,10 @@ pub async fn metrics(state: web::Data<AppState>, req: HttpRequest) -> HttpRespon
     if !allowed {
         return HttpResponse::Forbidden().finish();
     }
+    // Each scrape asks the database, as the readiness probe does: an alert
+    // on `domovoy_database_up` needs no probe of its own.
+    let up = tokio::time::timeout(READY_WITHIN, state.db.ping()).await.is_ok_and(|answer| answer.is_ok());
+    state.metrics.database_up.set(i64::from(up));
     HttpResponse::Ok().content_type("text/plain; version=0.0.4; charset=utf-8").body(state.metrics.render())
 }
 
