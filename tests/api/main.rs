@@ -12,6 +12,7 @@ mod cluster;
 mod crash;
 mod demo;
 mod doors;
+mod faults;
 mod helpers;
 mod imports;
 mod live;

@@ -3,6 +3,7 @@
 use reqwest::StatusCode;
 use serde_json::Value;
 
+use crate::faults::{FaultProxy, through};
 use crate::helpers::{TestApp, client, error_code};
 
 #[actix_web::test]
@@ -79,77 +80,6 @@ async fn malformed_json_gets_a_clear_error() {
     assert!(body["error"]["message"].as_str().unwrap().contains("JSON"));
 }
 
-/// A loopback TCP proxy to `target` that can be frozen: while frozen it
-/// forwards nothing either way and leaves new connections unanswered, as a
-/// database behind a lost network does (it hangs rather than refuses).
-struct Blackhole {
-    port: u16,
-    frozen: std::sync::Arc<std::sync::atomic::AtomicBool>,
-}
-
-impl Blackhole {
-    async fn start(target: String) -> Blackhole {
-        use std::sync::atomic::{AtomicBool, Ordering};
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let frozen = std::sync::Arc::new(AtomicBool::new(false));
-        let held = frozen.clone();
-        tokio::spawn(async move {
-            while let Ok((client, _)) = listener.accept().await {
-                let (frozen, target) = (held.clone(), target.clone());
-                tokio::spawn(async move {
-                    while frozen.load(Ordering::Relaxed) {
-                        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-                    }
-                    let Ok(server) = tokio::net::TcpStream::connect(&target).await else { return };
-                    let (client_read, client_write) = client.into_split();
-                    let (server_read, server_write) = server.into_split();
-                    tokio::spawn(Self::pipe(client_read, server_write, frozen.clone()));
-                    Self::pipe(server_read, client_write, frozen).await;
-                });
-            }
-        });
-        Blackhole { port, frozen }
-    }
-
-    /// Copies `from` to `to`, holding each piece while frozen.
-    async fn pipe(
-        mut from: tokio::net::tcp::OwnedReadHalf,
-        mut to: tokio::net::tcp::OwnedWriteHalf,
-        frozen: std::sync::Arc<std::sync::atomic::AtomicBool>,
-    ) {
-        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-        let mut buffer = vec![0_u8; 16 * 1024];
-        loop {
-            let n = match from.read(&mut buffer).await {
-                Ok(0) | Err(_) => return,
-                Ok(n) => n,
-            };
-            while frozen.load(std::sync::atomic::Ordering::Relaxed) {
-                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-            }
-            if to.write_all(&buffer[..n]).await.is_err() {
-                return;
-            }
-        }
-    }
-
-    fn freeze(&self, frozen: bool) {
-        self.frozen.store(frozen, std::sync::atomic::Ordering::Relaxed);
-    }
-}
-
-/// `url` with its host and port replaced by 127.0.0.1:`port`, and the
-/// host and port it named.
-fn through(url: &str, port: u16) -> (String, String) {
-    let (scheme, rest) = url.split_once("://").unwrap();
-    let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
-    let (user, host) = authority.rsplit_once('@').map_or(("", authority), |(u, h)| (u, h));
-    let host = if host.contains(':') { host.to_owned() } else { format!("{host}:5432") };
-    let user = if user.is_empty() { String::new() } else { format!("{user}@") };
-    (format!("{scheme}://{user}127.0.0.1:{port}/{path}"), host)
-}
-
 #[actix_web::test]
 async fn readiness_answers_within_a_second_while_the_database_hangs_and_recovers_by_itself() {
     use std::time::{Duration, Instant};
@@ -157,7 +87,7 @@ async fn readiness_answers_within_a_second_while_the_database_hangs_and_recovers
         eprintln!("skipped: DOMOVOY_TEST_POSTGRES_URL is not set");
         return;
     };
-    let proxy = Blackhole::start(through(&server, 0).1).await;
+    let proxy = FaultProxy::start(through(&server, 0).1).await;
     let app = TestApp::spawn_postgres_configured(|settings| {
         let url = settings.database_url.as_ref().unwrap().expose().to_owned();
         settings.database_url = Some(domovoy::settings::Secret::new(through(&url, proxy.port).0));

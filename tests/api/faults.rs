@@ -1,0 +1,155 @@
+//! Faults between the parts: a loopback proxy that hangs (a lost network)
+//! or loses a reply after the server answered, and what the product does
+//! about them.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::net::TcpStream;
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+
+use crate::helpers::{TestApp, building_id, client};
+
+/// A loopback TCP proxy to `target`. Frozen, it forwards nothing either
+/// way and leaves new connections unanswered, as a server behind a lost
+/// network does (it hangs rather than refuses). Told to lose replies, it
+/// forwards a request, then drops the server's answer and closes the
+/// client's connection: the server did the work, the client never hears.
+pub struct FaultProxy {
+    pub port: u16,
+    frozen: Arc<AtomicBool>,
+    lose_replies: Arc<AtomicU32>,
+}
+
+impl FaultProxy {
+    pub async fn start(target: String) -> FaultProxy {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let (frozen, lose_replies) = (Arc::new(AtomicBool::new(false)), Arc::new(AtomicU32::new(0)));
+        let (held, losing) = (frozen.clone(), lose_replies.clone());
+        tokio::spawn(async move {
+            while let Ok((client, _)) = listener.accept().await {
+                let (frozen, losing, target) = (held.clone(), losing.clone(), target.clone());
+                tokio::spawn(async move {
+                    while frozen.load(Ordering::Relaxed) {
+                        tokio::time::sleep(Duration::from_millis(20)).await;
+                    }
+                    let Ok(server) = TcpStream::connect(&target).await else { return };
+                    let (client_read, client_write) = client.into_split();
+                    let (server_read, server_write) = server.into_split();
+                    tokio::spawn(pipe(client_read, server_write, frozen.clone(), None));
+                    pipe(server_read, client_write, frozen, Some(losing)).await;
+                });
+            }
+        });
+        FaultProxy { port, frozen, lose_replies }
+    }
+
+    pub fn freeze(&self, frozen: bool) {
+        self.frozen.store(frozen, Ordering::Relaxed);
+    }
+
+    /// The next `count` answers (on any connection) are lost.
+    pub fn lose_replies(&self, count: u32) {
+        self.lose_replies.store(count, Ordering::Relaxed);
+    }
+}
+
+/// Copies `from` to `to`, holding each piece while frozen; on the way back
+/// (`losing` given) a piece that arrives while replies are to be lost
+/// ends the connection instead.
+async fn pipe(
+    mut from: OwnedReadHalf,
+    mut to: OwnedWriteHalf,
+    frozen: Arc<AtomicBool>,
+    losing: Option<Arc<AtomicU32>>,
+) {
+    let mut buffer = vec![0_u8; 16 * 1024];
+    loop {
+        let n = match from.read(&mut buffer).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => n,
+        };
+        while frozen.load(Ordering::Relaxed) {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        if let Some(losing) = &losing
+            && losing.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| left.checked_sub(1)).is_ok()
+        {
+            return;
+        }
+        if to.write_all(&buffer[..n]).await.is_err() {
+            return;
+        }
+    }
+}
+
+/// `url` with its host and port replaced by 127.0.0.1:`port`, and the
+/// host and port it named.
+pub fn through(url: &str, port: u16) -> (String, String) {
+    let (scheme, rest) = url.split_once("://").unwrap();
+    let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
+    let (user, host) = authority.rsplit_once('@').map_or(("", authority), |(u, h)| (u, h));
+    let host = if host.contains(':') { host.to_owned() } else { format!("{host}:5432") };
+    let user = if user.is_empty() { String::new() } else { format!("{user}@") };
+    (format!("{scheme}://{user}127.0.0.1:{port}/{path}"), host)
+}
+
+/// A ticket filed through a proxy that loses the server's answer: the
+/// ticket was committed, the dispatcher's client saw only a broken
+/// connection and sends the same request again with the same key. It gets
+/// the first answer (the same ticket, marked as a replay), and the ticket
+/// is stored once.
+async fn a_lost_reply_is_answered_again_by_the_retry(app: TestApp) {
+    let token = app.token("dispatcher").await;
+    let building = building_id(&app, &app.token("admin").await, "БЦ «Гранит»").await;
+    let proxy = FaultProxy::start(format!("127.0.0.1:{}", app.port)).await;
+    let description = format!("Потерянный ответ {}", uuid::Uuid::now_v7().simple());
+    let body = json!({ "building_id": building, "description": description, "source": "phone" });
+    let send = || {
+        client()
+            .post(format!("http://127.0.0.1:{}/api/v1/tickets", proxy.port))
+            .bearer_auth(&token)
+            .header("Idempotency-Key", "lost-reply-1")
+            .timeout(Duration::from_secs(10))
+            .json(&body)
+            .send()
+    };
+
+    proxy.lose_replies(1);
+    let lost = send().await;
+    assert!(lost.is_err(), "the first answer was to be lost: {lost:?}");
+
+    let again = send().await.unwrap();
+    assert_eq!(again.status(), StatusCode::CREATED);
+    assert_eq!(again.headers().get("idempotent-replayed").and_then(|v| v.to_str().ok()), Some("true"));
+    let ticket: Value = again.json().await.unwrap();
+    assert_eq!(ticket["description"], description.as_str());
+
+    let listed: Value = app
+        .get(&token, &format!("/api/v1/tickets?q={}", domovoy_web::pages::url_encode(&description)))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let found: Vec<&str> = listed["items"].as_array().unwrap().iter().filter_map(|t| t["id"].as_str()).collect();
+    assert_eq!(found, [ticket["id"].as_str().unwrap()], "stored once, the ticket the retry was told of");
+}
+
+#[actix_web::test]
+async fn a_reply_lost_after_the_commit_is_answered_again_by_the_retry_on_sqlite() {
+    a_lost_reply_is_answered_again_by_the_retry(TestApp::spawn().await).await;
+}
+
+#[actix_web::test]
+async fn a_reply_lost_after_the_commit_is_answered_again_by_the_retry_on_postgres() {
+    let Some(app) = TestApp::spawn_postgres().await else {
+        eprintln!("skipped: DOMOVOY_TEST_POSTGRES_URL is not set");
+        return;
+    };
+    a_lost_reply_is_answered_again_by_the_retry(app).await;
+}
