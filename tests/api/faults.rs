@@ -153,3 +153,119 @@ async fn a_reply_lost_after_the_commit_is_answered_again_by_the_retry_on_postgre
     };
     a_lost_reply_is_answered_again_by_the_retry(app).await;
 }
+
+/// A tmpfs of `megabytes` mounted for the test, unmounted (lazily: the app
+/// may still hold its files) when dropped; `None` where this process may
+/// not mount.
+struct SmallDisk(std::path::PathBuf);
+
+impl SmallDisk {
+    fn mount(megabytes: u32) -> Option<SmallDisk> {
+        let dir = std::env::temp_dir().join(format!("domovoy-disk-{}", uuid::Uuid::now_v7().simple()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mounted = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={megabytes}m"), "tmpfs"])
+            .arg(&dir)
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if !mounted {
+            let _ = std::fs::remove_dir(&dir);
+            return None;
+        }
+        Some(SmallDisk(dir))
+    }
+
+    /// Fills what is left with one file; answers its path.
+    fn fill(&self) -> std::path::PathBuf {
+        use std::io::Write as _;
+        let path = self.0.join("filler");
+        let mut file = std::fs::File::create(&path).unwrap();
+        let chunk = vec![0_u8; 1 << 20];
+        while file.write_all(&chunk).is_ok() {}
+        let _ = file.flush();
+        path
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg("-l").arg(&self.0).status();
+        let _ = std::fs::remove_dir(&self.0);
+    }
+}
+
+/// The descriptions of the tickets found by `prefix`.
+async fn descriptions(app: &TestApp, token: &str, prefix: &str) -> Vec<String> {
+    let url = format!("/api/v1/tickets?limit=500&q={}", domovoy_web::pages::url_encode(prefix));
+    let page: Value = app.get(token, &url).await.json().await.unwrap();
+    page["items"].as_array().unwrap().iter().map(|t| t["description"].as_str().unwrap().to_owned()).collect()
+}
+
+/// The SQLite database's disk fills up under intake: a ticket that cannot
+/// be written is answered 503 (never 201), leaves nothing behind, and once
+/// space returns the same request with the same key files it — without a
+/// restart. Every ticket answered 201 is stored once.
+#[actix_web::test]
+async fn a_full_disk_refuses_writes_with_503_and_recovers_when_space_returns() {
+    let Some(disk) = SmallDisk::mount(64) else {
+        eprintln!("skipped: this process may not mount a tmpfs (the test needs root)");
+        return;
+    };
+    let dir = disk.0.clone();
+    let app = TestApp::spawn_configured(|settings| {
+        settings.database_url =
+            Some(domovoy::settings::Secret::new(format!("sqlite://{}", dir.join("domovoy.db").display())));
+        settings.data_dir = dir.clone();
+    })
+    .await;
+    let token = app.token("dispatcher").await;
+    let building = building_id(&app, &app.token("admin").await, "БЦ «Гранит»").await;
+    let prefix = format!("Полный диск {}", uuid::Uuid::now_v7().simple());
+    let post = |key: String| {
+        let body = json!({ "building_id": building, "description": format!("{prefix} {key} {}", "течёт кран ".repeat(30)), "source": "phone" });
+        client()
+            .post(app.url("/api/v1/tickets"))
+            .bearer_auth(&token)
+            .header("Idempotency-Key", key)
+            .timeout(Duration::from_secs(10))
+            .json(&body)
+            .send()
+    };
+
+    let filler = disk.fill();
+    let mut created = 0;
+    let refused = loop {
+        assert!(created < 400, "400 tickets fitted on a full disk");
+        let key = format!("full-{created}");
+        let answer = post(key.clone()).await.unwrap();
+        match answer.status() {
+            StatusCode::CREATED => created += 1,
+            StatusCode::SERVICE_UNAVAILABLE => {
+                assert_eq!(answer.json::<Value>().await.unwrap()["error"]["code"], "unavailable");
+                break key;
+            }
+            other => panic!("{key}: {other} {}", answer.text().await.unwrap()),
+        }
+    };
+    eprintln!("{created} tickets written before the disk was full");
+    // Refused again while the disk is full; reading still works.
+    assert_eq!(post(refused.clone()).await.unwrap().status(), StatusCode::SERVICE_UNAVAILABLE);
+    let before = descriptions(&app, &token, &prefix).await;
+    assert_eq!(before.len(), created, "every 201 is stored, the refused one is not");
+    assert!(!before.iter().any(|d| d.contains(&format!(" {refused} "))), "the refused ticket left nothing");
+
+    // Space returns: the same request files it, as new; the next one too.
+    std::fs::remove_file(filler).unwrap();
+    let again = post(refused.clone()).await.unwrap();
+    assert_eq!(again.status(), StatusCode::CREATED);
+    assert!(again.headers().get("idempotent-replayed").is_none(), "a refused request was not a replay");
+    assert_eq!(post("after-space".to_owned()).await.unwrap().status(), StatusCode::CREATED);
+    let after = descriptions(&app, &token, &prefix).await;
+    assert_eq!(after.len(), created + 2);
+    let mut unique = after.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), after.len(), "nothing stored twice");
+    drop(app);
+}
