@@ -66,11 +66,32 @@ impl From<sqlx::Error> for StoreError {
                 let constraint = db.constraint().map_or_else(|| db.message().to_owned(), str::to_owned);
                 Self::Conflict(constraint)
             }
-            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::Tls(_) => {
-                Self::Unavailable(error)
-            }
+            sqlx::Error::Database(ref db) if db.code().is_some_and(|code| not_now(&code)) => Self::Unavailable(error),
+            // A stream broken mid-message reads as a protocol error (a
+            // connection closed by a server going away answers the TLS
+            // request with nothing); the SQLite worker gone likewise.
+            sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::Protocol(_)
+            | sqlx::Error::WorkerCrashed => Self::Unavailable(error),
             other => Self::Database(other),
         }
+    }
+}
+
+/// Whether a database's error code says "not now" rather than "not this":
+/// PostgreSQL's connection exceptions (`08…`), insufficient resources
+/// (`53…`: disk full, out of memory, too many connections) and the server
+/// shutting down, crashed or starting up (`57P01`–`57P03`); SQLite's disk
+/// full (13) and I/O errors (10 and its extended codes).
+fn not_now(code: &str) -> bool {
+    // PostgreSQL's codes have five characters, SQLite's (extended) at most four digits.
+    if code.len() == 5 {
+        code.starts_with("08") || code.starts_with("53") || matches!(code, "57P01" | "57P02" | "57P03")
+    } else {
+        code.parse::<i64>().is_ok_and(|n| n == 13 || n & 0xff == 10)
     }
 }
 
@@ -84,4 +105,19 @@ pub(crate) fn decode<T, E: std::fmt::Display>(
     parse: impl FnOnce(&str) -> Result<T, E>,
 ) -> StoreResult<T> {
     parse(value).map_err(|e| StoreError::Corrupt(format!("{column} = {value:?}: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::not_now;
+
+    #[test]
+    fn a_server_going_away_or_a_full_disk_is_not_now_and_a_bad_request_is_not_that() {
+        for code in ["08006", "08001", "53100", "53300", "57P01", "57P02", "57P03", "13", "10", "778", "3338"] {
+            assert!(not_now(code), "{code}");
+        }
+        for code in ["23505", "23503", "40001", "42P01", "57014", "19", "2067", "1", "5"] {
+            assert!(!not_now(code), "{code}");
+        }
+    }
 }

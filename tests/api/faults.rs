@@ -16,12 +16,15 @@ use crate::helpers::{TestApp, building_id, client};
 
 /// A loopback TCP proxy to `target`. Frozen, it forwards nothing either
 /// way and leaves new connections unanswered, as a server behind a lost
-/// network does (it hangs rather than refuses). Told to lose replies, it
-/// forwards a request, then drops the server's answer and closes the
-/// client's connection: the server did the work, the client never hears.
+/// network does (it hangs rather than refuses). Cut, it closes every
+/// connection and closes new ones at once, as a stopped server does. Told
+/// to lose replies, it forwards a request, then drops the server's answer
+/// and closes the client's connection: the server did the work, the client
+/// never hears.
 pub struct FaultProxy {
     pub port: u16,
     frozen: Arc<AtomicBool>,
+    cut: tokio::sync::watch::Sender<bool>,
     lose_replies: Arc<AtomicU32>,
 }
 
@@ -30,10 +33,14 @@ impl FaultProxy {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let (frozen, lose_replies) = (Arc::new(AtomicBool::new(false)), Arc::new(AtomicU32::new(0)));
+        let (cut, cut_seen) = tokio::sync::watch::channel(false);
         let (held, losing) = (frozen.clone(), lose_replies.clone());
         tokio::spawn(async move {
             while let Ok((client, _)) = listener.accept().await {
-                let (frozen, losing, target) = (held.clone(), losing.clone(), target.clone());
+                if *cut_seen.borrow() {
+                    continue; // dropped: closed at once
+                }
+                let (frozen, losing, target, cut) = (held.clone(), losing.clone(), target.clone(), cut_seen.clone());
                 tokio::spawn(async move {
                     while frozen.load(Ordering::Relaxed) {
                         tokio::time::sleep(Duration::from_millis(20)).await;
@@ -41,16 +48,22 @@ impl FaultProxy {
                     let Ok(server) = TcpStream::connect(&target).await else { return };
                     let (client_read, client_write) = client.into_split();
                     let (server_read, server_write) = server.into_split();
-                    tokio::spawn(pipe(client_read, server_write, frozen.clone(), None));
-                    pipe(server_read, client_write, frozen, Some(losing)).await;
+                    tokio::spawn(pipe(client_read, server_write, frozen.clone(), None, cut.clone()));
+                    pipe(server_read, client_write, frozen, Some(losing), cut).await;
                 });
             }
         });
-        FaultProxy { port, frozen, lose_replies }
+        FaultProxy { port, frozen, cut, lose_replies }
     }
 
     pub fn freeze(&self, frozen: bool) {
         self.frozen.store(frozen, Ordering::Relaxed);
+    }
+
+    /// Closes every connection and refuses new ones (`true`) or lets them
+    /// through again.
+    pub fn cut(&self, cut: bool) {
+        self.cut.send_replace(cut);
     }
 
     /// The next `count` answers (on any connection) are lost.
@@ -59,20 +72,25 @@ impl FaultProxy {
     }
 }
 
-/// Copies `from` to `to`, holding each piece while frozen; on the way back
-/// (`losing` given) a piece that arrives while replies are to be lost
-/// ends the connection instead.
+/// Copies `from` to `to`, holding each piece while frozen, until either
+/// side closes or the proxy is cut; on the way back (`losing` given) a
+/// piece that arrives while replies are to be lost ends the connection
+/// instead.
 async fn pipe(
     mut from: OwnedReadHalf,
     mut to: OwnedWriteHalf,
     frozen: Arc<AtomicBool>,
     losing: Option<Arc<AtomicU32>>,
+    mut cut: tokio::sync::watch::Receiver<bool>,
 ) {
     let mut buffer = vec![0_u8; 16 * 1024];
     loop {
-        let n = match from.read(&mut buffer).await {
-            Ok(0) | Err(_) => return,
-            Ok(n) => n,
+        let n = tokio::select! {
+            read = from.read(&mut buffer) => match read {
+                Ok(0) | Err(_) => return,
+                Ok(n) => n,
+            },
+            _ = cut.wait_for(|cut| *cut) => return,
         };
         while frozen.load(Ordering::Relaxed) {
             tokio::time::sleep(Duration::from_millis(20)).await;
@@ -268,4 +286,135 @@ async fn a_full_disk_refuses_writes_with_503_and_recovers_when_space_returns() {
     unique.dedup();
     assert_eq!(unique.len(), after.len(), "nothing stored twice");
     drop(app);
+}
+
+/// PostgreSQL goes away under intake (every connection closed, new ones
+/// refused, as when it is stopped) for three seconds and returns: while it
+/// is away tickets are answered 503 and readiness says so, never 201 for
+/// what was not committed; every 201 is stored once; intake answers 201
+/// again within 5 s of its return, without a restart; the refused requests
+/// retried with their keys are filed once.
+#[actix_web::test]
+async fn intake_rides_out_postgres_going_away_and_coming_back() {
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+    use std::time::Instant;
+    let Ok(server) = std::env::var("DOMOVOY_TEST_POSTGRES_URL") else {
+        eprintln!("skipped: DOMOVOY_TEST_POSTGRES_URL is not set");
+        return;
+    };
+    let proxy = FaultProxy::start(through(&server, 0).1).await;
+    let app = TestApp::spawn_postgres_configured(|settings| {
+        let url = settings.database_url.as_ref().unwrap().expose().to_owned();
+        settings.database_url = Some(domovoy::settings::Secret::new(through(&url, proxy.port).0));
+    })
+    .await
+    .unwrap();
+    let token = app.token("dispatcher").await;
+    let building = building_id(&app, &app.token("admin").await, "БЦ «Гранит»").await;
+    let prefix = format!("База ушла {}", uuid::Uuid::now_v7().simple());
+    let post = {
+        let (url, token, building, prefix) =
+            (app.url("/api/v1/tickets"), token.clone(), building.clone(), prefix.clone());
+        move |key: String| {
+            let body = json!({ "building_id": building, "description": format!("{prefix} {key}"), "source": "phone" });
+            client()
+                .post(url.clone())
+                .bearer_auth(token.clone())
+                .header("Idempotency-Key", key)
+                .timeout(Duration::from_secs(15))
+                .json(&body)
+                .send()
+        }
+    };
+
+    // Four writers for seven seconds; the database goes at 1.5 s for 3 s.
+    let started = Instant::now();
+    // Each request's key → its status, the ticket answered, when it came back.
+    type Outcomes = Arc<Mutex<HashMap<String, (u16, Option<String>, Duration)>>>;
+    let outcomes: Outcomes = Arc::default();
+    let mut writers = Vec::new();
+    for writer in 0..4 {
+        let (post, outcomes) = (post.clone(), outcomes.clone());
+        writers.push(tokio::spawn(async move {
+            let mut n = 0;
+            while started.elapsed() < Duration::from_secs(7) {
+                let key = format!("away-{writer}-{n}");
+                n += 1;
+                let answer = post(key.clone()).await.unwrap();
+                let status = answer.status().as_u16();
+                let id = if status == 201 {
+                    answer.json::<Value>().await.unwrap()["id"].as_str().map(str::to_owned)
+                } else {
+                    let body: Value = answer.json().await.unwrap();
+                    assert_eq!((status, body["error"]["code"].as_str()), (503, Some("unavailable")), "{key}: {body}");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    None
+                };
+                outcomes.lock().unwrap().insert(key, (status, id, started.elapsed()));
+            }
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    proxy.cut(true);
+    let cut_at = started.elapsed();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let ready = client().get(app.url("/readyz")).send().await.unwrap();
+    assert_eq!(ready.status(), StatusCode::SERVICE_UNAVAILABLE, "not ready while the database is away");
+    tokio::time::sleep(Duration::from_millis(2_500)).await;
+    proxy.cut(false);
+    let back_at = started.elapsed();
+    for writer in writers {
+        writer.await.unwrap();
+    }
+
+    let outcomes = outcomes.lock().unwrap().clone();
+    let refused: Vec<&String> = outcomes.iter().filter(|(_, (s, _, _))| *s == 503).map(|(k, _)| k).collect();
+    assert!(!refused.is_empty(), "some requests came while the database was away");
+    assert!(outcomes.values().any(|(s, _, at)| *s == 201 && *at < cut_at), "tickets were filed before");
+    let first_after = outcomes
+        .values()
+        .filter(|(s, _, at)| *s == 201 && *at > back_at)
+        .map(|(_, _, at)| *at - back_at)
+        .min()
+        .expect("tickets are filed again after the database returned");
+    assert!(
+        first_after < Duration::from_secs(5),
+        "intake answered 201 again {first_after:?} after the database returned"
+    );
+    eprintln!(
+        "{} requests, {} refused while away; 201 again {first_after:?} after the database returned",
+        outcomes.len(),
+        refused.len()
+    );
+
+    // Every 201 stored once, as answered; the refused retried and filed once.
+    for key in &refused {
+        assert_eq!(post((*key).clone()).await.unwrap().status(), StatusCode::CREATED, "the retry of {key}");
+    }
+    let mut stored: HashMap<String, Vec<String>> = HashMap::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut url = format!("/api/v1/tickets?sort=newest&limit=500&q={}", domovoy_web::pages::url_encode(&prefix));
+        if let Some(cursor) = &cursor {
+            url.push_str(&format!("&cursor={cursor}"));
+        }
+        let page: Value = app.get(&token, &url).await.json().await.unwrap();
+        for item in page["items"].as_array().unwrap() {
+            let description = item["description"].as_str().unwrap().to_owned();
+            stored.entry(description).or_default().push(item["id"].as_str().unwrap().to_owned());
+        }
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => break,
+        }
+    }
+    assert_eq!(stored.len(), outcomes.len(), "every request filed");
+    for (key, (status, id, _)) in &outcomes {
+        let ids = &stored[&format!("{prefix} {key}")];
+        assert_eq!(ids.len(), 1, "{key} stored once");
+        if *status == 201 {
+            assert_eq!(Some(&ids[0]), id.as_ref(), "{key} stored as answered");
+        }
+    }
 }
