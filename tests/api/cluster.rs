@@ -103,3 +103,70 @@ async fn events_committed_on_one_node_reach_clients_of_another_even_across_a_red
     drop((a, b));
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// Redis hangs for 30 s (SIGSTOP: it takes connections and answers
+/// nothing, a blackhole), then dies and comes back empty. Node A keeps
+/// taking writes throughout; node B's session gets every event in order,
+/// once, and while Redis hangs each within the catch-up's few seconds
+/// (read from the database), never waiting for Redis to return.
+#[actix_web::test]
+async fn events_reach_the_other_node_while_redis_hangs_for_30_s_and_after_it_restarts_empty() {
+    let Ok(_) = std::env::var("DOMOVOY_TEST_REDIS_URL") else {
+        eprintln!("skipped: DOMOVOY_TEST_REDIS_URL is not set, so this Redis test did not run");
+        return;
+    };
+    let Some(test_db) = TestDb::postgres().await else { return };
+    domovoy::demo::seed(&test_db.db).await.unwrap();
+    let mut redis = Redis::start().await;
+    let dir = domovoy_store::testing::temp_dir();
+    let env = [("DOMOVOY_DATABASE_URL", test_db.url.clone()), ("DOMOVOY_REDIS_URL", redis.url())];
+    let a = Node::start(&dir, &env).await;
+    let b = Node::start(&dir, &env).await;
+    let token = a.token("admin").await;
+    let buildings: Vec<Value> =
+        client().get(b.url("/api/v1/buildings")).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+    let id = buildings.iter().find(|x| x["name"] == TOWER).unwrap()["id"].as_str().unwrap().to_owned();
+    let topic = format!("building:{id}");
+    let mut ws = WsClient::connect_port(b.port, &token).await;
+    let mut seq = ws.follow(&topic, None).await;
+
+    // One write a second for 30 s while Redis hangs: each reaches B.
+    redis.pause();
+    let mut slowest = Duration::ZERO;
+    for n in 0..30 {
+        let sent = std::time::Instant::now();
+        rename(&a, &token, &id, &format!("Redis молчит {n}")).await;
+        let got = receive(&mut ws, &topic, 1, Duration::from_secs(10)).await;
+        assert_eq!(got.len(), 1, "event {n} reached node B while Redis hangs");
+        seq += 1;
+        assert_eq!(got[0]["seq"], seq, "in order, once");
+        slowest = slowest.max(sent.elapsed());
+        tokio::time::sleep(Duration::from_secs(1).saturating_sub(sent.elapsed())).await;
+    }
+    assert!(slowest < Duration::from_secs(5), "slowest delivery while Redis hung: {slowest:?}");
+    eprintln!("Redis hung 30 s: 30 of 30 events reached node B, the slowest in {slowest:?}");
+
+    // Redis dies and a new, empty one starts on its address.
+    redis.restart_empty().await;
+    for n in 0..10 {
+        rename(&a, &token, &id, &format!("Новый Redis {n}")).await;
+    }
+    let rest = receive(&mut ws, &topic, 10, Duration::from_secs(15)).await;
+    let seqs: Vec<i64> = rest.iter().map(|e| e["seq"].as_i64().unwrap()).collect();
+    assert_eq!(seqs, ((seq + 1)..=(seq + 10)).collect::<Vec<_>>(), "every event, in order, once");
+    let late = ws.drain(Duration::from_millis(500)).await;
+    assert!(late.iter().all(|m| m["type"] != "event"), "no duplicates afterwards: {late:?}");
+    for node in [&a, &b] {
+        let deadline = std::time::Instant::now() + Duration::from_secs(40);
+        loop {
+            let metrics = client().get(node.url("/metrics")).send().await.unwrap().text().await.unwrap();
+            if metrics.contains("domovoy_redis_connected 1") {
+                break;
+            }
+            assert!(std::time::Instant::now() < deadline, "a node did not reconnect to the new Redis");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+    drop((a, b));
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -89,18 +89,33 @@ pub struct Redis {
 impl Redis {
     pub async fn start() -> Redis {
         let port = free_port();
-        let child = Command::new("redis-server")
+        let redis = Redis { child: Self::spawn(port), port };
+        redis.wait_listening().await;
+        redis
+    }
+
+    fn spawn(port: u16) -> Child {
+        Command::new("redis-server")
             .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
             .stdout(Stdio::null())
             .spawn()
-            .expect("redis-server must be installed for the cluster tests (CI installs Redis)");
-        let redis = Redis { child, port };
+            .expect("redis-server must be installed for the cluster tests (CI installs Redis)")
+    }
+
+    async fn wait_listening(&self) {
         let deadline = Instant::now() + Duration::from_secs(10);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
             assert!(Instant::now() < deadline, "redis-server did not start");
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
-        redis
+    }
+
+    /// SIGKILL, then a new, empty Redis on the same port.
+    pub async fn restart_empty(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        self.child = Self::spawn(self.port);
+        self.wait_listening().await;
     }
 
     pub fn url(&self) -> String {
