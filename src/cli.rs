@@ -41,11 +41,20 @@ pub enum Command {
     },
     /// Apply pending database migrations and exit.
     Migrate,
-    /// Write a consistent copy of the SQLite database while it runs.
+    /// Write a consistent copy of the SQLite database and the attached
+    /// files while the server runs.
     Backup {
-        /// The file to create (it must not exist).
-        #[arg(long, value_name = "FILE")]
+        /// The directory to create (it must not exist): `domovoy.db` and
+        /// `files/` go into it.
+        #[arg(long, value_name = "DIR")]
         to: PathBuf,
+    },
+    /// Put a backup made by `backup` in place of the SQLite database (the
+    /// server must be stopped; the database it replaces is kept aside).
+    Restore {
+        /// The backup's directory.
+        #[arg(long, value_name = "DIR")]
+        from: PathBuf,
     },
     /// Manage accounts from the server's shell.
     #[command(subcommand)]

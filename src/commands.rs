@@ -1,6 +1,7 @@
 //! `domovoy migrate` and `domovoy user …`: operator commands.
 
 use std::io::{BufRead as _, Write as _};
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, bail};
 
@@ -37,24 +38,145 @@ pub async fn migrate(settings: &Settings) -> anyhow::Result<()> {
 }
 
 /// `domovoy backup --to FILE`.
-pub async fn backup(settings: &Settings, target: &std::path::Path) -> anyhow::Result<()> {
+pub async fn backup(settings: &Settings, target: &Path) -> anyhow::Result<()> {
+    if target.exists() {
+        bail!("{} уже существует: резервная копия пишется в новый каталог", target.display());
+    }
     let db = open(settings).await?;
     if db.backend() != domovoy_store::Backend::Sqlite {
         db.close().await;
+        bail!("резервная копия PostgreSQL делается его средствами: pg_dump (см. README, раздел «Backup and restore»)");
+    }
+    std::fs::create_dir_all(target).with_context(|| format!("cannot create {}", target.display()))?;
+    let result = db.backup_sqlite(&target.join(BACKUP_DATABASE)).await;
+    db.close().await;
+    result.context("cannot write the backup")?;
+    // The files after the database: the copy then holds every file the
+    // database names (a file is removed only when taken off a draft).
+    let (files, bytes) = copy_new_files(&settings.data_dir.join("files"), &target.join("files"))
+        .context("cannot copy the attached files")?;
+    let size = std::fs::metadata(target.join(BACKUP_DATABASE)).map(|m| m.len()).unwrap_or(0);
+    writeln!(
+        std::io::stdout(),
+        "Резервная копия записана в {}: база {:.1} МБ, вложений {files} ({:.1} МБ)",
+        target.display(),
+        size as f64 / 1e6,
+        bytes as f64 / 1e6
+    )?;
+    Ok(())
+}
+
+/// In a backup's directory: the database's copy.
+const BACKUP_DATABASE: &str = "domovoy.db";
+
+/// Copies the files under `from` that `to` lacks (the tree kept; a file
+/// already there is left as it is); answers how many and their bytes.
+fn copy_new_files(from: &Path, to: &Path) -> std::io::Result<(u64, u64)> {
+    let (mut files, mut bytes) = (0, 0);
+    if !from.is_dir() {
+        return Ok((0, 0));
+    }
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let (source, target) = (entry.path(), to.join(entry.file_name()));
+        let kind = entry.file_type()?;
+        if kind.is_dir() {
+            let (f, b) = copy_new_files(&source, &target)?;
+            (files, bytes) = (files + f, bytes + b);
+        } else if kind.is_file() && !target.exists() {
+            bytes += std::fs::copy(&source, &target)?;
+            files += 1;
+        }
+    }
+    Ok((files, bytes))
+}
+
+/// The file a `sqlite://` URL names (its query left out).
+fn sqlite_file(url: &str) -> Option<PathBuf> {
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    Some(PathBuf::from(rest.split('?').next().unwrap_or(rest)))
+}
+
+/// An exclusive lock beside the SQLite database the settings name, held
+/// by `serve` for as long as it runs and taken by `restore`: one refuses
+/// while the other holds it. `None` on PostgreSQL (nodes share it).
+pub fn lock_sqlite(settings: &Settings) -> anyhow::Result<Option<std::fs::File>> {
+    let Some(database) = sqlite_file(settings.database_url().expose()) else { return Ok(None) };
+    if let Some(dir) = database.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    let path = PathBuf::from(format!("{}.lock", database.display()));
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("cannot open {}", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => Ok(Some(file)),
+        Err(std::fs::TryLockError::WouldBlock) => {
+            bail!("базу {} уже обслуживает другой процесс Domovoy (domovoy serve)", database.display())
+        }
+        Err(std::fs::TryLockError::Error(error)) => {
+            Err(error).with_context(|| format!("cannot lock {}", path.display()))
+        }
+    }
+}
+
+/// `domovoy restore --from DIR`: checks the backup (whole, not from a newer
+/// release), moves the current database aside, puts the copy in its place
+/// and adds the backup's files the data directory lacks. Refused while a
+/// server runs on the database.
+pub async fn restore(settings: &Settings, from: &Path) -> anyhow::Result<()> {
+    let Some(database) = sqlite_file(settings.database_url().expose()) else {
+        bail!("PostgreSQL восстанавливается его средствами: pg_restore (см. README, раздел «Backup and restore»)");
+    };
+    let source = from.join(BACKUP_DATABASE);
+    if !source.is_file() {
+        bail!("в {} нет {BACKUP_DATABASE}: это не резервная копия domovoy backup", from.display());
+    }
+    let _lock = lock_sqlite(settings).map_err(|e| anyhow::anyhow!("{e}: остановите службу перед восстановлением"))?;
+    let facts = Db::inspect_sqlite_backup(&source)
+        .await
+        .with_context(|| format!("{} не читается как база Domovoy", source.display()))?;
+    if !facts.whole {
+        bail!("копия {} повреждена (PRAGMA integrity_check): восстановление отменено", source.display());
+    }
+    if facts.migration > facts.newest_known {
         bail!(
-            "резервная копия PostgreSQL делается его средствами: pg_dump (см. README, раздел «Резервное копирование»)"
+            "копия сделана более новой версией Domovoy (миграция {}, эта версия знает до {}): восстановите её той же или более новой версией",
+            facts.migration,
+            facts.newest_known
         );
     }
-    let result = db.backup_sqlite(target).await;
-    db.close().await;
-    match result {
-        Ok(()) => {
-            writeln!(std::io::stdout(), "Резервная копия записана: {}", target.display())?;
-            Ok(())
+    // The copy goes in under a temporary name, then takes the database's
+    // name in one rename; what it replaces stays aside, never deleted.
+    let incoming = PathBuf::from(format!("{}.restoring", database.display()));
+    std::fs::copy(&source, &incoming).with_context(|| format!("cannot copy {}", source.display()))?;
+    std::fs::File::open(&incoming)?.sync_all()?;
+    let stamp = chrono::Utc::now().format("%Y%m%d-%H%M%S");
+    let mut kept = Vec::new();
+    for suffix in ["", "-wal", "-shm"] {
+        let current = PathBuf::from(format!("{}{suffix}", database.display()));
+        if current.exists() {
+            let aside = PathBuf::from(format!("{}.before-restore-{stamp}{suffix}", database.display()));
+            std::fs::rename(&current, &aside).with_context(|| format!("cannot move {} aside", current.display()))?;
+            kept.push(aside);
         }
-        Err(domovoy_store::StoreError::Invalid { .. }) => bail!("файл {} уже существует", target.display()),
-        Err(error) => Err(error).context("cannot write the backup"),
     }
+    std::fs::rename(&incoming, &database).with_context(|| format!("cannot put the copy at {}", database.display()))?;
+    let (files, _) = copy_new_files(&from.join("files"), &settings.data_dir.join("files"))
+        .context("cannot copy the attached files back")?;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "Восстановлено из {}: заявок {}, вложений добавлено {files}", from.display(), facts.tickets)?;
+    if let Some(first) = kept.first() {
+        writeln!(out, "Прежняя база сохранена рядом: {}", first.display())?;
+    }
+    if facts.migration < facts.newest_known {
+        writeln!(out, "Копия от прежней версии: миграции применятся при запуске службы")?;
+    }
+    Ok(())
 }
 
 /// A use-case's error as a sentence for the operator (the server's own

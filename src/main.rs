@@ -35,6 +35,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve { listen } => {
             overrides.listen = listen;
             let settings = load(&cli.config, &overrides)?;
+            // Held while serving a SQLite file: `restore` refuses meanwhile.
+            let _serving = commands::lock_sqlite(&settings)?;
             let app = Application::build(&settings).await?;
             domovoy::startup::warn_if_no_administrator(app.db()).await?;
             domovoy::startup::warn_if_autovacuum_off(app.db()).await?;
@@ -61,6 +63,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             settings.database_url = None;
             std::fs::create_dir_all(&settings.data_dir)
                 .with_context(|| format!("cannot create {}", settings.data_dir.display()))?;
+            // Another demo on this directory would lose its database here.
+            let _serving = commands::lock_sqlite(&settings)?;
             demo::wipe(&settings.data_dir)?;
             let app = Application::build(&settings).await?;
             demo::seed(app.db()).await?;
@@ -74,6 +78,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Migrate => commands::migrate(&load(&cli.config, &overrides)?).await,
         Command::Backup { to } => commands::backup(&load(&cli.config, &overrides)?, &to).await,
+        Command::Restore { from } => commands::restore(&load(&cli.config, &overrides)?, &from).await,
         Command::User(command) => commands::user(&load(&cli.config, &overrides)?, command).await,
         Command::Calendar(command) => commands::calendar(&load(&cli.config, &overrides)?, command).await,
         Command::Call(command) => commands::call(&load(&cli.config, &overrides)?, command).await,

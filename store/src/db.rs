@@ -39,6 +39,18 @@ use crate::events::{self, PendingEvent, StoredEvent};
 use crate::idempotency::Answer;
 use crate::sqlite_writer::SqliteWriter;
 
+/// What [`Db::inspect_sqlite_backup`] found in a backup.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BackupFacts {
+    /// `PRAGMA integrity_check` answered "ok".
+    pub whole: bool,
+    /// The newest migration applied to it.
+    pub migration: i64,
+    /// The newest migration this build knows.
+    pub newest_known: i64,
+    pub tickets: i64,
+}
+
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
 
@@ -269,6 +281,25 @@ impl Db {
         let mut conn = db.read.acquire().await?;
         sqlx::query("VACUUM INTO $1").bind(target).execute(&mut *conn).await?;
         Ok(())
+    }
+
+    /// Reads a SQLite backup without changing it: whether it is whole
+    /// (`PRAGMA integrity_check`), which migration it has reached against
+    /// the newest this build knows, and how many tickets it holds.
+    pub async fn inspect_sqlite_backup(path: &std::path::Path) -> StoreResult<BackupFacts> {
+        let options = SqliteConnectOptions::new().filename(path).read_only(true).create_if_missing(false);
+        let mut conn = options.connect().await?;
+        let integrity: String = sqlx::query_scalar("PRAGMA integrity_check").fetch_one(&mut conn).await?;
+        let migration: Option<i64> =
+            sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success").fetch_one(&mut conn).await?;
+        let tickets: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tickets").fetch_one(&mut conn).await?;
+        sqlx::Connection::close(conn).await?;
+        Ok(BackupFacts {
+            whole: integrity == "ok",
+            migration: migration.unwrap_or(0),
+            newest_known: SQLITE_MIGRATIONS.iter().map(|m| m.version).max().unwrap_or(0),
+            tickets,
+        })
     }
 
     /// Whether the PostgreSQL server runs without autovacuum (`false` on

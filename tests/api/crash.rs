@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 use domovoy_store::testing::TestDb;
 
-use crate::helpers::client;
+use crate::helpers::{client, tickets_by_text};
 use crate::nodes::Node;
 
 /// Writers firing at once.
@@ -47,23 +47,7 @@ async fn post(port: u16, token: &str, building: &str, key: &str) -> Result<Optio
 
 /// Every ticket of the run: description → ids.
 async fn stored(node: &Node, token: &str) -> HashMap<String, Vec<String>> {
-    let mut found: HashMap<String, Vec<String>> = HashMap::new();
-    let mut cursor: Option<String> = None;
-    loop {
-        let mut url = format!("/api/v1/tickets?sort=newest&limit=500&q={}", domovoy_web::pages::url_encode(PREFIX));
-        if let Some(cursor) = &cursor {
-            url.push_str(&format!("&cursor={cursor}"));
-        }
-        let page: Value = client().get(node.url(&url)).bearer_auth(token).send().await.unwrap().json().await.unwrap();
-        for item in page["items"].as_array().unwrap() {
-            let description = item["description"].as_str().unwrap().to_owned();
-            found.entry(description).or_default().push(item["id"].as_str().unwrap().to_owned());
-        }
-        match page["next_cursor"].as_str() {
-            Some(next) => cursor = Some(next.to_owned()),
-            None => return found,
-        }
-    }
+    tickets_by_text(&node.url(""), token, PREFIX).await
 }
 
 async fn crash_midway(test_db: TestDb) {

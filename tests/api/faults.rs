@@ -12,7 +12,7 @@ use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 
-use crate::helpers::{TestApp, building_id, client};
+use crate::helpers::{TestApp, building_id, client, tickets_by_text};
 
 /// A loopback TCP proxy to `target`. Frozen, it forwards nothing either
 /// way and leaves new connections unanswered, as a server behind a lost
@@ -213,13 +213,6 @@ impl Drop for SmallDisk {
     }
 }
 
-/// The descriptions of the tickets found by `prefix`.
-async fn descriptions(app: &TestApp, token: &str, prefix: &str) -> Vec<String> {
-    let url = format!("/api/v1/tickets?limit=500&q={}", domovoy_web::pages::url_encode(prefix));
-    let page: Value = app.get(token, &url).await.json().await.unwrap();
-    page["items"].as_array().unwrap().iter().map(|t| t["description"].as_str().unwrap().to_owned()).collect()
-}
-
 /// The SQLite database's disk fills up under intake: a ticket that cannot
 /// be written is answered 503 (never 201), leaves nothing behind, and once
 /// space returns the same request with the same key files it — without a
@@ -269,9 +262,9 @@ async fn a_full_disk_refuses_writes_with_503_and_recovers_when_space_returns() {
     eprintln!("{created} tickets written before the disk was full");
     // Refused again while the disk is full; reading still works.
     assert_eq!(post(refused.clone()).await.unwrap().status(), StatusCode::SERVICE_UNAVAILABLE);
-    let before = descriptions(&app, &token, &prefix).await;
+    let before = tickets_by_text(&app.url(""), &token, &prefix).await;
     assert_eq!(before.len(), created, "every 201 is stored, the refused one is not");
-    assert!(!before.iter().any(|d| d.contains(&format!(" {refused} "))), "the refused ticket left nothing");
+    assert!(!before.keys().any(|d| d.contains(&format!(" {refused} "))), "the refused ticket left nothing");
 
     // Space returns: the same request files it, as new; the next one too.
     std::fs::remove_file(filler).unwrap();
@@ -279,12 +272,9 @@ async fn a_full_disk_refuses_writes_with_503_and_recovers_when_space_returns() {
     assert_eq!(again.status(), StatusCode::CREATED);
     assert!(again.headers().get("idempotent-replayed").is_none(), "a refused request was not a replay");
     assert_eq!(post("after-space".to_owned()).await.unwrap().status(), StatusCode::CREATED);
-    let after = descriptions(&app, &token, &prefix).await;
+    let after = tickets_by_text(&app.url(""), &token, &prefix).await;
     assert_eq!(after.len(), created + 2);
-    let mut unique = after.clone();
-    unique.sort();
-    unique.dedup();
-    assert_eq!(unique.len(), after.len(), "nothing stored twice");
+    assert!(after.values().all(|ids| ids.len() == 1), "nothing stored twice");
     drop(app);
 }
 
@@ -392,23 +382,7 @@ async fn intake_rides_out_postgres_going_away_and_coming_back() {
     for key in &refused {
         assert_eq!(post((*key).clone()).await.unwrap().status(), StatusCode::CREATED, "the retry of {key}");
     }
-    let mut stored: HashMap<String, Vec<String>> = HashMap::new();
-    let mut cursor: Option<String> = None;
-    loop {
-        let mut url = format!("/api/v1/tickets?sort=newest&limit=500&q={}", domovoy_web::pages::url_encode(&prefix));
-        if let Some(cursor) = &cursor {
-            url.push_str(&format!("&cursor={cursor}"));
-        }
-        let page: Value = app.get(&token, &url).await.json().await.unwrap();
-        for item in page["items"].as_array().unwrap() {
-            let description = item["description"].as_str().unwrap().to_owned();
-            stored.entry(description).or_default().push(item["id"].as_str().unwrap().to_owned());
-        }
-        match page["next_cursor"].as_str() {
-            Some(next) => cursor = Some(next.to_owned()),
-            None => break,
-        }
-    }
+    let stored = tickets_by_text(&app.url(""), &token, &prefix).await;
     assert_eq!(stored.len(), outcomes.len(), "every request filed");
     for (key, (status, id, _)) in &outcomes {
         let ids = &stored[&format!("{prefix} {key}")];

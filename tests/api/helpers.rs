@@ -279,3 +279,25 @@ pub async fn building_id(app: &TestApp, admin: &str, name: &str) -> String {
     let all: Vec<Value> = app.get(admin, "/api/v1/buildings").await.json().await.unwrap();
     all.iter().find(|b| b["name"] == name).unwrap()["id"].as_str().unwrap().to_owned()
 }
+
+/// Every ticket whose text matches `text` on the server at `base`
+/// (`http://127.0.0.1:<port>`), page by page: description → ids.
+pub async fn tickets_by_text(base: &str, token: &str, text: &str) -> std::collections::HashMap<String, Vec<String>> {
+    let mut found: std::collections::HashMap<String, Vec<String>> = std::collections::HashMap::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut url = format!("{base}/api/v1/tickets?sort=newest&limit=500&q={}", domovoy_web::pages::url_encode(text));
+        if let Some(cursor) = &cursor {
+            url.push_str(&format!("&cursor={cursor}"));
+        }
+        let page: Value = client().get(url).bearer_auth(token).send().await.unwrap().json().await.unwrap();
+        for item in page["items"].as_array().unwrap() {
+            let description = item["description"].as_str().unwrap().to_owned();
+            found.entry(description).or_default().push(item["id"].as_str().unwrap().to_owned());
+        }
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => return found,
+        }
+    }
+}

@@ -7,6 +7,7 @@
 mod access;
 mod admin;
 mod auth;
+mod backup;
 mod calls;
 mod cluster;
 mod crash;
