@@ -37,7 +37,8 @@ pub async fn migrate(settings: &Settings) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `domovoy backup --to FILE`.
+/// `domovoy backup --to DIR`: the database, then the attached files; on a
+/// failure the directory is removed (no half backup left to be trusted).
 pub async fn backup(settings: &Settings, target: &Path) -> anyhow::Result<()> {
     if target.exists() {
         bail!("{} уже существует: резервная копия пишется в новый каталог", target.display());
@@ -50,11 +51,18 @@ pub async fn backup(settings: &Settings, target: &Path) -> anyhow::Result<()> {
     std::fs::create_dir_all(target).with_context(|| format!("cannot create {}", target.display()))?;
     let result = db.backup_sqlite(&target.join(BACKUP_DATABASE)).await;
     db.close().await;
-    result.context("cannot write the backup")?;
     // The files after the database: the copy then holds every file the
     // database names (a file is removed only when taken off a draft).
-    let (files, bytes) = copy_new_files(&settings.data_dir.join("files"), &target.join("files"))
-        .context("cannot copy the attached files")?;
+    let copied = result
+        .context("cannot write the backup")
+        .and_then(|()| {
+            copy_new_files(&settings.data_dir.join("files"), &target.join("files"))
+                .context("cannot copy the attached files")
+        })
+        .inspect_err(|_| {
+            let _ = std::fs::remove_dir_all(target);
+        });
+    let (files, bytes) = copied?;
     let size = std::fs::metadata(target.join(BACKUP_DATABASE)).map(|m| m.len()).unwrap_or(0);
     writeln!(
         std::io::stdout(),
@@ -153,24 +161,42 @@ pub async fn restore(settings: &Settings, from: &Path) -> anyhow::Result<()> {
     // The copy goes in under a temporary name, then takes the database's
     // name in one rename; what it replaces stays aside, never deleted.
     let incoming = PathBuf::from(format!("{}.restoring", database.display()));
-    std::fs::copy(&source, &incoming).with_context(|| format!("cannot copy {}", source.display()))?;
-    std::fs::File::open(&incoming)?.sync_all()?;
-    let stamp = chrono::Utc::now().format("%Y%m%d-%H%M%S");
-    let mut kept = Vec::new();
-    for suffix in ["", "-wal", "-shm"] {
-        let current = PathBuf::from(format!("{}{suffix}", database.display()));
-        if current.exists() {
-            let aside = PathBuf::from(format!("{}.before-restore-{stamp}{suffix}", database.display()));
-            std::fs::rename(&current, &aside).with_context(|| format!("cannot move {} aside", current.display()))?;
-            kept.push(aside);
-        }
+    let copied = std::fs::copy(&source, &incoming).and_then(|_| std::fs::File::open(&incoming)?.sync_all());
+    if let Err(error) = copied {
+        let _ = std::fs::remove_file(&incoming);
+        return Err(error).with_context(|| format!("cannot copy {} beside the database", source.display()));
     }
-    std::fs::rename(&incoming, &database).with_context(|| format!("cannot put the copy at {}", database.display()))?;
+    let stamp = chrono::Utc::now().format("%Y%m%d-%H%M%S");
+    let mut kept: Vec<(PathBuf, PathBuf)> = Vec::new();
+    let placed = ["", "-wal", "-shm"]
+        .iter()
+        .try_for_each(|suffix| {
+            let current = PathBuf::from(format!("{}{suffix}", database.display()));
+            let aside = PathBuf::from(format!("{}.before-restore-{stamp}{suffix}", database.display()));
+            if current.exists() {
+                std::fs::rename(&current, &aside)
+                    .with_context(|| format!("cannot move {} aside", current.display()))?;
+                kept.push((current, aside));
+            }
+            Ok::<_, anyhow::Error>(())
+        })
+        .and_then(|()| {
+            std::fs::rename(&incoming, &database)
+                .with_context(|| format!("cannot put the copy at {}", database.display()))
+        });
+    if let Err(error) = placed {
+        // Everything back as it was.
+        for (current, aside) in kept.iter().rev() {
+            let _ = std::fs::rename(aside, current);
+        }
+        let _ = std::fs::remove_file(&incoming);
+        return Err(error);
+    }
     let (files, _) = copy_new_files(&from.join("files"), &settings.data_dir.join("files"))
         .context("cannot copy the attached files back")?;
     let mut out = std::io::stdout().lock();
     writeln!(out, "Восстановлено из {}: заявок {}, вложений добавлено {files}", from.display(), facts.tickets)?;
-    if let Some(first) = kept.first() {
+    if let Some((_, first)) = kept.first() {
         writeln!(out, "Прежняя база сохранена рядом: {}", first.display())?;
     }
     if facts.migration < facts.newest_known {

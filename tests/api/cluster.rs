@@ -32,39 +32,73 @@ async fn receive(ws: &mut WsClient, topic: &str, count: usize, wait: Duration) -
     events
 }
 
+/// Two nodes on a fresh PostgreSQL database with the demo data and a
+/// private Redis, an administrator's token and the tower's topic.
+struct TwoNodes {
+    a: Node,
+    b: Node,
+    redis: Redis,
+    token: String,
+    id: String,
+    topic: String,
+    _dir: TempDir,
+    _db: TestDb,
+}
+
+/// A directory removed when dropped (after the nodes using it).
+struct TempDir(std::path::PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+impl TwoNodes {
+    /// `None` (said) without `DOMOVOY_TEST_REDIS_URL` or PostgreSQL.
+    async fn start() -> Option<TwoNodes> {
+        let Ok(_) = std::env::var("DOMOVOY_TEST_REDIS_URL") else {
+            eprintln!("skipped: DOMOVOY_TEST_REDIS_URL is not set, so this Redis test did not run");
+            return None;
+        };
+        let db = TestDb::postgres().await?;
+        domovoy::demo::seed(&db.db).await.unwrap();
+        let redis = Redis::start().await;
+        let dir = TempDir(domovoy_store::testing::temp_dir());
+        let env = [("DOMOVOY_DATABASE_URL", db.url.clone()), ("DOMOVOY_REDIS_URL", redis.url())];
+        let a = Node::start(&dir.0, &env).await;
+        let b = Node::start(&dir.0, &env).await;
+        let token = a.token("admin").await;
+        let buildings: Vec<Value> =
+            client().get(b.url("/api/v1/buildings")).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+        let id = buildings.iter().find(|x| x["name"] == TOWER).unwrap()["id"].as_str().unwrap().to_owned();
+        let topic = format!("building:{id}");
+        Some(TwoNodes { a, b, redis, token, id, topic, _dir: dir, _db: db })
+    }
+}
+
+/// Waits until `node` reports its link to Redis up, `within` at most.
+async fn connected(node: &Node, within: Duration) {
+    let deadline = std::time::Instant::now() + within;
+    loop {
+        let metrics = client().get(node.url("/metrics")).send().await.unwrap().text().await.unwrap();
+        if metrics.contains("domovoy_redis_connected 1") {
+            return;
+        }
+        assert!(std::time::Instant::now() < deadline, "node on port {} is not connected to Redis", node.port);
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 #[actix_web::test]
 async fn events_committed_on_one_node_reach_clients_of_another_even_across_a_redis_stall() {
-    let Ok(_) = std::env::var("DOMOVOY_TEST_REDIS_URL") else {
-        eprintln!("skipped: DOMOVOY_TEST_REDIS_URL is not set, so this Redis test did not run");
-        return;
-    };
-    let Some(test_db) = TestDb::postgres().await else { return };
-    domovoy::demo::seed(&test_db.db).await.unwrap();
-    let redis = Redis::start().await;
-    let dir = domovoy_store::testing::temp_dir();
-    let env = [("DOMOVOY_DATABASE_URL", test_db.url.clone()), ("DOMOVOY_REDIS_URL", redis.url())];
-    let a = Node::start(&dir, &env).await;
-    let b = Node::start(&dir, &env).await;
-
-    let token = a.token("admin").await;
-    let buildings: Vec<Value> =
-        client().get(b.url("/api/v1/buildings")).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
-    let id = buildings.iter().find(|x| x["name"] == TOWER).unwrap()["id"].as_str().unwrap().to_owned();
-    let topic = format!("building:{id}");
-
-    let mut ws = WsClient::connect_port(b.port, &token).await;
-    let start = ws.follow(&topic, None).await;
+    let Some(nodes) = TwoNodes::start().await else { return };
+    let (a, b, redis, token, id, topic) = (&nodes.a, &nodes.b, &nodes.redis, &nodes.token, &nodes.id, &nodes.topic);
+    let mut ws = WsClient::connect_port(b.port, token).await;
+    let start = ws.follow(topic, None).await;
     // Both nodes listen to Redis before the first write.
-    for node in [&a, &b] {
-        let deadline = std::time::Instant::now() + Duration::from_secs(10);
-        loop {
-            let metrics = client().get(node.url("/metrics")).send().await.unwrap().text().await.unwrap();
-            if metrics.contains("domovoy_redis_connected 1") {
-                break;
-            }
-            assert!(std::time::Instant::now() < deadline, "a node never connected to Redis");
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+    for node in [a, b] {
+        connected(node, Duration::from_secs(10)).await;
     }
 
     // With Redis healthy the doorbell rings at once: far sooner than the
@@ -72,8 +106,8 @@ async fn events_committed_on_one_node_reach_clients_of_another_even_across_a_red
     let mut slowest = Duration::ZERO;
     for n in 1..=5 {
         let sent = std::time::Instant::now();
-        rename(&a, &token, &id, &format!("Через узел A {n}")).await;
-        let got = receive(&mut ws, &topic, 1, Duration::from_secs(5)).await;
+        rename(a, token, id, &format!("Через узел A {n}")).await;
+        let got = receive(&mut ws, topic, 1, Duration::from_secs(5)).await;
         assert_eq!(got.len(), 1, "node B delivers an event committed on node A");
         assert_eq!(got[0]["seq"], start + n);
         assert_eq!(got[0]["data"]["name"], format!("Через узел A {n}"));
@@ -85,14 +119,14 @@ async fn events_committed_on_one_node_reach_clients_of_another_even_across_a_red
     // Redis hangs (SIGSTOP): publishing stalls and fails, nothing is closed.
     redis.pause();
     for n in 0..10 {
-        rename(&a, &token, &id, &format!("Пока Redis стоит {n}")).await;
+        rename(a, token, id, &format!("Пока Redis стоит {n}")).await;
     }
     tokio::time::sleep(Duration::from_secs(2)).await;
     redis.resume();
     for n in 0..5 {
-        rename(&a, &token, &id, &format!("После {n}")).await;
+        rename(a, token, id, &format!("После {n}")).await;
     }
-    let rest = receive(&mut ws, &topic, 15, Duration::from_secs(15)).await;
+    let rest = receive(&mut ws, topic, 15, Duration::from_secs(15)).await;
     let seqs: Vec<i64> = rest.iter().map(|e| e["seq"].as_i64().unwrap()).collect();
     assert_eq!(seqs, ((start + 2)..=(start + 16)).collect::<Vec<_>>(), "every event, in order, once");
     let late = ws.drain(Duration::from_millis(500)).await;
@@ -100,8 +134,6 @@ async fn events_committed_on_one_node_reach_clients_of_another_even_across_a_red
 
     let metrics = client().get(b.url("/metrics")).send().await.unwrap().text().await.unwrap();
     assert!(metrics.contains("domovoy_redis_connected 1"), "node B is connected to Redis again");
-    drop((a, b));
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 /// Redis hangs for 30 s (SIGSTOP: it takes connections and answers
@@ -111,32 +143,18 @@ async fn events_committed_on_one_node_reach_clients_of_another_even_across_a_red
 /// (read from the database), never waiting for Redis to return.
 #[actix_web::test]
 async fn events_reach_the_other_node_while_redis_hangs_for_30_s_and_after_it_restarts_empty() {
-    let Ok(_) = std::env::var("DOMOVOY_TEST_REDIS_URL") else {
-        eprintln!("skipped: DOMOVOY_TEST_REDIS_URL is not set, so this Redis test did not run");
-        return;
-    };
-    let Some(test_db) = TestDb::postgres().await else { return };
-    domovoy::demo::seed(&test_db.db).await.unwrap();
-    let mut redis = Redis::start().await;
-    let dir = domovoy_store::testing::temp_dir();
-    let env = [("DOMOVOY_DATABASE_URL", test_db.url.clone()), ("DOMOVOY_REDIS_URL", redis.url())];
-    let a = Node::start(&dir, &env).await;
-    let b = Node::start(&dir, &env).await;
-    let token = a.token("admin").await;
-    let buildings: Vec<Value> =
-        client().get(b.url("/api/v1/buildings")).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
-    let id = buildings.iter().find(|x| x["name"] == TOWER).unwrap()["id"].as_str().unwrap().to_owned();
-    let topic = format!("building:{id}");
-    let mut ws = WsClient::connect_port(b.port, &token).await;
-    let mut seq = ws.follow(&topic, None).await;
+    let Some(mut nodes) = TwoNodes::start().await else { return };
+    let (a, b, token, id, topic) = (&nodes.a, &nodes.b, &nodes.token, &nodes.id, &nodes.topic);
+    let mut ws = WsClient::connect_port(b.port, token).await;
+    let mut seq = ws.follow(topic, None).await;
 
     // One write a second for 30 s while Redis hangs: each reaches B.
-    redis.pause();
+    nodes.redis.pause();
     let mut slowest = Duration::ZERO;
     for n in 0..30 {
         let sent = std::time::Instant::now();
-        rename(&a, &token, &id, &format!("Redis молчит {n}")).await;
-        let got = receive(&mut ws, &topic, 1, Duration::from_secs(10)).await;
+        rename(a, token, id, &format!("Redis молчит {n}")).await;
+        let got = receive(&mut ws, topic, 1, Duration::from_secs(10)).await;
         assert_eq!(got.len(), 1, "event {n} reached node B while Redis hangs");
         seq += 1;
         assert_eq!(got[0]["seq"], seq, "in order, once");
@@ -147,26 +165,16 @@ async fn events_reach_the_other_node_while_redis_hangs_for_30_s_and_after_it_res
     eprintln!("Redis hung 30 s: 30 of 30 events reached node B, the slowest in {slowest:?}");
 
     // Redis dies and a new, empty one starts on its address.
-    redis.restart_empty().await;
+    nodes.redis.restart_empty().await;
     for n in 0..10 {
-        rename(&a, &token, &id, &format!("Новый Redis {n}")).await;
+        rename(a, token, id, &format!("Новый Redis {n}")).await;
     }
-    let rest = receive(&mut ws, &topic, 10, Duration::from_secs(15)).await;
+    let rest = receive(&mut ws, topic, 10, Duration::from_secs(15)).await;
     let seqs: Vec<i64> = rest.iter().map(|e| e["seq"].as_i64().unwrap()).collect();
     assert_eq!(seqs, ((seq + 1)..=(seq + 10)).collect::<Vec<_>>(), "every event, in order, once");
     let late = ws.drain(Duration::from_millis(500)).await;
     assert!(late.iter().all(|m| m["type"] != "event"), "no duplicates afterwards: {late:?}");
-    for node in [&a, &b] {
-        let deadline = std::time::Instant::now() + Duration::from_secs(40);
-        loop {
-            let metrics = client().get(node.url("/metrics")).send().await.unwrap().text().await.unwrap();
-            if metrics.contains("domovoy_redis_connected 1") {
-                break;
-            }
-            assert!(std::time::Instant::now() < deadline, "a node did not reconnect to the new Redis");
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+    for node in [a, b] {
+        connected(node, Duration::from_secs(40)).await;
     }
-    drop((a, b));
-    let _ = std::fs::remove_dir_all(dir);
 }

@@ -106,9 +106,25 @@ async fn pipe(
     }
 }
 
+/// An app on a fresh PostgreSQL database reached through a [`FaultProxy`],
+/// or `None` (said) without `DOMOVOY_TEST_POSTGRES_URL`.
+pub async fn on_postgres_through_a_proxy() -> Option<(TestApp, FaultProxy)> {
+    let Ok(server) = std::env::var("DOMOVOY_TEST_POSTGRES_URL") else {
+        eprintln!("skipped: DOMOVOY_TEST_POSTGRES_URL is not set");
+        return None;
+    };
+    let proxy = FaultProxy::start(through(&server, 0).1).await;
+    let app = TestApp::spawn_postgres_configured(|settings| {
+        let url = settings.database_url.as_ref().unwrap().expose().to_owned();
+        settings.database_url = Some(domovoy::settings::Secret::new(through(&url, proxy.port).0));
+    })
+    .await?;
+    Some((app, proxy))
+}
+
 /// `url` with its host and port replaced by 127.0.0.1:`port`, and the
 /// host and port it named.
-pub fn through(url: &str, port: u16) -> (String, String) {
+fn through(url: &str, port: u16) -> (String, String) {
     let (scheme, rest) = url.split_once("://").unwrap();
     let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
     let (user, host) = authority.rsplit_once('@').map_or(("", authority), |(u, h)| (u, h));
@@ -289,17 +305,7 @@ async fn intake_rides_out_postgres_going_away_and_coming_back() {
     use std::collections::HashMap;
     use std::sync::Mutex;
     use std::time::Instant;
-    let Ok(server) = std::env::var("DOMOVOY_TEST_POSTGRES_URL") else {
-        eprintln!("skipped: DOMOVOY_TEST_POSTGRES_URL is not set");
-        return;
-    };
-    let proxy = FaultProxy::start(through(&server, 0).1).await;
-    let app = TestApp::spawn_postgres_configured(|settings| {
-        let url = settings.database_url.as_ref().unwrap().expose().to_owned();
-        settings.database_url = Some(domovoy::settings::Secret::new(through(&url, proxy.port).0));
-    })
-    .await
-    .unwrap();
+    let Some((app, proxy)) = on_postgres_through_a_proxy().await else { return };
     let token = app.token("dispatcher").await;
     let building = building_id(&app, &app.token("admin").await, "БЦ «Гранит»").await;
     let prefix = format!("База ушла {}", uuid::Uuid::now_v7().simple());

@@ -3,7 +3,7 @@
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::faults::{FaultProxy, through};
+use crate::faults::on_postgres_through_a_proxy;
 use crate::helpers::{TestApp, client, error_code};
 
 #[actix_web::test]
@@ -83,17 +83,7 @@ async fn malformed_json_gets_a_clear_error() {
 #[actix_web::test]
 async fn readiness_answers_within_a_second_while_the_database_hangs_and_recovers_by_itself() {
     use std::time::{Duration, Instant};
-    let Ok(server) = std::env::var("DOMOVOY_TEST_POSTGRES_URL") else {
-        eprintln!("skipped: DOMOVOY_TEST_POSTGRES_URL is not set");
-        return;
-    };
-    let proxy = FaultProxy::start(through(&server, 0).1).await;
-    let app = TestApp::spawn_postgres_configured(|settings| {
-        let url = settings.database_url.as_ref().unwrap().expose().to_owned();
-        settings.database_url = Some(domovoy::settings::Secret::new(through(&url, proxy.port).0));
-    })
-    .await
-    .unwrap();
+    let Some((app, proxy)) = on_postgres_through_a_proxy().await else { return };
     let ready = client().get(app.url("/readyz")).send().await.unwrap();
     assert_eq!(ready.status(), StatusCode::OK);
 
