@@ -398,3 +398,116 @@ async fn intake_rides_out_postgres_going_away_and_coming_back() {
         }
     }
 }
+
+/// `systemctl stop` (SIGTERM) under intake, with a live session: the node
+/// tells the session it is going away (close 1001, `server_restart`, so
+/// the page reconnects, to another node or to this one after the restart),
+/// finishes what it took and exits cleanly within its shutdown timeout;
+/// after the restart every ticket answered 201 is there once, and the
+/// requests the stop cut off, retried with their keys, are filed once.
+#[actix_web::test]
+async fn a_node_stopped_under_intake_finishes_what_it_took_and_sends_sessions_elsewhere() {
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+
+    use crate::helpers::WsClient;
+    use crate::nodes::Node;
+
+    let test_db = domovoy_store::testing::TestDb::sqlite().await;
+    domovoy::demo::seed(&test_db.db).await.unwrap();
+    let dir = test_db.dir().unwrap().to_owned();
+    let env = [("DOMOVOY_DATABASE_URL", test_db.url.clone())];
+    let mut node = Node::start(&dir, &env).await;
+    let token = node.token("dispatcher").await;
+    let buildings: Vec<Value> =
+        client().get(node.url("/api/v1/buildings")).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+    let building = buildings[0]["id"].as_str().unwrap().to_owned();
+    let mut ws = WsClient::connect_port(node.port, &token).await;
+    ws.follow(&format!("building:{building}"), None).await;
+    let prefix = format!("Остановка {}", uuid::Uuid::now_v7().simple());
+
+    // Each request's key → the ticket answered with 201, or `None`.
+    type Outcomes = Arc<Mutex<HashMap<String, Option<String>>>>;
+    let outcomes: Outcomes = Arc::default();
+    let mut writers = Vec::new();
+    for writer in 0..4 {
+        let (outcomes, token, building, prefix, port) =
+            (outcomes.clone(), token.clone(), building.clone(), prefix.clone(), node.port);
+        writers.push(tokio::spawn(async move {
+            for n in 0.. {
+                let key = format!("stop-{writer}-{n}");
+                let body =
+                    json!({ "building_id": building, "description": format!("{prefix} {key}"), "source": "phone" });
+                let answer = client()
+                    .post(format!("http://127.0.0.1:{port}/api/v1/tickets"))
+                    .bearer_auth(&token)
+                    .header("Idempotency-Key", &key)
+                    .timeout(Duration::from_secs(10))
+                    .json(&body)
+                    .send()
+                    .await;
+                let id = match answer {
+                    Ok(answer) if answer.status() == StatusCode::CREATED => {
+                        answer.json::<Value>().await.ok().and_then(|t| t["id"].as_str().map(str::to_owned))
+                    }
+                    _ => None,
+                };
+                let cut_off = id.is_none();
+                outcomes.lock().unwrap().insert(key, id);
+                if cut_off {
+                    return;
+                }
+            }
+        }));
+    }
+    // The page reads its socket all along, as a browser does.
+    let session = tokio::spawn(async move {
+        loop {
+            let message = ws.next(Duration::from_secs(20)).await.expect("the session is told before the node goes");
+            if message["type"] == "closed" {
+                return message;
+            }
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    let (exit, took) = node.terminate(Duration::from_secs(15)).await;
+    assert!(exit.success(), "the node exits cleanly on SIGTERM: {exit}");
+    let closed = session.await.unwrap();
+    assert_eq!(closed["code"], 1001, "going away: reconnect elsewhere");
+    for writer in writers {
+        writer.await.unwrap();
+    }
+    let outcomes = outcomes.lock().unwrap().clone();
+    let acknowledged = outcomes.values().filter(|id| id.is_some()).count();
+    assert!(acknowledged > 20, "the node took work before it stopped ({acknowledged})");
+    eprintln!(
+        "SIGTERM under intake: stopped in {took:?}; {acknowledged} acknowledged, {} cut off",
+        outcomes.len() - acknowledged
+    );
+
+    let node = Node::start(&dir, &env).await;
+    let token = node.token("dispatcher").await;
+    let stored = tickets_by_text(&node.url(""), &token, &prefix).await;
+    for (key, id) in &outcomes {
+        let found = stored.get(&format!("{prefix} {key}"));
+        match id {
+            Some(id) => assert_eq!(found, Some(&vec![id.clone()]), "{key}: answered 201, stored once as answered"),
+            None => assert!(found.is_none_or(|ids| ids.len() == 1), "{key}: at most once"),
+        }
+    }
+    for (key, id) in outcomes.iter().filter(|(_, id)| id.is_none()) {
+        let body = json!({ "building_id": building, "description": format!("{prefix} {key}"), "source": "phone" });
+        let retried = client()
+            .post(node.url("/api/v1/tickets"))
+            .bearer_auth(&token)
+            .header("Idempotency-Key", key)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(retried.status(), StatusCode::CREATED, "the retry of {key} ({id:?})");
+    }
+    let stored = tickets_by_text(&node.url(""), &token, &prefix).await;
+    assert_eq!(stored.len(), outcomes.len(), "every request filed");
+    assert!(stored.values().all(|ids| ids.len() == 1), "nothing twice");
+}

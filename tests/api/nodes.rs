@@ -56,6 +56,22 @@ impl Node {
         panic!("node on port {} did not become ready", self.port);
     }
 
+    /// SIGTERM, as systemd stops the service; answers how it exited and
+    /// how long that took (at most `within`, else killed and a panic).
+    pub async fn terminate(&mut self, within: Duration) -> (std::process::ExitStatus, Duration) {
+        let asked = Instant::now();
+        let status = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status().unwrap();
+        assert!(status.success());
+        while asked.elapsed() < within {
+            if let Some(exit) = self.child.try_wait().unwrap() {
+                return (exit, asked.elapsed());
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        self.kill();
+        panic!("node on port {} did not stop within {within:?} of SIGTERM", self.port);
+    }
+
     /// SIGKILL: no shutdown, no flush — a power cut for the process.
     pub fn kill(&mut self) {
         let _ = self.child.kill();
