@@ -39,6 +39,14 @@ impl TestDb {
     /// A fresh PostgreSQL database, or `None` (after saying the test is
     /// skipped) when `DOMOVOY_TEST_POSTGRES_URL` is not set.
     pub async fn postgres() -> Option<TestDb> {
+        let test = Self::postgres_empty().await?;
+        test.db.migrate().await.unwrap_or_else(|e| panic!("migrate {}: {e:?}", test.url));
+        Some(test)
+    }
+
+    /// A fresh PostgreSQL database without Domovoy's schema (to restore a
+    /// dump into), or `None` as [`TestDb::postgres`].
+    pub async fn postgres_empty() -> Option<TestDb> {
         let Ok(admin_url) = std::env::var(POSTGRES_URL_VAR) else {
             eprintln!("skipped: {POSTGRES_URL_VAR} is not set, so this PostgreSQL test did not run");
             return None;
@@ -53,7 +61,7 @@ impl TestDb {
             .unwrap_or_else(|e| panic!("cannot create test database {name}: {e}"));
         admin.close().await;
         let url = with_database(&admin_url, &name);
-        let db = connect(&url).await;
+        let db = Db::connect(&url, &DbOptions::default()).await.unwrap_or_else(|e| panic!("connect {url}: {e}"));
         Some(TestDb { db, url, cleanup: Cleanup::Postgres { admin_url, name } })
     }
 

@@ -84,34 +84,7 @@ async fn a_backup_taken_under_load_restores_every_ticket_acknowledged_before_it(
     let attachment = uploaded["id"].as_str().unwrap().to_owned();
 
     // Four writers; the backup starts a second in.
-    let acknowledged: Arc<Mutex<HashMap<String, (String, Instant)>>> = Arc::default();
-    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let mut writers = Vec::new();
-    for writer in 0..4 {
-        let (acknowledged, stop, token, building, port) =
-            (acknowledged.clone(), stop.clone(), token.clone(), building.clone(), node.port);
-        writers.push(tokio::spawn(async move {
-            let mut n = 0;
-            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-                let key = format!("{writer}-{n}");
-                n += 1;
-                let body =
-                    json!({ "building_id": building, "description": format!("{PREFIX} {key}"), "source": "phone" });
-                let answer = client()
-                    .post(format!("http://127.0.0.1:{port}/api/v1/tickets"))
-                    .bearer_auth(&token)
-                    .header("Idempotency-Key", format!("backup-{key}"))
-                    .json(&body)
-                    .send()
-                    .await
-                    .unwrap();
-                if answer.status() == reqwest::StatusCode::CREATED {
-                    let id = answer.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
-                    acknowledged.lock().unwrap().insert(key, (id, Instant::now()));
-                }
-            }
-        }));
-    }
+    let filing = Filing::start(&node.url(""), &token, &building);
     tokio::time::sleep(Duration::from_secs(1)).await;
     let scratch = domovoy_store::testing::temp_dir();
     let target = scratch.join("copy");
@@ -122,15 +95,8 @@ async fn a_backup_taken_under_load_restores_every_ticket_acknowledged_before_it(
     assert!(backup.status.success(), "backup: {}", text(&backup));
     assert!(text(&backup).contains("Резервная копия записана"), "{}", text(&backup));
     tokio::time::sleep(Duration::from_millis(500)).await;
-    stop.store(true, std::sync::atomic::Ordering::Relaxed);
-    for writer in writers {
-        writer.await.unwrap();
-    }
-    let acknowledged = acknowledged.lock().unwrap().clone();
-    let before: HashMap<&String, &String> =
-        acknowledged.iter().filter(|(_, (_, at))| *at < backup_started).map(|(k, (id, _))| (k, id)).collect();
-    assert!(before.len() > 20, "tickets were filed before the backup ({})", before.len());
-    assert!(acknowledged.len() > before.len(), "and while it ran or after");
+    let acknowledged = filing.stop().await;
+    let before = acknowledged_before(&acknowledged, backup_started);
 
     // A second backup into the same place is refused; so is a restore
     // while the server runs, and one from a directory that is no backup.
@@ -154,19 +120,128 @@ async fn a_backup_taken_under_load_restores_every_ticket_acknowledged_before_it(
     assert!(kept, "the replaced database is kept aside");
     let node = Node::start(&dir, &env).await;
     let token = node.token("dispatcher").await;
-    let found = tickets_by_text(&node.url(""), &token, PREFIX).await;
-    for (key, id) in &before {
-        let ids = found
-            .get(&format!("{PREFIX} {key}"))
-            .unwrap_or_else(|| panic!("{key}, acknowledged before the backup, is missing"));
-        assert_eq!(ids, &vec![(*id).clone()], "{key} once, as answered");
-    }
-    assert!(found.values().all(|ids| ids.len() == 1), "nothing twice");
+    all_there(&node.url(""), &token, &before).await;
     let file =
         client().get(node.url(&format!("/api/v1/attachments/{attachment}"))).bearer_auth(&token).send().await.unwrap();
     assert_eq!(file.status(), reqwest::StatusCode::OK);
     assert_eq!(file.bytes().await.unwrap().as_ref(), photo.as_slice(), "the photo came back with the database");
     eprintln!("{} tickets acknowledged before the backup, all restored; {} in all", before.len(), acknowledged.len());
+    drop(node);
+    let _ = std::fs::remove_dir_all(scratch);
+}
+
+/// Four clients filing tickets with keys on the server at `base` until
+/// stopped.
+struct Filing {
+    stop: Arc<std::sync::atomic::AtomicBool>,
+    acknowledged: Acknowledged,
+    writers: Vec<tokio::task::JoinHandle<()>>,
+}
+
+/// Each request's key → the ticket answered with 201 and when.
+type Acknowledged = Arc<Mutex<HashMap<String, (String, Instant)>>>;
+
+impl Filing {
+    fn start(base: &str, token: &str, building: &str) -> Filing {
+        let acknowledged: Acknowledged = Arc::default();
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let writers = (0..4)
+            .map(|writer| {
+                let (acknowledged, stop, token, building, base) =
+                    (acknowledged.clone(), stop.clone(), token.to_owned(), building.to_owned(), base.to_owned());
+                tokio::spawn(async move {
+                    let mut n = 0;
+                    while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                        let key = format!("{writer}-{n}");
+                        n += 1;
+                        let body =
+                            json!({ "building_id": building, "description": format!("{PREFIX} {key}"), "source": "phone" });
+                        let answer = client()
+                            .post(format!("{base}/api/v1/tickets"))
+                            .bearer_auth(&token)
+                            .header("Idempotency-Key", format!("backup-{key}"))
+                            .json(&body)
+                            .send()
+                            .await
+                            .unwrap();
+                        if answer.status() == reqwest::StatusCode::CREATED {
+                            let id = answer.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+                            acknowledged.lock().unwrap().insert(key, (id, Instant::now()));
+                        }
+                    }
+                })
+            })
+            .collect();
+        Filing { stop, acknowledged, writers }
+    }
+
+    async fn stop(self) -> HashMap<String, (String, Instant)> {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        for writer in self.writers {
+            writer.await.unwrap();
+        }
+        self.acknowledged.lock().unwrap().clone()
+    }
+}
+
+/// The tickets acknowledged before `started` (key → id); there must be
+/// some, and some after.
+fn acknowledged_before(acknowledged: &HashMap<String, (String, Instant)>, started: Instant) -> HashMap<String, String> {
+    let before: HashMap<String, String> =
+        acknowledged.iter().filter(|(_, (_, at))| *at < started).map(|(k, (id, _))| (k.clone(), id.clone())).collect();
+    assert!(before.len() > 20, "tickets were filed before the backup ({})", before.len());
+    assert!(acknowledged.len() > before.len(), "and while it ran or after");
+    before
+}
+
+/// Every ticket of `before` is on the server at `base`, once, as answered.
+async fn all_there(base: &str, token: &str, before: &HashMap<String, String>) {
+    let found = tickets_by_text(base, token, PREFIX).await;
+    for (key, id) in before {
+        let ids = found
+            .get(&format!("{PREFIX} {key}"))
+            .unwrap_or_else(|| panic!("{key}, acknowledged before the backup, is missing"));
+        assert_eq!(ids, &vec![id.clone()], "{key} once, as answered");
+    }
+    assert!(found.values().all(|ids| ids.len() == 1), "nothing twice");
+}
+
+/// PostgreSQL, as README «Backup and restore» says: `pg_dump
+/// --format=custom` while tickets are filed, `pg_restore` into an empty
+/// database, `domovoy serve` on it: every ticket acknowledged before the
+/// dump started is there, once.
+#[actix_web::test]
+async fn a_pg_dump_taken_under_load_restores_with_pg_restore_every_ticket_acknowledged_before_it() {
+    let Some(app) = crate::helpers::TestApp::spawn_postgres().await else { return };
+    let token = app.token("dispatcher").await;
+    let building = crate::helpers::building_id(&app, &app.token("admin").await, "БЦ «Гранит»").await;
+    let filing = Filing::start(&app.url(""), &token, &building);
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let scratch = domovoy_store::testing::temp_dir();
+    let dump = scratch.join("domovoy.dump");
+    let started = Instant::now();
+    let (file, url) = (dump.clone(), app.database_url().to_owned());
+    let dumped = tokio::task::spawn_blocking(move || {
+        Command::new("pg_dump").arg("--format=custom").arg("--file").arg(&file).arg(&url).output().unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(dumped.status.success(), "pg_dump: {}", text(&dumped));
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let acknowledged = filing.stop().await;
+    let before = acknowledged_before(&acknowledged, started);
+
+    let target = TestDb::postgres_empty().await.unwrap();
+    let restored = Command::new("pg_restore").arg("--dbname").arg(&target.url).arg(&dump).output().unwrap();
+    assert!(restored.status.success(), "pg_restore: {}", text(&restored));
+    let node = Node::start(&scratch, &[("DOMOVOY_DATABASE_URL", target.url.clone())]).await;
+    let token = node.token("dispatcher").await;
+    all_there(&node.url(""), &token, &before).await;
+    eprintln!(
+        "pg_dump under load: {} tickets acknowledged before it, all restored; {} in all",
+        before.len(),
+        acknowledged.len()
+    );
     drop(node);
     let _ = std::fs::remove_dir_all(scratch);
 }
