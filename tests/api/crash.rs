@@ -1,7 +1,8 @@
-//! Intake across a crash: concurrent creates against a real server killed
-//! with SIGKILL midway. Every ticket acknowledged with 201 exists after the
-//! restart, exactly once; a request that got no answer, retried with its
-//! key, is filed once too. On SQLite, and on PostgreSQL when configured.
+//! Intake across a stop: concurrent creates against a real server killed
+//! with SIGKILL, or stopped with SIGTERM, midway. Every ticket acknowledged
+//! with 201 exists after the restart, exactly once; a request that got no
+//! answer, retried with its key, is filed once too. On SQLite, and on
+//! PostgreSQL when configured.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -11,12 +12,12 @@ use serde_json::{Value, json};
 
 use domovoy_store::testing::TestDb;
 
-use crate::helpers::{client, tickets_by_text};
+use crate::helpers::{WsClient, client, tickets_by_text};
 use crate::nodes::Node;
 
 /// Writers firing at once.
 const WRITERS: usize = 24;
-/// The node is killed this long after the writers start.
+/// The node is stopped this long after the writers start.
 const KILL_AFTER: Duration = Duration::from_millis(1500);
 /// Requests one writer sends at most (the loop is bounded even if the kill
 /// came late).
@@ -50,7 +51,18 @@ async fn stored(node: &Node, token: &str) -> HashMap<String, Vec<String>> {
     tickets_by_text(&node.url(""), token, PREFIX).await
 }
 
-async fn crash_midway(test_db: TestDb) {
+/// How the node is stopped midway.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stop {
+    /// SIGKILL: a power cut for the process.
+    Kill,
+    /// SIGTERM, as `systemctl stop`: a live page open meanwhile is told to
+    /// reconnect (close 1001, `server_restart`), requests in flight finish,
+    /// the node exits cleanly.
+    Term,
+}
+
+async fn stopped_midway(test_db: TestDb, stop: Stop) {
     domovoy::demo::seed(&test_db.db).await.unwrap();
     let scratch = tempfile_dir();
     let dir = test_db.dir().map_or_else(|| scratch.clone(), ToOwned::to_owned);
@@ -60,6 +72,18 @@ async fn crash_midway(test_db: TestDb) {
     let buildings: Vec<Value> =
         client().get(node.url("/api/v1/buildings")).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
     let building = buildings[0]["id"].as_str().unwrap().to_owned();
+    // A page following the building, reading its socket as a browser does.
+    let mut ws = WsClient::connect_port(node.port, &token).await;
+    ws.follow(&format!("building:{building}"), None).await;
+    let session = tokio::spawn(async move {
+        loop {
+            match ws.next(Duration::from_secs(30)).await {
+                Some(message) if message["type"] == "closed" => return Some(message),
+                Some(_) => {}
+                None => return None,
+            }
+        }
+    });
 
     let outcomes: Outcomes = Arc::default();
     let stop_at = Instant::now() + KILL_AFTER + Duration::from_secs(3);
@@ -79,7 +103,16 @@ async fn crash_midway(test_db: TestDb) {
         }));
     }
     tokio::time::sleep(KILL_AFTER).await;
-    node.kill();
+    match stop {
+        Stop::Kill => node.kill(),
+        Stop::Term => {
+            let (exit, took) = node.terminate(Duration::from_secs(15)).await;
+            assert!(exit.success(), "the node exits cleanly on SIGTERM: {exit}");
+            let closed = session.await.unwrap().expect("the page is told before the node goes");
+            assert_eq!(closed["code"], 1001, "going away: reconnect elsewhere");
+            eprintln!("SIGTERM under intake: stopped in {took:?}");
+        }
+    }
     for writer in writers {
         writer.await.unwrap();
     }
@@ -88,7 +121,8 @@ async fn crash_midway(test_db: TestDb) {
         outcomes.iter().filter_map(|(k, id)| id.as_ref().map(|id| (k, id))).collect();
     let unanswered: Vec<&String> = outcomes.iter().filter(|(_, id)| id.is_none()).map(|(k, _)| k).collect();
     assert!(acknowledged.len() > WRITERS, "the node took work before it died ({} acknowledged)", acknowledged.len());
-    assert!(!unanswered.is_empty(), "the kill came while requests were in flight");
+    assert!(!unanswered.is_empty(), "the stop came while requests were in flight");
+    eprintln!("{stop:?}: {} acknowledged, {} unanswered", acknowledged.len(), unanswered.len());
 
     let node = Node::start(&dir, &env).await;
     let token = node.token("dispatcher").await;
@@ -118,7 +152,12 @@ fn tempfile_dir() -> std::path::PathBuf {
 
 #[actix_web::test]
 async fn acknowledged_tickets_survive_a_kill_exactly_once_on_sqlite() {
-    crash_midway(TestDb::sqlite().await).await;
+    stopped_midway(TestDb::sqlite().await, Stop::Kill).await;
+}
+
+#[actix_web::test]
+async fn a_node_stopped_under_intake_finishes_what_it_took_and_sends_pages_elsewhere() {
+    stopped_midway(TestDb::sqlite().await, Stop::Term).await;
 }
 
 #[actix_web::test]
@@ -127,5 +166,5 @@ async fn acknowledged_tickets_survive_a_kill_exactly_once_on_postgres() {
         eprintln!("skipped: DOMOVOY_TEST_POSTGRES_URL is not set");
         return;
     };
-    crash_midway(db).await;
+    stopped_midway(db, Stop::Kill).await;
 }
