@@ -142,8 +142,8 @@ impl Handler<Deliver> for BuildingActor {
     type Result = ();
 
     fn handle(&mut self, msg: Deliver, _ctx: &mut Context<Self>) {
-        let event: &LiveEvent = &msg.0;
-        self.last_seq = self.last_seq.max(event.seq);
+        let newest = msg.0.iter().map(|event: &Arc<LiveEvent>| event.seq).max();
+        self.last_seq = self.last_seq.max(newest.unwrap_or_default());
     }
 }
 

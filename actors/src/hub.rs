@@ -11,7 +11,12 @@
 //!
 //! Subscribers are reached through bounded mailboxes: one that is full is
 //! dropped from all its topics and told so ([`Lagged`]), so a slow client
-//! never slows the others.
+//! never slows the others. What the hub delivers while it works through its
+//! own mailbox goes out as one [`Deliver`] per subscriber when that mailbox
+//! is empty: a burst (a group commit of hundreds of tickets arrives as
+//! hundreds of publishes at once) fills a subscriber's mailbox by one
+//! message, not by one per event, so a burst's size alone never makes a
+//! subscriber look slow.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -113,10 +118,11 @@ impl LiveEvent {
     }
 }
 
-/// One event for a subscriber.
+/// Events for a subscriber, in order per topic: what the hub delivered to
+/// it since its last delivery (one or many).
 #[derive(Message, Debug, Clone)]
 #[rtype(result = "()")]
-pub struct Deliver(pub Arc<LiveEvent>);
+pub struct Deliver(pub Vec<Arc<LiveEvent>>);
 
 /// A message for followers of a topic that is not part of its event
 /// sequence (presence: who is looking at this now).
@@ -254,6 +260,16 @@ struct Hub {
     following: HashMap<SubscriberId, HashSet<Topic>>,
     /// Each followed topic's position in the database at the last sweep.
     committed_seen: HashMap<Topic, i64>,
+    /// Events delivered but not yet handed over, per subscriber, in order;
+    /// sent by [`Hub::flush`] once the hub's mailbox is empty.
+    outgoing: HashMap<SubscriberId, Outgoing>,
+}
+
+/// A subscriber's events waiting for the next [`Hub::flush`].
+#[derive(Debug)]
+struct Outgoing {
+    deliver: Recipient<Deliver>,
+    events: Vec<Arc<LiveEvent>>,
 }
 
 impl Actor for Hub {
@@ -287,30 +303,52 @@ impl Hub {
             }
             return;
         }
-        self.deliver(topic, &event);
-        self.drain_held(topic);
+        self.deliver(topic, &event, ctx);
+        self.drain_held(topic, ctx);
     }
 
     /// Delivers held events that are now next in line.
-    fn drain_held(&mut self, topic: Topic) {
+    fn drain_held(&mut self, topic: Topic, ctx: &mut Context<Self>) {
         loop {
             let Some(state) = self.topics.get_mut(&topic) else { return };
             let next = state.last.map_or(0, |l| l + 1);
             let Some(event) = state.held.remove(&next) else { return };
-            self.deliver(topic, &event);
+            self.deliver(topic, &event, ctx);
         }
     }
 
-    /// Hands `event` to every subscriber of its topic.
-    fn deliver(&mut self, topic: Topic, event: &Arc<LiveEvent>) {
+    /// Hands `event` to every subscriber of its topic: gathers it for each,
+    /// and makes sure a flush follows.
+    fn deliver(&mut self, topic: Topic, event: &Arc<LiveEvent>, ctx: &mut Context<Self>) {
         let Some(state) = self.topics.get_mut(&topic) else { return };
         state.last = Some(event.seq);
-        let mut dropped = Vec::new();
+        if state.subscribers.is_empty() {
+            return;
+        }
+        if self.outgoing.is_empty() {
+            // Polled once the mailbox is drained: everything the messages
+            // waiting now deliver goes out together.
+            ctx.spawn(fut::wrap_future::<_, Self>(std::future::ready(())).map(|(), hub, _ctx| hub.flush()));
+        }
         for subscriber in &state.subscribers {
-            match subscriber.deliver.try_send(Deliver(event.clone())) {
-                Ok(()) => self.metrics.events_delivered.inc(),
-                Err(SendError::Full(_)) => dropped.push((subscriber.id, true)),
-                Err(SendError::Closed(_)) => dropped.push((subscriber.id, false)),
+            self.outgoing
+                .entry(subscriber.id)
+                .or_insert_with(|| Outgoing { deliver: subscriber.deliver.clone(), events: Vec::new() })
+                .events
+                .push(event.clone());
+        }
+    }
+
+    /// Sends every subscriber what was gathered for it, in one message; a
+    /// subscriber whose mailbox is full is dropped from all its topics.
+    fn flush(&mut self) {
+        let mut dropped = Vec::new();
+        for (id, Outgoing { deliver, events }) in self.outgoing.drain() {
+            let count = events.len() as u64;
+            match deliver.try_send(Deliver(events)) {
+                Ok(()) => self.metrics.events_delivered.add(count),
+                Err(SendError::Full(_)) => dropped.push((id, true)),
+                Err(SendError::Closed(_)) => dropped.push((id, false)),
             }
         }
         for (id, lagging) in dropped {
@@ -333,7 +371,7 @@ impl Hub {
         };
         if first_held <= last + 1 {
             state.gap_pending = false;
-            self.drain_held(topic);
+            self.drain_held(topic, ctx);
             return;
         }
         let db = self.db.clone();
@@ -361,7 +399,7 @@ impl Hub {
             if let Some(state) = hub.topics.get_mut(&topic) {
                 state.gap_pending = false;
             }
-            hub.drain_held(topic);
+            hub.drain_held(topic, ctx);
             let still_gap = hub.topics.get(&topic).is_some_and(|s| !s.held.is_empty());
             if still_gap && let Some(state) = hub.topics.get_mut(&topic) {
                 state.gap_pending = true;
@@ -377,6 +415,7 @@ impl Hub {
     /// Removes a subscriber from every topic; returns the topics and the
     /// subscriber (to tell it).
     fn forget(&mut self, id: SubscriberId) -> (Vec<Topic>, Option<Subscriber>) {
+        self.outgoing.remove(&id);
         let topics: Vec<Topic> = self.following.remove(&id).map(|t| t.into_iter().collect()).unwrap_or_default();
         let mut found = None;
         for topic in &topics {
@@ -453,7 +492,7 @@ impl Handler<Subscribe> for Hub {
                             }
                         }
                     }
-                    hub.drain_held(topic);
+                    hub.drain_held(topic, ctx);
                     let gap = hub.topics.get_mut(&topic).filter(|s| !s.held.is_empty() && !s.gap_pending);
                     if let Some(state) = gap {
                         state.gap_pending = true;
@@ -585,6 +624,7 @@ impl HubHandle {
             topics: HashMap::new(),
             following: HashMap::new(),
             committed_seen: HashMap::new(),
+            outgoing: HashMap::new(),
         }
         .start();
         Self { addr, db, next_id: Arc::new(AtomicU64::new(1)), cluster: None }

@@ -4,9 +4,13 @@
 //! session checks the policy, registers with the hub, replays what the
 //! client missed from the event log (or tells it to reload a snapshot when
 //! that history is gone), then forwards live events strictly in sequence,
-//! dropping duplicates. Outgoing frames go through a bounded queue to a
-//! writer task that owns the socket; a client that does not read fills the
-//! queue and its session is closed, never slowing the others.
+//! dropping duplicates. Outgoing frames go through a queue to a writer task
+//! that owns the socket. A client is too slow when it falls behind in time:
+//! the oldest frame not yet handed to its socket waited [`MAX_BEHIND`]
+//! (or the queue holds [`MAX_QUEUED_BYTES`], the bound on its memory). Its
+//! session is closed (1013, `slow_consumer`) and it reconnects and replays;
+//! it never slows the others. A burst (a group commit of a thousand
+//! tickets) that the client reads within that time is not slowness.
 //!
 //! Protocol (JSON text frames):
 //! - client: `{"type":"subscribe","topic":"building:<id>","since":<seq|null>}`,
@@ -23,7 +27,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use actix::prelude::*;
@@ -49,13 +53,22 @@ pub const HEARTBEAT_INTERVAL: Duration = Duration::from_secs(20);
 /// A client silent for this long (no pong, no message) is gone: a laptop
 /// that went to sleep, a phone that lost the network.
 pub const CLIENT_TIMEOUT: Duration = Duration::from_secs(60);
-/// Frames queued for a client before it counts as too slow. Two seconds of
-/// a busy board; a client that lags further reconnects and replays.
-pub const OUTGOING_QUEUE: usize = 256;
-/// Messages waiting in the session's mailbox before the hub drops it.
+/// How far behind a client may fall: when the oldest frame not yet handed
+/// to its socket has waited this long, the client is too slow, and it
+/// reconnects and replays from the log (or reloads) instead.
+pub const MAX_BEHIND: Duration = Duration::from_secs(10);
+/// Most bytes of frames queued for one client: the bound on a session's
+/// memory whatever the client does. A burst of a thousand tickets on a
+/// board is under 1 MiB.
+pub const MAX_QUEUED_BYTES: usize = 4 * 1024 * 1024;
+/// What a queued frame costs beyond its payload (the queue's bookkeeping).
+const FRAME_OVERHEAD: usize = 64;
+/// Deliveries waiting in the session's mailbox before the hub drops it.
+/// The hub sends what it gathered in one round as one delivery, so this
+/// counts rounds of the hub, not events.
 pub const MAILBOX: usize = 512;
-/// Longest a single frame may wait for the socket.
-pub const SEND_TIMEOUT: Duration = Duration::from_secs(10);
+/// Longest the last words to a client too slow to read them may wait.
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(1);
 /// Most missed events replayed on one subscribe; beyond this a snapshot is
 /// cheaper than the history, and the client is told to reload.
 pub const REPLAY_LIMIT: i64 = 1000;
@@ -130,19 +143,20 @@ pub struct SessionUser {
 
 /// Starts a session actor for an upgraded connection.
 pub fn start(ws: actix_ws::Session, stream: actix_ws::MessageStream, user: SessionUser, deps: SessionDeps) {
-    let (out, queue) = mpsc::channel(OUTGOING_QUEUE);
-    let lagged = Arc::new(AtomicBool::new(false));
-    actix::spawn(write_loop(ws, queue, lagged.clone()));
+    let (out, queue) = mpsc::unbounded_channel();
+    let backlog = Arc::new(Backlog::default());
     deps.metrics.ws_sessions.inc();
     SessionActor::create(move |ctx| {
         ctx.set_mailbox_capacity(MAILBOX);
         ctx.add_stream(stream);
+        let writer = Writer { ws, backlog: backlog.clone(), metrics: deps.metrics.clone(), session: ctx.address() };
+        actix::spawn(writer.run(queue));
         SessionActor {
             id: deps.hub.subscriber_id(),
             user,
             deps,
             out,
-            lagged,
+            backlog,
             topics: HashMap::new(),
             attempts: 0,
             last_heard: Instant::now(),
@@ -158,30 +172,101 @@ enum Outgoing {
     Close(CloseReason),
 }
 
+impl Outgoing {
+    /// What the frame counts against [`MAX_QUEUED_BYTES`].
+    fn size(&self) -> usize {
+        FRAME_OVERHEAD
+            + match self {
+                Self::Text(text) => text.len(),
+                Self::Pong(bytes) => bytes.len(),
+                Self::Ping | Self::Close(_) => 0,
+            }
+    }
+}
+
+/// A frame and when it was queued.
+type Queued = (Instant, Outgoing);
+
+/// What the session and its writer share about the queue between them.
+#[derive(Debug, Default)]
+struct Backlog {
+    /// Bytes of the frames queued and not yet taken by the writer.
+    bytes: AtomicUsize,
+    /// The client was found too slow: the writer sends no more events.
+    lagged: AtomicBool,
+}
+
+impl Backlog {
+    /// Marks the client too slow; `true` the first time (to count it once).
+    fn fell_behind(&self) -> bool {
+        !self.lagged.swap(true, Ordering::Relaxed)
+    }
+}
+
+fn slow_consumer() -> CloseReason {
+    CloseReason { code: CloseCode::Again, description: Some("slow_consumer".to_owned()) }
+}
+
 /// Owns the socket: sends queued frames in order, closes when the session
-/// ends. Stops when the queue's sender (the actor) is gone.
-async fn write_loop(mut ws: actix_ws::Session, mut queue: mpsc::Receiver<Outgoing>, lagged: Arc<AtomicBool>) {
-    while let Some(frame) = queue.recv().await {
-        if lagged.load(Ordering::Relaxed) {
-            let reason = CloseReason { code: CloseCode::Again, description: Some("slow_consumer".to_owned()) };
-            let _ = ws.close(Some(reason)).await;
-            return;
-        }
-        let sent = match frame {
-            Outgoing::Text(text) => tokio::time::timeout(SEND_TIMEOUT, ws.text(text)).await,
-            Outgoing::Pong(bytes) => tokio::time::timeout(SEND_TIMEOUT, ws.pong(&bytes)).await,
-            Outgoing::Ping => tokio::time::timeout(SEND_TIMEOUT, ws.ping(b"")).await,
-            Outgoing::Close(reason) => {
-                let _ = tokio::time::timeout(SEND_TIMEOUT, ws.close(Some(reason))).await;
+/// ends, and decides when the client is too far behind.
+struct Writer {
+    ws: actix_ws::Session,
+    backlog: Arc<Backlog>,
+    metrics: Metrics,
+    session: Addr<SessionActor>,
+}
+
+impl Writer {
+    /// Runs until the queue's sender (the actor) is gone, the client goes,
+    /// or it falls [`MAX_BEHIND`].
+    async fn run(mut self, mut queue: mpsc::UnboundedReceiver<Queued>) {
+        while let Some((queued, frame)) = queue.recv().await {
+            self.backlog.bytes.fetch_sub(frame.size(), Ordering::Relaxed);
+            if self.backlog.lagged.load(Ordering::Relaxed) {
+                self.close(slow_consumer()).await;
                 return;
             }
-        };
-        if !matches!(sent, Ok(Ok(()))) {
-            // Closed by the client, or stuck for SEND_TIMEOUT: give up.
-            return;
+            // What is left of this frame's time: a socket that does not take
+            // it by then belongs to a client too far behind.
+            let Some(left) = MAX_BEHIND.checked_sub(queued.elapsed()) else {
+                self.fell_behind().await;
+                return;
+            };
+            let sent = match frame {
+                Outgoing::Text(text) => tokio::time::timeout(left, self.ws.text(text)).await,
+                Outgoing::Pong(bytes) => tokio::time::timeout(left, self.ws.pong(&bytes)).await,
+                Outgoing::Ping => tokio::time::timeout(left, self.ws.ping(b"")).await,
+                Outgoing::Close(reason) => {
+                    self.close(reason).await;
+                    return;
+                }
+            };
+            match sent {
+                Ok(Ok(())) => {}
+                // Closed by the client.
+                Ok(Err(_)) => return,
+                Err(_) => {
+                    self.fell_behind().await;
+                    return;
+                }
+            }
         }
+        let _ = tokio::time::timeout(CLOSE_TIMEOUT, self.ws.close(None)).await;
     }
-    let _ = ws.close(None).await;
+
+    async fn fell_behind(self) {
+        if self.backlog.fell_behind() {
+            self.metrics.slow_consumer_drops.inc();
+        }
+        self.session.do_send(Lagged(Vec::new()));
+        self.close(slow_consumer()).await;
+    }
+
+    /// The last frame; a client too slow to take it just loses the
+    /// connection.
+    async fn close(self, reason: CloseReason) {
+        let _ = tokio::time::timeout(CLOSE_TIMEOUT, self.ws.close(Some(reason))).await;
+    }
 }
 
 /// Where a followed topic stands.
@@ -230,8 +315,8 @@ pub struct SessionActor {
     id: SubscriberId,
     user: SessionUser,
     deps: SessionDeps,
-    out: mpsc::Sender<Outgoing>,
-    lagged: Arc<AtomicBool>,
+    out: mpsc::UnboundedSender<Queued>,
+    backlog: Arc<Backlog>,
     topics: HashMap<Topic, Follow>,
     /// Counts subscription starts, so a start that a newer subscription to
     /// the same topic replaced is recognised when it completes.
@@ -298,15 +383,25 @@ impl SessionActor {
         }
     }
 
-    /// Queues a frame; a full queue means the client does not keep up.
+    /// Queues a frame for the writer. A queue at [`MAX_QUEUED_BYTES`]
+    /// means the client does not keep up; a writer gone means the client is.
     fn queue(&mut self, ctx: &mut Context<Self>, frame: Outgoing) {
         if self.closing.is_some() {
             return;
         }
-        if let Err(mpsc::error::TrySendError::Full(_)) = self.out.try_send(frame) {
-            self.deps.metrics.slow_consumer_drops.inc();
-            self.lagged.store(true, Ordering::Relaxed);
-            self.closing = Some(CloseReason { code: CloseCode::Again, description: Some("slow_consumer".to_owned()) });
+        let size = frame.size();
+        if self.backlog.bytes.fetch_add(size, Ordering::Relaxed) + size > MAX_QUEUED_BYTES {
+            if self.backlog.fell_behind() {
+                self.deps.metrics.slow_consumer_drops.inc();
+            }
+            self.closing = Some(slow_consumer());
+            // The writer's next frame (there is one: the queue is full) sees
+            // the flag and closes the socket.
+            ctx.stop();
+            return;
+        }
+        if self.out.send((Instant::now(), frame)).is_err() {
+            self.closing = Some(CloseReason { code: CloseCode::Away, description: None });
             ctx.stop();
         }
     }
@@ -325,7 +420,7 @@ impl SessionActor {
 
     fn close(&mut self, ctx: &mut Context<Self>, reason: CloseReason) {
         if self.closing.is_none() {
-            let _ = self.out.try_send(Outgoing::Close(reason.clone()));
+            let _ = self.out.send((Instant::now(), Outgoing::Close(reason.clone())));
             self.closing = Some(reason);
         }
         ctx.stop();
@@ -535,7 +630,12 @@ impl Handler<Deliver> for SessionActor {
     type Result = ();
 
     fn handle(&mut self, msg: Deliver, ctx: &mut Context<Self>) {
-        self.forward(msg.0, ctx);
+        for event in msg.0 {
+            if self.closing.is_some() {
+                return;
+            }
+            self.forward(event, ctx);
+        }
     }
 }
 
@@ -555,10 +655,11 @@ impl Handler<Notice> for SessionActor {
 impl Handler<Lagged> for SessionActor {
     type Result = ();
 
-    /// The hub dropped this session for a full mailbox: it is too slow.
+    /// The hub dropped this session for a full mailbox, or its writer found
+    /// the client too far behind: it is too slow (counted where found).
     fn handle(&mut self, _msg: Lagged, ctx: &mut Context<Self>) {
-        self.lagged.store(true, Ordering::Relaxed);
-        self.closing = Some(CloseReason { code: CloseCode::Again, description: Some("slow_consumer".to_owned()) });
+        self.backlog.fell_behind();
+        self.closing = Some(slow_consumer());
         ctx.stop();
     }
 }

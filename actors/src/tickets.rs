@@ -298,13 +298,17 @@ impl Handler<Deliver> for TicketActor {
 
     /// A change of the ticket (on any node) may move its SLA timer.
     fn handle(&mut self, msg: Deliver, ctx: &mut Context<Self>) {
-        if msg.0.kind != EventKind::TicketUpdated.code() && msg.0.kind != EventKind::TicketCreated.code() {
-            return;
-        }
-        let next =
-            msg.0.payload.get("sla_next_change").and_then(|v| serde_json::from_value::<DateTime<Utc>>(v.clone()).ok());
-        if let Some(next) = next.filter(|n| *n - Utc::now() < horizon()) {
-            self.arm(next, ctx);
+        for event in msg.0 {
+            if event.kind != EventKind::TicketUpdated.code() && event.kind != EventKind::TicketCreated.code() {
+                continue;
+            }
+            let next = event
+                .payload
+                .get("sla_next_change")
+                .and_then(|v| serde_json::from_value::<DateTime<Utc>>(v.clone()).ok());
+            if let Some(next) = next.filter(|n| *n - Utc::now() < horizon()) {
+                self.arm(next, ctx);
+            }
         }
     }
 }

@@ -3,6 +3,8 @@
 
 use std::time::Duration;
 
+use domovoy_actors::session::MAX_BEHIND;
+use domovoy_domain::event::{BuildingInfo, Event, Topic};
 use futures_util::StreamExt as _;
 use serde_json::{Value, json};
 
@@ -225,8 +227,11 @@ async fn a_client_that_stops_reading_does_not_hold_up_the_others() {
     assert_eq!(seqs, ((start + 1)..=(start + total)).collect::<Vec<_>>(), "every event, in order, once");
     assert!(delivered < written + Duration::from_secs(2), "written in {written:?}, delivered by {delivered:?}");
 
-    // The stalled one was cut off: reading now, it ends with a close
-    // (1013, try again later) or a dropped connection, far short of the flood.
+    // The stalled one falls behind by more than the server allows (its
+    // first event of the flood has waited since the flood began); reading
+    // after that, it ends with a close (1013, try again later) or a dropped
+    // connection, far short of the flood.
+    tokio::time::sleep((MAX_BEHIND + Duration::from_secs(2)).saturating_sub(started.elapsed())).await;
     let mut received = 0;
     let mut close_code = None;
     loop {
@@ -246,4 +251,59 @@ async fn a_client_that_stops_reading_does_not_hold_up_the_others() {
     assert!(close_code.is_none_or(|code| code == 1013), "close code {close_code:?}");
     let metrics = client().get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
     assert!(metrics.contains("domovoy_slow_consumer_drops_total 1"), "{metrics}");
+}
+
+/// A group commit hands the hub hundreds of writes at once, and an import
+/// commits thousands of events in one: a client that reads them, even one
+/// that looks away for a few seconds meanwhile, receives every one. What
+/// makes a client slow is time behind, not a burst's size.
+#[actix_web::test]
+async fn a_burst_of_thousands_of_events_reaches_a_client_that_reads_it_within_seconds() {
+    let app = TestApp::spawn().await;
+    let admin = app.token("admin").await;
+    let id = building_id(&app, &admin, TOWER).await;
+    let topic = format!("building:{id}");
+    let mut ws = WsClient::connect(&app, &admin).await;
+    let start = ws.follow(&topic, None).await;
+
+    let building: Topic = topic.parse().unwrap();
+    let event = Event::BuildingUpdated(BuildingInfo {
+        id: id.parse().unwrap(),
+        name: "Башня".to_owned(),
+        address: "г. Москва, ул. Ленина, 1".to_owned(),
+        kind: "residential".to_owned(),
+        time_zone: "Europe/Moscow".to_owned(),
+    });
+    let write = |count: usize| {
+        let event = event.clone();
+        app.app.write(move |tx| {
+            Box::pin(async move {
+                for _ in 0..count {
+                    tx.emit_to(building, &event);
+                }
+                Ok(())
+            })
+        })
+    };
+    // 500 writes at once, four events each (on SQLite they commit in one
+    // or two groups), then one write of 2,000 events.
+    let writes: Vec<_> = (0..500).map(|_| write(4)).collect();
+    for written in futures_util::future::join_all(writes).await {
+        written.unwrap();
+    }
+    write(2000).await.unwrap();
+    let total: i64 = 4000;
+
+    // The client looks away for three seconds, then reads.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let mut seqs = Vec::new();
+    while seqs.len() < total as usize {
+        let message = ws.next(WAIT).await.unwrap_or_else(|| panic!("{} of {total} events arrived", seqs.len()));
+        if message["type"] == "event" {
+            seqs.push(message["seq"].as_i64().unwrap());
+        }
+    }
+    assert_eq!(seqs, ((start + 1)..=(start + total)).collect::<Vec<_>>(), "every event, in order, once");
+    let metrics = client().get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    assert!(metrics.contains("domovoy_slow_consumer_drops_total 0"), "{metrics}");
 }
