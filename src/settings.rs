@@ -138,6 +138,11 @@ pub struct HttpSettings {
     pub workers: Option<usize>,
     /// Seconds a graceful shutdown waits for requests in flight.
     pub shutdown_timeout_secs: u64,
+    /// Seconds an idle connection is kept open for the client's next
+    /// request. Longer than what clients and proxies keep theirs (nginx's
+    /// upstream `keepalive_timeout` is 60 s): else the server closes one
+    /// just as a request is sent on it, and that request fails.
+    pub keep_alive_secs: u64,
     /// Mark cookies `Secure`: set when users reach Domovoy over HTTPS.
     pub secure_cookies: bool,
     /// Trust `X-Forwarded-For` for the client address: set only behind a
@@ -160,6 +165,7 @@ impl Default for HttpSettings {
         Self {
             workers: None,
             shutdown_timeout_secs: 30,
+            keep_alive_secs: 75,
             secure_cookies: false,
             trust_forwarded_for: false,
             display_time_zone: "Europe/Moscow".to_owned(),

@@ -6,7 +6,6 @@
 //! listen on port 0).
 
 use std::collections::HashMap;
-use std::net::TcpListener;
 use std::time::Duration;
 
 use actix_web::dev::{Server, ServerHandle};
@@ -93,7 +92,7 @@ impl Application {
         // The port first: a taken one stops the start before anything runs
         // in the background, and links in letters name the real one.
         let listener =
-            TcpListener::bind(&settings.listen).with_context(|| format!("cannot listen on {}", settings.listen))?;
+            domovoy_web::bind(&settings.listen).with_context(|| format!("cannot listen on {}", settings.listen))?;
         let bound = listener.local_addr()?;
         let port = bound.port();
         let (shutdown, shutdown_rx) = tokio::sync::watch::channel(false);
@@ -174,8 +173,11 @@ impl Application {
         }));
         let outbox = OutboxHandle::start(db, channels, metrics, outbox_settings);
 
-        let server_options =
-            ServerOptions { workers: settings.http.workers, shutdown_timeout: settings.shutdown_timeout() };
+        let server_options = ServerOptions {
+            workers: settings.http.workers,
+            shutdown_timeout: settings.shutdown_timeout(),
+            keep_alive: Duration::from_secs(settings.http.keep_alive_secs),
+        };
         let server = domovoy_web::server(state.clone(), listener, &server_options)?;
         let retention = chrono::Duration::days(i64::from(settings.events.retention_days.max(1)));
         let ami = settings.telephony.ami.clone();

@@ -12,7 +12,10 @@ use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 
+use domovoy_store::testing::TestDb;
+
 use crate::helpers::{TestApp, building_id, client, tickets_by_text};
+use crate::nodes::Node;
 
 /// A loopback TCP proxy to `target`. Frozen, it forwards nothing either
 /// way and leaves new connections unanswered, as a server behind a lost
@@ -396,5 +399,72 @@ async fn intake_rides_out_postgres_going_away_and_coming_back() {
         if *status == 201 {
             assert_eq!(Some(&ids[0]), id.as_ref(), "{key} stored as answered");
         }
+    }
+}
+
+/// A server that stands still for a moment (a VM paused, a disk stalling
+/// every thread) while clients keep connecting: the kernel holds their
+/// connections until it accepts them, and each is answered as soon as it
+/// resumes. With `std`'s listen queue of 128 those beyond it had their
+/// handshakes dropped and retried a second later.
+#[actix_web::test]
+async fn connections_made_while_the_server_stands_still_are_answered_when_it_resumes() {
+    const CLIENTS: usize = 1000;
+    let test_db = TestDb::sqlite().await;
+    let node = Node::start(test_db.dir().unwrap(), &[("DOMOVOY_DATABASE_URL", test_db.url.clone())]).await;
+    node.pause();
+    let ask = |port: u16| async move {
+        let mut stream = TcpStream::connect(("127.0.0.1", port)).await?;
+        stream.write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").await?;
+        let mut answer = Vec::new();
+        stream.read_to_end(&mut answer).await?;
+        Ok::<_, std::io::Error>(answer.starts_with(b"HTTP/1.1 200"))
+    };
+    let clients: Vec<_> =
+        (0..CLIENTS).map(|_| tokio::spawn(tokio::time::timeout(Duration::from_secs(20), ask(node.port)))).collect();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    node.resume();
+    let resumed = std::time::Instant::now();
+    let mut answered = 0;
+    let mut failures = std::collections::BTreeMap::<String, usize>::new();
+    for client in clients {
+        match client.await.unwrap() {
+            Ok(Ok(true)) => answered += 1,
+            Ok(Ok(false)) => *failures.entry("not 200".to_owned()).or_default() += 1,
+            Ok(Err(error)) => *failures.entry(error.kind().to_string()).or_default() += 1,
+            Err(_) => *failures.entry("no answer in 20 s".to_owned()).or_default() += 1,
+        }
+    }
+    let last = resumed.elapsed();
+    assert_eq!(answered, CLIENTS, "failed: {failures:?}");
+    // Held by the kernel, every connection is served as soon as the server
+    // runs (about 80 ms here); one that overflowed the queue waits for its
+    // handshake to be retried (760–960 ms after the resume with 128).
+    assert!(last < Duration::from_millis(500), "the last answer came {last:?} after the resume");
+}
+
+/// Clients and proxies keep an idle connection for a minute (nginx's
+/// upstream `keepalive_timeout`, browsers longer) and send the next request
+/// on it. A server that closes it sooner races them: the request that goes
+/// out as it closes fails (a reset; a 502 from nginx, which does not resend
+/// a POST). So the server keeps idle connections longer than they do; with
+/// actix's 5 s this connection was gone after 6 s.
+#[actix_web::test]
+async fn an_idle_connection_is_kept_for_the_clients_next_request() {
+    let app = TestApp::spawn().await;
+    let mut stream = TcpStream::connect(("127.0.0.1", app.port)).await.unwrap();
+    let request = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+    for round in 0..2 {
+        if round == 1 {
+            tokio::time::sleep(Duration::from_secs(6)).await;
+        }
+        stream.write_all(request).await.unwrap();
+        let mut answer = [0_u8; 512];
+        let read = tokio::time::timeout(Duration::from_secs(5), stream.read(&mut answer)).await.unwrap().unwrap();
+        assert!(
+            answer[..read].starts_with(b"HTTP/1.1 200"),
+            "round {round}: {:?}",
+            String::from_utf8_lossy(&answer[..read])
+        );
     }
 }

@@ -72,6 +72,16 @@ impl Node {
         panic!("node on port {} did not stop within {within:?} of SIGTERM", self.port);
     }
 
+    /// SIGSTOP: the process stands still (a VM paused, a machine swapping)
+    /// while the kernel keeps taking connections for it.
+    pub fn pause(&self) {
+        signal(&self.child, "-STOP");
+    }
+
+    pub fn resume(&self) {
+        signal(&self.child, "-CONT");
+    }
+
     /// SIGKILL: no shutdown, no flush — a power cut for the process.
     pub fn kill(&mut self) {
         let _ = self.child.kill();
@@ -90,8 +100,15 @@ impl Node {
     }
 }
 
+fn signal(child: &Child, signal: &str) {
+    let status = Command::new("kill").args([signal, &child.id().to_string()]).status().unwrap();
+    assert!(status.success());
+}
+
 impl Drop for Node {
     fn drop(&mut self) {
+        // A paused node dies too (SIGKILL needs no resume); one already
+        // gone just has nothing left to kill.
         self.kill();
     }
 }
@@ -138,18 +155,13 @@ impl Redis {
         format!("redis://127.0.0.1:{}", self.port)
     }
 
-    fn signal(&self, signal: &str) {
-        let status = Command::new("kill").args([signal, &self.child.id().to_string()]).status().unwrap();
-        assert!(status.success());
-    }
-
     /// SIGSTOP: Redis hangs without closing anything, the worst case.
     pub fn pause(&self) {
-        self.signal("-STOP");
+        signal(&self.child, "-STOP");
     }
 
     pub fn resume(&self) {
-        self.signal("-CONT");
+        signal(&self.child, "-CONT");
     }
 }
 

@@ -44,7 +44,7 @@ pub mod ticket_settings;
 pub mod tickets;
 pub mod users;
 
-use std::net::TcpListener;
+use std::net::{SocketAddr, TcpListener, ToSocketAddrs as _};
 use std::time::Duration;
 
 use actix_web::dev::Server;
@@ -62,6 +62,38 @@ pub use state::{AppState, WebConfig};
 /// office for downloads.
 const SEND_BUFFER: usize = 128 * 1024;
 
+/// Connections the kernel completes and holds for the server before it
+/// accepts them (capped by `net.core.somaxconn`, 4096 on current Linux).
+/// `std`'s `TcpListener::bind` asks for 128: a pause of a tenth of a second
+/// (a busy machine, a VM paused) at a thousand new connections a second
+/// overflows that, and the handshakes beyond it are dropped and retried a
+/// second later (`faults::connections_made_while_the_server_stands_still…`).
+pub const LISTEN_BACKLOG: i32 = 4096;
+
+/// Binds `address` (`host:port`; the first of its addresses that binds)
+/// for the HTTP server, with [`LISTEN_BACKLOG`].
+pub fn bind(address: &str) -> std::io::Result<TcpListener> {
+    let mut failed = None;
+    for addr in address.to_socket_addrs()? {
+        match bind_one(addr) {
+            Ok(listener) => return Ok(listener),
+            Err(error) => failed = Some(error),
+        }
+    }
+    Err(failed.unwrap_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidInput, "the address names no host")))
+}
+
+fn bind_one(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    use socket2::{Domain, Protocol, Socket, Type};
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+    // As `std` does: a restarted server takes its port back at once,
+    // whatever connections of the old one linger in TIME_WAIT.
+    socket.set_reuse_address(true)?;
+    socket.bind(&addr.into())?;
+    socket.listen(LISTEN_BACKLOG)?;
+    Ok(socket.into())
+}
+
 /// How the HTTP server runs.
 #[derive(Debug, Clone)]
 pub struct ServerOptions {
@@ -69,11 +101,18 @@ pub struct ServerOptions {
     pub workers: Option<usize>,
     /// How long a graceful shutdown waits for requests in flight.
     pub shutdown_timeout: Duration,
+    /// How long an idle connection waits for its next request. actix's 5 s
+    /// is shorter than clients and proxies keep connections: a request sent
+    /// on one just as the server closes it fails (a reset, or a 502 from
+    /// nginx, which does not retry a POST). A server that stood still for
+    /// 1.5 s at 1,000 tickets/s lost 2,700 of 30,000 requests that way, 1
+    /// with 75 s (BENCHMARKS.md, «Bursts»).
+    pub keep_alive: Duration,
 }
 
 impl Default for ServerOptions {
     fn default() -> Self {
-        Self { workers: None, shutdown_timeout: Duration::from_secs(30) }
+        Self { workers: None, shutdown_timeout: Duration::from_secs(30), keep_alive: Duration::from_secs(75) }
     }
 }
 
@@ -109,6 +148,7 @@ pub fn server(state: AppState, listener: TcpListener, options: &ServerOptions) -
             tracing::debug!(%error, "cannot limit a connection's send buffer");
         }
     })
+    .keep_alive(options.keep_alive)
     .listen(listener)?
     .disable_signals()
     .shutdown_timeout(options.shutdown_timeout.as_secs());
