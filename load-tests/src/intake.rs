@@ -25,6 +25,35 @@ pub enum Offer {
     Rate(f64),
 }
 
+/// Freezes of the spawned server during an intake run: `count` of `each`,
+/// spread evenly over the run.
+#[derive(Debug, Clone, Copy)]
+pub struct Freezes {
+    pub pid: u32,
+    pub count: usize,
+    pub each: Duration,
+}
+
+impl Freezes {
+    /// Stops and resumes the process on schedule; returns when done.
+    async fn run(self, started: Instant, duration: Duration) -> anyhow::Result<()> {
+        let pid = self.pid.to_string();
+        let signal = |name: &str| -> anyhow::Result<()> {
+            let status = std::process::Command::new("kill").args([name, &pid]).status()?;
+            anyhow::ensure!(status.success(), "kill {name} {pid} failed");
+            Ok(())
+        };
+        for i in 1..=self.count {
+            let at = started + duration.mul_f64(i as f64 / (self.count + 1) as f64);
+            tokio::time::sleep_until(at.into()).await;
+            signal("-STOP")?;
+            tokio::time::sleep(self.each).await;
+            signal("-CONT")?;
+        }
+        Ok(())
+    }
+}
+
 /// One answered create: when it was due, when it was answered, the outcome.
 struct Answer {
     n: u64,
@@ -40,6 +69,7 @@ pub async fn intake(
     duration: Duration,
     max: usize,
     buildings: usize,
+    freezes: Option<Freezes>,
 ) -> anyhow::Result<Figures> {
     let buildings = Arc::new(server.buildings(buildings.max(1)).await?);
     let run: Arc<str> = Arc::from(uuid::Uuid::now_v7().simple().to_string().as_str());
@@ -49,6 +79,7 @@ pub async fn intake(
     let board = ws::open_many(1, &server.ws_url(), &topics, &run, &shared, false).await?;
     let started = Instant::now();
     let deadline = started + duration;
+    let freezer = freezes.map(|f| tokio::spawn(f.run(started, duration)));
     let answers: Arc<Mutex<Vec<Answer>>> = Arc::default();
     let create = {
         let (server, buildings, run, answers) = (server.clone(), buildings.clone(), run.clone(), answers.clone());
@@ -66,7 +97,7 @@ pub async fn intake(
                     error: match outcome {
                         Ok(s) if s == reqwest::StatusCode::CREATED => None,
                         Ok(s) => Some(s.to_string()),
-                        Err(e) => Some(e.to_string()),
+                        Err(e) => Some(format!("{e:#}")),
                     },
                 };
                 lock(&answers).push(answer);
@@ -107,6 +138,9 @@ pub async fn intake(
         }
     }
     let elapsed = started.elapsed();
+    if let Some(freezer) = freezer {
+        freezer.await??;
+    }
     let answers = std::mem::take(&mut *lock(&answers));
     let created: Vec<&Answer> = answers.iter().filter(|a| a.created).collect();
     // Let the last events reach the board (bounded).
@@ -155,6 +189,9 @@ pub async fn intake(
         Offer::Rate(r) => format!("offered {r:.0}/s"),
     };
     println!("intake: {answered} created, {failed} failed, in {:.1} s, {offered}", elapsed.as_secs_f64());
+    if let Some(f) = freezes {
+        println!("  the server stood still {} times for {} ms (SIGSTOP … SIGCONT)", f.count, f.each.as_millis());
+    }
     println!("  throughput   {:.0} tickets/s", answered as f64 / elapsed.as_secs_f64());
     println!("  latency      {}", latency.line());
     println!("  stored       {stored} tickets of this run in the database for {answered} answered 201");

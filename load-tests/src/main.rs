@@ -120,6 +120,15 @@ enum Scenario {
         /// topic), all followed by the board client.
         #[arg(long, default_value_t = 1)]
         buildings: usize,
+        /// Stand the spawned server still (SIGSTOP, then SIGCONT) this many
+        /// times, spread over the run: a VM paused, a machine swapping. The
+        /// writes that queued meanwhile then commit and publish as one
+        /// burst, which the board must take (needs --spawn).
+        #[arg(long, default_value_t = 0)]
+        freezes: usize,
+        /// How long each freeze lasts, in milliseconds.
+        #[arg(long, default_value_t = 1500)]
+        freeze_ms: u64,
     },
     /// Intake while the server is killed with SIGKILL and restarted
     /// (needs --spawn): lost and duplicated acknowledged tickets.
@@ -397,12 +406,21 @@ async fn run(cli: &Cli, mut spawned: Option<&mut Spawned>, inbox: mailing::Inbox
         Scenario::Idle => live::idle(&server, proc, sessions(1000), duration(5), cli.baseline).await,
         Scenario::Board => live::board(&server, proc, sessions(500), rate(10.0), duration(60)).await,
         Scenario::Fanout => live::fanout(&server, sessions(1000), rate(10.0), duration(10), cli.baseline).await,
-        Scenario::Intake { concurrency, max, buildings } => {
+        Scenario::Intake { concurrency, max, buildings, freezes, freeze_ms } => {
             let offer = match cli.rate {
                 Some(r) => intake::Offer::Rate(r),
                 None => intake::Offer::Concurrency(*concurrency),
             };
-            let mut figures = intake::intake(&server, offer, duration(20), *max, *buildings).await?;
+            let freezes = match (*freezes, spawned.as_deref()) {
+                (0, _) => None,
+                (count, Some(s)) => Some(intake::Freezes {
+                    pid: s.pid().context("the spawned server is not running")?,
+                    count,
+                    each: Duration::from_millis(*freeze_ms),
+                }),
+                (_, None) => bail!("--freezes needs --spawn (a server of our own to stop)"),
+            };
+            let mut figures = intake::intake(&server, offer, duration(20), *max, *buildings, freezes).await?;
             if cli.baseline {
                 let database = match (spawned.as_deref(), &cli.database_url) {
                     (Some(s), _) => s.baseline_database_url(),
