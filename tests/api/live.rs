@@ -14,6 +14,24 @@ const TOWER: &str = "ЖК «Северная звезда»";
 const WAIT: Duration = Duration::from_secs(5);
 const QUIET: Duration = Duration::from_millis(400);
 
+/// A fresh app, its administrator's token, the tower's id and live topic.
+struct Tower {
+    app: TestApp,
+    admin: String,
+    id: String,
+    topic: String,
+}
+
+impl Tower {
+    async fn open() -> Tower {
+        let app = TestApp::spawn().await;
+        let admin = app.token("admin").await;
+        let id = building_id(&app, &admin, TOWER).await;
+        let topic = format!("building:{id}");
+        Tower { app, admin, id, topic }
+    }
+}
+
 fn events_of(messages: &[Value], topic: &str) -> Vec<i64> {
     messages
         .iter()
@@ -24,10 +42,7 @@ fn events_of(messages: &[Value], topic: &str) -> Vec<i64> {
 
 #[actix_web::test]
 async fn a_client_that_missed_events_gets_exactly_those_on_resubscribing() {
-    let app = TestApp::spawn().await;
-    let admin = app.token("admin").await;
-    let id = building_id(&app, &admin, TOWER).await;
-    let topic = format!("building:{id}");
+    let Tower { app, admin, id, topic } = Tower::open().await;
 
     let mut ws = WsClient::connect(&app, &admin).await;
     let start = ws.follow(&topic, None).await;
@@ -61,10 +76,7 @@ async fn a_client_that_missed_events_gets_exactly_those_on_resubscribing() {
 
 #[actix_web::test]
 async fn a_client_asking_for_history_that_is_gone_is_told_to_resync() {
-    let app = TestApp::spawn().await;
-    let admin = app.token("admin").await;
-    let id = building_id(&app, &admin, TOWER).await;
-    let topic = format!("building:{id}");
+    let Tower { app, admin, id, topic } = Tower::open().await;
     rename_building(&app, &admin, &id, "Башня").await;
     // A sequence number from the future (a database restored from backup).
     let mut ws = WsClient::connect(&app, &admin).await;
@@ -162,10 +174,7 @@ async fn a_change_of_access_closes_the_live_connection() {
 
 #[actix_web::test]
 async fn a_client_that_stops_reading_does_not_hold_up_the_others() {
-    let app = TestApp::spawn().await;
-    let admin = app.token("admin").await;
-    let id = building_id(&app, &admin, TOWER).await;
-    let topic = format!("building:{id}");
+    let Tower { app, admin, id, topic } = Tower::open().await;
 
     // The stalled client: subscribes, then never reads. A tiny receive
     // buffer makes its socket fill after a few frames.
@@ -259,10 +268,7 @@ async fn a_client_that_stops_reading_does_not_hold_up_the_others() {
 /// makes a client slow is time behind, not a burst's size.
 #[actix_web::test]
 async fn a_burst_of_thousands_of_events_reaches_a_client_that_reads_it_within_seconds() {
-    let app = TestApp::spawn().await;
-    let admin = app.token("admin").await;
-    let id = building_id(&app, &admin, TOWER).await;
-    let topic = format!("building:{id}");
+    let Tower { app, admin, id, topic } = Tower::open().await;
     let mut ws = WsClient::connect(&app, &admin).await;
     let start = ws.follow(&topic, None).await;
 
