@@ -34,7 +34,7 @@ use actix::prelude::*;
 use actix_ws::{CloseCode, CloseReason, Message as WsMessage, ProtocolError};
 use bytestring::ByteString;
 use serde::{Deserialize, Serialize};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{mpsc, oneshot, watch};
 
 use domovoy_domain::account::{AccountKind, DisplayName};
 use domovoy_domain::event::{EventKind, Topic};
@@ -67,8 +67,12 @@ const FRAME_OVERHEAD: usize = 64;
 /// The hub sends what it gathered in one round as one delivery, so this
 /// counts rounds of the hub, not events.
 pub const MAILBOX: usize = 512;
-/// Longest the last words to a client too slow to read them may wait.
+/// Longest the last words to a client too slow to read them may wait, and
+/// then how long the server may take to let go of the connection before it
+/// is cut (see [`Connection`]).
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(1);
+/// How often the writer looks whether the server let go of the connection.
+const LET_GO_POLL: Duration = Duration::from_millis(50);
 /// Most missed events replayed on one subscribe; beyond this a snapshot is
 /// cheaper than the history, and the client is told to reload.
 pub const REPLAY_LIMIT: i64 = 1000;
@@ -141,26 +145,58 @@ pub struct SessionUser {
     pub describe: fn(SessionError) -> &'static str,
 }
 
-/// Starts a session actor for an upgraded connection.
-pub fn start(ws: actix_ws::Session, stream: actix_ws::MessageStream, user: SessionUser, deps: SessionDeps) {
+/// The connection under a session, as the HTTP server holds it.
+///
+/// After a session's last frame the server still has to hand what it
+/// buffered to the socket before it closes the connection. A client that
+/// stopped reading (a suspended laptop, a network gone without a reset)
+/// never takes it, and the server would keep the connection, and a
+/// graceful stop of the node, waiting until that client reads again. The
+/// session's writer gives the server [`CLOSE_TIMEOUT`] to let go, then cuts
+/// (at once when the client did not make room even for the close frame).
+pub trait Connection {
+    /// Whether the server still holds the connection.
+    fn open(&self) -> bool;
+    /// Ends the connection at once, dropping what the client did not take.
+    fn cut(&self);
+}
+
+/// Starts a session actor for an upgraded connection; `connection`, when
+/// the server can give one, lets the session cut a client that stopped
+/// reading.
+pub fn start(
+    ws: actix_ws::Session,
+    stream: actix_ws::MessageStream,
+    connection: Option<Box<dyn Connection>>,
+    user: SessionUser,
+    deps: SessionDeps,
+) {
     let (out, queue) = mpsc::unbounded_channel();
+    let (last_words, said) = oneshot::channel();
     let backlog = Arc::new(Backlog::default());
     deps.metrics.ws_sessions.inc();
     SessionActor::create(move |ctx| {
         ctx.set_mailbox_capacity(MAILBOX);
         ctx.add_stream(stream);
         let writer = Writer { ws, backlog: backlog.clone(), metrics: deps.metrics.clone(), session: ctx.address() };
-        actix::spawn(writer.run(queue));
+        actix::spawn(async move {
+            let handed = writer.run(queue, said).await;
+            if let Some(connection) = connection {
+                // A client that did not make room even for the close frame
+                // is cut at once.
+                let_go(connection.as_ref(), if handed { CLOSE_TIMEOUT } else { Duration::ZERO }).await;
+            }
+        });
         SessionActor {
             id: deps.hub.subscriber_id(),
             user,
             deps,
             out,
+            last_words: Some(last_words),
             backlog,
             topics: HashMap::new(),
             attempts: 0,
             last_heard: Instant::now(),
-            closing: None,
         }
     });
 }
@@ -169,7 +205,6 @@ enum Outgoing {
     Text(ByteString),
     Pong(bytes::Bytes),
     Ping,
-    Close(CloseReason),
 }
 
 impl Outgoing {
@@ -179,7 +214,7 @@ impl Outgoing {
             + match self {
                 Self::Text(text) => text.len(),
                 Self::Pong(bytes) => bytes.len(),
-                Self::Ping | Self::Close(_) => 0,
+                Self::Ping => 0,
             }
     }
 }
@@ -192,7 +227,7 @@ type Queued = (Instant, Outgoing);
 struct Backlog {
     /// Bytes of the frames queued and not yet taken by the writer.
     bytes: AtomicUsize,
-    /// The client was found too slow: the writer sends no more events.
+    /// The client was found too slow (so it is counted once).
     lagged: AtomicBool,
 }
 
@@ -217,55 +252,79 @@ struct Writer {
 }
 
 impl Writer {
-    /// Runs until the queue's sender (the actor) is gone, the client goes,
-    /// or it falls [`MAX_BEHIND`].
-    async fn run(mut self, mut queue: mpsc::UnboundedReceiver<Queued>) {
-        while let Some((queued, frame)) = queue.recv().await {
+    /// Sends queued frames until the session's last words (`said`), the
+    /// end of the session, the client's close, or the client falling
+    /// [`MAX_BEHIND`]; then the close frame, if the client did not close.
+    /// Returns whether the close frame (if any) was handed to the server.
+    ///
+    /// The last words come ahead of what is still queued, even while a
+    /// frame waits for the socket: whatever ends a session (the node
+    /// stopping, access changed, the client too slow) has the client
+    /// reconnect and replay from the log, and a client that stopped reading
+    /// would otherwise keep the close waiting for up to [`MAX_BEHIND`].
+    async fn run(
+        mut self,
+        mut queue: mpsc::UnboundedReceiver<Queued>,
+        mut said: oneshot::Receiver<CloseReason>,
+    ) -> bool {
+        let reason = loop {
+            let next = tokio::select! {
+                biased;
+                // The sender gone without words: the session ended (its
+                // client's stream did).
+                words = &mut said => break words.ok(),
+                next = queue.recv() => next,
+            };
+            let Some((queued, frame)) = next else { break None };
             self.backlog.bytes.fetch_sub(frame.size(), Ordering::Relaxed);
-            if self.backlog.lagged.load(Ordering::Relaxed) {
-                self.close(slow_consumer()).await;
-                return;
-            }
             // What is left of this frame's time: a socket that does not take
             // it by then belongs to a client too far behind.
-            let Some(left) = MAX_BEHIND.checked_sub(queued.elapsed()) else {
-                self.fell_behind().await;
-                return;
-            };
-            let sent = match frame {
-                Outgoing::Text(text) => tokio::time::timeout(left, self.ws.text(text)).await,
-                Outgoing::Pong(bytes) => tokio::time::timeout(left, self.ws.pong(&bytes)).await,
-                Outgoing::Ping => tokio::time::timeout(left, self.ws.ping(b"")).await,
-                Outgoing::Close(reason) => {
-                    self.close(reason).await;
-                    return;
+            let Some(left) = MAX_BEHIND.checked_sub(queued.elapsed()) else { break Some(self.fell_behind()) };
+            let ws = &mut self.ws;
+            let send = async move {
+                match frame {
+                    Outgoing::Text(text) => ws.text(text).await,
+                    Outgoing::Pong(bytes) => ws.pong(&bytes).await,
+                    Outgoing::Ping => ws.ping(b"").await,
                 }
+            };
+            let sent = tokio::select! {
+                biased;
+                words = &mut said => break words.ok(),
+                sent = tokio::time::timeout(left, send) => sent,
             };
             match sent {
                 Ok(Ok(())) => {}
                 // Closed by the client.
-                Ok(Err(_)) => return,
-                Err(_) => {
-                    self.fell_behind().await;
-                    return;
-                }
+                Ok(Err(_)) => return true,
+                Err(_) => break Some(self.fell_behind()),
             }
-        }
-        let _ = tokio::time::timeout(CLOSE_TIMEOUT, self.ws.close(None)).await;
+        };
+        // The last frame; a client too slow to take it loses the connection.
+        tokio::time::timeout(CLOSE_TIMEOUT, self.ws.close(reason)).await.is_ok()
     }
 
-    async fn fell_behind(self) {
+    /// Counts the client as too slow (once) and tells the session.
+    fn fell_behind(&self) -> CloseReason {
         if self.backlog.fell_behind() {
             self.metrics.slow_consumer_drops.inc();
         }
         self.session.do_send(Lagged(Vec::new()));
-        self.close(slow_consumer()).await;
+        slow_consumer()
     }
+}
 
-    /// The last frame; a client too slow to take it just loses the
-    /// connection.
-    async fn close(self, reason: CloseReason) {
-        let _ = tokio::time::timeout(CLOSE_TIMEOUT, self.ws.close(Some(reason))).await;
+/// Waits up to `grace` for the server to close the connection after the
+/// session's last frame, and cuts it if it has not.
+async fn let_go(connection: &dyn Connection, grace: Duration) {
+    let deadline = Instant::now() + grace;
+    while connection.open() {
+        if Instant::now() >= deadline {
+            tracing::debug!("a websocket client did not take its last frames; connection cut");
+            connection.cut();
+            return;
+        }
+        tokio::time::sleep(LET_GO_POLL).await;
     }
 }
 
@@ -316,14 +375,15 @@ pub struct SessionActor {
     user: SessionUser,
     deps: SessionDeps,
     out: mpsc::UnboundedSender<Queued>,
+    /// Hands the writer the session's close reason; `None` once the session
+    /// is closing.
+    last_words: Option<oneshot::Sender<CloseReason>>,
     backlog: Arc<Backlog>,
     topics: HashMap<Topic, Follow>,
     /// Counts subscription starts, so a start that a newer subscription to
     /// the same topic replaced is recognised when it completes.
     attempts: u64,
     last_heard: Instant,
-    /// Set once the session decided to close, with the reason.
-    closing: Option<CloseReason>,
 }
 
 impl std::fmt::Debug for SessionActor {
@@ -386,7 +446,7 @@ impl SessionActor {
     /// Queues a frame for the writer. A queue at [`MAX_QUEUED_BYTES`]
     /// means the client does not keep up; a writer gone means the client is.
     fn queue(&mut self, ctx: &mut Context<Self>, frame: Outgoing) {
-        if self.closing.is_some() {
+        if self.closing() {
             return;
         }
         let size = frame.size();
@@ -394,16 +454,18 @@ impl SessionActor {
             if self.backlog.fell_behind() {
                 self.deps.metrics.slow_consumer_drops.inc();
             }
-            self.closing = Some(slow_consumer());
-            // The writer's next frame (there is one: the queue is full) sees
-            // the flag and closes the socket.
-            ctx.stop();
+            self.close(ctx, slow_consumer());
             return;
         }
         if self.out.send((Instant::now(), frame)).is_err() {
-            self.closing = Some(CloseReason { code: CloseCode::Away, description: None });
-            ctx.stop();
+            // The writer is gone: the client closed.
+            self.close(ctx, CloseReason { code: CloseCode::Away, description: None });
         }
+    }
+
+    /// Whether the session has said its last words.
+    fn closing(&self) -> bool {
+        self.last_words.is_none()
     }
 
     fn send<T: Serialize>(&mut self, ctx: &mut Context<Self>, message: &T) {
@@ -418,10 +480,11 @@ impl SessionActor {
         self.send(ctx, &ServerMessage::Error { code: error.code(), message, topic });
     }
 
+    /// Ends the session: the writer closes the socket with `reason`, ahead
+    /// of whatever is still queued.
     fn close(&mut self, ctx: &mut Context<Self>, reason: CloseReason) {
-        if self.closing.is_none() {
-            let _ = self.out.send((Instant::now(), Outgoing::Close(reason.clone())));
-            self.closing = Some(reason);
+        if let Some(last_words) = self.last_words.take() {
+            let _ = last_words.send(reason);
         }
         ctx.stop();
     }
@@ -631,7 +694,7 @@ impl Handler<Deliver> for SessionActor {
 
     fn handle(&mut self, msg: Deliver, ctx: &mut Context<Self>) {
         for event in msg.0 {
-            if self.closing.is_some() {
+            if self.closing() {
                 return;
             }
             self.forward(event, ctx);
@@ -659,8 +722,7 @@ impl Handler<Lagged> for SessionActor {
     /// the client too far behind: it is too slow (counted where found).
     fn handle(&mut self, _msg: Lagged, ctx: &mut Context<Self>) {
         self.backlog.fell_behind();
-        self.closing = Some(slow_consumer());
-        ctx.stop();
+        self.close(ctx, slow_consumer());
     }
 }
 

@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use futures_util::StreamExt as _;
 use serde_json::{Value, json};
 
 use domovoy_store::testing::TestDb;
@@ -167,4 +168,52 @@ async fn acknowledged_tickets_survive_a_kill_exactly_once_on_postgres() {
         return;
     };
     stopped_midway(db, Stop::Kill).await;
+}
+
+/// A page that stopped reading (a laptop suspended with the board open)
+/// while its building's events piled up does not hold up a graceful stop:
+/// told «going away» like every page, it does not take even that, and its
+/// connection is cut a second later. Before, the node waited for it until
+/// `http.shutdown_timeout_secs` ran out (here 10 s).
+#[actix_web::test]
+async fn a_page_that_stopped_reading_does_not_hold_up_a_graceful_stop() {
+    let test_db = TestDb::sqlite().await;
+    domovoy::demo::seed(&test_db.db).await.unwrap();
+    let dir = test_db.dir().expect("a SQLite test database has a directory").to_owned();
+    let env = [("DOMOVOY_DATABASE_URL", test_db.url.clone()), ("DOMOVOY_HTTP__SHUTDOWN_TIMEOUT_SECS", "10".into())];
+    let mut node = Node::start(&dir, &env).await;
+    let admin = node.token("admin").await;
+    let buildings: Vec<Value> =
+        client().get(node.url("/api/v1/buildings")).bearer_auth(&admin).send().await.unwrap().json().await.unwrap();
+    let building = buildings[0]["id"].as_str().unwrap().to_owned();
+    let mut stalled = WsClient::connect_stalling(node.port, &admin).await;
+    stalled.follow(&format!("building:{building}"), None).await;
+
+    // About 1 KiB per event, 600 events: more than the stalled connection's
+    // kernel buffers (256 KiB on the server's side, 4 KiB on the client's)
+    // and the server's own buffers hold, so the server has frames it cannot
+    // hand to the socket.
+    let address = "г. Москва, ".to_owned() + &"очень длинный адрес ".repeat(14);
+    let writes = (0..600).map(|n| {
+        let (url, admin, address) = (node.url(&format!("/api/v1/buildings/{building}")), admin.clone(), address.clone());
+        async move {
+            let body = json!({"name": format!("{}{n}", "Башня ".repeat(30)), "address": address, "time_zone": "Europe/Moscow"});
+            let response = client().put(url).bearer_auth(admin).json(&body).send().await.unwrap();
+            assert!(response.status().is_success(), "{}", response.status());
+        }
+    });
+    futures_util::stream::iter(writes).buffer_unordered(16).collect::<Vec<_>>().await;
+
+    let (exit, took) = node.terminate(Duration::from_secs(15)).await;
+    assert!(exit.success(), "the node exits cleanly on SIGTERM: {exit}");
+    eprintln!("SIGTERM with a page that stopped reading: stopped in {took:?}");
+    assert!(took < Duration::from_secs(5), "the stop waited {took:?} for the page");
+
+    // The page, reading again, gets part of the flood and then loses the
+    // connection: it reconnects and replays, as after any restart.
+    let mut frames = 0;
+    while let Some(Some(Ok(_))) = stalled.raw_next(Duration::from_secs(5)).await {
+        frames += 1;
+        assert!(frames < 600, "the page got the whole flood: it had not fallen behind");
+    }
 }

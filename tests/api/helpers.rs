@@ -195,6 +195,28 @@ impl WsClient {
         WsClient { stream }
     }
 
+    /// Connects with a receive buffer of 4 KiB: a client that will stop
+    /// reading (its socket fills after a few frames).
+    pub async fn connect_stalling(port: u16, token: &str) -> WsClient {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.set_recv_buffer_size(4096).unwrap();
+        let stream = socket.connect(format!("127.0.0.1:{port}").parse().unwrap()).await.unwrap();
+        let url = format!("ws://127.0.0.1:{port}/ws?token={token}");
+        let (stream, _) = tokio_tungstenite::client_async(url, tokio_tungstenite::MaybeTlsStream::Plain(stream))
+            .await
+            .expect("websocket connects");
+        WsClient { stream }
+    }
+
+    /// The next frame as it came (a close, an error, the end), unparsed.
+    pub async fn raw_next(
+        &mut self,
+        wait: std::time::Duration,
+    ) -> Option<Option<Result<tokio_tungstenite::tungstenite::Message, tokio_tungstenite::tungstenite::Error>>> {
+        use futures_util::StreamExt as _;
+        tokio::time::timeout(wait, self.stream.next()).await.ok()
+    }
+
     pub async fn send(&mut self, message: Value) {
         use futures_util::SinkExt as _;
         self.stream.send(tokio_tungstenite::tungstenite::Message::text(message.to_string())).await.unwrap();

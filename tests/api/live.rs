@@ -176,28 +176,10 @@ async fn a_change_of_access_closes_the_live_connection() {
 async fn a_client_that_stops_reading_does_not_hold_up_the_others() {
     let Tower { app, admin, id, topic } = Tower::open().await;
 
-    // The stalled client: subscribes, then never reads. A tiny receive
-    // buffer makes its socket fill after a few frames.
-    let socket = tokio::net::TcpSocket::new_v4().unwrap();
-    socket.set_recv_buffer_size(4096).unwrap();
-    let stream = socket.connect(format!("127.0.0.1:{}", app.port).parse().unwrap()).await.unwrap();
-    let (mut stalled, _) =
-        tokio_tungstenite::client_async(format!("ws://127.0.0.1:{}/ws?token={admin}", app.port), stream).await.unwrap();
-    {
-        use futures_util::{SinkExt as _, StreamExt as _};
-        let subscribe = json!({"type": "subscribe", "topic": topic, "since": null}).to_string();
-        stalled.send(tokio_tungstenite::tungstenite::Message::text(subscribe)).await.unwrap();
-        // It reads until the server confirms the subscription, then stops
-        // reading for good.
-        let confirmed = format!(r#""topic":"{topic}""#);
-        loop {
-            let frame = tokio::time::timeout(Duration::from_secs(5), stalled.next()).await.unwrap().unwrap().unwrap();
-            let text = frame.into_text().unwrap();
-            if text.contains(r#""type":"subscribed""#) && text.contains(&confirmed) {
-                break;
-            }
-        }
-    }
+    // The stalled client: subscribes, reads until the server confirms it,
+    // then never reads again.
+    let mut stalled = WsClient::connect_stalling(app.port, &admin).await;
+    stalled.follow(&topic, None).await;
 
     let mut healthy = WsClient::connect(&app, &admin).await;
     let start = healthy.follow(&topic, None).await;
@@ -244,16 +226,15 @@ async fn a_client_that_stops_reading_does_not_hold_up_the_others() {
     let mut received = 0;
     let mut close_code = None;
     loop {
-        use futures_util::StreamExt as _;
-        match tokio::time::timeout(Duration::from_secs(10), stalled.next()).await {
-            Ok(Some(Ok(tokio_tungstenite::tungstenite::Message::Text(_)))) => received += 1,
-            Ok(Some(Ok(tokio_tungstenite::tungstenite::Message::Close(frame)))) => {
+        match stalled.raw_next(Duration::from_secs(10)).await {
+            Some(Some(Ok(tokio_tungstenite::tungstenite::Message::Text(_)))) => received += 1,
+            Some(Some(Ok(tokio_tungstenite::tungstenite::Message::Close(frame)))) => {
                 close_code = frame.map(|f| u16::from(f.code));
                 break;
             }
-            Ok(Some(Ok(_))) => {}
-            Ok(Some(Err(_)) | None) => break,
-            Err(_) => panic!("the stalled client was neither closed nor dropped"),
+            Some(Some(Ok(_))) => {}
+            Some(Some(Err(_)) | None) => break,
+            None => panic!("the stalled client was neither closed nor dropped"),
         }
     }
     assert!(received < total as usize, "received {received} of {total}");

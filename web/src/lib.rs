@@ -141,11 +141,16 @@ pub fn server(state: AppState, listener: TcpListener, options: &ServerOptions) -
             .configure(pages::register)
             .default_service(web::to(not_found))
     })
-    .on_connect(|connection, _extensions| {
-        if let Some(tcp) = connection.downcast_ref::<actix_web::rt::net::TcpStream>()
-            && let Err(error) = socket2::SockRef::from(tcp).set_send_buffer_size(SEND_BUFFER)
-        {
+    .on_connect(|connection, extensions| {
+        let Some(tcp) = connection.downcast_ref::<actix_web::rt::net::TcpStream>() else { return };
+        if let Err(error) = socket2::SockRef::from(tcp).set_send_buffer_size(SEND_BUFFER) {
             tracing::debug!(%error, "cannot limit a connection's send buffer");
+        }
+        match live::Socket::of(tcp) {
+            Ok(socket) => {
+                extensions.insert(socket);
+            }
+            Err(error) => tracing::debug!(%error, "cannot keep a handle on a connection's socket"),
         }
     })
     .keep_alive(options.keep_alive)
