@@ -4,14 +4,20 @@
 //! either way the door hands the secret here, and it is looked up by its
 //! SHA-256, so the database never holds a usable token.
 
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
 use chrono::{DateTime, Utc};
 
 use domovoy_domain::account::{Login, User};
 use domovoy_domain::audit::AuditAction;
-use domovoy_domain::event::Event;
+use domovoy_domain::event::{Event, EventKind, Topic};
+use domovoy_domain::ids::UserId;
 use domovoy_domain::password::verify_password;
 use domovoy_domain::policy::Principal;
 use domovoy_store::audit::{self, Actor, Change};
+use domovoy_store::events::StoredEvent;
 use domovoy_store::tokens::{self, NewToken, TokenInfo, TokenKind};
 use domovoy_store::users;
 
@@ -22,6 +28,86 @@ use crate::{App, AppError, AppResult, Channel, Limit, Origin, Requester};
 /// "last used" column and sliding session expiry, rare enough that reads do
 /// not turn into writes.
 const TOUCH_INTERVAL: chrono::Duration = chrono::Duration::seconds(60);
+
+/// How long a token found in the database is believed without asking it
+/// again: a burst of requests with one token (a page's API calls, a
+/// dispatcher's keystrokes, an intake program) reads the token, its account
+/// and its grants once. A change of access made on this node is seen at
+/// once ([`TokenCache::committed`]); one made on another node, within this.
+pub const TOKEN_CACHE_TTL: Duration = Duration::from_secs(1);
+
+/// Most tokens held (only tokens found are kept, so guessed secrets cannot
+/// fill it); beyond this, new ones are not kept until old ones expire.
+const TOKEN_CACHE_MAX: usize = 4096;
+
+/// Tokens recently found, by the hash of their secret.
+#[derive(Debug, Default)]
+pub struct TokenCache {
+    found: Mutex<HashMap<Vec<u8>, (Instant, tokens::Authenticated)>>,
+}
+
+impl TokenCache {
+    fn entries(&self) -> std::sync::MutexGuard<'_, HashMap<Vec<u8>, (Instant, tokens::Authenticated)>> {
+        // The map stays consistent whatever panicked while holding it.
+        self.found.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The token behind `hash`, if found within [`TOKEN_CACHE_TTL`] and not
+    /// expired since.
+    fn get(&self, hash: &[u8], now: DateTime<Utc>) -> Option<tokens::Authenticated> {
+        let entries = self.entries();
+        let (at, found) = entries.get(hash)?;
+        let live = at.elapsed() < TOKEN_CACHE_TTL && found.token.expires_at.is_none_or(|expires| expires > now);
+        live.then(|| found.clone())
+    }
+
+    fn put(&self, hash: Vec<u8>, found: tokens::Authenticated) {
+        let mut entries = self.entries();
+        if entries.len() >= TOKEN_CACHE_MAX {
+            entries.retain(|_, (at, _)| at.elapsed() < TOKEN_CACHE_TTL);
+        }
+        if entries.len() < TOKEN_CACHE_MAX {
+            entries.insert(hash, (Instant::now(), found));
+        }
+    }
+
+    /// Records that a token was just marked used, so that the next request
+    /// does not mark it again.
+    fn touched(&self, hash: &[u8], now: DateTime<Utc>) {
+        if let Some((_, found)) = self.entries().get_mut(hash) {
+            found.token.last_used_at = now;
+        }
+    }
+
+    /// Forgets the tokens of every account whose access a committed write
+    /// changed (signed out, token revoked, password changed, disabled,
+    /// roles granted or taken).
+    pub fn committed(&self, events: &[StoredEvent]) {
+        let users: Vec<UserId> = events
+            .iter()
+            .filter(|e| e.kind == EventKind::AccessChanged.code())
+            .filter_map(|e| match e.topic {
+                Topic::User(user) => Some(user),
+                _ => None,
+            })
+            .collect();
+        if !users.is_empty() {
+            self.entries().retain(|_, (_, found)| !users.contains(&found.user.id));
+        }
+    }
+
+    /// Forgets the tokens of one account (its profile changed: requests
+    /// carry its name, contacts and language).
+    pub fn forget(&self, user: UserId) {
+        self.entries().retain(|_, (_, found)| found.user.id != user);
+    }
+
+    /// Forgets every token (a role's permissions changed: any account may
+    /// hold it).
+    pub fn clear(&self) {
+        self.entries().clear();
+    }
+}
 
 /// A sign-in attempt.
 #[derive(Debug)]
@@ -199,7 +285,8 @@ pub struct Authenticated {
 }
 
 /// Finds the account behind a presented secret, with its grants, in one
-/// statement; `None` for an unknown, expired or revoked token.
+/// statement (or from [`TokenCache`]); `None` for an unknown, expired or
+/// revoked token.
 pub async fn authenticate(
     app: &App,
     secret: &str,
@@ -207,12 +294,21 @@ pub async fn authenticate(
     origin: Origin,
 ) -> AppResult<Option<Authenticated>> {
     let now = Utc::now();
-    let Some(found) = tokens::authenticate(&app.db, &hash_secret(secret), now).await? else {
-        return Ok(None);
+    let hash = hash_secret(secret);
+    let found = match app.tokens.get(&hash, now) {
+        Some(found) => found,
+        None => {
+            let Some(found) = tokens::authenticate(&app.db, &hash, now).await? else {
+                return Ok(None);
+            };
+            app.tokens.put(hash.clone(), found.clone());
+            found
+        }
     };
     let principal = Principal::new(found.user.id, found.user.kind, found.grants);
     if now - found.token.last_used_at > TOUCH_INTERVAL {
         touch(app, &found.token, now);
+        app.tokens.touched(&hash, now);
     }
     Ok(Some(Authenticated {
         requester: Requester::person(found.user, principal, Some(found.token.id), channel, origin),

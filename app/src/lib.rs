@@ -195,6 +195,8 @@ pub struct Inner {
     live: Option<Live>,
     /// The production calendar, shared with the ticket actors when live.
     calendar: CalendarCache,
+    /// Tokens recently found ([`auth::TokenCache`]).
+    pub tokens: auth::TokenCache,
     /// Sign-in attempts per address (this node's share of the limit).
     pub sign_in_limiter: SignInLimiter,
     /// Sign-in codes asked for per address (texts cost money: fewer).
@@ -245,6 +247,7 @@ impl App {
             config,
             live,
             calendar,
+            tokens: auth::TokenCache::default(),
             sign_in_limiter,
             code_limiter,
             login_throttle,
@@ -303,6 +306,7 @@ impl App {
         T: Send + 'static,
     {
         let committed = self.db.write(work).await?;
+        self.tokens.committed(&committed.events);
         if let Some(live) = &self.live {
             live.hub.publish_local(committed.events);
         }

@@ -81,25 +81,29 @@ pub async fn update(app: &App, requester: &Requester, id: RoleId, input: &RoleIn
     require_admin(requester)?;
     let draft = parse(input)?;
     let actor = requester.actor();
-    app.write(move |tx| {
-        Box::pin(async move {
-            let before = roles::get(&mut *tx, id).await?;
-            let after = roles::update(tx, id, &draft).await?;
-            ensure_an_administrator_remains(tx).await?;
-            if before != after {
-                audit::record(
-                    tx,
-                    Change::new(&actor, AuditAction::RoleUpdated, id)
-                        .summary(after.name.to_string())
-                        .before(&before)
-                        .after(&after),
-                )
-                .await?;
-            }
-            Ok(after)
+    let role = app
+        .write(move |tx| {
+            Box::pin(async move {
+                let before = roles::get(&mut *tx, id).await?;
+                let after = roles::update(tx, id, &draft).await?;
+                ensure_an_administrator_remains(tx).await?;
+                if before != after {
+                    audit::record(
+                        tx,
+                        Change::new(&actor, AuditAction::RoleUpdated, id)
+                            .summary(after.name.to_string())
+                            .before(&before)
+                            .after(&after),
+                    )
+                    .await?;
+                }
+                Ok(after)
+            })
         })
-    })
-    .await
+        .await?;
+    // Whoever holds the role may now do more or less.
+    app.tokens.clear();
+    Ok(role)
 }
 
 /// Sets the permissions of several roles at once (the matrix editor), in
@@ -111,36 +115,40 @@ pub async fn save_matrix(
 ) -> Result<usize, AppError> {
     require_admin(requester)?;
     let actor = requester.actor();
-    app.write(move |tx| {
-        Box::pin(async move {
-            let mut changed = 0;
-            for (id, permissions) in matrix {
-                let before = roles::get(&mut *tx, id).await?;
-                if before.permissions == permissions {
-                    continue;
+    let changed = app
+        .write(move |tx| {
+            Box::pin(async move {
+                let mut changed = 0;
+                for (id, permissions) in matrix {
+                    let before = roles::get(&mut *tx, id).await?;
+                    if before.permissions == permissions {
+                        continue;
+                    }
+                    let draft = RoleDraft {
+                        name: before.name.clone(),
+                        description: before.description.clone(),
+                        permissions,
+                        account_kind: before.account_kind,
+                    };
+                    let after = roles::update(tx, id, &draft).await?;
+                    audit::record(
+                        tx,
+                        Change::new(&actor, AuditAction::RoleUpdated, id)
+                            .summary(after.name.to_string())
+                            .before(&before)
+                            .after(&after),
+                    )
+                    .await?;
+                    changed += 1;
                 }
-                let draft = RoleDraft {
-                    name: before.name.clone(),
-                    description: before.description.clone(),
-                    permissions,
-                    account_kind: before.account_kind,
-                };
-                let after = roles::update(tx, id, &draft).await?;
-                audit::record(
-                    tx,
-                    Change::new(&actor, AuditAction::RoleUpdated, id)
-                        .summary(after.name.to_string())
-                        .before(&before)
-                        .after(&after),
-                )
-                .await?;
-                changed += 1;
-            }
-            ensure_an_administrator_remains(tx).await?;
-            Ok(changed)
+                ensure_an_administrator_remains(tx).await?;
+                Ok(changed)
+            })
         })
-    })
-    .await
+        .await?;
+    // Whoever holds the role may now do more or less.
+    app.tokens.clear();
+    Ok(changed)
 }
 
 /// Deletes a role nobody holds.

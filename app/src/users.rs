@@ -199,22 +199,26 @@ pub async fn update_profile(
     errors.into_result()?;
     let Some(update) = update else { return Err(AppError::Validation(FieldErrors::new())) };
     let actor = requester.actor();
-    app.write(move |tx| {
-        Box::pin(async move {
-            let before = users::get(&mut *tx, id).await?;
-            let after = users::update_profile(tx, id, &update).await?;
-            audit::record(
-                tx,
-                Change::new(&actor, AuditAction::UserUpdated, id)
-                    .summary(after.display_name.to_string())
-                    .before(&before)
-                    .after(&after),
-            )
-            .await?;
-            Ok(after)
+    let after = app
+        .write(move |tx| {
+            Box::pin(async move {
+                let before = users::get(&mut *tx, id).await?;
+                let after = users::update_profile(tx, id, &update).await?;
+                audit::record(
+                    tx,
+                    Change::new(&actor, AuditAction::UserUpdated, id)
+                        .summary(after.display_name.to_string())
+                        .before(&before)
+                        .after(&after),
+                )
+                .await?;
+                Ok(after)
+            })
         })
-    })
-    .await
+        .await?;
+    // Requests carry the account's name, contacts and language.
+    app.tokens.forget(id);
+    Ok(after)
 }
 
 /// Disables or re-enables an account. Disabling ends all its sessions; an

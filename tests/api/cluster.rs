@@ -178,3 +178,27 @@ async fn events_reach_the_other_node_while_redis_hangs_for_30_s_and_after_it_res
         connected(node, Duration::from_secs(40)).await;
     }
 }
+
+/// A node keeps a token it found for a second (`TOKEN_CACHE_TTL`), so that
+/// a burst of requests reads it once: signed out on one node, the token is
+/// refused there at once and on the other within that second.
+#[actix_web::test]
+async fn a_token_signed_out_on_one_node_is_refused_on_the_other_within_a_second() {
+    let Some(nodes) = TwoNodes::start().await else { return };
+    let token = nodes.a.token("dispatcher").await;
+    let me = |node: &Node| client().get(node.url("/api/v1/me")).bearer_auth(&token).send();
+    assert_eq!(me(&nodes.b).await.unwrap().status(), reqwest::StatusCode::OK, "known on the other node");
+    let out = client().post(nodes.a.url("/api/v1/auth/logout")).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(out.status(), reqwest::StatusCode::NO_CONTENT);
+    let signed_out = std::time::Instant::now();
+    assert_eq!(me(&nodes.a).await.unwrap().status(), reqwest::StatusCode::UNAUTHORIZED, "refused where signed out");
+    while me(&nodes.b).await.unwrap().status() != reqwest::StatusCode::UNAUTHORIZED {
+        assert!(
+            signed_out.elapsed() < domovoy_app::auth::TOKEN_CACHE_TTL + Duration::from_millis(500),
+            "the other node still takes the token {:?} after the sign-out",
+            signed_out.elapsed()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    eprintln!("refused on the other node {:?} after the sign-out", signed_out.elapsed());
+}
