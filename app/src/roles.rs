@@ -88,14 +88,7 @@ pub async fn update(app: &App, requester: &Requester, id: RoleId, input: &RoleIn
                 let after = roles::update(tx, id, &draft).await?;
                 ensure_an_administrator_remains(tx).await?;
                 if before != after {
-                    audit::record(
-                        tx,
-                        Change::new(&actor, AuditAction::RoleUpdated, id)
-                            .summary(after.name.to_string())
-                            .before(&before)
-                            .after(&after),
-                    )
-                    .await?;
+                    record_update(tx, &actor, &before, &after).await?;
                 }
                 Ok(after)
             })
@@ -131,14 +124,7 @@ pub async fn save_matrix(
                         account_kind: before.account_kind,
                     };
                     let after = roles::update(tx, id, &draft).await?;
-                    audit::record(
-                        tx,
-                        Change::new(&actor, AuditAction::RoleUpdated, id)
-                            .summary(after.name.to_string())
-                            .before(&before)
-                            .after(&after),
-                    )
-                    .await?;
+                    record_update(tx, &actor, &before, &after).await?;
                     changed += 1;
                 }
                 ensure_an_administrator_remains(tx).await?;
@@ -149,6 +135,24 @@ pub async fn save_matrix(
     // Whoever holds the role may now do more or less.
     app.tokens.clear();
     Ok(changed)
+}
+
+/// The audit entry of a changed role.
+async fn record_update(
+    tx: &mut domovoy_store::WriteTx,
+    actor: &audit::Actor,
+    before: &Role,
+    after: &Role,
+) -> Result<(), AppError> {
+    audit::record(
+        tx,
+        Change::new(actor, AuditAction::RoleUpdated, after.id)
+            .summary(after.name.to_string())
+            .before(before)
+            .after(after),
+    )
+    .await?;
+    Ok(())
 }
 
 /// Deletes a role nobody holds.

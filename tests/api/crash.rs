@@ -52,6 +52,13 @@ async fn stored(node: &Node, token: &str) -> HashMap<String, Vec<String>> {
     tickets_by_text(&node.url(""), token, PREFIX).await
 }
 
+/// The id of the first building `token` sees on `node`.
+async fn first_building(node: &Node, token: &str) -> String {
+    let buildings: Vec<Value> =
+        client().get(node.url("/api/v1/buildings")).bearer_auth(token).send().await.unwrap().json().await.unwrap();
+    buildings[0]["id"].as_str().unwrap().to_owned()
+}
+
 /// How the node is stopped midway.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Stop {
@@ -70,9 +77,7 @@ async fn stopped_midway(test_db: TestDb, stop: Stop) {
     let env = [("DOMOVOY_DATABASE_URL", test_db.url.clone())];
     let mut node = Node::start(&dir, &env).await;
     let token = node.token("dispatcher").await;
-    let buildings: Vec<Value> =
-        client().get(node.url("/api/v1/buildings")).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
-    let building = buildings[0]["id"].as_str().unwrap().to_owned();
+    let building = first_building(&node, &token).await;
     // A page following the building, reading its socket as a browser does.
     let mut ws = WsClient::connect_port(node.port, &token).await;
     ws.follow(&format!("building:{building}"), None).await;
@@ -183,9 +188,7 @@ async fn a_page_that_stopped_reading_does_not_hold_up_a_graceful_stop() {
     let env = [("DOMOVOY_DATABASE_URL", test_db.url.clone()), ("DOMOVOY_HTTP__SHUTDOWN_TIMEOUT_SECS", "10".into())];
     let mut node = Node::start(&dir, &env).await;
     let admin = node.token("admin").await;
-    let buildings: Vec<Value> =
-        client().get(node.url("/api/v1/buildings")).bearer_auth(&admin).send().await.unwrap().json().await.unwrap();
-    let building = buildings[0]["id"].as_str().unwrap().to_owned();
+    let building = first_building(&node, &admin).await;
     let mut stalled = WsClient::connect_stalling(node.port, &admin).await;
     stalled.follow(&format!("building:{building}"), None).await;
 
