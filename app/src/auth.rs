@@ -43,38 +43,64 @@ const TOKEN_CACHE_MAX: usize = 4096;
 /// Tokens recently found, by the hash of their secret.
 #[derive(Debug, Default)]
 pub struct TokenCache {
-    found: Mutex<HashMap<Vec<u8>, (Instant, tokens::Authenticated)>>,
+    inner: Mutex<Cached>,
+}
+
+#[derive(Debug, Default)]
+struct Cached {
+    found: HashMap<Vec<u8>, (Instant, tokens::Authenticated)>,
+    /// Counts the forgettings: a token read from the database before one
+    /// (a sign-out committing meanwhile) is not kept.
+    generation: u64,
+}
+
+impl Cached {
+    fn keep_only(&mut self, keep: impl Fn(&tokens::Authenticated) -> bool) {
+        self.found.retain(|_, (_, found)| keep(found));
+        self.generation += 1;
+    }
 }
 
 impl TokenCache {
-    fn entries(&self) -> std::sync::MutexGuard<'_, HashMap<Vec<u8>, (Instant, tokens::Authenticated)>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Cached> {
         // The map stays consistent whatever panicked while holding it.
-        self.found.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// The token behind `hash`, if found within [`TOKEN_CACHE_TTL`] and not
-    /// expired since.
-    fn get(&self, hash: &[u8], now: DateTime<Utc>) -> Option<tokens::Authenticated> {
-        let entries = self.entries();
-        let (at, found) = entries.get(hash)?;
-        let live = at.elapsed() < TOKEN_CACHE_TTL && found.token.expires_at.is_none_or(|expires| expires > now);
-        live.then(|| found.clone())
+    /// expired since; otherwise the generation to hand to [`Self::put`]
+    /// with what the database says.
+    fn get(&self, hash: &[u8], now: DateTime<Utc>) -> Result<tokens::Authenticated, u64> {
+        let cached = self.lock();
+        match cached.found.get(hash) {
+            Some((at, found))
+                if at.elapsed() < TOKEN_CACHE_TTL && found.token.expires_at.is_none_or(|expires| expires > now) =>
+            {
+                Ok(found.clone())
+            }
+            _ => Err(cached.generation),
+        }
     }
 
-    fn put(&self, hash: Vec<u8>, found: tokens::Authenticated) {
-        let mut entries = self.entries();
-        if entries.len() >= TOKEN_CACHE_MAX {
-            entries.retain(|_, (at, _)| at.elapsed() < TOKEN_CACHE_TTL);
+    /// Keeps a token read from the database, unless something was forgotten
+    /// since the read began (`generation`).
+    fn put(&self, hash: Vec<u8>, found: tokens::Authenticated, generation: u64) {
+        let mut cached = self.lock();
+        if cached.generation != generation {
+            return;
         }
-        if entries.len() < TOKEN_CACHE_MAX {
-            entries.insert(hash, (Instant::now(), found));
+        if cached.found.len() >= TOKEN_CACHE_MAX {
+            cached.found.retain(|_, (at, _)| at.elapsed() < TOKEN_CACHE_TTL);
+        }
+        if cached.found.len() < TOKEN_CACHE_MAX {
+            cached.found.insert(hash, (Instant::now(), found));
         }
     }
 
     /// Records that a token was just marked used, so that the next request
     /// does not mark it again.
     fn touched(&self, hash: &[u8], now: DateTime<Utc>) {
-        if let Some((_, found)) = self.entries().get_mut(hash) {
+        if let Some((_, found)) = self.lock().found.get_mut(hash) {
             found.token.last_used_at = now;
         }
     }
@@ -92,20 +118,20 @@ impl TokenCache {
             })
             .collect();
         if !users.is_empty() {
-            self.entries().retain(|_, (_, found)| !users.contains(&found.user.id));
+            self.lock().keep_only(|found| !users.contains(&found.user.id));
         }
     }
 
     /// Forgets the tokens of one account (its profile changed: requests
     /// carry its name, contacts and language).
     pub fn forget(&self, user: UserId) {
-        self.entries().retain(|_, (_, found)| found.user.id != user);
+        self.lock().keep_only(|found| found.user.id != user);
     }
 
     /// Forgets every token (a role's permissions changed: any account may
     /// hold it).
     pub fn clear(&self) {
-        self.entries().clear();
+        self.lock().keep_only(|_| false);
     }
 }
 
@@ -296,12 +322,12 @@ pub async fn authenticate(
     let now = Utc::now();
     let hash = hash_secret(secret);
     let found = match app.tokens.get(&hash, now) {
-        Some(found) => found,
-        None => {
+        Ok(found) => found,
+        Err(generation) => {
             let Some(found) = tokens::authenticate(&app.db, &hash, now).await? else {
                 return Ok(None);
             };
-            app.tokens.put(hash.clone(), found.clone());
+            app.tokens.put(hash.clone(), found.clone(), generation);
             found
         }
     };
