@@ -16,6 +16,7 @@ use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
 use std::str::FromStr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -92,7 +93,68 @@ pub enum Backend {
 #[derive(Clone, Debug)]
 pub enum Db {
     Sqlite(SqliteDb),
-    Pg(PgPool),
+    Pg(PgDb),
+}
+
+/// How long a request waits for a PostgreSQL connection once the last
+/// attempt found the server unreachable (at most the pool's own timeout).
+/// A server that answers gives one in milliseconds.
+const WAIT_WHILE_UNREACHABLE: Duration = Duration::from_secs(1);
+
+/// PostgreSQL: the pool, and whether the last request for a connection
+/// found the server unreachable.
+///
+/// sqlx's pool takes a refused connection for a server starting up and
+/// tries again until the acquire timeout (5 s by default), so with the
+/// server stopped every request would wait that long for its 503. Once one
+/// request has waited in vain, the next ones wait `WAIT_WHILE_UNREACHABLE`
+/// at most, until one gets a connection again.
+#[derive(Clone, Debug)]
+pub struct PgDb {
+    pool: PgPool,
+    unreachable: Arc<AtomicBool>,
+    wait_while_unreachable: Duration,
+    max_connections: u32,
+}
+
+impl PgDb {
+    fn new(pool: PgPool, options: &DbOptions) -> Self {
+        Self {
+            pool,
+            unreachable: Arc::default(),
+            wait_while_unreachable: WAIT_WHILE_UNREACHABLE.min(options.acquire_timeout),
+            max_connections: options.max_connections,
+        }
+    }
+
+    async fn acquire(&self) -> StoreResult<PoolConnection<Postgres>> {
+        self.watched(self.pool.acquire()).await
+    }
+
+    async fn begin(&self) -> StoreResult<sqlx::Transaction<'static, Postgres>> {
+        self.watched(self.pool.begin()).await
+    }
+
+    /// Asks for a connection through `asking`, cut short while the server
+    /// was last found unreachable; remembers whether it was reached. A
+    /// timeout with every connection of the pool open and lent is a busy
+    /// pool, not an unreachable server, and changes nothing.
+    async fn watched<T>(&self, asking: impl Future<Output = Result<T, sqlx::Error>>) -> StoreResult<T> {
+        let answer = if self.unreachable.load(Ordering::Relaxed) {
+            tokio::time::timeout(self.wait_while_unreachable, asking).await.unwrap_or(Err(sqlx::Error::PoolTimedOut))
+        } else {
+            asking.await
+        };
+        let answer = answer.map_err(StoreError::from);
+        match &answer {
+            Ok(_) => self.unreachable.store(false, Ordering::Relaxed),
+            Err(error) if error.is_unavailable() && self.pool.size() < self.max_connections => {
+                self.unreachable.store(true, Ordering::Relaxed);
+            }
+            Err(_) => {}
+        }
+        answer
+    }
 }
 
 /// SQLite: a pool of read-only connections and the one writer.
@@ -117,7 +179,7 @@ impl Db {
                 .acquire_timeout(options.acquire_timeout)
                 .connect_with(connect)
                 .await?;
-            Ok(Db::Pg(pool))
+            Ok(Db::Pg(PgDb::new(pool, options)))
         } else if url.starts_with("sqlite:") {
             Self::connect_sqlite(url, options).await
         } else {
@@ -173,7 +235,7 @@ impl Db {
     /// several nodes at once (PostgreSQL takes an advisory lock).
     pub async fn migrate(&self) -> StoreResult<()> {
         match self {
-            Db::Pg(pool) => Ok(POSTGRES_MIGRATIONS.run(pool).await?),
+            Db::Pg(pg) => Ok(POSTGRES_MIGRATIONS.run(&pg.pool).await?),
             Db::Sqlite(db) => {
                 db.writer
                     .exclusive(|conn| {
@@ -223,9 +285,9 @@ impl Db {
     /// import and 37 ms after `ANALYZE`. SQLite picks these plans from its
     /// indexes without statistics, so nothing is run there.
     pub async fn refresh_statistics(&self, tables: &[&'static str]) -> StoreResult<()> {
-        if let Db::Pg(pool) = self {
+        if let Db::Pg(pg) = self {
             let sql = format!("ANALYZE {}", tables.join(", "));
-            sqlx::query(sqlx::AssertSqlSafe(sql)).execute(pool).await?;
+            sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&pg.pool).await?;
         }
         Ok(())
     }
@@ -245,8 +307,8 @@ impl Db {
     {
         match self {
             Db::Sqlite(db) => db.writer.write(work).await,
-            Db::Pg(pool) => {
-                let tx = pool.begin().await.map_err(StoreError::from)?;
+            Db::Pg(pg) => {
+                let tx = pg.begin().await?;
                 let mut wtx = WriteTx::new(Conn::Pg(tx));
                 // A panicking write is rolled back and reported, as on
                 // SQLite, instead of unwinding through the caller.
@@ -310,9 +372,9 @@ impl Db {
     pub async fn autovacuum_off(&self) -> StoreResult<bool> {
         match self {
             Db::Sqlite(_) => Ok(false),
-            Db::Pg(pool) => {
+            Db::Pg(pg) => {
                 let setting: String =
-                    sqlx::query_scalar("SELECT current_setting('autovacuum')").fetch_one(pool).await?;
+                    sqlx::query_scalar("SELECT current_setting('autovacuum')").fetch_one(&pg.pool).await?;
                 Ok(setting == "off")
             }
         }
@@ -330,7 +392,7 @@ impl Db {
                 db.writer.stop().await;
                 tokio::time::timeout(CLOSE_GRACE, db.read.close()).await
             }
-            Db::Pg(pool) => tokio::time::timeout(CLOSE_GRACE, pool.close()).await,
+            Db::Pg(pg) => tokio::time::timeout(CLOSE_GRACE, pg.pool.close()).await,
         };
         if closed.is_err() {
             tracing::warn!(
@@ -539,7 +601,7 @@ impl<'a> Source<'a> {
     pub async fn hold(self) -> StoreResult<Held<'a>> {
         Ok(match self {
             Source::Db(Db::Sqlite(db)) => Held::SqlitePooled(db.read.acquire().await?),
-            Source::Db(Db::Pg(pool)) => Held::PgPooled(pool.acquire().await?),
+            Source::Db(Db::Pg(pg)) => Held::PgPooled(pg.acquire().await?),
             Source::Tx(tx) => match &mut tx.conn {
                 Conn::Sqlite(c) => Held::Sqlite(c),
                 Conn::Pg(c) => Held::Pg(c),

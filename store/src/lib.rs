@@ -49,5 +49,5 @@ pub mod webhooks;
 #[cfg(feature = "testing")]
 pub mod testing;
 
-pub use db::{Backend, BackupFacts, Committed, Db, DbOptions, Source, WriteTx, stored_now};
+pub use db::{Backend, BackupFacts, Committed, Db, DbOptions, PgDb, Source, WriteTx, stored_now};
 pub use error::{StoreError, StoreResult};

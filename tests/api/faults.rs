@@ -249,8 +249,57 @@ async fn a_full_disk_refuses_writes_with_503_and_recovers_when_space_returns() {
         settings.data_dir = dir.clone();
     })
     .await;
+    fill_up_and_recover(&app, &disk, "SQLite").await;
+    drop(app);
+}
+
+/// The same on PostgreSQL: a cluster of its own whose data directory (its
+/// tables and its write-ahead log) is on a small disk that fills up under
+/// intake. A table that cannot grow fails the statement with SQLSTATE 53100
+/// (`could not extend file … No space left on device`), which the product
+/// answers 503, as on SQLite; when space returns, the next request files
+/// without restarting either server.
+#[actix_web::test]
+async fn a_full_disk_under_postgres_refuses_writes_with_503_and_recovers_when_space_returns() {
+    if std::env::var("DOMOVOY_TEST_POSTGRES_URL").is_err() {
+        eprintln!("skipped: DOMOVOY_TEST_POSTGRES_URL is not set");
+        return;
+    }
+    let Some(disk) = SmallDisk::mount(192) else {
+        eprintln!("skipped: this process may not mount a tmpfs (the test needs root)");
+        return;
+    };
+    let Some(postgres) = ScratchPostgres::start(&disk.0.join("pgdata")) else {
+        eprintln!("skipped: PostgreSQL's server programs (initdb, pg_ctl) are not installed");
+        return;
+    };
+    let url = postgres.url();
+    let app = TestApp::spawn_configured(|settings| {
+        settings.database_url = Some(domovoy::settings::Secret::new(url));
+    })
+    .await;
+    // The write-ahead log moves to a fresh segment, written out whole
+    // before the disk fills: the log of the tickets below has room (a
+    // segment that cannot be created is a PANIC, a restart of the
+    // cluster, which is another failure than this one).
+    postgres.sql("CHECKPOINT; SELECT pg_switch_wal()");
+    fill_up_and_recover(&app, &disk, "PostgreSQL").await;
+    drop(app);
+    // The refusals were the full disk's, not a crash of the server.
+    let log = std::fs::read_to_string(postgres.data.join("server.log")).unwrap();
+    let full: Vec<&str> = log.lines().filter(|line| line.contains("No space left on device")).collect();
+    assert!(!full.is_empty(), "PostgreSQL did not run out of space:\n{log}");
+    assert!(!log.contains("PANIC"), "PostgreSQL crashed:\n{log}");
+    eprintln!("PostgreSQL said: {}", full[0]);
+}
+
+/// Fills `disk`, which holds `app`'s database, and files tickets until one
+/// is refused: every one before is answered 201 and stored, the refused
+/// one (503 `unavailable`, twice) leaves nothing; once the space returns,
+/// the same request files it as new, and the next one too.
+async fn fill_up_and_recover(app: &TestApp, disk: &SmallDisk, backend: &str) {
     let token = app.token("dispatcher").await;
-    let building = building_id(&app, &app.token("admin").await, "БЦ «Гранит»").await;
+    let building = building_id(app, &app.token("admin").await, "БЦ «Гранит»").await;
     let prefix = format!("Полный диск {}", uuid::Uuid::now_v7().simple());
     let post = |key: String| {
         let body = json!({ "building_id": building, "description": format!("{prefix} {key} {}", "течёт кран ".repeat(30)), "source": "phone" });
@@ -278,7 +327,7 @@ async fn a_full_disk_refuses_writes_with_503_and_recovers_when_space_returns() {
             other => panic!("{key}: {other} {}", answer.text().await.unwrap()),
         }
     };
-    eprintln!("{created} tickets written before the disk was full");
+    eprintln!("{backend}: {created} tickets written before the disk was full");
     // Refused again while the disk is full; reading still works.
     assert_eq!(post(refused.clone()).await.unwrap().status(), StatusCode::SERVICE_UNAVAILABLE);
     let before = tickets_by_text(&app.url(""), &token, &prefix).await;
@@ -294,23 +343,149 @@ async fn a_full_disk_refuses_writes_with_503_and_recovers_when_space_returns() {
     let after = tickets_by_text(&app.url(""), &token, &prefix).await;
     assert_eq!(after.len(), created + 2);
     assert!(after.values().all(|ids| ids.len() == 1), "nothing stored twice");
-    drop(app);
 }
 
-/// PostgreSQL goes away under intake (every connection closed, new ones
-/// refused, as when it is stopped) for three seconds and returns: while it
-/// is away tickets are answered 503 and readiness says so, never 201 for
-/// what was not committed; every 201 is stored once; intake answers 201
-/// again within 5 s of its return, without a restart; the refused requests
-/// retried with their keys are filed once.
+/// A PostgreSQL cluster of the test's own (initdb'd as the `postgres`
+/// user, trust authentication, listening on a free loopback port and a
+/// socket in its data directory), stopped at once when dropped. CI's
+/// server serves the other tests meanwhile, so it is not the one to fill
+/// or stop.
+struct ScratchPostgres {
+    bin: std::path::PathBuf,
+    data: std::path::PathBuf,
+    port: u16,
+}
+
+impl ScratchPostgres {
+    /// Creates and starts a cluster in `data`; `None` where the server
+    /// programs are not installed.
+    fn start(data: &std::path::Path) -> Option<ScratchPostgres> {
+        let bin = std::fs::read_dir("/usr/lib/postgresql")
+            .ok()?
+            .filter_map(|entry| Some(entry.ok()?.path().join("bin")))
+            .filter(|bin| bin.join("initdb").exists())
+            .max()?;
+        std::fs::create_dir_all(data).unwrap();
+        succeed(std::process::Command::new("chown").arg("postgres:postgres").arg(data));
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let cluster = ScratchPostgres { bin, data: data.to_owned(), port };
+        succeed(&mut cluster.program("initdb", &["--auth=trust", "--username=postgres", "--no-sync"]));
+        succeed(&mut cluster.server(true));
+        Some(cluster)
+    }
+
+    fn url(&self) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
+    }
+
+    /// Runs `sql` with `psql`; panics on an error.
+    fn sql(&self, sql: &str) {
+        let port = self.port.to_string();
+        let mut psql = std::process::Command::new(self.bin.join("psql"));
+        psql.args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", &port, "-U", "postgres", "-c", sql]);
+        succeed(&mut psql);
+    }
+
+    /// `pg_ctl start`, waiting until it takes connections, or `pg_ctl stop
+    /// -m immediate` (the server's processes told to quit at once, as a
+    /// crash: the next start recovers from the write-ahead log).
+    fn server(&self, up: bool) -> std::process::Command {
+        if up {
+            let options = format!("-p {} -k {} -c listen_addresses=127.0.0.1", self.port, self.data.display());
+            let log = self.data.join("server.log");
+            self.program("pg_ctl", &["-w", "-t", "60", "-l", log.to_str().unwrap(), "-o", &options, "start"])
+        } else {
+            self.program("pg_ctl", &["-m", "immediate", "-w", "stop"])
+        }
+    }
+
+    /// One of the server programs, run as the `postgres` user on the data
+    /// directory.
+    fn program(&self, program: &str, args: &[&str]) -> std::process::Command {
+        let mut command = std::process::Command::new("runuser");
+        command.args(["-u", "postgres", "--"]).arg(self.bin.join(program)).args(args).arg("-D").arg(&self.data);
+        command
+    }
+}
+
+/// Runs `command` to its end; panics with its error output if it failed.
+fn succeed(command: &mut std::process::Command) {
+    let output = command.output().unwrap();
+    assert!(output.status.success(), "{command:?}: {}", String::from_utf8_lossy(&output.stderr));
+}
+
+impl Drop for ScratchPostgres {
+    fn drop(&mut self) {
+        let _ = self.server(false).output();
+    }
+}
+
+/// How the database goes away in [`intake_rides_out`].
+enum Outage<'a> {
+    /// The proxy in front of it closes every connection and closes new ones
+    /// at once, as a stopped server does.
+    Cut(&'a FaultProxy),
+    /// The server itself stops (`pg_ctl stop -m immediate`) and starts
+    /// again, recovering from its write-ahead log.
+    Stopped(&'a ScratchPostgres),
+}
+
+impl Outage<'_> {
+    async fn set(&self, away: bool) {
+        match self {
+            Outage::Cut(proxy) => proxy.cut(away),
+            Outage::Stopped(cluster) => {
+                let mut command = cluster.server(!away);
+                // pg_ctl waits; the application under test runs on this thread.
+                tokio::task::spawn_blocking(move || succeed(&mut command)).await.unwrap();
+            }
+        }
+    }
+}
+
+/// PostgreSQL goes away under intake for three seconds (a proxy closes
+/// every connection and refuses new ones) and returns.
 #[actix_web::test]
 async fn intake_rides_out_postgres_going_away_and_coming_back() {
+    let Some((app, proxy)) = on_postgres_through_a_proxy().await else { return };
+    intake_rides_out(&app, Outage::Cut(&proxy), Duration::from_secs(3)).await;
+}
+
+/// PostgreSQL itself stopped under intake for ten seconds (`pg_ctl stop -m
+/// immediate`: what was in flight is cut, a commit may have been made
+/// whose answer never came) and started again.
+#[actix_web::test]
+async fn intake_rides_out_postgres_stopped_for_ten_seconds() {
+    if std::env::var("DOMOVOY_TEST_POSTGRES_URL").is_err() {
+        eprintln!("skipped: DOMOVOY_TEST_POSTGRES_URL is not set");
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("domovoy-pg-{}", uuid::Uuid::now_v7().simple()));
+    let Some(postgres) = ScratchPostgres::start(&dir) else {
+        eprintln!("skipped: PostgreSQL's server programs (initdb, pg_ctl) are not installed");
+        return;
+    };
+    let url = postgres.url();
+    let app = TestApp::spawn_configured(|settings| {
+        settings.database_url = Some(domovoy::settings::Secret::new(url));
+    })
+    .await;
+    intake_rides_out(&app, Outage::Stopped(&postgres), Duration::from_secs(10)).await;
+    drop(app);
+    drop(postgres);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// While the database is away tickets are answered 503 and readiness says
+/// so, never 201 for what was not committed; every 201 is stored once;
+/// intake answers 201 again within 5 s of its return, without a restart;
+/// the refused requests retried with their keys are filed once.
+async fn intake_rides_out(app: &TestApp, outage: Outage<'_>, away: Duration) {
     use std::collections::HashMap;
     use std::sync::Mutex;
     use std::time::Instant;
-    let Some((app, proxy)) = on_postgres_through_a_proxy().await else { return };
     let token = app.token("dispatcher").await;
-    let building = building_id(&app, &app.token("admin").await, "БЦ «Гранит»").await;
+    let building = building_id(app, &app.token("admin").await, "БЦ «Гранит»").await;
     let prefix = format!("База ушла {}", uuid::Uuid::now_v7().simple());
     let post = {
         let (url, token, building, prefix) =
@@ -327,20 +502,25 @@ async fn intake_rides_out_postgres_going_away_and_coming_back() {
         }
     };
 
-    // Four writers for seven seconds; the database goes at 1.5 s for 3 s.
+    // Four writers; the database goes at 1.5 s for `away`; they go on
+    // 2.5 s after it returned.
     let started = Instant::now();
-    // Each request's key → its status, the ticket answered, when it came back.
-    type Outcomes = Arc<Mutex<HashMap<String, (u16, Option<String>, Duration)>>>;
+    let run_for = away + Duration::from_secs(4);
+    // Each request's key → its status, the ticket answered, when it came
+    // back, how long it took.
+    type Outcomes = Arc<Mutex<HashMap<String, (u16, Option<String>, Duration, Duration)>>>;
     let outcomes: Outcomes = Arc::default();
     let mut writers = Vec::new();
     for writer in 0..4 {
         let (post, outcomes) = (post.clone(), outcomes.clone());
         writers.push(tokio::spawn(async move {
             let mut n = 0;
-            while started.elapsed() < Duration::from_secs(7) {
+            while started.elapsed() < run_for {
                 let key = format!("away-{writer}-{n}");
                 n += 1;
+                let asked = Instant::now();
                 let answer = post(key.clone()).await.unwrap();
+                let took = asked.elapsed();
                 let status = answer.status().as_u16();
                 let id = if status == 201 {
                     answer.json::<Value>().await.unwrap()["id"].as_str().map(str::to_owned)
@@ -350,39 +530,45 @@ async fn intake_rides_out_postgres_going_away_and_coming_back() {
                     tokio::time::sleep(Duration::from_millis(50)).await;
                     None
                 };
-                outcomes.lock().unwrap().insert(key, (status, id, started.elapsed()));
+                outcomes.lock().unwrap().insert(key, (status, id, started.elapsed(), took));
             }
         }));
     }
     tokio::time::sleep(Duration::from_millis(1_500)).await;
-    proxy.cut(true);
+    outage.set(true).await;
     let cut_at = started.elapsed();
     tokio::time::sleep(Duration::from_millis(500)).await;
     let ready = client().get(app.url("/readyz")).send().await.unwrap();
     assert_eq!(ready.status(), StatusCode::SERVICE_UNAVAILABLE, "not ready while the database is away");
-    tokio::time::sleep(Duration::from_millis(2_500)).await;
-    proxy.cut(false);
+    tokio::time::sleep(away.saturating_sub(Duration::from_millis(500))).await;
+    outage.set(false).await;
     let back_at = started.elapsed();
     for writer in writers {
         writer.await.unwrap();
     }
 
     let outcomes = outcomes.lock().unwrap().clone();
-    let refused: Vec<&String> = outcomes.iter().filter(|(_, (s, _, _))| *s == 503).map(|(k, _)| k).collect();
+    let refused: Vec<&String> = outcomes.iter().filter(|(_, (s, ..))| *s == 503).map(|(k, _)| k).collect();
     assert!(!refused.is_empty(), "some requests came while the database was away");
-    assert!(outcomes.values().any(|(s, _, at)| *s == 201 && *at < cut_at), "tickets were filed before");
+    assert!(outcomes.values().any(|(s, _, at, _)| *s == 201 && *at < cut_at), "tickets were filed before");
     let first_after = outcomes
         .values()
-        .filter(|(s, _, at)| *s == 201 && *at > back_at)
-        .map(|(_, _, at)| *at - back_at)
+        .filter(|(s, _, at, _)| *s == 201 && *at > back_at)
+        .map(|(_, _, at, _)| *at - back_at)
         .min()
         .expect("tickets are filed again after the database returned");
     assert!(
         first_after < Duration::from_secs(5),
         "intake answered 201 again {first_after:?} after the database returned"
     );
+    let slowest_refusal = outcomes.values().filter(|(s, ..)| *s == 503).map(|(.., took)| *took).max();
+    // Only the requests in flight when it went wait out the pool's timeout
+    // (one per writer); once one has, the others are told within a second.
+    let slow = outcomes.values().filter(|(s, .., took)| *s == 503 && *took > Duration::from_secs(2)).count();
+    assert!(slow <= 4, "{slow} refusals took more than 2 s");
     eprintln!(
-        "{} requests, {} refused while away; 201 again {first_after:?} after the database returned",
+        "away {away:?}: {} requests, {} refused while away (the slowest refusal took {slowest_refusal:?}); \
+         201 again {first_after:?} after the database returned",
         outcomes.len(),
         refused.len()
     );
@@ -393,7 +579,7 @@ async fn intake_rides_out_postgres_going_away_and_coming_back() {
     }
     let stored = tickets_by_text(&app.url(""), &token, &prefix).await;
     assert_eq!(stored.len(), outcomes.len(), "every request filed");
-    for (key, (status, id, _)) in &outcomes {
+    for (key, (status, id, ..)) in &outcomes {
         let ids = &stored[&format!("{prefix} {key}")];
         assert_eq!(ids.len(), 1, "{key} stored once");
         if *status == 201 {
