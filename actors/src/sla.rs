@@ -71,7 +71,10 @@ pub async fn compute<'a>(
 }
 
 /// The ticket's SLA at `now` under `policy`, the ticket's building being in
-/// `zone` (for a caller that has read both already: intake).
+/// `zone` (for a caller that has read both already: intake). Against the
+/// deadlines it had, a ticket keeps a warning or breach it was given when
+/// `now` is earlier than the time that gave it ([`domovoy_domain::sla::SlaState::judged_again`]:
+/// the wall clock was set back).
 pub fn under(
     policy: &SlaPolicy,
     calendar: Arc<ProductionCalendar>,
@@ -89,9 +92,13 @@ pub fn under(
         pauses,
     };
     let status = evaluate(Some(&policy.targets), &clock, &timeline, now);
+    let same_deadlines = ticket.sla.policy_id == Some(policy.id)
+        && ticket.sla.response_due == status.response_due
+        && ticket.sla.resolution_due == status.resolution_due;
+    let state = if same_deadlines { status.state.judged_again(ticket.sla.state) } else { status.state };
     TicketSla {
         policy_id: Some(policy.id),
-        state: status.state,
+        state,
         response_due: status.response_due,
         resolution_due: status.resolution_due,
         next_change: status.next_change,

@@ -279,6 +279,21 @@ impl SlaState {
     pub const ALL: &'static [SlaState] =
         &[Self::None, Self::Met, Self::Paused, Self::Active, Self::Warning, Self::Breached];
 
+    /// The state of a target judged again against the same deadlines: the
+    /// verdict given before stands when the new one would step back (the
+    /// clock was set back, after an NTP correction or a restored snapshot),
+    /// so a warning or a breach already announced is neither taken back nor
+    /// announced a second time when the real time comes. Everything else
+    /// (met, paused, a later verdict) is the new state.
+    pub const fn judged_again(self, before: SlaState) -> SlaState {
+        // Time takes a running target from active to warning to breached;
+        // against the same deadlines only a clock set back goes the other way.
+        match (before, self) {
+            (Self::Warning, Self::Active) | (Self::Breached, Self::Active | Self::Warning) => before,
+            _ => self,
+        }
+    }
+
     pub const fn code(self) -> &'static str {
         match self {
             Self::None => "none",
@@ -553,6 +568,25 @@ mod tests {
 
     fn around(zone: Tz) -> WorkClock {
         WorkClock { schedule: Schedule::AroundTheClock, calendar: Arc::new(ProductionCalendar::russian()), zone }
+    }
+
+    #[test]
+    fn a_verdict_judged_again_at_an_earlier_time_stands_and_any_other_change_is_taken() {
+        use SlaState::*;
+        // The clock set back: the warning or breach given before stands.
+        assert_eq!(Active.judged_again(Warning), Warning);
+        assert_eq!(Active.judged_again(Breached), Breached);
+        assert_eq!(Warning.judged_again(Breached), Breached);
+        // Time going on, or facts changing (answered, done, on hold).
+        assert_eq!(Warning.judged_again(Active), Warning);
+        assert_eq!(Breached.judged_again(Warning), Breached);
+        assert_eq!(Met.judged_again(Breached), Met);
+        assert_eq!(Paused.judged_again(Warning), Paused);
+        assert_eq!(Active.judged_again(Paused), Active);
+        for &state in SlaState::ALL {
+            assert_eq!(state.judged_again(state), state);
+            assert_eq!(state.judged_again(None), state);
+        }
     }
 
     #[test]

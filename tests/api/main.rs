@@ -9,6 +9,7 @@ mod admin;
 mod auth;
 mod backup;
 mod calls;
+mod clock;
 mod cluster;
 mod crash;
 mod demo;
