@@ -191,6 +191,43 @@ async fn a_reply_lost_after_the_commit_is_answered_again_by_the_retry_on_postgre
     a_lost_reply_is_answered_again_by_the_retry(app).await;
 }
 
+/// A guard's arrival mark whose answer is lost after the commit (the desk's
+/// network drops it): the desk marks again and is answered 409
+/// `already_on_site` with the visit the lost answer carried; one visit is
+/// recorded. An arrival needs no key: the open visit is its own.
+#[actix_web::test]
+async fn an_arrival_mark_whose_reply_was_lost_is_recorded_once() {
+    let app = TestApp::spawn().await;
+    let tower = building_id(&app, &app.token("admin").await, "ЖК «Северная звезда»").await;
+    let (resident, guard) = (app.token("+79001000001").await, app.token("guard").await);
+    let body = json!({"kind": "vehicle", "visitor_name": "Сергеев Олег", "plate": "а 777 мр 799"});
+    let issued = app.post(&resident, "/api/v1/passes", &body).await;
+    assert_eq!(issued.status(), StatusCode::CREATED);
+    let pass = issued.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+    let proxy = FaultProxy::start(format!("127.0.0.1:{}", app.port)).await;
+    let mark = || {
+        client()
+            .post(format!("http://127.0.0.1:{}/api/v1/passes/{pass}/arrival", proxy.port))
+            .bearer_auth(&guard)
+            .timeout(Duration::from_secs(10))
+            .json(&json!({}))
+            .send()
+    };
+
+    proxy.lose_replies(1);
+    let lost = mark().await;
+    assert!(lost.is_err(), "the first answer was to be lost: {lost:?}");
+    let again = mark().await.unwrap();
+    assert_eq!(again.status(), StatusCode::CONFLICT);
+    let again: Value = again.json().await.unwrap();
+    assert_eq!(again["error"]["code"], "already_on_site");
+
+    let on_site: Value = app.get(&guard, &format!("/api/v1/visits?building_id={tower}")).await.json().await.unwrap();
+    let visits: Vec<&Value> = on_site["items"].as_array().unwrap().iter().filter(|v| v["pass_id"] == pass).collect();
+    assert_eq!(visits.len(), 1, "one visit recorded: {on_site}");
+    assert_eq!(visits[0]["id"], again["visit"]["id"], "the retry is told of the visit the lost answer carried");
+}
+
 /// A tmpfs of `megabytes` mounted for the test, unmounted (lazily: the app
 /// may still hold its files) when dropped; `None` where this process may
 /// not mount.
