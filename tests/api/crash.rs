@@ -54,9 +54,7 @@ async fn stored(node: &Node, token: &str) -> HashMap<String, Vec<String>> {
 
 /// The id of the first building `token` sees on `node`.
 async fn first_building(node: &Node, token: &str) -> String {
-    let buildings: Vec<Value> =
-        client().get(node.url("/api/v1/buildings")).bearer_auth(token).send().await.unwrap().json().await.unwrap();
-    buildings[0]["id"].as_str().unwrap().to_owned()
+    node.get_json(token, "/api/v1/buildings").await[0]["id"].as_str().unwrap().to_owned()
 }
 
 /// How the node is stopped midway.

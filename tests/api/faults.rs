@@ -136,6 +136,19 @@ fn through(url: &str, port: u16) -> (String, String) {
     (format!("{scheme}://{user}127.0.0.1:{port}/{path}"), host)
 }
 
+/// Sends through `proxy` with the server's answer lost (asserted: the
+/// client sees its connection broken), then again; the retry's answer.
+pub async fn answer_after_a_lost_reply<F, Sent>(proxy: &FaultProxy, send: F) -> reqwest::Response
+where
+    F: Fn() -> Sent,
+    Sent: Future<Output = reqwest::Result<reqwest::Response>>,
+{
+    proxy.lose_replies(1);
+    let lost = send().await;
+    assert!(lost.is_err(), "the first answer was to be lost: {lost:?}");
+    send().await.unwrap()
+}
+
 /// A ticket filed through a proxy that loses the server's answer: the
 /// ticket was committed, the dispatcher's client saw only a broken
 /// connection and sends the same request again with the same key. It gets
@@ -157,11 +170,7 @@ async fn a_lost_reply_is_answered_again_by_the_retry(app: TestApp) {
             .send()
     };
 
-    proxy.lose_replies(1);
-    let lost = send().await;
-    assert!(lost.is_err(), "the first answer was to be lost: {lost:?}");
-
-    let again = send().await.unwrap();
+    let again = answer_after_a_lost_reply(&proxy, send).await;
     assert_eq!(again.status(), StatusCode::CREATED);
     assert_eq!(again.headers().get("idempotent-replayed").and_then(|v| v.to_str().ok()), Some("true"));
     let ticket: Value = again.json().await.unwrap();
@@ -214,10 +223,7 @@ async fn an_arrival_mark_whose_reply_was_lost_is_recorded_once() {
             .send()
     };
 
-    proxy.lose_replies(1);
-    let lost = mark().await;
-    assert!(lost.is_err(), "the first answer was to be lost: {lost:?}");
-    let again = mark().await.unwrap();
+    let again = answer_after_a_lost_reply(&proxy, mark).await;
     assert_eq!(again.status(), StatusCode::CONFLICT);
     let again: Value = again.json().await.unwrap();
     assert_eq!(again["error"]["code"], "already_on_site");
@@ -306,9 +312,12 @@ async fn a_full_disk_under_postgres_refuses_writes_with_503_and_recovers_when_sp
         eprintln!("skipped: this process may not mount a tmpfs (the test needs root)");
         return;
     };
-    let Some(postgres) = ScratchPostgres::start(&disk.0.join("pgdata")) else {
-        eprintln!("skipped: PostgreSQL's server programs (initdb, pg_ctl) are not installed");
-        return;
+    let postgres = match ScratchPostgres::start(&disk.0.join("pgdata")) {
+        Ok(postgres) => postgres,
+        Err(why) => {
+            eprintln!("skipped: {why}");
+            return;
+        }
     };
     let url = postgres.url();
     let app = TestApp::spawn_configured(|settings| {
@@ -394,21 +403,27 @@ struct ScratchPostgres {
 }
 
 impl ScratchPostgres {
-    /// Creates and starts a cluster in `data`; `None` where the server
-    /// programs are not installed.
-    fn start(data: &std::path::Path) -> Option<ScratchPostgres> {
+    /// Creates and starts a cluster in `data`; where it cannot, why (the
+    /// test says it skipped).
+    fn start(data: &std::path::Path) -> Result<ScratchPostgres, &'static str> {
         let bin = std::fs::read_dir("/usr/lib/postgresql")
-            .ok()?
+            .into_iter()
+            .flatten()
             .filter_map(|entry| Some(entry.ok()?.path().join("bin")))
             .filter(|bin| bin.join("initdb").exists())
-            .max()?;
+            .max()
+            .ok_or("PostgreSQL's server programs (initdb, pg_ctl) are not installed")?;
+        let root = std::process::Command::new("id").arg("-u").output().is_ok_and(|id| id.stdout == b"0\n");
+        if !root {
+            return Err("the cluster runs as the postgres user, which takes root to switch to");
+        }
         std::fs::create_dir_all(data).unwrap();
         succeed(std::process::Command::new("chown").arg("postgres:postgres").arg(data));
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let cluster = ScratchPostgres { bin, data: data.to_owned(), port };
         succeed(&mut cluster.program("initdb", &["--auth=trust", "--username=postgres", "--no-sync"]));
         succeed(&mut cluster.server(true));
-        Some(cluster)
+        Ok(cluster)
     }
 
     fn url(&self) -> String {
@@ -498,9 +513,12 @@ async fn intake_rides_out_postgres_stopped_for_ten_seconds() {
         return;
     }
     let dir = std::env::temp_dir().join(format!("domovoy-pg-{}", uuid::Uuid::now_v7().simple()));
-    let Some(postgres) = ScratchPostgres::start(&dir) else {
-        eprintln!("skipped: PostgreSQL's server programs (initdb, pg_ctl) are not installed");
-        return;
+    let postgres = match ScratchPostgres::start(&dir) {
+        Ok(postgres) => postgres,
+        Err(why) => {
+            eprintln!("skipped: {why}");
+            return;
+        }
     };
     let url = postgres.url();
     let app = TestApp::spawn_configured(|settings| {

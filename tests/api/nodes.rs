@@ -88,6 +88,13 @@ impl Node {
         let _ = self.child.wait();
     }
 
+    /// `GET path` with `token`, its JSON body.
+    pub async fn get_json(&self, token: &str, path: &str) -> serde_json::Value {
+        let response = client().get(self.url(path)).bearer_auth(token).send().await.unwrap();
+        assert!(response.status().is_success(), "GET {path}: {}", response.status());
+        response.json().await.unwrap()
+    }
+
     pub async fn token(&self, login: &str) -> String {
         let response = client()
             .post(self.url("/api/v1/auth/login"))

@@ -627,16 +627,11 @@ async fn a_batch_survives_a_kill(test_db: domovoy_store::testing::TestDb) {
     let mut node = Node::start(&dir, &env).await;
     let phone = node.token("technician").await;
     let call = |port: u16, path: &str| format!("http://127.0.0.1:{port}{path}");
-    let buildings: Vec<Value> = client()
-        .get(call(node.port, "/api/v1/buildings"))
-        .bearer_auth(&phone)
-        .send()
-        .await
+    let buildings = node.get_json(&phone, "/api/v1/buildings").await;
+    let tower = buildings.as_array().unwrap().iter().find(|b| b["name"] == NORTH_STAR).unwrap()["id"]
+        .as_str()
         .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let tower = buildings.iter().find(|b| b["name"] == NORTH_STAR).unwrap()["id"].as_str().unwrap().to_owned();
+        .to_owned();
     let body = json!({"building_id": tower, "description": "Проверка стояков по всему дому", "source": "staff"});
     let dispatcher = node.token("dispatcher").await;
     let created: Value = client()
