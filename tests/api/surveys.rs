@@ -260,6 +260,37 @@ async fn a_survey_is_published_answered_once_and_counted_on_postgres() {
     a_survey_is_published_answered_once_and_counted(&app).await;
 }
 
+/// A resident's answers whose reply is lost after the commit (a loopback
+/// proxy drops the server's answer): the form's retry with the same key is
+/// answered as the first time, and the answers count once.
+#[actix_web::test]
+async fn answers_whose_reply_was_lost_count_once() {
+    use crate::faults::{FaultProxy, answer_after_a_lost_reply};
+    let app = TestApp::spawn().await;
+    let service = app.token("service").await;
+    let tower = building_id(&app, &service, "ЖК «Северная звезда»").await;
+    let body = json!({ "title": "Уборка двора", "questions": questions(), "audience": { "building_ids": [tower] },
+                       "anonymous": true });
+    let (survey, id) = published(&app, &service, &body).await;
+    let ivanov = app.token("+79001000001").await;
+    let proxy = FaultProxy::start(format!("127.0.0.1:{}", app.port)).await;
+    let form = answers(&survey, 1, 4, 9, "Чисто", true);
+    let send = || {
+        crate::helpers::client()
+            .post(format!("http://127.0.0.1:{}/api/v1/surveys/{id}/responses", proxy.port))
+            .bearer_auth(&ivanov)
+            .header("Idempotency-Key", "lost-answers-1")
+            .timeout(std::time::Duration::from_secs(10))
+            .json(&form)
+            .send()
+    };
+    let again = answer_after_a_lost_reply(&proxy, send).await;
+    assert_eq!(again.status(), StatusCode::CREATED);
+    assert_eq!(again.headers().get("idempotent-replayed").and_then(|v| v.to_str().ok()), Some("true"));
+    let results: Value = app.get(&service, &format!("/api/v1/surveys/{id}/results")).await.json().await.unwrap();
+    assert_eq!(results["responses"], 1, "{results}");
+}
+
 #[actix_web::test]
 async fn a_named_vote_per_unit_keeps_who_answered_and_counts_units() {
     let app = TestApp::spawn().await;

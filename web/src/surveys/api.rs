@@ -18,7 +18,7 @@ use domovoy_domain::survey::{Question, Summary, Survey};
 use crate::auth::Caller;
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
-use crate::tickets::api::idempotency_header;
+use crate::tickets::api::{idempotency_header, replayed};
 
 /// One question.
 #[derive(Debug, Serialize, ToSchema)]
@@ -303,10 +303,7 @@ pub async fn answer_survey(
     let key = idempotency_header(&req)?.map(AnswerKey);
     match surveys::respond(&state, &caller, SurveyId::from_uuid(*id), &body, key).await? {
         Responded::Recorded { body } => Ok(HttpResponse::Created().json(body)),
-        Responded::Replayed { status, body } => {
-            let status = actix_web::http::StatusCode::from_u16(status).map_err(ApiError::internal)?;
-            Ok(HttpResponse::build(status).json(body))
-        }
+        Responded::Replayed { status, body } => Ok(replayed(status, body)),
     }
 }
 

@@ -179,6 +179,13 @@ pub(crate) fn idempotency_header(req: &HttpRequest) -> Result<Option<String>, Ap
     Ok(Some(key.to_owned()))
 }
 
+/// The first answer to a request sent again with its `Idempotency-Key`,
+/// as it was stored, marked `Idempotent-Replayed: true`.
+pub(crate) fn replayed(status: u16, body: serde_json::Value) -> HttpResponse {
+    let status = actix_web::http::StatusCode::from_u16(status).unwrap_or(actix_web::http::StatusCode::CREATED);
+    HttpResponse::build(status).insert_header(("Idempotent-Replayed", "true")).json(body)
+}
+
 /// The request's `Idempotency-Key` with the hash of what it asks for.
 fn idempotency_key(req: &HttpRequest, body: &NewTicket) -> Result<Option<IdempotencyKey>, ApiError> {
     let Some(key) = idempotency_header(req)? else { return Ok(None) };
@@ -212,17 +219,9 @@ pub async fn create_ticket(
     body: web::Json<NewTicket>,
 ) -> Result<HttpResponse, ApiError> {
     let key = idempotency_key(&req, &body)?;
-    let replayed = key.is_some();
     match tickets::create(&state, &caller, &body, key, render_created).await? {
         Intake::Created { body, .. } => Ok(HttpResponse::Created().json(body)),
-        Intake::Replayed { status, body } => {
-            let status = actix_web::http::StatusCode::from_u16(status).unwrap_or(actix_web::http::StatusCode::CREATED);
-            let mut response = HttpResponse::build(status);
-            if replayed {
-                response.insert_header(("Idempotent-Replayed", "true"));
-            }
-            Ok(response.json(body))
-        }
+        Intake::Replayed { status, body } => Ok(replayed(status, body)),
     }
 }
 
