@@ -304,26 +304,11 @@ async fn a_full_disk_refuses_writes_with_503_and_recovers_when_space_returns() {
 /// without restarting either server.
 #[actix_web::test]
 async fn a_full_disk_under_postgres_refuses_writes_with_503_and_recovers_when_space_returns() {
-    if std::env::var("DOMOVOY_TEST_POSTGRES_URL").is_err() {
-        eprintln!("skipped: DOMOVOY_TEST_POSTGRES_URL is not set");
-        return;
-    }
     let Some(disk) = SmallDisk::mount(192) else {
         eprintln!("skipped: this process may not mount a tmpfs (the test needs root)");
         return;
     };
-    let postgres = match ScratchPostgres::start(&disk.0.join("pgdata")) {
-        Ok(postgres) => postgres,
-        Err(why) => {
-            eprintln!("skipped: {why}");
-            return;
-        }
-    };
-    let url = postgres.url();
-    let app = TestApp::spawn_configured(|settings| {
-        settings.database_url = Some(domovoy::settings::Secret::new(url));
-    })
-    .await;
+    let Some((app, postgres)) = on_scratch_postgres(&disk.0.join("pgdata")).await else { return };
     // The write-ahead log moves to a fresh segment, written out whole
     // before the disk fills: the log of the tickets below has room (a
     // segment that cannot be created is a PANIC, a restart of the
@@ -389,6 +374,22 @@ async fn fill_up_and_recover(app: &TestApp, disk: &SmallDisk, backend: &str) {
     let after = tickets_by_text(&app.url(""), &token, &prefix).await;
     assert_eq!(after.len(), created + 2);
     assert!(after.values().all(|ids| ids.len() == 1), "nothing stored twice");
+}
+
+/// An app on a PostgreSQL cluster of its own in `data`, or `None` (said)
+/// without `DOMOVOY_TEST_POSTGRES_URL` or where the cluster cannot be made.
+async fn on_scratch_postgres(data: &std::path::Path) -> Option<(TestApp, ScratchPostgres)> {
+    if std::env::var("DOMOVOY_TEST_POSTGRES_URL").is_err() {
+        eprintln!("skipped: DOMOVOY_TEST_POSTGRES_URL is not set");
+        return None;
+    }
+    let postgres = ScratchPostgres::start(data).inspect_err(|why| eprintln!("skipped: {why}")).ok()?;
+    let url = postgres.url();
+    let app = TestApp::spawn_configured(|settings| {
+        settings.database_url = Some(domovoy::settings::Secret::new(url));
+    })
+    .await;
+    Some((app, postgres))
 }
 
 /// A PostgreSQL cluster of the test's own (initdb'd as the `postgres`
@@ -508,23 +509,8 @@ async fn intake_rides_out_postgres_going_away_and_coming_back() {
 /// whose answer never came) and started again.
 #[actix_web::test]
 async fn intake_rides_out_postgres_stopped_for_ten_seconds() {
-    if std::env::var("DOMOVOY_TEST_POSTGRES_URL").is_err() {
-        eprintln!("skipped: DOMOVOY_TEST_POSTGRES_URL is not set");
-        return;
-    }
     let dir = std::env::temp_dir().join(format!("domovoy-pg-{}", uuid::Uuid::now_v7().simple()));
-    let postgres = match ScratchPostgres::start(&dir) {
-        Ok(postgres) => postgres,
-        Err(why) => {
-            eprintln!("skipped: {why}");
-            return;
-        }
-    };
-    let url = postgres.url();
-    let app = TestApp::spawn_configured(|settings| {
-        settings.database_url = Some(domovoy::settings::Secret::new(url));
-    })
-    .await;
+    let Some((app, postgres)) = on_scratch_postgres(&dir).await else { return };
     intake_rides_out(&app, Outage::Stopped(&postgres), Duration::from_secs(10)).await;
     drop(app);
     drop(postgres);
