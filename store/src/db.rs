@@ -113,18 +113,11 @@ const WAIT_WHILE_UNREACHABLE: Duration = Duration::from_secs(1);
 pub struct PgDb {
     pool: PgPool,
     unreachable: Arc<AtomicBool>,
-    wait_while_unreachable: Duration,
-    max_connections: u32,
 }
 
 impl PgDb {
-    fn new(pool: PgPool, options: &DbOptions) -> Self {
-        Self {
-            pool,
-            unreachable: Arc::default(),
-            wait_while_unreachable: WAIT_WHILE_UNREACHABLE.min(options.acquire_timeout),
-            max_connections: options.max_connections,
-        }
+    fn new(pool: PgPool) -> Self {
+        Self { pool, unreachable: Arc::default() }
     }
 
     async fn acquire(&self) -> StoreResult<PoolConnection<Postgres>> {
@@ -140,15 +133,17 @@ impl PgDb {
     /// timeout with every connection of the pool open and lent is a busy
     /// pool, not an unreachable server, and changes nothing.
     async fn watched<T>(&self, asking: impl Future<Output = Result<T, sqlx::Error>>) -> StoreResult<T> {
+        let options = self.pool.options();
         let answer = if self.unreachable.load(Ordering::Relaxed) {
-            tokio::time::timeout(self.wait_while_unreachable, asking).await.unwrap_or(Err(sqlx::Error::PoolTimedOut))
+            let wait = WAIT_WHILE_UNREACHABLE.min(options.get_acquire_timeout());
+            tokio::time::timeout(wait, asking).await.unwrap_or(Err(sqlx::Error::PoolTimedOut))
         } else {
             asking.await
         };
         let answer = answer.map_err(StoreError::from);
         match &answer {
             Ok(_) => self.unreachable.store(false, Ordering::Relaxed),
-            Err(error) if error.is_unavailable() && self.pool.size() < self.max_connections => {
+            Err(error) if error.is_unavailable() && self.pool.size() < options.get_max_connections() => {
                 self.unreachable.store(true, Ordering::Relaxed);
             }
             Err(_) => {}
@@ -179,7 +174,7 @@ impl Db {
                 .acquire_timeout(options.acquire_timeout)
                 .connect_with(connect)
                 .await?;
-            Ok(Db::Pg(PgDb::new(pool, options)))
+            Ok(Db::Pg(PgDb::new(pool)))
         } else if url.starts_with("sqlite:") {
             Self::connect_sqlite(url, options).await
         } else {

@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 
 use domovoy_store::testing::TestDb;
 
-use crate::helpers::{WsClient, client};
+use crate::helpers::{WsClient, client, id_of_user, users_path};
 use crate::nodes::Node;
 
 /// Debian's `libfaketime` (package `faketime`), the thread-safe variant.
@@ -97,7 +97,8 @@ async fn sla_timers_neither_fire_twice_nor_stop_when_the_wall_clock_steps_an_hou
     // evaluated again, at a time before its deadline.
     clock.step_to(0);
     tokio::time::sleep(Duration::from_millis(200)).await;
-    let technician = user_id(&node, &admin, "technician").await;
+    let users = node.get_json(&admin, &users_path("technician")).await;
+    let technician = id_of_user(&users, "technician");
     let assigned = client()
         .put(node.url(&format!("/api/v1/tickets/{id}/assignee")))
         .bearer_auth(&dispatcher)
@@ -146,10 +147,4 @@ async fn next_sla_change(
             meanwhile.push(event);
         }
     }
-}
-
-async fn user_id(node: &Node, admin: &str, login: &str) -> String {
-    let list = node.get_json(admin, &format!("/api/v1/users?q={login}&kind=")).await;
-    let user = list.as_array().unwrap().iter().find(|u| u["login"] == login).unwrap();
-    user["id"].as_str().unwrap().to_owned()
 }

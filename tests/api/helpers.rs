@@ -143,11 +143,8 @@ impl TestApp {
 
     /// The id of a demo account.
     pub async fn user_id(&self, admin_token: &str, login: &str) -> String {
-        let list: Value = self.get(admin_token, &format!("/api/v1/users?q={login}&kind=")).await.json().await.unwrap();
-        list.as_array().unwrap().iter().find(|u| u["login"] == login).unwrap_or_else(|| panic!("no user {login}"))["id"]
-            .as_str()
-            .unwrap()
-            .to_owned()
+        let list: Value = self.get(admin_token, &users_path(login)).await.json().await.unwrap();
+        id_of_user(&list, login)
     }
 }
 
@@ -322,4 +319,15 @@ pub async fn tickets_by_text(base: &str, token: &str, text: &str) -> std::collec
             None => return found,
         }
     }
+}
+
+/// The user search that finds the account `login` (every kind).
+pub fn users_path(login: &str) -> String {
+    format!("/api/v1/users?q={login}&kind=")
+}
+
+/// The id of the account `login` in a user search's answer.
+pub fn id_of_user(list: &Value, login: &str) -> String {
+    let user = list.as_array().unwrap().iter().find(|u| u["login"] == login);
+    user.unwrap_or_else(|| panic!("no user {login}"))["id"].as_str().unwrap().to_owned()
 }
