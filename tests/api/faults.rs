@@ -311,8 +311,8 @@ async fn a_full_disk_under_postgres_refuses_writes_with_503_and_recovers_when_sp
     let Some((app, postgres)) = on_scratch_postgres(&disk.0.join("pgdata")).await else { return };
     // The write-ahead log moves to a fresh segment, written out whole
     // before the disk fills: the log of the tickets below has room (a
-    // segment that cannot be created is a PANIC, a restart of the
-    // cluster, which is another failure than this one).
+    // segment that cannot be created is a PANIC, PostgreSQL stopping
+    // itself: `postgres_out_of_log_space…`).
     postgres.sql("CHECKPOINT; SELECT pg_switch_wal()");
     fill_up_and_recover(&app, &disk, "PostgreSQL").await;
     drop(app);
@@ -322,6 +322,112 @@ async fn a_full_disk_under_postgres_refuses_writes_with_503_and_recovers_when_sp
     assert!(!full.is_empty(), "PostgreSQL did not run out of space:\n{log}");
     assert!(!log.contains("PANIC"), "PostgreSQL crashed:\n{log}");
     eprintln!("PostgreSQL said: {}", full[0]);
+}
+
+/// PostgreSQL's write-ahead log out of space (the log on a small disk of
+/// its own, in 1 MB segments; the tables elsewhere): PostgreSQL cannot go
+/// on without its log and stops itself (a PANIC). Meanwhile tickets are
+/// answered 503, never 201 without a commit; once the administrator makes
+/// room and starts PostgreSQL, intake answers 201 again without
+/// restarting Domovoy, and the refused requests retried with their keys
+/// are filed once. Every 201 is stored once.
+#[actix_web::test]
+async fn postgres_out_of_log_space_stops_and_intake_recovers_when_it_is_started() {
+    use std::time::Instant;
+    let Some(disk) = SmallDisk::mount(64) else {
+        eprintln!("skipped: this process may not mount a tmpfs (the test needs root)");
+        return;
+    };
+    let data = std::env::temp_dir().join(format!("domovoy-pg-{}", uuid::Uuid::now_v7().simple()));
+    let _ = std::process::Command::new("chown").arg("postgres:postgres").arg(&disk.0).status();
+    let wal = format!("--waldir={}", disk.0.join("wal").display());
+    let Some((app, postgres)) = on_scratch_postgres_with(&data, &[&wal, "--wal-segsize=1"]).await else {
+        let _ = std::fs::remove_dir_all(&data);
+        return;
+    };
+    let token = app.token("dispatcher").await;
+    let building = building_id(&app, &app.token("admin").await, "БЦ «Гранит»").await;
+    let prefix = format!("Журнал полон {}", uuid::Uuid::now_v7().simple());
+    let post = |key: String| {
+        let body = json!({ "building_id": building, "description": format!("{prefix} {key} — течь"), "source": "phone" });
+        client()
+            .post(app.url("/api/v1/tickets"))
+            .bearer_auth(&token)
+            .header("Idempotency-Key", key)
+            .timeout(Duration::from_secs(15))
+            .json(&body)
+            .send()
+    };
+
+    // The log keeps only what the last checkpoint needs (the set-up's
+    // segments go instead of waiting to be reused, so that making room
+    // later lets PostgreSQL recover and the log fills within a segment), and
+    // from then on everything (a replication slot whose standby never
+    // comes, a common way for a log to fill a disk): it has to grow.
+    postgres.sql("ALTER SYSTEM SET wal_recycle = off");
+    postgres.sql("SELECT pg_reload_conf()");
+    postgres.sql("CHECKPOINT");
+    postgres.sql("SELECT pg_create_physical_replication_slot('standby_never_came', true)");
+    // The log's disk filled; tickets one after another until PostgreSQL
+    // stops, and on for two seconds more.
+    let filler = disk.fill();
+    let (mut filed, mut refused) = (Vec::new(), Vec::new());
+    let mut first_refusal: Option<Instant> = None;
+    for n in 0..20_000 {
+        if first_refusal.is_some_and(|at| at.elapsed() > Duration::from_secs(2)) {
+            break;
+        }
+        let key = format!("wal-{n}");
+        let answer = post(key.clone()).await.unwrap();
+        match answer.status() {
+            StatusCode::CREATED => filed.push(key),
+            StatusCode::SERVICE_UNAVAILABLE => {
+                assert_eq!(answer.json::<Value>().await.unwrap()["error"]["code"], "unavailable");
+                first_refusal.get_or_insert_with(Instant::now);
+                refused.push(key);
+            }
+            other => panic!("{key}: {other} {}", answer.text().await.unwrap()),
+        }
+    }
+    assert!(!refused.is_empty(), "{} tickets filed and PostgreSQL never ran out of log space", filed.len());
+    eprintln!("{} tickets filed before the log's disk was full, {} refused after", filed.len(), refused.len());
+    let log = std::fs::read_to_string(postgres.data.join("server.log")).unwrap();
+    let panic = log.lines().find(|line| line.contains("PANIC")).unwrap_or_else(|| panic!("no PANIC:\n{log}"));
+    assert!(panic.contains("No space left on device"), "{panic}");
+    eprintln!("PostgreSQL said: {panic}");
+
+    // Room made; PostgreSQL started again by the administrator (unless it
+    // came back by itself): 201 again, without restarting Domovoy.
+    std::fs::remove_file(filler).unwrap();
+    if postgres.running() {
+        eprintln!("PostgreSQL was running again by itself");
+    } else {
+        let mut start = postgres.server(true);
+        tokio::task::spawn_blocking(move || succeed(&mut start)).await.unwrap();
+    }
+    let started = Instant::now();
+    let back = loop {
+        let key = format!("back-{}", uuid::Uuid::now_v7().simple());
+        if post(key.clone()).await.unwrap().status() == StatusCode::CREATED {
+            filed.push(key);
+            break started.elapsed();
+        }
+        assert!(started.elapsed() < Duration::from_secs(5), "no 201 within 5 s of PostgreSQL's start");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    eprintln!("201 again {} ms after PostgreSQL started", back.as_millis());
+    for key in &refused {
+        assert_eq!(post(key.clone()).await.unwrap().status(), StatusCode::CREATED, "{key} retried");
+    }
+    let stored = tickets_by_text(&app.url(""), &token, &prefix).await;
+    for key in filed.iter().chain(&refused) {
+        let ids = stored.iter().filter(|(text, _)| text.contains(&format!(" {key} "))).map(|(_, ids)| ids.len());
+        assert_eq!(ids.sum::<usize>(), 1, "{key} is stored once");
+    }
+    assert_eq!(stored.len(), filed.len() + refused.len(), "nothing else was stored");
+    drop(app);
+    drop(postgres);
+    let _ = std::fs::remove_dir_all(&data);
 }
 
 /// Fills `disk`, which holds `app`'s database, and files tickets until one
@@ -379,11 +485,16 @@ async fn fill_up_and_recover(app: &TestApp, disk: &SmallDisk, backend: &str) {
 /// An app on a PostgreSQL cluster of its own in `data`, or `None` (said)
 /// without `DOMOVOY_TEST_POSTGRES_URL` or where the cluster cannot be made.
 async fn on_scratch_postgres(data: &std::path::Path) -> Option<(TestApp, ScratchPostgres)> {
+    on_scratch_postgres_with(data, &[]).await
+}
+
+/// [`on_scratch_postgres`] with more options for `initdb`.
+async fn on_scratch_postgres_with(data: &std::path::Path, initdb: &[&str]) -> Option<(TestApp, ScratchPostgres)> {
     if std::env::var("DOMOVOY_TEST_POSTGRES_URL").is_err() {
         eprintln!("skipped: DOMOVOY_TEST_POSTGRES_URL is not set");
         return None;
     }
-    let postgres = ScratchPostgres::start(data).inspect_err(|why| eprintln!("skipped: {why}")).ok()?;
+    let postgres = ScratchPostgres::start(data, initdb).inspect_err(|why| eprintln!("skipped: {why}")).ok()?;
     let url = postgres.url();
     let app = TestApp::spawn_configured(|settings| {
         settings.database_url = Some(domovoy::settings::Secret::new(url));
@@ -404,9 +515,9 @@ struct ScratchPostgres {
 }
 
 impl ScratchPostgres {
-    /// Creates and starts a cluster in `data`; where it cannot, why (the
-    /// test says it skipped).
-    fn start(data: &std::path::Path) -> Result<ScratchPostgres, &'static str> {
+    /// Creates (with `initdb`'s options besides ours) and starts a cluster
+    /// in `data`; where it cannot, why (the test says it skipped).
+    fn start(data: &std::path::Path, initdb: &[&str]) -> Result<ScratchPostgres, &'static str> {
         let bin = std::fs::read_dir("/usr/lib/postgresql")
             .into_iter()
             .flatten()
@@ -422,7 +533,8 @@ impl ScratchPostgres {
         succeed(std::process::Command::new("chown").arg("postgres:postgres").arg(data));
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let cluster = ScratchPostgres { bin, data: data.to_owned(), port };
-        succeed(&mut cluster.program("initdb", &["--auth=trust", "--username=postgres", "--no-sync"]));
+        let options = [&["--auth=trust", "--username=postgres", "--no-sync"], initdb].concat();
+        succeed(&mut cluster.program("initdb", &options));
         succeed(&mut cluster.server(true));
         Ok(cluster)
     }
@@ -450,6 +562,11 @@ impl ScratchPostgres {
         } else {
             self.program("pg_ctl", &["-m", "immediate", "-w", "stop"])
         }
+    }
+
+    /// Whether the server is running (`pg_ctl status`).
+    fn running(&self) -> bool {
+        self.program("pg_ctl", &["status"]).output().is_ok_and(|o| o.status.success())
     }
 
     /// One of the server programs, run as the `postgres` user on the data
@@ -512,6 +629,44 @@ async fn intake_rides_out_postgres_stopped_for_ten_seconds() {
     let dir = std::env::temp_dir().join(format!("domovoy-pg-{}", uuid::Uuid::now_v7().simple()));
     let Some((app, postgres)) = on_scratch_postgres(&dir).await else { return };
     intake_rides_out(&app, Outage::Stopped(&postgres), Duration::from_secs(10)).await;
+    drop(app);
+    drop(postgres);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// PostgreSQL restarted while nobody writes (a maintenance window, a minor
+/// upgrade): the pool's connections it closed are found out and replaced
+/// before they are lent (sqlx pings a connection before lending it), so
+/// the first requests after the restart are answered as if nothing
+/// happened, not 503. Lending without the ping fails this test.
+#[actix_web::test]
+async fn a_quiet_postgres_restart_goes_unnoticed() {
+    let dir = std::env::temp_dir().join(format!("domovoy-pg-{}", uuid::Uuid::now_v7().simple()));
+    let Some((app, postgres)) = on_scratch_postgres(&dir).await else { return };
+    let token = app.token("dispatcher").await;
+    let building = building_id(&app, &app.token("admin").await, "БЦ «Гранит»").await;
+    let file = |n: usize| {
+        let body = json!({ "building_id": building, "description": format!("После перезапуска {n}"), "source": "phone" });
+        let (app, token) = (&app, &token);
+        async move { app.post(token, "/api/v1/tickets", &body).await.status() }
+    };
+    // Eight at once, so that the pool holds several connections.
+    let warm = futures_util::future::join_all((0..8).map(file)).await;
+    assert!(warm.iter().all(|s| *s == StatusCode::CREATED), "{warm:?}");
+
+    for up in [false, true] {
+        let mut command = postgres.server(up);
+        tokio::task::spawn_blocking(move || succeed(&mut command)).await.unwrap();
+    }
+
+    // One by one, then eight at once: every pooled connection is asked for.
+    for n in 8..16 {
+        assert_eq!(file(n).await, StatusCode::CREATED, "ticket {n} after the restart");
+        let list = app.get(&token, "/api/v1/tickets?limit=1").await.status();
+        assert_eq!(list, StatusCode::OK, "a read after the restart");
+    }
+    let burst = futures_util::future::join_all((16..24).map(file)).await;
+    assert!(burst.iter().all(|s| *s == StatusCode::CREATED), "{burst:?}");
     drop(app);
     drop(postgres);
     let _ = std::fs::remove_dir_all(&dir);
