@@ -239,24 +239,37 @@ async fn hold_idle(
 }
 
 /// `board`: `sessions` on one building's topic, `rate` tickets a second
-/// for `duration`.
+/// for `duration`. With `frozen`, as many more sessions follow the same
+/// topic and never read: the server must cut them, keep its memory
+/// bounded, and deliver to the others as if they were not there.
 pub async fn board(
     server: &Arc<Server>,
     proc: Option<Proc>,
     sessions: usize,
+    frozen: usize,
     rate: f64,
     duration: Duration,
 ) -> anyhow::Result<Figures> {
     let building = server.building().await?;
+    let topic = format!("building:{building}");
     let run = new_run();
     let shared = Arc::new(Shared::default());
-    let opened =
-        ws::open_many(sessions, &server.ws_url(), &[format!("building:{building}")], &run, &shared, false).await?;
+    let opened = ws::open_many(sessions, &server.ws_url(), std::slice::from_ref(&topic), &run, &shared, false).await?;
+    let mut stopped = Vec::with_capacity(frozen);
+    for _ in 0..frozen {
+        stopped.push(ws::Frozen::open(&server.ws_url(), &topic).await?);
+    }
+    let drops_before = slow_drops(server).await;
     let before = proc.and_then(Proc::usage);
+    let peak = proc.map(RssPeak::start);
     let mut published = Published::default();
     let range = published.publish(&mut Events::Ours { server, building: &building }, &run, rate, duration).await?;
     settle(&opened, &published, &range, Duration::from_secs(10)).await;
     let after = proc.and_then(Proc::usage);
+    let peak_kib = match peak {
+        Some(peak) => peak.stop().await,
+        None => 0,
+    };
     let step = Step::measure(&opened, &published, range, rate);
     println!("board:");
     step.print("ours");
@@ -264,10 +277,72 @@ pub async fn board(
         session.close();
     }
     let mut figures = usage_figures(step.figures("board"), before, after, duration.as_secs_f64());
+    if frozen > 0 {
+        let cut = slow_drops(server).await - drops_before;
+        let thawed = futures_util::future::join_all(stopped.into_iter().map(|s| s.thaw(Duration::from_secs(5)))).await;
+        let still_open = thawed.iter().filter(|t| t.ended.is_none()).count();
+        let frames: Vec<u64> = thawed.iter().map(|t| t.frames).collect();
+        let (least, most) = (frames.iter().min().copied().unwrap_or(0), frames.iter().max().copied().unwrap_or(0));
+        let endings: std::collections::BTreeSet<&str> = thawed.iter().filter_map(|t| t.ended.as_deref()).collect();
+        println!(
+            "  frozen: {frozen} sessions that never read; the server cut {cut} as too slow, {still_open} still open; \
+             each then read {least}–{most} frames before the end ({})",
+            endings.into_iter().collect::<Vec<_>>().join("; ")
+        );
+        println!(
+            "  server RSS: {} MiB before, peak {} MiB, {} MiB after",
+            before.map_or(0, |u| u.rss_kib / 1024),
+            peak_kib / 1024,
+            after.map_or(0, |u| u.rss_kib / 1024)
+        );
+        figures = figures
+            .with("frozen", frozen)
+            .with("frozen_cut", cut)
+            .with("frozen_still_open", still_open)
+            .with("server_rss_peak_mib", round3(peak_kib as f64 / 1024.0));
+    }
     for (name, value) in server.delivery_counters().await {
         figures = figures.with(&name, value);
     }
     Ok(figures)
+}
+
+/// Sessions the server has cut as too slow so far (0 if it does not say).
+async fn slow_drops(server: &Server) -> f64 {
+    server
+        .delivery_counters()
+        .await
+        .into_iter()
+        .find(|(name, _)| name == "server_slow_consumer_drops")
+        .map_or(0.0, |(_, v)| v)
+}
+
+/// The highest resident memory of a process, sampled four times a second
+/// until stopped.
+struct RssPeak {
+    stop: Arc<std::sync::atomic::AtomicBool>,
+    task: tokio::task::JoinHandle<u64>,
+}
+
+impl RssPeak {
+    fn start(proc: Proc) -> RssPeak {
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stopping = stop.clone();
+        let task = tokio::spawn(async move {
+            let mut peak = 0;
+            while !stopping.load(Ordering::Relaxed) {
+                peak = proc.usage().map_or(peak, |u| peak.max(u.rss_kib));
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+            peak
+        });
+        RssPeak { stop, task }
+    }
+
+    async fn stop(self) -> u64 {
+        self.stop.store(true, Ordering::Relaxed);
+        self.task.await.unwrap_or(0)
+    }
 }
 
 /// `fanout`: `sessions` on one topic, the event rate doubling from 10 a

@@ -102,7 +102,13 @@ enum Scenario {
     Idle,
     /// Sessions on a building's topic, tickets at a rate: publish→receive
     /// latency, every delivery counted (default 500 sessions × 10/s, 60 s).
-    Board,
+    Board {
+        /// Also this many sessions on the same topic that never read (a
+        /// frozen app): how many the server cuts, its memory meanwhile,
+        /// and whether the others notice.
+        #[arg(long, default_value_t = 0)]
+        frozen: usize,
+    },
     /// Sessions × a doubling event rate until p99 passes 500 ms; with
     /// --baseline, the same against a minimal broadcast server.
     Fanout,
@@ -404,7 +410,9 @@ async fn run(cli: &Cli, mut spawned: Option<&mut Spawned>, inbox: mailing::Inbox
     let rate = |default: f64| cli.rate.unwrap_or(default);
     match &cli.scenario {
         Scenario::Idle => live::idle(&server, proc, sessions(1000), duration(5), cli.baseline).await,
-        Scenario::Board => live::board(&server, proc, sessions(500), rate(10.0), duration(60)).await,
+        Scenario::Board { frozen } => {
+            live::board(&server, proc, sessions(500), *frozen, rate(10.0), duration(60)).await
+        }
         Scenario::Fanout => live::fanout(&server, sessions(1000), rate(10.0), duration(10), cli.baseline).await,
         Scenario::Intake { concurrency, max, buildings, freezes, freeze_ms } => {
             let offer = match cli.rate {

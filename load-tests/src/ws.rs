@@ -221,6 +221,81 @@ async fn wait_ready(shared: &Shared, count: usize, within: Duration) -> anyhow::
     Ok(())
 }
 
+/// The receive buffer of a [`Frozen`] session. Left to itself the kernel
+/// grows a loopback socket's buffer to megabytes, which would hide the
+/// server's own queue from the test for minutes.
+const FROZEN_RECV_BUFFER: u32 = 4096;
+
+/// A session that subscribes and then stops reading: an app frozen on a
+/// phone, a laptop asleep with its socket open. The server must cut it
+/// once it falls too far behind, without holding up anyone else and
+/// without unbounded memory for it.
+pub struct Frozen {
+    socket: tokio_tungstenite::WebSocketStream<tokio::net::TcpStream>,
+}
+
+/// What a [`Frozen`] session found when it read again.
+#[derive(Debug)]
+pub struct Thawed {
+    /// Frames that were still on their way to it.
+    pub frames: u64,
+    /// How its connection ended: `None` if still open at the deadline.
+    pub ended: Option<String>,
+}
+
+impl Frozen {
+    /// Connects to `url` (loopback) with a small receive buffer, follows
+    /// `topic`, and stops reading once the subscription is acknowledged.
+    pub async fn open(url: &str, topic: &str) -> anyhow::Result<Frozen> {
+        use anyhow::Context as _;
+        let address = url
+            .split_once("://")
+            .and_then(|(_, rest)| rest.split('/').next())
+            .context("a WebSocket URL without a host")?;
+        let socket = tokio::net::TcpSocket::new_v4()?;
+        socket.set_recv_buffer_size(FROZEN_RECV_BUFFER)?;
+        let stream = socket.connect(address.parse()?).await?;
+        let (mut socket, _) = tokio_tungstenite::client_async(url, stream).await?;
+        let subscribe = json!({ "type": "subscribe", "topic": topic }).to_string();
+        socket.send(Message::Text(subscribe.into())).await?;
+        let acknowledged = tokio::time::timeout(Duration::from_secs(10), async {
+            while let Some(frame) = socket.next().await {
+                if let Message::Text(text) = frame?
+                    && let Ok(message) = serde_json::from_str::<Value>(text.as_str())
+                    && message["type"] == "subscribed"
+                    && message["topic"] == topic
+                {
+                    return Ok(());
+                }
+            }
+            anyhow::bail!("the server closed a frozen session before it was subscribed")
+        })
+        .await;
+        acknowledged.context("a frozen session's subscription was not acknowledged within 10 s")??;
+        Ok(Frozen { socket })
+    }
+
+    /// Reads again for at most `within`: what was still coming, and how
+    /// the connection ended.
+    pub async fn thaw(mut self, within: Duration) -> Thawed {
+        let mut frames = 0;
+        let read = tokio::time::timeout(within, async {
+            loop {
+                match self.socket.next().await {
+                    Some(Ok(Message::Close(close))) => {
+                        return close.map_or_else(|| "closed".to_owned(), |c| format!("closed: {}", c.reason));
+                    }
+                    Some(Ok(_)) => frames += 1,
+                    Some(Err(error)) => return format!("broken: {error}"),
+                    None => return "ended without a close frame".to_owned(),
+                }
+            }
+        })
+        .await;
+        Thawed { frames, ended: read.ok() }
+    }
+}
+
 /// Deliveries of the markers in `range` over all sessions, an
 /// acknowledged one (`acknowledged[n]`) being expected by every session:
 /// (received, lost, duplicates) and the latencies from `sent(n)`.

@@ -349,7 +349,8 @@ async fn postgres_out_of_log_space_stops_and_intake_recovers_when_it_is_started(
     let building = building_id(&app, &app.token("admin").await, "БЦ «Гранит»").await;
     let prefix = format!("Журнал полон {}", uuid::Uuid::now_v7().simple());
     let post = |key: String| {
-        let body = json!({ "building_id": building, "description": format!("{prefix} {key} — течь"), "source": "phone" });
+        let body =
+            json!({ "building_id": building, "description": format!("{prefix} {key} — течь"), "source": "phone" });
         client()
             .post(app.url("/api/v1/tickets"))
             .bearer_auth(&token)
@@ -646,7 +647,8 @@ async fn a_quiet_postgres_restart_goes_unnoticed() {
     let token = app.token("dispatcher").await;
     let building = building_id(&app, &app.token("admin").await, "БЦ «Гранит»").await;
     let file = |n: usize| {
-        let body = json!({ "building_id": building, "description": format!("После перезапуска {n}"), "source": "phone" });
+        let body =
+            json!({ "building_id": building, "description": format!("После перезапуска {n}"), "source": "phone" });
         let (app, token) = (&app, &token);
         async move { app.post(token, "/api/v1/tickets", &body).await.status() }
     };
