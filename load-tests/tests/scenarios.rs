@@ -62,6 +62,17 @@ fn board_delivers_every_ticket_to_every_session_once() {
 }
 
 #[test]
+fn frozen_sessions_are_cut_and_the_readers_beside_them_get_everything() {
+    // Cut once 10 s behind: the run outlasts that.
+    let figures = run(&["board", "--sessions", "10", "--frozen", "2", "--rate", "50", "--duration", "16"]);
+    assert_contract(&figures, "board");
+    assert_eq!(figures["received"], figures["expected"], "{figures}");
+    assert_eq!(figures["frozen_cut"].as_f64(), Some(2.0), "{figures}");
+    assert_eq!(figures["frozen_still_open"], 0, "{figures}");
+    assert!(figures["server_rss_peak_mib"].as_f64().unwrap() > 1.0, "{figures}");
+}
+
+#[test]
 fn pushes_reach_a_local_push_service_once_each() {
     let figures = run(&["push", "--devices", "3", "--tickets", "5"]);
     assert_contract(&figures, "push");
