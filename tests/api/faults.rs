@@ -234,6 +234,27 @@ async fn an_arrival_mark_whose_reply_was_lost_is_recorded_once() {
     assert_eq!(visits[0]["id"], again["visit"]["id"], "the retry is told of the visit the lost answer carried");
 }
 
+/// Files a ticket taken by phone in `building` of the server at `base`,
+/// under the idempotency key `key`, waiting `timeout` at most; the request
+/// owns what it sends, so it may outlive the caller's borrows.
+fn file_by_phone(
+    base: &str,
+    token: &str,
+    building: &str,
+    description: &str,
+    key: String,
+    timeout: Duration,
+) -> impl Future<Output = reqwest::Result<reqwest::Response>> + use<> {
+    let body = json!({ "building_id": building, "description": description, "source": "phone" });
+    client()
+        .post(format!("{base}/api/v1/tickets"))
+        .bearer_auth(token)
+        .header("Idempotency-Key", key)
+        .timeout(timeout)
+        .json(&body)
+        .send()
+}
+
 /// A tmpfs of `megabytes` mounted for the test, unmounted (lazily: the app
 /// may still hold its files) when dropped; `None` where this process may
 /// not mount.
@@ -349,15 +370,8 @@ async fn postgres_out_of_log_space_stops_and_intake_recovers_when_it_is_started(
     let building = building_id(&app, &app.token("admin").await, "БЦ «Гранит»").await;
     let prefix = format!("Журнал полон {}", uuid::Uuid::now_v7().simple());
     let post = |key: String| {
-        let body =
-            json!({ "building_id": building, "description": format!("{prefix} {key} — течь"), "source": "phone" });
-        client()
-            .post(app.url("/api/v1/tickets"))
-            .bearer_auth(&token)
-            .header("Idempotency-Key", key)
-            .timeout(Duration::from_secs(15))
-            .json(&body)
-            .send()
+        let description = format!("{prefix} {key} — течь");
+        file_by_phone(&app.url(""), &token, &building, &description, key, Duration::from_secs(15))
     };
 
     // The log keeps only what the last checkpoint needs (the set-up's
@@ -440,14 +454,8 @@ async fn fill_up_and_recover(app: &TestApp, disk: &SmallDisk, backend: &str) {
     let building = building_id(app, &app.token("admin").await, "БЦ «Гранит»").await;
     let prefix = format!("Полный диск {}", uuid::Uuid::now_v7().simple());
     let post = |key: String| {
-        let body = json!({ "building_id": building, "description": format!("{prefix} {key} {}", "течёт кран ".repeat(30)), "source": "phone" });
-        client()
-            .post(app.url("/api/v1/tickets"))
-            .bearer_auth(&token)
-            .header("Idempotency-Key", key)
-            .timeout(Duration::from_secs(10))
-            .json(&body)
-            .send()
+        let description = format!("{prefix} {key} {}", "течёт кран ".repeat(30));
+        file_by_phone(&app.url(""), &token, &building, &description, key, Duration::from_secs(10))
     };
 
     let filler = disk.fill();
@@ -686,17 +694,10 @@ async fn intake_rides_out(app: &TestApp, outage: Outage<'_>, away: Duration) {
     let building = building_id(app, &app.token("admin").await, "БЦ «Гранит»").await;
     let prefix = format!("База ушла {}", uuid::Uuid::now_v7().simple());
     let post = {
-        let (url, token, building, prefix) =
-            (app.url("/api/v1/tickets"), token.clone(), building.clone(), prefix.clone());
+        let (base, token, building, prefix) = (app.url(""), token.clone(), building.clone(), prefix.clone());
         move |key: String| {
-            let body = json!({ "building_id": building, "description": format!("{prefix} {key}"), "source": "phone" });
-            client()
-                .post(url.clone())
-                .bearer_auth(token.clone())
-                .header("Idempotency-Key", key)
-                .timeout(Duration::from_secs(15))
-                .json(&body)
-                .send()
+            let description = format!("{prefix} {key}");
+            file_by_phone(&base, &token, &building, &description, key, Duration::from_secs(15))
         }
     };
 
