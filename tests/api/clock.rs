@@ -4,7 +4,10 @@
 //! wall clock moves (`CLOCK_REALTIME`, which every timestamp and SLA
 //! deadline is read from); the monotonic clock the timers run on goes on,
 //! as it does when a real clock is stepped. On SQLite the database's clock
-//! is the node's own.
+//! is the node's own; on PostgreSQL the server's clock stays right while
+//! the node's moves, and no query reads the server's (`now()` appears in no
+//! statement of `store/`), so the node's clock is the one that counts there
+//! too.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -12,7 +15,7 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use domovoy_store::testing::TestDb;
+use domovoy_store::testing::{TestDb, temp_dir};
 
 use crate::helpers::{WsClient, client, id_of_user, users_path};
 use crate::nodes::Node;
@@ -54,17 +57,40 @@ impl SteppedClock {
 /// time comes), and timers armed after the step still fire on time.
 #[actix_web::test]
 async fn sla_timers_neither_fire_twice_nor_stop_when_the_wall_clock_steps_an_hour() {
-    if !Path::new(LIBFAKETIME).exists() {
-        eprintln!("skipped: libfaketime is not installed (Debian's package faketime)");
-        return;
+    if libfaketime_is_installed() {
+        let test_db = TestDb::sqlite().await;
+        let dir = test_db.dir().unwrap().to_owned();
+        sla_timers_when_the_clock_steps(&test_db, &dir).await;
     }
-    let test_db = TestDb::sqlite().await;
+}
+
+/// The same on PostgreSQL, whose own clock is not stepped.
+#[actix_web::test]
+async fn sla_timers_neither_fire_twice_nor_stop_when_the_wall_clock_steps_an_hour_on_postgres() {
+    if libfaketime_is_installed()
+        && let Some(test_db) = TestDb::postgres().await
+    {
+        let dir = temp_dir();
+        sla_timers_when_the_clock_steps(&test_db, &dir).await;
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}
+
+fn libfaketime_is_installed() -> bool {
+    let installed = Path::new(LIBFAKETIME).exists();
+    if !installed {
+        eprintln!("skipped: libfaketime is not installed (Debian's package faketime)");
+    }
+    installed
+}
+
+/// The scenario, with the node's data (and the clock's offset file) in `dir`.
+async fn sla_timers_when_the_clock_steps(test_db: &TestDb, dir: &Path) {
     domovoy::demo::seed(&test_db.db).await.unwrap();
-    let dir = test_db.dir().unwrap().to_owned();
-    let clock = SteppedClock::new(&dir);
+    let clock = SteppedClock::new(dir);
     let mut env = clock.env();
     env.push(("DOMOVOY_DATABASE_URL", test_db.url.clone()));
-    let node = Node::start(&dir, &env).await;
+    let node = Node::start(dir, &env).await;
     let admin = node.token("admin").await;
     let dispatcher = node.token("dispatcher").await;
     let buildings = node.get_json(&admin, "/api/v1/buildings").await;

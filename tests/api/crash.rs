@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use futures_util::StreamExt as _;
 use serde_json::{Value, json};
 
-use domovoy_store::testing::TestDb;
+use domovoy_store::testing::{TestDb, temp_dir};
 
 use crate::helpers::{WsClient, client, tickets_by_text};
 use crate::nodes::Node;
@@ -70,7 +70,7 @@ enum Stop {
 
 async fn stopped_midway(test_db: TestDb, stop: Stop) {
     domovoy::demo::seed(&test_db.db).await.unwrap();
-    let scratch = tempfile_dir();
+    let scratch = temp_dir();
     let dir = test_db.dir().map_or_else(|| scratch.clone(), ToOwned::to_owned);
     let env = [("DOMOVOY_DATABASE_URL", test_db.url.clone())];
     let mut node = Node::start(&dir, &env).await;
@@ -146,12 +146,6 @@ async fn stopped_midway(test_db: TestDb, stop: Stop) {
     assert_eq!(found.len(), outcomes.len(), "every request is filed");
     assert!(found.values().all(|ids| ids.len() == 1), "retries filed nothing twice");
     let _ = std::fs::remove_dir_all(scratch);
-}
-
-fn tempfile_dir() -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("domovoy-crash-{}", uuid::Uuid::now_v7().simple()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 #[actix_web::test]

@@ -28,16 +28,39 @@ pub struct FaultProxy {
     pub port: u16,
     frozen: Arc<AtomicBool>,
     cut: tokio::sync::watch::Sender<bool>,
-    lose_replies: Arc<AtomicU32>,
+    losses: Arc<Losses>,
+}
+
+/// Which pieces of the servers' answers the proxy loses: the next `next`,
+/// and one in every `every` after them (0: none).
+#[derive(Default)]
+struct Losses {
+    next: AtomicU32,
+    every: AtomicU32,
+    seen: AtomicU32,
+    lost: AtomicU32,
+}
+
+impl Losses {
+    /// Whether the piece of an answer now on its way back is lost.
+    fn take(&self) -> bool {
+        let every = self.every.load(Ordering::Relaxed);
+        let lose = self.next.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| left.checked_sub(1)).is_ok()
+            || (every > 0 && self.seen.fetch_add(1, Ordering::Relaxed) % every == every - 1);
+        if lose {
+            self.lost.fetch_add(1, Ordering::Relaxed);
+        }
+        lose
+    }
 }
 
 impl FaultProxy {
     pub async fn start(target: String) -> FaultProxy {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
-        let (frozen, lose_replies) = (Arc::new(AtomicBool::new(false)), Arc::new(AtomicU32::new(0)));
+        let (frozen, losses) = (Arc::new(AtomicBool::new(false)), Arc::new(Losses::default()));
         let (cut, cut_seen) = tokio::sync::watch::channel(false);
-        let (held, losing) = (frozen.clone(), lose_replies.clone());
+        let (held, losing) = (frozen.clone(), losses.clone());
         tokio::spawn(async move {
             while let Ok((client, _)) = listener.accept().await {
                 if *cut_seen.borrow() {
@@ -56,7 +79,7 @@ impl FaultProxy {
                 });
             }
         });
-        FaultProxy { port, frozen, cut, lose_replies }
+        FaultProxy { port, frozen, cut, losses }
     }
 
     pub fn freeze(&self, frozen: bool) {
@@ -71,7 +94,17 @@ impl FaultProxy {
 
     /// The next `count` answers (on any connection) are lost.
     pub fn lose_replies(&self, count: u32) {
-        self.lose_replies.store(count, Ordering::Relaxed);
+        self.losses.next.store(count, Ordering::Relaxed);
+    }
+
+    /// From now on one answer in every `every` is lost (0: none).
+    pub fn lose_one_reply_in(&self, every: u32) {
+        self.losses.every.store(every, Ordering::Relaxed);
+    }
+
+    /// How many answers the proxy has lost.
+    pub fn replies_lost(&self) -> u32 {
+        self.losses.lost.load(Ordering::Relaxed)
     }
 }
 
@@ -83,7 +116,7 @@ async fn pipe(
     mut from: OwnedReadHalf,
     mut to: OwnedWriteHalf,
     frozen: Arc<AtomicBool>,
-    losing: Option<Arc<AtomicU32>>,
+    losing: Option<Arc<Losses>>,
     mut cut: tokio::sync::watch::Receiver<bool>,
 ) {
     let mut buffer = vec![0_u8; 16 * 1024];
@@ -98,9 +131,7 @@ async fn pipe(
         while frozen.load(Ordering::Relaxed) {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
-        if let Some(losing) = &losing
-            && losing.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| left.checked_sub(1)).is_ok()
-        {
+        if losing.as_ref().is_some_and(|losses| losses.take()) {
             return;
         }
         if to.write_all(&buffer[..n]).await.is_err() {
@@ -198,6 +229,101 @@ async fn a_reply_lost_after_the_commit_is_answered_again_by_the_retry_on_postgre
         return;
     };
     a_lost_reply_is_answered_again_by_the_retry(app).await;
+}
+
+/// Replies lost under load: eight dispatchers file tickets at once through
+/// a proxy that loses one answer in seven after the server sent it. Each
+/// retries what it did not hear with the same key, as the app does. Every
+/// retry of a lost answer is answered with the first answer (201, the same
+/// ticket, a replay), no answer that was heard is a replay, every ticket is
+/// stored once, and a board following the building (not through the proxy)
+/// is told of each once.
+async fn lost_replies_under_load_are_answered_again_by_the_retries(app: TestApp, backend: &str) {
+    const WRITERS: usize = 8;
+    const EACH: usize = 40;
+    let token = app.token("dispatcher").await;
+    let building = building_id(&app, &app.token("admin").await, "БЦ «Гранит»").await;
+    let mut board = crate::helpers::WsClient::connect(&app, &token).await;
+    board.follow(&format!("building:{building}"), None).await;
+    let proxy = FaultProxy::start(format!("127.0.0.1:{}", app.port)).await;
+    proxy.lose_one_reply_in(7);
+    let run = uuid::Uuid::now_v7().simple().to_string();
+    let through_proxy = format!("http://127.0.0.1:{}", proxy.port);
+    let writers = (0..WRITERS).map(|writer| {
+        let (base, token, building, run) = (through_proxy.clone(), token.clone(), building.clone(), run.clone());
+        tokio::spawn(async move {
+            let mut filed = Vec::with_capacity(EACH);
+            for n in 0..EACH {
+                let description = format!("Ответ потерян {run} {writer}-{n}");
+                let key = format!("lost-{run}-{writer}-{n}");
+                let mut unheard = 0_u32;
+                let answer = loop {
+                    let sent =
+                        file_by_phone(&base, &token, &building, &description, key.clone(), Duration::from_secs(10));
+                    match sent.await {
+                        Ok(answer) => break answer,
+                        Err(_) if unheard < 10 => unheard += 1,
+                        Err(e) => panic!("{key}: ten answers in a row unheard, the last: {e}"),
+                    }
+                };
+                assert_eq!(answer.status(), StatusCode::CREATED, "{key}");
+                let replayed = answer.headers().get("idempotent-replayed").is_some_and(|v| v == "true");
+                let ticket: Value = answer.json().await.unwrap();
+                filed.push((description, ticket["id"].as_str().unwrap().to_owned(), unheard, replayed));
+            }
+            filed
+        })
+    });
+    let filed: Vec<_> = futures_util::future::join_all(writers).await.into_iter().flat_map(Result::unwrap).collect();
+    proxy.lose_one_reply_in(0);
+
+    let stored =
+        tickets_by_text(&format!("http://127.0.0.1:{}", app.port), &token, &format!("Ответ потерян {run}")).await;
+    let unheard: u32 = filed.iter().map(|(_, _, unheard, _)| unheard).sum();
+    assert_eq!(unheard, proxy.replies_lost(), "every answer the client did not hear was one the proxy lost");
+    assert!(unheard as usize >= WRITERS * EACH / 10, "the proxy was to lose about one answer in seven: {unheard}");
+    for (description, id, unheard, replayed) in &filed {
+        assert_eq!(stored.get(description), Some(&vec![id.clone()]), "{description}: stored once, as answered");
+        assert_eq!(*replayed, *unheard > 0, "{description}: a replay exactly when an answer was lost ({unheard} lost)");
+    }
+    assert_eq!(stored.len(), WRITERS * EACH);
+
+    let mut told: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while told.len() < filed.len() {
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        let event = board.expect_event("ticket.created", left).await;
+        *told.entry(event["data"]["id"].as_str().unwrap().to_owned()).or_default() += 1;
+    }
+    // Anything still on its way would be a second announcement.
+    for message in board.drain(Duration::from_millis(500)).await {
+        if message["kind"] == "ticket.created" {
+            *told.entry(message["data"]["id"].as_str().unwrap().to_owned()).or_default() += 1;
+        }
+    }
+    for (description, id, _, _) in &filed {
+        assert_eq!(told.get(id), Some(&1), "{description}: the board was told of it once");
+    }
+    eprintln!(
+        "{backend}: {} tickets, {unheard} answers lost and retried, {} stored, {} on the board, 0 twice",
+        filed.len(),
+        stored.len(),
+        told.len()
+    );
+}
+
+#[actix_web::test]
+async fn lost_replies_under_load_are_answered_again_by_the_retries_on_sqlite() {
+    lost_replies_under_load_are_answered_again_by_the_retries(TestApp::spawn().await, "SQLite").await;
+}
+
+#[actix_web::test]
+async fn lost_replies_under_load_are_answered_again_by_the_retries_on_postgres() {
+    let Some(app) = TestApp::spawn_postgres().await else {
+        eprintln!("skipped: DOMOVOY_TEST_POSTGRES_URL is not set");
+        return;
+    };
+    lost_replies_under_load_are_answered_again_by_the_retries(app, "PostgreSQL").await;
 }
 
 /// A guard's arrival mark whose answer is lost after the commit (the desk's
