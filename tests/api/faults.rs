@@ -2,6 +2,7 @@
 //! or loses a reply after the server answered, and what the product does
 //! about them.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::Duration;
@@ -14,7 +15,7 @@ use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 
 use domovoy_store::testing::TestDb;
 
-use crate::helpers::{TestApp, building_id, client, tickets_by_text};
+use crate::helpers::{TestApp, WsClient, building_id, client, tickets_by_text};
 use crate::nodes::Node;
 
 /// A loopback TCP proxy to `target`. Frozen, it forwards nothing either
@@ -243,7 +244,7 @@ async fn lost_replies_under_load_are_answered_again_by_the_retries(app: TestApp,
     const EACH: usize = 40;
     let token = app.token("dispatcher").await;
     let building = building_id(&app, &app.token("admin").await, "БЦ «Гранит»").await;
-    let mut board = crate::helpers::WsClient::connect(&app, &token).await;
+    let mut board = WsClient::connect(&app, &token).await;
     board.follow(&format!("building:{building}"), None).await;
     let proxy = FaultProxy::start(format!("127.0.0.1:{}", app.port)).await;
     proxy.lose_one_reply_in(7);
@@ -288,7 +289,7 @@ async fn lost_replies_under_load_are_answered_again_by_the_retries(app: TestApp,
     }
     assert_eq!(stored.len(), WRITERS * EACH);
 
-    let mut told: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
+    let mut told: HashMap<String, u32> = HashMap::new();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     while told.len() < filed.len() {
         let left = deadline.saturating_duration_since(tokio::time::Instant::now());
@@ -813,7 +814,6 @@ async fn a_quiet_postgres_restart_goes_unnoticed() {
 /// intake answers 201 again within 5 s of its return, without a restart;
 /// the refused requests retried with their keys are filed once.
 async fn intake_rides_out(app: &TestApp, outage: Outage<'_>, away: Duration) {
-    use std::collections::HashMap;
     use std::sync::Mutex;
     use std::time::Instant;
     let token = app.token("dispatcher").await;
