@@ -511,14 +511,24 @@ pub async fn reconnect(
         .with("reconnects", reconnects))
 }
 
+/// What happens to Redis half-way through `cluster`.
+pub enum RedisFault<'a> {
+    /// `CLIENT PAUSE` on the Redis of this URL: it hangs (connections stay
+    /// open, nothing is answered) for the stall.
+    Pause(&'a str),
+    /// The tool's own Redis is killed and, after the stall, started again
+    /// empty on the same port.
+    Restart(&'a OwnRedis),
+}
+
 /// `cluster`: two nodes on one PostgreSQL and one Redis. `sessions` follow
 /// a building on node B while tickets are created on node A at `rate` for
-/// `duration`; half-way, Redis stalls for `stall` (`CLIENT PAUSE`), and
-/// every acknowledged ticket must still reach every session exactly once.
+/// `duration`; half-way, Redis fails for `stall` (`fault`), and every
+/// acknowledged ticket must still reach every session exactly once.
 pub async fn cluster(
     a: &Arc<Server>,
     spawned: &Spawned,
-    redis_url: &str,
+    fault: RedisFault<'_>,
     sessions: usize,
     rate: f64,
     duration: Duration,
@@ -532,24 +542,92 @@ pub async fn cluster(
     let opened = ws::open_many(sessions, &b.ws_url(), &[format!("building:{building}")], &run, &shared, false).await?;
     // The nodes' Redis subscriptions are in place well within this.
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let redis = redis_url.to_owned();
-    let stall_at = duration / 2;
-    let staller = tokio::spawn(async move {
-        tokio::time::sleep(stall_at).await;
-        pause_redis(&redis, stall).await
-    });
+    let failing = async {
+        tokio::time::sleep(duration / 2).await;
+        match fault {
+            RedisFault::Pause(url) => pause_redis(url, stall).await,
+            RedisFault::Restart(redis) => redis.restart_empty(stall).await,
+        }
+    };
     let mut published = Published::default();
-    let range = published.publish(&mut Events::Ours { server: a, building: &building }, &run, rate, duration).await?;
-    staller.await??;
+    let mut events = Events::Ours { server: a, building: &building };
+    let publishing = published.publish(&mut events, &run, rate, duration);
+    let (range, failed) = tokio::join!(publishing, failing);
+    let range = range?;
+    failed?;
     settle(&opened, &published, &range, Duration::from_secs(15)).await;
     let step = Step::measure(&opened, &published, range, rate);
-    println!("cluster: created on node A, followed on node B, Redis paused {:.1} s half-way", stall.as_secs_f64());
+    let what = match fault {
+        RedisFault::Pause(_) => "paused",
+        RedisFault::Restart(_) => "killed and started empty after",
+    };
+    println!("cluster: created on node A, followed on node B, Redis {what} {:.1} s half-way", stall.as_secs_f64());
     step.print("A → B");
     for session in &opened {
         session.close();
     }
     drop(node);
-    Ok(step.figures("cluster").with("redis_stall_s", stall.as_secs_f64()))
+    let restarted = matches!(fault, RedisFault::Restart(_));
+    Ok(step.figures("cluster").with("redis_stall_s", stall.as_secs_f64()).with("redis_restarted", restarted))
+}
+
+/// A Redis of the tool's own (`cluster --restart`): `redis-server` on a
+/// free loopback port, keeping nothing on disk, killed when dropped.
+pub struct OwnRedis {
+    child: Mutex<std::process::Child>,
+    port: u16,
+}
+
+impl OwnRedis {
+    pub async fn start() -> anyhow::Result<OwnRedis> {
+        let port = crate::server::free_port()?;
+        let redis = OwnRedis { child: Mutex::new(Self::spawn(port)?), port };
+        redis.wait_listening().await?;
+        Ok(redis)
+    }
+
+    fn spawn(port: u16) -> anyhow::Result<std::process::Child> {
+        std::process::Command::new("redis-server")
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .context("cluster --restart runs its own redis-server: is Redis installed?")
+    }
+
+    async fn wait_listening(&self) -> anyhow::Result<()> {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while tokio::net::TcpStream::connect(("127.0.0.1", self.port)).await.is_err() {
+            if Instant::now() > deadline {
+                bail!("redis-server did not listen on port {} within 10 s", self.port);
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        Ok(())
+    }
+
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    /// SIGKILL; `down` later, a new and empty Redis on the same port.
+    async fn restart_empty(&self, down: Duration) -> anyhow::Result<()> {
+        self.kill();
+        tokio::time::sleep(down).await;
+        *lock(&self.child) = Self::spawn(self.port)?;
+        self.wait_listening().await
+    }
+
+    fn kill(&self) {
+        let mut child = lock(&self.child);
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+}
+
+impl Drop for OwnRedis {
+    fn drop(&mut self) {
+        self.kill();
+    }
 }
 
 /// `CLIENT PAUSE <ms> ALL` on the Redis of `url` (`redis://host:port[/db]`):

@@ -152,9 +152,14 @@ enum Scenario {
     /// --database-url): sessions on B, tickets created on A, a Redis
     /// stall half-way; lost and duplicated deliveries.
     Cluster {
-        /// How long Redis is paused, in seconds.
+        /// How long Redis is paused (or, with --restart, away), in seconds.
         #[arg(long, default_value_t = 2.0)]
         stall: f64,
+        /// Instead of pausing the Redis of --redis-url, run a Redis of the
+        /// tool's own, kill it half-way and start it again empty after
+        /// --stall seconds.
+        #[arg(long)]
+        restart: bool,
     },
     /// The dispatcher's board page with many open tickets in scope.
     BoardPage {
@@ -350,12 +355,17 @@ async fn main() -> anyhow::Result<()> {
     if matches!(cli.scenario, Scenario::Survey { .. }) {
         env.push(("DOMOVOY_AUTH__SIGN_IN_PER_MINUTE".to_owned(), "1000000".to_owned()));
     }
+    let own_redis = match cli.scenario {
+        Scenario::Cluster { restart: true, .. } => Some(live::OwnRedis::start().await?),
+        _ => None,
+    };
+    let redis_url = own_redis.as_ref().map_or_else(|| cli.redis_url.clone(), live::OwnRedis::url);
     let mut spawned = if cli.spawn {
         let bin = match &cli.server_bin {
             Some(bin) => bin.clone(),
             None => std::env::current_exe()?.with_file_name("domovoy"),
         };
-        let redis = matches!(cli.scenario, Scenario::Cluster { .. }).then_some(cli.redis_url.as_str());
+        let redis = matches!(cli.scenario, Scenario::Cluster { .. }).then_some(redis_url.as_str());
         let spawned = Spawned::start(&bin, cli.database_url.as_deref(), redis, env).await?;
         println!("spawned {} on {}", spawned.url, if cli.database_url.is_some() { "PostgreSQL" } else { "SQLite" });
         Some(spawned)
@@ -375,7 +385,7 @@ async fn main() -> anyhow::Result<()> {
             }
         })
     });
-    let result = run(&cli, spawned.as_mut(), inbox).await;
+    let result = run(&cli, spawned.as_mut(), own_redis.as_ref(), inbox).await;
     if let Some(task) = analyzed {
         task.abort();
     }
@@ -392,7 +402,12 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn run(cli: &Cli, mut spawned: Option<&mut Spawned>, inbox: mailing::Inbox) -> anyhow::Result<Figures> {
+async fn run(
+    cli: &Cli,
+    mut spawned: Option<&mut Spawned>,
+    own_redis: Option<&live::OwnRedis>,
+    inbox: mailing::Inbox,
+) -> anyhow::Result<Figures> {
     let (url, login, password) = match spawned.as_deref() {
         Some(s) => (s.url.clone(), s.login.clone(), s.password.clone()),
         None => (cli.url.clone(), cli.login.clone(), cli.password.clone()),
@@ -451,10 +466,14 @@ async fn run(cli: &Cli, mut spawned: Option<&mut Spawned>, inbox: mailing::Inbox
             let Some(spawned) = spawned else { bail!("reconnect restarts the server: run it with --spawn") };
             live::reconnect(&server, spawned, sessions(5000), rate(50.0)).await
         }
-        Scenario::Cluster { stall } => {
+        Scenario::Cluster { stall, .. } => {
             let Some(spawned) = spawned.as_deref() else { bail!("cluster starts its own nodes: run it with --spawn") };
             let stall = Duration::from_secs_f64(*stall);
-            live::cluster(&server, spawned, &cli.redis_url, sessions(200), rate(20.0), duration(30), stall).await
+            let fault = match own_redis {
+                Some(redis) => live::RedisFault::Restart(redis),
+                None => live::RedisFault::Pause(&cli.redis_url),
+            };
+            live::cluster(&server, spawned, fault, sessions(200), rate(20.0), duration(30), stall).await
         }
         Scenario::BoardPage { open, requests } => pages::board(server, &login, &password, *open, *requests).await,
         Scenario::Search { clients, requests, concurrency } => {

@@ -159,6 +159,36 @@ fn two_nodes_deliver_across_a_redis_stall() {
     assert_eq!(figures["received"], figures["expected"], "{figures}");
 }
 
+/// Redis killed half-way and started empty (a Redis of the tool's own):
+/// the sessions on the other node miss nothing and get nothing twice. That
+/// the nodes go back to the new Redis is the API test's to prove
+/// (`cluster::events_reach_the_other_node_while_redis_hangs…`): the
+/// database's catch-up alone would deliver everything here too.
+#[test]
+fn two_nodes_deliver_across_a_redis_restart() {
+    let Ok(pg) = std::env::var("DOMOVOY_TEST_POSTGRES_URL") else {
+        eprintln!("skipped: DOMOVOY_TEST_POSTGRES_URL is needed for two nodes");
+        return;
+    };
+    let figures = run(&[
+        "cluster",
+        "--database-url",
+        &pg,
+        "--restart",
+        "--sessions",
+        "10",
+        "--rate",
+        "5",
+        "--duration",
+        "6",
+        "--stall",
+        "1",
+    ]);
+    assert_contract(&figures, "cluster");
+    assert_eq!(figures["redis_restarted"], true, "{figures}");
+    assert_eq!(figures["received"], figures["expected"], "{figures}");
+}
+
 #[test]
 fn intake_on_postgresql_reaches_the_board_from_the_first_ticket() {
     let Ok(pg) = std::env::var("DOMOVOY_TEST_POSTGRES_URL") else {
