@@ -770,16 +770,27 @@ async function render() {
   const back = document.getElementById("back");
   back.hidden = !(token && state.route !== "queue" && state.route !== "desk");
   if (!token) { const page = await signInView(); if (mine === renderSeq) view.replaceChildren(page); return; }
-  const focused = document.activeElement?.dataset?.testid;
   const views = { ticket: ticketView, notifications: notificationsView, desk: deskView };
   const desk = ((await kvGet("desk_buildings")) ?? []).length > 0;
   const queueUsed = ((await all("tickets")).length > 0) || !desk || (await kvGet("queue"))?.length;
   if (state.route === "queue" && desk && !queueUsed) state.route = "desk";
   const page = await (views[state.route] ?? queueView)(outbox);
   if (mine !== renderSeq) return;
+  // Which field has the focus is read here, with no await before the swap:
+  // a field focused while the view was being built (the guard tapping the
+  // search as the list refreshes) keeps the focus, so what is typed next
+  // goes into the new field, not to the page.
+  const active = document.activeElement;
+  const focused = active?.dataset?.testid;
   view.replaceChildren(page);
   placePad(view);
-  if (focused) view.querySelector(`[data-testid="${focused}"]`)?.focus();
+  const next = focused ? view.querySelector(`[data-testid="${focused}"]`) : null;
+  if (!next) return;
+  next.focus();
+  // The caret stays where it was in the field being replaced.
+  if (typeof active.selectionStart === "number" && next.value === active.value && next.setSelectionRange) {
+    next.setSelectionRange(active.selectionStart, active.selectionEnd);
+  }
 }
 
 async function signInView() {
