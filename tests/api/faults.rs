@@ -364,7 +364,7 @@ async fn an_arrival_mark_whose_reply_was_lost_is_recorded_once() {
 /// Files a ticket taken by phone in `building` of the server at `base`,
 /// under the idempotency key `key`, waiting `timeout` at most; the request
 /// owns what it sends, so it may outlive the caller's borrows.
-fn file_by_phone(
+pub(crate) fn file_by_phone(
     base: &str,
     token: &str,
     building: &str,
@@ -620,7 +620,7 @@ async fn fill_up_and_recover(app: &TestApp, disk: &SmallDisk, backend: &str) {
 
 /// An app on a PostgreSQL cluster of its own in `data`, or `None` (said)
 /// without `DOMOVOY_TEST_POSTGRES_URL` or where the cluster cannot be made.
-async fn on_scratch_postgres(data: &std::path::Path) -> Option<(TestApp, ScratchPostgres)> {
+pub(crate) async fn on_scratch_postgres(data: &std::path::Path) -> Option<(TestApp, ScratchPostgres)> {
     on_scratch_postgres_with(data, &[]).await
 }
 
@@ -644,7 +644,7 @@ async fn on_scratch_postgres_with(data: &std::path::Path, initdb: &[&str]) -> Op
 /// socket in its data directory), stopped at once when dropped. CI's
 /// server serves the other tests meanwhile, so it is not the one to fill
 /// or stop.
-struct ScratchPostgres {
+pub(crate) struct ScratchPostgres {
     bin: std::path::PathBuf,
     data: std::path::PathBuf,
     port: u16,
@@ -675,7 +675,7 @@ impl ScratchPostgres {
         Ok(cluster)
     }
 
-    fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
     }
 
@@ -727,7 +727,7 @@ impl Drop for ScratchPostgres {
 }
 
 /// How the database goes away in [`intake_rides_out`].
-enum Outage<'a> {
+pub(crate) enum Outage<'a> {
     /// The proxy in front of it closes every connection and closes new ones
     /// at once, as a stopped server does.
     Cut(&'a FaultProxy),
@@ -737,7 +737,7 @@ enum Outage<'a> {
 }
 
 impl Outage<'_> {
-    async fn set(&self, away: bool) {
+    pub(crate) async fn set(&self, away: bool) {
         match self {
             Outage::Cut(proxy) => proxy.cut(away),
             Outage::Stopped(cluster) => {

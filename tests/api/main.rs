@@ -14,6 +14,7 @@ mod cluster;
 mod crash;
 mod demo;
 mod doors;
+mod every_write;
 mod faults;
 mod helpers;
 mod imports;

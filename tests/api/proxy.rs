@@ -52,13 +52,13 @@ fn configuration(dir: &Path, listen: u16, redirect: u16, nodes: [u16; 2]) -> Str
 }
 
 /// A running nginx; stopped when dropped.
-struct Nginx {
+pub(crate) struct Nginx {
     child: Child,
     port: u16,
 }
 
 impl Nginx {
-    async fn start(dir: &Path, nodes: [u16; 2]) -> Nginx {
+    pub(crate) async fn start(dir: &Path, nodes: [u16; 2]) -> Nginx {
         let (port, redirect) = (free_port(), free_port());
         let conf = dir.join("nginx.conf");
         std::fs::write(&conf, configuration(dir, port, redirect, nodes)).unwrap();
@@ -83,7 +83,7 @@ impl Nginx {
         Nginx { child, port }
     }
 
-    fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("http://127.0.0.1:{}{path}", self.port)
     }
 }
@@ -95,7 +95,7 @@ impl Drop for Nginx {
     }
 }
 
-fn nginx_binary() -> Option<&'static str> {
+pub(crate) fn nginx_binary() -> Option<&'static str> {
     ["/usr/sbin/nginx", "/usr/local/sbin/nginx", "/usr/bin/nginx"].into_iter().find(|p| Path::new(p).exists())
 }
 
