@@ -521,6 +521,24 @@ pub enum RedisFault<'a> {
     Restart(&'a OwnRedis),
 }
 
+impl RedisFault<'_> {
+    /// Makes Redis fail for `stall`, then brings it back.
+    async fn inflict(&self, stall: Duration) -> anyhow::Result<()> {
+        match self {
+            RedisFault::Pause(url) => pause_redis(url, stall).await,
+            RedisFault::Restart(redis) => redis.restart_empty(stall).await,
+        }
+    }
+
+    /// What happened to Redis, for the report.
+    fn described(&self) -> &'static str {
+        match self {
+            RedisFault::Pause(_) => "paused",
+            RedisFault::Restart(_) => "killed and started empty after",
+        }
+    }
+}
+
 /// `cluster`: two nodes on one PostgreSQL and one Redis. `sessions` follow
 /// a building on node B while tickets are created on node A at `rate` for
 /// `duration`; half-way, Redis fails for `stall` (`fault`), and every
@@ -544,10 +562,7 @@ pub async fn cluster(
     tokio::time::sleep(Duration::from_millis(500)).await;
     let failing = async {
         tokio::time::sleep(duration / 2).await;
-        match fault {
-            RedisFault::Pause(url) => pause_redis(url, stall).await,
-            RedisFault::Restart(redis) => redis.restart_empty(stall).await,
-        }
+        fault.inflict(stall).await
     };
     let mut published = Published::default();
     let mut events = Events::Ours { server: a, building: &building };
@@ -557,11 +572,11 @@ pub async fn cluster(
     failed?;
     settle(&opened, &published, &range, Duration::from_secs(15)).await;
     let step = Step::measure(&opened, &published, range, rate);
-    let what = match fault {
-        RedisFault::Pause(_) => "paused",
-        RedisFault::Restart(_) => "killed and started empty after",
-    };
-    println!("cluster: created on node A, followed on node B, Redis {what} {:.1} s half-way", stall.as_secs_f64());
+    println!(
+        "cluster: created on node A, followed on node B, Redis {} {:.1} s half-way",
+        fault.described(),
+        stall.as_secs_f64()
+    );
     step.print("A → B");
     for session in &opened {
         session.close();

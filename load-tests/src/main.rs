@@ -356,6 +356,8 @@ async fn main() -> anyhow::Result<()> {
         env.push(("DOMOVOY_AUTH__SIGN_IN_PER_MINUTE".to_owned(), "1000000".to_owned()));
     }
     let own_redis = match cli.scenario {
+        // Checked before a Redis is started for nothing.
+        Scenario::Cluster { .. } if !cli.spawn => bail!("cluster starts its own nodes: run it with --spawn"),
         Scenario::Cluster { restart: true, .. } => Some(live::OwnRedis::start().await?),
         _ => None,
     };
@@ -467,7 +469,7 @@ async fn run(
             live::reconnect(&server, spawned, sessions(5000), rate(50.0)).await
         }
         Scenario::Cluster { stall, .. } => {
-            let Some(spawned) = spawned.as_deref() else { bail!("cluster starts its own nodes: run it with --spawn") };
+            let Some(spawned) = spawned.as_deref() else { unreachable!("cluster without --spawn is refused above") };
             let stall = Duration::from_secs_f64(*stall);
             let fault = match own_redis {
                 Some(redis) => live::RedisFault::Restart(redis),
