@@ -15,8 +15,8 @@
 use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
 use std::str::FromStr;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -24,6 +24,7 @@ use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
 use sea_query::{PostgresQueryBuilder, SelectStatement, SqliteQueryBuilder};
 use sea_query_sqlx::SqlxBinder;
+use sqlx::migrate::Migrator;
 use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
 use sqlx::sqlite::{
@@ -52,8 +53,22 @@ pub struct BackupFacts {
     pub tickets: i64,
 }
 
-static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
-static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
+static SQLITE_MIGRATIONS: LazyLock<Migrator> =
+    LazyLock::new(|| accepting_newer(sqlx::migrate!("../migrations/sqlite")));
+static POSTGRES_MIGRATIONS: LazyLock<Migrator> =
+    LazyLock::new(|| accepting_newer(sqlx::migrate!("../migrations/postgres")));
+
+/// The embedded migrations, told to accept a database that has applied
+/// more than this build knows (sqlx refuses one by default). In a rolling
+/// upgrade the node still on the previous release restarts, or the company
+/// rolls back, on the schema the new release migrated to; that is safe
+/// because a release's migrations only add (ARCHITECTURE.md, «Adding a
+/// feature», step 2), so what the older build reads and writes is all
+/// still there.
+fn accepting_newer(mut migrator: Migrator) -> Migrator {
+    migrator.set_ignore_missing(true);
+    migrator
+}
 
 /// How long a writer waits for a locked SQLite file before failing. Only
 /// outside tools (a backup, `sqlite3` in a shell) take locks besides our one
@@ -230,7 +245,7 @@ impl Db {
     /// several nodes at once (PostgreSQL takes an advisory lock).
     pub async fn migrate(&self) -> StoreResult<()> {
         match self {
-            Db::Pg(pg) => Ok(POSTGRES_MIGRATIONS.run(&pg.pool).await?),
+            Db::Pg(pg) => POSTGRES_MIGRATIONS.run(&pg.pool).await?,
             Db::Sqlite(db) => {
                 db.writer
                     .exclusive(|conn| {
@@ -241,18 +256,37 @@ impl Db {
                             SQLITE_MIGRATIONS.run_direct(None, conn, false).await.map_err(StoreError::from)
                         })
                     })
-                    .await
+                    .await?;
             }
         }
+        let (applied, known) = (self.newest_migration_applied().await?, self.newest_migration_known());
+        if applied > known {
+            tracing::warn!(
+                applied,
+                known,
+                "the database has migrations newer than this build knows: it runs beside a newer release \
+                 (a rolling upgrade under way, or a rollback); upgrade this node"
+            );
+        }
+        Ok(())
+    }
+
+    /// The newest migration this build embeds.
+    fn newest_migration_known(&self) -> i64 {
+        match self {
+            Db::Sqlite(_) => SQLITE_MIGRATIONS.iter().map(|m| m.version).max(),
+            Db::Pg(_) => POSTGRES_MIGRATIONS.iter().map(|m| m.version).max(),
+        }
+        .unwrap_or(0)
     }
 
     /// Whether every embedded migration has been applied (readiness).
     pub async fn migrations_current(&self) -> StoreResult<bool> {
-        let latest = match self {
-            Db::Sqlite(_) => SQLITE_MIGRATIONS.iter().map(|m| m.version).max(),
-            Db::Pg(_) => POSTGRES_MIGRATIONS.iter().map(|m| m.version).max(),
-        }
-        .unwrap_or(0);
+        Ok(self.newest_migration_applied().await? >= self.newest_migration_known())
+    }
+
+    /// The newest migration applied to the database (0 before the first).
+    async fn newest_migration_applied(&self) -> StoreResult<i64> {
         let applied: Option<i64> = on_conn!(self, c => {
             sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success")
                 .fetch_one(&mut *c)
@@ -263,7 +297,7 @@ impl Db {
                     other => Err(other),
                 })?
         });
-        Ok(applied.unwrap_or(0) >= latest)
+        Ok(applied.unwrap_or(0))
     }
 
     /// A cheap round trip to the database (readiness).

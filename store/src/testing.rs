@@ -181,6 +181,24 @@ macro_rules! update {
     }};
 }
 
+/// Records a migration this build does not know as applied, as a newer
+/// release's `migrate` leaves the database (tests of a rolling upgrade and
+/// a rollback); answers its version.
+pub async fn record_a_newer_migration(db: &Db) -> crate::StoreResult<i64> {
+    let version = 99_990_001_i64;
+    let recorded: crate::StoreResult<()> = update!(
+        db,
+        "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+         VALUES ($1, $2, $3, $4, $5)",
+        version,
+        "a newer release",
+        true,
+        vec![0_u8; 48],
+        0_i64
+    );
+    recorded.map(|()| version)
+}
+
 /// Spoils a ticket's kept reopen count, as a manual edit would (tests of
 /// the recount).
 pub async fn spoil_reopen_count(db: &Db, ticket: domovoy_domain::ids::TicketId, count: i64) -> crate::StoreResult<()> {

@@ -29,11 +29,11 @@ use serde_json::{Value, json};
 use crate::faults::{Outage, file_by_phone, on_scratch_postgres};
 use crate::helpers::{TestApp, WsClient, building_id, client, tickets_by_text};
 use crate::nodes::{Node, Redis};
-use crate::proxy::{Nginx, nginx_binary};
+use crate::proxy::{Nginx, two_nodes_behind_nginx_can_run};
 
 /// The kinds of write, each with its own client.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-enum Kind {
+pub(crate) enum Kind {
     Ticket,
     Arrival,
     Sync,
@@ -45,7 +45,7 @@ const KINDS: [Kind; 5] = [Kind::Ticket, Kind::Arrival, Kind::Sync, Kind::Call, K
 
 /// How one attempt ended.
 #[derive(Clone, Debug)]
-enum Outcome {
+pub(crate) enum Outcome {
     /// Acknowledged, with what the answer named (a ticket, a visit, a
     /// mailing), to compare with what is stored.
     Done(String),
@@ -56,25 +56,25 @@ enum Outcome {
 /// One attempt of operation `op` of a kind: when it was answered (from the
 /// start of the run) and how long it took.
 #[derive(Clone, Debug)]
-struct Attempt {
-    kind: Kind,
-    op: usize,
-    at: Duration,
-    took: Duration,
-    outcome: Outcome,
+pub(crate) struct Attempt {
+    pub kind: Kind,
+    pub op: usize,
+    pub at: Duration,
+    pub took: Duration,
+    pub outcome: Outcome,
 }
 
 /// Every attempt of every client, in the order they were answered.
 #[derive(Clone, Default)]
-struct History(Arc<Mutex<Vec<Attempt>>>);
+pub(crate) struct History(Arc<Mutex<Vec<Attempt>>>);
 
 impl History {
-    fn attempts(&self) -> Vec<Attempt> {
+    pub(crate) fn attempts(&self) -> Vec<Attempt> {
         self.0.lock().unwrap().clone()
     }
 
     /// Operation → what its acknowledgement named, for one kind.
-    fn done(&self, kind: Kind) -> HashMap<usize, String> {
+    pub(crate) fn done(&self, kind: Kind) -> HashMap<usize, String> {
         let mut done = HashMap::new();
         for attempt in self.attempts().into_iter().filter(|a| a.kind == kind) {
             if let Outcome::Done(named) = attempt.outcome {
@@ -89,7 +89,7 @@ impl History {
 /// apart, until `until` has passed since `started`; each is tried (50 ms
 /// between refusals) until it is acknowledged, for 30 s at most.
 /// `attempt(op)` sends operation `op` once.
-async fn client_loop<F, Fut>(
+pub(crate) async fn client_loop<F, Fut>(
     kind: Kind,
     history: History,
     started: Instant,
@@ -546,12 +546,7 @@ async fn check(s: &Setup, history: &History) -> HashMap<Kind, Count> {
 /// restarting either node.
 #[actix_web::test]
 async fn every_kind_of_write_rides_out_postgres_stopped_behind_nginx() {
-    if std::env::var("DOMOVOY_TEST_REDIS_URL").is_err() {
-        eprintln!("skipped: DOMOVOY_TEST_REDIS_URL is not set, so this two-node test did not run");
-        return;
-    }
-    if nginx_binary().is_none() {
-        eprintln!("skipped: nginx is not installed (`apt-get install nginx`; .ci/run installs it)");
+    if !two_nodes_behind_nginx_can_run() {
         return;
     }
     let dir = domovoy_store::testing::temp_dir();

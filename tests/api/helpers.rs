@@ -187,9 +187,14 @@ impl WsClient {
 
     /// Connects to a server on `port` with a bearer token.
     pub async fn connect_port(port: u16, token: &str) -> WsClient {
+        Self::try_connect_port(port, token).await.expect("websocket connects")
+    }
+
+    /// [`WsClient::connect_port`], answering why it could not connect.
+    pub async fn try_connect_port(port: u16, token: &str) -> Result<WsClient, tokio_tungstenite::tungstenite::Error> {
         let url = format!("ws://127.0.0.1:{port}/ws?token={token}");
-        let (stream, _) = tokio_tungstenite::connect_async(url).await.expect("websocket connects");
-        WsClient { stream }
+        let (stream, _) = tokio_tungstenite::connect_async(url).await?;
+        Ok(WsClient { stream })
     }
 
     /// Connects with a receive buffer of 4 KiB: a client that will stop

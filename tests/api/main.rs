@@ -41,3 +41,4 @@ mod surveys;
 mod sync;
 mod ticket_pages;
 mod tickets;
+mod upgrade;

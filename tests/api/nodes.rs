@@ -21,8 +21,13 @@ pub struct Node {
 impl Node {
     /// Starts `domovoy serve` with `env` and waits until it is ready.
     pub async fn start(data_dir: &Path, env: &[(&str, String)]) -> Node {
-        let port = free_port();
-        let mut command = Command::new(env!("CARGO_BIN_EXE_domovoy"));
+        Self::start_binary(Path::new(env!("CARGO_BIN_EXE_domovoy")), free_port(), data_dir, env).await
+    }
+
+    /// Starts `bin serve` (another release's binary, say) on `port` with
+    /// `env` and waits until it is ready.
+    pub async fn start_binary(bin: &Path, port: u16, data_dir: &Path, env: &[(&str, String)]) -> Node {
+        let mut command = Command::new(bin);
         command
             .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--data-dir"])
             .arg(data_dir)

@@ -54,7 +54,7 @@ fn configuration(dir: &Path, listen: u16, redirect: u16, nodes: [u16; 2]) -> Str
 /// A running nginx; stopped when dropped.
 pub(crate) struct Nginx {
     child: Child,
-    port: u16,
+    pub port: u16,
 }
 
 impl Nginx {
@@ -95,7 +95,22 @@ impl Drop for Nginx {
     }
 }
 
-pub(crate) fn nginx_binary() -> Option<&'static str> {
+/// Whether a test of two nodes behind nginx can run here: Redis is
+/// configured and nginx installed; says why not (PostgreSQL is the
+/// test's own check).
+pub(crate) fn two_nodes_behind_nginx_can_run() -> bool {
+    if std::env::var("DOMOVOY_TEST_REDIS_URL").is_err() {
+        eprintln!("skipped: DOMOVOY_TEST_REDIS_URL is not set, so this two-node test did not run");
+        return false;
+    }
+    if nginx_binary().is_none() {
+        eprintln!("skipped: nginx is not installed (`apt-get install nginx`; .ci/run installs it)");
+        return false;
+    }
+    true
+}
+
+fn nginx_binary() -> Option<&'static str> {
     ["/usr/sbin/nginx", "/usr/local/sbin/nginx", "/usr/bin/nginx"].into_iter().find(|p| Path::new(p).exists())
 }
 
@@ -193,12 +208,7 @@ async fn sessions(node: &Node) -> u64 {
 
 #[actix_web::test]
 async fn browsers_reach_both_nodes_live_through_the_shipped_nginx_configuration() {
-    let Ok(_) = std::env::var("DOMOVOY_TEST_REDIS_URL") else {
-        eprintln!("skipped: DOMOVOY_TEST_REDIS_URL is not set, so this nginx test did not run");
-        return;
-    };
-    if nginx_binary().is_none() {
-        eprintln!("skipped: nginx is not installed (`apt-get install nginx`; .ci/run installs it)");
+    if !two_nodes_behind_nginx_can_run() {
         return;
     }
     let Some(test_db) = TestDb::postgres().await else { return };

@@ -301,6 +301,15 @@ async fn migrations_are_reported_current_after_migrating(db: &Db) {
     db.migrate().await.unwrap();
 }
 
+/// A rolling upgrade: the node still on the previous release restarts (or
+/// the company rolls back) after the new one migrated; it starts, says so,
+/// and is ready.
+async fn a_database_a_newer_release_migrated_is_accepted(db: &Db) {
+    domovoy_store::testing::record_a_newer_migration(db).await.unwrap();
+    db.migrate().await.unwrap();
+    assert!(db.migrations_current().await.unwrap());
+}
+
 domovoy_store::backend_tests!(
     a_created_account_reads_back_and_its_login_is_unique,
     credentials_carry_the_hash_and_sign_in_state_is_recorded,
@@ -313,6 +322,7 @@ domovoy_store::backend_tests!(
     tokens_authenticate_until_revoked_expired_or_disabled,
     buildings_keep_unique_names_and_their_time_zone,
     migrations_are_reported_current_after_migrating,
+    a_database_a_newer_release_migrated_is_accepted,
 );
 
 mod backup {
