@@ -10,10 +10,10 @@
 #          and the recovery times) and the load tool's scenarios at the
 #          small sizes of `cargo test -p domovoy-load` (9 minutes on the
 #          2-core CI machine once built)
-#   full   the same tests, and the load tool's scenarios at the sizes
-#          RELIABILITY.md and BENCHMARKS.md quote (minutes each)
-# The rolling upgrade has its own command, load-tests/upgrade.sh (it
-# builds the previous release first).
+#   full   the same tests, the load tool's scenarios at the sizes
+#          RELIABILITY.md and BENCHMARKS.md quote (minutes each), and the
+#          rolling upgrade (load-tests/upgrade.sh, which builds the previous
+#          release first: a quarter of an hour the first time)
 # Environment (defaults in brackets):
 #   DOMOVOY_TEST_POSTGRES_URL (postgres://postgres@127.0.0.1:5432/postgres)
 #   DOMOVOY_TEST_REDIS_URL (redis://127.0.0.1:6379)
@@ -111,6 +111,7 @@ else
   run redis-hangs-under-load "$load" cluster --spawn --server-bin "$bin" "${pg[@]}" \
     --redis-url "$DOMOVOY_TEST_REDIS_URL" --stall 30 --duration 60 --json
   run redis-restarted-under-load "$load" cluster --spawn --server-bin "$bin" "${pg[@]}" --restart --stall 10 --duration 60 --json
+  run rolling-upgrade load-tests/upgrade.sh
 fi
 
 echo
