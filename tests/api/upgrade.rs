@@ -25,9 +25,9 @@ use serde_json::{Value, json};
 
 use domovoy_store::testing::TestDb;
 
-use crate::every_write::{History, Kind, Outcome, client_loop};
+use crate::every_write::{History, Kind, Outcome, board, client_loop};
 use crate::faults::file_by_phone;
-use crate::helpers::{WsClient, client, tickets_by_text};
+use crate::helpers::{client, tickets_by_text};
 use crate::nodes::{Node, Redis, free_port};
 use crate::proxy::{Nginx, two_nodes_behind_nginx_can_run};
 
@@ -55,62 +55,6 @@ fn run(bin: &Path, args: &[&str], env: &[(&str, String)], stdin: Option<&str>) {
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     );
-}
-
-/// A board following `topic` through nginx, read all along; when its
-/// connection goes (its node stopping), it connects again through nginx and
-/// resumes after the last event it had, as the page does. Counts how many
-/// times it was told of each ticket, and its reconnections; ends when
-/// `stop` is set and nothing came for 2 s.
-async fn board(
-    nginx_port: u16,
-    token: String,
-    topic: String,
-    stop: Arc<AtomicBool>,
-) -> tokio::task::JoinHandle<(HashMap<String, u32>, u32)> {
-    // Subscribed before the first ticket is filed.
-    let mut ws = WsClient::connect_port(nginx_port, &token).await;
-    let mut seq = ws.follow(&topic, None).await;
-    tokio::spawn(async move {
-        let (mut told, mut reconnects) = (HashMap::new(), 0);
-        loop {
-            let asked = Instant::now();
-            let message = ws.next(Duration::from_secs(2)).await;
-            let gone = match &message {
-                Some(event) if event["type"] == "event" => {
-                    seq = event["seq"].as_i64().unwrap();
-                    if event["kind"] == "ticket.created" {
-                        *told.entry(event["data"]["id"].as_str().unwrap().to_owned()).or_default() += 1;
-                    }
-                    false
-                }
-                Some(other) => {
-                    // Replayed events come before the confirmation; a
-                    // `resync` would mean the history was not there.
-                    assert!(["subscribed", "closed"].contains(&other["type"].as_str().unwrap_or("")), "{other}");
-                    other["type"] == "closed"
-                }
-                // Nothing sooner than asked: the connection ended.
-                None => asked.elapsed() < Duration::from_millis(1_900),
-            };
-            if message.is_none() && !gone && stop.load(Ordering::Relaxed) {
-                return (told, reconnects);
-            }
-            if gone {
-                reconnects += 1;
-                let deadline = Instant::now() + Duration::from_secs(20);
-                ws = loop {
-                    match WsClient::try_connect_port(nginx_port, &token).await {
-                        Ok(ws) => break ws,
-                        Err(e) => assert!(Instant::now() < deadline, "the board could not reconnect: {e}"),
-                    }
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                };
-                // What went by meanwhile is replayed first, then confirmed.
-                ws.subscribe(&topic, Some(seq)).await;
-            }
-        }
-    })
 }
 
 /// Signs in through `base`; the session's token.
