@@ -85,7 +85,7 @@ api outbox-sender-killed outbox::a_node_killed_while_sending
 api replies-lost faults::a_reply_lost faults::lost_replies faults::an_arrival_mark surveys::answers_whose_reply_was_lost
 api disk-full faults::a_full_disk faults::postgres_out_of_log_space
 api postgres-away-or-stopped faults::intake_rides_out faults::a_quiet_postgres_restart
-api every-write-through-three-faults every_write::
+api every-write-through-four-faults every_write::
 api database-hangs-readiness ops::readiness_answers_within_a_second
 api redis-hangs-and-restarts cluster::events_reach_the_other_node_while_redis_hangs
 api server-stands-still faults::connections_made_while faults::an_idle_connection live::a_burst

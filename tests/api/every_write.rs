@@ -1,7 +1,7 @@
 //! Every kind of write the front line makes, through the shipped nginx to
 //! two nodes on one PostgreSQL and one Redis, while something fails for ten
 //! seconds (PostgreSQL stopped with `pg_ctl stop -m immediate`, a node
-//! SIGKILLed, Redis hung) and comes back: dispatchers filing tickets, a
+//! SIGKILLed, Redis hung, replies lost after the commit) and comes back: dispatchers filing tickets, a
 //! guard marking arrivals, the staff app sending sync batches, the PBX
 //! sending call events, the office sending mailings; two boards follow the
 //! building.
@@ -30,7 +30,7 @@ use futures_util::StreamExt as _;
 use reqwest::{Response, StatusCode};
 use serde_json::{Value, json};
 
-use crate::faults::{Outage, ScratchPostgres, file_by_phone, on_scratch_postgres};
+use crate::faults::{FaultProxy, Outage, ScratchPostgres, file_by_phone, on_scratch_postgres};
 use crate::helpers::{TestApp, WsClient, building_id, client, tickets_by_text};
 use crate::nodes::{Node, Redis};
 use crate::proxy::{Nginx, two_nodes_behind_nginx_can_run};
@@ -126,14 +126,20 @@ pub(crate) async fn client_loop<F, Fut>(
     }
 }
 
-/// The answer's JSON when its status is `expected`; `None` for a 503
-/// `unavailable`; any other answer fails the test.
+/// The answer's JSON when its status is `expected`; `None` for what the
+/// fault may give instead of an answer (then the client tries again); any
+/// other answer fails the test.
 async fn answered(
     fault: Fault,
     what: &str,
-    response: Response,
+    response: reqwest::Result<Response>,
     expected: &[StatusCode],
 ) -> Option<(StatusCode, Value)> {
+    let response = match response {
+        Ok(response) => response,
+        Err(_) if fault == Fault::RepliesLost => return None,
+        Err(error) => panic!("{what}: no answer through nginx: {error}"),
+    };
     let status = response.status();
     let body: Value = response.json().await.unwrap_or(Value::Null);
     if fault.unanswered(status) {
@@ -156,27 +162,34 @@ enum Fault {
     /// Redis hung (SIGSTOP: connections open, nothing answered), then
     /// resumed.
     RedisHung,
+    /// One answer in five lost after the server sent it (a loopback proxy
+    /// in front of nginx closes the client's connection instead): the work
+    /// was done, the client never heard.
+    RepliesLost,
 }
 
 impl Fault {
     /// Whether a client may get `status` instead of an answer while the
     /// fault lasts (and tries again): 503 while the database is down, 502
     /// from nginx for a request the killed node had taken. Redis hanging
-    /// refuses nothing.
+    /// refuses nothing; a lost reply is no status at all.
     fn unanswered(self, status: StatusCode) -> bool {
         match self {
             Fault::PostgresStopped => status == StatusCode::SERVICE_UNAVAILABLE,
             Fault::NodeKilled => status == StatusCode::BAD_GATEWAY,
-            Fault::RedisHung => false,
+            Fault::RedisHung | Fault::RepliesLost => false,
         }
     }
 }
 
 /// A request through nginx that owns what it sends.
+fn send(base: &str, path: &str, token: &str, body: &Value) -> impl Future<Output = reqwest::Result<Response>> + use<> {
+    client().post(format!("{base}{path}")).bearer_auth(token).timeout(Duration::from_secs(20)).json(body).send()
+}
+
+/// [`send`] for the setup, which must be answered.
 fn post(base: &str, path: &str, token: &str, body: &Value) -> impl Future<Output = Response> + use<> {
-    let sent =
-        client().post(format!("{base}{path}")).bearer_auth(token).timeout(Duration::from_secs(20)).json(body).send();
-    let path = path.to_owned();
+    let (sent, path) = (send(base, path, token, body), path.to_owned());
     async move { sent.await.unwrap_or_else(|e| panic!("POST {path}: {e}")) }
 }
 
@@ -311,8 +324,7 @@ fn start_clients(
                     file_by_phone(&s.base, &s.dispatcher, &s.granite, &s.ticket_text(op), key, Duration::from_secs(20));
                 let fault = s.fault;
                 async move {
-                    let response = sent.await.expect("an answer through nginx");
-                    match answered(fault, "a ticket", response, &[StatusCode::CREATED]).await {
+                    match answered(fault, "a ticket", sent.await, &[StatusCode::CREATED]).await {
                         Some((_, body)) => Outcome::Done(body["id"].as_str().unwrap().to_owned()),
                         None => Outcome::Refused,
                     }
@@ -331,7 +343,7 @@ fn start_clients(
         Duration::from_millis(100),
         0..PASSES,
         move |op| {
-            let sent = post(&s.base, &format!("/api/v1/passes/{}/arrival", s.passes[op]), &s.guard, &json!({}));
+            let sent = send(&s.base, &format!("/api/v1/passes/{}/arrival", s.passes[op]), &s.guard, &json!({}));
             let fault = s.fault;
             async move {
                 match answered(fault, "an arrival", sent.await, &[StatusCode::CREATED, StatusCode::CONFLICT]).await {
@@ -365,7 +377,7 @@ fn start_clients(
                 })
                 .collect();
             let sent =
-                post(&s.base, "/api/v1/sync", &s.technician, &json!({"device_id": s.device, "mutations": mutations}));
+                send(&s.base, "/api/v1/sync", &s.technician, &json!({"device_id": s.device, "mutations": mutations}));
             let fault = s.fault;
             async move {
                 match answered(fault, "a sync batch", sent.await, &[StatusCode::OK]).await {
@@ -399,9 +411,7 @@ fn start_clients(
                 client().post(format!("{}{}", s.base, s.cti)).timeout(Duration::from_secs(20)).json(&event).send();
             let fault = s.fault;
             async move {
-                match answered(fault, "a call event", sent.await.expect("an answer through nginx"), &[StatusCode::OK])
-                    .await
-                {
+                match answered(fault, "a call event", sent.await, &[StatusCode::OK]).await {
                     Some(_) => Outcome::Done(String::new()),
                     None => Outcome::Refused,
                 }
@@ -422,7 +432,7 @@ fn start_clients(
                 None => {
                     let body = json!({"title": s.mailing_title(op), "body": "Здравствуйте, {{ name }}! Завтра с 10:00 до 12:00 промывка труб.",
                                       "kind": "works", "channels": ["in_app"], "audience": {"section_ids": [s.section]}});
-                    let created = post(&s.base, "/api/v1/mailings", &s.service, &body).await;
+                    let created = send(&s.base, "/api/v1/mailings", &s.service, &body).await;
                     let Some((_, created)) = answered(s.fault, "a draft", created, &[StatusCode::CREATED]).await else {
                         return Outcome::Refused;
                     };
@@ -431,7 +441,7 @@ fn start_clients(
                     id
                 }
             };
-            let sent = post(&s.base, &format!("/api/v1/mailings/{id}/send"), &s.service, &json!({})).await;
+            let sent = send(&s.base, &format!("/api/v1/mailings/{id}/send"), &s.service, &json!({})).await;
             match answered(s.fault, "a send", sent, &[StatusCode::ACCEPTED, StatusCode::UNPROCESSABLE_ENTITY]).await {
                 Some((status, body)) => {
                     if status == StatusCode::UNPROCESSABLE_ENTITY {
@@ -646,7 +656,10 @@ async fn every_kind_of_write_through(
     let nginx_dir = dir.join("nginx");
     std::fs::create_dir_all(&nginx_dir).unwrap();
     let nginx = Nginx::start(&nginx_dir, [nodes[0].port, nodes[1].port]).await;
-    let setup = Arc::new(Setup::make(app, nginx.url(""), fault).await);
+    // The clients write through a proxy in front of nginx, which loses
+    // replies while the fault lasts (and forwards everything otherwise).
+    let proxy = FaultProxy::start(format!("127.0.0.1:{}", nginx.port)).await;
+    let setup = Arc::new(Setup::make(app, format!("http://127.0.0.1:{}", proxy.port), fault).await);
     let stop = Arc::new(AtomicBool::new(false));
     let topic = format!("building:{}", setup.granite);
     let mut boards = Vec::new();
@@ -664,6 +677,7 @@ async fn every_kind_of_write_through(
         Fault::PostgresStopped => Outage::Stopped(postgres.expect("the cluster to stop")).set(true).await,
         Fault::NodeKilled => nodes[1].kill(),
         Fault::RedisHung => redis.as_ref().unwrap().pause(),
+        Fault::RepliesLost => proxy.lose_one_reply_in(5),
     }
     let fault_at = started.elapsed();
     tokio::time::sleep(Duration::from_secs(1)).await;
@@ -682,6 +696,7 @@ async fn every_kind_of_write_through(
             nodes[1] = Node::start_binary(Path::new(env!("CARGO_BIN_EXE_domovoy")), killed_port, &dir, &env).await;
         }
         Fault::RedisHung => redis.as_ref().unwrap().resume(),
+        Fault::RepliesLost => proxy.lose_one_reply_in(0),
     }
     let over_at = started.elapsed();
     for client in clients {
@@ -704,6 +719,13 @@ async fn every_kind_of_write_through(
         );
         assert_eq!((missed, doubled), (0, 0), "a board: missed, twice");
     }
+    if fault == Fault::RepliesLost {
+        // Every attempt a client did not hear is one whose answer the proxy
+        // lost: nothing else went wrong.
+        let unheard = attempts.iter().filter(|a| matches!(a.outcome, Outcome::Refused)).count();
+        eprintln!("{fault:?}: the proxy lost {} answers, {unheard} attempts unheard", proxy.replies_lost());
+        assert_eq!(unheard, proxy.replies_lost() as usize, "every unheard attempt was an answer the proxy lost");
+    }
     for kind in KINDS {
         let count = &counts[&kind];
         let of_kind = || attempts.iter().filter(|a| a.kind == kind);
@@ -721,8 +743,8 @@ async fn every_kind_of_write_through(
             of_kind().any(|a| matches!(a.outcome, Outcome::Done(_)) && a.at < fault_at),
             "{kind:?} before the fault"
         );
-        if fault == Fault::PostgresStopped {
-            assert!(count.refused > 0, "{kind:?} was tried while PostgreSQL was down");
+        if matches!(fault, Fault::PostgresStopped | Fault::RepliesLost) {
+            assert!(count.refused > 0, "{kind:?} was refused or unheard while {fault:?}");
         }
         let back_after = back_after.unwrap_or_else(|| panic!("{kind:?} acknowledged after the fault"));
         assert!(back_after < Duration::from_secs(5), "{kind:?} acknowledged again {back_after:?} after the fault");
@@ -773,4 +795,20 @@ async fn every_kind_of_write_rides_out_redis_hanging_behind_nginx() {
     let Some(app) = TestApp::spawn_postgres().await else { return };
     let url = app.database_url().to_owned();
     every_kind_of_write_through(Fault::RedisHung, &app, url, None).await;
+}
+
+/// One answer in five lost for ten seconds under every kind of write (the
+/// server did the work, the client never heard): each retry is answered as
+/// the first time (a ticket's first answer, 409 `already_on_site` with the
+/// visit, the batch's changes `duplicate`, the call once, 422
+/// `mailing_already_sent`), nothing is done twice. A draft whose answer was
+/// lost stays a draft nobody sends.
+#[actix_web::test]
+async fn every_kind_of_write_rides_out_lost_replies_behind_nginx() {
+    if !two_nodes_behind_nginx_can_run() {
+        return;
+    }
+    let Some(app) = TestApp::spawn_postgres().await else { return };
+    let url = app.database_url().to_owned();
+    every_kind_of_write_through(Fault::RepliesLost, &app, url, None).await;
 }
