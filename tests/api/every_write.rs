@@ -776,12 +776,7 @@ async fn every_kind_of_write_rides_out_postgres_stopped_behind_nginx() {
 /// again, is found or done once; the other node serves meanwhile.
 #[actix_web::test]
 async fn every_kind_of_write_rides_out_a_node_killed_behind_nginx() {
-    if !two_nodes_behind_nginx_can_run() {
-        return;
-    }
-    let Some(app) = TestApp::spawn_postgres().await else { return };
-    let url = app.database_url().to_owned();
-    every_kind_of_write_through(Fault::NodeKilled, &app, url, None).await;
+    on_shared_postgres(Fault::NodeKilled).await;
 }
 
 /// Redis hanging for ten seconds under every kind of write: nothing is
@@ -789,12 +784,7 @@ async fn every_kind_of_write_rides_out_a_node_killed_behind_nginx() {
 /// database's catch-up.
 #[actix_web::test]
 async fn every_kind_of_write_rides_out_redis_hanging_behind_nginx() {
-    if !two_nodes_behind_nginx_can_run() {
-        return;
-    }
-    let Some(app) = TestApp::spawn_postgres().await else { return };
-    let url = app.database_url().to_owned();
-    every_kind_of_write_through(Fault::RedisHung, &app, url, None).await;
+    on_shared_postgres(Fault::RedisHung).await;
 }
 
 /// One answer in five lost for ten seconds under every kind of write (the
@@ -805,10 +795,16 @@ async fn every_kind_of_write_rides_out_redis_hanging_behind_nginx() {
 /// lost stays a draft nobody sends.
 #[actix_web::test]
 async fn every_kind_of_write_rides_out_lost_replies_behind_nginx() {
+    on_shared_postgres(Fault::RepliesLost).await;
+}
+
+/// [`every_kind_of_write_through`] on a fresh database of CI's PostgreSQL
+/// server (the faults that leave PostgreSQL alone), or skipped.
+async fn on_shared_postgres(fault: Fault) {
     if !two_nodes_behind_nginx_can_run() {
         return;
     }
     let Some(app) = TestApp::spawn_postgres().await else { return };
     let url = app.database_url().to_owned();
-    every_kind_of_write_through(Fault::RepliesLost, &app, url, None).await;
+    every_kind_of_write_through(fault, &app, url, None).await;
 }
